@@ -1,0 +1,160 @@
+/**
+ * A data set: the encoded feature matrix, its schema, and a target — class labels for
+ * classification, real values for regression. Data sets are immutable values; `subsetRows`
+ * and the splitters build new ones.
+ */
+
+import { ValidationError, type ValidationIssue } from '../errors.ts';
+import { selectRows, type Matrix } from '../math/matrix.ts';
+import { columnCount, type FeatureSchema } from './schema.ts';
+
+/** A fixed train/test partition that comes with a data set (e.g. Fashion-MNIST's 60k/10k). */
+export interface Split {
+  train: Uint32Array;
+  test: Uint32Array;
+}
+
+/** Width × height × channels of image rows (pixels stored row-major, channels last). */
+export interface ImageShape {
+  width: number;
+  height: number;
+  channels: number;
+}
+
+interface DatasetBase {
+  name: string;
+  features: Matrix;
+  schema: FeatureSchema;
+  targetName: string;
+  /** The partition the data set's source prescribes, when it has one. */
+  split?: Split;
+  /** Present when each row is an image. */
+  image?: ImageShape;
+}
+
+/** Rows with class labels: `labels[i]` indexes `classes`. */
+export interface ClassificationDataset extends DatasetBase {
+  task: 'classification';
+  labels: Int32Array;
+  classes: string[];
+}
+
+/** Rows with a real-valued target. */
+export interface RegressionDataset extends DatasetBase {
+  task: 'regression';
+  targets: Float64Array;
+}
+
+/** Any data set. */
+export type Dataset = ClassificationDataset | RegressionDataset;
+
+/** Fields accepted by `classificationDataset`. */
+export type ClassificationInit = Omit<ClassificationDataset, 'task'>;
+/** Fields accepted by `regressionDataset`. */
+export type RegressionInit = Omit<RegressionDataset, 'task'>;
+
+/** Builds a classification data set, checking shapes and labels. */
+export function classificationDataset(init: ClassificationInit): ClassificationDataset {
+  const issues = commonIssues(init, init.labels.length);
+  if (init.classes.length === 0) issues.push({ path: 'classes', message: 'no class names; give at least one' });
+  for (let i = 0; i < init.labels.length; i++) {
+    const label = init.labels[i];
+    if (label < 0 || label >= init.classes.length) {
+      issues.push({ path: `labels[${i}]`, message: `${label} is not a class index in [0, ${init.classes.length})` });
+      break;
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(`data set "${init.name}" is inconsistent`, issues);
+  return { task: 'classification', ...init };
+}
+
+/** Builds a regression data set, checking shapes and that targets are finite. */
+export function regressionDataset(init: RegressionInit): RegressionDataset {
+  const issues = commonIssues(init, init.targets.length);
+  const bad = init.targets.findIndex((value) => !Number.isFinite(value));
+  if (bad >= 0) issues.push({ path: `targets[${bad}]`, message: 'is not a finite number' });
+  if (issues.length > 0) throw new ValidationError(`data set "${init.name}" is inconsistent`, issues);
+  return { task: 'regression', ...init };
+}
+
+function commonIssues(init: DatasetBase, targetCount: number): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const expected = columnCount(init.schema);
+  if (init.features.cols !== expected) {
+    issues.push({ path: 'features', message: `has ${init.features.cols} columns, the schema lays out ${expected}` });
+  }
+  if (targetCount !== init.features.rows) {
+    issues.push({ path: 'target', message: `${targetCount} targets for ${init.features.rows} feature rows` });
+  }
+  if (init.image && init.image.width * init.image.height * init.image.channels !== init.features.cols) {
+    issues.push({ path: 'image', message: 'width × height × channels differs from the column count' });
+  }
+  return issues;
+}
+
+/** Number of rows. */
+export function rowCount(dataset: Dataset): number {
+  return dataset.features.rows;
+}
+
+/** A new data set holding the given rows (its fixed split is dropped). */
+export function subsetRows<T extends Dataset>(dataset: T, indices: ArrayLike<number>): T {
+  const features = selectRows(dataset.features, indices);
+  const base = { ...dataset, features, split: undefined };
+  if (dataset.task === 'classification') {
+    const labels = new Int32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) labels[k] = dataset.labels[indices[k]];
+    return { ...base, labels } as T;
+  }
+  const targets = new Float64Array(indices.length);
+  for (let k = 0; k < indices.length; k++) targets[k] = dataset.targets[indices[k]];
+  return { ...base, targets } as T;
+}
+
+/** Rows per class, in `classes` order. */
+export function classCounts(dataset: ClassificationDataset): number[] {
+  const counts = new Array<number>(dataset.classes.length).fill(0);
+  for (const label of dataset.labels) counts[label]++;
+  return counts;
+}
+
+/** Count of missing (NaN) feature values. */
+export function missingCount(dataset: Dataset): number {
+  let missing = 0;
+  for (const value of dataset.features.data) if (Number.isNaN(value)) missing++;
+  return missing;
+}
+
+/** A short JSON-friendly description of a data set. */
+export interface DatasetSummary {
+  name: string;
+  task: Dataset['task'];
+  rows: number;
+  features: number;
+  rawFeatures: number;
+  classes?: number;
+  classCounts?: Record<string, number>;
+  target: string;
+  missingValues: number;
+  split?: { train: number; test: number };
+}
+
+/** Summarises a data set: counts of rows, columns, raw features and classes. */
+export function summarize(dataset: Dataset): DatasetSummary {
+  const summary: DatasetSummary = {
+    name: dataset.name,
+    task: dataset.task,
+    rows: dataset.features.rows,
+    features: dataset.features.cols,
+    rawFeatures: dataset.schema.features.length,
+    target: dataset.targetName,
+    missingValues: missingCount(dataset),
+  };
+  if (dataset.task === 'classification') {
+    summary.classes = dataset.classes.length;
+    const counts = classCounts(dataset);
+    summary.classCounts = Object.fromEntries(dataset.classes.map((name, i) => [name, counts[i]]));
+  }
+  if (dataset.split) summary.split = { train: dataset.split.train.length, test: dataset.split.test.length };
+  return summary;
+}

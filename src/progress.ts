@@ -1,0 +1,94 @@
+/**
+ * Progress for long work (training shadow models, loading big data sets). A reporter draws a
+ * bar on an interactive terminal's stderr and is silent under `--json`, when stderr is not a
+ * terminal, and inside node's test runner. Library code takes a `Progress` and never prints.
+ */
+
+/** Receives progress from long-running work. */
+export interface Progress {
+  /** Starts (or restarts) a task of `total` steps. */
+  start(label: string, total: number): void;
+  /** Advances the current task by `steps` (1 by default). */
+  tick(steps?: number): void;
+  /** Ends the current task. */
+  done(): void;
+}
+
+/** A progress reporter that does nothing. */
+export const silentProgress: Progress = {
+  start() {},
+  tick() {},
+  done() {},
+};
+
+/** Where a bar is drawn: anything with `write` and, for terminals, `isTTY` and `columns`. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Options for `createProgress`. */
+export interface ProgressOptions {
+  /** Output is JSON: draw nothing. */
+  json?: boolean;
+  /** Where to draw (stderr by default). */
+  stream?: ProgressStream;
+  /** Draw even when the stream is not a terminal (for tests of the bar itself). */
+  force?: boolean;
+}
+
+/** True inside node's test runner, which sets NODE_TEST_CONTEXT for its child processes. */
+function insideTestRunner(): boolean {
+  return process.env.NODE_TEST_CONTEXT !== undefined;
+}
+
+/** A progress reporter for the CLI: a bar on a terminal, silence otherwise. */
+export function createProgress(options: ProgressOptions = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  const enabled = options.force === true || (!options.json && stream.isTTY === true && !insideTestRunner());
+  if (!enabled) return silentProgress;
+  return new TerminalBar(stream);
+}
+
+class TerminalBar implements Progress {
+  private label = '';
+  private total = 0;
+  private current = 0;
+  private lastDrawn = -1;
+  private readonly stream: ProgressStream;
+
+  constructor(stream: ProgressStream) {
+    this.stream = stream;
+  }
+
+  start(label: string, total: number): void {
+    this.label = label;
+    this.total = Math.max(0, total);
+    this.current = 0;
+    this.lastDrawn = -1;
+    this.draw();
+  }
+
+  tick(steps = 1): void {
+    this.current = Math.min(this.total, this.current + steps);
+    this.draw();
+  }
+
+  done(): void {
+    this.current = this.total;
+    this.draw();
+    this.stream.write('\n');
+  }
+
+  private draw(): void {
+    const fraction = this.total === 0 ? 1 : this.current / this.total;
+    const percent = Math.floor(fraction * 100);
+    if (percent === this.lastDrawn) return;
+    this.lastDrawn = percent;
+    const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - this.label.length - 20));
+    const filled = Math.round(fraction * width);
+    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+    this.stream.write(`\r${this.label} [${bar}] ${String(percent).padStart(3)}% ${this.current}/${this.total}`);
+  }
+}

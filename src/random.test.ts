@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from './random.ts';
+import { hasCode } from './errors.ts';
+
+test('same seed gives the same stream, different seeds differ', () => {
+  const a = new Rng(7);
+  const b = new Rng(7);
+  const c = new Rng(8);
+  const seqA = Array.from({ length: 20 }, () => a.uniform());
+  const seqB = Array.from({ length: 20 }, () => b.uniform());
+  const seqC = Array.from({ length: 20 }, () => c.uniform());
+  assert.deepEqual(seqA, seqB);
+  assert.notDeepEqual(seqA, seqC);
+});
+
+test('uniform draws are in [0, 1) with mean near 1/2', () => {
+  const rng = new Rng(1);
+  let sum = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const u = rng.uniform();
+    assert.ok(u >= 0 && u < 1);
+    sum += u;
+  }
+  assert.ok(Math.abs(sum / 100_000 - 0.5) < 0.005);
+});
+
+test('normal draws have mean 0 and variance 1', () => {
+  const rng = new Rng(2);
+  const n = 100_000;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const z = rng.normal();
+    sum += z;
+    sumSq += z * z;
+  }
+  const mean = sum / n;
+  assert.ok(Math.abs(mean) < 0.015);
+  assert.ok(Math.abs(sumSq / n - mean * mean - 1) < 0.02);
+});
+
+test('int covers its range uniformly and permutation is a permutation', () => {
+  const rng = new Rng(3);
+  const counts = new Array(5).fill(0);
+  for (let i = 0; i < 50_000; i++) counts[rng.int(5)]++;
+  for (const count of counts) assert.ok(Math.abs(count - 10_000) < 400);
+  const perm = Array.from(rng.permutation(100)).sort((x, y) => x - y);
+  assert.deepEqual(perm, Array.from({ length: 100 }, (_, i) => i));
+});
+
+test('fork gives a repeatable independent stream', () => {
+  const first = new Rng(5).fork();
+  const second = new Rng(5).fork();
+  assert.equal(first.uniform(), second.uniform());
+  assert.notEqual(new Rng(5).fork().uniform(), new Rng(5).uniform());
+});
+
+test('a bad seed is a validation error', () => {
+  assert.throws(() => new Rng(-1), (error) => hasCode(error, 'validation'));
+  assert.throws(() => new Rng(1.5), (error) => hasCode(error, 'validation'));
+});
