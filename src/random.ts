@@ -85,9 +85,9 @@ export class Rng {
       this.spareNormal = undefined;
       return mean + std * spare;
     }
-    let u = 0;
-    let v = 0;
-    let s = 0;
+    let u: number;
+    let v: number;
+    let s: number;
     do {
       u = this.uniform() * 2 - 1;
       v = this.uniform() * 2 - 1;

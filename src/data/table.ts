@@ -11,7 +11,7 @@ export interface Table {
   source: string;
   columns: string[];
   rows: (string | undefined)[][];
-  /** 1-based source line of each row. */
+  /** 1-based source line of each row (the line it ends on, for a quoted field spanning lines). */
   lines: number[];
 }
 

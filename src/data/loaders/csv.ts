@@ -43,7 +43,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
       skip_empty_lines: true,
       relax_column_count: false,
       info: true,
-    }) as ParsedRecord[];
+    }) as unknown as ParsedRecord[];
   } catch (error) {
     throw csvError(error, source);
   }

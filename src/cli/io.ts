@@ -1,0 +1,56 @@
+/**
+ * What a CLI command writes to, and the rules every command follows: under `--json` exactly
+ * one JSON document on stdout; otherwise human text. Errors are one line (or one JSON object
+ * `{"error":{"code","message"}}` under `--json`); exit 0 ok, 1 failure, 2 usage error.
+ */
+
+import { ThreatlabError } from '../errors.ts';
+
+/** Output streams of a CLI run (replaceable in tests). */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stderr is an interactive terminal (progress bars are drawn only there). */
+  stderrIsTerminal: boolean;
+}
+
+/** The process's own streams. */
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
+};
+
+/** Exit statuses. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Options every command accepts. */
+export interface CommonOptions {
+  json?: boolean;
+}
+
+/** Prints a command's result: `data` as JSON under `--json`, else `text()`. */
+export function printResult(io: CliIo, options: CommonOptions, data: unknown, text: () => string): void {
+  if (options.json) io.stdout(`${JSON.stringify(data, null, 2)}\n`);
+  else io.stdout(text().replace(/\n?$/, '\n'));
+}
+
+/** Prints an error the way the CLI promises and returns the exit status. */
+export function reportError(io: CliIo, json: boolean, error: unknown): number {
+  const failure =
+    error instanceof ThreatlabError
+      ? error
+      : new ThreatlabError('internal', `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  if (json) io.stdout(`${JSON.stringify(failure.toJSON())}\n`);
+  else io.stderr(`threatlab: error [${failure.code}]: ${failure.message}\n`);
+  return failure.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** Renders rows as an aligned text table. */
+export function textTable(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, j) => Math.max(...cells.map((row) => (row[j] ?? '').length)));
+  return cells.map((row) => row.map((cell, j) => cell.padEnd(widths[j])).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { main } from './main.ts';
+import type { CliIo } from './io.ts';
+
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), stderrIsTerminal: false };
+  const status = await main(['node', 'threatlab', ...args], io);
+  return { status, stdout, stderr };
+}
+
+test('demo --json prints exactly one JSON document on the embedded default', async () => {
+  const { status, stdout } = await run('demo', '--json', '--seed', '7');
+  assert.equal(status, 0);
+  const report = JSON.parse(stdout);
+  assert.equal(report.dataset.name, 'mnist');
+  assert.equal(report.dataset.rows, 10000);
+  assert.equal(report.split.train + report.split.test, 10000);
+  assert.equal(report.seed, 7);
+  const again = JSON.parse((await run('demo', '--json', '--seed', '7')).stdout);
+  assert.deepEqual(again, report);
+});
+
+test('datasets --json lists every data set with status and counts', async () => {
+  const { status, stdout } = await run('datasets', '--json');
+  assert.equal(status, 0);
+  const { datasets } = JSON.parse(stdout) as { datasets: { name: string; status: string; rows?: number; matchesPaper?: boolean }[] };
+  const names = datasets.map((d) => d.name);
+  for (const name of ['att-faces', 'steak', 'steak-eaters', 'gss', 'gss-tree', 'adult-income', 'adult-race', 'iris', 'heart', 'sms-spam', 'warfarin', 'warfarin-raw', 'fashion-mnist', 'circles', 'moons', 'blobs', '5-class', 'mnist', 'iris-embedded', 'spam-assassin']) {
+    assert.ok(names.includes(name), `${name} is listed`);
+  }
+  const mnist = datasets.find((d) => d.name === 'mnist')!;
+  assert.equal(mnist.status, 'found');
+  assert.equal(mnist.rows, 10000);
+  for (const entry of datasets) {
+    assert.ok(entry.status === 'found' || entry.status === 'missing', `${entry.name}: ${entry.status}`);
+    if (entry.status === 'found') assert.equal(entry.matchesPaper, true, `${entry.name} has the paper's counts`);
+  }
+});
+
+test('usage errors exit 2; under --json they are one JSON error object', async () => {
+  const unknown = await run('bogus');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command 'bogus'/);
+  const badSeed = await run('demo', '--seed', 'x', '--json');
+  assert.equal(badSeed.status, 2);
+  const body = JSON.parse(badSeed.stdout);
+  assert.equal(body.error.code, 'usage');
+  assert.match(body.error.message, /--seed/);
+});
+
+test('--help exits 0', async () => {
+  const { status, stdout } = await run('--help');
+  assert.equal(status, 0);
+  assert.match(stdout, /datasets/);
+});
