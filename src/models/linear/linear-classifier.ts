@@ -1,0 +1,134 @@
+/**
+ * A fitted linear classifier: scores z = W x + b turned into probabilities by the family's
+ * link — `logistic` (binary, one weight row, p(1) = σ(z)), `softmax` (multinomial logistic
+ * regression) or `ovr` (one-vs-rest: p(c) ∝ σ(z_c), normalised as scikit-learn does). These are
+ * the models whose parameters Tramèr et al. (2016, §4.1) recover by equation solving.
+ */
+
+import type { FeatureSchema } from '../../data/schema.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { argmaxRows, type Classifier } from '../types.ts';
+import { checkInput } from '../validate.ts';
+
+/** The link of a linear classifier. */
+export type LinearLink = 'logistic' | 'softmax' | 'ovr';
+
+/** JSON form of a linear classifier. */
+export interface LinearClassifierJson {
+  kind: LinearLink;
+  format: 1;
+  classes: string[];
+  schema: FeatureSchema;
+  /** One row per score: 1 for `logistic`, one per class otherwise. */
+  weights: number[][];
+  biases: number[];
+  params: Record<string, unknown>;
+}
+
+/** A fitted linear classifier (exact float64). */
+export class LinearClassifier implements Classifier {
+  readonly task = 'classification' as const;
+  readonly kind: LinearLink;
+  readonly classes: readonly string[];
+  readonly schema: FeatureSchema;
+  readonly inputSize: number;
+  /** Scores × features. */
+  readonly weights: Matrix;
+  readonly biases: Float64Array;
+  readonly params: Record<string, unknown>;
+
+  constructor(init: { kind: LinearLink; classes: readonly string[]; schema: FeatureSchema; weights: Matrix; biases: Float64Array; params: Record<string, unknown> }) {
+    this.kind = init.kind;
+    this.classes = init.classes;
+    this.schema = init.schema;
+    this.weights = init.weights;
+    this.biases = init.biases;
+    this.inputSize = init.weights.cols;
+    this.params = init.params;
+  }
+
+  /** Raw scores z = W x + b (rows × scores). */
+  decisionFunction(features: Matrix): Matrix {
+    checkInput(this.kind, this.inputSize, features);
+    const { rows: scores, cols: d } = this.weights;
+    const out = createMatrix(features.rows, scores);
+    for (let i = 0; i < features.rows; i++) {
+      const row = i * d;
+      for (let c = 0; c < scores; c++) {
+        let z = this.biases[c];
+        const w = c * d;
+        for (let j = 0; j < d; j++) z += this.weights.data[w + j] * features.data[row + j];
+        out.data[i * scores + c] = z;
+      }
+    }
+    return out;
+  }
+
+  predictProba(features: Matrix): Matrix {
+    const scores = this.decisionFunction(features);
+    return linkProbabilities(this.kind, scores, this.classes.length);
+  }
+
+  predict(features: Matrix): Int32Array {
+    return argmaxRows(this.predictProba(features));
+  }
+
+  toJSON(): LinearClassifierJson {
+    const weights: number[][] = [];
+    for (let c = 0; c < this.weights.rows; c++) weights.push(Array.from(this.weights.data.subarray(c * this.weights.cols, (c + 1) * this.weights.cols)));
+    return {
+      kind: this.kind,
+      format: 1,
+      classes: [...this.classes],
+      schema: this.schema,
+      weights,
+      biases: Array.from(this.biases),
+      params: this.params,
+    };
+  }
+}
+
+/** Probabilities from scores under a link. */
+export function linkProbabilities(link: LinearLink, scores: Matrix, classes: number): Matrix {
+  const out = createMatrix(scores.rows, classes);
+  for (let i = 0; i < scores.rows; i++) {
+    const z = scores.data.subarray(i * scores.cols, (i + 1) * scores.cols);
+    const p = out.data.subarray(i * classes, (i + 1) * classes);
+    switch (link) {
+      case 'logistic': {
+        const positive = sigmoid(z[0]);
+        p[0] = 1 - positive;
+        p[1] = positive;
+        break;
+      }
+      case 'softmax': {
+        let max = -Infinity;
+        for (let c = 0; c < classes; c++) max = Math.max(max, z[c]);
+        let total = 0;
+        for (let c = 0; c < classes; c++) {
+          p[c] = Math.exp(z[c] - max);
+          total += p[c];
+        }
+        for (let c = 0; c < classes; c++) p[c] /= total;
+        break;
+      }
+      case 'ovr': {
+        let total = 0;
+        for (let c = 0; c < classes; c++) {
+          p[c] = sigmoid(z[c]);
+          total += p[c];
+        }
+        for (let c = 0; c < classes; c++) p[c] /= total;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The logistic function, stable for large |z|. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
