@@ -83,7 +83,7 @@ export function choleskySolve(a: Matrix, b: Float64Array): Float64Array {
   for (let j = 0; j < n; j++) {
     let diagonal = a.data[j * n + j];
     for (let k = 0; k < j; k++) diagonal -= l[j * n + k] * l[j * n + k];
-    if (!(diagonal > 0)) {
+    if (!(diagonal > 1e-12 * Math.abs(a.data[j * n + j]))) {
       throw new ThreatlabError('validation', 'the normal equations are singular (collinear or constant features); add a ridge penalty (l2 > 0)');
     }
     const root = Math.sqrt(diagonal);
@@ -105,6 +105,26 @@ export function choleskySolve(a: Matrix, b: Float64Array): Float64Array {
     let sum = y[i];
     for (let k = i + 1; k < n; k++) sum -= l[k * n + i] * x[k];
     x[i] = sum / l[i * n + i];
+  }
+  return x;
+}
+
+/**
+ * Minimum-norm solution of A x = b for symmetric positive semi-definite A, through its
+ * eigendecomposition (eigenvalues below 1e-10 × the largest are treated as 0) — the answer
+ * a least-squares solver gives for collinear features such as full one-hot groups.
+ */
+export function pseudoInverseSolve(a: Matrix, b: Float64Array): Float64Array {
+  const n = a.rows;
+  const { values, vectors } = symmetricEigen(a);
+  const cutoff = Math.max(values[0] ?? 0, 0) * 1e-10;
+  const x = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    if (!(values[c] > cutoff)) continue;
+    let projection = 0;
+    for (let i = 0; i < n; i++) projection += vectors.data[i * n + c] * b[i];
+    const scaled = projection / values[c];
+    for (let i = 0; i < n; i++) x[i] += vectors.data[i * n + c] * scaled;
   }
   return x;
 }

@@ -1,0 +1,293 @@
+/**
+ * CART (Breiman et al. 1984) for classification: binary splits chosen by Gini or entropy
+ * decrease, numeric thresholds at midpoints between observed values, and categorical splits on
+ * ordinal-encoded columns (levels sorted by class share, then the best prefix — exact for two
+ * classes, Breiman's ordering heuristic beyond). Missing values (NaN) are left out when a split
+ * is scored (its gain scaled by the share of rows present, as C4.5 does) and then follow the
+ * larger child. Rows are grouped by value rank with a histogram when a column has few distinct
+ * values and by a native integer sort otherwise, so a node costs O(rows) per feature.
+ */
+
+import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
+import { columnLayout } from '../../data/schema.ts';
+import type { Rng } from '../../random.ts';
+import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
+import type { Trainer } from '../types.ts';
+import { checkTrainingData, requireClassification } from '../validate.ts';
+import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
+
+/** Parameters of the tree. */
+export const TREE_PARAMS = {
+  criterion: { type: 'choice', values: ['gini', 'entropy'] as const, default: 'gini', doc: 'impurity measure' },
+  maxDepth: { type: 'number', default: 30, min: 1, integer: true, doc: 'depth of the deepest leaf at most' },
+  minSamplesSplit: { type: 'number', default: 2, min: 2, integer: true, doc: 'rows a node needs to be split' },
+  minSamplesLeaf: { type: 'number', default: 1, min: 1, integer: true, doc: 'rows each child must keep' },
+} satisfies ParamSpecs;
+
+/** Validated tree parameters. */
+export type TreeParams = ParamValues<typeof TREE_PARAMS>;
+
+const MISSING = 0xffffffff;
+
+interface Column {
+  categorical: boolean;
+  /** Sorted distinct values (numeric) or level count (categorical). */
+  values: Float64Array;
+  /** Rank of each training row's value; MISSING for NaN. */
+  ranks: Uint32Array;
+}
+
+interface Candidate {
+  gain: number;
+  split: NumericSplit | CategoricalSplit;
+}
+
+/** Trains a CART classification tree. */
+export class DecisionTreeTrainer implements Trainer<DecisionTree> {
+  readonly kind = 'tree' as const;
+  readonly task = 'classification' as const;
+  readonly params: TreeParams;
+
+  constructor(params: Record<string, unknown> = {}) {
+    this.params = resolveParams('tree', TREE_PARAMS, params);
+  }
+
+  fitSync(data: Dataset): DecisionTree {
+    const classification = requireClassification(this.kind, data);
+    checkTrainingData(this.kind, classification, { allowMissing: true });
+    const builder = new Builder(classification, this.params);
+    const all = Uint32Array.from({ length: classification.features.rows }, (_, i) => i);
+    builder.grow(all, 0);
+    return new DecisionTree({
+      classes: classification.classes,
+      schema: classification.schema,
+      inputSize: classification.features.cols,
+      nodes: builder.nodes,
+      params: { ...this.params },
+    });
+  }
+
+  async fit(data: Dataset, _rng: Rng): Promise<DecisionTree> {
+    return this.fitSync(data);
+  }
+}
+
+class Builder {
+  readonly nodes: TreeNode[] = [];
+  private readonly labels: Int32Array;
+  private readonly classes: number;
+  private readonly columns: Column[];
+  private readonly params: TreeParams;
+  private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
+  private histogram: Float64Array;
+
+  constructor(data: ClassificationDataset, params: TreeParams) {
+    this.labels = data.labels;
+    this.classes = data.classes.length;
+    this.params = params;
+    this.impurity = params.criterion === 'gini' ? gini(this.classes) : entropy(this.classes);
+    this.columns = buildColumns(data);
+    this.histogram = new Float64Array(4 * data.features.rows + 4 * this.classes);
+  }
+
+  grow(rows: Uint32Array, depth: number): number {
+    const counts = new Array<number>(this.classes).fill(0);
+    for (const row of rows) counts[this.labels[row]]++;
+    const node: TreeNode = { id: this.nodes.length, depth, counts };
+    this.nodes.push(node);
+    const pure = counts.filter((count) => count > 0).length <= 1;
+    if (pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit) return node.id;
+    const best = this.bestSplit(rows, counts);
+    if (!best) return node.id;
+    const [left, right] = this.partition(rows, best.split);
+    if (left.length === 0 || right.length === 0) return node.id;
+    node.split = best.split;
+    node.left = this.grow(left, depth + 1);
+    node.right = this.grow(right, depth + 1);
+    return node.id;
+  }
+
+  private partition(rows: Uint32Array, split: NumericSplit | CategoricalSplit): [Uint32Array, Uint32Array] {
+    const column = this.columns[split.feature];
+    const goesLeft = new Uint8Array(column.categorical ? column.values.length : 0);
+    if (split.kind === 'categorical') for (const level of split.left) goesLeft[level] = 1;
+    const side = new Uint8Array(rows.length); // 0 missing, 1 left, 2 right
+    let leftCount = 0;
+    let rightCount = 0;
+    rows.forEach((row, k) => {
+      const rank = column.ranks[row];
+      if (rank === MISSING) return;
+      const left = split.kind === 'numeric' ? column.values[rank] <= split.threshold : goesLeft[rank] === 1;
+      side[k] = left ? 1 : 2;
+      if (left) leftCount++;
+      else rightCount++;
+    });
+    const missingSide = leftCount >= rightCount ? 1 : 2;
+    const left: number[] = [];
+    const right: number[] = [];
+    rows.forEach((row, k) => ((side[k] || missingSide) === 1 ? left : right).push(row));
+    return [Uint32Array.from(left), Uint32Array.from(right)];
+  }
+
+  private bestSplit(rows: Uint32Array, counts: number[]): Candidate | undefined {
+    let best: Candidate | undefined;
+    for (let feature = 0; feature < this.columns.length; feature++) {
+      const candidate = this.bestSplitOn(feature, rows, counts);
+      if (candidate && (!best || candidate.gain > best.gain + 1e-12)) best = candidate;
+    }
+    return best && best.gain > 1e-12 ? best : undefined;
+  }
+
+  /** Groups the rows present in `feature` by value rank: ranks ascending and class counts per group. */
+  private groups(feature: number, rows: Uint32Array): { ranks: number[]; counts: Float64Array; present: number } {
+    const column = this.columns[feature];
+    const k = this.classes;
+    const distinct = column.values.length;
+    const ranks: number[] = [];
+    let present = 0;
+    if (distinct * k <= 4 * rows.length) {
+      const histogram = this.histogram;
+      histogram.fill(0, 0, distinct * k);
+      for (const row of rows) {
+        const rank = column.ranks[row];
+        if (rank === MISSING) continue;
+        histogram[rank * k + this.labels[row]]++;
+        present++;
+      }
+      const counts: number[] = [];
+      for (let rank = 0; rank < distinct; rank++) {
+        let total = 0;
+        for (let c = 0; c < k; c++) total += histogram[rank * k + c];
+        if (total === 0) continue;
+        ranks.push(rank);
+        for (let c = 0; c < k; c++) counts.push(histogram[rank * k + c]);
+      }
+      return { ranks, counts: Float64Array.from(counts), present };
+    }
+    const keys = new Uint32Array(rows.length);
+    for (const row of rows) {
+      const rank = column.ranks[row];
+      if (rank !== MISSING) keys[present++] = rank * k + this.labels[row];
+    }
+    const sorted = keys.subarray(0, present).sort();
+    const counts: number[] = [];
+    let current = -1;
+    for (const key of sorted) {
+      const rank = Math.floor(key / k);
+      if (rank !== current) {
+        ranks.push(rank);
+        for (let c = 0; c < k; c++) counts.push(0);
+        current = rank;
+      }
+      counts[counts.length - k + (key % k)]++;
+    }
+    return { ranks, counts: Float64Array.from(counts), present };
+  }
+
+  private bestSplitOn(feature: number, rows: Uint32Array, nodeCounts: number[]): Candidate | undefined {
+    const column = this.columns[feature];
+    const k = this.classes;
+    const grouped = this.groups(feature, rows);
+    const groupCount = grouped.ranks.length;
+    if (groupCount < 2) return undefined;
+    let order = Array.from({ length: groupCount }, (_, g) => g);
+    if (column.categorical) {
+      const target = k === 2 ? 1 : nodeCounts.indexOf(Math.max(...nodeCounts));
+      const share = (g: number) => {
+        let total = 0;
+        for (let c = 0; c < k; c++) total += grouped.counts[g * k + c];
+        return grouped.counts[g * k + target] / total;
+      };
+      order = order.sort((a, b) => share(a) - share(b) || grouped.ranks[a] - grouped.ranks[b]);
+    }
+    const total = new Float64Array(k);
+    for (let g = 0; g < groupCount; g++) for (let c = 0; c < k; c++) total[c] += grouped.counts[g * k + c];
+    const present = grouped.present;
+    const parentImpurity = this.impurity(total, 0, present);
+    const left = new Float64Array(k);
+    const right = new Float64Array(k);
+    let leftCount = 0;
+    let bestGain = -Infinity;
+    let bestPrefix = -1;
+    for (let position = 0; position < groupCount - 1; position++) {
+      const g = order[position];
+      for (let c = 0; c < k; c++) {
+        left[c] += grouped.counts[g * k + c];
+        leftCount += grouped.counts[g * k + c];
+      }
+      const rightCount = present - leftCount;
+      if (leftCount < this.params.minSamplesLeaf || rightCount < this.params.minSamplesLeaf) continue;
+      for (let c = 0; c < k; c++) right[c] = total[c] - left[c];
+      const children = (leftCount * this.impurity(left, 0, leftCount) + rightCount * this.impurity(right, 0, rightCount)) / present;
+      const gain = (present / rows.length) * (parentImpurity - children);
+      if (gain > bestGain + 1e-12) {
+        bestGain = gain;
+        bestPrefix = position;
+      }
+    }
+    if (bestPrefix < 0) return undefined;
+    if (column.categorical) {
+      const levels = order.slice(0, bestPrefix + 1).map((g) => grouped.ranks[g]).sort((a, b) => a - b);
+      return { gain: bestGain, split: { kind: 'categorical', feature, left: levels } };
+    }
+    const low = column.values[grouped.ranks[order[bestPrefix]]];
+    const high = column.values[grouped.ranks[order[bestPrefix + 1]]];
+    return { gain: bestGain, split: { kind: 'numeric', feature, threshold: low + (high - low) / 2 } };
+  }
+}
+
+function buildColumns(data: ClassificationDataset): Column[] {
+  const { rows, cols, data: x } = data.features;
+  const categorical = new Uint8Array(cols);
+  const levels = new Uint32Array(cols);
+  for (const { feature, start } of columnLayout(data.schema)) {
+    if (feature.kind === 'categorical' && feature.encoding === 'ordinal') {
+      categorical[start] = 1;
+      levels[start] = feature.levels.length;
+    }
+  }
+  const columns: Column[] = [];
+  for (let j = 0; j < cols; j++) {
+    const ranks = new Uint32Array(rows);
+    if (categorical[j]) {
+      for (let i = 0; i < rows; i++) {
+        const value = x[i * cols + j];
+        ranks[i] = Number.isNaN(value) ? MISSING : value;
+      }
+      columns.push({ categorical: true, values: Float64Array.from({ length: levels[j] }, (_, level) => level), ranks });
+      continue;
+    }
+    const present: number[] = [];
+    for (let i = 0; i < rows; i++) if (!Number.isNaN(x[i * cols + j])) present.push(x[i * cols + j]);
+    const values = Float64Array.from(new Set(present)).sort();
+    const index = new Map<number, number>();
+    values.forEach((value, rank) => index.set(value, rank));
+    for (let i = 0; i < rows; i++) {
+      const value = x[i * cols + j];
+      ranks[i] = Number.isNaN(value) ? MISSING : index.get(value)!;
+    }
+    columns.push({ categorical: false, values, ranks });
+  }
+  return columns;
+}
+
+function gini(classes: number) {
+  return (counts: Float64Array, offset: number, total: number): number => {
+    if (total === 0) return 0;
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += (counts[offset + c] / total) ** 2;
+    return 1 - sum;
+  };
+}
+
+function entropy(classes: number) {
+  return (counts: Float64Array, offset: number, total: number): number => {
+    if (total === 0) return 0;
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      const p = counts[offset + c] / total;
+      if (p > 0) sum -= p * Math.log2(p);
+    }
+    return sum;
+  };
+}
