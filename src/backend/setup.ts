@@ -34,7 +34,7 @@ async function start(preferred: BackendName): Promise<BackendStatus> {
     const dist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     setWasmPaths(`${dist}/`);
     applyWasmFixes();
-    let reason = '';
+    let reason: string;
     try {
       if (await tf.setBackend('wasm')) {
         await tf.ready();
