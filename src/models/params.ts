@@ -50,7 +50,7 @@ export type ParamSpecs = Record<string, ParamSpec>;
 export type ParamValues<S extends ParamSpecs> = {
   readonly [K in keyof S]: S[K] extends NumberParam
     ? number
-    : S[K] extends ChoiceParam<infer T>
+    : S[K] extends { type: 'choice'; values: readonly (infer T)[] }
       ? T
       : S[K] extends IntegerListParam
         ? readonly number[]

@@ -1,0 +1,93 @@
+/**
+ * A stack of dense layers evaluated in float64 JavaScript. Networks train on tfjs (float32) and
+ * then answer queries from this exact, synchronous forward pass, so an oracle over a network
+ * is deterministic and the extraction and inversion attacks see the same function everywhere.
+ */
+
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+
+/** Activation of a layer. */
+export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'softmax';
+
+/** One dense layer: `weights` is inputs × outputs, row-major. */
+export interface DenseLayer {
+  inputs: number;
+  outputs: number;
+  weights: Float64Array;
+  biases: Float64Array;
+  activation: Activation;
+}
+
+/** Serialisable form of a layer. */
+export interface DenseLayerJson {
+  inputs: number;
+  outputs: number;
+  weights: number[];
+  biases: number[];
+  activation: Activation;
+}
+
+/** Applies an activation in place to a row. */
+export function activate(values: Float64Array, activation: Activation): void {
+  switch (activation) {
+    case 'linear':
+      return;
+    case 'tanh':
+      for (let i = 0; i < values.length; i++) values[i] = Math.tanh(values[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < values.length; i++) {
+        const z = values[i];
+        values[i] = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      }
+      return;
+    case 'relu':
+      for (let i = 0; i < values.length; i++) if (values[i] < 0) values[i] = 0;
+      return;
+    case 'softmax': {
+      let max = -Infinity;
+      for (const value of values) max = Math.max(max, value);
+      let total = 0;
+      for (let i = 0; i < values.length; i++) {
+        values[i] = Math.exp(values[i] - max);
+        total += values[i];
+      }
+      for (let i = 0; i < values.length; i++) values[i] /= total;
+      return;
+    }
+  }
+}
+
+/** Runs rows through one layer. */
+export function applyLayer(layer: DenseLayer, input: Matrix): Matrix {
+  const out = createMatrix(input.rows, layer.outputs);
+  for (let i = 0; i < input.rows; i++) {
+    const row = out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs);
+    row.set(layer.biases);
+    for (let k = 0; k < layer.inputs; k++) {
+      const value = input.data[i * layer.inputs + k];
+      if (value === 0) continue;
+      const w = k * layer.outputs;
+      for (let j = 0; j < layer.outputs; j++) row[j] += value * layer.weights[w + j];
+    }
+    activate(row, layer.activation);
+  }
+  return out;
+}
+
+/** Runs rows through all layers; `upTo` stops after that many layers (hidden representations). */
+export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length): Matrix {
+  let current = input;
+  for (let l = 0; l < upTo; l++) current = applyLayer(layers[l], current);
+  return current;
+}
+
+/** Layer to JSON. */
+export function layerToJson(layer: DenseLayer): DenseLayerJson {
+  return { inputs: layer.inputs, outputs: layer.outputs, weights: Array.from(layer.weights), biases: Array.from(layer.biases), activation: layer.activation };
+}
+
+/** Layer from (validated) JSON. */
+export function layerFromJson(json: DenseLayerJson): DenseLayer {
+  return { inputs: json.inputs, outputs: json.outputs, weights: Float64Array.from(json.weights), biases: Float64Array.from(json.biases), activation: json.activation };
+}
