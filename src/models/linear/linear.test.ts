@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classificationDataset, regressionDataset } from '../../data/dataset.ts';
+import { uniformNumericSchema } from '../../data/schema.ts';
+import { makeBlobs, makeCircles } from '../../data/datasets/synthetic.ts';
+import { minimizeLbfgs } from '../../math/lbfgs.ts';
+import { createMatrix } from '../../math/matrix.ts';
+import { Rng } from '../../random.ts';
+import { KernelLogisticTrainer } from '../kernel/kernel-logistic.ts';
+import { softmaxObjective } from './objectives.ts';
+import { LinearRegressionTrainer } from './linear-regression.ts';
+import { LinearClassifierTrainer } from './trainers.ts';
+
+test('L-BFGS finds the minimum of the Rosenbrock function', () => {
+  const result = minimizeLbfgs((x, g) => {
+    g[0] = -2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2);
+    g[1] = 200 * (x[1] - x[0] ** 2);
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2;
+  }, Float64Array.from([-1.2, 1]), { gradientTolerance: 1e-10, valueTolerance: 0 });
+  assert.ok(result.converged);
+  assert.ok(Math.abs(result.x[0] - 1) < 1e-6 && Math.abs(result.x[1] - 1) < 1e-6);
+});
+
+/** Random rows with more features than rows, labelled by a random linear rule. */
+function wideProblem(rows: number, cols: number, classes: number, seed: number) {
+  const rng = new Rng(seed);
+  const features = createMatrix(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.uniform()));
+  const labels = Int32Array.from({ length: rows }, (_, i) => i % classes);
+  return classificationDataset({ name: 'wide', features, schema: uniformNumericSchema(cols, 'x', 0, 1), labels, classes: Array.from({ length: classes }, (_, c) => `c${c}`), targetName: 'y' });
+}
+
+test('softmax in the row space reaches the exact optimum: the full-dimensional gradient vanishes', () => {
+  const data = wideProblem(40, 300, 4, 3);
+  const model = new LinearClassifierTrainer('softmax', { standardize: false, tolerance: 1e-10 }).fitSync(data);
+  // Evaluate the gradient of the original (d = 300) objective at the fitted weights and biases.
+  const theta = new Float64Array(4 * 301);
+  for (let c = 0; c < 4; c++) {
+    theta.set(model.weights.data.subarray(c * 300, (c + 1) * 300), c * 301);
+    theta[c * 301 + 300] = model.biases[c];
+  }
+  const gradient = new Float64Array(theta.length);
+  softmaxObjective(data.features, data.labels, 4, 1)(theta, gradient);
+  const largest = Math.max(...Array.from(gradient, Math.abs));
+  assert.ok(largest < 1e-6, `largest gradient entry ${largest}`);
+});
+
+test('row-space and primal fits agree to many decimals', () => {
+  const data = wideProblem(30, 45, 3, 4);
+  const reduced = new LinearClassifierTrainer('ovr', { standardize: false, tolerance: 1e-11 }).fitSync(data);
+  const primalData = { ...data, features: createMatrix(30, 45, data.features.data) };
+  // Duplicate the rows: same optimum up to doubling the loss, so halve the penalty; n > d forces the primal path.
+  const doubled = classificationDataset({
+    ...primalData,
+    features: createMatrix(60, 45, Float64Array.from([...data.features.data, ...data.features.data])),
+    labels: Int32Array.from([...data.labels, ...data.labels]),
+  });
+  const primal = new LinearClassifierTrainer('ovr', { standardize: false, tolerance: 1e-11, l2: 2 }).fitSync(doubled);
+  reduced.weights.data.forEach((w, i) => assert.ok(Math.abs(w - primal.weights.data[i]) < 1e-5, `weight ${i}: ${w} vs ${primal.weights.data[i]}`));
+});
+
+test('standardisation is folded into the weights: the model is linear in raw features', () => {
+  const blobs = makeBlobs(600, { seed: 2 });
+  const scaled = { ...blobs, features: createMatrix(600, 2, Float64Array.from(blobs.features.data, (v, k) => (k % 2 === 0 ? v * 1000 + 5000 : v))) };
+  const model = new LinearClassifierTrainer('softmax').fitSync(scaled);
+  const scores = model.decisionFunction(scaled.features);
+  for (let i = 0; i < 5; i++) {
+    for (let c = 0; c < 3; c++) {
+      const expected = model.biases[c] + model.weights.data[c * 2] * scaled.features.data[2 * i] + model.weights.data[c * 2 + 1] * scaled.features.data[2 * i + 1];
+      assert.ok(Math.abs(scores.data[i * 3 + c] - expected) < 1e-9);
+    }
+  }
+  const accuracy = model.predict(scaled.features).filter((p, i) => p === scaled.labels[i]).length / 600;
+  assert.ok(accuracy > 0.95);
+});
+
+test('linear regression recovers exact coefficients; full one-hot groups get the minimum-norm answer', () => {
+  const rng = new Rng(5);
+  const features = createMatrix(200, 3, Float64Array.from({ length: 600 }, () => rng.normal()));
+  const targets = Float64Array.from({ length: 200 }, (_, i) => 1.5 * features.data[3 * i] - 2 * features.data[3 * i + 1] + 0.25 * features.data[3 * i + 2] + 3);
+  const model = new LinearRegressionTrainer().fitSync(regressionDataset({ name: 'exact', features, schema: uniformNumericSchema(3, 'x', -5, 5), targets, targetName: 'y' }));
+  [1.5, -2, 0.25].forEach((w, j) => assert.ok(Math.abs(model.weights[j] - w) < 1e-10));
+  assert.ok(Math.abs(model.bias - 3) < 1e-10);
+  assert.ok(model.trainingRmse < 1e-10);
+  // Two one-hot columns that always sum to 1 are collinear with the intercept.
+  const onehot = createMatrix(100, 2, Float64Array.from({ length: 200 }, (_, k) => (Math.floor(k / 2) % 2 === k % 2 ? 1 : 0)));
+  const y = Float64Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 10 : 4));
+  const collinear = new LinearRegressionTrainer().fitSync(regressionDataset({ name: 'onehot', features: onehot, schema: uniformNumericSchema(2, 'g', 0, 1), targets: y, targetName: 'y' }));
+  assert.ok(collinear.trainingRmse < 1e-9);
+  assert.ok(Math.abs(collinear.weights[0] + collinear.weights[1]) < 1e-9, 'minimum norm splits the effect symmetrically');
+});
+
+test('RBF kernel logistic regression separates circles, which a linear model cannot', () => {
+  const circles = makeCircles(600, { noise: 0.05, seed: 3 });
+  const kernel = new KernelLogisticTrainer().fitSync(circles);
+  const linear = new LinearClassifierTrainer('logistic').fitSync(circles);
+  const accuracy = (predicted: Int32Array) => predicted.filter((p, i) => p === circles.labels[i]).length / 600;
+  assert.ok(accuracy(kernel.predict(circles.features)) > 0.97);
+  assert.ok(accuracy(linear.predict(circles.features)) < 0.7);
+});

@@ -1,0 +1,129 @@
+/**
+ * Model kinds by name: trainers from a kind and parameters, fitted models from their JSON form
+ * (validated before anything is built), and model files on disk.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { ThreatlabError, ValidationError } from '../errors.ts';
+import { createMatrix } from '../math/matrix.ts';
+import { readNonEmptyFile } from '../data/loaders/files.ts';
+import type { Progress } from '../progress.ts';
+import { modelJson } from './json-schema.ts';
+import type { ModelJson } from './json.ts';
+import { KernelLogistic, KernelLogisticTrainer } from './kernel/kernel-logistic.ts';
+import { LinearClassifier } from './linear/linear-classifier.ts';
+import { LinearRegression, LinearRegressionTrainer } from './linear/linear-regression.ts';
+import { LinearClassifierTrainer } from './linear/trainers.ts';
+import { layerFromJson } from './neural/dense-network.ts';
+import { Mlp, MlpTrainer } from './neural/mlp.ts';
+import { DecisionTree } from './tree/decision-tree.ts';
+import { DecisionTreeTrainer } from './tree/cart.ts';
+import type { Model, ModelKind, Trainer } from './types.ts';
+
+/** Every trainable kind, with a one-line description. */
+export const MODEL_KINDS: Record<ModelKind, string> = {
+  logistic: 'binary logistic regression (L2, exact L-BFGS)',
+  softmax: 'multinomial logistic regression (L2, exact L-BFGS)',
+  ovr: 'one-vs-rest logistic regression (L2, exact L-BFGS)',
+  linear: 'least-squares linear regression (optional ridge)',
+  'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
+  tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
+  mlp: 'multilayer perceptron (tfjs-wasm, Adam/SGD, early stopping)',
+};
+
+/** A trainer for `kind` with validated parameters. */
+export function createTrainer(kind: string, params: Record<string, unknown> = {}, progress?: Progress): Trainer {
+  switch (kind as ModelKind) {
+    case 'logistic':
+    case 'softmax':
+    case 'ovr':
+      return new LinearClassifierTrainer(kind as 'logistic' | 'softmax' | 'ovr', params);
+    case 'linear':
+      return new LinearRegressionTrainer(params);
+    case 'kernel-logistic':
+      return new KernelLogisticTrainer(params);
+    case 'tree':
+      return new DecisionTreeTrainer(params);
+    case 'mlp':
+      return new MlpTrainer(params, progress);
+    default:
+      throw new ValidationError('unknown model kind', [{ path: 'model', message: `"${kind}"; known: ${Object.keys(MODEL_KINDS).join(', ')}` }]);
+  }
+}
+
+function rowsToMatrix(rows: number[][], what: string): ReturnType<typeof createMatrix> {
+  const cols = rows[0]?.length ?? 0;
+  if (rows.some((row) => row.length !== cols)) throw new ThreatlabError('validation', `model file: ${what} rows differ in length`);
+  return createMatrix(rows.length, cols, Float64Array.from(rows.flat()));
+}
+
+/** Builds a fitted model from its JSON form; `source` names it in errors. */
+export function modelFromJson(value: unknown, source = 'model'): Model {
+  const parsed = modelJson.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `${source} is not a threatlab model file (or is corrupted)`,
+      parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+    );
+  }
+  const json = parsed.data as ModelJson;
+  const fail = (message: string) => new ThreatlabError('validation', `${source}: ${message}; the file is corrupted`);
+  switch (json.kind) {
+    case 'logistic':
+    case 'softmax':
+    case 'ovr': {
+      const weights = rowsToMatrix(json.weights, 'weight');
+      const scores = json.kind === 'logistic' ? 1 : json.classes.length;
+      if (weights.rows !== scores || json.biases.length !== scores) throw fail(`expected ${scores} weight rows and biases`);
+      return new LinearClassifier({ kind: json.kind, classes: json.classes, schema: json.schema, weights, biases: Float64Array.from(json.biases), params: json.params });
+    }
+    case 'linear':
+      return new LinearRegression({ schema: json.schema, targetName: json.targetName, weights: Float64Array.from(json.weights), bias: json.bias, trainingRmse: json.trainingRmse, params: json.params });
+    case 'kernel-logistic': {
+      const centres = rowsToMatrix(json.centres, 'centre');
+      const coefficients = rowsToMatrix(json.coefficients, 'coefficient');
+      if (coefficients.rows !== json.classes.length || coefficients.cols !== centres.rows) throw fail('coefficients do not match classes × centres');
+      return new KernelLogistic({ classes: json.classes, schema: json.schema, gamma: json.gamma, centres, coefficients, biases: Float64Array.from(json.biases), params: json.params });
+    }
+    case 'tree': {
+      json.nodes.forEach((node, i) => {
+        if (node.id !== i || node.counts.length !== json.classes.length) throw fail(`node ${i} is malformed`);
+        if (node.split && (node.left === undefined || node.right === undefined || node.left >= json.nodes.length || node.right >= json.nodes.length)) throw fail(`node ${i} has missing children`);
+      });
+      const inputSize = Math.max(json.nodes.reduce((max, node) => Math.max(max, (node.split?.feature ?? -1) + 1), 0), featureColumns(json));
+      return new DecisionTree({ classes: json.classes, schema: json.schema, inputSize, nodes: json.nodes, params: json.params });
+    }
+    case 'mlp': {
+      const layers = json.layers.map(layerFromJson);
+      layers.forEach((layer, l) => {
+        if (layer.weights.length !== layer.inputs * layer.outputs || layer.biases.length !== layer.outputs) throw fail(`layer ${l} has the wrong number of weights`);
+        if (l > 0 && layer.inputs !== layers[l - 1].outputs) throw fail(`layer ${l} does not follow layer ${l - 1}`);
+      });
+      if (layers[layers.length - 1].outputs !== json.classes.length) throw fail('the output layer does not match the classes');
+      return new Mlp({ classes: json.classes, schema: json.schema, layers, params: json.params });
+    }
+  }
+}
+
+function featureColumns(json: ModelJson): number {
+  let columns = 0;
+  for (const feature of json.schema.features) columns += feature.kind === 'categorical' && feature.encoding === 'one-hot' ? feature.levels.length : 1;
+  return columns;
+}
+
+/** Reads a model file. */
+export function loadModelFile(path: string): Model {
+  const text = readNonEmptyFile(path, 'model file').toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ThreatlabError('parse-error', `${path} is not valid JSON (${(error as Error).message}); give a model file written by threatlab train`, { cause: error });
+  }
+  return modelFromJson(value, path);
+}
+
+/** Writes a model file. */
+export function saveModelFile(model: Model, path: string): void {
+  writeFileSync(path, JSON.stringify(model.toJSON()));
+}
