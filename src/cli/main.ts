@@ -9,7 +9,20 @@ import { createProgress } from '../progress.ts';
 import { DEFAULT_SEED } from '../random.ts';
 import { runDatasets } from './commands/datasets.ts';
 import { runDemo } from './commands/demo.ts';
+import { runPredict } from './commands/predict.ts';
+import { runTrain } from './commands/train.ts';
+import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
+
+function parseFraction(value: string): number {
+  const fraction = Number(value);
+  if (!(fraction > 0 && fraction < 1)) throw new InvalidArgumentError('must be a number strictly between 0 and 1');
+  return fraction;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function parseSeed(value: string): number {
   const seed = Number(value);
@@ -43,6 +56,31 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action((options: { json?: boolean; seed: number }) => {
       runDemo(io, options, progressFor(options.json));
+    });
+
+  program
+    .command('train')
+    .description('train a model on a data set (a name from `threatlab datasets`, or a CSV file) and save it')
+    .requiredOption('--dataset <name>', 'data set name or CSV path')
+    .option('--target <column>', 'target column (required for a CSV; selects e.g. adult income/race)')
+    .requiredOption('--model <kind>', `model kind: ${Object.keys(MODEL_KINDS).join(', ')}`)
+    .option('--param <k=v>', 'model parameter, repeatable (e.g. --param l2=0.5)', collect, [])
+    .requiredOption('--out <file>', 'where to write the model JSON')
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--test-fraction <f>', 'held-out share when the data set has no fixed split', parseFraction, 0.3)
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await runTrain(io, options, progressFor(options.json));
+    });
+
+  program
+    .command('predict')
+    .description("print a saved model's labels and probabilities for the rows of a CSV (columns named as the model's features)")
+    .requiredOption('--model <file>', 'model JSON written by `threatlab train`')
+    .requiredOption('--input <file>', 'CSV of rows to predict')
+    .option('--json', 'print one JSON document')
+    .action((options) => {
+      runPredict(io, options);
     });
 
   return program;

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './main.ts';
+import type { CliIo } from './io.ts';
+
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), stderrIsTerminal: false };
+  const status = await main(['node', 'threatlab', ...args], io);
+  return { status, stdout, stderr };
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'threatlab-cli-'));
+
+test('train on an embedded data set, then predict rows from a CSV with the saved model', async () => {
+  const out = join(folder, 'iris.json');
+  const trained = await run('train', '--dataset', 'iris-embedded', '--model', 'softmax', '--param', 'l2=0.1', '--out', out, '--json');
+  assert.equal(trained.status, 0, trained.stdout);
+  const report = JSON.parse(trained.stdout);
+  assert.equal(report.metric, 'accuracy');
+  assert.deepEqual(report.rows, { train: 105, test: 45 });
+  assert.ok(report.test >= 0.93, `test accuracy ${report.test}`);
+  assert.equal(report.params.l2, 0.1);
+  const rows = join(folder, 'rows.csv');
+  writeFileSync(rows, 'petal width,petal length,sepal length,sepal width\n0.2,1.4,5.1,3.5\n2.3,5.2,6.7,3.0\n');
+  const predicted = await run('predict', '--model', out, '--input', rows, '--json');
+  assert.equal(predicted.status, 0, predicted.stdout);
+  const answer = JSON.parse(predicted.stdout);
+  assert.deepEqual(answer.rows.map((row: { label: string }) => row.label), ['setosa', 'virginica']);
+  const sum = Object.values(answer.rows[0].probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-12);
+});
+
+test('train a tree on a user CSV with missing values; predict a partial row', async () => {
+  const csv = join(folder, 'survey.csv');
+  const lines = ['age,smoker,region,risk'];
+  for (let i = 0; i < 120; i++) lines.push(`${20 + (i % 50)},${i % 3 === 0 ? 'yes' : 'no'},${i % 7 === 0 ? '' : ['north', 'south'][i % 2]},${i % 3 === 0 || i % 50 > 40 ? 'high' : 'low'}`);
+  writeFileSync(csv, lines.join('\n'));
+  const out = join(folder, 'tree.json');
+  const trained = await run('train', '--dataset', csv, '--target', 'risk', '--model', 'tree', '--out', out, '--json');
+  assert.equal(trained.status, 0, trained.stdout);
+  assert.ok(JSON.parse(trained.stdout).test > 0.9);
+  const rows = join(folder, 'partial.csv');
+  writeFileSync(rows, 'age,smoker,region\n30,yes,north\n,no,\n');
+  const predicted = await run('predict', '--model', out, '--input', rows, '--json');
+  assert.equal(predicted.status, 0, predicted.stdout);
+  assert.equal(JSON.parse(predicted.stdout).rows[0].label, 'high');
+});
+
+test('bad input: unknown kind, bad parameter, CSV without --target, wrong predict columns', async () => {
+  const unknown = await run('train', '--dataset', 'iris-embedded', '--model', 'forest', '--out', join(folder, 'x.json'), '--json');
+  assert.equal(unknown.status, 1);
+  assert.match(JSON.parse(unknown.stdout).error.message, /"forest"; known/);
+  const bad = await run('train', '--dataset', 'iris-embedded', '--model', 'tree', '--param', 'maxDepth=0', '--out', join(folder, 'x.json'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /maxDepth: 0 must be ≥ 1/);
+  const csv = join(folder, 'tiny.csv');
+  writeFileSync(csv, 'a,b\n1,x\n2,y\n');
+  const noTarget = await run('train', '--dataset', csv, '--model', 'tree', '--out', join(folder, 'x.json'), '--json');
+  assert.equal(noTarget.status, 2);
+  assert.equal(JSON.parse(noTarget.stdout).error.code, 'usage');
+  const out = join(folder, 'iris2.json');
+  await run('train', '--dataset', 'iris-embedded', '--model', 'tree', '--out', out);
+  const rows = join(folder, 'wrong.csv');
+  writeFileSync(rows, 'petal width,colour\n1,red\n');
+  const wrong = await run('predict', '--model', out, '--input', rows, '--json');
+  assert.equal(wrong.status, 1);
+  const error = JSON.parse(wrong.stdout).error;
+  assert.equal(error.code, 'validation');
+  assert.match(error.message, /petal length: the model needs this column/);
+  assert.match(error.message, /colour: the model has no such feature/);
+});
