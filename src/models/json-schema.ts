@@ -87,8 +87,16 @@ const mlp = z.object({
   ...common,
 });
 
-/** Any model file, checked by kind. */
-export const modelJson = z.discriminatedUnion('kind', [linearClassifier, linearRegression, kernelLogistic, tree, mlp]);
+const cnn = z.object({
+  kind: z.literal('cnn'),
+  classes: z.array(z.string()).min(2),
+  image: z.object({ width: z.number().int().min(1), height: z.number().int().min(1), channels: z.number().int().min(1) }),
+  convolutions: z
+    .array(z.object({ kernelSize: z.number().int().min(1), inputChannels: z.number().int().min(1), filters: z.number().int().min(1), weights: z.array(finite), biases: z.array(finite) }))
+    .min(1),
+  dense: z.array(denseLayer).min(1),
+  ...common,
+});
 
-/** The kinds a model file may have. */
-export const MODEL_FILE_KINDS = ['logistic', 'softmax', 'ovr', 'linear', 'kernel-logistic', 'tree', 'mlp'] as const;
+/** Any model file, checked by kind. */
+export const modelJson = z.discriminatedUnion('kind', [linearClassifier, linearRegression, kernelLogistic, tree, mlp, cnn]);

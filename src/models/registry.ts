@@ -15,6 +15,7 @@ import { LinearClassifier } from './linear/linear-classifier.ts';
 import { LinearRegression, LinearRegressionTrainer } from './linear/linear-regression.ts';
 import { LinearClassifierTrainer } from './linear/trainers.ts';
 import { layerFromJson } from './neural/dense-network.ts';
+import { blockOutput, Cnn, CnnTrainer } from './neural/cnn.ts';
 import { Mlp, MlpTrainer } from './neural/mlp.ts';
 import { DecisionTree } from './tree/decision-tree.ts';
 import { DecisionTreeTrainer } from './tree/cart.ts';
@@ -29,6 +30,7 @@ export const MODEL_KINDS: Record<ModelKind, string> = {
   'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
   tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
   mlp: 'multilayer perceptron (tfjs-wasm, Adam/SGD, early stopping)',
+  cnn: 'small convolutional network for images (tfjs-wasm)',
 };
 
 /** A trainer for `kind` with validated parameters. */
@@ -46,6 +48,8 @@ export function createTrainer(kind: string, params: Record<string, unknown> = {}
       return new DecisionTreeTrainer(params);
     case 'mlp':
       return new MlpTrainer(params, progress);
+    case 'cnn':
+      return new CnnTrainer(params, progress);
     default:
       throw new ValidationError('unknown model kind', [{ path: 'model', message: `"${kind}"; known: ${Object.keys(MODEL_KINDS).join(', ')}` }]);
   }
@@ -101,6 +105,19 @@ export function modelFromJson(value: unknown, source = 'model'): Model {
       });
       if (layers[layers.length - 1].outputs !== json.classes.length) throw fail('the output layer does not match the classes');
       return new Mlp({ classes: json.classes, schema: json.schema, layers, params: json.params });
+    }
+    case 'cnn': {
+      let [height, width] = [json.image.height, json.image.width];
+      let channels = json.image.channels;
+      const convolutions = json.convolutions.map((block, b) => {
+        if (block.inputChannels !== channels || block.weights.length !== block.kernelSize ** 2 * block.inputChannels * block.filters || block.biases.length !== block.filters) throw fail(`convolution ${b} is malformed`);
+        [height, width] = blockOutput(height, width, block.kernelSize);
+        channels = block.filters;
+        return { ...block, weights: Float64Array.from(block.weights), biases: Float64Array.from(block.biases) };
+      });
+      const dense = json.dense.map(layerFromJson);
+      if (dense[0].inputs !== height * width * channels || dense[dense.length - 1].outputs !== json.classes.length) throw fail('the dense layers do not fit the convolutions and classes');
+      return new Cnn({ classes: json.classes, schema: json.schema, image: json.image, convolutions, dense, params: json.params });
     }
   }
 }

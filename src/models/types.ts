@@ -11,7 +11,7 @@ import type { Rng } from '../random.ts';
 import type { ModelJson } from './json.ts';
 
 /** Every kind of model threatlab trains. */
-export type ModelKind = 'logistic' | 'softmax' | 'ovr' | 'linear' | 'kernel-logistic' | 'tree' | 'mlp';
+export type ModelKind = 'logistic' | 'softmax' | 'ovr' | 'linear' | 'kernel-logistic' | 'tree' | 'mlp' | 'cnn';
 
 /** What every fitted model has. */
 interface FittedBase {

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../backend/tf.ts';
+import { subsetRows } from '../../data/dataset.ts';
+import { loadMnist } from '../../data/datasets/images.ts';
+import { splitIndices } from '../../data/split.ts';
+import { hasCode } from '../../errors.ts';
+import { Rng } from '../../random.ts';
+import { loadIrisEmbedded } from '../../data/datasets/iris.ts';
+import { modelFromJson } from '../registry.ts';
+import type { Cnn} from './cnn.ts';
+import { CnnTrainer } from './cnn.ts';
+
+const mnist = loadMnist();
+const split = splitIndices(mnist, { testFraction: 0.2, stratify: true, rng: new Rng(3) });
+const train = subsetRows(mnist, split.train.subarray(0, 2000));
+const test_ = subsetRows(mnist, split.test.subarray(0, 500));
+
+test('a CNN trains on wasm (conv filter and max-pool gradients) and learns MNIST digits', async () => {
+  const model = await new CnnTrainer({ epochs: 4, validationFraction: 0 }).fit(train, new Rng(1));
+  const accuracy = model.predict(test_.features).filter((p, i) => p === test_.labels[i]).length / test_.features.rows;
+  assert.ok(accuracy > 0.85, `test accuracy ${accuracy}`);
+
+  // The float64 forward pass equals tfjs's forward pass on the same weights.
+  const rows = subsetRows(test_, [0, 1, 2, 3]);
+  const expected = tf.tidy(() => {
+    let x = tf.reshape(tf.tensor2d(Float32Array.from(rows.features.data), [4, 784]), [4, 28, 28, 1]) as tf.Tensor4D;
+    for (const block of model.convolutions) {
+      const kernel = tf.tensor4d(Float32Array.from(block.weights), [3, 3, block.inputChannels, block.filters]);
+      x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, kernel, 1, 'valid'), tf.tensor1d(Float32Array.from(block.biases)))) as tf.Tensor4D, 2, 2, 'valid');
+    }
+    let h = tf.reshape(x, [4, -1]) as tf.Tensor2D;
+    model.dense.forEach((layer, l) => {
+      const z = tf.add(tf.matMul(h, tf.tensor2d(Float32Array.from(layer.weights), [layer.inputs, layer.outputs])), tf.tensor1d(Float32Array.from(layer.biases))) as tf.Tensor2D;
+      h = l === model.dense.length - 1 ? tf.softmax(z) : tf.relu(z);
+    });
+    return Array.from(h.dataSync());
+  });
+  const ours = model.predictProba(rows.features).data;
+  expected.forEach((p, k) => assert.ok(Math.abs(p - ours[k]) < 1e-4, `probability ${k}: ${ours[k]} vs tfjs ${p}`));
+
+  const restored = modelFromJson(JSON.parse(JSON.stringify(model.toJSON()))) as Cnn;
+  assert.deepEqual(Array.from(restored.predictProba(rows.features).data), Array.from(ours));
+});
+
+test('a CNN refuses data without an image shape', async () => {
+  await assert.rejects(new CnnTrainer().fit(loadIrisEmbedded(), new Rng(1)), (e) => hasCode(e, 'validation') && /no image shape/.test(e.message));
+});

@@ -1,0 +1,244 @@
+/**
+ * A small convolutional classifier for images: blocks of [3×3 valid convolution → relu → 2×2
+ * max-pool], then a dense relu layer and a softmax output. Trains on tfjs-wasm (which needs the
+ * conv-filter and max-pool gradient fixes of src/backend) and answers with an exact float64
+ * forward pass, like every other threatlab model. Used by the image attacks (evasion,
+ * membership inference on Fashion-MNIST).
+ */
+
+import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
+import { subsetRows, type ClassificationDataset, type Dataset, type ImageShape } from '../../data/dataset.ts';
+import type { FeatureSchema } from '../../data/schema.ts';
+import { splitIndices } from '../../data/split.ts';
+import { ValidationError } from '../../errors.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import type { Progress } from '../../progress.ts';
+import type { Rng } from '../../random.ts';
+import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
+import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
+import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
+import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
+import { glorotUniform, trainNetwork } from './train-loop.ts';
+
+/** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
+export interface ConvBlock {
+  kernelSize: number;
+  inputChannels: number;
+  filters: number;
+  weights: Float64Array;
+  biases: Float64Array;
+}
+
+/** JSON form of a CNN. */
+export interface CnnJson {
+  kind: 'cnn';
+  format: 1;
+  classes: string[];
+  schema: FeatureSchema;
+  image: ImageShape;
+  convolutions: { kernelSize: number; inputChannels: number; filters: number; weights: number[]; biases: number[] }[];
+  dense: DenseLayerJson[];
+  params: Record<string, unknown>;
+}
+
+/** Shape after a block: valid convolution then 2×2 pooling. */
+export function blockOutput(height: number, width: number, kernelSize: number): [number, number] {
+  return [Math.floor((height - kernelSize + 1) / 2), Math.floor((width - kernelSize + 1) / 2)];
+}
+
+/** Applies one block to one image (height × width × channels, row-major, channels last). */
+function applyBlock(block: ConvBlock, image: Float64Array, height: number, width: number): { output: Float64Array; height: number; width: number } {
+  const k = block.kernelSize;
+  const ci = block.inputChannels;
+  const co = block.filters;
+  const convHeight = height - k + 1;
+  const convWidth = width - k + 1;
+  const conv = new Float64Array(convHeight * convWidth * co);
+  for (let y = 0; y < convHeight; y++) {
+    for (let x = 0; x < convWidth; x++) {
+      const out = conv.subarray((y * convWidth + x) * co, (y * convWidth + x + 1) * co);
+      out.set(block.biases);
+      for (let dy = 0; dy < k; dy++) {
+        for (let dx = 0; dx < k; dx++) {
+          const pixel = ((y + dy) * width + (x + dx)) * ci;
+          const filter = (dy * k + dx) * ci * co;
+          for (let c = 0; c < ci; c++) {
+            const value = image[pixel + c];
+            if (value === 0) continue;
+            const w = filter + c * co;
+            for (let f = 0; f < co; f++) out[f] += value * block.weights[w + f];
+          }
+        }
+      }
+      for (let f = 0; f < co; f++) if (out[f] < 0) out[f] = 0;
+    }
+  }
+  const [pooledHeight, pooledWidth] = [Math.floor(convHeight / 2), Math.floor(convWidth / 2)];
+  const pooled = new Float64Array(pooledHeight * pooledWidth * co).fill(-Infinity);
+  for (let y = 0; y < pooledHeight * 2; y++) {
+    for (let x = 0; x < pooledWidth * 2; x++) {
+      const target = (Math.floor(y / 2) * pooledWidth + Math.floor(x / 2)) * co;
+      const source = (y * convWidth + x) * co;
+      for (let f = 0; f < co; f++) if (conv[source + f] > pooled[target + f]) pooled[target + f] = conv[source + f];
+    }
+  }
+  return { output: pooled, height: pooledHeight, width: pooledWidth };
+}
+
+/** A fitted CNN classifier. */
+export class Cnn implements Classifier {
+  readonly task = 'classification' as const;
+  readonly kind = 'cnn' as const;
+  readonly classes: readonly string[];
+  readonly schema: FeatureSchema;
+  readonly inputSize: number;
+  readonly image: ImageShape;
+  readonly convolutions: readonly ConvBlock[];
+  readonly dense: readonly DenseLayer[];
+  readonly params: Record<string, unknown>;
+
+  constructor(init: { classes: readonly string[]; schema: FeatureSchema; image: ImageShape; convolutions: ConvBlock[]; dense: DenseLayer[]; params: Record<string, unknown> }) {
+    this.classes = init.classes;
+    this.schema = init.schema;
+    this.image = init.image;
+    this.convolutions = init.convolutions;
+    this.dense = init.dense;
+    this.inputSize = init.image.width * init.image.height * init.image.channels;
+    this.params = init.params;
+  }
+
+  /** Flattened output of the convolution blocks. */
+  features(input: Matrix): Matrix {
+    checkInput(this.kind, this.inputSize, input);
+    const flat = this.dense[0].inputs;
+    const out = createMatrix(input.rows, flat);
+    for (let i = 0; i < input.rows; i++) {
+      let current = { output: input.data.subarray(i * input.cols, (i + 1) * input.cols) as Float64Array, height: this.image.height, width: this.image.width };
+      for (const block of this.convolutions) current = applyBlock(block, current.output, current.height, current.width);
+      out.data.set(current.output, i * flat);
+    }
+    return out;
+  }
+
+  predictProba(input: Matrix): Matrix {
+    return forward(this.dense, this.features(input));
+  }
+
+  predict(input: Matrix): Int32Array {
+    return argmaxRows(this.predictProba(input));
+  }
+
+  toJSON(): CnnJson {
+    return {
+      kind: 'cnn',
+      format: 1,
+      classes: [...this.classes],
+      schema: this.schema,
+      image: this.image,
+      convolutions: this.convolutions.map((block) => ({ ...block, weights: Array.from(block.weights), biases: Array.from(block.biases) })),
+      dense: this.dense.map(layerToJson),
+      params: this.params,
+    };
+  }
+}
+
+/** Parameters of the CNN. */
+export const CNN_PARAMS = {
+  filters: { type: 'integer-list', default: [8, 16], doc: 'filters of each 3×3 convolution block' },
+  hidden: { type: 'number', default: 64, min: 1, integer: true, doc: 'width of the dense layer' },
+  learningRate: { type: 'number', default: 0.001, above: 0, doc: 'Adam step size' },
+  batchSize: { type: 'number', default: 64, min: 1, integer: true, doc: 'images per step' },
+  epochs: { type: 'number', default: 10, min: 1, integer: true, doc: 'passes over the data at most' },
+  l2: { type: 'number', default: 0, min: 0, doc: 'L2 penalty on the weights' },
+  validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.5, doc: 'share held out for early stopping (0: none)' },
+  patience: { type: 'number', default: 3, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
+} satisfies ParamSpecs;
+
+/** Trains a CNN on an image data set. */
+export class CnnTrainer implements Trainer<Cnn> {
+  readonly kind = 'cnn' as const;
+  readonly task = 'classification' as const;
+  readonly params: ParamValues<typeof CNN_PARAMS>;
+  private readonly progress?: Progress;
+
+  constructor(params: Record<string, unknown> = {}, progress?: Progress) {
+    this.params = resolveParams('cnn', CNN_PARAMS, params);
+    this.progress = progress;
+  }
+
+  async fit(data: Dataset, rng: Rng): Promise<Cnn> {
+    const classification = requireClassification(this.kind, data);
+    checkTrainingData(this.kind, classification);
+    const image = classification.image;
+    if (!image) {
+      throw new ValidationError('cannot train "cnn"', [{ path: 'data', message: `data set "${data.name}" has no image shape; train a CNN on images (mnist, fashion-mnist, att-faces)` }]);
+    }
+    const p = this.params;
+    let [height, width] = [image.height, image.width];
+    for (const _ of p.filters) [height, width] = blockOutput(height, width, 3);
+    if (height < 1 || width < 1) {
+      throw new ValidationError('cannot train "cnn"', [{ path: 'filters', message: `${p.filters.length} blocks shrink a ${image.width}×${image.height} image to nothing; use fewer` }]);
+    }
+    await initBackend();
+    const init = rng.fork();
+    const channels = [image.channels, ...p.filters];
+    const kernels = p.filters.map((filters, b) => tf.variable(tf.tensor4d(glorotUniform(init, 9 * channels[b] * filters, 9 * channels[b], 9 * filters), [3, 3, channels[b], filters])));
+    const kernelBiases = p.filters.map((filters) => tf.variable(tf.zeros([filters])));
+    const flat = height * width * p.filters[p.filters.length - 1];
+    const classes = classification.classes.length;
+    const dense = [tf.variable(tf.tensor2d(glorotUniform(init, flat * p.hidden, flat, p.hidden), [flat, p.hidden])), tf.variable(tf.tensor2d(glorotUniform(init, p.hidden * classes, p.hidden, classes), [p.hidden, classes]))];
+    const denseBiases = [tf.variable(tf.zeros([p.hidden])), tf.variable(tf.zeros([classes]))];
+    const scores = (input: tf.Tensor2D): tf.Tensor2D => {
+      let current = tf.reshape(input, [-1, image.height, image.width, image.channels]) as tf.Tensor4D;
+      kernels.forEach((kernel, b) => {
+        current = tf.maxPool(tf.relu(tf.add(tf.conv2d(current, kernel, 1, 'valid'), kernelBiases[b])) as tf.Tensor4D, 2, 2, 'valid');
+      });
+      const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(current, [-1, flat]) as tf.Tensor2D, dense[0]), denseBiases[0])) as tf.Tensor2D;
+      return tf.add(tf.matMul(hidden, dense[1]), denseBiases[1]) as tf.Tensor2D;
+    };
+    let train: ClassificationDataset = classification;
+    let validation: ClassificationDataset | undefined;
+    if (p.validationFraction > 0 && classification.features.rows >= 10) {
+      const split = splitIndices(classification, { testFraction: p.validationFraction, rng: rng.fork(), stratify: true });
+      train = subsetRows(classification, split.train);
+      validation = subsetRows(classification, split.test);
+    }
+    const history = await trainNetwork(
+      { variables: [...kernels, ...kernelBiases, ...dense, ...denseBiases], penalized: [...kernels, ...dense], scores },
+      train.features,
+      { kind: 'classification', labels: train.labels, classes },
+      {
+        optimizer: 'adam',
+        learningRate: p.learningRate,
+        batchSize: p.batchSize,
+        epochs: p.epochs,
+        l2: p.l2,
+        patience: validation ? p.patience : 0,
+        rng: rng.fork(),
+        validation: validation && { features: validation.features, objective: { kind: 'classification', labels: validation.labels, classes } },
+        progress: this.progress,
+      },
+    );
+    const convolutions: ConvBlock[] = kernels.map((kernel, b) => ({
+      kernelSize: 3,
+      inputChannels: channels[b],
+      filters: p.filters[b],
+      weights: Float64Array.from(kernel.dataSync()),
+      biases: Float64Array.from(kernelBiases[b].dataSync()),
+    }));
+    const denseLayers: DenseLayer[] = [
+      { inputs: flat, outputs: p.hidden, weights: Float64Array.from(dense[0].dataSync()), biases: Float64Array.from(denseBiases[0].dataSync()), activation: 'relu' },
+      { inputs: p.hidden, outputs: classes, weights: Float64Array.from(dense[1].dataSync()), biases: Float64Array.from(denseBiases[1].dataSync()), activation: 'softmax' },
+    ];
+    [...kernels, ...kernelBiases, ...dense, ...denseBiases].forEach((v) => v.dispose());
+    return new Cnn({
+      classes: classification.classes,
+      schema: classification.schema,
+      image,
+      convolutions,
+      dense: denseLayers,
+      params: { ...p, filters: [...p.filters], epochsRun: history.epochsRun, bestEpoch: history.bestEpoch },
+    });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The mini-batch training loop shared by every tfjs network: seeded batch order, Adam or SGD,
+ * an L2 penalty, and early stopping on a validation set that restores the best weights.
+ * Same seed, same backend: same weights.
+ */
+
+import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
+import type { Matrix } from '../../math/matrix.ts';
+import { silentProgress, type Progress } from '../../progress.ts';
+import type { Rng } from '../../random.ts';
+
+/** What the network learns: class labels (softmax cross-entropy on its scores) or targets in [0, 1] (binary cross-entropy on the sigmoid of its scores). */
+export type NetworkObjective = { kind: 'classification'; labels: Int32Array; classes: number } | { kind: 'reconstruction'; targets: Matrix };
+
+/** A network as the loop sees it. */
+export interface TrainableNetwork {
+  variables: tf.Variable[];
+  /** Variables under the L2 penalty (weights, not biases). */
+  penalized: tf.Variable[];
+  /** Scores (logits) for a batch of flat input rows. */
+  scores(input: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** Settings of one training run. */
+export interface LoopOptions {
+  optimizer: 'adam' | 'sgd';
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  l2: number;
+  /** Epochs without validation improvement before stopping (0: never stop early). */
+  patience: number;
+  rng: Rng;
+  validation?: { features: Matrix; objective: NetworkObjective };
+  progress?: Progress;
+  /** Applied to each batch's inputs before the step (noise for a denoising autoencoder). */
+  corrupt?: (batch: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
+}
+
+/** The training history. */
+export interface LoopResult {
+  epochsRun: number;
+  bestEpoch: number;
+  trainingLoss: number[];
+  validationLoss: number[];
+}
+
+/** Flat rows as a float32 tensor. */
+export function toTensor(matrix: Matrix): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(matrix.data), [matrix.rows, matrix.cols]);
+}
+
+function targetTensor(objective: NetworkObjective): tf.Tensor2D {
+  if (objective.kind === 'reconstruction') return toTensor(objective.targets);
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(objective.labels, 'int32'), objective.classes), 'float32') as tf.Tensor2D);
+}
+
+/** Glorot-uniform values drawn from our seeded generator. */
+export function glorotUniform(rng: Rng, count: number, fanIn: number, fanOut: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return Float32Array.from({ length: count }, () => rng.between(-limit, limit));
+}
+
+/** Trains `network` in place; the best validation weights are restored at the end. */
+export async function trainNetwork(network: TrainableNetwork, features: Matrix, objective: NetworkObjective, options: LoopOptions): Promise<LoopResult> {
+  await initBackend();
+  const progress = options.progress ?? silentProgress;
+  const { rng } = options;
+  const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.learningRate) : tf.train.sgd(options.learningRate);
+  const x = toTensor(features);
+  const y = targetTensor(objective);
+  const validationX = options.validation ? toTensor(options.validation.features) : undefined;
+  const validationY = options.validation ? targetTensor(options.validation.objective) : undefined;
+  const lossOf = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => {
+    const z = network.scores(input);
+    const data = objective.kind === 'classification' ? tf.losses.softmaxCrossEntropy(target, z) : tf.losses.sigmoidCrossEntropy(target, z);
+    if (options.l2 === 0 || network.penalized.length === 0) return data as tf.Scalar;
+    const penalty = tf.addN(network.penalized.map((w) => tf.sum(tf.square(w))));
+    return tf.add(data, tf.mul(options.l2 / 2, penalty)) as tf.Scalar;
+  };
+  const n = features.rows;
+  const trainingLoss: number[] = [];
+  const validationLoss: number[] = [];
+  let best = Infinity;
+  let bestEpoch = 0;
+  let bestValues: Float32Array[] | undefined;
+  let epochsRun = 0;
+  progress.start('training', options.epochs);
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    const order = rng.permutation(n);
+    let total = 0;
+    for (let start = 0; start < n; start += options.batchSize) {
+      const batchIndex = tf.tensor1d(Int32Array.from(order.subarray(start, Math.min(n, start + options.batchSize))), 'int32');
+      const batchLoss = optimizer.minimize(() => {
+        let batchX = tf.gather(x, batchIndex) as tf.Tensor2D;
+        if (options.corrupt) batchX = options.corrupt(batchX, rng);
+        return lossOf(batchX, tf.gather(y, batchIndex) as tf.Tensor2D);
+      }, true, network.variables);
+      total += (batchLoss!.dataSync()[0] * batchIndex.shape[0]) / n;
+      batchLoss!.dispose();
+      batchIndex.dispose();
+    }
+    trainingLoss.push(total);
+    epochsRun = epoch + 1;
+    progress.tick();
+    if (validationX && validationY) {
+      const loss = tf.tidy(() => lossOf(validationX, validationY).dataSync()[0]);
+      validationLoss.push(loss);
+      if (loss < best - 1e-7) {
+        best = loss;
+        bestEpoch = epoch + 1;
+        bestValues = network.variables.map((v) => v.dataSync().slice() as Float32Array);
+      } else if (options.patience > 0 && epoch + 1 - bestEpoch >= options.patience) {
+        break;
+      }
+    }
+  }
+  progress.done();
+  if (bestValues) network.variables.forEach((v, k) => v.assign(tf.tensor(bestValues![k], v.shape)));
+  [x, y, validationX, validationY].forEach((t) => t?.dispose());
+  optimizer.dispose();
+  return { epochsRun, bestEpoch: bestValues ? bestEpoch : epochsRun, trainingLoss, validationLoss };
+}
