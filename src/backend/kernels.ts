@@ -26,11 +26,3 @@ export function runKernel(backendName: string, name: string, backend: tf.KernelB
 export function release(backend: tf.KernelBackend, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
-
-/** Replaces the kernel function of `name` on `backendName`, keeping its setup and dispose. */
-export function wrapKernel(backendName: string, name: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
-  const config = tf.getKernel(name, backendName);
-  if (!config) throw new Error(`kernel ${name} is not registered for ${backendName}`);
-  tf.unregisterKernel(name, backendName);
-  tf.registerKernel({ ...config, kernelFunc: wrap(config.kernelFunc) });
-}

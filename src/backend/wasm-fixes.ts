@@ -14,18 +14,37 @@
  */
 
 import { tf } from './tf.ts';
-import { release, runKernel, wrapKernel, type Info } from './kernels.ts';
+import { release, runKernel, type Info } from './kernels.ts';
 
 const WASM = 'wasm';
-let applied = false;
+let originals: { matMul: tf.KernelConfig; maxPoolGrad: tf.KernelConfig } | undefined;
+let enabled = false;
 
 /** Applies the fixes once; idempotent. Call before the wasm backend is first used. */
 export function applyWasmFixes(): void {
-  if (applied) return;
-  applied = true;
-  wrapKernel(WASM, 'BatchMatMul', transposeFirst);
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2dBackpropFilter as tf.KernelFunc });
-  wrapKernel(WASM, 'MaxPoolGrad', shiftPositive);
+  if (!originals) originals = { matMul: tf.getKernel('BatchMatMul', WASM)!, maxPoolGrad: tf.getKernel('MaxPoolGrad', WASM)! };
+  setWasmFixes(true);
+}
+
+/**
+ * Turns the fixes on or off (benchmarks measure before and after in one process). Off restores
+ * tfjs's own kernels and removes the filter-gradient kernel, so CNN training throws again.
+ */
+export function setWasmFixes(on: boolean): void {
+  if (!originals) throw new Error('applyWasmFixes() must run first');
+  if (on === enabled) return;
+  enabled = on;
+  tf.unregisterKernel('BatchMatMul', WASM);
+  tf.unregisterKernel('MaxPoolGrad', WASM);
+  if (on) {
+    tf.registerKernel({ ...originals.matMul, kernelFunc: transposeFirst(originals.matMul.kernelFunc) });
+    tf.registerKernel({ ...originals.maxPoolGrad, kernelFunc: shiftPositive(originals.maxPoolGrad.kernelFunc) });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2dBackpropFilter as tf.KernelFunc });
+  } else {
+    tf.registerKernel(originals.matMul);
+    tf.registerKernel(originals.maxPoolGrad);
+    tf.unregisterKernel('Conv2DBackpropFilter', WASM);
+  }
 }
 
 function swapLastTwo(rank: number): number[] {

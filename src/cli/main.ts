@@ -54,8 +54,8 @@ export function buildProgram(io: CliIo): Command {
     .description('run the main job on the embedded default data set (MNIST digits; no external file)')
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
     .option('--json', 'print one JSON document')
-    .action((options: { json?: boolean; seed: number }) => {
-      runDemo(io, options, progressFor(options.json));
+    .action(async (options: { json?: boolean; seed: number }) => {
+      await runDemo(io, options, progressFor(options.json));
     });
 
   program
@@ -68,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
     .requiredOption('--out <file>', 'where to write the model JSON')
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
     .option('--test-fraction <f>', 'held-out share when the data set has no fixed split', parseFraction, 0.3)
+    .option('--tfjs-out <dir>', 'also save an MLP in the tfjs LayersModel format (model.json + weights.bin)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runTrain(io, options, progressFor(options.json));
@@ -76,11 +77,11 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('predict')
     .description("print a saved model's labels and probabilities for the rows of a CSV (columns named as the model's features)")
-    .requiredOption('--model <file>', 'model JSON written by `threatlab train`')
+    .requiredOption('--model <file>', 'model JSON written by `threatlab train`, or a tfjs LayersModel model.json')
     .requiredOption('--input <file>', 'CSV of rows to predict')
     .option('--json', 'print one JSON document')
-    .action((options) => {
-      runPredict(io, options);
+    .action(async (options) => {
+      await runPredict(io, options);
     });
 
   return program;

@@ -16,6 +16,7 @@ import { LinearRegression, LinearRegressionTrainer } from './linear/linear-regre
 import { LinearClassifierTrainer } from './linear/trainers.ts';
 import { layerFromJson } from './neural/dense-network.ts';
 import { blockOutput, Cnn, CnnTrainer } from './neural/cnn.ts';
+import { loadLayersModel } from './neural/layers-format.ts';
 import { Mlp, MlpTrainer } from './neural/mlp.ts';
 import { DecisionTree } from './tree/decision-tree.ts';
 import { DecisionTreeTrainer } from './tree/cart.ts';
@@ -130,13 +131,25 @@ function featureColumns(json: ModelJson): number {
 
 /** Reads a model file. */
 export function loadModelFile(path: string): Model {
+  return modelFromJson(readJsonFile(path), path);
+}
+
+function readJsonFile(path: string): unknown {
   const text = readNonEmptyFile(path, 'model file').toString('utf8');
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ThreatlabError('parse-error', `${path} is not valid JSON (${(error as Error).message}); give a model file written by threatlab train`, { cause: error });
   }
+}
+
+/**
+ * Reads a threatlab model file or a tfjs LayersModel `model.json` (recognised by its
+ * `modelTopology`), so a user's own tfjs classifier can be queried and attacked.
+ */
+export async function loadAnyModel(path: string): Promise<Model> {
+  const value = readJsonFile(path);
+  if (value && typeof value === 'object' && 'modelTopology' in value) return loadLayersModel(path);
   return modelFromJson(value, path);
 }
 

@@ -1,8 +1,11 @@
-/** `threatlab predict`: labels and probabilities (or values) of a saved model for the rows of a CSV. */
+/**
+ * `threatlab predict`: labels and probabilities (or values) of a saved model — a threatlab model
+ * file or a tfjs LayersModel model.json — for the rows of a CSV.
+ */
 
 import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
 import { loadCsv } from '../../data/loaders/csv.ts';
-import { loadModelFile } from '../../models/registry.ts';
+import { loadAnyModel } from '../../models/registry.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `threatlab predict`. */
@@ -19,8 +22,8 @@ export interface PredictedRow {
 }
 
 /** Runs the command. */
-export function runPredict(io: CliIo, options: PredictOptions): PredictedRow[] {
-  const model = loadModelFile(options.model);
+export async function runPredict(io: CliIo, options: PredictOptions): Promise<PredictedRow[]> {
+  const model = await loadAnyModel(options.model);
   const table = loadCsv(options.input, { missing: [''] });
   const features = encodeTableWithSchema(model.schema, table, { allowMissing: model.kind === 'tree' });
   let rows: PredictedRow[];

@@ -7,6 +7,8 @@ import { splitIndices } from '../../data/split.ts';
 import { loadUserCsv } from '../../data/user-data.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { parseParamPairs } from '../../models/params.ts';
+import { saveLayersModel } from '../../models/neural/layers-format.ts';
+import { Mlp } from '../../models/neural/mlp.ts';
 import { createTrainer, saveModelFile } from '../../models/registry.ts';
 import type { Model } from '../../models/types.ts';
 import type { Progress } from '../../progress.ts';
@@ -22,6 +24,7 @@ export interface TrainOptions extends CommonOptions {
   out: string;
   seed: number;
   testFraction: number;
+  tfjsOut?: string;
 }
 
 /** What `train` reports. */
@@ -81,12 +84,16 @@ export function score(model: Model, data: Dataset): number {
 /** Runs the command. */
 export async function runTrain(io: CliIo, options: TrainOptions, progress: Progress): Promise<TrainReport> {
   const trainer = createTrainer(options.model, parseParamPairs(options.param), progress);
+  if (options.tfjsOut && options.model !== 'mlp') {
+    throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
+  }
   const rng = new Rng(options.seed);
   const { name, train, test } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rng.fork());
   const started = performance.now();
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
   saveModelFile(model, options.out);
+  if (options.tfjsOut && model instanceof Mlp) await saveLayersModel(model, options.tfjsOut);
   const report: TrainReport = {
     dataset: name,
     model: options.model,

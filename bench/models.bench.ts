@@ -1,0 +1,129 @@
+/**
+ * Model-zoo benchmark: ours beside scikit-learn 1.2 / PyTorch (Debian) on the same split, in
+ * one run. Prints a markdown table (paste into BENCHMARKS.md) and, with --json, one JSON document.
+ *
+ *   npx tsx bench/models.bench.ts [--json] [--quick]
+ *
+ * Rows: the quality bars of the model issue (test accuracy on the papers' splits) and the speed
+ * goals (LR fit on AT&T faces within 2× of scikit-learn; MLP 784-256-10 throughput at least half
+ * of PyTorch's; tree fit on Adult beside scikit-learn).
+ */
+
+import { initBackend } from '../src/backend/setup.ts';
+import { subsetRows, type ClassificationDataset } from '../src/data/dataset.ts';
+import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/registry.ts';
+import { splitIndices } from '../src/data/split.ts';
+import { createTrainer } from '../src/models/registry.ts';
+import type { Classifier } from '../src/models/types.ts';
+import { trainDense } from '../src/models/neural/train-dense.ts';
+import { Rng } from '../src/random.ts';
+import { runPeer, type PeerResult } from './peers.ts';
+
+const json = process.argv.includes('--json');
+const quick = process.argv.includes('--quick');
+const SEED = 42;
+
+interface Row {
+  name: string;
+  model: string;
+  params: Record<string, unknown>;
+  ours: { seconds: number; trainAccuracy: number; testAccuracy: number; examplesPerSecond?: number };
+  peer?: PeerResult;
+  peerNote?: string;
+  bar?: number;
+}
+
+function log(message: string): void {
+  if (!json) process.stderr.write(`${message}\n`);
+}
+
+function split(name: string): { train: ClassificationDataset; test: ClassificationDataset } | undefined {
+  if (!isAvailable(findDataset(name))) {
+    log(`skipping ${name}: data not found`);
+    return undefined;
+  }
+  const dataset = loadDataset(name) as ClassificationDataset;
+  const indices = dataset.split ?? splitIndices(dataset, { testFraction: 0.3, stratify: true, rng: new Rng(SEED) });
+  return { train: subsetRows(dataset, indices.train), test: subsetRows(dataset, indices.test) };
+}
+
+function accuracy(model: Classifier, data: ClassificationDataset): number {
+  const predicted = model.predict(data.features);
+  return predicted.filter((p, i) => p === data.labels[i]).length / predicted.length;
+}
+
+async function modelRow(name: string, dataset: string, model: string, params: Record<string, unknown>, peerModel?: string, peerExtra: Record<string, unknown> = {}, bar?: number): Promise<Row | undefined> {
+  const parts = split(dataset);
+  if (!parts) return undefined;
+  log(`${name}: training ${model}…`);
+  const started = performance.now();
+  const fitted = (await createTrainer(model, params).fit(parts.train, new Rng(SEED))) as Classifier;
+  const seconds = (performance.now() - started) / 1000;
+  const row: Row = { name, model, params, ours: { seconds, trainAccuracy: accuracy(fitted, parts.train), testAccuracy: accuracy(fitted, parts.test) }, bar };
+  if (peerModel) {
+    log(`${name}: peer ${peerModel}…`);
+    const peer = runPeer(peerModel, parts.train, parts.test, peerExtra);
+    if (typeof peer === 'string') row.peerNote = peer;
+    else row.peer = peer;
+  }
+  return row;
+}
+
+async function mlpThroughputRow(): Promise<Row | undefined> {
+  const dataset = isAvailable(findDataset('fashion-mnist')) ? 'fashion-mnist' : 'mnist';
+  const parts = split(dataset);
+  if (!parts) return undefined;
+  const epochs = quick ? 1 : 2;
+  const train = quick ? subsetRows(parts.train, Array.from({ length: 10000 }, (_, i) => i)) : parts.train;
+  log(`MLP throughput on ${dataset}: ${train.features.rows} rows × ${epochs} epochs…`);
+  await initBackend();
+  const started = performance.now();
+  const result = await trainDense(train.features, { kind: 'classification', labels: train.labels, classes: 10 }, {
+    sizes: [784, 256, 10], hiddenActivation: 'relu', optimizer: 'adam', learningRate: 0.001, batchSize: 128, epochs, l2: 0, patience: 0, rng: new Rng(SEED),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const { Mlp } = await import('../src/models/neural/mlp.ts');
+  const model = new Mlp({ classes: train.classes, schema: train.schema, layers: result.layers, params: {} });
+  const row: Row = {
+    name: `MLP 784-256-10 training throughput (${dataset}, Adam, batch 128)`,
+    model: 'mlp',
+    params: { hidden: [256], epochs, batchSize: 128 },
+    ours: { seconds, trainAccuracy: accuracy(model, train), testAccuracy: accuracy(model, parts.test), examplesPerSecond: (epochs * train.features.rows) / seconds },
+  };
+  const peer = runPeer('mlp-torch', train, parts.test, { hidden: [256], epochs, batchSize: 128 });
+  if (typeof peer === 'string') row.peerNote = peer;
+  else row.peer = peer;
+  return row;
+}
+
+const rows: Row[] = [];
+const add = (row: Row | undefined) => row && rows.push(row);
+add(await modelRow('Softmax LR, AT&T faces (280 train / 120 test, 10,304 features, 40 classes)', 'att-faces', 'softmax', { standardize: false }, 'softmax', { maxIter: quick ? 300 : 1000 }, 0.9));
+add(await modelRow('MLP (256 sigmoid), AT&T faces', 'att-faces', 'mlp', { hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, learningRate: 0.001, validationFraction: 0 }, undefined, {}, 0.9));
+add(await modelRow('Binary LR, Adult income (108 features)', 'adult-income', 'logistic', {}, 'logistic', {}, 0.84));
+add(await modelRow('Softmax LR, Iris', 'iris', 'softmax', {}, 'softmax', {}, 0.93));
+add(await modelRow('Tree, Adult income (full depth)', 'adult-income', 'tree', {}, 'tree'));
+add(await modelRow('Tree, steak eaters (Table 5 data, ordinal + missing)', 'steak-eaters', 'tree', { maxDepth: 5 }));
+add(await modelRow('Tree, steak complete rows (one-hot)', 'steak', 'tree', { maxDepth: 5 }, 'tree', { maxDepth: 5 }));
+add(await modelRow('Tree, GSS complete rows (one-hot)', 'gss', 'tree', { maxDepth: 8 }, 'tree', { maxDepth: 8 }));
+add(await mlpThroughputRow());
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ seed: SEED, rows }, null, 2)}\n`);
+} else {
+  const f = (x: number | undefined, digits = 3) => (x === undefined ? '—' : x.toFixed(digits));
+  const lines = [
+    `seed ${SEED}; same split for both sides; ours on Node ${process.version}, tfjs-wasm where a network trains`,
+    '',
+    '| model and data | ours: fit s | ours: test acc | peer: fit s | peer: test acc | time ratio (ours / peer) | bar |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) => {
+      const speed = row.ours.examplesPerSecond !== undefined ? `${Math.round(row.ours.examplesPerSecond)} ex/s` : f(row.ours.seconds, 2);
+      const peerSpeed = row.peer?.examplesPerSecond !== undefined ? `${Math.round(row.peer.examplesPerSecond)} ex/s` : f(row.peer?.fitSeconds, 2);
+      const ratio = row.peer ? (row.peer.fitSeconds > 0 ? (row.ours.seconds / row.peer.fitSeconds).toFixed(2) : '—') : row.peerNote ?? '—';
+      const bar = row.bar === undefined ? '' : `≥ ${row.bar}: ${row.ours.testAccuracy >= row.bar ? 'met' : 'NOT met'}`;
+      return `| ${row.name} | ${speed} | ${f(row.ours.testAccuracy)} | ${peerSpeed}${row.peer ? ` (${row.peer.version})` : ''} | ${f(row.peer?.testAccuracy)} | ${ratio} | ${bar} |`;
+    }),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs a Python peer (scikit-learn, PyTorch) on exactly the split threatlab used: the matrices
+ * are written as raw float64 / int32 files and read back by bench/peers/sklearn_peer.py with
+ * Debian's /usr/bin/python3. Returns undefined (and says why) when the peer is not installed.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClassificationDataset } from '../src/data/dataset.ts';
+
+/** The Python that has python3-sklearn / python3-torch. */
+export const PEER_PYTHON = '/usr/bin/python3';
+
+/** What a peer reports. */
+export interface PeerResult {
+  peer: string;
+  fitSeconds: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  version: string;
+  examplesPerSecond?: number;
+  iterations?: number;
+  leaves?: number;
+}
+
+/** Fits the peer on `train`, scores it on `test`. */
+export function runPeer(model: string, train: ClassificationDataset, test: ClassificationDataset, extra: Record<string, unknown> = {}): PeerResult | string {
+  if (!existsSync(PEER_PYTHON)) return `${PEER_PYTHON} not found`;
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-peer-'));
+  try {
+    writeFileSync(join(folder, 'x_train.f64'), Buffer.from(train.features.data.buffer, train.features.data.byteOffset, train.features.data.byteLength));
+    writeFileSync(join(folder, 'y_train.i32'), Buffer.from(train.labels.buffer, train.labels.byteOffset, train.labels.byteLength));
+    writeFileSync(join(folder, 'x_test.f64'), Buffer.from(test.features.data.buffer, test.features.data.byteOffset, test.features.data.byteLength));
+    writeFileSync(join(folder, 'y_test.i32'), Buffer.from(test.labels.buffer, test.labels.byteOffset, test.labels.byteLength));
+    const spec = { folder, model, cols: train.features.cols, trainRows: train.features.rows, testRows: test.features.rows, ...extra };
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'sklearn_peer.py');
+    const env = { ...process.env };
+    const output = execFileSync(PEER_PYTHON, [script, JSON.stringify(spec)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+    return JSON.parse(output.trim().split('\n').pop()!) as PeerResult;
+  } catch (error) {
+    return `peer failed: ${(error as Error).message.split('\n')[0]}`;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+"""Peer side of threatlab's benchmarks: fits scikit-learn / PyTorch models on the exact split
+threatlab used (read from raw float64 files) and prints one JSON line of timings and accuracies.
+Run with Debian's /usr/bin/python3 (python3-sklearn, python3-torch, python3-numpy)."""
+
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def load(folder, name, rows, cols=None, dtype=np.float64):
+    data = np.fromfile(f"{folder}/{name}", dtype=dtype)
+    return data.reshape(rows, cols) if cols else data
+
+
+def accuracy(model, x, y):
+    return float((model.predict(x) == y).mean())
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    folder = spec["folder"]
+    xtr = load(folder, "x_train.f64", spec["trainRows"], spec["cols"])
+    ytr = load(folder, "y_train.i32", spec["trainRows"], dtype=np.int32)
+    xte = load(folder, "x_test.f64", spec["testRows"], spec["cols"])
+    yte = load(folder, "y_test.i32", spec["testRows"], dtype=np.int32)
+    kind = spec["model"]
+    result = {"peer": kind}
+    if kind in ("softmax", "logistic", "ovr"):
+        from sklearn.linear_model import LogisticRegression
+        import sklearn
+        multi = "ovr" if kind == "ovr" else "multinomial"
+        model = LogisticRegression(C=1.0 / spec.get("l2", 1.0), max_iter=spec.get("maxIter", 1000), multi_class=multi, solver="lbfgs")
+        start = time.perf_counter()
+        model.fit(xtr, ytr)
+        result.update(fitSeconds=time.perf_counter() - start, iterations=int(np.max(model.n_iter_)), version=f"scikit-learn {sklearn.__version__}")
+    elif kind == "tree":
+        from sklearn.tree import DecisionTreeClassifier
+        import sklearn
+        model = DecisionTreeClassifier(criterion="gini", max_depth=spec.get("maxDepth"), random_state=0)
+        start = time.perf_counter()
+        model.fit(xtr, ytr)
+        result.update(fitSeconds=time.perf_counter() - start, leaves=int(model.get_n_leaves()), version=f"scikit-learn {sklearn.__version__}")
+    elif kind == "mlp-torch":
+        import torch
+        torch.set_num_threads(1)
+        torch.manual_seed(0)
+        hidden = spec["hidden"]
+        layers = []
+        widths = [spec["cols"]] + hidden
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        layers.append(torch.nn.Linear(widths[-1], int(ytr.max()) + 1))
+        net = torch.nn.Sequential(*layers)
+        optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        x = torch.tensor(xtr, dtype=torch.float32)
+        y = torch.tensor(ytr, dtype=torch.long)
+        batch = spec["batchSize"]
+        start = time.perf_counter()
+        for _ in range(spec["epochs"]):
+            order = torch.randperm(len(x))
+            for i in range(0, len(x), batch):
+                index = order[i:i + batch]
+                optimizer.zero_grad()
+                loss = loss_fn(net(x[index]), y[index])
+                loss.backward()
+                optimizer.step()
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            test_accuracy = float((net(torch.tensor(xte, dtype=torch.float32)).argmax(1).numpy() == yte).mean())
+            train_accuracy = float((net(x).argmax(1).numpy() == ytr).mean())
+        print(json.dumps({"peer": kind, "fitSeconds": seconds, "examplesPerSecond": spec["epochs"] * len(x) / seconds, "trainAccuracy": train_accuracy, "testAccuracy": test_accuracy, "version": f"PyTorch {torch.__version__} (1 thread)"}))
+        return
+    else:
+        raise SystemExit(f"unknown peer model {kind}")
+    result.update(trainAccuracy=accuracy(model, xtr, ytr), testAccuracy=accuracy(model, xte, yte))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
