@@ -1,0 +1,41 @@
+/** threatlab's public API: named exports only, grouped by layer (DESIGN.md). */
+
+export { ThreatlabError, ValidationError, NotFittedError, BudgetExceededError, CapabilityError, hasCode } from './errors.ts';
+export type { ErrorCode, ValidationIssue } from './errors.ts';
+export { Rng, DEFAULT_SEED } from './random.ts';
+export { createProgress, silentProgress } from './progress.ts';
+export type { Progress } from './progress.ts';
+
+export { createMatrix, matrixFromRows, rowView, selectRows } from './math/matrix.ts';
+export type { Matrix } from './math/matrix.ts';
+
+export { classificationDataset, regressionDataset, subsetRows, classCounts, summarize } from './data/dataset.ts';
+export type { Dataset, ClassificationDataset, RegressionDataset, Split, DatasetSummary } from './data/dataset.ts';
+export { columnLayout, columnNames, columnCount } from './data/schema.ts';
+export type { Feature, FeatureSchema, NumericFeature, CategoricalFeature } from './data/schema.ts';
+export { splitIndices, trainTestSplit, applySplit } from './data/split.ts';
+export { fitOneHot } from './data/encoders/one-hot.ts';
+export { fitStandardScaler, fitMinMaxScaler } from './data/encoders/scaling.ts';
+export { fitTableEncoder } from './data/encoders/table-encoder.ts';
+export { encodeTableWithSchema } from './data/encoders/schema-encoder.ts';
+export { loadCsv, parseCsv } from './data/loaders/csv.ts';
+export { loadPgm, loadPng, parsePgm, parsePng, encodePng } from './data/loaders/image.ts';
+export { loadSvmlight } from './data/loaders/svmlight.ts';
+export { fitBagOfWords, tokenize } from './data/text.ts';
+export { DATASETS, findDataset, loadDataset, isAvailable } from './data/datasets/registry.ts';
+export { loadUserCsv } from './data/user-data.ts';
+
+export { initBackend } from './backend/setup.ts';
+
+export { createTrainer, modelFromJson, loadModelFile, loadAnyModel, saveModelFile, MODEL_KINDS } from './models/registry.ts';
+export type { Classifier, Regressor, Model, ModelKind, Trainer } from './models/types.ts';
+export type { ModelJson } from './models/json.ts';
+export { LinearClassifier } from './models/linear/linear-classifier.ts';
+export { LinearRegression } from './models/linear/linear-regression.ts';
+export { KernelLogistic } from './models/kernel/kernel-logistic.ts';
+export { DecisionTree } from './models/tree/decision-tree.ts';
+export type { TreeAnswer, TreeNode } from './models/tree/decision-tree.ts';
+export { Mlp } from './models/neural/mlp.ts';
+export { Cnn } from './models/neural/cnn.ts';
+export { DenoisingAutoencoder, trainDenoisingAutoencoder } from './models/neural/autoencoder.ts';
+export { loadLayersModel, saveLayersModel } from './models/neural/layers-format.ts';
