@@ -1,15 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from './main.ts';
-import type { CliIo } from './io.ts';
+import { runCli } from '../testing/cli.ts';
 
-async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), stderrIsTerminal: false };
-  const status = await main(['node', 'threatlab', ...args], io);
-  return { status, stdout, stderr };
-}
+const run = runCli;
 
 test('demo --json prints exactly one JSON document on the embedded default', async () => {
   const { status, stdout } = await run('demo', '--json', '--seed', '7');

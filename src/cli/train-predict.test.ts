@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.ts';
-import type { CliIo } from './io.ts';
+import { runCli } from '../testing/cli.ts';
 
-async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), stderrIsTerminal: false };
-  const status = await main(['node', 'threatlab', ...args], io);
-  return { status, stdout, stderr };
-}
+const run = runCli;
 
 const folder = mkdtempSync(join(tmpdir(), 'threatlab-cli-'));
 

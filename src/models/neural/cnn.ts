@@ -8,9 +8,8 @@
 
 import { tf } from '../../backend/tf.ts';
 import { initBackend } from '../../backend/setup.ts';
-import { subsetRows, type ClassificationDataset, type Dataset, type ImageShape } from '../../data/dataset.ts';
+import type { Dataset, ImageShape } from '../../data/dataset.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
-import { splitIndices } from '../../data/split.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Progress } from '../../progress.ts';
@@ -19,6 +18,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
+import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { glorotUniform, trainNetwork } from './train-loop.ts';
 
 /** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
@@ -197,17 +197,11 @@ export class CnnTrainer implements Trainer<Cnn> {
       const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(current, [-1, flat]) as tf.Tensor2D, dense[0]), denseBiases[0])) as tf.Tensor2D;
       return tf.add(tf.matMul(hidden, dense[1]), denseBiases[1]) as tf.Tensor2D;
     };
-    let train: ClassificationDataset = classification;
-    let validation: ClassificationDataset | undefined;
-    if (p.validationFraction > 0 && classification.features.rows >= 10) {
-      const split = splitIndices(classification, { testFraction: p.validationFraction, rng: rng.fork(), stratify: true });
-      train = subsetRows(classification, split.train);
-      validation = subsetRows(classification, split.test);
-    }
+    const { train, validation } = holdOutValidation(classification, p.validationFraction, rng.fork());
     const history = await trainNetwork(
       { variables: [...kernels, ...kernelBiases, ...dense, ...denseBiases], penalized: [...kernels, ...dense], scores },
       train.features,
-      { kind: 'classification', labels: train.labels, classes },
+      labelObjective(train),
       {
         optimizer: 'adam',
         learningRate: p.learningRate,
@@ -216,7 +210,7 @@ export class CnnTrainer implements Trainer<Cnn> {
         l2: p.l2,
         patience: validation ? p.patience : 0,
         rng: rng.fork(),
-        validation: validation && { features: validation.features, objective: { kind: 'classification', labels: validation.labels, classes } },
+        validation: validation && { features: validation.features, objective: labelObjective(validation) },
         progress: this.progress,
       },
     );

@@ -5,11 +5,9 @@
  * et al. (2015) invert a 3,000-unit sigmoid network trained on faces.
  */
 
-import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
+import type { Dataset } from '../../data/dataset.ts';
 import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
-import { splitIndices } from '../../data/split.ts';
-import { subsetRows } from '../../data/dataset.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
@@ -17,6 +15,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
+import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 
 /** Parameters of the MLP. */
@@ -107,16 +106,10 @@ export class MlpTrainer implements Trainer<Mlp> {
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const p = this.params;
-    let train: ClassificationDataset = classification;
-    let validation: ClassificationDataset | undefined;
-    if (p.validationFraction > 0 && classification.features.rows >= 10) {
-      const split = splitIndices(classification, { testFraction: p.validationFraction, rng: rng.fork(), stratify: true });
-      train = subsetRows(classification, split.train);
-      validation = subsetRows(classification, split.test);
-    }
+    const { train, validation } = holdOutValidation(classification, p.validationFraction, rng.fork());
     const scaler = p.standardize ? fitStandardScaler(train.features) : undefined;
     const prepare = (m: Matrix) => (scaler ? scaler.transform(m) : m);
-    const result = await trainDense(prepare(train.features), { kind: 'classification', labels: train.labels, classes: classification.classes.length }, {
+    const result = await trainDense(prepare(train.features), labelObjective(train), {
       sizes: [classification.features.cols, ...p.hidden, classification.classes.length],
       hiddenActivation: p.activation,
       optimizer: p.optimizer,
@@ -126,7 +119,7 @@ export class MlpTrainer implements Trainer<Mlp> {
       l2: p.l2,
       patience: validation ? p.patience : 0,
       rng: rng.fork(),
-      validation: validation && { features: prepare(validation.features), objective: { kind: 'classification', labels: validation.labels, classes: classification.classes.length } },
+      validation: validation && { features: prepare(validation.features), objective: labelObjective(validation) },
       progress: this.progress,
     });
     const layers = result.layers;
