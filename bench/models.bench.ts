@@ -2,7 +2,7 @@
  * Model-zoo benchmark: ours beside scikit-learn 1.2 / PyTorch (Debian) on the same split, in
  * one run. Prints a markdown table (paste into BENCHMARKS.md) and, with --json, one JSON document.
  *
- *   npx tsx bench/models.bench.ts [--json] [--quick]
+ *   npx tsx bench/models.bench.ts [--json] [--quick] [--only=TEXT]   (TEXT: part of a row name)
  *
  * Rows: the quality bars of the model issue (test accuracy on the papers' splits) and the speed
  * goals (LR fit on AT&T faces within 2× of scikit-learn; MLP 784-256-10 throughput at least half
@@ -53,6 +53,7 @@ function accuracy(model: Classifier, data: ClassificationDataset): number {
 }
 
 async function modelRow(name: string, dataset: string, model: string, params: Record<string, unknown>, peerModel?: string, peerExtra: Record<string, unknown> = {}, bar?: number): Promise<Row | undefined> {
+  if (!wanted(name)) return undefined;
   const parts = split(dataset);
   if (!parts) return undefined;
   log(`${name}: training ${model}…`);
@@ -70,6 +71,7 @@ async function modelRow(name: string, dataset: string, model: string, params: Re
 }
 
 async function mlpThroughputRow(): Promise<Row | undefined> {
+  if (!wanted('MLP 784-256-10 training throughput')) return undefined;
   const dataset = isAvailable(findDataset('fashion-mnist')) ? 'fashion-mnist' : 'mnist';
   const parts = split(dataset);
   if (!parts) return undefined;
@@ -96,10 +98,12 @@ async function mlpThroughputRow(): Promise<Row | undefined> {
   return row;
 }
 
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const rows: Row[] = [];
 const add = (row: Row | undefined) => row && rows.push(row);
+const wanted = (name: string) => !only || name.toLowerCase().includes(only.toLowerCase());
 add(await modelRow('Softmax LR, AT&T faces (280 train / 120 test, 10,304 features, 40 classes)', 'att-faces', 'softmax', { standardize: false }, 'softmax', { maxIter: quick ? 300 : 1000 }, 0.9));
-add(await modelRow('MLP (256 sigmoid), AT&T faces', 'att-faces', 'mlp', { hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, learningRate: 0.001, validationFraction: 0 }, undefined, {}, 0.9));
+add(await modelRow('MLP (256 sigmoid), AT&T faces', 'att-faces', 'mlp', { hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, learningRate: 0.001, validationFraction: 0 }, 'mlp-sklearn', { hidden: [256], activation: 'logistic', epochs: 120, batchSize: 32, learningRate: 0.001 }, 0.9));
 add(await modelRow('Binary LR, Adult income (108 features)', 'adult-income', 'logistic', {}, 'logistic', {}, 0.84));
 add(await modelRow('Softmax LR, Iris', 'iris', 'softmax', {}, 'softmax', {}, 0.93));
 add(await modelRow('Tree, Adult income (full depth)', 'adult-income', 'tree', {}, 'tree'));

@@ -42,6 +42,15 @@ def main():
         start = time.perf_counter()
         model.fit(xtr, ytr)
         result.update(fitSeconds=time.perf_counter() - start, leaves=int(model.get_n_leaves()), version=f"scikit-learn {sklearn.__version__}")
+    elif kind == "mlp-sklearn":
+        from sklearn.neural_network import MLPClassifier
+        import sklearn
+        model = MLPClassifier(hidden_layer_sizes=tuple(spec["hidden"]), activation=spec.get("activation", "relu"), solver="adam",
+                              batch_size=spec["batchSize"], max_iter=spec["epochs"], learning_rate_init=spec.get("learningRate", 0.001),
+                              alpha=0.0, random_state=0, n_iter_no_change=spec["epochs"], tol=0.0)
+        start = time.perf_counter()
+        model.fit(xtr, ytr)
+        result.update(fitSeconds=time.perf_counter() - start, iterations=int(model.n_iter_), version=f"scikit-learn {sklearn.__version__}")
     elif kind == "mlp-torch":
         import torch
         torch.set_num_threads(1)
