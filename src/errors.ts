@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'rate-limited'
+  | 'payload-too-large'
   | 'internal';
 
 /** One problem found while validating an input: where it is and what is wrong. */

@@ -23,7 +23,11 @@ export interface UserCsvOptions {
 
 /** Train and test data sets from a CSV file. */
 export function loadUserCsv(path: string, options: UserCsvOptions): { train: Dataset; test: Dataset } {
-  const table = loadCsv(path);
+  return splitUserTable(loadCsv(path), path.replace(/^.*[\\/]/, '').replace(/\.csv$/i, ''), options);
+}
+
+/** Train and test data sets from a raw table (split first, encoder fitted on the train rows). */
+export function splitUserTable(table: Table, name: string, options: UserCsvOptions): { train: Dataset; test: Dataset } {
   const target = columnIndex(table, options.target);
   const labelled = filterRows(table, (row) => row[target] !== undefined);
   const byClass = new Map<string, number[]>();
@@ -46,6 +50,5 @@ export function loadUserCsv(path: string, options: UserCsvOptions): { train: Dat
     unknown: 'other',
     columns: options.columns,
   });
-  const name = path.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '');
   return { train: encoder.transform(train, name), test: encoder.transform(part(true), `${name}-test`) };
 }

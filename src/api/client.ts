@@ -1,0 +1,101 @@
+/**
+ * The HTTP client of the prediction API, and `HttpOracle`: an Oracle over a model served by
+ * `threatlab serve` (or any fetch handler, for tests without a socket). A server error comes back
+ * as the same ThreatlabError code it had on the server.
+ */
+
+import { ThreatlabError } from '../errors.ts';
+import type { Matrix } from '../math/matrix.ts';
+import type { Answer, Oracle, OracleInfo } from '../oracle/types.ts';
+import { errorFromBody } from './http-errors.ts';
+import type { ModelInfoResponse, PredictResponse } from './protocol.ts';
+
+/** A fetch function (global fetch, or a Hono app's `request`). */
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** Calls the API with a key. */
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly key: string | undefined;
+  private readonly fetcher: Fetch;
+
+  constructor(baseUrl: string, key?: string, fetcher: Fetch = (url, init) => fetch(url, init)) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.key = key;
+    this.fetcher = fetcher;
+  }
+
+  /** Sends a request and returns the parsed JSON, or throws the server's error. */
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.key) headers.authorization = `Bearer ${this.key}`;
+    if (body !== undefined) headers['content-type'] = contentType;
+    let response: Response;
+    try {
+      response = await this.fetcher(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ThreatlabError('internal', `cannot reach ${this.baseUrl}: ${(error as Error).message}; is threatlab serve running?`, { cause: error });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new ThreatlabError('internal', `${this.baseUrl}${path} answered ${response.status} with a body that is not JSON`);
+    }
+    if (!response.ok) throw errorFromBody(parsed, response.status);
+    return parsed as T;
+  }
+
+  /** GET /v1/models/:id */
+  modelInfo(modelId: string): Promise<ModelInfoResponse> {
+    return this.call('GET', `/v1/models/${encodeURIComponent(modelId)}`);
+  }
+
+  /** POST /v1/models/:id/predict with encoded rows (NaN sent as null). */
+  predict(modelId: string, rows: Matrix): Promise<PredictResponse> {
+    const body: (number | null)[][] = [];
+    for (let i = 0; i < rows.rows; i++) {
+      body.push(Array.from(rows.data.subarray(i * rows.cols, (i + 1) * rows.cols), (value) => (Number.isNaN(value) ? null : value)));
+    }
+    return this.call('POST', `/v1/models/${encodeURIComponent(modelId)}/predict`, { rows: body });
+  }
+}
+
+/** An oracle over a model behind the prediction API. */
+export class HttpOracle implements Oracle {
+  readonly info: OracleInfo;
+  private readonly client: ApiClient;
+
+  private constructor(client: ApiClient, info: OracleInfo) {
+    this.client = client;
+    this.info = info;
+  }
+
+  /** Reads the model's info and returns its oracle. */
+  static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch): Promise<HttpOracle> {
+    const client = new ApiClient(baseUrl, key, fetcher);
+    const info = await client.modelInfo(modelId);
+    return new HttpOracle(client, {
+      modelId: info.id,
+      kind: info.kind as OracleInfo['kind'],
+      task: info.task,
+      schema: info.schema,
+      inputSize: info.inputSize,
+      classes: info.classes,
+      reveals: info.reveals,
+      policy: info.policy,
+      price: info.price,
+      partialRows: info.partialRows,
+    });
+  }
+
+  async query(rows: Matrix): Promise<Answer[]> {
+    const response = await this.client.predict(this.info.modelId!, rows);
+    return response.answers;
+  }
+}

@@ -1,0 +1,60 @@
+/** Error codes to HTTP statuses and back, so a local and a remote failure look the same to an attack. */
+
+import { BudgetExceededError, ThreatlabError, ValidationError, type ErrorCode, type ValidationIssue } from '../errors.ts';
+import type { ErrorResponse } from './protocol.ts';
+
+/** The HTTP status of an error code. */
+export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 413 | 429 | 500 {
+  switch (code) {
+    case 'validation':
+    case 'usage':
+    case 'parse-error':
+    case 'ragged-row':
+    case 'unknown-category':
+    case 'missing-value':
+    case 'empty-file':
+    case 'capability':
+      return 400;
+    case 'unauthorized':
+      return 401;
+    case 'forbidden':
+      return 403;
+    case 'not-found':
+    case 'file-not-found':
+    case 'dataset-missing':
+      return 404;
+    case 'payload-too-large':
+      return 413;
+    case 'budget-exceeded':
+    case 'rate-limited':
+      return 429;
+    case 'not-fitted':
+    case 'internal':
+      return 500;
+  }
+}
+
+/** The JSON body of an error. */
+export function errorBody(error: ThreatlabError): ErrorResponse {
+  return error.toJSON();
+}
+
+/** Rebuilds the error a server reported (client side). */
+export function errorFromBody(body: unknown, status: number): ThreatlabError {
+  const error = (body as Partial<ErrorResponse> | undefined)?.error;
+  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') {
+    return new ThreatlabError('internal', `the server answered ${status} without a threatlab error body`);
+  }
+  if (error.code === 'validation') {
+    const issues: ValidationIssue[] = error.issues ?? [];
+    const failure = new ValidationError('x', issues);
+    Object.defineProperty(failure, 'message', { value: error.message });
+    return failure;
+  }
+  if (error.code === 'budget-exceeded') {
+    const failure = new BudgetExceededError(0, 0, 0);
+    Object.defineProperty(failure, 'message', { value: error.message });
+    return failure;
+  }
+  return new ThreatlabError(error.code, error.message);
+}
