@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadIrisEmbedded } from '../data/datasets/iris.ts';
+import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
+import { DecisionTreeTrainer } from '../models/tree/cart.ts';
+import { testApi } from '../testing/api.ts';
+
+const iris = loadIrisEmbedded();
+const softmaxJson = new LinearClassifierTrainer('softmax').fitSync(iris).toJSON();
+const treeJson = new DecisionTreeTrainer({ maxDepth: 3 }).fitSync(iris).toJSON();
+const row = [5.1, 3.5, 1.4, 0.2];
+
+async function setup(options = {}) {
+  const api = testApi(options);
+  const alice = (await api.call('POST', '/v1/keys', { body: { owner: 'alice' } })).body.key as string;
+  const bob = (await api.call('POST', '/v1/keys', { body: { owner: 'bob', budget: 5 } })).body.key as string;
+  const model = (await api.call('POST', '/v1/models?name=iris', { key: alice, body: softmaxJson })).body.id as string;
+  return { api, alice, bob, model };
+}
+
+test('create a key, upload, publish, read info, predict, read usage', async () => {
+  const { api, alice, bob, model } = await setup();
+  const published = await api.call('POST', `/v1/models/${model}/publish`, { key: alice, body: { price: 0.002, policy: 'rounded:3', visibility: 'public' } });
+  assert.equal(published.status, 200);
+  assert.deepEqual(published.body.policy, { kind: 'rounded', decimals: 3 });
+  const info = await api.call('GET', `/v1/models/${model}`, { key: bob });
+  assert.equal(info.status, 200);
+  assert.deepEqual(info.body.classes, ['setosa', 'versicolor', 'virginica']);
+  assert.equal(info.body.reveals, 'scores');
+  assert.equal(info.body.price, 0.002);
+  assert.equal(info.body.schema.features[0].name, 'sepal length');
+  const answer = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, row] } });
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.queries, 2);
+  assert.ok(Math.abs(answer.body.cost - 0.004) < 1e-12);
+  assert.equal(answer.body.answers[0].kind, 'scores');
+  assert.equal(answer.body.answers[0].label, 0);
+  answer.body.answers[0].probabilities.forEach((p: number) => assert.equal(p, Math.round(p * 1000) / 1000));
+  const records = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { records: [{ 'sepal length': 5.1, 'sepal width': '3.5', 'petal length': 1.4, 'petal width': 0.2 }] } });
+  assert.deepEqual(records.body.answers, [answer.body.answers[0]]);
+  const usage = await api.call('GET', '/v1/usage', { key: bob });
+  assert.deepEqual(usage.body.totals, { requests: 2, queries: 3, cost: 0.006 });
+  assert.equal(usage.body.usage[0].modelId, model);
+  assert.equal((await api.call('GET', '/v1/usage', { key: alice })).body.totals.queries, 0);
+});
+
+test('keys are stored hashed and never come back', async () => {
+  const { api, alice, model } = await setup();
+  const listing = JSON.stringify((await api.call('GET', '/v1/models', { key: alice })).body) + JSON.stringify((await api.call('GET', '/v1/usage', { key: alice })).body) + JSON.stringify((await api.call('GET', `/v1/models/${model}`, { key: alice })).body);
+  assert.ok(!listing.includes(alice));
+  const record = api.store.findKey(alice)!;
+  assert.equal(record.prefix, alice.slice(0, 7));
+  const second = await api.call('POST', '/v1/keys', { key: alice, body: {} });
+  assert.equal(second.status, 201);
+  assert.equal(api.store.findKey(second.body.key)!.ownerId, record.ownerId, 'an authenticated key request adds a key to the same owner');
+});
+
+test('a private model is invisible and unqueryable with another owner\'s key', async () => {
+  const { api, alice, bob, model } = await setup();
+  assert.equal((await api.call('GET', `/v1/models/${model}`, { key: alice })).status, 200);
+  for (const [method, path, body] of [['GET', `/v1/models/${model}`, undefined], ['POST', `/v1/models/${model}/predict`, { rows: [row] }]] as const) {
+    const refused = await api.call(method, path, { key: bob, body });
+    assert.equal(refused.status, 404);
+    assert.equal(refused.body.error.code, 'not-found');
+  }
+  assert.deepEqual((await api.call('GET', '/v1/models', { key: bob })).body.models, []);
+  const publishByBob = await api.call('POST', `/v1/models/${model}/publish`, { key: bob, body: { price: 0, policy: 'full' } });
+  assert.equal(publishByBob.status, 404);
+  assert.deepEqual(api.store.ledgerIds(), []);
+});
+
+test('bad requests get a JSON error with code and status, and write nothing to the ledger', async () => {
+  const { api, alice, bob, model } = await setup({ maxBodyBytes: 2000 });
+  await api.call('POST', `/v1/models/${model}/publish`, { key: alice, body: { price: 1, policy: 'full', visibility: 'public' } });
+  const cases: [string, Parameters<typeof api.call>[2], number, string][] = [
+    ['malformed JSON', { key: bob, raw: '{"rows": [[1, 2' }, 400, 'parse-error'],
+    ['NaN is not JSON', { key: bob, raw: '{"rows": [[NaN, 1, 2, 3]]}' }, 400, 'parse-error'],
+    ['Infinity (1e999)', { key: bob, raw: '{"rows": [[1e999, 1, 2, 3]]}' }, 400, 'validation'],
+    ['wrong row length', { key: bob, body: { rows: [[1, 2, 3]] } }, 400, 'validation'],
+    ['missing value for a non-tree', { key: bob, body: { rows: [[null, 1, 2, 3]] } }, 400, 'validation'],
+    ['unknown field', { key: bob, body: { rows: [row], extra: 1 } }, 400, 'validation'],
+    ['unknown feature in a record', { key: bob, body: { records: [{ colour: 'red' }] } }, 400, 'validation'],
+    ['oversized body', { key: bob, body: { rows: Array.from({ length: 200 }, () => row) } }, 413, 'payload-too-large'],
+    ['missing key', {}, 401, 'unauthorized'],
+    ['wrong key', { key: 'tl_not-a-key' }, 401, 'unauthorized'],
+  ];
+  for (const [name, options, status, code] of cases) {
+    const response = await api.call('POST', `/v1/models/${model}/predict`, options);
+    assert.equal(response.status, status, name);
+    assert.equal(response.body.error.code, code, name);
+    assert.ok(response.body.error.message.length > 10, name);
+  }
+  const unknown = await api.call('POST', '/v1/models/m_nope/predict', { key: bob, body: { rows: [row] } });
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(api.store.ledgerIds(), [], 'no rejected request reached the ledger');
+  // Bob's budget is 5 rows: 4 pass, the next 2 would exceed it.
+  assert.equal((await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, row, row, row] } })).status, 200);
+  const over = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, row] } });
+  assert.equal(over.status, 429);
+  assert.equal(over.body.error.code, 'budget-exceeded');
+  assert.equal(api.store.ledgerIds().length, 1);
+  assert.equal(api.store.queriesUsed(api.store.findKey(bob)!.id), 4);
+  assert.equal((await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row] } })).status, 200, 'the last row of the budget still passes');
+});
+
+test('an unknown category in a record names the feature and the levels', async () => {
+  const api = testApi();
+  const key = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const csv = ['colour,size,label', ...Array.from({ length: 40 }, (_, i) => `${['red', 'blue'][i % 2]},${i},${i % 2 ? 'b' : 'a'}`)].join('\n');
+  const dataset = await api.call('POST', '/v1/datasets?name=shapes.csv', { key, raw: csv, contentType: 'text/csv' });
+  assert.equal(dataset.status, 201);
+  assert.equal(dataset.body.rows, 40);
+  const trained = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree' } });
+  assert.equal(trained.status, 201, JSON.stringify(trained.body));
+  assert.equal(trained.body.testAccuracy, 1);
+  const bad = await api.call('POST', `/v1/models/${trained.body.id}/predict`, { key, body: { records: [{ colour: 'green', size: 3 }] } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, 'unknown-category');
+  assert.match(bad.body.error.message, /"colour" is "green"/);
+  const partial = await api.call('POST', `/v1/models/${trained.body.id}/predict`, { key, body: { records: [{ colour: 'red' }] } });
+  assert.equal(partial.status, 200, 'trees answer partial records');
+  assert.equal(partial.body.answers[0].kind, 'leaf');
+  const badTrain = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree', params: { maxDepth: 0 } } });
+  assert.equal(badTrain.status, 400);
+  assert.match(badTrain.body.error.message, /maxDepth/);
+});
+
+test('rate limits answer 429 with Retry-After; bad publications are refused', async () => {
+  const api = testApi();
+  const key = (await api.call('POST', '/v1/keys', { body: { rateLimit: 3 } })).body.key;
+  const model = (await api.call('POST', '/v1/models', { key, body: treeJson })).body.id;
+  const statuses: number[] = [];
+  let retryAfter: string | null = null;
+  for (let i = 0; i < 4; i++) {
+    const response = await api.call('GET', `/v1/models/${model}`, { key });
+    statuses.push(response.status);
+    if (response.status === 429) retryAfter = response.headers.get('retry-after');
+  }
+  // The upload took the first of 3 tokens; the bucket refills at 3 per second.
+  assert.deepEqual(statuses.slice(0, 2), [200, 200]);
+  assert.equal(statuses[3], 429);
+  assert.equal(retryAfter, '1');
+  const api2 = testApi();
+  const owner = (await api2.call('POST', '/v1/keys', { body: {} })).body.key;
+  const id = (await api2.call('POST', '/v1/models', { key: owner, body: softmaxJson })).body.id;
+  const badPolicy = await api2.call('POST', `/v1/models/${id}/publish`, { key: owner, body: { price: 1, policy: 'top-k:9' } });
+  assert.equal(badPolicy.status, 400);
+  const wrongKind = await api2.call('POST', '/v1/models', { key: owner, body: { kind: 'forest', format: 1 } });
+  assert.equal(wrongKind.status, 400);
+  assert.equal(wrongKind.body.error.code, 'validation');
+});
