@@ -194,6 +194,12 @@ export class Store {
     return { key, record: this.findKey(key)! };
   }
 
+  /** The id of the first owner with this name, or undefined. */
+  ownerByName(name: string): string | undefined {
+    const row = this.db.prepare('SELECT id FROM owners WHERE name = ? ORDER BY created_at, id LIMIT 1').get(name) as { id: string } | undefined;
+    return row?.id;
+  }
+
   /** The record of a key, or undefined for an unknown key. */
   findKey(key: string): KeyRecord | undefined {
     const row = this.statements.keyByHash.get(hashKey(key)) as KeyRow | undefined;

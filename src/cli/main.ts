@@ -11,8 +11,38 @@ import { runDatasets } from './commands/datasets.ts';
 import { runDemo } from './commands/demo.ts';
 import { runPredict } from './commands/predict.ts';
 import { runTrain } from './commands/train.ts';
+import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return count;
+}
+
+function parsePositive(value: string): number {
+  const number = Number(value);
+  if (!(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError('must be a positive number');
+  return number;
+}
+
+function parsePrice(value: string): number {
+  const price = Number(value);
+  if (!(price >= 0) || !Number.isFinite(price)) throw new InvalidArgumentError('must be a number ≥ 0');
+  return price;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('must be a port number in [0, 65535] (0 picks a free one)');
+  return port;
+}
+
+function parseVisibility(value: string): 'private' | 'public' {
+  if (value !== 'private' && value !== 'public') throw new InvalidArgumentError('must be private or public');
+  return value;
+}
 
 function parseFraction(value: string): number {
   const fraction = Number(value);
@@ -83,6 +113,47 @@ export function buildProgram(io: CliIo): Command {
     .action(async (options) => {
       await runPredict(io, options);
     });
+
+  program
+    .command('serve')
+    .description('run the prediction API (ML-as-a-service) on a SQLite database, created on first start')
+    .option('--db <file>', 'SQLite database file', DEFAULT_DB)
+    .option('--port <n>', 'TCP port (0 picks a free one)', parsePort, 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--json', 'print one JSON line when listening')
+    .action(async (options) => {
+      const server = await runServe(io, options);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+
+  const keys = program.command('keys').description('API keys of the service');
+  keys
+    .command('create')
+    .description('create an owner and an API key in the database; the key is printed once')
+    .option('--db <file>', 'SQLite database file', DEFAULT_DB)
+    .option('--owner <name>', 'owner name')
+    .option('--budget <rows>', 'rows this key may query in total', parseCount)
+    .option('--rate <n>', 'requests per second', parsePositive)
+    .option('--json', 'print one JSON document')
+    .action((options) => runKeysCreate(io, options));
+
+  program
+    .command('publish')
+    .description("store a model file for a key's owner and publish it with a price and an output policy")
+    .argument('<model>', 'model JSON written by threatlab train')
+    .requiredOption('--key <key>', "the owner's API key")
+    .option('--db <file>', 'SQLite database file', DEFAULT_DB)
+    .option('--price <p>', 'price per queried row', parsePrice, 0)
+    .option('--policy <policy>', 'full, rounded:K, label-only or top-k:K', 'full')
+    .option('--visibility <v>', 'private (owner only) or public (any key)', parseVisibility, 'private')
+    .option('--name <name>', 'model name')
+    .option('--json', 'print one JSON document')
+    .action((model: string, options) => runPublish(io, model, options));
 
   return program;
 }
