@@ -135,6 +135,10 @@ export class Store {
   private readonly db: Database.Database;
   private readonly statements: Record<string, Database.Statement>;
   private readonly record: (keyId: string, modelId: string, rows: number, cost: number, budget: number | undefined) => number;
+  // Keys never change once created, and a model's record changes only through `publish` (which
+  // refreshes it), so both are cached: two SQLite reads less per predict request.
+  private readonly keyCache = new Map<string, KeyRecord>();
+  private readonly modelCache = new Map<string, ModelRecord>();
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -142,7 +146,6 @@ export class Store {
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
       keyByHash: prepare('SELECT k.*, o.name AS owner_name FROM api_keys k JOIN owners o ON o.id = k.owner_id WHERE k.key_hash = ?'),
-      used: prepare('SELECT used FROM api_keys WHERE id = ?'),
       charge: prepare('UPDATE api_keys SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
       insertLedger: prepare('INSERT INTO ledger (key_id, model_id, rows, cost, created_at) VALUES (?, ?, ?, ?, ?)'),
       model: prepare('SELECT * FROM models WHERE id = ?'),
@@ -150,7 +153,7 @@ export class Store {
     // The key's running total is charged only if the budget allows it, and the ledger row is
     // written in the same transaction: a refused request changes nothing.
     this.record = db.transaction((keyId: string, modelId: string, rows: number, cost: number, budget: number | undefined) => {
-      if (this.statements.charge.run(rows, keyId, rows).changes === 0) {
+      if (budget !== undefined && this.statements.charge.run(rows, keyId, rows).changes === 0) {
         throw new BudgetExceededError(budget ?? 0, this.queriesUsed(keyId), rows);
       }
       return Number(this.statements.insertLedger.run(keyId, modelId, rows, cost, Date.now()).lastInsertRowid);
@@ -202,8 +205,14 @@ export class Store {
 
   /** The record of a key, or undefined for an unknown key. */
   findKey(key: string): KeyRecord | undefined {
-    const row = this.statements.keyByHash.get(hashKey(key)) as KeyRow | undefined;
-    return row ? keyRecord(row) : undefined;
+    const hash = hashKey(key);
+    const cached = this.keyCache.get(hash);
+    if (cached) return cached;
+    const row = this.statements.keyByHash.get(hash) as KeyRow | undefined;
+    if (!row) return undefined;
+    const record = keyRecord(row);
+    this.keyCache.set(hash, record);
+    return record;
   }
 
   /** Stores an uploaded CSV. */
@@ -231,13 +240,19 @@ export class Store {
     this.db
       .prepare('UPDATE models SET price = ?, policy = ?, visibility = ?, published = 1 WHERE id = ?')
       .run(publication.price, JSON.stringify(publication.policy), publication.visibility, modelId);
+    this.modelCache.delete(modelId);
     return this.getModel(modelId)!;
   }
 
   /** A model, or undefined. */
   getModel(id: string): ModelRecord | undefined {
+    const cached = this.modelCache.get(id);
+    if (cached) return cached;
     const row = this.statements.model.get(id) as ModelRow | undefined;
-    return row ? modelRecord(row) : undefined;
+    if (!row) return undefined;
+    const record = modelRecord(row);
+    this.modelCache.set(id, record);
+    return record;
   }
 
   /** Models an owner may see: their own, and others' published public ones. */
@@ -250,12 +265,17 @@ export class Store {
 
   /** Records an answered request, refusing it (writing nothing) when it would pass the key's budget. */
   recordQuery(key: KeyRecord, modelId: string, rows: number, cost: number): number {
+    // Without a budget there is nothing to check: one INSERT is its own atomic transaction.
+    if (key.budget === undefined) return Number(this.statements.insertLedger.run(key.id, modelId, rows, cost, Date.now()).lastInsertRowid);
     return this.record(key.id, modelId, rows, cost, key.budget);
   }
 
-  /** Rows a key has queried. */
+  /** Rows a key has queried (its running total for budgeted keys, the ledger's sum otherwise). */
   queriesUsed(keyId: string): number {
-    return (this.statements.used.get(keyId) as { used: number }).used;
+    const row = this.db.prepare('SELECT budget, used FROM api_keys WHERE id = ?').get(keyId) as { budget: number | null; used: number } | undefined;
+    if (!row) return 0;
+    if (row.budget !== null) return row.used;
+    return (this.db.prepare('SELECT COALESCE(SUM(rows), 0) AS used FROM ledger WHERE key_id = ?').get(keyId) as { used: number }).used;
   }
 
   /** Requests, rows and cost per key and model, for one owner's keys. */
