@@ -79,19 +79,8 @@ export class HttpOracle implements Oracle {
   /** Reads the model's info and returns its oracle. */
   static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch): Promise<HttpOracle> {
     const client = new ApiClient(baseUrl, key, fetcher);
-    const info = await client.modelInfo(modelId);
-    return new HttpOracle(client, {
-      modelId: info.id,
-      kind: info.kind as OracleInfo['kind'],
-      task: info.task,
-      schema: info.schema,
-      inputSize: info.inputSize,
-      classes: info.classes,
-      reveals: info.reveals,
-      policy: info.policy,
-      price: info.price,
-      partialRows: info.partialRows,
-    });
+    const { id, name: _name, visibility: _visibility, published: _published, owned: _owned, ...info } = await client.modelInfo(modelId);
+    return new HttpOracle(client, { ...info, modelId: id });
   }
 
   async query(rows: Matrix): Promise<Answer[]> {

@@ -6,8 +6,7 @@
 
 import { z } from 'zod';
 import type { ErrorCode, ValidationIssue } from '../errors.ts';
-import type { FeatureSchema } from '../data/schema.ts';
-import type { Answer, OutputPolicy, Reveals } from '../oracle/types.ts';
+import type { Answer, OracleInfo } from '../oracle/types.ts';
 
 /** Most rows in one predict request. */
 export const MAX_ROWS_PER_REQUEST = 10_000;
@@ -49,19 +48,10 @@ export const predictRequest = z.union([
   z.object({ records: z.array(z.record(z.string(), z.union([z.string(), z.number().finite(), z.null()]))).min(1).max(MAX_ROWS_PER_REQUEST) }).strict(),
 ]);
 
-/** What GET /v1/models/:id returns: what real services reveal about a model. */
-export interface ModelInfoResponse {
+/** What GET /v1/models/:id returns: what real services reveal about a model (its oracle info). */
+export interface ModelInfoResponse extends Omit<OracleInfo, 'modelId'> {
   id: string;
   name: string;
-  kind: string;
-  task: 'classification' | 'regression';
-  schema: FeatureSchema;
-  inputSize: number;
-  classes: string[];
-  reveals: Reveals;
-  policy: OutputPolicy;
-  price: number;
-  partialRows: boolean;
   visibility: 'private' | 'public';
   published: boolean;
   owned: boolean;

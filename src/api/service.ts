@@ -72,19 +72,11 @@ export class PredictionService {
   /** What real services reveal about a model. */
   info(key: KeyRecord, modelId: string): ModelInfoResponse {
     const { record, model } = this.visibleModel(key, modelId);
-    const info = infoOf(model, record.policy, record.price, record.id);
+    const { modelId: _id, ...info } = infoOf(model, record.policy, record.price, record.id);
     return {
+      ...info,
       id: record.id,
       name: record.name,
-      kind: info.kind,
-      task: info.task,
-      schema: info.schema,
-      inputSize: info.inputSize,
-      classes: info.classes,
-      reveals: info.reveals,
-      policy: info.policy,
-      price: info.price,
-      partialRows: info.partialRows,
       visibility: record.visibility,
       published: record.published,
       owned: record.ownerId === key.ownerId,
