@@ -1,0 +1,102 @@
+/**
+ * Equation-solving extraction of logistic models from confidence scores (Tramèr et al. 2016,
+ * §4.1). Each answer of a binary logistic regression gives one linear equation in (w, b):
+ * log(p₁ / p₀) = w·x + b; each answer of a softmax model gives k − 1: log(p_c / p₀) =
+ * (w_c − w₀)·x + (b_c − b₀). With d + 1 random queries the system is solved exactly (least
+ * squares through the pseudo-inverse, so one-hot groups that are collinear with the bias still
+ * give a surrogate that agrees on every valid input). When the scores are rounded, or the model
+ * is one-vs-rest (whose normalised scores are not linear in the logits), the attack minimises
+ * the cross-entropy to the observed probabilities instead (§4.1.2).
+ */
+
+import { ThreatlabError } from '../../errors.ts';
+import { pseudoInverseSolve } from '../../math/linalg.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { LinearClassifier, type LinearLink } from '../../models/linear/linear-classifier.ts';
+import type { ParamSpecs } from '../../models/params.ts';
+import type { OracleInfo } from '../../oracle/types.ts';
+import { uniformRows } from '../../metrics/sampling.ts';
+import type { Attack } from '../types.ts';
+import { probabilities, queryAll } from './answers.ts';
+import { fitToProbabilities } from './soft-fit.ts';
+
+/** Parameters of equation solving. */
+export const EQUATION_SOLVING_PARAMS = {
+  queries: { type: 'number', default: 0, min: 0, integer: true, doc: 'random queries (0: d + 1 for exact solving, one per unknown for loss minimisation)' },
+  method: { type: 'choice', values: ['auto', 'exact', 'loss'] as const, default: 'auto', doc: 'exact equations (full scores) or loss minimisation (rounded scores, one-vs-rest)' },
+} satisfies ParamSpecs;
+
+/** What the attack returns. */
+export interface ExtractionOutcome {
+  surrogate: LinearClassifier;
+  method: 'exact' | 'loss';
+  unknowns: number;
+}
+
+/** The linear link of an oracle's model, or an error naming the attacks that fit other models. */
+export function linearLinkOf(info: OracleInfo): LinearLink {
+  if (info.kind === 'logistic' || info.kind === 'softmax' || info.kind === 'ovr') return info.kind;
+  throw new ThreatlabError('capability', `equation solving extracts logistic models; this oracle serves a ${info.kind} model (use mlp-retraining, path-finding or a retraining attack)`);
+}
+
+/** Unknowns of a linear model over d features. */
+export function unknownsOf(link: LinearLink, classes: number, d: number): number {
+  return (link === 'logistic' ? 1 : classes) * (d + 1);
+}
+
+/** Solves log-ratio equations exactly: the weights of class c relative to class 0. */
+export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed: Matrix): { weights: Matrix; biases: Float64Array } {
+  const { rows: n, cols: d } = x;
+  const classes = observed.cols;
+  const scores = link === 'logistic' ? 1 : classes;
+  const weights = createMatrix(scores, d);
+  const biases = new Float64Array(scores);
+  const firstScore = link === 'logistic' ? 1 : 1;
+  for (let c = firstScore; c < classes; c++) {
+    const normal = createMatrix(d + 1, d + 1);
+    const right = new Float64Array(d + 1);
+    const design = new Float64Array(d + 1);
+    for (let i = 0; i < n; i++) {
+      const target = Math.log(observed.data[i * classes + c]) - Math.log(observed.data[i * classes]);
+      if (!Number.isFinite(target)) continue; // a saturated probability gives no equation
+      design.set(x.data.subarray(i * d, (i + 1) * d));
+      design[d] = 1;
+      for (let a = 0; a <= d; a++) {
+        if (design[a] === 0) continue;
+        right[a] += design[a] * target;
+        for (let b = 0; b <= d; b++) normal.data[a * (d + 1) + b] += design[a] * design[b];
+      }
+    }
+    const solution = pseudoInverseSolve(normal, right);
+    const row = link === 'logistic' ? 0 : c;
+    weights.data.set(solution.subarray(0, d), row * d);
+    biases[row] = solution[d];
+  }
+  return { weights, biases };
+}
+
+/** Equation-solving extraction of logistic, softmax and one-vs-rest models. */
+export const equationSolving: Attack<typeof EQUATION_SOLVING_PARAMS, ExtractionOutcome> = {
+  name: 'equation-solving',
+  family: 'extraction',
+  needs: ['scores'],
+  reference: 'Tramèr et al., Stealing Machine Learning Models via Prediction APIs, USENIX Security 2016, §4.1',
+  params: EQUATION_SOLVING_PARAMS,
+  async run({ oracle, rng }, params) {
+    const info = oracle.info;
+    const link = linearLinkOf(info);
+    const d = info.inputSize;
+    const classes = info.classes.length;
+    const method = params.method !== 'auto' ? params.method : info.policy.kind === 'full' && link !== 'ovr' ? 'exact' : 'loss';
+    if (method === 'exact' && link === 'ovr') {
+      throw new ThreatlabError('validation', 'one-vs-rest scores are normalised sigmoids, not linear in the logits: use method=loss');
+    }
+    const unknowns = unknownsOf(link, classes, d);
+    const count = params.queries > 0 ? params.queries : method === 'exact' ? d + 1 : unknowns;
+    const x = uniformRows(info.schema, count, rng);
+    const observed = probabilities(await queryAll(oracle, x), classes);
+    const { weights, biases } = method === 'exact' ? solveLogRatios(link as 'logistic' | 'softmax', x, observed) : fitToProbabilities(link, x, observed);
+    const surrogate = new LinearClassifier({ kind: link, classes: info.classes, schema: info.schema, weights, biases, params: { extractedBy: 'equation-solving', method, queries: count } });
+    return { surrogate, method, unknowns };
+  },
+};

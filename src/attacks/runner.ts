@@ -1,0 +1,50 @@
+/** Runs any attack the same way: validate, wrap the oracle, time, record (see types.ts). */
+
+import { BudgetExceededError, hasCode } from '../errors.ts';
+import { BudgetOracle, CountingOracle, requireReveals } from '../oracle/decorators.ts';
+import type { Oracle } from '../oracle/types.ts';
+import { resolveParams, type ParamSpecs } from '../models/params.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+import { Rng } from '../random.ts';
+import type { Attack, AttackRecord } from './types.ts';
+
+/** Options of a run. */
+export interface RunOptions {
+  params?: Record<string, unknown>;
+  seed: number;
+  /** Rows the attack may query at most. */
+  budget?: number;
+  progress?: Progress;
+}
+
+/** Runs `attack` against `target`. */
+export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, target: Oracle, options: RunOptions): Promise<AttackRecord<O>> {
+  const params = resolveParams(attack.name, attack.params, options.params ?? {});
+  requireReveals(target, attack.needs, attack.name);
+  const counted = new CountingOracle(target);
+  const oracle = options.budget === undefined ? counted : new BudgetOracle(counted, options.budget);
+  const started = performance.now();
+  let outcome: O | undefined;
+  let status: AttackRecord<O>['status'] = 'completed';
+  try {
+    outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress }, params);
+  } catch (error) {
+    if (!(error instanceof BudgetExceededError) && !hasCode(error, 'budget-exceeded')) throw error;
+    status = 'budget-exhausted';
+  }
+  return {
+    attack: attack.name,
+    family: attack.family,
+    reference: attack.reference,
+    params: { ...params },
+    reveals: target.info.reveals,
+    policy: target.info.policy,
+    seed: options.seed,
+    status,
+    queries: counted.queries,
+    requests: counted.requests,
+    cost: counted.cost,
+    seconds: (performance.now() - started) / 1000,
+    outcome,
+  };
+}
