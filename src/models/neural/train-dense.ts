@@ -35,7 +35,7 @@ export function activateTensor(z: tf.Tensor2D, activation: Exclude<Activation, '
   }
 }
 
-/** Trains a dense network; the output activation is softmax (classification) or sigmoid (reconstruction). */
+/** Trains a dense network; the output activation is softmax (labels, distributions) or sigmoid (reconstruction). */
 export async function trainDense(features: Matrix, objective: NetworkObjective, options: DenseTrainingOptions): Promise<DenseTrainingResult> {
   await initBackend();
   const { sizes, rng } = options;
@@ -51,7 +51,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
     return current;
   };
   const history = await trainNetwork({ variables: [...weights, ...biases], penalized: weights, scores }, features, objective, options);
-  const outputActivation: Activation = objective.kind === 'classification' ? 'softmax' : 'sigmoid';
+  const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
   const layers: DenseLayer[] = weights.map((w, l) => ({
     inputs: sizes[l],
     outputs: sizes[l + 1],

@@ -11,7 +11,11 @@ import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 
 /** What the network learns: class labels (softmax cross-entropy on its scores) or targets in [0, 1] (binary cross-entropy on the sigmoid of its scores). */
-export type NetworkObjective = { kind: 'classification'; labels: Int32Array; classes: number } | { kind: 'reconstruction'; targets: Matrix };
+export type NetworkObjective =
+  | { kind: 'classification'; labels: Int32Array; classes: number }
+  | { kind: 'reconstruction'; targets: Matrix }
+  /** Soft labels: probability vectors to match with softmax cross-entropy (model extraction). */
+  | { kind: 'distribution'; targets: Matrix };
 
 /** A network as the loop sees it. */
 export interface TrainableNetwork {
@@ -58,7 +62,7 @@ function oneHotRows(labels: Int32Array, classes: number): Float32Array {
 }
 
 function targetTensor(objective: NetworkObjective): tf.Tensor2D {
-  if (objective.kind === 'reconstruction') return toTensor(objective.targets);
+  if (objective.kind !== 'classification') return toTensor(objective.targets);
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(objective.labels, 'int32'), objective.classes), 'float32') as tf.Tensor2D);
 }
 
@@ -77,15 +81,15 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   // Batches are assembled in JS and uploaded: tfjs-wasm's gather costs ~3 ms for 128 rows of a
   // large tensor, and inside the step it also back-propagates into the whole data tensor.
   const inputs = Float32Array.from(features.data);
-  const targets = objective.kind === 'reconstruction' ? Float32Array.from(objective.targets.data) : oneHotRows(objective.labels, objective.classes);
-  const targetWidth = objective.kind === 'reconstruction' ? objective.targets.cols : objective.classes;
+  const targets = objective.kind === 'classification' ? oneHotRows(objective.labels, objective.classes) : Float32Array.from(objective.targets.data);
+  const targetWidth = objective.kind === 'classification' ? objective.classes : objective.targets.cols;
   const batchInputs = new Float32Array(options.batchSize * features.cols);
   const batchTargets = new Float32Array(options.batchSize * targetWidth);
   const validationX = options.validation ? toTensor(options.validation.features) : undefined;
   const validationY = options.validation ? targetTensor(options.validation.objective) : undefined;
   const lossOf = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => {
     const z = network.scores(input);
-    const data = objective.kind === 'classification' ? tf.losses.softmaxCrossEntropy(target, z) : tf.losses.sigmoidCrossEntropy(target, z);
+    const data = objective.kind === 'reconstruction' ? tf.losses.sigmoidCrossEntropy(target, z) : tf.losses.softmaxCrossEntropy(target, z);
     if (options.l2 === 0 || network.penalized.length === 0) return data as tf.Scalar;
     const penalty = tf.addN(network.penalized.map((w) => tf.sum(tf.square(w))));
     return tf.add(data, tf.mul(options.l2 / 2, penalty)) as tf.Scalar;
