@@ -11,6 +11,7 @@ import { runDatasets } from './commands/datasets.ts';
 import { runDemo } from './commands/demo.ts';
 import { runPredict } from './commands/predict.ts';
 import { runTrain } from './commands/train.ts';
+import { runExtract } from './commands/extract.ts';
 import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -112,6 +113,25 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runPredict(io, options);
+    });
+
+  program
+    .command('extract')
+    .description('extract (steal) a model through its answers: a model file, or a model served by threatlab serve')
+    .option('--model <file>', 'target model file (threatlab JSON or tfjs model.json)')
+    .option('--url <url>', 'base URL of a prediction API')
+    .option('--model-id <id>', 'model id on that API')
+    .option('--key <key>', 'API key')
+    .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining or retraining')
+    .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param strategy=adaptive)', collect, [])
+    .option('--budget <rows>', 'rows the attack may query at most', parseCount)
+    .option('--policy <policy>', 'output policy of a local target: full, rounded:K, label-only, top-k:K')
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--evaluate <n>', 'uniform points to measure fidelity on (queries a served target)', parseCount, 10000)
+    .option('--out <file>', 'where to save the surrogate model')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await runExtract(io, options, progressFor(options.json));
     });
 
   program
