@@ -12,6 +12,7 @@ import { runDemo } from './commands/demo.ts';
 import { runPredict } from './commands/predict.ts';
 import { runTrain } from './commands/train.ts';
 import { runExtract } from './commands/extract.ts';
+import { runReproduce } from './commands/reproduce.ts';
 import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -132,6 +133,16 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runExtract(io, options, progressFor(options.json));
+    });
+
+  program
+    .command('reproduce')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction)")
+    .argument('<name>', 'which reproduction: extraction')
+    .option('--quick', 'the test-size variant')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, options) => {
+      await runReproduce(io, name, options, progressFor(options.json));
     });
 
   program

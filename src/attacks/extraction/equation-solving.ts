@@ -67,7 +67,14 @@ export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed
         for (let b = 0; b <= d; b++) normal.data[a * (d + 1) + b] += design[a] * design[b];
       }
     }
-    const solution = pseudoInverseSolve(normal, right);
+    // Equilibrate the columns (a feature in the millions next to one-hot levels would otherwise
+    // push the one-hot directions under the pseudo-inverse's cutoff), solve, and scale back.
+    const scale = Float64Array.from({ length: d + 1 }, (_, a) => Math.sqrt(normal.data[a * (d + 1) + a]) || 1);
+    for (let a = 0; a <= d; a++) {
+      right[a] /= scale[a];
+      for (let b = 0; b <= d; b++) normal.data[a * (d + 1) + b] /= scale[a] * scale[b];
+    }
+    const solution = pseudoInverseSolve(normal, right).map((value, a) => value / scale[a]);
     const row = link === 'logistic' ? 0 : c;
     weights.data.set(solution.subarray(0, d), row * d);
     biases[row] = solution[d];

@@ -15,7 +15,8 @@ import { classificationDataset } from '../../data/dataset.ts';
 import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
-import { Mlp } from '../../models/neural/mlp.ts';
+import { foldInputScaling, Mlp } from '../../models/neural/mlp.ts';
+import { columnLayout } from '../../data/schema.ts';
 import { trainDense } from '../../models/neural/train-dense.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Oracle, OracleInfo } from '../../oracle/types.ts';
@@ -46,6 +47,23 @@ export function networkUnknowns(sizes: number[]): number {
   return total;
 }
 
+/** Min-max scaling of encoded columns by the schema's ranges (one-hot and ordinal columns kept). */
+function domainScaling(info: OracleInfo): { offset: Float64Array; factor: Float64Array; apply(x: Matrix): Matrix } {
+  const offset = new Float64Array(info.inputSize);
+  const factor = new Float64Array(info.inputSize).fill(1);
+  for (const { feature, start } of columnLayout(info.schema)) {
+    if (feature.kind === 'numeric' && feature.max > feature.min) {
+      offset[start] = feature.min;
+      factor[start] = 1 / (feature.max - feature.min);
+    }
+  }
+  return {
+    offset,
+    factor,
+    apply: (x) => createMatrix(x.rows, x.cols, Float64Array.from(x.data, (value, k) => (value - offset[k % x.cols]) * factor[k % x.cols])),
+  };
+}
+
 /** MLP extraction from confidence scores by retraining on soft labels. */
 export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOutcome> = {
   name: 'mlp-retraining',
@@ -60,7 +78,10 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     const count = Math.max(1, Math.round(params.budget * unknowns));
     const x = uniformRows(info.schema, count, rng);
     const observed = probabilities(await queryAll(oracle, x), info.classes.length);
-    const result = await trainDense(x, { kind: 'distribution', targets: observed }, {
+    // The attacker knows the feature domain: train on inputs scaled to [0, 1] by its ranges and
+    // fold the scaling into the first layer, so the surrogate answers raw inputs.
+    const scaler = domainScaling(info);
+    const result = await trainDense(scaler.apply(x), { kind: 'distribution', targets: observed }, {
       sizes,
       hiddenActivation: params.activation,
       optimizer: 'adam',
@@ -72,7 +93,9 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
       rng: rng.fork(),
       progress,
     });
-    const surrogate = new Mlp({ classes: info.classes, schema: info.schema, layers: result.layers, params: { extractedBy: 'mlp-retraining', queries: count } });
+    const layers = result.layers;
+    layers[0] = foldInputScaling(layers[0], scaler.offset, scaler.factor);
+    const surrogate = new Mlp({ classes: info.classes, schema: info.schema, layers, params: { extractedBy: 'mlp-retraining', queries: count } });
     return { surrogate, unknowns };
   },
 };

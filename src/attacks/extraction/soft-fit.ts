@@ -10,7 +10,12 @@ import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { sigmoid, type LinearLink } from '../../models/linear/linear-classifier.ts';
 
 /** Weights (scores × d) and biases fitted to observed probabilities. */
-export function fitToProbabilities(link: LinearLink, x: Matrix, observed: Matrix, maxIterations = 2000): { weights: Matrix; biases: Float64Array } {
+export function fitToProbabilities(link: LinearLink, raw: Matrix, observed: Matrix, maxIterations = 1000): { weights: Matrix; biases: Float64Array } {
+  // Fit on columns scaled by their largest magnitude (well conditioned), then fold the scale back.
+  const columnScale = new Float64Array(raw.cols).fill(0);
+  for (let k = 0; k < raw.data.length; k++) columnScale[k % raw.cols] = Math.max(columnScale[k % raw.cols], Math.abs(raw.data[k]));
+  columnScale.forEach((value, j) => (columnScale[j] = value > 0 ? value : 1));
+  const x = createMatrix(raw.rows, raw.cols, Float64Array.from(raw.data, (value, k) => value / columnScale[k % raw.cols]));
   const { rows: n, cols: d } = x;
   const classes = observed.cols;
   const scores = link === 'logistic' ? 1 : classes;
@@ -65,11 +70,11 @@ export function fitToProbabilities(link: LinearLink, x: Matrix, observed: Matrix
     }
     return loss;
   };
-  const result = minimizeLbfgs(objective, new Float64Array(scores * stride), { maxIterations, gradientTolerance: 1e-10 * n, valueTolerance: 1e-16 });
+  const result = minimizeLbfgs(objective, new Float64Array(scores * stride), { maxIterations, gradientTolerance: 1e-9 * n, valueTolerance: 1e-15 });
   const weights = createMatrix(scores, d);
   const biases = new Float64Array(scores);
   for (let c = 0; c < scores; c++) {
-    weights.data.set(result.x.subarray(c * stride, c * stride + d), c * d);
+    for (let j = 0; j < d; j++) weights.data[c * d + j] = result.x[c * stride + j] / columnScale[j];
     biases[c] = result.x[c * stride + d];
   }
   return { weights, biases };

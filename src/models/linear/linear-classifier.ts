@@ -96,9 +96,9 @@ export function linkProbabilities(link: LinearLink, scores: Matrix, classes: num
     const p = out.data.subarray(i * classes, (i + 1) * classes);
     switch (link) {
       case 'logistic': {
-        const positive = sigmoid(z[0]);
-        p[0] = 1 - positive;
-        p[1] = positive;
+        // σ(−z) rather than 1 − σ(z): a tiny probability keeps its relative precision.
+        p[0] = sigmoid(-z[0]);
+        p[1] = sigmoid(z[0]);
         break;
       }
       case 'softmax': {
