@@ -13,9 +13,16 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   assert.equal(report.split.train + report.split.test, 10000);
   assert.equal(report.seed, 7);
   assert.ok(report.target.testAccuracy > 0.9, `target test accuracy ${report.target.testAccuracy}`);
+  assert.equal(report.extraction.queries, 785, 'd + 1 chosen queries over HTTP');
+  assert.equal(report.extraction.ledgerQueries, report.extraction.queries, "the server's ledger equals the attacker's count");
+  assert.equal(report.extraction.agreementOnTest, 1);
+  assert.ok(report.extraction.maxProbabilityGap < 1e-9);
   const again = JSON.parse((await run('demo', '--json', '--seed', '7')).stdout);
-  delete again.target.seconds;
-  delete report.target.seconds;
+  for (const value of [again, report]) {
+    delete value.target.seconds;
+    delete value.extraction.seconds;
+    delete value.extraction.url;
+  }
   assert.deepEqual(again, report, 'same seed, same split and same trained model');
 });
 

