@@ -7,7 +7,7 @@
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { Matrix } from '../math/matrix.ts';
 import { DecisionTree } from '../models/tree/decision-tree.ts';
-import type { Model } from '../models/types.ts';
+import { argmaxRows, type Model } from '../models/types.ts';
 import type { Answer, OutputPolicy, Reveals } from './types.ts';
 
 /** Parses `full`, `rounded:K`, `label`/`label-only`, `top:K`/`top-k:K`. */
@@ -90,7 +90,7 @@ export function answerRows(model: Model, policy: OutputPolicy, rows: Matrix): An
     }));
   }
   const proba = model.predictProba(rows);
-  const labels = model.predict(rows);
+  const labels = argmaxRows(proba);
   const classes = proba.cols;
   const answers: Answer[] = [];
   for (let i = 0; i < rows.rows; i++) {

@@ -47,17 +47,24 @@ export class LinearClassifier implements Classifier {
     this.params = init.params;
   }
 
-  /** Raw scores z = W x + b (rows × scores). */
+  /** Raw scores z = W x + b (rows × scores). Sparse rows (one-hot data, unit vectors) cost their non-zeros. */
   decisionFunction(features: Matrix): Matrix {
     checkInput(this.kind, this.inputSize, features);
     const { rows: scores, cols: d } = this.weights;
     const out = createMatrix(features.rows, scores);
+    const nonZero = new Uint32Array(d);
     for (let i = 0; i < features.rows; i++) {
       const row = i * d;
+      let count = 0;
+      for (let j = 0; j < d; j++) if (features.data[row + j] !== 0) nonZero[count++] = j;
       for (let c = 0; c < scores; c++) {
         let z = this.biases[c];
         const w = c * d;
-        for (let j = 0; j < d; j++) z += this.weights.data[w + j] * features.data[row + j];
+        if (count < d / 2) {
+          for (let k = 0; k < count; k++) z += this.weights.data[w + nonZero[k]] * features.data[row + nonZero[k]];
+        } else {
+          for (let j = 0; j < d; j++) z += this.weights.data[w + j] * features.data[row + j];
+        }
         out.data[i * scores + c] = z;
       }
     }
