@@ -4,6 +4,7 @@ import { loadIrisEmbedded } from '../data/datasets/iris.ts';
 import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
 import { DecisionTreeTrainer } from '../models/tree/cart.ts';
 import { testApi } from '../testing/api.ts';
+import { RateLimiter } from './rate-limiter.ts';
 
 const iris = loadIrisEmbedded();
 const softmaxJson = new LinearClassifierTrainer('softmax').fitSync(iris).toJSON();
@@ -126,7 +127,8 @@ test('an unknown category in a record names the feature and the levels', async (
 });
 
 test('rate limits answer 429 with Retry-After; bad publications are refused', async () => {
-  const api = testApi();
+  const clock = { now: 0 };
+  const api = testApi({ limiter: new RateLimiter(() => clock.now) });
   const key = (await api.call('POST', '/v1/keys', { body: { rateLimit: 3 } })).body.key;
   const model = (await api.call('POST', '/v1/models', { key, body: treeJson })).body.id;
   const statuses: number[] = [];
@@ -140,6 +142,8 @@ test('rate limits answer 429 with Retry-After; bad publications are refused', as
   assert.deepEqual(statuses.slice(0, 2), [200, 200]);
   assert.equal(statuses[3], 429);
   assert.equal(retryAfter, '1');
+  clock.now += 1000;
+  assert.equal((await api.call('GET', `/v1/models/${model}`, { key })).status, 200, 'a second later the bucket has refilled');
   const api2 = testApi();
   const owner = (await api2.call('POST', '/v1/keys', { body: {} })).body.key;
   const id = (await api2.call('POST', '/v1/models', { key: owner, body: softmaxJson })).body.id;
