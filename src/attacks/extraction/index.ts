@@ -5,6 +5,7 @@ import type { Classifier } from '../../models/types.ts';
 import type { Attack } from '../types.ts';
 import { chosenQueries } from './chosen-queries.ts';
 import { equationSolving } from './equation-solving.ts';
+import { pathFinding } from './path-finding.ts';
 import { mlpRetraining, retraining } from './retraining.ts';
 
 /** What every extraction attack returns: at least a surrogate model. */
@@ -18,6 +19,7 @@ export const EXTRACTION_ATTACKS: Record<string, Attack<ParamSpecs, SurrogateOutc
   'chosen-queries': chosenQueries as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   'mlp-retraining': mlpRetraining as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   retraining: retraining as unknown as Attack<ParamSpecs, SurrogateOutcome>,
+  'path-finding': pathFinding as unknown as Attack<ParamSpecs, SurrogateOutcome>,
 };
 
-export { chosenQueries, equationSolving, mlpRetraining, retraining };
+export { chosenQueries, equationSolving, mlpRetraining, pathFinding, retraining };
