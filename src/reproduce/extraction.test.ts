@@ -22,6 +22,8 @@ testWithData('reproduce extraction --quick: equation solving matches the paper (
   assert.equal(binary.queries, 109);
   assert.equal(binary.fidelityTest, 1);
   assert.equal(binary.fidelityUniform, 1);
+  const lowdMeek = row('Binary LR, Adult income: Lowd–Meek');
+  assert.ok(lowdMeek.fidelityTest >= 0.999 && lowdMeek.fidelityUniform >= 0.999, `Lowd–Meek ${lowdMeek.fidelityTest} / ${lowdMeek.fidelityUniform}`);
   const softmax = row('Softmax LR, Adult race, 530');
   assert.equal(softmax.fidelityTest, 1);
   assert.ok(softmax.maxProbabilityGap < 1e-9);

@@ -12,7 +12,7 @@ import { columnLayout } from '../data/schema.ts';
 import { fitMinMaxScaler } from '../data/encoders/scaling.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { runAttack } from '../attacks/runner.ts';
-import { chosenQueries, equationSolving, mlpRetraining, pathFinding, retraining } from '../attacks/extraction/index.ts';
+import { chosenQueries, equationSolving, lowdMeek, mlpRetraining, pathFinding, retraining } from '../attacks/extraction/index.ts';
 import { DecisionTreeTrainer } from '../models/tree/cart.ts';
 import type { SurrogateOutcome } from '../attacks/extraction/index.ts';
 import type { Attack } from '../attacks/types.ts';
@@ -115,6 +115,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
     rows.push(
       await attackRow('Binary LR, Adult income: label-only adaptive retraining', { fidelity: '> 99%', queries: 'about 827' }, target, income.test, retraining, { strategy: 'adaptive', queries: options.quick ? 400 : 827 }, { kind: 'label-only' }),
     );
+    rows.push(await attackRow('Binary LR, Adult income: Lowd–Meek (label-only)', { note: 'the label-only baseline of §5; no figure quoted' }, target, income.test, lowdMeek, { epsilon: 1e-6 }, { kind: 'label-only' }));
   } else rows.push(missing('Binary LR, Adult income', 'adult-income'));
   progress.tick();
 

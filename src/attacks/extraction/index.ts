@@ -5,6 +5,7 @@ import type { Classifier } from '../../models/types.ts';
 import type { Attack } from '../types.ts';
 import { chosenQueries } from './chosen-queries.ts';
 import { equationSolving } from './equation-solving.ts';
+import { lowdMeek } from './lowd-meek.ts';
 import { pathFinding } from './path-finding.ts';
 import { mlpRetraining, retraining } from './retraining.ts';
 
@@ -20,6 +21,7 @@ export const EXTRACTION_ATTACKS: Record<string, Attack<ParamSpecs, SurrogateOutc
   'mlp-retraining': mlpRetraining as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   retraining: retraining as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   'path-finding': pathFinding as unknown as Attack<ParamSpecs, SurrogateOutcome>,
+  'lowd-meek': lowdMeek as unknown as Attack<ParamSpecs, SurrogateOutcome>,
 };
 
-export { chosenQueries, equationSolving, mlpRetraining, pathFinding, retraining };
+export { chosenQueries, equationSolving, lowdMeek, mlpRetraining, pathFinding, retraining };
