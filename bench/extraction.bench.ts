@@ -19,6 +19,11 @@ import { loadAttFaces } from '../src/data/datasets/images.ts';
 import { agreementOn } from '../src/metrics/fidelity.ts';
 import { uniformRows } from '../src/metrics/sampling.ts';
 import { LinearClassifierTrainer } from '../src/models/linear/trainers.ts';
+import { DecisionTreeTrainer } from '../src/models/tree/cart.ts';
+import { pathFinding } from '../src/attacks/extraction/path-finding.ts';
+import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/registry.ts';
+import { splitIndices } from '../src/data/split.ts';
+import { subsetRows, type ClassificationDataset } from '../src/data/dataset.ts';
 import { Rng } from '../src/random.ts';
 
 const json = process.argv.includes('--json');
@@ -40,6 +45,21 @@ const surrogate = result.outcome!.surrogate;
 const onTest = agreementOn(target, surrogate, test.features);
 const onUniform = agreementOn(target, surrogate, uniformRows(target.schema, 1000, new Rng(1)));
 const ledger = server.store.queriesUsed(attacker.record.id);
+
+// Trees over the same server: path finding against BigML-style answers.
+const treeRows: { name: string; leaves: number; queries: number; requests: number; seconds: number; agreementTest: number; paperQueries: number }[] = [];
+for (const [name, data, minSamplesLeaf, paperQueries] of [['steak eaters', 'steak-eaters', 5, 4013], ['GSS', 'gss-tree', 400, 2752]] as const) {
+  if (!isAvailable(findDataset(data))) continue;
+  const dataset = loadDataset(data) as ClassificationDataset;
+  const split = splitIndices(dataset, { testFraction: 0.3, stratify: true, rng: new Rng(42) });
+  const tree = new DecisionTreeTrainer({ minSamplesLeaf }).fitSync(subsetRows(dataset, split.train));
+  const treeId = server.store.addModel(record.ownerId, name, tree.kind, JSON.stringify(tree.toJSON()));
+  server.store.publish(treeId, { price: 0.0001, policy: { kind: 'full' }, visibility: 'public' });
+  const treeOracle = await HttpOracle.connect(server.url, treeId, attacker.key);
+  const run = await runAttack(pathFinding, treeOracle, { seed: 42 });
+  const treeTest = subsetRows(dataset, split.test);
+  treeRows.push({ name, leaves: tree.leafCount, queries: run.queries, requests: run.requests, seconds: run.seconds, agreementTest: agreementOn(tree, run.outcome!.surrogate, treeTest.features).agreement, paperQueries });
+}
 await server.close();
 const report = {
   unknowns: 412160,
@@ -52,6 +72,7 @@ const report = {
   agreementTest: onTest.agreement,
   agreementUniform: onUniform.agreement,
   paper: { queries: 41216, maxProbabilityGap: 'about 1e-3', solving: 'about 10 hours' },
+  trees: treeRows,
 };
 if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
@@ -64,6 +85,10 @@ else {
       `| end-to-end seconds | ${report.seconds.toFixed(1)} | about 10 hours of solving |`,
       `| max |Δp| (120 test faces + 1,000 uniform images) | ${report.maxProbabilityGap.toExponential(1)} | about 1e-3 |`,
       `| agreement test / uniform | ${(100 * report.agreementTest).toFixed(2)}% / ${(100 * report.agreementUniform).toFixed(2)}% | — |`,
+      '',
+      '| tree (path finding over HTTP) | leaves | our queries | requests | seconds | agreement on test rows | paper queries |',
+      '|---|---|---|---|---|---|---|',
+      ...treeRows.map((t) => `| ${t.name} | ${t.leaves} | ${t.queries} | ${t.requests} | ${t.seconds.toFixed(2)} | ${(100 * t.agreementTest).toFixed(2)}% | ${t.paperQueries} |`),
     ].join('\n') + '\n',
   );
 }
