@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelFile } from '../models/registry.ts';
+import { runCli } from '../testing/cli.ts';
+
+test('extract a model file: the record, the fidelity and the saved surrogate', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-extract-'));
+  const model = join(folder, 'iris.json');
+  await runCli('train', '--dataset', 'iris-embedded', '--model', 'softmax', '--out', model);
+  const out = join(folder, 'stolen.json');
+  const result = await runCli('extract', '--model', model, '--attack', 'equation-solving', '--out', out, '--evaluate', '2000', '--json');
+  assert.equal(result.status, 0, result.stdout);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.status, 'completed');
+  assert.equal(report.queries, 5);
+  assert.equal(report.fidelityUniform.agreement, 1);
+  assert.equal(loadModelFile(out).kind, 'softmax');
+  const labels = await runCli('extract', '--model', model, '--attack', 'retraining', '--policy', 'label-only', '--param', 'queries=200', '--budget', '100', '--json');
+  assert.equal(JSON.parse(labels.stdout).status, 'budget-exhausted', 'a budget below the attack\'s need ends as a status');
+  const refused = await runCli('extract', '--model', model, '--attack', 'equation-solving', '--policy', 'label-only', '--json');
+  assert.equal(refused.status, 1);
+  assert.equal(JSON.parse(refused.stdout).error.code, 'capability');
+  const unknown = await runCli('extract', '--model', model, '--attack', 'telepathy', '--json');
+  assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: equation-solving/);
+  const both = await runCli('extract', '--model', model, '--url', 'http://127.0.0.1:1', '--attack', 'equation-solving', '--json');
+  assert.equal(both.status, 2);
+});
