@@ -39,3 +39,21 @@ export { Mlp } from './models/neural/mlp.ts';
 export { Cnn } from './models/neural/cnn.ts';
 export { DenoisingAutoencoder, trainDenoisingAutoencoder } from './models/neural/autoencoder.ts';
 export { loadLayersModel, saveLayersModel } from './models/neural/layers-format.ts';
+
+export { LocalOracle, infoOf } from './oracle/local-oracle.ts';
+export { CountingOracle, BudgetOracle, CachingOracle, requireReveals } from './oracle/decorators.ts';
+export { parsePolicy, formatPolicy, answerRows } from './oracle/policy.ts';
+export type { Oracle, OracleInfo, Answer, OutputPolicy, Reveals, ScoresAnswer, LabelAnswer, LeafAnswer, TopKAnswer, ValueAnswer } from './oracle/types.ts';
+
+export { createApp } from './api/app.ts';
+export { Store } from './api/store.ts';
+export { startServer } from './api/listen.ts';
+export { ApiClient, HttpOracle } from './api/client.ts';
+
+export { runAttack } from './attacks/runner.ts';
+export type { Attack, AttackRecord, AttackStatus } from './attacks/types.ts';
+export { EXTRACTION_ATTACKS, chosenQueries, equationSolving, lowdMeek, mlpRetraining, pathFinding, retraining } from './attacks/extraction/index.ts';
+export { fidelity, agreementOn } from './metrics/fidelity.ts';
+export { oracleAgreement } from './metrics/oracle-agreement.ts';
+export { uniformRows } from './metrics/sampling.ts';
+export { reproduceExtraction } from './reproduce/extraction.ts';
