@@ -59,32 +59,63 @@ export class ApiClient {
   /** POST /v1/models/:id/predict with encoded rows (NaN sent as null). */
   predict(modelId: string, rows: Matrix): Promise<PredictResponse> {
     const body: (number | null)[][] = [];
-    for (let i = 0; i < rows.rows; i++) {
-      body.push(Array.from(rows.data.subarray(i * rows.cols, (i + 1) * rows.cols), (value) => (Number.isNaN(value) ? null : value)));
-    }
+    for (let i = 0; i < rows.rows; i++) body.push(rowJson(rows, i));
     return this.call('POST', `/v1/models/${encodeURIComponent(modelId)}/predict`, { rows: body });
   }
+
+  /**
+   * Predicts any number of rows in as many requests as keep each body under `maxBytes` (the
+   * server refuses larger ones with 413), in order; the answers come back concatenated.
+   */
+  async predictAll(modelId: string, rows: Matrix, maxBytes: number): Promise<PredictResponse['answers']> {
+    const answers: PredictResponse['answers'] = [];
+    let batch: string[] = [];
+    let size = 12;
+    const send = async () => {
+      if (batch.length === 0) return;
+      const response = await this.call<PredictResponse>('POST', `/v1/models/${encodeURIComponent(modelId)}/predict`, `{"rows":[${batch.join(',')}]}`);
+      answers.push(...response.answers);
+      batch = [];
+      size = 12;
+    };
+    for (let i = 0; i < rows.rows; i++) {
+      const row = JSON.stringify(rowJson(rows, i));
+      if (batch.length > 0 && size + row.length + 1 > maxBytes) await send();
+      batch.push(row);
+      size += row.length + 1;
+    }
+    await send();
+    return answers;
+  }
 }
+
+function rowJson(rows: Matrix, i: number): (number | null)[] {
+  return Array.from(rows.data.subarray(i * rows.cols, (i + 1) * rows.cols), (value) => (Number.isNaN(value) ? null : value));
+}
+
+/** Largest request body HttpOracle sends by default: under the server's 1 MiB limit. */
+export const DEFAULT_MAX_REQUEST_BYTES = 900_000;
 
 /** An oracle over a model behind the prediction API. */
 export class HttpOracle implements Oracle {
   readonly info: OracleInfo;
   private readonly client: ApiClient;
+  private readonly maxRequestBytes: number;
 
-  private constructor(client: ApiClient, info: OracleInfo) {
+  private constructor(client: ApiClient, info: OracleInfo, maxRequestBytes: number) {
     this.client = client;
     this.info = info;
+    this.maxRequestBytes = maxRequestBytes;
   }
 
-  /** Reads the model's info and returns its oracle. */
-  static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch): Promise<HttpOracle> {
+  /** Reads the model's info and returns its oracle; a query is split into requests of at most `maxRequestBytes`. */
+  static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): Promise<HttpOracle> {
     const client = new ApiClient(baseUrl, key, fetcher);
     const { id, name: _name, visibility: _visibility, published: _published, owned: _owned, ...info } = await client.modelInfo(modelId);
-    return new HttpOracle(client, { ...info, modelId: id });
+    return new HttpOracle(client, { ...info, modelId: id }, maxRequestBytes);
   }
 
   async query(rows: Matrix): Promise<Answer[]> {
-    const response = await this.client.predict(this.info.modelId!, rows);
-    return response.answers;
+    return this.client.predictAll(this.info.modelId!, rows, this.maxRequestBytes);
   }
 }

@@ -64,3 +64,16 @@ for (const { name, model, policies } of cases) {
     }
   });
 }
+
+test('a query larger than the server takes is split into requests under its body limit', async () => {
+  const model = cases[0].model;
+  const api = testApi({ maxBodyBytes: 2000 });
+  const key = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const id = (await api.call('POST', '/v1/models', { key, body: model.toJSON() })).body.id;
+  const remote = await HttpOracle.connect('http://api.test', id, key, api.fetch, 1500);
+  const rows = selectRows(iris.features, Array.from({ length: 150 }, (_, i) => i));
+  assert.deepEqual(await remote.query(rows), await new LocalOracle(model).query(rows));
+  const usage = (await api.call('GET', '/v1/usage', { key })).body.totals;
+  assert.equal(usage.queries, 150);
+  assert.ok(usage.requests >= 2, `${usage.requests} requests`);
+});

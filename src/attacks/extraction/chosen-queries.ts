@@ -17,7 +17,7 @@ import { linearLinkOf, type ExtractionOutcome } from './equation-solving.ts';
 
 /** Parameters of the chosen-query attack. */
 export const CHOSEN_QUERIES_PARAMS = {
-  batch: { type: 'number', default: 50, min: 1, integer: true, doc: 'rows per request (unit vectors of 10,304 pixels are ~20 KB of JSON each)' },
+  batch: { type: 'number', default: 1000, min: 1, integer: true, doc: 'rows per query call (an HTTP oracle splits each call into requests under the body limit)' },
 } satisfies ParamSpecs;
 
 /** Exact extraction from the zero vector and the unit vectors. */
