@@ -31,7 +31,7 @@ const model = new LinearClassifierTrainer(data.classes.length === 2 ? 'logistic'
 const db = join(mkdtempSync(join(tmpdir(), 'threatlab-api-bench-')), 'bench.sqlite');
 const store = Store.open(db);
 const { key, record } = store.createKey({ ownerName: 'bench' });
-const modelId = store.addModel(record.ownerId, data.name, model.kind, JSON.stringify(model.toJSON()));
+const modelId = store.addModel(record.ownerId, data.name, model);
 store.publish(modelId, { price: 0.0001, policy: { kind: 'full' }, visibility: 'private' });
 store.close();
 

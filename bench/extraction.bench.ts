@@ -34,7 +34,7 @@ const target = new LinearClassifierTrainer('softmax', { standardize: false }).fi
 const trainSeconds = (performance.now() - started) / 1000;
 const server = await startServer({ db: join(mkdtempSync(join(tmpdir(), 'threatlab-faces-')), 'service.sqlite'), port: 0 });
 const { record } = server.store.createKey({ ownerName: 'owner' });
-const modelId = server.store.addModel(record.ownerId, 'faces', target.kind, JSON.stringify(target.toJSON()));
+const modelId = server.store.addModel(record.ownerId, 'faces', target);
 server.store.publish(modelId, { price: 0.0001, policy: { kind: 'full' }, visibility: 'public' });
 const attacker = server.store.createKey({ ownerName: 'attacker' });
 const endToEnd = performance.now();
@@ -53,7 +53,7 @@ for (const [name, data, minSamplesLeaf, paperQueries] of [['steak eaters', 'stea
   const dataset = loadDataset(data) as ClassificationDataset;
   const split = splitIndices(dataset, { testFraction: 0.3, stratify: true, rng: new Rng(42) });
   const tree = new DecisionTreeTrainer({ minSamplesLeaf }).fitSync(subsetRows(dataset, split.train));
-  const treeId = server.store.addModel(record.ownerId, name, tree.kind, JSON.stringify(tree.toJSON()));
+  const treeId = server.store.addModel(record.ownerId, name, tree);
   server.store.publish(treeId, { price: 0.0001, policy: { kind: 'full' }, visibility: 'public' });
   const treeOracle = await HttpOracle.connect(server.url, treeId, attacker.key);
   const run = await runAttack(pathFinding, treeOracle, { seed: 42 });

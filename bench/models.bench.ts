@@ -12,11 +12,12 @@
 import { initBackend } from '../src/backend/setup.ts';
 import { subsetRows, type ClassificationDataset } from '../src/data/dataset.ts';
 import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/registry.ts';
-import { splitIndices } from '../src/data/split.ts';
+import { defaultSplit } from '../src/data/split.ts';
 import { createTrainer } from '../src/models/registry.ts';
 import type { Classifier } from '../src/models/types.ts';
 import { trainDense } from '../src/models/neural/train-dense.ts';
 import { Rng } from '../src/random.ts';
+import { accuracy } from '../src/metrics/score.ts';
 import { runPeer, type PeerResult } from './peers.ts';
 
 const json = process.argv.includes('--json');
@@ -43,14 +44,10 @@ function split(name: string): { train: ClassificationDataset; test: Classificati
     return undefined;
   }
   const dataset = loadDataset(name) as ClassificationDataset;
-  const indices = dataset.split ?? splitIndices(dataset, { testFraction: 0.3, stratify: true, rng: new Rng(SEED) });
+  const indices = defaultSplit(dataset, 0.3, new Rng(SEED));
   return { train: subsetRows(dataset, indices.train), test: subsetRows(dataset, indices.test) };
 }
 
-function accuracy(model: Classifier, data: ClassificationDataset): number {
-  const predicted = model.predict(data.features);
-  return predicted.filter((p, i) => p === data.labels[i]).length / predicted.length;
-}
 
 async function modelRow(name: string, dataset: string, model: string, params: Record<string, unknown>, peerModel?: string, peerExtra: Record<string, unknown> = {}, bar?: number): Promise<Row | undefined> {
   if (!wanted(name)) return undefined;

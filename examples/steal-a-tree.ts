@@ -22,7 +22,7 @@ const data = loadIrisEmbedded();
 const tree = new DecisionTreeTrainer({ maxDepth: 5 }).fitSync(data);
 const server = await startServer({ db: join(mkdtempSync(join(tmpdir(), 'threatlab-example-')), 'service.sqlite'), port: 0 });
 const owner = server.store.createKey({ ownerName: 'owner' });
-const modelId = server.store.addModel(owner.record.ownerId, 'iris tree', tree.kind, JSON.stringify(tree.toJSON()));
+const modelId = server.store.addModel(owner.record.ownerId, 'iris tree', tree);
 server.store.publish(modelId, { price: 0.001, policy: { kind: 'full' }, visibility: 'public' });
 console.log(`the service sells a ${tree.leafCount}-leaf tree at ${server.url}, 0.001 a query`);
 

@@ -52,8 +52,9 @@ export class ThreatlabError extends Error {
 export class ValidationError extends ThreatlabError {
   readonly issues: ValidationIssue[];
 
-  constructor(message: string, issues: ValidationIssue[] = []) {
-    super('validation', issues.length > 0 ? `${message}: ${formatIssues(issues)}` : message);
+  /** `message` is followed by the issues unless `formatted` says it already lists them (an error read back from the API). */
+  constructor(message: string, issues: ValidationIssue[] = [], formatted = false) {
+    super('validation', issues.length > 0 && !formatted ? `${message}: ${formatIssues(issues)}` : message);
     this.name = 'ValidationError';
     this.issues = issues;
   }

@@ -1,6 +1,6 @@
 /** Error codes to HTTP statuses and back, so a local and a remote failure look the same to an attack. */
 
-import { BudgetExceededError, ThreatlabError, ValidationError, type ErrorCode, type ValidationIssue } from '../errors.ts';
+import { ThreatlabError, ValidationError, type ErrorCode } from '../errors.ts';
 import type { ErrorResponse } from './protocol.ts';
 
 /** The HTTP status of an error code. */
@@ -45,16 +45,6 @@ export function errorFromBody(body: unknown, status: number): ThreatlabError {
   if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') {
     return new ThreatlabError('internal', `the server answered ${status} without a threatlab error body`);
   }
-  if (error.code === 'validation') {
-    const issues: ValidationIssue[] = error.issues ?? [];
-    const failure = new ValidationError('x', issues);
-    Object.defineProperty(failure, 'message', { value: error.message });
-    return failure;
-  }
-  if (error.code === 'budget-exceeded') {
-    const failure = new BudgetExceededError(0, 0, 0);
-    Object.defineProperty(failure, 'message', { value: error.message });
-    return failure;
-  }
+  if (error.code === 'validation') return new ValidationError(error.message, error.issues ?? [], true);
   return new ThreatlabError(error.code, error.message);
 }

@@ -15,6 +15,8 @@ import { infoOf } from '../oracle/local-oracle.ts';
 import { answerRows, parsePolicy, revealsOf } from '../oracle/policy.ts';
 import { parseParamPairs } from '../models/params.ts';
 import { Rng } from '../random.ts';
+import { accuracy } from '../metrics/score.ts';
+import type { Dataset } from '../data/dataset.ts';
 import type { ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
@@ -97,7 +99,7 @@ export class PredictionService {
   /** Stores an uploaded model file for the key's owner. */
   uploadModel(key: KeyRecord, json: unknown, name: string): ModelInfoResponse {
     const model = modelFromJson(json, 'the uploaded model');
-    const id = this.store.addModel(key.ownerId, name, model.kind, JSON.stringify(model.toJSON()));
+    const id = this.store.addModel(key.ownerId, name, model);
     return this.info(key, id);
   }
 
@@ -116,13 +118,9 @@ export class PredictionService {
       categorical: request.model === 'tree' ? 'ordinal' : 'one-hot',
     });
     const model = await trainer.fit(train, rng.fork());
-    const id = this.store.addModel(key.ownerId, request.name ?? `${request.model} on ${dataset.name}`, model.kind, JSON.stringify(model.toJSON()));
-    const accuracy = (data: typeof train) => {
-      if (model.task !== 'classification' || data.task !== 'classification' || data.features.rows === 0) return undefined;
-      const predicted = model.predict(data.features);
-      return predicted.filter((p, i) => p === data.labels[i]).length / predicted.length;
-    };
-    return { ...this.info(key, id), trainAccuracy: accuracy(train), testAccuracy: accuracy(test) };
+    const id = this.store.addModel(key.ownerId, request.name ?? `${request.model} on ${dataset.name}`, model);
+    const measured = (data: Dataset) => (model.task === 'classification' && data.task === 'classification' && data.features.rows > 0 ? accuracy(model, data) : undefined);
+    return { ...this.info(key, id), trainAccuracy: measured(train), testAccuracy: measured(test) };
   }
 
   /** Publishes an owned model. */

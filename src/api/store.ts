@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BudgetExceededError, ThreatlabError } from '../errors.ts';
+import type { Model } from '../models/types.ts';
 import type { OutputPolicy } from '../oracle/types.ts';
 
 /** An API key as stored (never the key itself). */
@@ -228,10 +229,10 @@ export class Store {
     return row && { id: row.id, ownerId: row.owner_id, name: row.name, csv: row.csv };
   }
 
-  /** Stores a model (unpublished, private). */
-  addModel(ownerId: string, name: string, kind: string, json: string): string {
+  /** Stores a model (unpublished, private) in its JSON form. */
+  addModel(ownerId: string, name: string, model: Model): string {
     const id = newId('m');
-    this.db.prepare('INSERT INTO models (id, owner_id, name, kind, json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, ownerId, name, kind, json, Date.now());
+    this.db.prepare('INSERT INTO models (id, owner_id, name, kind, json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, ownerId, name, model.kind, JSON.stringify(model.toJSON()), Date.now());
     return id;
   }
 

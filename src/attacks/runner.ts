@@ -1,6 +1,6 @@
 /** Runs any attack the same way: validate, wrap the oracle, time, record (see types.ts). */
 
-import { BudgetExceededError, hasCode } from '../errors.ts';
+import { hasCode } from '../errors.ts';
 import { BudgetOracle, CountingOracle, requireReveals } from '../oracle/decorators.ts';
 import type { Oracle } from '../oracle/types.ts';
 import { resolveParams, type ParamSpecs } from '../models/params.ts';
@@ -29,7 +29,8 @@ export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, t
   try {
     outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress }, params);
   } catch (error) {
-    if (!(error instanceof BudgetExceededError) && !hasCode(error, 'budget-exceeded')) throw error;
+    // A local BudgetOracle and a server's 429 both carry the code.
+    if (!hasCode(error, 'budget-exceeded')) throw error;
     status = 'budget-exhausted';
   }
   return {

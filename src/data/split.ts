@@ -65,6 +65,11 @@ export function trainTestSplit<T extends Dataset>(dataset: T, options: SplitOpti
   return applySplit(dataset, splitIndices(dataset, options));
 }
 
+/** The data set's own split when its source prescribes one, else a seeded split (stratified for classes). */
+export function defaultSplit(dataset: Dataset, testFraction: number, rng: Rng): Split {
+  return dataset.split ?? splitIndices(dataset, { testFraction, rng, stratify: dataset.task === 'classification' });
+}
+
 /** The train and test parts of a given split (e.g. the data set's own `split`). */
 export function applySplit<T extends Dataset>(dataset: T, split: Split): TrainTest<T> {
   return { train: subsetRows(dataset, split.train), test: subsetRows(dataset, split.test) };

@@ -7,7 +7,7 @@
 
 import { subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { findDataset, isAvailable, loadDataset } from '../data/datasets/registry.ts';
-import { splitIndices } from '../data/split.ts';
+import { defaultSplit } from '../data/split.ts';
 import { columnLayout } from '../data/schema.ts';
 import { fitMinMaxScaler } from '../data/encoders/scaling.ts';
 import { createMatrix } from '../math/matrix.ts';
@@ -46,7 +46,7 @@ interface Parts {
 function parts(name: string): Parts | undefined {
   if (!isAvailable(findDataset(name))) return undefined;
   const dataset = loadDataset(name) as ClassificationDataset;
-  const split = dataset.split ?? splitIndices(dataset, { testFraction: 0.3, stratify: true, rng: new Rng(REPRODUCTION_SEED) });
+  const split = defaultSplit(dataset, 0.3, new Rng(REPRODUCTION_SEED));
   return scaleNumeric({ train: subsetRows(dataset, split.train), test: subsetRows(dataset, split.test) });
 }
 

@@ -10,7 +10,7 @@ export function seedDatabase(path: string): { key: string; modelId: string } {
   try {
     const { key, record } = store.createKey({ ownerName: 'load' });
     const model = new LinearClassifierTrainer('softmax').fitSync(loadIrisEmbedded());
-    const modelId = store.addModel(record.ownerId, 'iris', model.kind, JSON.stringify(model.toJSON()));
+    const modelId = store.addModel(record.ownerId, 'iris', model);
     store.publish(modelId, { price: 0.001, policy: { kind: 'full' }, visibility: 'private' });
     return { key, modelId };
   } finally {

@@ -51,8 +51,7 @@ export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed
   const scores = link === 'logistic' ? 1 : classes;
   const weights = createMatrix(scores, d);
   const biases = new Float64Array(scores);
-  const firstScore = link === 'logistic' ? 1 : 1;
-  for (let c = firstScore; c < classes; c++) {
+  for (let c = 1; c < classes; c++) {
     const normal = createMatrix(d + 1, d + 1);
     const right = new Float64Array(d + 1);
     const design = new Float64Array(d + 1);

@@ -193,9 +193,10 @@ export const pathFinding: Attack<typeof PATH_FINDING_PARAMS, PathFindingOutcome>
     const fillCascadeCounts = (id: number): number[] => {
       const node = nodes[id];
       if (!node.split) return node.counts;
-      const sum = node.counts.some((c) => c > 0) ? node.counts : node.counts.map((_, c) => fillCascadeCounts(node.left!)[c] + fillCascadeCounts(node.right!)[c]);
-      node.counts = sum;
-      return sum;
+      if (node.counts.some((c) => c > 0)) return node.counts;
+      const [left, right] = [fillCascadeCounts(node.left!), fillCascadeCounts(node.right!)];
+      node.counts = left.map((count, c) => count + right[c]);
+      return node.counts;
     };
 
     const [root] = await ask(oracle, [new Float64Array(info.inputSize).fill(NaN)]);

@@ -23,7 +23,7 @@ import { MlpTrainer } from '../../models/neural/mlp.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
-import { score } from './train.ts';
+import { score } from '../../metrics/score.ts';
 
 /** Options of the demo. */
 export interface DemoOptions extends CommonOptions {
@@ -95,7 +95,7 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
   const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
   try {
     const { record } = server.store.createKey({ ownerName: 'victim' });
-    const modelId = server.store.addModel(record.ownerId, 'mnist softmax', target.kind, JSON.stringify(target.toJSON()));
+    const modelId = server.store.addModel(record.ownerId, 'mnist softmax', target);
     const price = 0.001;
     server.store.publish(modelId, { price, policy: { kind: 'full' }, visibility: 'public' });
     const attacker = server.store.createKey({ ownerName: 'attacker' });

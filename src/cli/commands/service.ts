@@ -69,7 +69,7 @@ export function runPublish(io: CliIo, modelPath: string, options: PublishOptions
   try {
     const key = store.findKey(options.key);
     if (!key) throw new ThreatlabError('unauthorized', `unknown API key for database ${options.db}; create one with threatlab keys create`);
-    const id = store.addModel(key.ownerId, options.name ?? modelPath.replace(/^.*[\\/]/, ''), model.kind, JSON.stringify(model.toJSON()));
+    const id = store.addModel(key.ownerId, options.name ?? modelPath.replace(/^.*[\\/]/, ''), model);
     const record = store.publish(id, { price: options.price, policy, visibility: options.visibility });
     const result = { modelId: id, kind: model.kind, price: record.price, policy: formatPolicy(policy), visibility: record.visibility };
     printResult(io, options, result, () => `published ${model.kind} model as ${id}: ${formatPolicy(policy)}, ${record.price} per query, ${record.visibility}`);

@@ -3,16 +3,16 @@
 import { existsSync } from 'node:fs';
 import { subsetRows, type Dataset } from '../../data/dataset.ts';
 import { DATASETS, loadDataset } from '../../data/datasets/registry.ts';
-import { splitIndices } from '../../data/split.ts';
+import { defaultSplit } from '../../data/split.ts';
 import { loadUserCsv } from '../../data/user-data.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { parseParamPairs } from '../../models/params.ts';
 import { saveLayersModel } from '../../models/neural/layers-format.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { createTrainer, saveModelFile } from '../../models/registry.ts';
-import type { Model } from '../../models/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
+import { score } from '../../metrics/score.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `threatlab train`. */
@@ -41,15 +41,15 @@ export interface TrainReport {
   out: string;
 }
 
-function resolveRegistryName(name: string, target: string | undefined): string {
-  if (!target) return name;
+/** The registry data set for a name and optional target (e.g. adult + race → adult-race), loaded once. */
+function loadRegistryDataset(name: string, target: string | undefined): { name: string; dataset: Dataset } {
   const combined = `${name}-${target}`;
-  if (DATASETS.some((entry) => entry.name === combined)) return combined;
-  const dataset = loadDataset(name);
-  if (dataset.targetName !== target) {
+  const resolved = target && DATASETS.some((entry) => entry.name === combined) ? combined : name;
+  const dataset = loadDataset(resolved);
+  if (target && dataset.targetName !== target && resolved === name) {
     throw new ThreatlabError('validation', `data set "${name}" has the target "${dataset.targetName}", not "${target}"; drop --target or pick another data set`);
   }
-  return name;
+  return { name: resolved, dataset };
 }
 
 function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng): { name: string; train: Dataset; test: Dataset } {
@@ -58,28 +58,11 @@ function trainTestData(options: TrainOptions, task: 'classification' | 'regressi
     const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical });
     return { name: options.dataset, ...parts };
   }
-  const name = resolveRegistryName(options.dataset, options.target);
-  const dataset = loadDataset(name);
-  const split = dataset.split ?? splitIndices(dataset, { testFraction: options.testFraction, rng, stratify: dataset.task === 'classification' });
+  const { name, dataset } = loadRegistryDataset(options.dataset, options.target);
+  const split = defaultSplit(dataset, options.testFraction, rng);
   return { name, train: subsetRows(dataset, split.train), test: subsetRows(dataset, split.test) };
 }
 
-/** Accuracy (classifiers) or RMSE (regressors) of a model on a data set. */
-export function score(model: Model, data: Dataset): number {
-  if (model.task === 'classification' && data.task === 'classification') {
-    const predicted = model.predict(data.features);
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.labels[i]) correct++;
-    return correct / Math.max(1, predicted.length);
-  }
-  if (model.task === 'regression' && data.task === 'regression') {
-    const predicted = model.predictValues(data.features);
-    let squares = 0;
-    for (let i = 0; i < predicted.length; i++) squares += (predicted[i] - data.targets[i]) ** 2;
-    return Math.sqrt(squares / Math.max(1, predicted.length));
-  }
-  throw new ThreatlabError('validation', `a ${model.task} model cannot be scored on data with a ${data.task} target`);
-}
 
 /** Runs the command. */
 export async function runTrain(io: CliIo, options: TrainOptions, progress: Progress): Promise<TrainReport> {
