@@ -13,6 +13,7 @@ import { runPredict } from './commands/predict.ts';
 import { runTrain } from './commands/train.ts';
 import { runExtract } from './commands/extract.ts';
 import { runReproduce } from './commands/reproduce.ts';
+import { runInvert } from './commands/invert.ts';
 import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -136,10 +137,30 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('invert')
+    .description('model inversion: recover a sensitive feature of the people in a data set, or an image per class (MI-Face)')
+    .requiredOption('--attack <name>', 'map (black-box MAP estimator), tree-white-box (tree with training counts) or mi-face')
+    .option('--model <file>', 'target model file (white-box for tree-white-box and mi-face)')
+    .option('--url <url>', 'base URL of a prediction API (black-box)')
+    .option('--model-id <id>', 'model id on that API')
+    .option('--key <key>', 'API key')
+    .option('--dataset <name>', 'data set of the people to invert (map, tree-white-box)')
+    .option('--sensitive <feature>', 'the categorical feature to recover (map, tree-white-box)')
+    .option('--labels <list>', 'classes to invert, e.g. 0,3,7 (mi-face; default all)')
+    .option('--image <WxH>', 'image size of the input (mi-face; default 92x112 for AT&T faces or a square)')
+    .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param maxIterations=1000)', collect, [])
+    .option('--out <dir>', 'where to write the reconstructed images (mi-face)')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await runInvert(io, options, progressFor(options.json));
+    });
+
+  program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction)")
-    .argument('<name>', 'which reproduction: extraction')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion)")
+    .argument('<name>', 'which reproduction: extraction or inversion')
     .option('--quick', 'the test-size variant')
+    .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')
     .action(async (name: string, options) => {
       await runReproduce(io, name, options, progressFor(options.json));

@@ -2,29 +2,36 @@
 
 import { ValidationError } from '../../errors.ts';
 import type { Progress } from '../../progress.ts';
-import { REPRODUCTION_SEED, reproduceExtraction, type ReproductionRow } from '../../reproduce/extraction.ts';
+import { REPRODUCTION_SEED, reproduceExtraction } from '../../reproduce/extraction.ts';
+import { reproduceInversion } from '../../reproduce/inversion.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `reproduce`. */
 export interface ReproduceOptions extends CommonOptions {
   quick?: boolean;
+  /** Where figures (face grids) are written. */
+  out?: string;
 }
 
-const REPRODUCTIONS: Record<string, (options: { quick: boolean; progress: Progress }) => Promise<ReproductionRow[]>> = {
-  extraction: reproduceExtraction,
-};
+/** Default folder of the figures. */
+export const DEFAULT_FIGURES_DIR = '.threatlab/figures';
 
 function percent(value: number | string | undefined): string {
   if (value === undefined) return '—';
   return typeof value === 'number' ? `${(100 * value).toFixed(2)}%` : value;
 }
 
-/** Runs the command. */
-export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<ReproductionRow[]> {
-  const reproduce = REPRODUCTIONS[name];
-  if (!reproduce) throw new ValidationError('unknown reproduction', [{ path: 'name', message: `"${name}"; known: ${Object.keys(REPRODUCTIONS).join(', ')}` }]);
-  const rows = await reproduce({ quick: options.quick ?? false, progress });
-  printResult(io, options, { reproduction: name, seed: REPRODUCTION_SEED, quick: options.quick ?? false, rows }, () =>
+/** `k=v` pairs, numbers to 3 significant digits. */
+function pairs(values: Record<string, number | string> | undefined): string {
+  if (!values) return '—';
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toPrecision(3)) : value}`)
+    .join(' ');
+}
+
+async function extraction(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  const rows = await reproduceExtraction({ quick: options.quick ?? false, progress });
+  printResult(io, options, { reproduction: 'extraction', seed: REPRODUCTION_SEED, quick: options.quick ?? false, rows }, () =>
     [
       `Tramèr et al. 2016, model extraction — ours beside the paper's (seed ${REPRODUCTION_SEED}${options.quick ? ', quick variant' : ''})`,
       textTable(
@@ -45,4 +52,28 @@ export async function runReproduce(io: CliIo, name: string, options: ReproduceOp
     ].join('\n'),
   );
   return rows;
+}
+
+async function inversion(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  const result = await reproduceInversion({ quick: options.quick ?? false, outDir: options.out ?? DEFAULT_FIGURES_DIR, progress });
+  printResult(io, options, { reproduction: 'inversion', quick: options.quick ?? false, ...result }, () =>
+    [
+      `Fredrikson et al. 2014/2015, model inversion — ours beside the paper's (seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
+      textTable(
+        ['row', 'paper', 'ours', 'note'],
+        result.rows.map((row) => [row.name, pairs(row.paper), pairs(row.ours), row.note ?? '']),
+      ),
+      result.files.length ? `face grids (a training image beside each reconstruction): ${result.files.join(', ')}` : '',
+    ].join('\n'),
+  );
+  return result.rows;
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion };
+
+/** Runs the command. */
+export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  const reproduce = REPRODUCTIONS[name];
+  if (!reproduce) throw new ValidationError('unknown reproduction', [{ path: 'name', message: `"${name}"; known: ${Object.keys(REPRODUCTIONS).join(', ')}` }]);
+  return reproduce(io, options, progress);
 }

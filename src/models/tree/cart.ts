@@ -8,6 +8,7 @@
  * values and by a native integer sort otherwise, so a node costs O(rows) per feature.
  */
 
+import { ValidationError } from '../../errors.ts';
 import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
 import { columnLayout } from '../../data/schema.ts';
 import type { Rng } from '../../random.ts';
@@ -22,6 +23,14 @@ export const TREE_PARAMS = {
   maxDepth: { type: 'number', default: 30, min: 1, integer: true, doc: 'depth of the deepest leaf at most' },
   minSamplesSplit: { type: 'number', default: 2, min: 2, integer: true, doc: 'rows a node needs to be split' },
   minSamplesLeaf: { type: 'number', default: 1, min: 1, integer: true, doc: 'rows each child must keep' },
+  sensitiveFeature: {
+    type: 'number',
+    default: -1,
+    min: -1,
+    integer: true,
+    doc: 'column of a sensitive feature that may be split only at sensitiveDepth (the sensitive-feature-aware tree of Fredrikson et al. 2015, §7; -1: none)',
+  },
+  sensitiveDepth: { type: 'number', default: 0, min: 0, integer: true, doc: 'the depth at which sensitiveFeature is split (it is preferred there, excluded elsewhere)' },
 } satisfies ParamSpecs;
 
 /** Validated tree parameters. */
@@ -87,6 +96,11 @@ class Builder {
     this.params = params;
     this.impurity = params.criterion === 'gini' ? gini(this.classes) : entropy(this.classes);
     this.columns = buildColumns(data);
+    if (params.sensitiveFeature >= this.columns.length) {
+      throw new ValidationError('invalid tree parameters', [
+        { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${this.columns.length - 1}` },
+      ]);
+    }
     this.histogram = new Float64Array(4 * data.features.rows + 4 * this.classes);
   }
 
@@ -97,7 +111,7 @@ class Builder {
     this.nodes.push(node);
     const pure = counts.filter((count) => count > 0).length <= 1;
     if (pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit) return node.id;
-    const best = this.bestSplit(rows, counts);
+    const best = this.bestSplit(rows, counts, depth);
     if (!best) return node.id;
     const [left, right] = this.partition(rows, best.split);
     if (left.length === 0 || right.length === 0) return node.id;
@@ -129,9 +143,15 @@ class Builder {
     return [Uint32Array.from(left), Uint32Array.from(right)];
   }
 
-  private bestSplit(rows: Uint32Array, counts: number[]): Candidate | undefined {
+  private bestSplit(rows: Uint32Array, counts: number[], depth: number): Candidate | undefined {
+    const sensitive = this.params.sensitiveFeature;
+    if (sensitive >= 0 && depth === this.params.sensitiveDepth) {
+      const forced = this.bestSplitOn(sensitive, rows, counts);
+      if (forced && forced.gain > 1e-12) return forced;
+    }
     let best: Candidate | undefined;
     for (let feature = 0; feature < this.columns.length; feature++) {
+      if (feature === sensitive) continue;
       const candidate = this.bestSplitOn(feature, rows, counts);
       if (candidate && (!best || candidate.gain > best.gain + 1e-12)) best = candidate;
     }

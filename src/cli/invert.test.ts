@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../testing/cli.ts';
+import { testWithData } from '../testing/shared-data.ts';
+
+const CHEATED = 'Have you ever cheated on your significant other?';
+
+testWithData('invert a survey tree: MAP through queries, white-box from the counts', ['steak-eaters'], async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-invert-'));
+  const model = join(folder, 'tree.json');
+  assert.equal((await runCli('train', '--dataset', 'steak-eaters', '--model', 'tree', '--out', model)).status, 0);
+  const map = JSON.parse((await runCli('invert', '--attack', 'map', '--model', model, '--dataset', 'steak-eaters', '--sensitive', CHEATED, '--json')).stdout);
+  assert.equal(map.positive, 'Yes');
+  assert.equal(map.queries, 430 + 430 * 2, 'the confusion matrix from 430 labelled rows, then 2 levels per person');
+  assert.ok(map.score.accuracy > map.baselines.majority.accuracy);
+  const white = JSON.parse((await runCli('invert', '--attack', 'tree-white-box', '--model', model, '--dataset', 'steak-eaters', '--sensitive', CHEATED, '--json')).stdout);
+  assert.equal(white.queries, 0);
+  assert.ok(white.score.precision > 0.5, `precision ${white.score.precision}`);
+  const numeric = await runCli('invert', '--attack', 'map', '--model', model, '--dataset', 'steak-eaters', '--sensitive', 'Shoe size', '--json');
+  assert.equal(numeric.status, 1);
+  assert.match(JSON.parse(numeric.stdout).error.message, /no such feature; a categorical feature of the model is one of/);
+  const faces = await runCli('invert', '--attack', 'mi-face', '--model', model, '--json');
+  assert.equal(JSON.parse(faces.stdout).error.code, 'capability');
+});
+
+test('invert a softmax with MI-Face writes one image per class', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-miface-'));
+  const model = join(folder, 'iris.json');
+  assert.equal((await runCli('train', '--dataset', 'iris-embedded', '--model', 'softmax', '--out', model)).status, 0);
+  const result = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '2x2', '--labels', '0,2', '--out', folder, '--json');
+  assert.equal(result.status, 0, result.stdout);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.faces.map((face: { label: number }) => face.label), [0, 2]);
+  assert.ok(report.faces.every((face: { file: string }) => existsSync(face.file)));
+  const unknown = await runCli('invert', '--attack', 'telepathy', '--model', model, '--json');
+  assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: map, tree-white-box, mi-face/);
+  const badShape = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '3x3', '--json');
+  assert.match(JSON.parse(badShape.stdout).error.message, /WIDTH·HEIGHT = 4/);
+});
