@@ -34,7 +34,10 @@ test('MI-Face raises each target confidence from a blank image and draws the cla
     const image = result.images.data.subarray(i * 64, (i + 1) * 64);
     let inside = 0;
     let outside = 0;
-    for (let p = 0; p < 64; p++) (Math.floor((p % 8) / 2) === label ? (inside += image[p] / 16) : (outside += image[p] / 48));
+    for (let p = 0; p < 64; p++) {
+      if (Math.floor((p % 8) / 2) === label) inside += image[p] / 16;
+      else outside += image[p] / 48;
+    }
     assert.ok(inside > outside + 0.3, `band ${inside} vs rest ${outside}`);
     assert.ok(image.every((value) => value >= 0 && value <= 1), 'pixels stay in the domain');
   });
