@@ -14,6 +14,7 @@ import { runTrain } from './commands/train.ts';
 import { runExtract } from './commands/extract.ts';
 import { runReproduce } from './commands/reproduce.ts';
 import { runInvert } from './commands/invert.ts';
+import { runMembershipCommand } from './commands/membership.ts';
 import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -156,9 +157,29 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('membership')
+    .description('membership inference: audit a model trained by `threatlab train` on a data set (members: its training split)')
+    .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
+    .option('--model <file>', 'target model file')
+    .option('--url <url>', 'base URL of a prediction API')
+    .option('--model-id <id>', 'model id on that API')
+    .option('--key <key>', 'API key')
+    .requiredOption('--dataset <name>', 'the data set the model was trained on')
+    .option('--seed <n>', 'the seed it was trained with (its split)', parseSeed, DEFAULT_SEED)
+    .option('--test-fraction <f>', 'its held-out share', parseFraction, 0.3)
+    .option('--shadows <n>', 'shadow (or reference) models', parseCount)
+    .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param mode=offline)', collect, [])
+    .option('--shadow-param <k=v>', "shadow models' training parameter, repeatable (default: the target's)", collect, [])
+    .option('--budget <rows>', 'rows the attack may query at most', parseCount)
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await runMembershipCommand(io, options, progressFor(options.json));
+    });
+
+  program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion)")
-    .argument('<name>', 'which reproduction: extraction or inversion')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership)")
+    .argument('<name>', 'which reproduction: extraction, inversion or membership')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')

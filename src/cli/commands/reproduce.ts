@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors.ts';
 import type { Progress } from '../../progress.ts';
 import { REPRODUCTION_SEED, reproduceExtraction } from '../../reproduce/extraction.ts';
 import { reproduceInversion } from '../../reproduce/inversion.ts';
+import { reproduceMembership } from '../../reproduce/membership.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `reproduce`. */
@@ -69,7 +70,40 @@ async function inversion(io: CliIo, options: ReproduceOptions, progress: Progres
   return result.rows;
 }
 
-const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion };
+async function membership(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  const result = await reproduceMembership({ quick: options.quick ?? false, progress });
+  const fixed = (value: number | undefined, digits = 3): string => (value === undefined ? '—' : value.toFixed(digits));
+  printResult(io, options, { reproduction: 'membership', quick: options.quick ?? false, ...result }, () =>
+    [
+      `Membership inference — Shokri et al. 2017, Yeom et al. 2018, Carlini et al. 2022 (LiRA), Zarifzadeh et al. 2024 (RMIA), Choquette-Choo et al. 2021 (seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
+      'expected (Carlini et al. 2022): LiRA ≥ shadow models ≥ threshold at low FPR; leakage grows with the train–test gap; Adult near 0.5 (Shokri et al.: precision ≈ 0.50).',
+      textTable(
+        ['data set', 'model', 'members', 'train acc', 'test acc', 'gap', 'attack', 'AUC', 'TPR@1%FPR', 'TPR@0.1%FPR', 'queries', 'models', 's'],
+        result.rows.flatMap((row) =>
+          (row.attacks.length ? row.attacks : [undefined]).map((attack, k) => [
+            k === 0 ? row.dataset : '',
+            k === 0 ? row.model : '',
+            k === 0 ? String(row.members) : '',
+            k === 0 ? fixed(row.trainAccuracy) : '',
+            k === 0 ? fixed(row.testAccuracy) : '',
+            k === 0 ? fixed(row.gap) : '',
+            attack?.attack ?? row.note ?? '',
+            fixed(attack?.auc),
+            fixed(attack?.tprAt1),
+            fixed(attack?.tprAt01),
+            attack ? String(attack.queries) : '',
+            attack ? String(attack.models) : '',
+            fixed(attack?.seconds, 1),
+          ]),
+        ),
+      ),
+      'TPR at 0.1% FPR is at 0 false positives wherever fewer than 1,000 non-members are judged.',
+    ].join('\n'),
+  );
+  return result.rows;
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership };
 
 /** Runs the command. */
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {

@@ -1,0 +1,38 @@
+/**
+ * The evaluation split of the membership issue: a seeded shuffle of a data set into the
+ * target's members, as many held-out non-members, and the attacker's population (disjoint from
+ * both). The candidates are members then non-members, with the truth beside them.
+ */
+
+import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { ValidationError } from '../../errors.ts';
+import { Rng } from '../../random.ts';
+import { concatRows } from './shadow-data.ts';
+
+/** Members, non-members, population, and the candidate pool with its truth. */
+export interface MembershipSplit {
+  members: ClassificationDataset;
+  nonMembers: ClassificationDataset;
+  population: ClassificationDataset;
+  candidates: ClassificationDataset;
+  truth: boolean[];
+}
+
+/** Splits `data`: `members` rows, as many non-members, up to `population` rows for the attacker. */
+export function membershipSplit(data: ClassificationDataset, sizes: { members: number; population: number }, seed: number): MembershipSplit {
+  const rows = data.features.rows;
+  if (2 * sizes.members + 2 > rows) {
+    throw new ValidationError('data set too small for a membership evaluation', [{ path: 'members', message: `${sizes.members} members and as many non-members need more than ${rows} rows` }]);
+  }
+  const order = new Rng(seed).permutation(rows);
+  const members = subsetRows(data, order.slice(0, sizes.members));
+  const nonMembers = subsetRows(data, order.slice(sizes.members, 2 * sizes.members));
+  const population = subsetRows(data, order.slice(2 * sizes.members, Math.min(rows, 2 * sizes.members + sizes.population)));
+  return {
+    members,
+    nonMembers,
+    population,
+    candidates: concatRows(members, nonMembers),
+    truth: [...new Array<boolean>(sizes.members).fill(true), ...new Array<boolean>(sizes.members).fill(false)],
+  };
+}

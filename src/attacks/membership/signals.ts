@@ -1,0 +1,56 @@
+/**
+ * Per-record signals of a model's answer on a labelled record: the true-class confidence, its
+ * loss, the entropy of the answer, and the logit-scaled confidence φ = log(p_y / (1 − p_y)) that
+ * LiRA models as Gaussian (Carlini et al. 2022, §IV-B).
+ */
+
+import type { Matrix } from '../../math/matrix.ts';
+import type { Answer } from '../../oracle/types.ts';
+import { ThreatlabError } from '../../errors.ts';
+
+const TINY = 1e-30;
+
+/** Probability rows from score answers (top-k answers give the listed classes, the rest share what is left). */
+export function probabilityRows(answers: readonly Answer[], classes: number): number[][] {
+  return answers.map((answer) => {
+    switch (answer.kind) {
+      case 'scores':
+      case 'leaf':
+        return answer.probabilities;
+      case 'top-k': {
+        const listed = answer.top.reduce((sum, entry) => sum + entry.probability, 0);
+        const rest = (1 - listed) / Math.max(1, classes - answer.top.length);
+        const row = new Array<number>(classes).fill(rest);
+        for (const entry of answer.top) row[entry.label] = entry.probability;
+        return row;
+      }
+      case 'label':
+      case 'value':
+        throw new ThreatlabError('capability', `this signal needs class probabilities; the oracle answered ${answer.kind}`);
+    }
+  });
+}
+
+/** Probability rows of a local model's predictions. */
+export function matrixRows(probabilities: Matrix): number[][] {
+  return Array.from({ length: probabilities.rows }, (_, i) => Array.from(probabilities.data.subarray(i * probabilities.cols, (i + 1) * probabilities.cols)));
+}
+
+/** p_y per record. */
+export function trueConfidence(rows: readonly number[][], labels: ArrayLike<number>): Float64Array {
+  return Float64Array.from(rows, (row, i) => row[labels[i]]);
+}
+
+/** φ = log p_y − log Σ_{y′≠y} p_y′, stable near 0 and 1. */
+export function scaledLogit(rows: readonly number[][], labels: ArrayLike<number>): Float64Array {
+  return Float64Array.from(rows, (row, i) => {
+    let others = 0;
+    for (let c = 0; c < row.length; c++) if (c !== labels[i]) others += row[c];
+    return Math.log(row[labels[i]] + TINY) - Math.log(others + TINY);
+  });
+}
+
+/** Shannon entropy of each answer (nats). */
+export function entropy(rows: readonly number[][]): Float64Array {
+  return Float64Array.from(rows, (row) => -row.reduce((sum, p) => sum + (p > 0 ? p * Math.log(p) : 0), 0));
+}

@@ -1,0 +1,64 @@
+/** Messages between the training pool and its workers (structured-clone friendly). */
+
+import { classificationDataset, type ClassificationDataset, type ImageShape } from '../data/dataset.ts';
+import type { FeatureSchema } from '../data/schema.ts';
+import { createMatrix } from '../math/matrix.ts';
+import type { ModelJson } from '../models/json.ts';
+
+/** A classification data set as plain arrays. */
+export interface DatasetMessage {
+  name: string;
+  rows: number;
+  cols: number;
+  features: Float64Array;
+  labels: Int32Array;
+  classes: string[];
+  schema: FeatureSchema;
+  targetName: string;
+  image?: ImageShape;
+}
+
+/** Fit one model. */
+export interface TrainingRequest {
+  id: number;
+  kind: string;
+  params: Record<string, unknown>;
+  seed: number;
+  data: DatasetMessage;
+}
+
+/** The fitted model, or the error. */
+export interface TrainingReply {
+  id: number;
+  model?: ModelJson;
+  backend?: string;
+  error?: { code: string; message: string };
+}
+
+/** Packs a data set for a worker. */
+export function datasetToMessage(data: ClassificationDataset): DatasetMessage {
+  return {
+    name: data.name,
+    rows: data.features.rows,
+    cols: data.features.cols,
+    features: data.features.data,
+    labels: data.labels,
+    classes: [...data.classes],
+    schema: data.schema,
+    targetName: data.targetName,
+    image: data.image,
+  };
+}
+
+/** Unpacks it. */
+export function datasetFromMessage(message: DatasetMessage): ClassificationDataset {
+  return classificationDataset({
+    name: message.name,
+    features: createMatrix(message.rows, message.cols, message.features),
+    labels: message.labels,
+    classes: message.classes,
+    schema: message.schema,
+    targetName: message.targetName,
+    image: message.image,
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Trains independent models (shadow and reference models of the membership attacks) in
+ * parallel on worker threads, each with its own tfjs backend: the wasm backend runs one thread
+ * in Node, so two workers use both cores of this machine. Results are identical to training in
+ * the main thread: every job carries its own seed. `size: 0` trains in this thread (tests,
+ * one-core machines).
+ */
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { ThreatlabError } from '../errors.ts';
+import { createTrainer, modelFromJson } from '../models/registry.ts';
+import type { Classifier } from '../models/types.ts';
+import { Rng } from '../random.ts';
+import { datasetToMessage, type TrainingReply, type TrainingRequest } from './messages.ts';
+
+/** What to train: a registry model kind with its parameters. */
+export interface TrainerSpec {
+  kind: string;
+  params: Record<string, unknown>;
+}
+
+interface Pending {
+  resolve: (model: Classifier) => void;
+  reject: (error: Error) => void;
+}
+
+/** A fixed set of training workers. */
+export class TrainingPool {
+  readonly size: number;
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { request: TrainingRequest; pending: Pending }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(size = Math.min(2, availableParallelism())) {
+    this.size = size;
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL('./training-worker.mjs', import.meta.url));
+      worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
+      worker.on('error', (error) => this.failAll(error));
+      worker.unref();
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  /** Fits a classifier on `data` with `seed`. */
+  train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
+    if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
+    return new Promise((resolve, reject) => {
+      const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data) };
+      this.queue.push({ request, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const { request, pending } = this.queue.shift()!;
+      this.pending.set(request.id, pending);
+      worker.ref();
+      worker.postMessage(request);
+    }
+  }
+
+  private settle(worker: Worker, reply: TrainingReply): void {
+    const pending = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    worker.unref();
+    this.idle.push(worker);
+    if (pending) {
+      if (reply.model) pending.resolve(modelFromJson(reply.model, 'shadow model') as Classifier);
+      else pending.reject(new ThreatlabError('internal', `training on a worker thread failed: ${reply.error?.message ?? 'no reply'}`));
+    }
+    this.dispatch();
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(new ThreatlabError('internal', `a training worker crashed: ${error.message}`));
+    this.pending.clear();
+  }
+}
