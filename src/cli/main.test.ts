@@ -17,11 +17,18 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   assert.equal(report.extraction.ledgerQueries, report.extraction.queries, "the server's ledger equals the attacker's count");
   assert.equal(report.extraction.agreementOnTest, 1);
   assert.ok(report.extraction.maxProbabilityGap < 1e-9);
+  assert.equal(report.inversion.classes, 10);
+  assert.ok(report.inversion.meanConfidence >= 0.98, `MI-Face confidence ${report.inversion.meanConfidence}`);
+  assert.ok(report.inversion.recognisedByTarget >= 8, `the target recognises ${report.inversion.recognisedByTarget} of 10 reconstructions`);
+  assert.equal(report.membership.queries, report.membership.members + report.membership.nonMembers);
+  assert.ok(report.membership.auc > 0.45 && report.membership.auc < 0.7, `a well-generalising MLP leaks little: AUC ${report.membership.auc}`);
   const again = JSON.parse((await run('demo', '--json', '--seed', '7')).stdout);
   for (const value of [again, report]) {
     delete value.target.seconds;
     delete value.extraction.seconds;
     delete value.extraction.url;
+    delete value.inversion.seconds;
+    delete value.membership.seconds;
   }
   assert.deepEqual(again, report, 'same seed, same split and same trained model');
 });

@@ -3,7 +3,9 @@
  * package), which needs no external file. Load the data and make the seeded split; train the
  * models an MLaaS would sell (an MLP on tfjs-wasm, and a softmax regression); serve the softmax
  * model on an ephemeral loopback port with a price per query; then, as a paying client over real
- * HTTP, extract it (Tramèr et al. 2016) and print what the attacker paid and what it got.
+ * HTTP, extract it (Tramèr et al. 2016) and print what the attacker paid and what it got; invert
+ * the stolen copy with MI-Face (Fredrikson et al. 2015) to draw each digit the model has in mind;
+ * and audit the MLP for membership leakage with the loss-threshold attack (Yeom et al. 2018).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +26,15 @@ import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 import { score } from '../../metrics/score.ts';
+import { differentiable } from '../../attacks/inversion/differentiable.ts';
+import { miFace, MI_FACE_PARAMS } from '../../attacks/inversion/mi-face.ts';
+import { resolveParams } from '../../models/params.ts';
+import type { Classifier } from '../../models/types.ts';
+import { thresholdAttack } from '../../attacks/membership/threshold.ts';
+import { runMembership } from '../../attacks/membership/runner.ts';
+import { concatRows } from '../../attacks/membership/shadow-data.ts';
+import { LocalOracle } from '../../oracle/local-oracle.ts';
+import { TrainingPool } from '../../parallel/training-pool.ts';
 
 /** Options of the demo. */
 export interface DemoOptions extends CommonOptions {
@@ -48,6 +59,8 @@ export interface DemoReport {
     maxProbabilityGap: number;
     ledgerQueries: number;
   };
+  inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number };
+  membership: { attack: string; members: number; nonMembers: number; queries: number; auc: number; tprAt1: number; advantage: number; seconds: number };
 }
 
 /** Runs the demo. */
@@ -60,13 +73,17 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const started = performance.now();
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
-  const extraction = await extractOverHttp(train, test, rng.fork());
+  const { surrogate, ...extraction } = await extractOverHttp(train, test, rng.fork());
+  const inversion = await invertSurrogate(surrogate, model);
+  const membership = await auditMembership(model, train, test, trainer.params, rng.fork());
   const report: DemoReport = {
     dataset: summarize(dataset),
     seed: options.seed,
     split: { train: train.features.rows, test: test.features.rows, trainClassCounts: classCounts(train), testClassCounts: classCounts(test) },
     target: { model: 'mlp', backend: backend.backend, params: model.params, trainAccuracy: score(model, train), testAccuracy: score(model, test), seconds },
     extraction,
+    inversion,
+    membership,
   };
   printResult(io, options, report, () => {
     const perClass = dataset.classes.map((name, c) => [name, report.split.trainClassCounts[c], report.split.testClassCounts[c]]);
@@ -82,13 +99,19 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
       `model extraction over HTTP (${extraction.url}): a softmax model published at ${extraction.price} per query`,
       `attacker paid: ${extraction.queries} queries in ${extraction.requests} requests = ${extraction.cost.toFixed(3)} (server ledger: ${extraction.ledgerQueries} queries), ${extraction.seconds.toFixed(2)} s`,
       `attacker got: a copy that agrees on ${(100 * extraction.agreementOnTest).toFixed(2)}% of the test digits, max |Δp| ${extraction.maxProbabilityGap.toExponential(1)}`,
+      '',
+      `model inversion (MI-Face) of the stolen copy: one image per digit in ${inversion.seconds.toFixed(2)} s, mean confidence ${inversion.meanConfidence.toFixed(3)};`,
+      `  the target MLP labels ${inversion.recognisedByTarget} of ${inversion.classes} reconstructions as the digit they were drawn for (threatlab invert --attack mi-face --out DIR writes them as PNG)`,
+      '',
+      `membership inference (loss threshold, chosen on the attacker's own shadow model) against the MLP:`,
+      `  ${membership.members} members vs ${membership.nonMembers} non-members: AUC ${membership.auc.toFixed(3)}, TPR ${(100 * membership.tprAt1).toFixed(1)}% at 1% FPR, advantage ${membership.advantage.toFixed(3)} (${membership.queries} queries, ${membership.seconds.toFixed(1)} s)`,
     ].join('\n');
   });
   return report;
 }
 
 /** Serves a softmax model on a loopback port and extracts it as a paying HTTP client. */
-async function extractOverHttp(train: ClassificationDataset, test: ClassificationDataset, rng: Rng): Promise<DemoReport['extraction']> {
+async function extractOverHttp(train: ClassificationDataset, test: ClassificationDataset, rng: Rng): Promise<DemoReport['extraction'] & { surrogate: Classifier }> {
   const sample = subsetRows(train, rng.permutation(train.features.rows).subarray(0, 2000));
   const target = new LinearClassifierTrainer('softmax', { standardize: false, maxIterations: 300 }).fitSync(sample);
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-demo-'));
@@ -114,9 +137,45 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
       agreementOnTest: agreement.agreement,
       maxProbabilityGap: agreement.maxProbabilityGap,
       ledgerQueries: server.store.queriesUsed(attacker.record.id),
+      surrogate,
     };
   } finally {
     await server.close();
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** MI-Face on the stolen softmax: one image per digit, checked by the target MLP. */
+async function invertSurrogate(surrogate: Classifier, target: Classifier): Promise<DemoReport['inversion']> {
+  const network = await differentiable(surrogate);
+  const labels = surrogate.classes.map((_, c) => c);
+  const started = performance.now();
+  const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, {}));
+  network.dispose();
+  const predicted = target.predict(result.images);
+  return {
+    attack: 'mi-face',
+    classes: labels.length,
+    seconds: (performance.now() - started) / 1000,
+    meanConfidence: result.confidences.reduce((a, b) => a + b, 0) / labels.length,
+    recognisedByTarget: labels.filter((label, i) => predicted[i] === label).length,
+  };
+}
+
+/** Loss-threshold membership inference: members from the training rows, half the test rows as non-members, the other half the attacker's. */
+async function auditMembership(model: Classifier, train: ClassificationDataset, test: ClassificationDataset, params: Record<string, unknown>, rng: Rng): Promise<DemoReport['membership']> {
+  const order = rng.permutation(test.features.rows);
+  const half = Math.floor(order.length / 2);
+  const nonMembers = subsetRows(test, order.subarray(0, half));
+  const population = subsetRows(test, order.subarray(half));
+  const members = subsetRows(train, rng.permutation(train.features.rows).subarray(0, half));
+  const pool = new TrainingPool(0);
+  const record = await runMembership(
+    thresholdAttack,
+    new LocalOracle(model),
+    { candidates: concatRows(members, nonMembers), population, trainer: { kind: 'mlp', params }, trainSize: population.features.rows },
+    { params: { signal: 'loss' }, seed: rng.nextUint32(), pool, members: [...new Array<boolean>(half).fill(true), ...new Array<boolean>(half).fill(false)] },
+  );
+  const metrics = record.outcome!.metrics!;
+  return { attack: 'threshold (loss)', members: half, nonMembers: half, queries: record.queries, auc: metrics.auc, tprAt1: metrics.tprAtFpr[0].tpr, advantage: metrics.advantage, seconds: record.seconds };
 }
