@@ -42,6 +42,8 @@ export type MiFaceParams = ParamValues<typeof MI_FACE_PARAMS>;
 export interface DenoisingPrior {
   encoder: TensorLayer[];
   decoder: TensorLayer[];
+  /** Re-encode after every step (z ← E(D(z))); without it the decoder alone keeps images on the autoencoder's manifold. */
+  denoise?: boolean;
 }
 
 /** One reconstruction per label. */
@@ -83,7 +85,10 @@ export async function miFace(
   const gradient = tf.grad((z: tf.Tensor) =>
     params.objective === 'probability' ? tf.sum(tf.sub(1, confidenceOf(z as tf.Tensor2D))) : tf.neg(tf.sum(tf.mul(logProbabilities(target.layers, imageOf(z as tf.Tensor2D)), mask))),
   );
-  const processOf = (z: tf.Tensor2D): tf.Tensor2D => (prior ? applyLayers(prior.encoder, applyLayers(prior.decoder, z)) : tf.clipByValue(z, min, max));
+  const processOf = (z: tf.Tensor2D): tf.Tensor2D => {
+    if (!prior) return tf.clipByValue(z, min, max);
+    return prior.denoise === false ? z : applyLayers(prior.encoder, applyLayers(prior.decoder, z));
+  };
 
   const blank = tf.zeros([n, target.inputSize]) as tf.Tensor2D;
   let current: tf.Tensor2D = prior ? tf.tidy(() => applyLayers(prior.encoder, blank)) : blank.clone();

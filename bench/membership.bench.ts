@@ -1,0 +1,93 @@
+/**
+ * LiRA (Carlini et al. 2022) with 64 shadow models, online, on an Adult MLP and a Fashion-MNIST
+ * MLP: seconds end to end (shadow training on two worker threads + queries + scoring), with
+ * AUC and TPR at 0.1% FPR. Goal: under 5 minutes each on this 2-core machine. Beside it, from
+ * the same run: one shadow model trained in this thread and by PyTorch (1 thread, same
+ * architecture, epochs and batch), and the worker pool's speed-up (4 shadows, 1 vs 2 workers).
+ *
+ *   npx tsx bench/membership.bench.ts [--only=adult|fashion] [--shadows=64] [--json]
+ */
+
+import { lira } from '../src/attacks/membership/lira.ts';
+import { membershipSplit } from '../src/attacks/membership/membership-split.ts';
+import { runMembership } from '../src/attacks/membership/runner.ts';
+import type { ClassificationDataset } from '../src/data/dataset.ts';
+import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/registry.ts';
+import { LocalOracle } from '../src/oracle/local-oracle.ts';
+import { TrainingPool, type TrainerSpec } from '../src/parallel/training-pool.ts';
+import { runPeer } from './peers.ts';
+
+const json = process.argv.includes('--json');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
+const shadows = Number(process.argv.find((arg) => arg.startsWith('--shadows='))?.slice(10) ?? 64);
+const log = (text: string): void => {
+  if (!json) process.stderr.write(`${text}\n`);
+};
+
+interface Case {
+  name: string;
+  dataset: string;
+  trainer: TrainerSpec;
+  members: number;
+  population: number;
+}
+
+const CASES: Case[] = [
+  { name: 'adult', dataset: 'adult-income', trainer: { kind: 'mlp', params: { hidden: '64', epochs: 30, batchSize: 128, validationFraction: 0, standardize: true } }, members: 2500, population: 10000 },
+  { name: 'fashion', dataset: 'fashion-mnist', trainer: { kind: 'mlp', params: { hidden: '128', epochs: 20, batchSize: 128, validationFraction: 0 } }, members: 5000, population: 20000 },
+];
+
+async function seconds<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await work();
+  return [value, (performance.now() - started) / 1000];
+}
+
+const results = [];
+for (const bench of CASES) {
+  if (only && bench.name !== only) continue;
+  if (!isAvailable(findDataset(bench.dataset))) {
+    log(`${bench.dataset}: not found, skipped`);
+    continue;
+  }
+  const data = loadDataset(bench.dataset) as ClassificationDataset;
+  const split = membershipSplit(data, { members: bench.members, population: bench.population }, 42);
+  const problem = { candidates: split.candidates, population: split.population, trainer: bench.trainer, trainSize: bench.members };
+  const inThread = new TrainingPool(0);
+  const [target, oneShadow] = await seconds(() => inThread.train(bench.trainer, split.members, 42));
+  log(`${bench.name}: one shadow in this thread ${oneShadow.toFixed(1)} s`);
+  const params = bench.trainer.params as { hidden: string; epochs: number; batchSize: number };
+  const peer = runPeer('mlp-torch', split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
+  const scaling: Record<string, number> = {};
+  for (const size of [1, 2]) {
+    const pool = new TrainingPool(size);
+    const [, taken] = await seconds(() => Promise.all([1, 2, 3, 4].map((seed) => pool.train(bench.trainer, split.members, seed))));
+    scaling[`workers${size}`] = taken;
+    await pool.close();
+    log(`${bench.name}: 4 shadows on ${size} worker(s) ${taken.toFixed(1)} s`);
+  }
+  const pool = new TrainingPool(2);
+  const [record, total] = await seconds(() => runMembership(lira, new LocalOracle(target), problem, { params: { shadows, mode: 'online' }, seed: 42, pool, members: split.truth }));
+  await pool.close();
+  const metrics = record.outcome!.metrics!;
+  const row = {
+    case: bench.name,
+    dataset: bench.dataset,
+    model: `MLP ${params.hidden}, ${params.epochs} epochs`,
+    members: bench.members,
+    shadows,
+    seconds: total,
+    goalSeconds: 300,
+    auc: metrics.auc,
+    tprAt01: metrics.tprAtFpr[1].tpr,
+    tprAt1: metrics.tprAtFpr[0].tpr,
+    oneShadowSeconds: oneShadow,
+    peerOneShadowSeconds: typeof peer === 'string' ? peer : peer.fitSeconds,
+    peer: typeof peer === 'string' ? peer : peer.version,
+    poolSpeedup: scaling.workers1 / scaling.workers2,
+  };
+  results.push(row);
+  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(1)} s vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(1)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}×`);
+}
+if (json) process.stdout.write(`${JSON.stringify({ benchmark: 'membership', results })}\n`);
+else console.table(results.map(({ peer: _peer, ...row }) => row));
