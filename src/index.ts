@@ -57,3 +57,28 @@ export { fidelity, agreementOn } from './metrics/fidelity.ts';
 export { oracleAgreement } from './metrics/oracle-agreement.ts';
 export { uniformRows } from './metrics/sampling.ts';
 export { reproduceExtraction } from './reproduce/extraction.ts';
+
+export { mapInversion, measureErrorModel } from './attacks/inversion/map-estimator.ts';
+export type { ErrorModel, MapInversionInput, UnknownFeature } from './attacks/inversion/map-estimator.ts';
+export { treeWhiteBoxInversion } from './attacks/inversion/tree-white-box.ts';
+export { categoricalFeature, marginalPrior, trueLevels } from './attacks/inversion/sensitive.ts';
+export type { AttributeInversionOutcome } from './attacks/inversion/types.ts';
+export { miFace, MI_FACE_PARAMS } from './attacks/inversion/mi-face.ts';
+export { miFaceBlackBox, MI_FACE_BLACK_BOX_PARAMS } from './attacks/inversion/mi-face-black-box.ts';
+export { differentiable } from './attacks/inversion/differentiable.ts';
+export { RoundingOracle } from './defenses/rounding.ts';
+export { inversionScore, baselineScores } from './metrics/inversion.ts';
+export { ssim, meanSquaredError, correlation, identifyByCorrelation } from './metrics/similarity.ts';
+export { confusionCounts, labelErrorModel } from './metrics/confusion.ts';
+export { reproduceInversion } from './reproduce/inversion.ts';
+
+export { MEMBERSHIP_ATTACKS, labelOnly, lira, rmia, shadowModelAttack, thresholdAttack } from './attacks/membership/index.ts';
+export { runMembership } from './attacks/membership/runner.ts';
+export type { MembershipOutcome, MembershipRunOptions } from './attacks/membership/runner.ts';
+export type { MembershipAttack, MembershipProblem, MembershipScores } from './attacks/membership/types.ts';
+export { membershipSplit } from './attacks/membership/membership-split.ts';
+export { membershipMetrics, rocCurve, aucOf, tprAtFpr, aucPerClass, mostExposed } from './metrics/membership.ts';
+export type { MembershipMetrics, RocPoint } from './metrics/membership.ts';
+export { TrainingPool } from './parallel/training-pool.ts';
+export type { TrainerSpec } from './parallel/training-pool.ts';
+export { reproduceMembership } from './reproduce/membership.ts';
