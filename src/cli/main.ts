@@ -125,7 +125,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--url <url>', 'base URL of a prediction API')
     .option('--model-id <id>', 'model id on that API')
     .option('--key <key>', 'API key')
-    .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding or lowd-meek')
+    .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding, lowd-meek or kernel-equation-solving')
     .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param strategy=adaptive)', collect, [])
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
     .option('--policy <policy>', 'output policy of a local target: full, rounded:K, label-only, top-k:K')

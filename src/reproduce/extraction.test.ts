@@ -32,6 +32,9 @@ testWithData('reproduce extraction --quick: equation solving matches the paper (
   const rounded = row('Softmax LR, Adult race, scores rounded to 4');
   assert.ok(rounded.fidelityTest >= 0.999, `rounded:4 ${rounded.fidelityTest}`);
   assert.equal(row('Softmax LR, Iris').fidelityTest, 1);
+  const kernel = row('Kernel LR (RBF), moons');
+  assert.equal(kernel.queries, 400);
+  assert.ok(kernel.fidelityTest >= 0.999 && kernel.fidelityUniform >= 0.999, `kernel ${kernel.fidelityTest} / ${kernel.fidelityUniform}`);
   const faces = row('Softmax LR, AT&T faces');
   assert.equal(faces.queries, 10305, 'no more than 10,305 queries for 412,160 unknowns');
   assert.ok(faces.maxProbabilityGap < 1e-6, `max |Δp| ${faces.maxProbabilityGap}`);

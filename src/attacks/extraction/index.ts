@@ -5,6 +5,7 @@ import type { Classifier } from '../../models/types.ts';
 import type { Attack } from '../types.ts';
 import { chosenQueries } from './chosen-queries.ts';
 import { equationSolving } from './equation-solving.ts';
+import { kernelEquationSolving } from './kernel-equation-solving.ts';
 import { lowdMeek } from './lowd-meek.ts';
 import { pathFinding } from './path-finding.ts';
 import { mlpRetraining, retraining } from './retraining.ts';
@@ -22,6 +23,7 @@ export const EXTRACTION_ATTACKS: Record<string, Attack<ParamSpecs, SurrogateOutc
   retraining: retraining as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   'path-finding': pathFinding as unknown as Attack<ParamSpecs, SurrogateOutcome>,
   'lowd-meek': lowdMeek as unknown as Attack<ParamSpecs, SurrogateOutcome>,
+  'kernel-equation-solving': kernelEquationSolving as unknown as Attack<ParamSpecs, SurrogateOutcome>,
 };
 
-export { chosenQueries, equationSolving, lowdMeek, mlpRetraining, pathFinding, retraining };
+export { chosenQueries, equationSolving, kernelEquationSolving, lowdMeek, mlpRetraining, pathFinding, retraining };
