@@ -33,14 +33,29 @@ export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, t
     if (!hasCode(error, 'budget-exceeded')) throw error;
     status = 'budget-exhausted';
   }
+  return attackRecord(attack, attack.family, params, target, options.seed, status, counted, started, outcome);
+}
+
+/** The record of a finished run, shared by every family's runner. */
+export function attackRecord<O>(
+  attack: { name: string; reference: string },
+  family: AttackRecord<O>['family'],
+  params: Record<string, unknown>,
+  target: Oracle,
+  seed: number,
+  status: AttackRecord<O>['status'],
+  counted: CountingOracle,
+  started: number,
+  outcome: O | undefined,
+): AttackRecord<O> {
   return {
     attack: attack.name,
-    family: attack.family,
+    family,
     reference: attack.reference,
     params: { ...params },
     reveals: target.info.reveals,
     policy: target.info.policy,
-    seed: options.seed,
+    seed,
     status,
     queries: counted.queries,
     requests: counted.requests,

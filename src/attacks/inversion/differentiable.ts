@@ -11,6 +11,7 @@ import { CapabilityError } from '../../errors.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
+import { activateTensor as activateHidden } from '../../models/neural/train-dense.ts';
 import type { Classifier } from '../../models/types.ts';
 
 /** A dense layer on tensors. */
@@ -31,14 +32,6 @@ export interface DifferentiableClassifier {
 
 function activateTensor(z: tf.Tensor2D, activation: TensorLayer['activation']): tf.Tensor2D {
   switch (activation) {
-    case 'linear':
-      return z;
-    case 'tanh':
-      return tf.tanh(z);
-    case 'sigmoid':
-      return tf.sigmoid(z);
-    case 'relu':
-      return tf.relu(z);
     case 'softmax':
       return tf.softmax(z);
     case 'ovr': {
@@ -49,6 +42,8 @@ function activateTensor(z: tf.Tensor2D, activation: TensorLayer['activation']): 
       const p = tf.sigmoid(z);
       return tf.concat([tf.sub(1, p) as tf.Tensor2D, p], 1);
     }
+    default:
+      return activateHidden(z, activation);
   }
 }
 

@@ -14,6 +14,7 @@ import type { Oracle } from '../../oracle/types.ts';
 import { TrainingPool } from '../../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
+import { attackRecord } from '../runner.ts';
 import type { AttackRecord } from '../types.ts';
 import type { MembershipAttack, MembershipProblem } from './types.ts';
 
@@ -78,19 +79,5 @@ export async function runMembership<S extends ParamSpecs>(attack: MembershipAtta
   } finally {
     if (!options.pool) await pool.close();
   }
-  return {
-    attack: attack.name,
-    family: 'membership',
-    reference: attack.reference,
-    params: { ...params },
-    reveals: target.info.reveals,
-    policy: target.info.policy,
-    seed: options.seed,
-    status,
-    queries: counted.queries,
-    requests: counted.requests,
-    cost: counted.cost,
-    seconds: (performance.now() - started) / 1000,
-    outcome,
-  };
+  return attackRecord(attack, 'membership', params, target, options.seed, status, counted, started, outcome);
 }
