@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
 import { testWithData } from '../testing/shared-data.ts';
+import { startServer } from '../api/listen.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { loadDataset } from '../data/datasets/registry.ts';
+import { DecisionTreeTrainer } from '../models/tree/cart.ts';
 
 const CHEATED = 'Have you ever cheated on your significant other?';
 
@@ -39,4 +43,23 @@ test('invert a softmax with MI-Face writes one image per class', async () => {
   assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: map, tree-white-box, mi-face/);
   const badShape = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '3x3', '--json');
   assert.match(JSON.parse(badShape.stdout).error.message, /WIDTH·HEIGHT = 4/);
+});
+
+testWithData('invert a served tree over HTTP: the server ledger counts what the attacker paid', ['steak-eaters'], async () => {
+  const data = loadDataset('steak-eaters') as ClassificationDataset;
+  const server = await startServer({ db: join(mkdtempSync(join(tmpdir(), 'threatlab-invert-http-')), 'service.sqlite'), port: 0 });
+  try {
+    const owner = server.store.createKey({ ownerName: 'owner' });
+    const modelId = server.store.addModel(owner.record.ownerId, 'steak tree', new DecisionTreeTrainer({}).fitSync(data));
+    server.store.publish(modelId, { price: 0.001, policy: { kind: 'label-only' }, visibility: 'public' });
+    const attacker = server.store.createKey({ ownerName: 'attacker' });
+    const result = await runCli('invert', '--attack', 'map', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--dataset', 'steak-eaters', '--sensitive', CHEATED, '--json');
+    assert.equal(result.status, 0, result.stdout);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.queries, 430 * 3, 'labels only: the confusion matrix, then two levels per person');
+    assert.equal(server.store.queriesUsed(attacker.record.id), report.queries);
+    assert.ok(report.score.accuracy > report.baselines.majority.accuracy);
+  } finally {
+    await server.close();
+  }
 });
