@@ -5,7 +5,7 @@
  */
 
 import { ValidationError, type ValidationIssue } from '../errors.ts';
-import { selectRows, type Matrix } from '../math/matrix.ts';
+import { selectRows, stackRows, type Matrix } from '../math/matrix.ts';
 import { columnCount, type FeatureSchema } from './schema.ts';
 
 /** A fixed train/test partition that comes with a data set (e.g. Fashion-MNIST's 60k/10k). */
@@ -109,6 +109,14 @@ export function subsetRows<T extends Dataset>(dataset: T, indices: ArrayLike<num
   const targets = new Float64Array(indices.length);
   for (let k = 0; k < indices.length; k++) targets[k] = dataset.targets[indices[k]];
   return { ...base, targets } as T;
+}
+
+/** The rows of `a` then those of `b` (same columns and classes; the fixed split is dropped). */
+export function concatRows(a: ClassificationDataset, b: ClassificationDataset): ClassificationDataset {
+  const labels = new Int32Array(a.labels.length + b.labels.length);
+  labels.set(a.labels);
+  labels.set(b.labels, a.labels.length);
+  return { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
 }
 
 /** Rows per class, in `classes` order. */

@@ -58,6 +58,14 @@ export function selectRows(matrix: Matrix, indices: ArrayLike<number>): Matrix {
   return { rows: indices.length, cols: matrix.cols, data: out };
 }
 
+/** `a` with the rows of `b` below it (same columns). */
+export function stackRows(a: Matrix, b: Matrix): Matrix {
+  const out = createMatrix(a.rows + b.rows, a.cols);
+  out.data.set(a.data);
+  out.data.set(b.data, a.data.length);
+  return out;
+}
+
 /** Column `j` copied out. */
 export function columnOf(matrix: Matrix, j: number): Float64Array {
   const out = new Float64Array(matrix.rows);

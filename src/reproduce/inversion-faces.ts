@@ -22,6 +22,7 @@ import { differentiable, tensorLayer, disposeLayers } from '../attacks/inversion
 import { miFace, MI_FACE_PARAMS, type DenoisingPrior } from '../attacks/inversion/mi-face.ts';
 import { miFaceBlackBox, MI_FACE_BLACK_BOX_PARAMS } from '../attacks/inversion/mi-face-black-box.ts';
 import { RoundingOracle } from '../defenses/rounding.ts';
+import { transpose } from '../math/linalg.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { identifyByCorrelation, ssim } from '../metrics/similarity.ts';
 import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
@@ -89,9 +90,7 @@ async function daeNetwork(train: ClassificationDataset, seed: number, progress: 
   const codes = autoencoder.encode(train.features);
   const head = await new LinearClassifierTrainer('softmax', {}).fit({ ...train, features: codes, schema: { features: [] }, image: undefined }, new Rng(seed));
   const { rows: scores, cols: width } = head.weights;
-  const weights = new Float64Array(width * scores);
-  for (let c = 0; c < scores; c++) for (let j = 0; j < width; j++) weights[j * scores + c] = head.weights.data[c * width + j];
-  const headLayer: DenseLayer = { inputs: width, outputs: scores, weights, biases: Float64Array.from(head.biases), activation: 'softmax' };
+  const headLayer: DenseLayer = { inputs: width, outputs: scores, weights: transpose(head.weights).data, biases: Float64Array.from(head.biases), activation: 'softmax' };
   const model = new Mlp({ classes: train.classes, schema: train.schema, layers: [...encoder, headLayer], params: { network: 'denoising autoencoder encoder + softmax' } });
   return { model, encoder, decoder };
 }

@@ -12,7 +12,7 @@
  */
 
 import { classificationDataset } from '../../data/dataset.ts';
-import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
+import { createMatrix, selectRows, stackRows, type Matrix } from '../../math/matrix.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { foldInputScaling, Mlp } from '../../models/neural/mlp.ts';
@@ -125,13 +125,6 @@ function fitSurrogate(info: OracleInfo, x: Matrix, labels: Int32Array, l2: numbe
   return new LinearClassifierTrainer('softmax', { l2, standardize: true }).fitSync(data);
 }
 
-function concatRows(a: Matrix, b: Matrix): Matrix {
-  const out = createMatrix(a.rows + b.rows, a.cols);
-  out.data.set(a.data);
-  out.data.set(b.data, a.data.length);
-  return out;
-}
-
 /** Points on the boundary between differently labelled uniform points, by binary search. */
 async function lineSearchPoints(oracle: Oracle, rng: Rng, count: number, epsilon: number): Promise<{ x: Matrix; labels: Int32Array }> {
   const info = oracle.info;
@@ -146,7 +139,7 @@ async function lineSearchPoints(oracle: Oracle, rng: Rng, count: number, epsilon
     if (labels[i] === labels[j]) {
       const extra = uniformRows(info.schema, 1, rng);
       const label = labelsOf(await oracle.query(extra));
-      x = concatRows(x, extra);
+      x = stackRows(x, extra);
       labels = Int32Array.from([...labels, ...label]);
       used++;
       continue;
@@ -158,7 +151,7 @@ async function lineSearchPoints(oracle: Oracle, rng: Rng, count: number, epsilon
       const middle = Float64Array.from(low, (value, k) => (value + high[k]) / 2);
       const [answer] = labelsOf(await oracle.query(createMatrix(1, d, middle)));
       used++;
-      x = concatRows(x, createMatrix(1, d, middle));
+      x = stackRows(x, createMatrix(1, d, middle));
       labels = Int32Array.from([...labels, answer]);
       if (answer === lowLabel) low = middle;
       else high = middle;
@@ -206,8 +199,8 @@ export const retraining: Attack<typeof RETRAINING_PARAMS, RetrainingOutcome> = {
           const surrogate = fitSurrogate(info, x, labels, params.l2);
           const pool = uniformRows(info.schema, 20 * perRound, rng);
           const near = leastCertain(surrogate, pool, Math.ceil(perRound / 2));
-          const batch = concatRows(selectRows(pool, near), uniformRows(info.schema, perRound - near.length, rng));
-          x = concatRows(x, batch);
+          const batch = stackRows(selectRows(pool, near), uniformRows(info.schema, perRound - near.length, rng));
+          x = stackRows(x, batch);
           labels = Int32Array.from([...labels, ...labelsOf(await queryAll(oracle, batch))]);
           progress.tick();
         }

@@ -7,6 +7,7 @@
 
 import { tf } from '../../backend/tf.ts';
 import { initBackend } from '../../backend/setup.ts';
+import { transpose } from '../../math/linalg.ts';
 import { CapabilityError } from '../../errors.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
@@ -97,8 +98,7 @@ export async function differentiable(model: Classifier): Promise<DifferentiableC
   if (model instanceof LinearClassifier) {
     const { rows: scores, cols: d } = model.weights;
     // weights are scores × features; a layer takes features × outputs.
-    const transposed = new Float32Array(d * scores);
-    for (let c = 0; c < scores; c++) for (let j = 0; j < d; j++) transposed[j * scores + c] = model.weights.data[c * d + j];
+    const transposed = Float32Array.from(transpose(model.weights).data);
     const activation = model.kind === 'softmax' ? 'softmax' : model.kind === 'ovr' ? 'ovr' : 'logistic';
     layers = [{ weights: tf.tensor2d(transposed, [d, scores]), biases: tf.tensor1d(Float32Array.from(model.biases)), activation }];
   } else if (model instanceof Mlp) {

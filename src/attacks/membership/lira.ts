@@ -10,10 +10,10 @@
  * paper's advice below 64 shadows; `variance: auto`).
  */
 
-import { subsetRows } from '../../data/dataset.ts';
+import { concatRows, subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import { matrixRows, probabilityRows, scaledLogit } from './signals.ts';
-import { concatRows } from './shadow-data.ts';
+import { trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of LiRA. */
@@ -42,7 +42,8 @@ export const lira: MembershipAttack<typeof LIRA_PARAMS> = {
   reference: 'Carlini et al., S&P 2022',
   needs: ['scores', 'top-k', 'leaf'],
   params: LIRA_PARAMS,
-  async run({ oracle, problem, pool, rng, progress }, params) {
+  async run(context, params) {
+    const { oracle, problem, rng } = context;
     const { candidates, population, trainSize } = problem;
     const n = candidates.features.rows;
     const online = params.mode === 'online';
@@ -64,15 +65,7 @@ export const lira: MembershipAttack<typeof LIRA_PARAMS> = {
       const fromPopulation = subsetRows(population, rows);
       return chosen.length > 0 ? concatRows(subsetRows(candidates, chosen), fromPopulation) : fromPopulation;
     });
-    progress.start('LiRA shadow models', params.shadows);
-    const shadows = await Promise.all(
-      trainingSets.map(async (train) => {
-        const model = await pool.train(problem.trainer, train, rng.nextUint32());
-        progress.tick(1);
-        return model;
-      }),
-    );
-    progress.done();
+    const shadows = await trainShadows(context, 'LiRA shadow models', params.shadows, (s) => trainingSets[s]);
     const phis = shadows.map((shadow) => scaledLogit(matrixRows(shadow.predictProba(candidates.features)), candidates.labels));
     const target = scaledLogit(probabilityRows(await oracle.query(candidates.features), candidates.classes.length), candidates.labels);
     const globalVariance = params.variance === 'global' || (params.variance === 'auto' && params.shadows < 64);

@@ -4,10 +4,9 @@
  * both). The candidates are members then non-members, with the truth beside them.
  */
 
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import { Rng } from '../../random.ts';
-import { concatRows } from './shadow-data.ts';
 
 /** Members, non-members, population, and the candidate pool with its truth. */
 export interface MembershipSplit {

@@ -12,7 +12,7 @@
 import { subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import { matrixRows, probabilityRows, trueConfidence } from './signals.ts';
-import { shadowSplit } from './shadow-data.ts';
+import { shadowSplit, trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of RMIA. */
@@ -29,19 +29,11 @@ export const rmia: MembershipAttack<typeof RMIA_PARAMS> = {
   reference: 'Zarifzadeh et al., ICML 2024',
   needs: ['scores', 'top-k', 'leaf'],
   params: RMIA_PARAMS,
-  async run({ oracle, problem, pool, rng, progress }, params) {
+  async run(context, params) {
+    const { oracle, problem, rng } = context;
     const { candidates, population } = problem;
     const classes = candidates.classes.length;
-    progress.start('RMIA reference models', params.references);
-    const references = await Promise.all(
-      Array.from({ length: params.references }, async () => {
-        const split = shadowSplit(population, problem.trainSize, rng);
-        const model = await pool.train(problem.trainer, split.train, rng.nextUint32());
-        progress.tick(1);
-        return model;
-      }),
-    );
-    progress.done();
+    const references = await trainShadows(context, 'RMIA reference models', params.references, () => shadowSplit(population, problem.trainSize, rng).train);
     const zRows = rng.permutation(population.features.rows).slice(0, Math.min(params.populationPoints, population.features.rows));
     const z = subsetRows(population, zRows);
     const marginal = (rows: typeof candidates): Float64Array => {

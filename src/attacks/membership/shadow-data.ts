@@ -2,7 +2,9 @@
 
 import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
+import type { Classifier } from '../../models/types.ts';
 import type { Rng } from '../../random.ts';
+import type { MembershipContext } from './types.ts';
 
 /** One shadow model's training rows (`inside`) and as many rows it never saw (`outside`). */
 export interface ShadowSplit {
@@ -22,13 +24,22 @@ export function shadowSplit(population: ClassificationDataset, size: number, rng
   return { train: subsetRows(population, inside), inside, outside };
 }
 
-/** Concatenates two data sets with the same columns and classes. */
-export function concatRows(a: ClassificationDataset, b: ClassificationDataset): ClassificationDataset {
-  const features = new Float64Array(a.features.data.length + b.features.data.length);
-  features.set(a.features.data);
-  features.set(b.features.data, a.features.data.length);
-  const labels = new Int32Array(a.labels.length + b.labels.length);
-  labels.set(a.labels);
-  labels.set(b.labels, a.labels.length);
-  return { ...a, features: { rows: a.features.rows + b.features.rows, cols: a.features.cols, data: features }, labels, split: undefined };
+/**
+ * Trains `count` models like the target on the pool (worker threads), with progress. Set i is
+ * built by `make(i)` just before its seed is drawn from the context's rng, so a run is repeatable.
+ */
+export async function trainShadows(context: MembershipContext, label: string, count: number, make: (i: number) => ClassificationDataset): Promise<Classifier[]> {
+  const { pool, problem, rng, progress } = context;
+  progress.start(label, count);
+  const models = await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const data = make(i);
+      return pool.train(problem.trainer, data, rng.nextUint32()).then((model) => {
+        progress.tick(1);
+        return model;
+      });
+    }),
+  );
+  progress.done();
+  return models;
 }

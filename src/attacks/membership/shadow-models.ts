@@ -15,7 +15,7 @@ import type { Classifier } from '../../models/types.ts';
 import { Rng } from '../../random.ts';
 import { subsetRows } from '../../data/dataset.ts';
 import { matrixRows, probabilityRows } from './signals.ts';
-import { shadowSplit } from './shadow-data.ts';
+import { shadowSplit, trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of the shadow-model attack. */
@@ -49,19 +49,12 @@ export const shadowModelAttack: MembershipAttack<typeof SHADOW_PARAMS> = {
   reference: 'Shokri et al., S&P 2017',
   needs: ['scores', 'top-k', 'leaf'],
   params: SHADOW_PARAMS,
-  async run({ oracle, problem, pool, rng, progress }, params) {
+  async run(context, params) {
+    const { oracle, problem, rng } = context;
     const { candidates, population } = problem;
     const classes = candidates.classes.length;
     const splits = Array.from({ length: params.shadows }, () => shadowSplit(population, problem.trainSize, rng));
-    progress.start('shadow models', params.shadows);
-    const shadows = await Promise.all(
-      splits.map(async (split) => {
-        const model = await pool.train(problem.trainer, split.train, rng.nextUint32());
-        progress.tick(1);
-        return model;
-      }),
-    );
-    progress.done();
+    const shadows = await trainShadows(context, 'shadow models', params.shadows, (i) => splits[i].train);
     // Attack training data per class.
     const perClass = Array.from({ length: classes }, () => ({ rows: [] as number[][], inside: [] as boolean[] }));
     const all = { rows: [] as number[][], inside: [] as boolean[] };

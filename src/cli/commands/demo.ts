@@ -18,7 +18,7 @@ import { runAttack } from '../../attacks/runner.ts';
 import { agreementOn } from '../../metrics/fidelity.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import { initBackend } from '../../backend/setup.ts';
-import { classCounts, subsetRows, summarize, type ClassificationDataset, type DatasetSummary } from '../../data/dataset.ts';
+import { classCounts, concatRows, subsetRows, summarize, type ClassificationDataset, type DatasetSummary } from '../../data/dataset.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { trainTestSplit } from '../../data/split.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
@@ -32,7 +32,6 @@ import { resolveParams } from '../../models/params.ts';
 import type { Classifier } from '../../models/types.ts';
 import { thresholdAttack } from '../../attacks/membership/threshold.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
-import { concatRows } from '../../attacks/membership/shadow-data.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { TrainingPool } from '../../parallel/training-pool.ts';
 

@@ -1,17 +1,14 @@
 /** `threatlab extract`: run an extraction attack on a model file or a served model, report fidelity. */
 
-import { HttpOracle } from '../../api/client.ts';
+import { loadTarget } from '../target.ts';
 import { EXTRACTION_ATTACKS } from '../../attacks/extraction/index.ts';
 import { runAttack } from '../../attacks/runner.ts';
-import { ThreatlabError, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { agreementOn, type Agreement } from '../../metrics/fidelity.ts';
 import { oracleAgreement } from '../../metrics/oracle-agreement.ts';
 import { uniformRows } from '../../metrics/sampling.ts';
 import { parseParamPairs } from '../../models/params.ts';
-import { loadAnyModel, saveModelFile } from '../../models/registry.ts';
-import { LocalOracle } from '../../oracle/local-oracle.ts';
-import { parsePolicy } from '../../oracle/policy.ts';
-import type { Oracle } from '../../oracle/types.ts';
+import { saveModelFile } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
@@ -31,30 +28,19 @@ export interface ExtractOptions extends CommonOptions {
   out?: string;
 }
 
-async function targetOracle(options: ExtractOptions): Promise<{ oracle: Oracle; local?: LocalOracle }> {
-  if (options.model && options.url) throw new ThreatlabError('usage', 'give either --model FILE or --url with --model-id and --key, not both');
-  if (options.model) {
-    const local = new LocalOracle(await loadAnyModel(options.model), options.policy ? parsePolicy(options.policy) : { kind: 'full' });
-    return { oracle: local, local };
-  }
-  if (!options.url || !options.modelId || !options.key) throw new ThreatlabError('usage', 'give --model FILE, or --url URL --model-id ID --key KEY');
-  if (options.policy) throw new ThreatlabError('usage', '--policy shapes a local model; a served model answers under the policy its owner published');
-  return { oracle: await HttpOracle.connect(options.url, options.modelId, options.key) };
-}
-
 /** Runs the command. */
 export async function runExtract(io: CliIo, options: ExtractOptions, progress: Progress): Promise<void> {
   const attack = EXTRACTION_ATTACKS[options.attack];
   if (!attack) {
     throw new ValidationError('unknown extraction attack', [{ path: 'attack', message: `"${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}` }]);
   }
-  const { oracle, local } = await targetOracle(options);
+  const { oracle, model } = await loadTarget(options);
   const record = await runAttack(attack, oracle, { params: parseParamPairs(options.param), seed: options.seed, budget: options.budget, progress });
   const surrogate = record.outcome?.surrogate;
   let uniform: Agreement | undefined;
   if (surrogate && options.evaluate > 0) {
     const rows = uniformRows(oracle.info.schema, options.evaluate, new Rng(options.seed + 1));
-    uniform = local && local.model.task === 'classification' ? agreementOn(local.model, surrogate, rows) : await oracleAgreement(oracle, surrogate, rows);
+    uniform = model && model.task === 'classification' ? agreementOn(model, surrogate, rows) : await oracleAgreement(oracle, surrogate, rows);
   }
   if (surrogate && options.out) saveModelFile(surrogate, options.out);
   const { outcome, ...rest } = record;

@@ -4,9 +4,9 @@
  * set from their other features and their label; `mi-face` recovers an image per class.
  */
 
+import { loadTarget } from '../target.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HttpOracle } from '../../api/client.ts';
 import { differentiable } from '../../attacks/inversion/differentiable.ts';
 import { mapInversion, measureErrorModel } from '../../attacks/inversion/map-estimator.ts';
 import { miFace, MI_FACE_PARAMS } from '../../attacks/inversion/mi-face.ts';
@@ -19,12 +19,9 @@ import { encodePng } from '../../data/loaders/image.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { baselineScores, inversionScore } from '../../metrics/inversion.ts';
 import { parseParamPairs, resolveParams } from '../../models/params.ts';
-import { loadAnyModel } from '../../models/registry.ts';
 import { DecisionTree } from '../../models/tree/decision-tree.ts';
 import type { Model } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
-import { LocalOracle } from '../../oracle/local-oracle.ts';
-import type { Oracle } from '../../oracle/types.ts';
 import type { Progress } from '../../progress.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 
@@ -44,16 +41,6 @@ export interface InvertOptions extends CommonOptions {
   image?: string;
   param: string[];
   out?: string;
-}
-
-async function target(options: InvertOptions): Promise<{ oracle: Oracle; model?: Model }> {
-  if (options.model && options.url) throw new ThreatlabError('usage', 'give either --model FILE or --url with --model-id and --key, not both');
-  if (options.model) {
-    const model = await loadAnyModel(options.model);
-    return { oracle: new LocalOracle(model), model };
-  }
-  if (!options.url || !options.modelId || !options.key) throw new ThreatlabError('usage', 'give --model FILE, or --url URL --model-id ID --key KEY');
-  return { oracle: await HttpOracle.connect(options.url, options.modelId, options.key) };
 }
 
 async function invertAttribute(io: CliIo, options: InvertOptions, oracle: CountingOracle, model: Model | undefined): Promise<void> {
@@ -147,7 +134,7 @@ export async function runInvert(io: CliIo, options: InvertOptions, progress: Pro
   if (!(INVERSION_ATTACKS as readonly string[]).includes(options.attack)) {
     throw new ValidationError('unknown inversion attack', [{ path: 'attack', message: `"${options.attack}"; known: ${INVERSION_ATTACKS.join(', ')}` }]);
   }
-  const { oracle, model } = await target(options);
+  const { oracle, model } = await loadTarget(options);
   const counted = new CountingOracle(oracle);
   if (options.attack === 'mi-face') await invertFaces(io, options, counted, model, progress);
   else await invertAttribute(io, options, counted, model);

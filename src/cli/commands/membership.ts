@@ -4,18 +4,14 @@
  * rows are the non-members judged, the other half the attacker's population for shadow models.
  */
 
-import { HttpOracle } from '../../api/client.ts';
+import { loadTarget } from '../target.ts';
 import { MEMBERSHIP_ATTACKS } from '../../attacks/membership/index.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
-import { concatRows } from '../../attacks/membership/shadow-data.ts';
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { loadDataset } from '../../data/datasets/registry.ts';
 import { defaultSplit } from '../../data/split.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { parseParamPairs } from '../../models/params.ts';
-import { loadAnyModel } from '../../models/registry.ts';
-import { LocalOracle } from '../../oracle/local-oracle.ts';
-import type { Oracle } from '../../oracle/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
@@ -36,22 +32,14 @@ export interface MembershipOptions extends CommonOptions {
   budget?: number;
 }
 
-async function target(options: MembershipOptions): Promise<{ oracle: Oracle; kind: string; params: Record<string, unknown> }> {
-  if (options.model && options.url) throw new ThreatlabError('usage', 'give either --model FILE or --url with --model-id and --key, not both');
-  if (options.model) {
-    const model = await loadAnyModel(options.model);
-    return { oracle: new LocalOracle(model), kind: model.kind, params: (model as { params?: Record<string, unknown> }).params ?? {} };
-  }
-  if (!options.url || !options.modelId || !options.key) throw new ThreatlabError('usage', 'give --model FILE, or --url URL --model-id ID --key KEY');
-  const oracle = await HttpOracle.connect(options.url, options.modelId, options.key);
-  return { oracle, kind: oracle.info.kind, params: {} };
-}
-
 /** Runs the command. */
 export async function runMembershipCommand(io: CliIo, options: MembershipOptions, progress: Progress): Promise<void> {
   const attack = MEMBERSHIP_ATTACKS[options.attack];
   if (!attack) throw new ValidationError('unknown membership attack', [{ path: 'attack', message: `"${options.attack}"; known: ${Object.keys(MEMBERSHIP_ATTACKS).join(', ')}` }]);
-  const { oracle, kind, params } = await target(options);
+  const { oracle, model } = await loadTarget(options);
+  // Shadow models copy the target's recipe: a model file carries its parameters; a served model only its kind.
+  const kind = oracle.info.kind;
+  const params = (model as { params?: Record<string, unknown> } | undefined)?.params ?? {};
   const data = loadDataset(options.dataset);
   if (data.task !== 'classification') throw new ThreatlabError('capability', `membership attacks judge classifiers; ${options.dataset} is a regression data set`);
   if (data.features.cols !== oracle.info.inputSize) {
