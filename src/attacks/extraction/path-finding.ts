@@ -1,14 +1,20 @@
 /**
- * Decision-tree path finding (Tramèr et al. 2016, §4.2) against a BigML-style API that answers
- * partial rows with the prediction, distribution and count at the node where the row stopped.
- * Each answer identifies a node. Starting from the empty row (the root), the attack explores
- * regions of the input space: in a region it varies one column at a time — a column already set
- * within its interval, or a missing column over its whole domain — and watches the answer.
- * Numeric columns are sampled on a grid and the changes located by binary search to ε;
- * categorical columns are queried level by level and the levels grouped by answer (set
- * splitting). A column along which the answer changes splits the region; a region where no
- * column changes it is a leaf. The regions are rebuilt into a tree that answers every complete
- * row as the target does, with the counts the API revealed.
+ * Decision-tree path finding, top-down with incomplete queries (Tramèr et al. 2016, §4.2), against
+ * a BigML-style API that answers a partial row with the prediction, distribution and count at the
+ * node where the row stopped — the first node on its path whose feature is missing. Each answer
+ * identifies a node. Starting from the empty row (the root), the attack explores regions:
+ *
+ * - a column already set may be split again deeper on the path: the rows that reach one node
+ *   along a column form an interval, so two queries just inside the region's interval (or one per
+ *   other allowed level) tell whether it is;
+ * - otherwise the row stopped at a node that splits on a missing column, or at a leaf: one probe
+ *   per missing column (any value) changes the answer exactly for the node's own column;
+ * - the splitting column is then located: numeric thresholds by binary search to ε between
+ *   points with different answers, categorical levels queried one by one and grouped by answer
+ *   (set splitting).
+ *
+ * A region where nothing changes the answer is a leaf. The regions are rebuilt into a tree that
+ * answers every complete row as the target does, with the counts the API revealed.
  */
 
 import { columnLayout } from '../../data/schema.ts';
@@ -21,7 +27,6 @@ import type { Attack } from '../types.ts';
 /** Parameters of path finding. */
 export const PATH_FINDING_PARAMS = {
   epsilon: { type: 'number', default: 1e-3, above: 0, max: 0.5, doc: 'numeric thresholds are located to this share of the feature range' },
-  grid: { type: 'number', default: 8, min: 2, integer: true, doc: 'initial samples of a numeric column before binary search' },
   maxDepth: { type: 'number', default: 64, min: 1, integer: true, doc: 'deepest region explored' },
 } satisfies ParamSpecs;
 
@@ -59,6 +64,7 @@ interface Segment {
 const identity = (answer: LeafAnswer) => `${answer.label}|${answer.count}|${answer.probabilities.join(',')}`;
 
 async function ask(oracle: Oracle, rows: Float64Array[]): Promise<LeafAnswer[]> {
+  if (rows.length === 0) return [];
   const cols = rows[0].length;
   const matrix = createMatrix(rows.length, cols);
   rows.forEach((row, i) => matrix.data.set(row, i * cols));
@@ -71,29 +77,48 @@ function withValue(row: Float64Array, column: number, value: number): Float64Arr
   return copy;
 }
 
-/** Where the answer changes along one column within the region. */
-async function scan(oracle: Oracle, region: Region, column: number, spec: Column, grid: number, epsilon: number): Promise<Segment[]> {
+/** Where the answer changes along one column within the region (the region's own answer is `here`). */
+async function scan(oracle: Oracle, region: Region, here: LeafAnswer, column: number, spec: Column, epsilon: number): Promise<Segment[]> {
+  const missing = Number.isNaN(region.row[column]);
   if (spec.categorical) {
     const levels = region.allowed[column] ?? Array.from({ length: spec.levels }, (_, level) => level);
     if (levels.length < 2) return [];
-    const answers = await ask(oracle, levels.map((level) => withValue(region.row, column, level)));
+    // Top-down probe: a missing column that the answering node does not split on changes nothing.
+    const probe = missing ? (await ask(oracle, [withValue(region.row, column, levels[0])]))[0] : undefined;
+    if (probe && identity(probe) === identity(here)) return [];
+    const known = new Map<number, LeafAnswer>(probe ? [[levels[0], probe]] : [[region.row[column], here]]);
+    const rest = levels.filter((level) => !known.has(level));
+    const answers = await ask(oracle, rest.map((level) => withValue(region.row, column, level)));
+    rest.forEach((level, k) => known.set(level, answers[k]));
     const groups = new Map<string, Segment>();
-    levels.forEach((level, k) => {
-      const key = identity(answers[k]);
-      const group = groups.get(key);
+    for (const level of levels) {
+      const answer = known.get(level)!;
+      const group = groups.get(identity(answer));
       if (group) group.levels.push(level);
-      else groups.set(key, { value: level, lo: level, hi: level, levels: [level], answer: answers[k] });
-    });
-    return [...groups.values()];
+      else groups.set(identity(answer), { value: level, lo: level, hi: level, levels: [level], answer });
+    }
+    return groups.size < 2 ? [] : [...groups.values()];
   }
-  const lo = Number.isNaN(region.row[column]) ? spec.min : region.lo[column];
-  const hi = Number.isNaN(region.row[column]) ? spec.max : region.hi[column];
   const tolerance = epsilon * (spec.max - spec.min || 1);
-  if (!(hi - lo > 2 * tolerance)) return [];
-  // A column already on the path is rescanned only within its (narrower) interval: a coarser grid.
-  const cells = Number.isNaN(region.row[column]) ? grid : Math.max(2, Math.ceil(grid / 2));
-  const points = Array.from({ length: cells + 1 }, (_, k) => lo + ((hi - lo) * k) / cells);
-  const answers = await ask(oracle, points.map((value) => withValue(region.row, column, value)));
+  // A set column's interval ends within ε/2 of a located threshold: look just inside it.
+  const lo = missing ? spec.min : region.lo[column] + tolerance;
+  const hi = missing ? spec.max : region.hi[column] - tolerance;
+  if (!(hi - lo > tolerance)) return [];
+  let points: { value: number; answer: LeafAnswer }[];
+  if (missing) {
+    const middle = (lo + hi) / 2;
+    const [probe] = await ask(oracle, [withValue(region.row, column, middle)]);
+    if (identity(probe) === identity(here)) return [];
+    const [low, high] = await ask(oracle, [withValue(region.row, column, lo), withValue(region.row, column, hi)]);
+    points = [{ value: lo, answer: low }, { value: middle, answer: probe }, { value: hi, answer: high }];
+  } else {
+    // The rows reaching one node along a column form an interval, so equal answers at both ends
+    // of the region's interval and at its representative value mean no split in between.
+    const [low, high] = await ask(oracle, [withValue(region.row, column, lo), withValue(region.row, column, hi)]);
+    if (identity(low) === identity(here) && identity(high) === identity(here)) return [];
+    const value = Math.min(hi, Math.max(lo, region.row[column]));
+    points = [{ value: lo, answer: low }, { value, answer: here }, { value: hi, answer: high }];
+  }
   const breaks: { threshold: number; rightAnswer: LeafAnswer }[] = [];
   // Every change between two points with different answers, by binary search to the tolerance.
   const locate = async (left: number, leftAnswer: LeafAnswer, right: number, rightAnswer: LeafAnswer): Promise<void> => {
@@ -107,18 +132,17 @@ async function scan(oracle: Oracle, region: Region, column: number, spec: Column
     await locate(left, leftAnswer, middle, answer);
     await locate(middle, answer, right, rightAnswer);
   };
-  for (let k = 0; k < cells; k++) await locate(points[k], answers[k], points[k + 1], answers[k + 1]);
-  if (breaks.length === 0) return [{ value: region.row[column], lo, hi, levels: [], answer: answers[0] }];
+  for (let k = 0; k + 1 < points.length; k++) await locate(points[k].value, points[k].answer, points[k + 1].value, points[k + 1].answer);
+  const end = missing ? spec.max : region.hi[column];
   const segments: Segment[] = [];
-  let start = lo;
-  let answer = answers[0];
+  let start = missing ? spec.min : region.lo[column];
+  let answer = points[0].answer;
   for (const change of breaks) {
-    const threshold = change.threshold;
-    segments.push({ value: (start + threshold) / 2, lo: start, hi: threshold, levels: [], answer });
-    start = threshold;
+    segments.push({ value: (start + change.threshold) / 2, lo: start, hi: change.threshold, levels: [], answer });
+    start = change.threshold;
     answer = change.rightAnswer;
   }
-  segments.push({ value: (start + hi) / 2, lo: start, hi, levels: [], answer });
+  segments.push({ value: (start + end) / 2, lo: start, hi: end, levels: [], answer });
   return segments;
 }
 
@@ -150,7 +174,7 @@ export const pathFinding: Attack<typeof PATH_FINDING_PARAMS, PathFindingOutcome>
         // Set columns first (a deeper split on a feature already on the path), then missing ones.
         const order = columns.map((_, k) => k).sort((a, b) => Number(Number.isNaN(region.row[a])) - Number(Number.isNaN(region.row[b])));
         for (const k of order) {
-          const segments = await scan(oracle, region, k, columns[k], params.grid, params.epsilon);
+          const segments = await scan(oracle, region, answer, k, columns[k], params.epsilon);
           if (segments.length < 2) continue;
           return attachCascade(id, region, k, segments, depth);
         }

@@ -1,0 +1,219 @@
+/**
+ * Exact float64 fitting of a dense network to observed probability vectors, for MLP extraction
+ * (Tramèr et al. 2016, §4.1.3: "we fit a model of the target's architecture by minimising the
+ * loss over the queried points", with budgets as multiples of the unknowns).
+ *
+ * The whole batch is fitted with L-BFGS on a float64 loss and gradient written out here, so
+ * that with as many equations as unknowns the fit can reach the target's function to rounding,
+ * which float32 minibatch Adam cannot (measured in BENCHMARKS.md). Two losses:
+ *
+ * - `logit`: the squared error between centred log-probabilities, Σ_i Σ_c (s_ic − t_ic)² / 2 with
+ *   t = log p − mean(log p) and s = z − mean(z) for the surrogate's logits z — the "equations" of
+ *   equation solving, well conditioned even where the target is confident (p ≈ 0 or 1), where
+ *   cross-entropy gives almost no gradient. It needs every probability > 0: full-precision scores.
+ * - `cross-entropy`: Σ_i Σ_c −p_ic log q_ic, for rounded scores (a rounded 0 has no logit).
+ *
+ * Inputs are mostly one-hot (zeros are skipped in both passes), hidden activations are tanh,
+ * sigmoid or relu, and the output layer is a softmax.
+ */
+
+import { minimizeLbfgs } from '../../math/lbfgs.ts';
+import type { Matrix } from '../../math/matrix.ts';
+import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
+import type { Rng } from '../../random.ts';
+
+/** Which discrepancy is minimised. */
+export type NetworkLoss = 'logit' | 'cross-entropy';
+
+/** Options of `fitNetworkToProbabilities`. */
+export interface NetworkFitOptions {
+  sizes: number[];
+  hiddenActivation: Exclude<Activation, 'softmax' | 'linear'>;
+  loss: NetworkLoss;
+  /** Ridge penalty l2/2 · Σ w² on the weights (not biases): picks the smallest network among the exact fits when the queries are fewer than the unknowns. */
+  l2: number;
+  maxIterations: number;
+  /** Independent starts; the one with the lowest loss is kept. */
+  restarts: number;
+  rng: Rng;
+  /** Called after each start with its final loss. */
+  onStart?: (start: number, loss: number) => void;
+}
+
+/** The fitted layers and the loss they reach (mean over rows). */
+export interface NetworkFitResult {
+  layers: DenseLayer[];
+  loss: number;
+  iterations: number;
+}
+
+interface Shape {
+  sizes: number[];
+  offsets: number[];
+}
+
+function shapeOf(sizes: number[]): Shape {
+  const offsets = [0];
+  for (let l = 1; l < sizes.length; l++) offsets.push(offsets[l - 1] + (sizes[l - 1] + 1) * sizes[l]);
+  return { sizes, offsets };
+}
+
+function activateInPlace(values: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
+  for (let i = 0; i < values.length; i++) {
+    const z = values[i];
+    values[i] = activation === 'tanh' ? Math.tanh(z) : activation === 'relu' ? Math.max(0, z) : z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+  }
+}
+
+/** d activation / d input, written from the activation's output `a`. */
+function slopeFromOutput(a: number, activation: NetworkFitOptions['hiddenActivation']): number {
+  return activation === 'tanh' ? 1 - a * a : activation === 'relu' ? (a > 0 ? 1 : 0) : a * (1 - a);
+}
+
+/** Targets of the chosen loss: centred log-probabilities (logit) or the probabilities themselves. */
+function lossTargets(observed: Matrix, loss: NetworkLoss): Float64Array {
+  if (loss === 'cross-entropy') return observed.data;
+  const classes = observed.cols;
+  const out = new Float64Array(observed.data.length);
+  for (let i = 0; i < observed.rows; i++) {
+    let mean = 0;
+    for (let c = 0; c < classes; c++) mean += Math.log(observed.data[i * classes + c]) / classes;
+    for (let c = 0; c < classes; c++) out[i * classes + c] = Math.log(observed.data[i * classes + c]) - mean;
+  }
+  return out;
+}
+
+/** The loss (mean over rows) and its gradient for parameters θ laid out layer by layer (weights inputs × outputs, then biases). */
+function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>) {
+  const { sizes, offsets } = shape;
+  const layers = sizes.length - 1;
+  const n = x.rows;
+  const activations = sizes.map((size, l) => (l === 0 ? x.data : new Float64Array(n * size)));
+  const deltas = sizes.map((size) => new Float64Array(n * size));
+  return (theta: Float64Array, gradient: Float64Array): number => {
+    gradient.fill(0);
+    for (let l = 1; l <= layers; l++) {
+      const inputs = sizes[l - 1];
+      const outputs = sizes[l];
+      const input = activations[l - 1];
+      const out = activations[l];
+      const w = offsets[l - 1];
+      const b = w + inputs * outputs;
+      for (let i = 0; i < n; i++) {
+        const row = out.subarray(i * outputs, (i + 1) * outputs);
+        row.set(theta.subarray(b, b + outputs));
+        for (let k = 0; k < inputs; k++) {
+          const value = input[i * inputs + k];
+          if (value === 0) continue;
+          const wk = w + k * outputs;
+          for (let j = 0; j < outputs; j++) row[j] += value * theta[wk + j];
+        }
+        if (l < layers) activateInPlace(row, options.hiddenActivation);
+      }
+    }
+    // Output: logits in activations[layers]; the loss and dL/dz.
+    const classes = sizes[layers];
+    const logits = activations[layers];
+    const delta = deltas[layers];
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const z = logits.subarray(i * classes, (i + 1) * classes);
+      const t = targets.subarray(i * classes, (i + 1) * classes);
+      const d = delta.subarray(i * classes, (i + 1) * classes);
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, z[c]);
+      if (options.loss === 'logit') {
+        let mean = 0;
+        for (let c = 0; c < classes; c++) mean += z[c] / classes;
+        for (let c = 0; c < classes; c++) {
+          d[c] = (z[c] - mean - t[c]) / n;
+          loss += (z[c] - mean - t[c]) ** 2 / (2 * n);
+        }
+      } else {
+        let total = 0;
+        for (let c = 0; c < classes; c++) total += Math.exp(z[c] - max);
+        const logTotal = Math.log(total) + max;
+        for (let c = 0; c < classes; c++) {
+          const q = Math.exp(z[c] - logTotal);
+          d[c] = (q - t[c]) / n;
+          if (t[c] > 0) loss -= (t[c] * (z[c] - logTotal)) / n;
+        }
+      }
+    }
+    if (options.l2 > 0) {
+      for (let l = 1; l <= layers; l++) {
+        for (let k = offsets[l - 1]; k < offsets[l - 1] + sizes[l - 1] * sizes[l]; k++) {
+          loss += (options.l2 / 2) * theta[k] * theta[k];
+          gradient[k] += options.l2 * theta[k];
+        }
+      }
+    }
+    // Backward: gradients of each layer, then deltas of the layer below.
+    for (let l = layers; l >= 1; l--) {
+      const inputs = sizes[l - 1];
+      const outputs = sizes[l];
+      const input = activations[l - 1];
+      const delta = deltas[l];
+      const w = offsets[l - 1];
+      const b = w + inputs * outputs;
+      const below = l > 1 ? deltas[l - 1] : undefined;
+      for (let i = 0; i < n; i++) {
+        const d = delta.subarray(i * outputs, (i + 1) * outputs);
+        for (let j = 0; j < outputs; j++) gradient[b + j] += d[j];
+        for (let k = 0; k < inputs; k++) {
+          const value = input[i * inputs + k];
+          const wk = w + k * outputs;
+          if (value !== 0) for (let j = 0; j < outputs; j++) gradient[wk + j] += value * d[j];
+          if (below) {
+            let sum = 0;
+            for (let j = 0; j < outputs; j++) sum += theta[wk + j] * d[j];
+            below[i * inputs + k] = sum * slopeFromOutput(value, options.hiddenActivation);
+          }
+        }
+      }
+    }
+    return loss;
+  };
+}
+
+/** Glorot-uniform weights, zero biases. */
+function initialParameters(shape: Shape, rng: Rng): Float64Array {
+  const { sizes, offsets } = shape;
+  const theta = new Float64Array(offsets[offsets.length - 1]);
+  for (let l = 1; l < sizes.length; l++) {
+    const limit = Math.sqrt(6 / (sizes[l - 1] + sizes[l]));
+    for (let k = offsets[l - 1]; k < offsets[l - 1] + sizes[l - 1] * sizes[l]; k++) theta[k] = (2 * rng.uniform() - 1) * limit;
+  }
+  return theta;
+}
+
+function toLayers(theta: Float64Array, shape: Shape, hiddenActivation: NetworkFitOptions['hiddenActivation']): DenseLayer[] {
+  const { sizes, offsets } = shape;
+  return sizes.slice(1).map((outputs, index) => {
+    const inputs = sizes[index];
+    const w = offsets[index];
+    return {
+      inputs,
+      outputs,
+      weights: theta.slice(w, w + inputs * outputs),
+      biases: theta.slice(w + inputs * outputs, w + (inputs + 1) * outputs),
+      activation: index === sizes.length - 2 ? 'softmax' : hiddenActivation,
+    };
+  });
+}
+
+/**
+ * Fits a dense network (softmax output) to observed probability vectors by full-batch float64
+ * L-BFGS, from `restarts` random starts; returns the best fit's layers.
+ */
+export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: NetworkFitOptions): NetworkFitResult {
+  const shape = shapeOf(options.sizes);
+  const objective = networkObjective(x, lossTargets(observed, options.loss), shape, options);
+  let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
+  for (let start = 0; start < options.restarts; start++) {
+    const result = minimizeLbfgs(objective, initialParameters(shape, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20 });
+    options.onStart?.(start, result.value);
+    if (!best || result.value < best.loss) best = { theta: result.x, loss: result.value, iterations: result.iterations };
+  }
+  return { layers: toLayers(best!.theta, shape, options.hiddenActivation), loss: best!.loss, iterations: best!.iterations };
+}
