@@ -154,10 +154,9 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
       '5': { unknowns: 2225, queries: 11125, fidelityTest: 0.9996 },
     };
     for (const budget of options.quick ? ['1'] : ['0.5', '1', '2', '5']) {
-      const queries = Number(budget) * 2202;
-      const epochs = Math.min(1000, Math.ceil((options.quick ? 150_000 : 1_500_000) / queries));
-      rows.push(await attackRow(`MLP (20 tanh), Adult income, ${budget}× unknowns: retraining on scores`, paperMlp[budget], target, income.test, mlpRetraining, { hidden: '20', activation: 'tanh', budget: Number(budget), epochs }));
-      if (budget === '1') sweep.push({ name: 'MLP (20 tanh), Adult income, 1× unknowns: retraining', target, test: income.test, attack: mlpRetraining, params: { hidden: '20', activation: 'tanh', budget: 1, epochs } });
+      const params = { hidden: '20', activation: 'tanh', budget: Number(budget), iterations: options.quick ? 600 : 3000 };
+      rows.push(await attackRow(`MLP (20 tanh), Adult income, ${budget}× unknowns: retraining on scores`, paperMlp[budget], target, income.test, mlpRetraining, params));
+      if (budget === '1') sweep.push({ name: 'MLP (20 tanh), Adult income, 1× unknowns: retraining', target, test: income.test, attack: mlpRetraining, params });
     }
   }
   progress.tick();

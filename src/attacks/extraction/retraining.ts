@@ -3,12 +3,12 @@
  * answers. Two attacks:
  *
  * - `mlp-retraining` (§4.1.3): with confidence scores, a network of the target's architecture
- *   trained to match the answered probability vectors (soft labels); budgets are multiples of the
- *   network's unknowns.
+ *   fitted to the answered probability vectors by full-batch float64 L-BFGS (`network-fit.ts`);
+ *   budgets are multiples of the network's unknowns.
  * - `retraining` (§5.2, label-only): a softmax surrogate trained on answered labels, from
  *   `uniform` points, from `line-search` points (binary search between differently labelled
- *   points, which lands on the decision boundary), or `adaptive`: rounds that query the points the
- *   current surrogate is least sure of, plus uniform points.
+ *   points, which lands on the decision boundary), or `adaptive`: rounds that query points moved
+ *   onto the current surrogate's boundary, plus a few uniform points.
  */
 
 import { classificationDataset } from '../../data/dataset.ts';
@@ -17,7 +17,7 @@ import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { foldInputScaling, Mlp } from '../../models/neural/mlp.ts';
 import { columnLayout } from '../../data/schema.ts';
-import { trainDense } from '../../models/neural/train-dense.ts';
+import { fitNetworkToProbabilities } from './network-fit.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Oracle, OracleInfo } from '../../oracle/types.ts';
 import { uniformRows } from '../../metrics/sampling.ts';
@@ -30,14 +30,28 @@ export const MLP_RETRAINING_PARAMS = {
   hidden: { type: 'integer-list', default: [20], doc: "the target's hidden layer widths (the attacker knows the architecture)" },
   activation: { type: 'choice', values: ['tanh', 'relu', 'sigmoid'] as const, default: 'tanh', doc: "the target's hidden activation" },
   budget: { type: 'number', default: 1, above: 0, doc: 'queries as a multiple of the unknowns' },
-  epochs: { type: 'number', default: 1000, min: 1, integer: true, doc: 'training epochs of the surrogate' },
-  learningRate: { type: 'number', default: 0.01, above: 0, doc: 'Adam step size' },
+  loss: {
+    type: 'choice',
+    values: ['auto', 'logit', 'cross-entropy'] as const,
+    default: 'auto',
+    doc: 'logit: squared error of centred log-probabilities (full-precision scores); cross-entropy (rounded scores); auto picks by the answers',
+  },
+  l2: {
+    type: 'number',
+    default: 1e-4,
+    min: 0,
+    doc: 'ridge penalty on the weights, used below 2× the unknowns where many networks fit the answers exactly (from 2× it would only bias the fit)',
+  },
+  iterations: { type: 'number', default: 3000, min: 1, integer: true, doc: 'L-BFGS iterations of the float64 fit' },
+  restarts: { type: 'number', default: 1, min: 1, integer: true, doc: 'random starts; the lowest loss is kept' },
 } satisfies ParamSpecs;
 
 /** What MLP retraining returns. */
 export interface MlpRetrainingOutcome {
   surrogate: Mlp;
   unknowns: number;
+  /** The fit's final loss (mean over the queried rows). */
+  loss: number;
 }
 
 /** Unknowns of a dense network. */
@@ -78,25 +92,27 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     const count = Math.max(1, Math.round(params.budget * unknowns));
     const x = uniformRows(info.schema, count, rng);
     const observed = probabilities(await queryAll(oracle, x), info.classes.length);
-    // The attacker knows the feature domain: train on inputs scaled to [0, 1] by its ranges and
+    // A rounded (or underflowed) 0 has no log: such answers are fitted by cross-entropy.
+    const loss = params.loss !== 'auto' ? params.loss : observed.data.every((p) => p > 0) ? 'logit' : 'cross-entropy';
+    // The attacker knows the feature domain: fit on inputs scaled to [0, 1] by its ranges and
     // fold the scaling into the first layer, so the surrogate answers raw inputs.
     const scaler = domainScaling(info);
-    const result = await trainDense(scaler.apply(x), { kind: 'distribution', targets: observed }, {
+    progress.start('MLP fit (L-BFGS starts)', params.restarts);
+    const fit = fitNetworkToProbabilities(scaler.apply(x), observed, {
       sizes,
       hiddenActivation: params.activation,
-      optimizer: 'adam',
-      learningRate: params.learningRate,
-      batchSize: Math.min(256, count),
-      epochs: params.epochs,
-      l2: 0,
-      patience: 0,
+      loss,
+      l2: params.budget < 2 ? params.l2 : 0,
+      maxIterations: params.iterations,
+      restarts: params.restarts,
       rng: rng.fork(),
-      progress,
+      onStart: () => progress.tick(),
     });
-    const layers = result.layers;
+    progress.done();
+    const layers = fit.layers;
     layers[0] = foldInputScaling(layers[0], scaler.offset, scaler.factor);
-    const surrogate = new Mlp({ classes: info.classes, schema: info.schema, layers, params: { extractedBy: 'mlp-retraining', queries: count } });
-    return { surrogate, unknowns };
+    const surrogate = new Mlp({ classes: info.classes, schema: info.schema, layers, params: { extractedBy: 'mlp-retraining', queries: count, loss } });
+    return { surrogate, unknowns, loss: fit.loss };
   },
 };
 
@@ -104,7 +120,8 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
 export const RETRAINING_PARAMS = {
   strategy: { type: 'choice', values: ['uniform', 'line-search', 'adaptive'] as const, default: 'adaptive', doc: 'where the queried points come from' },
   queries: { type: 'number', default: 0, min: 0, integer: true, doc: 'rows to query (0: 10 × (d + 1))' },
-  rounds: { type: 'number', default: 10, min: 1, integer: true, doc: 'adaptive rounds' },
+  rounds: { type: 'number', default: 20, min: 1, integer: true, doc: 'adaptive rounds' },
+  boundaryShare: { type: 'number', default: 0.9, min: 0, max: 1, doc: "adaptive: share of each round's queries moved onto the surrogate's boundary (the rest uniform)" },
   epsilon: { type: 'number', default: 1e-3, above: 0, doc: 'line search: stop when the segment is this short (relative to the domain)' },
   l2: { type: 'number', default: 1e-4, min: 0, doc: "the surrogate's L2 penalty" },
 } satisfies ParamSpecs;
@@ -160,14 +177,47 @@ async function lineSearchPoints(oracle: Oracle, rng: Rng, count: number, epsilon
   return { x, labels };
 }
 
-/** Rows of `pool` where `model` is least sure: smallest gap between its two most probable classes. */
-function leastCertain(model: LinearClassifier, pool: Matrix, count: number): number[] {
-  const proba = model.predictProba(pool);
-  const margins = Array.from({ length: pool.rows }, (_, i) => {
-    const p = Array.from(proba.data.subarray(i * proba.cols, (i + 1) * proba.cols)).sort((a, b) => b - a);
-    return { i, margin: p[0] - p[1] };
-  });
-  return margins.sort((a, b) => a.margin - b.margin || a.i - b.i).slice(0, count).map((entry) => entry.i);
+/**
+ * Rows moved onto the surrogate's current decision boundary, where its next answers teach the
+ * most (active learning's uncertainty sampling, Tramèr et al. 2016 §5.2): each row's numeric
+ * columns are shifted along the normal of the boundary between its two most probable classes
+ * (one-hot columns stay valid rows), then clipped to the domain. Without numeric columns, the
+ * rows of a larger pool with the smallest gap between those two classes are taken instead.
+ */
+function boundaryRows(model: LinearClassifier, info: OracleInfo, count: number, rng: Rng): Matrix {
+  const numeric = columnLayout(info.schema).filter(({ feature }) => feature.kind === 'numeric');
+  if (numeric.length === 0) {
+    const pool = uniformRows(info.schema, 20 * count, rng);
+    const proba = model.predictProba(pool);
+    const gap = (i: number) => {
+      const p = Array.from(proba.data.subarray(i * proba.cols, (i + 1) * proba.cols)).sort((a, b) => b - a);
+      return p[0] - p[1];
+    };
+    const order = Array.from({ length: pool.rows }, (_, i) => i).sort((a, b) => gap(a) - gap(b) || a - b);
+    return selectRows(pool, order.slice(0, count));
+  }
+  const rows = uniformRows(info.schema, count, rng);
+  const d = rows.cols;
+  const weights = model.weights;
+  const proba = model.predictProba(rows);
+  for (let i = 0; i < count; i++) {
+    const row = rows.data.subarray(i * d, (i + 1) * d);
+    const p = proba.data.subarray(i * proba.cols, (i + 1) * proba.cols);
+    const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
+    const [first, second] = order;
+    // Binary logistic models have one score row: its boundary is z = 0.
+    const normal = (j: number) => (weights.rows === 1 ? weights.data[j] : weights.data[first * d + j] - weights.data[second * d + j]);
+    let margin = weights.rows === 1 ? model.biases[0] : model.biases[first] - model.biases[second];
+    for (let j = 0; j < d; j++) margin += normal(j) * row[j];
+    let norm = 0;
+    for (const { start } of numeric) norm += normal(start) ** 2;
+    if (norm === 0) continue;
+    for (const { start, feature } of numeric) {
+      if (feature.kind !== 'numeric') continue;
+      row[start] = Math.min(feature.max, Math.max(feature.min, row[start] - (margin * normal(start)) / norm));
+    }
+  }
+  return rows;
 }
 
 /** Label-only extraction by retraining a softmax surrogate. */
@@ -197,9 +247,8 @@ export const retraining: Attack<typeof RETRAINING_PARAMS, RetrainingOutcome> = {
         progress.start('adaptive rounds', params.rounds);
         for (let round = 1; round < params.rounds; round++) {
           const surrogate = fitSurrogate(info, x, labels, params.l2);
-          const pool = uniformRows(info.schema, 20 * perRound, rng);
-          const near = leastCertain(surrogate, pool, Math.ceil(perRound / 2));
-          const batch = stackRows(selectRows(pool, near), uniformRows(info.schema, perRound - near.length, rng));
+          const near = Math.min(perRound, Math.ceil(perRound * params.boundaryShare));
+          const batch = stackRows(boundaryRows(surrogate, info, near, rng), uniformRows(info.schema, perRound - near, rng));
           x = stackRows(x, batch);
           labels = Int32Array.from([...labels, ...labelsOf(await queryAll(oracle, batch))]);
           progress.tick();
