@@ -17,15 +17,21 @@
  * answers every complete row as the target does, with the counts the API revealed.
  */
 
-import { columnLayout } from '../../data/schema.ts';
-import { createMatrix } from '../../math/matrix.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import { DecisionTree, type TreeNode } from '../../models/tree/decision-tree.ts';
 import type { LeafAnswer, Oracle } from '../../oracle/types.ts';
 import type { Attack } from '../types.ts';
+import { basicPathFinding } from './path-finding-basic.ts';
+import { ask, countsOf, identity, treeColumns, withValue, type Column } from './tree-queries.ts';
 
 /** Parameters of path finding. */
 export const PATH_FINDING_PARAMS = {
+  variant: {
+    type: 'choice',
+    values: ['top-down', 'basic'] as const,
+    default: 'top-down',
+    doc: 'top-down: partial rows from the empty row down (BigML); basic: complete rows only, leaf boxes cut back into a tree',
+  },
   epsilon: { type: 'number', default: 1e-3, above: 0, max: 0.5, doc: 'numeric thresholds are located to this share of the feature range' },
   maxDepth: { type: 'number', default: 64, min: 1, integer: true, doc: 'deepest region explored' },
 } satisfies ParamSpecs;
@@ -34,13 +40,6 @@ export const PATH_FINDING_PARAMS = {
 export interface PathFindingOutcome {
   surrogate: DecisionTree;
   leaves: number;
-}
-
-interface Column {
-  categorical: boolean;
-  min: number;
-  max: number;
-  levels: number;
 }
 
 interface Region {
@@ -59,22 +58,6 @@ interface Segment {
   hi: number;
   levels: number[];
   answer: LeafAnswer;
-}
-
-const identity = (answer: LeafAnswer) => `${answer.label}|${answer.count}|${answer.probabilities.join(',')}`;
-
-async function ask(oracle: Oracle, rows: Float64Array[]): Promise<LeafAnswer[]> {
-  if (rows.length === 0) return [];
-  const cols = rows[0].length;
-  const matrix = createMatrix(rows.length, cols);
-  rows.forEach((row, i) => matrix.data.set(row, i * cols));
-  return (await oracle.query(matrix)) as LeafAnswer[];
-}
-
-function withValue(row: Float64Array, column: number, value: number): Float64Array {
-  const copy = Float64Array.from(row);
-  copy[column] = value;
-  return copy;
 }
 
 /** Where the answer changes along one column within the region (the region's own answer is `here`). */
@@ -151,19 +134,14 @@ export const pathFinding: Attack<typeof PATH_FINDING_PARAMS, PathFindingOutcome>
   name: 'path-finding',
   family: 'extraction',
   needs: ['leaf'],
-  reference: 'Tramèr et al. 2016, §4.2 (decision trees: path finding with incomplete queries)',
+  reference: 'Tramèr et al. 2016, §4.2 (decision trees: top-down path finding with incomplete queries, and Algorithm 1 with complete ones)',
   params: PATH_FINDING_PARAMS,
-  async run({ oracle, progress }, params) {
+  async run({ oracle, rng, progress }, params) {
+    if (params.variant === 'basic') return basicPathFinding(oracle, rng, params.epsilon, progress);
     const info = oracle.info;
-    const columns: Column[] = [];
-    for (const { feature } of columnLayout(info.schema)) {
-      if (feature.kind === 'numeric') columns.push({ categorical: false, min: feature.min, max: feature.max, levels: 0 });
-      else if (feature.encoding === 'ordinal') columns.push({ categorical: true, min: 0, max: feature.levels.length - 1, levels: feature.levels.length });
-      else for (let l = 0; l < feature.levels.length; l++) columns.push({ categorical: false, min: 0, max: 1, levels: 0 });
-    }
+    const columns = treeColumns(info);
     const classes = info.classes.length;
     const nodes: TreeNode[] = [];
-    const countsOf = (answer: LeafAnswer) => answer.probabilities.map((p) => Math.round(p * answer.count));
     let leaves = 0;
     progress.start('path finding (leaves)', 0);
 
