@@ -176,6 +176,12 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   };
 }
 
+/** The loss and gradient that the fit minimises, over parameters laid out layer by layer (exported for gradient checks). */
+export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2'>) {
+  const shape = shapeOf(options.sizes);
+  return { objective: networkObjective(x, lossTargets(observed, options.loss), shape, options), parameters: shape.offsets[shape.offsets.length - 1] };
+}
+
 /** Glorot-uniform weights, zero biases. */
 function initialParameters(shape: Shape, rng: Rng): Float64Array {
   const { sizes, offsets } = shape;
@@ -208,7 +214,7 @@ function toLayers(theta: Float64Array, shape: Shape, hiddenActivation: NetworkFi
  */
 export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: NetworkFitOptions): NetworkFitResult {
   const shape = shapeOf(options.sizes);
-  const objective = networkObjective(x, lossTargets(observed, options.loss), shape, options);
+  const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
   for (let start = 0; start < options.restarts; start++) {
     const result = minimizeLbfgs(objective, initialParameters(shape, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20 });

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMatrix } from '../../math/matrix.ts';
+import { forward, type DenseLayer } from '../../models/neural/dense-network.ts';
+import { Rng } from '../../random.ts';
+import { fitNetworkToProbabilities, fitObjective } from './network-fit.ts';
+
+function randomRows(rows: number, cols: number, rng: Rng) {
+  return createMatrix(rows, cols, Float64Array.from({ length: rows * cols }, () => 2 * rng.uniform() - 1));
+}
+
+function randomNetwork(sizes: number[], activation: DenseLayer['activation'], rng: Rng): DenseLayer[] {
+  return sizes.slice(1).map((outputs, l) => ({
+    inputs: sizes[l],
+    outputs,
+    weights: Float64Array.from({ length: sizes[l] * outputs }, () => rng.normal() * 1.2),
+    biases: Float64Array.from({ length: outputs }, () => rng.normal() * 0.3),
+    activation: l === sizes.length - 2 ? 'softmax' : activation,
+  }));
+}
+
+test('the fit objective: its gradient matches central differences (every loss and activation)', () => {
+  const rng = new Rng(11);
+  const x = randomRows(12, 4, rng);
+  x.data[3] = 0; // zeros are skipped in both passes
+  for (const hiddenActivation of ['tanh', 'sigmoid', 'relu'] as const) {
+    for (const loss of ['logit', 'cross-entropy'] as const) {
+      const observed = forward(randomNetwork([4, 5, 3], 'tanh', rng), x);
+      const { objective, parameters } = fitObjective(x, observed, { sizes: [4, 3, 2, 3], hiddenActivation, loss, l2: 0.01 });
+      const theta = Float64Array.from({ length: parameters }, () => rng.normal() * 0.5);
+      const gradient = new Float64Array(parameters);
+      objective(theta, gradient);
+      const scratch = new Float64Array(parameters);
+      for (let k = 0; k < parameters; k++) {
+        const h = 1e-6;
+        const plus = Float64Array.from(theta);
+        const minus = Float64Array.from(theta);
+        plus[k] += h;
+        minus[k] -= h;
+        const numeric = (objective(plus, scratch) - objective(minus, scratch)) / (2 * h);
+        assert.ok(Math.abs(numeric - gradient[k]) < 1e-6 * Math.max(1, Math.abs(numeric)), `${hiddenActivation}/${loss} θ${k}: ${gradient[k]} vs ${numeric}`);
+      }
+    }
+  }
+});
+
+test('fitting a network to twice its unknowns in answers recovers its function', () => {
+  const rng = new Rng(12);
+  const sizes = [6, 4, 3];
+  const target = randomNetwork(sizes, 'tanh', rng);
+  const unknowns = 7 * 4 + 5 * 3;
+  const x = randomRows(2 * unknowns, 6, rng);
+  const fit = fitNetworkToProbabilities(x, forward(target, x), { sizes, hiddenActivation: 'tanh', loss: 'logit', l2: 0, maxIterations: 3000, restarts: 2, rng });
+  assert.ok(fit.loss < 1e-12, `loss ${fit.loss}`);
+  const fresh = randomRows(500, 6, new Rng(13));
+  const want = forward(target, fresh).data;
+  const got = forward(fit.layers, fresh).data;
+  let gap = 0;
+  for (let k = 0; k < want.length; k++) gap = Math.max(gap, Math.abs(want[k] - got[k]));
+  assert.ok(gap < 1e-5, `max |Δp| on fresh rows ${gap}`);
+});
