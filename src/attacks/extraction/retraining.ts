@@ -38,7 +38,7 @@ export const MLP_RETRAINING_PARAMS = {
   },
   l2: {
     type: 'number',
-    default: 1e-4,
+    default: 1e-3,
     min: 0,
     doc: 'ridge penalty on the weights, used below 2× the unknowns where many networks fit the answers exactly (from 2× it would only bias the fit)',
   },
@@ -61,14 +61,18 @@ export function networkUnknowns(sizes: number[]): number {
   return total;
 }
 
-/** Min-max scaling of encoded columns by the schema's ranges (one-hot and ordinal columns kept). */
+/**
+ * Numeric columns mapped onto [−1, 1] by the schema's ranges (one-hot and ordinal columns kept,
+ * so zeros stay zeros): centred inputs keep the fit well conditioned — on [0, 1] the same L-BFGS
+ * budget reached 98.1% instead of 99.9% on Adult at 2× the unknowns.
+ */
 function domainScaling(info: OracleInfo): { offset: Float64Array; factor: Float64Array; apply(x: Matrix): Matrix } {
   const offset = new Float64Array(info.inputSize);
   const factor = new Float64Array(info.inputSize).fill(1);
   for (const { feature, start } of columnLayout(info.schema)) {
     if (feature.kind === 'numeric' && feature.max > feature.min) {
-      offset[start] = feature.min;
-      factor[start] = 1 / (feature.max - feature.min);
+      offset[start] = (feature.min + feature.max) / 2;
+      factor[start] = 2 / (feature.max - feature.min);
     }
   }
   return {
@@ -94,7 +98,7 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     const observed = probabilities(await queryAll(oracle, x), info.classes.length);
     // A rounded (or underflowed) 0 has no log: such answers are fitted by cross-entropy.
     const loss = params.loss !== 'auto' ? params.loss : observed.data.every((p) => p > 0) ? 'logit' : 'cross-entropy';
-    // The attacker knows the feature domain: fit on inputs scaled to [0, 1] by its ranges and
+    // The attacker knows the feature domain: fit on inputs scaled to [−1, 1] by its ranges and
     // fold the scaling into the first layer, so the surrogate answers raw inputs.
     const scaler = domainScaling(info);
     progress.start('MLP fit (L-BFGS starts)', params.restarts);
