@@ -39,12 +39,13 @@ export interface ReproductionRow {
   note?: string;
 }
 
-interface Parts {
+export interface Parts {
   train: ClassificationDataset;
   test: ClassificationDataset;
 }
 
-function parts(name: string): Parts | undefined {
+/** A data set as the reproduction uses it: the seeded 70/30 split, numeric features scaled. */
+export function reproductionData(name: string): Parts | undefined {
   if (!isAvailable(findDataset(name))) return undefined;
   const dataset = loadDataset(name) as ClassificationDataset;
   const split = defaultSplit(dataset, 0.3, new Rng(REPRODUCTION_SEED));
@@ -111,7 +112,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
   const sweep: { name: string; target: Classifier; test: ClassificationDataset; attack: Attack<ParamSpecs, SurrogateOutcome>; params: Record<string, unknown> }[] = [];
   progress.start('extraction reproduction', 9);
 
-  const income = parts('adult-income');
+  const income = reproductionData('adult-income');
   if (income) {
     const target = new LinearClassifierTrainer('logistic').fitSync(income.train);
     rows.push(await attackRow('Binary LR, Adult income: equation solving', { unknowns: 109, queries: 109, fidelity: '100%' }, target, income.test, equationSolving, {}));
@@ -124,7 +125,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
   } else rows.push(missing('Binary LR, Adult income', 'adult-income'));
   progress.tick();
 
-  const race = parts('adult-race');
+  const race = reproductionData('adult-race');
   if (race) {
     const softmax = new LinearClassifierTrainer('softmax').fitSync(race.train);
     const ovr = new LinearClassifierTrainer('ovr').fitSync(race.train);
@@ -161,7 +162,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
   }
   progress.tick();
 
-  const iris = parts('iris');
+  const iris = reproductionData('iris');
   if (iris) {
     const target = new LinearClassifierTrainer('softmax').fitSync(iris.train);
     rows.push(await attackRow('Softmax LR, Iris: equation solving', { note: 'Iris is in the paper\'s data (Table 3); no extraction figure quoted' }, target, iris.test, equationSolving, {}));
@@ -169,7 +170,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
 
   // Kernel LR (§4.1.3) on the paper's synthetic sets, trained on 1,000 rows (the exact fit's limit is 2,000).
   for (const name of options.quick ? ['moons'] : ['circles', 'moons', '5-class']) {
-    const data = parts(name)!;
+    const data = reproductionData(name)!;
     const train = subsetRows(data.train, new Rng(REPRODUCTION_SEED).permutation(data.train.features.rows).subarray(0, 1000));
     const target = await new KernelLogisticTrainer({}).fit(train, new Rng(REPRODUCTION_SEED));
     const [centres, queries] = name === '5-class' ? [1000, 4000] : [100, 400];
@@ -180,7 +181,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
   }
   progress.tick();
 
-  const faces = parts('att-faces');
+  const faces = reproductionData('att-faces');
   if (faces) {
     const target = new LinearClassifierTrainer('softmax', { standardize: false }).fitSync(faces.train);
     rows.push(
@@ -194,7 +195,7 @@ export async function reproduceExtraction(options: { quick: boolean; progress?: 
     ['Tree, steak survey (steak eaters, 12 features): path finding', 'steak-eaters', 4013, 5],
     ['Tree, GSS survey (all labelled rows, 8 features): path finding', 'gss-tree', 2752, 400],
   ] as const) {
-    const tree = parts(data);
+    const tree = reproductionData(data);
     if (!tree) {
       rows.push(missing(name, data));
       continue;

@@ -11,7 +11,10 @@
  *   t = log p − mean(log p) and s = z − mean(z) for the surrogate's logits z — the "equations" of
  *   equation solving, well conditioned even where the target is confident (p ≈ 0 or 1), where
  *   cross-entropy gives almost no gradient. It needs every probability > 0: full-precision scores.
- * - `cross-entropy`: Σ_i Σ_c −p_ic log q_ic, for rounded scores (a rounded 0 has no logit).
+ * - `interval`: for scores rounded to a step δ, the true p_ic lies in [p̂_ic − δ/2, p̂_ic + δ/2]; the
+ *   loss is the squared distance of the surrogate's log q_ic from the log of that interval (zero
+ *   inside; a rounded 0 bounds it from above only) — the logit equations, censored by rounding.
+ * - `cross-entropy`: Σ_i Σ_c −p_ic log q_ic, for answers of unknown precision.
  *
  * Inputs are mostly one-hot (zeros are skipped in both passes), hidden activations are tanh,
  * sigmoid or relu, and the output layer is a softmax.
@@ -23,19 +26,23 @@ import type { Activation, DenseLayer } from '../../models/neural/dense-network.t
 import type { Rng } from '../../random.ts';
 
 /** Which discrepancy is minimised. */
-export type NetworkLoss = 'logit' | 'cross-entropy';
+export type NetworkLoss = 'logit' | 'interval' | 'cross-entropy';
 
 /** Options of `fitNetworkToProbabilities`. */
 export interface NetworkFitOptions {
   sizes: number[];
   hiddenActivation: Exclude<Activation, 'softmax' | 'linear'>;
   loss: NetworkLoss;
+  /** The rounding step of the answers (`interval` loss). */
+  step?: number;
   /** Ridge penalty l2/2 · Σ w² on the weights (not biases): picks the smallest network among the exact fits when the queries are fewer than the unknowns. */
   l2: number;
   maxIterations: number;
   /** Independent starts; the one with the lowest loss is kept. */
   restarts: number;
   rng: Rng;
+  /** The first start's parameters (else drawn like the others), e.g. to give a peer the same start. */
+  start?: Float64Array;
   /** Called after each start with its final loss. */
   onStart?: (start: number, loss: number) => void;
 }
@@ -71,9 +78,21 @@ function slopeFromOutput(a: number, activation: NetworkFitOptions['hiddenActivat
 }
 
 /** Targets of the chosen loss: centred log-probabilities (logit) or the probabilities themselves. */
-function lossTargets(observed: Matrix, loss: NetworkLoss): Float64Array {
+function lossTargets(observed: Matrix, loss: NetworkLoss, step = 0): Float64Array {
   if (loss === 'cross-entropy') return observed.data;
   const classes = observed.cols;
+  if (loss === 'interval') {
+    // Per row: the log of each class's lower bounds, then of its upper bounds.
+    const out = new Float64Array(2 * observed.data.length);
+    for (let i = 0; i < observed.rows; i++) {
+      for (let c = 0; c < classes; c++) {
+        const p = observed.data[i * classes + c];
+        out[2 * i * classes + c] = p - step / 2 > 0 ? Math.log(p - step / 2) : -Infinity;
+        out[(2 * i + 1) * classes + c] = Math.log(Math.min(1, p + step / 2));
+      }
+    }
+    return out;
+  }
   const out = new Float64Array(observed.data.length);
   for (let i = 0; i < observed.rows; i++) {
     let mean = 0;
@@ -116,9 +135,10 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
     const logits = activations[layers];
     const delta = deltas[layers];
     let loss = 0;
+    const width = options.loss === 'interval' ? 2 * classes : classes;
     for (let i = 0; i < n; i++) {
       const z = logits.subarray(i * classes, (i + 1) * classes);
-      const t = targets.subarray(i * classes, (i + 1) * classes);
+      const t = targets.subarray(i * width, (i + 1) * width);
       const d = delta.subarray(i * classes, (i + 1) * classes);
       let max = -Infinity;
       for (let c = 0; c < classes; c++) max = Math.max(max, z[c]);
@@ -129,6 +149,20 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
           d[c] = (z[c] - mean - t[c]) / n;
           loss += (z[c] - mean - t[c]) ** 2 / (2 * n);
         }
+      } else if (options.loss === 'interval') {
+        let total = 0;
+        for (let c = 0; c < classes; c++) total += Math.exp(z[c] - max);
+        const logTotal = Math.log(total) + max;
+        // r_c: how far log q_c lies outside its interval; dL/dz_j = r_j − q_j Σ_c r_c.
+        let sum = 0;
+        for (let c = 0; c < classes; c++) {
+          const logQ = z[c] - logTotal;
+          const r = logQ < t[c] ? logQ - t[c] : logQ > t[classes + c] ? logQ - t[classes + c] : 0;
+          d[c] = r;
+          sum += r;
+          loss += (r * r) / (2 * n);
+        }
+        for (let c = 0; c < classes; c++) d[c] = (d[c] - Math.exp(z[c] - logTotal) * sum) / n;
       } else {
         let total = 0;
         for (let c = 0; c < classes; c++) total += Math.exp(z[c] - max);
@@ -177,14 +211,14 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
 }
 
 /** The loss and gradient that the fit minimises, over parameters laid out layer by layer (exported for gradient checks). */
-export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2'>) {
+export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2' | 'step'>) {
   const shape = shapeOf(options.sizes);
-  return { objective: networkObjective(x, lossTargets(observed, options.loss), shape, options), parameters: shape.offsets[shape.offsets.length - 1] };
+  return { objective: networkObjective(x, lossTargets(observed, options.loss, options.step), shape, options), parameters: shape.offsets[shape.offsets.length - 1] };
 }
 
-/** Glorot-uniform weights, zero biases. */
-function initialParameters(shape: Shape, rng: Rng): Float64Array {
-  const { sizes, offsets } = shape;
+/** Glorot-uniform weights, zero biases, laid out as the fit's parameters. */
+export function initialNetworkParameters(sizes: number[], rng: Rng): Float64Array {
+  const { offsets } = shapeOf(sizes);
   const theta = new Float64Array(offsets[offsets.length - 1]);
   for (let l = 1; l < sizes.length; l++) {
     const limit = Math.sqrt(6 / (sizes[l - 1] + sizes[l]));
@@ -217,7 +251,7 @@ export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: 
   const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
   for (let start = 0; start < options.restarts; start++) {
-    const result = minimizeLbfgs(objective, initialParameters(shape, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20 });
+    const result = minimizeLbfgs(objective, start === 0 && options.start ? options.start : initialNetworkParameters(options.sizes, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe' });
     options.onStart?.(start, result.value);
     if (!best || result.value < best.loss) best = { theta: result.x, loss: result.value, iterations: result.iterations };
   }

@@ -8,6 +8,7 @@ import { MlpTrainer } from '../../models/neural/mlp.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import type { Classifier } from '../../models/types.ts';
 import { Rng } from '../../random.ts';
+import { hasCode } from '../../errors.ts';
 import { runAttack } from '../runner.ts';
 import { mlpRetraining, retraining } from './retraining.ts';
 
@@ -48,9 +49,11 @@ test('MLP retraining from scores: a surrogate of the same architecture matches a
   assert.ok(result.agreement > 0.999, `agreement ${result.agreement}`);
   assert.ok(result.maxProbabilityGap < 0.01, `max |Δp| ${result.maxProbabilityGap}`);
   assert.equal(record.outcome!.surrogate.params.loss, 'logit');
-  // Rounded scores contain zeros, which have no logit: the fit switches to cross-entropy.
+  // Rounded scores bound each probability to ± half a step: the fit switches to the interval loss.
   const rounded = await runAttack(mlpRetraining, new LocalOracle(target, { kind: 'rounded', decimals: 2 }), { seed: 4, params: { hidden: '8', budget: 2 } });
-  assert.equal(rounded.outcome!.surrogate.params.loss, 'cross-entropy');
+  assert.equal(rounded.outcome!.surrogate.params.loss, 'interval');
+  await assert.rejects(runAttack(mlpRetraining, new LocalOracle(target, { kind: 'rounded', decimals: 2 }), { seed: 4, params: { hidden: '8', loss: 'logit' } }), (e) => hasCode(e, 'validation') && /above 0/.test((e as Error).message + JSON.stringify(e)));
+  await assert.rejects(runAttack(mlpRetraining, new LocalOracle(target), { seed: 4, params: { hidden: '8', loss: 'interval' } }), (e) => hasCode(e, 'validation'));
   const roundedAgreement = fidelity(target, rounded.outcome!.surrogate, rows, rows).uniform.agreement;
   assert.ok(roundedAgreement > 0.97, `agreement from rounded scores ${roundedAgreement}`);
 });

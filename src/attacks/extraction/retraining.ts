@@ -11,6 +11,7 @@
  *   onto the current surrogate's boundary, plus a few uniform points.
  */
 
+import { ValidationError } from '../../errors.ts';
 import { classificationDataset } from '../../data/dataset.ts';
 import { createMatrix, selectRows, stackRows, type Matrix } from '../../math/matrix.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
@@ -32,9 +33,9 @@ export const MLP_RETRAINING_PARAMS = {
   budget: { type: 'number', default: 1, above: 0, doc: 'queries as a multiple of the unknowns' },
   loss: {
     type: 'choice',
-    values: ['auto', 'logit', 'cross-entropy'] as const,
+    values: ['auto', 'logit', 'interval', 'cross-entropy'] as const,
     default: 'auto',
-    doc: 'logit: squared error of centred log-probabilities (full-precision scores); cross-entropy (rounded scores); auto picks by the answers',
+    doc: 'logit: the log-probability equations (full-precision scores); interval: the same, censored by the rounding of a rounded:K API; cross-entropy; auto picks by the policy and answers',
   },
   l2: {
     type: 'number',
@@ -96,8 +97,16 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     const count = Math.max(1, Math.round(params.budget * unknowns));
     const x = uniformRows(info.schema, count, rng);
     const observed = probabilities(await queryAll(oracle, x), info.classes.length);
-    // A rounded (or underflowed) 0 has no log: such answers are fitted by cross-entropy.
-    const loss = params.loss !== 'auto' ? params.loss : observed.data.every((p) => p > 0) ? 'logit' : 'cross-entropy';
+    // A rounding API's answers bound each probability to ± half its step; other zeros (rounded
+    // by an unknown step, or underflowed) have no log, and are fitted by cross-entropy.
+    const step = info.policy.kind === 'rounded' ? 10 ** -info.policy.decimals : undefined;
+    const loss = params.loss !== 'auto' ? params.loss : step !== undefined ? 'interval' : observed.data.every((p) => p > 0) ? 'logit' : 'cross-entropy';
+    if (loss === 'interval' && step === undefined) {
+      throw new ValidationError('invalid attack parameters', [{ path: 'loss', message: `interval needs an API that rounds its scores (policy rounded:K); this one answers ${info.policy.kind}` }]);
+    }
+    if (loss === 'logit' && !observed.data.every((p) => p > 0)) {
+      throw new ValidationError('invalid attack parameters', [{ path: 'loss', message: 'logit needs every probability above 0; some answers are 0 (rounded or underflowed): use loss=interval or cross-entropy' }]);
+    }
     // The attacker knows the feature domain: fit on inputs scaled to [−1, 1] by its ranges and
     // fold the scaling into the first layer, so the surrogate answers raw inputs.
     const scaler = domainScaling(info);
@@ -106,6 +115,7 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
       sizes,
       hiddenActivation: params.activation,
       loss,
+      step,
       l2: params.budget < 2 ? params.l2 : 0,
       maxIterations: params.iterations,
       restarts: params.restarts,
