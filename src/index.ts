@@ -52,7 +52,8 @@ export { ApiClient, HttpOracle } from './api/client.ts';
 
 export { runAttack } from './attacks/runner.ts';
 export type { Attack, AttackRecord, AttackStatus } from './attacks/types.ts';
-export { EXTRACTION_ATTACKS, chosenQueries, equationSolving, lowdMeek, mlpRetraining, pathFinding, retraining } from './attacks/extraction/index.ts';
+export { EXTRACTION_ATTACKS, chosenQueries, equationSolving, kernelEquationSolving, lowdMeek, mlpRetraining, pathFinding, retraining } from './attacks/extraction/index.ts';
+export { fitNetworkToProbabilities, type NetworkFitOptions, type NetworkLoss } from './attacks/extraction/network-fit.ts';
 export { fidelity, agreementOn } from './metrics/fidelity.ts';
 export { oracleAgreement } from './metrics/oracle-agreement.ts';
 export { uniformRows } from './metrics/sampling.ts';
