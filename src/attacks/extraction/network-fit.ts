@@ -109,15 +109,14 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   const n = x.rows;
   const activations = sizes.map((size, l) => (l === 0 ? x.data : new Float64Array(n * size)));
   const deltas = sizes.map((size) => new Float64Array(n * size));
+  // Layer l (1-based): its widths and where its weights (w) and biases (b) start in θ.
+  const views = sizes.map((outputs, l) => (l === 0 ? { inputs: 0, outputs, w: 0, b: 0 } : { inputs: sizes[l - 1], outputs, w: offsets[l - 1], b: offsets[l - 1] + sizes[l - 1] * outputs }));
   return (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
     for (let l = 1; l <= layers; l++) {
-      const inputs = sizes[l - 1];
-      const outputs = sizes[l];
+      const { inputs, outputs, w, b } = views[l];
       const input = activations[l - 1];
       const out = activations[l];
-      const w = offsets[l - 1];
-      const b = w + inputs * outputs;
       for (let i = 0; i < n; i++) {
         const row = out.subarray(i * outputs, (i + 1) * outputs);
         row.set(theta.subarray(b, b + outputs));
@@ -184,12 +183,9 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
     }
     // Backward: gradients of each layer, then deltas of the layer below.
     for (let l = layers; l >= 1; l--) {
-      const inputs = sizes[l - 1];
-      const outputs = sizes[l];
+      const { inputs, outputs, w, b } = views[l];
       const input = activations[l - 1];
       const delta = deltas[l];
-      const w = offsets[l - 1];
-      const b = w + inputs * outputs;
       const below = l > 1 ? deltas[l - 1] : undefined;
       for (let i = 0; i < n; i++) {
         const d = delta.subarray(i * outputs, (i + 1) * outputs);
