@@ -7,7 +7,8 @@
  *     log(p_c / p_0)(x_i) = Σ_r β_cr k(q_r, x_i) + (b_c − b_0),   i = 1…m,
  * by ridge-regularised least squares (Cholesky on k + 1 unknowns per class). The target's
  * log-ratio lies in the span of kernel functions at other centres, so this is an approximation
- * that improves with k and m — the paper, with unknown representers, optimised them as well.
+ * that improves with k and m. With `refine`, the centres then move with the coefficients
+ * (`kernel-representers.ts`), as the paper optimised the unknown representers as well.
  */
 
 import { choleskySolve } from '../../math/linalg.ts';
@@ -18,6 +19,7 @@ import type { ParamSpecs } from '../../models/params.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
+import { refineRepresenters } from './kernel-representers.ts';
 
 /** Parameters of kernel equation solving. */
 export const KERNEL_EQUATION_SOLVING_PARAMS = {
@@ -25,6 +27,7 @@ export const KERNEL_EQUATION_SOLVING_PARAMS = {
   centres: { type: 'number', default: 500, min: 1, integer: true, doc: 'centres k of the surrogate (drawn from the queries)' },
   queries: { type: 'number', default: 2000, min: 1, integer: true, doc: 'uniform queries m (at least the centres)' },
   ridge: { type: 'number', default: 1e-8, min: 0, doc: 'ridge on the least-squares system, relative to its diagonal' },
+  refine: { type: 'number', default: 0, min: 0, integer: true, doc: 'L-BFGS iterations moving the centres with the coefficients (0: centres stay at the queries)' },
 } satisfies ParamSpecs;
 
 /** What the attack returns. */
@@ -80,7 +83,8 @@ export const kernelEquationSolving: Attack<typeof KERNEL_EQUATION_SOLVING_PARAMS
       coefficients.data.set(solution.subarray(0, k), c * k);
       biases[c] = solution[k];
     }
-    const surrogate = new KernelLogistic({ classes: oracle.info.classes, schema: oracle.info.schema, gamma: params.gamma, centres, coefficients, biases, params: { extractedBy: 'kernel-equation-solving' } });
+    const fitted = params.refine > 0 ? refineRepresenters(points, observed, params.gamma, { centres, coefficients, biases }, params.refine) : { centres, coefficients, biases };
+    const surrogate = new KernelLogistic({ classes: oracle.info.classes, schema: oracle.info.schema, gamma: params.gamma, ...fitted, params: { extractedBy: 'kernel-equation-solving' } });
     return { surrogate, equations };
   },
 };
