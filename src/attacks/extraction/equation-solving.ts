@@ -44,28 +44,42 @@ export function unknownsOf(link: LinearLink, classes: number, d: number): number
   return (link === 'logistic' ? 1 : classes) * (d + 1);
 }
 
+/**
+ * The normal equations of log(p_c / p₀)(x_i) = θ·design_i + bias over the answered rows (a
+ * saturated probability gives no equation): (d + 1) × (d + 1) for a design of d columns, the
+ * bias last. Shared by linear and kernel equation solving.
+ */
+export function logRatioNormalEquations(design: Matrix, observed: Matrix, c: number): { normal: Matrix; right: Float64Array; equations: number } {
+  const { rows: n, cols: d } = design;
+  const classes = observed.cols;
+  const normal = createMatrix(d + 1, d + 1);
+  const right = new Float64Array(d + 1);
+  const row = new Float64Array(d + 1);
+  let equations = 0;
+  for (let i = 0; i < n; i++) {
+    const target = Math.log(observed.data[i * classes + c]) - Math.log(observed.data[i * classes]);
+    if (!Number.isFinite(target)) continue;
+    equations += 1;
+    row.set(design.data.subarray(i * d, (i + 1) * d));
+    row[d] = 1;
+    for (let a = 0; a <= d; a++) {
+      if (row[a] === 0) continue;
+      right[a] += row[a] * target;
+      for (let b = 0; b <= d; b++) normal.data[a * (d + 1) + b] += row[a] * row[b];
+    }
+  }
+  return { normal, right, equations };
+}
+
 /** Solves log-ratio equations exactly: the weights of class c relative to class 0. */
 export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed: Matrix): { weights: Matrix; biases: Float64Array } {
-  const { rows: n, cols: d } = x;
+  const d = x.cols;
   const classes = observed.cols;
   const scores = link === 'logistic' ? 1 : classes;
   const weights = createMatrix(scores, d);
   const biases = new Float64Array(scores);
   for (let c = 1; c < classes; c++) {
-    const normal = createMatrix(d + 1, d + 1);
-    const right = new Float64Array(d + 1);
-    const design = new Float64Array(d + 1);
-    for (let i = 0; i < n; i++) {
-      const target = Math.log(observed.data[i * classes + c]) - Math.log(observed.data[i * classes]);
-      if (!Number.isFinite(target)) continue; // a saturated probability gives no equation
-      design.set(x.data.subarray(i * d, (i + 1) * d));
-      design[d] = 1;
-      for (let a = 0; a <= d; a++) {
-        if (design[a] === 0) continue;
-        right[a] += design[a] * target;
-        for (let b = 0; b <= d; b++) normal.data[a * (d + 1) + b] += design[a] * design[b];
-      }
-    }
+    const { normal, right } = logRatioNormalEquations(x, observed, c);
     // Equilibrate the columns (a feature in the millions next to one-hot levels would otherwise
     // push the one-hot directions under the pseudo-inverse's cutoff), solve, and scale back.
     const scale = Float64Array.from({ length: d + 1 }, (_, a) => Math.sqrt(normal.data[a * (d + 1) + a]) || 1);

@@ -19,6 +19,7 @@ import type { ParamSpecs } from '../../models/params.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
+import { logRatioNormalEquations } from './equation-solving.ts';
 import { refineRepresenters } from './kernel-representers.ts';
 
 /** Parameters of kernel equation solving. */
@@ -60,22 +61,8 @@ export const kernelEquationSolving: Attack<typeof KERNEL_EQUATION_SOLVING_PARAMS
     const biases = new Float64Array(classes);
     let equations = 0;
     for (let c = 1; c < classes; c++) {
-      const normal = createMatrix(k + 1, k + 1);
-      const right = new Float64Array(k + 1);
-      const design = new Float64Array(k + 1);
-      equations = 0;
-      for (let i = 0; i < points.rows; i++) {
-        const target = Math.log(observed.data[i * classes + c]) - Math.log(observed.data[i * classes]);
-        if (!Number.isFinite(target)) continue;
-        equations += 1;
-        design.set(kernel.data.subarray(i * k, (i + 1) * k));
-        design[k] = 1;
-        for (let a = 0; a <= k; a++) {
-          if (design[a] === 0) continue;
-          right[a] += design[a] * target;
-          for (let b = 0; b <= k; b++) normal.data[a * (k + 1) + b] += design[a] * design[b];
-        }
-      }
+      const { normal, right, equations: count } = logRatioNormalEquations(kernel, observed, c);
+      equations = count;
       let trace = 0;
       for (let a = 0; a <= k; a++) trace += normal.data[a * (k + 2)];
       for (let a = 0; a <= k; a++) normal.data[a * (k + 2)] += (params.ridge * trace) / (k + 1) + 1e-300;
