@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fitNetworkToProbabilities, initialNetworkParameters } from '../src/attacks/extraction/network-fit.ts';
+import { fitNetworkToProbabilities, initialNetworkParameters, networkLayers } from '../src/attacks/extraction/network-fit.ts';
 import { networkUnknowns } from '../src/attacks/extraction/retraining.ts';
 import { agreementOn } from '../src/metrics/fidelity.ts';
 import { uniformRows } from '../src/metrics/sampling.ts';
@@ -34,15 +34,6 @@ if (!income) throw new Error('adult-income not found; set THREATLAB_DATA');
 const target = await new MlpTrainer({ hidden: '20', activation: 'tanh', epochs: 30, learningRate: 0.003 }).fit(income.train, new Rng(REPRODUCTION_SEED));
 const sizes = [income.train.features.cols, 20, 2];
 const unknowns = networkUnknowns(sizes);
-
-/** The network a parameter vector (the fit's layout) describes. */
-function layersOf(theta: Float64Array): DenseLayer[] {
-  const [d, h, c] = sizes;
-  return [
-    { inputs: d, outputs: h, weights: theta.slice(0, d * h), biases: theta.slice(d * h, (d + 1) * h), activation: 'tanh' },
-    { inputs: h, outputs: c, weights: theta.slice((d + 1) * h, (d + 1) * h + h * c), biases: theta.slice((d + 1) * h + h * c), activation: 'softmax' },
-  ];
-}
 
 const testAgreement = (layers: DenseLayer[]) => agreementOn(target, new Mlp({ classes: target.classes, schema: target.schema, layers, params: {} }), income.test.features).agreement;
 
@@ -67,7 +58,7 @@ function peerFit(x: Float64Array, p: Float64Array, start: Float64Array, rows: nu
     const result = JSON.parse(output.trim().split('\n').pop()!) as Omit<PeerFit, 'agreementTest'>;
     const bytes = readFileSync(join(folder, 'theta.f64'));
     const theta = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    return { ...result, agreementTest: testAgreement(layersOf(theta)) };
+    return { ...result, agreementTest: testAgreement(networkLayers(theta, sizes, 'tanh')) };
   } catch (error) {
     return `peer failed: ${(error as Error).message.split('\n')[0]}`;
   } finally {

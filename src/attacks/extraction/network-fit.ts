@@ -223,8 +223,9 @@ export function initialNetworkParameters(sizes: number[], rng: Rng): Float64Arra
   return theta;
 }
 
-function toLayers(theta: Float64Array, shape: Shape, hiddenActivation: NetworkFitOptions['hiddenActivation']): DenseLayer[] {
-  const { sizes, offsets } = shape;
+/** The network that parameters in the fit's layout describe (softmax output). */
+export function networkLayers(theta: Float64Array, sizes: number[], hiddenActivation: NetworkFitOptions['hiddenActivation']): DenseLayer[] {
+  const { offsets } = shapeOf(sizes);
   return sizes.slice(1).map((outputs, index) => {
     const inputs = sizes[index];
     const w = offsets[index];
@@ -243,7 +244,6 @@ function toLayers(theta: Float64Array, shape: Shape, hiddenActivation: NetworkFi
  * L-BFGS, from `restarts` random starts; returns the best fit's layers.
  */
 export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: NetworkFitOptions): NetworkFitResult {
-  const shape = shapeOf(options.sizes);
   const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
   for (let start = 0; start < options.restarts; start++) {
@@ -251,5 +251,5 @@ export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: 
     options.onStart?.(start, result.value);
     if (!best || result.value < best.loss) best = { theta: result.x, loss: result.value, iterations: result.iterations };
   }
-  return { layers: toLayers(best!.theta, shape, options.hiddenActivation), loss: best!.loss, iterations: best!.iterations };
+  return { layers: networkLayers(best!.theta, options.sizes, options.hiddenActivation), loss: best!.loss, iterations: best!.iterations };
 }
