@@ -30,7 +30,7 @@ const data = (isAvailable(findDataset('adult-income')) ? loadDataset('adult-inco
 const model = new LinearClassifierTrainer(data.classes.length === 2 ? 'logistic' : 'softmax').fitSync(data);
 const db = join(mkdtempSync(join(tmpdir(), 'threatlab-api-bench-')), 'bench.sqlite');
 const store = Store.open(db);
-const { key, record } = store.createKey({ ownerName: 'bench' });
+const { key, record } = store.createOwner({ name: 'bench' });
 const modelId = store.addModel(record.ownerId, data.name, model);
 store.publish(modelId, { price: 0.0001, policy: { kind: 'full' }, visibility: 'private' });
 store.close();

@@ -21,13 +21,13 @@ import { DecisionTreeTrainer } from '../src/models/tree/cart.ts';
 const data = loadIrisEmbedded();
 const tree = new DecisionTreeTrainer({ maxDepth: 5 }).fitSync(data);
 const server = await startServer({ db: join(mkdtempSync(join(tmpdir(), 'threatlab-example-')), 'service.sqlite'), port: 0 });
-const owner = server.store.createKey({ ownerName: 'owner' });
+const owner = server.store.createOwner({ name: 'owner' });
 const modelId = server.store.addModel(owner.record.ownerId, 'iris tree', tree);
 server.store.publish(modelId, { price: 0.001, policy: { kind: 'full' }, visibility: 'public' });
 console.log(`the service sells a ${tree.leafCount}-leaf tree at ${server.url}, 0.001 a query`);
 
 // The attacker's side: a key of their own, the model's public info, and queries.
-const attacker = server.store.createKey({ ownerName: 'attacker' });
+const attacker = server.store.createOwner({ name: 'attacker' });
 const oracle = await HttpOracle.connect(server.url, modelId, attacker.key);
 const record = await runAttack(pathFinding, oracle, { seed: 1 });
 const stolen = record.outcome!.surrogate as DecisionTree;

@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'forbidden'
   | 'rate-limited'
   | 'payload-too-large'
+  | 'limit-exceeded'
+  | 'conflict'
+  | 'overloaded'
   | 'internal';
 
 /** One problem found while validating an input: where it is and what is wrong. */

@@ -13,8 +13,8 @@ const row = [5.1, 3.5, 1.4, 0.2];
 
 async function setup(options = {}) {
   const api = testApi(options);
-  const alice = (await api.call('POST', '/v1/keys', { body: { owner: 'alice' } })).body.key as string;
-  const bob = (await api.call('POST', '/v1/keys', { body: { owner: 'bob', budget: 5 } })).body.key as string;
+  const alice = await api.owner('alice');
+  const bob = await api.owner('bob', { budget: 5 });
   const model = (await api.call('POST', '/v1/models?name=iris', { key: alice, body: softmaxJson })).body.id as string;
   return { api, alice, bob, model };
 }
@@ -40,7 +40,11 @@ test('create a key, upload, publish, read info, predict, read usage', async () =
   const records = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { records: [{ 'sepal length': 5.1, 'sepal width': '3.5', 'petal length': 1.4, 'petal width': 0.2 }] } });
   assert.deepEqual(records.body.answers, [answer.body.answers[0]]);
   const usage = await api.call('GET', '/v1/usage', { key: bob });
-  assert.deepEqual(usage.body.totals, { requests: 2, queries: 3, cost: 0.006 });
+  assert.deepEqual(usage.body.totals, { requests: 2, queries: 3, cost: 0.006, costMicros: 6000 });
+  assert.deepEqual(usage.body.account, { budget: 5, used: 3, rateLimit: null, keys: 1 });
+  const ownersView = (await api.call('GET', '/v1/usage', { key: alice })).body;
+  assert.deepEqual(ownersView.modelTotals, { requests: 2, queries: 3, cost: 0.006, costMicros: 6000 }, "the model's owner sees every key's usage of it");
+  assert.equal(ownersView.models[0].owner, 'bob');
   assert.equal(usage.body.usage[0].modelId, model);
   assert.equal((await api.call('GET', '/v1/usage', { key: alice })).body.totals.queries, 0);
 });
@@ -52,6 +56,7 @@ test('keys are stored hashed and never come back', async () => {
   const record = api.store.findKey(alice)!;
   assert.equal(record.prefix, alice.slice(0, 7));
   const second = await api.call('POST', '/v1/keys', { key: alice, body: {} });
+  assert.equal((await api.call('POST', '/v1/keys', { body: {} })).status, 401, 'keys are not minted without a key');
   assert.equal(second.status, 201);
   assert.equal(api.store.findKey(second.body.key)!.ownerId, record.ownerId, 'an authenticated key request adds a key to the same owner');
 });
@@ -71,7 +76,7 @@ test('a private model is invisible and unqueryable with another owner\'s key', a
 });
 
 test('bad requests get a JSON error with code and status, and write nothing to the ledger', async () => {
-  const { api, alice, bob, model } = await setup({ maxBodyBytes: 2000 });
+  const { api, alice, bob, model } = await setup({ limits: { maxBodyBytes: 2000 } });
   await api.call('POST', `/v1/models/${model}/publish`, { key: alice, body: { price: 1, policy: 'full', visibility: 'public' } });
   const cases: [string, Parameters<typeof api.call>[2], number, string][] = [
     ['malformed JSON', { key: bob, raw: '{"rows": [[1, 2' }, 400, 'parse-error'],
@@ -97,8 +102,9 @@ test('bad requests get a JSON error with code and status, and write nothing to t
   // Bob's budget is 5 rows: 4 pass, the next 2 would exceed it.
   assert.equal((await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, row, row, row] } })).status, 200);
   const over = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, row] } });
-  assert.equal(over.status, 429);
+  assert.equal(over.status, 402, 'a spent budget is 402 Payment Required, not a rate limit');
   assert.equal(over.body.error.code, 'budget-exceeded');
+  assert.equal(over.headers.get('retry-after'), null);
   assert.equal(api.store.ledgerIds().length, 1);
   assert.equal(api.store.queriesUsed(api.store.findKey(bob)!.id), 4);
   assert.equal((await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row] } })).status, 200, 'the last row of the budget still passes');
@@ -106,14 +112,17 @@ test('bad requests get a JSON error with code and status, and write nothing to t
 
 test('an unknown category in a record names the feature and the levels', async () => {
   const api = testApi();
-  const key = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const key = await api.owner('shapes');
   const csv = ['colour,size,label', ...Array.from({ length: 40 }, (_, i) => `${['red', 'blue'][i % 2]},${i},${i % 2 ? 'b' : 'a'}`)].join('\n');
   const dataset = await api.call('POST', '/v1/datasets?name=shapes.csv', { key, raw: csv, contentType: 'text/csv' });
   assert.equal(dataset.status, 201);
   assert.equal(dataset.body.rows, 40);
-  const trained = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree' } });
-  assert.equal(trained.status, 201, JSON.stringify(trained.body));
-  assert.equal(trained.body.testAccuracy, 1);
+  const queued = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree' } });
+  assert.equal(queued.status, 202, JSON.stringify(queued.body));
+  const trained = { body: { id: (await api.waitForJob(key, queued.body.id)).modelId } };
+  const job = await api.waitForJob(key, queued.body.id);
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
+  assert.equal(job.result.testAccuracy, 1);
   const bad = await api.call('POST', `/v1/models/${trained.body.id}/predict`, { key, body: { records: [{ colour: 'green', size: 3 }] } });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.code, 'unknown-category');
@@ -124,12 +133,13 @@ test('an unknown category in a record names the feature and the levels', async (
   const badTrain = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree', params: { maxDepth: 0 } } });
   assert.equal(badTrain.status, 400);
   assert.match(badTrain.body.error.message, /maxDepth/);
+  await api.close();
 });
 
 test('rate limits answer 429 with Retry-After; bad publications are refused', async () => {
   const clock = { now: 0 };
   const api = testApi({ limiter: new RateLimiter(() => clock.now) });
-  const key = (await api.call('POST', '/v1/keys', { body: { rateLimit: 3 } })).body.key;
+  const key = await api.owner('limited', { rateLimit: 3 });
   const model = (await api.call('POST', '/v1/models', { key, body: treeJson })).body.id;
   const statuses: number[] = [];
   let retryAfter: string | null = null;
@@ -145,7 +155,7 @@ test('rate limits answer 429 with Retry-After; bad publications are refused', as
   clock.now += 1000;
   assert.equal((await api.call('GET', `/v1/models/${model}`, { key })).status, 200, 'a second later the bucket has refilled');
   const api2 = testApi();
-  const owner = (await api2.call('POST', '/v1/keys', { body: {} })).body.key;
+  const owner = await api2.owner('owner');
   const id = (await api2.call('POST', '/v1/models', { key: owner, body: softmaxJson })).body.id;
   const badPolicy = await api2.call('POST', `/v1/models/${id}/publish`, { key: owner, body: { price: 1, policy: 'top-k:9' } });
   assert.equal(badPolicy.status, 400);

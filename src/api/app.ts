@@ -3,50 +3,50 @@
  * failure onto a JSON error `{ error: { code, message, issues? } }` with its status. The app is
  * a plain `fetch` handler, testable with `app.request(...)` and no socket (listen.ts serves it).
  *
- *   POST /v1/keys                    create a key (new owner; or, authenticated, another key of yours)
- *   POST /v1/datasets?name=N         upload a CSV (text/csv body)
+ *   GET  /v1/health                  liveness and the workers' load (no key)
+ *   POST /v1/owners                  create an owner and its first key (the operator's admin token)
+ *   POST /v1/keys                    another key of the caller's account, within its limits
+ *   POST /v1/datasets?name=N         upload a CSV (text/csv body, parsed as it streams in)
  *   POST /v1/models?name=N           upload a model file (threatlab JSON)
- *   POST /v1/models/train            train on an uploaded data set
+ *   POST /v1/models/train            queue a training job (202) on an uploaded data set
+ *   GET  /v1/jobs/:id                a job's status, progress and model id
  *   POST /v1/models/:id/publish      price, output policy, visibility
  *   GET  /v1/models                  models you may query
  *   GET  /v1/models/:id              what the service reveals about a model
  *   POST /v1/models/:id/predict      answer rows (charged and recorded in the ledger)
- *   GET  /v1/usage                   requests, queries and cost per key and model
+ *   GET  /v1/usage                   your keys' usage, and every key's usage of your models
  */
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
-import { parseCsv } from '../data/loaders/csv.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
+import { readBodyText, readCsvUpload } from './body.ts';
 import { errorBody, statusOf } from './http-errors.ts';
-import { createKeyRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
+import { resolveLimits, type ServerLimits } from './limits.ts';
+import { microsToUnits } from './money.ts';
+import { createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
 import { RateLimitedError, RateLimiter } from './rate-limiter.ts';
 import { PredictionService } from './service.ts';
-import type { Store } from './store.ts';
+import type { KeyRecord, Store } from './store.ts';
 
-/** Limits of the app. */
+/** Settings of the app. */
 export interface AppOptions {
-  /** Largest predict/publish/key request body, bytes (1 MiB by default). */
-  maxBodyBytes?: number;
-  /** Largest upload (CSV or model file), bytes (32 MiB by default). */
-  maxUploadBytes?: number;
+  limits?: Partial<ServerLimits>;
   limiter?: RateLimiter;
+  /** The operator's token for POST /v1/owners; without one that route is closed. */
+  adminToken?: string;
 }
 
-/**
- * The body as text, refused with 413 past `limit` bytes: by Content-Length before reading when
- * the client sent one (hono's bodyLimit middleware costs ~70 µs a request), else after reading.
- */
-async function bodyText(c: Context, limit: number): Promise<string> {
-  const declared = Number(c.req.header('content-length'));
-  if (declared > limit) throw new ThreatlabError('payload-too-large', `the request body of ${declared} bytes exceeds ${limit}; send fewer rows per request`);
-  const text = await c.req.text();
-  if (!(declared >= 0) && Buffer.byteLength(text) > limit) throw new ThreatlabError('payload-too-large', `the request body exceeds ${limit} bytes; send fewer rows per request`);
-  return text;
+/** The app and the service behind it (whose workers `close` stops). */
+export interface ApiApp {
+  app: Hono;
+  service: PredictionService;
+  close(): Promise<void>;
 }
 
 async function jsonBody<T extends z.ZodTypeAny>(c: Context, schema: T, limit: number): Promise<z.infer<T>> {
-  const text = await bodyText(c, limit);
+  const text = await readBodyText(c.req.raw, limit);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -60,16 +60,28 @@ async function jsonBody<T extends z.ZodTypeAny>(c: Context, schema: T, limit: nu
   return parsed.data;
 }
 
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function keyResponse(key: string, record: KeyRecord) {
+  return { key, keyId: record.id, owner: record.ownerName, budget: record.budget ?? null, rateLimit: record.rateLimit ?? null, note: 'store this key now: it is never shown again' };
+}
+
 /** Builds the app over a store. */
-export function createApp(store: Store, options: AppOptions = {}): Hono {
-  const service = new PredictionService(store, options.limiter ?? new RateLimiter());
-  const small = options.maxBodyBytes ?? 1 << 20;
-  const large = options.maxUploadBytes ?? 32 << 20;
+export function createApp(store: Store, options: AppOptions = {}): ApiApp {
+  const limits = resolveLimits(options.limits);
+  const limiter = options.limiter ?? new RateLimiter();
+  const service = new PredictionService(store, limiter, limits);
+  const small = limits.maxBodyBytes;
   const app = new Hono();
+  const started = Date.now();
 
   app.onError((error, c) => {
     const failure = error instanceof ThreatlabError ? error : new ThreatlabError('internal', `internal error: ${error.message}`);
     if (failure instanceof RateLimitedError) c.header('Retry-After', String(failure.retryAfterSeconds));
+    if (failure.code === 'overloaded') c.header('Retry-After', '5');
     return c.json(errorBody(failure), statusOf(failure.code));
   });
   app.notFound((c) => c.json(errorBody(new ThreatlabError('not-found', `no route ${c.req.method} ${c.req.path}; see the README for the API`)), 404));
@@ -80,39 +92,47 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
     return key;
   };
 
+  app.get('/v1/health', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), workers: service.load }));
+
+  app.post('/v1/owners', async (c) => {
+    const token = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!options.adminToken) throw new ThreatlabError('forbidden', 'this server takes no owner requests: the operator creates owners with threatlab owners create NAME (or starts threatlab serve with --admin-token)');
+    if (!token || !sameSecret(token, options.adminToken)) throw new ThreatlabError('unauthorized', 'creating an owner needs the operator\'s admin token in "Authorization: Bearer TOKEN"');
+    const request = await jsonBody(c, createOwnerRequest, small);
+    const { key, record } = store.createOwner(request);
+    return c.json({ ...keyResponse(key, record), accountBudget: request.budget ?? null, accountRateLimit: request.rateLimit ?? null }, 201);
+  });
+
   app.post('/v1/keys', async (c) => {
-    const header = c.req.header('authorization');
+    if (!c.req.header('authorization')) {
+      throw new ThreatlabError('unauthorized', 'creating a key needs a key of the same account in "Authorization: Bearer KEY"; new owners and their first key come from the operator (threatlab owners create NAME)');
+    }
+    const caller = auth(c);
+    limiter.take(`keys:${caller.ownerId}`, limits.keyCreationsPerMinute / 60, limits.keyCreationsPerMinute, 'new keys');
     const request = await jsonBody(c, createKeyRequest, small);
-    const caller = header ? auth(c) : undefined;
-    const { key, record } = store.createKey({ ownerId: caller?.ownerId, ownerName: request.owner, budget: request.budget, rateLimit: request.rateLimit });
-    return c.json({ key, keyId: record.id, owner: record.ownerName, budget: record.budget ?? null, rateLimit: record.rateLimit ?? null, note: 'store this key now: it is never shown again' }, 201);
+    const { key, record } = store.createKey({ ownerId: caller.ownerId, budget: request.budget, rateLimit: request.rateLimit, maxKeys: limits.maxKeysPerOwner });
+    return c.json(keyResponse(key, record), 201);
   });
 
   app.post('/v1/datasets', async (c) => {
     const key = auth(c);
-    const csv = await bodyText(c, large);
-    if (csv.trim() === '') throw new ThreatlabError('empty-file', 'the uploaded CSV is empty');
     const name = c.req.query('name') ?? 'upload.csv';
-    const table = parseCsv(csv, name);
-    const id = store.addDataset(key.ownerId, name, csv);
-    return c.json({ id, name, rows: table.rows.length, columns: table.columns }, 201);
+    const upload = await readCsvUpload(c.req.raw, limits, name);
+    const id = store.addDataset(key.ownerId, name, upload.text, upload);
+    return c.json({ id, name, rows: upload.rows, columns: upload.columns }, 201);
   });
 
   app.post('/v1/models/train', async (c) => {
     const key = auth(c);
-    return c.json(await service.train(key, await jsonBody(c, trainRequest, small)), 201);
+    return c.json(service.train(key, await jsonBody(c, trainRequest, small)), 202);
   });
+
+  app.get('/v1/jobs/:id', (c) => c.json(service.job(auth(c), c.req.param('id'))));
 
   app.post('/v1/models', async (c) => {
     const key = auth(c);
-    const text = await bodyText(c, large);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ThreatlabError('parse-error', 'the uploaded model is not valid JSON; upload a file written by threatlab train');
-    }
-    return c.json(service.uploadModel(key, json, c.req.query('name') ?? 'uploaded model'), 201);
+    const text = await readBodyText(c.req.raw, limits.maxUploadBytes);
+    return c.json(await service.uploadModel(key, text, c.req.query('name') ?? 'uploaded model'), 201);
   });
 
   app.post('/v1/models/:id/publish', async (c) => {
@@ -129,15 +149,27 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
 
   app.post('/v1/models/:id/predict', async (c) => {
     const key = auth(c);
-    return c.json(service.predict(key, c.req.param('id'), await jsonBody(c, predictRequest, small)));
+    return c.json(await service.predict(key, c.req.param('id'), await jsonBody(c, predictRequest, small)));
   });
 
   app.get('/v1/usage', (c) => {
     const key = auth(c);
-    const rows = store.usage(key.ownerId);
-    const totals = rows.reduce((sum, row) => ({ requests: sum.requests + row.requests, queries: sum.queries + row.queries, cost: sum.cost + row.cost }), { requests: 0, queries: 0, cost: 0 });
-    return c.json({ owner: key.ownerName, usage: rows, totals });
+    const total = (rows: ReturnType<Store['usage']>) => {
+      const sum = rows.reduce((acc, row) => ({ requests: acc.requests + row.requests, queries: acc.queries + row.queries, costMicros: acc.costMicros + row.costMicros }), { requests: 0, queries: 0, costMicros: 0 });
+      return { ...sum, cost: microsToUnits(sum.costMicros) };
+    };
+    const usage = store.usage(key.ownerId, 'keys');
+    const models = store.usage(key.ownerId, 'models');
+    const account = store.owner(key.ownerId)!;
+    return c.json({
+      owner: key.ownerName,
+      account: { budget: account.budget ?? null, used: account.used, rateLimit: account.rateLimit ?? null, keys: account.keys },
+      usage,
+      totals: total(usage),
+      models,
+      modelTotals: total(models),
+    });
   });
 
-  return app;
+  return { app, service, close: () => service.close() };
 }

@@ -4,7 +4,7 @@ import { ThreatlabError, ValidationError, type ErrorCode } from '../errors.ts';
 import type { ErrorResponse } from './protocol.ts';
 
 /** The HTTP status of an error code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 413 | 429 | 500 {
+export function statusOf(code: ErrorCode): 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503 {
   switch (code) {
     case 'validation':
     case 'usage':
@@ -23,11 +23,18 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 413 | 429 | 5
     case 'file-not-found':
     case 'dataset-missing':
       return 404;
+    case 'conflict':
+      return 409;
     case 'payload-too-large':
       return 413;
+    case 'limit-exceeded':
+      return 422;
     case 'budget-exceeded':
+      return 402;
     case 'rate-limited':
       return 429;
+    case 'overloaded':
+      return 503;
     case 'not-fitted':
     case 'internal':
       return 500;

@@ -2,7 +2,8 @@
 
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppOptions } from './app.ts';
+import { ThreatlabError } from '../errors.ts';
+import { createApp, type ApiApp, type AppOptions } from './app.ts';
 import { Store } from './store.ts';
 
 /** A running server. */
@@ -10,28 +11,47 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  api: ApiApp;
   close(): Promise<void>;
 }
 
-/** Opens the database and listens; port 0 picks a free port. */
+/** Opens the database and listens; port 0 picks a free port. A taken port is a clear error. */
 export async function startServer(options: { db: string; port?: number; host?: string } & AppOptions): Promise<RunningServer> {
   const store = Store.open(options.db);
-  const app = createApp(store, options);
+  store.failInterruptedJobs();
+  const api = createApp(store, options);
   const host = options.host ?? '127.0.0.1';
-  const server: ServerType = await new Promise((resolve) => {
-    const instance = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, () => resolve(instance));
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = options.port ?? 8080;
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const instance = serve({ fetch: api.app.fetch, port, hostname: host }, () => resolve(instance));
+      instance.once('error', reject);
+    });
+  } catch (error) {
+    await api.close();
+    store.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new ThreatlabError('usage', `port ${port} on ${host} is in use (another threatlab serve?); stop that server or choose another port with --port`);
+    if (code === 'EACCES') throw new ThreatlabError('usage', `no permission to listen on port ${port} of ${host}; choose a port above 1023 with --port`);
+    throw new ThreatlabError('internal', `cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+  }
+  const actual = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    port: actual,
     store,
+    api,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          store.close();
-          resolve();
+          void api.close().then(() => {
+            store.close();
+            resolve();
+          });
         });
+        // Keep-alive connections would hold close() open: end idle ones now.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       }),
   };
 }

@@ -7,23 +7,32 @@
 import { z } from 'zod';
 import type { ErrorCode, ValidationIssue } from '../errors.ts';
 import type { Answer, OracleInfo } from '../oracle/types.ts';
+import { MAX_PRICE } from './money.ts';
 
-/** Most rows in one predict request. */
-export const MAX_ROWS_PER_REQUEST = 10_000;
+const budget = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const rateLimit = z.number().min(0.01).max(1e6);
 
-/** POST /v1/keys */
+/** POST /v1/owners (operator, with the admin token): a new owner, its account limits and first key. */
+export const createOwnerRequest = z
+  .object({
+    name: z.string().min(1).max(64).regex(/^[\w.@ -]+$/, 'letters, digits, spaces and . @ _ - only'),
+    budget: budget.optional(),
+    rateLimit: rateLimit.optional(),
+  })
+  .strict();
+
+/** POST /v1/keys (an owner's key): a further key of the same account, within its limits. */
 export const createKeyRequest = z
   .object({
-    owner: z.string().min(1).max(64).optional(),
-    budget: z.number().int().min(0).optional(),
-    rateLimit: z.number().positive().optional(),
+    budget: budget.optional(),
+    rateLimit: rateLimit.optional(),
   })
   .strict();
 
 /** POST /v1/models/:id/publish */
 export const publishRequest = z
   .object({
-    price: z.number().min(0).finite(),
+    price: z.number().min(0).max(MAX_PRICE),
     policy: z.string().min(1),
     visibility: z.enum(['private', 'public']).default('private'),
   })
@@ -44,8 +53,8 @@ export const trainRequest = z
 
 /** POST /v1/models/:id/predict */
 export const predictRequest = z.union([
-  z.object({ rows: z.array(z.array(z.number().finite().nullable())).min(1).max(MAX_ROWS_PER_REQUEST) }).strict(),
-  z.object({ records: z.array(z.record(z.string(), z.union([z.string(), z.number().finite(), z.null()]))).min(1).max(MAX_ROWS_PER_REQUEST) }).strict(),
+  z.object({ rows: z.array(z.array(z.number().finite().nullable())).min(1) }).strict(),
+  z.object({ records: z.array(z.record(z.string(), z.union([z.string(), z.number().finite(), z.null()]))).min(1) }).strict(),
 ]);
 
 /** What GET /v1/models/:id returns: what real services reveal about a model (its oracle info). */
@@ -63,8 +72,25 @@ export interface PredictResponse {
   /** The ledger entry of this request. */
   queryId: number;
   queries: number;
+  /** Price units (exact to 6 decimals), and the same in integer micro-units. */
   cost: number;
+  costMicros: number;
   answers: Answer[];
+}
+
+/** What POST /v1/models/train (202) and GET /v1/jobs/:id return. */
+export interface JobResponse {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** 0–1 (epochs done for networks; 0 then 1 for the others). */
+  progress: number;
+  modelId: string | null;
+  /** Rows and accuracies of a finished job. */
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 /** Every error body. */

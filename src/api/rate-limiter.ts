@@ -1,4 +1,4 @@
-/** Per-key token buckets: `rate` requests per second, bursts up to `rate`. */
+/** Per-key (and per-account) token buckets: `rate` requests per second, bursts up to `max(1, rate)`. */
 
 import { ThreatlabError } from '../errors.ts';
 
@@ -6,13 +6,13 @@ import { ThreatlabError } from '../errors.ts';
 export class RateLimitedError extends ThreatlabError {
   readonly retryAfterSeconds: number;
 
-  constructor(rate: number, retryAfterSeconds: number) {
-    super('rate-limited', `rate limit of ${rate} requests per second reached; retry after ${retryAfterSeconds} s`);
+  constructor(rate: number, retryAfterSeconds: number, what = 'requests') {
+    super('rate-limited', `rate limit of ${rate} ${what} per second reached; retry after ${retryAfterSeconds} s`);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
-/** Token buckets by key id. */
+/** Token buckets by id. */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly now: () => number;
@@ -21,18 +21,19 @@ export class RateLimiter {
     this.now = now;
   }
 
-  /** Takes a token for `keyId` or throws `RateLimitedError`. */
-  take(keyId: string, rate: number | undefined): void {
+  /**
+   * Takes a token for `id` or throws `RateLimitedError`. The bucket holds `burst` tokens (at
+   * least one, so that a rate below 1 per second still lets a request through now and then).
+   */
+  take(id: string, rate: number | undefined, burst = Math.max(1, rate ?? 1), what?: string): void {
     if (rate === undefined) return;
+    const capacity = Math.max(1, burst);
     const now = this.now();
-    const bucket = this.buckets.get(keyId) ?? { tokens: rate, at: now };
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    const bucket = this.buckets.get(id) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
-    if (bucket.tokens < 1) {
-      this.buckets.set(keyId, bucket);
-      throw new RateLimitedError(rate, Math.max(1, Math.ceil((1 - bucket.tokens) / rate)));
-    }
+    this.buckets.set(id, bucket);
+    if (bucket.tokens < 1) throw new RateLimitedError(rate, Math.max(1, Math.ceil((1 - bucket.tokens) / rate)), what);
     bucket.tokens -= 1;
-    this.buckets.set(keyId, bucket);
   }
 }

@@ -1,144 +1,239 @@
 /**
  * What the prediction service does, independent of HTTP: authenticate, find a model the caller
- * may see, answer rows under the model's policy, charge the ledger. The Hono app (app.ts) only
- * maps requests to these calls and errors to statuses.
+ * may see, answer rows under the model's policy, charge the ledger, and run training as jobs.
+ * Heavy work leaves the request thread: predictions over `inlinePredictCompute` and large model
+ * uploads go to a compute worker, training to a training worker, each within the server's
+ * limits (limits.ts). The Hono app (app.ts) only maps requests to these calls and errors to
+ * statuses.
  */
 
 import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
-import { parseCsv } from '../data/loaders/csv.ts';
-import { splitUserTable } from '../data/user-data.ts';
-import { ThreatlabError } from '../errors.ts';
+import { ThreatlabError, ValidationError } from '../errors.ts';
+import type { LoadModelResult, PredictResult, TrainResult, TrainSpec } from '../jobs/messages.ts';
+import { WorkerPool } from '../jobs/worker-pool.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
+import { parseParamPairs } from '../models/params.ts';
 import { createTrainer, modelFromJson } from '../models/registry.ts';
+import { summarizeModel } from '../models/summary.ts';
 import type { Model } from '../models/types.ts';
 import { infoOf } from '../oracle/local-oracle.ts';
 import { answerRows, parsePolicy, revealsOf } from '../oracle/policy.ts';
-import { parseParamPairs } from '../models/params.ts';
-import { Rng } from '../random.ts';
-import { accuracy } from '../metrics/score.ts';
-import type { Dataset } from '../data/dataset.ts';
-import type { ModelInfoResponse, PredictResponse } from './protocol.ts';
+import type { Answer } from '../oracle/types.ts';
+import { checkTrainingParams, overLimit, type ServerLimits } from './limits.ts';
+import { LruCache } from './lru-cache.ts';
+import { microsToUnits } from './money.ts';
+import type { JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import type { KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
+import type { JobRecord, KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
 
-/** The service: a store, its parsed models, and the rate limiter. */
+/** A training request as the API takes it. */
+export interface TrainRequest extends TrainSpec {
+  datasetId: string;
+  name?: string;
+}
+
+/** The service: a store, its limits, the models parsed on this thread, and the worker pools. */
 export class PredictionService {
   readonly store: Store;
+  readonly limits: ServerLimits;
   private readonly limiter: RateLimiter;
-  private readonly models = new Map<string, Model>();
+  private readonly models: LruCache<string, Model>;
+  private readonly compute: WorkerPool;
+  private readonly training: WorkerPool;
 
-  constructor(store: Store, limiter: RateLimiter) {
+  constructor(store: Store, limiter: RateLimiter, limits: ServerLimits) {
     this.store = store;
     this.limiter = limiter;
+    this.limits = limits;
+    this.models = new LruCache(limits.modelCacheBytes);
+    this.compute = new WorkerPool({ name: 'prediction', size: 1, memoryMb: Math.max(512, limits.jobMemoryMb / 2), maxQueued: limits.maxQueuedPredicts });
+    this.training = new WorkerPool({ name: 'training', size: 1, memoryMb: limits.jobMemoryMb, maxQueued: limits.maxQueuedJobs });
+  }
+
+  /** Work waiting and running on the workers. */
+  get load(): { predictions: { queued: number; running: number }; training: { queued: number; running: number } } {
+    return { predictions: this.compute.load, training: this.training.load };
   }
 
   /** The key behind an `Authorization: Bearer KEY` header. */
   authenticate(header: string | undefined): KeyRecord {
     const key = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (!key) throw new ThreatlabError('unauthorized', 'missing API key; send "Authorization: Bearer YOUR_KEY" (create one with POST /v1/keys)');
+    if (!key) throw new ThreatlabError('unauthorized', 'missing API key; send "Authorization: Bearer YOUR_KEY" (the operator creates owners and their first key with threatlab owners create)');
     const record = this.store.findKey(key);
-    if (!record) throw new ThreatlabError('unauthorized', 'unknown API key; check the key or create a new one');
+    if (!record) throw new ThreatlabError('unauthorized', 'unknown API key; check the key or ask the operator for one');
     return record;
   }
 
-  /** Applies the key's rate limit. */
+  /** Applies the key's rate limit and its account's (shared by all the account's keys). */
   throttle(key: KeyRecord): void {
+    this.limiter.take(`owner:${key.ownerId}`, key.ownerRateLimit);
     this.limiter.take(key.id, key.rateLimit);
   }
 
   /** A model the key may query: its owner's, or a published public one. Others look absent. */
-  visibleModel(key: KeyRecord, modelId: string): { record: ModelRecord; model: Model } {
+  visibleModel(key: KeyRecord, modelId: string): ModelRecord {
     const record = this.store.getModel(modelId);
     if (!record || (record.ownerId !== key.ownerId && !(record.published && record.visibility === 'public'))) {
       throw new ThreatlabError('not-found', `no model "${modelId}" visible to this key; list yours with GET /v1/models`);
     }
-    return { record, model: this.parsed(record) };
+    return record;
   }
 
   /** A model the key's owner owns (for publishing). */
   ownedModel(key: KeyRecord, modelId: string): ModelRecord {
-    const { record } = this.visibleModel(key, modelId);
+    const record = this.visibleModel(key, modelId);
     if (record.ownerId !== key.ownerId) throw new ThreatlabError('forbidden', `model "${modelId}" belongs to another owner; only its owner can publish it`);
     return record;
   }
 
+  /** A small model parsed on this thread (kept, bounded by bytes). */
   private parsed(record: ModelRecord): Model {
     let model = this.models.get(record.id);
     if (!model) {
-      model = modelFromJson(JSON.parse(record.json), `model ${record.id}`);
-      this.models.set(record.id, model);
+      model = modelFromJson(JSON.parse(this.store.modelJson(record.id)), `model ${record.id}`);
+      this.models.set(record.id, model, record.bytes);
     }
     return model;
   }
 
   /** What real services reveal about a model. */
   info(key: KeyRecord, modelId: string): ModelInfoResponse {
-    const { record, model } = this.visibleModel(key, modelId);
-    const { modelId: _id, ...info } = infoOf(model, record.policy, record.price, record.id);
-    return {
-      ...info,
-      id: record.id,
-      name: record.name,
-      visibility: record.visibility,
-      published: record.published,
-      owned: record.ownerId === key.ownerId,
-    };
+    const record = this.visibleModel(key, modelId);
+    const { modelId: _id, ...info } = infoOf(record.summary, record.policy, record.price, record.id);
+    return { ...info, id: record.id, name: record.name, visibility: record.visibility, published: record.published, owned: record.ownerId === key.ownerId };
   }
 
   /** Answers rows and charges the ledger (in one transaction, after the answer is computed). */
-  predict(key: KeyRecord, modelId: string, body: { rows: (number | null)[][] } | { records: Record<string, string | number | null>[] }): PredictResponse {
-    const { record, model } = this.visibleModel(key, modelId);
-    const partial = infoOf(model, record.policy).partialRows;
-    const rows = 'rows' in body ? encodedRows(body.rows, model.inputSize, partial) : recordRows(body.records, model, partial);
-    const answers = answerRows(model, record.policy, rows);
-    const cost = rows.rows * record.price;
-    const queryId = this.store.recordQuery(key, record.id, rows.rows, cost);
-    return { modelId: record.id, queryId, queries: rows.rows, cost, answers };
+  async predict(key: KeyRecord, modelId: string, body: { rows: (number | null)[][] } | { records: Record<string, string | number | null>[] }): Promise<PredictResponse> {
+    const record = this.visibleModel(key, modelId);
+    const count = 'rows' in body ? body.rows.length : body.records.length;
+    if (count > this.limits.maxPredictRows) throw overLimit('the number of rows', count, 'maxPredictRows', this.limits.maxPredictRows, 'split the request');
+    const compute = count * record.summary.costPerRow;
+    if (compute > this.limits.maxPredictCompute) {
+      throw overLimit(`the work of this request (${count} rows × ${record.summary.costPerRow} per row)`, compute, 'maxPredictCompute', this.limits.maxPredictCompute, `send at most ${Math.max(1, Math.floor(this.limits.maxPredictCompute / record.summary.costPerRow))} rows per request`);
+    }
+    const partial = record.summary.kind === 'tree';
+    const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : recordRows(body.records, record, partial);
+    this.store.checkBudget(key, rows.rows);
+    const answers = compute <= this.limits.inlinePredictCompute ? answerRows(this.parsed(record), record.policy, rows) : await this.predictOnWorker(record, rows);
+    const { queryId, costMicros } = this.store.recordQuery(key, record.id, rows.rows, record.priceMicros);
+    return { modelId: record.id, queryId, queries: rows.rows, cost: microsToUnits(costMicros), costMicros, answers };
   }
 
-  /** Stores an uploaded model file for the key's owner. */
-  uploadModel(key: KeyRecord, json: unknown, name: string): ModelInfoResponse {
-    const model = modelFromJson(json, 'the uploaded model');
-    const id = this.store.addModel(key.ownerId, name, model);
+  private async predictOnWorker(record: ModelRecord, rows: Matrix): Promise<Answer[]> {
+    const options = { timeoutMs: this.limits.predictSeconds * 1000, timeoutLimit: 'predictSeconds' };
+    const task = { type: 'predict' as const, modelId: record.id, policy: record.policy, rows: rows.data, cols: rows.cols };
+    let result = await this.compute.run<PredictResult>(task, options);
+    if (result.missing) result = await this.compute.run<PredictResult>({ ...task, json: this.store.modelJson(record.id) }, options);
+    if (result.missing) throw new ThreatlabError('internal', `the prediction worker could not load model ${record.id}`);
+    return result.answers;
+  }
+
+  /** Validates and stores an uploaded model file (text) for the key's owner; large files are parsed on a worker. */
+  async uploadModel(key: KeyRecord, text: string, name: string): Promise<ModelInfoResponse> {
+    const source = 'the uploaded model';
+    let loaded: LoadModelResult;
+    if (text.length <= this.limits.maxBodyBytes) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new ThreatlabError('parse-error', `${source} is not valid JSON; upload a model file written by threatlab train`);
+      }
+      const model = modelFromJson(value, source);
+      loaded = { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model) };
+    } else {
+      loaded = await this.compute.run<LoadModelResult>({ type: 'load-model', text, source }, { timeoutMs: this.limits.predictSeconds * 1000, timeoutLimit: 'predictSeconds' });
+    }
+    const id = this.store.addModelJson(key.ownerId, name, loaded.json, loaded.summary);
     return this.info(key, id);
   }
 
-  /** Trains a model on an uploaded data set of the key's owner. */
-  async train(key: KeyRecord, request: { datasetId: string; target: string; model: string; name?: string; params: Record<string, string | number | boolean>; seed: number; testFraction: number }): Promise<ModelInfoResponse & { trainAccuracy?: number; testAccuracy?: number }> {
-    const dataset = this.store.getDataset(request.datasetId);
+  /** Queues a training job on an uploaded data set of the key's owner; the job runs on a worker. */
+  train(key: KeyRecord, request: TrainRequest): JobResponse {
+    const dataset = this.store.datasetInfo(request.datasetId);
     if (!dataset || dataset.ownerId !== key.ownerId) throw new ThreatlabError('not-found', `no data set "${request.datasetId}" of this owner; upload one with POST /v1/datasets`);
-    const params = parseParamPairs(Object.entries(request.params).map(([k, v]) => `${k}=${v}`));
-    const trainer = createTrainer(request.model, params);
-    const rng = new Rng(request.seed);
-    const { train, test } = splitUserTable(parseCsv(dataset.csv, dataset.name), dataset.name, {
-      target: request.target,
-      task: trainer.task,
-      testFraction: request.testFraction,
-      rng: rng.fork(),
-      categorical: request.model === 'tree' ? 'ordinal' : 'one-hot',
-    });
-    const model = await trainer.fit(train, rng.fork());
-    const id = this.store.addModel(key.ownerId, request.name ?? `${request.model} on ${dataset.name}`, model);
-    const measured = (data: Dataset) => (model.task === 'classification' && data.task === 'classification' && data.features.rows > 0 ? accuracy(model, data) : undefined);
-    return { ...this.info(key, id), trainAccuracy: measured(train), testAccuracy: measured(test) };
+    if (!dataset.columns.includes(request.target) && dataset.columns.length > 0) {
+      throw new ThreatlabError('not-found', `data set "${dataset.name}" has no column "${request.target}"; its columns are ${dataset.columns.map((c) => `"${c}"`).join(', ')}`);
+    }
+    const trainer = createTrainer(request.model, parseParamPairs(Object.entries(request.params).map(([k, v]) => `${k}=${v}`)));
+    checkTrainingParams(trainer.params, this.limits);
+    if (this.store.activeJobs(key.ownerId) >= this.limits.maxJobsPerOwner) {
+      throw new ThreatlabError('limit-exceeded', `this owner has ${this.limits.maxJobsPerOwner} jobs queued or running, this server's limit (maxJobsPerOwner); wait for one to finish (GET /v1/jobs/ID)`);
+    }
+    if (this.store.activeJobs() >= this.limits.maxQueuedJobs) {
+      throw new ThreatlabError('overloaded', `${this.limits.maxQueuedJobs} training jobs are queued or running (maxQueuedJobs); retry later`);
+    }
+    const job = this.store.addJob(key.ownerId, request);
+    const name = request.name ?? `${request.model} on ${dataset.name}`;
+    let lastProgress = 0;
+    this.training
+      .run<TrainResult>(
+        { type: 'train', csv: this.store.datasetCsv(dataset.id)!, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters },
+        {
+          timeoutMs: this.limits.jobSeconds * 1000,
+          timeoutLimit: 'jobSeconds',
+          onStart: () => this.store.jobStarted(job.id),
+          onProgress: (fraction) => {
+            if (fraction - lastProgress < 0.01 && fraction < 1) return;
+            lastProgress = fraction;
+            this.store.jobProgress(job.id, fraction);
+          },
+        },
+      )
+      .then(
+        (result) => {
+          const { json, summary, ...measured } = result;
+          this.store.jobSucceeded(job.id, { ownerId: key.ownerId, name, json, summary }, measured);
+        },
+        (error: Error) => this.store.jobFailed(job.id, { code: error instanceof ThreatlabError ? error.code : 'internal', message: error.message }),
+      )
+      .catch(() => undefined);
+    return jobResponse(this.store.getJob(job.id)!);
+  }
+
+  /** A job of the key's owner. */
+  job(key: KeyRecord, jobId: string): JobResponse {
+    const job = this.store.getJob(jobId);
+    if (!job || job.ownerId !== key.ownerId) throw new ThreatlabError('not-found', `no job "${jobId}" of this owner`);
+    return jobResponse(job);
   }
 
   /** Publishes an owned model. */
   publish(key: KeyRecord, modelId: string, request: { price: number; policy: string; visibility: Visibility }): ModelInfoResponse {
     const record = this.ownedModel(key, modelId);
     const policy = parsePolicy(request.policy);
-    revealsOf(this.parsed(record), policy);
+    revealsOf(record.summary, policy);
     this.store.publish(record.id, { price: request.price, policy, visibility: request.visibility });
     return this.info(key, modelId);
   }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all([this.compute.close(), this.training.close()]);
+  }
+}
+
+function jobResponse(job: JobRecord): JobResponse {
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    modelId: job.modelId ?? null,
+    result: job.result ?? null,
+    error: job.error ?? null,
+    createdAt: new Date(job.createdAt).toISOString(),
+    startedAt: job.startedAt ? new Date(job.startedAt).toISOString() : null,
+    finishedAt: job.finishedAt ? new Date(job.finishedAt).toISOString() : null,
+  };
 }
 
 function encodedRows(rows: (number | null)[][], inputSize: number, partial: boolean): Matrix {
+  rows.forEach((row, i) => {
+    if (row.length !== inputSize) throw new ThreatlabError('validation', `row ${i} has ${row.length} values; the model takes ${inputSize} (see GET /v1/models/ID for its features)`);
+  });
   const matrix = createMatrix(rows.length, inputSize);
   rows.forEach((row, i) => {
-    if (row.length !== inputSize) {
-      throw new ThreatlabError('validation', `row ${i} has ${row.length} values; the model takes ${inputSize} (see GET /v1/models/ID for its features)`);
-    }
     row.forEach((value, j) => {
       if (value === null && !partial) throw new ThreatlabError('validation', `row ${i}, column ${j} is null; only tree models answer rows with missing features`);
       matrix.data[i * inputSize + j] = value === null ? NaN : value;
@@ -147,14 +242,20 @@ function encodedRows(rows: (number | null)[][], inputSize: number, partial: bool
   return matrix;
 }
 
-function recordRows(records: Record<string, string | number | null>[], model: Model, partial: boolean): Matrix {
-  const columns = model.schema.features.map((feature) => feature.name);
+/** Records of named raw values: every name is checked against the schema before any table is built. */
+function recordRows(records: Record<string, string | number | null>[], record: ModelRecord, partial: boolean): Matrix {
+  const columns = record.summary.schema.features.map((feature) => feature.name);
+  const known = new Set(columns);
+  records.forEach((row, i) => {
+    for (const name of Object.keys(row)) {
+      if (!known.has(name)) throw new ValidationError('a record names a feature the model does not have', [{ path: `records[${i}].${name}`, message: `unknown feature; the model's features are ${columns.slice(0, 20).map((c) => `"${c}"`).join(', ')}${columns.length > 20 ? ', …' : ''}` }]);
+    }
+  });
   const table = {
     source: 'request',
-    columns: [...new Set([...columns, ...records.flatMap((record) => Object.keys(record))])],
-    rows: [] as (string | undefined)[][],
+    columns,
+    rows: records.map((row) => columns.map((name) => (row[name] === null || row[name] === undefined ? undefined : String(row[name])))),
     lines: records.map((_, i) => i + 1),
   };
-  table.rows = records.map((record) => table.columns.map((name) => (record[name] === null || record[name] === undefined ? undefined : String(record[name]))));
-  return encodeTableWithSchema(model.schema, table, { allowMissing: partial });
+  return encodeTableWithSchema(record.summary.schema, table, { allowMissing: partial });
 }

@@ -1,18 +1,28 @@
 /**
  * The service's storage: SQLite through better-sqlite3, WAL mode, created on first open.
- * Owners, API keys (only a SHA-256 of each key is kept; the key is shown once), uploaded data
- * sets, models with their publication (price, output policy, visibility), and the query ledger.
- * A query is recorded in the same transaction that checks the key's budget, so a refused request
- * writes nothing and every answered one is on disk before its answer leaves.
+ * Owners (unique names, each with an optional account budget and rate limit, created by the
+ * operator), API keys (only a SHA-256 of each key is kept; the key is shown once), uploaded data
+ * sets, models with their publication (price in integer micro-units, output policy, visibility),
+ * training jobs, and the query ledger. A query is recorded in the same transaction that charges
+ * the key's and the account's budgets, so a refused request writes nothing and every answered one
+ * is on disk before its answer leaves.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BudgetExceededError, ThreatlabError } from '../errors.ts';
+import { BudgetExceededError, ThreatlabError, ValidationError } from '../errors.ts';
+import { modelFromJson } from '../models/registry.ts';
+import { summarizeModel, type ModelSummary } from '../models/summary.ts';
 import type { Model } from '../models/types.ts';
 import type { OutputPolicy } from '../oracle/types.ts';
+import { LruCache } from './lru-cache.ts';
+import { microsToUnits, priceToMicros } from './money.ts';
+import { migrate } from './store-schema.ts';
+
+/** Lowest rate limit of a key or an account, requests per second (one request per 100 s). */
+export const MIN_RATE_LIMIT = 0.01;
 
 /** An API key as stored (never the key itself). */
 export interface KeyRecord {
@@ -20,56 +30,74 @@ export interface KeyRecord {
   ownerId: string;
   ownerName: string;
   prefix: string;
-  /** Rows this key may query in total; undefined: unlimited. */
+  /** Rows this key may query in total; undefined: up to the account's budget. */
   budget?: number;
-  /** Requests per second; undefined: unlimited. */
+  /** Requests per second of this key; undefined: up to the account's rate. */
   rateLimit?: number;
+  /** Requests per second of all the account's keys together; undefined: unlimited. */
+  ownerRateLimit?: number;
   createdAt: number;
+}
+
+/** An owner (account). */
+export interface OwnerRecord {
+  id: string;
+  name: string;
+  /** Rows all the owner's keys may query together; undefined: unlimited. */
+  budget?: number;
+  used: number;
+  rateLimit?: number;
+  keys: number;
 }
 
 /** Who may query a published model. */
 export type Visibility = 'private' | 'public';
 
-/** A stored model. */
+/** A stored model (its file is read with `modelJson`). */
 export interface ModelRecord {
   id: string;
   ownerId: string;
   name: string;
   kind: string;
-  json: string;
+  summary: ModelSummary;
   policy: OutputPolicy;
+  /** Price per row in units, and exactly in micro-units. */
   price: number;
+  priceMicros: number;
   visibility: Visibility;
   published: boolean;
   createdAt: number;
+  /** Bytes of the model file. */
+  bytes: number;
 }
 
 /** Usage of one key on one model. */
 export interface UsageRow {
   keyId: string;
   keyPrefix: string;
+  owner: string;
   modelId: string;
   requests: number;
   queries: number;
   cost: number;
+  costMicros: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS owners (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), key_hash TEXT NOT NULL UNIQUE,
-  prefix TEXT NOT NULL, budget INTEGER, rate_limit REAL, used INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS datasets (
-  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), name TEXT NOT NULL, csv TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS models (
-  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), name TEXT NOT NULL, kind TEXT NOT NULL, json TEXT NOT NULL,
-  policy TEXT NOT NULL DEFAULT '{"kind":"full"}', price REAL NOT NULL DEFAULT 0, visibility TEXT NOT NULL DEFAULT 'private',
-  published INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL REFERENCES api_keys(id), model_id TEXT NOT NULL REFERENCES models(id),
-  rows INTEGER NOT NULL, cost REAL NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
-`;
+/** A training job. */
+export interface JobRecord {
+  id: string;
+  ownerId: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** 0–1. */
+  progress: number;
+  request: unknown;
+  modelId?: string;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
 
 function newId(prefix: string): string {
   return `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -84,6 +112,7 @@ interface KeyRow {
   id: string;
   owner_id: string;
   owner_name: string;
+  owner_rate_limit: number | null;
   prefix: string;
   budget: number | null;
   rate_limit: number | null;
@@ -95,13 +124,31 @@ interface ModelRow {
   owner_id: string;
   name: string;
   kind: string;
-  json: string;
+  summary: string | null;
+  bytes: number;
   policy: string;
-  price: number;
+  price_micros: number;
   visibility: Visibility;
   published: number;
   created_at: number;
 }
+
+interface JobRow {
+  id: string;
+  owner_id: string;
+  status: JobRecord['status'];
+  progress: number;
+  request: string;
+  model_id: string | null;
+  result: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const MODEL_COLUMNS = 'id, owner_id, name, kind, summary, length(json) AS bytes, policy, price_micros, visibility, published, created_at';
 
 function keyRecord(row: KeyRow): KeyRecord {
   return {
@@ -111,23 +158,42 @@ function keyRecord(row: KeyRow): KeyRecord {
     prefix: row.prefix,
     budget: row.budget ?? undefined,
     rateLimit: row.rate_limit ?? undefined,
+    ownerRateLimit: row.owner_rate_limit ?? undefined,
     createdAt: row.created_at,
   };
 }
 
-function modelRecord(row: ModelRow): ModelRecord {
+function jobRecord(row: JobRow): JobRecord {
   return {
     id: row.id,
     ownerId: row.owner_id,
-    name: row.name,
-    kind: row.kind,
-    json: row.json,
-    policy: JSON.parse(row.policy) as OutputPolicy,
-    price: row.price,
-    visibility: row.visibility,
-    published: row.published === 1,
+    status: row.status,
+    progress: row.progress,
+    request: JSON.parse(row.request),
+    modelId: row.model_id ?? undefined,
+    result: row.result ? JSON.parse(row.result) : undefined,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : undefined,
     createdAt: row.created_at,
+    startedAt: row.started_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
   };
+}
+
+/** Checks a rate limit against the floor (and, for a key, its account's rate). */
+function checkRate(rate: number | undefined, ceiling: number | undefined, path: string): void {
+  if (rate === undefined) return;
+  if (!(rate >= MIN_RATE_LIMIT) || !Number.isFinite(rate)) {
+    throw new ValidationError('invalid rate limit', [{ path, message: `${rate}; give at least ${MIN_RATE_LIMIT} requests per second` }]);
+  }
+  if (ceiling !== undefined && rate > ceiling) {
+    throw new ValidationError('invalid rate limit', [{ path, message: `${rate} exceeds the account's ${ceiling} requests per second` }]);
+  }
+}
+
+function checkBudget(budget: number | undefined, ceiling: number | undefined, path: string): void {
+  if (budget === undefined) return;
+  if (!Number.isSafeInteger(budget) || budget < 0) throw new ValidationError('invalid budget', [{ path, message: `${budget}; give a whole number of rows` }]);
+  if (ceiling !== undefined && budget > ceiling) throw new ValidationError('invalid budget', [{ path, message: `${budget} rows exceed the account's budget of ${ceiling}` }]);
 }
 
 /** The service's database. */
@@ -135,35 +201,41 @@ export class Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly statements: Record<string, Database.Statement>;
-  private readonly record: (keyId: string, modelId: string, rows: number, cost: number, budget: number | undefined) => number;
-  // Keys never change once created, and a model's record changes only through `publish` (which
-  // refreshes it), so both are cached: two SQLite reads less per predict request.
-  private readonly keyCache = new Map<string, KeyRecord>();
-  private readonly modelCache = new Map<string, ModelRecord>();
+  private readonly charge: (keyId: string, ownerId: string, modelId: string, rows: number, costMicros: number) => number;
+  // Keys change only through `setOwnerLimits`, which clears this cache; model records change only
+  // through `publish`, which refreshes theirs. Both are bounded: a few hundred bytes an entry.
+  private readonly keyCache = new LruCache<string, KeyRecord>(10_000);
+  private readonly modelCache = new LruCache<string, ModelRecord>(10_000);
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
     this.db = db;
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
-      keyByHash: prepare('SELECT k.*, o.name AS owner_name FROM api_keys k JOIN owners o ON o.id = k.owner_id WHERE k.key_hash = ?'),
-      charge: prepare('UPDATE api_keys SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
-      insertLedger: prepare('INSERT INTO ledger (key_id, model_id, rows, cost, created_at) VALUES (?, ?, ?, ?, ?)'),
-      model: prepare('SELECT * FROM models WHERE id = ?'),
+      keyByHash: prepare('SELECT k.*, o.name AS owner_name, o.rate_limit AS owner_rate_limit FROM api_keys k JOIN owners o ON o.id = k.owner_id WHERE k.key_hash = ?'),
+      chargeKey: prepare('UPDATE api_keys SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
+      chargeOwner: prepare('UPDATE owners SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
+      insertLedger: prepare('INSERT INTO ledger (key_id, model_id, rows, cost_micros, created_at) VALUES (?, ?, ?, ?, ?)'),
+      model: prepare(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ?`),
+      remaining: prepare('SELECT k.budget - k.used AS key_left, o.budget - o.used AS owner_left, k.budget AS key_budget, k.used AS key_used, o.budget AS owner_budget, o.used AS owner_used FROM api_keys k JOIN owners o ON o.id = k.owner_id WHERE k.id = ?'),
     };
-    // The key's running total is charged only if the budget allows it, and the ledger row is
-    // written in the same transaction: a refused request changes nothing.
-    this.record = db.transaction((keyId: string, modelId: string, rows: number, cost: number, budget: number | undefined) => {
-      if (budget !== undefined && this.statements.charge.run(rows, keyId, rows).changes === 0) {
-        throw new BudgetExceededError(budget ?? 0, this.queriesUsed(keyId), rows);
+    // The key's and the account's running totals are charged only if both budgets allow it, and
+    // the ledger row is written in the same transaction: a refused request changes nothing.
+    this.charge = db.transaction((keyId: string, ownerId: string, modelId: string, rows: number, costMicros: number) => {
+      if (this.statements.chargeKey.run(rows, keyId, rows).changes === 0 || this.statements.chargeOwner.run(rows, ownerId, rows).changes === 0) {
+        throw this.budgetError(keyId, rows);
       }
-      return Number(this.statements.insertLedger.run(keyId, modelId, rows, cost, Date.now()).lastInsertRowid);
+      return Number(this.statements.insertLedger.run(keyId, modelId, rows, costMicros, Date.now()).lastInsertRowid);
     });
   }
 
-  /** Opens (creating when absent) the database at `path` (`:memory:` for tests). */
+  /** Creates the folder of a database path. */
+  static ensureFolder(path: string): void {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  /** Opens (creating when absent) the database at `path` (`:memory:` for tests); the folder must exist. */
   static open(path: string): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: Database.Database;
     try {
       db = new Database(path);
@@ -171,37 +243,75 @@ export class Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
+      migrate(db);
     } catch (error) {
-      throw new ThreatlabError('internal', `cannot open the database ${path}: ${(error as Error).message}; check the path and its permissions`, { cause: error });
+      throw new ThreatlabError('internal', `cannot open the database ${path}: ${(error as Error).message}; check that its folder exists and is writable`, { cause: error });
     }
-    return new Store(path, db);
+    const store = new Store(path, db);
+    store.fillSummaries();
+    return store;
   }
 
-  /** Creates an API key: for an existing owner, or for a new owner named `ownerName`. Returns the key once. */
-  createKey(options: { ownerId?: string; ownerName?: string; budget?: number; rateLimit?: number }): { key: string; record: KeyRecord } {
-    const now = Date.now();
+  /** Creates an owner (unique name) with an account budget and rate limit, and its first key. The operator's call. */
+  createOwner(options: { name: string; budget?: number; rateLimit?: number }): { key: string; record: KeyRecord } {
+    checkBudget(options.budget, undefined, 'budget');
+    checkRate(options.rateLimit, undefined, 'rateLimit');
     const create = this.db.transaction(() => {
-      let ownerId = options.ownerId;
-      if (!ownerId) {
-        ownerId = newId('own');
-        this.db.prepare('INSERT INTO owners (id, name, created_at) VALUES (?, ?, ?)').run(ownerId, options.ownerName ?? ownerId, now);
-      }
-      const key = `tl_${randomBytes(24).toString('base64url')}`;
-      const id = newId('key');
-      this.db
-        .prepare('INSERT INTO api_keys (id, owner_id, key_hash, prefix, budget, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(id, ownerId, hashKey(key), key.slice(0, 7), options.budget ?? null, options.rateLimit ?? null, now);
-      return { key, id };
+      if (this.ownerByName(options.name)) throw new ThreatlabError('conflict', `an owner named "${options.name}" exists already; pick another name, or add a key to it with threatlab keys create --owner ${options.name}`);
+      const ownerId = newId('own');
+      this.db.prepare('INSERT INTO owners (id, name, budget, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)').run(ownerId, options.name, options.budget ?? null, options.rateLimit ?? null, Date.now());
+      return this.insertKey(ownerId, undefined, undefined);
     });
-    const { key } = create();
+    return this.keyResult(create());
+  }
+
+  /** Creates a further key of an existing owner, within the account's budget, rate and key count. */
+  createKey(options: { ownerId: string; budget?: number; rateLimit?: number; maxKeys?: number }): { key: string; record: KeyRecord } {
+    const create = this.db.transaction(() => {
+      const owner = this.owner(options.ownerId);
+      if (!owner) throw new ThreatlabError('not-found', `no owner ${options.ownerId}; create it with threatlab owners create NAME`);
+      checkBudget(options.budget, owner.budget, 'budget');
+      checkRate(options.rateLimit, owner.rateLimit, 'rateLimit');
+      if (options.maxKeys !== undefined && owner.keys >= options.maxKeys) {
+        throw new ThreatlabError('limit-exceeded', `owner "${owner.name}" has ${owner.keys} keys, this server's limit (maxKeysPerOwner); use an existing key`);
+      }
+      return this.insertKey(owner.id, options.budget, options.rateLimit);
+    });
+    return this.keyResult(create());
+  }
+
+  private insertKey(ownerId: string, budget: number | undefined, rateLimit: number | undefined): string {
+    const key = `tl_${randomBytes(24).toString('base64url')}`;
+    this.db
+      .prepare('INSERT INTO api_keys (id, owner_id, key_hash, prefix, budget, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(newId('key'), ownerId, hashKey(key), key.slice(0, 7), budget ?? null, rateLimit ?? null, Date.now());
+    return key;
+  }
+
+  private keyResult(key: string): { key: string; record: KeyRecord } {
     return { key, record: this.findKey(key)! };
   }
 
-  /** The id of the first owner with this name, or undefined. */
+  /** Sets an owner's account budget and rate limit (undefined: unlimited). */
+  setOwnerLimits(ownerId: string, limits: { budget?: number; rateLimit?: number }): void {
+    checkBudget(limits.budget, undefined, 'budget');
+    checkRate(limits.rateLimit, undefined, 'rateLimit');
+    this.db.prepare('UPDATE owners SET budget = ?, rate_limit = ? WHERE id = ?').run(limits.budget ?? null, limits.rateLimit ?? null, ownerId);
+    this.keyCache.clear();
+  }
+
+  /** The id of the owner with this name, or undefined. */
   ownerByName(name: string): string | undefined {
-    const row = this.db.prepare('SELECT id FROM owners WHERE name = ? ORDER BY created_at, id LIMIT 1').get(name) as { id: string } | undefined;
+    const row = this.db.prepare('SELECT id FROM owners WHERE name = ?').get(name) as { id: string } | undefined;
     return row?.id;
+  }
+
+  /** An owner, or undefined. */
+  owner(ownerId: string): OwnerRecord | undefined {
+    const row = this.db
+      .prepare('SELECT o.id, o.name, o.budget, o.used, o.rate_limit, (SELECT COUNT(*) FROM api_keys k WHERE k.owner_id = o.id) AS keys FROM owners o WHERE o.id = ?')
+      .get(ownerId) as { id: string; name: string; budget: number | null; used: number; rate_limit: number | null; keys: number } | undefined;
+    return row && { id: row.id, name: row.name, budget: row.budget ?? undefined, used: row.used, rateLimit: row.rate_limit ?? undefined, keys: row.keys };
   }
 
   /** The record of a key, or undefined for an unknown key. */
@@ -212,86 +322,188 @@ export class Store {
     const row = this.statements.keyByHash.get(hash) as KeyRow | undefined;
     if (!row) return undefined;
     const record = keyRecord(row);
-    this.keyCache.set(hash, record);
+    this.keyCache.set(hash, record, 1);
     return record;
   }
 
-  /** Stores an uploaded CSV. */
-  addDataset(ownerId: string, name: string, csv: string): string {
+  /** Stores an uploaded CSV with its measured size. */
+  addDataset(ownerId: string, name: string, csv: string, shape: { rows: number; columns: string[] }): string {
     const id = newId('ds');
-    this.db.prepare('INSERT INTO datasets (id, owner_id, name, csv, created_at) VALUES (?, ?, ?, ?, ?)').run(id, ownerId, name, csv, Date.now());
+    this.db.prepare('INSERT INTO datasets (id, owner_id, name, csv, rows, columns, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, ownerId, name, csv, shape.rows, JSON.stringify(shape.columns), Date.now());
     return id;
   }
 
-  /** An uploaded data set, or undefined. */
-  getDataset(id: string): { id: string; ownerId: string; name: string; csv: string } | undefined {
-    const row = this.db.prepare('SELECT id, owner_id, name, csv FROM datasets WHERE id = ?').get(id) as { id: string; owner_id: string; name: string; csv: string } | undefined;
-    return row && { id: row.id, ownerId: row.owner_id, name: row.name, csv: row.csv };
+  /** An uploaded data set's description, or undefined. */
+  datasetInfo(id: string): { id: string; ownerId: string; name: string; rows: number; columns: string[] } | undefined {
+    const row = this.db.prepare('SELECT id, owner_id, name, rows, columns FROM datasets WHERE id = ?').get(id) as { id: string; owner_id: string; name: string; rows: number; columns: string } | undefined;
+    return row && { id: row.id, ownerId: row.owner_id, name: row.name, rows: row.rows, columns: JSON.parse(row.columns) };
+  }
+
+  /** An uploaded data set's text. */
+  datasetCsv(id: string): string | undefined {
+    return (this.db.prepare('SELECT csv FROM datasets WHERE id = ?').get(id) as { csv: string } | undefined)?.csv;
   }
 
   /** Stores a model (unpublished, private) in its JSON form. */
   addModel(ownerId: string, name: string, model: Model): string {
+    return this.addModelJson(ownerId, name, JSON.stringify(model.toJSON()), summarizeModel(model));
+  }
+
+  /** Stores a model file already validated (on a worker) with its summary. */
+  addModelJson(ownerId: string, name: string, json: string, summary: ModelSummary): string {
     const id = newId('m');
-    this.db.prepare('INSERT INTO models (id, owner_id, name, kind, json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, ownerId, name, model.kind, JSON.stringify(model.toJSON()), Date.now());
+    this.db.prepare('INSERT INTO models (id, owner_id, name, kind, json, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, ownerId, name, summary.kind, json, JSON.stringify(summary), Date.now());
     return id;
   }
 
-  /** Publishes a model with a price, a policy and a visibility. */
+  /** The model file of a stored model. */
+  modelJson(id: string): string {
+    const row = this.db.prepare('SELECT json FROM models WHERE id = ?').get(id) as { json: string } | undefined;
+    if (!row) throw new ThreatlabError('not-found', `no model "${id}"`);
+    return row.json;
+  }
+
+  /** Publishes a model with a price per row (units, at most 6 decimals), a policy and a visibility. */
   publish(modelId: string, publication: { price: number; policy: OutputPolicy; visibility: Visibility }): ModelRecord {
+    const micros = priceToMicros(publication.price);
     this.db
-      .prepare('UPDATE models SET price = ?, policy = ?, visibility = ?, published = 1 WHERE id = ?')
-      .run(publication.price, JSON.stringify(publication.policy), publication.visibility, modelId);
+      .prepare('UPDATE models SET price_micros = ?, policy = ?, visibility = ?, published = 1 WHERE id = ?')
+      .run(micros, JSON.stringify(publication.policy), publication.visibility, modelId);
     this.modelCache.delete(modelId);
     return this.getModel(modelId)!;
   }
 
-  /** A model, or undefined. */
+  /** A model's record, or undefined. */
   getModel(id: string): ModelRecord | undefined {
     const cached = this.modelCache.get(id);
     if (cached) return cached;
     const row = this.statements.model.get(id) as ModelRow | undefined;
     if (!row) return undefined;
-    const record = modelRecord(row);
-    this.modelCache.set(id, record);
+    const record = this.modelRecord(row);
+    this.modelCache.set(id, record, 1);
     return record;
+  }
+
+  private modelRecord(row: ModelRow): ModelRecord {
+    return {
+      id: row.id,
+      ownerId: row.owner_id,
+      name: row.name,
+      kind: row.kind,
+      summary: JSON.parse(row.summary!) as ModelSummary,
+      policy: JSON.parse(row.policy) as OutputPolicy,
+      price: microsToUnits(row.price_micros),
+      priceMicros: row.price_micros,
+      visibility: row.visibility,
+      published: row.published === 1,
+      createdAt: row.created_at,
+      bytes: row.bytes,
+    };
+  }
+
+  /** Databases written before summaries were kept: summarise each model once. */
+  private fillSummaries(): void {
+    const missing = this.db.prepare('SELECT id, json FROM models WHERE summary IS NULL').all() as { id: string; json: string }[];
+    for (const { id, json } of missing) {
+      this.db.prepare('UPDATE models SET summary = ? WHERE id = ?').run(JSON.stringify(summarizeModel(modelFromJson(JSON.parse(json), `model ${id}`))), id);
+    }
   }
 
   /** Models an owner may see: their own, and others' published public ones. */
   listModels(ownerId: string): ModelRecord[] {
     const rows = this.db
-      .prepare("SELECT * FROM models WHERE owner_id = ? OR (published = 1 AND visibility = 'public') ORDER BY created_at, id")
+      .prepare(`SELECT ${MODEL_COLUMNS} FROM models WHERE owner_id = ? OR (published = 1 AND visibility = 'public') ORDER BY created_at, id`)
       .all(ownerId) as ModelRow[];
-    return rows.map(modelRecord);
+    return rows.map((row) => this.modelRecord(row));
   }
 
-  /** Records an answered request, refusing it (writing nothing) when it would pass the key's budget. */
-  recordQuery(key: KeyRecord, modelId: string, rows: number, cost: number): number {
-    // Without a budget there is nothing to check: one INSERT is its own atomic transaction.
-    if (key.budget === undefined) return Number(this.statements.insertLedger.run(key.id, modelId, rows, cost, Date.now()).lastInsertRowid);
-    return this.record(key.id, modelId, rows, cost, key.budget);
+  /** Refuses (before any work) a request of `rows` that the key's or the account's budget cannot pay for. */
+  checkBudget(key: KeyRecord, rows: number): void {
+    const left = this.statements.remaining.get(key.id) as { key_left: number | null; owner_left: number | null } | undefined;
+    if (left && ((left.key_left !== null && rows > left.key_left) || (left.owner_left !== null && rows > left.owner_left))) throw this.budgetError(key.id, rows);
   }
 
-  /** Rows a key has queried (its running total for budgeted keys, the ledger's sum otherwise). */
+  private budgetError(keyId: string, rows: number): BudgetExceededError {
+    const row = this.statements.remaining.get(keyId) as { key_left: number | null; key_budget: number | null; key_used: number; owner_budget: number | null; owner_used: number };
+    if (row.key_budget !== null && row.key_left !== null && rows > row.key_left) return new BudgetExceededError(row.key_budget, row.key_used, rows);
+    const error = new BudgetExceededError(row.owner_budget ?? 0, row.owner_used, rows);
+    error.message = `the account's query budget is exhausted: ${row.owner_used} of ${row.owner_budget} rows used by its keys, ${rows} more requested; ask the operator to raise the account's budget`;
+    return error;
+  }
+
+  /** Records an answered request of `rows` at `priceMicros` a row, refusing it (writing nothing) when it would pass a budget. */
+  recordQuery(key: KeyRecord, modelId: string, rows: number, priceMicros: number): { queryId: number; costMicros: number } {
+    const costMicros = rows * priceMicros;
+    return { queryId: this.charge(key.id, key.ownerId, modelId, rows, costMicros), costMicros };
+  }
+
+  /** Rows a key has queried. */
   queriesUsed(keyId: string): number {
-    const row = this.db.prepare('SELECT budget, used FROM api_keys WHERE id = ?').get(keyId) as { budget: number | null; used: number } | undefined;
-    if (!row) return 0;
-    if (row.budget !== null) return row.used;
-    return (this.db.prepare('SELECT COALESCE(SUM(rows), 0) AS used FROM ledger WHERE key_id = ?').get(keyId) as { used: number }).used;
+    return (this.db.prepare('SELECT used FROM api_keys WHERE id = ?').get(keyId) as { used: number } | undefined)?.used ?? 0;
   }
 
-  /** Requests, rows and cost per key and model, for one owner's keys. */
-  usage(ownerId: string): UsageRow[] {
-    return this.db
+  /** Requests, rows and cost per key and model: of the owner's keys (`by: 'keys'`) or on the owner's models by any key (`by: 'models'`). */
+  usage(ownerId: string, by: 'keys' | 'models' = 'keys'): UsageRow[] {
+    const where = by === 'keys' ? 'k.owner_id = ?' : 'm.owner_id = ?';
+    const rows = this.db
       .prepare(
-        `SELECT l.key_id AS keyId, k.prefix AS keyPrefix, l.model_id AS modelId, COUNT(*) AS requests, SUM(l.rows) AS queries, SUM(l.cost) AS cost
-         FROM ledger l JOIN api_keys k ON k.id = l.key_id WHERE k.owner_id = ? GROUP BY l.key_id, l.model_id ORDER BY l.key_id, l.model_id`,
+        `SELECT l.key_id AS keyId, k.prefix AS keyPrefix, o.name AS owner, l.model_id AS modelId, COUNT(*) AS requests, SUM(l.rows) AS queries, SUM(l.cost_micros) AS costMicros
+         FROM ledger l JOIN api_keys k ON k.id = l.key_id JOIN owners o ON o.id = k.owner_id JOIN models m ON m.id = l.model_id
+         WHERE ${where} GROUP BY l.key_id, l.model_id ORDER BY l.key_id, l.model_id`,
       )
-      .all(ownerId) as UsageRow[];
+      .all(ownerId) as Omit<UsageRow, 'cost'>[];
+    return rows.map((row) => ({ ...row, cost: microsToUnits(row.costMicros) }));
   }
 
   /** Every ledger id (for reliability checks). */
   ledgerIds(): number[] {
     return (this.db.prepare('SELECT id FROM ledger ORDER BY id').all() as { id: number }[]).map((row) => row.id);
+  }
+
+  /** Queues a job for an owner. */
+  addJob(ownerId: string, request: unknown): JobRecord {
+    const id = newId('job');
+    this.db.prepare("INSERT INTO jobs (id, owner_id, status, progress, request, created_at) VALUES (?, ?, 'queued', 0, ?, ?)").run(id, ownerId, JSON.stringify(request), Date.now());
+    return this.getJob(id)!;
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row && jobRecord(row);
+  }
+
+  /** Jobs queued or running: all, or one owner's. */
+  activeJobs(ownerId?: string): number {
+    const sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')" + (ownerId ? ' AND owner_id = ?' : '');
+    return (this.db.prepare(sql).get(...(ownerId ? [ownerId] : [])) as { n: number }).n;
+  }
+
+  jobStarted(id: string): void {
+    this.db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(Date.now(), id);
+  }
+
+  jobProgress(id: string, progress: number): void {
+    this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND status = 'running'").run(Math.min(1, Math.max(0, progress)), id);
+  }
+
+  /** Stores a job's model and marks the job done, in one transaction. */
+  jobSucceeded(id: string, model: { ownerId: string; name: string; json: string; summary: ModelSummary }, result: Record<string, unknown>): string {
+    return this.db.transaction(() => {
+      const modelId = this.addModelJson(model.ownerId, model.name, model.json, model.summary);
+      this.db.prepare("UPDATE jobs SET status = 'succeeded', progress = 1, model_id = ?, result = ?, finished_at = ? WHERE id = ?").run(modelId, JSON.stringify(result), Date.now(), id);
+      return modelId;
+    })();
+  }
+
+  jobFailed(id: string, error: { code: string; message: string }): void {
+    this.db.prepare("UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ?").run(error.code, error.message, Date.now(), id);
+  }
+
+  /** Jobs left queued or running by a server that stopped: failed, with the reason. */
+  failInterruptedJobs(): number {
+    return this.db
+      .prepare("UPDATE jobs SET status = 'failed', error_code = 'internal', error_message = 'the server stopped before the job finished; submit it again', finished_at = ? WHERE status IN ('queued', 'running')")
+      .run(Date.now()).changes;
   }
 
   /** SQLite's integrity check ("ok" when the file is sound). */

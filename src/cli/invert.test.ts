@@ -49,10 +49,10 @@ testWithData('invert a served tree over HTTP: the server ledger counts what the 
   const data = loadDataset('steak-eaters') as ClassificationDataset;
   const server = await startServer({ db: join(mkdtempSync(join(tmpdir(), 'threatlab-invert-http-')), 'service.sqlite'), port: 0 });
   try {
-    const owner = server.store.createKey({ ownerName: 'owner' });
+    const owner = server.store.createOwner({ name: 'owner' });
     const modelId = server.store.addModel(owner.record.ownerId, 'steak tree', new DecisionTreeTrainer({}).fitSync(data));
     server.store.publish(modelId, { price: 0.001, policy: { kind: 'label-only' }, visibility: 'public' });
-    const attacker = server.store.createKey({ ownerName: 'attacker' });
+    const attacker = server.store.createOwner({ name: 'attacker' });
     const result = await runCli('invert', '--attack', 'map', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--dataset', 'steak-eaters', '--sensitive', CHEATED, '--json');
     assert.equal(result.status, 0, result.stdout);
     const report = JSON.parse(result.stdout);

@@ -15,7 +15,7 @@ import { runExtract } from './commands/extract.ts';
 import { runReproduce } from './commands/reproduce.ts';
 import { runInvert } from './commands/invert.ts';
 import { runMembershipCommand } from './commands/membership.ts';
-import { DEFAULT_DB, runKeysCreate, runPublish, runServe } from './commands/service.ts';
+import { DEFAULT_DB, parseLimit, runKeysCreate, runOwnersCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
 
@@ -193,6 +193,14 @@ export function buildProgram(io: CliIo): Command {
     .option('--db <file>', 'SQLite database file', DEFAULT_DB)
     .option('--port <n>', 'TCP port (0 picks a free one)', parsePort, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--admin-token <token>', 'open POST /v1/owners to this operator token (or set THREATLAB_ADMIN_TOKEN)')
+    .option('--limit <name=value>', 'a server limit, repeatable (e.g. maxEpochs=100, jobSeconds=60; see the README)', (value: string, previous?: object) => {
+      try {
+        return parseLimit(value, previous);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
     .option('--json', 'print one JSON line when listening')
     .action(async (options) => {
       const server = await runServe(io, options);
@@ -204,14 +212,25 @@ export function buildProgram(io: CliIo): Command {
       await server.close();
     });
 
+  const owners = program.command('owners').description('owners (accounts) of the service');
+  owners
+    .command('create')
+    .description('create an owner (a unique name) and its first API key; the key is printed once')
+    .argument('<name>', 'owner name, unique in the database')
+    .option('--db <file>', 'SQLite database file', DEFAULT_DB)
+    .option('--budget <rows>', "rows all the owner's keys may query together", parseCount)
+    .option('--rate <n>', "requests per second of all the owner's keys together (at least 0.01)", parsePositive)
+    .option('--json', 'print one JSON document')
+    .action((name: string, options) => runOwnersCreate(io, name, options));
+
   const keys = program.command('keys').description('API keys of the service');
   keys
     .command('create')
-    .description('create an owner and an API key in the database; the key is printed once')
+    .description("create a further API key of an existing owner, within the owner's budget and rate; the key is printed once")
     .option('--db <file>', 'SQLite database file', DEFAULT_DB)
-    .option('--owner <name>', 'owner name')
+    .requiredOption('--owner <name>', 'an existing owner (create one with threatlab owners create NAME)')
     .option('--budget <rows>', 'rows this key may query in total', parseCount)
-    .option('--rate <n>', 'requests per second', parsePositive)
+    .option('--rate <n>', 'requests per second (at least 0.01)', parsePositive)
     .option('--json', 'print one JSON document')
     .action((options) => runKeysCreate(io, options));
 

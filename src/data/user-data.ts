@@ -33,7 +33,9 @@ export function splitUserTable(table: Table, name: string, options: UserCsvOptio
   const byClass = new Map<string, number[]>();
   labelled.rows.forEach((row, i) => {
     const key = options.task === 'classification' ? row[target]! : '';
-    byClass.set(key, [...(byClass.get(key) ?? []), i]);
+    const rows = byClass.get(key);
+    if (rows) rows.push(i);
+    else byClass.set(key, [i]);
   });
   const testRows = new Set<number>();
   for (const key of [...byClass.keys()].sort()) {

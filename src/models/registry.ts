@@ -8,6 +8,7 @@ import { ThreatlabError, ValidationError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { readNonEmptyFile } from '../data/loaders/files.ts';
 import type { Progress } from '../progress.ts';
+import { checkModelJson, schemaWidth } from './check-json.ts';
 import { modelJson } from './json-schema.ts';
 import type { ModelJson } from './json.ts';
 import { KernelLogistic, KernelLogisticTrainer } from './kernel/kernel-logistic.ts';
@@ -15,7 +16,7 @@ import { LinearClassifier } from './linear/linear-classifier.ts';
 import { LinearRegression, LinearRegressionTrainer } from './linear/linear-regression.ts';
 import { LinearClassifierTrainer } from './linear/trainers.ts';
 import { layerFromJson } from './neural/dense-network.ts';
-import { blockOutput, Cnn, CnnTrainer } from './neural/cnn.ts';
+import { Cnn, CnnTrainer } from './neural/cnn.ts';
 import { loadLayersModel } from './neural/layers-format.ts';
 import { Mlp, MlpTrainer } from './neural/mlp.ts';
 import { DecisionTree } from './tree/decision-tree.ts';
@@ -72,6 +73,7 @@ export function modelFromJson(value: unknown, source = 'model'): Model {
     );
   }
   const json = parsed.data as ModelJson;
+  checkModelJson(json, source);
   const fail = (message: string) => new ThreatlabError('validation', `${source}: ${message}; the file is corrupted`);
   switch (json.kind) {
     case 'logistic':
@@ -90,43 +92,16 @@ export function modelFromJson(value: unknown, source = 'model'): Model {
       if (coefficients.rows !== json.classes.length || coefficients.cols !== centres.rows) throw fail('coefficients do not match classes × centres');
       return new KernelLogistic({ classes: json.classes, schema: json.schema, gamma: json.gamma, centres, coefficients, biases: Float64Array.from(json.biases), params: json.params });
     }
-    case 'tree': {
-      json.nodes.forEach((node, i) => {
-        if (node.id !== i || node.counts.length !== json.classes.length) throw fail(`node ${i} is malformed`);
-        if (node.split && (node.left === undefined || node.right === undefined || node.left >= json.nodes.length || node.right >= json.nodes.length)) throw fail(`node ${i} has missing children`);
-      });
-      const inputSize = Math.max(json.nodes.reduce((max, node) => Math.max(max, (node.split?.feature ?? -1) + 1), 0), featureColumns(json));
-      return new DecisionTree({ classes: json.classes, schema: json.schema, inputSize, nodes: json.nodes, params: json.params });
-    }
+    case 'tree':
+      return new DecisionTree({ classes: json.classes, schema: json.schema, inputSize: schemaWidth(json), nodes: json.nodes, params: json.params });
     case 'mlp': {
-      const layers = json.layers.map(layerFromJson);
-      layers.forEach((layer, l) => {
-        if (layer.weights.length !== layer.inputs * layer.outputs || layer.biases.length !== layer.outputs) throw fail(`layer ${l} has the wrong number of weights`);
-        if (l > 0 && layer.inputs !== layers[l - 1].outputs) throw fail(`layer ${l} does not follow layer ${l - 1}`);
-      });
-      if (layers[layers.length - 1].outputs !== json.classes.length) throw fail('the output layer does not match the classes');
-      return new Mlp({ classes: json.classes, schema: json.schema, layers, params: json.params });
+      return new Mlp({ classes: json.classes, schema: json.schema, layers: json.layers.map(layerFromJson), params: json.params });
     }
     case 'cnn': {
-      let [height, width] = [json.image.height, json.image.width];
-      let channels = json.image.channels;
-      const convolutions = json.convolutions.map((block, b) => {
-        if (block.inputChannels !== channels || block.weights.length !== block.kernelSize ** 2 * block.inputChannels * block.filters || block.biases.length !== block.filters) throw fail(`convolution ${b} is malformed`);
-        [height, width] = blockOutput(height, width, block.kernelSize);
-        channels = block.filters;
-        return { ...block, weights: Float64Array.from(block.weights), biases: Float64Array.from(block.biases) };
-      });
-      const dense = json.dense.map(layerFromJson);
-      if (dense[0].inputs !== height * width * channels || dense[dense.length - 1].outputs !== json.classes.length) throw fail('the dense layers do not fit the convolutions and classes');
-      return new Cnn({ classes: json.classes, schema: json.schema, image: json.image, convolutions, dense, params: json.params });
+      const convolutions = json.convolutions.map((block) => ({ ...block, weights: Float64Array.from(block.weights), biases: Float64Array.from(block.biases) }));
+      return new Cnn({ classes: json.classes, schema: json.schema, image: json.image, convolutions, dense: json.dense.map(layerFromJson), params: json.params });
     }
   }
-}
-
-function featureColumns(json: ModelJson): number {
-  let columns = 0;
-  for (const feature of json.schema.features) columns += feature.kind === 'categorical' && feature.encoding === 'one-hot' ? feature.levels.length : 1;
-  return columns;
 }
 
 /** Reads a model file. */

@@ -1,24 +1,24 @@
 /** An oracle over a fitted model in this process, answering under an output policy. */
 
 import type { Matrix } from '../math/matrix.ts';
-import { DecisionTree } from '../models/tree/decision-tree.ts';
+import type { ModelSummary } from '../models/summary.ts';
 import type { Model } from '../models/types.ts';
 import { answerRows, revealsOf } from './policy.ts';
 import type { Answer, Oracle, OracleInfo, OutputPolicy } from './types.ts';
 
 /** The info an oracle over `model` publishes. */
-export function infoOf(model: Model, policy: OutputPolicy, price = 0, modelId?: string): OracleInfo {
+export function infoOf(model: Model | ModelSummary, policy: OutputPolicy, price = 0, modelId?: string): OracleInfo {
   return {
     modelId,
     kind: model.kind,
     task: model.task,
     schema: model.schema,
     inputSize: model.inputSize,
-    classes: model.task === 'classification' ? [...model.classes] : [],
+    classes: 'classes' in model ? [...model.classes] : [],
     reveals: revealsOf(model, policy),
     policy,
     price,
-    partialRows: model instanceof DecisionTree,
+    partialRows: model.kind === 'tree',
   };
 }
 

@@ -12,7 +12,8 @@ import type { Answer, OutputPolicy, Reveals } from './types.ts';
 
 /** Parses `full`, `rounded:K`, `label`/`label-only`, `top:K`/`top-k:K`. */
 export function parsePolicy(text: string): OutputPolicy {
-  const [name, argument] = text.trim().split(':');
+  // Strict: a name, and for rounded/top-k a colon and plain decimal digits, nothing else.
+  const [, name, argument] = /^([a-z-]+)(?::(\d{1,3}))?$/.exec(text) ?? [];
   const number = Number(argument);
   switch (name) {
     case 'full':
@@ -50,7 +51,7 @@ export function formatPolicy(policy: OutputPolicy): string {
 }
 
 /** What a model answers under a policy. */
-export function revealsOf(model: Model, policy: OutputPolicy): Reveals {
+export function revealsOf(model: Pick<Model, 'kind' | 'task'> & { classes?: readonly string[] }, policy: OutputPolicy): Reveals {
   if (model.task === 'regression') {
     if (policy.kind === 'full' || policy.kind === 'rounded') return 'value';
     throw new ThreatlabError('validation', `policy "${formatPolicy(policy)}" needs classes; a regression model is published as full or rounded:K`);
@@ -58,12 +59,12 @@ export function revealsOf(model: Model, policy: OutputPolicy): Reveals {
   switch (policy.kind) {
     case 'full':
     case 'rounded':
-      return model instanceof DecisionTree ? 'leaf' : 'scores';
+      return model.kind === 'tree' ? 'leaf' : 'scores';
     case 'label-only':
       return 'label';
     case 'top-k':
-      if (policy.k > model.classes.length) {
-        throw new ThreatlabError('validation', `top-k:${policy.k} exceeds the model's ${model.classes.length} classes`);
+      if (policy.k > (model.classes?.length ?? 0)) {
+        throw new ThreatlabError('validation', `top-k:${policy.k} exceeds the model's ${model.classes?.length ?? 0} classes`);
       }
       return 'top-k';
   }

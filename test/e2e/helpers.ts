@@ -8,7 +8,7 @@ import { Store } from '../../src/api/store.ts';
 export function seedDatabase(path: string): { key: string; modelId: string } {
   const store = Store.open(path);
   try {
-    const { key, record } = store.createKey({ ownerName: 'load' });
+    const { key, record } = store.createOwner({ name: 'load' });
     const model = new LinearClassifierTrainer('softmax').fitSync(loadIrisEmbedded());
     const modelId = store.addModel(record.ownerId, 'iris', model);
     store.publish(modelId, { price: 0.001, policy: { kind: 'full' }, visibility: 'private' });

@@ -39,7 +39,7 @@ function mixedData() {
 
 async function served(model: LinearClassifier, policy: OutputPolicy): Promise<Oracle> {
   const api = testApi();
-  const key = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const key = await api.owner('owner1');
   const id = (await api.call('POST', '/v1/models', { key, body: model.toJSON() })).body.id;
   await api.call('POST', `/v1/models/${id}/publish`, { key, body: { price: 0.001, policy: formatPolicy(policy) } });
   return HttpOracle.connect('http://api.test', id, key, api.fetch);

@@ -26,10 +26,10 @@ import { EXTRACTION_ATTACKS, type SurrogateOutcome } from './index.ts';
 
 async function attackOverHttp(target: Classifier, policy: OutputPolicy, attack: Attack<ParamSpecs, SurrogateOutcome>, params: Record<string, unknown>) {
   const api = testApi();
-  const owner = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const owner = await api.owner('owner1');
   const id = (await api.call('POST', '/v1/models', { key: owner, body: target.toJSON() })).body.id;
   await api.call('POST', `/v1/models/${id}/publish`, { key: owner, body: { price: 0.001, policy: formatPolicy(policy), visibility: 'public' } });
-  const attacker = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const attacker = await api.owner('owner2');
   const record = await runAttack(attack, await HttpOracle.connect('http://api.test', id, attacker, api.fetch), { seed: 7, params });
   assert.equal(record.status, 'completed', `${attack.name}: ${record.status}`);
   const usage = (await api.call('GET', '/v1/usage', { key: attacker })).body;

@@ -27,7 +27,7 @@ test('path finding rebuilds a numeric tree (iris) in-process and over HTTP', asy
   const iris = loadIrisEmbedded();
   const target = new DecisionTreeTrainer({ maxDepth: 4 }).fitSync(iris);
   const api = testApi();
-  const key = (await api.call('POST', '/v1/keys', { body: {} })).body.key;
+  const key = await api.owner('owner1');
   const id = (await api.call('POST', '/v1/models', { key, body: target.toJSON() })).body.id;
   for (const oracle of [new LocalOracle(target), await HttpOracle.connect('http://api.test', id, key, api.fetch)]) {
     for (const variant of ['top-down', 'basic']) {

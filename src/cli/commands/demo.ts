@@ -116,11 +116,11 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-demo-'));
   const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
   try {
-    const { record } = server.store.createKey({ ownerName: 'victim' });
+    const { record } = server.store.createOwner({ name: 'victim' });
     const modelId = server.store.addModel(record.ownerId, 'mnist softmax', target);
     const price = 0.001;
     server.store.publish(modelId, { price, policy: { kind: 'full' }, visibility: 'public' });
-    const attacker = server.store.createKey({ ownerName: 'attacker' });
+    const attacker = server.store.createOwner({ name: 'attacker' });
     const oracle = await HttpOracle.connect(server.url, modelId, attacker.key);
     const result = await runAttack(chosenQueries, oracle, { seed: rng.nextUint32(), params: { batch: 100 } });
     const surrogate = result.outcome!.surrogate;

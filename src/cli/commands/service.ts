@@ -1,8 +1,11 @@
 /**
- * `threatlab serve`, `threatlab keys create`, `threatlab publish`: run the prediction API and
- * administer its database directly (the owner's side of an MLaaS).
+ * `threatlab serve`, `threatlab owners create`, `threatlab keys create`, `threatlab publish`: run
+ * the prediction API and administer its database directly (the operator's side of an MLaaS).
  */
 
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DEFAULT_LIMITS, type ServerLimits } from '../../api/limits.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
 import { Store, type Visibility } from '../../api/store.ts';
 import { ThreatlabError } from '../../errors.ts';
@@ -14,35 +17,79 @@ import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 /** Where the database lives unless --db says otherwise. */
 export const DEFAULT_DB = '.threatlab/threatlab.sqlite';
 
+/** Opens the database; its folder must exist (the default `.threatlab/` is created), and with `mustExist` the file too. */
+function openStore(db: string, mustExist = false): Store {
+  if (db !== ':memory:') {
+    if (mustExist && !existsSync(db)) throw new ThreatlabError('file-not-found', `no database ${db}; start threatlab serve --db ${db} or create an owner with threatlab owners create NAME --db ${db} first`);
+    if (!existsSync(dirname(db))) {
+      if (db !== DEFAULT_DB) throw new ThreatlabError('file-not-found', `the folder ${dirname(db)} of --db ${db} does not exist; create it or choose another path`);
+      Store.ensureFolder(db);
+    }
+  }
+  return Store.open(db);
+}
+
+/** Parses `--limit name=value` into server limits. */
+export function parseLimit(text: string, previous: Partial<ServerLimits> = {}): Partial<ServerLimits> {
+  const [name, value] = text.split('=');
+  if (!(name in DEFAULT_LIMITS)) throw new ThreatlabError('usage', `unknown server limit "${name}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+  const number = Number(value);
+  if (!(number > 0) || !Number.isFinite(number)) throw new ThreatlabError('usage', `server limit ${name}=${value}: give a positive number`);
+  return { ...previous, [name]: number };
+}
+
 /** Options of `serve`. */
 export interface ServeOptions extends CommonOptions {
   db: string;
   port: number;
   host: string;
+  adminToken?: string;
+  limit?: Partial<ServerLimits>;
 }
 
 /** Starts the server and returns it (the CLI keeps the process alive until a signal). */
 export async function runServe(io: CliIo, options: ServeOptions): Promise<RunningServer> {
-  const server = await startServer({ db: options.db, port: options.port, host: options.host });
+  openStore(options.db).close();
+  const adminToken = options.adminToken ?? process.env.THREATLAB_ADMIN_TOKEN;
+  const server = await startServer({ db: options.db, port: options.port, host: options.host, adminToken, limits: options.limit });
   printResult(io, options, { url: server.url, db: options.db }, () => `threatlab serving on ${server.url} (database ${options.db}); Ctrl-C stops it`);
   return server;
+}
+
+/** Options of `owners create`. */
+export interface OwnersOptions extends CommonOptions {
+  db: string;
+  budget?: number;
+  rate?: number;
+}
+
+/** Creates an owner (a unique name, with an account budget and rate limit) and its first key. */
+export function runOwnersCreate(io: CliIo, name: string, options: OwnersOptions): void {
+  const store = openStore(options.db);
+  try {
+    const { key, record } = store.createOwner({ name, budget: options.budget, rateLimit: options.rate });
+    const result = { key, keyId: record.id, owner: record.ownerName, accountBudget: options.budget ?? null, accountRateLimit: options.rate ?? null };
+    printResult(io, options, result, () => `${key}\n(first key ${record.id} of new owner "${record.ownerName}"; store it now: it is never shown again)`);
+  } finally {
+    store.close();
+  }
 }
 
 /** Options of `keys create`. */
 export interface KeysOptions extends CommonOptions {
   db: string;
-  owner?: string;
+  owner: string;
   budget?: number;
   rate?: number;
 }
 
-/** Creates an owner and a key; prints the key (the only time it is shown). */
+/** Creates a further key of an existing owner; prints the key (the only time it is shown). */
 export function runKeysCreate(io: CliIo, options: KeysOptions): void {
-  const store = Store.open(options.db);
+  const store = openStore(options.db, true);
   try {
-    // The administrator's tool: --owner names an existing owner (a further key) or a new one.
-    const ownerId = options.owner ? store.ownerByName(options.owner) : undefined;
-    const { key, record } = store.createKey({ ownerId, ownerName: options.owner, budget: options.budget, rateLimit: options.rate });
+    const ownerId = store.ownerByName(options.owner);
+    if (!ownerId) throw new ThreatlabError('not-found', `no owner "${options.owner}" in ${options.db}; create it with threatlab owners create ${options.owner}`);
+    const { key, record } = store.createKey({ ownerId, budget: options.budget, rateLimit: options.rate });
     const result = { key, keyId: record.id, owner: record.ownerName, budget: record.budget ?? null, rateLimit: record.rateLimit ?? null };
     printResult(io, options, result, () => `${key}\n(key ${record.id} of owner "${record.ownerName}"; store it now: it is never shown again)`);
   } finally {
@@ -65,10 +112,10 @@ export function runPublish(io: CliIo, modelPath: string, options: PublishOptions
   const policy = parsePolicy(options.policy);
   const model = loadModelFile(modelPath);
   infoOf(model, policy);
-  const store = Store.open(options.db);
+  const store = openStore(options.db, true);
   try {
     const key = store.findKey(options.key);
-    if (!key) throw new ThreatlabError('unauthorized', `unknown API key for database ${options.db}; create one with threatlab keys create`);
+    if (!key) throw new ThreatlabError('unauthorized', `unknown API key for database ${options.db}; create one with threatlab owners create NAME`);
     const id = store.addModel(key.ownerId, options.name ?? modelPath.replace(/^.*[\\/]/, ''), model);
     const record = store.publish(id, { price: options.price, policy, visibility: options.visibility });
     const result = { modelId: id, kind: model.kind, price: record.price, policy: formatPolicy(policy), visibility: record.visibility };

@@ -1,0 +1,81 @@
+/**
+ * The database schema, and the migration of a database written by an earlier threatlab: new
+ * columns are added and filled (prices and costs from floats to integer micro-units), duplicate
+ * owner names are renamed before names become unique, and nothing stored is dropped.
+ */
+
+import type Database from 'better-sqlite3';
+
+/** Bumped with every change below. */
+const VERSION = 2;
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS owners (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, budget INTEGER, used INTEGER NOT NULL DEFAULT 0, rate_limit REAL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL, budget INTEGER, rate_limit REAL, used INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS datasets (
+  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), name TEXT NOT NULL, csv TEXT NOT NULL,
+  rows INTEGER NOT NULL DEFAULT 0, columns TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS models (
+  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), name TEXT NOT NULL, kind TEXT NOT NULL, json TEXT NOT NULL, summary TEXT,
+  policy TEXT NOT NULL DEFAULT '{"kind":"full"}', price_micros INTEGER NOT NULL DEFAULT 0, visibility TEXT NOT NULL DEFAULT 'private',
+  published INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL REFERENCES api_keys(id), model_id TEXT NOT NULL REFERENCES models(id),
+  rows INTEGER NOT NULL, cost_micros INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0,
+  request TEXT NOT NULL, model_id TEXT REFERENCES models(id), result TEXT, error_code TEXT, error_message TEXT,
+  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);
+CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
+CREATE INDEX IF NOT EXISTS ledger_model ON ledger(model_id);
+`;
+
+function columns(db: Database.Database, table: string): Set<string> {
+  return new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name));
+}
+
+/** Version 1 (before accounts and integer money) to 2. */
+function fromVersion1(db: Database.Database): void {
+  const add = (table: string, column: string, definition: string) => {
+    if (!columns(db, table).has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  };
+  add('owners', 'budget', 'INTEGER');
+  add('owners', 'used', 'INTEGER NOT NULL DEFAULT 0');
+  add('owners', 'rate_limit', 'REAL');
+  add('datasets', 'rows', 'INTEGER NOT NULL DEFAULT 0');
+  add('datasets', 'columns', "TEXT NOT NULL DEFAULT '[]'");
+  add('models', 'summary', 'TEXT');
+  if (!columns(db, 'models').has('price_micros')) {
+    db.exec('ALTER TABLE models ADD COLUMN price_micros INTEGER NOT NULL DEFAULT 0');
+    db.exec('UPDATE models SET price_micros = CAST(ROUND(price * 1000000) AS INTEGER)');
+    db.exec('ALTER TABLE models DROP COLUMN price');
+  }
+  if (!columns(db, 'ledger').has('cost_micros')) {
+    db.exec('ALTER TABLE ledger ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0');
+    db.exec('UPDATE ledger SET cost_micros = CAST(ROUND(cost * 1000000) AS INTEGER)');
+    db.exec('ALTER TABLE ledger DROP COLUMN cost');
+  }
+  // Owner names become unique: later owners of a taken name get a numbered one.
+  const duplicates = db.prepare('SELECT id, name FROM owners o WHERE EXISTS (SELECT 1 FROM owners p WHERE p.name = o.name AND (p.created_at < o.created_at OR (p.created_at = o.created_at AND p.id < o.id))) ORDER BY created_at, id').all() as { id: string; name: string }[];
+  for (const { id, name } of duplicates) {
+    let n = 2;
+    while (db.prepare('SELECT 1 FROM owners WHERE name = ?').get(`${name} (${n})`)) n++;
+    db.prepare('UPDATE owners SET name = ? WHERE id = ?').run(`${name} (${n})`, id);
+  }
+}
+
+/** Creates or upgrades the schema, in one transaction. */
+export function migrate(db: Database.Database): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > VERSION) throw new Error(`the database was written by a newer threatlab (schema ${version}, this one reads up to ${VERSION}); upgrade threatlab`);
+  db.transaction(() => {
+    const existing = columns(db, 'owners').size > 0;
+    if (existing && version < 2) fromVersion1(db);
+    db.exec(TABLES);
+    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
+    db.pragma(`user_version = ${VERSION}`);
+  })();
+}

@@ -1,0 +1,112 @@
+/**
+ * The worker side of the server's compute pools: validates uploaded model files, answers large
+ * predictions and trains models, so the request thread only parses, authorises, bills and
+ * answers. Parsed models are kept by id, bounded by the bytes of their files.
+ */
+
+import { parentPort } from 'node:worker_threads';
+import { LruCache } from '../api/lru-cache.ts';
+import { initBackend } from '../backend/setup.ts';
+import { parseCsv } from '../data/loaders/csv.ts';
+import { splitUserTable } from '../data/user-data.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { ThreatlabError } from '../errors.ts';
+import { createMatrix } from '../math/matrix.ts';
+import { accuracy } from '../metrics/score.ts';
+import { parseParamPairs } from '../models/params.ts';
+import { createTrainer, modelFromJson } from '../models/registry.ts';
+import { summarizeModel } from '../models/summary.ts';
+import type { Model } from '../models/types.ts';
+import { answerRows } from '../oracle/policy.ts';
+import type { Progress } from '../progress.ts';
+import { Rng } from '../random.ts';
+import type { LoadModelResult, LoadModelTask, PredictResult, PredictTask, TrainResult, TrainTask, WorkerReply, WorkerTask } from './messages.ts';
+import { estimateParameters } from './parameters.ts';
+
+if (!parentPort) throw new Error('compute-worker-main.ts runs only as a worker thread');
+const port = parentPort;
+const models = new LruCache<string, Model>(256 << 20);
+
+function loadModel(task: LoadModelTask): LoadModelResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(task.text);
+  } catch {
+    throw new ThreatlabError('parse-error', `${task.source} is not valid JSON; upload a model file written by threatlab train`);
+  }
+  const model = modelFromJson(value, task.source);
+  return { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model) };
+}
+
+function predict(task: PredictTask): PredictResult {
+  let model = models.get(task.modelId);
+  if (!model) {
+    if (task.json === undefined) return { missing: true };
+    model = modelFromJson(JSON.parse(task.json), `model ${task.modelId}`);
+    models.set(task.modelId, model, task.json.length);
+  }
+  return { answers: answerRows(model, task.policy, createMatrix(task.rows.length / task.cols, task.cols, task.rows)) };
+}
+
+async function train(task: TrainTask): Promise<TrainResult> {
+  const params = parseParamPairs(Object.entries(task.spec.params).map(([k, v]) => `${k}=${v}`));
+  const progress = progressToParent();
+  const trainer = createTrainer(task.spec.model, params, progress);
+  const rng = new Rng(task.spec.seed);
+  const { train, test } = splitUserTable(parseCsv(task.csv, task.datasetName), task.datasetName, {
+    target: task.spec.target,
+    task: trainer.task,
+    testFraction: task.spec.testFraction,
+    rng: rng.fork(),
+    categorical: task.spec.model === 'tree' ? 'ordinal' : 'one-hot',
+  });
+  const weights = estimateParameters(trainer, train);
+  if (weights > task.maxModelParameters) {
+    throw new ThreatlabError('limit-exceeded', `the model would have ${weights} weights on ${train.features.cols} encoded columns, over this server's limit of ${task.maxModelParameters} (maxModelParameters); use fewer hidden units or columns`);
+  }
+  if (trainer.kind === 'mlp' || trainer.kind === 'cnn') await initBackend();
+  const model = await trainer.fit(train, rng.fork());
+  const measured = (data: Dataset) => (model.task === 'classification' && data.task === 'classification' && data.features.rows > 0 ? accuracy(model, data) : undefined);
+  return { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model), trainRows: train.features.rows, testRows: test.features.rows, trainAccuracy: measured(train), testAccuracy: measured(test) };
+}
+
+/** Training progress (epochs done / epochs) sent to the pool, which records it on the job. */
+function progressToParent(): Progress {
+  let total = 0;
+  let current = 0;
+  return {
+    start(_label, steps) {
+      total = steps;
+      current = 0;
+    },
+    tick(steps = 1) {
+      current += steps;
+      if (total > 0) post({ type: 'progress', fraction: current / total });
+    },
+    done() {},
+  };
+}
+
+function post(reply: WorkerReply): void {
+  port.postMessage(reply);
+}
+
+async function run(task: WorkerTask): Promise<unknown> {
+  switch (task.type) {
+    case 'load-model':
+      return loadModel(task);
+    case 'predict':
+      return predict(task);
+    case 'train':
+      return train(task);
+  }
+}
+
+port.on('message', async (task: WorkerTask) => {
+  try {
+    post({ type: 'done', result: await run(task) });
+  } catch (error) {
+    const code = error instanceof ThreatlabError ? error.code : 'internal';
+    post({ type: 'error', error: { code, message: (error as Error).message } });
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * A pool of worker threads that runs heavy work off the request thread, each task within a time
+ * limit and each worker within a JavaScript heap limit. A task past its time is stopped by
+ * terminating its worker (a fresh one takes its place); a worker that runs out of memory fails
+ * its task with the limit it hit; a full queue refuses new tasks at once instead of letting them
+ * wait without bound. Workers start on first use and do not keep the process alive when idle.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { ThreatlabError } from '../errors.ts';
+import type { WorkerReply, WorkerTask } from './messages.ts';
+
+/** Settings of a pool. */
+export interface WorkerPoolOptions {
+  /** What the pool is for, in errors ("training", "prediction"). */
+  name: string;
+  size: number;
+  /** JavaScript heap of each worker, MiB. */
+  memoryMb: number;
+  /** Tasks waiting for a worker at most. */
+  maxQueued: number;
+}
+
+/** Per-task settings. */
+export interface RunOptions {
+  /** Wall time from the task's start on a worker, ms. */
+  timeoutMs: number;
+  /** The limit's name and value, for the error when the time runs out. */
+  timeoutLimit: string;
+  onProgress?: (fraction: number) => void;
+  /** Called when the task leaves the queue for a worker. */
+  onStart?: () => void;
+}
+
+interface Pending {
+  task: WorkerTask;
+  options: RunOptions;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  current?: Pending;
+  timer?: NodeJS.Timeout;
+}
+
+const ENTRY = new URL('./compute-worker.mjs', import.meta.url);
+
+/** Worker threads with limits. */
+export class WorkerPool {
+  private readonly options: WorkerPoolOptions;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.options = options;
+  }
+
+  /** Tasks queued and running. */
+  get load(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.slots.filter((slot) => slot.current).length };
+  }
+
+  /** Runs a task on a worker; rejects with `overloaded` when the queue is full. */
+  run<T>(task: WorkerTask, options: RunOptions): Promise<T> {
+    if (this.closed) return Promise.reject(new ThreatlabError('overloaded', `the ${this.options.name} workers are shutting down; retry on the restarted server`));
+    if (this.queue.length >= this.options.maxQueued) {
+      return Promise.reject(new ThreatlabError('overloaded', `${this.queue.length} ${this.options.name} tasks are waiting already (maxQueued); retry in a few seconds`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ task, options, resolve: resolve as (value: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker; queued and running tasks fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new ThreatlabError('overloaded', `the server stopped before this ${this.options.name} task ran`));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        this.finish(slot)?.reject(new ThreatlabError('overloaded', `the server stopped during this ${this.options.name} task`));
+        await slot.worker.terminate();
+      }),
+    );
+    this.slots.length = 0;
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
+    const slot: Slot = { worker };
+    worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+    worker.on('error', (error: Error & { code?: string }) => {
+      const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.replace(
+        slot,
+        memory
+          ? new ThreatlabError('limit-exceeded', `the ${this.options.name} task ran out of its ${this.options.memoryMb} MiB of memory (jobMemoryMb); use a smaller model or fewer rows`)
+          : new ThreatlabError('internal', `a ${this.options.name} worker failed: ${error.message}`),
+      );
+    });
+    worker.on('exit', () => {
+      if (slot.current && this.slots.includes(slot)) this.replace(slot, new ThreatlabError('internal', `a ${this.options.name} worker stopped during its task`));
+    });
+    worker.unref();
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((candidate) => !candidate.current);
+      if (!slot && this.slots.length < this.options.size) slot = this.spawn();
+      if (!slot) return;
+      const pending = this.queue.shift()!;
+      slot.current = pending;
+      slot.worker.ref();
+      slot.timer = setTimeout(() => {
+        const seconds = pending.options.timeoutMs / 1000;
+        this.replace(slot, new ThreatlabError('limit-exceeded', `the ${this.options.name} task ran past this server's limit of ${seconds} s (${pending.options.timeoutLimit}) and was stopped; ask for less work`));
+      }, pending.options.timeoutMs);
+      pending.options.onStart?.();
+      slot.worker.postMessage(pending.task);
+    }
+  }
+
+  private finish(slot: Slot): Pending | undefined {
+    const pending = slot.current;
+    clearTimeout(slot.timer);
+    slot.current = undefined;
+    slot.timer = undefined;
+    slot.worker.unref();
+    return pending;
+  }
+
+  private onReply(slot: Slot, reply: WorkerReply): void {
+    if (reply.type === 'progress') {
+      slot.current?.options.onProgress?.(reply.fraction);
+      return;
+    }
+    const pending = this.finish(slot);
+    if (pending) {
+      if (reply.type === 'done') pending.resolve(reply.result);
+      else pending.reject(new ThreatlabError(reply.error.code as ThreatlabError['code'], reply.error.message));
+    }
+    this.dispatch();
+  }
+
+  /** Fails the slot's task, terminates its worker, and starts queued work on a fresh one. */
+  private replace(slot: Slot, error: ThreatlabError): void {
+    const pending = this.finish(slot);
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    void slot.worker.terminate();
+    pending?.reject(error);
+    if (!this.closed) this.dispatch();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * What a server needs to know of a model without holding it parsed: its kind and task, feature
+ * schema, input width, classes, and the work of answering one row. Computed once when the model
+ * is stored, so listing, describing and pricing a model never parses a large file.
+ */
+
+import type { FeatureSchema } from '../data/schema.ts';
+import { costPerRow } from './check-json.ts';
+import type { Model, ModelKind } from './types.ts';
+
+/** A stored model's description. */
+export interface ModelSummary {
+  kind: ModelKind;
+  task: 'classification' | 'regression';
+  schema: FeatureSchema;
+  inputSize: number;
+  /** Class names in output order; empty for a regressor. */
+  classes: string[];
+  /** Multiply-adds (or tree steps) to answer one row: rows × this is a request's compute. */
+  costPerRow: number;
+}
+
+/** The summary of a fitted model. */
+export function summarizeModel(model: Model): ModelSummary {
+  return {
+    kind: model.kind,
+    task: model.task,
+    schema: model.schema,
+    inputSize: model.inputSize,
+    classes: model.task === 'classification' ? [...model.classes] : [],
+    costPerRow: costPerRow(model.toJSON()),
+  };
+}
