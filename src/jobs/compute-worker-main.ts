@@ -110,3 +110,4 @@ port.on('message', async (task: WorkerTask) => {
     post({ type: 'error', error: { code, message: (error as Error).message } });
   }
 });
+post({ type: 'ready' });

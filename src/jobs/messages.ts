@@ -61,8 +61,9 @@ export interface TrainResult {
 /** Any task. */
 export type WorkerTask = LoadModelTask | PredictTask | TrainTask;
 
-/** A worker's reply: progress (any number), then one result or error. */
+/** A worker's messages: ready once loaded; per task, progress (any number), then one result or error. */
 export type WorkerReply =
+  | { type: 'ready' }
   | { type: 'progress'; fraction: number }
   | { type: 'done'; result: unknown }
   | { type: 'error'; error: { code: string; message: string } };

@@ -3,7 +3,7 @@
 import type { Dataset } from '../data/dataset.ts';
 import type { Trainer } from '../models/types.ts';
 
-/** Weights of the model `trainer` would fit on `data` (trees: at most one node per two rows). */
+/** Weights of the model `trainer` would fit on `data` (trees: their nodes' class counts). */
 export function estimateParameters(trainer: Trainer, data: Dataset): number {
   const inputs = data.features.cols;
   const outputs = data.task === 'classification' ? data.classes.length : 1;
@@ -24,7 +24,8 @@ export function estimateParameters(trainer: Trainer, data: Dataset): number {
     case 'kernel-logistic':
       return data.features.rows * (inputs + outputs);
     case 'tree':
-      return data.features.rows;
+      // Nodes (at most two per training row, 2^(depth+1) by depth) × class counts.
+      return Math.min(2 * data.features.rows, 2 ** ((trainer.params.maxDepth as number) + 1)) * outputs;
     case 'logistic':
     case 'softmax':
     case 'ovr':

@@ -41,6 +41,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded its code (a task's time counts from its start on a ready worker). */
+  ready: boolean;
   current?: Pending;
   timer?: NodeJS.Timeout;
 }
@@ -90,9 +92,15 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, ready: false };
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     worker.on('error', (error: Error & { code?: string }) => {
+      if (!slot.ready) {
+        // A worker that cannot start would fail again: the waiting tasks fail instead of respawning it.
+        this.slots.splice(this.slots.indexOf(slot), 1);
+        for (const pending of this.queue.splice(0)) pending.reject(new ThreatlabError('internal', `a ${this.options.name} worker could not start: ${error.message}`));
+        return;
+      }
       const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
       this.replace(
         slot,
@@ -104,16 +112,18 @@ export class WorkerPool {
     worker.on('exit', () => {
       if (slot.current && this.slots.includes(slot)) this.replace(slot, new ThreatlabError('internal', `a ${this.options.name} worker stopped during its task`));
     });
-    worker.unref();
+    // Referenced until it is ready and idle: a task waiting for it keeps the process alive.
     this.slots.push(slot);
     return slot;
   }
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((candidate) => !candidate.current);
-      if (!slot && this.slots.length < this.options.size) slot = this.spawn();
-      if (!slot) return;
+      const slot = this.slots.find((candidate) => candidate.ready && !candidate.current);
+      if (!slot) {
+        if (this.slots.length < this.options.size) this.spawn();
+        return;
+      }
       const pending = this.queue.shift()!;
       slot.current = pending;
       slot.worker.ref();
@@ -136,6 +146,12 @@ export class WorkerPool {
   }
 
   private onReply(slot: Slot, reply: WorkerReply): void {
+    if (reply.type === 'ready') {
+      slot.ready = true;
+      this.dispatch();
+      if (!slot.current) slot.worker.unref();
+      return;
+    }
     if (reply.type === 'progress') {
       slot.current?.options.onProgress?.(reply.fraction);
       return;
