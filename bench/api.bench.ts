@@ -1,13 +1,15 @@
 /**
  * Prediction-API throughput on loopback: requests/s and p50/p99 latency for 1-row and 100-row
  * predict requests to a logistic model (softmax on Adult income, 108 features), with autocannon
- * in this process and the server in a child process (one core each).
+ * in this process and the server in a child process (one core each). Then the same 1-row load
+ * while another client uploads a 30 MB CSV and trains a large MLP on the server (heavy work
+ * that runs on the server's worker threads), and the server's peak resident memory.
  *
  *   npx tsx bench/api.bench.ts [--seconds 10] [--connections 10] [--json]
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,14 +85,55 @@ async function run(rows: number): Promise<Result> {
   };
 }
 
+/** The server's peak resident set so far, MiB (Linux). */
+function peakRssMb(): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+}
+
+/** A CSV of `rows` rows × 12 numeric columns and a binary label (about 80 bytes a row). */
+function syntheticCsv(rows: number, seed: number): string {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lines = [[...Array.from({ length: 12 }, (_, j) => `f${j}`), 'label'].join(',')];
+  for (let i = 0; i < rows; i++) {
+    const values = Array.from({ length: 12 }, () => next().toFixed(4));
+    lines.push(`${values.join(',')},${Number(values[0]) + Number(values[1]) > 1 ? 'yes' : 'no'}`);
+  }
+  return lines.join('\n');
+}
+
+async function api(path: string, body: string, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** 1-row predicts while a 30 MB CSV uploads and a large MLP trains (each on the server's workers or streamed). */
+async function runUnderHeavyWork(): Promise<Result & { upload: string; training: string }> {
+  const trainingData = await api('/v1/datasets?name=train.csv', syntheticCsv(40_000, 7), 'text/csv');
+  const bigCsv = syntheticCsv(370_000, 11);
+  const load = run(1);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = performance.now();
+  const uploading = api('/v1/datasets?name=big.csv', bigCsv, 'text/csv').then((r) => `${r.status} ${(bigCsv.length / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const job = await api('/v1/models/train', JSON.stringify({ datasetId: trainingData.json.id, target: 'label', model: 'mlp', params: { hidden: '512,512', epochs: 500, patience: 0 } }));
+  const [result, upload] = await Promise.all([load, uploading]);
+  const status = await (await fetch(`${url}/v1/jobs/${job.json.id}`, { headers: { authorization: `Bearer ${key}` } })).json() as { status: string; progress: number };
+  return { ...result, upload, training: `job ${job.status}, ${status.status} at ${(status.progress * 100).toFixed(0)}% of 500 epochs when the load ended` };
+}
+
 const results = [await run(1), await run(100)];
+const heavy = await runUnderHeavyWork();
+const peak = peakRssMb();
+const exited = new Promise((resolve) => child.once('exit', resolve));
 child.kill('SIGTERM');
+await exited;
 const check = Store.open(db);
 const ledger = check.ledgerIds().length;
 check.close();
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ model: model.kind, dataset: data.name, features: data.features.cols, seconds, connections, results, ledger }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ model: model.kind, dataset: data.name, features: data.features.cols, seconds, connections, results, heavy, peakRssMb: peak, ledger }, null, 2)}\n`);
 } else {
   process.stdout.write(
     [
@@ -99,6 +142,10 @@ if (json) {
       '| rows per request | requests/s | rows/s | p50 latency ms | p99 latency ms | errors | non-2xx |',
       '|---|---|---|---|---|---|---|',
       ...results.map((r) => `| ${r.rows} | ${Math.round(r.requestsPerSecond)} | ${Math.round(r.rowsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
+      `| 1, under heavy work | ${Math.round(heavy.requestsPerSecond)} | ${Math.round(heavy.rowsPerSecond)} | ${heavy.p50} | ${heavy.p99} | ${heavy.errors} | ${heavy.non2xx} |`,
+      '',
+      `heavy work: CSV upload ${heavy.upload}; training (MLP 12-512-512-2 on 40,000 rows) ${heavy.training}`,
+      `server peak RSS: ${peak} MiB`,
     ].join('\n') + '\n',
   );
 }

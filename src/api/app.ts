@@ -21,7 +21,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { ThreatlabError, ValidationError } from '../errors.ts';
-import { readBodyText, readCsvUpload } from './body.ts';
+import { readBodyBytes, readBodyText } from './body.ts';
 import { errorBody, statusOf } from './http-errors.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { microsToUnits } from './money.ts';
@@ -117,9 +117,8 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
   app.post('/v1/datasets', async (c) => {
     const key = auth(c);
     const name = c.req.query('name') ?? 'upload.csv';
-    const upload = await readCsvUpload(c.req.raw, limits, name);
-    const id = store.addDataset(key.ownerId, name, upload.text, upload);
-    return c.json({ id, name, rows: upload.rows, columns: upload.columns }, 201);
+    const upload = await service.uploadDataset(key, name, await readBodyBytes(c.req.raw, limits.maxUploadBytes));
+    return c.json({ ...upload, name }, 201);
   });
 
   app.post('/v1/models/train', async (c) => {

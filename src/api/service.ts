@@ -8,6 +8,7 @@
  */
 
 import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
+import { countCsv } from '../data/loaders/csv-count.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { LoadModelResult, PredictResult, TrainResult, TrainSpec } from '../jobs/messages.ts';
 import { WorkerPool } from '../jobs/worker-pool.ts';
@@ -25,6 +26,9 @@ import { microsToUnits } from './money.ts';
 import type { JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { JobRecord, KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
+
+/** CSV uploads up to this size are counted on the request thread (csv-parse reads ~10 MB/s). */
+const INLINE_CSV_BYTES = 64 << 10;
 
 /** A training request as the API takes it. */
 export interface TrainRequest extends TrainSpec {
@@ -149,6 +153,18 @@ export class PredictionService {
     return this.info(key, id);
   }
 
+  /** Checks an uploaded CSV's rows and cells (small ones here, others on a worker) and stores it for the key's owner. */
+  async uploadDataset(key: KeyRecord, name: string, bytes: Buffer): Promise<{ id: string; rows: number; columns: string[] }> {
+    const limits = { maxRows: this.limits.maxUploadRows, maxCells: this.limits.maxUploadCells };
+    let shape: { rows: number; columns: string[] };
+    if (bytes.length <= INLINE_CSV_BYTES) shape = await countCsv(bytes, limits, name);
+    else {
+      const copy = new Uint8Array(bytes);
+      shape = await this.compute.run({ type: 'count-csv', bytes: copy, source: name, ...limits }, { timeoutMs: this.limits.predictSeconds * 1000, timeoutLimit: 'predictSeconds', transfer: [copy.buffer] });
+    }
+    return { id: this.store.addDataset(key.ownerId, name, bytes, shape), ...shape };
+  }
+
   /** Queues a training job on an uploaded data set of the key's owner; the job runs on a worker. */
   train(key: KeyRecord, request: TrainRequest): JobResponse {
     const dataset = this.store.datasetInfo(request.datasetId);
@@ -165,12 +181,15 @@ export class PredictionService {
       throw new ThreatlabError('overloaded', `${this.limits.maxQueuedJobs} training jobs are queued or running (maxQueuedJobs); retry later`);
     }
     const job = this.store.addJob(key.ownerId, request);
+    // A fresh buffer of its own: a Buffer may share its memory (Node's pool), which must not move.
+    const csv = new Uint8Array(this.store.datasetCsv(dataset.id)!);
     const name = request.name ?? `${request.model} on ${dataset.name}`;
     let lastProgress = 0;
     this.training
       .run<TrainResult>(
-        { type: 'train', csv: this.store.datasetCsv(dataset.id)!, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters },
+        { type: 'train', csv, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters },
         {
+          transfer: [csv.buffer],
           timeoutMs: this.limits.jobSeconds * 1000,
           timeoutLimit: 'jobSeconds',
           onStart: () => this.store.jobStarted(job.id),

@@ -71,11 +71,13 @@ function fromVersion1(db: Database.Database): void {
 export function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
   if (version > VERSION) throw new Error(`the database was written by a newer threatlab (schema ${version}, this one reads up to ${VERSION}); upgrade threatlab`);
+  if (version === VERSION) return;
+  // IMMEDIATE: the write lock is taken (waiting on busy_timeout) before the first read.
   db.transaction(() => {
     const existing = columns(db, 'owners').size > 0;
     if (existing && version < 2) fromVersion1(db);
     db.exec(TABLES);
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
     db.pragma(`user_version = ${VERSION}`);
-  })();
+  }).immediate();
 }

@@ -326,8 +326,8 @@ export class Store {
     return record;
   }
 
-  /** Stores an uploaded CSV with its measured size. */
-  addDataset(ownerId: string, name: string, csv: string, shape: { rows: number; columns: string[] }): string {
+  /** Stores an uploaded CSV (its UTF-8 bytes) with its measured size. */
+  addDataset(ownerId: string, name: string, csv: Uint8Array, shape: { rows: number; columns: string[] }): string {
     const id = newId('ds');
     this.db.prepare('INSERT INTO datasets (id, owner_id, name, csv, rows, columns, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, ownerId, name, csv, shape.rows, JSON.stringify(shape.columns), Date.now());
     return id;
@@ -339,9 +339,10 @@ export class Store {
     return row && { id: row.id, ownerId: row.owner_id, name: row.name, rows: row.rows, columns: JSON.parse(row.columns) };
   }
 
-  /** An uploaded data set's text. */
-  datasetCsv(id: string): string | undefined {
-    return (this.db.prepare('SELECT csv FROM datasets WHERE id = ?').get(id) as { csv: string } | undefined)?.csv;
+  /** An uploaded data set's UTF-8 bytes (databases written before kept text). */
+  datasetCsv(id: string): Uint8Array | undefined {
+    const csv = (this.db.prepare('SELECT csv FROM datasets WHERE id = ?').get(id) as { csv: Buffer | string } | undefined)?.csv;
+    return typeof csv === 'string' ? Buffer.from(csv, 'utf8') : csv;
   }
 
   /** Stores a model (unpublished, private) in its JSON form. */

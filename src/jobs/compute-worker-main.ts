@@ -4,10 +4,13 @@
  * answers. Parsed models are kept by id, bounded by the bytes of their files.
  */
 
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { LruCache } from '../api/lru-cache.ts';
 import { initBackend } from '../backend/setup.ts';
 import { parseCsv } from '../data/loaders/csv.ts';
+import { countCsv } from '../data/loaders/csv-count.ts';
 import { splitUserTable } from '../data/user-data.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { ThreatlabError } from '../errors.ts';
@@ -25,6 +28,7 @@ import { estimateParameters } from './parameters.ts';
 
 if (!parentPort) throw new Error('compute-worker-main.ts runs only as a worker thread');
 const port = parentPort;
+lowerThreadPriority();
 const models = new LruCache<string, Model>(256 << 20);
 
 function loadModel(task: LoadModelTask): LoadModelResult {
@@ -53,7 +57,7 @@ async function train(task: TrainTask): Promise<TrainResult> {
   const progress = progressToParent();
   const trainer = createTrainer(task.spec.model, params, progress);
   const rng = new Rng(task.spec.seed);
-  const { train, test } = splitUserTable(parseCsv(task.csv, task.datasetName), task.datasetName, {
+  const { train, test } = splitUserTable(parseCsv(Buffer.from(task.csv.buffer, task.csv.byteOffset, task.csv.byteLength).toString('utf8'), task.datasetName), task.datasetName, {
     target: task.spec.target,
     task: trainer.task,
     testFraction: task.spec.testFraction,
@@ -87,6 +91,19 @@ function progressToParent(): Progress {
   };
 }
 
+/**
+ * Renices this thread (Linux: a thread's id from /proc/thread-self, niceness 10), so that on a
+ * busy machine the request thread is scheduled first and heavy work takes what is left.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const thread = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(thread) && thread > 0) setPriority(thread, 10);
+  } catch {
+    // Not Linux, or not allowed: the worker keeps the default priority.
+  }
+}
+
 function post(reply: WorkerReply): void {
   port.postMessage(reply);
 }
@@ -99,6 +116,8 @@ async function run(task: WorkerTask): Promise<unknown> {
       return predict(task);
     case 'train':
       return train(task);
+    case 'count-csv':
+      return countCsv(task.bytes, { maxRows: task.maxRows, maxCells: task.maxCells }, task.source);
   }
 }
 

@@ -38,10 +38,20 @@ export interface TrainSpec {
   testFraction: number;
 }
 
+/** Count an uploaded CSV's rows within limits (the records are dropped as they are parsed). */
+export interface CountCsvTask {
+  type: 'count-csv';
+  bytes: Uint8Array;
+  source: string;
+  maxRows: number;
+  maxCells: number;
+}
+
 /** Train a model on an uploaded CSV. */
 export interface TrainTask {
   type: 'train';
-  csv: string;
+  /** The CSV's UTF-8 bytes. */
+  csv: Uint8Array;
   datasetName: string;
   spec: TrainSpec;
   /** Largest number of weights the job may fit. */
@@ -59,7 +69,7 @@ export interface TrainResult {
 }
 
 /** Any task. */
-export type WorkerTask = LoadModelTask | PredictTask | TrainTask;
+export type WorkerTask = LoadModelTask | PredictTask | TrainTask | CountCsvTask;
 
 /** A worker's messages: ready once loaded; per task, progress (any number), then one result or error. */
 export type WorkerReply =

@@ -30,6 +30,8 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Called when the task leaves the queue for a worker. */
   onStart?: () => void;
+  /** Buffers moved (not copied) to the worker with the task. */
+  transfer?: ArrayBuffer[];
 }
 
 interface Pending {
@@ -132,7 +134,7 @@ export class WorkerPool {
         this.replace(slot, new ThreatlabError('limit-exceeded', `the ${this.options.name} task ran past this server's limit of ${seconds} s (${pending.options.timeoutLimit}) and was stopped; ask for less work`));
       }, pending.options.timeoutMs);
       pending.options.onStart?.();
-      slot.worker.postMessage(pending.task);
+      slot.worker.postMessage(pending.task, pending.options.transfer);
     }
   }
 
