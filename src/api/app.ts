@@ -110,7 +110,7 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
     const caller = auth(c);
     limiter.take(`keys:${caller.ownerId}`, limits.keyCreationsPerMinute / 60, limits.keyCreationsPerMinute, 'new keys');
     const request = await jsonBody(c, createKeyRequest, small);
-    const { key, record } = store.createKey({ ownerId: caller.ownerId, budget: request.budget, rateLimit: request.rateLimit, maxKeys: limits.maxKeysPerOwner });
+    const { key, record } = store.createKey({ ownerId: caller.ownerId, budget: request.budget, rateLimit: request.rateLimit, maxKeys: limits.maxKeysPerOwner, parent: caller });
     return c.json(keyResponse(key, record), 201);
   });
 

@@ -158,6 +158,17 @@ test('6. keys: none without a key, none past the account, key creation is rate-l
   for (let i = 0; i < 3; i++) statuses.push((await api.call('POST', '/v1/keys', { key, body: {} })).status);
   assert.deepEqual(statuses, [201, 201, 429], 'the sixth key request in a minute waits');
   assert.equal(api.store.ledgerIds().length, 1);
+
+  // An unlimited account whose operator handed out a key of 5 rows: that key cannot mint a freer one.
+  const open = await api.owner('open');
+  const limited = api.store.createKey({ ownerId: api.store.findKey(open)!.ownerId, budget: 5, rateLimit: 100 }).key;
+  const openModel = (await api.call('POST', '/v1/models', { key: open, body: softmax })).body.id;
+  assert.equal((await api.call('POST', `/v1/models/${openModel}/predict`, { key: limited, body: { rows: [row, row, row, row, row] } })).status, 200);
+  assert.equal((await api.call('POST', '/v1/keys', { key: limited, body: { budget: 1000 } })).status, 400);
+  assert.equal((await api.call('POST', '/v1/keys', { key: limited, body: { rateLimit: 1000 } })).status, 400);
+  const child = await api.call('POST', '/v1/keys', { key: limited, body: {} });
+  assert.deepEqual([child.status, child.body.budget, child.body.rateLimit], [201, 0, 100], 'a minted key inherits what is left');
+  assert.equal((await api.call('POST', `/v1/models/${openModel}/predict`, { key: child.body.key, body: { rows: [row] } })).status, 402);
 });
 
 test('7. owner names are unique and owners are the operator\'s to create', async () => {

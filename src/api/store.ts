@@ -265,17 +265,27 @@ export class Store {
     return this.keyResult(create());
   }
 
-  /** Creates a further key of an existing owner, within the account's budget, rate and key count. */
-  createKey(options: { ownerId: string; budget?: number; rateLimit?: number; maxKeys?: number }): { key: string; record: KeyRecord } {
+  /**
+   * Creates a further key of an existing owner, within the account's budget, rate and key count.
+   * A key minted by another key (`parent`) stays within the parent's own limits too: it gets at
+   * most the parent's remaining budget and its rate (by default exactly those), so a spent or
+   * throttled key cannot mint itself a freer sibling.
+   */
+  createKey(options: { ownerId: string; budget?: number; rateLimit?: number; maxKeys?: number; parent?: KeyRecord }): { key: string; record: KeyRecord } {
     const create = this.db.transaction(() => {
       const owner = this.owner(options.ownerId);
       if (!owner) throw new ThreatlabError('not-found', `no owner ${options.ownerId}; create it with threatlab owners create NAME`);
-      checkBudget(options.budget, owner.budget, 'budget');
-      checkRate(options.rateLimit, owner.rateLimit, 'rateLimit');
+      const parentLeft = options.parent?.budget === undefined ? undefined : Math.max(0, options.parent.budget - this.queriesUsed(options.parent.id));
+      const budget = options.budget ?? parentLeft;
+      const rateLimit = options.rateLimit ?? options.parent?.rateLimit;
+      checkBudget(budget, owner.budget, 'budget');
+      checkRate(rateLimit, owner.rateLimit, 'rateLimit');
+      if (parentLeft !== undefined && budget! > parentLeft) throw new ValidationError('invalid budget', [{ path: 'budget', message: `${budget} rows exceed the ${parentLeft} rows left to the key that asks` }]);
+      if (options.parent?.rateLimit !== undefined && rateLimit! > options.parent.rateLimit) throw new ValidationError('invalid rate limit', [{ path: 'rateLimit', message: `${rateLimit} exceeds the asking key's ${options.parent.rateLimit} requests per second` }]);
       if (options.maxKeys !== undefined && owner.keys >= options.maxKeys) {
         throw new ThreatlabError('limit-exceeded', `owner "${owner.name}" has ${owner.keys} keys, this server's limit (maxKeysPerOwner); use an existing key`);
       }
-      return this.insertKey(owner.id, options.budget, options.rateLimit);
+      return this.insertKey(owner.id, budget, rateLimit);
     });
     return this.keyResult(create());
   }
