@@ -1,15 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCode } from '../errors.ts';
-import { dataRoots, requireDataFile } from './data-path.ts';
+import { dataRoots, REPOSITORY_DATA, requireDataFile } from './data-path.ts';
 
-test('THREATLAB_DATA is searched first, then ../shared/data', () => {
+test("THREATLAB_DATA is searched first, then the repository's data/", () => {
   const roots = dataRoots({ THREATLAB_DATA: '/somewhere/data' });
-  assert.equal(roots[0], '/somewhere/data');
-  assert.ok(roots.slice(1).every((root) => root.endsWith(join('shared', 'data'))));
+  assert.deepEqual(roots, ['/somewhere/data', REPOSITORY_DATA]);
+  assert.deepEqual(dataRoots({}), [REPOSITORY_DATA]);
+});
+
+test("the repository's data files match data/SHA256SUMS", () => {
+  const sums = readFileSync(join(REPOSITORY_DATA, 'SHA256SUMS'), 'utf8').trim().split('\n');
+  assert.ok(sums.length >= 418, `${sums.length} files listed`);
+  for (const line of sums) {
+    const [sum, path] = line.split(/\s+/);
+    assert.equal(createHash('sha256').update(readFileSync(join(REPOSITORY_DATA, path))).digest('hex'), sum, path);
+  }
 });
 
 test('a file under THREATLAB_DATA is found; a missing one names every path searched', () => {

@@ -1,8 +1,7 @@
 /**
- * Where the shared real data sets live: the folder named by `THREATLAB_DATA`, else
- * `../shared/data` beside the repository (or beside the working directory). The data are
- * never copied into the repository. A missing file is a `dataset-missing` error that lists
- * every path searched and how to fix it.
+ * Where the papers' data sets live: the folder named by `THREATLAB_DATA` when set, else the
+ * repository's own `data/` (sources, terms and checksums in its README). A missing file is a
+ * `dataset-missing` error that lists every path searched and how to fix it.
  */
 
 import { existsSync } from 'node:fs';
@@ -12,12 +11,14 @@ import { ThreatlabError } from '../errors.ts';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The repository's own data folder. */
+export const REPOSITORY_DATA = resolve(repositoryRoot, 'data');
+
 /** Candidate data roots, in search order, without duplicates. */
 export function dataRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   const roots: string[] = [];
   if (env.THREATLAB_DATA) roots.push(resolve(env.THREATLAB_DATA));
-  roots.push(resolve(repositoryRoot, '..', 'shared', 'data'));
-  roots.push(resolve(process.cwd(), '..', 'shared', 'data'));
+  roots.push(REPOSITORY_DATA);
   return [...new Set(roots)];
 }
 
@@ -39,6 +40,6 @@ export function requireDataFile(dataset: string, relative: string, extraRoots: s
   throw new ThreatlabError(
     'dataset-missing',
     `data set "${dataset}" needs ${relative}, not found at: ${searched.join(', ')}; ` +
-      'set THREATLAB_DATA to the folder holding the shared data sets',
+      "restore the repository's data/ folder (git checkout data) or set THREATLAB_DATA to a folder of the same layout",
   );
 }

@@ -102,7 +102,7 @@ async function attackRow(
   };
 }
 
-const missing = (name: string, data: string): ReproductionRow => ({ name, paper: {}, note: `data set ${data} not found; set THREATLAB_DATA` });
+const missing = (name: string, data: string): ReproductionRow => ({ name, paper: {}, note: `data set ${data} not found; restore data/ or set THREATLAB_DATA` });
 
 /** Runs the extraction reproduction; `quick` is the test-size variant. */
 export async function reproduceExtraction(options: { quick: boolean; progress?: Progress }): Promise<ReproductionRow[]> {

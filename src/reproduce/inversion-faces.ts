@@ -154,7 +154,7 @@ async function blackBoxRow(target: Classifier, faces: Faces, labels: number[], s
 
 /** The face rows; grids go to `outDir` when given. */
 export async function faceInversionRows(options: { quick: boolean; seed: number; outDir?: string; blackBox?: boolean; progress?: Progress }): Promise<{ rows: InversionRow[]; files: string[] }> {
-  if (!isAvailable(findDataset('att-faces'))) return { rows: [{ name: 'faces: MI-Face', paper: {}, note: 'skipped: data set att-faces not found (set THREATLAB_DATA)' }], files: [] };
+  if (!isAvailable(findDataset('att-faces'))) return { rows: [{ name: 'faces: MI-Face', paper: {}, note: 'skipped: data set att-faces not found (restore data/ or set THREATLAB_DATA)' }], files: [] };
   const { quick, seed, outDir } = options;
   const progress = options.progress ?? silentProgress;
   if (outDir) mkdirSync(outDir, { recursive: true });

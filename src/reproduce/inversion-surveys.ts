@@ -41,7 +41,7 @@ function scoreFields(prefix: string, score: InversionScore): Record<string, numb
   return { [`${prefix}Accuracy`]: score.accuracy, [`${prefix}Precision`]: score.precision, [`${prefix}Recall`]: score.recall };
 }
 
-const missing = (name: string, dataset: string): InversionRow => ({ name, paper: {}, note: `skipped: data set ${dataset} not found (set THREATLAB_DATA)` });
+const missing = (name: string, dataset: string): InversionRow => ({ name, paper: {}, note: `skipped: data set ${dataset} not found (restore data/ or set THREATLAB_DATA)` });
 
 /** Steak survey or GSS: black-box MAP and white-box tree inversion, members vs non-members. */
 async function surveyRows(dataset: string, sensitiveName: string, paper: { blackBox: InversionRow['paper']; whiteBox: InversionRow['paper'] }, seed: number): Promise<InversionRow[]> {
