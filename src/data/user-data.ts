@@ -8,7 +8,7 @@ import type { Rng } from '../random.ts';
 import type { Dataset } from './dataset.ts';
 import { fitTableEncoder, type ColumnEncoding } from './encoders/table-encoder.ts';
 import { loadCsv } from './loaders/csv.ts';
-import { columnIndex, filterRows, type Table } from './table.ts';
+import { columnIndex, type Table } from './table.ts';
 
 /** Options of `loadUserCsv`. */
 export interface UserCsvOptions {
@@ -26,13 +26,16 @@ export function loadUserCsv(path: string, options: UserCsvOptions): { train: Dat
   return splitUserTable(loadCsv(path), path.replace(/^.*[\\/]/, '').replace(/\.csv$/i, ''), options);
 }
 
-/** Train and test data sets from a raw table (split first, encoder fitted on the train rows). */
-export function splitUserTable(table: Table, name: string, options: UserCsvOptions): { train: Dataset; test: Dataset } {
+/** The rows of a user's table each part takes: indices into `table.rows` (unlabelled rows are in neither). */
+export function userTableSplit(table: Table, options: Pick<UserCsvOptions, 'target' | 'task' | 'testFraction' | 'rng'>): { train: number[]; test: number[] } {
   const target = columnIndex(table, options.target);
-  const labelled = filterRows(table, (row) => row[target] !== undefined);
+  const labelledRows: number[] = [];
+  table.rows.forEach((row, i) => {
+    if (row[target] !== undefined) labelledRows.push(i);
+  });
   const byClass = new Map<string, number[]>();
-  labelled.rows.forEach((row, i) => {
-    const key = options.task === 'classification' ? row[target]! : '';
+  labelledRows.forEach((original, i) => {
+    const key = options.task === 'classification' ? table.rows[original][target]! : '';
     const rows = byClass.get(key);
     if (rows) rows.push(i);
     else byClass.set(key, [i]);
@@ -43,8 +46,17 @@ export function splitUserTable(table: Table, name: string, options: UserCsvOptio
     options.rng.shuffle(rows);
     rows.slice(0, Math.round(rows.length * options.testFraction)).forEach((i) => testRows.add(i));
   }
-  const part = (test: boolean): Table => filterRows(labelled, (_, i) => testRows.has(i) === test);
-  const train = part(false);
+  const train: number[] = [];
+  const test: number[] = [];
+  labelledRows.forEach((original, i) => (testRows.has(i) ? test : train).push(original));
+  return { train, test };
+}
+
+/** Train and test data sets from a raw table (split first by `userTableSplit`, encoder fitted on the train rows). */
+export function splitUserTable(table: Table, name: string, options: UserCsvOptions): { train: Dataset; test: Dataset } {
+  const split = userTableSplit(table, options);
+  const part = (rows: number[]): Table => ({ ...table, rows: rows.map((i) => table.rows[i]), lines: rows.map((i) => table.lines[i]) });
+  const train = part(split.train);
   const encoder = fitTableEncoder(train, {
     target: options.target,
     task: options.task,
@@ -52,5 +64,5 @@ export function splitUserTable(table: Table, name: string, options: UserCsvOptio
     unknown: 'other',
     columns: options.columns,
   });
-  return { train: encoder.transform(train, name), test: encoder.transform(part(true), `${name}-test`) };
+  return { train: encoder.transform(train, name), test: encoder.transform(part(split.test), `${name}-test`) };
 }

@@ -5,6 +5,7 @@
  */
 
 import { z } from 'zod';
+import { trainingProvenance } from './provenance.ts';
 
 const finite = z.number().finite();
 
@@ -22,6 +23,8 @@ const common = {
   format: z.literal(1),
   schema: featureSchemaJson,
   params: z.record(z.string(), z.unknown()),
+  /** How threatlab trained it (provenance.ts); absent in files made elsewhere. */
+  training: trainingProvenance.optional(),
 };
 
 const linearClassifier = z.object({

@@ -22,6 +22,7 @@ import { Mlp, MlpTrainer } from './neural/mlp.ts';
 import { DecisionTree } from './tree/decision-tree.ts';
 import { DecisionTreeTrainer } from './tree/cart.ts';
 import type { Model, ModelKind, Trainer } from './types.ts';
+import { provenanceOf, type TrainingProvenance } from './provenance.ts';
 
 /** Every trainable kind, with a one-line description. */
 export const MODEL_KINDS: Record<ModelKind, string> = {
@@ -109,6 +110,31 @@ export function loadModelFile(path: string): Model {
   return modelFromJson(readJsonFile(path), path);
 }
 
+/** Reads a model file (threatlab JSON or tfjs) with the provenance `threatlab train` recorded in it, if any. */
+export async function loadModelWithProvenance(path: string): Promise<{ model: Model; training?: TrainingProvenance }> {
+  const value = readJsonFile(path);
+  if (value && typeof value === 'object' && 'modelTopology' in value) return { model: await loadLayersModel(path) };
+  return { model: modelFromJson(value, path), training: provenanceOf(value) };
+}
+
+/**
+ * The training parameters of a fitted model that its trainer accepts: bookkeeping a fit adds
+ * (epochs run, best epoch, source) is dropped, and an MLP's architecture is read from its layers
+ * (a tfjs model's file names no hidden sizes).
+ */
+export function trainerParamsOf(model: Model): Record<string, unknown> {
+  const declared = Object.keys(createTrainer(model.kind, {}).params);
+  const params = Object.fromEntries(Object.entries((model as { params?: Record<string, unknown> }).params ?? {}).filter(([name]) => declared.includes(name)));
+  if (model instanceof Mlp) {
+    params.hidden = model.layers.slice(0, -1).map((layer) => layer.outputs).join(',');
+    const activation = model.layers[0].activation;
+    if (model.layers.length > 1 && (activation === 'relu' || activation === 'tanh' || activation === 'sigmoid')) params.activation = activation;
+  }
+  if (Array.isArray(params.hidden)) params.hidden = params.hidden.join(',');
+  if (Array.isArray(params.filters)) params.filters = params.filters.join(',');
+  return params;
+}
+
 function readJsonFile(path: string): unknown {
   const text = readNonEmptyFile(path, 'model file').toString('utf8');
   try {
@@ -128,7 +154,7 @@ export async function loadAnyModel(path: string): Promise<Model> {
   return modelFromJson(value, path);
 }
 
-/** Writes a model file. */
-export function saveModelFile(model: Model, path: string): void {
-  writeFileSync(path, JSON.stringify(model.toJSON()));
+/** Writes a model file, with how it was trained when threatlab trained it. */
+export function saveModelFile(model: Model, path: string, training?: TrainingProvenance): void {
+  writeFileSync(path, JSON.stringify(training ? { ...model.toJSON(), training } : model.toJSON()));
 }

@@ -1,75 +1,83 @@
 /**
- * `threatlab membership`: audit a model for membership leakage. The members are the training
- * split `threatlab train` used (same data set, seed and test fraction); half of the held-out
- * rows are the non-members judged, the other half the attacker's population for shadow models.
+ * `threatlab membership`: audit a model for membership leakage. The members are the ones the
+ * user names (`--members`, `--non-members`, `--population`), or, for a model file `threatlab
+ * train` wrote, the exact training split recorded in it (membership-problem.ts). Shadow and
+ * reference models copy the target's trainer and parameters, read from the model itself.
  */
 
-import { loadTarget } from '../target.ts';
+import { writeFileSync } from 'node:fs';
 import { MEMBERSHIP_ATTACKS } from '../../attacks/membership/index.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
-import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
-import { loadDataset } from '../../data/datasets/registry.ts';
-import { defaultSplit } from '../../data/split.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { parseParamPairs } from '../../models/params.ts';
+import { trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
-import { Rng } from '../../random.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
+import { loadTarget } from '../target.ts';
 
 /** Options of `threatlab membership`. */
-export interface MembershipOptions extends CommonOptions {
+export interface MembershipOptions extends CommonOptions, MembershipDataOptions {
   attack: string;
   model?: string;
   url?: string;
   modelId?: string;
   key?: string;
-  dataset: string;
   seed: number;
-  testFraction: number;
   shadows?: number;
   param: string[];
   shadowParam: string[];
   budget?: number;
+  scoresOut?: string;
 }
+
+/** Attacks that train shadow (or reference) models, and the parameter `--shadows` sets. */
+const SHADOW_PARAM: Record<string, string> = { 'shadow-models': 'shadows', lira: 'shadows', rmia: 'references' };
 
 /** Runs the command. */
 export async function runMembershipCommand(io: CliIo, options: MembershipOptions, progress: Progress): Promise<void> {
   const attack = MEMBERSHIP_ATTACKS[options.attack];
   if (!attack) throw new ValidationError('unknown membership attack', [{ path: 'attack', message: `"${options.attack}"; known: ${Object.keys(MEMBERSHIP_ATTACKS).join(', ')}` }]);
-  const { oracle, model } = await loadTarget(options);
-  // Shadow models copy the target's recipe: a model file carries its parameters; a served model only its kind.
-  const kind = oracle.info.kind;
-  const params = (model as { params?: Record<string, unknown> } | undefined)?.params ?? {};
-  const data = loadDataset(options.dataset);
-  if (data.task !== 'classification') throw new ThreatlabError('capability', `membership attacks judge classifiers; ${options.dataset} is a regression data set`);
-  if (data.features.cols !== oracle.info.inputSize) {
-    throw new ValidationError('data set does not fit the model', [{ path: 'dataset', message: `${options.dataset} rows have ${data.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data set the model was trained on` }]);
+  if (options.shadows !== undefined && !SHADOW_PARAM[options.attack]) {
+    throw new ThreatlabError('usage', `--shadows sets the shadow models of ${Object.keys(SHADOW_PARAM).join(', ')}; "${options.attack}" trains ${options.attack === 'threshold' ? 'one shadow model to choose its threshold' : 'none'}`);
   }
-  const split = defaultSplit(data, options.testFraction, new Rng(options.seed));
-  const heldOut = new Rng(options.seed + 1).shuffle(Array.from(split.test));
-  const half = Math.floor(heldOut.length / 2);
-  const nonMembers = subsetRows(data, heldOut.slice(0, half));
-  const population = subsetRows(data, heldOut.slice(half));
-  const members = subsetRows(data, new Rng(options.seed + 2).shuffle(Array.from(split.train)).slice(0, half)) as ClassificationDataset;
-  const shadowParams = { ...params, ...parseParamPairs(options.shadowParam) };
+  const { oracle, model, training } = await loadTarget(options);
+  if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', 'membership attacks judge classifiers; this model is a regressor');
+  const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
+  const data = membershipData(options, space, training, options.seed);
+  if (data.candidates.features.cols !== oracle.info.inputSize) {
+    throw new ValidationError('data do not fit the model', [{ path: 'dataset', message: `rows have ${data.candidates.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data the model was trained on` }]);
+  }
+  const kind = oracle.info.kind;
+  // Shadow models copy the target's recipe: read from the model when it is a file, the kind's defaults for a served one.
+  const shadowParams = { ...(model ? trainerParamsOf(model) : {}), ...parseParamPairs(options.shadowParam) };
   const attackParams: Record<string, unknown> = parseParamPairs(options.param);
-  if (options.shadows !== undefined) attackParams[options.attack === 'rmia' ? 'references' : 'shadows'] = options.shadows;
+  if (options.shadows !== undefined) attackParams[SHADOW_PARAM[options.attack]] = options.shadows;
   const record = await runMembership(
     attack,
     oracle,
-    { candidates: concatRows(members, nonMembers as ClassificationDataset), population: population as ClassificationDataset, trainer: { kind, params: shadowParams }, trainSize: split.train.length },
-    { params: attackParams, seed: options.seed, budget: options.budget, members: [...new Array<boolean>(half).fill(true), ...new Array<boolean>(half).fill(false)], progress },
+    { candidates: data.candidates, population: data.population, trainer: { kind, params: shadowParams }, trainSize: data.trainSize },
+    { params: attackParams, seed: options.seed, budget: options.budget, members: data.members, progress },
   );
+  const judged = (record.outcome?.scores ?? []).map((score, i) => ({ row: data.sources[i], member: data.members[i], score }));
+  if (options.scoresOut) {
+    const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+    writeFileSync(options.scoresOut, ['row,member,score', ...judged.map((j) => `${quote(j.row)},${j.member ? 1 : 0},${j.score}`)].join('\n') + '\n');
+  }
+  const result = { ...record, assumption: data.assumption, shadowTrainer: { kind, params: shadowParams }, judged };
   const metrics = record.outcome?.metrics;
   const pct = (value: number): string => `${(100 * value).toFixed(2)}%`;
-  printResult(io, options, record, () =>
+  const members = data.members.filter(Boolean).length;
+  printResult(io, options, result, () =>
     [
-      `${record.attack} against a ${kind} model (${record.status}): ${half} members and ${half} non-members of ${options.dataset}`,
+      `${record.attack} against a ${kind} model (${record.status}): ${members} members and ${data.members.length - members} non-members`,
+      data.assumption,
       `paid ${record.queries} queries; trained ${record.outcome?.models ?? 0} shadow/reference models; ${record.seconds.toFixed(1)} s`,
       metrics
         ? `AUC ${metrics.auc.toFixed(4)}; ${metrics.tprAtFpr.map((t) => `TPR ${pct(t.tpr)} at FPR ${pct(t.fpr)} (reached ${pct(t.fprReached)})`).join('; ')}`
         : 'no metrics (the run stopped early)',
       metrics ? `membership advantage ${metrics.advantage.toFixed(4)}, balanced accuracy ${pct(metrics.balancedAccuracy)}` : '',
+      options.scoresOut ? `scores of every judged row written to ${options.scoresOut}` : '',
     ].filter(Boolean).join('\n'),
   );
 }

@@ -11,7 +11,8 @@ import { saveLayersModel } from '../../models/neural/layers-format.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { createTrainer, saveModelFile } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
-import { Rng } from '../../random.ts';
+import type { Rng } from '../../random.ts';
+import { fileSha256, trainingSplitRngs } from '../../models/provenance.ts';
 import { score } from '../../metrics/score.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 
@@ -52,15 +53,20 @@ function loadRegistryDataset(name: string, target: string | undefined): { name: 
   return { name: resolved, dataset };
 }
 
-function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng): { name: string; train: Dataset; test: Dataset } {
-  if (/\.csv$/i.test(options.dataset) || existsSync(options.dataset)) {
+function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng): { name: string; train: Dataset; test: Dataset; sha256?: string } {
+  if (isUserCsv(options.dataset)) {
     if (!options.target) throw new ThreatlabError('usage', `training on ${options.dataset} needs --target COLUMN`);
     const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical });
-    return { name: options.dataset, ...parts };
+    return { name: options.dataset, ...parts, sha256: fileSha256(options.dataset) };
   }
   const { name, dataset } = loadRegistryDataset(options.dataset, options.target);
   const split = defaultSplit(dataset, options.testFraction, rng);
   return { name, train: subsetRows(dataset, split.train), test: subsetRows(dataset, split.test) };
+}
+
+/** Whether `--dataset` names a CSV file rather than a registry data set. */
+export function isUserCsv(dataset: string): boolean {
+  return /\.csv$/i.test(dataset) || existsSync(dataset);
 }
 
 
@@ -70,12 +76,13 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
   if (options.tfjsOut && options.model !== 'mlp') {
     throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
   }
-  const rng = new Rng(options.seed);
-  const { name, train, test } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rng.fork());
+  const rngs = trainingSplitRngs(options.seed);
+  const { name, train, test, sha256 } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rngs.split);
   const started = performance.now();
-  const model = await trainer.fit(train, rng.fork());
+  const model = await trainer.fit(train, rngs.fit);
   const seconds = (performance.now() - started) / 1000;
-  saveModelFile(model, options.out);
+  const target = model.task === 'classification' ? train.targetName : model.targetName;
+  saveModelFile(model, options.out, { tool: 'threatlab train', dataset: name, sha256, target, seed: options.seed, testFraction: options.testFraction, rows: { train: train.features.rows, test: test.features.rows } });
   if (options.tfjsOut && model instanceof Mlp) await saveLayersModel(model, options.tfjsOut);
   const report: TrainReport = {
     dataset: name,
