@@ -31,7 +31,7 @@ const log = (text: string): void => {
 
 const income = reproductionData('adult-income');
 if (!income) throw new Error('adult-income not found; set THREATLAB_DATA');
-const target = await new MlpTrainer({ hidden: '20', activation: 'tanh', epochs: 30, learningRate: 0.003 }).fit(income.train, new Rng(REPRODUCTION_SEED));
+const target = await new MlpTrainer({ hidden: '20', activation: 'tanh', epochs: 30, learningRate: 0.003, standardize: false }).fit(income.train, new Rng(REPRODUCTION_SEED));
 const sizes = [income.train.features.cols, 20, 2];
 const unknowns = networkUnknowns(sizes);
 

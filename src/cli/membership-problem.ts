@@ -41,6 +41,9 @@ export interface MembershipData {
   assumption: string;
 }
 
+/** A user's CSV: only an empty cell is missing ("?" or "NA" may be a model's category, as in Adult). */
+const readRows = (path: string) => loadCsv(path, { missing: [''] });
+
 const TRUE = new Set(['1', 'true', 'yes', 'member', 'in']);
 const FALSE = new Set(['0', 'false', 'no', 'non-member', 'out']);
 
@@ -59,7 +62,7 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
   let sources: string[];
   if (options.candidates) {
     if (!options.memberColumn) throw new ThreatlabError('usage', '--candidates FILE needs --member-column COLUMN (1/true/yes for a member, 0/false/no for a non-member)');
-    const table = loadCsv(options.candidates);
+    const table = readRows(options.candidates);
     const column = table.columns.indexOf(options.memberColumn);
     if (column < 0) throw new ThreatlabError('not-found', `${options.candidates}: no column "${options.memberColumn}"`);
     table.rows.forEach((row, i) => {
@@ -74,13 +77,13 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
     sources = [...rowSources(inside), ...rowSources(outside)];
   } else {
     if (!options.members || !options.nonMembers) throw new ThreatlabError('usage', 'give both --members FILE and --non-members FILE (or --candidates FILE --member-column COLUMN)');
-    const [inside, outside] = [loadCsv(options.members), loadCsv(options.nonMembers)];
+    const [inside, outside] = [readRows(options.members), readRows(options.nonMembers)];
     members = labelled(inside, space, options.target);
     nonMembers = labelled(outside, space, options.target);
     sources = [...rowSources(inside), ...rowSources(outside)];
   }
   if (members.features.rows === 0 || nonMembers.features.rows === 0) throw new ThreatlabError('validation', 'membership needs at least one member and one non-member to judge');
-  const population = labelled(loadCsv(options.population), space, options.target);
+  const population = labelled(readRows(options.population), space, options.target);
   return {
     candidates: concatRows(members, nonMembers),
     members: [...new Array<boolean>(members.features.rows).fill(true), ...new Array<boolean>(nonMembers.features.rows).fill(false)],

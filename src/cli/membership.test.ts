@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { test } from 'node:test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MEMBERSHIP_ATTACKS } from '../attacks/membership/index.ts';
+import { runMembership } from '../attacks/membership/runner.ts';
+import { concatRows } from '../data/dataset.ts';
+import { loadCsv } from '../data/loaders/csv.ts';
+import { encodeForModel } from '../data/model-rows.ts';
+import { loadModelFile, trainerParamsOf } from '../models/registry.ts';
+import type { Classifier } from '../models/types.ts';
+import { LocalOracle } from '../oracle/local-oracle.ts';
+import { Rng } from '../random.ts';
 import { runCli } from '../testing/cli.ts';
 import { testWithData } from '../testing/shared-data.ts';
 
-testWithData('membership audit of a trained model: members from its training split, metrics in the record', ['att-faces'], async () => {
+const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+
+testWithData('membership audit of a trained model: members from the split recorded in its file, metrics in the record', ['att-faces'], async () => {
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-membership-'));
   const model = join(folder, 'faces.json');
   assert.equal((await runCli('train', '--dataset', 'att-faces', '--model', 'softmax', '--out', model)).status, 0);
@@ -14,11 +26,79 @@ testWithData('membership audit of a trained model: members from its training spl
   const record = JSON.parse(result.stdout);
   assert.equal(record.family, 'membership');
   assert.equal(record.queries, 120, '60 members and 60 of the 120 held-out faces');
+  assert.match(record.assumption, /training split threatlab train used on att-faces \(seed 42, test fraction 0.3, 280 training rows\)/);
   assert.ok(record.outcome.metrics.auc > 0.7, `AUC ${record.outcome.metrics.auc}`);
-  assert.ok(record.outcome.metrics.roc.length > 2);
+  assert.equal(record.judged.length, 120);
   assert.equal(record.outcome.mostExposed.length, 10);
   const unknown = await runCli('membership', '--attack', 'telepathy', '--model', model, '--dataset', 'att-faces', '--json');
   assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: threshold, shadow-models, lira, rmia, label-only/);
   const wrong = await runCli('membership', '--attack', 'threshold', '--model', model, '--dataset', 'iris-embedded', '--json');
-  assert.match(JSON.parse(wrong.stdout).error.message, /rows have 4 columns, the model takes 10304/);
+  assert.match(JSON.parse(wrong.stdout).error.message, /trained by threatlab train on "att-faces", not on iris-embedded/);
+  const shadows = await runCli('membership', '--attack', 'threshold', '--shadows', '4', '--model', model, '--dataset', 'att-faces', '--json');
+  assert.equal(shadows.status, 2);
+  assert.match(JSON.parse(shadows.stdout).error.message, /--shadows sets the shadow models of shadow-models, lira, rmia/);
+});
+
+test("the CLI's members are exactly the rows a model trained on: a tree that memorised random labels knows every judged member and half the non-members", async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-members-'));
+  const rng = new Rng(5);
+  const rows = Array.from({ length: 600 }, (_, i) => `${i},${rng.uniform().toFixed(6)},${rng.uniform().toFixed(6)},${rng.uniform() < 0.5 ? 'a' : 'b'}`);
+  const csv = join(folder, 'random.csv');
+  writeFileSync(csv, ['id,x,y,label', ...rows].join('\n'));
+  const model = join(folder, 'tree.json');
+  const trained = await runCli('train', '--dataset', csv, '--target', 'label', '--model', 'tree', '--seed', '7', '--test-fraction', '0.5', '--out', model, '--json');
+  assert.equal(trained.status, 0, trained.stdout);
+  assert.equal(JSON.parse(trained.stdout).train, 1, 'a fully grown tree memorises its training rows');
+  const scores = join(folder, 'scores.csv');
+  const audit = await runCli('membership', '--attack', 'threshold', '--model', model, '--dataset', csv, '--scores-out', scores, '--json');
+  assert.equal(audit.status, 0, audit.stdout);
+  const judged = readFileSync(scores, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+  const tree = loadModelFile(model) as Classifier;
+  const table = loadCsv(csv);
+  const byLine = new Map(table.lines.map((line, i) => [`${csv}:${line}`, i]));
+  const correct = { member: 0, members: 0, nonMember: 0, nonMembers: 0 };
+  const data = encodeForModel(table, { schema: tree.schema, classes: tree.classes }, 'label');
+  const predicted = tree.predict(data.features);
+  for (const [source, member] of judged) {
+    const i = byLine.get(source)!;
+    const hit = predicted[i] === data.labels[i] ? 1 : 0;
+    if (member === '1') [correct.member, correct.members] = [correct.member + hit, correct.members + 1];
+    else [correct.nonMember, correct.nonMembers] = [correct.nonMember + hit, correct.nonMembers + 1];
+  }
+  assert.equal(correct.members, 150);
+  assert.equal(correct.member, correct.members, 'every judged member is a training row');
+  const nonMemberAccuracy = correct.nonMember / correct.nonMembers;
+  assert.ok(nonMemberAccuracy > 0.35 && nonMemberAccuracy < 0.65, `non-members are held-out rows (accuracy ${nonMemberAccuracy} on random labels)`);
+  const wrongFile = join(folder, 'other.csv');
+  writeFileSync(wrongFile, ['id,x,y,label', ...rows.slice(1)].join('\n'));
+  const refused = await runCli('membership', '--attack', 'threshold', '--model', model, '--dataset', wrongFile, '--json');
+  assert.match(JSON.parse(refused.stdout).error.message, /trained by threatlab train on ".*random.csv" \(SHA-256/);
+});
+
+test('a scikit-learn MLP with known members: the CLI reports the leakage the library measures on the same rows', async () => {
+  const model = join(fixtures, 'adult-mlp.json');
+  const files = ['--members', join(fixtures, 'adult-members.csv'), '--non-members', join(fixtures, 'adult-non-members.csv'), '--population', join(fixtures, 'adult-population.csv')];
+  const target = loadModelFile(model) as Classifier;
+  const space = { schema: target.schema, classes: target.classes };
+  const [members, nonMembers, population] = ['adult-members.csv', 'adult-non-members.csv', 'adult-population.csv'].map((name) => encodeForModel(loadCsv(join(fixtures, name), { missing: [''] }), space, 'income'));
+  // The attacker knows the recipe: trained to convergence without early stopping.
+  const recipe = { epochs: '150', validationFraction: '0', patience: '0' };
+  const recipeFlags = Object.entries(recipe).flatMap(([k, v]) => ['--shadow-param', `${k}=${v}`]);
+  for (const [attack, extra] of [['threshold', []], ['lira', ['--shadows', '8']]] as const) {
+    const cli = await runCli('membership', '--attack', attack, '--model', model, ...files, ...extra, ...recipeFlags, '--json');
+    assert.equal(cli.status, 0, cli.stdout);
+    const record = JSON.parse(cli.stdout);
+    assert.equal(record.queries >= 2000, true);
+    assert.deepEqual(record.shadowTrainer.params, { hidden: '64', activation: 'relu', ...recipe }, 'the architecture is read from the exported layers');
+    const library = await runMembership(
+      MEMBERSHIP_ATTACKS[attack],
+      new LocalOracle(target),
+      { candidates: concatRows(members, nonMembers), population, trainer: { kind: 'mlp', params: { ...trainerParamsOf(target), ...recipe } }, trainSize: members.features.rows },
+      { seed: 42, params: attack === 'lira' ? { shadows: 8 } : {}, members: [...new Array<boolean>(1000).fill(true), ...new Array<boolean>(1000).fill(false)] },
+    );
+    const [ours, theirs] = [record.outcome.metrics.auc, library.outcome!.metrics!.auc];
+    assert.ok(Math.abs(ours - theirs) <= 0.03, `${attack}: CLI AUC ${ours}, library ${theirs}`);
+    console.log(`${attack}: CLI AUC ${ours.toFixed(4)}, library ${theirs.toFixed(4)}, TPR at 1% FPR ${record.outcome.metrics.tprAtFpr[0].tpr}`);
+    assert.ok(ours > (attack === 'lira' ? 0.6 : 0.54), `${attack}: a model with a 17-point train–test gap leaks (AUC ${ours})`);
+  }
 });

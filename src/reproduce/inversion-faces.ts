@@ -168,7 +168,7 @@ export async function faceInversionRows(options: { quick: boolean; seed: number;
   const softmax = await new LinearClassifierTrainer('softmax', {}).fit(train, new Rng(seed));
   const rows = [await whiteBoxRow('softmax', 1.4, softmax, faces, labels, outDir, files)];
   if (!quick) {
-    const mlp = await new MlpTrainer({ hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, validationFraction: 0 }).fit(train, new Rng(seed));
+    const mlp = await new MlpTrainer({ hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, validationFraction: 0, standardize: false }).fit(train, new Rng(seed));
     rows.push(await whiteBoxRow('MLP (256 sigmoid)', 1298.7, mlp, faces, labels, outDir, files));
     const dae = await daeNetwork(train, seed, progress);
     // λ = 1: a step in code units (relu activations), not pixels.

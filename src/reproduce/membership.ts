@@ -57,10 +57,10 @@ const mlp = (hidden: string, epochs: number, extra: Record<string, unknown> = {}
 export const FULL_TARGETS: MembershipTarget[] = [
   { dataset: 'adult-income', model: 'MLP 64', trainer: mlp('64', 30, { standardize: true }), members: 2500, population: 10000 },
   { dataset: 'att-faces', model: 'softmax', trainer: { kind: 'softmax', params: {} }, members: 100, population: 200 },
-  { dataset: 'att-faces', model: 'MLP 256 sigmoid', trainer: mlp('256', 120, { activation: 'sigmoid', batchSize: 32 }), members: 100, population: 200 },
+  { dataset: 'att-faces', model: 'MLP 256 sigmoid', trainer: mlp('256', 120, { activation: 'sigmoid', batchSize: 32, standardize: false }), members: 100, population: 200 },
   { dataset: 'gss', model: 'softmax', trainer: { kind: 'softmax', params: {} }, members: 2000, population: 8000 },
   { dataset: 'sms-spam', model: 'logistic', trainer: { kind: 'logistic', params: {} }, members: 1000, population: 3000 },
-  { dataset: 'fashion-mnist', model: 'MLP 128', trainer: mlp('128', 30), members: 5000, population: 20000 },
+  { dataset: 'fashion-mnist', model: 'MLP 128', trainer: mlp('128', 30, { standardize: false }), members: 5000, population: 20000 },
   { dataset: 'fashion-mnist', model: 'CNN 8-16', trainer: { kind: 'cnn', params: { epochs: 15, validationFraction: 0 } }, members: 2000, population: 8000 },
 ];
 

@@ -49,7 +49,7 @@ test('label-only retraining (adaptive) and Lowd–Meek against a served label-on
 });
 
 test('MLP retraining against a served MLP, full and rounded scores', async () => {
-  const target = await new MlpTrainer({ hidden: '6', activation: 'tanh', epochs: 60, learningRate: 0.02, validationFraction: 0 }).fit(moons, new Rng(3));
+  const target = await new MlpTrainer({ hidden: '6', activation: 'tanh', epochs: 60, learningRate: 0.02, validationFraction: 0, standardize: false }).fit(moons, new Rng(3));
   const full = await attackOverHttp(target, { kind: 'full' }, EXTRACTION_ATTACKS['mlp-retraining'], { hidden: '6', budget: 2 });
   assert.ok(full.agreement > 0.999 && full.maxProbabilityGap < 0.01, `full scores: ${full.agreement}, max |Δp| ${full.maxProbabilityGap}`);
   const rounded = await attackOverHttp(target, { kind: 'rounded', decimals: 3 }, EXTRACTION_ATTACKS['mlp-retraining'], { hidden: '6', budget: 2 });

@@ -68,7 +68,7 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const rng = new Rng(options.seed);
   const { train, test } = trainTestSplit(dataset, { testFraction: 0.2, stratify: true, rng: rng.fork() });
   const backend = await initBackend();
-  const trainer = new MlpTrainer({ hidden: '128', epochs: 8, validationFraction: 0.1 }, progress);
+  const trainer = new MlpTrainer({ hidden: '128', epochs: 8, validationFraction: 0.1, standardize: false }, progress);
   const started = performance.now();
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;

@@ -40,6 +40,18 @@ export interface TrainReport {
   test: number;
   seconds: number;
   out: string;
+  /** Things the user should know: a model no better than always answering the commonest class. */
+  warnings: string[];
+}
+
+/** A warning when a classifier's training accuracy is no better than answering the commonest class. */
+export function majorityWarning(trainAccuracy: number, labels: Int32Array, classes: readonly string[]): string | undefined {
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const label of labels) counts[label]++;
+  const majority = Math.max(...counts) / Math.max(1, labels.length);
+  if (trainAccuracy > majority + 0.005) return undefined;
+  const commonest = classes[counts.indexOf(Math.max(...counts))];
+  return `training accuracy ${trainAccuracy.toFixed(4)} is no better than always answering "${commonest}" (${majority.toFixed(4)}): the model learnt nothing; try more epochs, another learning rate, or standardize=true`;
 }
 
 /** The registry data set for a name and optional target (e.g. adult + race → adult-race), loaded once. */
@@ -95,11 +107,17 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
     test: test.features.rows > 0 ? score(model, test) : NaN,
     seconds,
     out: options.out,
+    warnings: [],
   };
+  if (model.task === 'classification' && train.task === 'classification') {
+    const warning = majorityWarning(report.train, train.labels, train.classes);
+    if (warning) report.warnings.push(warning);
+  }
   printResult(io, options, report, () =>
     [
       `trained ${options.model} on ${name} (seed ${options.seed}) in ${seconds.toFixed(2)} s: ${report.rows.train} train / ${report.rows.test} test rows`,
       `${report.metric}: train ${report.train.toFixed(4)}, test ${report.test.toFixed(4)}`,
+      ...report.warnings.map((warning) => `warning: ${warning}`),
       `saved to ${options.out}`,
     ].join('\n'),
   );

@@ -25,11 +25,11 @@ export const MLP_PARAMS = {
   optimizer: { type: 'choice', values: ['adam', 'sgd'] as const, default: 'adam', doc: 'mini-batch optimiser' },
   learningRate: { type: 'number', default: 0.001, above: 0, doc: 'step size' },
   batchSize: { type: 'number', default: 128, min: 1, integer: true, doc: 'rows per step' },
-  epochs: { type: 'number', default: 30, min: 1, integer: true, doc: 'passes over the training data at most' },
+  epochs: { type: 'number', default: 200, min: 1, integer: true, doc: 'passes over the training data at most (early stopping usually ends sooner)' },
   l2: { type: 'number', default: 0, min: 0, doc: 'L2 penalty on the weights' },
   validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.5, doc: 'share of training rows held out for early stopping (0: none)' },
-  patience: { type: 'number', default: 5, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
-  standardize: { type: 'boolean', default: false, doc: 'standardise inputs (folded into the first layer)' },
+  patience: { type: 'number', default: 10, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
+  standardize: { type: 'boolean', default: true, doc: 'standardise inputs on the training rows (folded into the first layer); false feeds raw features' },
 } satisfies ParamSpecs;
 
 /** Validated MLP parameters. */
