@@ -27,3 +27,37 @@ export function uniformRows(schema: FeatureSchema, count: number, rng: Rng): Mat
   }
   return out;
 }
+
+/**
+ * Uniform rows in which every level of every one-hot feature appears (each feature's levels are
+ * dealt from shuffled decks, so over `count` ≥ levels rows none is missed): equations over
+ * random rows then determine every level's weight, where independent draws leave rare levels out.
+ */
+export function coveringRows(schema: FeatureSchema, count: number, rng: Rng): Matrix {
+  const out = uniformRows(schema, count, rng);
+  const cols = out.cols;
+  let start = 0;
+  for (const feature of schema.features) {
+    const width = feature.kind === 'categorical' && feature.encoding === 'one-hot' ? feature.levels.length : 1;
+    if (feature.kind === 'categorical' && feature.encoding === 'one-hot') {
+      let deck: number[] = [];
+      for (let i = 0; i < count; i++) {
+        if (deck.length === 0) deck = rng.shuffle(Array.from({ length: width }, (_, l) => l));
+        const level = deck.pop()!;
+        out.data.fill(0, i * cols + start, i * cols + start + width);
+        out.data[i * cols + start + level] = 1;
+      }
+    }
+    start += width;
+  }
+  return out;
+}
+
+/** Columns that are zero in every row: their weights are not determined by equations over these rows. */
+export function unconstrainedColumns(rows: Matrix): number[] {
+  const seen = new Uint8Array(rows.cols);
+  for (let k = 0; k < rows.data.length; k++) if (rows.data[k] !== 0) seen[k % rows.cols] = 1;
+  const out: number[] = [];
+  seen.forEach((value, j) => value === 0 && out.push(j));
+  return out;
+}

@@ -50,6 +50,6 @@ export const chosenQueries: Attack<typeof CHOSEN_QUERIES_PARAMS, ExtractionOutco
       for (let j = 0; j < d; j++) weights.data[row * d + j] = logRatio(j + 1, c) - base;
     }
     const surrogate = new LinearClassifier({ kind: link, classes: info.classes, schema: info.schema, weights, biases, params: { extractedBy: 'chosen-queries', queries: d + 1 } });
-    return { surrogate, method: 'exact', unknowns: scores * (d + 1) };
+    return { surrogate, method: 'exact', unknowns: scores * (d + 1), undetermined: [] };
   },
 };

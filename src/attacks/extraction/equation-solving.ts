@@ -15,7 +15,8 @@ import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { LinearClassifier, type LinearLink } from '../../models/linear/linear-classifier.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { OracleInfo } from '../../oracle/types.ts';
-import { uniformRows } from '../../metrics/sampling.ts';
+import { coveringRows, unconstrainedColumns } from '../../metrics/sampling.ts';
+import { columnNames } from '../../data/schema.ts';
 import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
 import { fitToProbabilities } from './soft-fit.ts';
@@ -29,8 +30,11 @@ export const EQUATION_SOLVING_PARAMS = {
 /** What the attack returns. */
 export interface ExtractionOutcome {
   surrogate: LinearClassifier;
-  method: 'exact' | 'loss';
+  /** `exact` only when every unknown was determined by the equations; `partial` names what was not. */
+  method: 'exact' | 'loss' | 'partial';
   unknowns: number;
+  /** Encoded columns no query set (their weights stay 0 and the surrogate may disagree on rows that use them). */
+  undetermined: string[];
 }
 
 /** The linear link of an oracle's model, or an error naming the attacks that fit other models. */
@@ -113,10 +117,14 @@ export const equationSolving: Attack<typeof EQUATION_SOLVING_PARAMS, ExtractionO
     }
     const unknowns = unknownsOf(link, classes, d);
     const count = params.queries > 0 ? params.queries : method === 'exact' ? d + 1 : unknowns;
-    const x = uniformRows(info.schema, count, rng);
+    // Every one-hot level appears in some query, so every level's weight is in the equations.
+    const x = coveringRows(info.schema, count, rng);
     const observed = probabilities(await queryAll(oracle, x), classes);
     const { weights, biases } = method === 'exact' ? solveLogRatios(link as 'logistic' | 'softmax', x, observed) : fitToProbabilities(link, x, observed);
-    const surrogate = new LinearClassifier({ kind: link, classes: info.classes, schema: info.schema, weights, biases, params: { extractedBy: 'equation-solving', method, queries: count } });
-    return { surrogate, method, unknowns };
+    const names = columnNames(info.schema);
+    const undetermined = unconstrainedColumns(x).map((j) => names[j]);
+    const claimed = method === 'exact' && undetermined.length > 0 ? 'partial' : method;
+    const surrogate = new LinearClassifier({ kind: link, classes: info.classes, schema: info.schema, weights, biases, params: { extractedBy: 'equation-solving', method: claimed, queries: count } });
+    return { surrogate, method: claimed, unknowns, undetermined };
   },
 };
