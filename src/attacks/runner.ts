@@ -1,6 +1,8 @@
 /** Runs any attack the same way: validate, wrap the oracle, time, record (see types.ts). */
 
 import { hasCode } from '../errors.ts';
+import type { Matrix } from '../math/matrix.ts';
+import type { Model } from '../models/types.ts';
 import { BudgetOracle, CountingOracle, requireReveals } from '../oracle/decorators.ts';
 import type { Oracle } from '../oracle/types.ts';
 import { resolveParams, type ParamSpecs } from '../models/params.ts';
@@ -15,6 +17,9 @@ export interface RunOptions {
   /** Rows the attack may query at most. */
   budget?: number;
   progress?: Progress;
+  /** The attacker's own unlabelled rows (attacks that use a pool). */
+  pool?: Matrix;
+  checkpoint?: (surrogate: Model) => void;
 }
 
 /** Runs `attack` against `target`. */
@@ -27,7 +32,7 @@ export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, t
   let outcome: O | undefined;
   let status: AttackRecord<O>['status'] = 'completed';
   try {
-    outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress }, params);
+    outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress, pool: options.pool, checkpoint: options.checkpoint }, params);
   } catch (error) {
     // A local BudgetOracle and a server's 429 both carry the code.
     if (!hasCode(error, 'budget-exceeded')) throw error;

@@ -6,6 +6,8 @@
  * Attacks never print, count or time themselves.
  */
 
+import type { Matrix } from '../math/matrix.ts';
+import type { Model } from '../models/types.ts';
 import type { Oracle, OutputPolicy, Reveals } from '../oracle/types.ts';
 import type { ParamSpecs, ParamValues } from '../models/params.ts';
 import type { Progress } from '../progress.ts';
@@ -23,6 +25,10 @@ export interface AttackContext {
   oracle: Oracle;
   rng: Rng;
   progress: Progress;
+  /** The attacker's own unlabelled rows, encoded like the target's inputs (Papernot et al. 2017; Orekondy et al. 2019). */
+  pool?: Matrix;
+  /** Receives the best surrogate so far during a long fit, so a stopped run leaves it behind. */
+  checkpoint?: (surrogate: Model) => void;
 }
 
 /** An attack: its declaration and its run. */

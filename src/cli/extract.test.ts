@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServer } from '../api/listen.ts';
 import { loadModelFile } from '../models/registry.ts';
 import { runCli } from '../testing/cli.ts';
+
+const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
 
 test('extract a model file: the record, the fidelity and the saved surrogate', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-extract-'));
@@ -27,4 +30,35 @@ test('extract a model file: the record, the fidelity and the saved surrogate', a
   assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: equation-solving/);
   const both = await runCli('extract', '--model', model, '--url', 'http://127.0.0.1:1', '--attack', 'equation-solving', '--json');
   assert.equal(both.status, 2);
+});
+
+test('extract against a served model: fidelity checks are off by default, and when asked for they are counted apart and billed', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-extract-http-'));
+  const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
+  try {
+    const owner = server.store.createOwner({ name: 'owner' });
+    const modelId = server.store.addModel(owner.record.ownerId, 'softmax', loadModelFile(join(fixtures, 'iris-softmax.json')));
+    server.store.publish(modelId, { price: 0.001, policy: { kind: 'full' }, visibility: 'public' });
+    const attacker = server.store.createOwner({ name: 'attacker' });
+    const target = ['--url', server.url, '--model-id', modelId, '--key', attacker.key];
+    const plain = JSON.parse((await runCli('extract', ...target, '--attack', 'equation-solving', '--json')).stdout);
+    assert.equal(plain.queries, 5);
+    assert.deepEqual(plain.evaluation, { queries: 0, requests: 0, cost: 0 });
+    assert.equal(plain.fidelityUniform, null);
+    assert.equal(server.store.queriesUsed(attacker.record.id), 5, 'the attacker paid for the attack only');
+    const holdout = join(folder, 'holdout.csv');
+    writeFileSync(holdout, ['sepal length,sepal width,petal length,petal width,class', '5.1,3.5,1.4,0.2,Iris-setosa', '6.7,3.0,5.2,2.3,Iris-virginica', '5.9,3.0,4.2,1.5,Iris-versicolor'].join('\n'));
+    const checked = await runCli('extract', ...target, '--attack', 'equation-solving', '--evaluate', '200', '--holdout', holdout, '--json');
+    assert.equal(checked.status, 0, checked.stdout);
+    const report = JSON.parse(checked.stdout);
+    assert.equal(report.queries, 5);
+    assert.equal(report.evaluation.queries, 203, '200 uniform points and 3 held-out rows, reported apart');
+    assert.equal(report.total.queries, 208);
+    assert.ok(Math.abs(report.total.cost - 0.208) < 1e-9);
+    assert.equal(report.fidelityHoldout.rows, 3);
+    assert.equal(report.fidelityHoldout.agreement, 1);
+    assert.equal(server.store.queriesUsed(attacker.record.id), 5 + 208, 'the ledger holds every paid query');
+  } finally {
+    await server.close();
+  }
 });

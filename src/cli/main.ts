@@ -130,8 +130,10 @@ export function buildProgram(io: CliIo): Command {
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
     .option('--policy <policy>', 'output policy of a local target: full, rounded:K, label-only, top-k:K')
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
-    .option('--evaluate <n>', 'uniform points to measure fidelity on (queries a served target)', parseCount, 10000)
-    .option('--out <file>', 'where to save the surrogate model')
+    .option('--evaluate <n>', 'uniform points to measure fidelity on (default 10000 for a model file; 0 for a served target, whose answers are paid for)', parseCount)
+    .option('--holdout <file>', 'your own held-out rows (CSV in raw features) to measure fidelity on')
+    .option('--pool <file>', "the attacker's own unlabelled rows (CSV in raw features) to query first (mlp-retraining)")
+    .option('--out <file>', 'where to save the surrogate model (written as the fit goes, so a stopped run leaves the best so far)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runExtract(io, options, progressFor(options.json));

@@ -22,6 +22,8 @@ export interface LbfgsOptions {
    * every curvature pair is informative — fewer iterations on non-convex fits (network extraction).
    */
   lineSearch?: 'backtracking' | 'strong-wolfe';
+  /** Called after every accepted step with the current point (not to be kept: it changes) and value. */
+  onIteration?: (x: Float64Array, value: number, iteration: number) => void;
 }
 
 /** Why and where the optimizer stopped. */
@@ -132,6 +134,7 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     gradient.set(nextGradient);
     value = nextValue;
     iterations++;
+    options.onIteration?.(x, value, iterations);
     converged = maxAbs(gradient) <= gradientTolerance || decrease <= valueTolerance * Math.max(1, Math.abs(value));
   }
   return { x, value, iterations, evaluations, gradientNorm: maxAbs(gradient), converged };

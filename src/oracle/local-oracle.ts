@@ -1,7 +1,7 @@
 /** An oracle over a fitted model in this process, answering under an output policy. */
 
 import type { Matrix } from '../math/matrix.ts';
-import type { ModelSummary } from '../models/summary.ts';
+import { architectureOf, type ModelSummary } from '../models/summary.ts';
 import type { Model } from '../models/types.ts';
 import { answerRows, revealsOf } from './policy.ts';
 import type { Answer, Oracle, OracleInfo, OutputPolicy } from './types.ts';
@@ -19,6 +19,7 @@ export function infoOf(model: Model | ModelSummary, policy: OutputPolicy, price 
     policy,
     price,
     partialRows: model.kind === 'tree',
+    architecture: 'architecture' in model ? model.architecture : architectureOf(model as Model),
   };
 }
 

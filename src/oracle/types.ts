@@ -73,6 +73,14 @@ export interface OracleInfo {
   price: number;
   /** Whether rows may have missing (NaN) features: trees answer partial rows. */
   partialRows: boolean;
+  /** A network's hidden layer widths and activation, when the model (or the service) reveals them. */
+  architecture?: NetworkArchitecture;
+}
+
+/** The shape of a dense network's hidden layers. */
+export interface NetworkArchitecture {
+  hidden: number[];
+  activation: string;
 }
 
 /** Something an attacker can query. One row is one query. */

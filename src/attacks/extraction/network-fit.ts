@@ -45,6 +45,9 @@ export interface NetworkFitOptions {
   start?: Float64Array;
   /** Called after each start with its final loss. */
   onStart?: (start: number, loss: number) => void;
+  /** Called every `checkpointEvery` iterations (100 by default) with the best layers so far, over all starts. */
+  onCheckpoint?: (layers: DenseLayer[], loss: number) => void;
+  checkpointEvery?: number;
 }
 
 /** The fitted layers and the loss they reach (mean over rows). */
@@ -246,8 +249,16 @@ export function networkLayers(theta: Float64Array, sizes: number[], hiddenActiva
 export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: NetworkFitOptions): NetworkFitResult {
   const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
+  const every = options.checkpointEvery ?? 100;
+  const onIteration = options.onCheckpoint
+    ? (theta: Float64Array, value: number, iteration: number) => {
+        if (iteration % every !== 0) return;
+        if (best && best.loss <= value) options.onCheckpoint!(networkLayers(best.theta, options.sizes, options.hiddenActivation), best.loss);
+        else options.onCheckpoint!(networkLayers(theta, options.sizes, options.hiddenActivation), value);
+      }
+    : undefined;
   for (let start = 0; start < options.restarts; start++) {
-    const result = minimizeLbfgs(objective, start === 0 && options.start ? options.start : initialNetworkParameters(options.sizes, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe' });
+    const result = minimizeLbfgs(objective, start === 0 && options.start ? options.start : initialNetworkParameters(options.sizes, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe', onIteration });
     options.onStart?.(start, result.value);
     if (!best || result.value < best.loss) best = { theta: result.x, loss: result.value, iterations: result.iterations };
   }
