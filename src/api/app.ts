@@ -15,6 +15,7 @@
  *   GET  /v1/models/:id              what the service reveals about a model
  *   POST /v1/models/:id/predict      answer rows (charged and recorded in the ledger)
  *   GET  /v1/usage                   your keys' usage, and every key's usage of your models
+ *   /v2/…                            the Open Inference Protocol over the same models (oip.ts)
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -23,6 +24,7 @@ import type { z } from 'zod';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import { readBodyBytes, readBodyText } from './body.ts';
 import { errorBody, statusOf } from './http-errors.ts';
+import { addOpenInferenceRoutes } from './oip.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { microsToUnits } from './money.ts';
 import { createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
@@ -169,6 +171,24 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
       modelTotals: total(models),
     });
   });
+
+  addOpenInferenceRoutes(
+    app,
+    service,
+    (header) => {
+      const key = service.authenticate(header);
+      service.throttle(key);
+      return key;
+    },
+    async (request) => {
+      try {
+        return JSON.parse(await readBodyText(request, small));
+      } catch (error) {
+        if (error instanceof ThreatlabError) throw error;
+        throw new ThreatlabError('parse-error', 'the request body is not valid JSON');
+      }
+    },
+  );
 
   return { app, service, close: () => service.close() };
 }

@@ -58,6 +58,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function parseProtocol(value: string): 'threatlab' | 'kserve-v1' | 'oip-v2' {
+  if (value !== 'threatlab' && value !== 'kserve-v1' && value !== 'oip-v2') throw new InvalidArgumentError('must be threatlab, kserve-v1 or oip-v2');
+  return value;
+}
+
 function parseSeed(value: string): number {
   const seed = Number(value);
   if (!/^\d+$/.test(value) || seed > 0xffffffff) throw new InvalidArgumentError('must be a whole number in [0, 4294967295]');
@@ -122,9 +127,12 @@ export function buildProgram(io: CliIo): Command {
     .command('extract')
     .description('extract (steal) a model through its answers: a model file, or a model served by threatlab serve')
     .option('--model <file>', 'target model file (threatlab JSON or tfjs model.json)')
-    .option('--url <url>', 'base URL of a prediction API')
-    .option('--model-id <id>', 'model id on that API')
-    .option('--key <key>', 'API key')
+    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
+    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
+    .option('--key <key>', 'API key (sent as a Bearer token)')
+    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
+    .option('--endpoint <file>', "kserve-v1/oip-v2: the model's features, classes and answers (JSON; or its threatlab model file)")
+    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding, lowd-meek or kernel-equation-solving')
     .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param strategy=adaptive)', collect, [])
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
@@ -144,9 +152,12 @@ export function buildProgram(io: CliIo): Command {
     .description('model inversion: recover a sensitive feature of the people in a data set, or an image per class (MI-Face)')
     .requiredOption('--attack <name>', 'map (black-box MAP estimator), tree-white-box (tree with training counts) or mi-face')
     .option('--model <file>', 'target model file (white-box for tree-white-box and mi-face)')
-    .option('--url <url>', 'base URL of a prediction API (black-box)')
-    .option('--model-id <id>', 'model id on that API')
-    .option('--key <key>', 'API key')
+    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
+    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
+    .option('--key <key>', 'API key (sent as a Bearer token)')
+    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
+    .option('--endpoint <file>', "kserve-v1/oip-v2: the model's features, classes and answers (JSON; or its threatlab model file)")
+    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .option('--dataset <name>', 'data set of the people to invert (map, tree-white-box)')
     .option('--sensitive <feature>', 'the categorical feature to recover (map, tree-white-box)')
     .option('--labels <list>', 'classes to invert, e.g. 0,3,7 (mi-face; default all)')
@@ -163,9 +174,12 @@ export function buildProgram(io: CliIo): Command {
     .description('membership inference: was this row in the training set? Members you name (CSV files), or the training split threatlab train recorded in a model file')
     .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
     .option('--model <file>', 'target model file (threatlab JSON or tfjs model.json)')
-    .option('--url <url>', 'base URL of a prediction API')
-    .option('--model-id <id>', 'model id on that API')
-    .option('--key <key>', 'API key')
+    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
+    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
+    .option('--key <key>', 'API key (sent as a Bearer token)')
+    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
+    .option('--endpoint <file>', "kserve-v1/oip-v2: the model's features, classes and answers (JSON; or its threatlab model file)")
+    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
     .option('--non-members <file>', 'CSV of rows the model did not train on')
     .option('--candidates <file>', 'one CSV of rows to judge, with a member column (see --member-column)')

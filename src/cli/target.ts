@@ -8,6 +8,8 @@ import type { Model } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { parsePolicy } from '../oracle/policy.ts';
 import type { Oracle } from '../oracle/types.ts';
+import { EndpointOracle, type EndpointProtocol } from '../oracle/endpoint-oracle.ts';
+import { parseHeaders, readEndpointFile } from '../oracle/endpoint-file.ts';
 
 /** The options every attack command takes to name its target. */
 export interface TargetOptions {
@@ -17,6 +19,11 @@ export interface TargetOptions {
   key?: string;
   /** Output policy of a local model (a served one answers under its owner's policy). */
   policy?: string;
+  /** How `--url` speaks: threatlab's API (default), KServe v1 / TF-Serving REST, or the Open Inference Protocol. */
+  protocol?: 'threatlab' | EndpointProtocol;
+  /** For kserve-v1 and oip-v2: the file declaring the model's features, classes and answers. */
+  endpoint?: string;
+  header?: string[];
 }
 
 /** The oracle, and the model itself when it is a local file. */
@@ -25,6 +32,14 @@ export async function loadTarget(options: TargetOptions): Promise<{ oracle: Orac
   if (options.model) {
     const { model, training } = await loadModelWithProvenance(options.model);
     return { oracle: new LocalOracle(model, options.policy ? parsePolicy(options.policy) : { kind: 'full' }), model, training };
+  }
+  const protocol = options.protocol ?? 'threatlab';
+  if (protocol !== 'threatlab') {
+    if (!options.url) throw new ThreatlabError('usage', `--protocol ${protocol} needs --url (${protocol === 'kserve-v1' ? "the model's :predict URL" : "the server's base URL, with --model-id NAME"})`);
+    if (!options.endpoint) throw new ThreatlabError('usage', `a ${protocol} endpoint does not say what its model takes and answers: give --endpoint FILE (features, classes; see threatlab schema --endpoint)`);
+    const headers = parseHeaders(options.header ?? []);
+    if (options.key) headers.authorization ??= `Bearer ${options.key}`;
+    return { oracle: new EndpointOracle({ protocol, url: options.url, model: options.modelId, headers, ...readEndpointFile(options.endpoint) }) };
   }
   if (!options.url || !options.modelId || !options.key) throw new ThreatlabError('usage', 'give --model FILE, or --url URL --model-id ID --key KEY');
   if (options.policy) throw new ThreatlabError('usage', '--policy shapes a local model; a served model answers under the policy its owner published');

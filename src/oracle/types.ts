@@ -61,7 +61,8 @@ export type OutputPolicy = { kind: 'full' } | { kind: 'rounded'; decimals: numbe
 export interface OracleInfo {
   /** The model's id on a server; undefined in-process. */
   modelId?: string;
-  kind: ModelKind;
+  /** The model family, or `unknown` for an endpoint that does not say (declare it with --kind). */
+  kind: ModelKind | 'unknown';
   task: 'classification' | 'regression';
   schema: FeatureSchema;
   /** Encoded columns per row. */
