@@ -8,6 +8,7 @@ import type { Answer, Oracle, OracleInfo, OutputPolicy } from './types.ts';
 
 /** The info an oracle over `model` publishes. */
 export function infoOf(model: Model | ModelSummary, policy: OutputPolicy, price = 0, modelId?: string): OracleInfo {
+  const architecture = 'costPerRow' in model ? model.architecture : architectureOf(model);
   return {
     modelId,
     kind: model.kind,
@@ -19,7 +20,7 @@ export function infoOf(model: Model | ModelSummary, policy: OutputPolicy, price 
     policy,
     price,
     partialRows: model.kind === 'tree',
-    architecture: 'architecture' in model ? model.architecture : architectureOf(model as Model),
+    ...(architecture ? { architecture } : {}),
   };
 }
 

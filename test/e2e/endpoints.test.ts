@@ -40,6 +40,12 @@ async function stub(answer: (json: Record<string, unknown>, request: IncomingMes
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, rows: () => rows, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** An Open Inference Protocol reply. */
+interface Infer {
+  outputs: { name: string; shape: number[]; data: number[] }[];
+  parameters: { queries: number; cost_micros: number };
+}
+
 const predict = (rows: number[][]) => target.predictProba(createMatrix(rows.length, rows[0].length, Float64Array.from(rows.flat())));
 
 test('KServe v1 / TF-Serving REST: equation solving steals a scikit-learn softmax behind an authenticated :predict URL', async () => {
@@ -103,17 +109,17 @@ test("threatlab serve answers the Open Inference Protocol with the same keys, po
     const modelId = server.store.addModel(owner.record.ownerId, 'iris', target);
     server.store.publish(modelId, { price: 0.002, policy: { kind: 'rounded', decimals: 3 }, visibility: 'public' });
     const attacker = server.store.createOwner({ name: 'attacker', budget: 1000 });
-    const metadata = await (await fetch(`${server.url}/v2/models/${modelId}`, { headers: { authorization: `Bearer ${attacker.key}` } })).json();
+    const metadata = (await (await fetch(`${server.url}/v2/models/${modelId}`, { headers: { authorization: `Bearer ${attacker.key}` } })).json()) as { inputs: unknown };
     assert.deepEqual(metadata.inputs, [{ name: 'input', datatype: 'FP64', shape: [-1, 4] }]);
     const result = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--endpoint', softmaxFile, '--attack', 'equation-solving', '--json');
     assert.equal(result.status, 0, result.stdout);
     const report = JSON.parse(result.stdout);
     assert.equal(server.store.queriesUsed(attacker.record.id), report.queries, "the server's ledger equals the attack's count");
-    const infer = await (await fetch(`${server.url}/v2/models/${modelId}/infer`, { method: 'POST', headers: { authorization: `Bearer ${attacker.key}` }, body: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] }] }) })).json();
-    const probabilities = infer.outputs.find((o: { name: string }) => o.name === 'probabilities');
+    const infer = await (await fetch(`${server.url}/v2/models/${modelId}/infer`, { method: 'POST', headers: { authorization: `Bearer ${attacker.key}` }, body: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] }] }) })).json() as Infer;
+    const probabilities = infer.outputs.find((o) => o.name === 'probabilities')!;
     assert.deepEqual(probabilities.shape, [2, 3]);
-    probabilities.data.forEach((p: number) => assert.equal(p, Math.round(p * 1000) / 1000, 'the owner\'s rounded:3 policy holds on the v2 route'));
-    assert.deepEqual(infer.outputs.find((o: { name: string }) => o.name === 'label').data, [0, 2]);
+    probabilities.data.forEach((p) => assert.equal(p, Math.round(p * 1000) / 1000, 'the owner\'s rounded:3 policy holds on the v2 route'));
+    assert.deepEqual(infer.outputs.find((o) => o.name === 'label')!.data, [0, 2]);
     assert.deepEqual([infer.parameters.queries, infer.parameters.cost_micros], [2, 4000]);
     const used = report.queries + 2;
     const unauthorised = await fetch(`${server.url}/v2/models/${modelId}/infer`, { method: 'POST', body: '{}' });
