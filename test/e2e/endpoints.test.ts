@@ -57,9 +57,9 @@ test('KServe v1 / TF-Serving REST: equation solving steals a scikit-learn softma
   });
   try {
     const url = `${server.url}/v1/models/iris:predict`;
-    const refused = await runCli('extract', '--protocol', 'kserve-v1', '--url', url, '--endpoint', softmaxFile, '--attack', 'equation-solving', '--json');
+    const refused = await runCli('extract', '--protocol', 'kserve-v1', '--url', url, '--schema', softmaxFile, '--attack', 'equation-solving', '--json');
     assert.equal(JSON.parse(refused.stdout).error.code, 'unauthorized');
-    const result = await runCli('extract', '--protocol', 'kserve-v1', '--url', url, '--endpoint', softmaxFile, '--header', 'Authorization: Bearer s3cret', '--attack', 'equation-solving', '--evaluate', '500', '--json');
+    const result = await runCli('extract', '--protocol', 'kserve-v1', '--url', url, '--schema', softmaxFile, '--header', 'Authorization: Bearer s3cret', '--attack', 'equation-solving', '--evaluate', '500', '--json');
     assert.equal(result.status, 0, result.stdout);
     const report = JSON.parse(result.stdout);
     assert.equal(report.queries, 5);
@@ -68,7 +68,7 @@ test('KServe v1 / TF-Serving REST: equation solving steals a scikit-learn softma
     assert.equal(report.fidelityUniform.agreement, 1);
     assert.ok(report.fidelityUniform.maxProbabilityGap < 1e-9);
     const noFile = await runCli('extract', '--protocol', 'kserve-v1', '--url', url, '--attack', 'equation-solving', '--json');
-    assert.match(JSON.parse(noFile.stdout).error.message, /--endpoint FILE/);
+    assert.match(JSON.parse(noFile.stdout).error.message, /--schema FILE/);
   } finally {
     await server.close();
   }
@@ -86,7 +86,7 @@ test('Open Inference Protocol: a label-only endpoint is attacked with label-only
     return { status: 200, json: { model_name: 'iris', outputs: [{ name: 'label', shape: [n], datatype: 'INT64', data: Array.from(target.predict(createMatrix(n, d, Float64Array.from(rows.flat())))) }] }, rows: n };
   });
   try {
-    const result = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', 'iris', '--endpoint', endpoint, '--attack', 'retraining', '--param', 'queries=300', '--evaluate', '1000', '--json');
+    const result = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', 'iris', '--schema', endpoint, '--attack', 'retraining', '--param', 'queries=300', '--evaluate', '1000', '--json');
     assert.equal(result.status, 0, result.stdout);
     const report = JSON.parse(result.stdout);
     assert.equal(report.reveals, 'label');
@@ -94,7 +94,7 @@ test('Open Inference Protocol: a label-only endpoint is attacked with label-only
     assert.ok(report.fidelityUniform.agreement > 0.9, `agreement ${report.fidelityUniform.agreement}`);
     const wrongDeclaration = join(folder, 'scores.json');
     writeFileSync(wrongDeclaration, JSON.stringify({ schema: target.schema, classes: target.classes }));
-    const mismatch = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', 'iris', '--endpoint', wrongDeclaration, '--attack', 'mlp-retraining', '--param', 'budget=0.1', '--json');
+    const mismatch = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', 'iris', '--schema', wrongDeclaration, '--attack', 'mlp-retraining', '--param', 'budget=0.1', '--json');
     assert.match(JSON.parse(mismatch.stdout).error.message, /answered classes, but it was declared to answer probabilities/);
   } finally {
     await server.close();
@@ -111,7 +111,7 @@ test("threatlab serve answers the Open Inference Protocol with the same keys, po
     const attacker = server.store.createOwner({ name: 'attacker', budget: 1000 });
     const metadata = (await (await fetch(`${server.url}/v2/models/${modelId}`, { headers: { authorization: `Bearer ${attacker.key}` } })).json()) as { inputs: unknown };
     assert.deepEqual(metadata.inputs, [{ name: 'input', datatype: 'FP64', shape: [-1, 4] }]);
-    const result = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--endpoint', softmaxFile, '--attack', 'equation-solving', '--json');
+    const result = await runCli('extract', '--protocol', 'oip-v2', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--schema', softmaxFile, '--attack', 'equation-solving', '--json');
     assert.equal(result.status, 0, result.stdout);
     const report = JSON.parse(result.stdout);
     assert.equal(server.store.queriesUsed(attacker.record.id), report.queries, "the server's ledger equals the attack's count");
