@@ -15,6 +15,7 @@ import { runExtract } from './commands/extract.ts';
 import { runReproduce } from './commands/reproduce.ts';
 import { runInvert } from './commands/invert.ts';
 import { runMembershipCommand } from './commands/membership.ts';
+import { runConvert, runSchema } from './commands/schema.ts';
 import { DEFAULT_DB, parseLimit, runKeysCreate, runOwnersCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -116,8 +117,9 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('predict')
     .description("print a saved model's labels and probabilities for the rows of a CSV (columns named as the model's features)")
-    .requiredOption('--model <file>', 'model JSON written by `threatlab train`, or a tfjs LayersModel model.json')
+    .requiredOption('--model <file>', 'model file: threatlab JSON, tfjs model.json or ONNX')
     .requiredOption('--input <file>', 'CSV of rows to predict')
+    .option('--schema <file>', 'the model description (features, classes) of a tfjs or ONNX model')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runPredict(io, options);
@@ -211,6 +213,22 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('schema')
+    .description("print the JSON Schema of threatlab's model file, or of a model description (--description)")
+    .option('--description', 'the model description format (features and classes of an endpoint, ONNX or tfjs model)')
+    .option('--json', 'accepted for consistency: the schema is always JSON')
+    .action((options) => runSchema(io, options));
+
+  program
+    .command('convert')
+    .description('convert a model file (threatlab JSON, tfjs model.json, ONNX) to a checked threatlab model file')
+    .argument('<model>', 'the model file')
+    .option('--schema <file>', 'the model description (features, classes) of a tfjs or ONNX model')
+    .requiredOption('--out <file>', 'where to write the threatlab model file')
+    .option('--json', 'print one JSON document')
+    .action(async (model: string, options) => runConvert(io, model, options));
+
+  program
     .command('serve')
     .description('run the prediction API (ML-as-a-service) on a SQLite database, created on first start')
     .option('--db <file>', 'SQLite database file', DEFAULT_DB)
@@ -260,7 +278,8 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('publish')
     .description("store a model file for a key's owner and publish it with a price and an output policy")
-    .argument('<model>', 'model JSON written by threatlab train')
+    .argument('<model>', 'model file: threatlab JSON, tfjs model.json or ONNX (converted)')
+    .option('--schema <file>', 'the model description (features, classes) of a tfjs or ONNX model')
     .requiredOption('--key <key>', "the owner's API key")
     .option('--db <file>', 'SQLite database file', DEFAULT_DB)
     .option('--price <p>', 'price per queried row', parsePrice, 0)
@@ -268,7 +287,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--visibility <v>', 'private (owner only) or public (any key)', parseVisibility, 'private')
     .option('--name <name>', 'model name')
     .option('--json', 'print one JSON document')
-    .action((model: string, options) => runPublish(io, model, options));
+    .action(async (model: string, options) => runPublish(io, model, options));
 
   return program;
 }

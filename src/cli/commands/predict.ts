@@ -5,13 +5,16 @@
 
 import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
 import { loadCsv } from '../../data/loaders/csv.ts';
-import { loadAnyModel } from '../../models/registry.ts';
+import { loadUserModel } from '../../models/load-model.ts';
+import { readModelDescription } from '../../oracle/model-description.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `threatlab predict`. */
 export interface PredictOptions extends CommonOptions {
   model: string;
   input: string;
+  /** The model description of a tfjs or ONNX file. */
+  schema?: string;
 }
 
 /** One answered row. */
@@ -23,7 +26,7 @@ export interface PredictedRow {
 
 /** Runs the command. */
 export async function runPredict(io: CliIo, options: PredictOptions): Promise<PredictedRow[]> {
-  const model = await loadAnyModel(options.model);
+  const { model } = await loadUserModel(options.model, options.schema ? readModelDescription(options.schema) : undefined);
   const table = loadCsv(options.input, { missing: [''] });
   const features = encodeTableWithSchema(model.schema, table, { allowMissing: model.kind === 'tree' });
   let rows: PredictedRow[];

@@ -9,7 +9,8 @@ import { DEFAULT_LIMITS, type ServerLimits } from '../../api/limits.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
 import { Store, type Visibility } from '../../api/store.ts';
 import { ThreatlabError } from '../../errors.ts';
-import { loadModelFile } from '../../models/registry.ts';
+import { loadUserModel } from '../../models/load-model.ts';
+import { readModelDescription } from '../../oracle/model-description.ts';
 import { infoOf } from '../../oracle/local-oracle.ts';
 import { formatPolicy, parsePolicy } from '../../oracle/policy.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
@@ -105,12 +106,14 @@ export interface PublishOptions extends CommonOptions {
   policy: string;
   visibility: Visibility;
   name?: string;
+  /** The model description of a tfjs or ONNX file. */
+  schema?: string;
 }
 
-/** Stores a model file for the key's owner and publishes it. */
-export function runPublish(io: CliIo, modelPath: string, options: PublishOptions): void {
+/** Stores a model file (threatlab JSON, tfjs or ONNX, converted) for the key's owner and publishes it. */
+export async function runPublish(io: CliIo, modelPath: string, options: PublishOptions): Promise<void> {
   const policy = parsePolicy(options.policy);
-  const model = loadModelFile(modelPath);
+  const { model } = await loadUserModel(modelPath, options.schema ? readModelDescription(options.schema) : undefined);
   infoOf(model, policy);
   const store = openStore(options.db, true);
   try {

@@ -12,6 +12,8 @@ import { tf } from '../../backend/tf.ts';
 import { readNonEmptyFile } from '../../data/loaders/files.ts';
 import { uniformNumericSchema, type FeatureSchema } from '../../data/schema.ts';
 import { ThreatlabError } from '../../errors.ts';
+import { checkModelJson } from '../check-json.ts';
+import { featureSchemaJson } from '../json-schema.ts';
 import type { Activation, DenseLayer } from './dense-network.ts';
 import { Mlp } from './mlp.ts';
 
@@ -40,7 +42,7 @@ export async function saveLayersModel(model: Mlp, folder: string): Promise<void>
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        userDefinedMetadata: { classes: model.classes },
+        userDefinedMetadata: { classes: model.classes, schema: model.schema },
       };
       writeFileSync(join(folder, 'model.json'), JSON.stringify(manifest));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
@@ -57,7 +59,7 @@ interface WeightsManifestGroup {
 /** Reads a LayersModel (`model.json` path) as an MLP classifier. */
 export async function loadLayersModel(modelJsonPath: string, options: { classes?: string[]; schema?: FeatureSchema } = {}): Promise<Mlp> {
   await initBackend();
-  let manifest: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[]; userDefinedMetadata?: { classes?: string[] } };
+  let manifest: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[]; userDefinedMetadata?: { classes?: string[]; schema?: FeatureSchema } };
   try {
     manifest = JSON.parse(readNonEmptyFile(modelJsonPath, 'tfjs model.json').toString('utf8'));
   } catch (error) {
@@ -105,5 +107,9 @@ export async function loadLayersModel(modelJsonPath: string, options: { classes?
   if (classes.length !== last.outputs) {
     throw new ThreatlabError('validation', `${modelJsonPath}: ${classes.length} class names for ${last.outputs} outputs`);
   }
-  return new Mlp({ classes, schema: options.schema ?? uniformNumericSchema(layers[0].inputs, 'x', 0, 1), layers, params: { source: 'tfjs-layers' } });
+  // A schema saved by threatlab (feature names, ranges) is used when it is sound; else x0… on [0, 1].
+  const saved = featureSchemaJson.safeParse(manifest.userDefinedMetadata?.schema);
+  const mlp = new Mlp({ classes, schema: options.schema ?? (saved.success ? saved.data : undefined) ?? uniformNumericSchema(layers[0].inputs, 'x', 0, 1), layers, params: { source: 'tfjs-layers' } });
+  checkModelJson(mlp.toJSON(), modelJsonPath);
+  return mlp;
 }

@@ -121,7 +121,7 @@ export function convertOnnx(path: string, description: OnnxDescription): Model {
     } else if (op === 'Gemm' || op === 'MatMul') {
       if (stage === 'conv') throw new CapabilityError(`${path}: a dense layer on an unflattened image does not convert`);
       const w = weight((node.input ?? [])[1]);
-      let [rows, cols] = w.dims;
+      const [rows, cols] = w.dims;
       let outputs: number;
       let inputs: number;
       let matrix: Float64Array<ArrayBufferLike> = w.data;
@@ -136,7 +136,6 @@ export function convertOnnx(path: string, description: OnnxDescription): Model {
         const t = new Float64Array(rows * cols);
         for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) t[o * inputs + i] = matrix[i * outputs + o];
         matrix = t;
-        [rows, cols] = [outputs, inputs];
       }
       let biases: Float64Array<ArrayBufferLike> = new Float64Array(outputs);
       if (op === 'Gemm' && (node.input ?? [])[2]) biases = weight((node.input ?? [])[2]).data;
