@@ -63,3 +63,15 @@ testWithData('invert a served tree over HTTP: the server ledger counts what the 
     await server.close();
   }
 });
+
+test("invert the people of the user's own CSV through a scikit-learn MLP (MAP estimator, sex of Adult's members)", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const result = await runCli('invert', '--attack', 'map', '--model', join(fixtures, 'adult-mlp.json'), '--dataset', join(fixtures, 'adult-members.csv'), '--target', 'income', '--sensitive', 'sex', '--json');
+  assert.equal(result.status, 0, result.stdout);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.queries, 1000 + 1000 * 2, 'the confusion matrix from 1,000 labelled rows, then 2 levels per person');
+  assert.equal(report.guesses.length, 1000);
+  assert.ok(report.score.accuracy >= report.baselines.majority.accuracy - 0.02, `MAP ${report.score.accuracy}, majority ${report.baselines.majority.accuracy}`);
+  const noLabel = await runCli('invert', '--attack', 'map', '--model', join(fixtures, 'adult-mlp.json'), '--dataset', join(fixtures, 'adult-members.csv'), '--target', 'salary', '--sensitive', 'sex', '--json');
+  assert.match(JSON.parse(noLabel.stdout).error.message, /no label column "salary"/);
+});

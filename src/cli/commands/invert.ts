@@ -15,6 +15,10 @@ import { categoricalFeature, marginalPrior, trueLevels } from '../../attacks/inv
 import { treeWhiteBoxInversion } from '../../attacks/inversion/tree-white-box.ts';
 import type { AttributeInversionOutcome } from '../../attacks/inversion/types.ts';
 import { loadDataset } from '../../data/datasets/registry.ts';
+import type { Dataset } from '../../data/dataset.ts';
+import { loadCsv } from '../../data/loaders/csv.ts';
+import { encodeForModel, labelColumn } from '../../data/model-rows.ts';
+import { isUserCsv } from './train.ts';
 import { encodePng } from '../../data/loaders/image.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { baselineScores, inversionScore } from '../../metrics/inversion.ts';
@@ -39,13 +43,23 @@ export interface InvertOptions extends CommonOptions {
   sensitive?: string;
   labels?: string;
   image?: string;
+  /** The label column of a CSV given as --dataset (default: the one column that is not a feature). */
+  target?: string;
   param: string[];
   out?: string;
 }
 
+/** A user's CSV of people (the model's raw features and the label), encoded with the model's own schema. */
+function peopleFromCsv(path: string, oracle: CountingOracle, target: string | undefined): Dataset {
+  if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', `inverting the people of ${path} needs a classifier; give a registry data set for a regression model`);
+  const table = loadCsv(path, { missing: [''] });
+  const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
+  return encodeForModel(table, space, labelColumn(table, space, target));
+}
+
 async function invertAttribute(io: CliIo, options: InvertOptions, oracle: CountingOracle, model: Model | undefined): Promise<void> {
-  if (!options.dataset || !options.sensitive) throw new ThreatlabError('usage', `--attack ${options.attack} needs --dataset NAME (the people to invert) and --sensitive FEATURE`);
-  const data = loadDataset(options.dataset);
+  if (!options.dataset || !options.sensitive) throw new ThreatlabError('usage', `--attack ${options.attack} needs --dataset NAME|FILE.csv (the people to invert) and --sensitive FEATURE`);
+  const data = isUserCsv(options.dataset) ? peopleFromCsv(options.dataset, oracle, options.target) : loadDataset(options.dataset);
   if (data.features.cols !== oracle.info.inputSize) {
     throw new ValidationError('data set does not fit the model', [{ path: 'data', message: `${options.dataset} rows have ${data.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data set the model was trained on` }]);
   }
