@@ -9,7 +9,7 @@ export type { Progress } from './progress.ts';
 export { createMatrix, matrixFromRows, rowView, selectRows } from './math/matrix.ts';
 export type { Matrix } from './math/matrix.ts';
 
-export { classificationDataset, regressionDataset, subsetRows, classCounts, summarize } from './data/dataset.ts';
+export { classificationDataset, regressionDataset, subsetRows, concatRows, classCounts, summarize } from './data/dataset.ts';
 export type { Dataset, ClassificationDataset, RegressionDataset, Split, DatasetSummary } from './data/dataset.ts';
 export { columnLayout, columnNames, columnCount } from './data/schema.ts';
 export type { Feature, FeatureSchema, NumericFeature, CategoricalFeature } from './data/schema.ts';
@@ -23,11 +23,12 @@ export { loadPgm, loadPng, parsePgm, parsePng, encodePng } from './data/loaders/
 export { loadSvmlight } from './data/loaders/svmlight.ts';
 export { fitBagOfWords, tokenize } from './data/text.ts';
 export { DATASETS, findDataset, loadDataset, isAvailable } from './data/datasets/registry.ts';
-export { loadUserCsv } from './data/user-data.ts';
+export { loadUserCsv, userTableSplit } from './data/user-data.ts';
+export { encodeForModel, labelColumn } from './data/model-rows.ts';
 
 export { initBackend } from './backend/setup.ts';
 
-export { createTrainer, modelFromJson, loadModelFile, loadAnyModel, saveModelFile, MODEL_KINDS } from './models/registry.ts';
+export { createTrainer, modelFromJson, loadModelFile, loadAnyModel, saveModelFile, trainerParamsOf, MODEL_KINDS } from './models/registry.ts';
 export type { Classifier, Regressor, Model, ModelKind, Trainer } from './models/types.ts';
 export type { ModelJson } from './models/json.ts';
 export { LinearClassifier } from './models/linear/linear-classifier.ts';
@@ -39,10 +40,18 @@ export { Mlp } from './models/neural/mlp.ts';
 export { Cnn } from './models/neural/cnn.ts';
 export { DenoisingAutoencoder, trainDenoisingAutoencoder } from './models/neural/autoencoder.ts';
 export { loadLayersModel, saveLayersModel } from './models/neural/layers-format.ts';
+export { loadUserModel } from './models/load-model.ts';
+export { convertOnnx } from './models/onnx/onnx-convert.ts';
+export { OnnxOracle } from './models/onnx/onnx-oracle.ts';
+export { trainingSplitRngs } from './models/provenance.ts';
+export type { TrainingProvenance } from './models/provenance.ts';
 
 export { LocalOracle, infoOf } from './oracle/local-oracle.ts';
 export { CountingOracle, BudgetOracle, CachingOracle, requireReveals } from './oracle/decorators.ts';
 export { parsePolicy, formatPolicy, answerRows } from './oracle/policy.ts';
+export { EndpointOracle } from './oracle/endpoint-oracle.ts';
+export type { EndpointOptions, EndpointProtocol } from './oracle/endpoint-oracle.ts';
+export { readModelDescription, modelDescription } from './oracle/model-description.ts';
 export type { Oracle, OracleInfo, Answer, OutputPolicy, Reveals, ScoresAnswer, LabelAnswer, LeafAnswer, TopKAnswer, ValueAnswer } from './oracle/types.ts';
 
 export { createApp } from './api/app.ts';
@@ -56,7 +65,7 @@ export { EXTRACTION_ATTACKS, chosenQueries, equationSolving, kernelEquationSolvi
 export { fitNetworkToProbabilities, type NetworkFitOptions, type NetworkLoss } from './attacks/extraction/network-fit.ts';
 export { fidelity, agreementOn } from './metrics/fidelity.ts';
 export { oracleAgreement } from './metrics/oracle-agreement.ts';
-export { uniformRows } from './metrics/sampling.ts';
+export { uniformRows, coveringRows } from './metrics/sampling.ts';
 export { reproduceExtraction } from './reproduce/extraction.ts';
 
 export { mapInversion, measureErrorModel } from './attacks/inversion/map-estimator.ts';
