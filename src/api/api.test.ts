@@ -5,6 +5,14 @@ import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
 import { DecisionTreeTrainer } from '../models/tree/cart.ts';
 import { testApi } from '../testing/api.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMatrix } from '../math/matrix.ts';
+import { modelFromJson } from '../models/registry.ts';
+import { saveLayersModel } from '../models/neural/layers-format.ts';
+import type { Mlp } from '../models/neural/mlp.ts';
+import { mlpFile } from '../testing/model-files.ts';
 
 const iris = loadIrisEmbedded();
 const softmaxJson = new LinearClassifierTrainer('softmax').fitSync(iris).toJSON();
@@ -162,4 +170,26 @@ test('rate limits answer 429 with Retry-After; bad publications are refused', as
   const wrongKind = await api2.call('POST', '/v1/models', { key: owner, body: { kind: 'forest', format: 1 } });
   assert.equal(wrongKind.status, 400);
   assert.equal(wrongKind.body.error.code, 'validation');
+});
+
+test('a tfjs model (model.json and its weights in one body, with a model description) is accepted and answers as the file does', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-tfjs-api-'));
+  const mlp = modelFromJson(mlpFile([4, 6, 3], 9)) as Mlp;
+  await saveLayersModel(mlp, folder);
+  const manifest = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+  const weights = Object.fromEntries(manifest.weightsManifest.flatMap((group: { paths: string[] }) => group.paths).map((path: string) => [path, readFileSync(join(folder, path)).toString('base64')]));
+  delete manifest.userDefinedMetadata;
+  const description = { schema: iris.schema, classes: iris.classes };
+  const api = testApi();
+  const key = await api.owner('tfjs');
+  const uploaded = await api.call('POST', '/v1/models?name=tfjs', { key, body: { tfjs: manifest, weights, description } });
+  assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
+  assert.deepEqual(uploaded.body.classes, iris.classes);
+  assert.equal(uploaded.body.schema.features[0].name, 'sepal length');
+  const answer = await api.call('POST', `/v1/models/${uploaded.body.id}/predict`, { key, body: { rows: [row] } });
+  const local = mlp.predictProba(createMatrix(1, 4, Float64Array.from(row)));
+  answer.body.answers[0].probabilities.forEach((p: number, c: number) => assert.ok(Math.abs(p - local.data[c]) < 1e-6));
+  const badName = await api.call('POST', '/v1/models', { key, body: { tfjs: manifest, weights: { '../x.bin': 'AA==' } } });
+  assert.equal(badName.status, 400);
+  await api.close();
 });

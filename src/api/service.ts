@@ -136,7 +136,7 @@ export class PredictionService {
   /** Validates and stores an uploaded model file (text) for the key's owner; large files are parsed on a worker. */
   async uploadModel(key: KeyRecord, text: string, name: string): Promise<ModelInfoResponse> {
     const source = 'the uploaded model';
-    let loaded: LoadModelResult;
+    let loaded: LoadModelResult | undefined;
     if (text.length <= this.limits.maxBodyBytes) {
       let value: unknown;
       try {
@@ -144,11 +144,13 @@ export class PredictionService {
       } catch {
         throw new ThreatlabError('parse-error', `${source} is not valid JSON; upload a model file written by threatlab train`);
       }
-      const model = modelFromJson(value, source);
-      loaded = { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model) };
-    } else {
-      loaded = await this.compute.run<LoadModelResult>({ type: 'load-model', text, source }, { timeoutMs: this.limits.predictSeconds * 1000, timeoutLimit: 'predictSeconds' });
+      // A tfjs upload (model.json with its weight files in one body) is read by tfjs on a worker.
+      if (!(value && typeof value === 'object' && 'tfjs' in value)) {
+        const model = modelFromJson(value, source);
+        loaded = { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model) };
+      }
     }
+    loaded ??= await this.compute.run<LoadModelResult>({ type: 'load-model', text, source }, { timeoutMs: this.limits.predictSeconds * 1000, timeoutLimit: 'predictSeconds' });
     const id = this.store.addModelJson(key.ownerId, name, loaded.json, loaded.summary);
     return this.info(key, id);
   }

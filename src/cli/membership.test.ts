@@ -9,6 +9,7 @@ import { concatRows } from '../data/dataset.ts';
 import { loadCsv } from '../data/loaders/csv.ts';
 import { encodeForModel } from '../data/model-rows.ts';
 import { loadModelFile, trainerParamsOf } from '../models/registry.ts';
+import { loadUserModel } from '../models/load-model.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { Rng } from '../random.ts';
@@ -101,4 +102,20 @@ test('a scikit-learn MLP with known members: the CLI reports the leakage the lib
     console.log(`${attack}: CLI AUC ${ours.toFixed(4)}, library ${theirs.toFixed(4)}, TPR at 1% FPR ${record.outcome.metrics.tprAtFpr[0].tpr}`);
     assert.ok(ours > (attack === 'lira' ? 0.6 : 0.54), `${attack}: a model with a 17-point train–test gap leaks (AUC ${ours})`);
   }
+});
+
+test('an MLP saved by threatlab train, and the same MLP as tfjs, are audited with shadow models of the same recipe', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-mlp-audit-'));
+  const model = join(folder, 'mlp.json');
+  const tfjs = join(folder, 'tfjs');
+  const trained = await runCli('train', '--dataset', 'iris-embedded', '--model', 'mlp', '--param', 'hidden=12', '--param', 'epochs=40', '--out', model, '--tfjs-out', tfjs);
+  assert.equal(trained.status, 0, trained.stderr);
+  const audit = await runCli('membership', '--attack', 'threshold', '--model', model, '--dataset', 'iris-embedded', '--json');
+  assert.equal(audit.status, 0, audit.stdout);
+  const record = JSON.parse(audit.stdout);
+  assert.equal(record.shadowTrainer.params.hidden, '12');
+  assert.equal(record.shadowTrainer.params.epochsRun, undefined, 'bookkeeping of the fit is not a training parameter');
+  const tfjsModel = (await loadUserModel(join(tfjs, 'model.json'))).model;
+  assert.deepEqual(tfjsModel.schema, loadModelFile(model).schema, 'the tfjs export keeps the feature schema');
+  assert.deepEqual(Object.keys(trainerParamsOf(tfjsModel)).sort(), ['activation', 'hidden'], '"source" is dropped; the architecture is read from the layers');
 });

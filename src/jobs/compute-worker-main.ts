@@ -4,7 +4,9 @@
  * answers. Parsed models are kept by id, bounded by the bytes of their files.
  */
 
-import { readlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { LruCache } from '../api/lru-cache.ts';
@@ -18,6 +20,8 @@ import { createMatrix } from '../math/matrix.ts';
 import { accuracy } from '../metrics/score.ts';
 import { parseParamPairs } from '../models/params.ts';
 import { createTrainer, modelFromJson } from '../models/registry.ts';
+import { loadLayersModel } from '../models/neural/layers-format.ts';
+import { modelDescription } from '../oracle/model-description.ts';
 import { summarizeModel } from '../models/summary.ts';
 import type { Model } from '../models/types.ts';
 import { answerRows } from '../oracle/policy.ts';
@@ -31,15 +35,41 @@ const port = parentPort;
 lowerThreadPriority();
 const models = new LruCache<string, Model>(256 << 20);
 
-function loadModel(task: LoadModelTask): LoadModelResult {
+async function loadModel(task: LoadModelTask): Promise<LoadModelResult> {
   let value: unknown;
   try {
     value = JSON.parse(task.text);
   } catch {
     throw new ThreatlabError('parse-error', `${task.source} is not valid JSON; upload a model file written by threatlab train`);
   }
-  const model = modelFromJson(value, task.source);
+  const model = value && typeof value === 'object' && 'tfjs' in value ? await tfjsUpload(value as TfjsUpload, task.source) : modelFromJson(value, task.source);
   return { json: JSON.stringify(model.toJSON()), summary: summarizeModel(model) };
+}
+
+/** A tfjs LayersModel sent in one body: its model.json, its weight files in base64, and optionally a model description. */
+interface TfjsUpload {
+  tfjs: unknown;
+  weights?: Record<string, string>;
+  description?: unknown;
+}
+
+/** Writes the upload to a private folder, reads it as any tfjs model, and removes the folder. */
+async function tfjsUpload(upload: TfjsUpload, source: string): Promise<Model> {
+  const weights = upload.weights ?? {};
+  for (const name of Object.keys(weights)) {
+    if (!/^[\w.-]+$/.test(name) || name === 'model.json' || name.startsWith('.')) throw new ThreatlabError('validation', `${source}: weight file name "${name}" must be a plain file name`);
+  }
+  const description = upload.description === undefined ? undefined : modelDescription.safeParse(upload.description);
+  if (description && !description.success) throw new ThreatlabError('validation', `${source}: "description" is not a model description (threatlab schema --description)`);
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-tfjs-upload-'));
+  try {
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(upload.tfjs));
+    for (const [name, base64] of Object.entries(weights)) writeFileSync(join(folder, name), Buffer.from(base64, 'base64'));
+    const data = description?.data;
+    return await loadLayersModel(join(folder, 'model.json'), data ? { classes: data.classes, schema: data.schema } : {});
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 function predict(task: PredictTask): PredictResult {
