@@ -9,25 +9,17 @@
  *   npx tsx bench/mlp-pool.bench.ts
  */
 
-import { initBackend } from '../src/backend/setup.ts';
 import { mlpRetraining } from '../src/attacks/extraction/retraining.ts';
 import { runAttack } from '../src/attacks/runner.ts';
-import { classificationDataset, subsetRows, type ClassificationDataset } from '../src/data/dataset.ts';
-import { loadDataset } from '../src/data/datasets/registry.ts';
-import { defaultSplit } from '../src/data/split.ts';
+import { classificationDataset } from '../src/data/dataset.ts';
 import { selectRows } from '../src/math/matrix.ts';
 import { agreementOn } from '../src/metrics/fidelity.ts';
 import { MlpTrainer } from '../src/models/neural/mlp.ts';
 import { LocalOracle } from '../src/oracle/local-oracle.ts';
 import { Rng } from '../src/random.ts';
+import { adultPoolProblem } from '../src/testing/adult-pool.ts';
 
-await initBackend();
-const data = loadDataset('adult-income') as ClassificationDataset;
-const split = defaultSplit(data, 0.3, new Rng(1));
-const test = Array.from(split.test);
-const pool = subsetRows(data, test.slice(0, 6000));
-const heldOut = subsetRows(data, test.slice(6000));
-const target = await new MlpTrainer({ hidden: '20', activation: 'relu' }).fit(subsetRows(data, split.train), new Rng(2));
+const { target, pool, heldOut } = await adultPoolProblem();
 const agree = (model: Parameters<typeof agreementOn>[1]) => agreementOn(target, model, heldOut.features).agreement;
 const pct = (value: number) => `${(100 * value).toFixed(2)}%`;
 

@@ -64,6 +64,18 @@ function parseProtocol(value: string): 'threatlab' | 'kserve-v1' | 'oip-v2' {
   return value;
 }
 
+/** The options every attack command takes to name its target: a model file, or a served model in one of three protocols. */
+function withTarget(command: Command): Command {
+  return command
+    .option('--model <file>', 'target model file: threatlab JSON, tfjs model.json or ONNX (white-box attacks need a file)')
+    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
+    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
+    .option('--key <key>', 'API key (sent as a Bearer token)')
+    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
+    .option('--schema <file>', 'the model description (features, classes, answers) of an endpoint, ONNX or tfjs model (JSON; or a threatlab model file)')
+    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, []);
+}
+
 function parseSeed(value: string): number {
   const seed = Number(value);
   if (!/^\d+$/.test(value) || seed > 0xffffffff) throw new InvalidArgumentError('must be a whole number in [0, 4294967295]');
@@ -125,16 +137,8 @@ export function buildProgram(io: CliIo): Command {
       await runPredict(io, options);
     });
 
-  program
-    .command('extract')
+  withTarget(program.command('extract'))
     .description('extract (steal) a model through its answers: a model file, or a model served by threatlab serve')
-    .option('--model <file>', 'target model file (threatlab JSON or tfjs model.json)')
-    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
-    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
-    .option('--key <key>', 'API key (sent as a Bearer token)')
-    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
-    .option('--schema <file>', "the model description (features, classes, answers) of an endpoint, ONNX or tfjs model (JSON; or a threatlab model file)")
-    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding, lowd-meek or kernel-equation-solving')
     .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param strategy=adaptive)', collect, [])
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
@@ -149,17 +153,9 @@ export function buildProgram(io: CliIo): Command {
       await runExtract(io, options, progressFor(options.json));
     });
 
-  program
-    .command('invert')
+  withTarget(program.command('invert'))
     .description('model inversion: recover a sensitive feature of the people in a data set, or an image per class (MI-Face)')
     .requiredOption('--attack <name>', 'map (black-box MAP estimator), tree-white-box (tree with training counts) or mi-face')
-    .option('--model <file>', 'target model file (white-box for tree-white-box and mi-face)')
-    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
-    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
-    .option('--key <key>', 'API key (sent as a Bearer token)')
-    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
-    .option('--schema <file>', "the model description (features, classes, answers) of an endpoint, ONNX or tfjs model (JSON; or a threatlab model file)")
-    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .option('--dataset <name|file>', 'the people to invert (map, tree-white-box): a registry data set, or a CSV in the model\'s raw features and the label')
     .option('--target <column>', 'the label column of a --dataset CSV (default: the one column that is not a feature)')
     .option('--sensitive <feature>', 'the categorical feature to recover (map, tree-white-box)')
@@ -172,17 +168,9 @@ export function buildProgram(io: CliIo): Command {
       await runInvert(io, options, progressFor(options.json));
     });
 
-  program
-    .command('membership')
+  withTarget(program.command('membership'))
     .description('membership inference: was this row in the training set? Members you name (CSV files), or the training split threatlab train recorded in a model file')
     .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
-    .option('--model <file>', 'target model file (threatlab JSON or tfjs model.json)')
-    .option('--url <url>', 'a served model: threatlab serve base URL, a KServe v1 :predict URL, or an Open Inference Protocol base URL')
-    .option('--model-id <id>', 'model id on that API (the model name for oip-v2)')
-    .option('--key <key>', 'API key (sent as a Bearer token)')
-    .option('--protocol <p>', 'threatlab (default), kserve-v1 or oip-v2', parseProtocol)
-    .option('--schema <file>', "the model description (features, classes, answers) of an endpoint, ONNX or tfjs model (JSON; or a threatlab model file)")
-    .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, [])
     .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
     .option('--non-members <file>', 'CSV of rows the model did not train on')
     .option('--candidates <file>', 'one CSV of rows to judge, with a member column (see --member-column)')

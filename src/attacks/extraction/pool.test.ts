@@ -6,29 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { initBackend } from '../../backend/setup.ts';
 import { createMatrix } from '../../math/matrix.ts';
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
-import { defaultSplit } from '../../data/split.ts';
 import { agreementOn } from '../../metrics/fidelity.ts';
-import { MlpTrainer } from '../../models/neural/mlp.ts';
 import { loadModelFile } from '../../models/registry.ts';
 import type { Classifier, Model } from '../../models/types.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
-import { Rng } from '../../random.ts';
 import { testWithData } from '../../testing/shared-data.ts';
-import { loadDataset } from '../../data/datasets/registry.ts';
+import { adultPoolProblem } from '../../testing/adult-pool.ts';
 import { runAttack } from '../runner.ts';
 import { mlpRetraining } from './retraining.ts';
 
 testWithData("a pool of the attacker's real rows beats uniform queries on real rows: Adult ReLU MLP, 1× its unknowns", ['adult-income'], async () => {
-  await initBackend();
-  const data = loadDataset('adult-income') as ClassificationDataset;
-  const split = defaultSplit(data, 0.3, new Rng(1));
-  const test = Array.from(split.test);
-  const pool = subsetRows(data, test.slice(0, 6000));
-  const heldOut = subsetRows(data, test.slice(6000));
-  const target = await new MlpTrainer({ hidden: '20', activation: 'relu' }).fit(subsetRows(data, split.train), new Rng(2));
+  const { target, pool, heldOut } = await adultPoolProblem();
   const agreement = async (withPool: boolean) => {
     const record = await runAttack(mlpRetraining, new LocalOracle(target), { seed: 3, params: { iterations: 600 }, pool: withPool ? pool.features : undefined });
     assert.equal(record.queries, 2222, '1× the unknowns of 108-20-2');
