@@ -24,21 +24,24 @@ export interface RunOptions {
 
 /** Runs `attack` against `target`. */
 export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, target: Oracle, options: RunOptions): Promise<AttackRecord<O>> {
-  const params = resolveParams(attack.name, attack.params, options.params ?? {});
+  const params = resolveParams(attack.name, attack.params, options.params ?? {}, 'attack');
   requireReveals(target, attack.needs, attack.name);
   const counted = new CountingOracle(target);
   const oracle = options.budget === undefined ? counted : new BudgetOracle(counted, options.budget);
   const started = performance.now();
   let outcome: O | undefined;
   let status: AttackRecord<O>['status'] = 'completed';
+  let stopped: string | undefined;
   try {
     outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress, pool: options.pool, checkpoint: options.checkpoint }, params);
   } catch (error) {
     // A local BudgetOracle and a server's 429 both carry the code.
     if (!hasCode(error, 'budget-exceeded')) throw error;
     status = 'budget-exhausted';
+    stopped = error.message;
   }
-  return attackRecord(attack, attack.family, params, target, options.seed, status, counted, started, outcome);
+  const record = attackRecord(attack, attack.family, params, target, options.seed, status, counted, started, outcome);
+  return stopped ? { ...record, stopped } : record;
 }
 
 /** The record of a finished run, shared by every family's runner. */

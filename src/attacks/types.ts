@@ -59,5 +59,7 @@ export interface AttackRecord<O> {
   /** At the oracle's price per query. */
   cost: number;
   seconds: number;
+  /** Why a run stopped early (the budget refusal), when it did. */
+  stopped?: string;
   outcome?: O;
 }

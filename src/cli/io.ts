@@ -37,6 +37,21 @@ export function printResult(io: CliIo, options: CommonOptions, data: unknown, te
   else io.stdout(text().replace(/\n?$/, '\n'));
 }
 
+/** Runs a check of the command line's own words: its validation errors are usage errors (exit 2). */
+export function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ThreatlabError && error.code === 'validation') throw new ThreatlabError('usage', error.message);
+    throw error;
+  }
+}
+
+/** "1 request", "2 requests". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
 /** Prints an error the way the CLI promises and returns the exit status. */
 export function reportError(io: CliIo, json: boolean, error: unknown): number {
   const failure =

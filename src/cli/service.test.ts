@@ -45,8 +45,8 @@ test('owners create prints the first key once; keys create adds keys to an exist
     store.close();
   }
   const badPolicy = await runCli('publish', model, '--db', db, '--key', key, '--policy', 'rounded', '--json');
-  assert.equal(badPolicy.status, 1);
-  assert.equal(JSON.parse(badPolicy.stdout).error.code, 'validation');
+  assert.equal(badPolicy.status, 2, 'a bad --policy is a usage error');
+  assert.equal(JSON.parse(badPolicy.stdout).error.code, 'usage');
   const badKey = await runCli('publish', model, '--db', db, '--key', 'tl_wrong', '--json');
   assert.equal(JSON.parse(badKey.stdout).error.code, 'unauthorized');
   const missingDb = await runCli('publish', model, '--db', join(folder, 'missing.sqlite'), '--key', key, '--json');

@@ -8,6 +8,7 @@ import type { TrainingProvenance } from '../models/provenance.ts';
 import type { Model } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { parsePolicy } from '../oracle/policy.ts';
+import { asUsage } from './io.ts';
 import type { Oracle } from '../oracle/types.ts';
 import { EndpointOracle, type EndpointProtocol } from '../oracle/endpoint-oracle.ts';
 import { parseHeaders, readModelDescription } from '../oracle/model-description.ts';
@@ -45,7 +46,7 @@ export async function loadTarget(options: TargetOptions): Promise<{ oracle: Orac
       return { oracle: await OnnxOracle.open(options.model, description, model?.kind ?? description.kind), model };
     }
     const { model, training } = await loadUserModel(options.model, description);
-    return { oracle: new LocalOracle(model, options.policy ? parsePolicy(options.policy) : { kind: 'full' }), model, training };
+    return { oracle: new LocalOracle(model, options.policy ? asUsage(() => parsePolicy(options.policy!)) : { kind: 'full' }), model, training };
   }
   const protocol = options.protocol ?? 'threatlab';
   if (protocol !== 'threatlab') {

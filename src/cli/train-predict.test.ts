@@ -46,11 +46,14 @@ test('train a tree on a user CSV with missing values; predict a partial row', as
 
 test('bad input: unknown kind, bad parameter, CSV without --target, wrong predict columns', async () => {
   const unknown = await run('train', '--dataset', 'iris-embedded', '--model', 'forest', '--out', join(folder, 'x.json'), '--json');
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2, 'a bad --model is a usage error');
   assert.match(JSON.parse(unknown.stdout).error.message, /"forest"; known/);
   const bad = await run('train', '--dataset', 'iris-embedded', '--model', 'tree', '--param', 'maxDepth=0', '--out', join(folder, 'x.json'));
-  assert.equal(bad.status, 1);
+  assert.equal(bad.status, 2, 'a bad --param is a usage error');
   assert.match(bad.stderr, /maxDepth: 0 must be ≥ 1/);
+  const noFolder = await run('train', '--dataset', 'iris-embedded', '--model', 'tree', '--out', join(folder, 'no', 'such', 'x.json'), '--json');
+  assert.equal(noFolder.status, 2);
+  assert.match(JSON.parse(noFolder.stdout).error.message, /does not exist; create it first \(nothing was trained\)/);
   const csv = join(folder, 'tiny.csv');
   writeFileSync(csv, 'a,b\n1,x\n2,y\n');
   const noTarget = await run('train', '--dataset', csv, '--model', 'tree', '--out', join(folder, 'x.json'), '--json');

@@ -58,7 +58,7 @@ export type ParamValues<S extends ParamSpecs> = {
 };
 
 /** Validates `given` against `specs`, filling defaults; every problem is listed in one error. */
-export function resolveParams<S extends ParamSpecs>(kind: string, specs: S, given: Record<string, unknown> = {}): ParamValues<S> {
+export function resolveParams<S extends ParamSpecs>(kind: string, specs: S, given: Record<string, unknown> = {}, noun: 'model' | 'attack' = 'model'): ParamValues<S> {
   const issues: ValidationIssue[] = [];
   for (const name of Object.keys(given)) {
     if (!(name in specs)) issues.push({ path: name, message: `unknown parameter of "${kind}"; known: ${Object.keys(specs).join(', ')}` });
@@ -75,7 +75,7 @@ export function resolveParams<S extends ParamSpecs>(kind: string, specs: S, give
     if (problem) issues.push({ path: name, message: problem });
     else values[name] = value;
   }
-  if (issues.length > 0) throw new ValidationError(`invalid parameters for model "${kind}"`, issues);
+  if (issues.length > 0) throw new ValidationError(`invalid parameters for ${noun} "${kind}"`, issues);
   return Object.freeze(values) as ParamValues<S>;
 }
 

@@ -47,7 +47,7 @@ export interface MembershipOutcome {
 
 /** Runs `attack` against `target` on `problem`. */
 export async function runMembership<S extends ParamSpecs>(attack: MembershipAttack<S>, target: Oracle, problem: MembershipProblem, options: MembershipRunOptions): Promise<AttackRecord<MembershipOutcome>> {
-  const params = resolveParams(attack.name, attack.params, options.params ?? {});
+  const params = resolveParams(attack.name, attack.params, options.params ?? {}, 'attack');
   requireReveals(target, attack.needs, attack.name);
   const counted = new CountingOracle(target);
   const oracle = options.budget === undefined ? counted : new BudgetOracle(counted, options.budget);

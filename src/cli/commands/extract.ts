@@ -13,18 +13,18 @@ import { loadCsv } from '../../data/loaders/csv.ts';
 import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import type { Table } from '../../data/table.ts';
-import { ValidationError } from '../../errors.ts';
+import { ThreatlabError, ValidationError } from '../../errors.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { agreementOn, type Agreement } from '../../metrics/fidelity.ts';
 import { oracleAgreement } from '../../metrics/oracle-agreement.ts';
 import { uniformRows } from '../../metrics/sampling.ts';
-import { parseParamPairs } from '../../models/params.ts';
+import { parseParamPairs, resolveParams } from '../../models/params.ts';
 import type { Classifier, Model } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
 import type { Oracle } from '../../oracle/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget } from '../target.ts';
 
 /** Options of `threatlab extract`. */
@@ -70,14 +70,19 @@ async function fidelity(oracle: Oracle, model: Model | undefined, surrogate: Cla
 export async function runExtract(io: CliIo, options: ExtractOptions, progress: Progress): Promise<void> {
   const attack = EXTRACTION_ATTACKS[options.attack];
   if (!attack) {
-    throw new ValidationError('unknown extraction attack', [{ path: 'attack', message: `"${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}` }]);
+    throw new ThreatlabError('usage', `unknown extraction attack: "${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}`);
   }
   if (options.pool && options.attack !== 'mlp-retraining') throw new ValidationError('--pool is not used by this attack', [{ path: 'pool', message: `"${options.attack}" chooses its own queries; the pool feeds mlp-retraining` }]);
+  const params = parseParamPairs(options.param);
+  asUsage(() => resolveParams(attack.name, attack.params, params, 'attack'));
   const { oracle, model } = await loadTarget(options);
   const pool = options.pool ? featureRows(options.pool, oracle.info.schema, oracle.info.partialRows) : undefined;
   const holdout = options.holdout ? featureRows(options.holdout, oracle.info.schema, oracle.info.partialRows) : undefined;
   const checkpoint = options.out ? (surrogate: Model) => writeAtomically(surrogate, options.out!) : undefined;
-  const record = await runAttack(attack, oracle, { params: parseParamPairs(options.param), seed: options.seed, budget: options.budget, progress, pool, checkpoint });
+  const record = await runAttack(attack, oracle, { params, seed: options.seed, budget: options.budget, progress, pool, checkpoint });
+  if (record.status === 'budget-exhausted' && !record.outcome) {
+    throw new ThreatlabError('budget-exceeded', `${attack.name} stopped before it had a surrogate, after ${plural(record.queries, 'paid query', 'paid queries')}: ${record.stopped ?? 'the budget ran out'}`);
+  }
   const surrogate = record.outcome?.surrogate as Classifier | undefined;
   if (surrogate && options.out) writeAtomically(surrogate, options.out);
   // Fidelity against a served target costs queries: counted on their own, never mixed with the attack's.
@@ -105,8 +110,8 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   printResult(io, options, report, () =>
     [
       `${record.attack} against a ${oracle.info.kind} model answering ${oracle.info.reveals} (${record.status})`,
-      `attack paid: ${record.queries} queries in ${record.requests} requests, cost ${record.cost.toFixed(4)}; ${record.seconds.toFixed(2)} s${pool ? ` (${pool.rows} pool rows available)` : ''}`,
-      spent.queries > 0 ? `fidelity checks paid: ${spent.queries} queries, cost ${spent.cost.toFixed(4)} (total ${report.total.queries} queries, cost ${report.total.cost.toFixed(4)})` : '',
+      `attack paid: ${plural(record.queries, 'query', 'queries')} in ${plural(record.requests, 'request')}, cost ${record.cost.toFixed(4)}; ${record.seconds.toFixed(2)} s${pool ? ` (${pool.rows} pool rows available)` : ''}`,
+      spent.queries > 0 ? `fidelity checks paid: ${plural(spent.queries, 'query', 'queries')}, cost ${spent.cost.toFixed(4)} (total ${report.total.queries} queries, cost ${report.total.cost.toFixed(4)})` : '',
       uniform ? `fidelity on ${uniform.rows} uniform points: agreement ${pct(uniform.agreement)}, max |Δp| ${uniform.maxProbabilityGap.toExponential(2)}` : '',
       heldOut ? `fidelity on your ${heldOut.rows} held-out rows (${options.holdout}): agreement ${pct(heldOut.agreement)}, max |Δp| ${heldOut.maxProbabilityGap.toExponential(2)}` : '',
       !uniform && !heldOut ? `fidelity: not measured${model ? '' : ' (a served target charges for it: --evaluate N or --holdout FILE)'}` : '',

@@ -49,6 +49,16 @@ export interface InvertOptions extends CommonOptions {
   out?: string;
 }
 
+/** `--labels 0,3` or class names: each a class index or name of the model, named when it is neither. */
+function parseLabels(text: string, classes: readonly string[]): number[] {
+  return text.split(',').map((raw) => {
+    const label = raw.trim();
+    const index = /^\d+$/.test(label) ? Number(label) : classes.indexOf(label);
+    if (!(index >= 0 && index < classes.length)) throw new ThreatlabError('usage', `--labels: "${label}" is not a class of the model; give indices 0–${classes.length - 1} or names (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`);
+    return index;
+  });
+}
+
 /** A user's CSV of people (the model's raw features and the label), encoded with the model's own schema. */
 function peopleFromCsv(path: string, oracle: CountingOracle, target: string | undefined): Dataset {
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', `inverting the people of ${path} needs a classifier; give a registry data set for a regression model`);
@@ -107,18 +117,18 @@ async function invertFaces(io: CliIo, options: InvertOptions, oracle: CountingOr
   const network = model && model.task === 'classification' ? await differentiable(model) : undefined;
   const shape = imageShape(options.image, oracle.info.inputSize);
   const classes = oracle.info.classes.length;
-  const labels = options.labels ? options.labels.split(',').map((label) => Number(label.trim())) : Array.from({ length: classes }, (_, i) => i);
+  const labels = options.labels ? parseLabels(options.labels, oracle.info.classes) : Array.from({ length: classes }, (_, i) => i);
   const params = parseParamPairs(options.param);
   const started = performance.now();
   let images: Float64Array[];
   let confidences: number[];
   if (network) {
-    const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, params), { progress });
+    const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, params, 'attack'), { progress });
     network.dispose();
     images = labels.map((_, i) => result.images.data.slice(i * result.images.cols, (i + 1) * result.images.cols));
     confidences = result.confidences;
   } else {
-    const resolved = resolveParams('mi-face-black-box', MI_FACE_BLACK_BOX_PARAMS, params);
+    const resolved = resolveParams('mi-face-black-box', MI_FACE_BLACK_BOX_PARAMS, params, 'attack');
     const results = [];
     for (const label of labels) results.push(await miFaceBlackBox(oracle, label, shape, resolved));
     images = results.map((result) => result.image);
@@ -146,7 +156,7 @@ async function invertFaces(io: CliIo, options: InvertOptions, oracle: CountingOr
 /** Runs the command. */
 export async function runInvert(io: CliIo, options: InvertOptions, progress: Progress): Promise<void> {
   if (!(INVERSION_ATTACKS as readonly string[]).includes(options.attack)) {
-    throw new ValidationError('unknown inversion attack', [{ path: 'attack', message: `"${options.attack}"; known: ${INVERSION_ATTACKS.join(', ')}` }]);
+    throw new ThreatlabError('usage', `unknown inversion attack: "${options.attack}"; known: ${INVERSION_ATTACKS.join(', ')}`);
   }
   const { oracle, model } = await loadTarget(options);
   const counted = new CountingOracle(oracle);

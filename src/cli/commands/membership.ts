@@ -9,10 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { MEMBERSHIP_ATTACKS } from '../../attacks/membership/index.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
-import { parseParamPairs } from '../../models/params.ts';
+import { parseParamPairs, resolveParams } from '../../models/params.ts';
 import { trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
 import { loadTarget } from '../target.ts';
 
@@ -37,10 +37,13 @@ const SHADOW_PARAM: Record<string, string> = { 'shadow-models': 'shadows', lira:
 /** Runs the command. */
 export async function runMembershipCommand(io: CliIo, options: MembershipOptions, progress: Progress): Promise<void> {
   const attack = MEMBERSHIP_ATTACKS[options.attack];
-  if (!attack) throw new ValidationError('unknown membership attack', [{ path: 'attack', message: `"${options.attack}"; known: ${Object.keys(MEMBERSHIP_ATTACKS).join(', ')}` }]);
+  if (!attack) throw new ThreatlabError('usage', `unknown membership attack: "${options.attack}"; known: ${Object.keys(MEMBERSHIP_ATTACKS).join(', ')}`);
   if (options.shadows !== undefined && !SHADOW_PARAM[options.attack]) {
     throw new ThreatlabError('usage', `--shadows sets the shadow models of ${Object.keys(SHADOW_PARAM).join(', ')}; "${options.attack}" trains ${options.attack === 'threshold' ? 'one shadow model to choose its threshold' : 'none'}`);
   }
+  const attackParams: Record<string, unknown> = parseParamPairs(options.param);
+  if (options.shadows !== undefined) attackParams[SHADOW_PARAM[options.attack]] = options.shadows;
+  asUsage(() => resolveParams(attack.name, attack.params, attackParams, 'attack'));
   const { oracle, model, training } = await loadTarget(options);
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', 'membership attacks judge classifiers; this model is a regressor');
   const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
@@ -51,8 +54,6 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   const kind = oracle.info.kind;
   // Shadow models copy the target's recipe: read from the model when it is a file, the kind's defaults for a served one.
   const shadowParams = { ...(model ? trainerParamsOf(model) : {}), ...parseParamPairs(options.shadowParam) };
-  const attackParams: Record<string, unknown> = parseParamPairs(options.param);
-  if (options.shadows !== undefined) attackParams[SHADOW_PARAM[options.attack]] = options.shadows;
   const record = await runMembership(
     attack,
     oracle,
@@ -72,7 +73,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
     [
       `${record.attack} against a ${kind} model (${record.status}): ${members} members and ${data.members.length - members} non-members`,
       data.assumption,
-      `paid ${record.queries} queries; trained ${record.outcome?.models ?? 0} shadow/reference models; ${record.seconds.toFixed(1)} s`,
+      `paid ${plural(record.queries, 'query', 'queries')}; trained ${plural(record.outcome?.models ?? 0, 'shadow or reference model')}; ${record.seconds.toFixed(1)} s`,
       metrics
         ? `AUC ${metrics.auc.toFixed(4)}; ${metrics.tprAtFpr.map((t) => `TPR ${pct(t.tpr)} at FPR ${pct(t.fpr)} (reached ${pct(t.fprReached)})`).join('; ')}`
         : 'no metrics (the run stopped early)',

@@ -13,7 +13,7 @@ import { loadUserModel } from '../../models/load-model.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
 import { infoOf } from '../../oracle/local-oracle.ts';
 import { formatPolicy, parsePolicy } from '../../oracle/policy.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Where the database lives unless --db says otherwise. */
 export const DEFAULT_DB = '.threatlab/threatlab.sqlite';
@@ -112,7 +112,7 @@ export interface PublishOptions extends CommonOptions {
 
 /** Stores a model file (threatlab JSON, tfjs or ONNX, converted) for the key's owner and publishes it. */
 export async function runPublish(io: CliIo, modelPath: string, options: PublishOptions): Promise<void> {
-  const policy = parsePolicy(options.policy);
+  const policy = asUsage(() => parsePolicy(options.policy));
   const { model } = await loadUserModel(modelPath, options.schema ? readModelDescription(options.schema) : undefined);
   infoOf(model, policy);
   const store = openStore(options.db, true);

@@ -14,7 +14,8 @@ import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { fileSha256, trainingSplitRngs } from '../../models/provenance.ts';
 import { score } from '../../metrics/score.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { dirname, resolve } from 'node:path';
 
 /** Options of `threatlab train`. */
 export interface TrainOptions extends CommonOptions {
@@ -84,7 +85,8 @@ export function isUserCsv(dataset: string): boolean {
 
 /** Runs the command. */
 export async function runTrain(io: CliIo, options: TrainOptions, progress: Progress): Promise<TrainReport> {
-  const trainer = createTrainer(options.model, parseParamPairs(options.param), progress);
+  const trainer = asUsage(() => createTrainer(options.model, parseParamPairs(options.param), progress));
+  if (!existsSync(dirname(resolve(options.out)))) throw new ThreatlabError('usage', `the folder of --out ${options.out} does not exist; create it first (nothing was trained)`);
   if (options.tfjsOut && options.model !== 'mlp') {
     throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
   }
