@@ -16,6 +16,7 @@ import { runReproduce } from './commands/reproduce.ts';
 import { runInvert } from './commands/invert.ts';
 import { runMembershipCommand } from './commands/membership.ts';
 import { runConvert, runSchema } from './commands/schema.ts';
+import { runDescribe } from './commands/describe.ts';
 import { DEFAULT_DB, parseLimit, runKeysCreate, runOwnersCreate, runPublish, runServe } from './commands/service.ts';
 import { MODEL_KINDS } from '../models/registry.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
@@ -200,6 +201,16 @@ export function buildProgram(io: CliIo): Command {
     .action(async (name: string, options) => {
       await runReproduce(io, name, options, progressFor(options.json));
     });
+
+  program
+    .command('describe')
+    .description('show a data set or a model before attacking it: features (names, kinds, ranges or levels), classes, and what a model\'s API would reveal')
+    .option('--dataset <name|file>', 'a registry data set or a CSV (with --target)')
+    .option('--target <column>', 'the label column of a CSV')
+    .option('--model <file>', 'a model file: threatlab JSON, tfjs model.json or ONNX')
+    .option('--schema <file>', 'the model description of a tfjs or ONNX model')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => runDescribe(io, options));
 
   program
     .command('schema')

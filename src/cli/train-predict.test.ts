@@ -70,3 +70,23 @@ test('bad input: unknown kind, bad parameter, CSV without --target, wrong predic
   assert.match(error.message, /petal length: the model needs this column/);
   assert.match(error.message, /colour: the model has no such feature/);
 });
+
+test('describe shows a model\'s features, classes, provenance and what its API would reveal; and a data set', async () => {
+  const model = join(folder, 'describe-tree.json');
+  assert.equal((await run('train', '--dataset', 'iris-embedded', '--model', 'tree', '--out', model)).status, 0);
+  const described = await run('describe', '--model', model, '--json');
+  assert.equal(described.status, 0, described.stdout);
+  const report = JSON.parse(described.stdout);
+  assert.deepEqual(report.classes, ['setosa', 'versicolor', 'virginica']);
+  assert.equal(report.features[0].name, 'sepal length');
+  assert.equal(report.training.dataset, 'iris-embedded');
+  assert.deepEqual(report.reveals.map((r: { reveals: string }) => r.reveals), ['leaf', 'leaf', 'label', 'top-k']);
+  const text = await run('describe', '--model', model);
+  assert.match(text.stdout, /trained by threatlab train on iris-embedded/);
+  assert.match(text.stdout, /what its API would reveal/);
+  const data = JSON.parse((await run('describe', '--dataset', 'iris-embedded', '--json')).stdout);
+  assert.equal(data.rows, 150);
+  assert.equal(data.classes.length, 3);
+  const both = await run('describe', '--dataset', 'iris-embedded', '--model', model);
+  assert.equal(both.status, 2);
+});
