@@ -133,6 +133,7 @@ export function buildProgram(io: CliIo): Command {
     .requiredOption('--model <file>', 'model file: threatlab JSON, tfjs model.json or ONNX')
     .requiredOption('--input <file>', 'CSV of rows to predict')
     .option('--schema <file>', 'the model description (features, classes) of a tfjs or ONNX model')
+    .option('--target <column>', 'the label column of the CSV, if it has one (default: the one column that is not a feature); accuracy is reported')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await runPredict(io, options);

@@ -90,3 +90,15 @@ test('describe shows a model\'s features, classes, provenance and what its API w
   const both = await run('describe', '--dataset', 'iris-embedded', '--model', model);
   assert.equal(both.status, 2);
 });
+
+test('predict takes a CSV that still has its label column and reports the accuracy (a scikit-learn model on the Iris file)', async () => {
+  const model = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'iris-softmax.json');
+  const iris = join(import.meta.dirname, '..', '..', 'data', 'steal-ml', 'iris.csv');
+  const result = JSON.parse((await run('predict', '--model', model, '--input', iris, '--json')).stdout);
+  assert.equal(result.rows.length, 150);
+  assert.equal(result.accuracy.label, 'class');
+  assert.equal(result.accuracy.rows, 150);
+  const correct = result.rows.filter((row: { label: string }, i: number) => row.label === (i < 50 ? 'Iris-setosa' : i < 100 ? 'Iris-versicolor' : 'Iris-virginica')).length;
+  assert.equal(result.accuracy.accuracy, correct / 150);
+  assert.ok(result.accuracy.accuracy > 0.95);
+});
