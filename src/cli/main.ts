@@ -89,7 +89,9 @@ export function buildProgram(io: CliIo): Command {
     .description('Confidentiality and privacy threats against machine-learning models: run them, measure them, audit your model.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    // Required options say so in --help (subcommands inherit this).
+    .configureHelp({ optionDescription: (option) => (option.mandatory ? `${option.description} (required)` : option.description) + (option.defaultValue !== undefined && typeof option.defaultValue !== 'object' ? ` (default: ${option.defaultValue})` : '') });
 
   const progressFor = (json: boolean | undefined) =>
     createProgress({ json, stream: { write: (text) => io.stderr(text), isTTY: io.stderrIsTerminal } });
@@ -290,7 +292,39 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action(async (model: string, options) => runPublish(io, model, options));
 
+  addExamples(program);
   return program;
+}
+
+/** One example per subcommand, at the end of its --help. */
+const EXAMPLES: Record<string, string> = {
+  datasets: 'npx threatlab datasets',
+  demo: 'npx threatlab demo',
+  train: 'npx threatlab train --dataset adult-income --model mlp --out /tmp/adult.json',
+  predict: 'npx threatlab predict --model /tmp/adult.json --input rows.csv',
+  extract: 'npx threatlab extract --model /tmp/adult.json --attack mlp-retraining --pool my-rows.csv --out /tmp/stolen.json',
+  invert: 'npx threatlab invert --attack map --model tree.json --dataset steak-eaters --sensitive "Do you ever gamble?"',
+  membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
+  reproduce: 'npx threatlab reproduce extraction --quick',
+  describe: 'npx threatlab describe --model /tmp/adult.json',
+  schema: 'npx threatlab schema --description',
+  convert: 'npx threatlab convert model.onnx --schema description.json --out model.json',
+  serve: 'npx threatlab serve --db /tmp/api/db.sqlite --port 8080 --limit jobSeconds=120',
+  'owners create': 'npx threatlab owners create alice --budget 10000 --rate 20',
+  'keys create': 'npx threatlab keys create --owner alice --budget 1000',
+  publish: 'npx threatlab publish /tmp/adult.json --key tl_… --price 0.001 --policy rounded:4 --visibility public',
+};
+
+function addExamples(program: Command): void {
+  const visit = (command: Command, prefix: string) => {
+    for (const sub of command.commands) {
+      const name = prefix ? `${prefix} ${sub.name()}` : sub.name();
+      const example = EXAMPLES[name];
+      if (example) sub.addHelpText('after', `\nExample:\n  ${example}`);
+      visit(sub, name);
+    }
+  };
+  visit(program, '');
 }
 
 /** Runs the CLI on `argv` (as process.argv) and returns the exit status. */
