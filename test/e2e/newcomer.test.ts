@@ -36,7 +36,7 @@ test("the README's set-up and curl session work when pasted into a fresh clone",
   execFileSync('git', ['clone', '--quiet', root, clone]);
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
   const readme = readFileSync(join(clone, 'README.md'), 'utf8');
-  const env = { ...process.env, THREATLAB_DATA: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, THREATLAB_DATA: '' };
   delete env.NODE_TEST_CONTEXT;
 
   const setup = shellBlock(readme, 'Set-up').split('\n').find((line) => line.includes('threatlab demo'))!;
