@@ -2,7 +2,7 @@
  * PyTorch models exported to ONNX (fixtures from test/fixtures/onnx/make_fixtures.py): answered
  * by onnxruntime as oracles, and converted to threatlab networks for the white-box attacks — both
  * equal to PyTorch's outputs to 1e-6 — an MLP with a softmax, the same MLP answering logits, and
- * a CNN (Conv → Relu → MaxPool → Flatten → Gemm) on 8×8 digits.
+ * a CNN (Conv → Relu → MaxPool → Flatten → Gemm) on 8×8 digits, and a 3-channel CNN (channel order).
  */
 
 import { test } from 'node:test';
@@ -26,7 +26,7 @@ function maxGap(actual: ArrayLike<number>, want: number[][]): number {
   return gap;
 }
 
-for (const name of ['iris-mlp', 'iris-logits', 'digits-cnn']) {
+for (const name of ['iris-mlp', 'iris-logits', 'digits-cnn', 'colour-cnn']) {
   test(`${name}: onnxruntime as an oracle and the converted network both answer as PyTorch does`, async () => {
     const description = readModelDescription(join(fixtures, `${name}.description.json`));
     const { rows, outputs } = expected[name];
@@ -35,7 +35,7 @@ for (const name of ['iris-mlp', 'iris-logits', 'digits-cnn']) {
     const answers = await oracle.query(x);
     assert.ok(maxGap(answers.flatMap((a) => (a.kind === 'scores' ? a.probabilities : [])), outputs) < 1e-6, `${name} oracle`);
     const model = convertOnnx(join(fixtures, `${name}.onnx`), description) as Classifier;
-    assert.equal(model.kind, name === 'digits-cnn' ? 'cnn' : 'mlp');
+    assert.equal(model.kind, name.endsWith('-cnn') ? 'cnn' : 'mlp');
     assert.ok(maxGap(model.predictProba(x).data, outputs) < 1e-6, `${name} converted: max |Δp| ${maxGap(model.predictProba(x).data, outputs)}`);
   });
 }
