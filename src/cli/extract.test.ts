@@ -20,6 +20,7 @@ test('extract a model file: the record, the fidelity and the saved surrogate', a
   assert.equal(report.status, 'completed');
   assert.equal(report.queries, 5);
   assert.equal(report.fidelityUniform.agreement, 1);
+  assert.match(report.inPlainWords, /^in plain words: the copy is exact — .*below 1e-6 we call it exact/);
   assert.equal(loadModelFile(out).kind, 'softmax');
   const labels = await runCli('extract', '--model', model, '--attack', 'retraining', '--policy', 'label-only', '--param', 'queries=200', '--budget', '100', '--json');
   assert.equal(labels.status, 1, 'a budget below the attack\'s need is a failure, not a completed run');

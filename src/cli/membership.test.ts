@@ -109,6 +109,7 @@ test('a scikit-learn MLP with known members: the CLI reports the leakage the lib
     assert.ok(Math.abs(ours - theirs) <= 0.03, `${attack}: CLI AUC ${ours}, library ${theirs}`);
     console.log(`${attack}: CLI AUC ${ours.toFixed(4)}, library ${theirs.toFixed(4)}, TPR at 1% FPR ${record.outcome.metrics.tprAtFpr[0].tpr}`);
     assert.ok(ours > least, `${attack}: a model with a 17-point train–test gap leaks (AUC ${ours})`);
+    if (attack === 'lira') assert.match(record.inPlainWords, /^in plain words: it leaks — .*0\.5 is guessing; we call 0\.55 a little and 0\.6 a leak/);
   }
 });
 

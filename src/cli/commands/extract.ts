@@ -26,6 +26,7 @@ import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget } from '../target.ts';
+import { extractionInWords } from '../plain-words.ts';
 
 /** Options of `threatlab extract`. */
 export interface ExtractOptions extends CommonOptions {
@@ -104,6 +105,7 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
     fidelityUniform: uniform ?? null,
     fidelityHoldout: heldOut ? { file: options.holdout, ...heldOut } : null,
     evaluation: spent,
+    inPlainWords: heldOut ? extractionInWords(heldOut.agreement, heldOut.maxProbabilityGap, `your ${heldOut.rows} held-out rows`) : uniform ? extractionInWords(uniform.agreement, uniform.maxProbabilityGap, `${uniform.rows} random inputs`) : null,
     total: { queries: record.queries + spent.queries, cost: record.cost + spent.cost },
   };
   const pct = (value: number) => `${(100 * value).toFixed(2)}%`;
@@ -114,6 +116,7 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
       spent.queries > 0 ? `fidelity checks paid: ${plural(spent.queries, 'query', 'queries')}, cost ${spent.cost.toFixed(4)} (total ${report.total.queries} queries, cost ${report.total.cost.toFixed(4)})` : '',
       uniform ? `fidelity on ${uniform.rows} uniform points: agreement ${pct(uniform.agreement)}, max |Δp| ${uniform.maxProbabilityGap.toExponential(2)}` : '',
       heldOut ? `fidelity on your ${heldOut.rows} held-out rows (${options.holdout}): agreement ${pct(heldOut.agreement)}, max |Δp| ${heldOut.maxProbabilityGap.toExponential(2)}` : '',
+      heldOut ? extractionInWords(heldOut.agreement, heldOut.maxProbabilityGap, `your ${heldOut.rows} held-out rows`) : uniform ? extractionInWords(uniform.agreement, uniform.maxProbabilityGap, `${uniform.rows} random inputs`) : '',
       !uniform && !heldOut ? `fidelity: not measured${model ? '' : ' (a served target charges for it: --evaluate N or --holdout FILE)'}` : '',
       options.out && surrogate ? `surrogate saved to ${options.out}` : '',
     ].filter(Boolean).join('\n'),

@@ -19,6 +19,7 @@ import type { Dataset } from '../../data/dataset.ts';
 import { loadCsv } from '../../data/loaders/csv.ts';
 import { encodeForModel, labelColumn } from '../../data/model-rows.ts';
 import { isUserCsv } from './train.ts';
+import { inversionInWords } from '../plain-words.ts';
 import { encodePng } from '../../data/loaders/image.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { baselineScores, inversionScore } from '../../metrics/inversion.ts';
@@ -88,13 +89,14 @@ async function invertAttribute(io: CliIo, options: InvertOptions, oracle: Counti
   const positive = Math.max(0, sensitive.levels.findIndex((level) => /^yes$/i.test(level)));
   const score = inversionScore(outcome.guesses, truth, positive);
   const baselines = baselineScores(prior, truth, positive);
-  const report = { attack: options.attack, data: options.dataset, sensitive: sensitive.name, positive: sensitive.levels[positive], queries: oracle.queries, score, baselines, guesses: outcome.guesses.map((g) => sensitive.levels[g]) };
+  const report = { attack: options.attack, inPlainWords: inversionInWords(score.accuracy, baselines.majority.accuracy, sensitive.name), data: options.dataset, sensitive: sensitive.name, positive: sensitive.levels[positive], queries: oracle.queries, score, baselines, guesses: outcome.guesses.map((g) => sensitive.levels[g]) };
   const pct = (value: number): string => (Number.isNaN(value) ? '—' : `${(100 * value).toFixed(1)}%`);
   printResult(io, options, report, () =>
     [
       `${options.attack} inversion of "${sensitive.name}" for ${score.targets} people of ${options.dataset} (${oracle.queries} queries)`,
       `accuracy ${pct(score.accuracy)} (always the majority value: ${pct(baselines.majority.accuracy)}; guessing by the prior: ${pct(baselines.prior.accuracy)})`,
       `"${sensitive.levels[positive]}": precision ${pct(score.precision)}, recall ${pct(score.recall)} (${score.guessedPositive} guessed)`,
+      inversionInWords(score.accuracy, baselines.majority.accuracy, sensitive.name),
     ].join('\n'),
   );
 }

@@ -14,6 +14,7 @@ import { trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
+import { membershipInWords } from '../plain-words.ts';
 import { loadTarget } from '../target.ts';
 
 /** Options of `threatlab membership`. */
@@ -65,8 +66,9 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
     const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
     writeFileSync(options.scoresOut, ['row,member,score', ...judged.map((j) => `${quote(j.row)},${j.member ? 1 : 0},${j.score}`)].join('\n') + '\n');
   }
-  const result = { ...record, assumption: data.assumption, shadowTrainer: { kind, params: shadowParams }, judged };
   const metrics = record.outcome?.metrics;
+  const words = metrics ? membershipInWords(metrics.auc, metrics.tprAtFpr[0]?.tpr ?? 0) : undefined;
+  const result = { ...record, inPlainWords: words ?? null, assumption: data.assumption, shadowTrainer: { kind, params: shadowParams }, judged };
   const pct = (value: number): string => `${(100 * value).toFixed(2)}%`;
   const members = data.members.filter(Boolean).length;
   printResult(io, options, result, () =>
@@ -78,6 +80,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
         ? `AUC ${metrics.auc.toFixed(4)}; ${metrics.tprAtFpr.map((t) => `TPR ${pct(t.tpr)} at FPR ${pct(t.fpr)} (reached ${pct(t.fprReached)})`).join('; ')}`
         : 'no metrics (the run stopped early)',
       metrics ? `membership advantage ${metrics.advantage.toFixed(4)}, balanced accuracy ${pct(metrics.balancedAccuracy)}` : '',
+      words ?? '',
       options.scoresOut ? `scores of every judged row written to ${options.scoresOut}` : '',
     ].filter(Boolean).join('\n'),
   );
