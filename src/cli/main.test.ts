@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
 
 const run = runCli;
 
 test('demo --json prints exactly one JSON document on the embedded default', async () => {
-  const { status, stdout } = await run('demo', '--json', '--seed', '7');
+  const images = mkdtempSync(join(tmpdir(), 'threatlab-demo-'));
+  const { status, stdout } = await run('demo', '--json', '--seed', '7', '--out', images);
   assert.equal(status, 0);
   const report = JSON.parse(stdout);
   assert.equal(report.dataset.name, 'mnist');
@@ -18,11 +22,13 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   assert.equal(report.extraction.agreementOnTest, 1);
   assert.ok(report.extraction.maxProbabilityGap < 1e-9);
   assert.equal(report.inversion.classes, 10);
+  assert.deepEqual(report.inversion.images, Array.from({ length: 10 }, (_, d) => join(images, `mi-face-${d}.png`)));
+  for (const path of report.inversion.images) assert.deepEqual([...readFileSync(path).subarray(1, 4)], [0x50, 0x4e, 0x47], `${path} is a PNG`);
   assert.ok(report.inversion.meanConfidence >= 0.98, `MI-Face confidence ${report.inversion.meanConfidence}`);
   assert.ok(report.inversion.recognisedByTarget >= 8, `the target recognises ${report.inversion.recognisedByTarget} of 10 reconstructions`);
   assert.equal(report.membership.queries, report.membership.members + report.membership.nonMembers);
   assert.ok(report.membership.auc > 0.45 && report.membership.auc < 0.7, `a well-generalising MLP leaks little: AUC ${report.membership.auc}`);
-  const again = JSON.parse((await run('demo', '--json', '--seed', '7')).stdout);
+  const again = JSON.parse((await run('demo', '--json', '--seed', '7', '--out', images)).stdout);
   for (const value of [again, report]) {
     delete value.target.seconds;
     delete value.extraction.seconds;

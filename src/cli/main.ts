@@ -108,8 +108,9 @@ export function buildProgram(io: CliIo): Command {
     .command('demo')
     .description('run the main job on the embedded default data set (MNIST digits; no external file)')
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--out <dir>', 'where to write the MI-Face images', '.threatlab/demo')
     .option('--json', 'print one JSON document')
-    .action(async (options: { json?: boolean; seed: number }) => {
+    .action(async (options: { json?: boolean; seed: number; out: string }) => {
       await runDemo(io, options, progressFor(options.json));
     });
 

@@ -8,9 +8,11 @@
  * and audit the MLP for membership leakage with the loss-threshold attack (Yeom et al. 2018).
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { encodePng } from '../../data/loaders/image.ts';
+import { extractionInWords, membershipInWords } from '../plain-words.ts';
 import { HttpOracle } from '../../api/client.ts';
 import { startServer } from '../../api/listen.ts';
 import { chosenQueries } from '../../attacks/extraction/chosen-queries.ts';
@@ -38,6 +40,8 @@ import { TrainingPool } from '../../parallel/training-pool.ts';
 /** Options of the demo. */
 export interface DemoOptions extends CommonOptions {
   seed: number;
+  /** Where the MI-Face images are written (`.threatlab/demo` by default). */
+  out?: string;
 }
 
 /** What the demo reports. */
@@ -58,7 +62,7 @@ export interface DemoReport {
     maxProbabilityGap: number;
     ledgerQueries: number;
   };
-  inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number };
+  inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number; images: string[] };
   membership: { attack: string; members: number; nonMembers: number; queries: number; auc: number; tprAt1: number; advantage: number; seconds: number };
 }
 
@@ -73,7 +77,7 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
   const { surrogate, ...extraction } = await extractOverHttp(train, test, rng.fork());
-  const inversion = await invertSurrogate(surrogate, model);
+  const inversion = await invertSurrogate(surrogate, model, options.out ?? join('.threatlab', 'demo'), dataset.image!);
   const membership = await auditMembership(model, train, test, trainer.params, rng.fork());
   const report: DemoReport = {
     dataset: summarize(dataset),
@@ -98,12 +102,15 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
       `model extraction over HTTP (${extraction.url}): a softmax model published at ${extraction.price} per query`,
       `attacker paid: ${extraction.queries} queries in ${extraction.requests} requests = ${extraction.cost.toFixed(3)} (server ledger: ${extraction.ledgerQueries} queries), ${extraction.seconds.toFixed(2)} s`,
       `attacker got: a copy that agrees on ${(100 * extraction.agreementOnTest).toFixed(2)}% of the test digits, max |Δp| ${extraction.maxProbabilityGap.toExponential(1)}`,
+      extractionInWords(extraction.agreementOnTest, extraction.maxProbabilityGap, 'the test digits'),
       '',
       `model inversion (MI-Face) of the stolen copy: one image per digit in ${inversion.seconds.toFixed(2)} s, mean confidence ${inversion.meanConfidence.toFixed(3)};`,
-      `  the target MLP labels ${inversion.recognisedByTarget} of ${inversion.classes} reconstructions as the digit they were drawn for (threatlab invert --attack mi-face --out DIR writes them as PNG)`,
+      `  the target MLP labels ${inversion.recognisedByTarget} of ${inversion.classes} reconstructions as the digit they were drawn for; images: ${dirname(inversion.images[0])}/mi-face-0.png … mi-face-9.png`,
+      `in plain words: from answers alone the attacker drew a picture of each digit that the real model recognises — what a "typical" member of each class looks like leaks too`,
       '',
       `membership inference (loss threshold, chosen on the attacker's own shadow model) against the MLP:`,
       `  ${membership.members} members vs ${membership.nonMembers} non-members: AUC ${membership.auc.toFixed(3)}, TPR ${(100 * membership.tprAt1).toFixed(1)}% at 1% FPR, advantage ${membership.advantage.toFixed(3)} (${membership.queries} queries, ${membership.seconds.toFixed(1)} s)`,
+      membershipInWords(membership.auc, membership.tprAt1),
     ].join('\n');
   });
   return report;
@@ -145,14 +152,21 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
 }
 
 /** MI-Face on the stolen softmax: one image per digit, checked by the target MLP. */
-async function invertSurrogate(surrogate: Classifier, target: Classifier): Promise<DemoReport['inversion']> {
+async function invertSurrogate(surrogate: Classifier, target: Classifier, folder: string, shape: { width: number; height: number }): Promise<DemoReport['inversion']> {
   const network = await differentiable(surrogate);
   const labels = surrogate.classes.map((_, c) => c);
   const started = performance.now();
   const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, {}));
   network.dispose();
   const predicted = target.predict(result.images);
+  mkdirSync(folder, { recursive: true });
+  const images = labels.map((label, i) => {
+    const path = join(folder, `mi-face-${surrogate.classes[label]}.png`);
+    writeFileSync(path, encodePng({ ...shape, pixels: result.images.data.subarray(i * result.images.cols, (i + 1) * result.images.cols) }));
+    return path;
+  });
   return {
+    images,
     attack: 'mi-face',
     classes: labels.length,
     seconds: (performance.now() - started) / 1000,
