@@ -43,12 +43,51 @@ function insideTestRunner(): boolean {
   return process.env.NODE_TEST_CONTEXT !== undefined;
 }
 
-/** A progress reporter for the CLI: a bar on a terminal, silence otherwise. */
+/**
+ * A progress reporter for the CLI: a bar on a terminal; under `--json`, one JSON line per
+ * event on stderr (`{"progress":{"task","done","total"}}`, at most one a second plus each task's
+ * start and end), so stdout keeps exactly one document; silence otherwise and in the test runner.
+ */
 export function createProgress(options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
-  const enabled = options.force === true || (!options.json && stream.isTTY === true && !insideTestRunner());
+  if (options.json) return options.force === true || !insideTestRunner() ? new JsonLines(stream) : silentProgress;
+  const enabled = options.force === true || (stream.isTTY === true && !insideTestRunner());
   if (!enabled) return silentProgress;
   return new TerminalBar(stream);
+}
+
+class JsonLines implements Progress {
+  private task = '';
+  private total = 0;
+  private current = 0;
+  private lastWritten = 0;
+  private readonly stream: ProgressStream;
+
+  constructor(stream: ProgressStream) {
+    this.stream = stream;
+  }
+
+  start(label: string, total: number): void {
+    this.task = label;
+    this.total = Math.max(0, total);
+    this.current = 0;
+    this.write();
+  }
+
+  tick(steps = 1): void {
+    this.current = Math.min(this.total, this.current + steps);
+    if (Date.now() - this.lastWritten >= 1000) this.write();
+  }
+
+  done(): void {
+    this.current = this.total;
+    this.write();
+  }
+
+  private write(): void {
+    this.lastWritten = Date.now();
+    this.stream.write(`${JSON.stringify({ progress: { task: this.task, done: this.current, total: this.total } })}\n`);
+  }
 }
 
 class TerminalBar implements Progress {

@@ -42,7 +42,7 @@ export function createTrainer(kind: string, params: Record<string, unknown> = {}
     case 'logistic':
     case 'softmax':
     case 'ovr':
-      return new LinearClassifierTrainer(kind as 'logistic' | 'softmax' | 'ovr', params);
+      return new LinearClassifierTrainer(kind as 'logistic' | 'softmax' | 'ovr', params, progress);
     case 'linear':
       return new LinearRegressionTrainer(params);
     case 'kernel-logistic':

@@ -36,7 +36,7 @@ export interface LinearFit {
 }
 
 /** Fits the scores of `link` on features `x` with class `labels` in [0, classes). */
-export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array, classes: number, params: LinearParams): LinearFit {
+export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array, classes: number, params: LinearParams, onIteration?: () => void): LinearFit {
   // Scale non-binary columns to unit variance when asked; 0/1 columns (one-hot levels) are left
   // alone, as scaling a rare level up would ruin the conditioning, and zeros stay zeros so one-hot
   // data stays sparse. Centre only for the row-space reduction, where it decouples the bias from
@@ -49,8 +49,8 @@ export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array,
   const scaler = new ColumnScaler('standard', offset, factor, 0);
   const scaled = scaler.transform(x);
   const solution = reduce
-    ? solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, params)
-    : solveLogistic(link, scaled, labels, classes, params);
+    ? solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration })
+    : solveLogistic(link, scaled, labels, classes, { ...params, onIteration });
   const d = x.cols;
   const scores = solution.coefficients.rows;
   const weights = reduce ? rowWeightsToFeatureWeights(solution.coefficients, scaled) : solution.coefficients;

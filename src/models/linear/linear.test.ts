@@ -10,6 +10,7 @@ import { KernelLogisticTrainer } from '../kernel/kernel-logistic.ts';
 import { softmaxObjective } from './objectives.ts';
 import { LinearRegressionTrainer } from './linear-regression.ts';
 import { LinearClassifierTrainer } from './trainers.ts';
+import { loadIrisEmbedded } from '../../data/datasets/iris.ts';
 
 test('L-BFGS finds the minimum of the Rosenbrock function', () => {
   const result = minimizeLbfgs((x, g) => {
@@ -96,4 +97,13 @@ test('RBF kernel logistic regression separates circles, which a linear model can
   const accuracy = (predicted: Int32Array) => predicted.filter((p, i) => p === circles.labels[i]).length / 600;
   assert.ok(accuracy(kernel.predict(circles.features)) > 0.97);
   assert.ok(accuracy(linear.predict(circles.features)) < 0.7);
+});
+
+test('a linear trainer reports its L-BFGS iterations as progress', () => {
+  const events: string[] = [];
+  const progress = { start: (label: string, total: number) => events.push(`start ${label} ${total}`), tick: () => events.push('tick'), done: () => events.push('done') };
+  new LinearClassifierTrainer('ovr', { maxIterations: 50 }, progress).fitSync(loadIrisEmbedded());
+  assert.equal(events[0], 'start fitting ovr (L-BFGS iterations, at most) 150');
+  assert.ok(events.filter((event) => event === 'tick').length > 3);
+  assert.equal(events[events.length - 1], 'done');
 });

@@ -16,6 +16,8 @@ export interface SolveOptions {
   maxIterations: number;
   /** Largest gradient entry per training row at convergence. */
   tolerance: number;
+  /** Called after every L-BFGS iteration (progress). */
+  onIteration?: () => void;
 }
 
 /** Coefficients (scores × columns), biases, and how the optimiser ended. */
@@ -71,7 +73,7 @@ function solveWithPenalty(
   const scores = scoreCount(link, classes);
   const p = design.cols;
   const theta = new Float64Array(scores * (p + 1));
-  const settings = { maxIterations: options.maxIterations, gradientTolerance: options.tolerance * design.rows };
+  const settings = { maxIterations: options.maxIterations, gradientTolerance: options.tolerance * design.rows, onIteration: options.onIteration && (() => options.onIteration!()) };
   let iterations = 0;
   let converged = true;
   if (link === 'softmax') {

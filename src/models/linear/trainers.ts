@@ -7,6 +7,7 @@
 import type { Dataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Rng } from '../../random.ts';
+import { silentProgress, type Progress } from '../../progress.ts';
 import { resolveParams } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingData, requireClassification } from '../validate.ts';
@@ -18,10 +19,12 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
   readonly task = 'classification' as const;
   readonly kind: LinearLink;
   readonly params: LinearParams;
+  private readonly progress: Progress;
 
-  constructor(kind: LinearLink, params: Record<string, unknown> = {}) {
+  constructor(kind: LinearLink, params: Record<string, unknown> = {}, progress: Progress = silentProgress) {
     this.kind = kind;
     this.params = resolveParams(kind, LINEAR_PARAMS, params);
+    this.progress = progress;
   }
 
   /** Fits synchronously (the exact linear models need no async work). */
@@ -33,7 +36,11 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
         { path: 'classes', message: `${classification.classes.length} classes; binary logistic regression needs exactly 2 — use "softmax" or "ovr"` },
       ]);
     }
-    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params);
+    // One L-BFGS run (softmax, logistic) or one per class (one-vs-rest); most stop before their cap.
+    const runs = this.kind === 'ovr' ? classification.classes.length : 1;
+    this.progress.start(`fitting ${this.kind} (L-BFGS iterations, at most)`, runs * this.params.maxIterations);
+    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params, () => this.progress.tick());
+    this.progress.done();
     return new LinearClassifier({
       kind: this.kind,
       classes: classification.classes,
