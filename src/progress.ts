@@ -56,46 +56,12 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   return new TerminalBar(stream);
 }
 
-class JsonLines implements Progress {
-  private task = '';
-  private total = 0;
-  private current = 0;
-  private lastWritten = 0;
-  private readonly stream: ProgressStream;
-
-  constructor(stream: ProgressStream) {
-    this.stream = stream;
-  }
-
-  start(label: string, total: number): void {
-    this.task = label;
-    this.total = Math.max(0, total);
-    this.current = 0;
-    this.write();
-  }
-
-  tick(steps = 1): void {
-    this.current = Math.min(this.total, this.current + steps);
-    if (Date.now() - this.lastWritten >= 1000) this.write();
-  }
-
-  done(): void {
-    this.current = this.total;
-    this.write();
-  }
-
-  private write(): void {
-    this.lastWritten = Date.now();
-    this.stream.write(`${JSON.stringify({ progress: { task: this.task, done: this.current, total: this.total } })}\n`);
-  }
-}
-
-class TerminalBar implements Progress {
-  private label = '';
-  private total = 0;
-  private current = 0;
-  private lastDrawn = -1;
-  private readonly stream: ProgressStream;
+/** The counting both reporters share; each says how it shows a moment (`show`) and an end. */
+abstract class Counter implements Progress {
+  protected label = '';
+  protected total = 0;
+  protected current = 0;
+  protected readonly stream: ProgressStream;
 
   constructor(stream: ProgressStream) {
     this.stream = stream;
@@ -105,22 +71,45 @@ class TerminalBar implements Progress {
     this.label = label;
     this.total = Math.max(0, total);
     this.current = 0;
-    this.lastDrawn = -1;
-    this.draw();
+    this.begin();
+    this.show(true);
   }
 
   tick(steps = 1): void {
     this.current = Math.min(this.total, this.current + steps);
-    this.draw();
+    this.show(false);
   }
 
   done(): void {
     this.current = this.total;
-    this.draw();
-    this.stream.write('\n');
+    this.show(true);
+    this.end();
   }
 
-  private draw(): void {
+  /** Shows the count; `always` at a task's start and end. */
+  protected abstract show(always: boolean): void;
+
+  protected begin(): void {}
+
+  protected end(): void {}
+}
+
+/** One JSON line an event, at most one a second besides each task's start and end. */
+class JsonLines extends Counter {
+  private lastWritten = 0;
+
+  protected show(always: boolean): void {
+    if (!always && Date.now() - this.lastWritten < 1000) return;
+    this.lastWritten = Date.now();
+    this.stream.write(`${JSON.stringify({ progress: { task: this.label, done: this.current, total: this.total } })}\n`);
+  }
+}
+
+/** A bar redrawn in place whenever the whole percentage changes. */
+class TerminalBar extends Counter {
+  private lastDrawn = -1;
+
+  protected show(always: boolean): void {
     const fraction = this.total === 0 ? 1 : this.current / this.total;
     const percent = Math.floor(fraction * 100);
     if (percent === this.lastDrawn) return;
@@ -129,5 +118,13 @@ class TerminalBar implements Progress {
     const filled = Math.round(fraction * width);
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     this.stream.write(`\r${this.label} [${bar}] ${String(percent).padStart(3)}% ${this.current}/${this.total}`);
+  }
+
+  protected override begin(): void {
+    this.lastDrawn = -1;
+  }
+
+  protected override end(): void {
+    this.stream.write('\n');
   }
 }

@@ -9,7 +9,7 @@
 import { subsetRows, type ClassificationDataset, concatRows } from '../data/dataset.ts';
 import { loadDataset } from '../data/datasets/registry.ts';
 import { loadCsv } from '../data/loaders/csv.ts';
-import { encodeForModel, labelColumn, rowSources, type ModelSpace } from '../data/model-rows.ts';
+import { encodeForModel, labelColumn, loadUserRows, rowSources, type ModelSpace } from '../data/model-rows.ts';
 import { defaultSplit } from '../data/split.ts';
 import { filterRows, type Table } from '../data/table.ts';
 import { userTableSplit } from '../data/user-data.ts';
@@ -41,9 +41,6 @@ export interface MembershipData {
   assumption: string;
 }
 
-/** A user's CSV: only an empty cell is missing ("?" or "NA" may be a model's category, as in Adult). */
-const readRows = (path: string) => loadCsv(path, { missing: [''] });
-
 const TRUE = new Set(['1', 'true', 'yes', 'member', 'in']);
 const FALSE = new Set(['0', 'false', 'no', 'non-member', 'out']);
 
@@ -62,7 +59,7 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
   let sources: string[];
   if (options.candidates) {
     if (!options.memberColumn) throw new ThreatlabError('usage', '--candidates FILE needs --member-column COLUMN (1/true/yes for a member, 0/false/no for a non-member)');
-    const table = readRows(options.candidates);
+    const table = loadUserRows(options.candidates);
     const column = table.columns.indexOf(options.memberColumn);
     if (column < 0) throw new ThreatlabError('not-found', `${options.candidates}: no column "${options.memberColumn}"`);
     table.rows.forEach((row, i) => {
@@ -77,13 +74,13 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
     sources = [...rowSources(inside), ...rowSources(outside)];
   } else {
     if (!options.members || !options.nonMembers) throw new ThreatlabError('usage', 'give both --members FILE and --non-members FILE (or --candidates FILE --member-column COLUMN)');
-    const [inside, outside] = [readRows(options.members), readRows(options.nonMembers)];
+    const [inside, outside] = [loadUserRows(options.members), loadUserRows(options.nonMembers)];
     members = labelled(inside, space, options.target);
     nonMembers = labelled(outside, space, options.target);
     sources = [...rowSources(inside), ...rowSources(outside)];
   }
   if (members.features.rows === 0 || nonMembers.features.rows === 0) throw new ThreatlabError('validation', 'membership needs at least one member and one non-member to judge');
-  const population = labelled(readRows(options.population), space, options.target);
+  const population = labelled(loadUserRows(options.population), space, options.target);
   return {
     candidates: concatRows(members, nonMembers),
     members: [...new Array<boolean>(members.features.rows).fill(true), ...new Array<boolean>(nonMembers.features.rows).fill(false)],

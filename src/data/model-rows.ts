@@ -10,7 +10,16 @@ import { ThreatlabError } from '../errors.ts';
 import { classificationDataset, type ClassificationDataset } from './dataset.ts';
 import { encodeTableWithSchema } from './encoders/schema-encoder.ts';
 import type { FeatureSchema } from './schema.ts';
+import { loadCsv } from './loaders/csv.ts';
 import { dropColumns, type Table } from './table.ts';
+
+/**
+ * A user's CSV of rows for a model: only an empty cell is missing — "?" or "NA" may be one of a
+ * model's categories (scikit-learn keeps Adult's "?" as a level).
+ */
+export function loadUserRows(path: string): Table {
+  return loadCsv(path, { missing: [''] });
+}
 
 /** What rows are encoded for. */
 export interface ModelSpace {

@@ -9,7 +9,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { EXTRACTION_ATTACKS } from '../../attacks/extraction/index.ts';
 import { runAttack } from '../../attacks/runner.ts';
-import { loadCsv } from '../../data/loaders/csv.ts';
+import { loadUserRows } from '../../data/model-rows.ts';
 import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import type { Table } from '../../data/table.ts';
@@ -50,7 +50,7 @@ export interface ExtractOptions extends CommonOptions {
 
 /** Rows of a CSV in the model's feature space; columns that are not features (a label, an id) are dropped. */
 export function featureRows(path: string, schema: FeatureSchema, allowMissing: boolean): Matrix {
-  const table = loadCsv(path, { missing: [''] });
+  const table = loadUserRows(path);
   const names = new Set(schema.features.map((feature) => feature.name));
   const keep = table.columns.map((name, j) => (names.has(name) ? j : -1)).filter((j) => j >= 0);
   const features: Table = { ...table, columns: keep.map((j) => table.columns[j]), rows: table.rows.map((row) => keep.map((j) => row[j])) };

@@ -16,8 +16,7 @@ import { treeWhiteBoxInversion } from '../../attacks/inversion/tree-white-box.ts
 import type { AttributeInversionOutcome } from '../../attacks/inversion/types.ts';
 import { loadDataset } from '../../data/datasets/registry.ts';
 import type { Dataset } from '../../data/dataset.ts';
-import { loadCsv } from '../../data/loaders/csv.ts';
-import { encodeForModel, labelColumn } from '../../data/model-rows.ts';
+import { encodeForModel, labelColumn, loadUserRows } from '../../data/model-rows.ts';
 import { isUserCsv } from './train.ts';
 import { inversionInWords } from '../plain-words.ts';
 import { encodePng } from '../../data/loaders/image.ts';
@@ -63,7 +62,7 @@ function parseLabels(text: string, classes: readonly string[]): number[] {
 /** A user's CSV of people (the model's raw features and the label), encoded with the model's own schema. */
 function peopleFromCsv(path: string, oracle: CountingOracle, target: string | undefined): Dataset {
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', `inverting the people of ${path} needs a classifier; give a registry data set for a regression model`);
-  const table = loadCsv(path, { missing: [''] });
+  const table = loadUserRows(path);
   const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
   return encodeForModel(table, space, labelColumn(table, space, target));
 }

@@ -4,7 +4,7 @@
  */
 
 import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
-import { loadCsv } from '../../data/loaders/csv.ts';
+import { loadUserRows } from '../../data/model-rows.ts';
 import { columnIndex, dropColumns } from '../../data/table.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { loadUserModel } from '../../models/load-model.ts';
@@ -31,7 +31,7 @@ export interface PredictedRow {
 /** Runs the command. */
 export async function runPredict(io: CliIo, options: PredictOptions): Promise<PredictedRow[]> {
   const { model } = await loadUserModel(options.model, options.schema ? readModelDescription(options.schema) : undefined);
-  const raw = loadCsv(options.input, { missing: [''] });
+  const raw = loadUserRows(options.input);
   // A CSV that still has its label column (named by --target, or the one column that is not a
   // feature) is predicted without it, and the labels give the accuracy.
   const featureNames = new Set(model.schema.features.map((feature) => feature.name));
