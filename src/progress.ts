@@ -109,7 +109,7 @@ class JsonLines extends Counter {
 class TerminalBar extends Counter {
   private lastDrawn = -1;
 
-  protected show(always: boolean): void {
+  protected show(): void {
     const fraction = this.total === 0 ? 1 : this.current / this.total;
     const percent = Math.floor(fraction * 100);
     if (percent === this.lastDrawn) return;
