@@ -39,6 +39,15 @@ test('invert a softmax with MI-Face writes one image per class', async () => {
   const report = JSON.parse(result.stdout);
   assert.deepEqual(report.faces.map((face: { label: number }) => face.label), [0, 2]);
   assert.ok(report.faces.every((face: { file: string }) => existsSync(face.file)));
+  assert.match(report.inPlainWords, /not that the image looks like the class .* add --dataset/);
+  // With real images, each reconstruction is matched against them: confidence is not resemblance.
+  const matched = JSON.parse((await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '2x2', '--dataset', 'iris-embedded', '--json')).stdout);
+  assert.deepEqual(matched.identification, { dataset: 'iris-embedded', references: 150, recognised: 2 });
+  assert.deepEqual(matched.faces.map((face: { identifiedAs: string }) => face.identifiedAs), ['setosa', 'virginica', 'virginica']);
+  assert.match(matched.inPlainWords, /2 of 3 images look most like a real image of their own class among the 150 of iris-embedded \(chance is 33.3%/);
+  const wrongData = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '2x2', '--dataset', 'mnist', '--json');
+  assert.equal(wrongData.status, 1);
+  assert.match(JSON.parse(wrongData.stdout).error.message, /mnist images have 784 pixels, the model takes 4/);
   const unknown = await runCli('invert', '--attack', 'telepathy', '--model', model, '--json');
   assert.match(JSON.parse(unknown.stdout).error.message, /"telepathy"; known: map, tree-white-box, mi-face/);
   const badShape = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '3x3', '--json');

@@ -139,7 +139,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--target <column>', 'the label column of the CSV, if it has one (default: the one column that is not a feature); accuracy is reported')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runPredict(io, options);
+      await runPredict(io, options, progressFor(options.json));
     });
 
   withTarget(program.command('extract'))
@@ -161,7 +161,7 @@ export function buildProgram(io: CliIo): Command {
   withTarget(program.command('invert'))
     .description('model inversion: recover a sensitive feature of the people in a data set, or an image per class (MI-Face)')
     .requiredOption('--attack <name>', 'map (black-box MAP estimator), tree-white-box (tree with training counts) or mi-face')
-    .option('--dataset <name|file>', 'the people to invert (map, tree-white-box): a registry data set, or a CSV in the model\'s raw features and the label')
+    .option('--dataset <name|file>', 'map, tree-white-box: the people to invert; mi-face: real images to recognise the reconstructions by (a registry data set, or a CSV in the model\'s raw features and the label)')
     .option('--target <column>', 'the label column of a --dataset CSV (default: the one column that is not a feature)')
     .option('--sensitive <feature>', 'the categorical feature to recover (map, tree-white-box)')
     .option('--labels <list>', 'classes to invert, e.g. 0,3,7 (mi-face; default all)')

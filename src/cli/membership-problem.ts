@@ -14,6 +14,7 @@ import { defaultSplit } from '../data/split.ts';
 import { filterRows, type Table } from '../data/table.ts';
 import { userTableSplit } from '../data/user-data.ts';
 import { ThreatlabError } from '../errors.ts';
+import type { Progress } from '../progress.ts';
 import { fileSha256, trainingSplitRngs, type TrainingProvenance } from '../models/provenance.ts';
 import { Rng } from '../random.ts';
 import { isUserCsv } from './commands/train.ts';
@@ -28,6 +29,8 @@ export interface MembershipDataOptions {
   population?: string;
   target?: string;
   trainSize?: number;
+  /** Reports parsing of large CSVs. */
+  progress?: Progress;
 }
 
 /** Candidates with the truth, where each came from, the attacker's population, and how the split was chosen. */
@@ -59,7 +62,7 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
   let sources: string[];
   if (options.candidates) {
     if (!options.memberColumn) throw new ThreatlabError('usage', '--candidates FILE needs --member-column COLUMN (1/true/yes for a member, 0/false/no for a non-member)');
-    const table = loadUserRows(options.candidates);
+    const table = loadUserRows(options.candidates, options.progress);
     const column = table.columns.indexOf(options.memberColumn);
     if (column < 0) throw new ThreatlabError('not-found', `${options.candidates}: no column "${options.memberColumn}"`);
     table.rows.forEach((row, i) => {
@@ -74,13 +77,13 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
     sources = [...rowSources(inside), ...rowSources(outside)];
   } else {
     if (!options.members || !options.nonMembers) throw new ThreatlabError('usage', 'give both --members FILE and --non-members FILE (or --candidates FILE --member-column COLUMN)');
-    const [inside, outside] = [loadUserRows(options.members), loadUserRows(options.nonMembers)];
+    const [inside, outside] = [loadUserRows(options.members, options.progress), loadUserRows(options.nonMembers, options.progress)];
     members = labelled(inside, space, options.target);
     nonMembers = labelled(outside, space, options.target);
     sources = [...rowSources(inside), ...rowSources(outside)];
   }
   if (members.features.rows === 0 || nonMembers.features.rows === 0) throw new ThreatlabError('validation', 'membership needs at least one member and one non-member to judge');
-  const population = labelled(loadUserRows(options.population), space, options.target);
+  const population = labelled(loadUserRows(options.population, options.progress), space, options.target);
   return {
     candidates: concatRows(members, nonMembers),
     members: [...new Array<boolean>(members.features.rows).fill(true), ...new Array<boolean>(nonMembers.features.rows).fill(false)],
@@ -125,7 +128,7 @@ function fromProvenance(options: MembershipDataOptions, space: ModelSpace, train
   const rngs = trainingSplitRngs(training.seed);
   const said = `members: the training split threatlab train used on ${training.dataset} (seed ${training.seed}, test fraction ${training.testFraction}, ${training.rows.train} training rows)`;
   if (isUserCsv(dataset)) {
-    const table = loadCsv(dataset);
+    const table = loadCsv(dataset, { progress: options.progress });
     const split = userTableSplit(table, { target: training.target, task: 'classification', testFraction: training.testFraction, rng: rngs.split });
     const encoded = encodeForModel(table, space, training.target);
     if (split.train.length !== training.rows.train) throw new ThreatlabError('internal', `rebuilt ${split.train.length} training rows, the model file says ${training.rows.train}`);

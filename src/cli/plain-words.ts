@@ -23,3 +23,18 @@ export function inversionInWords(accuracy: number, baseline: number, feature: st
   const verdict = gain > 0.02 ? 'the model reveals it' : gain > 0 ? 'the model reveals a little' : 'the model adds nothing';
   return `in plain words: ${verdict} — with the model's answers "${feature}" is guessed right for ${(100 * accuracy).toFixed(1)}% of the people, against ${(100 * baseline).toFixed(1)}% by always guessing the commonest answer (we call a gain over 2 points revealing)`;
 }
+
+/**
+ * MI-Face: the model's confidence in a reconstruction is not resemblance. With reference images,
+ * the share recognised by a nearest-neighbour match beside chance (1 / classes); without, a
+ * warning to look at the images.
+ */
+export function faceInversionInWords(images: number, classes: number, identification?: { recognised: number; references: number; dataset: string }): string {
+  if (!identification) {
+    return 'in plain words: confidence says how sure the model is of each image, not that the image looks like the class (a model is often sure of noise); open the PNGs, or add --dataset NAME|FILE so each image is matched against real ones';
+  }
+  const share = identification.recognised / images;
+  const chance = 1 / classes;
+  const verdict = share >= 0.5 ? 'the model gives away what its classes look like' : share > 2 * chance ? 'some images resemble their class' : 'the images do not resemble their class, however sure the model is of them';
+  return `in plain words: ${verdict} — ${identification.recognised} of ${images} images look most like a real image of their own class among the ${identification.references} of ${identification.dataset} (chance is ${(100 * chance).toFixed(1)}%; we call half or more a leak, over twice chance a partial one)`;
+}

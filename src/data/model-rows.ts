@@ -7,6 +7,7 @@
  */
 
 import { ThreatlabError } from '../errors.ts';
+import type { Progress } from '../progress.ts';
 import { classificationDataset, type ClassificationDataset } from './dataset.ts';
 import { encodeTableWithSchema } from './encoders/schema-encoder.ts';
 import type { FeatureSchema } from './schema.ts';
@@ -17,8 +18,8 @@ import { dropColumns, type Table } from './table.ts';
  * A user's CSV of rows for a model: only an empty cell is missing — "?" or "NA" may be one of a
  * model's categories (scikit-learn keeps Adult's "?" as a level).
  */
-export function loadUserRows(path: string): Table {
-  return loadCsv(path, { missing: [''] });
+export function loadUserRows(path: string, progress?: Progress): Table {
+  return loadCsv(path, { missing: [''], progress });
 }
 
 /** What rows are encoded for. */

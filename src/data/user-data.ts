@@ -4,6 +4,7 @@
  * only in the test rows maps to an explicit "(other)" level instead of leaking into training.
  */
 
+import type { Progress } from '../progress.ts';
 import type { Rng } from '../random.ts';
 import type { Dataset } from './dataset.ts';
 import { fitTableEncoder, type ColumnEncoding } from './encoders/table-encoder.ts';
@@ -19,11 +20,13 @@ export interface UserCsvOptions {
   /** Encode categorical columns one-hot (linear models, networks) or ordinal (trees). */
   categorical: 'one-hot' | 'ordinal';
   columns?: Record<string, ColumnEncoding>;
+  /** Reports parsing of a large file. */
+  progress?: Progress;
 }
 
 /** Train and test data sets from a CSV file. */
 export function loadUserCsv(path: string, options: UserCsvOptions): { train: Dataset; test: Dataset } {
-  return splitUserTable(loadCsv(path), path.replace(/^.*[\\/]/, '').replace(/\.csv$/i, ''), options);
+  return splitUserTable(loadCsv(path, { progress: options.progress }), path.replace(/^.*[\\/]/, '').replace(/\.csv$/i, ''), options);
 }
 
 /** The rows of a user's table each part takes: indices into `table.rows` (unlabelled rows are in neither). */

@@ -46,9 +46,9 @@ export function createTrainer(kind: string, params: Record<string, unknown> = {}
     case 'linear':
       return new LinearRegressionTrainer(params);
     case 'kernel-logistic':
-      return new KernelLogisticTrainer(params);
+      return new KernelLogisticTrainer(params, progress);
     case 'tree':
-      return new DecisionTreeTrainer(params);
+      return new DecisionTreeTrainer(params, progress);
     case 'mlp':
       return new MlpTrainer(params, progress);
     case 'cnn':

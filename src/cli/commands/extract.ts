@@ -49,8 +49,8 @@ export interface ExtractOptions extends CommonOptions {
 }
 
 /** Rows of a CSV in the model's feature space; columns that are not features (a label, an id) are dropped. */
-export function featureRows(path: string, schema: FeatureSchema, allowMissing: boolean): Matrix {
-  const table = loadUserRows(path);
+export function featureRows(path: string, schema: FeatureSchema, allowMissing: boolean, progress?: Progress): Matrix {
+  const table = loadUserRows(path, progress);
   const names = new Set(schema.features.map((feature) => feature.name));
   const keep = table.columns.map((name, j) => (names.has(name) ? j : -1)).filter((j) => j >= 0);
   const features: Table = { ...table, columns: keep.map((j) => table.columns[j]), rows: table.rows.map((row) => keep.map((j) => row[j])) };
@@ -77,8 +77,8 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   const params = parseParamPairs(options.param);
   asUsage(() => resolveParams(attack.name, attack.params, params, 'attack'));
   const { oracle, model } = await loadTarget(options);
-  const pool = options.pool ? featureRows(options.pool, oracle.info.schema, oracle.info.partialRows) : undefined;
-  const holdout = options.holdout ? featureRows(options.holdout, oracle.info.schema, oracle.info.partialRows) : undefined;
+  const pool = options.pool ? featureRows(options.pool, oracle.info.schema, oracle.info.partialRows, progress) : undefined;
+  const holdout = options.holdout ? featureRows(options.holdout, oracle.info.schema, oracle.info.partialRows, progress) : undefined;
   const checkpoint = options.out ? (surrogate: Model) => writeAtomically(surrogate, options.out!) : undefined;
   const record = await runAttack(attack, oracle, { params, seed: options.seed, budget: options.budget, progress, pool, checkpoint });
   if (record.status === 'budget-exhausted' && !record.outcome) {

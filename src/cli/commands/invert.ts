@@ -5,12 +5,7 @@
  */
 
 import { loadTarget } from '../target.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { differentiable } from '../../attacks/inversion/differentiable.ts';
 import { mapInversion, measureErrorModel } from '../../attacks/inversion/map-estimator.ts';
-import { miFace, MI_FACE_PARAMS } from '../../attacks/inversion/mi-face.ts';
-import { miFaceBlackBox, MI_FACE_BLACK_BOX_PARAMS } from '../../attacks/inversion/mi-face-black-box.ts';
 import { categoricalFeature, marginalPrior, trueLevels } from '../../attacks/inversion/sensitive.ts';
 import { treeWhiteBoxInversion } from '../../attacks/inversion/tree-white-box.ts';
 import type { AttributeInversionOutcome } from '../../attacks/inversion/types.ts';
@@ -18,11 +13,10 @@ import { loadDataset } from '../../data/datasets/registry.ts';
 import type { Dataset } from '../../data/dataset.ts';
 import { encodeForModel, labelColumn, loadUserRows } from '../../data/model-rows.ts';
 import { isUserCsv } from './train.ts';
+import { invertFaces } from './invert-faces.ts';
 import { inversionInWords } from '../plain-words.ts';
-import { encodePng } from '../../data/loaders/image.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { baselineScores, inversionScore } from '../../metrics/inversion.ts';
-import { parseParamPairs, resolveParams } from '../../models/params.ts';
 import { DecisionTree } from '../../models/tree/decision-tree.ts';
 import type { Model } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
@@ -49,27 +43,17 @@ export interface InvertOptions extends CommonOptions {
   out?: string;
 }
 
-/** `--labels 0,3` or class names: each a class index or name of the model, named when it is neither. */
-function parseLabels(text: string, classes: readonly string[]): number[] {
-  return text.split(',').map((raw) => {
-    const label = raw.trim();
-    const index = /^\d+$/.test(label) ? Number(label) : classes.indexOf(label);
-    if (!(index >= 0 && index < classes.length)) throw new ThreatlabError('usage', `--labels: "${label}" is not a class of the model; give indices 0–${classes.length - 1} or names (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`);
-    return index;
-  });
-}
-
 /** A user's CSV of people (the model's raw features and the label), encoded with the model's own schema. */
-function peopleFromCsv(path: string, oracle: CountingOracle, target: string | undefined): Dataset {
+function peopleFromCsv(path: string, oracle: CountingOracle, target: string | undefined, progress: Progress): Dataset {
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', `inverting the people of ${path} needs a classifier; give a registry data set for a regression model`);
-  const table = loadUserRows(path);
+  const table = loadUserRows(path, progress);
   const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
   return encodeForModel(table, space, labelColumn(table, space, target));
 }
 
-async function invertAttribute(io: CliIo, options: InvertOptions, oracle: CountingOracle, model: Model | undefined): Promise<void> {
+async function invertAttribute(io: CliIo, options: InvertOptions, oracle: CountingOracle, model: Model | undefined, progress: Progress): Promise<void> {
   if (!options.dataset || !options.sensitive) throw new ThreatlabError('usage', `--attack ${options.attack} needs --dataset NAME|FILE.csv (the people to invert) and --sensitive FEATURE`);
-  const data = isUserCsv(options.dataset) ? peopleFromCsv(options.dataset, oracle, options.target) : loadDataset(options.dataset);
+  const data = isUserCsv(options.dataset) ? peopleFromCsv(options.dataset, oracle, options.target, progress) : loadDataset(options.dataset);
   if (data.features.cols !== oracle.info.inputSize) {
     throw new ValidationError('data set does not fit the model', [{ path: 'data', message: `${options.dataset} rows have ${data.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data set the model was trained on` }]);
   }
@@ -100,60 +84,6 @@ async function invertAttribute(io: CliIo, options: InvertOptions, oracle: Counti
   );
 }
 
-function imageShape(spec: string | undefined, inputSize: number): { width: number; height: number } {
-  if (spec) {
-    const match = /^(\d+)x(\d+)$/.exec(spec);
-    if (!match || Number(match[1]) * Number(match[2]) !== inputSize) throw new ValidationError('invalid --image', [{ path: 'image', message: `"${spec}"; give WIDTHxHEIGHT with WIDTH·HEIGHT = ${inputSize}` }]);
-    return { width: Number(match[1]), height: Number(match[2]) };
-  }
-  if (inputSize === 92 * 112) return { width: 92, height: 112 };
-  const side = Math.round(Math.sqrt(inputSize));
-  if (side * side !== inputSize) throw new ValidationError('image size unknown', [{ path: 'image', message: `${inputSize} inputs are not a square image; give --image WIDTHxHEIGHT` }]);
-  return { width: side, height: side };
-}
-
-async function invertFaces(io: CliIo, options: InvertOptions, oracle: CountingOracle, model: Model | undefined, progress: Progress): Promise<void> {
-  if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', 'mi-face inverts a classifier; this model is a regressor');
-  // A model file that cannot be differentiated fails here, before any image-size question.
-  const network = model && model.task === 'classification' ? await differentiable(model) : undefined;
-  const shape = imageShape(options.image, oracle.info.inputSize);
-  const classes = oracle.info.classes.length;
-  const labels = options.labels ? parseLabels(options.labels, oracle.info.classes) : Array.from({ length: classes }, (_, i) => i);
-  const params = parseParamPairs(options.param);
-  const started = performance.now();
-  let images: Float64Array[];
-  let confidences: number[];
-  if (network) {
-    const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, params, 'attack'), { progress });
-    network.dispose();
-    images = labels.map((_, i) => result.images.data.slice(i * result.images.cols, (i + 1) * result.images.cols));
-    confidences = result.confidences;
-  } else {
-    const resolved = resolveParams('mi-face-black-box', MI_FACE_BLACK_BOX_PARAMS, params, 'attack');
-    const results = [];
-    for (const label of labels) results.push(await miFaceBlackBox(oracle, label, shape, resolved));
-    images = results.map((result) => result.image);
-    confidences = results.map((result) => result.confidence);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const files: string[] = [];
-  if (options.out) {
-    mkdirSync(options.out, { recursive: true });
-    labels.forEach((label, i) => {
-      const path = join(options.out!, `class-${label}.png`);
-      writeFileSync(path, encodePng({ ...shape, pixels: images[i] }));
-      files.push(path);
-    });
-  }
-  const report = { attack: 'mi-face', whiteBox: Boolean(model), queries: oracle.queries, seconds, faces: labels.map((label, i) => ({ label, class: oracle.info.classes[label], confidence: confidences[i], file: files[i] ?? null })) };
-  printResult(io, options, report, () =>
-    [
-      `MI-Face (${model ? 'white-box gradients' : `black-box, ${oracle.queries} queries`}): ${labels.length} classes in ${seconds.toFixed(1)} s`,
-      ...labels.map((label, i) => `  ${oracle.info.classes[label]}: confidence ${confidences[i].toFixed(4)}${files[i] ? ` → ${files[i]}` : ''}`),
-    ].join('\n'),
-  );
-}
-
 /** Runs the command. */
 export async function runInvert(io: CliIo, options: InvertOptions, progress: Progress): Promise<void> {
   if (!(INVERSION_ATTACKS as readonly string[]).includes(options.attack)) {
@@ -162,5 +92,5 @@ export async function runInvert(io: CliIo, options: InvertOptions, progress: Pro
   const { oracle, model } = await loadTarget(options);
   const counted = new CountingOracle(oracle);
   if (options.attack === 'mi-face') await invertFaces(io, options, counted, model, progress);
-  else await invertAttribute(io, options, counted, model);
+  else await invertAttribute(io, options, counted, model, progress);
 }

@@ -48,7 +48,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   const { oracle, model, training } = await loadTarget(options);
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', 'membership attacks judge classifiers; this model is a regressor');
   const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
-  const data = membershipData(options, space, training, options.seed);
+  const data = membershipData({ ...options, progress }, space, training, options.seed);
   if (data.candidates.features.cols !== oracle.info.inputSize) {
     throw new ValidationError('data do not fit the model', [{ path: 'dataset', message: `rows have ${data.candidates.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data the model was trained on` }]);
   }

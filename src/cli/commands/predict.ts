@@ -7,6 +7,7 @@ import { encodeTableWithSchema } from '../../data/encoders/schema-encoder.ts';
 import { loadUserRows } from '../../data/model-rows.ts';
 import { columnIndex, dropColumns } from '../../data/table.ts';
 import { ThreatlabError } from '../../errors.ts';
+import type { Progress } from '../../progress.ts';
 import { loadUserModel } from '../../models/load-model.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
@@ -29,9 +30,9 @@ export interface PredictedRow {
 }
 
 /** Runs the command. */
-export async function runPredict(io: CliIo, options: PredictOptions): Promise<PredictedRow[]> {
+export async function runPredict(io: CliIo, options: PredictOptions, progress?: Progress): Promise<PredictedRow[]> {
   const { model } = await loadUserModel(options.model, options.schema ? readModelDescription(options.schema) : undefined);
-  const raw = loadUserRows(options.input);
+  const raw = loadUserRows(options.input, progress);
   // A CSV that still has its label column (named by --target, or the one column that is not a
   // feature) is predicted without it, and the labels give the accuracy.
   const featureNames = new Set(model.schema.features.map((feature) => feature.name));

@@ -66,10 +66,10 @@ function loadRegistryDataset(name: string, target: string | undefined): { name: 
   return { name: resolved, dataset };
 }
 
-function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng): { name: string; train: Dataset; test: Dataset; sha256?: string } {
+function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng, progress: Progress): { name: string; train: Dataset; test: Dataset; sha256?: string } {
   if (isUserCsv(options.dataset)) {
     if (!options.target) throw new ThreatlabError('usage', `training on ${options.dataset} needs --target COLUMN`);
-    const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical });
+    const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical, progress });
     return { name: options.dataset, ...parts, sha256: fileSha256(options.dataset) };
   }
   const { name, dataset } = loadRegistryDataset(options.dataset, options.target);
@@ -91,7 +91,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
     throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
   }
   const rngs = trainingSplitRngs(options.seed);
-  const { name, train, test, sha256 } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rngs.split);
+  const { name, train, test, sha256 } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rngs.split, progress);
   const started = performance.now();
   const model = await trainer.fit(train, rngs.fit);
   const seconds = (performance.now() - started) / 1000;

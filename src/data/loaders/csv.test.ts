@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCode } from '../../errors.ts';
-import { loadCsv, parseCsv } from './csv.ts';
+import { loadCsv, parseCsv, PROGRESS_MIN_BYTES } from './csv.ts';
 
 test('CR-only line endings, quoted fields with separators and line breaks', () => {
   const table = parseCsv('name,comment\r"a","x, y"\r"b","two\rlines"\r', 'cr.csv');
@@ -52,4 +52,22 @@ test('a missing path and an empty file are errors that name the file', () => {
   const blank = join(folder, 'blank.csv');
   writeFileSync(blank, '\n\n');
   assert.throws(() => loadCsv(blank), (error) => hasCode(error, 'empty-file'));
+});
+
+test('a large CSV reports progress in megabytes parsed, ending at the file size; a small one reports none', () => {
+  const line = '0.12345,0.67890,abc\n';
+  const text = `x,y,label\n${line.repeat(Math.ceil((PROGRESS_MIN_BYTES * 1.5) / line.length))}`;
+  const events: Array<[string, number]> = [];
+  const progress = { start: (label: string, total: number) => events.push([label, total]), tick: (steps = 1) => events.push(['tick', steps]), done: () => events.push(['done', 0]) };
+  const table = parseCsv(text, '/data/big.csv', { progress });
+  assert.equal(table.rows.length, Math.ceil((PROGRESS_MIN_BYTES * 1.5) / line.length));
+  const [label, total] = events[0];
+  assert.equal(label, 'parsing big.csv (MB)');
+  assert.equal(total, Math.ceil(text.length / 1e6));
+  const ticked = events.filter(([name]) => name === 'tick').reduce((sum, [, steps]) => sum + steps, 0);
+  assert.ok(ticked >= total - 1 && ticked <= total, `${ticked} of ${total} MB reported before done`);
+  assert.deepEqual(events[events.length - 1], ['done', 0]);
+  const small: unknown[] = [];
+  parseCsv('x,y\n1,2\n', 'small.csv', { progress: { start: () => small.push(1), tick: () => small.push(1), done: () => small.push(1) } });
+  assert.equal(small.length, 0);
 });

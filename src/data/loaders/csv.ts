@@ -8,6 +8,7 @@
 
 import { parse } from 'csv-parse/sync';
 import { ThreatlabError } from '../../errors.ts';
+import type { Progress } from '../../progress.ts';
 import type { Table } from '../table.ts';
 import { readNonEmptyFile } from './files.ts';
 
@@ -24,7 +25,15 @@ export interface CsvOptions {
   /** The file has no header row: columns are named `column1…`, or `columns` when given. */
   noHeader?: boolean;
   columns?: string[];
+  /** Reports bytes parsed, for files of at least `PROGRESS_MIN_BYTES`. */
+  progress?: Progress;
 }
+
+/** Files smaller than this parse in well under a second and show no progress. */
+export const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
+
+/** How many records pass between two progress reports. */
+const RECORDS_PER_REPORT = 2048;
 
 interface ParsedRecord {
   record: string[];
@@ -35,6 +44,7 @@ interface ParsedRecord {
 export function parseCsv(text: string, source: string, options: CsvOptions = {}): Table {
   if (text.trim() === '') throw new ThreatlabError('empty-file', `${source} is empty; give a CSV file with a header and rows`);
   let records: ParsedRecord[];
+  const progress = parseProgress(text, source, options.progress);
   try {
     records = parse(text, {
       delimiter: options.delimiter ?? ',',
@@ -43,10 +53,12 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
       skip_empty_lines: true,
       relax_column_count: false,
       info: true,
+      on_record: progress?.onRecord,
     }) as unknown as ParsedRecord[];
   } catch (error) {
     throw csvError(error, source);
   }
+  progress?.done();
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
   let header: string[];
   if (options.noHeader) {
@@ -75,6 +87,27 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
 /** Loads a CSV file into a table. */
 export function loadCsv(path: string, options: CsvOptions = {}): Table {
   return parseCsv(readNonEmptyFile(path, 'CSV file').toString('utf8'), path, options);
+}
+
+/** A bar over the file's bytes, advanced every `RECORDS_PER_REPORT` records; none for small files. */
+function parseProgress(text: string, source: string, progress: Progress | undefined): { onRecord: <T>(record: T, context: { bytes: number; records: number }) => T; done(): void } | undefined {
+  if (!progress) return undefined;
+  const total = Buffer.byteLength(text, 'utf8');
+  if (total < PROGRESS_MIN_BYTES) return undefined;
+  const name = source.replace(/^.*[\\/]/, '');
+  progress.start(`parsing ${name} (MB)`, Math.ceil(total / 1e6));
+  let reported = 0;
+  return {
+    onRecord(record, context) {
+      if (context.records % RECORDS_PER_REPORT === 0) {
+        const megabytes = Math.floor(context.bytes / 1e6);
+        if (megabytes > reported) progress.tick(megabytes - reported);
+        reported = Math.max(reported, megabytes);
+      }
+      return record;
+    },
+    done: () => progress.done(),
+  };
 }
 
 function csvError(error: unknown, source: string): ThreatlabError {

@@ -9,6 +9,7 @@ import type { Dataset } from '../../data/dataset.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { linkProbabilities } from '../linear/linear-classifier.ts';
 import { rowSpaceOf } from '../linear/row-space.ts';
@@ -126,8 +127,11 @@ export class KernelLogisticTrainer implements Trainer<KernelLogistic> {
   readonly task = 'classification' as const;
   readonly params: ParamValues<typeof KERNEL_LOGISTIC_PARAMS>;
 
-  constructor(params: Record<string, unknown> = {}) {
+  private readonly progress: Progress;
+
+  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress) {
     this.params = resolveParams('kernel-logistic', KERNEL_LOGISTIC_PARAMS, params);
+    this.progress = progress;
   }
 
   fitSync(data: Dataset): KernelLogistic {
@@ -140,8 +144,12 @@ export class KernelLogisticTrainer implements Trainer<KernelLogistic> {
       ]);
     }
     const gamma = this.params.gamma > 0 ? this.params.gamma : scaleGamma(x);
+    // The eigendecomposition of the n × n kernel is one step; then one per L-BFGS iteration.
+    this.progress.start('fitting kernel-logistic (kernel factorisation, then L-BFGS iterations at most)', 1 + this.params.maxIterations);
     const space = rowSpaceOf(rbfKernel(x, x, gamma));
-    const solution = solveLogisticInRowSpace('softmax', space, classification.labels, classification.classes.length, this.params);
+    this.progress.tick();
+    const solution = solveLogisticInRowSpace('softmax', space, classification.labels, classification.classes.length, { ...this.params, onIteration: () => this.progress.tick() });
+    this.progress.done();
     return new KernelLogistic({
       classes: classification.classes,
       schema: classification.schema,

@@ -107,3 +107,13 @@ test('a linear trainer reports its L-BFGS iterations as progress', () => {
   assert.ok(events.filter((event) => event === 'tick').length > 3);
   assert.equal(events[events.length - 1], 'done');
 });
+
+test('kernel logistic regression reports the factorisation and its L-BFGS iterations as progress', () => {
+  const events: string[] = [];
+  const progress = { start: (label: string, total: number) => events.push(`start ${label} ${total}`), tick: () => events.push('tick'), done: () => events.push('done') };
+  new KernelLogisticTrainer({ maxIterations: 40 }, progress).fitSync(makeCircles(200, { noise: 0.05, seed: 3 }));
+  assert.equal(events[0], 'start fitting kernel-logistic (kernel factorisation, then L-BFGS iterations at most) 41');
+  const ticks = events.filter((event) => event === 'tick').length;
+  assert.ok(ticks >= 2 && ticks <= 41, `${ticks} ticks`);
+  assert.equal(events[events.length - 1], 'done');
+});

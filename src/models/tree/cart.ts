@@ -11,6 +11,7 @@
 import { ValidationError } from '../../errors.ts';
 import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
 import { columnLayout } from '../../data/schema.ts';
+import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
@@ -56,17 +57,22 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
   readonly kind = 'tree' as const;
   readonly task = 'classification' as const;
   readonly params: TreeParams;
+  private readonly progress: Progress;
 
-  constructor(params: Record<string, unknown> = {}) {
+  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress) {
     this.params = resolveParams('tree', TREE_PARAMS, params);
+    this.progress = progress;
   }
 
   fitSync(data: Dataset): DecisionTree {
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification, { allowMissing: true });
-    const builder = new Builder(classification, this.params);
+    // Progress counts training rows settled in a leaf: every row ends in exactly one.
+    this.progress.start('growing tree (training rows in leaves)', classification.features.rows);
+    const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows));
     const all = Uint32Array.from({ length: classification.features.rows }, (_, i) => i);
     builder.grow(all, 0);
+    this.progress.done();
     return new DecisionTree({
       classes: classification.classes,
       schema: classification.schema,
@@ -89,8 +95,10 @@ class Builder {
   private readonly params: TreeParams;
   private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
   private histogram: Float64Array;
+  private readonly onLeaf: (rows: number) => void;
 
-  constructor(data: ClassificationDataset, params: TreeParams) {
+  constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void) {
+    this.onLeaf = onLeaf;
     this.labels = data.labels;
     this.classes = data.classes.length;
     this.params = params;
@@ -110,11 +118,15 @@ class Builder {
     const node: TreeNode = { id: this.nodes.length, depth, counts };
     this.nodes.push(node);
     const pure = counts.filter((count) => count > 0).length <= 1;
-    if (pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit) return node.id;
+    const leaf = () => {
+      this.onLeaf(rows.length);
+      return node.id;
+    };
+    if (pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit) return leaf();
     const best = this.bestSplit(rows, counts, depth);
-    if (!best) return node.id;
+    if (!best) return leaf();
     const [left, right] = this.partition(rows, best.split);
-    if (left.length === 0 || right.length === 0) return node.id;
+    if (left.length === 0 || right.length === 0) return leaf();
     node.split = best.split;
     node.left = this.grow(left, depth + 1);
     node.right = this.grow(right, depth + 1);

@@ -82,3 +82,15 @@ test('max depth and minimum leaf size are honoured; Wilson bound matches a hand 
   // 8 of 10: p = 0.8, z = 1.96 → (0.8 + 0.19208 − 1.96·√((0.16 + 0.09604) / 10)) / 1.38416 = 0.490157
   assert.ok(Math.abs(wilsonLowerBound(8, 10) - 0.490157) < 1e-6);
 });
+
+test('progress counts the training rows settled in leaves: every row once, ending at the total', () => {
+  const data = dataset();
+  const ticks: number[] = [];
+  let total = -1;
+  const progress = { start: (_label: string, count: number) => (total = count), tick: (rows = 1) => ticks.push(rows), done: () => ticks.push(0) };
+  const tree = new DecisionTreeTrainer({ maxDepth: 3 }, progress).fitSync(data);
+  assert.equal(total, data.features.rows);
+  assert.equal(ticks.reduce((a, b) => a + b, 0), data.features.rows);
+  // One tick per leaf, then done.
+  assert.equal(ticks.length - 1, tree.nodes.filter((node) => node.split === undefined).length);
+});
