@@ -30,14 +30,30 @@ function pairs(values: Record<string, number | string> | undefined): string {
     .join(' ');
 }
 
+/**
+ * Long notes leave the table so it fits a screen: each row with a note gets a marker ([1], [2]…;
+ * rows with the same note share one) and the notes are listed below the table.
+ */
+function footnotes(notes: Array<string | undefined>): { markers: string[]; lines: string[] } {
+  const distinct: string[] = [];
+  const markers = notes.map((note) => {
+    if (!note) return '';
+    let index = distinct.indexOf(note);
+    if (index < 0) index = distinct.push(note) - 1;
+    return `[${index + 1}]`;
+  });
+  return { markers, lines: distinct.map((note, i) => `[${i + 1}] ${note}`) };
+}
+
 async function extraction(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
   const rows = await reproduceExtraction({ quick: options.quick ?? false, progress });
+  const notes = footnotes(rows.map((row) => row.note ?? (typeof row.paper.note === 'string' ? row.paper.note : undefined)));
   printResult(io, options, { reproduction: 'extraction', seed: REPRODUCTION_SEED, quick: options.quick ?? false, rows }, () =>
     [
       `Tramèr et al. 2016, model extraction — ours beside the paper's (seed ${REPRODUCTION_SEED}${options.quick ? ', quick variant' : ''})`,
       textTable(
-        ['row', 'paper queries', 'paper 1-R_test', 'paper 1-R_unif', 'our queries', 'our 1-R_test', 'our 1-R_unif', 'our max |Δp|', 's', 'note'],
-        rows.map((row) => [
+        ['row', 'paper q', 'paper test', 'paper unif', 'our q', 'our test', 'our unif', 'our max |Δp|', 's', 'note'],
+        rows.map((row, i) => [
           row.name,
           String(row.paper.queries ?? '—'),
           percent(row.paper.fidelityTest ?? row.paper.fidelity),
@@ -47,9 +63,11 @@ async function extraction(io: CliIo, options: ReproduceOptions, progress: Progre
           row.ours ? percent(row.ours.fidelityUniform) : '—',
           row.ours ? row.ours.maxProbabilityGap.toExponential(1) : '—',
           row.ours ? row.ours.seconds.toFixed(1) : '—',
-          row.note ?? (typeof row.paper.note === 'string' ? row.paper.note : ''),
+          notes.markers[i],
         ]),
       ),
+      'q: queries paid; test, unif: the copy\'s agreement with the target (1 − R) on held-out test rows and on uniform random inputs; max |Δp|: the largest gap between their probabilities; s: seconds',
+      ...notes.lines,
     ].join('\n'),
   );
   return rows;
@@ -57,13 +75,15 @@ async function extraction(io: CliIo, options: ReproduceOptions, progress: Progre
 
 async function inversion(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
   const result = await reproduceInversion({ quick: options.quick ?? false, outDir: options.out ?? DEFAULT_FIGURES_DIR, progress });
+  const notes = footnotes(result.rows.map((row) => row.note));
   printResult(io, options, { reproduction: 'inversion', quick: options.quick ?? false, ...result }, () =>
     [
       `Fredrikson et al. 2014/2015, model inversion — ours beside the paper's (seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
       textTable(
         ['row', 'paper', 'ours', 'note'],
-        result.rows.map((row) => [row.name, pairs(row.paper), pairs(row.ours), row.note ?? '']),
+        result.rows.map((row, i) => [row.name, pairs(row.paper), pairs(row.ours), notes.markers[i]]),
       ),
+      ...notes.lines,
       result.files.length ? `face grids (a training image beside each reconstruction): ${result.files.join(', ')}` : '',
     ].join('\n'),
   );

@@ -99,7 +99,9 @@ export function findDataset(name: string): RegistryEntry {
 export function loadDataset(name: string): Dataset {
   const entry = findDataset(name);
   if (entry.kind !== 'dataset') {
-    throw new ThreatlabError('validation', `"${name}" is a raw table, not a feature data set; load it with its table loader`);
+    const encoded = DATASETS.filter((candidate) => candidate.kind === 'dataset' && name.startsWith(`${candidate.name}-`)).map((candidate) => candidate.name);
+    const instead = encoded.length ? `use "${encoded[0]}" (its encoded feature version)` : 'use a feature data set from `threatlab datasets`';
+    throw new ThreatlabError('validation', `"${name}" is a raw table (columns as the source wrote them), not features a model can train on; ${instead}`);
   }
   return entry.load();
 }
