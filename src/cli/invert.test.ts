@@ -44,7 +44,7 @@ test('invert a softmax with MI-Face writes one image per class', async () => {
   const matched = JSON.parse((await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '2x2', '--dataset', 'iris-embedded', '--json')).stdout);
   assert.deepEqual(matched.identification, { dataset: 'iris-embedded', references: 150, recognised: 2 });
   assert.deepEqual(matched.faces.map((face: { identifiedAs: string }) => face.identifiedAs), ['setosa', 'virginica', 'virginica']);
-  assert.match(matched.inPlainWords, /2 of 3 images look most like a real image of their own class among the 150 of iris-embedded \(chance is 33.3%/);
+  assert.match(matched.inPlainWords, /2 of 3 images look most like a real image of their own class among 150 real images \(iris-embedded; chance is 33.3%/);
   const wrongData = await runCli('invert', '--attack', 'mi-face', '--model', model, '--image', '2x2', '--dataset', 'mnist', '--json');
   assert.equal(wrongData.status, 1);
   assert.match(JSON.parse(wrongData.stdout).error.message, /mnist images have 784 pixels, the model takes 4/);

@@ -69,3 +69,18 @@ export function textTable(header: string[], rows: (string | number)[][]): string
   const widths = header.map((_, j) => Math.max(...cells.map((row) => (row[j] ?? '').length)));
   return cells.map((row) => row.map((cell, j) => cell.padEnd(widths[j])).join('  ').trimEnd()).join('\n');
 }
+
+/**
+ * Long notes leave the table so it fits a screen: each row with a note gets a marker ([1], [2]…;
+ * rows with the same note share one) and the notes are listed below the table.
+ */
+export function footnotes(notes: Array<string | undefined>): { markers: string[]; lines: string[] } {
+  const distinct: string[] = [];
+  const markers = notes.map((note) => {
+    if (!note) return '';
+    let index = distinct.indexOf(note);
+    if (index < 0) index = distinct.push(note) - 1;
+    return `[${index + 1}]`;
+  });
+  return { markers, lines: distinct.map((note, i) => `[${i + 1}] ${note}`) };
+}

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
+import { footnotes, textTable } from './io.ts';
 
 const run = runCli;
 
@@ -26,6 +27,8 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   for (const path of report.inversion.images) assert.deepEqual([...readFileSync(path).subarray(1, 4)], [0x50, 0x4e, 0x47], `${path} is a PNG`);
   assert.ok(report.inversion.meanConfidence >= 0.98, `MI-Face confidence ${report.inversion.meanConfidence}`);
   assert.ok(report.inversion.recognisedByTarget >= 8, `the target recognises ${report.inversion.recognisedByTarget} of 10 reconstructions`);
+  assert.ok(report.inversion.recognisedByNearestImage >= 8, `${report.inversion.recognisedByNearestImage} of 10 reconstructions look most like a real test digit of their class`);
+  assert.ok(report.extraction.target.testAccuracy > 0.8, `the served softmax's test accuracy ${report.extraction.target.testAccuracy}`);
   assert.equal(report.membership.queries, report.membership.members + report.membership.nonMembers);
   assert.ok(report.membership.auc > 0.45 && report.membership.auc < 0.7, `a well-generalising MLP leaks little: AUC ${report.membership.auc}`);
   const again = JSON.parse((await run('demo', '--json', '--seed', '7', '--out', images)).stdout);
@@ -81,4 +84,19 @@ test('every subcommand\'s --help marks its required options and ends with an exa
   }
   assert.match((await run('train', '--help')).stdout, /--model <kind>[\s\S]*\(required\)/);
   assert.match((await run('keys', 'create', '--help')).stdout, /--owner <name>[^\n]*\n?[^\n]*\(required\)/);
+});
+
+test('long notes leave a table as shared footnotes, so it fits a screen', () => {
+  const long = 'a note far longer than any column should be, which would push the table off a screen';
+  const notes = footnotes([undefined, long, 'short', long]);
+  assert.deepEqual(notes.markers, ['', '[1]', '[2]', '[1]']);
+  assert.deepEqual(notes.lines, [`[1] ${long}`, '[2] short']);
+  const table = textTable(['row', 'note'], ['a', 'b', 'c', 'd'].map((row, i) => [row, notes.markers[i]]));
+  assert.ok(table.split('\n').every((line) => line.length <= 12), table);
+});
+
+test('a raw table is refused for training with the feature data set to use instead', async () => {
+  const result = await runCli('train', '--dataset', 'warfarin-raw', '--model', 'linear', '--out', join(mkdtempSync(join(tmpdir(), 'threatlab-raw-')), 'm.json'), '--json');
+  assert.equal(result.status, 1);
+  assert.match(JSON.parse(result.stdout).error.message, /"warfarin-raw" is a raw table .*; use "warfarin"/);
 });

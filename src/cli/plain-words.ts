@@ -36,5 +36,5 @@ export function faceInversionInWords(images: number, classes: number, identifica
   const share = identification.recognised / images;
   const chance = 1 / classes;
   const verdict = share >= 0.5 ? 'the model gives away what its classes look like' : share > 2 * chance ? 'some images resemble their class' : 'the images do not resemble their class, however sure the model is of them';
-  return `in plain words: ${verdict} — ${identification.recognised} of ${images} images look most like a real image of their own class among the ${identification.references} of ${identification.dataset} (chance is ${(100 * chance).toFixed(1)}%; we call half or more a leak, over twice chance a partial one)`;
+  return `in plain words: ${verdict} — ${identification.recognised} of ${images} images look most like a real image of their own class among ${identification.references} real images (${identification.dataset}; chance is ${(100 * chance).toFixed(1)}%; we call half or more a leak, over twice chance a partial one)`;
 }

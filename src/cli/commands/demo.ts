@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { encodePng } from '../../data/loaders/image.ts';
-import { extractionInWords, membershipInWords } from '../plain-words.ts';
+import { extractionInWords, faceInversionInWords, membershipInWords } from '../plain-words.ts';
+import { identifyByCorrelation } from '../../metrics/similarity.ts';
 import { HttpOracle } from '../../api/client.ts';
 import { startServer } from '../../api/listen.ts';
 import { chosenQueries } from '../../attacks/extraction/chosen-queries.ts';
@@ -61,8 +62,10 @@ export interface DemoReport {
     agreementOnTest: number;
     maxProbabilityGap: number;
     ledgerQueries: number;
+    /** The served softmax: how many digits it trained on and its test accuracy. */
+    target: { model: string; trainRows: number; testAccuracy: number };
   };
-  inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number; images: string[] };
+  inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number; recognisedByNearestImage: number; images: string[] };
   membership: { attack: string; members: number; nonMembers: number; queries: number; auc: number; tprAt1: number; advantage: number; seconds: number };
 }
 
@@ -77,7 +80,7 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
   const { surrogate, ...extraction } = await extractOverHttp(train, test, rng.fork());
-  const inversion = await invertSurrogate(surrogate, model, options.out ?? join('.threatlab', 'demo'), dataset.image!);
+  const inversion = await invertSurrogate(surrogate, model, test, options.out ?? join('.threatlab', 'demo'), dataset.image!);
   const membership = await auditMembership(model, train, test, trainer.params, rng.fork());
   const report: DemoReport = {
     dataset: summarize(dataset),
@@ -99,14 +102,14 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
       `target model: MLP 784-128-10 on ${backend.backend}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}, trained in ${seconds.toFixed(1)} s`,
       `accuracy: train ${report.target.trainAccuracy.toFixed(4)}, test ${report.target.testAccuracy.toFixed(4)} (gap ${(report.target.trainAccuracy - report.target.testAccuracy).toFixed(4)})`,
       '',
-      `model extraction over HTTP (${extraction.url}): a softmax model published at ${extraction.price} per query`,
+      `model extraction over HTTP (${extraction.url}): a second model, softmax regression on ${extraction.target.trainRows} training digits (test accuracy ${extraction.target.testAccuracy.toFixed(4)}), published at ${extraction.price} per query`,
       `attacker paid: ${extraction.queries} queries in ${extraction.requests} requests = ${extraction.cost.toFixed(3)} (server ledger: ${extraction.ledgerQueries} queries), ${extraction.seconds.toFixed(2)} s`,
       `attacker got: a copy that agrees on ${(100 * extraction.agreementOnTest).toFixed(2)}% of the test digits, max |Δp| ${extraction.maxProbabilityGap.toExponential(1)}`,
       extractionInWords(extraction.agreementOnTest, extraction.maxProbabilityGap, 'the test digits'),
       '',
       `model inversion (MI-Face) of the stolen copy: one image per digit in ${inversion.seconds.toFixed(2)} s, mean confidence ${inversion.meanConfidence.toFixed(3)};`,
       `  the target MLP labels ${inversion.recognisedByTarget} of ${inversion.classes} reconstructions as the digit they were drawn for; images: ${dirname(inversion.images[0])}/mi-face-0.png … mi-face-9.png`,
-      `in plain words: from answers alone the attacker drew a picture of each digit that the real model recognises — what a "typical" member of each class looks like leaks too`,
+      faceInversionInWords(inversion.classes, inversion.classes, { recognised: inversion.recognisedByNearestImage, references: report.split.test, dataset: 'the test digits' }),
       '',
       `membership inference (loss threshold, chosen on the attacker's own shadow model) against the MLP:`,
       `  ${membership.members} members vs ${membership.nonMembers} non-members: AUC ${membership.auc.toFixed(3)}, TPR ${(100 * membership.tprAt1).toFixed(1)}% at 1% FPR, advantage ${membership.advantage.toFixed(3)} (${membership.queries} queries, ${membership.seconds.toFixed(1)} s)`,
@@ -143,6 +146,7 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
       agreementOnTest: agreement.agreement,
       maxProbabilityGap: agreement.maxProbabilityGap,
       ledgerQueries: server.store.queriesUsed(attacker.record.id),
+      target: { model: 'softmax', trainRows: sample.features.rows, testAccuracy: score(target, test) },
       surrogate,
     };
   } finally {
@@ -152,13 +156,16 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
 }
 
 /** MI-Face on the stolen softmax: one image per digit, checked by the target MLP. */
-async function invertSurrogate(surrogate: Classifier, target: Classifier, folder: string, shape: { width: number; height: number }): Promise<DemoReport['inversion']> {
+async function invertSurrogate(surrogate: Classifier, target: Classifier, test: ClassificationDataset, folder: string, shape: { width: number; height: number }): Promise<DemoReport['inversion']> {
   const network = await differentiable(surrogate);
   const labels = surrogate.classes.map((_, c) => c);
   const started = performance.now();
   const result = await miFace(network, labels, resolveParams('mi-face', MI_FACE_PARAMS, {}));
   network.dispose();
   const predicted = target.predict(result.images);
+  // The target's label is not resemblance (a network is often sure of noise): each image is also
+  // matched to its most correlated real test digit.
+  const nearest = identifyByCorrelation(result.images, test.features, test.labels);
   mkdirSync(folder, { recursive: true });
   const images = labels.map((label, i) => {
     const path = join(folder, `mi-face-${surrogate.classes[label]}.png`);
@@ -172,6 +179,7 @@ async function invertSurrogate(surrogate: Classifier, target: Classifier, folder
     seconds: (performance.now() - started) / 1000,
     meanConfidence: result.confidences.reduce((a, b) => a + b, 0) / labels.length,
     recognisedByTarget: labels.filter((label, i) => predicted[i] === label).length,
+    recognisedByNearestImage: labels.filter((label, i) => nearest[i] === label).length,
   };
 }
 

@@ -5,7 +5,7 @@ import type { Progress } from '../../progress.ts';
 import { REPRODUCTION_SEED, reproduceExtraction } from '../../reproduce/extraction.ts';
 import { reproduceInversion } from '../../reproduce/inversion.ts';
 import { reproduceMembership } from '../../reproduce/membership.ts';
-import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
+import { footnotes, printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `reproduce`. */
 export interface ReproduceOptions extends CommonOptions {
@@ -28,21 +28,6 @@ function pairs(values: Record<string, number | string> | undefined): string {
   return Object.entries(values)
     .map(([key, value]) => `${key}=${typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toPrecision(3)) : value}`)
     .join(' ');
-}
-
-/**
- * Long notes leave the table so it fits a screen: each row with a note gets a marker ([1], [2]…;
- * rows with the same note share one) and the notes are listed below the table.
- */
-function footnotes(notes: Array<string | undefined>): { markers: string[]; lines: string[] } {
-  const distinct: string[] = [];
-  const markers = notes.map((note) => {
-    if (!note) return '';
-    let index = distinct.indexOf(note);
-    if (index < 0) index = distinct.push(note) - 1;
-    return `[${index + 1}]`;
-  });
-  return { markers, lines: distinct.map((note, i) => `[${i + 1}] ${note}`) };
 }
 
 async function extraction(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
