@@ -15,6 +15,7 @@ import { runExtract } from './commands/extract.ts';
 import { runReproduce } from './commands/reproduce.ts';
 import { runInvert } from './commands/invert.ts';
 import { runMembershipCommand } from './commands/membership.ts';
+import { runAuditCommand } from './commands/audit.ts';
 import { runConvert, runSchema } from './commands/schema.ts';
 import { runDescribe } from './commands/describe.ts';
 import { DEFAULT_DB, parseLimit, runKeysCreate, runOwnersCreate, runPublish, runServe } from './commands/service.ts';
@@ -195,6 +196,29 @@ export function buildProgram(io: CliIo): Command {
       await runMembershipCommand(io, options, progressFor(options.json));
     });
 
+  withTarget(program.command('audit'))
+    .description('audit a model for every threat that applies, under each candidate output policy: a verdict per threat in plain words, report.html and report.json')
+    .requiredOption('--out <dir>', 'where report.html and report.json are written')
+    .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
+    .option('--non-members <file>', 'CSV of rows the model did not train on')
+    .option('--candidates <file>', 'one CSV of rows with a member column (see --member-column)')
+    .option('--member-column <name>', 'the column of --candidates saying 1 (member) or 0')
+    .option('--population <file>', "CSV of the attacker's own rows (same distribution) for shadow models")
+    .option('--target <column>', 'the label column of the CSVs (default: the one column that is not a feature)')
+    .option('--train-size <rows>', 'rows the target trained on (default: the members given)', parseCount)
+    .option('--dataset <name|file>', 'the data set a model file made by threatlab train was trained on: its recorded split gives the members')
+    .option('--test <file>', 'CSV of rows to judge extracted copies on (default: the non-members, else uniform random inputs)')
+    .option('--sensitive <column>', 'a categorical column to recover by inversion, repeatable', collect, [])
+    .option('--price <p>', 'price per query the attacker pays (default: the served price, else 0.0001, Amazon ML\'s)', parsePrice)
+    .option('--policies <list>', 'candidate output policies, the first the published one (default: full,rounded:2,label-only)')
+    .option('--threats <list>', 'which threats: extraction, inversion, membership (default: all)')
+    .option('--quick', 'cheaper attacks (no LiRA, fewer label-only queries)')
+    .option('--seed <n>', 'seed of the attacks', parseSeed, DEFAULT_SEED)
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await runAuditCommand(io, options, progressFor(options.json));
+    });
+
   program
     .command('reproduce')
     .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership)")
@@ -306,6 +330,7 @@ const EXAMPLES: Record<string, string> = {
   extract: 'npx threatlab extract --model /tmp/adult.json --attack mlp-retraining --pool my-rows.csv --out /tmp/stolen.json',
   invert: 'npx threatlab invert --attack map --model tree.json --dataset steak-eaters --sensitive "Do you ever gamble?"',
   membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
+  audit: 'npx threatlab audit --model m.json --members in.csv --non-members out.csv --population mine.csv --sensitive sex --out /tmp/audit',
   reproduce: 'npx threatlab reproduce extraction --quick',
   describe: 'npx threatlab describe --model /tmp/adult.json',
   schema: 'npx threatlab schema --description',

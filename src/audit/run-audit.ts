@@ -1,0 +1,141 @@
+/**
+ * One audit of a model for every threat that applies: extraction, attribute inversion and
+ * membership inference, each under each candidate output policy, each run kept as its typed
+ * attack record, and a verdict per threat (see verdicts.ts for the rules and thresholds). What
+ * cannot be measured — a threat without the data it needs, a policy the target cannot be
+ * reshaped to — is listed with the reason, never silently dropped.
+ */
+
+import type { MembershipProblem } from '../attacks/membership/types.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { PolicyOracle } from '../defenses/output-policy.ts';
+import { hasCode, ThreatlabError } from '../errors.ts';
+import type { Matrix } from '../math/matrix.ts';
+import type { Model } from '../models/types.ts';
+import { formatPolicy } from '../oracle/policy.ts';
+import type { Oracle, OutputPolicy } from '../oracle/types.ts';
+import { TrainingPool } from '../parallel/training-pool.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+import { auditExtraction, type ExtractionRun } from './extraction.ts';
+import { auditInversion, type InversionRun } from './inversion.ts';
+import { auditMembership, type ExposedRecord, type MembershipRun } from './membership.ts';
+import { extractionVerdict, inversionVerdict, membershipVerdict, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
+
+/** The threats an audit can measure today, in report order. */
+export const AUDIT_THREATS: readonly Threat[] = ['extraction', 'inversion', 'membership'];
+
+/** What an audit needs. */
+export interface AuditInput {
+  /** The target, answering fully where it can (other policies are derived from its answers). */
+  target: Oracle;
+  /** The model itself, when it is in hand (white-box; agreement measured without queries). */
+  model?: Model;
+  /** Candidate policies; the first is how the model is (or will be) published. */
+  policies: OutputPolicy[];
+  /** Price per query the attacker pays. */
+  price: number;
+  threats: readonly Threat[];
+  quick: boolean;
+  seed: number;
+  /** Rows copies are judged on, and how to name them in sentences. */
+  judge: { rows: Matrix; name: string };
+  membership?: { problem: MembershipProblem; members: boolean[]; sources: string[]; assumption: string };
+  /** Labelled people (the training rows, where known) whose sensitive columns inversion recovers. */
+  people?: { data: ClassificationDataset; name: string };
+  sensitive: string[];
+  progress?: Progress;
+}
+
+/** Everything an audit measured. */
+export interface AuditResult {
+  seed: number;
+  quick: boolean;
+  target: { kind: string; task: string; reveals: string; classes: string[]; inputSize: number; features: number };
+  policies: string[];
+  price: number;
+  verdicts: Verdict[];
+  skipped: { threat: Threat | 'policy'; reason: string }[];
+  extraction?: { rowsJudged: string; results: ExtractionResult[]; runs: ExtractionRun[] };
+  membership?: { assumption: string; results: MembershipResult[]; runs: MembershipRun[]; exposed: ExposedRecord[] };
+  inversion?: { people: string; runs: InversionRun[] };
+  /** Every query paid, by threat (attacks and the checks that judged them). */
+  queries: { total: number; extraction: number; inversion: number; membership: number };
+  seconds: number;
+}
+
+/** The target under each candidate policy that can be derived from it. */
+function targetsFor(input: AuditInput, skipped: AuditResult['skipped']): Oracle[] {
+  const targets: Oracle[] = [];
+  for (const policy of input.policies) {
+    try {
+      targets.push(new PolicyOracle(input.target, policy, input.price));
+    } catch (error) {
+      if (!hasCode(error, 'capability') && !hasCode(error, 'validation')) throw error;
+      skipped.push({ threat: 'policy', reason: `${formatPolicy(policy)}: ${(error as Error).message}` });
+    }
+  }
+  return targets;
+}
+
+/** Runs the audit. */
+export async function runAudit(input: AuditInput): Promise<AuditResult> {
+  const started = performance.now();
+  const progress = input.progress ?? silentProgress;
+  const info = input.target.info;
+  const skipped: AuditResult['skipped'] = [];
+  const targets = targetsFor(input, skipped);
+  const verdicts: Verdict[] = [];
+  const result: AuditResult = {
+    seed: input.seed,
+    quick: input.quick,
+    target: { kind: info.kind, task: info.task, reveals: info.reveals, classes: info.classes, inputSize: info.inputSize, features: info.schema.features.length },
+    policies: targets.map((target) => formatPolicy(target.info.policy)),
+    price: input.price,
+    verdicts,
+    skipped,
+    queries: { total: 0, extraction: 0, inversion: 0, membership: 0 },
+    seconds: 0,
+  };
+  if (targets.length === 0) throw new ThreatlabError('capability', `none of the policies can be measured on this target: ${skipped.map((s) => s.reason).join('; ')}`);
+  if (info.task !== 'classification') {
+    for (const threat of input.threats) skipped.push({ threat, reason: 'the audit measures classifiers; this model is a regressor (use threatlab invert for a regression model)' });
+    return { ...result, seconds: (performance.now() - started) / 1000 };
+  }
+  for (const threat of input.threats) {
+    if (threat === 'extraction') {
+      // The attacker's own rows (the membership population) are its query pool, as a real thief would use them.
+      const pool = input.membership?.problem.population.features;
+      const extraction = await auditExtraction({ targets, model: input.model, rows: input.judge.rows, pool, quick: input.quick, seed: input.seed, progress });
+      result.extraction = { rowsJudged: input.judge.name, ...extraction };
+      result.queries.extraction = extraction.runs.reduce((sum, run) => sum + (run.record?.queries ?? 0) + run.checkQueries, 0);
+      if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, input.judge.name));
+      else skipped.push({ threat, reason: `no attack made a copy: ${extraction.runs.map((run) => `${run.attack}: ${run.refused}`).join('; ')}` });
+    } else if (threat === 'inversion') {
+      if (input.sensitive.length === 0) skipped.push({ threat, reason: 'no sensitive column named (--sensitive COLUMN)' });
+      else if (!input.people) skipped.push({ threat, reason: 'no labelled people to invert (give the training rows: --members FILE or --dataset)' });
+      else {
+        const runs = await auditInversion(targets[0], input.people.data, input.sensitive, progress);
+        result.inversion = { people: input.people.name, runs };
+        result.queries.inversion = runs.reduce((sum, run) => sum + run.queries, 0);
+        verdicts.push(inversionVerdict(runs, 'no output policy changes it: the MAP estimator reads only the predicted label (Fredrikson et al. 2014); leaving the sensitive column out of the model, or a sensitive-feature-aware tree, does'));
+      }
+    } else if (threat === 'membership') {
+      if (!input.membership) skipped.push({ threat, reason: 'no members named (--members FILE --non-members FILE --population FILE, or --dataset for a model threatlab trained)' });
+      else if (info.kind === 'unknown') skipped.push({ threat, reason: 'shadow models copy the target\'s kind, which this target does not say (declare "kind" in the --schema description)' });
+      else {
+        const pool = new TrainingPool();
+        try {
+          const membership = await auditMembership({ targets, ...input.membership, quick: input.quick, seed: input.seed, pool, progress });
+          result.membership = { assumption: input.membership.assumption, ...membership };
+          result.queries.membership = membership.runs.reduce((sum, run) => sum + run.queries, 0);
+          if (membership.results.length > 0) verdicts.push(membershipVerdict(membership.results));
+        } finally {
+          await pool.close();
+        }
+      }
+    }
+  }
+  result.queries.total = result.queries.extraction + result.queries.inversion + result.queries.membership;
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}

@@ -1,0 +1,166 @@
+/**
+ * Verdict rules of an audit: per threat a level (low / medium / high), one plain sentence, the
+ * thresholds the level was judged by (written into every report), and which output policy
+ * measured changes it. The thresholds follow the literature's reading of each figure:
+ * extraction — Tramèr et al. (2016) call a copy agreeing on ≥ 99% of inputs a successful theft;
+ * membership — Carlini et al. (2022) judge attacks by their TPR at low FPR, AUC 0.5 is guessing;
+ * inversion — Fredrikson et al. (2014) compare the attack to the best guess without the model.
+ */
+
+/** How exposed a model is to one threat. */
+export type Level = 'low' | 'medium' | 'high';
+
+/** The threats an audit measures. */
+export type Threat = 'extraction' | 'inversion' | 'membership';
+
+/** One threat's verdict. */
+export interface Verdict {
+  threat: Threat;
+  level: Level;
+  /** One plain sentence for the model's owner. */
+  sentence: string;
+  /** The rule the level was judged by. */
+  thresholds: string;
+  /** Which candidate policy lowers the level or the attacker's cost, when one does. */
+  helps: string;
+}
+
+const RANK: Record<Level, number> = { low: 0, medium: 1, high: 2 };
+
+/** The higher of two levels. */
+export function worse(a: Level, b: Level): Level {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** Extraction under one policy: the copy the cheapest successful (or else the best) attack made. */
+export interface ExtractionResult {
+  policy: string;
+  attack: string;
+  /** Agreement of the copy with the target on the rows the audit judged copies by. */
+  agreement: number;
+  queries: number;
+  cost: number;
+}
+
+export const EXTRACTION_THRESHOLDS = { high: 0.99, medium: 0.9 };
+
+/** Extraction level from a copy's agreement. */
+export function extractionLevel(agreement: number): Level {
+  return agreement >= EXTRACTION_THRESHOLDS.high ? 'high' : agreement >= EXTRACTION_THRESHOLDS.medium ? 'medium' : 'low';
+}
+
+const pct = (value: number, digits = 1) => `${(100 * value).toFixed(digits)}%`;
+const count = (value: number) => value.toLocaleString('en-US');
+const money = (value: number) => (value === 0 ? 'nothing at a price of 0' : `${value < 1 ? value.toFixed(4) : value.toFixed(2)}`);
+
+/** The extraction verdict over the policies measured (the first is how the model is published). */
+export function extractionVerdict(results: ExtractionResult[], rowsJudged: string): Verdict {
+  const [published, ...others] = results;
+  const level = extractionLevel(published.agreement);
+  const sentence =
+    level === 'low'
+      ? `Under ${published.policy}, the best copy an attacker made (${published.attack}, ${count(published.queries)} queries) agrees with your model on only ${pct(published.agreement)} of ${rowsJudged}.`
+      : `Under ${published.policy}, a copy agreeing on ${pct(published.agreement)} of ${rowsJudged} costs ${count(published.queries)} queries (${money(published.cost)}) with ${published.attack}.`;
+  return {
+    threat: 'extraction',
+    level,
+    sentence,
+    thresholds: `high: a copy agrees on ≥ ${pct(EXTRACTION_THRESHOLDS.high, 0)} of ${rowsJudged}; medium: ≥ ${pct(EXTRACTION_THRESHOLDS.medium, 0)}; low: below`,
+    helps: policyHelps(
+      published,
+      others,
+      (result) => extractionLevel(result.agreement),
+      (result) => `${result.policy}: ${pct(result.agreement)} agreement for ${count(result.queries)} queries`,
+      (a, b) => b.queries > 1.5 * a.queries && b.agreement >= a.agreement - 0.01,
+    ),
+  };
+}
+
+/** Membership under one policy: the strongest attack run. */
+export interface MembershipResult {
+  policy: string;
+  attack: string;
+  auc: number;
+  tprAt1: number;
+  tprAt01: number;
+  members: number;
+  nonMembers: number;
+  queries: number;
+}
+
+export const MEMBERSHIP_THRESHOLDS = { highAuc: 0.6, highTprAt1: 0.05, mediumAuc: 0.55, mediumTprAt1: 0.02 };
+
+/** Membership level from AUC and TPR at 1% FPR. */
+export function membershipLevel(auc: number, tprAt1: number): Level {
+  const t = MEMBERSHIP_THRESHOLDS;
+  if (auc >= t.highAuc || tprAt1 >= t.highTprAt1) return 'high';
+  if (auc >= t.mediumAuc || tprAt1 >= t.mediumTprAt1) return 'medium';
+  return 'low';
+}
+
+/** The membership verdict over the policies measured. */
+export function membershipVerdict(results: MembershipResult[]): Verdict {
+  const [published, ...others] = results;
+  const level = membershipLevel(published.auc, published.tprAt1);
+  const what = level === 'high' ? 'can tell' : level === 'medium' ? 'can partly tell' : 'can hardly tell';
+  const t = MEMBERSHIP_THRESHOLDS;
+  return {
+    threat: 'membership',
+    level,
+    sentence: `Under ${published.policy}, an attacker (${published.attack}) ${what} your training rows from others: AUC ${published.auc.toFixed(2)} (0.5 is guessing), and it names ${pct(published.tprAt1)} of the members while wrongly accusing 1% of the others (${pct(published.tprAt01)} at 0.1%).`,
+    thresholds: `high: AUC ≥ ${t.highAuc} or TPR ≥ ${pct(t.highTprAt1, 0)} at 1% FPR; medium: AUC ≥ ${t.mediumAuc} or TPR ≥ ${pct(t.mediumTprAt1, 0)} at 1% FPR; low: below`,
+    helps: policyHelps(
+      published,
+      others,
+      (result) => membershipLevel(result.auc, result.tprAt1),
+      (result) => `${result.policy}: AUC ${result.auc.toFixed(2)}, TPR ${pct(result.tprAt1)} at 1% FPR (${result.attack})`,
+      () => false,
+    ),
+  };
+}
+
+/** Attribute inversion of one sensitive column. */
+export interface InversionResult {
+  feature: string;
+  attack: string;
+  people: number;
+  accuracy: number;
+  /** Always guessing the commonest value. */
+  baseline: number;
+  queries: number;
+}
+
+export const INVERSION_THRESHOLDS = { high: 0.1, medium: 0.02 };
+
+/** Inversion level from the gain over the baseline. */
+export function inversionLevel(accuracy: number, baseline: number): Level {
+  const gain = accuracy - baseline;
+  return gain >= INVERSION_THRESHOLDS.high ? 'high' : gain > INVERSION_THRESHOLDS.medium ? 'medium' : 'low';
+}
+
+/** The inversion verdict over the sensitive columns (the worst decides). */
+export function inversionVerdict(results: InversionResult[], policiesNote: string): Verdict {
+  const levels = results.map((result) => inversionLevel(result.accuracy, result.baseline));
+  const level = levels.reduce<Level>(worse, 'low');
+  const parts = results.map((result) => `"${result.feature}" ${pct(result.accuracy)} against ${pct(result.baseline)} by always guessing the commonest value`);
+  const verb = level === 'high' ? 'reveals' : level === 'medium' ? 'reveals a little of' : 'adds nothing to a guess of';
+  const t = INVERSION_THRESHOLDS;
+  return {
+    threat: 'inversion',
+    level,
+    sentence: `Your model ${verb} the sensitive ${results.length === 1 ? 'column' : 'columns'} of ${results[0].people} people: ${parts.join('; ')}.`,
+    thresholds: `per column, the attack's accuracy minus the commonest-value guess: high ≥ ${t.high * 100} points, medium > ${t.medium * 100} points, low otherwise; the worst column decides`,
+    helps: policiesNote,
+  };
+}
+
+/** Which other policy lowers the level (or, by `costlier`, only the attacker's cost). */
+function policyHelps<R extends { policy: string }>(published: R, others: R[], level: (result: R) => Level, describe: (result: R) => string, costlier: (a: R, b: R) => boolean): string {
+  if (others.length === 0) return 'no other policy measured (add --policies full,rounded:2,label-only)';
+  const base = RANK[level(published)];
+  const lower = others.filter((result) => RANK[level(result)] < base);
+  if (lower.length > 0) return `publishing under ${lower.map(describe).join('; ')} lowers it`;
+  const dearer = others.filter((result) => costlier(published, result));
+  if (dearer.length > 0) return `no policy measured lowers it; ${dearer.map(describe).join('; ')} only raises the attacker's cost`;
+  return `no policy measured lowers it (${others.map(describe).join('; ')})`;
+}
