@@ -31,7 +31,8 @@ export class PolicyOracle implements Oracle {
   private readonly policy: OutputPolicy;
 
   constructor(inner: Oracle, policy: OutputPolicy, price = inner.info.price) {
-    if (inner.info.policy.kind !== 'full') {
+    // A target already answering under the policy passes through; other policies need full answers.
+    if (inner.info.policy.kind !== 'full' && formatPolicy(inner.info.policy) !== formatPolicy(policy)) {
       throw new ThreatlabError('capability', `the target already answers under "${formatPolicy(inner.info.policy)}"; other policies are measured from full answers`);
     }
     if (policy.kind === 'top-k' && policy.k > inner.info.classes.length) {

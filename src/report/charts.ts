@@ -36,20 +36,25 @@ export function rocSpec(result: AuditResult): TopLevelSpec | undefined {
     for (const point of roc) if (point.fpr > 0) values.push({ fpr: point.fpr, tpr: Math.max(point.tpr, 1e-4), curve });
   }
   const floor = Math.min(1e-3, ...values.map((value) => value.fpr));
-  for (const fpr of [floor, 1]) values.push({ fpr, tpr: fpr, curve: 'chance' });
+  const x = { field: 'fpr', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [floor, 1] }, title: 'false positive rate (non-members accused)' };
+  const y = { field: 'tpr', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [1e-4, 1] }, title: 'true positive rate (members found)' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Membership: ROC (log scale)',
     width: WIDTH,
     height: HEIGHT,
-    data: { values },
-    mark: { type: 'line', interpolate: 'step-after' },
-    encoding: {
-      x: { field: 'fpr', type: 'quantitative', scale: { type: 'log', domain: [floor, 1] }, title: 'false positive rate (non-members accused)' },
-      y: { field: 'tpr', type: 'quantitative', scale: { type: 'log', domain: [1e-4, 1] }, title: 'true positive rate (members found)' },
-      color: { field: 'curve', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } },
-      strokeDash: { condition: { test: "datum.curve === 'chance'", value: [4, 4] }, value: [1, 0] },
-    },
+    layer: [
+      {
+        data: { values: [{ fpr: floor, tpr: floor }, { fpr: 1, tpr: 1 }] },
+        mark: { type: 'line', color: 'grey', strokeDash: [4, 4] },
+        encoding: { x, y },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: { x, y, color: { field: 'curve', type: 'nominal', title: 'policy (strongest attack); dashed: guessing', legend: { orient: 'bottom', columns: 1, labelLimit: 0, titleLimit: 0 } } },
+      },
+    ],
   };
 }
 
@@ -70,8 +75,8 @@ export function extractionSpec(result: AuditResult): TopLevelSpec | undefined {
         encoding: {
           x: { field: 'queries', type: 'quantitative', scale: { type: 'log' }, title: 'queries paid (log scale)' },
           y: { field: 'agreement', type: 'quantitative', scale: { domain: [Math.min(0.5, ...values.map((v) => v.agreement)), 1] }, title: 'agreement with your model', axis: { format: '%' } },
-          color: { field: 'policy', type: 'nominal', legend: { orient: 'bottom' } },
-          shape: { field: 'attack', type: 'nominal', legend: { orient: 'bottom' } },
+          color: { field: 'policy', type: 'nominal', legend: { orient: 'bottom', labelLimit: 0 } },
+          shape: { field: 'attack', type: 'nominal', legend: { orient: 'bottom', labelLimit: 0 } },
         },
       },
       { data: { values: [{ y: 0.99 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'grey' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
@@ -98,7 +103,7 @@ export function inversionSpec(result: AuditResult): TopLevelSpec | undefined {
       y: { field: 'column', type: 'nominal', title: null },
       yOffset: { field: 'guess' },
       x: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'people guessed right' },
-      color: { field: 'guess', type: 'nominal', legend: { orient: 'bottom', title: null } },
+      color: { field: 'guess', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 0 } },
     },
   };
 }

@@ -85,7 +85,7 @@ ${table(
   }),
 )}
 <h3>Most exposed members</h3>
-${table(['record', 'attack score'], result.membership.exposed.map((record) => [record.row, record.score.toPrecision(4)]))}`);
+${table(['record', 'attack score (higher: judged more likely a member)'], result.membership.exposed.map((record) => [record.row, record.score.toPrecision(4)]))}`);
   }
   const skipped = result.skipped.length ? `<h2>Not measured</h2><ul>${result.skipped.map((skip) => `<li><b>${escapeHtml(skip.threat)}</b>: ${escapeHtml(skip.reason)}</li>`).join('')}</ul>` : '';
   return `<!doctype html>
@@ -99,7 +99,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px soli
 figure.chart{margin:1em 0}figcaption{color:#666;font-size:.9em}
 </style></head><body>
 <h1>Is this model at risk?</h1>
-<p>Target: ${escapeHtml(meta.target)} — a ${escapeHtml(result.target.kind)} ${escapeHtml(result.target.task)} model over ${result.target.features} features, ${result.target.classes.length} classes, answering ${escapeHtml(result.target.reveals)}. Policies measured: ${escapeHtml(result.policies.join(', '))}; price ${result.price} per query. Seed ${result.seed}${result.quick ? ' (quick)' : ''}; ${result.seconds.toFixed(1)} s; ${result.queries.total} queries paid in all (extraction ${result.queries.extraction}, inversion ${result.queries.inversion}, membership ${result.queries.membership}). Written ${escapeHtml(meta.created)} by threatlab.</p>
+<p>Target: ${escapeHtml(meta.target)} — a ${escapeHtml(result.target.task)} model (kind: ${escapeHtml(result.target.kind)}) over ${result.target.features} features, ${result.target.classes.length} classes, answering ${escapeHtml(result.target.reveals)}. Policies measured: ${escapeHtml(result.policies.join(', '))}; price ${result.price} per query. Seed ${result.seed}${result.quick ? ' (quick)' : ''}; ${result.seconds.toFixed(1)} s; ${result.queries.total} queries paid in all (extraction ${result.queries.extraction}, inversion ${result.queries.inversion}, membership ${result.queries.membership}). Written ${escapeHtml(meta.created)} by threatlab.</p>
 <h2>Verdicts</h2>
 ${verdicts || '<p>No threat could be measured (see below).</p>'}
 ${sections.join('\n')}

@@ -100,7 +100,7 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
 /** The verdicts on top, then what was skipped, the queries paid and the files. */
 function summary(result: AuditResult, files: string[]): string {
   return [
-    `audit of a ${result.target.kind} model answering ${result.target.reveals}; policies measured: ${result.policies.join(', ')}; price ${result.price} per query (seed ${result.seed}${result.quick ? ', quick' : ''})`,
+    `audit of a ${result.target.task} model (kind: ${result.target.kind}) answering ${result.target.reveals}; policies measured: ${result.policies.join(', ')}; price ${result.price} per query (seed ${result.seed}${result.quick ? ', quick' : ''})`,
     textTable(
       ['threat', 'level', 'verdict'],
       result.verdicts.map((verdict) => [verdict.threat, verdict.level.toUpperCase(), verdict.sentence]),

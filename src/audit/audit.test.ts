@@ -1,0 +1,84 @@
+/**
+ * The audit on a model made outside threatlab (scikit-learn's softmax on Iris, exported by
+ * test/fixtures/sklearn/make_fixtures.py): each policy's attacks, the queries they paid, and
+ * what cannot be measured said, not dropped. The output policies derived by PolicyOracle answer
+ * as a service publishing the model under them would.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadIris } from '../data/datasets/iris.ts';
+import { PolicyOracle } from '../defenses/output-policy.ts';
+import { hasCode } from '../errors.ts';
+import { createMatrix } from '../math/matrix.ts';
+import { loadModelFile } from '../models/registry.ts';
+import type { Classifier } from '../models/types.ts';
+import { LocalOracle } from '../oracle/local-oracle.ts';
+import { runAudit } from './run-audit.ts';
+
+const irisSoftmax = () => loadModelFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'iris-softmax.json')) as Classifier;
+
+test('PolicyOracle answers as the model published under each policy would, and refuses what full answers cannot give', async () => {
+  const model = irisSoftmax();
+  const rows = createMatrix(1, 4, Float64Array.from([5.9, 3.0, 5.1, 1.8]));
+  const full = new LocalOracle(model, { kind: 'full' });
+  const [exact] = await full.query(rows);
+  const [rounded] = await new PolicyOracle(full, { kind: 'rounded', decimals: 2 }, 0.5).query(rows);
+  const [top] = await new PolicyOracle(full, { kind: 'top-k', k: 1 }).query(rows);
+  const [label] = await new PolicyOracle(full, { kind: 'label-only' }).query(rows);
+  assert.equal(exact.kind, 'scores');
+  if (exact.kind !== 'scores' || rounded.kind !== 'scores' || top.kind !== 'top-k' || label.kind !== 'label') throw new Error('answer kinds');
+  assert.deepEqual(rounded.probabilities, exact.probabilities.map((p) => Math.round(p * 100) / 100));
+  assert.deepEqual(top.top, [{ label: exact.label, probability: Math.max(...exact.probabilities) }]);
+  assert.equal(label.label, exact.label);
+  assert.equal(new PolicyOracle(full, { kind: 'rounded', decimals: 2 }, 0.5).info.price, 0.5);
+  assert.equal(new PolicyOracle(full, { kind: 'label-only' }).info.reveals, 'label');
+  const labelled = new LocalOracle(model, { kind: 'label-only' });
+  assert.throws(() => new PolicyOracle(labelled, { kind: 'full' }), (error) => hasCode(error, 'capability') && /already answers under "label-only"/.test(error.message));
+  assert.throws(() => new PolicyOracle(full, { kind: 'top-k', k: 4 }), /top-k:4 exceeds the model's 3 classes/);
+});
+
+test("auditing scikit-learn's Iris softmax: exact theft under full scores, loss minimisation when rounded, retraining when label-only", async () => {
+  const model = irisSoftmax();
+  const iris = loadIris();
+  const result = await runAudit({
+    target: new LocalOracle(model, { kind: 'full' }),
+    model,
+    policies: [{ kind: 'full' }, { kind: 'rounded', decimals: 2 }, { kind: 'label-only' }],
+    price: 0.01,
+    threats: ['extraction', 'inversion', 'membership'],
+    quick: true,
+    seed: 42,
+    judge: { rows: iris.features, name: 'the 150 Iris rows' },
+    sensitive: [],
+  });
+  const extraction = result.extraction!;
+  const byPolicy = Object.fromEntries(extraction.results.map((r) => [r.policy, r]));
+  assert.equal(byPolicy.full.attack, 'equation-solving');
+  assert.equal(byPolicy.full.agreement, 1);
+  assert.equal(byPolicy.full.queries, 5, 'd + 1 queries solve a 4-feature softmax exactly');
+  assert.ok(Math.abs(byPolicy.full.cost - 0.05) < 1e-12, 'cost at the audit price');
+  assert.equal(byPolicy['rounded:2'].attack, 'equation-solving');
+  assert.ok(byPolicy['rounded:2'].agreement >= 0.95, `rounded: ${byPolicy['rounded:2'].agreement}`);
+  assert.equal(byPolicy['label-only'].attack, 'retraining');
+  assert.deepEqual(
+    extraction.runs.map((run) => [run.policy, run.attack]),
+    [
+      ['full', 'equation-solving'],
+      ['full', 'retraining'],
+      ['rounded:2', 'equation-solving'],
+      ['rounded:2', 'retraining'],
+      ['label-only', 'retraining'],
+    ],
+  );
+  assert.equal(result.queries.extraction, extraction.runs.reduce((sum, run) => sum + run.record!.queries, 0), 'every query counted; none for checks on a model in hand');
+  assert.equal(result.verdicts.length, 1);
+  assert.equal(result.verdicts[0].level, 'high');
+  assert.deepEqual(
+    result.skipped.map((skip) => skip.threat),
+    ['inversion', 'membership'],
+  );
+  assert.match(result.skipped[0].reason, /no sensitive column named/);
+  assert.match(result.skipped[1].reason, /no members named/);
+});
