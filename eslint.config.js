@@ -16,4 +16,11 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union instead of an enum.' }],
     },
   },
+  {
+    // The dashboard's browser script.
+    files: ['src/web/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Node: 'readonly' },
+    },
+  },
 );

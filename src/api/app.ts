@@ -27,10 +27,11 @@ import { errorBody, statusOf } from './http-errors.ts';
 import { addOpenInferenceRoutes } from './oip.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { microsToUnits } from './money.ts';
-import { createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
+import { auditRequest, createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
 import { RateLimitedError, RateLimiter } from './rate-limiter.ts';
 import { PredictionService } from './service.ts';
 import type { KeyRecord, Store } from './store.ts';
+import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT } from '../web/dashboard.ts';
 
 /** Settings of the app. */
 export interface AppOptions {
@@ -128,7 +129,22 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
     return c.json(service.train(key, await jsonBody(c, trainRequest, small)), 202);
   });
 
+  app.get('/v1/jobs', (c) => c.json({ jobs: service.jobs(auth(c)) }));
   app.get('/v1/jobs/:id', (c) => c.json(service.job(auth(c), c.req.param('id'))));
+  app.get('/v1/jobs/:id/report.json', (c) => c.body(service.report(auth(c), c.req.param('id'), 'json'), 200, { 'content-type': 'application/json; charset=utf-8' }));
+  app.get('/v1/jobs/:id/report.html', (c) =>
+    // The report is self-contained and script-free; served as a download-free page that may not run script.
+    c.body(service.report(auth(c), c.req.param('id'), 'html'), 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:" }),
+  );
+
+  app.post('/v1/models/:id/audit', async (c) => {
+    const key = auth(c);
+    return c.json(service.audit(key, c.req.param('id'), await jsonBody(c, auditRequest, small)), 202);
+  });
+
+  // The owner's dashboard: a page and its script; the page signs in with a key and calls the API above.
+  app.get('/', (c) => c.html(DASHBOARD_HTML, 200, { 'content-security-policy': DASHBOARD_CSP }));
+  app.get('/dashboard.js', (c) => c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
 
   app.post('/v1/models', async (c) => {
     const key = auth(c);

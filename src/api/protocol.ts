@@ -51,6 +51,21 @@ export const trainRequest = z
   })
   .strict();
 
+/** POST /v1/models/:id/audit: an audit job of an owned model (threats and policies as the CLI's). */
+export const auditRequest = z
+  .object({
+    policies: z.array(z.string().min(1).max(20)).min(1).max(6).default(['full', 'rounded:2', 'label-only']),
+    threats: z.array(z.enum(['extraction', 'inversion', 'membership'])).min(1).default(['extraction', 'inversion', 'membership']),
+    sensitive: z.array(z.string().min(1).max(200)).max(10).default([]),
+    quick: z.boolean().default(true),
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    price: z.number().min(0).max(1000).optional(),
+  })
+  .strict();
+
+/** A parsed audit request. */
+export type AuditRequest = z.infer<typeof auditRequest>;
+
 /** POST /v1/models/:id/predict */
 export const predictRequest = z.union([
   z.object({ rows: z.array(z.array(z.number().finite().nullable())).min(1) }).strict(),

@@ -10,7 +10,7 @@
 import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
 import { countCsv } from '../data/loaders/csv-count.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
-import type { LoadModelResult, PredictResult, TrainResult, TrainSpec } from '../jobs/messages.ts';
+import type { AuditTask, AuditTaskResult, LoadModelResult, PredictResult, TrainResult, TrainSpec, TrainTask, WorkerTask } from '../jobs/messages.ts';
 import { WorkerPool } from '../jobs/worker-pool.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { parseParamPairs } from '../models/params.ts';
@@ -23,7 +23,7 @@ import type { Answer } from '../oracle/types.ts';
 import { checkTrainingParams, overLimit, type ServerLimits } from './limits.ts';
 import { LruCache } from './lru-cache.ts';
 import { microsToUnits } from './money.ts';
-import type { JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
+import type { AuditRequest, JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { JobRecord, KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
 
@@ -176,41 +176,83 @@ export class PredictionService {
     }
     const trainer = createTrainer(request.model, parseParamPairs(Object.entries(request.params).map(([k, v]) => `${k}=${v}`)));
     checkTrainingParams(trainer.params, this.limits);
-    if (this.store.activeJobs(key.ownerId) >= this.limits.maxJobsPerOwner) {
-      throw new ThreatlabError('limit-exceeded', `this owner has ${this.limits.maxJobsPerOwner} jobs queued or running, this server's limit (maxJobsPerOwner); wait for one to finish (GET /v1/jobs/ID)`);
-    }
-    if (this.store.activeJobs() >= this.limits.maxQueuedJobs) {
-      throw new ThreatlabError('overloaded', `${this.limits.maxQueuedJobs} training jobs are queued or running (maxQueuedJobs); retry later`);
-    }
+    this.checkJobRoom(key);
     const job = this.store.addJob(key.ownerId, request);
     // A fresh buffer of its own: a Buffer may share its memory (Node's pool), which must not move.
     const csv = new Uint8Array(this.store.datasetCsv(dataset.id)!);
     const name = request.name ?? `${request.model} on ${dataset.name}`;
+    const task: TrainTask = { type: 'train', csv, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters };
+    this.runJob<TrainResult>(job.id, task, [csv.buffer], (result) => {
+      const { json, summary, ...measured } = result;
+      this.store.jobSucceeded(job.id, { ownerId: key.ownerId, name, json, summary }, measured);
+    });
+    return jobResponse(this.store.getJob(job.id)!);
+  }
+
+  /**
+   * Queues an audit job of an owned model on a training worker. A model the server trained is
+   * audited on its true members (the training job's data and split); an uploaded one without them.
+   */
+  audit(key: KeyRecord, modelId: string, request: AuditRequest): JobResponse {
+    const record = this.ownedModel(key, modelId);
+    for (const policy of request.policies) revealsOf(record.summary, parsePolicy(policy));
+    this.checkJobRoom(key);
+    const job = this.store.addJob(key.ownerId, { type: 'audit', modelId, ...request });
+    const trainedBy = this.store.trainingJobOf(modelId);
+    const spec = trainedBy?.request as TrainRequest | undefined;
+    const csv = spec && this.store.datasetCsv(spec.datasetId);
+    const training = spec && csv ? { csv: new Uint8Array(csv), datasetName: this.store.datasetInfo(spec.datasetId)!.name, spec } : undefined;
+    const price = request.price ?? (record.priceMicros > 0 ? record.priceMicros / 1e6 : 0.0001);
+    const task: AuditTask = { type: 'audit', modelId, modelName: record.name, json: this.store.modelJson(modelId)!, policies: request.policies, threats: request.threats, sensitive: request.sensitive, quick: request.quick, seed: request.seed, price, training };
+    this.runJob<AuditTaskResult>(job.id, task, training ? [training.csv.buffer as ArrayBuffer] : [], (result) => {
+      // The summary the job answers with; the full records stay in the report.
+      const records = JSON.parse(result.json) as { verdicts: unknown; skipped: unknown; queries: unknown; policies: unknown };
+      const summary = { type: 'audit', modelId, verdicts: records.verdicts, skipped: records.skipped, queries: records.queries, policies: records.policies, report: `/v1/jobs/${job.id}/report.html`, records: `/v1/jobs/${job.id}/report.json` };
+      this.store.auditSucceeded(job.id, summary, result);
+    });
+    return jobResponse(this.store.getJob(job.id)!);
+  }
+
+  /** An owner's recent jobs. */
+  jobs(key: KeyRecord): JobResponse[] {
+    return this.store.listJobs(key.ownerId).map(jobResponse);
+  }
+
+  /** An audit job's report (records or page). */
+  report(key: KeyRecord, jobId: string, format: 'json' | 'html'): string {
+    const job = this.job(key, jobId);
+    const report = this.store.jobReport(job.id, format);
+    if (!report) throw new ThreatlabError('not-found', `job "${jobId}" has no report${job.status === 'succeeded' ? ' (it is not an audit)' : ` yet: it is ${job.status}`}; poll GET /v1/jobs/${jobId}`);
+    return report;
+  }
+
+  /** Refuses a job past the owner's or the server's limit of queued and running jobs. */
+  private checkJobRoom(key: KeyRecord): void {
+    if (this.store.activeJobs(key.ownerId) >= this.limits.maxJobsPerOwner) {
+      throw new ThreatlabError('limit-exceeded', `this owner has ${this.limits.maxJobsPerOwner} jobs queued or running, this server's limit (maxJobsPerOwner); wait for one to finish (GET /v1/jobs/ID)`);
+    }
+    if (this.store.activeJobs() >= this.limits.maxQueuedJobs) {
+      throw new ThreatlabError('overloaded', `${this.limits.maxQueuedJobs} jobs are queued or running (maxQueuedJobs); retry later`);
+    }
+  }
+
+  /** Runs a job's task on a training worker within the job limits, recording start, progress and the end. */
+  private runJob<R>(jobId: string, task: WorkerTask, transfer: ArrayBuffer[], succeeded: (result: R) => void): void {
     let lastProgress = 0;
     this.training
-      .run<TrainResult>(
-        { type: 'train', csv, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters },
-        {
-          transfer: [csv.buffer],
-          timeoutMs: this.limits.jobSeconds * 1000,
-          timeoutLimit: 'jobSeconds',
-          onStart: () => this.store.jobStarted(job.id),
-          onProgress: (fraction) => {
-            if (fraction - lastProgress < 0.01 && fraction < 1) return;
-            lastProgress = fraction;
-            this.store.jobProgress(job.id, fraction);
-          },
+      .run<R>(task, {
+        transfer,
+        timeoutMs: this.limits.jobSeconds * 1000,
+        timeoutLimit: 'jobSeconds',
+        onStart: () => this.store.jobStarted(jobId),
+        onProgress: (fraction) => {
+          if (fraction - lastProgress < 0.01 && fraction < 1) return;
+          lastProgress = fraction;
+          this.store.jobProgress(jobId, fraction);
         },
-      )
-      .then(
-        (result) => {
-          const { json, summary, ...measured } = result;
-          this.store.jobSucceeded(job.id, { ownerId: key.ownerId, name, json, summary }, measured);
-        },
-        (error: Error) => this.store.jobFailed(job.id, { code: error instanceof ThreatlabError ? error.code : 'internal', message: error.message }),
-      )
+      })
+      .then(succeeded, (error: Error) => this.store.jobFailed(jobId, { code: error instanceof ThreatlabError ? error.code : 'internal', message: error.message }))
       .catch(() => undefined);
-    return jobResponse(this.store.getJob(job.id)!);
   }
 
   /** A job of the key's owner. */

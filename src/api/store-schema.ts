@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped with every change below. */
-const VERSION = 2;
+const VERSION = 3;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS owners (
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0,
   request TEXT NOT NULL, model_id TEXT REFERENCES models(id), result TEXT, error_code TEXT, error_message TEXT,
-  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);
+  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, report_json TEXT, report_html TEXT);
 CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
 CREATE INDEX IF NOT EXISTS ledger_model ON ledger(model_id);
 `;
@@ -67,6 +67,13 @@ function fromVersion1(db: Database.Database): void {
   }
 }
 
+/** Version 2 to 3: audit jobs keep their report (records and page). */
+function fromVersion2(db: Database.Database): void {
+  for (const column of ['report_json', 'report_html']) {
+    if (!columns(db, 'jobs').has(column)) db.exec(`ALTER TABLE jobs ADD COLUMN ${column} TEXT`);
+  }
+}
+
 /** Creates or upgrades the schema, in one transaction. */
 export function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -76,6 +83,7 @@ export function migrate(db: Database.Database): void {
   db.transaction(() => {
     const existing = columns(db, 'owners').size > 0;
     if (existing && version < 2) fromVersion1(db);
+    if (existing && version < 3 && columns(db, 'jobs').size > 0) fromVersion2(db);
     db.exec(TABLES);
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
     db.pragma(`user_version = ${VERSION}`);

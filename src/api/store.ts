@@ -148,6 +148,9 @@ interface JobRow {
   finished_at: number | null;
 }
 
+/** A job's columns, without its report (read only by GET /v1/jobs/ID/report.*). */
+const JOB_COLUMNS = 'id, owner_id, status, progress, request, model_id, result, error_code, error_message, created_at, started_at, finished_at';
+
 const MODEL_COLUMNS = 'id, owner_id, name, kind, summary, length(json) AS bytes, policy, price_micros, visibility, published, created_at';
 
 function keyRecord(row: KeyRow): KeyRecord {
@@ -479,7 +482,7 @@ export class Store {
   }
 
   getJob(id: string): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
     return row && jobRecord(row);
   }
 
@@ -504,6 +507,30 @@ export class Store {
       this.db.prepare("UPDATE jobs SET status = 'succeeded', progress = 1, model_id = ?, result = ?, finished_at = ? WHERE id = ?").run(modelId, JSON.stringify(result), Date.now(), id);
       return modelId;
     })();
+  }
+
+  /** An audit job's end: its summary, and the full records and page kept for GET /v1/jobs/ID/report.*. */
+  auditSucceeded(id: string, summary: Record<string, unknown>, report: { json: string; html: string }): void {
+    this.db
+      .prepare("UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, report_json = ?, report_html = ?, finished_at = ? WHERE id = ?")
+      .run(JSON.stringify(summary), report.json, report.html, Date.now(), id);
+  }
+
+  /** An audit job's report, as records (JSON) or page (HTML). */
+  jobReport(id: string, format: 'json' | 'html'): string | undefined {
+    const row = this.db.prepare(`SELECT ${format === 'json' ? 'report_json' : 'report_html'} AS report FROM jobs WHERE id = ?`).get(id) as { report: string | null } | undefined;
+    return row?.report ?? undefined;
+  }
+
+  /** An owner's most recent jobs, newest first. */
+  listJobs(ownerId: string, limit = 20): JobRecord[] {
+    return (this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE owner_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(ownerId, limit) as JobRow[]).map(jobRecord);
+  }
+
+  /** The succeeded training job that made a model (its request says the data, seed and split). */
+  trainingJobOf(modelId: string): JobRecord | undefined {
+    const row = this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE model_id = ? AND status = 'succeeded' ORDER BY created_at LIMIT 1`).get(modelId) as JobRow | undefined;
+    return row && jobRecord(row);
   }
 
   jobFailed(id: string, error: { code: string; message: string }): void {

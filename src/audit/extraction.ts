@@ -68,6 +68,8 @@ export interface ExtractionAuditOptions {
   quick: boolean;
   seed: number;
   progress: Progress;
+  /** Called after each attack run (the audit's overall progress). */
+  stageDone?: () => void;
 }
 
 /** Runs the applicable attacks under each policy; the cheapest ≥ 99% copy (or the best) per policy. */
@@ -80,6 +82,7 @@ export async function auditExtraction(options: ExtractionAuditOptions): Promise<
     for (const plan of extractionPlans(target.info, options.quick)) {
       const run = await runPlan(plan, target, policy, options);
       mine.push(run);
+      options.stageDone?.();
     }
     runs.push(...mine);
     const judged = mine.filter((run) => run.agreement);

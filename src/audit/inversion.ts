@@ -23,7 +23,7 @@ export interface InversionRun extends InversionResult {
 }
 
 /** Inverts each sensitive column of `people` (labelled rows in the model's feature space). */
-export async function auditInversion(target: Oracle, people: ClassificationDataset, features: string[], progress: Progress): Promise<InversionRun[]> {
+export async function auditInversion(target: Oracle, people: ClassificationDataset, features: string[], progress: Progress, stageDone?: () => void): Promise<InversionRun[]> {
   const runs: InversionRun[] = [];
   progress.start('inverting sensitive columns', features.length);
   for (const name of features) {
@@ -48,6 +48,7 @@ export async function auditInversion(target: Oracle, people: ClassificationDatas
       baselines,
     });
     progress.tick();
+    stageDone?.();
   }
   progress.done();
   return runs;

@@ -36,6 +36,8 @@ export interface MembershipAuditOptions {
   seed: number;
   pool: TrainingPool;
   progress: Progress;
+  /** Called after each attack run (the audit's overall progress). */
+  stageDone?: () => void;
 }
 
 /** One run's record, without the per-candidate scores (the most exposed records keep the strongest run's). */
@@ -66,6 +68,7 @@ export async function auditMembership(options: MembershipAuditOptions): Promise<
       });
       const { scores: _scores, ...outcome } = record.outcome ?? { scores: [], models: 0 };
       runs.push({ ...record, outcome });
+      options.stageDone?.();
       const metrics = record.outcome?.metrics;
       if (!metrics) continue;
       const at = (fpr: number) => metrics.tprAtFpr.find((point) => Math.abs(point.fpr - fpr) < 1e-12)?.tpr ?? 0;

@@ -16,9 +16,9 @@ import { formatPolicy } from '../oracle/policy.ts';
 import type { Oracle, OutputPolicy } from '../oracle/types.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
-import { auditExtraction, type ExtractionRun } from './extraction.ts';
+import { auditExtraction, extractionPlans, type ExtractionRun } from './extraction.ts';
 import { auditInversion, type InversionRun } from './inversion.ts';
-import { auditMembership, type ExposedRecord, type MembershipRun } from './membership.ts';
+import { auditMembership, membershipPlans, type ExposedRecord, type MembershipRun } from './membership.ts';
 import { extractionVerdict, inversionVerdict, membershipVerdict, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
 
 /** The threats an audit can measure today, in report order. */
@@ -44,6 +44,10 @@ export interface AuditInput {
   people?: { data: ClassificationDataset; name: string };
   sensitive: string[];
   progress?: Progress;
+  /** Worker threads for shadow models (default: up to 2; 0 trains in this thread, as a server job does). */
+  trainingThreads?: number;
+  /** The audit's overall progress: attack runs done of those planned, after each run. */
+  onStage?: (done: number, total: number) => void;
 }
 
 /** Everything an audit measured. */
@@ -77,6 +81,17 @@ function targetsFor(input: AuditInput, skipped: AuditResult['skipped']): Oracle[
   return targets;
 }
 
+/** How many attack runs the audit will make (for its overall progress). */
+function plannedRuns(input: AuditInput, targets: Oracle[]): number {
+  let runs = 0;
+  for (const threat of input.threats) {
+    if (threat === 'extraction') runs += targets.reduce((sum, target) => sum + extractionPlans(target.info, input.quick).length, 0);
+    if (threat === 'membership' && input.membership) runs += targets.reduce((sum, target) => sum + membershipPlans(target.info.reveals, input.quick).length, 0);
+    if (threat === 'inversion' && input.people) runs += input.sensitive.length;
+  }
+  return Math.max(1, runs);
+}
+
 /** Runs the audit. */
 export async function runAudit(input: AuditInput): Promise<AuditResult> {
   const started = performance.now();
@@ -101,11 +116,14 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
     for (const threat of input.threats) skipped.push({ threat, reason: 'the audit measures classifiers; this model is a regressor (use threatlab invert for a regression model)' });
     return { ...result, seconds: (performance.now() - started) / 1000 };
   }
+  const planned = plannedRuns(input, targets);
+  let done = 0;
+  const stageDone = () => input.onStage?.(++done, planned);
   for (const threat of input.threats) {
     if (threat === 'extraction') {
       // The attacker's own rows (the membership population) are its query pool, as a real thief would use them.
       const pool = input.membership?.problem.population.features;
-      const extraction = await auditExtraction({ targets, model: input.model, rows: input.judge.rows, pool, quick: input.quick, seed: input.seed, progress });
+      const extraction = await auditExtraction({ targets, model: input.model, rows: input.judge.rows, pool, quick: input.quick, seed: input.seed, progress, stageDone });
       result.extraction = { rowsJudged: input.judge.name, ...extraction };
       result.queries.extraction = extraction.runs.reduce((sum, run) => sum + (run.record?.queries ?? 0) + run.checkQueries, 0);
       if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, input.judge.name));
@@ -114,7 +132,7 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
       if (input.sensitive.length === 0) skipped.push({ threat, reason: 'no sensitive column named (--sensitive COLUMN)' });
       else if (!input.people) skipped.push({ threat, reason: 'no labelled people to invert (give the training rows: --members FILE or --dataset)' });
       else {
-        const runs = await auditInversion(targets[0], input.people.data, input.sensitive, progress);
+        const runs = await auditInversion(targets[0], input.people.data, input.sensitive, progress, stageDone);
         result.inversion = { people: input.people.name, runs };
         result.queries.inversion = runs.reduce((sum, run) => sum + run.queries, 0);
         verdicts.push(inversionVerdict(runs, 'no output policy changes it: the MAP estimator reads only the predicted label (Fredrikson et al. 2014); leaving the sensitive column out of the model, or a sensitive-feature-aware tree, does'));
@@ -123,9 +141,9 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
       if (!input.membership) skipped.push({ threat, reason: 'no members named (--members FILE --non-members FILE --population FILE, or --dataset for a model threatlab trained)' });
       else if (info.kind === 'unknown') skipped.push({ threat, reason: 'shadow models copy the target\'s kind, which this target does not say (declare "kind" in the --schema description)' });
       else {
-        const pool = new TrainingPool();
+        const pool = new TrainingPool(input.trainingThreads);
         try {
-          const membership = await auditMembership({ targets, ...input.membership, quick: input.quick, seed: input.seed, pool, progress });
+          const membership = await auditMembership({ targets, ...input.membership, quick: input.quick, seed: input.seed, pool, progress, stageDone });
           result.membership = { assumption: input.membership.assumption, ...membership };
           result.queries.membership = membership.runs.reduce((sum, run) => sum + run.queries, 0);
           if (membership.results.length > 0) verdicts.push(membershipVerdict(membership.results));

@@ -29,6 +29,7 @@ import type { Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import type { LoadModelResult, LoadModelTask, PredictResult, PredictTask, TrainResult, TrainTask, WorkerReply, WorkerTask } from './messages.ts';
 import { estimateParameters } from './parameters.ts';
+import { runAuditTask } from './audit-task.ts';
 
 if (!parentPort) throw new Error('compute-worker-main.ts runs only as a worker thread');
 const port = parentPort;
@@ -148,6 +149,8 @@ async function run(task: WorkerTask): Promise<unknown> {
       return train(task);
     case 'count-csv':
       return countCsv(task.bytes, { maxRows: task.maxRows, maxCells: task.maxCells }, task.source);
+    case 'audit':
+      return runAuditTask(task, (fraction) => post({ type: 'progress', fraction }));
   }
 }
 

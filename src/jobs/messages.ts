@@ -68,8 +68,30 @@ export interface TrainResult {
   testAccuracy?: number;
 }
 
+/** Audit an owner's model (and, for a model the server trained, rebuild its training split). */
+export interface AuditTask {
+  type: 'audit';
+  modelId: string;
+  modelName: string;
+  json: string;
+  policies: string[];
+  threats: string[];
+  sensitive: string[];
+  quick: boolean;
+  seed: number;
+  price: number;
+  /** The uploaded CSV and the spec of the job that trained the model, when the server trained it. */
+  training?: { csv: Uint8Array; datasetName: string; spec: TrainSpec };
+}
+
+/** The audit's records (JSON) and its report page. */
+export interface AuditTaskResult {
+  json: string;
+  html: string;
+}
+
 /** Any task. */
-export type WorkerTask = LoadModelTask | PredictTask | TrainTask | CountCsvTask;
+export type WorkerTask = LoadModelTask | PredictTask | TrainTask | CountCsvTask | AuditTask;
 
 /** A worker's messages: ready once loaded; per task, progress (any number), then one result or error. */
 export type WorkerReply =
