@@ -68,6 +68,7 @@ test("auditing scikit-learn's Iris softmax: exact theft under full scores, loss 
       ['full', 'equation-solving'],
       ['full', 'retraining'],
       ['rounded:2', 'equation-solving'],
+      ['rounded:2', 'equation-solving'],
       ['rounded:2', 'retraining'],
       ['label-only', 'retraining'],
     ],

@@ -32,7 +32,13 @@ export function extractionPlans(info: OracleInfo, quick: boolean): ExtractionPla
   if (info.task !== 'classification') return [];
   const plans: ExtractionPlan[] = [];
   const scores = info.reveals === 'scores';
-  if (scores && (info.kind === 'logistic' || info.kind === 'softmax' || info.kind === 'ovr')) plans.push({ attack: 'equation-solving', params: {} });
+  if (scores && (info.kind === 'logistic' || info.kind === 'softmax' || info.kind === 'ovr')) {
+    plans.push({ attack: 'equation-solving', params: {} });
+    // Rounded scores lose the extreme probabilities uniform queries often get: more queries make up
+    // for it (a binary Adult softmax at 2 decimals: 91.2% agreement at 1× its unknowns, 99.9% at 5×).
+    const unknowns = (info.kind === 'logistic' ? 1 : info.classes.length) * (info.inputSize + 1);
+    if (info.policy.kind === 'rounded') plans.push({ attack: 'equation-solving', params: { method: 'loss', queries: 5 * unknowns } });
+  }
   if (info.reveals === 'leaf' && info.kind === 'tree') plans.push({ attack: 'path-finding', params: {} });
   // --quick caps the float64 fit (on Adult's 7,106 unknowns: 10 s and 92% agreement at 200 iterations, 132 s and 92.4% at 3,000).
   if (scores && (info.kind === 'mlp' || (info.kind === 'unknown' && info.architecture))) plans.push({ attack: 'mlp-retraining', params: { budget: 1, ...(quick ? { iterations: 200 } : {}) } });

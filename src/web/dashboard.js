@@ -95,7 +95,7 @@ async function refreshJobs() {
   body.replaceChildren(
     ...jobs.map((job) => {
       const audit = job.result && job.result.type === 'audit';
-      const verdicts = audit ? job.result.verdicts.map((v) => `${v.threat}: ${v.level}`).join('; ') : job.error ? job.error.message : '';
+      const verdicts = audit ? job.result.verdicts.map((v) => `${v.threat}: ${v.level}`).join('; ') : job.error ? job.error.message : job.modelId ? `trained ${job.modelId}` : '';
       const open = audit ? button('Open report', () => openReport(job.id), { 'data-open': job.id }) : '';
       const progress = document.createElement('progress');
       progress.max = 1;

@@ -16,7 +16,7 @@ export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; connect-src
 
 /** The dashboard page. */
 export const DASHBOARD_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>threatlab — your models</title>
+<html lang="en"><head><meta charset="utf-8"><title>threatlab — your models</title><link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
