@@ -17,6 +17,7 @@ import type { Oracle, OutputPolicy } from '../oracle/types.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { auditExtraction, extractionPlans, type ExtractionRun } from './extraction.ts';
+import { auditFaces, imageShapeOf, type FaceInversion } from './faces.ts';
 import { auditInversion, type InversionRun } from './inversion.ts';
 import { auditMembership, membershipPlans, type ExposedRecord, type MembershipRun } from './membership.ts';
 import { extractionVerdict, inversionVerdict, membershipVerdict, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
@@ -61,7 +62,7 @@ export interface AuditResult {
   skipped: { threat: Threat | 'policy'; reason: string }[];
   extraction?: { rowsJudged: string; results: ExtractionResult[]; runs: ExtractionRun[] };
   membership?: { assumption: string; results: MembershipResult[]; runs: MembershipRun[]; exposed: ExposedRecord[] };
-  inversion?: { people: string; runs: InversionRun[] };
+  inversion?: { people?: string; runs: InversionRun[]; faces?: FaceInversion };
   /** Every query paid, by threat (attacks and the checks that judged them). */
   queries: { total: number; extraction: number; inversion: number; membership: number };
   seconds: number;
@@ -81,13 +82,36 @@ function targetsFor(input: AuditInput, skipped: AuditResult['skipped']): Oracle[
   return targets;
 }
 
+/**
+ * Attribute inversion of each sensitive column (MAP, any oracle) and, for an image model in hand,
+ * MI-Face; the verdict needs the user's people (members) to judge either against.
+ */
+async function invert(input: AuditInput, target: Oracle, skipped: AuditResult['skipped'], progress: Progress, stageDone: () => void): Promise<{ result: NonNullable<AuditResult['inversion']>; verdict?: Verdict } | undefined> {
+  const shape = input.model ? imageShapeOf(input.model) : undefined;
+  const faces = shape ? await auditFaces(input.model!, shape, input.people?.data, input.quick ? 10 : 40, progress) : undefined;
+  if (faces) stageDone();
+  let runs: InversionRun[] = [];
+  if (input.sensitive.length > 0 && input.people) runs = await auditInversion(target, input.people.data, input.sensitive, progress, stageDone);
+  else if (input.sensitive.length > 0) skipped.push({ threat: 'inversion', reason: 'no labelled people to invert (give the training rows: --members FILE or --dataset)' });
+  else if (!faces) skipped.push({ threat: 'inversion', reason: 'no sensitive column named (--sensitive COLUMN), and the model is not an image model in hand for MI-Face' });
+  if (!faces && runs.length === 0) return undefined;
+  if (faces && faces.recognised === undefined) skipped.push({ threat: 'inversion', reason: 'MI-Face images drawn but not judged: give member images (--members FILE) to recognise them by' });
+  const judgedFaces = faces && faces.recognised !== undefined ? { images: faces.images.length, classes: input.target.info.classes.length, recognised: faces.recognised, references: faces.references! } : undefined;
+  const helps = [
+    runs.length > 0 ? 'the MAP estimator reads only the predicted label (Fredrikson et al. 2014), so no output policy changes it; leaving the sensitive column out of the model, or a sensitive-feature-aware tree, does' : '',
+    faces ? 'MI-Face here used the model\'s gradients: whoever holds the model file can run it; behind an API its black-box variant needs confidence scores, which label-only withholds' : '',
+  ].filter(Boolean);
+  const verdict = runs.length > 0 || judgedFaces ? inversionVerdict(runs, judgedFaces, helps.join('; ')) : undefined;
+  return { result: { people: input.people?.name, runs, faces }, verdict };
+}
+
 /** How many attack runs the audit will make (for its overall progress). */
 function plannedRuns(input: AuditInput, targets: Oracle[]): number {
   let runs = 0;
   for (const threat of input.threats) {
     if (threat === 'extraction') runs += targets.reduce((sum, target) => sum + extractionPlans(target.info, input.quick).length, 0);
     if (threat === 'membership' && input.membership) runs += targets.reduce((sum, target) => sum + membershipPlans(target.info.reveals, input.quick).length, 0);
-    if (threat === 'inversion' && input.people) runs += input.sensitive.length;
+    if (threat === 'inversion') runs += (input.people ? input.sensitive.length : 0) + (input.model && imageShapeOf(input.model) ? 1 : 0);
   }
   return Math.max(1, runs);
 }
@@ -129,13 +153,11 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
       if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, input.judge.name));
       else skipped.push({ threat, reason: `no attack made a copy: ${extraction.runs.map((run) => `${run.attack}: ${run.refused}`).join('; ')}` });
     } else if (threat === 'inversion') {
-      if (input.sensitive.length === 0) skipped.push({ threat, reason: 'no sensitive column named (--sensitive COLUMN)' });
-      else if (!input.people) skipped.push({ threat, reason: 'no labelled people to invert (give the training rows: --members FILE or --dataset)' });
-      else {
-        const runs = await auditInversion(targets[0], input.people.data, input.sensitive, progress, stageDone);
-        result.inversion = { people: input.people.name, runs };
-        result.queries.inversion = runs.reduce((sum, run) => sum + run.queries, 0);
-        verdicts.push(inversionVerdict(runs, 'no output policy changes it: the MAP estimator reads only the predicted label (Fredrikson et al. 2014); leaving the sensitive column out of the model, or a sensitive-feature-aware tree, does'));
+      const inversion = await invert(input, targets[0], skipped, progress, stageDone);
+      if (inversion) {
+        result.inversion = inversion.result;
+        result.queries.inversion = inversion.result.runs.reduce((sum, run) => sum + run.queries, 0);
+        if (inversion.verdict) verdicts.push(inversion.verdict);
       }
     } else if (threat === 'membership') {
       if (!input.membership) skipped.push({ threat, reason: 'no members named (--members FILE --non-members FILE --population FILE, or --dataset for a model threatlab trained)' });

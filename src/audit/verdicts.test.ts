@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractionLevel, extractionVerdict, inversionLevel, inversionVerdict, membershipLevel, membershipVerdict, worse } from './verdicts.ts';
+import { extractionLevel, extractionVerdict, faceLevel, inversionLevel, inversionVerdict, membershipLevel, membershipVerdict, worse } from './verdicts.ts';
 
 test('extraction levels: ≥ 99% agreement is high, ≥ 90% medium, below low — at the boundaries too', () => {
   assert.equal(extractionLevel(0.99), 'high');
@@ -62,8 +62,19 @@ test('the inversion verdict is decided by its worst column', () => {
       { feature: 'sex', attack: 'map', people: 100, accuracy: 0.7, baseline: 0.69, queries: 300 },
       { feature: 'marital', attack: 'map', people: 100, accuracy: 0.9, baseline: 0.5, queries: 300 },
     ],
+    undefined,
     'nothing',
   );
   assert.equal(verdict.level, 'high');
   assert.match(verdict.sentence, /reveals the sensitive columns of 100 people: "sex" 70\.0% against 69\.0% .*; "marital" 90\.0% against 50\.0%/);
+});
+
+test('image inversion: half or more recognised is high, over twice chance medium; it joins the column verdict', () => {
+  assert.equal(faceLevel(5, 10, 10), 'high');
+  assert.equal(faceLevel(3, 10, 10), 'medium');
+  assert.equal(faceLevel(2, 10, 10), 'low', 'twice chance is not above it');
+  const verdict = inversionVerdict([], { images: 10, classes: 10, recognised: 7, references: 600 }, 'gradients');
+  assert.equal(verdict.level, 'high');
+  assert.equal(verdict.sentence, 'MI-Face drew one image per class from the model: 7 of 10 look most like one of your 600 member images of their own class (chance is 10.0%).');
+  assert.match(verdict.thresholds, /^images: high when half or more/);
 });

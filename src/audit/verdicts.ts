@@ -138,20 +138,41 @@ export function inversionLevel(accuracy: number, baseline: number): Level {
   return gain >= INVERSION_THRESHOLDS.high ? 'high' : gain > INVERSION_THRESHOLDS.medium ? 'medium' : 'low';
 }
 
-/** The inversion verdict over the sensitive columns (the worst decides). */
-export function inversionVerdict(results: InversionResult[], policiesNote: string): Verdict {
+/** MI-Face in an audit: reconstructions recognised among the user's member images. */
+export interface FaceResult {
+  images: number;
+  classes: number;
+  recognised: number;
+  references: number;
+}
+
+/** Image inversion level from the share recognised: half or more high, over twice chance medium. */
+export function faceLevel(recognised: number, images: number, classes: number): Level {
+  const share = images === 0 ? 0 : recognised / images;
+  return share >= 0.5 ? 'high' : share > 2 / classes ? 'medium' : 'low';
+}
+
+/** The inversion verdict over the sensitive columns and the reconstructed images (the worst decides). */
+export function inversionVerdict(results: InversionResult[], faces: FaceResult | undefined, helps: string): Verdict {
   const levels = results.map((result) => inversionLevel(result.accuracy, result.baseline));
+  if (faces) levels.push(faceLevel(faces.recognised, faces.images, faces.classes));
   const level = levels.reduce<Level>(worse, 'low');
-  const parts = results.map((result) => `"${result.feature}" ${pct(result.accuracy)} against ${pct(result.baseline)} by always guessing the commonest value`);
-  const verb = level === 'high' ? 'reveals' : level === 'medium' ? 'reveals a little of' : 'adds nothing to a guess of';
+  const sentences: string[] = [];
+  if (results.length > 0) {
+    const parts = results.map((result) => `"${result.feature}" ${pct(result.accuracy)} against ${pct(result.baseline)} by always guessing the commonest value`);
+    const columnLevel = results.map((result) => inversionLevel(result.accuracy, result.baseline)).reduce<Level>(worse, 'low');
+    const verb = columnLevel === 'high' ? 'reveals' : columnLevel === 'medium' ? 'reveals a little of' : 'adds nothing to a guess of';
+    sentences.push(`Your model ${verb} the sensitive ${results.length === 1 ? 'column' : 'columns'} of ${results[0].people} people: ${parts.join('; ')}.`);
+  }
+  if (faces) {
+    sentences.push(`MI-Face drew one image per class from the model: ${faces.recognised} of ${faces.images} look most like one of your ${faces.references} member images of their own class (chance is ${pct(1 / faces.classes)}).`);
+  }
   const t = INVERSION_THRESHOLDS;
-  return {
-    threat: 'inversion',
-    level,
-    sentence: `Your model ${verb} the sensitive ${results.length === 1 ? 'column' : 'columns'} of ${results[0].people} people: ${parts.join('; ')}.`,
-    thresholds: `per column, the attack's accuracy minus the commonest-value guess: high ≥ ${t.high * 100} points, medium > ${t.medium * 100} points, low otherwise; the worst column decides`,
-    helps: policiesNote,
-  };
+  const rules = [
+    results.length > 0 ? `per column, the attack's accuracy minus the commonest-value guess: high ≥ ${t.high * 100} points, medium > ${t.medium * 100} points, low otherwise` : '',
+    faces ? 'images: high when half or more are recognised as their class, medium above twice chance, low otherwise' : '',
+  ].filter(Boolean);
+  return { threat: 'inversion', level, sentence: sentences.join(' '), thresholds: `${rules.join('; ')}; the worst decides`, helps };
 }
 
 /** Which other policy lowers the level (or, by `costlier`, only the attacker's cost). */

@@ -90,3 +90,21 @@ test('audit usage errors exit 2 and name the fix', async () => {
   assert.equal(policy.status, 2);
   assert.match(JSON.parse(policy.stdout).error.message, /"blurry"; use full, rounded:K/);
 });
+
+test("an image model from scikit-learn: MI-Face's digits are recognised among the user's member images, and written beside the report", async () => {
+  const out = mkdtempSync(join(tmpdir(), 'threatlab-audit-faces-'));
+  const result = await runCli('audit', '--model', join(fixtures, 'digits-mlp.json'), '--members', join(fixtures, 'digits-members.csv'), '--non-members', join(fixtures, 'digits-non-members.csv'), '--population', join(fixtures, 'digits-population.csv'), '--threats', 'inversion', '--quick', '--out', out, '--json');
+  assert.equal(result.status, 0, result.stdout);
+  const report = JSON.parse(result.stdout);
+  const faces = report.inversion.faces;
+  assert.equal(faces.images.length, 10);
+  assert.equal(faces.references, 600, 'matched among the 600 members');
+  assert.ok(faces.recognised >= 8, `${faces.recognised} of 10 digits recognised`);
+  assert.equal(report.verdicts[0].level, 'high');
+  const saved = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(saved.inversion.faces.images.map((image: { png: string }) => image.png), Array.from({ length: 10 }, (_, d) => `mi-face-${d}.png`));
+  for (let d = 0; d < 10; d++) assert.deepEqual([...readFileSync(join(out, `mi-face-${d}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.equal(html.match(/<figure class="face"/g)?.length, 10);
+  assert.equal(html.match(/src="data:image\/png;base64,/g)?.length, 20, 'each reconstruction beside its nearest member image');
+});

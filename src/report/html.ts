@@ -8,6 +8,7 @@
 import type { AuditResult } from '../audit/run-audit.ts';
 import type { Level } from '../audit/verdicts.ts';
 import { formatPolicy } from '../oracle/policy.ts';
+import type { FaceInversion } from '../audit/faces.ts';
 import { extractionSpec, inversionSpec, renderSvg, rocSpec } from './charts.ts';
 
 /** Escapes text for HTML. */
@@ -27,6 +28,22 @@ function table(header: string[], rows: (string | number)[][]): string {
 function figure(svg: string | undefined, caption: string): string {
   if (!svg) return '';
   return `<figure class="chart">${svg.replace(/^<\?xml[^>]*>/, '')}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+}
+
+/** MI-Face's images, each beside the member image it looks most like. */
+function facesSection(faces: FaceInversion): string {
+  const judged = faces.recognised !== undefined ? `${faces.recognised} of ${faces.images.length} look most like a member image of their own class (among ${faces.references}).` : 'Not judged: no member images were given.';
+  const cards = faces.images
+    .map((image) => {
+      const img = (png: string, alt: string) => `<img src="data:image/png;base64,${png}" alt="${escapeHtml(alt)}" width="${Math.max(96, faces.width * 2)}">`;
+      const nearest = image.nearestPng ? img(image.nearestPng, `nearest member image to class ${image.class}`) : '';
+      const match = faces.recognised === undefined ? '' : image.identifiedAs === image.class ? 'recognised' : `looks like ${image.identifiedAs ?? 'nothing'}`;
+      return `<figure class="face" data-class="${escapeHtml(image.class)}">${img(image.png, `reconstruction of class ${image.class}`)}${nearest}<figcaption>${escapeHtml(image.class)}: confidence ${image.confidence.toFixed(3)}${match ? `, ${escapeHtml(match)}` : ''}</figcaption></figure>`;
+    })
+    .join('\n');
+  return `<h2>Inversion of images (MI-Face)</h2>
+<p>One image per class drawn from the model's gradients in ${faces.seconds.toFixed(1)} s (Fredrikson et al. 2015), each beside the member image most correlated with it (reconstructions contrast-stretched, as the brightness-blind identifier sees them). ${escapeHtml(judged)} The model's confidence alone is not resemblance.</p>
+<div class="faces">${cards}</div>`;
 }
 
 /** The report as HTML. */
@@ -63,9 +80,10 @@ ${table(
   ]),
 )}`);
   }
-  if (result.inversion) {
-    sections.push(`<h2>Inversion</h2>
-<p>People: ${escapeHtml(result.inversion.people)}.</p>
+  if (result.inversion?.faces) sections.push(facesSection(result.inversion.faces));
+  if (result.inversion && result.inversion.runs.length > 0) {
+    sections.push(`<h2>Inversion of sensitive columns</h2>
+<p>People: ${escapeHtml(result.inversion.people ?? '—')}.</p>
 ${figure(inversion, 'The attack against always guessing the commonest value.')}
 ${table(
   ['column', 'attack', 'people', 'accuracy', 'commonest-value guess', 'guessing by the prior', `precision`, 'recall', 'queries'],
@@ -97,6 +115,7 @@ body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0
 .rule{color:#666;font-size:.9em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
 figure.chart{margin:1em 0}figcaption{color:#666;font-size:.9em}
+.faces{display:flex;flex-wrap:wrap;gap:1em}figure.face{margin:0}figure.face img{image-rendering:pixelated;border:1px solid #ccc;margin-right:2px}
 </style></head><body>
 <h1>Is this model at risk?</h1>
 <p>Target: ${escapeHtml(meta.target)} — a ${escapeHtml(result.target.task)} model (kind: ${escapeHtml(result.target.kind)}) over ${result.target.features} features, ${result.target.classes.length} classes, answering ${escapeHtml(result.target.reveals)}. Policies measured: ${escapeHtml(result.policies.join(', '))}; price ${result.price} per query. Seed ${result.seed}${result.quick ? ' (quick)' : ''}; ${result.seconds.toFixed(1)} s; ${result.queries.total} queries paid in all (extraction ${result.queries.extraction}, inversion ${result.queries.inversion}, membership ${result.queries.membership}). Written ${escapeHtml(meta.created)} by threatlab.</p>

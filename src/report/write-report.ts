@@ -20,7 +20,25 @@ export async function writeAuditReport(result: AuditResult, folder: string, meta
   const created = new Date().toISOString();
   const json = join(folder, 'report.json');
   const html = join(folder, 'report.html');
-  writeAtomically(json, `${JSON.stringify({ tool: 'threatlab', created, source: meta.target, ...result }, null, 2)}\n`);
+  const files = writeFaces(result, folder);
+  writeAtomically(json, `${JSON.stringify({ tool: 'threatlab', created, source: meta.target, ...withoutPixels(result) }, null, 2)}\n`);
   writeAtomically(html, await auditHtml(result, { target: meta.target, created }));
-  return [html, json];
+  return [html, json, ...files];
+}
+
+/** MI-Face's images as PNG files beside the report (the page inlines them). */
+function writeFaces(result: AuditResult, folder: string): string[] {
+  return (result.inversion?.faces?.images ?? []).map((image) => {
+    const path = join(folder, `mi-face-${image.label}.png`);
+    writeFileSync(path, Buffer.from(image.png, 'base64'));
+    return path;
+  });
+}
+
+/** The records without the images' pixels (they are the PNG files). */
+function withoutPixels(result: AuditResult): AuditResult {
+  const faces = result.inversion?.faces;
+  if (!faces) return result;
+  const images = faces.images.map(({ png: _png, nearestPng: _nearest, ...rest }) => ({ ...rest, png: `mi-face-${rest.label}.png` }));
+  return { ...result, inversion: { ...result.inversion!, faces: { ...faces, images } } };
 }

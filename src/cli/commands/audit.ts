@@ -108,6 +108,6 @@ function summary(result: AuditResult, files: string[]): string {
     ...result.verdicts.flatMap((verdict) => [`${verdict.threat}: what helps — ${verdict.helps}`, `  (levels: ${verdict.thresholds})`]),
     ...result.skipped.map((skip) => `not measured — ${skip.threat}: ${skip.reason}`),
     `queries paid: ${plural(result.queries.total, 'query', 'queries')} (extraction ${result.queries.extraction}, inversion ${result.queries.inversion}, membership ${result.queries.membership}); ${result.seconds.toFixed(1)} s`,
-    `report: ${files.join(', ')}`,
+    `report: ${files[0]} (records: ${files[1]}${files.length > 2 ? `; ${files.length - 2} MI-Face images beside them` : ''})`,
   ].join('\n');
 }
