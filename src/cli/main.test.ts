@@ -31,6 +31,15 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   assert.ok(report.extraction.target.testAccuracy > 0.8, `the served softmax's test accuracy ${report.extraction.target.testAccuracy}`);
   assert.equal(report.membership.queries, report.membership.members + report.membership.nonMembers);
   assert.ok(report.membership.auc > 0.45 && report.membership.auc < 0.7, `a well-generalising MLP leaks little: AUC ${report.membership.auc}`);
+  // The demo's own report: the same records, its verdicts on top, its charts and images.
+  assert.equal(report.report, join(images, 'report', 'report.html'));
+  const page = readFileSync(report.report, 'utf8');
+  assert.deepEqual([...page.matchAll(/data-threat="(\w+)"/g)].map((m) => m[1]), ['extraction', 'inversion', 'membership']);
+  assert.equal(page.match(/<svg /g)?.length, 2, 'the extraction and ROC charts');
+  assert.equal(page.match(/<figure class="face"/g)?.length, 10);
+  const records = JSON.parse(readFileSync(join(images, 'report', 'report.json'), 'utf8'));
+  assert.equal(records.extraction.results[0].queries, report.extraction.queries);
+  assert.equal(records.membership.results[0].auc, report.membership.auc);
   const again = JSON.parse((await run('demo', '--json', '--seed', '7', '--out', images)).stdout);
   for (const value of [again, report]) {
     delete value.target.seconds;

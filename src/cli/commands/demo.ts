@@ -13,6 +13,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { encodePng } from '../../data/loaders/image.ts';
 import { extractionInWords, faceInversionInWords, membershipInWords } from '../plain-words.ts';
+import { writeDemoReport } from './demo-report.ts';
+import { auditFaces } from '../../audit/faces.ts';
+import type { AttackRecord } from '../../attacks/types.ts';
+import type { MembershipOutcome } from '../../attacks/membership/runner.ts';
+import type { Agreement } from '../../metrics/fidelity.ts';
 import { identifyByCorrelation } from '../../metrics/similarity.ts';
 import { HttpOracle } from '../../api/client.ts';
 import { startServer } from '../../api/listen.ts';
@@ -25,7 +30,7 @@ import { classCounts, concatRows, subsetRows, summarize, type ClassificationData
 import { loadMnist } from '../../data/datasets/images.ts';
 import { trainTestSplit } from '../../data/split.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
-import type { Progress } from '../../progress.ts';
+import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 import { score } from '../../metrics/score.ts';
@@ -67,6 +72,8 @@ export interface DemoReport {
   };
   inversion: { attack: string; classes: number; seconds: number; meanConfidence: number; recognisedByTarget: number; recognisedByNearestImage: number; images: string[] };
   membership: { attack: string; members: number; nonMembers: number; queries: number; auc: number; tprAt1: number; advantage: number; seconds: number };
+  /** The demo's report page (report.json and the MI-Face PNGs beside it). */
+  report: string;
 }
 
 /** Runs the demo. */
@@ -79,9 +86,26 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
   const started = performance.now();
   const model = await trainer.fit(train, rng.fork());
   const seconds = (performance.now() - started) / 1000;
-  const { surrogate, ...extraction } = await extractOverHttp(train, test, rng.fork());
-  const inversion = await invertSurrogate(surrogate, model, test, options.out ?? join('.threatlab', 'demo'), dataset.image!);
-  const membership = await auditMembership(model, train, test, trainer.params, rng.fork());
+  const demoStarted = performance.now();
+  const { surrogate, record: extractionRecord, agreement, ...extraction } = await extractOverHttp(train, test, rng.fork());
+  const folder = options.out ?? join('.threatlab', 'demo');
+  const inversion = await invertSurrogate(surrogate, model, test, folder, dataset.image!);
+  const { record: membershipRecord, truth, sources, ...membership } = await auditMembership(model, train, test, trainer.params, rng.fork());
+  // The report draws MI-Face again through the audit's path (0.1 s): images beside their nearest test digits.
+  const faces = (await auditFaces(surrogate, dataset.image!, test, 10, silentProgress))!;
+  const files = await writeDemoReport(
+    {
+      seed: options.seed,
+      classes: dataset.classes,
+      inputSize: dataset.features.cols,
+      price: extraction.price,
+      extraction: { record: extractionRecord, agreement, rowsJudged: `the ${test.features.rows} test digits` },
+      faces,
+      membership: { record: membershipRecord, assumption: `members: ${membership.members} of the MLP's training digits; non-members: ${membership.nonMembers} test digits; the attacker's shadow data: the other ${test.features.rows - membership.nonMembers}`, sources, members: truth },
+      seconds: (performance.now() - demoStarted) / 1000,
+    },
+    join(folder, 'report'),
+  );
   const report: DemoReport = {
     dataset: summarize(dataset),
     seed: options.seed,
@@ -90,6 +114,7 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
     extraction,
     inversion,
     membership,
+    report: files[0],
   };
   printResult(io, options, report, () => {
     const perClass = dataset.classes.map((name, c) => [name, report.split.trainClassCounts[c], report.split.testClassCounts[c]]);
@@ -114,13 +139,15 @@ export async function runDemo(io: CliIo, options: DemoOptions, progress: Progres
       `membership inference (loss threshold, chosen on the attacker's own shadow model) against the MLP:`,
       `  ${membership.members} members vs ${membership.nonMembers} non-members: AUC ${membership.auc.toFixed(3)}, TPR ${(100 * membership.tprAt1).toFixed(1)}% at 1% FPR, advantage ${membership.advantage.toFixed(3)} (${membership.queries} queries, ${membership.seconds.toFixed(1)} s)`,
       membershipInWords(membership.auc, membership.tprAt1),
+      '',
+      `report with charts and images: ${files[0]} (open it in a browser; threatlab audit writes the same for your own model)`,
     ].join('\n');
   });
   return report;
 }
 
 /** Serves a softmax model on a loopback port and extracts it as a paying HTTP client. */
-async function extractOverHttp(train: ClassificationDataset, test: ClassificationDataset, rng: Rng): Promise<DemoReport['extraction'] & { surrogate: Classifier }> {
+async function extractOverHttp(train: ClassificationDataset, test: ClassificationDataset, rng: Rng): Promise<DemoReport['extraction'] & { surrogate: Classifier; record: AttackRecord<unknown>; agreement: Agreement }> {
   const sample = subsetRows(train, rng.permutation(train.features.rows).subarray(0, 2000));
   const target = new LinearClassifierTrainer('softmax', { standardize: false, maxIterations: 300 }).fitSync(sample);
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-demo-'));
@@ -148,6 +175,8 @@ async function extractOverHttp(train: ClassificationDataset, test: Classificatio
       ledgerQueries: server.store.queriesUsed(attacker.record.id),
       target: { model: 'softmax', trainRows: sample.features.rows, testAccuracy: score(target, test) },
       surrogate,
+      record: { ...result, outcome: undefined },
+      agreement,
     };
   } finally {
     await server.close();
@@ -184,12 +213,13 @@ async function invertSurrogate(surrogate: Classifier, target: Classifier, test: 
 }
 
 /** Loss-threshold membership inference: members from the training rows, half the test rows as non-members, the other half the attacker's. */
-async function auditMembership(model: Classifier, train: ClassificationDataset, test: ClassificationDataset, params: Record<string, unknown>, rng: Rng): Promise<DemoReport['membership']> {
+async function auditMembership(model: Classifier, train: ClassificationDataset, test: ClassificationDataset, params: Record<string, unknown>, rng: Rng): Promise<DemoReport['membership'] & { record: AttackRecord<MembershipOutcome>; truth: boolean[]; sources: string[] }> {
   const order = rng.permutation(test.features.rows);
   const half = Math.floor(order.length / 2);
   const nonMembers = subsetRows(test, order.subarray(0, half));
   const population = subsetRows(test, order.subarray(half));
-  const members = subsetRows(train, rng.permutation(train.features.rows).subarray(0, half));
+  const memberRows = rng.permutation(train.features.rows).subarray(0, half);
+  const members = subsetRows(train, memberRows);
   const pool = new TrainingPool(0);
   const record = await runMembership(
     thresholdAttack,
@@ -198,5 +228,7 @@ async function auditMembership(model: Classifier, train: ClassificationDataset, 
     { params: { signal: 'loss' }, seed: rng.nextUint32(), pool, members: [...new Array<boolean>(half).fill(true), ...new Array<boolean>(half).fill(false)] },
   );
   const metrics = record.outcome!.metrics!;
-  return { attack: 'threshold (loss)', members: half, nonMembers: half, queries: record.queries, auc: metrics.auc, tprAt1: metrics.tprAtFpr[0].tpr, advantage: metrics.advantage, seconds: record.seconds };
+  const truth = [...new Array<boolean>(half).fill(true), ...new Array<boolean>(half).fill(false)];
+  const sources = [...Array.from(memberRows, (i) => `training digit ${i}`), ...Array.from(order.subarray(0, half), (i) => `test digit ${i}`)];
+  return { attack: 'threshold (loss)', members: half, nonMembers: half, queries: record.queries, auc: metrics.auc, tprAt1: metrics.tprAtFpr[0].tpr, advantage: metrics.advantage, seconds: record.seconds, record, truth, sources };
 }
