@@ -10,7 +10,7 @@ import type { MembershipProblem } from '../attacks/membership/types.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { PolicyOracle } from '../defenses/output-policy.ts';
 import { hasCode, ThreatlabError } from '../errors.ts';
-import type { Matrix } from '../math/matrix.ts';
+import { selectRows, type Matrix } from '../math/matrix.ts';
 import type { Model } from '../models/types.ts';
 import { formatPolicy } from '../oracle/policy.ts';
 import type { Oracle, OutputPolicy } from '../oracle/types.ts';
@@ -105,6 +105,18 @@ async function invert(input: AuditInput, target: Oracle, skipped: AuditResult['s
   return { result: { people: input.people?.name, runs, faces }, verdict };
 }
 
+/**
+ * The rows with every feature: copies (softmax, MLP surrogates) answer complete rows only, so
+ * rows with a missing cell (which a tree answers) are left out of judging, and the name says so.
+ */
+function completeRows(judge: AuditInput['judge']): AuditInput['judge'] {
+  const { rows } = judge;
+  const keep: number[] = [];
+  for (let i = 0; i < rows.rows; i++) if (!rows.data.subarray(i * rows.cols, (i + 1) * rows.cols).some(Number.isNaN)) keep.push(i);
+  if (keep.length === rows.rows) return judge;
+  return { rows: selectRows(rows, keep), name: `${judge.name.replace(/^your (\d+) /, `your ${keep.length} complete `)}${/^your \d+ /.test(judge.name) ? '' : ` (the ${keep.length} with every feature)`}` };
+}
+
 /** How many attack runs the audit will make (for its overall progress). */
 function plannedRuns(input: AuditInput, targets: Oracle[]): number {
   let runs = 0;
@@ -147,10 +159,11 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
     if (threat === 'extraction') {
       // The attacker's own rows (the membership population) are its query pool, as a real thief would use them.
       const pool = input.membership?.problem.population.features;
-      const extraction = await auditExtraction({ targets, model: input.model, rows: input.judge.rows, pool, quick: input.quick, seed: input.seed, progress, stageDone });
-      result.extraction = { rowsJudged: input.judge.name, ...extraction };
+      const judge = completeRows(input.judge);
+      const extraction = await auditExtraction({ targets, model: input.model, rows: judge.rows, pool: pool && completeRows({ rows: pool, name: '' }).rows, quick: input.quick, seed: input.seed, progress, stageDone });
+      result.extraction = { rowsJudged: judge.name, ...extraction };
       result.queries.extraction = extraction.runs.reduce((sum, run) => sum + (run.record?.queries ?? 0) + run.checkQueries, 0);
-      if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, input.judge.name));
+      if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, judge.name));
       else skipped.push({ threat, reason: `no attack made a copy: ${extraction.runs.map((run) => `${run.attack}: ${run.refused}`).join('; ')}` });
     } else if (threat === 'inversion') {
       const inversion = await invert(input, targets[0], skipped, progress, stageDone);

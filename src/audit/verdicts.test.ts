@@ -37,7 +37,7 @@ test('the extraction verdict names the cost under the published policy and the p
   );
   assert.equal(verdict.level, 'high');
   assert.match(verdict.sentence, /^Under full, a copy agreeing on 100\.0% of your test rows costs 530 queries \(0\.5300\) with equation-solving\.$/);
-  assert.match(verdict.helps, /^publishing under label-only: 85\.0% agreement for 1,080 queries lowers it$/);
+  assert.match(verdict.helps, /^publishing under label-only: 85\.0% agreement for 1,080 queries lowers it, against the attacks measured$/);
   assert.match(verdict.thresholds, /high: a copy agrees on ≥ 99% of your test rows; medium: ≥ 90%/);
 });
 

@@ -180,7 +180,7 @@ function policyHelps<R extends { policy: string }>(published: R, others: R[], le
   if (others.length === 0) return 'no other policy measured (add --policies full,rounded:2,label-only)';
   const base = RANK[level(published)];
   const lower = others.filter((result) => RANK[level(result)] < base);
-  if (lower.length > 0) return `publishing under ${lower.map(describe).join('; ')} lowers it`;
+  if (lower.length > 0) return `publishing under ${lower.map(describe).join('; ')} lowers it, against the attacks measured`;
   const dearer = others.filter((result) => costlier(published, result));
   if (dearer.length > 0) return `no policy measured lowers it; ${dearer.map(describe).join('; ')} only raises the attacker's cost`;
   return `no policy measured lowers it (${others.map(describe).join('; ')})`;

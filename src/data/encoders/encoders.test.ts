@@ -7,6 +7,7 @@ import { columnNames } from '../schema.ts';
 import { fitOneHot, OTHER_LEVEL } from './one-hot.ts';
 import { fitMinMaxScaler, fitStandardScaler } from './scaling.ts';
 import { fitTableEncoder } from './table-encoder.ts';
+import { encodeTableWithSchema } from './schema-encoder.ts';
 
 test('one-hot learns sorted levels from training values and encodes them', () => {
   const colour = fitOneHot('colour', ['red', 'blue', undefined, 'red', 'green']);
@@ -79,4 +80,12 @@ test('regression targets are parsed as numbers', () => {
   const dataset = fitTableEncoder(table, { target: 'y', task: 'regression' }).transform(table, 'r');
   assert.ok(dataset.task === 'regression');
   assert.deepEqual(Array.from(dataset.targets), [2.5, 3.5]);
+});
+
+test('a category the model never saw takes its "(other)" level when it has one, as held-out rows did in training; otherwise it is an error', () => {
+  const schema = { features: [{ kind: 'categorical' as const, name: 'work', levels: ['private', 'state', OTHER_LEVEL], encoding: 'one-hot' as const }] };
+  const table = { source: 'rows.csv', columns: ['work'], rows: [['state'], ['without-pay']], lines: [2, 3] };
+  assert.deepEqual([...encodeTableWithSchema(schema, table).data], [0, 1, 0, 0, 0, 1]);
+  const strict = { features: [{ ...schema.features[0], levels: ['private', 'state'] }] };
+  assert.throws(() => encodeTableWithSchema(strict, table), (e) => hasCode(e, 'unknown-category') && /rows\.csv:3: "work" is "without-pay"/.test(e.message));
 });

@@ -9,6 +9,7 @@ import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { columnCount, type FeatureSchema } from '../schema.ts';
 import type { Table } from '../table.ts';
+import { OTHER_LEVEL } from './one-hot.ts';
 
 /** Options of `encodeTableWithSchema`. */
 export interface SchemaEncodeOptions {
@@ -54,7 +55,10 @@ export function encodeTableWithSchema(schema: FeatureSchema, table: Table, optio
         out.data[offset++] = value;
         return;
       }
-      const level = feature.levels.indexOf(raw);
+      // A model threatlab trained on a user's CSV has an explicit "(other)" level for categories
+      // its training rows never had; a new category takes it, as the held-out rows did in training.
+      const seen = feature.levels.indexOf(raw);
+      const level = seen >= 0 ? seen : feature.levels.indexOf(OTHER_LEVEL);
       if (level < 0) {
         const shown = feature.levels.slice(0, 8).map((l) => `"${l}"`).join(', ');
         throw new ThreatlabError('unknown-category', `${where}: "${feature.name}" is "${raw}", not one of the model's levels (${shown}${feature.levels.length > 8 ? ', …' : ''})`);
