@@ -11,8 +11,6 @@ import { runAudit, type AuditInput } from '../audit/run-audit.ts';
 import type { Threat } from '../audit/verdicts.ts';
 import { initBackend } from '../backend/setup.ts';
 import { concatRows, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
-import { parseCsv } from '../data/loaders/csv.ts';
-import { splitUserTable } from '../data/user-data.ts';
 import { ThreatlabError } from '../errors.ts';
 import { uniformRows } from '../metrics/sampling.ts';
 import { modelFromJson, trainerParamsOf } from '../models/registry.ts';
@@ -22,19 +20,13 @@ import { parsePolicy } from '../oracle/policy.ts';
 import { Rng } from '../random.ts';
 import { auditHtml } from '../report/html.ts';
 import type { AuditTask, AuditTaskResult } from './messages.ts';
+import { splitServerDataset } from './server-split.ts';
 
 /** The training split of a server-trained model, rebuilt as its training job made it. */
 function trainingSplit(task: AuditTask, model: Model): { train: ClassificationDataset; test: ClassificationDataset } | undefined {
   const training = task.training;
   if (!training) return undefined;
-  const rng = new Rng(training.spec.seed);
-  const { train, test } = splitUserTable(parseCsv(Buffer.from(training.csv.buffer, training.csv.byteOffset, training.csv.byteLength).toString('utf8'), training.datasetName), training.datasetName, {
-    target: training.spec.target,
-    task: model.task,
-    testFraction: training.spec.testFraction,
-    rng: rng.fork(),
-    categorical: training.spec.model === 'tree' ? 'ordinal' : 'one-hot',
-  });
+  const { train, test } = splitServerDataset(training.csv, training.datasetName, training.spec, model.task, new Rng(training.spec.seed));
   if (train.task !== 'classification' || test.task !== 'classification') return undefined;
   const width = new LocalOracle(model, { kind: 'full' }).info.inputSize;
   if (train.features.cols !== width) throw new ThreatlabError('internal', `the rebuilt training rows have ${train.features.cols} columns, the model takes ${width}`);

@@ -11,9 +11,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { LruCache } from '../api/lru-cache.ts';
 import { initBackend } from '../backend/setup.ts';
-import { parseCsv } from '../data/loaders/csv.ts';
 import { countCsv } from '../data/loaders/csv-count.ts';
-import { splitUserTable } from '../data/user-data.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { ThreatlabError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
@@ -30,6 +28,7 @@ import { Rng } from '../random.ts';
 import type { LoadModelResult, LoadModelTask, PredictResult, PredictTask, TrainResult, TrainTask, WorkerReply, WorkerTask } from './messages.ts';
 import { estimateParameters } from './parameters.ts';
 import { runAuditTask } from './audit-task.ts';
+import { splitServerDataset } from './server-split.ts';
 
 if (!parentPort) throw new Error('compute-worker-main.ts runs only as a worker thread');
 const port = parentPort;
@@ -88,13 +87,7 @@ async function train(task: TrainTask): Promise<TrainResult> {
   const progress = progressToParent();
   const trainer = createTrainer(task.spec.model, params, progress);
   const rng = new Rng(task.spec.seed);
-  const { train, test } = splitUserTable(parseCsv(Buffer.from(task.csv.buffer, task.csv.byteOffset, task.csv.byteLength).toString('utf8'), task.datasetName), task.datasetName, {
-    target: task.spec.target,
-    task: trainer.task,
-    testFraction: task.spec.testFraction,
-    rng: rng.fork(),
-    categorical: task.spec.model === 'tree' ? 'ordinal' : 'one-hot',
-  });
+  const { train, test } = splitServerDataset(task.csv, task.datasetName, task.spec, trainer.task, rng);
   const weights = estimateParameters(trainer, train);
   if (weights > task.maxModelParameters) {
     throw new ThreatlabError('limit-exceeded', `the model would have ${weights} weights on ${train.features.cols} encoded columns, over this server's limit of ${task.maxModelParameters} (maxModelParameters); use fewer hidden units or columns`);
