@@ -130,7 +130,8 @@ function fromProvenance(options: MembershipDataOptions, space: ModelSpace, train
   if (isUserCsv(dataset)) {
     const table = loadCsv(dataset, { progress: options.progress });
     const split = userTableSplit(table, { target: training.target, task: 'classification', testFraction: training.testFraction, rng: rngs.split });
-    const encoded = encodeForModel(table, space, training.target);
+    // Held-out rows with a category the training rows lacked took the model's "(other)" level in training.
+    const encoded = encodeForModel(table, space, training.target, table.source, { unseenAsOther: true });
     if (split.train.length !== training.rows.train) throw new ThreatlabError('internal', `rebuilt ${split.train.length} training rows, the model file says ${training.rows.train}`);
     return fromSplit(encoded, split.train, split.test, rowSources(table), seed, said, options.trainSize);
   }

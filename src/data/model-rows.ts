@@ -48,7 +48,7 @@ export function labelColumn(table: Table, space: ModelSpace, target?: string, ig
 }
 
 /** Encodes a table's rows (features by the model's schema, labels by its classes). */
-export function encodeForModel(table: Table, space: ModelSpace, label: string, name = table.source): ClassificationDataset {
+export function encodeForModel(table: Table, space: ModelSpace, label: string, name = table.source, options: { unseenAsOther?: boolean } = {}): ClassificationDataset {
   const labelIndex = table.columns.indexOf(label);
   const labels = new Int32Array(table.rows.length);
   table.rows.forEach((row, i) => {
@@ -59,7 +59,7 @@ export function encodeForModel(table: Table, space: ModelSpace, label: string, n
     }
     labels[i] = index;
   });
-  const features = encodeTableWithSchema(space.schema, dropColumns(table, [label]), { allowMissing: space.allowMissing });
+  const features = encodeTableWithSchema(space.schema, dropColumns(table, [label]), { allowMissing: space.allowMissing, unseenAsOther: options.unseenAsOther });
   return classificationDataset({ name, features, labels, classes: [...space.classes], schema: space.schema, targetName: label });
 }
 

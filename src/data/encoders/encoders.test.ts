@@ -82,10 +82,11 @@ test('regression targets are parsed as numbers', () => {
   assert.deepEqual(Array.from(dataset.targets), [2.5, 3.5]);
 });
 
-test('a category the model never saw takes its "(other)" level when it has one, as held-out rows did in training; otherwise it is an error', () => {
+test('rebuilding a split, a category the model never saw takes its "(other)" level as held-out rows did in training; otherwise it is an error', () => {
   const schema = { features: [{ kind: 'categorical' as const, name: 'work', levels: ['private', 'state', OTHER_LEVEL], encoding: 'one-hot' as const }] };
   const table = { source: 'rows.csv', columns: ['work'], rows: [['state'], ['without-pay']], lines: [2, 3] };
-  assert.deepEqual([...encodeTableWithSchema(schema, table).data], [0, 1, 0, 0, 0, 1]);
+  assert.deepEqual([...encodeTableWithSchema(schema, table, { unseenAsOther: true }).data], [0, 1, 0, 0, 0, 1]);
+  assert.throws(() => encodeTableWithSchema(schema, table), (e) => hasCode(e, 'unknown-category'), "a user's own rows keep the error");
   const strict = { features: [{ ...schema.features[0], levels: ['private', 'state'] }] };
-  assert.throws(() => encodeTableWithSchema(strict, table), (e) => hasCode(e, 'unknown-category') && /rows\.csv:3: "work" is "without-pay"/.test(e.message));
+  assert.throws(() => encodeTableWithSchema(strict, table, { unseenAsOther: true }), (e) => hasCode(e, 'unknown-category') && /rows\.csv:3: "work" is "without-pay"/.test(e.message));
 });

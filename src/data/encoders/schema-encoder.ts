@@ -15,6 +15,12 @@ import { OTHER_LEVEL } from './one-hot.ts';
 export interface SchemaEncodeOptions {
   /** Missing values become NaN (tree models) instead of an error. */
   allowMissing?: boolean;
+  /**
+   * A category the model never saw takes its "(other)" level, when it has one, instead of an
+   * error: only for rebuilding the split threatlab train made, whose held-out rows took that level.
+   * A user's own rows keep the error, so that a typo is not answered silently.
+   */
+  unseenAsOther?: boolean;
 }
 
 /** Encodes a raw table whose columns are the schema's feature names (any order, extra columns refused). */
@@ -55,10 +61,8 @@ export function encodeTableWithSchema(schema: FeatureSchema, table: Table, optio
         out.data[offset++] = value;
         return;
       }
-      // A model threatlab trained on a user's CSV has an explicit "(other)" level for categories
-      // its training rows never had; a new category takes it, as the held-out rows did in training.
       const seen = feature.levels.indexOf(raw);
-      const level = seen >= 0 ? seen : feature.levels.indexOf(OTHER_LEVEL);
+      const level = seen >= 0 || !options.unseenAsOther ? seen : feature.levels.indexOf(OTHER_LEVEL);
       if (level < 0) {
         const shown = feature.levels.slice(0, 8).map((l) => `"${l}"`).join(', ');
         throw new ThreatlabError('unknown-category', `${where}: "${feature.name}" is "${raw}", not one of the model's levels (${shown}${feature.levels.length > 8 ? ', …' : ''})`);
