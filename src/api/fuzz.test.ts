@@ -81,6 +81,7 @@ test('1,500 random requests over every route: no 5xx, every error well formed, t
     ['POST', '/v1/models/train'], ['GET', `/v1/models/${model}`], ['GET', '/v1/models'], ['POST', `/v1/models/${model}/predict`], ['POST', `/v1/models/${model}/predict`],
     ['POST', `/v1/models/${treeId}/predict`], ['POST', `/v1/models/${treeId}/publish`], ['POST', `/v1/models/${model}/publish`], ['POST', '/v1/models/m_nope/predict'],
     ['GET', '/v1/jobs/job_nope'], ['GET', '/v1/usage'], ['GET', '/v1/../etc/passwd'], ['POST', '/v2/models/x/infer'], ['GET', '/'],
+    ['GET', '/v1/jobs'], ['GET', '/v1/jobs/job_nope/report.html'], ['POST', '/v1/models/m_nope/audit'], ['GET', '/dashboard.js'],
   ];
   const statuses = new Map<number, number>();
   const answeredRows = new Map<string | undefined, number>();

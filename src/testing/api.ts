@@ -12,7 +12,7 @@ export interface TestApi {
   store: Store;
   fetch: Fetch;
   api: ApiApp;
-  /** Calls the app and returns status, parsed body and headers. */
+  /** Calls the app and returns status, body (parsed when JSON, else text) and headers. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field in tests
   call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   /** Creates an owner (as the operator) and returns its first key. */
@@ -38,7 +38,8 @@ export function testApi(options: AppOptions = {}): TestApi {
       if (body !== undefined || raw !== undefined) headers['content-type'] = contentType ?? 'application/json';
       const response = await api.app.request(`http://api.test${path}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+      const json = (response.headers.get('content-type') ?? '').includes('json');
+      return { status: response.status, body: text && json ? JSON.parse(text) : text || undefined, headers: response.headers };
     },
     async owner(name, limits = {}) {
       const response = await test.call('POST', '/v1/owners', { key: TEST_ADMIN_TOKEN, body: { name, ...limits } });
