@@ -51,8 +51,10 @@ test('demo --json prints exactly one JSON document on the embedded default', asy
   assert.deepEqual(again, report, 'same seed, same split and same trained model');
 });
 
-test('datasets --json lists every data set with status and counts', async () => {
-  const { status, stdout } = await run('datasets', '--json');
+test('datasets --json lists every data set with status and counts; --verify counts them from the files', async () => {
+  const fast = JSON.parse((await run('datasets', '--json')).stdout) as { datasets: { name: string; status: string; rows?: number; features?: number; classes?: number; counted?: string }[] };
+  assert.ok(fast.datasets.filter((d) => d.status === 'found').every((d) => d.counted === 'registry'));
+  const { status, stdout } = await run('datasets', '--verify', '--json');
   assert.equal(status, 0);
   const { datasets } = JSON.parse(stdout) as { datasets: { name: string; status: string; rows?: number; matchesPaper?: boolean }[] };
   const names = datasets.map((d) => d.name);
@@ -65,6 +67,10 @@ test('datasets --json lists every data set with status and counts', async () => 
   for (const entry of datasets) {
     assert.ok(entry.status === 'found' || entry.status === 'missing', `${entry.name}: ${entry.status}`);
     if (entry.status === 'found') assert.equal(entry.matchesPaper, true, `${entry.name} has the paper's counts`);
+    const listed = fast.datasets.find((d) => d.name === entry.name)!;
+    assert.equal(listed.status, entry.status, entry.name);
+    const counts = (d: { rows?: number; features?: number; classes?: number }) => [d.rows, d.features, d.classes];
+    if (entry.status === 'found') assert.deepEqual(counts(listed), counts(entry as typeof listed), `${entry.name}: the registry's counts are the loader's`);
   }
 });
 

@@ -1,25 +1,15 @@
 /**
  * The `threatlab` command line: parses argv with commander, calls the library, prints.
- * Nothing else lives here; every command's logic is a function under `commands/`.
+ * Nothing else lives here; every command's logic is a function under `commands/`, imported when
+ * its command runs (so `--help` or `datasets` does not load tfjs, onnxruntime and the server).
  */
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ThreatlabError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { DEFAULT_SEED } from '../random.ts';
-import { runDatasets } from './commands/datasets.ts';
-import { runDemo } from './commands/demo.ts';
-import { runPredict } from './commands/predict.ts';
-import { runTrain } from './commands/train.ts';
-import { runExtract } from './commands/extract.ts';
-import { runReproduce } from './commands/reproduce.ts';
-import { runInvert } from './commands/invert.ts';
-import { runMembershipCommand } from './commands/membership.ts';
-import { runAuditCommand } from './commands/audit.ts';
-import { runConvert, runSchema } from './commands/schema.ts';
-import { runDescribe } from './commands/describe.ts';
-import { DEFAULT_DB, parseLimit, runKeysCreate, runOwnersCreate, runPublish, runServe } from './commands/service.ts';
-import { MODEL_KINDS } from '../models/registry.ts';
+import { DEFAULT_DB, parseLimit } from './commands/service-options.ts';
+import { MODEL_KINDS } from '../models/kinds.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type CliIo } from './io.ts';
 
 function parseCount(value: string): number {
@@ -100,9 +90,10 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('datasets')
     .description('list every data set: found or missing here, rows, features, classes, the paper row it reproduces')
+    .option('--verify', 'load every data set present and count it (about 15 s) instead of reading the registry\'s counts')
     .option('--json', 'print one JSON document')
-    .action((options: { json?: boolean }) => {
-      runDatasets(io, options, progressFor(options.json));
+    .action(async (options: { json?: boolean; verify?: boolean }) => {
+      (await import('./commands/datasets.ts')).runDatasets(io, options, progressFor(options.json));
     });
 
   program
@@ -112,7 +103,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <dir>', 'where to write the MI-Face images', '.threatlab/demo')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean; seed: number; out: string }) => {
-      await runDemo(io, options, progressFor(options.json));
+      await (await import('./commands/demo.ts')).runDemo(io, options, progressFor(options.json));
     });
 
   program
@@ -128,7 +119,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--tfjs-out <dir>', 'also save an MLP in the tfjs LayersModel format (model.json + weights.bin)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runTrain(io, options, progressFor(options.json));
+      await (await import('./commands/train.ts')).runTrain(io, options, progressFor(options.json));
     });
 
   program
@@ -140,7 +131,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--target <column>', 'the label column of the CSV, if it has one (default: the one column that is not a feature); accuracy is reported')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runPredict(io, options, progressFor(options.json));
+      await (await import('./commands/predict.ts')).runPredict(io, options, progressFor(options.json));
     });
 
   withTarget(program.command('extract'))
@@ -156,7 +147,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <file>', 'where to save the surrogate model (written as the fit goes, so a stopped run leaves the best so far)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runExtract(io, options, progressFor(options.json));
+      await (await import('./commands/extract.ts')).runExtract(io, options, progressFor(options.json));
     });
 
   withTarget(program.command('invert'))
@@ -171,7 +162,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <dir>', 'where to write the reconstructed images (mi-face)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runInvert(io, options, progressFor(options.json));
+      await (await import('./commands/invert.ts')).runInvert(io, options, progressFor(options.json));
     });
 
   withTarget(program.command('membership'))
@@ -193,7 +184,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runMembershipCommand(io, options, progressFor(options.json));
+      await (await import('./commands/membership.ts')).runMembershipCommand(io, options, progressFor(options.json));
     });
 
   withTarget(program.command('audit'))
@@ -216,7 +207,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'seed of the attacks', parseSeed, DEFAULT_SEED)
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      await runAuditCommand(io, options, progressFor(options.json));
+      await (await import('./commands/audit.ts')).runAuditCommand(io, options, progressFor(options.json));
     });
 
   program
@@ -227,7 +218,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')
     .action(async (name: string, options) => {
-      await runReproduce(io, name, options, progressFor(options.json));
+      await (await import('./commands/reproduce.ts')).runReproduce(io, name, options, progressFor(options.json));
     });
 
   program
@@ -238,14 +229,14 @@ export function buildProgram(io: CliIo): Command {
     .option('--model <file>', 'a model file: threatlab JSON, tfjs model.json or ONNX')
     .option('--schema <file>', 'the model description of a tfjs or ONNX model')
     .option('--json', 'print one JSON document')
-    .action(async (options) => runDescribe(io, options));
+    .action(async (options) => (await import('./commands/describe.ts')).runDescribe(io, options));
 
   program
     .command('schema')
     .description("print the JSON Schema of threatlab's model file, or of a model description (--description)")
     .option('--description', 'the model description format (features and classes of an endpoint, ONNX or tfjs model)')
     .option('--json', 'accepted for consistency: the schema is always JSON')
-    .action((options) => runSchema(io, options));
+    .action(async (options) => (await import('./commands/schema.ts')).runSchema(io, options));
 
   program
     .command('convert')
@@ -254,7 +245,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--schema <file>', 'the model description (features, classes) of a tfjs or ONNX model')
     .requiredOption('--out <file>', 'where to write the threatlab model file')
     .option('--json', 'print one JSON document')
-    .action(async (model: string, options) => runConvert(io, model, options));
+    .action(async (model: string, options) => (await import('./commands/schema.ts')).runConvert(io, model, options));
 
   program
     .command('serve')
@@ -272,7 +263,7 @@ export function buildProgram(io: CliIo): Command {
     })
     .option('--json', 'print one JSON line when listening')
     .action(async (options) => {
-      const server = await runServe(io, options);
+      const server = await (await import('./commands/service.ts')).runServe(io, options);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -290,7 +281,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--budget <rows>', "rows all the owner's keys may query together", parseCount)
     .option('--rate <n>', "requests per second of all the owner's keys together (at least 0.01)", parsePositive)
     .option('--json', 'print one JSON document')
-    .action((name: string, options) => runOwnersCreate(io, name, options));
+    .action(async (name: string, options) => (await import('./commands/service.ts')).runOwnersCreate(io, name, options));
 
   const keys = program.command('keys').description('API keys of the service');
   keys
@@ -301,7 +292,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--budget <rows>', 'rows this key may query in total', parseCount)
     .option('--rate <n>', 'requests per second (at least 0.01)', parsePositive)
     .option('--json', 'print one JSON document')
-    .action((options) => runKeysCreate(io, options));
+    .action(async (options) => (await import('./commands/service.ts')).runKeysCreate(io, options));
 
   program
     .command('publish')
@@ -315,7 +306,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--visibility <v>', 'private (owner only) or public (any key)', parseVisibility, 'private')
     .option('--name <name>', 'model name')
     .option('--json', 'print one JSON document')
-    .action(async (model: string, options) => runPublish(io, model, options));
+    .action(async (model: string, options) => (await import('./commands/service.ts')).runPublish(io, model, options));
 
   addExamples(program);
   return program;

@@ -3,6 +3,7 @@
  * (validated before anything is built), and model files on disk.
  */
 
+import { MODEL_KINDS } from './kinds.ts';
 import { writeFileSync } from 'node:fs';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
@@ -24,17 +25,7 @@ import { DecisionTreeTrainer } from './tree/cart.ts';
 import type { Model, ModelKind, Trainer } from './types.ts';
 import { provenanceOf, type TrainingProvenance } from './provenance.ts';
 
-/** Every trainable kind, with a one-line description. */
-export const MODEL_KINDS: Record<ModelKind, string> = {
-  logistic: 'binary logistic regression (L2, exact L-BFGS)',
-  softmax: 'multinomial logistic regression (L2, exact L-BFGS)',
-  ovr: 'one-vs-rest logistic regression (L2, exact L-BFGS)',
-  linear: 'least-squares linear regression (optional ridge)',
-  'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
-  tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
-  mlp: 'multilayer perceptron (tfjs-wasm, Adam/SGD, early stopping)',
-  cnn: 'small convolutional network for images (tfjs-wasm)',
-};
+export { MODEL_KINDS } from './kinds.ts';
 
 /** A trainer for `kind` with validated parameters. */
 export function createTrainer(kind: string, params: Record<string, unknown> = {}, progress?: Progress): Trainer {

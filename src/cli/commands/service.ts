@@ -5,7 +5,8 @@
 
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_LIMITS, type ServerLimits } from '../../api/limits.ts';
+import type { ServerLimits } from '../../api/limits.ts';
+import { DEFAULT_DB } from './service-options.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
 import { Store, type Visibility } from '../../api/store.ts';
 import { ThreatlabError } from '../../errors.ts';
@@ -15,8 +16,6 @@ import { infoOf } from '../../oracle/local-oracle.ts';
 import { formatPolicy, parsePolicy } from '../../oracle/policy.ts';
 import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
 
-/** Where the database lives unless --db says otherwise. */
-export const DEFAULT_DB = '.threatlab/threatlab.sqlite';
 
 /** Opens the database; its folder must exist (the default `.threatlab/` is created), and with `mustExist` the file too. */
 function openStore(db: string, mustExist = false): Store {
@@ -30,14 +29,6 @@ function openStore(db: string, mustExist = false): Store {
   return Store.open(db);
 }
 
-/** Parses `--limit name=value` into server limits. */
-export function parseLimit(text: string, previous: Partial<ServerLimits> = {}): Partial<ServerLimits> {
-  const [name, value] = text.split('=');
-  if (!(name in DEFAULT_LIMITS)) throw new ThreatlabError('usage', `unknown server limit "${name}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
-  const number = Number(value);
-  if (!(number > 0) || !Number.isFinite(number)) throw new ThreatlabError('usage', `server limit ${name}=${value}: give a positive number`);
-  return { ...previous, [name]: number };
-}
 
 /** Options of `serve`. */
 export interface ServeOptions extends CommonOptions {
@@ -127,3 +118,5 @@ export async function runPublish(io: CliIo, modelPath: string, options: PublishO
     store.close();
   }
 }
+
+export { DEFAULT_DB, parseLimit } from './service-options.ts';

@@ -1,0 +1,15 @@
+/** The model kinds threatlab trains, with one line each (no model code loaded). */
+
+import type { ModelKind } from './types.ts';
+
+/** Every trainable kind, with a one-line description. */
+export const MODEL_KINDS: Record<ModelKind, string> = {
+  logistic: 'binary logistic regression (L2, exact L-BFGS)',
+  softmax: 'multinomial logistic regression (L2, exact L-BFGS)',
+  ovr: 'one-vs-rest logistic regression (L2, exact L-BFGS)',
+  linear: 'least-squares linear regression (optional ridge)',
+  'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
+  tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
+  mlp: 'multilayer perceptron (tfjs-wasm, Adam/SGD, early stopping)',
+  cnn: 'small convolutional network for images (tfjs-wasm)',
+};
