@@ -21,7 +21,7 @@ import type { DenseLayer } from '../src/models/neural/dense-network.ts';
 import { Mlp, MlpTrainer } from '../src/models/neural/mlp.ts';
 import { Rng } from '../src/random.ts';
 import { REPRODUCTION_SEED, reproductionData } from '../src/reproduce/extraction.ts';
-import { PEER_PYTHON } from './peers.ts';
+import { PEER_PYTHON, peerEnv } from './peers.ts';
 
 const json = process.argv.includes('--json');
 const iterations = Number(process.argv.find((arg) => arg.startsWith('--iterations='))?.slice(13) ?? 3000);
@@ -54,7 +54,7 @@ function peerFit(x: Float64Array, p: Float64Array, start: Float64Array, rows: nu
     for (const [name, data] of [['x.f64', x], ['p.f64', p], ['theta0.f64', start]] as const) writeFileSync(join(folder, name), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     const spec = { folder, rows, cols: sizes[0], hidden: sizes[1], classes: sizes[2], l2, iterations };
     const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'network_fit_peer.py');
-    const output = execFileSync(PEER_PYTHON, [script, JSON.stringify(spec)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync(PEER_PYTHON, [script, JSON.stringify(spec)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv() });
     const result = JSON.parse(output.trim().split('\n').pop()!) as Omit<PeerFit, 'agreementTest'>;
     const bytes = readFileSync(join(folder, 'theta.f64'));
     const theta = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

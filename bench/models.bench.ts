@@ -123,7 +123,7 @@ if (json) {
       const peerSpeed = row.peer?.examplesPerSecond !== undefined ? `${Math.round(row.peer.examplesPerSecond)} ex/s` : f(row.peer?.fitSeconds, 2);
       const ratio = row.peer ? (row.peer.fitSeconds > 0 ? (row.ours.seconds / row.peer.fitSeconds).toFixed(2) : '—') : row.peerNote ?? '—';
       const bar = row.bar === undefined ? '' : `≥ ${row.bar}: ${row.ours.testAccuracy >= row.bar ? 'met' : 'NOT met'}`;
-      return `| ${row.name} | ${speed} | ${f(row.ours.testAccuracy)} | ${peerSpeed}${row.peer ? ` (${row.peer.version})` : ''} | ${f(row.peer?.testAccuracy)} | ${ratio} | ${bar} |`;
+      return `| ${row.name} | ${speed} | ${f(row.ours.testAccuracy)} | ${peerSpeed}${row.peer ? ` (${row.peer.version}${row.peer.blas ? `; BLAS: ${row.peer.blas}` : ''})` : ''} | ${f(row.peer?.testAccuracy)} | ${ratio} | ${bar} |`;
     }),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

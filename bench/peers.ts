@@ -14,6 +14,18 @@ import type { ClassificationDataset } from '../src/data/dataset.ts';
 /** The Python that has python3-sklearn / python3-torch. */
 export const PEER_PYTHON = '/usr/bin/python3';
 
+/**
+ * The environment a peer runs in: ours, less the two variables some machines set that slow
+ * OpenBLAS (OPENBLAS_CORETYPE forces a generic kernel, OPENBLAS_L2_SIZE a wrong cache size), so
+ * that the peer runs at its real speed. The peer prints which BLAS it ran (`blas`).
+ */
+export function peerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 /** What a peer reports. */
 export interface PeerResult {
   peer: string;
@@ -24,6 +36,8 @@ export interface PeerResult {
   examplesPerSecond?: number;
   iterations?: number;
   leaves?: number;
+  /** The BLAS the peer ran (threadpoolctl for scikit-learn, PyTorch's build settings). */
+  blas?: string;
 }
 
 /** Fits the peer on `train`, scores it on `test`. */
@@ -37,7 +51,7 @@ export function runPeer(model: string, train: ClassificationDataset, test: Class
     writeFileSync(join(folder, 'y_test.i32'), Buffer.from(test.labels.buffer, test.labels.byteOffset, test.labels.byteLength));
     const spec = { folder, model, cols: train.features.cols, trainRows: train.features.rows, testRows: test.features.rows, ...extra };
     const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'sklearn_peer.py');
-    const env = { ...process.env };
+    const env = peerEnv();
     const output = execFileSync(PEER_PYTHON, [script, JSON.stringify(spec)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
     return JSON.parse(output.trim().split('\n').pop()!) as PeerResult;
   } catch (error) {

@@ -16,7 +16,7 @@ import type { AuditResult } from '../src/audit/run-audit.ts';
 import { formatPolicy } from '../src/oracle/policy.ts';
 import { extractionSpec, inversionSpec, renderSvg, rocSpec } from '../src/report/charts.ts';
 import { runCli } from '../src/testing/cli.ts';
-import { PEER_PYTHON } from './peers.ts';
+import { PEER_PYTHON, peerEnv } from './peers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', 'test', 'fixtures', 'sklearn');
@@ -50,7 +50,7 @@ const curvesFile = join(out, 'curves.json');
 writeFileSync(curvesFile, JSON.stringify(curves));
 if (existsSync(PEER_PYTHON)) {
   try {
-    const peer = JSON.parse(execFileSync(PEER_PYTHON, [join(here, 'peers', 'matplotlib_roc.py'), curvesFile, String(repeats)], { encoding: 'utf8' }));
+    const peer = JSON.parse(execFileSync(PEER_PYTHON, [join(here, 'peers', 'matplotlib_roc.py'), curvesFile, String(repeats)], { encoding: 'utf8', env: peerEnv() }));
     rows[1].peer = `${peer.msPerChart.toFixed(1)} ms (${(peer.bytes / 1024).toFixed(0)} KiB), ${peer.peer}`;
   } catch (error) {
     rows[1].peer = `matplotlib not available: ${(error as Error).message.split('\n')[0]}`;

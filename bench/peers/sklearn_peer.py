@@ -18,6 +18,25 @@ def accuracy(model, x, y):
     return float((model.predict(x) == y).mean())
 
 
+def blas_info():
+    """Which BLAS the peer ran: threadpoolctl's view (scikit-learn), else PyTorch's build setting."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = [f"{p.get('internal_api')} {p.get('version')} {p.get('architecture', '')} ({p.get('num_threads')} threads)" for p in threadpool_info() if p.get("user_api") == "blas"]
+        if pools:
+            return "; ".join(pools)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        settings = [part.strip() for part in torch.__config__.show().replace("\n", ",").split(",") if "BLAS_INFO" in part]
+        return settings[0] if settings else "unknown"
+    except ImportError:
+        return "unknown"
+
+
 def main():
     spec = json.loads(sys.argv[1])
     folder = spec["folder"]
@@ -80,11 +99,12 @@ def main():
         with torch.no_grad():
             test_accuracy = float((net(torch.tensor(xte, dtype=torch.float32)).argmax(1).numpy() == yte).mean())
             train_accuracy = float((net(x).argmax(1).numpy() == ytr).mean())
-        print(json.dumps({"peer": kind, "fitSeconds": seconds, "examplesPerSecond": spec["epochs"] * len(x) / seconds, "trainAccuracy": train_accuracy, "testAccuracy": test_accuracy, "version": f"PyTorch {torch.__version__} (1 thread)"}))
+        print(json.dumps({"peer": kind, "fitSeconds": seconds, "examplesPerSecond": spec["epochs"] * len(x) / seconds, "trainAccuracy": train_accuracy, "testAccuracy": test_accuracy, "version": f"PyTorch {torch.__version__} (1 thread)", "blas": blas_info()}))
         return
     else:
         raise SystemExit(f"unknown peer model {kind}")
     result.update(trainAccuracy=accuracy(model, xtr, ytr), testAccuracy=accuracy(model, xte, yte))
+    result["blas"] = blas_info()
     print(json.dumps(result))
 
 
