@@ -1,5 +1,5 @@
 /**
- * Fits the scores of a linear classifier exactly (float64, L-BFGS): scale the features
+ * Fits the scores of a linear classifier exactly (float64; Newton for few unknowns, else L-BFGS): scale the features
  * (optional), reduce to the row space when there are more features than rows, solve, map back,
  * and fold the scaling into the weights so that the fitted model is linear in the raw features,
  * as the extraction attacks assume.
@@ -19,6 +19,7 @@ export const LINEAR_PARAMS = {
   maxIterations: { type: 'number', default: 1000, min: 1, integer: true, doc: 'L-BFGS iterations at most' },
   tolerance: { type: 'number', default: 1e-6, above: 0, doc: 'stop when the largest entry of the gradient per training row is below this' },
   standardize: { type: 'boolean', default: true, doc: 'fit on standardised non-binary features, then fold the scaling into the weights' },
+  solver: { type: 'choice', values: ['auto', 'newton', 'lbfgs'] as const, default: 'auto', doc: "Newton (exact Hessian, for up to 800 unknowns), L-BFGS, or auto: Newton where it suits" },
 } satisfies ParamSpecs;
 
 /** Validated parameters of the logistic family. */

@@ -7,6 +7,7 @@
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { LinearLink } from './linear-classifier.ts';
+import { minimizeNewton, newtonSuits } from './newton-logistic.ts';
 import { binaryObjective, softmaxObjective } from './objectives.ts';
 import type { RowSpace } from './row-space.ts';
 
@@ -16,8 +17,10 @@ export interface SolveOptions {
   maxIterations: number;
   /** Largest gradient entry per training row at convergence. */
   tolerance: number;
-  /** Called after every L-BFGS iteration (progress). */
+  /** Called after every iteration (progress). */
   onIteration?: () => void;
+  /** Newton (few unknowns), L-BFGS, or the suited one (auto, the default). */
+  solver?: 'auto' | 'newton' | 'lbfgs';
 }
 
 /** Coefficients (scores × columns), biases, and how the optimiser ended. */
@@ -76,8 +79,11 @@ function solveWithPenalty(
   const settings = { maxIterations: options.maxIterations, gradientTolerance: options.tolerance * design.rows, onIteration: options.onIteration && (() => options.onIteration!()) };
   let iterations = 0;
   let converged = true;
+  const penaltyVector = typeof penalty === 'number' ? new Float64Array(p).fill(penalty) : penalty;
+  const newton = (blocks: number) => options.solver === 'newton' || ((options.solver ?? 'auto') === 'auto' && newtonSuits(design, blocks));
   if (link === 'softmax') {
-    const result = minimizeLbfgs(softmaxObjective(design, labels, classes, penalty), theta, settings);
+    const objective = softmaxObjective(design, labels, classes, penalty);
+    const result = (newton(classes) && minimizeNewton(design, { labels, classes }, penaltyVector, objective, settings)) || minimizeLbfgs(objective, theta, settings);
     theta.set(result.x);
     iterations = result.iterations;
     converged = result.converged;
@@ -85,7 +91,8 @@ function solveWithPenalty(
     for (let c = 0; c < scores; c++) {
       const target = link === 'logistic' ? 1 : c;
       const positive = Uint8Array.from(labels, (label) => (label === target ? 1 : 0));
-      const result = minimizeLbfgs(binaryObjective(design, positive, penalty), new Float64Array(p + 1), settings);
+      const objective = binaryObjective(design, positive, penalty);
+      const result = (newton(1) && minimizeNewton(design, { positive }, penaltyVector, objective, settings)) || minimizeLbfgs(objective, new Float64Array(p + 1), settings);
       theta.set(result.x, c * (p + 1));
       iterations = Math.max(iterations, result.iterations);
       converged &&= result.converged;
