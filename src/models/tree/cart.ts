@@ -59,9 +59,13 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
   readonly params: TreeParams;
   private readonly progress: Progress;
 
-  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress) {
+  private readonly sparseBinary: boolean;
+
+  /** `options.sparseBinary: false` groups 0/1 columns like any other (the tests compare both paths). */
+  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress, options: { sparseBinary?: boolean } = {}) {
     this.params = resolveParams('tree', TREE_PARAMS, params);
     this.progress = progress;
+    this.sparseBinary = options.sparseBinary ?? true;
   }
 
   fitSync(data: Dataset): DecisionTree {
@@ -69,7 +73,7 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
     checkTrainingData(this.kind, classification, { allowMissing: true });
     // Progress counts training rows settled in a leaf: every row ends in exactly one.
     this.progress.start('growing tree (training rows in leaves)', classification.features.rows);
-    const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows));
+    const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows), this.sparseBinary);
     const all = Uint32Array.from({ length: classification.features.rows }, (_, i) => i);
     builder.grow(all, 0);
     this.progress.done();
@@ -96,8 +100,17 @@ class Builder {
   private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
   private histogram: Float64Array;
   private readonly onLeaf: (rows: number) => void;
+  /**
+   * Columns with exactly two values and none missing (one-hot levels: most of Adult's 108), and
+   * per row the ones among them at their higher value: a node counts those columns in one pass
+   * over its rows' few set entries instead of one pass per column.
+   */
+  private readonly binary: Int32Array;
+  private readonly setStart: Uint32Array;
+  private readonly setColumns: Uint32Array;
+  private ones: Float64Array;
 
-  constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void) {
+  constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, sparseBinary = true) {
     this.onLeaf = onLeaf;
     this.labels = data.labels;
     this.classes = data.classes.length;
@@ -110,6 +123,23 @@ class Builder {
       ]);
     }
     this.histogram = new Float64Array(4 * data.features.rows + 4 * this.classes);
+    this.binary = new Int32Array(this.columns.length).fill(-1);
+    let binaryCount = 0;
+    this.columns.forEach((column, j) => {
+      if (sparseBinary && !column.categorical && column.values.length === 2 && !column.ranks.includes(MISSING)) this.binary[j] = binaryCount++;
+    });
+    const rows = data.features.rows;
+    this.setStart = new Uint32Array(rows + 1);
+    const set: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      this.setStart[i] = set.length;
+      this.columns.forEach((column, j) => {
+        if (this.binary[j] >= 0 && column.ranks[i] === 1) set.push(this.binary[j]);
+      });
+    }
+    this.setStart[rows] = set.length;
+    this.setColumns = Uint32Array.from(set);
+    this.ones = new Float64Array(binaryCount * this.classes);
   }
 
   grow(rows: Uint32Array, depth: number): number {
@@ -118,15 +148,12 @@ class Builder {
     const node: TreeNode = { id: this.nodes.length, depth, counts };
     this.nodes.push(node);
     const pure = counts.filter((count) => count > 0).length <= 1;
-    const leaf = () => {
+    const best = pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit ? undefined : this.bestSplit(rows, counts, depth);
+    const [left, right] = best ? this.partition(rows, best.split) : [rows, rows];
+    if (!best || left.length === 0 || right.length === 0) {
       this.onLeaf(rows.length);
       return node.id;
-    };
-    if (pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit) return leaf();
-    const best = this.bestSplit(rows, counts, depth);
-    if (!best) return leaf();
-    const [left, right] = this.partition(rows, best.split);
-    if (left.length === 0 || right.length === 0) return leaf();
+    }
     node.split = best.split;
     node.left = this.grow(left, depth + 1);
     node.right = this.grow(right, depth + 1);
@@ -156,6 +183,7 @@ class Builder {
   }
 
   private bestSplit(rows: Uint32Array, counts: number[], depth: number): Candidate | undefined {
+    this.countOnes(rows);
     const sensitive = this.params.sensitiveFeature;
     if (sensitive >= 0 && depth === this.params.sensitiveDepth) {
       const forced = this.bestSplitOn(sensitive, rows, counts);
@@ -170,10 +198,36 @@ class Builder {
     return best && best.gain > 1e-12 ? best : undefined;
   }
 
+  /** Per class, the node's rows at the higher value of each two-valued column (one pass over their set entries). */
+  private countOnes(rows: Uint32Array): void {
+    const k = this.classes;
+    this.ones.fill(0);
+    for (const row of rows) {
+      const label = this.labels[row];
+      for (let e = this.setStart[row]; e < this.setStart[row + 1]; e++) this.ones[this.setColumns[e] * k + label]++;
+    }
+  }
+
   /** Groups the rows present in `feature` by value rank: ranks ascending and class counts per group. */
-  private groups(feature: number, rows: Uint32Array): { ranks: number[]; counts: Float64Array; present: number } {
+  private groups(feature: number, rows: Uint32Array, nodeCounts: number[]): { ranks: number[]; counts: Float64Array; present: number } {
     const column = this.columns[feature];
     const k = this.classes;
+    const slot = this.binary[feature];
+    if (slot >= 0) {
+      // Two values, none missing: the higher value's counts come from countOnes, the lower's by difference.
+      const counts = new Float64Array(2 * k);
+      let lowTotal = 0;
+      let highTotal = 0;
+      for (let c = 0; c < k; c++) {
+        const high = this.ones[slot * k + c];
+        counts[c] = nodeCounts[c] - high;
+        counts[k + c] = high;
+        lowTotal += counts[c];
+        highTotal += high;
+      }
+      if (lowTotal > 0 && highTotal > 0) return { ranks: [0, 1], counts, present: rows.length };
+      return { ranks: [lowTotal > 0 ? 0 : 1], counts: counts.slice(lowTotal > 0 ? 0 : k, lowTotal > 0 ? k : 2 * k), present: rows.length };
+    }
     const distinct = column.values.length;
     const ranks: number[] = [];
     let present = 0;
@@ -219,10 +273,11 @@ class Builder {
   private bestSplitOn(feature: number, rows: Uint32Array, nodeCounts: number[]): Candidate | undefined {
     const column = this.columns[feature];
     const k = this.classes;
-    const grouped = this.groups(feature, rows);
+    const grouped = this.groups(feature, rows, nodeCounts);
     const groupCount = grouped.ranks.length;
     if (groupCount < 2) return undefined;
-    let order = Array.from({ length: groupCount }, (_, g) => g);
+    let order: number[] = new Array<number>(groupCount);
+    for (let g = 0; g < groupCount; g++) order[g] = g;
     if (column.categorical) {
       const target = k === 2 ? 1 : nodeCounts.indexOf(Math.max(...nodeCounts));
       const share = (g: number) => {
@@ -268,6 +323,18 @@ class Builder {
   }
 }
 
+/** The index of `value` in the sorted distinct `values` (binary search). */
+function rankOf(values: Float64Array, value: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 function buildColumns(data: ClassificationDataset): Column[] {
   const { rows, cols, data: x } = data.features;
   const categorical = new Uint8Array(cols);
@@ -289,15 +356,14 @@ function buildColumns(data: ClassificationDataset): Column[] {
       columns.push({ categorical: true, values: Float64Array.from({ length: levels[j] }, (_, level) => level), ranks });
       continue;
     }
-    const present: number[] = [];
-    for (let i = 0; i < rows; i++) if (!Number.isNaN(x[i * cols + j])) present.push(x[i * cols + j]);
-    const values = Float64Array.from(new Set(present)).sort();
-    const index = new Map<number, number>();
-    values.forEach((value, rank) => index.set(value, rank));
-    for (let i = 0; i < rows; i++) {
-      const value = x[i * cols + j];
-      ranks[i] = Number.isNaN(value) ? MISSING : index.get(value)!;
-    }
+    // Rank by sorting the column's values once: ranks follow the sorted distinct values.
+    const column = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) column[i] = x[i * cols + j];
+    const sorted = Float64Array.from(column).sort(); // NaN sorts last
+    const distinct: number[] = [];
+    for (const value of sorted) if (!Number.isNaN(value) && (distinct.length === 0 || value !== distinct[distinct.length - 1])) distinct.push(value);
+    const values = Float64Array.from(distinct);
+    for (let i = 0; i < rows; i++) ranks[i] = Number.isNaN(column[i]) ? MISSING : rankOf(values, column[i]);
     columns.push({ categorical: false, values, ranks });
   }
   return columns;
