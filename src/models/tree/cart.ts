@@ -323,6 +323,19 @@ class Builder {
   }
 }
 
+/** The column's low and high value when it has at most two (and some value), else undefined. */
+function twoValues(column: Float64Array): [number, number] | undefined {
+  let low = NaN;
+  let high = NaN;
+  for (const value of column) {
+    if (Number.isNaN(value) || value === low || value === high) continue;
+    if (Number.isNaN(low)) low = high = value;
+    else if (low === high) [low, high] = value < low ? [value, low] : [low, value];
+    else return undefined;
+  }
+  return Number.isNaN(low) ? undefined : [low, high];
+}
+
 /** The index of `value` in the sorted distinct `values` (binary search). */
 function rankOf(values: Float64Array, value: number): number {
   let low = 0;
@@ -356,9 +369,17 @@ function buildColumns(data: ClassificationDataset): Column[] {
       columns.push({ categorical: true, values: Float64Array.from({ length: levels[j] }, (_, level) => level), ranks });
       continue;
     }
-    // Rank by sorting the column's values once: ranks follow the sorted distinct values.
     const column = new Float64Array(rows);
     for (let i = 0; i < rows; i++) column[i] = x[i * cols + j];
+    const pair = twoValues(column);
+    if (pair) {
+      // At most two values (one-hot levels): ranks without sorting.
+      const values = Float64Array.from(pair[0] === pair[1] ? [pair[0]] : pair);
+      for (let i = 0; i < rows; i++) ranks[i] = Number.isNaN(column[i]) ? MISSING : column[i] === values[0] ? 0 : 1;
+      columns.push({ categorical: false, values, ranks });
+      continue;
+    }
+    // Rank by sorting the column's values once: ranks follow the sorted distinct values.
     const sorted = Float64Array.from(column).sort(); // NaN sorts last
     const distinct: number[] = [];
     for (const value of sorted) if (!Number.isNaN(value) && (distinct.length === 0 || value !== distinct[distinct.length - 1])) distinct.push(value);

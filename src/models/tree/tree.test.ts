@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseCsv } from '../../data/loaders/csv.ts';
 import { fitTableEncoder } from '../../data/encoders/table-encoder.ts';
 import type { ClassificationDataset } from '../../data/dataset.ts';
+import { loadDataset } from '../../data/datasets/registry.ts';
 import { createMatrix, matrixFromRows } from '../../math/matrix.ts';
 import { DecisionTreeTrainer } from './cart.ts';
 import { wilsonLowerBound } from './decision-tree.ts';
@@ -93,4 +94,14 @@ test('progress counts the training rows settled in leaves: every row once, endin
   assert.equal(ticks.reduce((a, b) => a + b, 0), data.features.rows);
   // One tick per leaf, then done.
   assert.equal(ticks.length - 1, tree.nodes.filter((node) => node.split === undefined).length);
+});
+
+test('the fast grouping of two-valued columns grows the same tree, node for node, as grouping every column alike (one-hot Adult, ordinal steak with missing answers)', () => {
+  for (const [name, params] of [['adult-income', { maxDepth: 12 }], ['steak-eaters', {}]] as const) {
+    const data = loadDataset(name) as ClassificationDataset;
+    const fast = new DecisionTreeTrainer(params).fitSync(data);
+    const general = new DecisionTreeTrainer(params, undefined, { sparseBinary: false }).fitSync(data);
+    assert.ok(fast.nodes.length > 100, `${name}: ${fast.nodes.length} nodes`);
+    assert.deepEqual(fast.toJSON(), general.toJSON(), name);
+  }
 });
