@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: every benchmark, briefly, in one table — workload, ours, the peer measured in
+ * the same run (scikit-learn and PyTorch from Debian at their real speed, matplotlib), the ratio,
+ * the goal of the performance issue, and whether it is met. Each benchmark runs as its own process
+ * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
+ * missing says so in its row. BENCHMARKS.md keeps the full runs.
+ *
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, datasets)
+ */
+
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const json = process.argv.includes('--json');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
+
+/** One line of the table. */
+interface Line {
+  workload: string;
+  ours: string;
+  peer: string;
+  /** Ours divided by the peer, in the direction the goal states (time: lower is better). */
+  ratio?: number;
+  goal: string;
+  met?: boolean;
+}
+
+const lines: Line[] = [];
+
+function run(name: string, script: string, args: string[], timeoutSeconds: number): unknown {
+  process.stderr.write(`bench ${name}: npx tsx ${script} ${args.join(' ')}\n`);
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, script), ...args, '--json'], { cwd: root, encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 << 20 });
+  const seconds = (performance.now() - started) / 1000;
+  if (child.status !== 0) {
+    lines.push({ workload: `${name} (${script})`, ours: `failed after ${seconds.toFixed(0)} s: ${(child.stderr || String(child.error)).trim().split('\n').pop()}`, peer: '', goal: '', met: false });
+    return undefined;
+  }
+  return JSON.parse(child.stdout.slice(child.stdout.indexOf('{')));
+}
+
+const wanted = (name: string) => !only || only === name;
+const ratioLine = (workload: string, ours: number, peer: number | undefined, unit: string, peerName: string, goal: number, higherIsBetter = false): Line => {
+  const ratio = peer === undefined ? undefined : ours / peer;
+  const met = ratio === undefined ? undefined : higherIsBetter ? ratio >= goal : ratio <= goal;
+  return { workload, ours: `${ours.toPrecision(3)} ${unit}`, peer: peer === undefined ? 'not installed' : `${peer.toPrecision(3)} ${unit} (${peerName})`, ratio, goal: `${higherIsBetter ? '≥' : '≤'} ${goal}× the peer`, met };
+};
+
+if (wanted('models')) {
+  type ModelRow = { name: string; ours: { seconds: number; examplesPerSecond?: number }; peer?: { fitSeconds: number; examplesPerSecond?: number; version: string } };
+  const report = run('models', 'bench/models.bench.ts', ['--quick'], 1200) as { rows: ModelRow[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    if (row.ours.examplesPerSecond !== undefined) lines.push(ratioLine(row.name, row.ours.examplesPerSecond, row.peer?.examplesPerSecond, 'ex/s', row.peer?.version ?? '', 1, true));
+    else if (row.peer) lines.push(ratioLine(row.name, row.ours.seconds, row.peer.fitSeconds, 's', row.peer.version, 1));
+  }
+}
+
+if (wanted('api')) {
+  type ApiResult = { rows: number; requestsPerSecond: number; p99: number };
+  const report = run('api', 'bench/api.bench.ts', ['--seconds', '3'], 600) as { results: ApiResult[] } | undefined;
+  const single = report?.results.find((result) => result.rows === 1);
+  if (single) {
+    const met = single.requestsPerSecond >= 10_000 && single.p99 < 10;
+    lines.push({ workload: '1-row predict on loopback (autocannon, 3 s)', ours: `${Math.round(single.requestsPerSecond)} req/s, p99 ${single.p99} ms`, peer: '—', goal: '≥ 10,000 req/s, p99 < 10 ms', met });
+  }
+}
+
+if (wanted('extraction')) {
+  type FitRow = { budget: number; ours: { seconds: number }; peer: { seconds?: number; fitSeconds?: number; version?: string } | string };
+  const report = run('extraction', 'bench/mlp-extraction.bench.ts', ['--iterations=300'], 900) as { rows: FitRow[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    const peer = typeof row.peer === 'string' ? undefined : (row.peer.seconds ?? row.peer.fitSeconds);
+    lines.push(ratioLine(`MLP extraction fit, Adult, ${row.budget}× unknowns, 300 L-BFGS iterations`, row.ours.seconds, peer, 's', 'PyTorch float64 L-BFGS', 1));
+  }
+}
+
+if (wanted('membership')) {
+  type Result = { case: string; oneShadowSeconds: number; peerOneShadowSeconds: number | string; peer: string; poolSpeedup: number };
+  const report = run('membership', 'bench/membership.bench.ts', ['--only=adult', '--shadows=8'], 900) as { results: Result[] } | undefined;
+  for (const result of report?.results ?? []) {
+    const peer = typeof result.peerOneShadowSeconds === 'number' ? result.peerOneShadowSeconds : undefined;
+    lines.push(ratioLine(`one shadow model, ${result.case}`, result.oneShadowSeconds, peer, 's', result.peer, 1));
+    lines.push({ workload: `shadow models on 2 workers against 1, ${result.case}`, ours: `${result.poolSpeedup.toFixed(2)}×`, peer: '—', goal: '≥ 1.8×', met: result.poolSpeedup >= 1.8 });
+  }
+}
+
+if (wanted('report')) {
+  const report = run('report', 'bench/report.bench.ts', ['--repeats', '5'], 600) as { rows: { what: string; ours: string; peer: string }[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    const seconds = /^([\d.]+) s/.exec(row.ours)?.[1];
+    const ms = /^([\d.]+) ms/.exec(row.ours)?.[1];
+    const peerMs = /^([\d.]+) ms/.exec(row.peer)?.[1];
+    if (seconds) lines.push({ workload: row.what, ours: row.ours, peer: '—', goal: '< 120 s', met: Number(seconds) < 120 });
+    else if (ms && peerMs) lines.push(ratioLine(row.what, Number(ms), Number(peerMs), 'ms', row.peer.replace(/^[\d.]+ ms \([^)]*\), /, ''), 1));
+    else lines.push({ workload: row.what, ours: row.ours, peer: row.peer || '—', goal: '—' });
+  }
+}
+
+if (wanted('datasets')) {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [join(root, 'bin', 'threatlab.js'), 'datasets', '--json'], { cwd: root, encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  lines.push({ workload: '`threatlab datasets` (a new process, from start to exit)', ours: child.status === 0 ? `${seconds.toFixed(2)} s` : 'failed', peer: '—', goal: '< 1 s', met: child.status === 0 && seconds < 1 });
+}
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ lines }, null, 2)}\n`);
+} else {
+  const cells = [['workload', 'ours', 'peer (same run)', 'ratio', 'goal', 'met'], ...lines.map((line) => [line.workload, line.ours, line.peer, line.ratio === undefined ? '—' : `${line.ratio.toFixed(2)}×`, line.goal, line.met === undefined ? '—' : line.met ? 'yes' : 'no'])];
+  const widths = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
+  for (const row of cells) process.stdout.write(`${row.map((cell, j) => cell.padEnd(widths[j])).join('  ').trimEnd()}\n`);
+}
