@@ -129,16 +129,18 @@ class Builder {
       if (sparseBinary && !column.categorical && column.values.length === 2 && !column.ranks.includes(MISSING)) this.binary[j] = binaryCount++;
     });
     const rows = data.features.rows;
+    const binaryColumns: number[] = [];
+    this.binary.forEach((slot, j) => slot >= 0 && binaryColumns.push(j));
+    let entries = 0;
+    for (const j of binaryColumns) for (let i = 0; i < rows; i++) if (this.columns[j].ranks[i] === 1) entries++;
     this.setStart = new Uint32Array(rows + 1);
-    const set: number[] = [];
+    this.setColumns = new Uint32Array(entries);
+    let k = 0;
     for (let i = 0; i < rows; i++) {
-      this.setStart[i] = set.length;
-      this.columns.forEach((column, j) => {
-        if (this.binary[j] >= 0 && column.ranks[i] === 1) set.push(this.binary[j]);
-      });
+      this.setStart[i] = k;
+      for (const j of binaryColumns) if (this.columns[j].ranks[i] === 1) this.setColumns[k++] = this.binary[j];
     }
-    this.setStart[rows] = set.length;
-    this.setColumns = Uint32Array.from(set);
+    this.setStart[rows] = k;
     this.ones = new Float64Array(binaryCount * this.classes);
   }
 
@@ -176,10 +178,16 @@ class Builder {
       else rightCount++;
     });
     const missingSide = leftCount >= rightCount ? 1 : 2;
-    const left: number[] = [];
-    const right: number[] = [];
-    rows.forEach((row, k) => ((side[k] || missingSide) === 1 ? left : right).push(row));
-    return [Uint32Array.from(left), Uint32Array.from(right)];
+    const missing = rows.length - leftCount - rightCount;
+    const left = new Uint32Array(leftCount + (missingSide === 1 ? missing : 0));
+    const right = new Uint32Array(rows.length - left.length);
+    let l = 0;
+    let r = 0;
+    for (let k = 0; k < rows.length; k++) {
+      if ((side[k] || missingSide) === 1) left[l++] = rows[k];
+      else right[r++] = rows[k];
+    }
+    return [left, right];
   }
 
   private bestSplit(rows: Uint32Array, counts: number[], depth: number): Candidate | undefined {
@@ -359,6 +367,8 @@ function buildColumns(data: ClassificationDataset): Column[] {
     }
   }
   const columns: Column[] = [];
+  // One column at a time (a copy of every column at once would double a 60,000-image data set).
+  const column = new Float64Array(rows);
   for (let j = 0; j < cols; j++) {
     const ranks = new Uint32Array(rows);
     if (categorical[j]) {
@@ -369,7 +379,6 @@ function buildColumns(data: ClassificationDataset): Column[] {
       columns.push({ categorical: true, values: Float64Array.from({ length: levels[j] }, (_, level) => level), ranks });
       continue;
     }
-    const column = new Float64Array(rows);
     for (let i = 0; i < rows; i++) column[i] = x[i * cols + j];
     const pair = twoValues(column);
     if (pair) {
