@@ -58,13 +58,22 @@ for (const bench of CASES) {
   log(`${bench.name}: one shadow in this thread ${oneShadow.toFixed(1)} s`);
   const params = bench.trainer.params as { hidden: string; epochs: number; batchSize: number };
   const peer = runPeer('mlp-torch', split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
+  // Scaling of a warm pool (each worker has started and trained once: start-up is paid once per
+  // process) and of a cold one (start-up included), 4 shadows each.
   const scaling: Record<string, number> = {};
   for (const size of [1, 2]) {
+    const [, cold] = await seconds(async () => {
+      const pool = new TrainingPool(size);
+      await Promise.all([1, 2, 3, 4].map((seed) => pool.train(bench.trainer, split.members, seed)));
+      await pool.close();
+    });
     const pool = new TrainingPool(size);
-    const [, taken] = await seconds(() => Promise.all([1, 2, 3, 4].map((seed) => pool.train(bench.trainer, split.members, seed))));
-    scaling[`workers${size}`] = taken;
+    await Promise.all(Array.from({ length: size }, (_, i) => pool.train(bench.trainer, split.members, 100 + i)));
+    const [, warm] = await seconds(() => Promise.all([1, 2, 3, 4].map((seed) => pool.train(bench.trainer, split.members, seed))));
     await pool.close();
-    log(`${bench.name}: 4 shadows on ${size} worker(s) ${taken.toFixed(1)} s`);
+    scaling[`cold${size}`] = cold;
+    scaling[`workers${size}`] = warm;
+    log(`${bench.name}: 4 shadows on ${size} worker(s): ${warm.toFixed(1)} s warm, ${cold.toFixed(1)} s with start-up`);
   }
   const pool = new TrainingPool(2);
   const [record, total] = await seconds(() => runMembership(lira, new LocalOracle(target), problem, { params: { shadows, mode: 'online' }, seed: 42, pool, members: split.truth }));
@@ -85,9 +94,10 @@ for (const bench of CASES) {
     peerOneShadowSeconds: typeof peer === 'string' ? peer : peer.fitSeconds,
     peer: typeof peer === 'string' ? peer : peer.version,
     poolSpeedup: scaling.workers1 / scaling.workers2,
+    coldPoolSpeedup: scaling.cold1 / scaling.cold2,
   };
   results.push(row);
-  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(1)} s vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(1)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}×`);
+  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(1)} s vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(1)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}× warm, ${row.coldPoolSpeedup.toFixed(2)}× with start-up`);
 }
 if (json) process.stdout.write(`${JSON.stringify({ benchmark: 'membership', results })}\n`);
 else console.table(results.map(({ peer: _peer, ...row }) => row));
