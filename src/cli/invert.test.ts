@@ -85,3 +85,14 @@ test("invert the people of the user's own CSV through a scikit-learn MLP (MAP es
   const noLabel = await runCli('invert', '--attack', 'map', '--model', join(fixtures, 'adult-mlp.json'), '--dataset', join(fixtures, 'adult-members.csv'), '--target', 'salary', '--sensitive', 'sex', '--json');
   assert.match(JSON.parse(noLabel.stdout).error.message, /no label column "salary"/);
 });
+
+test("MI-Face on a scikit-learn digits MLP, its reconstructions matched against the user's CSV of member images", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const result = await runCli('invert', '--attack', 'mi-face', '--model', join(fixtures, 'digits-mlp.json'), '--dataset', join(fixtures, 'digits-members.csv'), '--target', 'label', '--json');
+  assert.equal(result.status, 0, result.stdout);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.identification.references, 600);
+  assert.ok(report.identification.recognised >= 8, `${report.identification.recognised} of 10 recognised`);
+  assert.equal(report.queries, 0, 'white-box: no query paid');
+  assert.match(report.inPlainWords, /the model gives away what its classes look like — \d+ of 10 images look most like a real image of their own class among 600 real images/);
+});
