@@ -93,12 +93,17 @@ test('audit usage errors exit 2 and name the fix', async () => {
 
 test("an image model from scikit-learn: MI-Face's digits are recognised among the user's member images, and written beside the report", async () => {
   const out = mkdtempSync(join(tmpdir(), 'threatlab-audit-faces-'));
-  const result = await runCli('audit', '--model', join(fixtures, 'digits-mlp.json'), '--members', join(fixtures, 'digits-members.csv'), '--non-members', join(fixtures, 'digits-non-members.csv'), '--population', join(fixtures, 'digits-population.csv'), '--threats', 'inversion', '--quick', '--out', out, '--json');
+  // Inversion alone needs the members only: no non-members or attacker's population.
+  const result = await runCli('audit', '--model', join(fixtures, 'digits-mlp.json'), '--members', join(fixtures, 'digits-members.csv'), '--threats', 'inversion', '--quick', '--out', out, '--json');
   assert.equal(result.status, 0, result.stdout);
   const report = JSON.parse(result.stdout);
   const faces = report.inversion.faces;
   assert.equal(faces.images.length, 10);
   assert.equal(faces.references, 600, 'matched among the 600 members');
+  assert.equal(report.inversion.people, `your 600 members (${join(fixtures, 'digits-members.csv')})`);
+  const withMembership = await runCli('audit', '--model', join(fixtures, 'digits-mlp.json'), '--members', join(fixtures, 'digits-members.csv'), '--non-members', join(fixtures, 'digits-non-members.csv'), '--quick', '--out', out, '--json');
+  assert.equal(withMembership.status, 2, 'membership still needs the attacker\'s own rows');
+  assert.match(JSON.parse(withMembership.stdout).error.message, /give --population FILE/);
   assert.ok(faces.recognised >= 8, `${faces.recognised} of 10 digits recognised`);
   assert.equal(report.verdicts[0].level, 'high');
   const saved = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));

@@ -19,6 +19,7 @@ import { asUsage, plural, printResult, textTable, type CliIo, type CommonOptions
 import { membershipData, type MembershipData, type MembershipDataOptions } from '../membership-problem.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
 import { featureRows } from './extract.ts';
+import { encodeForModel, labelColumn, loadUserRows } from '../../data/model-rows.ts';
 
 /** Amazon ML's price per real-time prediction, the price Tramèr et al. (2016) quote. */
 export const DEFAULT_PRICE = 0.0001;
@@ -59,7 +60,12 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
   const price = options.price ?? (oracle.info.price > 0 ? oracle.info.price : DEFAULT_PRICE);
   const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: oracle.info.partialRows };
   const named = Boolean(options.members || options.nonMembers || options.candidates || options.dataset);
-  const data: MembershipData | undefined = named && oracle.info.task === 'classification' ? membershipData({ ...options, progress }, space, training, options.seed) : undefined;
+  // Without membership among the threats, members alone serve (inversion's people): no population needed.
+  const peopleOnly = !threats.includes('membership') && Boolean(options.members) && !options.population && !options.candidates && !options.dataset;
+  const classifier = oracle.info.task === 'classification';
+  const data: MembershipData | undefined = named && classifier && !peopleOnly ? membershipData({ ...options, progress }, space, training, options.seed) : undefined;
+  const memberTable = peopleOnly && classifier ? loadUserRows(options.members!, progress) : undefined;
+  const members = memberTable && encodeForModel(memberTable, space, labelColumn(memberTable, space, options.target, options.memberColumn ? [options.memberColumn] : []));
   if (data && data.candidates.features.cols !== oracle.info.inputSize) {
     throw new ValidationError('data do not fit the model', [{ path: 'members', message: `rows have ${data.candidates.features.cols} columns, the model takes ${oracle.info.inputSize}; give rows with the model's features` }]);
   }
@@ -67,7 +73,9 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
   const nonMemberRows = data ? data.members.flatMap((member, i) => (member ? [] : [i])) : [];
   const judge = options.test
     ? { rows: featureRows(options.test, oracle.info.schema, oracle.info.partialRows, progress), name: `your test rows (${options.test})` }
-    : data
+    : peopleOnly && options.nonMembers
+      ? { rows: featureRows(options.nonMembers, oracle.info.schema, oracle.info.partialRows, progress), name: `your non-member rows (${options.nonMembers})` }
+      : data
       ? { rows: subsetRows(data.candidates, Int32Array.from(nonMemberRows)).features, name: `your ${nonMemberRows.length} non-member rows` }
       : { rows: uniformRows(oracle.info.schema, UNIFORM_JUDGE_ROWS, new Rng(options.seed + 1)), name: `${UNIFORM_JUDGE_ROWS} uniform random inputs (give --test FILE to judge on real rows)` };
   const input: AuditInput = {
@@ -87,7 +95,11 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
           assumption: data.assumption,
         }
       : undefined,
-    people: data ? { data: subsetRows(data.candidates, Int32Array.from(memberRows)), name: `your ${memberRows.length} members (training rows)` } : undefined,
+    people: data
+      ? { data: subsetRows(data.candidates, Int32Array.from(memberRows)), name: `your ${memberRows.length} members (training rows)` }
+      : members
+        ? { data: members, name: `your ${members.features.rows} members (${options.members})` }
+        : undefined,
     sensitive: options.sensitive,
     progress,
   };
