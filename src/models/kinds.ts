@@ -4,9 +4,9 @@ import type { ModelKind } from './types.ts';
 
 /** Every trainable kind, with a one-line description. */
 export const MODEL_KINDS: Record<ModelKind, string> = {
-  logistic: 'binary logistic regression (L2, exact L-BFGS)',
-  softmax: 'multinomial logistic regression (L2, exact L-BFGS)',
-  ovr: 'one-vs-rest logistic regression (L2, exact L-BFGS)',
+  logistic: 'binary logistic regression (L2, exact: Newton or L-BFGS)',
+  softmax: 'multinomial logistic regression (L2, exact: Newton or L-BFGS)',
+  ovr: 'one-vs-rest logistic regression (L2, exact: Newton or L-BFGS)',
   linear: 'least-squares linear regression (optional ridge)',
   'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
   tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
