@@ -68,6 +68,19 @@ function withTarget(command: Command): Command {
     .option('--header <h>', "request header for the endpoint, repeatable (e.g. 'Authorization: Bearer T')", collect, []);
 }
 
+/** The options that say who the members are (membership and audit). */
+function withMembers(command: Command): Command {
+  return command
+    .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
+    .option('--non-members <file>', 'CSV of rows the model did not train on')
+    .option('--candidates <file>', 'one CSV of rows to judge, with a member column (see --member-column)')
+    .option('--member-column <name>', 'the column of --candidates saying 1 (member) or 0')
+    .option('--population <file>', "CSV of the attacker's own rows (same distribution, not candidates) for shadow models")
+    .option('--target <column>', 'the label column of the CSVs (default: the one column that is not a feature)')
+    .option('--train-size <rows>', 'rows the target trained on (shadow models train on as many; default: the members given)', parseCount)
+    .option('--dataset <name|file>', 'the data set a model file made by threatlab train was trained on: its recorded split gives the members');
+}
+
 function parseSeed(value: string): number {
   const seed = Number(value);
   if (!/^\d+$/.test(value) || seed > 0xffffffff) throw new InvalidArgumentError('must be a whole number in [0, 4294967295]');
@@ -165,17 +178,9 @@ export function buildProgram(io: CliIo): Command {
       await (await import('./commands/invert.ts')).runInvert(io, options, progressFor(options.json));
     });
 
-  withTarget(program.command('membership'))
+  withMembers(withTarget(program.command('membership')))
     .description('membership inference: was this row in the training set? Members you name (CSV files), or the training split threatlab train recorded in a model file')
     .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
-    .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
-    .option('--non-members <file>', 'CSV of rows the model did not train on')
-    .option('--candidates <file>', 'one CSV of rows to judge, with a member column (see --member-column)')
-    .option('--member-column <name>', 'the column of --candidates saying 1 (member) or 0')
-    .option('--population <file>', "CSV of the attacker's own rows (same distribution, not candidates) for shadow models")
-    .option('--target <column>', 'the label column of the CSVs (default: the one column that is not a feature)')
-    .option('--train-size <rows>', 'rows the target trained on (shadow models train on as many; default: the members given)', parseCount)
-    .option('--dataset <name|file>', 'the data set a model file made by threatlab train was trained on: its recorded split gives the members')
     .option('--seed <n>', 'seed of the attack', parseSeed, DEFAULT_SEED)
     .option('--shadows <n>', 'shadow (or reference) models of shadow-models, lira and rmia', parseCount)
     .option('--scores-out <file>', 'write every judged row (source, member, score) as CSV')
@@ -187,17 +192,9 @@ export function buildProgram(io: CliIo): Command {
       await (await import('./commands/membership.ts')).runMembershipCommand(io, options, progressFor(options.json));
     });
 
-  withTarget(program.command('audit'))
+  withMembers(withTarget(program.command('audit')))
     .description('audit a model for every threat that applies, under each candidate output policy: a verdict per threat in plain words, report.html and report.json')
     .requiredOption('--out <dir>', 'where report.html and report.json are written')
-    .option('--members <file>', "CSV of training rows (the model's raw features and the label column)")
-    .option('--non-members <file>', 'CSV of rows the model did not train on')
-    .option('--candidates <file>', 'one CSV of rows with a member column (see --member-column)')
-    .option('--member-column <name>', 'the column of --candidates saying 1 (member) or 0')
-    .option('--population <file>', "CSV of the attacker's own rows (same distribution) for shadow models")
-    .option('--target <column>', 'the label column of the CSVs (default: the one column that is not a feature)')
-    .option('--train-size <rows>', 'rows the target trained on (default: the members given)', parseCount)
-    .option('--dataset <name|file>', 'the data set a model file made by threatlab train was trained on: its recorded split gives the members')
     .option('--test <file>', 'CSV of rows to judge extracted copies on (default: the non-members, else uniform random inputs)')
     .option('--sensitive <column>', 'a categorical column to recover by inversion, repeatable', collect, [])
     .option('--price <p>', 'price per query the attacker pays (default: the served price, else 0.0001, Amazon ML\'s)', parsePrice)

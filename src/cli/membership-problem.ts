@@ -6,6 +6,7 @@
  * refused: judging rows that are not the model's members gives a wrong answer that looks right.
  */
 
+import { judgedFromSplit } from '../attacks/membership/membership-split.ts';
 import { subsetRows, type ClassificationDataset, concatRows } from '../data/dataset.ts';
 import { loadDataset } from '../data/datasets/registry.ts';
 import { loadCsv } from '../data/loaders/csv.ts';
@@ -16,7 +17,6 @@ import { userTableSplit } from '../data/user-data.ts';
 import { ThreatlabError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import { fileSha256, trainingSplitRngs, type TrainingProvenance } from '../models/provenance.ts';
-import { Rng } from '../random.ts';
 import { isUserCsv } from './commands/train.ts';
 
 /** The files and names the command was given. */
@@ -96,19 +96,15 @@ function fromFiles(options: MembershipDataOptions, space: ModelSpace): Membershi
 
 /** Judged rows from a split: as many members (drawn from the training rows) as non-members (half the held-out rows); the other half is the population. */
 function fromSplit(data: ClassificationDataset, train: ArrayLike<number>, test: ArrayLike<number>, sources: string[], seed: number, assumption: string, trainSize?: number): MembershipData {
-  const heldOut = new Rng(seed + 1).shuffle(Array.from(test));
-  const count = Math.min(train.length, Math.floor(heldOut.length / 2));
+  const { order, count, population } = judgedFromSplit(train, test, seed);
   if (count === 0) throw new ThreatlabError('validation', `the split leaves ${train.length} training and ${test.length} held-out rows: too few to judge membership`);
-  const judgedMembers = new Rng(seed + 2).shuffle(Array.from(train)).slice(0, count);
-  const judgedNonMembers = heldOut.slice(0, count);
-  const order = [...judgedMembers, ...judgedNonMembers];
   return {
     candidates: subsetRows(data, order),
     members: order.map((_, i) => i < count),
     sources: order.map((i) => sources[i]),
-    population: subsetRows(data, heldOut.slice(count)),
+    population: subsetRows(data, population),
     trainSize: trainSize ?? train.length,
-    assumption: `${assumption}; judged ${count} members (training rows) and ${count} non-members (held-out rows); shadow data: the other ${heldOut.length - count} held-out rows`,
+    assumption: `${assumption}; judged ${count} members (training rows) and ${count} non-members (held-out rows); shadow data: the other ${population.length} held-out rows`,
   };
 }
 

@@ -6,6 +6,7 @@
  * Returns the report's records and its HTML.
  */
 
+import { judgedFromSplit } from '../attacks/membership/membership-split.ts';
 import type { MembershipProblem } from '../attacks/membership/types.ts';
 import { runAudit, type AuditInput } from '../audit/run-audit.ts';
 import type { Threat } from '../audit/verdicts.ts';
@@ -35,23 +36,22 @@ function trainingSplit(task: AuditTask, model: Model): { train: ClassificationDa
 
 /** Members, non-members and the attacker's population from a rebuilt split: equal numbers judged, the rest of the held-out rows the attacker's. */
 function membershipFrom(split: { train: ClassificationDataset; test: ClassificationDataset }, model: Model, seed: number): AuditInput['membership'] {
-  const rng = new Rng(seed);
-  const held = rng.permutation(split.test.features.rows);
-  const count = Math.min(Math.floor(held.length / 2), split.train.features.rows);
+  // One data set of the training rows then the held-out rows, judged as everywhere a split is known.
+  const trainRows = split.train.features.rows;
+  const data = concatRows(split.train, split.test);
+  const { order, count, population } = judgedFromSplit(Array.from({ length: trainRows }, (_, i) => i), Array.from({ length: split.test.features.rows }, (_, i) => trainRows + i), seed);
   if (count < 2) return undefined;
-  const members = rng.permutation(split.train.features.rows).subarray(0, count);
-  const nonMembers = held.subarray(0, count);
   const problem: MembershipProblem = {
-    candidates: concatRows(subsetRows(split.train, members), subsetRows(split.test, nonMembers)),
-    population: subsetRows(split.test, held.subarray(count)),
+    candidates: subsetRows(data, order),
+    population: subsetRows(data, population),
     trainer: { kind: model.kind, params: trainerParamsOf(model) },
-    trainSize: split.train.features.rows,
+    trainSize: trainRows,
   };
   return {
     problem,
-    members: [...new Array<boolean>(count).fill(true), ...new Array<boolean>(count).fill(false)],
-    sources: [...Array.from(members, (i) => `training row ${i}`), ...Array.from(nonMembers, (i) => `held-out row ${i}`)],
-    assumption: `members: ${count} of the ${split.train.features.rows} rows the server trained this model on (the training job's split, rebuilt); non-members: ${count} held-out rows; shadow data: the other ${held.length - count} held-out rows`,
+    members: order.map((_, i) => i < count),
+    sources: order.map((i) => (i < trainRows ? `training row ${i}` : `held-out row ${i - trainRows}`)),
+    assumption: `members: ${count} of the ${trainRows} rows the server trained this model on (the training job's split, rebuilt); non-members: ${count} held-out rows; shadow data: the other ${population.length} held-out rows`,
   };
 }
 

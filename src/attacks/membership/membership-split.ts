@@ -35,3 +35,26 @@ export function membershipSplit(data: ClassificationDataset, sizes: { members: n
     truth: [...new Array<boolean>(sizes.members).fill(true), ...new Array<boolean>(sizes.members).fill(false)],
   };
 }
+
+/** Rows judged from a model's own training split (indices into one data set). */
+export interface JudgedSplit {
+  /** Judged members (training rows), then as many non-members (held-out rows). */
+  order: number[];
+  /** Members judged (= non-members judged). */
+  count: number;
+  /** The held-out rows left to the attacker as its population. */
+  population: number[];
+}
+
+/**
+ * From a model's training split: as many members (drawn from the training rows) as non-members
+ * (half the held-out rows, shuffled); the other half of the held-out rows is the attacker's
+ * population. Used wherever a model's true split is known (a threatlab model file's provenance,
+ * a server training job).
+ */
+export function judgedFromSplit(train: ArrayLike<number>, test: ArrayLike<number>, seed: number): JudgedSplit {
+  const heldOut = new Rng(seed + 1).shuffle(Array.from(test));
+  const count = Math.min(train.length, Math.floor(heldOut.length / 2));
+  const members = new Rng(seed + 2).shuffle(Array.from(train)).slice(0, count);
+  return { order: [...members, ...heldOut.slice(0, count)], count, population: heldOut.slice(count) };
+}

@@ -9,6 +9,7 @@
 import { choleskySolve } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
+import { softmaxInPlace } from './objectives.ts';
 
 /** Rows as lists of (column, value) of their non-zero entries, the bias last as column p. */
 interface SparseDesign {
@@ -95,22 +96,13 @@ function secondOrder(design: SparseDesign, labels: Int32Array, classes: number, 
         }
         continue;
       }
-      let max = -Infinity;
       for (let c = 0; c < classes; c++) {
         let z = 0;
         for (let k = from; k < to; k++) z += theta[c * stride + columns[k]] * values[k];
         probabilities[c] = z;
-        if (z > max) max = z;
       }
       const label = labels[i];
-      const labelLogit = probabilities[label];
-      let total = 0;
-      for (let c = 0; c < classes; c++) {
-        probabilities[c] = Math.exp(probabilities[c] - max);
-        total += probabilities[c];
-      }
-      loss += Math.log(total) + max - labelLogit;
-      for (let c = 0; c < classes; c++) probabilities[c] /= total;
+      loss += softmaxInPlace(probabilities, classes, label);
       for (let c = 0; c < classes; c++) {
         const residual = probabilities[c] - (c === label ? 1 : 0);
         for (let k = from; k < to; k++) gradient[c * stride + columns[k]] += residual * values[k];

@@ -55,6 +55,20 @@ function addPenalty(theta: Float64Array, gradient: Float64Array, penalty: Float6
   return loss;
 }
 
+/** Turns a row's logits into probabilities in place (shifted by their max: no overflow); returns its loss −log p_label. */
+export function softmaxInPlace(logits: Float64Array, classes: number, label: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) if (logits[c] > max) max = logits[c];
+  const labelLogit = logits[label];
+  let total = 0;
+  for (let c = 0; c < classes; c++) {
+    logits[c] = Math.exp(logits[c] - max);
+    total += logits[c];
+  }
+  for (let c = 0; c < classes; c++) logits[c] /= total;
+  return Math.log(total) + max - labelLogit;
+}
+
 /** Σ_i [log Σ_c e^{z_ic} − z_{i,y_i}] + ½ Σ_j l2_j ‖W_{·j}‖², with z_i = W φ_i + b. */
 export function softmaxObjective(design: Matrix, labels: Int32Array, classes: number, l2: number | Float64Array): Objective {
   const penalty = penaltyVector(l2, design.cols);
@@ -68,24 +82,16 @@ export function softmaxObjective(design: Matrix, labels: Int32Array, classes: nu
     for (let i = 0; i < design.rows; i++) {
       const from = start[i];
       const to = start[i + 1];
-      let max = -Infinity;
       for (let c = 0; c < classes; c++) {
         const offset = c * stride;
         let z = theta[offset + bias];
         for (let k = from; k < to; k++) z += theta[offset + columns[k]] * values[k];
         logits[c] = z;
-        if (z > max) max = z;
       }
       const label = labels[i];
-      const labelLogit = logits[label];
-      let total = 0;
+      loss += softmaxInPlace(logits, classes, label);
       for (let c = 0; c < classes; c++) {
-        logits[c] = Math.exp(logits[c] - max);
-        total += logits[c];
-      }
-      loss += Math.log(total) + max - labelLogit;
-      for (let c = 0; c < classes; c++) {
-        const residual = logits[c] / total - (c === label ? 1 : 0);
+        const residual = logits[c] - (c === label ? 1 : 0);
         if (residual === 0) continue;
         const offset = c * stride;
         for (let k = from; k < to; k++) gradient[offset + columns[k]] += residual * values[k];
