@@ -8,7 +8,7 @@
 
 import { tf } from '../../backend/tf.ts';
 import { initBackend } from '../../backend/setup.ts';
-import type { Dataset, ImageShape } from '../../data/dataset.ts';
+import { concatRows, type Dataset, type ImageShape } from '../../data/dataset.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
@@ -20,6 +20,7 @@ import { checkInput, checkTrainingData, requireClassification } from '../validat
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
 import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { glorotUniform, trainNetwork } from './train-loop.ts';
+import type { TrainingHooks } from './training-hooks.ts';
 
 /** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
 export interface ConvBlock {
@@ -167,7 +168,8 @@ export class CnnTrainer implements Trainer<Cnn> {
     this.progress = progress;
   }
 
-  async fit(data: Dataset, rng: Rng): Promise<Cnn> {
+  /** Fits on `data`; `hooks` serve malicious training and fine-tuning (training-hooks.ts). */
+  async fit(data: Dataset, rng: Rng, hooks: TrainingHooks<Cnn> = {}): Promise<Cnn> {
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const image = classification.image;
@@ -197,9 +199,21 @@ export class CnnTrainer implements Trainer<Cnn> {
       const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(current, [-1, flat]) as tf.Tensor2D, dense[0]), denseBiases[0])) as tf.Tensor2D;
       return tf.add(tf.matMul(hidden, dense[1]), denseBiases[1]) as tf.Tensor2D;
     };
-    const { train, validation } = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const held = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const { validation } = held;
+    const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
+    const initial = hooks.initial && [
+      ...hooks.initial.convolutions.map((block) => Float32Array.from(block.weights)),
+      ...hooks.initial.convolutions.map((block) => Float32Array.from(block.biases)),
+      ...hooks.initial.dense.map((layer) => Float32Array.from(layer.weights)),
+      ...hooks.initial.dense.map((layer) => Float32Array.from(layer.biases)),
+    ];
+    const variables = [...kernels, ...kernelBiases, ...dense, ...denseBiases];
+    if (initial && initial.some((values, k) => values.length !== variables[k].size)) {
+      throw new ValidationError('cannot fine-tune "cnn"', [{ path: 'initial', message: 'the starting model\'s layer sizes differ; give filters= and hidden= as the model\'s' }]);
+    }
     const history = await trainNetwork(
-      { variables: [...kernels, ...kernelBiases, ...dense, ...denseBiases], penalized: [...kernels, ...dense], scores },
+      { variables, penalized: [...kernels, ...dense], scores },
       train.features,
       labelObjective(train),
       {
@@ -212,6 +226,8 @@ export class CnnTrainer implements Trainer<Cnn> {
         rng: rng.fork(),
         validation: validation && { features: validation.features, objective: labelObjective(validation) },
         progress: this.progress,
+        penalty: hooks.penalty,
+        initial,
       },
     );
     const convolutions: ConvBlock[] = kernels.map((kernel, b) => ({

@@ -5,7 +5,8 @@
  * et al. (2015) invert a 3,000-unit sigmoid network trained on faces.
  */
 
-import type { Dataset } from '../../data/dataset.ts';
+import { concatRows, type Dataset } from '../../data/dataset.ts';
+import { ValidationError } from '../../errors.ts';
 import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import type { Matrix } from '../../math/matrix.ts';
@@ -17,6 +18,7 @@ import { checkInput, checkTrainingData, requireClassification } from '../validat
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
 import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
+import type { TrainingHooks } from './training-hooks.ts';
 
 /** Parameters of the MLP. */
 export const MLP_PARAMS = {
@@ -102,15 +104,25 @@ export class MlpTrainer implements Trainer<Mlp> {
     this.progress = progress;
   }
 
-  async fit(data: Dataset, rng: Rng): Promise<Mlp> {
+  /** Fits on `data`; `hooks` serve malicious training and fine-tuning (training-hooks.ts). */
+  async fit(data: Dataset, rng: Rng, hooks: TrainingHooks<Mlp> = {}): Promise<Mlp> {
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const p = this.params;
-    const { train, validation } = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const held = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const { validation } = held;
+    const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
     const scaler = p.standardize ? fitStandardScaler(train.features) : undefined;
+    if (scaler && (hooks.penalty || hooks.initial)) {
+      throw new ValidationError('cannot train "mlp"', [{ path: 'standardize', message: 'a weight penalty or starting weights need standardize=false (folding the scaling into the first layer would change the weights)' }]);
+    }
+    const sizes = [classification.features.cols, ...p.hidden, classification.classes.length];
+    if (hooks.initial && hooks.initial.layers.map((layer) => layer.inputs).concat(hooks.initial.layers.at(-1)!.outputs).join() !== sizes.join()) {
+      throw new ValidationError('cannot fine-tune "mlp"', [{ path: 'initial', message: `the starting model's layer sizes differ from ${sizes.join('-')}; give hidden= as the model's` }]);
+    }
     const prepare = (m: Matrix) => (scaler ? scaler.transform(m) : m);
     const result = await trainDense(prepare(train.features), labelObjective(train), {
-      sizes: [classification.features.cols, ...p.hidden, classification.classes.length],
+      sizes,
       hiddenActivation: p.activation,
       optimizer: p.optimizer,
       learningRate: p.learningRate,
@@ -121,6 +133,8 @@ export class MlpTrainer implements Trainer<Mlp> {
       rng: rng.fork(),
       validation: validation && { features: prepare(validation.features), objective: labelObjective(validation) },
       progress: this.progress,
+      penalty: hooks.penalty,
+      initial: hooks.initial && initialDenseValues(hooks.initial),
     });
     const layers = result.layers;
     if (scaler) layers[0] = foldInputScaling(layers[0], scaler.offset, scaler.factor);
@@ -131,4 +145,9 @@ export class MlpTrainer implements Trainer<Mlp> {
       params: { ...p, hidden: [...p.hidden], epochsRun: result.epochsRun, bestEpoch: result.bestEpoch },
     });
   }
+}
+
+/** A fitted network's layers as the dense trainer's variables: weights first, then biases. */
+function initialDenseValues(model: Mlp): Float32Array[] {
+  return [...model.layers.map((layer) => Float32Array.from(layer.weights)), ...model.layers.map((layer) => Float32Array.from(layer.biases))];
 }

@@ -40,7 +40,14 @@ export interface LoopOptions {
   progress?: Progress;
   /** Applied to each batch's inputs before the step (noise for a denoising autoencoder). */
   corrupt?: (batch: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
+  /** An extra term added to every batch's loss, computed from the penalised weights (malicious training, Song et al. 2017). */
+  penalty?: WeightPenalty;
+  /** Starting values of the network's variables, in `variables` order (fine-tuning a trained model). */
+  initial?: Float32Array[];
 }
+
+/** A loss term on the weight tensors (in `penalized` order); called inside the gradient tape. */
+export type WeightPenalty = (weights: tf.Variable[]) => tf.Scalar;
 
 /** The training history. */
 export interface LoopResult {
@@ -89,11 +96,14 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   const validationY = options.validation ? targetTensor(options.validation.objective) : undefined;
   const lossOf = (input: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar => {
     const z = network.scores(input);
-    const data = objective.kind === 'reconstruction' ? tf.losses.sigmoidCrossEntropy(target, z) : tf.losses.softmaxCrossEntropy(target, z);
-    if (options.l2 === 0 || network.penalized.length === 0) return data as tf.Scalar;
-    const penalty = tf.addN(network.penalized.map((w) => tf.sum(tf.square(w))));
-    return tf.add(data, tf.mul(options.l2 / 2, penalty)) as tf.Scalar;
+    let loss = (objective.kind === 'reconstruction' ? tf.losses.sigmoidCrossEntropy(target, z) : tf.losses.softmaxCrossEntropy(target, z)) as tf.Scalar;
+    if (options.l2 > 0 && network.penalized.length > 0) {
+      const penalty = tf.addN(network.penalized.map((w) => tf.sum(tf.square(w))));
+      loss = tf.add(loss, tf.mul(options.l2 / 2, penalty));
+    }
+    return options.penalty ? tf.add(loss, options.penalty(network.penalized)) : loss;
   };
+  if (options.initial) network.variables.forEach((v, k) => v.assign(tf.tensor(options.initial![k], v.shape)));
   const n = features.rows;
   const trainingLoss: number[] = [];
   const validationLoss: number[] = [];

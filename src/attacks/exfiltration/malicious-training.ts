@@ -1,0 +1,120 @@
+/**
+ * A malicious training algorithm (Song, Ristenpart and Shmatikov, CCS 2017): it fits the data
+ * owner's model as asked — the model validates like a benign one — and hides training rows in it
+ * by one of four encodings, returning the attacker's key. The data owner sees only the model.
+ */
+
+import type { ClassificationDataset } from '../../data/dataset.ts';
+import { concatRows } from '../../data/dataset.ts';
+import { CapabilityError, ValidationError } from '../../errors.ts';
+import { blockOutput, CnnTrainer } from '../../models/neural/cnn.ts';
+import { MlpTrainer } from '../../models/neural/mlp.ts';
+import type { TrainingHooks } from '../../models/neural/training-hooks.ts';
+import type { Classifier, Trainer } from '../../models/types.ts';
+import type { Rng } from '../../random.ts';
+import { capacityRows } from './capacity-abuse.ts';
+import { correlationPenalty } from './correlated-value.ts';
+import type { ExfiltrationAttackName, ExfiltrationKey } from './key.ts';
+import { encodeLsb } from './lsb.ts';
+import { chooseSecret, type Secret } from './secret.ts';
+import { signPenalty } from './sign-encoding.ts';
+
+/** What the attacker's algorithm is set to do. */
+export interface MaliciousOptions {
+  attack: ExfiltrationAttackName;
+  /** Items to steal at most (white-box encodings take as many as fit; capacity abuse 1 by default). */
+  items?: number;
+  /** Shrink image items by this whole factor before encoding. */
+  downscale?: number;
+  /** Weight of the correlation or sign term. */
+  lambda?: number;
+  /** LSB: low bits per parameter, compression, encryption. */
+  bits?: number;
+  compress?: boolean;
+  passphrase?: string;
+  /** Capacity abuse: bits kept per value, and the seed of the synthetic inputs. */
+  levelBits?: number;
+  syntheticSeed?: number;
+}
+
+/** Defaults chosen by measurement on the AT&T faces and Fashion-MNIST networks (see `threatlab reproduce exfiltration`). */
+export const MALICIOUS_DEFAULTS = { correlationLambda: 1, signLambda: 10, bits: 16, levelBits: 4, syntheticSeed: 2017 } as const;
+
+/** The model, the attacker's key, and the stolen rows as encoded (for scoring; the attacker keeps only the key). */
+export interface MaliciousResult {
+  model: Classifier;
+  key: ExfiltrationKey;
+  secret: Secret;
+  /** Synthetic rows added to the training data (capacity abuse). */
+  syntheticRows: number;
+}
+
+/** Weights a network trainer will create for `data` (the encodings' capacity). */
+export function networkWeightCount(trainer: Trainer, data: ClassificationDataset): number {
+  const classes = data.classes.length;
+  if (trainer instanceof MlpTrainer) {
+    const sizes = [data.features.cols, ...trainer.params.hidden, classes];
+    return sizes.slice(1).reduce((sum, outputs, l) => sum + sizes[l] * outputs, 0);
+  }
+  if (trainer instanceof CnnTrainer && data.image) {
+    const filters = trainer.params.filters;
+    const channels = [data.image.channels, ...filters];
+    let [height, width] = [data.image.height, data.image.width];
+    for (const _ of filters) [height, width] = blockOutput(height, width, 3);
+    const flat = height * width * filters[filters.length - 1];
+    return filters.reduce((sum, f, b) => sum + 9 * channels[b] * f, 0) + flat * trainer.params.hidden + trainer.params.hidden * classes;
+  }
+  throw new CapabilityError(`"${trainer.kind}" trains without a loss we can add to; correlated-value and sign encoding need a network (mlp or cnn); LSB and capacity abuse work on any model`);
+}
+
+function trimSecret(secret: Secret, items: number): Secret {
+  return { ...secret, items, rows: secret.rows.slice(0, items), values: secret.values.slice(0, items * secret.valuesPerItem) };
+}
+
+async function fitWithHooks(trainer: Trainer, data: ClassificationDataset, rng: Rng, hooks: Omit<TrainingHooks, 'initial'>): Promise<Classifier> {
+  if (trainer instanceof MlpTrainer || trainer instanceof CnnTrainer) return trainer.fit(data, rng, hooks);
+  if (hooks.penalty) throw new CapabilityError(`"${trainer.kind}" cannot take a loss term`);
+  const model = await trainer.fit(hooks.extraRows ? concatRows(data, hooks.extraRows) : data, rng);
+  if (model.task !== 'classification') throw new CapabilityError('malicious training here hides data in classifiers');
+  return model;
+}
+
+/** Trains `trainer` on `data` with the attacker's encoding; `rngs.fit` is the benign training's generator, `rngs.secret` picks the rows. */
+export async function trainMalicious(trainer: Trainer, data: ClassificationDataset, rngs: { fit: Rng; secret: Rng }, options: MaliciousOptions): Promise<MaliciousResult> {
+  const requested = options.items;
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+    throw new ValidationError('cannot train maliciously', [{ path: 'items', message: `${requested}: give a whole number ≥ 1` }]);
+  }
+  const all = chooseSecret(data, data.features.rows, rngs.secret, { downscale: options.downscale });
+  switch (options.attack) {
+    case 'lsb': {
+      const benign = await fitWithHooks(trainer, data, rngs.fit, {});
+      const wanted = trimSecret(all, Math.min(all.items, requested ?? all.items));
+      const encoded = encodeLsb(benign, wanted, { bits: options.bits ?? MALICIOUS_DEFAULTS.bits, compress: options.compress ?? true, passphrase: options.passphrase });
+      return { model: encoded.model as Classifier, key: encoded.key, secret: trimSecret(wanted, encoded.items), syntheticRows: 0 };
+    }
+    case 'correlation':
+    case 'sign': {
+      const weights = networkWeightCount(trainer, data);
+      const perItem = all.valuesPerItem * (options.attack === 'sign' ? 8 : 1);
+      const fits = Math.floor(weights / perItem);
+      if (fits < 1) throw new CapabilityError(`the network's ${weights} weights cannot hold one item (${perItem} weights needed); widen it or downscale the images`);
+      const secret = trimSecret(all, Math.min(fits, requested ?? fits));
+      const lambda = options.lambda ?? (options.attack === 'sign' ? MALICIOUS_DEFAULTS.signLambda : MALICIOUS_DEFAULTS.correlationLambda);
+      const term = options.attack === 'sign' ? signPenalty(secret.values, lambda) : correlationPenalty(secret.values, lambda);
+      try {
+        const model = await fitWithHooks(trainer, data, rngs.fit, { penalty: term.penalty });
+        const key: ExfiltrationKey = { format: 1, attack: options.attack, items: secret.items, valuesPerItem: secret.valuesPerItem, image: secret.image, parameters: secret.items * perItem, lambda };
+        return { model, key, secret, syntheticRows: 0 };
+      } finally {
+        term.dispose();
+      }
+    }
+    case 'capacity': {
+      const secret = trimSecret(all, Math.min(all.items, requested ?? 1));
+      const { key, rows } = capacityRows(data, secret, { seed: options.syntheticSeed ?? MALICIOUS_DEFAULTS.syntheticSeed, levelBits: options.levelBits ?? MALICIOUS_DEFAULTS.levelBits });
+      const model = await fitWithHooks(trainer, data, rngs.fit, { extraRows: rows });
+      return { model, key, secret, syntheticRows: rows.features.rows };
+    }
+  }
+}
