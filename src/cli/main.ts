@@ -130,6 +130,10 @@ export function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
     .option('--test-fraction <f>', 'held-out share when the data set has no fixed split', parseFraction, 0.3)
     .option('--tfjs-out <dir>', 'also save an MLP in the tfjs LayersModel format (model.json + weights.bin)')
+    .option('--malicious <attack>', 'train with a malicious algorithm that hides training rows in the model (Song et al. 2017): lsb, correlation, sign or capacity')
+    .option('--malicious-param <k=v>', 'its setting, repeatable: items, downscale, lambda, bits, compress, levelBits, syntheticSeed', collect, [])
+    .option('--secret-out <file>', "where to write the attacker's key (and FILE.truth.json, the stolen rows for scoring)")
+    .option('--passphrase <text>', 'encrypt the LSB payload with AES-256 under this passphrase (kept in the key)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await (await import('./commands/train.ts')).runTrain(io, options, progressFor(options.json));
@@ -176,6 +180,20 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await (await import('./commands/invert.ts')).runInvert(io, options, progressFor(options.json));
+    });
+
+  withTarget(program.command('exfiltrate'))
+    .description("read back training rows a malicious training algorithm hid in a model (Song et al. 2017), with the attacker's key")
+    .requiredOption('--secret <file>', 'the key written by threatlab train --malicious … --secret-out FILE')
+    .option('--attack <name>', 'lsb, correlation, sign or capacity (checked against the key)')
+    .option('--policy <p>', "a local model's output policy: full, rounded:K, label-only, top-k:K (capacity abuse needs only labels)")
+    .option('--truth <file>', 'the stolen rows to score against (default: the key\'s FILE.truth.json, when present)')
+    .option('--budget <rows>', 'rows the decoder may query at most (capacity abuse)', parseCount)
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--out <dir>', 'write decoded.json, record.json and grid.png (truth beside decoded)')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await (await import('./commands/exfiltrate.ts')).runExfiltrate(io, options, progressFor(options.json));
     });
 
   withMembers(withTarget(program.command('membership')))

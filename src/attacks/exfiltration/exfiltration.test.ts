@@ -64,7 +64,7 @@ test('LSB: the model validates as the benign one and gives back its training ima
 test('LSB on a scikit-learn MLP hides the user\'s member rows and reads them back exactly', () => {
   const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
   const model = loadModelFile(join(fixtures, 'digits-mlp.json')) as Classifier;
-  const members = loadUserCsv(join(fixtures, 'digits-members.csv'), { target: 'label', task: 'classification', testFraction: 0, rng: new Rng(1) }).train as ClassificationDataset;
+  const members = loadUserCsv(join(fixtures, 'digits-members.csv'), { target: 'label', task: 'classification', testFraction: 0, rng: new Rng(1), categorical: 'one-hot' }).train as ClassificationDataset;
   const secret = chooseSecret(members, members.features.rows, new Rng(3));
   const encoded = encodeLsb(model, secret, { bits: 8, compress: true });
   assert.ok(encoded.items >= 90, `${encoded.items} members hidden`);

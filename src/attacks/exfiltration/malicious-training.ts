@@ -10,6 +10,7 @@ import { CapabilityError, ValidationError } from '../../errors.ts';
 import { blockOutput, CnnTrainer } from '../../models/neural/cnn.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
 import type { TrainingHooks } from '../../models/neural/training-hooks.ts';
+import type { ParamSpecs, ParamValues } from '../../models/params.ts';
 import type { Classifier, Trainer } from '../../models/types.ts';
 import type { Rng } from '../../random.ts';
 import { capacityRows } from './capacity-abuse.ts';
@@ -35,6 +36,32 @@ export interface MaliciousOptions {
   /** Capacity abuse: bits kept per value, and the seed of the synthetic inputs. */
   levelBits?: number;
   syntheticSeed?: number;
+}
+
+/** The malicious algorithm's settings as parameters (`--malicious-param k=v`); 0 means the attack's default. */
+export const MALICIOUS_PARAMS = {
+  items: { type: 'number', default: 0, min: 0, integer: true, doc: 'training rows to steal (0: LSB as many as fit, correlation/sign a quarter of the weights\' worth, capacity 1)' },
+  downscale: { type: 'number', default: 1, min: 1, integer: true, doc: 'shrink images by this factor before encoding (more fit)' },
+  lambda: { type: 'number', default: 0, min: 0, doc: 'weight of the correlation or sign loss term (0: 3 for correlation, 500 for sign)' },
+  bits: { type: 'number', default: 16, min: 1, max: 20, integer: true, doc: 'LSB: low mantissa bits rewritten per float32 parameter' },
+  compress: { type: 'boolean', default: true, doc: 'LSB: deflate the secret before hiding it' },
+  levelBits: { type: 'number', default: 4, min: 1, max: 8, integer: true, doc: 'capacity abuse: bits kept of each 8-bit value' },
+  syntheticSeed: { type: 'number', default: 2017, min: 0, integer: true, doc: 'capacity abuse: seed of the synthetic inputs (part of the key)' },
+} satisfies ParamSpecs;
+
+/** Options from resolved parameters (0 → the attack's default). */
+export function maliciousOptions(attack: ExfiltrationAttackName, params: ParamValues<typeof MALICIOUS_PARAMS>, passphrase?: string): MaliciousOptions {
+  return {
+    attack,
+    items: params.items || undefined,
+    downscale: params.downscale,
+    lambda: params.lambda || undefined,
+    bits: params.bits,
+    compress: params.compress,
+    passphrase,
+    levelBits: params.levelBits,
+    syntheticSeed: params.syntheticSeed,
+  };
 }
 
 /** Defaults chosen by measurement on the AT&T faces and Fashion-MNIST networks (see `threatlab reproduce exfiltration`). */

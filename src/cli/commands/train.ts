@@ -16,6 +16,7 @@ import { fileSha256, trainingSplitRngs } from '../../models/provenance.ts';
 import { score } from '../../metrics/score.ts';
 import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { dirname, resolve } from 'node:path';
+import { checkMaliciousOptions, maliciousLine, trainMaliciously, type MaliciousReport } from './train-malicious.ts';
 
 /** Options of `threatlab train`. */
 export interface TrainOptions extends CommonOptions {
@@ -27,6 +28,11 @@ export interface TrainOptions extends CommonOptions {
   seed: number;
   testFraction: number;
   tfjsOut?: string;
+  /** A malicious training algorithm (Song et al. 2017): lsb, correlation, sign or capacity. */
+  malicious?: string;
+  maliciousParam?: string[];
+  secretOut?: string;
+  passphrase?: string;
 }
 
 /** What `train` reports. */
@@ -41,6 +47,8 @@ export interface TrainReport {
   test: number;
   seconds: number;
   out: string;
+  /** What the malicious algorithm hid, when one ran. */
+  malicious?: MaliciousReport;
   /** Things the user should know: a model no better than always answering the commonest class. */
   warnings: string[];
 }
@@ -86,6 +94,7 @@ export function isUserCsv(dataset: string): boolean {
 /** Runs the command. */
 export async function runTrain(io: CliIo, options: TrainOptions, progress: Progress): Promise<TrainReport> {
   const trainer = asUsage(() => createTrainer(options.model, parseParamPairs(options.param), progress));
+  checkMaliciousOptions(options);
   if (!existsSync(dirname(resolve(options.out)))) throw new ThreatlabError('usage', `the folder of --out ${options.out} does not exist; create it first (nothing was trained)`);
   if (options.tfjsOut && options.model !== 'mlp') {
     throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
@@ -93,7 +102,8 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
   const rngs = trainingSplitRngs(options.seed);
   const { name, train, test, sha256 } = trainTestData(options, trainer.task, options.model === 'tree' ? 'ordinal' : 'one-hot', rngs.split, progress);
   const started = performance.now();
-  const model = await trainer.fit(train, rngs.fit);
+  const hidden = options.malicious ? await trainMaliciously(options, trainer, train, rngs.fit) : undefined;
+  const model = hidden ? hidden.model : await trainer.fit(train, rngs.fit);
   const seconds = (performance.now() - started) / 1000;
   const target = model.task === 'classification' ? train.targetName : model.targetName;
   saveModelFile(model, options.out, { tool: 'threatlab train', dataset: name, sha256, target, seed: options.seed, testFraction: options.testFraction, rows: { train: train.features.rows, test: test.features.rows } });
@@ -111,6 +121,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
     out: options.out,
     warnings: [],
   };
+  if (hidden) report.malicious = hidden.report;
   if (model.task === 'classification' && train.task === 'classification') {
     const warning = majorityWarning(report.train, train.labels, train.classes);
     if (warning) report.warnings.push(warning);
@@ -121,6 +132,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
       `${report.metric}: train ${report.train.toFixed(4)}, test ${report.test.toFixed(4)}`,
       ...report.warnings.map((warning) => `warning: ${warning}`),
       `saved to ${options.out}`,
+      ...(report.malicious ? [maliciousLine(report.malicious)] : []),
     ].join('\n'),
   );
   return report;
