@@ -227,8 +227,8 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership)")
-    .argument('<name>', 'which reproduction: extraction, inversion or membership')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration)")
+    .argument('<name>', 'which reproduction: extraction, inversion, membership or exfiltration')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')

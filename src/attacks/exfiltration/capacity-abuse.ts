@@ -1,7 +1,7 @@
 /**
  * Capacity abuse (Song, Ristenpart and Shmatikov, CCS 2017, §5): black-box. The malicious
- * trainer appends synthetic inputs — drawn from a generator seeded by the attacker's key, unlike
- * any real row — labelled with the secret: each 8-bit value quantised to `levelBits` bits, the bit
+ * trainer appends synthetic inputs — random binary patterns from a generator seeded by the
+ * attacker's key, unlike any real row — labelled with the secret: each 8-bit value quantised to `levelBits` bits, the bit
  * stream cut into ⌊log2 classes⌋-bit labels. The model memorises them alongside its real task.
  * The attacker regenerates the same inputs and reads the labels back by querying the deployed
  * model; labels are all it needs, so a label-only API does not stop it.
@@ -22,11 +22,16 @@ export interface CapacityOptions {
   levelBits: number;
 }
 
-/** The synthetic inputs of a key: uniform in the key's range, seeded. */
+/**
+ * The synthetic inputs of a key: each feature at one end of the key's range, by a seeded coin.
+ * Binary patterns lie far apart and far from real rows, so a network memorises their labels
+ * quickly; uniform values in the range (tried first) left a Fashion-MNIST MLP at MAPE 30 where
+ * binary patterns give 1.5 with the same training.
+ */
 export function syntheticInputs(key: Pick<CapacityKey, 'seed' | 'rows' | 'inputSize' | 'range'>): Matrix {
   const rng = new Rng(key.seed);
   const out = createMatrix(key.rows, key.inputSize);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = rng.between(key.range[0], key.range[1]);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = rng.uniform() < 0.5 ? key.range[0] : key.range[1];
   return out;
 }
 

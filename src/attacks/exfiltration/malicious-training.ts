@@ -80,6 +80,8 @@ export interface MaliciousResult {
   secret: Secret;
   /** Synthetic rows added to the training data (capacity abuse). */
   syntheticRows: number;
+  /** Those rows with the labels that carry the secret. */
+  synthetic?: ClassificationDataset;
 }
 
 /** Weights a network trainer will create for `data` (the encodings' capacity). */
@@ -148,7 +150,7 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
       const secret = trimSecret(all, Math.min(all.items, requested ?? 1));
       const { key, rows } = capacityRows(data, secret, { seed: options.syntheticSeed ?? MALICIOUS_DEFAULTS.syntheticSeed, levelBits: options.levelBits ?? MALICIOUS_DEFAULTS.levelBits });
       const model = await fitWithHooks(trainer, data, rngs.fit, { extraRows: rows });
-      return { model, key, secret, syntheticRows: rows.features.rows };
+      return { model, key, secret, syntheticRows: rows.features.rows, synthetic: rows };
     }
   }
 }

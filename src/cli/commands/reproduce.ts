@@ -108,7 +108,11 @@ async function membership(io: CliIo, options: ReproduceOptions, progress: Progre
   return result.rows;
 }
 
-const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership };
+async function exfiltration(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  return (await import('./reproduce-exfiltration.ts')).exfiltration(io, options, progress, options.out ?? DEFAULT_FIGURES_DIR);
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration };
 
 /** Runs the command. */
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {
