@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -95,6 +95,16 @@ if (wanted('report')) {
     if (seconds) lines.push({ workload: row.what, ours: row.ours, peer: '—', goal: '< 120 s', met: Number(seconds) < 120 });
     else if (ms && peerMs) lines.push(ratioLine(row.what, Number(ms), Number(peerMs), 'ms', row.peer.replace(/^[\d.]+ ms \([^)]*\), /, ''), 1));
     else lines.push({ workload: row.what, ours: row.ours, peer: row.peer || '—', goal: '—' });
+  }
+}
+
+if (wanted('exfiltration')) {
+  type Row = { workload: string; seconds: number; overBenign: number; peerSeconds?: number; peerOverBenign?: number; peer: string };
+  const report = run('exfiltration', 'bench/exfiltration.bench.ts', ['--quick'], 900) as { rows: number; epochs: number; table: Row[] } | undefined;
+  for (const row of report?.table ?? []) {
+    if (row.workload === 'benign') continue;
+    const peer = row.peerOverBenign === undefined ? '—' : `${row.peerOverBenign.toFixed(2)}× its benign (${row.peer})`;
+    lines.push({ workload: `malicious training time over benign, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs: ${row.workload}`, ours: `${row.overBenign.toFixed(2)}× (${row.seconds.toFixed(2)} s)`, peer, goal: '—' });
   }
 }
 

@@ -3,6 +3,7 @@ threatlab used (read from raw float64 files) and prints one JSON line of timings
 Run with Debian's /usr/bin/python3 (python3-sklearn, python3-torch, python3-numpy)."""
 
 import json
+import os
 import sys
 import time
 
@@ -35,6 +36,38 @@ def blas_info():
         return settings[0] if settings else "unknown"
     except ImportError:
         return "unknown"
+
+
+def malicious_penalty(spec, net, torch):
+    """Song et al. (CCS 2017): the loss term of correlated-value or sign encoding on the leading
+    weights, laid out input-major as threatlab lays them (torch keeps Linear weights output-major)."""
+    attack = spec.get("malicious")
+    if attack is None:
+        return None
+    values = np.fromfile(os.path.join(spec.get("secretFolder", spec["folder"]), "secret.u8"), dtype=np.uint8).astype(np.float32)
+    weights = [m.weight for m in net if isinstance(m, torch.nn.Linear)]
+    if attack == "sign":
+        bits = np.unpackbits(values.astype(np.uint8)).astype(np.float32)
+        signs = torch.tensor(bits * 2 - 1)
+        count = len(bits)
+    else:
+        centred = values - values.mean()
+        secret = torch.tensor(centred / np.linalg.norm(centred))
+        count = len(values)
+    lam = spec["lambda"]
+
+    def leading():
+        return torch.cat([w.t().reshape(-1) for w in weights])[:count]
+
+    def sign_term():
+        return lam * torch.relu(-leading() * signs).mean()
+
+    def correlation_term():
+        theta = leading()
+        deviation = theta - theta.mean()
+        return -lam * (deviation * secret).sum() / (deviation.norm() + 1e-12)
+
+    return sign_term if attack == "sign" else correlation_term
 
 
 def main():
@@ -86,6 +119,7 @@ def main():
         x = torch.tensor(xtr, dtype=torch.float32)
         y = torch.tensor(ytr, dtype=torch.long)
         batch = spec["batchSize"]
+        penalty = malicious_penalty(spec, net, torch)
         start = time.perf_counter()
         for _ in range(spec["epochs"]):
             order = torch.randperm(len(x))
@@ -93,6 +127,8 @@ def main():
                 index = order[i:i + batch]
                 optimizer.zero_grad()
                 loss = loss_fn(net(x[index]), y[index])
+                if penalty is not None:
+                    loss = loss + penalty()
                 loss.backward()
                 optimizer.step()
         seconds = time.perf_counter() - start
