@@ -92,3 +92,13 @@ export type { MembershipMetrics, RocPoint } from './metrics/membership.ts';
 export { TrainingPool } from './parallel/training-pool.ts';
 export type { TrainerSpec } from './parallel/training-pool.ts';
 export { reproduceMembership } from './reproduce/membership.ts';
+
+// Malicious training (Song et al. 2017)
+export * from './attacks/exfiltration/index.ts';
+export { scoreSecret, cosineSimilarity, meanAbsoluteError } from './metrics/exfiltration.ts';
+export type { SecretScore, ItemScore } from './metrics/exfiltration.ts';
+export { scrubLowBits, addWeightNoise, fineTune } from './defenses/parameter-defenses.ts';
+export { detectEncoding, autocorrelation, DETECTOR_THRESHOLD } from './defenses/encoding-detector.ts';
+export type { EncodingDetection } from './defenses/encoding-detector.ts';
+export { parameterArrays, weightVector, withParameters } from './models/parameter-arrays.ts';
+export { reproduceExfiltration } from './reproduce/exfiltration.ts';
