@@ -1,7 +1,8 @@
 /**
  * How well a decoded secret matches the stolen training data (Song et al., CCS 2017, §6): per
  * item, the mean absolute pixel error on the 0–255 scale (MAPE), the cosine similarity of the
- * value vectors, and SSIM for images; over all items, the share of values recovered exactly.
+ * value vectors, and SSIM for images; over all items, the share of values and of bits recovered
+ * exactly.
  */
 
 import { ValidationError } from '../errors.ts';
@@ -26,6 +27,8 @@ export interface SecretScore {
   exactItems: number;
   /** Share of values decoded exactly. */
   exactValues: number;
+  /** Share of the secret's bits (8 per value) decoded right. */
+  bitAccuracy: number;
 }
 
 /** Cosine similarity of two value vectors (1 for parallel, 0 when either is all zero). */
@@ -49,6 +52,14 @@ export function scoreSecret(decoded: Uint8Array, truth: Uint8Array, valuesPerIte
   }
   const items: ItemScore[] = [];
   let exactValues = 0;
+  let wrongBits = 0;
+  for (let i = 0; i < truth.length; i++) {
+    let differ = decoded[i] ^ truth[i];
+    while (differ) {
+      wrongBits += differ & 1;
+      differ >>>= 1;
+    }
+  }
   for (let start = 0; start < truth.length; start += valuesPerItem) {
     const a = decoded.subarray(start, start + valuesPerItem);
     const b = truth.subarray(start, start + valuesPerItem);
@@ -67,5 +78,6 @@ export function scoreSecret(decoded: Uint8Array, truth: Uint8Array, valuesPerIte
     ssim: items[0]?.ssim === undefined ? undefined : mean((item) => item.ssim!),
     exactItems: items.filter((item) => item.exact).length,
     exactValues: exactValues / truth.length,
+    bitAccuracy: 1 - wrongBits / (8 * truth.length),
   };
 }

@@ -14,6 +14,8 @@ import { scoreSecret } from '../metrics/exfiltration.ts';
 import { accuracy } from '../metrics/score.ts';
 import { createTrainer } from '../models/registry.ts';
 import type { Classifier, Model } from '../models/types.ts';
+import { formatPolicy } from '../oracle/policy.ts';
+import type { OutputPolicy } from '../oracle/types.ts';
 import type { Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import type { ExfiltrationSetup } from './exfiltration.ts';
@@ -44,11 +46,11 @@ export interface DetectorResult {
   falsePositiveRate: number;
 }
 
-type Decoder = (model: Model, key: ExfiltrationKey) => Promise<{ values: Uint8Array }>;
+type Decoder = (model: Model, key: ExfiltrationKey, policy?: OutputPolicy) => Promise<{ values: Uint8Array }>;
 
-async function mapeAfter(model: Model, malicious: MaliciousResult, decode: Decoder): Promise<number | undefined> {
+async function mapeAfter(model: Model, malicious: MaliciousResult, decode: Decoder, policy?: OutputPolicy): Promise<number | undefined> {
   try {
-    return scoreSecret((await decode(model, malicious.key)).values, malicious.secret.values, malicious.secret.valuesPerItem).mape;
+    return scoreSecret((await decode(model, malicious.key, policy)).values, malicious.secret.values, malicious.secret.valuesPerItem).mape;
   } catch (error) {
     if (hasCode(error, 'validation')) return undefined;
     throw error;
@@ -66,8 +68,13 @@ export async function measureDefences(setup: ExfiltrationSetup, malicious: Malic
     { defence: 'fine-tune 2 epochs', model: await fineTune(malicious.model, train, { epochs: 2 }, new Rng(REPRODUCTION_SEED + 2)) },
   ];
   const rows: DefenceRow[] = [];
-  for (const { defence, model } of defended) {
-    rows.push({ dataset: setup.dataset, model: setup.model, attack: malicious.key.attack, defence, before, test: accuracy(model as Classifier, test), mape: await mapeAfter(model, malicious, decode), mapeBefore });
+  const row = (defence: string, test_: number, mape: number | undefined): DefenceRow => ({ dataset: setup.dataset, model: setup.model, attack: malicious.key.attack, defence, before, test: test_, mape, mapeBefore });
+  for (const { defence, model } of defended) rows.push(row(defence, accuracy(model as Classifier, test), await mapeAfter(model, malicious, decode)));
+  if (malicious.key.attack === 'capacity') {
+    // Output policies change what the API reveals, not the predicted label, which is all the decoder reads.
+    for (const policy of [{ kind: 'full' }, { kind: 'rounded', decimals: 1 }] as OutputPolicy[]) {
+      rows.push(row(`API answers ${formatPolicy(policy)} (the table decodes from label-only)`, before, await mapeAfter(malicious.model, malicious, decode, policy)));
+    }
   }
   return rows;
 }

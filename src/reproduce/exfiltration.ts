@@ -30,6 +30,7 @@ import { accuracy } from '../metrics/score.ts';
 import { createTrainer } from '../models/registry.ts';
 import type { Classifier, Model } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
+import type { OutputPolicy } from '../oracle/types.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
@@ -61,6 +62,8 @@ export interface ExfiltrationRow {
   mape: number;
   cosine: number;
   ssim?: number;
+  /** Share of the secret's bits decoded right. */
+  bits: number;
   /** Decoded faces the identifier recognises as the right person (faces only). */
   identified?: number;
   /** MAPE of the same decoder on the benign model (LSB: nothing to read). */
@@ -184,9 +187,10 @@ function identified(decoded: Uint8Array, secret: Secret, train: ClassificationDa
   return secret.rows.filter((row, i) => labels[i] === train.labels[row]).length;
 }
 
-async function decode(model: Model, key: ExfiltrationKey): Promise<{ values: Uint8Array; queries: number }> {
+/** Decodes white-box, or through the model's answers under `policy` (label-only unless told). */
+async function decode(model: Model, key: ExfiltrationKey, policy: OutputPolicy = { kind: 'label-only' }): Promise<{ values: Uint8Array; queries: number }> {
   if (key.attack !== 'capacity') return { values: decodeWhiteBox(model, key), queries: 0 };
-  const record = await decodeThroughOracle(new LocalOracle(model, { kind: 'label-only' }), key, { seed: REPRODUCTION_SEED });
+  const record = await decodeThroughOracle(new LocalOracle(model, policy), key, { seed: REPRODUCTION_SEED });
   return { values: record.outcome!.values, queries: record.queries };
 }
 
@@ -243,6 +247,7 @@ export async function reproduceExfiltration(options: { quick: boolean; outDir?: 
         mape: score.mape,
         cosine: score.cosine,
         ssim: score.ssim,
+        bits: score.bitAccuracy,
         benignMape: await benignDecodeMape(benign, malicious),
         syntheticRows: malicious.syntheticRows,
         queries,
