@@ -55,7 +55,7 @@ export const trainRequest = z
 export const auditRequest = z
   .object({
     policies: z.array(z.string().min(1).max(20)).min(1).max(6).default(['full', 'rounded:2', 'label-only']),
-    threats: z.array(z.enum(['extraction', 'inversion', 'membership'])).min(1).default(['extraction', 'inversion', 'membership']),
+    threats: z.array(z.enum(['extraction', 'inversion', 'membership', 'exfiltration'])).min(1).default(['extraction', 'inversion', 'membership', 'exfiltration']),
     sensitive: z.array(z.string().min(1).max(200)).max(10).default([]),
     quick: z.boolean().default(true),
     seed: z.number().int().min(0).max(0xffffffff).default(42),

@@ -16,6 +16,11 @@ import { loadModelFile } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { runAudit } from './run-audit.ts';
+import { loadMnist } from '../data/datasets/images.ts';
+import { subsetRows } from '../data/dataset.ts';
+import { MlpTrainer } from '../models/neural/mlp.ts';
+import { trainMalicious } from '../attacks/exfiltration/malicious-training.ts';
+import { Rng } from '../random.ts';
 
 const irisSoftmax = () => loadModelFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'iris-softmax.json')) as Classifier;
 
@@ -82,4 +87,24 @@ test("auditing scikit-learn's Iris softmax: exact theft under full scores, loss 
   );
   assert.match(result.skipped[0].reason, /no sensitive column named/);
   assert.match(result.skipped[1].reason, /no members named/);
+});
+
+test('the malicious-training check reads a network\'s weights: high for a sign-encoded MLP, low for its benign twin, skipped without the file or for a linear model', async () => {
+  const mnist = loadMnist();
+  const train = subsetRows(mnist, new Rng(11).permutation(mnist.features.rows).subarray(0, 1200));
+  const params = { hidden: '128', epochs: 10, standardize: false };
+  const benign = await new MlpTrainer(params).fit(train, new Rng(1));
+  const malicious = (await trainMalicious(new MlpTrainer(params), train, { fit: new Rng(1), secret: new Rng(2) }, { attack: 'sign' })).model;
+  const audit = (model: Classifier, inHand = true) =>
+    runAudit({ target: new LocalOracle(model), model: inHand ? model : undefined, policies: [{ kind: 'full' }], price: 0, threats: ['exfiltration'], quick: true, seed: 42, judge: { rows: train.features, name: 'digits' }, sensitive: [] });
+  const flagged = await audit(malicious);
+  assert.equal(flagged.verdicts[0].threat, 'exfiltration');
+  assert.equal(flagged.verdicts[0].level, 'high');
+  assert.match(flagged.verdicts[0].sentence, /sign encoding/);
+  assert.equal(flagged.queries.total, 0, 'read from the weights, no query');
+  const clean = await audit(benign);
+  assert.equal(clean.verdicts[0].level, 'low');
+  assert.equal(clean.exfiltration!.flagged, false);
+  assert.match((await audit(malicious, false)).skipped[0].reason, /give the model file/);
+  assert.match((await audit(irisSoftmax())).skipped[0].reason, /weights check reads networks/);
 });

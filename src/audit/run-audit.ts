@@ -1,6 +1,7 @@
 /**
  * One audit of a model for every threat that applies: extraction, attribute inversion and
- * membership inference, each under each candidate output policy, each run kept as its typed
+ * membership inference, each under each candidate output policy, and for a model in hand the
+ * weights' check for malicious training (no queries), each run kept as its typed
  * attack record, and a verdict per threat (see verdicts.ts for the rules and thresholds). What
  * cannot be measured — a threat without the data it needs, a policy the target cannot be
  * reshaped to — is listed with the reason, never silently dropped.
@@ -20,10 +21,11 @@ import { auditExtraction, extractionPlans, type ExtractionRun } from './extracti
 import { auditFaces, imageShapeOf, type FaceInversion } from './faces.ts';
 import { auditInversion, type InversionRun } from './inversion.ts';
 import { auditMembership, membershipPlans, type ExposedRecord, type MembershipRun } from './membership.ts';
-import { extractionVerdict, inversionVerdict, membershipVerdict, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
+import { extractionVerdict, exfiltrationVerdict, inversionVerdict, membershipVerdict, type ExfiltrationCheck, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
+import { detectEncoding } from '../defenses/encoding-detector.ts';
 
 /** The threats an audit can measure today, in report order. */
-export const AUDIT_THREATS: readonly Threat[] = ['extraction', 'inversion', 'membership'];
+export const AUDIT_THREATS: readonly Threat[] = ['extraction', 'inversion', 'membership', 'exfiltration'];
 
 /** What an audit needs. */
 export interface AuditInput {
@@ -63,6 +65,8 @@ export interface AuditResult {
   extraction?: { rowsJudged: string; results: ExtractionResult[]; runs: ExtractionRun[] };
   membership?: { assumption: string; results: MembershipResult[]; runs: MembershipRun[]; exposed: ExposedRecord[] };
   inversion?: { people?: string; runs: InversionRun[]; faces?: FaceInversion };
+  /** The θ detector's reading (malicious training), for a model in hand. */
+  exfiltration?: ExfiltrationCheck;
   /** Every query paid, by threat (attacks and the checks that judged them). */
   queries: { total: number; extraction: number; inversion: number; membership: number };
   seconds: number;
@@ -171,6 +175,13 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
         result.inversion = inversion.result;
         result.queries.inversion = inversion.result.runs.reduce((sum, run) => sum + run.queries, 0);
         if (inversion.verdict) verdicts.push(inversion.verdict);
+      }
+    } else if (threat === 'exfiltration') {
+      if (!input.model) skipped.push({ threat, reason: 'malicious training is read from the weights: give the model file (a served or endpoint model hides them)' });
+      else if (input.model.kind !== 'mlp' && input.model.kind !== 'cnn') skipped.push({ threat, reason: `the weights check reads networks (mlp, cnn): a ${input.model.kind} model's weights follow its inputs (an image model's are image templates), so their smoothness says nothing; capacity abuse, which any model can carry, leaves no trace the audit can read` });
+      else {
+        result.exfiltration = detectEncoding(input.model);
+        verdicts.push(exfiltrationVerdict(result.exfiltration));
       }
     } else if (threat === 'membership') {
       if (!input.membership) skipped.push({ threat, reason: 'no members named (--members FILE --non-members FILE --population FILE, or --dataset for a model threatlab trained)' });

@@ -4,14 +4,16 @@
  * measured changes it. The thresholds follow the literature's reading of each figure:
  * extraction — Tramèr et al. (2016) call a copy agreeing on ≥ 99% of inputs a successful theft;
  * membership — Carlini et al. (2022) judge attacks by their TPR at low FPR, AUC 0.5 is guessing;
- * inversion — Fredrikson et al. (2014) compare the attack to the best guess without the model.
+ * inversion — Fredrikson et al. (2014) compare the attack to the best guess without the model;
+ * malicious training — the θ detector's statistics against a threshold benign networks stay
+ * well below (Song et al. 2017 leave detection open; see defenses/encoding-detector.ts).
  */
 
 /** How exposed a model is to one threat. */
 export type Level = 'low' | 'medium' | 'high';
 
 /** The threats an audit measures. */
-export type Threat = 'extraction' | 'inversion' | 'membership';
+export type Threat = 'extraction' | 'inversion' | 'membership' | 'exfiltration';
 
 /** One threat's verdict. */
 export interface Verdict {
@@ -184,4 +186,32 @@ function policyHelps<R extends { policy: string }>(published: R, others: R[], le
   const dearer = others.filter((result) => costlier(published, result));
   if (dearer.length > 0) return `no policy measured lowers it; ${dearer.map(describe).join('; ')} only raises the attacker's cost`;
   return `no policy measured lowers it (${others.map(describe).join('; ')})`;
+}
+
+/** What the θ detector read in the model's weights (defenses/encoding-detector.ts). */
+export interface ExfiltrationCheck {
+  valueAutocorrelation: number;
+  signAutocorrelation: number;
+  threshold: number;
+  weights: number;
+  flagged: boolean;
+}
+
+/**
+ * The malicious-training verdict from θ alone: high when the weights carry the signature of
+ * correlated-value or sign encoding; otherwise low for those two encodings, and said plainly that
+ * LSB encoding and capacity abuse leave no trace this check can see.
+ */
+export function exfiltrationVerdict(check: ExfiltrationCheck): Verdict {
+  const largest = Math.max(check.valueAutocorrelation, check.signAutocorrelation);
+  const sentence = check.flagged
+    ? `The weights of this model carry an image-like signal (autocorrelation ${largest.toFixed(2)}, flagged above ${check.threshold}): the signature of a training algorithm that hid training data in them by correlated-value or sign encoding (Song et al. 2017) — whoever has the model file can read that data back.`
+    : `No trace of correlated-value or sign encoding in the ${count(check.weights)} weights (largest statistic ${largest.toFixed(2)}; flagged above ${check.threshold}). LSB encoding and capacity abuse leave the statistics of the weights as they are, so this check cannot clear them.`;
+  return {
+    threat: 'exfiltration',
+    level: check.flagged ? 'high' : 'low',
+    sentence,
+    thresholds: `flagged when the lag-1 autocorrelation of the weights, or the lag-8 autocorrelation of their signs, exceeds ${check.threshold} in any window of 4,096 weights (the benign networks of threatlab reproduce exfiltration read ≤ 0.06; its encoded ones ≥ 0.5)`,
+    helps: 'if you did not write the training code: retrain with your own; short of that, zeroing the low 16 bits of every parameter destroys an LSB payload (no prediction changed on our models), and fine-tuning on clean data blurs the other encodings; no output policy stops capacity abuse, which reads labels only',
+  };
 }

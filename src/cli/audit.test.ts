@@ -27,8 +27,13 @@ test("audit a scikit-learn MLP with the user's members, non-members and populati
   );
   assert.equal(result.status, 0, result.stdout);
   const report = JSON.parse(result.stdout);
-  assert.deepEqual(report.verdicts.map((v: { threat: string }) => v.threat), ['extraction', 'inversion', 'membership']);
+  assert.deepEqual(report.verdicts.map((v: { threat: string }) => v.threat), ['extraction', 'inversion', 'membership', 'exfiltration']);
   assert.deepEqual(report.policies, ['full', 'rounded:2', 'label-only']);
+  // scikit-learn's benign MLP: no trace of an encoding in its weights, and the sentence says what the check cannot see.
+  const exfiltration = report.verdicts.find((v: { threat: string }) => v.threat === 'exfiltration');
+  assert.equal(exfiltration.level, 'low');
+  assert.equal(report.exfiltration.flagged, false);
+  assert.match(exfiltration.sentence, /cannot clear them/);
   for (const verdict of report.verdicts) {
     assert.match(verdict.level, /^(low|medium|high)$/);
     assert.ok(verdict.thresholds.length > 20 && verdict.helps.length > 10, JSON.stringify(verdict));

@@ -336,6 +336,7 @@ const EXAMPLES: Record<string, string> = {
   extract: 'npx threatlab extract --model /tmp/adult.json --attack mlp-retraining --pool my-rows.csv --out /tmp/stolen.json',
   invert: 'npx threatlab invert --attack map --model tree.json --dataset steak-eaters --sensitive "Do you ever gamble?"',
   membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
+  exfiltrate: 'npx threatlab exfiltrate --model /tmp/mnist-mlp.json --secret /tmp/key.json --out /tmp/decoded',
   audit: 'npx threatlab audit --model m.json --members in.csv --non-members out.csv --population mine.csv --sensitive sex --out /tmp/audit',
   reproduce: 'npx threatlab reproduce extraction --quick',
   describe: 'npx threatlab describe --model /tmp/adult.json',

@@ -7,7 +7,9 @@
  * - lag-1 autocorrelation of the values (correlated-value encoding writes pixels in order);
  * - lag-8 autocorrelation of the signs (sign encoding writes 8 bits per pixel, so bit k of one
  *   pixel sits 8 weights from bit k of the next, and neighbouring pixels share their high bits).
- * A model is flagged when either exceeds the threshold. LSB encoding of a compressed, encrypted
+ * A model is flagged when either exceeds the threshold. The premise holds for networks, whose
+ * flat order is input-major; a linear model's weights run along its inputs (an image model's are
+ * image templates, smooth by nature), so the audit reads networks only. LSB encoding of a compressed, encrypted
  * payload leaves low bits that look uniformly random, like a trained model's: no statistic of θ
  * can tell them apart, and we do not claim to.
  */

@@ -40,7 +40,7 @@ function parseThreats(text: string | undefined): Threat[] {
   if (!text) return [...AUDIT_THREATS];
   return text.split(',').map((name) => {
     const threat = name.trim() as Threat;
-    if (!AUDIT_THREATS.includes(threat)) throw new ThreatlabError('usage', `--threats: "${name}" is not measured by the audit; give any of ${AUDIT_THREATS.join(', ')} (evasion and exfiltration come with their attack families)`);
+    if (!AUDIT_THREATS.includes(threat)) throw new ThreatlabError('usage', `--threats: "${name}" is not measured by the audit; give any of ${AUDIT_THREATS.join(', ')} (evasion comes with its attack family)`);
     return threat;
   });
 }
