@@ -38,6 +38,16 @@ test('train --malicious lsb hides encrypted digits; exfiltrate reads them back e
   const wrongAttack = await runCli('exfiltrate', '--model', model, '--secret', key, '--attack', 'sign', '--json');
   assert.equal(wrongAttack.status, 2);
   assert.match(JSON.parse(wrongAttack.stdout).error.message, /is a lsb key/);
+  // The data owner's answer: scrub the low bits before publishing; the labels stay, the payload goes.
+  const clean = join(folder, 'clean.json');
+  const scrubbed = await runCli('scrub', '--model', model, '--bits', '8', '--dataset', 'mnist', '--out', clean, '--json');
+  assert.equal(scrubbed.status, 0, scrubbed.stderr);
+  const check = JSON.parse(scrubbed.stdout);
+  assert.equal(check.check.labelsChanged, 0);
+  assert.ok(check.maxRelativeChange > 0 && check.maxRelativeChange < 2 ** -14, `${check.maxRelativeChange}`);
+  const gone = await runCli('exfiltrate', '--model', clean, '--secret', key, '--json');
+  assert.equal(gone.status, 1);
+  assert.match(JSON.parse(gone.stdout).error.message, /hold no payload|do not inflate/);
 });
 
 test('train --malicious refuses what could not be decoded, before training', async () => {

@@ -196,6 +196,22 @@ export function buildProgram(io: CliIo): Command {
       await (await import('./commands/exfiltrate.ts')).runExfiltrate(io, options, progressFor(options.json));
     });
 
+  program
+    .command('scrub')
+    .description("rewrite the low bits of a network's parameters (and optionally add weight noise) before publishing a model whose training code was not yours")
+    .requiredOption('--model <file>', 'threatlab model file (mlp, cnn, linear)')
+    .requiredOption('--out <file>', 'where to write the scrubbed model')
+    .option('--bits <n>', 'low mantissa bits to rewrite, 1–23', parseCount, 16)
+    .option('--random', 'fill them with random bits instead of zeros')
+    .option('--noise <share>', "Gaussian noise on the weights, as a share of each layer's weight spread (e.g. 0.05)", parseFraction)
+    .option('--dataset <name|file>', 'rows to measure the change on (a registry data set, or a CSV in the features and label)')
+    .option('--target <column>', 'the label column of a --dataset CSV')
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await (await import('./commands/scrub.ts')).runScrub(io, options, progressFor(options.json));
+    });
+
   withMembers(withTarget(program.command('membership')))
     .description('membership inference: was this row in the training set? Members you name (CSV files), or the training split threatlab train recorded in a model file')
     .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
@@ -336,6 +352,7 @@ const EXAMPLES: Record<string, string> = {
   extract: 'npx threatlab extract --model /tmp/adult.json --attack mlp-retraining --pool my-rows.csv --out /tmp/stolen.json',
   invert: 'npx threatlab invert --attack map --model tree.json --dataset steak-eaters --sensitive "Do you ever gamble?"',
   membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
+  scrub: 'npx threatlab scrub --model /tmp/mnist-mlp.json --bits 16 --dataset mnist --out /tmp/scrubbed.json',
   exfiltrate: 'npx threatlab exfiltrate --model /tmp/mnist-mlp.json --secret /tmp/key.json --out /tmp/decoded',
   audit: 'npx threatlab audit --model m.json --members in.csv --non-members out.csv --population mine.csv --sensitive sex --out /tmp/audit',
   reproduce: 'npx threatlab reproduce extraction --quick',
