@@ -1,0 +1,60 @@
+/**
+ * A property of a whole training set (Ateniese et al., "Hacking smart machines with smarter
+ * ones", 2015): the share of its rows whose categorical feature has a level — e.g. the share of
+ * women in an income model's training data, 20% or 50%. The attacker tells two candidate shares
+ * apart; training sets with a chosen share are drawn from a pool by seeded sampling.
+ */
+
+import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { columnLayout } from '../../data/schema.ts';
+import { ThreatlabError, ValidationError } from '../../errors.ts';
+import type { Rng } from '../../random.ts';
+
+/** Which rows have the property, and the two shares the attacker tells apart. */
+export interface PropertySpec {
+  feature: string;
+  level: string;
+  /** The two candidate shares, in the order of the attack's labels 0 and 1. */
+  shares: [number, number];
+}
+
+/** Parses `FEATURE=LEVEL:SHARE0,SHARE1`, e.g. `sex=Female:0.2,0.5`. */
+export function parseProperty(text: string): PropertySpec {
+  const match = /^(.+)=(.+):([\d.]+),([\d.]+)$/.exec(text.trim());
+  const shares = match ? [Number(match[3]), Number(match[4])] : [];
+  if (!match || shares.some((share) => !(share >= 0 && share <= 1)) || shares[0] === shares[1]) {
+    throw new ValidationError('invalid property', [{ path: 'property', message: `"${text}"; give FEATURE=LEVEL:SHARE0,SHARE1 with two different shares in [0, 1], e.g. sex=Female:0.2,0.5` }]);
+  }
+  return { feature: match[1].trim(), level: match[2].trim(), shares: [shares[0], shares[1]] };
+}
+
+/** 1 for each row whose feature has the level (one-hot or ordinal columns). */
+export function propertyMask(data: ClassificationDataset, spec: PropertySpec): Uint8Array {
+  const column = columnLayout(data.schema).find((entry) => entry.feature.name === spec.feature);
+  if (!column) throw new ThreatlabError('not-found', `no feature "${spec.feature}" in ${data.name}; its features are ${data.schema.features.map((f) => `"${f.name}"`).slice(0, 12).join(', ')}`);
+  if (column.feature.kind !== 'categorical') throw new ValidationError('invalid property', [{ path: 'property', message: `"${spec.feature}" is numeric; a property names a categorical feature's level` }]);
+  const level = column.feature.levels.indexOf(spec.level);
+  if (level < 0) throw new ThreatlabError('not-found', `"${spec.feature}" has no level "${spec.level}"; its levels are ${column.feature.levels.map((l) => `"${l}"`).join(', ')}`);
+  const cols = data.features.cols;
+  const oneHot = column.feature.encoding === 'one-hot';
+  return Uint8Array.from({ length: data.features.rows }, (_, i) => {
+    const row = i * cols + column.start;
+    return oneHot ? (data.features.data[row + level] === 1 ? 1 : 0) : data.features.data[row] === level ? 1 : 0;
+  });
+}
+
+/** `size` rows of `pool` of which round(share · size) have the property, drawn without replacement. */
+export function sampleWithShare(pool: ClassificationDataset, mask: Uint8Array, share: number, size: number, rng: Rng): ClassificationDataset {
+  const having: number[] = [];
+  const lacking: number[] = [];
+  mask.forEach((flag, i) => (flag ? having : lacking).push(i));
+  const wanted = Math.round(share * size);
+  if (wanted > having.length || size - wanted > lacking.length) {
+    throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${having.length} and ${lacking.length}; draw fewer rows` }]);
+  }
+  rng.shuffle(having);
+  rng.shuffle(lacking);
+  const rows = [...having.slice(0, wanted), ...lacking.slice(0, size - wanted)];
+  rng.shuffle(rows);
+  return subsetRows(pool, rows);
+}
