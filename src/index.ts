@@ -102,3 +102,7 @@ export { detectEncoding, autocorrelation, DETECTOR_THRESHOLD } from './defenses/
 export type { EncodingDetection } from './defenses/encoding-detector.ts';
 export { parameterArrays, weightVector, withParameters } from './models/parameter-arrays.ts';
 export { reproduceExfiltration } from './reproduce/exfiltration.ts';
+
+// Property inference (Ateniese et al. 2015)
+export * from './attacks/property/index.ts';
+export { reproduceProperty } from './reproduce/property.ts';

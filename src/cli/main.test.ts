@@ -92,7 +92,7 @@ test('--help exits 0', async () => {
 });
 
 test('every subcommand\'s --help marks its required options and ends with an example', async () => {
-  for (const command of [['datasets'], ['demo'], ['train'], ['predict'], ['extract'], ['invert'], ['exfiltrate'], ['scrub'], ['membership'], ['reproduce'], ['describe'], ['schema'], ['convert'], ['serve'], ['owners', 'create'], ['keys', 'create'], ['publish']]) {
+  for (const command of [['datasets'], ['demo'], ['train'], ['predict'], ['extract'], ['invert'], ['exfiltrate'], ['scrub'], ['property'], ['membership'], ['reproduce'], ['describe'], ['schema'], ['convert'], ['serve'], ['owners', 'create'], ['keys', 'create'], ['publish']]) {
     const { status, stdout } = await run(...command, '--help');
     assert.equal(status, 0, command.join(' '));
     assert.match(stdout, /\nExample:\n {2}npx threatlab \S+.*\n?$/, `${command.join(' ')} ends with an example`);

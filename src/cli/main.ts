@@ -212,6 +212,23 @@ export function buildProgram(io: CliIo): Command {
       await (await import('./commands/scrub.ts')).runScrub(io, options, progressFor(options.json));
     });
 
+  withTarget(program.command('property'))
+    .description('property inference: was the training data drawn with one share of a property or another (e.g. 20% or 50% women)?')
+    .requiredOption('--attack <name>', 'parameters (white-box, a model file), outputs or loss-test (black-box)')
+    .requiredOption('--property <spec>', 'FEATURE=LEVEL:SHARE0,SHARE1, e.g. sex=Female:0.2,0.5')
+    .option('--population <file>', "the attacker's own rows for shadow models (CSV in the model's raw features and the label)")
+    .option('--dataset <name>', "or a registry data set as the attacker's rows")
+    .option('--target <column>', 'the label column of --population')
+    .option('--train-size <rows>', 'rows each shadow trains on (the target\'s training-set size, if known)', parseCount, 2000)
+    .option('--shadows <n>', 'shadow models per share', parseCount, 25)
+    .option('--probes <n>', 'probe rows the black-box attacks query (per share for loss-test)', parseCount, 500)
+    .option('--shadow-param <k=v>', "shadow models' training parameter, repeatable (default: the target's)", collect, [])
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await (await import('./commands/property.ts')).runProperty(io, options, progressFor(options.json));
+    });
+
   withMembers(withTarget(program.command('membership')))
     .description('membership inference: was this row in the training set? Members you name (CSV files), or the training split threatlab train recorded in a model file')
     .requiredOption('--attack <name>', 'threshold, shadow-models, lira, rmia or label-only')
@@ -243,8 +260,8 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration)")
-    .argument('<name>', 'which reproduction: extraction, inversion, membership or exfiltration')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property)")
+    .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration or property')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')
@@ -353,6 +370,7 @@ const EXAMPLES: Record<string, string> = {
   invert: 'npx threatlab invert --attack map --model tree.json --dataset steak-eaters --sensitive "Do you ever gamble?"',
   membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
   scrub: 'npx threatlab scrub --model /tmp/mnist-mlp.json --bits 16 --dataset mnist --out /tmp/scrubbed.json',
+  property: 'npx threatlab property --attack parameters --property sex=Female:0.2,0.5 --model /tmp/adult.json --dataset adult-income',
   exfiltrate: 'npx threatlab exfiltrate --model /tmp/mnist-mlp.json --secret /tmp/key.json --out /tmp/decoded',
   audit: 'npx threatlab audit --model m.json --members in.csv --non-members out.csv --population mine.csv --sensitive sex --out /tmp/audit',
   reproduce: 'npx threatlab reproduce extraction --quick',

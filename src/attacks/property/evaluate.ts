@@ -5,6 +5,7 @@
  */
 
 import type { ClassificationDataset } from '../../data/dataset.ts';
+import type { Classifier } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import type { OutputPolicy } from '../../oracle/types.ts';
@@ -49,7 +50,7 @@ export interface PropertyScore {
 }
 
 /** Guesses every target's share. */
-export async function scoreAttack(fitted: FittedPropertyAttack, targets: { model: import('../../models/types.ts').Classifier; share: 0 | 1 }[], policy: OutputPolicy): Promise<PropertyScore> {
+export async function scoreAttack(fitted: FittedPropertyAttack, targets: { model: Classifier; share: 0 | 1 }[], policy: OutputPolicy): Promise<PropertyScore> {
   let correct = 0;
   let queries = 0;
   for (const target of targets) {

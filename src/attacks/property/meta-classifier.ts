@@ -44,15 +44,17 @@ export interface PropertyProblem {
 
 /** Settings of a fit. */
 export interface PropertyFitOptions {
-  /** Shadow models per candidate share. */
-  shadows: number;
   /** Probe rows (outputs) or rows per share (loss test). */
   probes: number;
   seed: number;
-  pool: TrainingPool;
   /** The target's output policy: shadows answer under it too. */
   policy: OutputPolicy;
-  progress?: Progress;
+}
+
+/** A shadow model and the share its training set had. */
+export interface Shadow {
+  model: Classifier;
+  share: 0 | 1;
 }
 
 /** A fitted attack: read a target, guess its share. */
@@ -72,14 +74,35 @@ function loss(answers: Answer[], labels: Int32Array): number {
   return total / answers.length;
 }
 
-/** Trains the shadows and the meta-classifier (or the loss test's threshold). */
-export async function fitPropertyAttack(attack: PropertyAttackName, problem: PropertyProblem, options: PropertyFitOptions): Promise<FittedPropertyAttack> {
-  const progress = options.progress ?? silentProgress;
+/** Trains `count` shadow models per candidate share on the attacker's rows (on the pool's worker threads), in pairs. */
+export async function trainShadows(problem: PropertyProblem, count: number, seed: number, pool: TrainingPool, progress: Progress = silentProgress): Promise<Shadow[]> {
+  const rng = new Rng(seed);
+  const mask = propertyMask(problem.pool, problem.spec);
+  progress.start('shadow models', 2 * count);
+  const jobs: Promise<Shadow>[] = [];
+  for (let k = 0; k < count; k++) {
+    for (const share of [0, 1] as const) {
+      const data = sampleWithShare(problem.pool, mask, problem.spec.shares[share], problem.trainSize, rng.fork());
+      jobs.push(
+        pool.train(problem.trainer, data, rng.nextUint32()).then((model) => {
+          progress.tick();
+          return { model, share };
+        }),
+      );
+    }
+  }
+  const shadows = await Promise.all(jobs);
+  progress.done();
+  return shadows;
+}
+
+/** Reads the shadows with `attack` and fits the meta-classifier (or the loss test's threshold). */
+export async function fitPropertyAttack(attack: PropertyAttackName, problem: PropertyProblem, shadows: Shadow[], options: PropertyFitOptions): Promise<FittedPropertyAttack> {
   const rng = new Rng(options.seed);
   const mask = propertyMask(problem.pool, problem.spec);
-  const probeRng = rng.fork();
-  // Outputs: probes drawn from the pool as it is; loss test: one probe set per share.
-  const probes = attack === 'loss-test' ? problem.spec.shares.map((share) => sampleWithShare(problem.pool, mask, share, options.probes, probeRng)) : [sampleWithShare(problem.pool, mask, mask.reduce((s, v) => s + v, 0) / mask.length, options.probes, probeRng)];
+  // Outputs: probes drawn with the pool's own share; loss test: one probe set per candidate share.
+  const natural = mask.reduce((sum, flag) => sum + flag, 0) / mask.length;
+  const probes = attack === 'loss-test' ? problem.spec.shares.map((share) => sampleWithShare(problem.pool, mask, share, options.probes, rng.fork())) : [sampleWithShare(problem.pool, mask, natural, options.probes, rng.fork())];
   const read = async (oracle: Oracle, model: Model | undefined): Promise<number[]> => {
     switch (attack) {
       case 'parameters':
@@ -93,22 +116,7 @@ export async function fitPropertyAttack(attack: PropertyAttackName, problem: Pro
       }
     }
   };
-  progress.start('shadow models', 2 * options.shadows);
-  const jobs: Promise<{ vector: number[]; share: 0 | 1 }>[] = [];
-  for (let k = 0; k < options.shadows; k++) {
-    for (const share of [0, 1] as const) {
-      const data = sampleWithShare(problem.pool, mask, problem.spec.shares[share], problem.trainSize, rng.fork());
-      const seed = rng.nextUint32();
-      jobs.push(
-        options.pool.train(problem.trainer, data, seed).then(async (shadow: Classifier) => {
-          progress.tick();
-          return { vector: await read(new LocalOracle(shadow, options.policy), shadow), share };
-        }),
-      );
-    }
-  }
-  const readings = await Promise.all(jobs);
-  progress.done();
+  const readings = await Promise.all(shadows.map(async (shadow) => ({ vector: await read(new LocalOracle(shadow.model, options.policy), shadow.model), share: shadow.share })));
   if (attack === 'loss-test') return lossTest(readings, read);
   return metaClassifier(attack, readings, read);
 }
@@ -137,7 +145,7 @@ function metaClassifier(attack: PropertyAttackName, readings: { vector: number[]
   const scaler = fitStandardScaler(features);
   const scaled = scaler.transform(features);
   const data = classificationDataset({ name: 'shadow readings', features: scaled, schema: uniformNumericSchema(scaled.cols, 'r', -1e9, 1e9), labels: Int32Array.from(readings.map((r) => r.share)), classes: ['share 0', 'share 1'], targetName: 'share' });
-  const meta = new LinearClassifierTrainer('logistic', { l2: Number(process.env.META_L2 ?? 1), standardize: false }).fitSync(data);
+  const meta = new LinearClassifierTrainer('logistic', { l2: 1, standardize: false }).fitSync(data);
   return {
     attack,
     shadows: readings.length / 2,

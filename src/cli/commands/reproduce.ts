@@ -112,7 +112,23 @@ async function exfiltration(io: CliIo, options: ReproduceOptions, progress: Prog
   return (await import('./reproduce-exfiltration.ts')).exfiltration(io, options, progress, options.out ?? DEFAULT_FIGURES_DIR);
 }
 
-const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration };
+async function property(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  const { reproduceProperty } = await import('../../reproduce/property.ts');
+  const result = await reproduceProperty({ quick: options.quick ?? false, progress });
+  printResult(io, options, { reproduction: 'property', quick: options.quick ?? false, ...result }, () =>
+    [
+      `Property inference on Adult: trained on 20% or 50% women? (${result.property}; Ateniese et al. 2015, Ganju et al. 2018, Suri & Evans 2022; seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
+      `every training set: ${result.trainSize} rows drawn with the share; the attacker's rows and the targets' are disjoint halves of Adult; 50% is guessing`,
+      textTable(
+        ['model', 'attack', 'shadows per share', 'targets per share', 'accuracy', '95% interval', 'queries per target'],
+        result.rows.map((row) => [row.model, row.attack, String(row.shadows), String(row.targets), percent(row.accuracy), row.interval.map((v) => percent(v)).join('–'), String(row.queriesPerTarget)]),
+      ),
+    ].join('\n'),
+  );
+  return result.rows;
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration, property };
 
 /** Runs the command. */
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {

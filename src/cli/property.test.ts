@@ -1,0 +1,45 @@
+/**
+ * `threatlab property` on a model file: shadow models copy its trainer on the attacker's rows,
+ * the guess comes with the accuracy measured on held-out shadows, and what cannot work is refused
+ * with the reason.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseProperty, propertyMask, sampleWithShare } from '../attacks/property/property.ts';
+import { loadAdult } from '../data/datasets/adult.ts';
+import { MlpTrainer } from '../models/neural/mlp.ts';
+import { saveModelFile } from '../models/registry.ts';
+import { Rng } from '../random.ts';
+import { runCli } from '../testing/cli.ts';
+
+test('property: an Adult MLP trained on 20% women is recognised as such, with the accuracy measured on held-out shadows', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-property-'));
+  const adult = loadAdult('income');
+  const spec = parseProperty('sex=Female:0.2,0.5');
+  const rows = sampleWithShare(adult, propertyMask(adult, spec), 0.2, 1000, new Rng(3));
+  const model = join(folder, 'target.json');
+  saveModelFile(await new MlpTrainer({ hidden: '16', epochs: 15, validationFraction: 0 }).fit(rows, new Rng(4)), model);
+  const result = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '12', '--json');
+  assert.equal(result.status, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.guess.share, 0.2);
+  assert.equal(report.queries, 0, 'white-box: no query');
+  assert.equal(report.heldOut.shadows, 6);
+  assert.ok(report.heldOut.accuracy >= 0.5, JSON.stringify(report.heldOut));
+  const text = await runCli('property', '--attack', 'outputs', '--property', 'sex=Female:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '4', '--probes', '100');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /outputs: the training data looks like sex=Female at 0\.(2|5) \(of 0\.2 or 0\.5\), from 8 shadow models; 100 queries paid/);
+  assert.match(text.stdout, /in plain words: /);
+  const badLevel = await runCli('property', '--attack', 'parameters', '--property', 'sex=Woman:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--json');
+  assert.equal(badLevel.status, 1);
+  assert.match(JSON.parse(badLevel.stdout).error.message, /no level "Woman"/);
+  const badSpec = await runCli('property', '--attack', 'parameters', '--property', 'sex', '--model', model, '--dataset', 'adult-income', '--json');
+  assert.equal(badSpec.status, 2);
+  const noRows = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--model', model, '--json');
+  assert.equal(noRows.status, 2);
+  assert.match(JSON.parse(noRows.stdout).error.message, /--population FILE.csv/);
+});
