@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseProperty, propertyMask, sampleWithShare } from '../attacks/property/property.ts';
 import { loadAdult } from '../data/datasets/adult.ts';
 import { MlpTrainer } from '../models/neural/mlp.ts';
-import { saveModelFile } from '../models/registry.ts';
+import { loadModelFile, saveModelFile } from '../models/registry.ts';
+import { startServer } from '../api/listen.ts';
 import { Rng } from '../random.ts';
 import { runCli } from '../testing/cli.ts';
 
@@ -34,6 +35,25 @@ test('property: an Adult MLP trained on 20% women is recognised as such, with th
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /outputs: the training data looks like sex=Female at 0\.(2|5) \(of 0\.2 or 0\.5\), from 8 shadow models; 100 queries paid/);
   assert.match(text.stdout, /in plain words: /);
+  // Black-box through threatlab serve: the probes are billed, and the server's ledger equals the count.
+  const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
+  try {
+    const owner = server.store.createOwner({ name: 'owner' });
+    const modelId = server.store.addModel(owner.record.ownerId, 'adult mlp', loadModelFile(model));
+    server.store.publish(modelId, { price: 0.001, policy: { kind: 'rounded', decimals: 3 }, visibility: 'public' });
+    const attacker = server.store.createOwner({ name: 'attacker' });
+    const served = await runCli('property', '--attack', 'loss-test', '--property', 'sex=Female:0.2,0.5', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '4', '--probes', '100', '--shadow-param', 'hidden=16', '--shadow-param', 'epochs=15', '--shadow-param', 'validationFraction=0', '--json');
+    assert.equal(served.status, 0, served.stderr);
+    const billed = JSON.parse(served.stdout);
+    assert.equal(billed.queries, 200, '100 probe rows drawn with each share');
+    assert.ok(Math.abs(billed.cost - 0.2) < 1e-9);
+    assert.equal(server.store.queriesUsed(attacker.record.id), 200);
+    const white = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--url', server.url, '--model-id', modelId, '--key', attacker.key, '--dataset', 'adult-income', '--json');
+    assert.equal(white.status, 1);
+    assert.match(JSON.parse(white.stdout).error.message, /reads the model file/);
+  } finally {
+    await server.close();
+  }
   const badLevel = await runCli('property', '--attack', 'parameters', '--property', 'sex=Woman:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--json');
   assert.equal(badLevel.status, 1);
   assert.match(JSON.parse(badLevel.stdout).error.message, /no level "Woman"/);
