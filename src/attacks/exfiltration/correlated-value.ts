@@ -10,6 +10,7 @@
 
 import { tf } from '../../backend/tf.ts';
 import type { WeightPenalty } from '../../models/neural/train-loop.ts';
+import { correlation } from '../../metrics/similarity.ts';
 import { weightVector } from '../../models/parameter-arrays.ts';
 import type { Model } from '../../models/types.ts';
 import type { CorrelationKey } from './key.ts';
@@ -44,17 +45,7 @@ export function correlationPenalty(values: Uint8Array, lambda: number): { penalt
 
 /** Pearson correlation of the model's leading weights with the values (the attack's own measure). */
 export function weightCorrelation(model: Model, values: Uint8Array): number {
-  const theta = weightVector(model).subarray(0, values.length);
-  const n = values.length;
-  let mt = 0, ms = 0;
-  for (let i = 0; i < n; i++) { mt += theta[i]; ms += values[i]; }
-  mt /= n; ms /= n;
-  let st = 0, ss = 0, sts = 0;
-  for (let i = 0; i < n; i++) {
-    const a = theta[i] - mt, b = values[i] - ms;
-    st += a * a; ss += b * b; sts += a * b;
-  }
-  return st > 0 && ss > 0 ? sts / Math.sqrt(st * ss) : 0;
+  return correlation(weightVector(model).subarray(0, values.length), values);
 }
 
 /** Share of each item's weights clipped at either end when mapping onto 0…255. */
