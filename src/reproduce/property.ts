@@ -35,6 +35,7 @@ export const PROPERTY_MODELS: { model: string; trainer: TrainerSpec }[] = [
   { model: 'logistic', trainer: { kind: 'logistic', params: {} } },
   { model: 'MLP 32', trainer: { kind: 'mlp', params: { hidden: '32', epochs: 20, validationFraction: 0 } } },
   { model: 'MLP 32, raw inputs', trainer: { kind: 'mlp', params: { hidden: '32', epochs: 20, validationFraction: 0, standardize: false } } },
+  { model: 'tree, depth 8', trainer: { kind: 'tree', params: { maxDepth: 8 } } },
 ];
 
 /** The property: the share of women, 20% or 50%. */

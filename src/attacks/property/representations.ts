@@ -1,6 +1,7 @@
 /**
  * What the property meta-classifier reads of a model.
- * - White-box (Ateniese et al. 2015): the parameters. A linear model's weights as they are; an
+ * - White-box (Ateniese et al. 2015): the parameters. A linear model's weights as they are; a
+ *   tree's splits summarised per input column (treeRepresentation); an
  *   MLP's in a form that does not change when its hidden units are reordered (Ganju et al., CCS
  *   2018, "summarised per layer"): for each input of the first layer, the mean, spread, minimum
  *   and maximum of its weights over the hidden units, then each later layer's biases and unit
@@ -13,6 +14,7 @@ import { CapabilityError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
+import { DecisionTree } from '../../models/tree/decision-tree.ts';
 import type { Model } from '../../models/types.ts';
 import type { Answer } from '../../oracle/types.ts';
 
@@ -43,7 +45,36 @@ export function parameterRepresentation(model: Model): number[] {
     });
     return out;
   }
-  throw new CapabilityError(`the parameter meta-classifier reads linear models and MLPs; a ${model.kind} model is read through its answers (attack "outputs")`);
+  if (model instanceof DecisionTree) return treeRepresentation(model);
+  throw new CapabilityError(`the parameter meta-classifier reads linear models, MLPs and trees; a ${model.kind} model is read through its answers (attack "outputs")`);
+}
+
+/**
+ * A tree as a fixed-length vector whatever its shape: per input column, the share of splits on
+ * it, the share of training rows that pass through those splits, and the mean share of those
+ * rows sent left (at a split on the property's own column, the property's share among the rows
+ * there); then the training class shares at the root.
+ */
+function treeRepresentation(tree: DecisionTree): number[] {
+  const splits = new Float64Array(tree.inputSize);
+  const through = new Float64Array(tree.inputSize);
+  const left = new Float64Array(tree.inputSize);
+  const rows = (id: number) => tree.nodes[id].counts.reduce((sum, count) => sum + count, 0);
+  const total = rows(0) || 1;
+  let splitCount = 0;
+  for (const node of tree.nodes) {
+    if (!node.split || node.left === undefined) continue;
+    const column = node.split.feature;
+    const here = rows(node.id);
+    splits[column] += 1;
+    through[column] += here / total;
+    left[column] += here > 0 ? rows(node.left) / here : 0;
+    splitCount++;
+  }
+  const out: number[] = [];
+  for (let j = 0; j < tree.inputSize; j++) out.push(splits[j] / Math.max(1, splitCount), through[j], splits[j] > 0 ? left[j] / splits[j] : 0);
+  out.push(...tree.nodes[0].counts.map((count) => count / total));
+  return out;
 }
 
 /** Answers on the probe rows as one vector. */
