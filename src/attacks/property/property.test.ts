@@ -11,6 +11,9 @@ import { loadAdult } from '../../data/datasets/adult.ts';
 import { Rng } from '../../random.ts';
 import { parseProperty, propertyMask, sampleWithShare } from './property.ts';
 import { wilsonInterval } from './evaluate.ts';
+import { parameterRepresentation } from './representations.ts';
+import { DecisionTreeTrainer } from '../../models/tree/cart.ts';
+import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 
 test('a property is parsed, named in errors, and training sets are drawn with exactly its share', () => {
   assert.deepEqual(parseProperty('sex=Female:0.2,0.5'), { feature: 'sex', level: 'Female', shares: [0.2, 0.5] });
@@ -32,4 +35,17 @@ test('the Wilson interval matches its closed form', () => {
   const [low, high] = wilsonInterval(8, 10);
   assert.ok(Math.abs(low - 0.4902) < 1e-4 && Math.abs(high - 0.9433) < 1e-4, `${low} ${high}`);
   assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+});
+
+test('a tree reads as one vector per input column whatever its shape; a split on the property\'s column carries its share', () => {
+  const adult = loadAdult('income');
+  const spec = parseProperty('sex=Female:0.2,0.5');
+  const mask = propertyMask(adult, spec);
+  const drawn = sampleWithShare(adult, mask, 0.2, 2000, new Rng(2));
+  const tree = new DecisionTreeTrainer({ maxDepth: 3 }).fitSync(drawn);
+  const vector = parameterRepresentation(tree);
+  assert.equal(vector.length, 3 * adult.features.cols + 2);
+  assert.ok(Math.abs(vector.at(-1)! + vector.at(-2)! - 1) < 1e-12, 'root class shares sum to 1');
+  const linear = parameterRepresentation(new LinearClassifierTrainer('logistic').fitSync(drawn));
+  assert.equal(linear.length, adult.features.cols + 1);
 });
