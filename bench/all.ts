@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -105,6 +105,14 @@ if (wanted('exfiltration')) {
     if (row.workload === 'benign') continue;
     const peer = row.peerOverBenign === undefined ? '—' : `${row.peerOverBenign.toFixed(2)}× its benign (${row.peer})`;
     lines.push({ workload: `malicious training time over benign, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs: ${row.workload}`, ours: `${row.overBenign.toFixed(2)}× (${row.seconds.toFixed(2)} s)`, peer, goal: '—' });
+  }
+}
+
+if (wanted('property')) {
+  type Row = { model: string; shadows: number; oneWorker: number; twoWorkers: number; speedup: number };
+  const report = run('property', 'bench/property.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    lines.push({ workload: `property inference shadow models, Adult ${row.model}, 2,000 rows: 2 warm workers against 1`, ours: `${row.twoWorkers.toFixed(1)} vs ${row.oneWorker.toFixed(1)} models/s (${row.speedup.toFixed(2)}×)`, peer: '—', goal: '≥ 1.8×', met: row.speedup >= 1.8 });
   }
 }
 
