@@ -16,6 +16,8 @@ import { TrainingPool, type TrainerSpec } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
+import { formatPolicy } from '../oracle/policy.ts';
+import type { OutputPolicy } from '../oracle/types.ts';
 
 /** One row: a model, an attack, a number of shadows. */
 export interface PropertyRow {
@@ -28,6 +30,8 @@ export interface PropertyRow {
   accuracy: number;
   interval: [number, number];
   queriesPerTarget: number;
+  /** The targets' (and shadows') output policy. */
+  policy: string;
 }
 
 /** The reproduction's targets. */
@@ -65,12 +69,16 @@ export async function reproduceProperty(options: { quick: boolean; progress?: Pr
       const problem: PropertyProblem = { spec, pool: attacker, trainer, trainSize };
       const targets = await trainTargets(pool, trainer, targetRows, spec, targetsPerShare, trainSize, REPRODUCTION_SEED + 1);
       const shadows = await trainShadows(problem, Math.max(...shadowCounts), REPRODUCTION_SEED + 2, pool, progress);
-      for (const attack of PROPERTY_ATTACKS) {
-        for (const count of shadowCounts) {
-          const fitted = await fitPropertyAttack(attack, problem, shadows.slice(0, 2 * count), { probes: 500, seed: REPRODUCTION_SEED + 3, policy: { kind: 'full' } });
-          const score = await scoreAttack(fitted, targets, { kind: 'full' });
-          rows.push({ model, attack, shadows: count, targets: targetsPerShare, accuracy: score.accuracy, interval: score.interval, queriesPerTarget: score.queriesPerTarget });
-        }
+      // Every attack against each number of shadows under full answers; the black-box ones again
+      // with every shadow under label-only answers (the output defence).
+      const plans: { attack: PropertyAttackName; count: number; policy: OutputPolicy }[] = [
+        ...PROPERTY_ATTACKS.flatMap((attack) => shadowCounts.map((count) => ({ attack, count, policy: { kind: 'full' } as OutputPolicy }))),
+        ...(['outputs', 'loss-test'] as const).map((attack) => ({ attack, count: Math.max(...shadowCounts), policy: { kind: 'label-only' } as OutputPolicy })),
+      ];
+      for (const { attack, count, policy } of plans) {
+        const fitted = await fitPropertyAttack(attack, problem, shadows.slice(0, 2 * count), { probes: 500, seed: REPRODUCTION_SEED + 3, policy });
+        const score = await scoreAttack(fitted, targets, policy);
+        rows.push({ model, attack, shadows: count, targets: targetsPerShare, accuracy: score.accuracy, interval: score.interval, queriesPerTarget: score.queriesPerTarget, policy: formatPolicy(policy) });
       }
     }
   } finally {

@@ -120,8 +120,8 @@ async function property(io: CliIo, options: ReproduceOptions, progress: Progress
       `Property inference on Adult: trained on 20% or 50% women? (${result.property}; Ateniese et al. 2015, Ganju et al. 2018, Suri & Evans 2022; seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
       `every training set: ${result.trainSize} rows drawn with the share; the attacker's rows and the targets' are disjoint halves of Adult; 50% is guessing`,
       textTable(
-        ['model', 'attack', 'shadows per share', 'targets per share', 'accuracy', '95% interval', 'queries per target'],
-        result.rows.map((row) => [row.model, row.attack, String(row.shadows), String(row.targets), percent(row.accuracy), row.interval.map((v) => percent(v)).join('–'), String(row.queriesPerTarget)]),
+        ['model', 'attack', 'answers', 'shadows per share', 'targets per share', 'accuracy', '95% interval', 'queries per target'],
+        result.rows.map((row) => [row.model, row.attack, row.policy, String(row.shadows), String(row.targets), percent(row.accuracy), row.interval.map((v) => percent(v)).join('–'), String(row.queriesPerTarget)]),
       ),
     ].join('\n'),
   );
