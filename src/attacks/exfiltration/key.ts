@@ -43,8 +43,9 @@ const capacityKey = z.object({
   /** Synthetic rows, one query each. */
   rows: z.number().int().positive(),
   inputSize: z.number().int().positive(),
-  /** Range the synthetic features are drawn from. */
+  /** Range the synthetic features are drawn from: each at its top with probability `density`, else at its bottom. */
   range: z.tuple([z.number(), z.number()]),
+  density: z.number().gt(0).lt(1),
   /** Bits kept of each 8-bit value. */
   levelBits: z.number().int().min(1).max(8),
   /** Bits carried by one label: ⌊log2 classes⌋. */
