@@ -24,7 +24,7 @@ test('the audit report opens in Chromium with no error and shows its verdicts an
     const { page, problems } = await watchedPage(browser);
     await page.goto(pathToFileURL(join(out, 'report.html')).href);
     assert.equal(await page.title(), `threatlab audit — ${join(fixtures, 'adult-mlp.json')}`);
-    assert.deepEqual(await page.locator('section.verdict').evaluateAll((sections) => sections.map((s) => s.getAttribute('data-threat'))), ['extraction', 'inversion', 'membership']);
+    assert.deepEqual(await page.locator('section.verdict').evaluateAll((sections) => sections.map((s) => s.getAttribute('data-threat'))), ['extraction', 'inversion', 'membership', 'exfiltration']);
     const charts = page.locator('figure.chart svg');
     assert.equal(await charts.count(), 3);
     for (let i = 0; i < 3; i++) {
