@@ -24,12 +24,12 @@ test('property: an Adult MLP trained on 20% women is recognised as such, with th
   const rows = sampleWithShare(adult, propertyMask(adult, spec), 0.2, 1000, new Rng(3));
   const model = join(folder, 'target.json');
   saveModelFile(await new MlpTrainer({ hidden: '16', epochs: 15, validationFraction: 0 }).fit(rows, new Rng(4)), model);
-  const result = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '12', '--json');
+  const result = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '8', '--json');
   assert.equal(result.status, 0, result.stderr);
   const report = JSON.parse(result.stdout);
   assert.equal(report.guess.share, 0.2);
   assert.equal(report.queries, 0, 'white-box: no query');
-  assert.equal(report.heldOut.shadows, 6);
+  assert.equal(report.heldOut.shadows, 4);
   assert.ok(report.heldOut.accuracy >= 0.5, JSON.stringify(report.heldOut));
   const text = await runCli('property', '--attack', 'outputs', '--property', 'sex=Female:0.2,0.5', '--model', model, '--dataset', 'adult-income', '--train-size', '1000', '--shadows', '4', '--probes', '100');
   assert.equal(text.status, 0, text.stderr);

@@ -60,7 +60,7 @@ export async function reproduceProperty(options: { quick: boolean; progress?: Pr
   const trainSize = 2000;
   const targetsPerShare = options.quick ? 20 : 100;
   const shadowCounts = options.quick ? [20] : [10, 25, 50, 100];
-  const models = options.quick ? PROPERTY_MODELS.slice(0, 2) : PROPERTY_MODELS;
+  const models = options.quick ? PROPERTY_MODELS.filter((entry) => entry.model === 'MLP 32') : PROPERTY_MODELS;
   const { attacker, targets: targetRows } = adultHalves(REPRODUCTION_SEED);
   const pool = new TrainingPool();
   const rows: PropertyRow[] = [];
