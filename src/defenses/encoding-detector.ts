@@ -17,7 +17,7 @@
 import { weightVector } from '../models/parameter-arrays.ts';
 import type { Model } from '../models/types.ts';
 
-/** The flag threshold: benign networks measured in `threatlab reproduce exfiltration` stay well below it. */
+/** The flag threshold: the 12 benign networks of `threatlab reproduce exfiltration` read ≤ 0.09, its 6 encoded ones ≥ 0.28. */
 export const DETECTOR_THRESHOLD = 0.2;
 
 /** The detector's reading of one model. */
