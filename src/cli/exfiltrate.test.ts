@@ -50,6 +50,16 @@ test('train --malicious lsb hides encrypted digits; exfiltrate reads them back e
   assert.match(JSON.parse(gone.stdout).error.message, /hold no payload|do not inflate/);
 });
 
+test('train --malicious correlation in a new process: the loss term waits for the backend, and the images decode', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-exfiltrate-correlation-'));
+  const [model, key] = [join(folder, 'model.json'), join(folder, 'key.json')];
+  const trained = await runCli('train', ...network, '--param', 'epochs=10', '--malicious', 'correlation', '--malicious-param', 'items=8', '--secret-out', key, '--out', model, '--json');
+  assert.equal(trained.status, 0, trained.stderr);
+  const decoded = JSON.parse((await runCli('exfiltrate', '--model', model, '--secret', key, '--json')).stdout);
+  assert.equal(decoded.items, 8);
+  assert.ok(decoded.score.mape < 40 && decoded.score.cosine > 0.85, JSON.stringify(decoded.score));
+});
+
 test('train --malicious refuses what could not be decoded, before training', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-exfiltrate-usage-'));
   const model = join(folder, 'm.json');
