@@ -148,11 +148,11 @@ export const FULL_SETUPS: ExfiltrationSetup[] = [
   },
   {
     dataset: 'fashion-mnist', model: 'CNN 8-16', kind: 'cnn', params: { epochs: 8, validationFraction: 0 }, trainRows: 5000, testRows: 5000,
-    // 27k weights: a quarter of them tied to images (λc=3, λs=500) cost this CNN 3–5 points; fewer images and smaller λ validate.
+    // 27k weights: a quarter of them tied to images (λc=3, λs=500) cost this CNN 3–5 points, one image at λs=50 1.2; fewer images and smaller λ validate.
     attacks: [
       { attack: 'lsb', options: { bits: 16 }, setting: 'b=16, deflate' },
       { attack: 'correlation', options: { lambda: 1, items: 4 }, setting: 'λc=1' },
-      { attack: 'sign', options: { lambda: 50, items: 1 }, setting: 'λs=50' },
+      { attack: 'sign', options: { lambda: 20, items: 1 }, setting: 'λs=20' },
       { attack: 'capacity', options: { items: 1 }, setting: '4-bit' },
     ],
   },
