@@ -211,7 +211,7 @@ export function exfiltrationVerdict(check: ExfiltrationCheck): Verdict {
     threat: 'exfiltration',
     level: check.flagged ? 'high' : 'low',
     sentence,
-    thresholds: `flagged when the lag-1 autocorrelation of the weights, or the lag-8 autocorrelation of their signs, exceeds ${check.threshold} in any window of 4,096 weights (the 12 benign networks of threatlab reproduce exfiltration read ≤ 0.09, its 6 encoded ones ≥ 0.28)`,
+    thresholds: `flagged when the lag-1 autocorrelation of the weights, or the lag-8 autocorrelation of their signs, exceeds ${check.threshold} in any window of 4,096 weights (the 12 benign networks of threatlab reproduce exfiltration read ≤ 0.09, its 6 encoded ones ≥ 0.24)`,
     helps: 'if you did not write the training code: retrain with your own; short of that, zeroing the low 16 bits of every parameter destroys an LSB payload (no prediction changed on our models), and fine-tuning on clean data blurs the other encodings; no output policy stops capacity abuse, which reads labels only',
   };
 }

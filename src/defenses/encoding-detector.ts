@@ -17,7 +17,7 @@
 import { weightVector } from '../models/parameter-arrays.ts';
 import type { Model } from '../models/types.ts';
 
-/** The flag threshold: the 12 benign networks of `threatlab reproduce exfiltration` read ≤ 0.09, its 6 encoded ones ≥ 0.28. */
+/** The flag threshold: the 12 benign networks of `threatlab reproduce exfiltration` read ≤ 0.09, its 6 encoded ones ≥ 0.24. */
 export const DETECTOR_THRESHOLD = 0.2;
 
 /** The detector's reading of one model. */
