@@ -63,3 +63,13 @@ test('property: an Adult MLP trained on 20% women is recognised as such, with th
   assert.equal(noRows.status, 2);
   assert.match(JSON.parse(noRows.stdout).error.message, /--population FILE.csv/);
 });
+
+test("property on scikit-learn's Adult MLP with the user's own rows as a CSV: shadows copy its architecture, the guess says what it is worth", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const result = await runCli('property', '--attack', 'parameters', '--property', 'sex=Female:0.2,0.5', '--model', join(fixtures, 'adult-mlp.json'), '--population', join(fixtures, 'adult-population.csv'), '--target', 'income', '--train-size', '300', '--shadows', '4', '--shadow-param', 'epochs=5', '--json');
+  assert.equal(result.status, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.ok([0.2, 0.5].includes(report.guess.share));
+  assert.equal(report.heldOut.shadows, 2);
+  assert.equal(report.queries, 0);
+});
