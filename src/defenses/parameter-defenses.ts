@@ -10,10 +10,9 @@ import { CapabilityError, ValidationError } from '../errors.ts';
 import { Cnn, CnnTrainer } from '../models/neural/cnn.ts';
 import { Mlp, MlpTrainer } from '../models/neural/mlp.ts';
 import { withParameters } from '../models/parameter-arrays.ts';
+import { float32Bits, fromFloat32Bits } from '../math/float32-bits.ts';
 import type { Classifier, Model } from '../models/types.ts';
 import type { Rng } from '../random.ts';
-
-const view = new DataView(new ArrayBuffer(4));
 
 /** Zeroes (or, with an rng, randomises) the lowest `bits` mantissa bits of every float32 parameter. */
 export function scrubLowBits(model: Model, bits: number, rng?: Rng): Model {
@@ -22,10 +21,8 @@ export function scrubLowBits(model: Model, bits: number, rng?: Rng): Model {
   return withParameters(model, (arrays) => {
     for (const array of [...arrays.weights, ...arrays.biases]) {
       for (let i = 0; i < array.length; i++) {
-        view.setFloat32(0, array[i]);
         const fill = rng ? rng.nextUint32() & mask : 0;
-        view.setUint32(0, ((view.getUint32(0) & ~mask) | fill) >>> 0);
-        array[i] = view.getFloat32(0);
+        array[i] = fromFloat32Bits((float32Bits(array[i]) & ~mask) | fill);
       }
     }
   });

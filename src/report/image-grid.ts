@@ -26,3 +26,10 @@ export function imageGrid(groups: Uint8Array[][], shape: { width: number; height
   });
   return { width, height, pixels };
 }
+
+/** Up to `max` items of a secret, each true image beside its decoding (or the decoding alone without the truth). */
+export function secretGrid(decoded: Uint8Array, truth: Uint8Array | undefined, valuesPerItem: number, shape: { width: number; height: number }, max: number): GreyImage {
+  const slice = (values: Uint8Array, i: number) => values.subarray(i * valuesPerItem, (i + 1) * valuesPerItem);
+  const items = Math.min(max, Math.floor(decoded.length / valuesPerItem));
+  return imageGrid(Array.from({ length: items }, (_, i) => (truth ? [slice(truth, i), slice(decoded, i)] : [slice(decoded, i)])), shape);
+}

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../data/loaders/image.ts';
-import { imageGrid } from '../report/image-grid.ts';
+import { secretGrid } from '../report/image-grid.ts';
 import { decodeThroughOracle, decodeWhiteBox } from '../attacks/exfiltration/decode.ts';
 import type { ExfiltrationAttackName, ExfiltrationKey } from '../attacks/exfiltration/key.ts';
 import { encodeLsb } from '../attacks/exfiltration/lsb.ts';
@@ -105,10 +105,8 @@ export interface ExfiltrationReproduction {
 /** Writes up to 16 stolen images beside their decodings. */
 function writeGrid(outDir: string, name: string, secret: Secret, decoded: Uint8Array): string {
   mkdirSync(outDir, { recursive: true });
-  const slice = (values: Uint8Array, i: number) => values.subarray(i * secret.valuesPerItem, (i + 1) * secret.valuesPerItem);
-  const groups = Array.from({ length: Math.min(16, secret.items) }, (_, i) => [slice(secret.values, i), slice(decoded, i)]);
   const path = join(outDir, name);
-  writeFileSync(path, encodePng(imageGrid(groups, secret.image!)));
+  writeFileSync(path, encodePng(secretGrid(decoded, secret.values, secret.valuesPerItem, secret.image!, 16)));
   return path;
 }
 

@@ -11,6 +11,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
+import { float32Bits, fromFloat32Bits } from '../../math/float32-bits.ts';
 import { parameterArrays, withParameters } from '../../models/parameter-arrays.ts';
 import type { Model } from '../../models/types.ts';
 import type { LsbKey } from './key.ts';
@@ -21,18 +22,6 @@ export interface LsbOptions {
   bits: number;
   compress: boolean;
   passphrase?: string;
-}
-
-const view = new DataView(new ArrayBuffer(4));
-
-function floatBits(value: number): number {
-  view.setFloat32(0, value);
-  return view.getUint32(0);
-}
-
-function bitsFloat(bits: number): number {
-  view.setUint32(0, bits >>> 0);
-  return view.getFloat32(0);
 }
 
 /** AES-256-CTR with a key and counter derived from the passphrase (encrypting and decrypting are the same). */
@@ -87,7 +76,7 @@ export function encodeLsb(model: Model, secret: Secret, options: LsbOptions): { 
       for (let i = 0; i < array.length && bit < stream.length * 8; i++) {
         let chunk = 0;
         for (let b = 0; b < options.bits; b++, bit++) chunk = (chunk << 1) | (bit < stream.length * 8 ? (stream[bit >> 3] >> (7 - (bit & 7))) & 1 : 0);
-        array[i] = bitsFloat((floatBits(Math.fround(array[i])) & ~mask) | chunk);
+        array[i] = fromFloat32Bits((float32Bits(array[i]) & ~mask) | chunk);
       }
     }
   });
@@ -104,7 +93,7 @@ export function decodeLsb(model: Model, key: LsbKey): Uint8Array {
   let bit = 0;
   for (const array of parameters) {
     for (let i = 0; i < array.length && bit < totalBytes * 8; i++) {
-      const chunk = floatBits(array[i]) & mask;
+      const chunk = float32Bits(array[i]) & mask;
       for (let b = key.bits - 1; b >= 0 && bit < totalBytes * 8; b--, bit++) raw[bit >> 3] |= ((chunk >> b) & 1) << (7 - (bit & 7));
     }
   }

@@ -16,7 +16,7 @@ import { CapabilityError, ThreatlabError } from '../../errors.ts';
 import { scoreSecret, type SecretScore } from '../../metrics/exfiltration.ts';
 import type { AttackStatus } from '../../attacks/types.ts';
 import type { Progress } from '../../progress.ts';
-import { imageGrid } from '../../report/image-grid.ts';
+import { secretGrid } from '../../report/image-grid.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
 import { readKey, readTruth, truthPathOf } from './secret-files.ts';
@@ -87,10 +87,8 @@ function writeOutputs(out: string, values: Uint8Array, truth: Uint8Array | undef
   writeFileSync(files[0], `${JSON.stringify({ items: key.items, valuesPerItem: key.valuesPerItem, image: key.image, values: items })}\n`);
   writeFileSync(files[1], `${JSON.stringify(report, null, 1)}\n`);
   if (key.image) {
-    const slice = (data: Uint8Array, i: number) => data.subarray(i * key.valuesPerItem, (i + 1) * key.valuesPerItem);
-    const groups = Array.from({ length: Math.min(key.items, 64) }, (_, i) => (truth ? [slice(truth, i), slice(values, i)] : [slice(values, i)]));
     const png = join(out, 'grid.png');
-    writeFileSync(png, encodePng(imageGrid(groups, key.image)));
+    writeFileSync(png, encodePng(secretGrid(values, truth, key.valuesPerItem, key.image, 64)));
     files.push(png);
   }
   return files;

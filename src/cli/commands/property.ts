@@ -10,9 +10,8 @@ import { fitPropertyAttack, PROPERTY_ATTACKS, trainShadows, type PropertyAttackN
 import { scoreAttack } from '../../attacks/property/evaluate.ts';
 import { parseProperty } from '../../attacks/property/property.ts';
 import type { ClassificationDataset } from '../../data/dataset.ts';
-import { loadDataset } from '../../data/datasets/registry.ts';
-import { encodeForModel, labelColumn, loadUserRows } from '../../data/model-rows.ts';
-import { ThreatlabError, ValidationError } from '../../errors.ts';
+import { ThreatlabError } from '../../errors.ts';
+import { labelledRowsForModel } from '../labelled-rows.ts';
 import { parseParamPairs } from '../../models/params.ts';
 import { trainerParamsOf } from '../../models/registry.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
@@ -20,7 +19,6 @@ import { TrainingPool } from '../../parallel/training-pool.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
-import { isUserCsv } from './train.ts';
 
 /** Options of `threatlab property`. */
 export interface PropertyOptions extends CommonOptions, TargetOptions {
@@ -52,16 +50,7 @@ export interface PropertyReport {
 function attackerRows(options: PropertyOptions, oracle: CountingOracle, progress: Progress): ClassificationDataset {
   const source = options.population ?? options.dataset;
   if (!source) throw new ThreatlabError('usage', 'property inference needs the attacker\'s own rows to train shadow models on: --population FILE.csv (the model\'s features and the label) or --dataset NAME');
-  if (isUserCsv(source)) {
-    const table = loadUserRows(source, progress);
-    const space = { schema: oracle.info.schema, classes: oracle.info.classes, allowMissing: false };
-    return encodeForModel(table, space, labelColumn(table, space, options.target));
-  }
-  const data = loadDataset(source);
-  if (data.task !== 'classification' || data.features.cols !== oracle.info.inputSize) {
-    throw new ValidationError('data set does not fit the model', [{ path: 'dataset', message: `${source} has ${data.features.cols} columns, the model takes ${oracle.info.inputSize}` }]);
-  }
-  return data;
+  return labelledRowsForModel(source, oracle.info, options.target, progress);
 }
 
 /** Runs the command. */

@@ -8,11 +8,9 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ClassificationDataset } from '../../data/dataset.ts';
-import { loadDataset } from '../../data/datasets/registry.ts';
-import { encodeForModel, labelColumn, loadUserRows } from '../../data/model-rows.ts';
 import { addWeightNoise, scrubLowBits } from '../../defenses/parameter-defenses.ts';
-import { ThreatlabError, ValidationError } from '../../errors.ts';
+import { ThreatlabError } from '../../errors.ts';
+import { labelledRowsForModel } from '../labelled-rows.ts';
 import { accuracy } from '../../metrics/score.ts';
 import { weightVector } from '../../models/parameter-arrays.ts';
 import { loadModelFile, saveModelFile } from '../../models/registry.ts';
@@ -20,7 +18,6 @@ import type { Classifier } from '../../models/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
-import { isUserCsv } from './train.ts';
 
 /** Options of `threatlab scrub`. */
 export interface ScrubOptions extends CommonOptions {
@@ -46,19 +43,6 @@ export interface ScrubReport {
   out: string;
 }
 
-function checkRows(options: ScrubOptions, model: Classifier, progress: Progress): ClassificationDataset {
-  if (isUserCsv(options.dataset!)) {
-    const table = loadUserRows(options.dataset!, progress);
-    const space = { schema: model.schema, classes: model.classes, allowMissing: false };
-    return encodeForModel(table, space, labelColumn(table, space, options.target));
-  }
-  const data = loadDataset(options.dataset!);
-  if (data.task !== 'classification' || data.features.cols !== model.inputSize) {
-    throw new ValidationError('data set does not fit the model', [{ path: 'dataset', message: `${options.dataset} has ${data.features.cols} columns, the model takes ${model.inputSize}; give the data set it was trained on, or a CSV in its features and label` }]);
-  }
-  return data;
-}
-
 /** Runs the command. */
 export async function runScrub(io: CliIo, options: ScrubOptions, progress: Progress): Promise<ScrubReport> {
   if (!existsSync(dirname(resolve(options.out)))) throw new ThreatlabError('usage', `the folder of --out ${options.out} does not exist; create it first`);
@@ -72,7 +56,7 @@ export async function runScrub(io: CliIo, options: ScrubOptions, progress: Progr
   for (let i = 0; i < before.length; i++) if (before[i] !== 0) maxRelativeChange = Math.max(maxRelativeChange, Math.abs(after[i] - before[i]) / Math.abs(before[i]));
   const report: ScrubReport = { bits: options.bits, filled: options.random ? 'random' : 'zeros', noise: options.noise ?? 0, parameters: before.length, maxRelativeChange, out: options.out };
   if (options.dataset) {
-    const rows = checkRows(options, model, progress);
+    const rows = labelledRowsForModel(options.dataset, model, options.target, progress);
     const [labelsBefore, labelsAfter] = [model.predict(rows.features), cleaned.predict(rows.features)];
     report.check = { rows: options.dataset, accuracyBefore: accuracy(model, rows), accuracyAfter: accuracy(cleaned, rows), labelsChanged: labelsBefore.filter((label, i) => label !== labelsAfter[i]).length };
   }
