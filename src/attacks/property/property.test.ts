@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAdult } from '../../data/datasets/adult.ts';
 import { Rng } from '../../random.ts';
+import { loadSmsSpam } from '../../data/datasets/spam.ts';
 import { parseProperty, propertyMask, sampleWithShare } from './property.ts';
 import { wilsonInterval } from './evaluate.ts';
 import { parameterRepresentation } from './representations.ts';
@@ -48,4 +49,14 @@ test('a tree reads as one vector per input column whatever its shape; a split on
   assert.ok(Math.abs(vector.at(-1)! + vector.at(-2)! - 1) < 1e-12, 'root class shares sum to 1');
   const linear = parameterRepresentation(new LinearClassifierTrainer('logistic').fitSync(drawn));
   assert.equal(linear.length, adult.features.cols + 1);
+});
+
+test('a property may name the target: the share of spam in an SMS filter\'s training set', () => {
+  const sms = loadSmsSpam();
+  const spec = parseProperty('label=spam:0.1,0.3');
+  const mask = propertyMask(sms, spec);
+  assert.equal(mask.reduce((sum, flag) => sum + flag, 0), 747, 'the SMS collection has 747 spam among 5,574');
+  const drawn = sampleWithShare(sms, mask, 0.3, 1000, new Rng(3));
+  assert.equal(Array.from(drawn.labels).filter((label) => label === 1).length, 300);
+  assert.throws(() => propertyMask(sms, parseProperty('label=junk:0.1,0.3')), /the target "label" of .* has no class "junk"; its classes are "ham", "spam"/);
 });

@@ -28,10 +28,14 @@ export function parseProperty(text: string): PropertySpec {
   return { feature: match[1].trim(), level: match[2].trim(), shares: [shares[0], shares[1]] };
 }
 
-/** 1 for each row whose feature has the level (one-hot or ordinal columns). */
+/**
+ * 1 for each row whose feature has the level (one-hot or ordinal columns), or whose label is the
+ * level when the property names the target (e.g. `label=spam:0.1,0.3`, the share of spam).
+ */
 export function propertyMask(data: ClassificationDataset, spec: PropertySpec): Uint8Array {
   const column = columnLayout(data.schema).find((entry) => entry.feature.name === spec.feature);
-  if (!column) throw new ThreatlabError('not-found', `no feature "${spec.feature}" in ${data.name}; its features are ${data.schema.features.map((f) => `"${f.name}"`).slice(0, 12).join(', ')}`);
+  if (!column && spec.feature === data.targetName) return labelMask(data, spec);
+  if (!column) throw new ThreatlabError('not-found', `no feature "${spec.feature}" in ${data.name}; its features are ${data.schema.features.map((f) => `"${f.name}"`).slice(0, 12).join(', ')}, and its target is "${data.targetName}"`);
   if (column.feature.kind !== 'categorical') throw new ValidationError('invalid property', [{ path: 'property', message: `"${spec.feature}" is numeric; a property names a categorical feature's level` }]);
   const level = column.feature.levels.indexOf(spec.level);
   if (level < 0) throw new ThreatlabError('not-found', `"${spec.feature}" has no level "${spec.level}"; its levels are ${column.feature.levels.map((l) => `"${l}"`).join(', ')}`);
@@ -41,6 +45,12 @@ export function propertyMask(data: ClassificationDataset, spec: PropertySpec): U
     const row = i * cols + column.start;
     return oneHot ? (data.features.data[row + level] === 1 ? 1 : 0) : data.features.data[row] === level ? 1 : 0;
   });
+}
+
+function labelMask(data: ClassificationDataset, spec: PropertySpec): Uint8Array {
+  const label = data.classes.indexOf(spec.level);
+  if (label < 0) throw new ThreatlabError('not-found', `the target "${data.targetName}" of ${data.name} has no class "${spec.level}"; its classes are ${data.classes.map((c) => `"${c}"`).join(', ')}`);
+  return Uint8Array.from(data.labels, (value) => (value === label ? 1 : 0));
 }
 
 /** `size` rows of `pool` of which round(share · size) have the property, drawn without replacement. */

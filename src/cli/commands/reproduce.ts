@@ -117,12 +117,13 @@ async function property(io: CliIo, options: ReproduceOptions, progress: Progress
   const result = await reproduceProperty({ quick: options.quick ?? false, progress });
   printResult(io, options, { reproduction: 'property', quick: options.quick ?? false, ...result }, () =>
     [
-      `Property inference on Adult: trained on 20% or 50% women? (${result.property}; Ateniese et al. 2015, Ganju et al. 2018, Suri & Evans 2022; seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
-      `every training set: ${result.trainSize} rows drawn with the share; the attacker's rows and the targets' are disjoint halves of Adult; 50% is guessing`,
+      `Property inference: was Adult's income model trained on 20% or 50% women (${result.property}), and more? (Ateniese et al. 2015, Ganju et al. 2018, Suri & Evans 2022; seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
+      `training sets of 2,000 Adult rows (1,000 SMS) drawn with the share; the attacker's rows and the targets' are disjoint halves of the data; 50% is guessing`,
       textTable(
-        ['model', 'attack', 'answers', 'shadows per share', 'targets per share', 'accuracy', '95% interval', 'queries per target'],
-        result.rows.map((row) => [row.model, row.attack, row.policy, String(row.shadows), String(row.targets), percent(row.accuracy), row.interval.map((v) => percent(v)).join('–'), String(row.queriesPerTarget)]),
+        ['property', 'model', 'attack', 'answers', 'shadows', 'probes', 'targets', 'accuracy', '95% interval', 'queries'],
+        result.rows.map((row) => [row.property, row.model, row.attack, row.policy, String(row.shadows), String(row.probes), String(row.targets), percent(row.accuracy), row.interval.map((v) => percent(v)).join('–'), String(row.queriesPerTarget)]),
       ),
+      'shadows and targets are per share; probes are rows queried (per share for the loss test); queries are per target.',
     ].join('\n'),
   );
   return result.rows;

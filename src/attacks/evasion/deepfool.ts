@@ -1,0 +1,87 @@
+/**
+ * DeepFool (Moosavi-Dezfooli, Fawzi & Frossard, CVPR 2016), L2: linearise the classifier at the
+ * current point and step to the nearest linearised boundary, r = (|f_l| / ‖w_l‖²)·w_l with
+ * l = argmin_k |f_k| / ‖w_k‖ over the other classes (only the target, when targeted), until the
+ * label changes; the total step is scaled by 1 + overshoot. In a box (pixels in [0, 1]) the
+ * linearisation uses only the coordinates free to move along w (a pixel at 0 cannot darken), so
+ * each step reaches the linearised boundary inside the box instead of being clipped away.
+ */
+
+import { tf } from '../../backend/tf.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { matrixTensor, type GradientProblem } from './gradient-problem.ts';
+
+/** DeepFool's settings (the paper's overshoot 0.02, at most 50 iterations). */
+export interface DeepFoolOptions {
+  overshoot: number;
+  maxIterations: number;
+}
+
+export const DEEPFOOL_DEFAULTS: DeepFoolOptions = { overshoot: 0.02, maxIterations: 50 };
+
+/** The attack. */
+export async function deepFool(problem: GradientProblem, options: DeepFoolOptions = DEEPFOOL_DEFAULTS): Promise<Matrix> {
+  const { rows, cols } = problem.inputs;
+  const classes = problem.model.classes;
+  const { lower, upper } = problem.domain;
+  const x0 = problem.inputs.data;
+  const total = new Float64Array(rows * cols);
+  const current = createMatrix(rows, cols, Float64Array.from(x0));
+  const active = new Uint8Array(rows).fill(1);
+  // ∇ of each class score, for every row at once (rows are independent: the gradient of the column sum).
+  const gradients = Array.from({ length: classes }, (_, k) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(problem.model.logits(x as tf.Tensor2D), [0, k], [-1, 1]))));
+  for (let iteration = 0; iteration < options.maxIterations && active.some((flag) => flag); iteration++) {
+    const x = matrixTensor(current);
+    const logits = tf.tidy(() => problem.model.logits(x));
+    const scores = await logits.data();
+    const jacobian = await Promise.all(gradients.map(async (gradient) => {
+      const g = tf.tidy(() => gradient(x));
+      const values = await g.data();
+      g.dispose();
+      return values;
+    }));
+    tf.dispose([x, logits]);
+    for (let i = 0; i < rows; i++) {
+      if (!active[i]) continue;
+      const own = problem.labels[i];
+      let predicted = 0;
+      for (let k = 1; k < classes; k++) if (scores[i * classes + k] > scores[i * classes + predicted]) predicted = k;
+      const done = problem.targets ? predicted === problem.targets[i] : predicted !== own;
+      if (done) {
+        active[i] = 0;
+        continue;
+      }
+      // Linearise around the class the row has now (its prediction), toward the others or the target.
+      let bestRatio = Infinity;
+      let bestK = -1;
+      let bestNorm2 = 0;
+      const candidates = problem.targets ? [problem.targets[i]] : Array.from({ length: classes }, (_, k) => k).filter((k) => k !== predicted);
+      const at = (j: number) => current.data[i * cols + j];
+      // w_k restricted to the coordinates that can move in its direction.
+      const free = (k: number, j: number) => {
+        const w = jacobian[k][i * cols + j] - jacobian[predicted][i * cols + j];
+        return (w < 0 && at(j) <= lower[j]) || (w > 0 && at(j) >= upper[j]) ? 0 : w;
+      };
+      for (const k of candidates) {
+        const f = scores[i * classes + k] - scores[i * classes + predicted];
+        let norm2 = 0;
+        for (let j = 0; j < cols; j++) norm2 += free(k, j) ** 2;
+        const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
+        if (ratio < bestRatio) {
+          bestRatio = ratio;
+          bestK = k;
+          bestNorm2 = norm2;
+        }
+      }
+      const f = scores[i * classes + bestK] - scores[i * classes + predicted];
+      const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
+      const step = Float64Array.from({ length: cols }, (_, j) => scale * free(bestK, j));
+      for (let j = 0; j < cols; j++) {
+        total[i * cols + j] += step[j];
+        const value = x0[i * cols + j] + (1 + options.overshoot) * total[i * cols + j];
+        current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
+      }
+    }
+  }
+  return current;
+}

@@ -1,0 +1,71 @@
+/**
+ * What every gradient (white-box) evasion attack receives, and the tensor pieces they share: the
+ * loss whose gradient they follow, the margin of Carlini & Wagner, and clipping to the box of
+ * the input domain.
+ */
+
+import { tf } from '../../backend/tf.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import type { InputDomain } from './domain.ts';
+import type { LogitModel } from './logits.ts';
+
+/** A batch to perturb: untargeted (make the label wrong) or targeted (make it `targets`). */
+export interface GradientProblem {
+  model: LogitModel;
+  domain: InputDomain;
+  inputs: Matrix;
+  /** The label each row has now (the model's prediction, or the true label). */
+  labels: Int32Array;
+  /** The label each row should get; absent for untargeted attacks. */
+  targets?: Int32Array;
+}
+
+/** The box of the domain as tensors (1 × d), and clipping to it. */
+export function boxTensors(domain: InputDomain): { lower: tf.Tensor2D; upper: tf.Tensor2D; clip(x: tf.Tensor2D): tf.Tensor2D; dispose(): void } {
+  const d = domain.lower.length;
+  const lower = tf.tensor2d(Float32Array.from(domain.lower), [1, d]);
+  const upper = tf.tensor2d(Float32Array.from(domain.upper), [1, d]);
+  return { lower, upper, clip: (x) => tf.minimum(tf.maximum(x, lower), upper) as tf.Tensor2D, dispose: () => tf.dispose([lower, upper]) };
+}
+
+/** One-hot rows (n × classes) of labels. */
+export function oneHotTensor(labels: Int32Array, classes: number): tf.Tensor2D {
+  return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D;
+}
+
+/**
+ * The loss the attacker ascends, per row: the cross-entropy of the current label (untargeted),
+ * or minus the cross-entropy of the target (targeted).
+ */
+export function attackerLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, targeted: boolean): tf.Tensor1D {
+  const crossEntropy = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
+  return targeted ? (tf.neg(crossEntropy) as tf.Tensor1D) : crossEntropy;
+}
+
+/**
+ * Carlini & Wagner's margin f (2017, objective f6), per row, at least −κ: untargeted
+ * Z_y − max_{i≠y} Z_i (positive while the label holds), targeted max_{i≠t} Z_i − Z_t.
+ */
+export function margin(logits: tf.Tensor2D, labels: tf.Tensor2D, targeted: boolean, kappa: number): tf.Tensor1D {
+  const own = tf.sum(tf.mul(logits, labels), 1);
+  const others = tf.max(tf.sub(logits, tf.mul(labels, 1e9)), 1);
+  const value = targeted ? tf.sub(others, own) : tf.sub(own, others);
+  return tf.maximum(value, -kappa) as tf.Tensor1D;
+}
+
+/** A float32 tensor of a matrix. */
+export function matrixTensor(matrix: Matrix): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(matrix.data), [matrix.rows, matrix.cols]);
+}
+
+/** A float64 matrix of a tensor. */
+export async function tensorMatrix(tensor: tf.Tensor2D): Promise<Matrix> {
+  const [rows, cols] = tensor.shape;
+  return createMatrix(rows, cols, Float64Array.from(await tensor.data()));
+}
+
+/** The label tensor an attack aims at or away from. */
+export function aimLabels(problem: GradientProblem): { labels: tf.Tensor2D; targeted: boolean } {
+  const targeted = problem.targets !== undefined;
+  return { labels: oneHotTensor(targeted ? problem.targets! : problem.labels, problem.model.classes), targeted };
+}

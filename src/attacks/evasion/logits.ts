@@ -1,0 +1,79 @@
+/**
+ * A white-box classifier as differentiable class scores (logits) on tfjs, for the gradient
+ * attacks of evasion (Szegedy et al. 2014; Goodfellow et al. 2015; Madry et al. 2018; Carlini &
+ * Wagner 2017; Moosavi-Dezfooli et al. 2016). Their margins are on the scores before the output
+ * activation: softmax scores as they are, a binary logistic model's one score z as the pair
+ * (0, z) (whose softmax is its two probabilities), one-vs-rest scores as they are (their argmax is
+ * the prediction). Gradients are float32; every adversarial row is checked on the float64 model.
+ */
+
+import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
+import { transpose } from '../../math/linalg.ts';
+import { CapabilityError } from '../../errors.ts';
+import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
+import { Mlp } from '../../models/neural/mlp.ts';
+import { Cnn } from '../../models/neural/cnn.ts';
+import type { Classifier } from '../../models/types.ts';
+import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
+
+/** Class scores of a batch, differentiable in the inputs. */
+export interface LogitModel {
+  inputSize: number;
+  classes: number;
+  /** Scores (rows × classes) whose argmax is the model's prediction. */
+  logits(input: tf.Tensor2D): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Scores of the last dense layer before its activation; one sigmoid output becomes (0, z). */
+function lastLayerScores(hidden: tf.Tensor2D, last: TensorLayer): tf.Tensor2D {
+  const z = tf.add(tf.matMul(hidden, last.weights), last.biases) as tf.Tensor2D;
+  if (z.shape[1] === 1) return tf.concat([tf.zerosLike(z), z], 1);
+  return z;
+}
+
+function denseLogits(layers: TensorLayer[]): (input: tf.Tensor2D) => tf.Tensor2D {
+  return (input) => lastLayerScores(applyLayers(layers.slice(0, -1), input), layers[layers.length - 1]);
+}
+
+function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; tensors: tf.Tensor[] } {
+  const kernels = model.convolutions.map((block) => tf.tensor4d(Float32Array.from(block.weights), [block.kernelSize, block.kernelSize, block.inputChannels, block.filters]));
+  const biases = model.convolutions.map((block) => tf.tensor1d(Float32Array.from(block.biases)));
+  const dense = model.dense.map(tensorLayer);
+  const { height, width, channels } = model.image;
+  const flat = model.dense[0].inputs;
+  const head = denseLogits(dense);
+  return {
+    logits: (input) => {
+      let current = tf.reshape(input, [-1, height, width, channels]) as tf.Tensor4D;
+      kernels.forEach((kernel, b) => {
+        current = tf.maxPool(tf.relu(tf.add(tf.conv2d(current, kernel, 1, 'valid'), biases[b])) as tf.Tensor4D, 2, 2, 'valid');
+      });
+      return head(tf.reshape(current, [-1, flat]) as tf.Tensor2D);
+    },
+    tensors: [...kernels, ...biases, ...dense.flatMap((layer) => [layer.weights, layer.biases])],
+  };
+}
+
+/** The differentiable scores of a linear classifier, an MLP or a CNN; other kinds get a capability error naming the black-box attacks. */
+export async function logitModel(model: Classifier): Promise<LogitModel> {
+  await initBackend();
+  const classes = model.classes.length;
+  if (model instanceof LinearClassifier) {
+    const { rows: scores, cols: d } = model.weights;
+    const layer: TensorLayer = { weights: tf.tensor2d(Float32Array.from(transpose(model.weights).data), [d, scores]), biases: tf.tensor1d(Float32Array.from(model.biases)), activation: 'linear' };
+    return { inputSize: model.inputSize, classes, logits: denseLogits([layer]), dispose: () => disposeLayers([layer]) };
+  }
+  if (model instanceof Mlp) {
+    const layers = model.layers.map(tensorLayer);
+    return { inputSize: model.inputSize, classes, logits: denseLogits(layers), dispose: () => disposeLayers(layers) };
+  }
+  if (model instanceof Cnn) {
+    const { logits, tensors } = cnnLogits(model);
+    return { inputSize: model.inputSize, classes, logits, dispose: () => tf.dispose(tensors) };
+  }
+  throw new CapabilityError(
+    `the white-box evasion attacks need the gradients of a ${model.kind} model; they differentiate linear classifiers, MLPs and CNNs. Use a decision-based attack (hop-skip-jump, boundary) through its answers, or the transfer attack from a differentiable surrogate`,
+  );
+}
