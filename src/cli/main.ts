@@ -41,6 +41,11 @@ function parseVisibility(value: string): 'private' | 'public' {
   return value;
 }
 
+function parseNorm(value: string): '2' | 'inf' {
+  if (value === '2' || value === 'inf') return value;
+  throw new ThreatlabError('usage', `--norm ${value}: give 2 or inf`);
+}
+
 function parseFraction(value: string): number {
   const fraction = Number(value);
   if (!(fraction > 0 && fraction < 1)) throw new InvalidArgumentError('must be a number strictly between 0 and 1');
@@ -194,6 +199,28 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await (await import('./commands/exfiltrate.ts')).runExfiltrate(io, options, progressFor(options.json));
+    });
+
+  withTarget(program.command('evade'))
+    .description('evasion: perturb rows just enough to be misclassified — white-box (fgsm, pgd, cw, deepfool) on a model file, hop-skip-jump through any target (label-only answers suffice), or --transfer-from a stolen copy')
+    .requiredOption('--attack <name>', 'fgsm, pgd, cw, deepfool or hop-skip-jump')
+    .option('--input <file>', "CSV of rows to perturb (the model's raw features and the label)")
+    .option('--dataset <name>', 'or rows of a registry data set')
+    .option('--target <column>', 'the label column of --input')
+    .option('--rows <n>', 'rows to attack (a seeded sample when there are more)', parseCount, 20)
+    .option('--target-label <class>', 'targeted: the class every row should get (default: any wrong class)')
+    .option('--eps <e>', 'perturbation budget of fgsm and pgd (e.g. 0.3 for L∞ on pixels in [0, 1])', parsePositive)
+    .option('--norm <n>', 'pgd and hop-skip-jump: 2 or inf', parseNorm)
+    .option('--steps <n>', 'pgd steps (default 40)', parseCount)
+    .option('--max-queries <n>', 'hop-skip-jump: queries per row at most (default 5000)', parseCount)
+    .option('--budget <rows>', 'rows the attack may query at most, in all', parseCount)
+    .option('--transfer-from <file>', 'craft on this surrogate (e.g. from threatlab extract) and judge by the target\'s answers')
+    .option('--policy <p>', "a local model's output policy: full, rounded:K, label-only, top-k:K")
+    .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--out <dir>', 'write record.json, adversarial.json and, for images, examples.png (x, |Δ| amplified, x\')')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      await (await import('./commands/evade.ts')).runEvade(io, options, progressFor(options.json));
     });
 
   program
@@ -371,6 +398,7 @@ const EXAMPLES: Record<string, string> = {
   membership: 'npx threatlab membership --attack lira --model m.json --members in.csv --non-members out.csv --population mine.csv',
   scrub: 'npx threatlab scrub --model /tmp/mnist-mlp.json --bits 16 --dataset mnist --out /tmp/scrubbed.json',
   property: 'npx threatlab property --attack parameters --property sex=Female:0.2,0.5 --model /tmp/adult.json --dataset adult-income',
+  evade: 'npx threatlab evade --model /tmp/mnist-mlp.json --dataset mnist --attack cw --rows 20 --out /tmp/evade',
   exfiltrate: 'npx threatlab exfiltrate --model /tmp/mnist-mlp.json --secret /tmp/key.json --out /tmp/decoded',
   audit: 'npx threatlab audit --model m.json --members in.csv --non-members out.csv --population mine.csv --sensitive sex --out /tmp/audit',
   reproduce: 'npx threatlab reproduce extraction --quick',

@@ -20,8 +20,10 @@ export interface InputDomain {
 }
 
 /**
- * The domain of a schema. Numeric columns whose every value in `data` (the user's rows, when
- * given) is a whole number are taken as integers.
+ * The domain of a schema. A numeric column whose values in `data` (the user's rows, when given)
+ * are all whole numbers, at least three distinct ones, is taken as an integer column (an age, a
+ * count); a column of only 0s and 1s (a blank pixel, a flag) is not — rounding a pixel's small
+ * perturbation away would undo the attack, and a flag stays in its [0, 1] box.
  */
 export function inputDomain(schema: FeatureSchema, data?: Matrix): InputDomain {
   const cols = columnCount(schema);
@@ -46,11 +48,14 @@ export function inputDomain(schema: FeatureSchema, data?: Matrix): InputDomain {
 }
 
 function columnIsWhole(data: Matrix, column: number): boolean {
+  const seen = new Set<number>();
   for (let i = 0; i < data.rows; i++) {
     const value = data.data[i * data.cols + column];
-    if (!Number.isNaN(value) && !Number.isInteger(value)) return false;
+    if (Number.isNaN(value)) continue;
+    if (!Number.isInteger(value)) return false;
+    if (seen.size < 3) seen.add(value);
   }
-  return true;
+  return seen.size >= 3;
 }
 
 /** Makes a row valid in place: clipped to the box, integers rounded, one-hot groups snapped to their largest entry. */

@@ -45,6 +45,8 @@ export interface WhiteBoxOptions {
   /** The input domain (default: the model's schema). */
   domain?: InputDomain;
   seed?: number;
+  /** Attack every row, even one the model already gets wrong (transfer: the surrogate's mistakes are not the target's). */
+  attackEvery?: boolean;
   /** Rows per batch (default 100). */
   batchSize?: number;
   progress?: Progress;
@@ -83,7 +85,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
   const domain = options.domain ?? inputDomain(model.schema);
   const predicted = model.predict(inputs);
   const labels = options.labels ?? predicted;
-  const attack = Int32Array.from({ length: inputs.rows }, (_, i) => i).filter((i) => predicted[i] === labels[i] && (!options.targets || options.targets[i] !== labels[i]));
+  const attack = Int32Array.from({ length: inputs.rows }, (_, i) => i).filter((i) => (options.attackEvery || predicted[i] === labels[i]) && (!options.targets || options.targets[i] !== labels[i]));
   const adversarial = createMatrix(inputs.rows, inputs.cols, Float64Array.from(inputs.data));
   const logits = await logitModel(model);
   const rng = new Rng(options.seed ?? 42);
