@@ -36,7 +36,7 @@ export async function transferAttack(target: Oracle, surrogate: Classifier, atta
   const targetLabels = labelsOf(await counted.query(inputs));
   const labels = options.labels ?? targetLabels;
   // Craft on the surrogate against the target's labels, so a row the surrogate gets wrong is still attacked.
-  const crafted = await runWhiteBox(surrogate, attack, inputs, { ...options, labels, attackEvery: true });
+  const crafted = await runWhiteBox(surrogate, attack, inputs, { ...options, labels, attackEvery: true, fullSteps: true });
   const after = labelsOf(await counted.query(crafted.adversarial));
   const adversarial = createMatrix(inputs.rows, inputs.cols, Float64Array.from(inputs.data));
   const rows: EvasionRowOutcome[] = Array.from({ length: inputs.rows }, (_, i) => {

@@ -2,7 +2,10 @@
  * PGD — projected gradient descent (Madry et al., ICLR 2018): from a random point of the ε-ball
  * around x, `steps` steps of size α along the loss gradient's sign (L∞) or its normalised
  * direction (L2), each followed by projection onto the ball and the input box. The strongest
- * first-order attack within the ball; robust accuracy is measured against it.
+ * first-order attack within the ball; robust accuracy is measured against it. A row is kept at
+ * the first iterate that meets the goal (the loss can climb past the boundary and back; an
+ * adversarial iterate found is an adversarial example), unless a transfer attack asks for every
+ * step: examples far past the surrogate's boundary transfer better (Papernot et al. 2016).
  */
 
 import { tf } from '../../backend/tf.ts';
@@ -20,6 +23,8 @@ export interface PgdOptions {
   steps: number;
   stepSize?: number;
   randomStart: boolean;
+  /** Keep each row at its first adversarial iterate (default); false runs every step (transfer wants the loss as high as the ball allows). */
+  stopAtSuccess?: boolean;
 }
 
 function rowNorms(x: tf.Tensor2D): tf.Tensor2D {
@@ -61,16 +66,24 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
   const lossOf = (x: tf.Tensor) => tf.sum(attackerLoss(problem.model.logits(x as tf.Tensor2D), labels, targeted));
   const gradientOf = tf.grad(lossOf);
   let current = options.randomStart ? tf.tidy(() => box.clip(tf.add(input, randomStart(problem.inputs.rows, problem.inputs.cols, options, rng)) as tf.Tensor2D)) : input.clone();
+  const aim = problem.targets ?? problem.labels;
+  const aimTensor = tf.tensor1d(aim, 'int32');
+  const metGoal = (x: tf.Tensor2D) => {
+    const predicted = tf.argMax(problem.model.logits(x), 1);
+    return (targeted ? tf.equal(predicted, aimTensor) : tf.notEqual(predicted, aimTensor)).reshape([-1, 1]);
+  };
   for (let s = 0; s < options.steps; s++) {
     const next = tf.tidy(() => {
       const gradient = gradientOf(current) as tf.Tensor2D;
       const direction = options.norm === 'inf' ? tf.sign(gradient) : tf.div(gradient, rowNorms(gradient));
       const moved = tf.add(current, tf.mul(direction, step)) as tf.Tensor2D;
-      return box.clip(tf.add(input, projectBall(tf.sub(moved, input) as tf.Tensor2D, options.epsilon, options.norm)) as tf.Tensor2D);
+      const stepped = box.clip(tf.add(input, projectBall(tf.sub(moved, input) as tf.Tensor2D, options.epsilon, options.norm)) as tf.Tensor2D);
+      return options.stopAtSuccess === false ? stepped : (tf.where(tf.broadcastTo(metGoal(current), current.shape), current, stepped) as tf.Tensor2D);
     });
     current.dispose();
     current = next;
   }
+  aimTensor.dispose();
   const result = await tensorMatrix(current);
   tf.dispose([current, input, labels]);
   box.dispose();

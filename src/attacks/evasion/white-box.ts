@@ -47,6 +47,8 @@ export interface WhiteBoxOptions {
   seed?: number;
   /** Attack every row, even one the model already gets wrong (transfer: the surrogate's mistakes are not the target's). */
   attackEvery?: boolean;
+  /** PGD: run every step instead of stopping each row at its first success (transfer). */
+  fullSteps?: boolean;
   /** Rows per batch (default 100). */
   batchSize?: number;
   progress?: Progress;
@@ -66,7 +68,7 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
     case 'fgsm':
       return fgsm(problem, { epsilon: options.epsilon! });
     case 'pgd':
-      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true }, rng);
+      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps }, rng);
     case 'cw':
       return carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
     case 'deepfool':

@@ -80,6 +80,7 @@ function evasionGrid(inputs: Matrix, adversarial: Matrix, shape: ImageShape): Bu
 /** Runs the command. */
 export async function runEvade(io: CliIo, options: EvadeOptions, progress: Progress): Promise<EvadeReport> {
   if (!(EVADE_ATTACKS as readonly string[]).includes(options.attack)) throw new ValidationError('unknown attack', [{ path: 'attack', message: `"${options.attack}"; known: ${EVADE_ATTACKS.join(', ')}` }]);
+  if ((options.attack === 'fgsm' || options.attack === 'pgd') && options.eps === undefined) throw new ThreatlabError('usage', `${options.attack} needs a perturbation budget ε > 0: give --eps (e.g. 0.3 for L∞ on pixels in [0, 1], 2 for L2)`);
   if (!options.input && !options.dataset) throw new ThreatlabError('usage', 'give the rows to perturb: --input FILE.csv (the model\'s raw features and the label) or --dataset NAME');
   const { oracle, model } = await loadTarget(options);
   if (oracle.info.task !== 'classification') throw new ThreatlabError('capability', 'evasion needs a classifier; this model answers a regression value');
