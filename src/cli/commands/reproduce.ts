@@ -129,7 +129,11 @@ async function property(io: CliIo, options: ReproduceOptions, progress: Progress
   return result.rows;
 }
 
-const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration, property };
+async function evasion(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  return (await import('./reproduce-evasion.ts')).evasion(io, options, progress, options.out ?? DEFAULT_FIGURES_DIR);
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration, property, evasion };
 
 /** Runs the command. */
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {

