@@ -160,9 +160,17 @@ def _tree(clf, space):
     return {"kind": "tree", "classes": classes, "nodes": nodes}
 
 
+def _naive_bayes(clf, space):
+    """MultinomialNB: log P(c | x) = log prior_c + x . log theta_c (up to a constant), a softmax linear model."""
+    if np.any(space.scale != 1) or np.any(space.shift != 0):
+        raise ValueError("MultinomialNB reads raw counts: export it without a scaling step")
+    return {"kind": "softmax", "classes": _classes(clf), "weights": np.asarray(clf.feature_log_prob_, dtype=float).tolist(), "biases": np.asarray(clf.class_log_prior_, dtype=float).tolist(), "params": {"fittedBy": "naive-bayes", "alpha": float(clf.alpha)}}
+
+
 def to_threatlab(model, X):
     """The threatlab JSON (a dict) of a fitted estimator or Pipeline; X: its training inputs (for feature names and ranges)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import MultinomialNB
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.tree import DecisionTreeClassifier
@@ -178,10 +186,12 @@ def to_threatlab(model, X):
         body = _mlp(clf, space)
     elif isinstance(clf, DecisionTreeClassifier):
         body = _tree(clf, space)
+    elif isinstance(clf, MultinomialNB):
+        body = _naive_bayes(clf, space)
     else:
-        raise ValueError(f"unsupported estimator {type(clf).__name__}: LogisticRegression, MLPClassifier or DecisionTreeClassifier")
-    out = {"kind": body["kind"], "format": 1, "classes": body["classes"], "schema": {"features": space.features}, "params": {}}
-    out.update({k: v for k, v in body.items() if k not in ("kind", "classes")})
+        raise ValueError(f"unsupported estimator {type(clf).__name__}: LogisticRegression, MLPClassifier, DecisionTreeClassifier or MultinomialNB")
+    out = {"kind": body["kind"], "format": 1, "classes": body["classes"], "schema": {"features": space.features}, "params": body.get("params", {})}
+    out.update({k: v for k, v in body.items() if k not in ("kind", "classes", "params")})
     for value in json.dumps(out, allow_nan=True).split(","):
         if "NaN" in value or "Infinity" in value:
             raise ValueError("the model has a non-finite number")

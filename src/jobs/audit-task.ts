@@ -14,7 +14,7 @@ import { initBackend } from '../backend/setup.ts';
 import { concatRows, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { ThreatlabError } from '../errors.ts';
 import { uniformRows } from '../metrics/sampling.ts';
-import { modelFromJson, trainerParamsOf } from '../models/registry.ts';
+import { modelFromJson, trainerKindOf, trainerParamsOf } from '../models/registry.ts';
 import type { Model } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { parsePolicy } from '../oracle/policy.ts';
@@ -44,7 +44,7 @@ function membershipFrom(split: { train: ClassificationDataset; test: Classificat
   const problem: MembershipProblem = {
     candidates: subsetRows(data, order),
     population: subsetRows(data, population),
-    trainer: { kind: model.kind, params: trainerParamsOf(model) },
+    trainer: { kind: trainerKindOf(model), params: trainerParamsOf(model) },
     trainSize: trainRows,
   };
   return {

@@ -29,6 +29,7 @@ export function estimateParameters(trainer: Trainer, data: Dataset): number {
     case 'logistic':
     case 'softmax':
     case 'ovr':
+    case 'naive-bayes':
     case 'linear':
       return (inputs + 1) * outputs;
   }

@@ -1,12 +1,13 @@
 /** The model kinds threatlab trains, with one line each (no model code loaded). */
 
-import type { ModelKind } from './types.ts';
+import type { TrainerKind } from './types.ts';
 
 /** Every trainable kind, with a one-line description. */
-export const MODEL_KINDS: Record<ModelKind, string> = {
+export const MODEL_KINDS: Record<TrainerKind, string> = {
   logistic: 'binary logistic regression (L2, exact: Newton or L-BFGS)',
   softmax: 'multinomial logistic regression (L2, exact: Newton or L-BFGS)',
   ovr: 'one-vs-rest logistic regression (L2, exact: Newton or L-BFGS)',
+  'naive-bayes': 'multinomial naive Bayes on word counts (a spam filter; saved as its exact softmax linear form)',
   linear: 'least-squares linear regression (optional ridge)',
   'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
   tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',

@@ -22,18 +22,21 @@ import { loadLayersModel } from './neural/layers-format.ts';
 import { Mlp, MlpTrainer } from './neural/mlp.ts';
 import { DecisionTree } from './tree/decision-tree.ts';
 import { DecisionTreeTrainer } from './tree/cart.ts';
-import type { Model, ModelKind, Trainer } from './types.ts';
+import type { Model, TrainerKind, Trainer } from './types.ts';
+import { NaiveBayesTrainer } from './linear/naive-bayes.ts';
 import { provenanceOf, type TrainingProvenance } from './provenance.ts';
 
 export { MODEL_KINDS } from './kinds.ts';
 
 /** A trainer for `kind` with validated parameters. */
 export function createTrainer(kind: string, params: Record<string, unknown> = {}, progress?: Progress): Trainer {
-  switch (kind as ModelKind) {
+  switch (kind as TrainerKind) {
     case 'logistic':
     case 'softmax':
     case 'ovr':
       return new LinearClassifierTrainer(kind as 'logistic' | 'softmax' | 'ovr', params, progress);
+    case 'naive-bayes':
+      return new NaiveBayesTrainer(params);
     case 'linear':
       return new LinearRegressionTrainer(params);
     case 'kernel-logistic':
@@ -108,13 +111,18 @@ export async function loadModelWithProvenance(path: string): Promise<{ model: Mo
   return { model: modelFromJson(value, path), training: provenanceOf(value) };
 }
 
+/** The trainer that made a model: its kind, or naive Bayes for the softmax form naive Bayes saves. */
+export function trainerKindOf(model: Model): TrainerKind {
+  return (model as { params?: Record<string, unknown> }).params?.fittedBy === 'naive-bayes' ? 'naive-bayes' : model.kind;
+}
+
 /**
  * The training parameters of a fitted model that its trainer accepts: bookkeeping a fit adds
  * (epochs run, best epoch, source) is dropped, and an MLP's architecture is read from its layers
  * (a tfjs model's file names no hidden sizes).
  */
 export function trainerParamsOf(model: Model): Record<string, unknown> {
-  const declared = Object.keys(createTrainer(model.kind, {}).params);
+  const declared = Object.keys(createTrainer(trainerKindOf(model), {}).params);
   const params = Object.fromEntries(Object.entries((model as { params?: Record<string, unknown> }).params ?? {}).filter(([name]) => declared.includes(name)));
   if (model instanceof Mlp) {
     params.hidden = model.layers.slice(0, -1).map((layer) => layer.outputs).join(',');

@@ -13,6 +13,9 @@ import type { ModelJson } from './json.ts';
 /** Every kind of model threatlab trains. */
 export type ModelKind = 'logistic' | 'softmax' | 'ovr' | 'linear' | 'kernel-logistic' | 'tree' | 'mlp' | 'cnn';
 
+/** What can be trained: every model kind, and naive Bayes (whose fitted form is a softmax linear model). */
+export type TrainerKind = ModelKind | 'naive-bayes';
+
 /** What every fitted model has. */
 interface FittedBase {
   readonly kind: ModelKind;
@@ -46,7 +49,7 @@ export type Model = Classifier | Regressor;
 
 /** Holds validated parameters; fitting returns a new fitted model. */
 export interface Trainer<M extends Model = Model> {
-  readonly kind: ModelKind;
+  readonly kind: TrainerKind;
   readonly task: M['task'];
   readonly params: Readonly<Record<string, unknown>>;
   fit(data: Dataset, rng: Rng): Promise<M>;

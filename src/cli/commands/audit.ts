@@ -10,7 +10,7 @@ import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { runAudit, AUDIT_THREATS, type AuditInput, type AuditResult } from '../../audit/run-audit.ts';
 import type { Threat } from '../../audit/verdicts.ts';
 import { uniformRows } from '../../metrics/sampling.ts';
-import { trainerParamsOf } from '../../models/registry.ts';
+import { trainerKindOf, trainerParamsOf } from '../../models/registry.ts';
 import { parsePolicy } from '../../oracle/policy.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
@@ -89,7 +89,7 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
     judge,
     membership: data
       ? {
-          problem: { candidates: data.candidates, population: data.population, trainer: { kind: oracle.info.kind as never, params: model ? trainerParamsOf(model) : {} }, trainSize: data.trainSize },
+          problem: { candidates: data.candidates, population: data.population, trainer: { kind: model ? trainerKindOf(model) : (oracle.info.kind as never), params: model ? trainerParamsOf(model) : {} }, trainSize: data.trainSize },
           members: data.members,
           sources: data.sources,
           assumption: data.assumption,

@@ -10,7 +10,7 @@ import { MEMBERSHIP_ATTACKS } from '../../attacks/membership/index.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { parseParamPairs, resolveParams } from '../../models/params.ts';
-import { trainerParamsOf } from '../../models/registry.ts';
+import { trainerKindOf, trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
@@ -52,7 +52,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   if (data.candidates.features.cols !== oracle.info.inputSize) {
     throw new ValidationError('data do not fit the model', [{ path: 'dataset', message: `rows have ${data.candidates.features.cols} columns, the model takes ${oracle.info.inputSize}; use the data the model was trained on` }]);
   }
-  const kind = oracle.info.kind;
+  const kind = model ? trainerKindOf(model) : oracle.info.kind;
   // Shadow models copy the target's recipe: read from the model when it is a file, the kind's defaults for a served one.
   const shadowParams = { ...(model ? trainerParamsOf(model) : {}), ...parseParamPairs(options.shadowParam) };
   const record = await runMembership(
