@@ -14,7 +14,7 @@ import { uniformNumericSchema } from '../../data/schema.ts';
 import { createMatrix } from '../../math/matrix.ts';
 import { loadModelFile, modelFromJson, trainerKindOf, trainerParamsOf } from '../registry.ts';
 import type { Classifier } from '../types.ts';
-import { LinearClassifier } from './linear-classifier.ts';
+import type { LinearClassifier } from './linear-classifier.ts';
 import { NaiveBayesTrainer } from './naive-bayes.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
