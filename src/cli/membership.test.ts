@@ -92,6 +92,7 @@ test('a scikit-learn MLP with known members: the CLI reports the leakage the lib
     ['lira', ['--shadows', '8'], { shadows: 8 }, 0.6],
     ['rmia', ['--shadows', '2'], { references: 2 }, 0.6],
     ['label-only', [], {}, 0.55],
+    ['boundary-distance', ['--param', 'maxQueries=30', '--param', 'calibrationRows=0'], { maxQueries: 30, calibrationRows: 0 }, 0.55],
   ];
   for (const [attack, extra, params, least] of attacks) {
     const cli = await runCli('membership', '--attack', attack, '--model', model, ...files, ...extra, ...recipeFlags, '--json');

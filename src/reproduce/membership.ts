@@ -72,10 +72,12 @@ function attackPlan(quick: boolean): { label: string; attack: string; params: Re
   return [
     { label: 'threshold (loss)', attack: 'threshold', params: { signal: 'loss' } },
     { label: 'shadow models', attack: 'shadow-models', params: { shadows: quick ? 2 : 8 } },
+    { label: 'shadow models, forest', attack: 'shadow-models', params: { shadows: quick ? 2 : 8, attackModel: 'forest' } },
     { label: 'LiRA online', attack: 'lira', params: { shadows: quick ? 4 : 16, mode: 'online' } },
     { label: 'LiRA offline', attack: 'lira', params: { shadows: quick ? 4 : 16, mode: 'offline' } },
     { label: 'RMIA', attack: 'rmia', params: { references: quick ? 1 : 2 } },
     { label: 'label-only', attack: 'label-only', params: {} },
+    { label: 'boundary distance', attack: 'boundary-distance', params: quick ? { maxQueries: 50, calibrationRows: 10 } : {} },
   ];
 }
 

@@ -71,9 +71,14 @@ function clipInto(domain: InputDomain, row: Float64Array): Float64Array {
 
 /** The point at α ∈ [0, 1] between x (α = 0) and the adversarial row (α = 1): a blend (L2) or a clip to an L∞ ball of α·‖Δ‖∞. */
 function between(x: Float64Array, adversarial: Float64Array, alpha: number, norm: '2' | 'inf', linf: number): Float64Array {
-  if (norm === '2') return Float64Array.from(x, (value, j) => (1 - alpha) * value + alpha * adversarial[j]);
+  const out = new Float64Array(x.length);
+  if (norm === '2') {
+    for (let j = 0; j < x.length; j++) out[j] = x[j] + alpha * (adversarial[j] - x[j]);
+    return out;
+  }
   const radius = alpha * linf;
-  return Float64Array.from(x, (value, j) => Math.min(value + radius, Math.max(value - radius, adversarial[j])));
+  for (let j = 0; j < x.length; j++) out[j] = Math.min(x[j] + radius, Math.max(x[j] - radius, adversarial[j]));
+  return out;
 }
 
 /** Binary search from an adversarial row toward x, to within `threshold` of the boundary (α units). */
@@ -161,7 +166,13 @@ async function attackRow(decide: Decide, x: Float64Array, start: Float64Array | 
   return point;
 }
 
-type HopSkipJumpParams = { norm: '2' | 'inf'; maxQueries: number; iterations: number; initialEvaluations: number; gamma: number; initTries: number };
+/** HopSkipJump's settings. */
+export type HopSkipJumpParams = { norm: '2' | 'inf'; maxQueries: number; iterations: number; initialEvaluations: number; gamma: number; initTries: number };
+
+/** HopSkipJump on one row, for `decisionBasedRun` (membership by boundary distance uses it too). */
+export function hopSkipJumpRow(params: HopSkipJumpParams): RowAttack {
+  return (decide, x, start, domain, rng, spent) => attackRow(decide, x, start, params, domain, rng, spent);
+}
 
 /** The attack, on the given rows, as an `Attack` the runner counts and budgets. */
 export function hopSkipJump(evasion: EvasionInputs): Attack<typeof HOP_SKIP_JUMP_PARAMS, DecisionEvasionOutcome> {
@@ -172,7 +183,7 @@ export function hopSkipJump(evasion: EvasionInputs): Attack<typeof HOP_SKIP_JUMP
     reference: 'Chen, Jordan & Wainwright, "HopSkipJumpAttack: a query-efficient decision-based attack", IEEE S&P 2020',
     params: HOP_SKIP_JUMP_PARAMS,
     async run(context, params) {
-      return decisionBasedRun(context.oracle, evasion, context.rng, context.progress, (decide, x, start, domain, rowRng, spent) => attackRow(decide, x, start, params, domain, rowRng, spent));
+      return decisionBasedRun(context.oracle, evasion, context.rng, context.progress, hopSkipJumpRow(params));
     },
   };
 }

@@ -1,6 +1,7 @@
 /** The membership-inference attacks by name. */
 
 import type { ParamSpecs } from '../../models/params.ts';
+import { boundaryDistance } from './boundary-distance.ts';
 import { labelOnly } from './label-only.ts';
 import { lira } from './lira.ts';
 import { rmia } from './rmia.ts';
@@ -15,6 +16,7 @@ export const MEMBERSHIP_ATTACKS: Record<string, MembershipAttack<ParamSpecs>> = 
   lira: lira as unknown as MembershipAttack<ParamSpecs>,
   rmia: rmia as unknown as MembershipAttack<ParamSpecs>,
   'label-only': labelOnly as unknown as MembershipAttack<ParamSpecs>,
+  'boundary-distance': boundaryDistance as unknown as MembershipAttack<ParamSpecs>,
 };
 
-export { labelOnly, lira, rmia, shadowModelAttack, thresholdAttack };
+export { boundaryDistance, labelOnly, lira, rmia, shadowModelAttack, thresholdAttack };

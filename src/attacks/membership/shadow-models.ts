@@ -3,13 +3,16 @@
  * like the target on the attacker's data; their answers on their own training rows ("in") and
  * on rows they never saw ("out") train one attack model per class — as the paper does; many
  * toolkits keep only one — a logistic regression on the log-probability vector. A class with
- * too few attack examples falls back to a model over all classes.
+ * too few attack examples falls back to a model over all classes. The attack model is a logistic
+ * regression on the log-probability vector, or a random forest of our CART trees
+ * (`attackModel=forest`), which Shokri et al.'s and later toolkits' results favour.
  */
 
 import { classificationDataset } from '../../data/dataset.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { createMatrix } from '../../math/matrix.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
+import { fitForest } from '../../models/tree/forest.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Classifier } from '../../models/types.ts';
 import { Rng } from '../../random.ts';
@@ -22,6 +25,7 @@ import type { MembershipAttack } from './types.ts';
 export const SHADOW_PARAMS = {
   shadows: { type: 'number', default: 8, min: 1, integer: true, doc: 'shadow models k' },
   minPerClass: { type: 'number', default: 20, min: 2, integer: true, doc: 'attack examples a class needs for its own attack model' },
+  attackModel: { type: 'choice', values: ['logistic', 'forest'] as const, default: 'logistic', doc: 'the attack model on the log-probabilities: logistic regression, or a random forest of 50 CART trees' },
 } satisfies ParamSpecs;
 
 /** Log-probabilities, clipped, as attack features. */
@@ -29,7 +33,7 @@ function features(rows: number[][]): number[][] {
   return rows.map((row) => row.map((p) => Math.max(Math.log(p + 1e-30), -30)));
 }
 
-async function fitAttackModel(rows: number[][], inside: boolean[], seed: number): Promise<Classifier | undefined> {
+async function fitAttackModel(rows: number[][], inside: boolean[], seed: number, kind: 'logistic' | 'forest'): Promise<Pick<Classifier, 'predictProba'> | undefined> {
   if (!inside.includes(true) || !inside.includes(false)) return undefined;
   const cols = rows[0].length;
   const data = classificationDataset({
@@ -40,6 +44,7 @@ async function fitAttackModel(rows: number[][], inside: boolean[], seed: number)
     schema: uniformNumericSchema(cols, 'logp', -30, 0),
     targetName: 'member',
   });
+  if (kind === 'forest') return fitForest(data, new Rng(seed));
   return new LinearClassifierTrainer('logistic', { l2: 1e-3 }).fit(data, new Rng(seed));
 }
 
@@ -70,9 +75,9 @@ export const shadowModelAttack: MembershipAttack<typeof SHADOW_PARAMS> = {
         });
       }
     });
-    const global = await fitAttackModel(all.rows, all.inside, rng.nextUint32());
+    const global = await fitAttackModel(all.rows, all.inside, rng.nextUint32(), params.attackModel);
     const models = await Promise.all(
-      perClass.map((data) => (data.rows.length >= params.minPerClass ? fitAttackModel(data.rows, data.inside, rng.nextUint32()) : Promise.resolve(undefined))),
+      perClass.map((data) => (data.rows.length >= params.minPerClass ? fitAttackModel(data.rows, data.inside, rng.nextUint32(), params.attackModel) : Promise.resolve(undefined))),
     );
     const target = features(probabilityRows(await oracle.query(candidates.features), classes));
     const scores = Float64Array.from(target, (row, i) => {

@@ -53,17 +53,20 @@ export class LinearClassifier implements Classifier {
     const { rows: scores, cols: d } = this.weights;
     const out = createMatrix(features.rows, scores);
     const nonZero = new Uint32Array(d);
+    const weights = this.weights.data;
+    const biases = this.biases;
+    const x = features.data;
     for (let i = 0; i < features.rows; i++) {
       const row = i * d;
       let count = 0;
-      for (let j = 0; j < d; j++) if (features.data[row + j] !== 0) nonZero[count++] = j;
+      for (let j = 0; j < d; j++) if (x[row + j] !== 0) nonZero[count++] = j;
       for (let c = 0; c < scores; c++) {
-        let z = this.biases[c];
+        let z = biases[c];
         const w = c * d;
         if (count < d / 2) {
-          for (let k = 0; k < count; k++) z += this.weights.data[w + nonZero[k]] * features.data[row + nonZero[k]];
+          for (let k = 0; k < count; k++) z += weights[w + nonZero[k]] * x[row + nonZero[k]];
         } else {
-          for (let j = 0; j < d; j++) z += this.weights.data[w + j] * features.data[row + j];
+          for (let j = 0; j < d; j++) z += weights[w + j] * x[row + j];
         }
         out.data[i * scores + c] = z;
       }
