@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -113,6 +113,16 @@ if (wanted('property')) {
   const report = run('property', 'bench/property.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
   for (const row of report?.rows ?? []) {
     lines.push({ workload: `property inference shadow models, Adult ${row.model}, 2,000 rows: 2 warm workers against 1`, ours: `${row.twoWorkers.toFixed(1)} vs ${row.oneWorker.toFixed(1)} models/s (${row.speedup.toFixed(2)}×)`, peer: '—', goal: '≥ 1.8×', met: row.speedup >= 1.8 });
+  }
+}
+
+if (wanted('evasion')) {
+  type Row = { model: string; attack: string; rows: number; oursSecondsPerExample: number; peerSecondsPerExample?: number; peer: string };
+  const report = run('evasion', 'bench/evasion.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    const workload = `white-box evasion on MNIST ${row.model}, ${row.attack}${row.attack === 'pgd' ? ' (40 steps, L∞ ε 0.3)' : ''}, ${row.rows} rows: ms per example`;
+    if (row.peerSecondsPerExample !== undefined) lines.push(ratioLine(workload, 1000 * row.oursSecondsPerExample, 1000 * row.peerSecondsPerExample, 'ms', row.peer, 1));
+    else lines.push({ workload, ours: `${(1000 * row.oursSecondsPerExample).toFixed(2)} ms`, peer: '— (no peer run)', goal: '—' });
   }
 }
 

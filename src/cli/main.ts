@@ -287,8 +287,8 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property)")
-    .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration or property')
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property, evasion)")
+    .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration, property or evasion')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--json', 'print one JSON document')

@@ -1,0 +1,86 @@
+/**
+ * White-box evasion speed: seconds per example of each attack on the MNIST MLP and CNN, ours
+ * (tfjs-wasm, float32 gradients) beside PyTorch 1-thread doing the same FGSM and PGD steps (40
+ * steps, L∞ ε = 0.3, random start) on the same model and rows in the same run, with the accuracy
+ * each leaves, so equal work is visible. C&W and DeepFool are ours only.
+ *
+ *   npx tsx bench/evasion.bench.ts [--quick] [--json]
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runWhiteBox, type WhiteBoxAttackName } from '../src/attacks/evasion/index.ts';
+import { loadMnist } from '../src/data/datasets/images.ts';
+import { trainTestSplit } from '../src/data/split.ts';
+import { selectRows } from '../src/math/matrix.ts';
+import { CnnTrainer } from '../src/models/neural/cnn.ts';
+import { MlpTrainer } from '../src/models/neural/mlp.ts';
+import { saveModelFile } from '../src/models/registry.ts';
+import type { Classifier } from '../src/models/types.ts';
+import { Rng } from '../src/random.ts';
+import { PEER_PYTHON, peerEnv } from './peers.ts';
+
+const quick = process.argv.includes('--quick');
+const json = process.argv.includes('--json');
+const rows = quick ? 50 : 200;
+const { train, test } = trainTestSplit(loadMnist(), { testFraction: 0.2, rng: new Rng(42), stratify: true });
+const trainRows = quick ? selectRows(train.features, Uint32Array.from({ length: 3000 }, (_, i) => i)) : train.features;
+const trainSet = { ...train, features: trainRows, labels: train.labels.subarray(0, trainRows.rows) };
+const inputs = selectRows(test.features, Uint32Array.from({ length: rows }, (_, i) => i));
+const labels = test.labels.subarray(0, rows);
+
+interface PeerEvasion {
+  peer: string;
+  fgsmSecondsPerExample: number;
+  pgdSecondsPerExample: number;
+  fgsmAccuracy: number;
+  pgdAccuracy: number;
+}
+
+function peer(model: Classifier): PeerEvasion | string {
+  if (!existsSync(PEER_PYTHON)) return `${PEER_PYTHON} not found`;
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-evasion-peer-'));
+  try {
+    saveModelFile(model, join(folder, 'model.json'));
+    writeFileSync(join(folder, 'x.f64'), Buffer.from(inputs.data.buffer, inputs.data.byteOffset, inputs.data.byteLength));
+    writeFileSync(join(folder, 'y.i32'), Buffer.from(Int32Array.from(labels).buffer));
+    const spec = { model: join(folder, 'model.json'), x: join(folder, 'x.f64'), y: join(folder, 'y.i32'), cols: inputs.cols, eps: 0.3, steps: 40 };
+    const output = execFileSync(PEER_PYTHON, [join(import.meta.dirname, 'peers', 'evasion_peer.py'), JSON.stringify(spec)], { encoding: 'utf8', env: peerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(output.trim().split('\n').pop()!) as PeerEvasion;
+  } catch (error) {
+    return `peer failed: ${(error as Error).message.split('\n')[0]}`;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+const models: [string, Classifier][] = [
+  ['MLP 784-128-10', await new MlpTrainer({ hidden: '128', epochs: quick ? 10 : 30, validationFraction: 0, standardize: false }).fit(trainSet, new Rng(42))],
+  ['CNN 8-16', await new CnnTrainer({ epochs: quick ? 2 : 5 }).fit(trainSet, new Rng(42))],
+];
+const results = [];
+for (const [name, model] of models) {
+  const theirs = peer(model);
+  const attacks: [WhiteBoxAttackName, number | undefined][] = [['fgsm', 0.3], ['pgd', 0.3], ['cw', undefined], ['deepfool', undefined]];
+  for (const [attack, epsilon] of attacks) {
+    // Every row attacked (as the peer does), 40 PGD steps each, no stop at the first success.
+    const run = await runWhiteBox(model, attack, inputs, { labels, epsilon, norm: 'inf', steps: 40, attackEvery: true, fullSteps: true, seed: 42 });
+    const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : undefined;
+    const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : undefined;
+    results.push({
+      model: name,
+      attack,
+      rows,
+      oursSecondsPerExample: run.seconds / rows,
+      oursAccuracyAfter: run.summary.robustAccuracy,
+      peerSecondsPerExample: peerSeconds,
+      peerAccuracyAfter: peerAccuracy,
+      ratio: peerSeconds ? run.seconds / rows / peerSeconds : undefined,
+      peer: typeof theirs === 'string' ? theirs : peerSeconds === undefined ? 'no peer run' : theirs.peer,
+    });
+  }
+}
+if (json) process.stdout.write(`${JSON.stringify({ benchmark: 'evasion', rows: results })}\n`);
+else console.table(results);

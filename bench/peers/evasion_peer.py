@@ -1,0 +1,86 @@
+"""PyTorch doing the same white-box evasion steps as threatlab's bench/evasion.bench.ts: FGSM and
+PGD (L-infinity, random start, 40 steps of 2.5 eps / 40) on the same model (read from the threatlab
+model file: an MLP or the CNN) and the same rows, float32, one thread, timed per example.
+
+    /usr/bin/python3 bench/peers/evasion_peer.py '{"model": "m.json", "x": "x.f64", "y": "y.i32", "cols": 784, "eps": 0.3, "steps": 40}'
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def build(model):
+    """The model's forward pass as a torch function of a (rows x cols) float32 tensor."""
+    def dense(layers):
+        params = [(torch.tensor(np.array(l["weights"], dtype=np.float32).reshape(l["inputs"], l["outputs"])), torch.tensor(np.array(l["biases"], dtype=np.float32)), l["activation"]) for l in layers]
+
+        def run(h):
+            for i, (w, b, activation) in enumerate(params):
+                h = h @ w + b
+                if i < len(params) - 1:
+                    h = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda v: v}[activation](h)
+            return h  # scores before the softmax
+        return run
+
+    if model["kind"] == "mlp":
+        return dense(model["layers"])
+    if model["kind"] == "cnn":
+        image = model["image"]
+        convs = []
+        for block in model["convolutions"]:
+            k, cin, cout = block["kernelSize"], block["inputChannels"], block["filters"]
+            w = np.array(block["weights"], dtype=np.float32).reshape(k, k, cin, cout).transpose(3, 2, 0, 1)  # tfjs [kh,kw,in,out] -> torch [out,in,kh,kw]
+            convs.append((torch.tensor(np.ascontiguousarray(w)), torch.tensor(np.array(block["biases"], dtype=np.float32))))
+        head = dense(model["dense"])
+
+        def run(x):
+            h = x.reshape(-1, image["height"], image["width"], image["channels"]).permute(0, 3, 1, 2)
+            for w, b in convs:
+                h = F.max_pool2d(torch.relu(F.conv2d(h, w, b)), 2)
+            return head(h.permute(0, 2, 3, 1).reshape(h.shape[0], -1))  # flattened in threatlab's NHWC order
+        return run
+    raise ValueError(f"unsupported model kind {model['kind']}")
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    with open(spec["model"]) as f:
+        forward = build(json.load(f))
+    x0 = torch.tensor(np.fromfile(spec["x"], dtype=np.float64).reshape(-1, spec["cols"]).astype(np.float32))
+    y = torch.tensor(np.fromfile(spec["y"], dtype=np.int32).astype(np.int64))
+    eps, steps = spec["eps"], spec["steps"]
+
+    def gradient(x):
+        x = x.clone().requires_grad_(True)
+        loss = F.cross_entropy(forward(x), y, reduction="sum")
+        (g,) = torch.autograd.grad(loss, x)
+        return g
+
+    out = {"peer": f"torch {torch.__version__} (1 thread)", "rows": int(x0.shape[0])}
+    started = time.perf_counter()
+    fgsm = (x0 + eps * gradient(x0).sign()).clamp(0, 1)
+    out["fgsmSecondsPerExample"] = (time.perf_counter() - started) / x0.shape[0]
+    started = time.perf_counter()
+    x = (x0 + torch.empty_like(x0).uniform_(-eps, eps)).clamp(0, 1)
+    step = 2.5 * eps / steps
+    for _ in range(steps):
+        x = x + step * gradient(x).sign()
+        x = torch.min(torch.max(x, x0 - eps), x0 + eps).clamp(0, 1)
+    out["pgdSecondsPerExample"] = (time.perf_counter() - started) / x0.shape[0]
+    with torch.no_grad():
+        clean = forward(x0).argmax(1) == y
+        out["fgsmAccuracy"] = float((forward(fgsm).argmax(1) == y).float().mean())
+        out["pgdAccuracy"] = float((forward(x).argmax(1) == y).float().mean())
+        out["cleanAccuracy"] = float(clean.float().mean())
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
