@@ -20,6 +20,7 @@ import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { silentProgress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { labelledRowsForModel } from '../../cli/labelled-rows.ts';
+import { median } from '../../metrics/evasion.ts';
 import { runAttack } from '../runner.ts';
 import { hopSkipJump, inputDomain, isValidRow, runWhiteBox } from './index.ts';
 
@@ -42,7 +43,7 @@ test('on a linear classifier DeepFool and C&W find the closed-form smallest L2 p
   }
 });
 
-test("scikit-learn's digits MLP with the user's rows: PGD, C&W and DeepFool fool it with valid rows; PGD at ε = 0.2 leaves none right", async () => {
+test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-BFGS fool it with valid rows; PGD at ε = 0.2 leaves none right", async () => {
   const model = loadModelFile(join(FIXTURES, 'digits-mlp.json')) as Classifier;
   const rows = labelledRowsForModel(join(FIXTURES, 'digits-non-members.csv'), model, 'label', silentProgress);
   const inputs = selectRows(rows.features, Uint32Array.from({ length: 40 }, (_, i) => i));
@@ -53,8 +54,10 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W and DeepFool fool
   const cw = await runWhiteBox(model, 'cw', inputs, { labels, domain });
   const deepfool = await runWhiteBox(model, 'deepfool', inputs, { labels, domain });
   const targeted = await runWhiteBox(model, 'cw', inputs, { labels, domain, targets: new Int32Array(40).fill(0) });
-  for (const result of [fgsm, pgd, cw, deepfool, targeted]) {
-    for (let i = 0; i < inputs.rows; i++) assert.ok(isValidRow(domain, result.adversarial.data.subarray(i * 64, (i + 1) * 64)), `${result.attack}: row ${i} left the pixel box`);
+  // Szegedy's L-BFGS (a line search of L-BFGS solves per row) on the first 5 rows.
+  const lbfgs = await runWhiteBox(model, 'lbfgs', selectRows(inputs, [0, 1, 2, 3, 4]), { labels: labels.subarray(0, 5), domain });
+  for (const result of [fgsm, pgd, cw, deepfool, targeted, lbfgs]) {
+    for (let i = 0; i < result.adversarial.rows; i++) assert.ok(isValidRow(domain, result.adversarial.data.subarray(i * 64, (i + 1) * 64)), `${result.attack}: row ${i} left the pixel box`);
   }
   assert.ok(pgd.summary.attacked >= 36, 'the MLP gets most of these rows right');
   assert.equal(pgd.summary.robustAccuracy, 0, 'PGD at ε = 0.2 (L∞, pixels in [0, 1])');
@@ -63,6 +66,9 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W and DeepFool fool
   assert.equal(cw.summary.successRate, 1, 'C&W always succeeds');
   assert.equal(deepfool.summary.successRate, 1, 'DeepFool always succeeds');
   assert.ok(cw.summary.medianL2 <= deepfool.summary.medianL2 * 1.1, `C&W ${cw.summary.medianL2} vs DeepFool ${deepfool.summary.medianL2}`);
+  assert.equal(lbfgs.summary.successRate, 1, "Szegedy's L-BFGS always succeeds");
+  const cwFirst10 = median(cw.outcomes.slice(0, 5).filter((outcome) => outcome.success).map((outcome) => outcome.l2));
+  assert.ok(lbfgs.summary.medianL2 >= cwFirst10, `its cross-entropy objective overshoots the boundary C&W stops at: ${lbfgs.summary.medianL2} vs ${cwFirst10}`);
   assert.ok(targeted.summary.successRate >= 0.9, `targeted C&W to "0": ${targeted.summary.successRate}`);
   assert.ok(targeted.outcomes.every((outcome) => !outcome.success || outcome.adversarialLabel === 0));
 });

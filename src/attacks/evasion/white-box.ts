@@ -18,9 +18,10 @@ import { fgsm } from './fgsm.ts';
 import type { GradientProblem } from './gradient-problem.ts';
 import { logitModel } from './logits.ts';
 import { pgd, type EvasionNorm } from './pgd.ts';
+import { szegedyLbfgs, SZEGEDY_DEFAULTS } from './szegedy-lbfgs.ts';
 
 /** The white-box attacks. */
-export const WHITE_BOX_ATTACKS = ['fgsm', 'pgd', 'cw', 'deepfool'] as const;
+export const WHITE_BOX_ATTACKS = ['fgsm', 'pgd', 'cw', 'deepfool', 'lbfgs'] as const;
 export type WhiteBoxAttackName = (typeof WHITE_BOX_ATTACKS)[number];
 
 /** The paper of each attack. */
@@ -29,6 +30,7 @@ export const WHITE_BOX_REFERENCES: Record<WhiteBoxAttackName, string> = {
   pgd: 'Madry et al., "Towards deep learning models resistant to adversarial attacks", ICLR 2018',
   cw: 'Carlini & Wagner, "Towards evaluating the robustness of neural networks", IEEE S&P 2017',
   deepfool: 'Moosavi-Dezfooli, Fawzi & Frossard, "DeepFool", CVPR 2016',
+  lbfgs: 'Szegedy et al., "Intriguing properties of neural networks", ICLR 2014 (box-constrained L-BFGS)',
 };
 
 /** Settings of a white-box run. */
@@ -73,6 +75,8 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
       return carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
     case 'deepfool':
       return deepFool(problem, DEEPFOOL_DEFAULTS);
+    case 'lbfgs':
+      return szegedyLbfgs(problem, SZEGEDY_DEFAULTS);
   }
 }
 
