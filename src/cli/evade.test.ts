@@ -63,7 +63,12 @@ test('evade: white-box on a model file, decision-based and transfer over threatl
 
     const refused = await runCli('evade', ...target, ...ROWS, '--attack', 'cw', '--json');
     assert.equal(refused.status, 1);
-    assert.match(JSON.parse(refused.stdout).error.message, /white-box: it needs the model file .* hop-skip-jump, or --transfer-from/);
+    assert.match(JSON.parse(refused.stdout).error.message, /white-box: it needs the model file .* hop-skip-jump or boundary, or --transfer-from/);
+    const boundary = await runCli('evade', ...target, ...ROWS, '--attack', 'boundary', '--rows', '2', '--max-queries', '200', '--json');
+    assert.equal(boundary.status, 0, boundary.stderr);
+    const walked = JSON.parse(boundary.stdout);
+    assert.equal(walked.summary.successes, walked.summary.attacked);
+    assert.equal(server.store.queriesUsed(attacker.record.id) - before - stopped.record.queries - moved.record.queries, walked.record.queries, 'the Boundary attack\'s queries, on the ledger');
   } finally {
     await server.close();
   }

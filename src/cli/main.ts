@@ -202,8 +202,8 @@ export function buildProgram(io: CliIo): Command {
     });
 
   withTarget(program.command('evade'))
-    .description('evasion: perturb rows just enough to be misclassified — white-box (fgsm, pgd, cw, deepfool) on a model file, hop-skip-jump through any target (label-only answers suffice), or --transfer-from a stolen copy')
-    .requiredOption('--attack <name>', 'fgsm, pgd, cw, deepfool or hop-skip-jump')
+    .description('evasion: perturb rows just enough to be misclassified — white-box (fgsm, pgd, cw, deepfool, lbfgs) on a model file, hop-skip-jump or boundary through any target (label-only answers suffice), or --transfer-from a stolen copy')
+    .requiredOption('--attack <name>', 'fgsm, pgd, cw, deepfool, lbfgs, hop-skip-jump or boundary')
     .option('--input <file>', "CSV of rows to perturb (the model's raw features and the label)")
     .option('--dataset <name>', 'or rows of a registry data set')
     .option('--target <column>', 'the label column of --input')
@@ -212,7 +212,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--eps <e>', 'perturbation budget of fgsm and pgd (e.g. 0.3 for L∞ on pixels in [0, 1])', parsePositive)
     .option('--norm <n>', 'pgd and hop-skip-jump: 2 or inf', parseNorm)
     .option('--steps <n>', 'pgd steps (default 40)', parseCount)
-    .option('--max-queries <n>', 'hop-skip-jump: queries per row at most (default 5000)', parseCount)
+    .option('--max-queries <n>', 'hop-skip-jump and boundary: queries per row at most (default 5000)', parseCount)
     .option('--budget <rows>', 'rows the attack may query at most, in all', parseCount)
     .option('--transfer-from <file>', 'craft on this surrogate (e.g. from threatlab extract) and judge by the target\'s answers')
     .option('--policy <p>', "a local model's output policy: full, rounded:K, label-only, top-k:K")

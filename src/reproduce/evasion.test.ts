@@ -28,6 +28,9 @@ test('reproduce evasion --quick: PGD, C&W, DeepFool, HopSkipJump and transfer on
   assert.equal(hsj.successRate, 1);
   assert.ok(hsj.queries <= 1000);
   assert.ok(hsj.medianL2 <= 3 * cw.medianL2, `HopSkipJump ${hsj.medianL2} at 1,000 queries vs C&W ${cw.medianL2}`);
+  const boundary = rows.find((row) => row.attack === 'boundary')!;
+  assert.equal(boundary.successRate, 1);
+  assert.ok(boundary.medianL2 >= hsj.medianL2, `at the same budget HopSkipJump (${hsj.medianL2}) gets closer than the Boundary attack (${boundary.medianL2}), as Chen et al. report`);
   const transfer = rows.filter((row) => row.attack.startsWith('transfer'));
   assert.equal(transfer.length, 2);
   for (const row of transfer) assert.equal(row.queries, (500 + 2 * 20) / 20, 'the 500 labelling queries and two per row, spread over the rows');

@@ -14,7 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hopSkipJump, runWhiteBox, transferAttack, type WhiteBoxAttackName } from '../attacks/evasion/index.ts';
+import { boundaryAttack, hopSkipJump, runWhiteBox, transferAttack, type WhiteBoxAttackName } from '../attacks/evasion/index.ts';
 import { runAttack } from '../attacks/runner.ts';
 import { labelsOf } from '../attacks/extraction/answers.ts';
 import { startServer } from '../api/listen.ts';
@@ -90,12 +90,13 @@ export interface EvasionReproduction {
 const fixed = (summary: { successRate: number; robustAccuracy?: number; medianL2: number; medianLinf: number }) => ({ successRate: summary.successRate, robustAccuracy: summary.robustAccuracy ?? Number.NaN, medianL2: summary.medianL2, medianLinf: summary.medianLinf });
 
 /** The white-box table of one target. */
-async function whiteBoxRows(name: string, model: Classifier, inputs: Matrix, labels: Int32Array, quick: boolean, progress: Progress): Promise<EvasionRow[]> {
+async function whiteBoxRows(name: string, model: Classifier, inputs: Matrix, labels: Int32Array, quick: boolean, progress: Progress, lbfgs = false): Promise<EvasionRow[]> {
   const plans: { attack: WhiteBoxAttackName; epsilon?: number; norm?: '2' | 'inf' }[] = [
     ...(quick ? [0.1, 0.3] : [0.1, 0.2, 0.3]).flatMap((epsilon) => [{ attack: 'fgsm' as const, epsilon, norm: 'inf' as const }, { attack: 'pgd' as const, epsilon, norm: 'inf' as const }]),
     { attack: 'pgd', epsilon: 2, norm: '2' },
     { attack: 'cw' },
     { attack: 'deepfool' },
+    ...(lbfgs ? [{ attack: 'lbfgs' as const }] : []),
   ];
   const rows: EvasionRow[] = [];
   for (const plan of plans) {
@@ -112,6 +113,10 @@ async function blackBoxRows(name: string, oracle: Oracle, inputs: Matrix, labels
   const hsj = await runAttack(hopSkipJump({ inputs: hsjInputs, labels: labels.subarray(0, options.hsjRows) }), oracle, { seed: REPRODUCTION_SEED, params: { maxQueries: options.maxQueries }, progress });
   const summary = hsj.outcome!.summary;
   const rows: EvasionRow[] = [{ target: name, attack: 'hop-skip-jump', budget: `≤ ${options.maxQueries} queries a row`, rows: options.hsjRows, ...fixed(summary), queries: summary.medianQueries ?? 0, seconds: (performance.now() - started) / 1000, note: `labels only, ${options.via}; ${hsj.queries} queries in all` }];
+  const boundaryStart = performance.now();
+  const boundary = await runAttack(boundaryAttack({ inputs: hsjInputs, labels: labels.subarray(0, options.hsjRows) }), oracle, { seed: REPRODUCTION_SEED, params: { maxQueries: options.maxQueries }, progress });
+  const walked = boundary.outcome!.summary;
+  rows.push({ target: name, attack: 'boundary', budget: `≤ ${options.maxQueries} queries a row`, rows: options.hsjRows, ...fixed(walked), queries: walked.medianQueries ?? 0, seconds: (performance.now() - boundaryStart) / 1000, note: `labels only, ${options.via}; ${boundary.queries} queries in all` });
   // Transfer: the attacker labels its own rows through the API, trains a copy, crafts PGD on it.
   const transferStart = performance.now();
   const counted = new CountingOracle(oracle);
@@ -225,7 +230,7 @@ export async function reproduceEvasion(options: { quick: boolean; outDir?: strin
   const mlp = await new MlpTrainer({ hidden: '128', epochs: quick ? 15 : 30, validationFraction: 0, standardize: false }).fit(trainRows, new Rng(REPRODUCTION_SEED));
   const accuracyOf = (model: Classifier) => Array.from(model.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length;
   const targets: EvasionReproduction['targets'] = [{ name: 'MNIST MLP 128', testAccuracy: accuracyOf(mlp), trainRows: trainRows.features.rows }];
-  const rows = await whiteBoxRows('MNIST MLP 128', mlp, inputs, labels, quick, progress);
+  const rows = await whiteBoxRows('MNIST MLP 128', mlp, inputs, labels, quick, progress, !quick);
   if (quick) {
     rows.push(...(await blackBoxRows('MNIST MLP 128', new LocalOracle(mlp, { kind: 'label-only' }), inputs, labels, pool, test, { maxQueries: 1000, hsjRows: 5, via: 'in-process' }, progress)));
     return { seed: REPRODUCTION_SEED, targets, rows, spam: await goodWordRows(true), files };

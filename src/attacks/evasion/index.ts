@@ -17,6 +17,7 @@ import type { DecisionEvasionOutcome } from './hop-skip-jump.ts';
 export { inputDomain, repairRow, isValidRow, type InputDomain } from './domain.ts';
 export { logitModel, type LogitModel } from './logits.ts';
 export { runWhiteBox, WHITE_BOX_ATTACKS, WHITE_BOX_REFERENCES, type WhiteBoxAttackName, type WhiteBoxResult } from './white-box.ts';
+export { boundaryAttack, BOUNDARY_ATTACK_PARAMS } from './boundary-attack.ts';
 export { hopSkipJump, HOP_SKIP_JUMP_PARAMS, decisionBasedRun, type DecisionEvasionOutcome, type EvasionInputs } from './hop-skip-jump.ts';
 
 /** The transfer attack's outcome: white-box on the surrogate, judged by the target's answers. */

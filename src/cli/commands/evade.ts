@@ -1,6 +1,6 @@
 /**
  * `threatlab evade`: adversarial rows against a model (the seed's fourth threat). White-box
- * (fgsm, pgd, cw, deepfool) on a model file; decision-based (hop-skip-jump) through any target,
+ * (fgsm, pgd, cw, deepfool, lbfgs) on a model file; decision-based (hop-skip-jump, boundary) through any target,
  * queries counted and billed; `--transfer-from surrogate.json` crafts white-box on a stolen copy
  * and judges the result by the target's answers. Writes the adversarial rows, the record and,
  * for images, a PNG of each x, its perturbation amplified and x'.
@@ -8,7 +8,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hopSkipJump, transferAttack, runWhiteBox, WHITE_BOX_ATTACKS, WHITE_BOX_REFERENCES, inputDomain, type WhiteBoxAttackName } from '../../attacks/evasion/index.ts';
+import { boundaryAttack, hopSkipJump, transferAttack, runWhiteBox, WHITE_BOX_ATTACKS, WHITE_BOX_REFERENCES, inputDomain, type WhiteBoxAttackName } from '../../attacks/evasion/index.ts';
 import { attackRecord, runAttack } from '../../attacks/runner.ts';
 import type { AttackRecord } from '../../attacks/types.ts';
 import type { ImageShape } from '../../data/dataset.ts';
@@ -28,7 +28,7 @@ import { labelledRowsForModel } from '../labelled-rows.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
 
 /** The attacks `evade` runs. */
-export const EVADE_ATTACKS = [...WHITE_BOX_ATTACKS, 'hop-skip-jump'] as const;
+export const EVADE_ATTACKS = [...WHITE_BOX_ATTACKS, 'hop-skip-jump', 'boundary'] as const;
 
 /** Options of `threatlab evade`. */
 export interface EvadeOptions extends CommonOptions, TargetOptions {
@@ -102,12 +102,14 @@ export async function runEvade(io: CliIo, options: EvadeOptions, progress: Progr
   let record: AttackRecord<unknown>;
   let adversarial: Matrix;
   let summary: EvasionSummary;
-  if (options.attack === 'hop-skip-jump') {
-    if (options.transferFrom) throw new ThreatlabError('usage', '--transfer-from crafts with a white-box attack on the surrogate: give --attack fgsm, pgd, cw or deepfool');
+  if (options.attack === 'hop-skip-jump' || options.attack === 'boundary') {
+    if (options.transferFrom) throw new ThreatlabError('usage', '--transfer-from crafts with a white-box attack on the surrogate: give --attack fgsm, pgd, cw, deepfool or lbfgs');
     mode = 'decision-based';
     const starts = targets ? selectRows(data.features, Uint32Array.from({ length: data.features.rows }, (_, i) => i).filter((i) => data.labels[i] === targets![0]).subarray(0, 20)) : undefined;
-    const params = { ...(options.norm ? { norm: options.norm } : {}), ...(options.maxQueries ? { maxQueries: options.maxQueries } : {}) };
-    const run = await runAttack(hopSkipJump({ inputs, labels, targets, starts, domain }), oracle, { seed: options.seed, params, budget: options.budget, progress });
+    if (options.attack === 'boundary' && options.norm === 'inf') throw new ThreatlabError('usage', 'the Boundary attack minimises L2; give --norm 2 or use hop-skip-jump for L∞');
+    const params = { ...(options.norm && options.attack === 'hop-skip-jump' ? { norm: options.norm } : {}), ...(options.maxQueries ? { maxQueries: options.maxQueries } : {}) };
+    const evasion = { inputs, labels, targets, starts, domain };
+    const run = options.attack === 'boundary' ? await runAttack(boundaryAttack(evasion), oracle, { seed: options.seed, params, budget: options.budget, progress }) : await runAttack(hopSkipJump(evasion), oracle, { seed: options.seed, params, budget: options.budget, progress });
     if (!run.outcome) throw new ThreatlabError('budget-exceeded', `the query budget ran out before any row was labelled (${run.queries} queries paid): ${run.stopped}`);
     const exhausted = run.outcome.budgetExhausted;
     record = exhausted ? { ...run, status: 'budget-exhausted', stopped: `${exhausted.message}; ${exhausted.rowsDone} of ${inputs.rows} rows done` } : run;
@@ -124,7 +126,7 @@ export async function runEvade(io: CliIo, options: EvadeOptions, progress: Progr
     summary = outcome.summary;
     adversarial = createMatrix(inputs.rows, inputs.cols, Float64Array.from(outcome.adversarial.flat()));
   } else {
-    if (!model) throw new ThreatlabError('capability', `${options.attack} is white-box: it needs the model file (--model). Against a served model use --attack hop-skip-jump, or --transfer-from a copy stolen with threatlab extract`);
+    if (!model) throw new ThreatlabError('capability', `${options.attack} is white-box: it needs the model file (--model). Against a served model use --attack hop-skip-jump or boundary, or --transfer-from a copy stolen with threatlab extract`);
     if (model.task !== 'classification') throw new ThreatlabError('capability', 'evasion needs a classifier');
     mode = 'white-box';
     const started = performance.now();

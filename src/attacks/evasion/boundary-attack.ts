@@ -1,0 +1,111 @@
+/**
+ * The Boundary attack (Brendel, Rauber & Bethge, ICLR 2018): decision-based, labels only. From an
+ * adversarial start (noise the model mislabels, or a row of the target class) brought to the
+ * boundary by binary search, it random-walks along the boundary: each candidate is an orthogonal
+ * step of relative size δ on the sphere around x (the distance kept), then a step of relative
+ * size ε toward x; an adversarial candidate is taken. Each candidate is asked twice — after the
+ * orthogonal step alone and after both — so δ adapts to the first success rate and ε to the
+ * second (the paper's step-size adaptation: ×1.5 above a half, ÷1.5 below a fifth). Candidates go
+ * in batches per request, every query counted; the row ends at its query budget.
+ */
+
+import { createMatrix, rowView } from '../../math/matrix.ts';
+import type { ParamSpecs } from '../../models/params.ts';
+import type { Rng } from '../../random.ts';
+import type { Attack } from '../types.ts';
+import type { InputDomain } from './domain.ts';
+import { decisionBasedRun, type DecisionEvasionOutcome, type EvasionInputs, type RowAttack } from './hop-skip-jump.ts';
+
+/** The attack's parameters (Brendel et al.'s starting step sizes). */
+export const BOUNDARY_ATTACK_PARAMS = {
+  maxQueries: { type: 'number', default: 5000, min: 20, integer: true, doc: 'queries per row at most' },
+  sphericalStep: { type: 'number', default: 0.01, above: 0, doc: 'orthogonal step δ, relative to the distance to x' },
+  sourceStep: { type: 'number', default: 0.01, above: 0, doc: 'step ε toward x, relative to the distance' },
+  batch: { type: 'number', default: 10, min: 1, integer: true, doc: 'candidates per request' },
+  initTries: { type: 'number', default: 100, min: 1, integer: true, doc: 'random noise rows tried for an untargeted start' },
+} satisfies ParamSpecs;
+
+type BoundaryParams = { maxQueries: number; sphericalStep: number; sourceStep: number; batch: number; initTries: number };
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < a.length; j++) sum += (a[j] - b[j]) ** 2;
+  return Math.sqrt(sum);
+}
+
+/** One candidate: an orthogonal step on the sphere around x (returned first), then a step toward x, both in the box. */
+function candidate(x: Float64Array, current: Float64Array, delta: number, epsilon: number, domain: InputDomain, rng: Rng): [Float64Array, Float64Array] {
+  const d = x.length;
+  const radius = distance(current, x);
+  const direction = Float64Array.from(current, (value, j) => (value - x[j]) / radius);
+  const eta = Float64Array.from({ length: d }, () => rng.normal());
+  let along = 0;
+  for (let j = 0; j < d; j++) along += eta[j] * direction[j];
+  let norm = 0;
+  for (let j = 0; j < d; j++) {
+    eta[j] -= along * direction[j];
+    norm += eta[j] ** 2;
+  }
+  norm = Math.sqrt(norm) || 1;
+  const out = new Float64Array(d);
+  for (let j = 0; j < d; j++) out[j] = current[j] + (delta * radius * eta[j]) / norm;
+  // Back onto the sphere of the current distance; then toward x.
+  const onSphere = radius / distance(out, x);
+  const spherical = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    spherical[j] = Math.min(domain.upper[j], Math.max(domain.lower[j], x[j] + (out[j] - x[j]) * onSphere));
+    out[j] = Math.min(domain.upper[j], Math.max(domain.lower[j], x[j] + (out[j] - x[j]) * onSphere * (1 - epsilon)));
+  }
+  return [spherical, out];
+}
+
+function boundaryRow(params: BoundaryParams): RowAttack {
+  return async (decide, x, start, domain, rng, spent) => {
+    const d = x.length;
+    let current = start;
+    for (let tries = 0; !current && tries < params.initTries; tries += 10) {
+      const noise = createMatrix(10, d);
+      for (let k = 0; k < noise.data.length; k++) noise.data[k] = domain.lower[k % d] + rng.uniform() * (domain.upper[k % d] - domain.lower[k % d]);
+      const found = (await decide(noise)).indexOf(true);
+      if (found >= 0) current = rowView(noise, found).slice();
+    }
+    if (!current) return undefined;
+    // To the boundary along the line to x (binary search, 12 steps).
+    let [low, high] = [0, 1];
+    for (let k = 0; k < 12 && spent() < params.maxQueries; k++) {
+      const middle = (low + high) / 2;
+      const point = Float64Array.from(x, (value, j) => value + middle * (current![j] - value));
+      if ((await decide(createMatrix(1, d, point)))[0]) high = middle;
+      else low = middle;
+    }
+    current = Float64Array.from(x, (value, j) => value + high * (current![j] - value));
+    let delta = params.sphericalStep;
+    let epsilon = params.sourceStep;
+    const adapt = (step: number, rate: number) => (rate > 0.5 ? step * 1.5 : rate < 0.2 ? step / 1.5 : step);
+    while (spent() + 2 * params.batch <= params.maxQueries && epsilon > 1e-7) {
+      const pairs = Array.from({ length: params.batch }, () => candidate(x, current!, delta, epsilon, domain, rng));
+      const rows = pairs.flatMap(([spherical, full]) => [spherical, full]);
+      const flags = await decide(createMatrix(rows.length, d, Float64Array.from(rows.flatMap((row) => Array.from(row)))));
+      const sphericalRate = pairs.filter((_, k) => flags[2 * k]).length / params.batch;
+      const full = pairs.map(([, row], k) => ({ row, adversarial: flags[2 * k + 1] })).filter((entry) => entry.adversarial);
+      if (full.length > 0) current = full.reduce((best, entry) => (distance(entry.row, x) < distance(best.row, x) ? entry : best)).row;
+      delta = Math.min(1, adapt(delta, sphericalRate));
+      epsilon = Math.min(0.5, adapt(epsilon, full.length / params.batch));
+    }
+    return current;
+  };
+}
+
+/** The Boundary attack on the given rows, as an `Attack` the runner counts and budgets. */
+export function boundaryAttack(evasion: EvasionInputs): Attack<typeof BOUNDARY_ATTACK_PARAMS, DecisionEvasionOutcome> {
+  return {
+    name: 'boundary',
+    family: 'evasion',
+    needs: ['label', 'scores', 'top-k', 'leaf'],
+    reference: 'Brendel, Rauber & Bethge, "Decision-based adversarial attacks", ICLR 2018',
+    params: BOUNDARY_ATTACK_PARAMS,
+    async run(context, params) {
+      return decisionBasedRun(context.oracle, evasion, context.rng, context.progress, boundaryRow(params));
+    },
+  };
+}
