@@ -4,7 +4,9 @@
  * literature uses (L∞ 0.1 / 0.2 / 0.3), PGD L2, Carlini & Wagner L2 and DeepFool; HopSkipJump with
  * labels only through a real `threatlab serve` (full run) at ≤ 5,000 queries a row; and transfer
  * from a copy the attacker trains on its own 1,000 digits labelled by the served model (Papernot et
- * al. 2017), its cost beside HopSkipJump's. The full run adds a CNN and the AT&T faces softmax
+ * al. 2017), its cost beside HopSkipJump's; the Boundary attack (Brendel et al. 2018) at the same
+ * budget; Szegedy et al.'s L-BFGS on the MLP (full run). The full run adds a CNN, Fashion-MNIST's
+ * MLP and CNN (trained on 10,000 of its images, attacked on 100 test images) and the AT&T faces softmax
  * (Szegedy et al. 2014's "Bob as Alice": each person made to look like the next, targeted C&W,
  * with a PNG of x, Δ amplified and x'). Then the spam filters' good words (Lowd & Meek 2005): how
  * many words a caught spam needs to get through naive Bayes and logistic regression, passive and
@@ -252,6 +254,19 @@ export async function reproduceEvasion(options: { quick: boolean; outDir?: strin
   const cnn = await new CnnTrainer({ epochs: 5 }).fit(train, new Rng(REPRODUCTION_SEED));
   targets.push({ name: 'MNIST CNN', testAccuracy: accuracyOf(cnn), trainRows: train.features.rows });
   rows.push(...(await whiteBoxRows('MNIST CNN', cnn, inputs, labels, quick, progress)));
+  // Fashion-MNIST (Debian's dataset-fashion-mnist): the same attacks on an MLP and the CNN trained on 10,000 of its training images.
+  if (isAvailable(findDataset('fashion-mnist'))) {
+    const fashion = loadDataset('fashion-mnist') as ClassificationDataset;
+    const fashionTrain = subsetRows(fashion, new Rng(REPRODUCTION_SEED).permutation(60000).subarray(0, 10000));
+    const heldOut = subsetRows(fashion, Uint32Array.from({ length: 10000 }, (_, i) => 60000 + i));
+    const fashionTest = subsetRows(heldOut, Uint32Array.from({ length: 100 }, (_, i) => i * 100));
+    const fashionAccuracy = (model: Classifier) => Array.from(model.predict(heldOut.features)).filter((label, i) => label === heldOut.labels[i]).length / heldOut.labels.length;
+    for (const [name, trainer] of [['Fashion-MNIST MLP 128', new MlpTrainer({ hidden: '128', epochs: 30, validationFraction: 0, standardize: false })], ['Fashion-MNIST CNN', new CnnTrainer({ epochs: 5 })]] as const) {
+      const model = await trainer.fit(fashionTrain, new Rng(REPRODUCTION_SEED));
+      targets.push({ name, testAccuracy: fashionAccuracy(model), trainRows: 10000 });
+      rows.push(...(await whiteBoxRows(name, model, fashionTest.features, fashionTest.labels, false, progress)));
+    }
+  }
   const faces = await faceRows(options.outDir, files, progress);
   if (faces) {
     targets.push(faces.target);
