@@ -9,12 +9,12 @@
  * in batches per request, every query counted; the row ends at its query budget.
  */
 
-import { createMatrix, rowView } from '../../math/matrix.ts';
+import { createMatrix } from '../../math/matrix.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Rng } from '../../random.ts';
 import type { Attack } from '../types.ts';
 import type { InputDomain } from './domain.ts';
-import { decisionBasedRun, type DecisionEvasionOutcome, type EvasionInputs, type RowAttack } from './hop-skip-jump.ts';
+import { decisionAttack, noiseStart, type DecisionEvasionOutcome, type EvasionInputs, type RowAttack } from './decision-based.ts';
 
 /** The attack's parameters (Brendel et al.'s starting step sizes). */
 export const BOUNDARY_ATTACK_PARAMS = {
@@ -62,13 +62,7 @@ function candidate(x: Float64Array, current: Float64Array, delta: number, epsilo
 function boundaryRow(params: BoundaryParams): RowAttack {
   return async (decide, x, start, domain, rng, spent) => {
     const d = x.length;
-    let current = start;
-    for (let tries = 0; !current && tries < params.initTries; tries += 10) {
-      const noise = createMatrix(10, d);
-      for (let k = 0; k < noise.data.length; k++) noise.data[k] = domain.lower[k % d] + rng.uniform() * (domain.upper[k % d] - domain.lower[k % d]);
-      const found = (await decide(noise)).indexOf(true);
-      if (found >= 0) current = rowView(noise, found).slice();
-    }
+    let current = start ?? (await noiseStart(decide, domain, rng, params.initTries));
     if (!current) return undefined;
     // To the boundary along the line to x (binary search, 12 steps).
     let [low, high] = [0, 1];
@@ -98,14 +92,5 @@ function boundaryRow(params: BoundaryParams): RowAttack {
 
 /** The Boundary attack on the given rows, as an `Attack` the runner counts and budgets. */
 export function boundaryAttack(evasion: EvasionInputs): Attack<typeof BOUNDARY_ATTACK_PARAMS, DecisionEvasionOutcome> {
-  return {
-    name: 'boundary',
-    family: 'evasion',
-    needs: ['label', 'scores', 'top-k', 'leaf'],
-    reference: 'Brendel, Rauber & Bethge, "Decision-based adversarial attacks", ICLR 2018',
-    params: BOUNDARY_ATTACK_PARAMS,
-    async run(context, params) {
-      return decisionBasedRun(context.oracle, evasion, context.rng, context.progress, boundaryRow(params));
-    },
-  };
+  return decisionAttack('boundary', 'Brendel, Rauber & Bethge, "Decision-based adversarial attacks", ICLR 2018', BOUNDARY_ATTACK_PARAMS, evasion, boundaryRow);
 }

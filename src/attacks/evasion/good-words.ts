@@ -118,7 +118,7 @@ export interface ActiveGoodWordsOutcome {
 }
 
 /**
- * Lowd & Meek's active "first-N" attack through the filter's labels. `attacker` is the
+ * Lowd & Meek's active attack through the filter's labels: first-N good words, ranked as best-N (`rank`). `attacker` is the
  * attacker's own mail; `candidates` the words to test, in order (by default its frequent ham
  * words, then the rest of the vocabulary).
  */
@@ -127,7 +127,7 @@ export function activeGoodWords(attacker: ClassificationDataset, hamName = 'ham'
     name: 'good-words-active',
     family: 'evasion',
     needs: ['label', 'scores', 'top-k', 'leaf'],
-    reference: 'Lowd & Meek, "Good word attacks on statistical spam filters", CEAS 2005 (first-N)',
+    reference: 'Lowd & Meek, "Good word attacks on statistical spam filters", CEAS 2005 (first-N, ranked as best-N)',
     params: ACTIVE_GOOD_WORDS_PARAMS,
     async run({ oracle, progress }, params) {
       const ham = classIndex(oracle.info, hamName);
