@@ -33,13 +33,20 @@ export function oneHotTensor(labels: Int32Array, classes: number): tf.Tensor2D {
   return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D;
 }
 
+/** Weight of the logit margin added to the cross-entropy (see `attackerLoss`). */
+export const MARGIN_WEIGHT = 1e-3;
+
 /**
  * The loss the attacker ascends, per row: the cross-entropy of the current label (untargeted),
- * or minus the cross-entropy of the target (targeted).
+ * or minus the cross-entropy of the target (targeted), plus 10⁻³ × the logit margin toward the
+ * goal. On a row the model is sure of, float32 softmax saturates (p = 1 exactly) and the
+ * cross-entropy's gradient is exactly zero — a sign step then goes nowhere; the small margin term
+ * keeps a direction there and changes nothing where the cross-entropy has one.
  */
 export function attackerLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, targeted: boolean): tf.Tensor1D {
   const crossEntropy = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
-  return targeted ? (tf.neg(crossEntropy) as tf.Tensor1D) : crossEntropy;
+  const goal = tf.neg(margin(logits, labels, targeted, Infinity));
+  return tf.add(targeted ? tf.neg(crossEntropy) : crossEntropy, tf.mul(goal, MARGIN_WEIGHT)) as tf.Tensor1D;
 }
 
 /**
