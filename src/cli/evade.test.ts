@@ -78,3 +78,18 @@ test('evade: white-box on a model file, decision-based and transfer over threatl
   const badTarget = await runCli('evade', '--model', MODEL, ...ROWS, '--attack', 'cw', '--target-label', 'eleven', '--json');
   assert.match(JSON.parse(badTarget.stdout).error.message, /"eleven"; the model's classes are "0", "1"/);
 });
+
+test("evade on PyTorch's digits CNN exported to ONNX: white-box through the converted network, decision-based through onnxruntime", async () => {
+  const onnx = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'onnx');
+  const target = ['--model', join(onnx, 'digits-cnn.onnx'), '--schema', join(onnx, 'digits-cnn.description.json')];
+  const white = await runCli('evade', ...target, ...ROWS, '--attack', 'cw', '--rows', '10', '--json');
+  assert.equal(white.status, 0, white.stderr);
+  const crafted = JSON.parse(white.stdout);
+  assert.ok(crafted.summary.attacked >= 8, 'the CNN gets most of the rows right');
+  assert.equal(crafted.summary.successRate, 1, 'C&W on the converted CNN, judged by its float64 forward pass');
+  const decided = await runCli('evade', ...target, ...ROWS, '--attack', 'hop-skip-jump', '--rows', '3', '--max-queries', '300', '--json');
+  assert.equal(decided.status, 0, decided.stderr);
+  const through = JSON.parse(decided.stdout);
+  assert.equal(through.summary.successes, through.summary.attacked, 'onnxruntime labels every finished row as wrong');
+  assert.ok(through.record.queries <= 3 + 3 * 300);
+});
