@@ -94,21 +94,27 @@ test('a scikit-learn MLP with known members: the CLI reports the leakage the lib
     ['label-only', [], {}, 0.55],
     ['boundary-distance', ['--param', 'maxQueries=30', '--param', 'calibrationRows=0'], { maxQueries: 30, calibrationRows: 0 }, 0.55],
   ];
+  // The library is run again on the same rows for the attacks without shadow models, and RMIA (two
+  // references): enough to show the CLI wires the rows, trainer and parameters as the library would.
+  const compared = new Set(['threshold', 'rmia', 'label-only', 'boundary-distance']);
   for (const [attack, extra, params, least] of attacks) {
     const cli = await runCli('membership', '--attack', attack, '--model', model, ...files, ...extra, ...recipeFlags, '--json');
     assert.equal(cli.status, 0, cli.stdout);
     const record = JSON.parse(cli.stdout);
     assert.ok(record.queries >= 2000, `${attack}: ${record.queries} queries`);
     assert.deepEqual(record.shadowTrainer.params, { hidden: '64', activation: 'relu', ...recipe }, 'the architecture is read from the exported layers');
-    const library = await runMembership(
+    const library = !compared.has(attack) ? undefined : await runMembership(
       MEMBERSHIP_ATTACKS[attack],
       new LocalOracle(target),
       { candidates: concatRows(members, nonMembers), population, trainer: { kind: 'mlp', params: { ...trainerParamsOf(target), ...recipe } }, trainSize: members.features.rows },
       { seed: 42, params, members: [...new Array<boolean>(1000).fill(true), ...new Array<boolean>(1000).fill(false)] },
     );
-    const [ours, theirs] = [record.outcome.metrics.auc, library.outcome!.metrics!.auc];
-    assert.ok(Math.abs(ours - theirs) <= 0.03, `${attack}: CLI AUC ${ours}, library ${theirs}`);
-    console.log(`${attack}: CLI AUC ${ours.toFixed(4)}, library ${theirs.toFixed(4)}, TPR at 1% FPR ${record.outcome.metrics.tprAtFpr[0].tpr}`);
+    const ours = record.outcome.metrics.auc;
+    if (library) {
+      const theirs = library.outcome!.metrics!.auc;
+      assert.ok(Math.abs(ours - theirs) <= 0.03, `${attack}: CLI AUC ${ours}, library ${theirs}`);
+    }
+    console.log(`${attack}: CLI AUC ${ours.toFixed(4)}${library ? `, library ${library.outcome!.metrics!.auc.toFixed(4)}` : ''}, TPR at 1% FPR ${record.outcome.metrics.tprAtFpr[0].tpr}`);
     assert.ok(ours > least, `${attack}: a model with a 17-point train–test gap leaks (AUC ${ours})`);
     if (attack === 'lira') assert.match(record.inPlainWords, /^in plain words: it leaks — .*0\.5 is guessing; we call 0\.55 a little and 0\.6 a leak/);
   }

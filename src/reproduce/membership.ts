@@ -77,7 +77,7 @@ function attackPlan(quick: boolean): { label: string; attack: string; params: Re
     { label: 'LiRA offline', attack: 'lira', params: { shadows: quick ? 4 : 16, mode: 'offline' } },
     { label: 'RMIA', attack: 'rmia', params: { references: quick ? 1 : 2 } },
     { label: 'label-only', attack: 'label-only', params: {} },
-    { label: 'boundary distance', attack: 'boundary-distance', params: quick ? { maxQueries: 50, calibrationRows: 10 } : {} },
+    { label: 'boundary distance', attack: 'boundary-distance', params: quick ? { maxQueries: 40, calibrationRows: 10 } : {} },
   ];
 }
 
