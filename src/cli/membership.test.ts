@@ -89,6 +89,7 @@ test('a scikit-learn MLP with known members: the CLI reports the leakage the lib
   const attacks: [string, string[], Record<string, unknown>, number][] = [
     ['threshold', [], {}, 0.54],
     ['shadow-models', ['--shadows', '4'], { shadows: 4 }, 0.6],
+    ['shadow-models', ['--shadows', '4', '--param', 'attackModel=forest'], { shadows: 4, attackModel: 'forest' }, 0.6],
     ['lira', ['--shadows', '8'], { shadows: 8 }, 0.6],
     ['rmia', ['--shadows', '2'], { references: 2 }, 0.6],
     ['label-only', [], {}, 0.55],
