@@ -30,7 +30,7 @@ import { activeGoodWords, classIndex, passiveWordLists, scoreWordList } from '..
 import { NaiveBayesTrainer } from '../models/linear/naive-bayes.ts';
 import { encodePng } from '../data/loaders/image.ts';
 import { trainTestSplit } from '../data/split.ts';
-import { rowView, selectRows, type Matrix } from '../math/matrix.ts';
+import { selectRows, type Matrix } from '../math/matrix.ts';
 import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
 import { CnnTrainer } from '../models/neural/cnn.ts';
 import { MlpTrainer } from '../models/neural/mlp.ts';
@@ -40,7 +40,8 @@ import { LocalOracle } from '../oracle/local-oracle.ts';
 import type { Oracle } from '../oracle/types.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
-import { imageGrid } from '../report/image-grid.ts';
+import { perturbationGrid } from '../report/image-grid.ts';
+import { accuracy } from '../metrics/score.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
 /** One row of the table. */
@@ -159,17 +160,12 @@ async function faceRows(outDir: string | undefined, files: string[], progress: P
   const described: EvasionReproduction['targets'] = [];
   for (const [name, model] of models) {
     const result = await runWhiteBox(model, 'cw', inputs, { labels, targets, seed: REPRODUCTION_SEED, progress });
-    described.push({ name, testAccuracy: Array.from(model.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length, trainRows: train.features.rows });
+    described.push({ name, testAccuracy: accuracy(model, test), trainRows: train.features.rows });
     rows.push({ target: name, attack: 'cw (targeted: person → next person)', budget: 'minimal L2', rows: inputs.rows, ...fixed(result.summary), queries: 0, seconds: result.seconds, note: `${inputs.cols} pixels in [0, 1]` });
     if (outDir) {
       mkdirSync(outDir, { recursive: true });
-      const groups = Array.from({ length: 8 }, (_, i) => {
-        const [x, y] = [rowView(inputs, i), rowView(result.adversarial, i)];
-        const largest = Math.max(1e-12, ...Array.from(x, (value, j) => Math.abs(y[j] - value)));
-        return [Uint8Array.from(x, (v) => Math.round(255 * v)), Uint8Array.from(x, (v, j) => Math.round((255 * Math.abs(y[j] - v)) / largest)), Uint8Array.from(y, (v) => Math.round(255 * v))];
-      });
       const png = join(outDir, `evasion-faces-bob-as-alice-${name.includes('MLP') ? 'mlp' : 'softmax'}.png`);
-      writeFileSync(png, encodePng(imageGrid(groups, data.image!, 4)));
+      writeFileSync(png, encodePng(perturbationGrid(inputs, result.adversarial, data.image!, 8)));
       files.push(png);
     }
   }
@@ -203,7 +199,7 @@ async function goodWordRows(quick: boolean): Promise<GoodWordRow[]> {
       ['logistic regression', new LinearClassifierTrainer('logistic').fitSync(train)],
     ];
     for (const [name, filter] of filters) {
-      const testAccuracy = Array.from(filter.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length;
+      const testAccuracy = accuracy(filter, test);
       const lists = passiveWordLists(attacker, ham, spam);
       const active = await runAttack(activeGoodWords(attacker), new LocalOracle(filter, { kind: 'label-only' }), { seed: REPRODUCTION_SEED });
       const plans: [string, number[], number][] = [
@@ -234,8 +230,7 @@ export async function reproduceEvasion(options: { quick: boolean; outDir?: strin
   const pool = selectRows(test.features, poolRows);
   const trainRows = quick ? subsetRows(train, new Rng(REPRODUCTION_SEED).permutation(train.features.rows).subarray(0, 3000)) : train;
   const mlp = await new MlpTrainer({ hidden: '128', epochs: quick ? 15 : 30, validationFraction: 0, standardize: false }).fit(trainRows, new Rng(REPRODUCTION_SEED));
-  const accuracyOf = (model: Classifier) => Array.from(model.predict(test.features)).filter((label, i) => label === test.labels[i]).length / test.labels.length;
-  const targets: EvasionReproduction['targets'] = [{ name: 'MNIST MLP 128', testAccuracy: accuracyOf(mlp), trainRows: trainRows.features.rows }];
+  const targets: EvasionReproduction['targets'] = [{ name: 'MNIST MLP 128', testAccuracy: accuracy(mlp, test), trainRows: trainRows.features.rows }];
   const rows = await whiteBoxRows('MNIST MLP 128', mlp, inputs, labels, quick, progress, !quick);
   if (quick) {
     rows.push(...(await blackBoxRows('MNIST MLP 128', new LocalOracle(mlp, { kind: 'label-only' }), inputs, labels, pool, test, { maxQueries: 1000, hsjRows: 5, via: 'in-process' }, progress)));
@@ -256,7 +251,7 @@ export async function reproduceEvasion(options: { quick: boolean; outDir?: strin
     rmSync(folder, { recursive: true, force: true });
   }
   const cnn = await new CnnTrainer({ epochs: 5 }).fit(train, new Rng(REPRODUCTION_SEED));
-  targets.push({ name: 'MNIST CNN', testAccuracy: accuracyOf(cnn), trainRows: train.features.rows });
+  targets.push({ name: 'MNIST CNN', testAccuracy: accuracy(cnn, test), trainRows: train.features.rows });
   rows.push(...(await whiteBoxRows('MNIST CNN', cnn, inputs, labels, quick, progress)));
   // Fashion-MNIST (Debian's dataset-fashion-mnist): the same attacks on an MLP and the CNN trained on 10,000 of its training images.
   if (isAvailable(findDataset('fashion-mnist'))) {
@@ -264,10 +259,9 @@ export async function reproduceEvasion(options: { quick: boolean; outDir?: strin
     const fashionTrain = subsetRows(fashion, new Rng(REPRODUCTION_SEED).permutation(60000).subarray(0, 10000));
     const heldOut = subsetRows(fashion, Uint32Array.from({ length: 10000 }, (_, i) => 60000 + i));
     const fashionTest = subsetRows(heldOut, Uint32Array.from({ length: 100 }, (_, i) => i * 100));
-    const fashionAccuracy = (model: Classifier) => Array.from(model.predict(heldOut.features)).filter((label, i) => label === heldOut.labels[i]).length / heldOut.labels.length;
     for (const [name, trainer] of [['Fashion-MNIST MLP 128', new MlpTrainer({ hidden: '128', epochs: 30, validationFraction: 0, standardize: false })], ['Fashion-MNIST CNN', new CnnTrainer({ epochs: 5 })]] as const) {
       const model = await trainer.fit(fashionTrain, new Rng(REPRODUCTION_SEED));
-      targets.push({ name, testAccuracy: fashionAccuracy(model), trainRows: 10000 });
+      targets.push({ name, testAccuracy: accuracy(model, heldOut), trainRows: 10000 });
       rows.push(...(await whiteBoxRows(name, model, fashionTest.features, fashionTest.labels, false, progress)));
     }
   }

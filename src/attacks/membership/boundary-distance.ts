@@ -15,6 +15,7 @@ import type { Oracle } from '../../oracle/types.ts';
 import type { Rng } from '../../random.ts';
 import type { ClassificationDataset } from '../../data/dataset.ts';
 import { shadowSplit, trainShadows } from './shadow-data.ts';
+import { bestThreshold } from './threshold.ts';
 import type { MembershipAttack } from './types.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 
@@ -43,20 +44,14 @@ export const boundaryDistance: MembershipAttack<typeof BOUNDARY_DISTANCE_PARAMS>
     const { oracle, problem, rng, progress } = context;
     const scores = await boundaryDistances(oracle, problem.candidates, params.maxQueries, rng.fork(), progress);
     if (params.calibrationRows === 0) return { scores, models: 0 };
-    // The threshold: best accuracy on a shadow model's own members and non-members.
+    // The threshold: best balanced accuracy on a shadow model's own members and non-members, as the threshold attack sets its own.
     const split = shadowSplit(problem.population, problem.trainSize, rng);
     const [shadow] = await trainShadows(context, 'shadow model', 1, () => split.train);
     const take = (index: ArrayLike<number>) => subsetRows(problem.population, Array.from(index).slice(0, params.calibrationRows));
     const shadowOracle = new LocalOracle(shadow, { kind: 'label-only' });
     const inside = await boundaryDistances(shadowOracle, take(split.inside), params.maxQueries, rng.fork(), silentProgress);
     const outside = await boundaryDistances(shadowOracle, take(split.outside), params.maxQueries, rng.fork(), silentProgress);
-    const labelled = [...Array.from(inside, (d) => ({ d, member: true })), ...Array.from(outside, (d) => ({ d, member: false }))].sort((a, b) => a.d - b.d);
-    let best = { threshold: 0, correct: -1 };
-    for (let k = 0; k <= labelled.length; k++) {
-      const threshold = k === 0 ? -Infinity : k === labelled.length ? Infinity : (labelled[k - 1].d + labelled[k].d) / 2;
-      const correct = labelled.filter((entry) => (entry.d > threshold) === entry.member).length;
-      if (correct > best.correct) best = { threshold, correct };
-    }
-    return { scores, models: 1, threshold: best.threshold };
+    const truth = [...new Array<boolean>(inside.length).fill(true), ...new Array<boolean>(outside.length).fill(false)];
+    return { scores, models: 1, threshold: bestThreshold([...inside, ...outside], truth) };
   },
 };

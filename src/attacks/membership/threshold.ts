@@ -30,6 +30,13 @@ function signalOf(signal: 'loss' | 'confidence' | 'entropy', rows: number[][], l
   }
 }
 
+/** The threshold of best balanced accuracy (largest TPR − FPR) on scores whose membership is known: the attacker's own shadow data. */
+export function bestThreshold(scores: ArrayLike<number>, members: ArrayLike<boolean>): number {
+  let best = { threshold: Infinity, advantage: -1 };
+  for (const point of rocCurve(scores, members)) if (point.tpr - point.fpr > best.advantage) best = { threshold: point.threshold, advantage: point.tpr - point.fpr };
+  return best.threshold;
+}
+
 /** The threshold attack. */
 export const thresholdAttack: MembershipAttack<typeof THRESHOLD_PARAMS> = {
   name: 'threshold',
@@ -51,8 +58,6 @@ export const thresholdAttack: MembershipAttack<typeof THRESHOLD_PARAMS> = {
       ...signalOf(params.signal, matrixRows(shadow.predictProba(outside.features)), outside.labels),
     ];
     const truth = [...new Array<boolean>(split.inside.length).fill(true), ...new Array<boolean>(split.outside.length).fill(false)];
-    let best = { threshold: Infinity, advantage: -1 };
-    for (const point of rocCurve(shadowScores, truth)) if (point.tpr - point.fpr > best.advantage) best = { threshold: point.threshold, advantage: point.tpr - point.fpr };
-    return { scores, models: 1, threshold: best.threshold };
+    return { scores, models: 1, threshold: bestThreshold(shadowScores, truth) };
   },
 };

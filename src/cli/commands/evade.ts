@@ -22,7 +22,7 @@ import type { Classifier } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { imageGrid } from '../../report/image-grid.ts';
+import { perturbationGrid } from '../../report/image-grid.ts';
 import { printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { labelledRowsForModel } from '../labelled-rows.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
@@ -63,18 +63,6 @@ function imageShapeOf(model: Classifier | undefined, datasetShape: ImageShape | 
   if (model && 'image' in model) return (model as unknown as { image: ImageShape }).image;
   const side = Math.round(Math.sqrt(inputSize));
   return side * side === inputSize && side >= 8 ? { width: side, height: side, channels: 1 } : undefined;
-}
-
-/** x, |Δ| amplified to the full grey range, and x', for up to 16 rows. */
-function evasionGrid(inputs: Matrix, adversarial: Matrix, shape: ImageShape): Buffer {
-  const pixels = shape.width * shape.height;
-  const groups: Uint8Array[][] = [];
-  for (let i = 0; i < Math.min(16, adversarial.rows); i++) {
-    const [x, y] = [rowView(inputs, i).subarray(0, pixels), rowView(adversarial, i).subarray(0, pixels)];
-    const largest = Math.max(1e-12, ...Array.from(x, (value, j) => Math.abs(y[j] - value)));
-    groups.push([Uint8Array.from(x, (v) => Math.round(255 * v)), Uint8Array.from(x, (v, j) => Math.round((255 * Math.abs(y[j] - v)) / largest)), Uint8Array.from(y, (v) => Math.round(255 * v))]);
-  }
-  return encodePng(imageGrid(groups, shape, 4));
 }
 
 /** Runs the command. */
@@ -147,7 +135,7 @@ export async function runEvade(io: CliIo, options: EvadeOptions, progress: Progr
     const shape = imageShapeOf(model as Classifier | undefined, options.dataset ? loadDataset(options.dataset).image : undefined, inputs.cols);
     if (shape) {
       const png = join(options.out, 'examples.png');
-      writeFileSync(png, evasionGrid(inputs, adversarial, shape));
+      writeFileSync(png, encodePng(perturbationGrid(inputs, adversarial, shape, 16)));
       files.push(png);
     }
   }
