@@ -102,3 +102,20 @@ test('predict takes a CSV that still has its label column and reports the accura
   assert.equal(result.accuracy.accuracy, correct / 150);
   assert.ok(result.accuracy.accuracy > 0.95);
 });
+
+test('train with DP-SGD on a user CSV: the report and describe state the ε spent; a refused setting names the fix', async () => {
+  const data = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'digits-members.csv');
+  const out = join(folder, 'dp.json');
+  const params = ['hidden=16', 'epochs=5', 'batchSize=32', 'learningRate=0.01', 'standardize=false', 'dpEpsilon=3'].flatMap((p) => ['--param', p]);
+  const trained = await run('train', '--dataset', data, '--target', 'label', '--model', 'mlp', ...params, '--out', out, '--json');
+  assert.equal(trained.status, 0, trained.stdout);
+  const report = JSON.parse(trained.stdout);
+  assert.equal(report.privacy.mechanism, 'dp-sgd');
+  assert.ok(report.privacy.epsilon <= 3 && report.privacy.epsilon > 2.95);
+  assert.equal(report.privacy.steps, Math.ceil((5 * report.rows.train) / 32));
+  const described = await run('describe', '--model', out);
+  assert.match(described.stdout, /differentially private: DP-SGD, ε = 3\.00 at δ = 0\.00001/);
+  const refused = await run('train', '--dataset', data, '--target', 'label', '--model', 'mlp', '--param', 'dpEpsilon=3', '--out', out, '--json');
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stdout, /standardize=false/);
+});

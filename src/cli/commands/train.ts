@@ -8,6 +8,8 @@ import { loadUserCsv } from '../../data/user-data.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { parseParamPairs } from '../../models/params.ts';
 import { saveLayersModel } from '../../models/neural/layers-format.ts';
+import { privacyLine, privacyOf } from '../../defenses/dp-sgd/params.ts';
+import type { DpSgdRecord } from '../../defenses/dp-sgd/private-training.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { createTrainer, saveModelFile } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
@@ -49,6 +51,8 @@ export interface TrainReport {
   out: string;
   /** What the malicious algorithm hid, when one ran. */
   malicious?: MaliciousReport;
+  /** The (ε, δ) a DP-SGD training spent. */
+  privacy?: DpSgdRecord;
   /** Things the user should know: a model no better than always answering the commonest class. */
   warnings: string[];
 }
@@ -122,6 +126,8 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
     warnings: [],
   };
   if (hidden) report.malicious = hidden.report;
+  const privacy = privacyOf(model as { params?: Record<string, unknown> });
+  if (privacy) report.privacy = privacy;
   if (model.task === 'classification' && train.task === 'classification') {
     const warning = majorityWarning(report.train, train.labels, train.classes);
     if (warning) report.warnings.push(warning);
@@ -133,6 +139,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
       ...report.warnings.map((warning) => `warning: ${warning}`),
       `saved to ${options.out}`,
       ...(report.malicious ? [maliciousLine(report.malicious)] : []),
+      ...(privacy ? [privacyLine(privacy)] : []),
     ].join('\n'),
   );
   return report;

@@ -9,6 +9,7 @@ import { ColumnScaler, fitStandardScaler } from '../../data/encoders/scaling.ts'
 import { gram } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { ParamSpecs, ParamValues } from '../params.ts';
+import { DP_SGD_PARAMS } from '../../defenses/dp-sgd/params.ts';
 import type { LinearLink } from './linear-classifier.ts';
 import { rowSpaceOf } from './row-space.ts';
 import { solveLogistic, solveLogisticInRowSpace } from './solve-logistic.ts';
@@ -20,6 +21,10 @@ export const LINEAR_PARAMS = {
   tolerance: { type: 'number', default: 1e-6, above: 0, doc: 'stop when the largest entry of the gradient per training row is below this' },
   standardize: { type: 'boolean', default: true, doc: 'fit on standardised non-binary features, then fold the scaling into the weights' },
   solver: { type: 'choice', values: ['auto', 'newton', 'lbfgs'] as const, default: 'auto', doc: "Newton (exact Hessian, for up to 800 unknowns), L-BFGS, or auto: Newton where it suits" },
+  ...DP_SGD_PARAMS,
+  dpEpochs: { type: 'number', default: 30, min: 1, integer: true, doc: 'with DP-SGD: passes over the data' },
+  dpBatchSize: { type: 'number', default: 256, min: 1, integer: true, doc: 'with DP-SGD: expected rows per step' },
+  dpLearningRate: { type: 'number', default: 0.01, above: 0, doc: 'with DP-SGD: Adam step size' },
 } satisfies ParamSpecs;
 
 /** Validated parameters of the logistic family. */

@@ -4,7 +4,7 @@
  * Tramèr et al. (2016) — L2-penalised and fitted exactly in float64 by L-BFGS.
  */
 
-import type { Dataset } from '../../data/dataset.ts';
+import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Rng } from '../../random.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
@@ -13,6 +13,9 @@ import type { Trainer } from '../types.ts';
 import { checkTrainingData, requireClassification } from '../validate.ts';
 import { fitLinearScores, LINEAR_PARAMS, type LinearParams } from './fit-linear.ts';
 import { LinearClassifier, type LinearLink } from './linear-classifier.ts';
+import { fitLinearPrivately } from './private-linear.ts';
+import { dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
+import type { DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 
 /** Trains a linear classifier with the given link. */
 export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
@@ -30,6 +33,9 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
   /** Fits synchronously (the exact linear models need no async work). */
   fitSync(data: Dataset): LinearClassifier {
     const classification = requireClassification(this.kind, data);
+    if (this.params.dpEpsilon > 0 || this.params.dpNoise > 0) {
+      throw new ValidationError(`cannot train "${this.kind}" synchronously`, [{ path: 'dpEpsilon', message: 'DP-SGD trains on tfjs, asynchronously; call fit() (the CLI and the server do)' }]);
+    }
     checkTrainingData(this.kind, classification);
     if (this.kind === 'logistic' && classification.classes.length !== 2) {
       throw new ValidationError('cannot train "logistic"', [
@@ -51,7 +57,21 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     });
   }
 
-  async fit(data: Dataset, _rng: Rng): Promise<LinearClassifier> {
-    return this.fitSync(data);
+  async fit(data: Dataset, rng: Rng): Promise<LinearClassifier> {
+    const classification = requireClassification(this.kind, data);
+    const privacy = dpSgdSettingsOf(this.kind, this.params, classification.features.rows);
+    return privacy ? this.fitPrivately(classification, privacy, rng) : this.fitSync(data);
+  }
+
+  /** DP-SGD instead of the exact solve (private-linear.ts). */
+  private async fitPrivately(data: ClassificationDataset, privacy: DpSgdSettings, rng: Rng): Promise<LinearClassifier> {
+    checkTrainingData(this.kind, data);
+    const p = this.params;
+    const refuse = (path: string, message: string) => new ValidationError(`cannot train "${this.kind}" with DP-SGD`, [{ path, message }]);
+    if (this.kind === 'ovr') throw refuse('model', 'one-vs-rest trains one model per class, each spending the budget; train "softmax" with DP-SGD instead');
+    if (this.kind === 'logistic' && data.classes.length !== 2) throw refuse('classes', `${data.classes.length} classes; binary logistic regression needs exactly 2 — use "softmax"`);
+    if (p.standardize) throw refuse('standardize', "standardize=true scales by the training rows' means and spreads, which DP-SGD does not protect; give standardize=false (features on a fixed scale)");
+    const fit = await fitLinearPrivately(this.kind === 'logistic', data, { ...privacy, batchSizeParam: 'dpBatchSize' }, { epochs: p.dpEpochs, batchSize: p.dpBatchSize, learningRate: p.dpLearningRate, l2: p.l2 / data.features.rows, progress: this.progress }, rng.fork());
+    return new LinearClassifier({ kind: this.kind, classes: data.classes, schema: data.schema, weights: fit.weights, biases: fit.biases, params: { ...this.params, privacy: fit.privacy } });
   }
 }

@@ -19,8 +19,11 @@ import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
 import { holdOutValidation, labelObjective } from './hold-out.ts';
-import { glorotUniform, trainNetwork } from './train-loop.ts';
+import { glorotUniform, trainNetwork, type LoopOptions } from './train-loop.ts';
 import type { TrainingHooks } from './training-hooks.ts';
+import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
+import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
+import { trainPrivately } from '../../defenses/dp-sgd/private-training.ts';
 
 /** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
 export interface ConvBlock {
@@ -154,6 +157,7 @@ export const CNN_PARAMS = {
   l2: { type: 'number', default: 0, min: 0, doc: 'L2 penalty on the weights' },
   validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.5, doc: 'share held out for early stopping (0: none)' },
   patience: { type: 'number', default: 3, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
+  ...DP_SGD_PARAMS,
 } satisfies ParamSpecs;
 
 /** Trains a CNN on an image data set. */
@@ -191,15 +195,25 @@ export class CnnTrainer implements Trainer<Cnn> {
     const classes = classification.classes.length;
     const dense = [tf.variable(tf.tensor2d(glorotUniform(init, flat * p.hidden, flat, p.hidden), [flat, p.hidden])), tf.variable(tf.tensor2d(glorotUniform(init, p.hidden * classes, p.hidden, classes), [p.hidden, classes]))];
     const denseBiases = [tf.variable(tf.zeros([p.hidden])), tf.variable(tf.zeros([classes]))];
-    const scores = (input: tf.Tensor2D): tf.Tensor2D => {
+    type AtOp = (l: number, opInput: tf.Tensor, opOutput: tf.Tensor) => tf.Tensor;
+    const forward = (input: tf.Tensor2D, atOp: AtOp): tf.Tensor2D => {
       let current = tf.reshape(input, [-1, image.height, image.width, image.channels]) as tf.Tensor4D;
       kernels.forEach((kernel, b) => {
-        current = tf.maxPool(tf.relu(tf.add(tf.conv2d(current, kernel, 1, 'valid'), kernelBiases[b])) as tf.Tensor4D, 2, 2, 'valid');
+        const convolved = atOp(b, current, tf.add(tf.conv2d(current, kernel, 1, 'valid'), kernelBiases[b]));
+        current = tf.maxPool(tf.relu(convolved) as tf.Tensor4D, 2, 2, 'valid');
       });
-      const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(current, [-1, flat]) as tf.Tensor2D, dense[0]), denseBiases[0])) as tf.Tensor2D;
-      return tf.add(tf.matMul(hidden, dense[1]), denseBiases[1]) as tf.Tensor2D;
+      const flattened = tf.reshape(current, [-1, flat]) as tf.Tensor2D;
+      const hidden = tf.relu(atOp(kernels.length, flattened, tf.add(tf.matMul(flattened, dense[0]), denseBiases[0]))) as tf.Tensor2D;
+      return atOp(kernels.length + 1, hidden, tf.add(tf.matMul(hidden, dense[1]), denseBiases[1])) as tf.Tensor2D;
     };
-    const held = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const scores = (input: tf.Tensor2D): tf.Tensor2D => forward(input, (_l, _input, output) => output);
+    const ops: LinearOp[] = [
+      ...kernels.map((weight, b): LinearOp => ({ kind: 'conv', weight, bias: kernelBiases[b], kernelSize: 3 })),
+      ...dense.map((weight, l): LinearOp => ({ kind: 'dense', weight, bias: denseBiases[l] })),
+    ];
+    const privacy = dpSgdSettingsOf(this.kind, p, classification.features.rows);
+    // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
+    const held = holdOutValidation(classification, privacy ? 0 : p.validationFraction, rng.fork());
     const { validation } = held;
     const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
     const initial = hooks.initial && [
@@ -212,24 +226,23 @@ export class CnnTrainer implements Trainer<Cnn> {
     if (initial && initial.some((values, k) => values.length !== variables[k].size)) {
       throw new ValidationError('cannot fine-tune "cnn"', [{ path: 'initial', message: 'the starting model\'s layer sizes differ; give filters= and hidden= as the model\'s' }]);
     }
-    const history = await trainNetwork(
-      { variables, penalized: [...kernels, ...dense], scores },
-      train.features,
-      labelObjective(train),
-      {
-        optimizer: 'adam',
-        learningRate: p.learningRate,
-        batchSize: p.batchSize,
-        epochs: p.epochs,
-        l2: p.l2,
-        patience: validation ? p.patience : 0,
-        rng: rng.fork(),
-        validation: validation && { features: validation.features, objective: labelObjective(validation) },
-        progress: this.progress,
-        penalty: hooks.penalty,
-        initial,
-      },
-    );
+    const network = { variables, penalized: [...kernels, ...dense], scores, ops, forward };
+    const loopOptions = {
+      optimizer: 'adam' as const,
+      learningRate: p.learningRate,
+      batchSize: p.batchSize,
+      epochs: p.epochs,
+      l2: p.l2,
+      patience: validation ? p.patience : 0,
+      rng: rng.fork(),
+      validation: validation && { features: validation.features, objective: labelObjective(validation) },
+      progress: this.progress,
+      penalty: hooks.penalty,
+      initial,
+    } satisfies LoopOptions;
+    const history = privacy
+      ? await trainPrivately(network, train.features, labelObjective(train), loopOptions, privacy)
+      : await trainNetwork(network, train.features, labelObjective(train), loopOptions);
     const convolutions: ConvBlock[] = kernels.map((kernel, b) => ({
       kernelSize: 3,
       inputChannels: channels[b],
@@ -248,7 +261,7 @@ export class CnnTrainer implements Trainer<Cnn> {
       image,
       convolutions,
       dense: denseLayers,
-      params: { ...p, filters: [...p.filters], epochsRun: history.epochsRun, bestEpoch: history.bestEpoch },
+      params: { ...p, filters: [...p.filters], epochsRun: history.epochsRun, bestEpoch: history.bestEpoch, ...('privacy' in history && { privacy: history.privacy }) },
     });
   }
 }

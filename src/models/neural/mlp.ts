@@ -19,6 +19,7 @@ import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './de
 import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
+import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
 
 /** Parameters of the MLP. */
 export const MLP_PARAMS = {
@@ -32,6 +33,7 @@ export const MLP_PARAMS = {
   validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.5, doc: 'share of training rows held out for early stopping (0: none)' },
   patience: { type: 'number', default: 10, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
   standardize: { type: 'boolean', default: true, doc: 'standardise inputs on the training rows (folded into the first layer); false feeds raw features' },
+  ...DP_SGD_PARAMS,
 } satisfies ParamSpecs;
 
 /** Validated MLP parameters. */
@@ -109,7 +111,12 @@ export class MlpTrainer implements Trainer<Mlp> {
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const p = this.params;
-    const held = holdOutValidation(classification, p.validationFraction, rng.fork());
+    const privacy = dpSgdSettingsOf(this.kind, p, classification.features.rows);
+    if (privacy && p.standardize) {
+      throw new ValidationError('cannot train "mlp" with DP-SGD', [{ path: 'standardize', message: 'standardize=true scales by the training rows\' means and spreads, which DP-SGD does not protect; give standardize=false (inputs on a fixed scale, e.g. pixels in [0, 1])' }]);
+    }
+    // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
+    const held = holdOutValidation(classification, privacy ? 0 : p.validationFraction, rng.fork());
     const { validation } = held;
     const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
     const scaler = p.standardize ? fitStandardScaler(train.features) : undefined;
@@ -135,6 +142,7 @@ export class MlpTrainer implements Trainer<Mlp> {
       progress: this.progress,
       penalty: hooks.penalty,
       initial: hooks.initial && initialDenseValues(hooks.initial),
+      privacy,
     });
     const layers = result.layers;
     if (scaler) layers[0] = foldInputScaling(layers[0], scaler.offset, scaler.factor);
@@ -142,7 +150,7 @@ export class MlpTrainer implements Trainer<Mlp> {
       classes: classification.classes,
       schema: classification.schema,
       layers,
-      params: { ...p, hidden: [...p.hidden], epochsRun: result.epochsRun, bestEpoch: result.bestEpoch },
+      params: { ...p, hidden: [...p.hidden], epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, ...(result.privacy && { privacy: result.privacy }) },
     });
   }
 }

@@ -8,17 +8,23 @@ import { tf } from '../../backend/tf.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
+import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
+import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 
 /** Settings of a dense network. */
 export interface DenseTrainingOptions extends LoopOptions {
   /** Layer widths from input to output. */
   sizes: number[];
   hiddenActivation: Exclude<Activation, 'softmax'>;
+  /** Train with DP-SGD (Abadi et al. 2016) instead of the plain loop. */
+  privacy?: DpSgdSettings;
 }
 
 /** Trained layers and the history. */
 export interface DenseTrainingResult extends LoopResult {
   layers: DenseLayer[];
+  /** The DP-SGD run's guarantee, when trained with it. */
+  privacy?: DpSgdRecord;
 }
 
 /** Hidden activation on a tensor. */
@@ -42,15 +48,18 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const weights = sizes.slice(1).map((outputs, l) => tf.variable(tf.tensor2d(glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs), [sizes[l], outputs])));
   const biases = sizes.slice(1).map((outputs) => tf.variable(tf.zeros([outputs])));
   const hidden = options.hiddenActivation;
-  const scores = (input: tf.Tensor2D): tf.Tensor2D => {
+  const forward = (input: tf.Tensor2D, atOp: (l: number, opInput: tf.Tensor, opOutput: tf.Tensor) => tf.Tensor): tf.Tensor2D => {
     let current: tf.Tensor2D = input;
     weights.forEach((w, l) => {
-      const z = tf.add(tf.matMul(current, w), biases[l]) as tf.Tensor2D;
+      const z = atOp(l, current, tf.add(tf.matMul(current, w), biases[l])) as tf.Tensor2D;
       current = l === weights.length - 1 ? z : activateTensor(z, hidden);
     });
     return current;
   };
-  const history = await trainNetwork({ variables: [...weights, ...biases], penalized: weights, scores }, features, objective, options);
+  const scores = (input: tf.Tensor2D): tf.Tensor2D => forward(input, (_l, _input, output) => output);
+  const ops: LinearOp[] = weights.map((weight, l) => ({ kind: 'dense', weight, bias: biases[l] }));
+  const network = { variables: [...weights, ...biases], penalized: weights, scores, ops, forward };
+  const history = options.privacy ? await trainPrivately(network, features, objective, options, options.privacy) : await trainNetwork(network, features, objective, options);
   const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
   const layers: DenseLayer[] = weights.map((w, l) => ({
     inputs: sizes[l],
