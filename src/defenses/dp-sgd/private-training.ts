@@ -65,7 +65,7 @@ export async function trainPrivately(
   settings: DpSgdSettings,
 ): Promise<LoopResult & { privacy: DpSgdRecord }> {
   if (objective.kind !== 'classification') throw new ValidationError('cannot train with DP-SGD', [{ path: 'objective', message: 'DP-SGD is implemented for class labels only' }]);
-  if (options.penalty || options.corrupt) throw new ValidationError('cannot train with DP-SGD', [{ path: 'hooks', message: 'a weight penalty or input corruption cannot be combined with DP-SGD' }]);
+  if (options.penalty || options.corrupt || options.adversary) throw new ValidationError('cannot train with DP-SGD', [{ path: 'hooks', message: 'a weight penalty, input corruption or adversarial training cannot be combined with DP-SGD here' }]);
   await initBackend();
   const rows = features.rows;
   const { samplingRate, steps, noiseMultiplier } = planDpSgd(settings, rows, options.batchSize, options.epochs);

@@ -23,6 +23,7 @@ import { glorotUniform, trainNetwork, type LoopOptions } from './train-loop.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
+import { ADVERSARIAL_TRAINING_PARAMS, adversarialTrainingOption } from '../../defenses/adversarial-training.ts';
 import { trainPrivately } from '../../defenses/dp-sgd/private-training.ts';
 
 /** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
@@ -158,6 +159,7 @@ export const CNN_PARAMS = {
   validationFraction: { type: 'number', default: 0.1, min: 0, max: 0.5, doc: 'share held out for early stopping (0: none)' },
   patience: { type: 'number', default: 3, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
   ...DP_SGD_PARAMS,
+  ...ADVERSARIAL_TRAINING_PARAMS,
 } satisfies ParamSpecs;
 
 /** Trains a CNN on an image data set. */
@@ -239,6 +241,7 @@ export class CnnTrainer implements Trainer<Cnn> {
       progress: this.progress,
       penalty: hooks.penalty,
       initial,
+      adversary: adversarialTrainingOption(p, train.features, rng.fork()),
     } satisfies LoopOptions;
     const history = privacy
       ? await trainPrivately(network, train.features, labelObjective(train), loopOptions, privacy)

@@ -20,6 +20,7 @@ import { holdOutValidation, labelObjective } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
+import { ADVERSARIAL_TRAINING_PARAMS, adversarialTrainingOption } from '../../defenses/adversarial-training.ts';
 
 /** Parameters of the MLP. */
 export const MLP_PARAMS = {
@@ -34,6 +35,7 @@ export const MLP_PARAMS = {
   patience: { type: 'number', default: 10, min: 0, integer: true, doc: 'epochs without validation improvement before stopping (0: never)' },
   standardize: { type: 'boolean', default: true, doc: 'standardise inputs on the training rows (folded into the first layer); false feeds raw features' },
   ...DP_SGD_PARAMS,
+  ...ADVERSARIAL_TRAINING_PARAMS,
 } satisfies ParamSpecs;
 
 /** Validated MLP parameters. */
@@ -143,6 +145,7 @@ export class MlpTrainer implements Trainer<Mlp> {
       penalty: hooks.penalty,
       initial: hooks.initial && initialDenseValues(hooks.initial),
       privacy,
+      adversary: adversarialTrainingOption(p, train.features, rng.fork(), scaler),
     });
     const layers = result.layers;
     if (scaler) layers[0] = foldInputScaling(layers[0], scaler.offset, scaler.factor);

@@ -44,6 +44,8 @@ export interface LoopOptions {
   penalty?: WeightPenalty;
   /** Starting values of the network's variables, in `variables` order (fine-tuning a trained model). */
   initial?: Float32Array[];
+  /** Replaces each batch by adversarial inputs against the current weights (adversarial training); made from the network's scores. */
+  adversary?: (scores: (input: tf.Tensor2D) => tf.Tensor2D) => (inputs: tf.Tensor2D, targets: tf.Tensor2D) => tf.Tensor2D;
 }
 
 /** A loss term on the weight tensors (in `penalized` order); called inside the gradient tape. */
@@ -104,6 +106,7 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
     return options.penalty ? tf.add(loss, options.penalty(network.penalized)) : loss;
   };
   if (options.initial) network.variables.forEach((v, k) => v.assign(tf.tensor(options.initial![k], v.shape)));
+  const adversary = options.adversary?.((input) => network.scores(input));
   const n = features.rows;
   const trainingLoss: number[] = [];
   const validationLoss: number[] = [];
@@ -124,9 +127,10 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
       }
       const batchX = tf.tensor2d(batchInputs.subarray(0, size * features.cols), [size, features.cols]);
       const batchY = tf.tensor2d(batchTargets.subarray(0, size * targetWidth), [size, targetWidth]);
-      const batchLoss = optimizer.minimize(() => lossOf(options.corrupt ? options.corrupt(batchX, rng) : batchX, batchY), true, network.variables);
+      const adversarial = adversary?.(batchX, batchY);
+      const batchLoss = optimizer.minimize(() => lossOf(options.corrupt ? options.corrupt(batchX, rng) : (adversarial ?? batchX), batchY), true, network.variables);
       total += (batchLoss!.dataSync()[0] * size) / n;
-      [batchLoss!, batchX, batchY].forEach((t) => t.dispose());
+      [batchLoss!, batchX, batchY, adversarial].forEach((t) => t?.dispose());
     }
     trainingLoss.push(total);
     epochsRun = epoch + 1;
