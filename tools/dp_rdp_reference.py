@@ -5,7 +5,7 @@ A_alpha of the Poisson-sampled Gaussian mechanism, by its definition (Mironov, T
 integrated numerically with SciPy's adaptive quadrature in log space. It shares no code or series
 with the accountant, which sums the binomial expansion / the erfc series instead.
 
-Run: /usr/bin/python3 tools/dp_rdp_reference.py > test/fixtures/dp/rdp-reference.json
+Run: /usr/bin/python3 tools/dp_rdp_reference.py > test/fixtures/defenses/rdp-reference.json
 (Debian: apt-get install -y python3-scipy)
 """
 import json

@@ -185,6 +185,7 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
       totals: total(usage),
       models,
       modelTotals: total(models),
+      alerts: store.alerts(key.ownerId),
     });
   });
 

@@ -35,6 +35,11 @@ export const publishRequest = z
     price: z.number().min(0).max(MAX_PRICE),
     policy: z.string().min(1),
     visibility: z.enum(['private', 'public']).default('private'),
+    /** Watch each key's queries for extraction (PRADA) and act: log, alert, slow or refuse. */
+    monitor: z
+      .object({ action: z.enum(['log', 'alert', 'slow', 'refuse']), threshold: z.number().gt(0).lt(1).default(0.9) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -25,7 +25,8 @@ import { LruCache } from './lru-cache.ts';
 import { microsToUnits } from './money.ts';
 import type { AuditRequest, JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import type { JobRecord, KeyRecord, ModelRecord, Store, Visibility } from './store.ts';
+import { ExtractionWatch } from './extraction-watch.ts';
+import type { JobRecord, KeyRecord, ModelRecord, MonitorSettings, Store, Visibility } from './store.ts';
 
 /** CSV uploads up to this size are counted on the request thread (csv-parse reads ~10 MB/s). */
 const INLINE_CSV_BYTES = 64 << 10;
@@ -44,12 +45,14 @@ export class PredictionService {
   private readonly models: LruCache<string, Model>;
   private readonly compute: WorkerPool;
   private readonly training: WorkerPool;
+  private readonly watch: ExtractionWatch;
 
   constructor(store: Store, limiter: RateLimiter, limits: ServerLimits) {
     this.store = store;
     this.limiter = limiter;
     this.limits = limits;
     this.models = new LruCache(limits.modelCacheBytes);
+    this.watch = new ExtractionWatch(store, limits.modelCacheBytes);
     this.compute = new WorkerPool({ name: 'prediction', size: 1, memoryMb: Math.max(512, limits.jobMemoryMb / 2), maxQueued: limits.maxQueuedPredicts });
     this.training = new WorkerPool({ name: 'training', size: 1, memoryMb: limits.jobMemoryMb, maxQueued: limits.maxQueuedJobs });
   }
@@ -119,8 +122,10 @@ export class PredictionService {
     const partial = record.summary.kind === 'tree';
     const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : recordRows(body.records, record, partial);
     this.store.checkBudget(key, rows.rows);
+    await this.watch.before(key, record);
     const answers = compute <= this.limits.inlinePredictCompute ? answerRows(this.parsed(record), record.policy, rows) : await this.predictOnWorker(record, rows);
     const { queryId, costMicros } = this.store.recordQuery(key, record.id, rows.rows, record.priceMicros);
+    await this.watch.after(key, record, rows, answers);
     return { modelId: record.id, queryId, queries: rows.rows, cost: microsToUnits(costMicros), costMicros, answers };
   }
 
@@ -263,11 +268,11 @@ export class PredictionService {
   }
 
   /** Publishes an owned model. */
-  publish(key: KeyRecord, modelId: string, request: { price: number; policy: string; visibility: Visibility }): ModelInfoResponse {
+  publish(key: KeyRecord, modelId: string, request: { price: number; policy: string; visibility: Visibility; monitor?: MonitorSettings }): ModelInfoResponse {
     const record = this.ownedModel(key, modelId);
     const policy = parsePolicy(request.policy);
     revealsOf(record.summary, policy);
-    this.store.publish(record.id, { price: request.price, policy, visibility: request.visibility });
+    this.store.publish(record.id, { price: request.price, policy, visibility: request.visibility, monitor: request.monitor });
     return this.info(key, modelId);
   }
 

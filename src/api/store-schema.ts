@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped with every change below. */
-const VERSION = 3;
+const VERSION = 4;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS owners (
@@ -21,7 +21,10 @@ CREATE TABLE IF NOT EXISTS datasets (
 CREATE TABLE IF NOT EXISTS models (
   id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), name TEXT NOT NULL, kind TEXT NOT NULL, json TEXT NOT NULL, summary TEXT,
   policy TEXT NOT NULL DEFAULT '{"kind":"full"}', price_micros INTEGER NOT NULL DEFAULT 0, visibility TEXT NOT NULL DEFAULT 'private',
-  published INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  published INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, monitor TEXT);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL REFERENCES api_keys(id), model_id TEXT NOT NULL REFERENCES models(id),
+  detector TEXT NOT NULL, statistic REAL NOT NULL, queries INTEGER NOT NULL, action TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger (
   id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL REFERENCES api_keys(id), model_id TEXT NOT NULL REFERENCES models(id),
   rows INTEGER NOT NULL, cost_micros INTEGER NOT NULL, created_at INTEGER NOT NULL);
@@ -31,6 +34,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, report_json TEXT, report_html TEXT);
 CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
 CREATE INDEX IF NOT EXISTS ledger_model ON ledger(model_id);
+CREATE INDEX IF NOT EXISTS alerts_model ON alerts(model_id);
 `;
 
 function columns(db: Database.Database, table: string): Set<string> {
@@ -74,6 +78,11 @@ function fromVersion2(db: Database.Database): void {
   }
 }
 
+/** Version 3 to 4: models may carry an extraction monitor (the alerts table is new). */
+function fromVersion3(db: Database.Database): void {
+  if (!columns(db, 'models').has('monitor')) db.exec('ALTER TABLE models ADD COLUMN monitor TEXT');
+}
+
 /** Creates or upgrades the schema, in one transaction. */
 export function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -84,6 +93,7 @@ export function migrate(db: Database.Database): void {
     const existing = columns(db, 'owners').size > 0;
     if (existing && version < 2) fromVersion1(db);
     if (existing && version < 3 && columns(db, 'jobs').size > 0) fromVersion2(db);
+    if (existing && version < 4 && columns(db, 'models').size > 0) fromVersion3(db);
     db.exec(TABLES);
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
     db.pragma(`user_version = ${VERSION}`);

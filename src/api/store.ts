@@ -69,6 +69,30 @@ export interface ModelRecord {
   createdAt: number;
   /** Bytes of the model file. */
   bytes: number;
+  /** The extraction monitor the owner set when publishing, if any. */
+  monitor?: MonitorSettings;
+}
+
+/** What the server does when a key's queries to a model look like extraction (PRADA, Juuti et al. 2019). */
+export type MonitorAction = 'log' | 'alert' | 'slow' | 'refuse';
+
+/** A model's extraction monitor. */
+export interface MonitorSettings {
+  action: MonitorAction;
+  /** PRADA's Shapiro–Wilk threshold. */
+  threshold: number;
+}
+
+/** One raised alert. */
+export interface AlertRecord {
+  keyId: string;
+  keyPrefix: string;
+  modelId: string;
+  detector: string;
+  statistic: number;
+  queries: number;
+  action: MonitorAction;
+  createdAt: string;
 }
 
 /** Usage of one key on one model. */
@@ -131,6 +155,7 @@ interface ModelRow {
   visibility: Visibility;
   published: number;
   created_at: number;
+  monitor: string | null;
 }
 
 interface JobRow {
@@ -151,7 +176,7 @@ interface JobRow {
 /** A job's columns, without its report (read only by GET /v1/jobs/ID/report.*). */
 const JOB_COLUMNS = 'id, owner_id, status, progress, request, model_id, result, error_code, error_message, created_at, started_at, finished_at';
 
-const MODEL_COLUMNS = 'id, owner_id, name, kind, summary, length(json) AS bytes, policy, price_micros, visibility, published, created_at';
+const MODEL_COLUMNS = 'id, owner_id, name, kind, summary, length(json) AS bytes, policy, price_micros, visibility, published, created_at, monitor';
 
 function keyRecord(row: KeyRow): KeyRecord {
   return {
@@ -378,11 +403,11 @@ export class Store {
   }
 
   /** Publishes a model with a price per row (units, at most 6 decimals), a policy and a visibility. */
-  publish(modelId: string, publication: { price: number; policy: OutputPolicy; visibility: Visibility }): ModelRecord {
+  publish(modelId: string, publication: { price: number; policy: OutputPolicy; visibility: Visibility; monitor?: MonitorSettings }): ModelRecord {
     const micros = priceToMicros(publication.price);
     this.db
-      .prepare('UPDATE models SET price_micros = ?, policy = ?, visibility = ?, published = 1 WHERE id = ?')
-      .run(micros, JSON.stringify(publication.policy), publication.visibility, modelId);
+      .prepare('UPDATE models SET price_micros = ?, policy = ?, visibility = ?, monitor = ?, published = 1 WHERE id = ?')
+      .run(micros, JSON.stringify(publication.policy), publication.visibility, publication.monitor ? JSON.stringify(publication.monitor) : null, modelId);
     this.modelCache.delete(modelId);
     return this.getModel(modelId)!;
   }
@@ -412,7 +437,25 @@ export class Store {
       published: row.published === 1,
       createdAt: row.created_at,
       bytes: row.bytes,
+      ...(row.monitor ? { monitor: JSON.parse(row.monitor) as MonitorSettings } : {}),
     };
+  }
+
+  /** Records that a key's queries to a model tripped its extraction monitor. */
+  addAlert(keyId: string, modelId: string, alert: { detector: string; statistic: number; queries: number; action: MonitorAction }): void {
+    this.db.prepare('INSERT INTO alerts (key_id, model_id, detector, statistic, queries, action, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(keyId, modelId, alert.detector, alert.statistic, alert.queries, alert.action, Date.now());
+  }
+
+  /** Alerts on the owner's models (by any key) and on the owner's keys. */
+  alerts(ownerId: string): AlertRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.key_id AS keyId, k.prefix AS keyPrefix, a.model_id AS modelId, a.detector, a.statistic, a.queries, a.action, a.created_at AS createdAt
+         FROM alerts a JOIN api_keys k ON k.id = a.key_id JOIN models m ON m.id = a.model_id
+         WHERE m.owner_id = ? OR k.owner_id = ? ORDER BY a.id`,
+      )
+      .all(ownerId, ownerId) as (Omit<AlertRecord, 'createdAt'> & { createdAt: number })[];
+    return rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
   }
 
   /** Databases written before summaries were kept: summarise each model once. */

@@ -35,10 +35,11 @@ export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, t
   try {
     outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress, pool: options.pool, checkpoint: options.checkpoint }, params);
   } catch (error) {
-    // A local BudgetOracle and a server's 429 both carry the code.
-    if (!hasCode(error, 'budget-exceeded')) throw error;
-    status = 'budget-exhausted';
-    stopped = error.message;
+    // A local BudgetOracle and a server's 429 both carry the code; a server refusing the key (its extraction monitor) answers 403.
+    if (hasCode(error, 'budget-exceeded')) status = 'budget-exhausted';
+    else if (hasCode(error, 'forbidden')) status = 'refused';
+    else throw error;
+    stopped = (error as Error).message;
   }
   const record = attackRecord(attack, attack.family, params, target, options.seed, status, counted, started, outcome);
   return stopped ? { ...record, stopped } : record;

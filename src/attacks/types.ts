@@ -17,7 +17,8 @@ import type { Rng } from '../random.ts';
 export type AttackFamily = 'extraction' | 'inversion' | 'exfiltration' | 'evasion' | 'membership';
 
 /** How a run ended. */
-export type AttackStatus = 'completed' | 'budget-exhausted';
+/** How a run ended: `refused` when the target stopped answering (a server's extraction monitor, 403). */
+export type AttackStatus = 'completed' | 'budget-exhausted' | 'refused';
 
 /** What `run` receives. */
 export interface AttackContext {

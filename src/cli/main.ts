@@ -287,7 +287,7 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('reproduce')
-    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property, evasion)")
+    .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property, evasion, defenses)")
     .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration, property or evasion')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
@@ -380,6 +380,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--policy <policy>', 'full, rounded:K, label-only or top-k:K', 'full')
     .option('--visibility <v>', 'private (owner only) or public (any key)', parseVisibility, 'private')
     .option('--name <name>', 'model name')
+    .option('--monitor <action>', "watch each key's queries for extraction (PRADA) and log, alert, slow or refuse a flagged key")
+    .option('--monitor-threshold <w>', "PRADA's Shapiro–Wilk threshold (default 0.9; calibrate it on your benign traffic)", Number)
     .option('--json', 'print one JSON document')
     .action(async (model: string, options) => (await import('./commands/service.ts')).runPublish(io, model, options));
 

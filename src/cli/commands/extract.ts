@@ -81,8 +81,9 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   const holdout = options.holdout ? featureRows(options.holdout, oracle.info.schema, oracle.info.partialRows, progress) : undefined;
   const checkpoint = options.out ? (surrogate: Model) => writeAtomically(surrogate, options.out!) : undefined;
   const record = await runAttack(attack, oracle, { params, seed: options.seed, budget: options.budget, progress, pool, checkpoint });
-  if (record.status === 'budget-exhausted' && !record.outcome) {
-    throw new ThreatlabError('budget-exceeded', `${attack.name} stopped before it had a surrogate, after ${plural(record.queries, 'paid query', 'paid queries')}: ${record.stopped ?? 'the budget ran out'}`);
+  if (record.status !== 'completed' && !record.outcome) {
+    const code = record.status === 'refused' ? 'forbidden' : 'budget-exceeded';
+    throw new ThreatlabError(code, `${attack.name} stopped before it had a surrogate, after ${plural(record.queries, 'paid query', 'paid queries')}: ${record.stopped ?? 'the budget ran out'}`);
   }
   const surrogate = record.outcome?.surrogate as Classifier | undefined;
   if (surrogate && options.out) writeAtomically(surrogate, options.out);

@@ -133,7 +133,11 @@ async function evasion(io: CliIo, options: ReproduceOptions, progress: Progress)
   return (await import('./reproduce-evasion.ts')).evasion(io, options, progress, options.out ?? DEFAULT_FIGURES_DIR);
 }
 
-const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration, property, evasion };
+async function defenses(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
+  return (await import('./reproduce-defenses.ts')).defenses(io, options, progress);
+}
+
+const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progress: Progress) => Promise<unknown>> = { extraction, inversion, membership, exfiltration, property, evasion, defenses };
 
 /** Runs the command. */
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { ServerLimits } from '../../api/limits.ts';
 import { DEFAULT_DB } from './service-options.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
-import { Store, type Visibility } from '../../api/store.ts';
+import { Store, type MonitorAction, type MonitorSettings, type Visibility } from '../../api/store.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { loadUserModel } from '../../models/load-model.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
@@ -99,11 +99,29 @@ export interface PublishOptions extends CommonOptions {
   name?: string;
   /** The model description of a tfjs or ONNX file. */
   schema?: string;
+  /** The extraction monitor's action, and PRADA's threshold. */
+  monitor?: string;
+  monitorThreshold?: number;
+}
+
+const MONITOR_ACTIONS: readonly MonitorAction[] = ['log', 'alert', 'slow', 'refuse'];
+
+/** The monitor settings of `--monitor` / `--monitor-threshold`. */
+function monitorSettings(options: PublishOptions): MonitorSettings | undefined {
+  if (options.monitor === undefined) {
+    if (options.monitorThreshold !== undefined) throw new ThreatlabError('usage', '--monitor-threshold needs --monitor ACTION (log, alert, slow or refuse)');
+    return undefined;
+  }
+  if (!MONITOR_ACTIONS.includes(options.monitor as MonitorAction)) throw new ThreatlabError('usage', `--monitor ${options.monitor}: give one of ${MONITOR_ACTIONS.join(', ')}`);
+  const threshold = options.monitorThreshold ?? 0.9;
+  if (!(threshold > 0 && threshold < 1)) throw new ThreatlabError('usage', `--monitor-threshold ${options.monitorThreshold}: give a W in (0, 1), e.g. 0.9`);
+  return { action: options.monitor as MonitorAction, threshold };
 }
 
 /** Stores a model file (threatlab JSON, tfjs or ONNX, converted) for the key's owner and publishes it. */
 export async function runPublish(io: CliIo, modelPath: string, options: PublishOptions): Promise<void> {
   const policy = asUsage(() => parsePolicy(options.policy));
+  const monitor = monitorSettings(options);
   const { model } = await loadUserModel(modelPath, options.schema ? readModelDescription(options.schema) : undefined);
   infoOf(model, policy);
   const store = openStore(options.db, true);
@@ -111,9 +129,9 @@ export async function runPublish(io: CliIo, modelPath: string, options: PublishO
     const key = store.findKey(options.key);
     if (!key) throw new ThreatlabError('unauthorized', `unknown API key for database ${options.db}; create one with threatlab owners create NAME`);
     const id = store.addModel(key.ownerId, options.name ?? modelPath.replace(/^.*[\\/]/, ''), model);
-    const record = store.publish(id, { price: options.price, policy, visibility: options.visibility });
-    const result = { modelId: id, kind: model.kind, price: record.price, policy: formatPolicy(policy), visibility: record.visibility };
-    printResult(io, options, result, () => `published ${model.kind} model as ${id}: ${formatPolicy(policy)}, ${record.price} per query, ${record.visibility}`);
+    const record = store.publish(id, { price: options.price, policy, visibility: options.visibility, monitor });
+    const result = { modelId: id, kind: model.kind, price: record.price, policy: formatPolicy(policy), visibility: record.visibility, monitor: monitor ?? null };
+    printResult(io, options, result, () => `published ${model.kind} model as ${id}: ${formatPolicy(policy)}, ${record.price} per query, ${record.visibility}${monitor ? `, extraction monitor: ${monitor.action} below W = ${monitor.threshold}` : ''}`);
   } finally {
     store.close();
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { hasCode } from '../../errors.ts';
 import { logMomentSampledGaussian, noiseForEpsilon, privacySpent, rdpSampledGaussian } from './accountant.ts';
 
-const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/dp/rdp-reference.json', import.meta.url), 'utf8')) as {
+const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/defenses/rdp-reference.json', import.meta.url), 'utf8')) as {
   cases: { q: number; sigma: number; alpha: number; logA: number }[];
 };
 
