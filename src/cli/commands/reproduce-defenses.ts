@@ -56,6 +56,24 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
       'Evasion — accuracy under white-box attack (MNIST test digits)',
       table(section('evasion'), (a) => pct(a.robustAccuracy)),
       'Goal (the countermeasures issue, after Madry et al. 2018): adversarial training lifts PGD ε = 0.1 accuracy from ~0% to ≥ 80%.',
+      '',
+      `Extraction detection — PRADA (Juuti et al. 2019) at W < ${result.detection[0]?.threshold ?? 0.9} and the path-finding probe detector; the query at which each attack was first flagged`,
+      textTable(
+        ['target', 'attack', 'queries', 'flagged at', 'by', 'benign clients', 'false alarms', 'lowest benign W'],
+        result.detection.flatMap((row) =>
+          row.attacks.map((attack, i) => [
+            i === 0 ? row.target : '',
+            attack.attack,
+            String(attack.queries),
+            attack.detectedAt === undefined ? 'never' : String(attack.detectedAt),
+            attack.detector ? `${attack.detector} (${attack.statistic!.toFixed(3)})` : '',
+            i === 0 ? `${row.benign.clients} × ${row.benign.rowsEach}` : '',
+            i === 0 ? String(row.benign.falseAlarms) : '',
+            i === 0 && row.benign.lowestW !== undefined ? row.benign.lowestW.toFixed(3) : '',
+          ]),
+        ),
+      ),
+      'PRADA was designed for image classifiers; natural tabular rows (one-hot levels, few ordinal features) are not normally spaced, so its threshold must be calibrated on the owner\'s benign traffic (publish --monitor-threshold).',
     ].join('\n'),
   );
   return result;
