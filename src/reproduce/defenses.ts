@@ -11,6 +11,8 @@
  *   softmax of the same task): equation solving and label-only retraining under each policy
  *   (Tramèr et al. 2016 §8: rounding barely slows equation solving).
  * - Evasion (MNIST MLP): PGD adversarial training (Madry et al. 2018) against PGD and FGSM.
+ * - Warfarin (defenses-warfarin.ts): the functional mechanism's dosing error and genotype
+ *   inversion against ε (Fredrikson et al. 2014); extraction detection (detection.ts).
  */
 
 import { join } from 'node:path';
@@ -39,6 +41,7 @@ import { TrainingPool, type TrainerSpec } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { reproduceDetection, type DetectionRow } from './detection.ts';
+import { warfarinDpCurve, type WarfarinDpRow } from './defenses-warfarin.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
 /** One attack's outcome on one defended target. */
@@ -231,7 +234,7 @@ async function evasionSection(quick: boolean, pool: TrainingPool, progress: Prog
 }
 
 /** Runs the defence measurements (`only`: one section). */
-export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; detection: DetectionRow[] }> {
+export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
   const progress = options.progress ?? silentProgress;
   const pool = new TrainingPool();
   const wanted = (section: string) => !options.only || section.includes(options.only);
@@ -241,8 +244,9 @@ export async function reproduceDefenses(options: { quick: boolean; only?: string
     if (wanted('extraction')) rows.push(...(await extractionSection(options.quick, progress)));
     if (wanted('evasion')) rows.push(...(await evasionSection(options.quick, pool, progress)));
     const dpAccuracy = wanted('dp-accuracy') ? await accuracySection(options.quick, pool) : [];
+    const warfarin = wanted('warfarin') ? await warfarinDpCurve(options.quick) : [];
     const detection = wanted('detection') ? await reproduceDetection(options.quick) : [];
-    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, detection };
+    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, warfarin, detection };
   } finally {
     await pool.close();
   }

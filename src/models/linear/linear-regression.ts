@@ -5,9 +5,10 @@
  * the warfarin dose model of this form; its training RMSE is the σ of their Gaussian error model.
  */
 
-import type { Dataset } from '../../data/dataset.ts';
-import type { FeatureSchema } from '../../data/schema.ts';
-import { ThreatlabError } from '../../errors.ts';
+import type { Dataset, RegressionDataset } from '../../data/dataset.ts';
+import { columnCount, columnLayout, type FeatureSchema } from '../../data/schema.ts';
+import { functionalMechanismFit } from '../../defenses/functional-mechanism.ts';
+import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { choleskySolve, pseudoInverseSolve } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Rng } from '../../random.ts';
@@ -18,6 +19,7 @@ import { checkInput, checkTrainingData } from '../validate.ts';
 /** Parameters of linear regression. */
 export const LINEAR_REGRESSION_PARAMS = {
   l2: { type: 'number', default: 0, min: 0, doc: 'ridge penalty on the weights (0: ordinary least squares)' },
+  dpEpsilon: { type: 'number', default: 0, min: 0, doc: 'fit with the functional mechanism (Zhang et al. 2012), ε-differentially private (0: off; the l2 penalty is not used then)' },
 } satisfies ParamSpecs;
 
 /** JSON form of a linear regression. */
@@ -90,11 +92,13 @@ export class LinearRegressionTrainer implements Trainer<LinearRegression> {
     this.params = resolveParams('linear', LINEAR_REGRESSION_PARAMS, params);
   }
 
-  fitSync(data: Dataset): LinearRegression {
+  /** Fits; the functional mechanism (dpEpsilon > 0) needs `rng` for its noise. */
+  fitSync(data: Dataset, rng?: Rng): LinearRegression {
     if (data.task !== 'regression') {
       throw new ThreatlabError('validation', `model "linear" is a regressor, but data set "${data.name}" has class labels; use "logistic", "softmax" or "ovr"`);
     }
     checkTrainingData('linear', data);
+    if (this.params.dpEpsilon > 0) return this.fitPrivately(data, rng);
     const { rows: n, cols: d, data: x } = data.features;
     const mean = new Float64Array(d);
     let targetMean = 0;
@@ -127,8 +131,23 @@ export class LinearRegressionTrainer implements Trainer<LinearRegression> {
     return new LinearRegression({ schema: data.schema, targetName: data.targetName, weights, bias, trainingRmse: Math.sqrt(squares / n), params: { ...this.params } });
   }
 
-  async fit(data: Dataset, _rng: Rng): Promise<LinearRegression> {
-    return this.fitSync(data);
+  async fit(data: Dataset, rng: Rng): Promise<LinearRegression> {
+    return this.fitSync(data, rng);
+  }
+
+  /** The functional mechanism (src/defenses/functional-mechanism.ts); the column ranges come from the schema, the target's from the rows. */
+  private fitPrivately(data: RegressionDataset, rng: Rng | undefined): LinearRegression {
+    if (!rng) throw new ValidationError('cannot fit "linear" with dpEpsilon', [{ path: 'dpEpsilon', message: 'the functional mechanism draws noise: call fit(data, rng)' }]);
+    const { lower, upper } = schemaBounds(data.schema);
+    let [low, high] = [Infinity, -Infinity];
+    for (const y of data.targets) [low, high] = [Math.min(low, y), Math.max(high, y)];
+    const fit = functionalMechanismFit(data.features, data.targets, { lower, upper, target: [low, high] }, this.params.dpEpsilon, rng.fork());
+    const model = new LinearRegression({ schema: data.schema, targetName: data.targetName, weights: fit.weights, bias: fit.bias, trainingRmse: 0, params: { ...this.params } });
+    const predicted = model.predictValues(data.features);
+    let squares = 0;
+    for (let i = 0; i < data.targets.length; i++) squares += (predicted[i] - data.targets[i]) ** 2;
+    const privacy = { mechanism: 'functional', epsilon: this.params.dpEpsilon, delta: 0 };
+    return new LinearRegression({ schema: data.schema, targetName: data.targetName, weights: fit.weights, bias: fit.bias, trainingRmse: Math.sqrt(squares / data.targets.length), params: { ...this.params, privacy } });
   }
 }
 
@@ -138,4 +157,17 @@ function solveNormalEquations(normal: Matrix, right: Float64Array): Float64Array
   } catch {
     return pseudoInverseSolve(normal, right);
   }
+}
+
+/** Each encoded column's range in a schema: numeric min…max, one-hot 0…1, ordinal 0…levels − 1. */
+function schemaBounds(schema: FeatureSchema): { lower: Float64Array; upper: Float64Array } {
+  const cols = columnCount(schema);
+  const lower = new Float64Array(cols);
+  const upper = new Float64Array(cols);
+  for (const { feature, start, width } of columnLayout(schema)) {
+    if (feature.kind === 'numeric') [lower[start], upper[start]] = [feature.min, feature.max];
+    else if (feature.encoding === 'one-hot') upper.fill(1, start, start + width);
+    else upper[start] = feature.levels.length - 1;
+  }
+  return { lower, upper };
 }
