@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, dp-sgd, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -113,6 +113,20 @@ if (wanted('property')) {
   const report = run('property', 'bench/property.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
   for (const row of report?.rows ?? []) {
     lines.push({ workload: `property inference shadow models, Adult ${row.model}, 2,000 rows: 2 warm workers against 1`, ours: `${row.twoWorkers.toFixed(1)} vs ${row.oneWorker.toFixed(1)} models/s (${row.speedup.toFixed(2)}×)`, peer: '—', goal: '≥ 1.8×', met: row.speedup >= 1.8 });
+  }
+}
+
+if (wanted('dp-sgd')) {
+  type Row = { model: string; rows: number; oursPlainExamplesPerSecond: number; oursDpExamplesPerSecond: number; oursOverhead: number; peerOverhead?: number; peerDpExamplesPerSecond?: number; peer: string };
+  const report = run('dp-sgd', 'bench/dp-sgd.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    lines.push({
+      workload: `DP-SGD ${row.model}, ${row.rows} MNIST rows: plain ÷ DP-SGD examples/s (clipping's cost)`,
+      ours: `${row.oursOverhead.toFixed(2)}× (${row.oursDpExamplesPerSecond.toFixed(0)} ex/s DP)`,
+      peer: row.peerOverhead === undefined ? row.peer : `${row.peerOverhead.toFixed(1)}× (${row.peerDpExamplesPerSecond!.toFixed(0)} ex/s DP, ${row.peer})`,
+      goal: '≤ 3× plain',
+      met: row.oursOverhead <= 3,
+    });
   }
 }
 
