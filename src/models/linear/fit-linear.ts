@@ -25,6 +25,7 @@ export const LINEAR_PARAMS = {
   dpEpochs: { type: 'number', default: 30, min: 1, integer: true, doc: 'with DP-SGD: passes over the data' },
   dpBatchSize: { type: 'number', default: 256, min: 1, integer: true, doc: 'with DP-SGD: expected rows per step' },
   dpLearningRate: { type: 'number', default: 0.01, above: 0, doc: 'with DP-SGD: Adam step size' },
+  dpMethod: { type: 'choice', values: ['dp-sgd', 'objective-perturbation'] as const, default: 'dp-sgd', doc: 'how dpEpsilon is met: DP-SGD, or objective perturbation (Chaudhuri et al. 2011; binary logistic only, pure ε-DP, penalty l2 / rows)' },
 } satisfies ParamSpecs;
 
 /** Validated parameters of the logistic family. */

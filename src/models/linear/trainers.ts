@@ -14,6 +14,8 @@ import { checkTrainingData, requireClassification } from '../validate.ts';
 import { fitLinearScores, LINEAR_PARAMS, type LinearParams } from './fit-linear.ts';
 import { LinearClassifier, type LinearLink } from './linear-classifier.ts';
 import { fitLinearPrivately } from './private-linear.ts';
+import { objectivePerturbationFit } from '../../defenses/objective-perturbation.ts';
+import { createMatrix } from '../../math/matrix.ts';
 import { dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
 import type { DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 
@@ -63,6 +65,18 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     return privacy ? this.fitPrivately(classification, privacy, rng) : this.fitSync(data);
   }
 
+  /** Objective perturbation (src/defenses/objective-perturbation.ts): binary logistic regression, ε-DP. */
+  private fitByObjectivePerturbation(data: ClassificationDataset, refuse: (path: string, message: string) => ValidationError, rng: Rng): LinearClassifier {
+    const p = this.params;
+    if (this.kind !== 'logistic') throw refuse('dpMethod', `objective perturbation (Chaudhuri et al. 2011) is for binary logistic regression; train "${this.kind}" with dpMethod=dp-sgd`);
+    if (p.dpNoise > 0) throw refuse('dpNoise', 'objective perturbation takes a target ε (dpEpsilon), not a noise multiplier');
+    const n = data.features.rows;
+    const fit = objectivePerturbationFit(data.features, data.labels, data.schema, p.dpEpsilon, p.l2 / n, rng.fork());
+    const weights = createMatrix(1, data.features.cols, fit.weights);
+    const privacy = { mechanism: 'objective-perturbation', epsilon: p.dpEpsilon, delta: 0, extraRidge: fit.extraRidge };
+    return new LinearClassifier({ kind: this.kind, classes: data.classes, schema: data.schema, weights, biases: Float64Array.of(fit.bias), params: { ...this.params, privacy } });
+  }
+
   /** DP-SGD instead of the exact solve (private-linear.ts). */
   private async fitPrivately(data: ClassificationDataset, privacy: DpSgdSettings, rng: Rng): Promise<LinearClassifier> {
     checkTrainingData(this.kind, data);
@@ -70,6 +84,7 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     const refuse = (path: string, message: string) => new ValidationError(`cannot train "${this.kind}" with DP-SGD`, [{ path, message }]);
     if (this.kind === 'ovr') throw refuse('model', 'one-vs-rest trains one model per class, each spending the budget; train "softmax" with DP-SGD instead');
     if (this.kind === 'logistic' && data.classes.length !== 2) throw refuse('classes', `${data.classes.length} classes; binary logistic regression needs exactly 2 — use "softmax"`);
+    if (p.dpMethod === 'objective-perturbation') return this.fitByObjectivePerturbation(data, refuse, rng);
     if (p.standardize) throw refuse('standardize', "standardize=true scales by the training rows' means and spreads, which DP-SGD does not protect; give standardize=false (features on a fixed scale)");
     const fit = await fitLinearPrivately(this.kind === 'logistic', data, { ...privacy, batchSizeParam: 'dpBatchSize' }, { epochs: p.dpEpochs, batchSize: p.dpBatchSize, learningRate: p.dpLearningRate, l2: p.l2 / data.features.rows, progress: this.progress }, rng.fork());
     return new LinearClassifier({ kind: this.kind, classes: data.classes, schema: data.schema, weights: fit.weights, biases: fit.biases, params: { ...this.params, privacy: fit.privacy } });
