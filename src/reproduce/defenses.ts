@@ -42,6 +42,7 @@ import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { reproduceDetection, type DetectionRow } from './detection.ts';
 import { warfarinDpCurve, type WarfarinDpRow } from './defenses-warfarin.ts';
+import { privateLogisticRows, type PrivateLogisticRow } from './defenses-logistic.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
 /** One attack's outcome on one defended target. */
@@ -234,7 +235,7 @@ async function evasionSection(quick: boolean, pool: TrainingPool, progress: Prog
 }
 
 /** Runs the defence measurements (`only`: one section). */
-export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
+export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; logistic: PrivateLogisticRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
   const progress = options.progress ?? silentProgress;
   const pool = new TrainingPool();
   const wanted = (section: string) => !options.only || section.includes(options.only);
@@ -244,9 +245,10 @@ export async function reproduceDefenses(options: { quick: boolean; only?: string
     if (wanted('extraction')) rows.push(...(await extractionSection(options.quick, progress)));
     if (wanted('evasion')) rows.push(...(await evasionSection(options.quick, pool, progress)));
     const dpAccuracy = wanted('dp-accuracy') ? await accuracySection(options.quick, pool) : [];
+    const logistic = wanted('logistic') ? await privateLogisticRows(options.quick) : [];
     const warfarin = wanted('warfarin') ? await warfarinDpCurve(options.quick) : [];
     const detection = wanted('detection') ? await reproduceDetection(options.quick) : [];
-    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, warfarin, detection };
+    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, logistic, warfarin, detection };
   } finally {
     await pool.close();
   }
