@@ -43,6 +43,7 @@ import { Rng } from '../random.ts';
 import { reproduceDetection, type DetectionRow } from './detection.ts';
 import { warfarinDpCurve, type WarfarinDpRow } from './defenses-warfarin.ts';
 import { privateLogisticRows, type PrivateLogisticRow } from './defenses-logistic.ts';
+import { facesDefenseRows, type FacesDefenseRow } from './defenses-faces.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
 /** One attack's outcome on one defended target. */
@@ -235,7 +236,7 @@ async function evasionSection(quick: boolean, pool: TrainingPool, progress: Prog
 }
 
 /** Runs the defence measurements (`only`: one section). */
-export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; logistic: PrivateLogisticRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
+export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; logistic: PrivateLogisticRow[]; faces: FacesDefenseRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
   const progress = options.progress ?? silentProgress;
   const pool = new TrainingPool();
   const wanted = (section: string) => !options.only || section.includes(options.only);
@@ -246,9 +247,10 @@ export async function reproduceDefenses(options: { quick: boolean; only?: string
     if (wanted('evasion')) rows.push(...(await evasionSection(options.quick, pool, progress)));
     const dpAccuracy = wanted('dp-accuracy') ? await accuracySection(options.quick, pool) : [];
     const logistic = wanted('logistic') ? await privateLogisticRows(options.quick) : [];
+    const faces = wanted('faces') && !options.quick ? await facesDefenseRows(progress) : [];
     const warfarin = wanted('warfarin') ? await warfarinDpCurve(options.quick) : [];
     const detection = wanted('detection') ? await reproduceDetection(options.quick) : [];
-    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, logistic, warfarin, detection };
+    return { seed: REPRODUCTION_SEED, rows, dpAccuracy, logistic, faces, warfarin, detection };
   } finally {
     await pool.close();
   }
