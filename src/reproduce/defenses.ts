@@ -167,9 +167,9 @@ async function extractionSection(quick: boolean, progress: Progress): Promise<De
   }
   const rows: DefenseRow[] = [];
   for (const target of targets) {
-    for (const defense of ['full', 'rounded:2', 'rounded:1', 'label-only']) {
+    for (const defense of ['full', 'rounded:2', 'rounded:1', 'noise:0.05', 'label-only']) {
       const started = performance.now();
-      const oracle = new PolicyOracle(new LocalOracle(target.model), parsePolicy(defense));
+      const oracle = publish(target.model, defense);
       const { runs } = await auditExtraction({ targets: [oracle], model: target.model, rows: judged.features, quick, seed: REPRODUCTION_SEED, progress });
       const privacy = privacyOf(target.model as { params?: Record<string, unknown> });
       rows.push({
