@@ -93,6 +93,8 @@ test('a database written before accounts and micro-unit money opens with everyth
     const model = store.getModel('m_a')!;
     assert.equal(model.priceMicros, 100_000);
     assert.equal(model.summary.kind, 'tree');
+    assert.equal(model.monitor, undefined, 'no extraction monitor until the owner publishes with one');
+    assert.deepEqual(store.alerts('own_a'), []);
     const usage = store.usage('own_a');
     assert.deepEqual([usage[0].queries, usage[0].costMicros, usage[0].cost], [3, 300_000, 0.3]);
     const key = { id: 'key_a', ownerId: 'own_a', ownerName: 'carol', prefix: 'tl_aaaa', createdAt: 1 };
