@@ -18,7 +18,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutValidation, labelObjective } from './hold-out.ts';
+import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions } from './train-loop.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
@@ -231,13 +231,8 @@ export class CnnTrainer implements Trainer<Cnn> {
     const network = { variables, penalized: [...kernels, ...dense], scores, ops, forward };
     const loopOptions = {
       optimizer: 'adam' as const,
-      learningRate: p.learningRate,
-      batchSize: p.batchSize,
-      epochs: p.epochs,
-      l2: p.l2,
-      patience: validation ? p.patience : 0,
+      ...loopSettings(p, validation),
       rng: rng.fork(),
-      validation: validation && { features: validation.features, objective: labelObjective(validation) },
       progress: this.progress,
       penalty: hooks.penalty,
       initial,

@@ -16,7 +16,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutValidation, labelObjective } from './hold-out.ts';
+import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
@@ -134,13 +134,8 @@ export class MlpTrainer implements Trainer<Mlp> {
       sizes,
       hiddenActivation: p.activation,
       optimizer: p.optimizer,
-      learningRate: p.learningRate,
-      batchSize: p.batchSize,
-      epochs: p.epochs,
-      l2: p.l2,
-      patience: validation ? p.patience : 0,
+      ...loopSettings(p, validation, prepare),
       rng: rng.fork(),
-      validation: validation && { features: prepare(validation.features), objective: labelObjective(validation) },
       progress: this.progress,
       penalty: hooks.penalty,
       initial: hooks.initial && initialDenseValues(hooks.initial),
