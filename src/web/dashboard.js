@@ -87,6 +87,8 @@ async function refreshLedger() {
   $('totals').textContent = `${usage.modelTotals.queries} queries on your models, ${usage.modelTotals.cost} earned`;
   const body = $('ledger').querySelector('tbody');
   body.replaceChildren(...usage.models.map((entry) => row([entry.keyPrefix, entry.owner, entry.modelId, entry.requests, entry.queries, entry.cost], { 'data-key': entry.keyPrefix, 'data-model': entry.modelId })));
+  const alerts = $('alerts').querySelector('tbody');
+  alerts.replaceChildren(...usage.alerts.map((alert) => row([alert.keyPrefix, alert.modelId, alert.detector, alert.statistic.toFixed(3), alert.queries, alert.action, alert.createdAt], { 'data-alert': alert.keyPrefix })));
 }
 
 async function refreshJobs() {

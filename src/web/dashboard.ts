@@ -33,6 +33,8 @@ table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}th,td{border:1
 <table id="models"><thead><tr><th>name</th><th>kind</th><th>features</th><th>classes</th><th>policy</th><th>price</th><th>visibility</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Queries on your models</h2>
 <table id="ledger"><thead><tr><th>key</th><th>client</th><th>model</th><th>requests</th><th>queries</th><th>earned</th></tr></thead><tbody></tbody></table>
+<h2>Extraction alerts</h2>
+<table id="alerts"><thead><tr><th>key</th><th>model</th><th>detector</th><th>statistic</th><th>after queries</th><th>action</th><th>when</th></tr></thead><tbody></tbody></table>
 <h2>Audits and jobs</h2>
 <table id="jobs"><thead><tr><th>job</th><th>status</th><th>progress</th><th>verdicts</th><th></th></tr></thead><tbody></tbody></table>
 <iframe id="report" title="audit report" sandbox hidden></iframe>

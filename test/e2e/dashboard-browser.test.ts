@@ -58,6 +58,11 @@ test('an owner signs in, sees a model and its ledger grow, starts an audit and o
     const ledgerRow = page.locator(`#ledger tr[data-key="${bob.record.prefix}"]`);
     await ledgerRow.waitFor({ timeout: 10_000 });
     assert.deepEqual(await ledgerRow.locator('td').allTextContents(), [bob.record.prefix, 'bob', modelId, '1', '7', '0.07']);
+    // An extraction alert on Bob's key (as the monitor raises one) shows in the alerts table.
+    server.store.addAlert(bob.record.id, modelId, { detector: 'prada', statistic: 0.612, queries: 190, action: 'alert' });
+    const alertRow = page.locator(`#alerts tr[data-alert="${bob.record.prefix}"]`);
+    await alertRow.waitFor({ timeout: 10_000 });
+    assert.deepEqual((await alertRow.locator('td').allTextContents()).slice(0, 6), [bob.record.prefix, modelId, 'prada', '0.612', '190', 'alert']);
 
     // An audit from the page: it runs as a job, its progress shows, and its report opens.
     await page.fill('#sensitive', 'sex');
