@@ -2,7 +2,8 @@
  * The server's extraction monitor (the countermeasures issue; PRADA, Juuti et al. 2019): one
  * detector stream per (API key, model) for models whose owner turned it on when publishing.
  * Answered rows are fed after the ledger records them, in chunks that yield to the event loop;
- * a stream that trips raises the owner's action once — log (a line on the server's stderr),
+ * with the owner's reference rows (natural inputs) the off-manifold detector also watches and
+ * PRADA's threshold is calibrated on them. A stream that trips raises the owner's action once — log (a line on the server's stderr),
  * alert (a row in the alerts table, shown in GET /v1/usage), slow (alert, and every later
  * request of that key to the model waits), refuse (alert, and later requests get 403, charged
  * nothing). Streams live in memory, bounded by bytes (least recently used dropped), so a
@@ -10,7 +11,11 @@
  * ledger keeps every query regardless.
  */
 
-import { ThreatlabError } from '../errors.ts';
+import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
+import type { Table } from '../data/table.ts';
+import { ThreatlabError, ValidationError } from '../errors.ts';
+import type { ModelSummary } from '../models/summary.ts';
+import { Rng } from '../random.ts';
 import type { Matrix } from '../math/matrix.ts';
 import type { Answer } from '../oracle/types.ts';
 import { columnScaleOf, PradaStream } from '../defenses/extraction-monitor/prada.ts';
@@ -39,7 +44,7 @@ export class ExtractionWatch {
     const id = `${key.id} ${record.id}`;
     let stream = this.streams.get(id);
     if (!stream) {
-      stream = new PradaStream(columnScaleOf(record.summary.schema), { threshold: record.monitor!.threshold, maxGrowingPerClass: GROWING_PER_CLASS });
+      stream = new PradaStream(columnScaleOf(record.summary.schema), { threshold: record.monitor!.threshold, maxGrowingPerClass: GROWING_PER_CLASS }, record.monitor!.reference);
       const classes = Math.max(1, record.summary.classes.length);
       this.streams.set(id, stream, classes * GROWING_PER_CLASS * record.summary.inputSize * 8 + 5000 * 8);
     }
@@ -78,4 +83,20 @@ export class ExtractionWatch {
     if (record.monitor.action === 'log') process.stderr.write(`threatlab: extraction suspected: key ${key.prefix}… on model ${record.id}: ${JSON.stringify(alert)}\n`);
     else this.store.addAlert(key.id, record.id, alert);
   }
+}
+
+/** Reference rows an extraction monitor keeps (its nearest-neighbour checks grow with them). */
+const MAX_REFERENCE_ROWS = 300;
+
+/** A seeded sample of a table's rows encoded for the model (other columns, the target among them, dropped); `path` names the setting in errors. */
+export function referenceRowsOf(summary: ModelSummary, table: Table, path: string): number[][] {
+  const names = summary.schema.features.map((feature) => feature.name);
+  const keep = names.map((name) => table.columns.indexOf(name));
+  const missing = names.filter((_, j) => keep[j] < 0);
+  if (missing.length > 0) throw new ValidationError('the reference rows lack columns the model needs', missing.slice(0, 5).map((name) => ({ path: `${path}.${name}`, message: 'the model needs this column' })));
+  const picked = Array.from(new Rng(1).permutation(table.rows.length).subarray(0, MAX_REFERENCE_ROWS));
+  const subset = { ...table, columns: names, rows: picked.map((i) => keep.map((k) => table.rows[i][k])), lines: picked.map((i) => table.lines[i]) };
+  const encoded = encodeTableWithSchema(summary.schema, subset, { allowMissing: summary.kind === 'tree' });
+  if (encoded.rows < 20) throw new ValidationError('too few reference rows', [{ path, message: `${encoded.rows} rows; give at least 20 natural rows` }]);
+  return Array.from({ length: encoded.rows }, (_, i) => Array.from(encoded.data.subarray(i * encoded.cols, (i + 1) * encoded.cols)));
 }

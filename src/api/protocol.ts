@@ -37,7 +37,7 @@ export const publishRequest = z
     visibility: z.enum(['private', 'public']).default('private'),
     /** Watch each key's queries for extraction (PRADA) and act: log, alert, slow or refuse. */
     monitor: z
-      .object({ action: z.enum(['log', 'alert', 'slow', 'refuse']), threshold: z.number().gt(0).lt(1).default(0.9) })
+      .object({ action: z.enum(['log', 'alert', 'slow', 'refuse']), threshold: z.number().gt(0).lt(1).default(0.9), referenceDatasetId: z.string().min(1).optional() })
       .strict()
       .optional(),
   })

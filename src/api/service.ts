@@ -9,6 +9,7 @@
 
 import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
 import { countCsv } from '../data/loaders/csv-count.ts';
+import { parseCsv } from '../data/loaders/csv.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { AuditTask, AuditTaskResult, LoadModelResult, PredictResult, TrainResult, TrainSpec, TrainTask, WorkerTask } from '../jobs/messages.ts';
 import { WorkerPool } from '../jobs/worker-pool.ts';
@@ -25,8 +26,15 @@ import { LruCache } from './lru-cache.ts';
 import { microsToUnits } from './money.ts';
 import type { AuditRequest, JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import { ExtractionWatch } from './extraction-watch.ts';
+import { ExtractionWatch, referenceRowsOf } from './extraction-watch.ts';
 import type { JobRecord, KeyRecord, ModelRecord, MonitorSettings, Store, Visibility } from './store.ts';
+
+/** The monitor a publish request asks for. */
+interface MonitorRequest {
+  action: MonitorSettings['action'];
+  threshold: number;
+  referenceDatasetId?: string;
+}
 
 /** CSV uploads up to this size are counted on the request thread (csv-parse reads ~10 MB/s). */
 const INLINE_CSV_BYTES = 64 << 10;
@@ -268,12 +276,20 @@ export class PredictionService {
   }
 
   /** Publishes an owned model. */
-  publish(key: KeyRecord, modelId: string, request: { price: number; policy: string; visibility: Visibility; monitor?: MonitorSettings }): ModelInfoResponse {
+  publish(key: KeyRecord, modelId: string, request: { price: number; policy: string; visibility: Visibility; monitor?: MonitorRequest }): ModelInfoResponse {
     const record = this.ownedModel(key, modelId);
     const policy = parsePolicy(request.policy);
     revealsOf(record.summary, policy);
-    this.store.publish(record.id, { price: request.price, policy, visibility: request.visibility, monitor: request.monitor });
+    const monitor = request.monitor && { action: request.monitor.action, threshold: request.monitor.threshold, reference: request.monitor.referenceDatasetId ? this.referenceRows(key, record, request.monitor.referenceDatasetId) : undefined };
+    this.store.publish(record.id, { price: request.price, policy, visibility: request.visibility, monitor });
     return this.info(key, modelId);
+  }
+
+  /** A seeded sample of an owned data set's rows, encoded for the model (its other columns, the target among them, dropped). */
+  private referenceRows(key: KeyRecord, record: ModelRecord, datasetId: string): number[][] {
+    const info = this.store.datasetInfo(datasetId);
+    if (!info || info.ownerId !== key.ownerId) throw new ThreatlabError('not-found', `no data set "${datasetId}" of this owner; upload the natural rows with POST /v1/datasets first`);
+    return referenceRowsOf(record.summary, parseCsv(new TextDecoder().decode(this.store.datasetCsv(datasetId)!), `data set ${datasetId}`), 'monitor.referenceDatasetId');
   }
 
   /** Stops the workers. */

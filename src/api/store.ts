@@ -81,6 +81,8 @@ export interface MonitorSettings {
   action: MonitorAction;
   /** PRADA's Shapiro–Wilk threshold. */
   threshold: number;
+  /** Natural rows (encoded) for the off-manifold detector and PRADA's calibration, from a data set the owner uploaded. */
+  reference?: number[][];
 }
 
 /** One raised alert. */

@@ -381,7 +381,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--visibility <v>', 'private (owner only) or public (any key)', parseVisibility, 'private')
     .option('--name <name>', 'model name')
     .option('--monitor <action>', "watch each key's queries for extraction (PRADA) and log, alert, slow or refuse a flagged key")
-    .option('--monitor-threshold <w>', "PRADA's Shapiro–Wilk threshold (default 0.9; calibrate it on your benign traffic)", Number)
+    .option('--monitor-threshold <w>', "PRADA's Shapiro–Wilk threshold (default 0.9)", Number)
+    .option('--monitor-reference <file.csv>', 'natural rows (raw features; other columns ignored): flags queries far from all of them and calibrates PRADA on them')
     .option('--json', 'print one JSON document')
     .action(async (model: string, options) => (await import('./commands/service.ts')).runPublish(io, model, options));
 

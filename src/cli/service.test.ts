@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../api/listen.ts';
 import { Store } from '../api/store.ts';
 import { runCli } from '../testing/cli.ts';
+
+const fixturesFolder = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
 
 test('owners create prints the first key once; keys create adds keys to an existing owner; publish stores and publishes a model for its owner', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-service-'));
@@ -44,6 +46,19 @@ test('owners create prints the first key once; keys create adds keys to an exist
   } finally {
     store.close();
   }
+  // An extraction monitor with natural reference rows (a CSV of raw features; its label column is ignored).
+  const reference = join(folder, 'iris-rows.csv');
+  writeFileSync(reference, ['sepal length,sepal width,petal length,petal width,species', ...Array.from({ length: 30 }, (_, i) => `${5 + (i % 7) * 0.2},${3 + (i % 5) * 0.1},${1.5 + (i % 9) * 0.4},${0.2 + (i % 4) * 0.5},x`)].join('\n'));
+  const monitored = await runCli('publish', model, '--db', db, '--key', key, '--monitor', 'refuse', '--monitor-reference', reference, '--json');
+  assert.equal(monitored.status, 0, monitored.stdout);
+  const monitoredStore = Store.open(db);
+  const monitor = monitoredStore.getModel(JSON.parse(monitored.stdout).modelId)!.monitor!;
+  monitoredStore.close();
+  assert.deepEqual([monitor.action, monitor.threshold, monitor.reference!.length, monitor.reference![0].length], ['refuse', 0.9, 30, 4]);
+  const modelsBefore = JSON.parse((await runCli('publish', model, '--db', db, '--key', key, '--monitor', 'shout', '--json')).stdout);
+  assert.equal(modelsBefore.error.code, 'usage');
+  const badReference = await runCli('publish', model, '--db', db, '--key', key, '--monitor', 'alert', '--monitor-reference', join(fixturesFolder, 'digits-members.csv'), '--json');
+  assert.match(JSON.parse(badReference.stdout).error.message, /lack columns the model needs/);
   const badPolicy = await runCli('publish', model, '--db', db, '--key', key, '--policy', 'rounded', '--json');
   assert.equal(badPolicy.status, 2, 'a bad --policy is a usage error');
   assert.equal(JSON.parse(badPolicy.stdout).error.code, 'usage');

@@ -1,8 +1,9 @@
 /**
  * Extraction detection measured (the countermeasures issue; PRADA, Juuti et al. 2019): for each
- * target, every extraction attack that applies runs through the detector until it finishes —
- * the query at which it was first flagged, or none — and benign clients replay held-out rows
- * (500 each) to count false alarms, at the detector's default threshold.
+ * target, every extraction attack that applies runs through the detectors until it finishes —
+ * the query at which it was first flagged, or none — by PRADA and the probe detector alone and
+ * with 300 held-out reference rows (the off-manifold detector, PRADA calibrated on them); benign
+ * clients replay other held-out rows (500 each, in random order) to count false alarms.
  */
 
 import { EXTRACTION_ATTACKS } from '../attacks/extraction/index.ts';
@@ -18,34 +19,65 @@ import { MlpTrainer } from '../models/neural/mlp.ts';
 import { DecisionTreeTrainer } from '../models/tree/cart.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
+import type { Oracle } from '../oracle/types.ts';
 import { Rng } from '../random.ts';
 import { REPRODUCTION_SEED, reproductionData } from './extraction.ts';
 
-/** One target's detection results. */
+/** When a detector set flagged a stream. */
+export interface Detection {
+  detectedAt?: number;
+  detector?: string;
+  statistic?: number;
+}
+
+/** One target's detection results: PRADA and the probe detector alone, and with the owner's reference rows. */
 export interface DetectionRow {
   target: string;
   threshold: number;
-  attacks: { attack: string; queries: number; detectedAt?: number; detector?: string; statistic?: number }[];
-  benign: { clients: number; rowsEach: number; falseAlarms: number; lowestW?: number };
+  /** PRADA's threshold after calibration on the reference rows. */
+  calibratedThreshold: number;
+  referenceRows: number;
+  attacks: { attack: string; queries: number; alone: Detection; withReference: Detection }[];
+  benign: { clients: number; rowsEach: number; falseAlarms: number; falseAlarmsWithReference: number; lowestW?: number };
 }
 
 const BENIGN_ROWS = 500;
 
+const REFERENCE_ROWS = 300;
+
+function detection(oracle: MonitoredOracle): Detection {
+  const flagged = oracle.reading.flagged;
+  return { detectedAt: flagged?.atQuery, detector: flagged?.detector, statistic: flagged?.statistic };
+}
+
 async function measure(name: string, model: Classifier, heldOut: ClassificationDataset, attacks: { label: string; attack: string; params: Record<string, unknown> }[], clients: number): Promise<DetectionRow> {
-  const row: DetectionRow = { target: name, threshold: PRADA_DEFAULTS.threshold, attacks: [], benign: { clients: 0, rowsEach: BENIGN_ROWS, falseAlarms: 0 } };
+  // Held-out rows in a seeded random order: the first are the owner's reference rows, the rest benign clients' queries.
+  const order = Array.from(new Rng(REPRODUCTION_SEED).permutation(heldOut.features.rows));
+  const reference = selectRows(heldOut.features, order.slice(0, REFERENCE_ROWS));
+  const watch = (oracle: Oracle) => {
+    const alone = new MonitoredOracle(oracle);
+    return { alone, withReference: new MonitoredOracle(alone, {}, reference) };
+  };
+  const row: DetectionRow = {
+    target: name,
+    threshold: PRADA_DEFAULTS.threshold,
+    calibratedThreshold: watch(new LocalOracle(model)).withReference.reading.threshold,
+    referenceRows: REFERENCE_ROWS,
+    attacks: [],
+    benign: { clients: 0, rowsEach: BENIGN_ROWS, falseAlarms: 0, falseAlarmsWithReference: 0 },
+  };
   for (const plan of attacks) {
-    const watched = new MonitoredOracle(new LocalOracle(model));
-    const record = await runAttack(EXTRACTION_ATTACKS[plan.attack], watched, { params: plan.params, seed: REPRODUCTION_SEED });
-    const flagged = watched.reading.flagged;
-    row.attacks.push({ attack: plan.label, queries: record.queries, detectedAt: flagged?.atQuery, detector: flagged?.detector, statistic: flagged?.statistic });
+    const watched = watch(new LocalOracle(model));
+    const record = await runAttack(EXTRACTION_ATTACKS[plan.attack], watched.withReference, { params: plan.params, seed: REPRODUCTION_SEED });
+    row.attacks.push({ attack: plan.label, queries: record.queries, alone: detection(watched.alone), withReference: detection(watched.withReference) });
   }
-  const order = new Rng(REPRODUCTION_SEED).permutation(heldOut.features.rows);
-  for (let c = 0; c < clients && (c + 1) * BENIGN_ROWS <= heldOut.features.rows; c++) {
-    const watched = new MonitoredOracle(new LocalOracle(model));
-    await watched.query(selectRows(heldOut.features, Array.from(order.subarray(c * BENIGN_ROWS, (c + 1) * BENIGN_ROWS))));
+  for (let c = 0; c < clients && REFERENCE_ROWS + (c + 1) * BENIGN_ROWS <= heldOut.features.rows; c++) {
+    const watched = watch(new LocalOracle(model));
+    await watched.withReference.query(selectRows(heldOut.features, order.slice(REFERENCE_ROWS + c * BENIGN_ROWS, REFERENCE_ROWS + (c + 1) * BENIGN_ROWS)));
     row.benign.clients++;
-    if (watched.reading.flagged) row.benign.falseAlarms++;
-    const w = watched.reading.flagged?.detector === 'prada' ? watched.reading.flagged.statistic : watched.reading.w;
+    if (watched.alone.reading.flagged) row.benign.falseAlarms++;
+    if (watched.withReference.reading.flagged) row.benign.falseAlarmsWithReference++;
+    const w = watched.alone.reading.flagged?.detector === 'prada' ? watched.alone.reading.flagged.statistic : watched.alone.reading.w;
     if (w !== undefined) row.benign.lowestW = Math.min(row.benign.lowestW ?? 1, w);
   }
   return row;

@@ -8,6 +8,10 @@ import type { ReproduceOptions } from './reproduce.ts';
 const pct = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '—' : `${(100 * value).toFixed(1)}%`);
 const fixed = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(3));
 
+function flaggedText(detection: { detectedAt?: number; detector?: string; statistic?: number }): string {
+  return detection.detectedAt === undefined ? 'never' : `${detection.detector} at ${detection.detectedAt} (${detection.statistic!.toFixed(3)})`;
+}
+
 function attackColumns(rows: DefenseRow[]): string[] {
   return [...new Set(rows.flatMap((row) => row.attacks.map((attack) => attack.attack)))];
 }
@@ -77,19 +81,20 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
       table(section('evasion'), (a) => pct(a.robustAccuracy)),
       'Goal (the countermeasures issue, after Madry et al. 2018): adversarial training lifts PGD ε = 0.1 accuracy from ~0% to ≥ 80%.',
       '',
-      `Extraction detection — PRADA (Juuti et al. 2019) at W < ${result.detection[0]?.threshold ?? 0.9} and the path-finding probe detector; the query at which each attack was first flagged`,
+      'Extraction detection — the query at which each attack was first flagged: PRADA (Juuti et al. 2019, W < 0.9) with the path-finding probe detector alone, and with 300 of the owner\'s held-out rows as reference (off-manifold detector; PRADA calibrated on them)',
       textTable(
-        ['target', 'attack', 'queries', 'flagged at', 'by', 'benign clients', 'false alarms', 'lowest benign W'],
+        ['target', 'attack', 'queries', 'PRADA + probes', 'with reference rows', 'benign clients', 'false alarms (alone / with reference)', 'lowest benign W', 'calibrated W threshold'],
         result.detection.flatMap((row) =>
           row.attacks.map((attack, i) => [
             i === 0 ? row.target : '',
             attack.attack,
             String(attack.queries),
-            attack.detectedAt === undefined ? 'never' : String(attack.detectedAt),
-            attack.detector ? `${attack.detector} (${attack.statistic!.toFixed(3)})` : '',
+            flaggedText(attack.alone),
+            flaggedText(attack.withReference),
             i === 0 ? `${row.benign.clients} × ${row.benign.rowsEach}` : '',
-            i === 0 ? String(row.benign.falseAlarms) : '',
+            i === 0 ? `${row.benign.falseAlarms} / ${row.benign.falseAlarmsWithReference}` : '',
             i === 0 && row.benign.lowestW !== undefined ? row.benign.lowestW.toFixed(3) : '',
+            i === 0 ? row.calibratedThreshold.toFixed(3) : '',
           ]),
         ),
       ),

@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import type { ServerLimits } from '../../api/limits.ts';
 import { DEFAULT_DB } from './service-options.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
+import { referenceRowsOf } from '../../api/extraction-watch.ts';
+import { loadCsv } from '../../data/loaders/csv.ts';
+import { summarizeModel } from '../../models/summary.ts';
 import { Store, type MonitorAction, type MonitorSettings, type Visibility } from '../../api/store.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { loadUserModel } from '../../models/load-model.ts';
@@ -102,14 +105,16 @@ export interface PublishOptions extends CommonOptions {
   /** The extraction monitor's action, and PRADA's threshold. */
   monitor?: string;
   monitorThreshold?: number;
+  /** Natural rows (CSV) for the off-manifold detector. */
+  monitorReference?: string;
 }
 
 const MONITOR_ACTIONS: readonly MonitorAction[] = ['log', 'alert', 'slow', 'refuse'];
 
 /** The monitor settings of `--monitor` / `--monitor-threshold`. */
-function monitorSettings(options: PublishOptions): MonitorSettings | undefined {
+function monitorSettings(options: PublishOptions): Omit<MonitorSettings, 'reference'> | undefined {
   if (options.monitor === undefined) {
-    if (options.monitorThreshold !== undefined) throw new ThreatlabError('usage', '--monitor-threshold needs --monitor ACTION (log, alert, slow or refuse)');
+    if (options.monitorThreshold !== undefined || options.monitorReference !== undefined) throw new ThreatlabError('usage', '--monitor-threshold and --monitor-reference need --monitor ACTION (log, alert, slow or refuse)');
     return undefined;
   }
   if (!MONITOR_ACTIONS.includes(options.monitor as MonitorAction)) throw new ThreatlabError('usage', `--monitor ${options.monitor}: give one of ${MONITOR_ACTIONS.join(', ')}`);
@@ -124,12 +129,14 @@ export async function runPublish(io: CliIo, modelPath: string, options: PublishO
   const monitor = monitorSettings(options);
   const { model } = await loadUserModel(modelPath, options.schema ? readModelDescription(options.schema) : undefined);
   infoOf(model, policy);
+  // Read before anything is stored: a bad reference file leaves the database as it was.
+  const reference = monitor && options.monitorReference ? referenceRowsOf(summarizeModel(model), loadCsv(options.monitorReference), 'monitor-reference') : undefined;
   const store = openStore(options.db, true);
   try {
     const key = store.findKey(options.key);
     if (!key) throw new ThreatlabError('unauthorized', `unknown API key for database ${options.db}; create one with threatlab owners create NAME`);
     const id = store.addModel(key.ownerId, options.name ?? modelPath.replace(/^.*[\\/]/, ''), model);
-    const record = store.publish(id, { price: options.price, policy, visibility: options.visibility, monitor });
+    const record = store.publish(id, { price: options.price, policy, visibility: options.visibility, monitor: monitor && { ...monitor, reference } });
     const result = { modelId: id, kind: model.kind, price: record.price, policy: formatPolicy(policy), visibility: record.visibility, monitor: monitor ?? null };
     printResult(io, options, result, () => `published ${model.kind} model as ${id}: ${formatPolicy(policy)}, ${record.price} per query, ${record.visibility}${monitor ? `, extraction monitor: ${monitor.action} below W = ${monitor.threshold}` : ''}`);
   } finally {

@@ -20,10 +20,12 @@ export class MonitoredOracle implements Oracle {
   readonly stream: PradaStream;
   private readonly inner: Oracle;
 
-  constructor(inner: Oracle, options: Partial<PradaOptions> = {}) {
+  /** `reference`: natural rows (encoded) for the off-manifold detector. */
+  constructor(inner: Oracle, options: Partial<PradaOptions> = {}, reference?: Matrix) {
     this.inner = inner;
     this.info = inner.info;
-    this.stream = new PradaStream(columnScaleOf(inner.info.schema), options);
+    const rows = reference && Array.from({ length: reference.rows }, (_, i) => reference.data.subarray(i * reference.cols, (i + 1) * reference.cols));
+    this.stream = new PradaStream(columnScaleOf(inner.info.schema), options, rows);
   }
 
   get reading(): PradaReading {

@@ -13,6 +13,9 @@
  * from one of the client's last four in one or two encoded columns (one feature changed) or that
  * leave most features missing. A share of such probes at or above `probeShare` among the last 100 flags.
  *
+ * With reference rows the owner knows to be natural, a third detector flags queries far from
+ * all of them (off-manifold.ts): equation solving's and uniform retraining's random points.
+ *
  * Distances are L2 over columns divided by their schema range, so no wide column dominates; a
  * missing value counts as the middle of its range. State is bounded: `maxGrowingPerClass` points
  * per class and the last `window` distances.
@@ -21,6 +24,7 @@
 import { ValidationError } from '../../errors.ts';
 import { columnCount, columnLayout, type FeatureSchema } from '../../data/schema.ts';
 import { shapiroWilk } from './shapiro-wilk.ts';
+import { ReferenceRows, squaredDistance } from './off-manifold.ts';
 
 /** Settings of a detector. */
 export interface PradaOptions {
@@ -34,10 +38,12 @@ export interface PradaOptions {
   window: number;
   /** Share of probe-like queries among the last 100 that flags path finding (0 turns the probe detector off). */
   probeShare: number;
+  /** Share of off-manifold queries among the last 100 that flags synthetic queries (needs reference rows). */
+  offShare: number;
 }
 
 /** Defaults: Juuti et al.'s δ is tuned per model; 0.9 kept false alarms at 0 on our benign replays. */
-export const PRADA_DEFAULTS: PradaOptions = { threshold: 0.9, minimumQueries: 100, testEvery: 10, maxGrowingPerClass: 1000, window: 5000, probeShare: 0.5 };
+export const PRADA_DEFAULTS: PradaOptions = { threshold: 0.9, minimumQueries: 100, testEvery: 10, maxGrowingPerClass: 1000, window: 5000, probeShare: 0.5, offShare: 0.5 };
 
 /** The columns' centres and scales the distance uses. */
 export interface ColumnScale {
@@ -48,37 +54,55 @@ export interface ColumnScale {
 /** What the detector concluded after a query. */
 export interface PradaReading {
   queries: number;
+  /** PRADA's W threshold in force (calibrated down on reference rows when given). */
+  threshold: number;
   /** The latest W (absent before the first test). */
   w?: number;
   probeShare: number;
+  /** Share of the last 100 queries far from every reference row (0 without reference rows). */
+  offShare: number;
   /** Which detector fired, if any (it stays flagged). */
-  flagged?: { detector: 'prada' | 'partial-probing'; statistic: number; atQuery: number };
+  flagged?: { detector: 'prada' | 'partial-probing' | 'off-manifold'; statistic: number; atQuery: number };
 }
 
 /** Earlier queries a probe is compared with: path finding changes one feature of the query it just made. */
 const PROBE_MEMORY = 4;
 
+/** How far below the reference rows' own W PRADA's calibrated threshold sits. */
+const CALIBRATION_MARGIN = 0.05;
+
 /** One client's (API key's) stream of queries to one model. */
 export class PradaStream {
-  private readonly options: PradaOptions;
+  private options: PradaOptions;
   private readonly columns: ColumnScale;
   private readonly growing = new Map<number, { points: Float64Array[]; distances: number[]; threshold: number }>();
   private readonly distances: number[] = [];
   private readonly recent: Float64Array[] = [];
   private readonly probes: boolean[] = [];
+  private readonly offs: boolean[] = [];
+  private readonly reference?: ReferenceRows;
   private queries = 0;
   private lastW?: number;
   private flag?: PradaReading['flagged'];
 
-  constructor(columns: ColumnScale, options: Partial<PradaOptions> = {}) {
+  /** `reference`: rows the owner knows to be natural (raw encoded rows, at least 20), for the off-manifold detector. */
+  constructor(columns: ColumnScale, options: Partial<PradaOptions> = {}, reference?: ArrayLike<number>[]) {
     this.options = { ...PRADA_DEFAULTS, ...options };
     if (!(this.options.threshold > 0 && this.options.threshold < 1)) throw new ValidationError('cannot monitor extraction', [{ path: 'threshold', message: `${this.options.threshold}: give a W threshold in (0, 1), e.g. 0.9` }]);
     this.columns = columns;
+    if (reference) {
+      if (reference.length < 20) throw new ValidationError('cannot monitor extraction', [{ path: 'reference', message: `${reference.length} reference rows; give at least 20 natural rows (held-out data)` }]);
+      this.reference = new ReferenceRows(reference.map((row) => this.normalise(row).point));
+      // Natural rows of this model's domain may be less normally spaced than images (one-hot
+      // levels, few ordinal features): PRADA's threshold drops to their own W less a margin.
+      const w = shapiroWilk(this.reference.distances.slice(0, 5000));
+      if (Number.isFinite(w)) this.options.threshold = Math.min(this.options.threshold, w - CALIBRATION_MARGIN);
+    }
   }
 
   /** The reading so far. */
   get reading(): PradaReading {
-    return { queries: this.queries, w: this.lastW, probeShare: this.share(), flagged: this.flag };
+    return { queries: this.queries, threshold: this.options.threshold, w: this.lastW, probeShare: this.share(), offShare: shareOf(this.offs), flagged: this.flag };
   }
 
   private normalise(row: ArrayLike<number>): { point: Float64Array; missing: number } {
@@ -93,7 +117,7 @@ export class PradaStream {
   }
 
   private share(): number {
-    return this.probes.length === 0 ? 0 : this.probes.filter(Boolean).length / this.probes.length;
+    return shareOf(this.probes);
   }
 
   /** Feeds one answered query (its row and the label answered). */
@@ -101,6 +125,10 @@ export class PradaStream {
     this.queries++;
     const { point, missing } = this.normalise(row);
     this.observeProbe(row, point, missing);
+    if (this.reference && missing === 0) {
+      this.offs.push(this.reference.isFar(point));
+      if (this.offs.length > 100) this.offs.shift();
+    }
     const group = this.growing.get(label);
     if (!group) {
       this.growing.set(label, { points: [point], distances: [], threshold: 0 });
@@ -128,6 +156,9 @@ export class PradaStream {
     if (!this.flag && this.options.probeShare > 0 && this.probes.length >= 50 && this.share() >= this.options.probeShare) {
       this.flag = { detector: 'partial-probing', statistic: this.share(), atQuery: this.queries };
     }
+    if (!this.flag && this.offs.length >= 50 && shareOf(this.offs) >= this.options.offShare) {
+      this.flag = { detector: 'off-manifold', statistic: shareOf(this.offs), atQuery: this.queries };
+    }
     return this.reading;
   }
 
@@ -146,10 +177,8 @@ export class PradaStream {
   }
 }
 
-function squaredDistance(a: Float64Array, b: Float64Array): number {
-  let total = 0;
-  for (let j = 0; j < a.length; j++) total += (a[j] - b[j]) ** 2;
-  return total;
+function shareOf(flags: boolean[]): number {
+  return flags.length === 0 ? 0 : flags.filter(Boolean).length / flags.length;
 }
 
 /** Centres and scales of a schema's encoded columns: numeric ranges, one-hot 0…1, ordinal 0…levels−1. */
