@@ -22,6 +22,8 @@ test('reproduce defenses --quick (membership): DP-SGD ε = 1 drives LiRA below 0
     assert.ok(dp.epsilon! <= epsilon && dp.epsilon! > 0.99 * epsilon, `row ε ${dp.epsilon}`);
     assert.ok(dp.accuracy < row('none').accuracy, 'DP costs accuracy');
   }
+  // Shadows' confidences are published as the target's (rounded too): LiRA stays strong under rounded:1.
+  assert.ok(lira('rounded:1').auc! > 0.6, `LiRA under rounded:1 ${lira('rounded:1').auc}`);
   const published = row('label-only');
   assert.equal(published.attacks.filter((a) => a.refused).length, 2, 'threshold and LiRA need scores');
   assert.equal(labelOnly('label-only').auc, labelOnly('none').auc, 'label-only publishing leaves the label-only attack as strong');

@@ -12,7 +12,7 @@
 
 import { concatRows, subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
-import { matrixRows, probabilityRows, scaledLogit } from './signals.ts';
+import { publishedRows, probabilityRows, scaledLogit } from './signals.ts';
 import { trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
@@ -66,7 +66,7 @@ export const lira: MembershipAttack<typeof LIRA_PARAMS> = {
       return chosen.length > 0 ? concatRows(subsetRows(candidates, chosen), fromPopulation) : fromPopulation;
     });
     const shadows = await trainShadows(context, 'LiRA shadow models', params.shadows, (s) => trainingSets[s]);
-    const phis = shadows.map((shadow) => scaledLogit(matrixRows(shadow.predictProba(candidates.features)), candidates.labels));
+    const phis = shadows.map((shadow) => scaledLogit(publishedRows(shadow.predictProba(candidates.features), oracle.info.policy), candidates.labels));
     const target = scaledLogit(probabilityRows(await oracle.query(candidates.features), candidates.classes.length), candidates.labels);
     const globalVariance = params.variance === 'global' || (params.variance === 'auto' && params.shadows < 64);
     const all = { in: [] as number[], out: [] as number[] };

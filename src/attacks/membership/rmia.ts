@@ -11,7 +11,7 @@
 
 import { subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
-import { matrixRows, probabilityRows, trueConfidence } from './signals.ts';
+import { publishedRows, probabilityRows, trueConfidence } from './signals.ts';
 import { shadowSplit, trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
@@ -39,7 +39,7 @@ export const rmia: MembershipAttack<typeof RMIA_PARAMS> = {
     const marginal = (rows: typeof candidates): Float64Array => {
       const sum = new Float64Array(rows.features.rows);
       for (const reference of references) {
-        const p = trueConfidence(matrixRows(reference.predictProba(rows.features)), rows.labels);
+        const p = trueConfidence(publishedRows(reference.predictProba(rows.features), oracle.info.policy), rows.labels);
         for (let i = 0; i < sum.length; i++) sum[i] += p[i] / references.length;
       }
       return sum.map((mean) => 0.5 * ((1 + params.offlineA) * mean + (1 - params.offlineA)));

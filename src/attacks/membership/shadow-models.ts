@@ -17,7 +17,7 @@ import type { ParamSpecs } from '../../models/params.ts';
 import type { Classifier } from '../../models/types.ts';
 import { Rng } from '../../random.ts';
 import { subsetRows } from '../../data/dataset.ts';
-import { matrixRows, probabilityRows } from './signals.ts';
+import { publishedRows, probabilityRows } from './signals.ts';
 import { shadowSplit, trainShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
@@ -66,7 +66,7 @@ export const shadowModelAttack: MembershipAttack<typeof SHADOW_PARAMS> = {
     shadows.forEach((shadow, s) => {
       for (const [member, index] of [[true, splits[s].inside], [false, splits[s].outside]] as const) {
         const part = subsetRows(population, index);
-        const rows = features(matrixRows(shadow.predictProba(part.features)));
+        const rows = features(publishedRows(shadow.predictProba(part.features), oracle.info.policy));
         rows.forEach((row, i) => {
           perClass[part.labels[i]].rows.push(row);
           perClass[part.labels[i]].inside.push(member);

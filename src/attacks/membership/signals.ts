@@ -5,6 +5,8 @@
  */
 
 import type { Matrix } from '../../math/matrix.ts';
+import { roundTo } from '../../oracle/policy.ts';
+import type { OutputPolicy } from '../../oracle/types.ts';
 import type { Answer } from '../../oracle/types.ts';
 import { ThreatlabError } from '../../errors.ts';
 
@@ -34,6 +36,25 @@ export function probabilityRows(answers: readonly Answer[], classes: number): nu
 /** Probability rows of a local model's predictions. */
 export function matrixRows(probabilities: Matrix): number[][] {
   return Array.from({ length: probabilities.rows }, (_, i) => Array.from(probabilities.data.subarray(i * probabilities.cols, (i + 1) * probabilities.cols)));
+}
+
+/**
+ * A local (shadow or reference) model's probability rows as the target's output policy publishes
+ * them — rounded to its decimals, or its top k with the rest shared — so that an attack compares
+ * the target's answers with its shadows' like with like. (Comparing exact shadow confidences with
+ * rounded target ones inverted LiRA under rounded:1: AUC 0.45.)
+ */
+export function publishedRows(probabilities: Matrix, policy: OutputPolicy): number[][] {
+  const rows = matrixRows(probabilities);
+  if (policy.kind === 'rounded') return rows.map((row) => row.map((value) => roundTo(value, policy.decimals)));
+  if (policy.kind !== 'top-k') return rows;
+  return rows.map((row) => {
+    const top = row.map((probability, label) => ({ label, probability })).sort((a, b) => b.probability - a.probability || a.label - b.label).slice(0, policy.k);
+    const listed = top.reduce((sum, entry) => sum + entry.probability, 0);
+    const out = new Array<number>(row.length).fill((1 - listed) / Math.max(1, row.length - top.length));
+    for (const entry of top) out[entry.label] = entry.probability;
+    return out;
+  });
 }
 
 /** p_y per record. */

@@ -8,7 +8,7 @@
 
 import type { ParamSpecs } from '../../models/params.ts';
 import { rocCurve } from '../../metrics/membership.ts';
-import { matrixRows, probabilityRows, trueConfidence, entropy } from './signals.ts';
+import { entropy, probabilityRows, publishedRows, trueConfidence } from './signals.ts';
 import { shadowSplit } from './shadow-data.ts';
 import { subsetRows } from '../../data/dataset.ts';
 import type { MembershipAttack } from './types.ts';
@@ -54,8 +54,8 @@ export const thresholdAttack: MembershipAttack<typeof THRESHOLD_PARAMS> = {
     const inside = subsetRows(population, split.inside);
     const outside = subsetRows(population, split.outside);
     const shadowScores = [
-      ...signalOf(params.signal, matrixRows(shadow.predictProba(inside.features)), inside.labels),
-      ...signalOf(params.signal, matrixRows(shadow.predictProba(outside.features)), outside.labels),
+      ...signalOf(params.signal, publishedRows(shadow.predictProba(inside.features), oracle.info.policy), inside.labels),
+      ...signalOf(params.signal, publishedRows(shadow.predictProba(outside.features), oracle.info.policy), outside.labels),
     ];
     const truth = [...new Array<boolean>(split.inside.length).fill(true), ...new Array<boolean>(split.outside.length).fill(false)];
     return { scores, models: 1, threshold: bestThreshold(shadowScores, truth) };
