@@ -9,7 +9,7 @@ import { createMatrix } from '../../math/matrix.ts';
 import { fidelity } from '../../metrics/fidelity.ts';
 import { uniformRows } from '../../metrics/sampling.ts';
 import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
-import type { LinearClassifier } from '../../models/linear/linear-classifier.ts';
+import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { formatPolicy } from '../../oracle/policy.ts';
 import type { Oracle, OutputPolicy } from '../../oracle/types.ts';
@@ -101,4 +101,15 @@ test('an exhausted budget is a status, not a crash; label-only oracles are refus
   assert.equal(record.queries, 0);
   assert.equal(record.outcome, undefined);
   await assert.rejects(runAttack(equationSolving, new LocalOracle(target, { kind: 'label-only' }), { seed: 1 }), (e) => hasCode(e, 'capability') && /needs scores answers/.test(e.message));
+});
+
+test('saturated answers give no equations: auto falls back to loss minimisation on the same answers; forced exact says partial', async () => {
+  // A softmax over a raw, unscaled column in the hundreds of thousands: most answers are 0 or 1 in float64.
+  const schema = { features: [{ kind: 'numeric' as const, name: 'big', min: 1e4, max: 1e6 }, { kind: 'numeric' as const, name: 'small', min: 0, max: 1 }] };
+  const target = new LinearClassifier({ kind: 'softmax', classes: ['low', 'high'], schema, weights: createMatrix(2, 2, Float64Array.of(0, 0, 1, 3)), biases: Float64Array.of(0, -1000), params: {} });
+  const auto = await runAttack(equationSolving, new LocalOracle(target), { seed: 1 });
+  assert.equal(auto.outcome!.saturated, auto.queries, 'every answer saturates');
+  assert.equal(auto.outcome!.method, 'loss', 'nothing is called exact that is not');
+  const forced = await runAttack(equationSolving, new LocalOracle(target), { seed: 1, params: { method: 'exact' } });
+  assert.equal(forced.outcome!.method, 'partial');
 });

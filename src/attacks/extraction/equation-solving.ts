@@ -35,6 +35,8 @@ export interface ExtractionOutcome {
   unknowns: number;
   /** Encoded columns no query set (their weights stay 0 and the surrogate may disagree on rows that use them). */
   undetermined: string[];
+  /** Answers whose probabilities were saturated (0 or 1 in float64), which give no log-ratio equation. */
+  saturated?: number;
 }
 
 /** The linear link of an oracle's model, or an error naming the attacks that fit other models. */
@@ -75,15 +77,17 @@ export function logRatioNormalEquations(design: Matrix, observed: Matrix, c: num
   return { normal, right, equations };
 }
 
-/** Solves log-ratio equations exactly: the weights of class c relative to class 0. */
-export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed: Matrix): { weights: Matrix; biases: Float64Array } {
+/** Solves log-ratio equations exactly: the weights of class c relative to class 0; `equations` is the fewest any class had. */
+export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed: Matrix): { weights: Matrix; biases: Float64Array; equations: number } {
   const d = x.cols;
   const classes = observed.cols;
   const scores = link === 'logistic' ? 1 : classes;
   const weights = createMatrix(scores, d);
   const biases = new Float64Array(scores);
+  let fewest = x.rows;
   for (let c = 1; c < classes; c++) {
-    const { normal, right } = logRatioNormalEquations(x, observed, c);
+    const { normal, right, equations } = logRatioNormalEquations(x, observed, c);
+    fewest = Math.min(fewest, equations);
     // Equilibrate the columns (a feature in the millions next to one-hot levels would otherwise
     // push the one-hot directions under the pseudo-inverse's cutoff), solve, and scale back.
     const scale = Float64Array.from({ length: d + 1 }, (_, a) => Math.sqrt(normal.data[a * (d + 1) + a]) || 1);
@@ -96,7 +100,7 @@ export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed
     weights.data.set(solution.subarray(0, d), row * d);
     biases[row] = solution[d];
   }
-  return { weights, biases };
+  return { weights, biases, equations: fewest };
 }
 
 /** Equation-solving extraction of logistic, softmax and one-vs-rest models. */
@@ -120,11 +124,32 @@ export const equationSolving: Attack<typeof EQUATION_SOLVING_PARAMS, ExtractionO
     // Every one-hot level appears in some query, so every level's weight is in the equations.
     const x = coveringRows(info.schema, count, rng);
     const observed = probabilities(await queryAll(oracle, x), classes);
-    const { weights, biases } = method === 'exact' ? solveLogRatios(link as 'logistic' | 'softmax', x, observed) : fitToProbabilities(link, x, observed);
+    let solved = method === 'exact' ? solveLogRatios(link as 'logistic' | 'softmax', x, observed) : { ...fitToProbabilities(link, x, observed), equations: count };
+    let used: 'exact' | 'loss' = method;
+    // A saturated answer (a probability 0 or 1 in float64) gives no equation; with fewer equations
+    // than unknowns per class the system is not determined — in auto mode the same answers are
+    // fitted by loss minimisation instead, and nothing is called exact that is not.
+    const short = method === 'exact' && solved.equations < d + 1;
+    if (short && params.method === 'auto') {
+      solved = { ...fitToProbabilities(link, x, observed), equations: count };
+      used = 'loss';
+    }
+    const { weights, biases } = solved;
     const names = columnNames(info.schema);
     const undetermined = unconstrainedColumns(x).map((j) => names[j]);
-    const claimed = method === 'exact' && undetermined.length > 0 ? 'partial' : method;
+    const claimed = used === 'exact' && (undetermined.length > 0 || short) ? 'partial' : used;
+    const saturated = countSaturated(observed);
     const surrogate = new LinearClassifier({ kind: link, classes: info.classes, schema: info.schema, weights, biases, params: { extractedBy: 'equation-solving', method: claimed, queries: count } });
-    return { surrogate, method: claimed, unknowns, undetermined };
+    return { surrogate, method: claimed, unknowns, undetermined, saturated };
   },
 };
+
+/** Answers with a probability of exactly 0 or 1. */
+function countSaturated(observed: Matrix): number {
+  let count = 0;
+  for (let i = 0; i < observed.rows; i++) {
+    const row = observed.data.subarray(i * observed.cols, (i + 1) * observed.cols);
+    if (row.some((p) => p <= 0 || p >= 1)) count++;
+  }
+  return count;
+}
