@@ -69,6 +69,19 @@ export function columnCount(schema: FeatureSchema): number {
   return total;
 }
 
+/** Each encoded column's range: a numeric feature's min…max, a one-hot level 0…1, an ordinal code 0…levels − 1. */
+export function columnRanges(schema: FeatureSchema): { lower: Float64Array; upper: Float64Array } {
+  const cols = columnCount(schema);
+  const lower = new Float64Array(cols);
+  const upper = new Float64Array(cols);
+  for (const { feature, start, width } of columnLayout(schema)) {
+    if (feature.kind === 'numeric') [lower[start], upper[start]] = [feature.min, feature.max];
+    else if (feature.encoding === 'one-hot') upper.fill(1, start, start + width);
+    else upper[start] = feature.levels.length - 1;
+  }
+  return { lower, upper };
+}
+
 /** Names of the encoded columns: `feature` or `feature=level` for one-hot columns. */
 export function columnNames(schema: FeatureSchema): string[] {
   const names: string[] = [];

@@ -22,7 +22,7 @@
  */
 
 import { ValidationError } from '../../errors.ts';
-import { columnCount, columnLayout, type FeatureSchema } from '../../data/schema.ts';
+import { columnRanges, type FeatureSchema } from '../../data/schema.ts';
 import { shapiroWilk } from './shapiro-wilk.ts';
 import { ReferenceRows, squaredDistance } from './off-manifold.ts';
 
@@ -181,19 +181,8 @@ function shareOf(flags: boolean[]): number {
   return flags.length === 0 ? 0 : flags.filter(Boolean).length / flags.length;
 }
 
-/** Centres and scales of a schema's encoded columns: numeric ranges, one-hot 0…1, ordinal 0…levels−1. */
+/** Centres and scales of a schema's encoded columns, from their ranges (a zero-width column keeps scale 1). */
 export function columnScaleOf(schema: FeatureSchema): ColumnScale {
-  const cols = columnCount(schema);
-  const centre = new Float64Array(cols);
-  const scale = new Float64Array(cols).fill(1);
-  for (const { feature, start } of columnLayout(schema)) {
-    if (feature.kind === 'numeric') {
-      centre[start] = (feature.min + feature.max) / 2;
-      scale[start] = feature.max > feature.min ? feature.max - feature.min : 1;
-    } else if (feature.encoding !== 'one-hot') {
-      centre[start] = (feature.levels.length - 1) / 2;
-      scale[start] = Math.max(1, feature.levels.length - 1);
-    }
-  }
-  return { centre, scale };
+  const { lower, upper } = columnRanges(schema);
+  return { centre: lower.map((low, j) => (low + upper[j]) / 2), scale: lower.map((low, j) => (upper[j] > low ? upper[j] - low : 1)) };
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Dataset, RegressionDataset } from '../../data/dataset.ts';
-import { columnCount, columnLayout, type FeatureSchema } from '../../data/schema.ts';
+import { columnRanges, type FeatureSchema } from '../../data/schema.ts';
 import { functionalMechanismFit } from '../../defenses/functional-mechanism.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { choleskySolve, pseudoInverseSolve } from '../../math/linalg.ts';
@@ -138,7 +138,7 @@ export class LinearRegressionTrainer implements Trainer<LinearRegression> {
   /** The functional mechanism (src/defenses/functional-mechanism.ts); the column ranges come from the schema, the target's from the rows. */
   private fitPrivately(data: RegressionDataset, rng: Rng | undefined): LinearRegression {
     if (!rng) throw new ValidationError('cannot fit "linear" with dpEpsilon', [{ path: 'dpEpsilon', message: 'the functional mechanism draws noise: call fit(data, rng)' }]);
-    const { lower, upper } = schemaBounds(data.schema);
+    const { lower, upper } = columnRanges(data.schema);
     let [low, high] = [Infinity, -Infinity];
     for (const y of data.targets) [low, high] = [Math.min(low, y), Math.max(high, y)];
     const fit = functionalMechanismFit(data.features, data.targets, { lower, upper, target: [low, high] }, this.params.dpEpsilon, rng.fork());
@@ -157,17 +157,4 @@ function solveNormalEquations(normal: Matrix, right: Float64Array): Float64Array
   } catch {
     return pseudoInverseSolve(normal, right);
   }
-}
-
-/** Each encoded column's range in a schema: numeric min…max, one-hot 0…1, ordinal 0…levels − 1. */
-function schemaBounds(schema: FeatureSchema): { lower: Float64Array; upper: Float64Array } {
-  const cols = columnCount(schema);
-  const lower = new Float64Array(cols);
-  const upper = new Float64Array(cols);
-  for (const { feature, start, width } of columnLayout(schema)) {
-    if (feature.kind === 'numeric') [lower[start], upper[start]] = [feature.min, feature.max];
-    else if (feature.encoding === 'one-hot') upper.fill(1, start, start + width);
-    else upper[start] = feature.levels.length - 1;
-  }
-  return { lower, upper };
 }
