@@ -61,10 +61,12 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
       ),
       '',
       'MI-Face (Fredrikson et al. 2015) on AT&T faces, softmax: white-box reconstructions of all 40 people identified among the training faces',
-      textTable(
-        ['defence', 'ε', 'test accuracy', 'people identified'],
-        result.faces.map((row) => [row.defense, row.epsilon === undefined ? '—' : row.epsilon.toFixed(2), pct(row.accuracy), `${row.recognised} of ${row.people}`]),
-      ),
+      result.faces.length === 0
+        ? '(the full run only)'
+        : textTable(
+            ['defence', 'ε', 'test accuracy', 'people identified'],
+            result.faces.map((row) => [row.defense, row.epsilon === undefined ? '—' : row.epsilon.toFixed(2), pct(row.accuracy), `${row.recognised} of ${row.people}`]),
+          ),
       '',
       'Warfarin dose model with the functional mechanism (Zhang et al. 2012), as Fredrikson et al. 2014 §5: dosing error on non-members and VKORC1 recovered from members by the MAP estimator',
       textTable(
@@ -98,7 +100,7 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
           ]),
         ),
       ),
-      'PRADA was designed for image classifiers; natural tabular rows (one-hot levels, few ordinal features) are not normally spaced, so its threshold must be calibrated on the owner\'s benign traffic (publish --monitor-threshold).',
+      'PRADA was designed for image classifiers; natural tabular rows (one-hot levels, few ordinal features) are not normally spaced, so give the monitor natural reference rows (publish --monitor-reference rows.csv): it calibrates PRADA on them and flags queries far from all of them.',
     ].join('\n'),
   );
   return result;
