@@ -32,7 +32,7 @@ import { PolicyOracle } from '../defenses/output-policy.ts';
 import { hasCode } from '../errors.ts';
 import { selectRows } from '../math/matrix.ts';
 import { accuracy } from '../metrics/score.ts';
-import { loadModelFile } from '../models/registry.ts';
+import { createTrainer, loadModelFile } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { parsePolicy } from '../oracle/policy.ts';
@@ -161,7 +161,6 @@ async function extractionSection(quick: boolean, progress: Progress): Promise<De
   const targets: { name: string; model: Classifier }[] = [{ name: 'scikit-learn softmax, Adult race', model: outside }];
   if (!quick) {
     // Our own softmax trained with DP-SGD on the attacker-disjoint population file: DP protects the rows, not the model.
-    const { createTrainer } = await import('../models/registry.ts');
     const privateModel = (await createTrainer('softmax', { standardize: false, dpEpsilon: 1, dpDelta: 1e-4, dpBatchSize: 64 }).fit(population, new Rng(REPRODUCTION_SEED))) as Classifier;
     targets.push({ name: 'our softmax, DP-SGD ε = 1, Adult race', model: privateModel });
   }

@@ -43,8 +43,8 @@ export async function defenses(io: CliIo, options: ReproduceOptions & { only?: s
     [
       `Countermeasures, measured (seed ${result.seed}${options.quick ? ', quick variant' : ''}); δ = 1e-5 for DP-SGD unless stated`,
       '',
-      'Membership inference — AUC (TPR at 1% FPR); output defences are applied to the undefended model, so its accuracy is unchanged',
-      table(section('membership'), (a) => `${fixed(a.auc)} (${pct(a.tprAt1)})`),
+      'Membership inference — AUC (TPR at 1% FPR), queries paid; output defences are applied to the undefended model, so its accuracy is unchanged',
+      table(section('membership'), (a) => `${fixed(a.auc)} (${pct(a.tprAt1)}), ${a.queries.toLocaleString('en-US')} q`),
       'Expected (Carlini et al. 2022; Jayaraman & Evans 2019): DP-SGD at small ε drives AUC to about 0.5 at a visible accuracy cost; label-only publishing stops the score attacks but not the label-only attack.',
       '',
       'DP-SGD beside Abadi et al. 2016 (MNIST, 60,000 training digits, PCA to 60, 1,000 hidden units: 98.3% without privacy); ours MLP 128, no PCA, δ = 1e-5',
