@@ -5,28 +5,38 @@
  */
 
 /** Every error code threatlab raises. Closed: add a code here before raising it. */
-export type ErrorCode =
-  | 'validation'
-  | 'usage'
-  | 'not-found'
-  | 'file-not-found'
-  | 'empty-file'
-  | 'parse-error'
-  | 'ragged-row'
-  | 'unknown-category'
-  | 'missing-value'
-  | 'not-fitted'
-  | 'dataset-missing'
-  | 'budget-exceeded'
-  | 'capability'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate-limited'
-  | 'payload-too-large'
-  | 'limit-exceeded'
-  | 'conflict'
-  | 'overloaded'
-  | 'internal';
+export const ERROR_CODES = [
+  'validation',
+  'usage',
+  'not-found',
+  'file-not-found',
+  'empty-file',
+  'parse-error',
+  'ragged-row',
+  'unknown-category',
+  'missing-value',
+  'not-fitted',
+  'dataset-missing',
+  'budget-exceeded',
+  'capability',
+  'unauthorized',
+  'forbidden',
+  'rate-limited',
+  'payload-too-large',
+  'limit-exceeded',
+  'conflict',
+  'overloaded',
+  'unavailable',
+  'internal',
+] as const;
+
+/** One of `ERROR_CODES`. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Whether a string (from another process, or a server) is one of our error codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** One problem found while validating an input: where it is and what is wrong. */
 export interface ValidationIssue {

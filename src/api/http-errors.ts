@@ -34,6 +34,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 402 | 403 | 404 | 409 | 4
     case 'rate-limited':
       return 429;
     case 'overloaded':
+    case 'unavailable':
       return 503;
     case 'not-fitted':
     case 'internal':

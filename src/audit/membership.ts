@@ -12,7 +12,7 @@ import type { MembershipProblem } from '../attacks/membership/types.ts';
 import type { AttackRecord } from '../attacks/types.ts';
 import { formatPolicy } from '../oracle/policy.ts';
 import type { Oracle } from '../oracle/types.ts';
-import type { TrainingPool } from '../parallel/training-pool.ts';
+import type { TrainingService } from '../parallel/training-service.ts';
 import type { Progress } from '../progress.ts';
 import type { MembershipResult } from './verdicts.ts';
 
@@ -34,7 +34,7 @@ export interface MembershipAuditOptions {
   sources: string[];
   quick: boolean;
   seed: number;
-  pool: TrainingPool;
+  pool: TrainingService;
   progress: Progress;
   /** Called after each attack run (the audit's overall progress). */
   stageDone?: () => void;

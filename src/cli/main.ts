@@ -347,6 +347,23 @@ export function buildProgram(io: CliIo): Command {
       await server.close();
     });
 
+  program
+    .command('worker')
+    .description('take training jobs (shadow, reference and target models) from a BullMQ queue on Redis; run one per machine')
+    .requiredOption('--redis <url>', 'the queue\'s Redis, e.g. redis://10.0.0.5:6379 (give clients the same URL)')
+    .option('--concurrency <n>', 'jobs at once, each on its own thread (default: this machine\'s cores)', parseCount)
+    .option('--lock-ms <ms>', 'how long after this process dies its jobs go to another worker', parseCount, 30000)
+    .option('--cache-mb <n>', 'memory for fetched data sets, MiB', parseCount, 2048)
+    .action(async (options) => {
+      const worker = await (await import('./commands/worker.ts')).runWorker(io, options);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await worker.close();
+    });
+
   const owners = program.command('owners').description('owners (accounts) of the service');
   owners
     .command('create')

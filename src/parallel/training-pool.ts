@@ -8,26 +8,31 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { tf } from '../backend/tf.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
-import { ThreatlabError } from '../errors.ts';
+import { isErrorCode, ThreatlabError } from '../errors.ts';
 import { createTrainer, modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
+import type { ModelJson } from '../models/json.ts';
 import { datasetToMessage, type TrainingReply, type TrainingRequest } from './messages.ts';
+import type { TrainerSpec, TrainingService } from './training-service.ts';
 
-/** What to train: a registry model kind with its parameters. */
-export interface TrainerSpec {
-  kind: string;
-  params: Record<string, unknown>;
+export type { TrainerSpec, TrainingService } from './training-service.ts';
+
+/** A fitted model's file form and the tfjs backend it was trained on. */
+export interface FittedJson {
+  model: ModelJson;
+  backend: string;
 }
 
 interface Pending {
-  resolve: (model: Classifier) => void;
+  resolve: (fitted: FittedJson) => void;
   reject: (error: Error) => void;
 }
 
 /** A fixed set of training workers. */
-export class TrainingPool {
+export class TrainingPool implements TrainingService {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
@@ -48,8 +53,17 @@ export class TrainingPool {
   }
 
   /** Fits a classifier on `data` with `seed`. */
-  train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
+  async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
     if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
+    return modelFromJson((await this.trainJson(spec, data, seed)).model, 'shadow model') as Classifier;
+  }
+
+  /** The fitted model's file form (what a cluster worker sends back). */
+  async trainJson(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<FittedJson> {
+    if (this.size === 0) {
+      const model = await createTrainer(spec.kind, spec.params).fit(data, new Rng(seed));
+      return { model: model.toJSON(), backend: tf.getBackend() };
+    }
     return new Promise((resolve, reject) => {
       const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data) };
       this.queue.push({ request, pending: { resolve, reject } });
@@ -78,8 +92,8 @@ export class TrainingPool {
     worker.unref();
     this.idle.push(worker);
     if (pending) {
-      if (reply.model) pending.resolve(modelFromJson(reply.model, 'shadow model') as Classifier);
-      else pending.reject(new ThreatlabError('internal', `training on a worker thread failed: ${reply.error?.message ?? 'no reply'}`));
+      if (reply.model) pending.resolve({ model: reply.model, backend: reply.backend ?? 'unknown' });
+      else pending.reject(workerError(reply.error));
     }
     this.dispatch();
   }
@@ -88,4 +102,10 @@ export class TrainingPool {
     for (const pending of this.pending.values()) pending.reject(new ThreatlabError('internal', `a training worker crashed: ${error.message}`));
     this.pending.clear();
   }
+}
+
+/** The trainer's own error (a bad parameter stays a validation error); anything else is internal. */
+function workerError(error: TrainingReply['error']): ThreatlabError {
+  if (error && isErrorCode(error.code)) return new ThreatlabError(error.code, error.message);
+  return new ThreatlabError('internal', `training on a worker thread failed: ${error?.message ?? 'no reply'}`);
 }

@@ -13,7 +13,7 @@ import { findDataset, isAvailable, loadDataset } from '../data/datasets/registry
 import { splitIndices } from '../data/split.ts';
 import { privacyOf } from '../defenses/dp-sgd/params.ts';
 import { accuracy } from '../metrics/score.ts';
-import type { TrainingPool, TrainerSpec } from '../parallel/training-pool.ts';
+import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
 import { Rng } from '../random.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
@@ -37,7 +37,7 @@ export interface DpAccuracyRow {
 
 const mlp = (params: Record<string, unknown>): TrainerSpec => ({ kind: 'mlp', params: { hidden: [128], standardize: false, validationFraction: 0, learningRate: 0.002, ...params } });
 
-async function rowsFor(name: string, data: ClassificationDataset, epsilons: number[], batchSize: number, epochs: number, pool: TrainingPool): Promise<DpAccuracyRow[]> {
+async function rowsFor(name: string, data: ClassificationDataset, epsilons: number[], batchSize: number, epochs: number, pool: TrainingService): Promise<DpAccuracyRow[]> {
   const split = splitIndices(data, { testFraction: name === 'fashion-mnist' ? 1 / 7 : 0.2, rng: new Rng(REPRODUCTION_SEED), stratify: true });
   const [train, test] = [subsetRows(data, split.train), subsetRows(data, split.test)];
   const plain = await pool.train(mlp({ batchSize, epochs }), train, REPRODUCTION_SEED);
@@ -60,7 +60,7 @@ async function rowsFor(name: string, data: ClassificationDataset, epsilons: numb
 }
 
 /** The MNIST sample rows (quick: ε = 8 only) and, in the full run, Fashion-MNIST's. */
-export async function dpAccuracyRows(quick: boolean, pool: TrainingPool): Promise<DpAccuracyRow[]> {
+export async function dpAccuracyRows(quick: boolean, pool: TrainingService): Promise<DpAccuracyRow[]> {
   const rows: DpAccuracyRow[] = [];
   if (isAvailable(findDataset('mnist'))) rows.push(...(await rowsFor('mnist (10,000-digit sample)', loadDataset('mnist') as ClassificationDataset, quick ? [8] : [0.5, 2, 8], 256, quick ? 10 : 40, pool)));
   if (!quick && isAvailable(findDataset('fashion-mnist'))) rows.push(...(await rowsFor('fashion-mnist', loadDataset('fashion-mnist') as ClassificationDataset, [2, 8], 600, 20, pool)));

@@ -37,7 +37,7 @@ import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { parsePolicy } from '../oracle/policy.ts';
 import type { Oracle } from '../oracle/types.ts';
-import { TrainingPool, type TrainerSpec } from '../parallel/training-pool.ts';
+import { TrainingPool, type TrainerSpec, type TrainingService } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { reproduceDetection, type DetectionRow } from './detection.ts';
@@ -105,7 +105,7 @@ function publish(model: Classifier, defense: string): Oracle {
   return new PolicyOracle(local, parsePolicy(defense));
 }
 
-async function membershipAttacks(target: Oracle, problem: Parameters<typeof runMembership>[2], truth: boolean[], quick: boolean, pool: TrainingPool, progress: Progress): Promise<DefenseAttackResult[]> {
+async function membershipAttacks(target: Oracle, problem: Parameters<typeof runMembership>[2], truth: boolean[], quick: boolean, pool: TrainingService, progress: Progress): Promise<DefenseAttackResult[]> {
   const { shadows, labelCopies } = sizes(quick);
   const plans = [
     { label: 'loss threshold', attack: 'threshold', params: { signal: 'loss' } },
@@ -126,7 +126,7 @@ async function membershipAttacks(target: Oracle, problem: Parameters<typeof runM
   return results;
 }
 
-async function membershipSection(quick: boolean, pool: TrainingPool, progress: Progress): Promise<DefenseRow[]> {
+async function membershipSection(quick: boolean, pool: TrainingService, progress: Progress): Promise<DefenseRow[]> {
   if (!isAvailable(findDataset('mnist'))) return [];
   const data = loadDataset('mnist') as ClassificationDataset;
   const { members, population } = sizes(quick);
@@ -187,7 +187,7 @@ async function extractionSection(quick: boolean, progress: Progress): Promise<De
 }
 
 /** Adversarial training against PGD and FGSM on MNIST. */
-async function evasionSection(quick: boolean, pool: TrainingPool, progress: Progress): Promise<DefenseRow[]> {
+async function evasionSection(quick: boolean, pool: TrainingService, progress: Progress): Promise<DefenseRow[]> {
   if (!isAvailable(findDataset('mnist'))) return [];
   const data = loadDataset('mnist') as ClassificationDataset;
   const split = splitIndices(data, { testFraction: 0.2, rng: new Rng(REPRODUCTION_SEED), stratify: true });

@@ -15,7 +15,7 @@ import { membershipSplit } from '../attacks/membership/membership-split.ts';
 import { runMembership } from '../attacks/membership/runner.ts';
 import { accuracy } from '../metrics/score.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
-import { TrainingPool, type TrainerSpec } from '../parallel/training-pool.ts';
+import { TrainingPool, type TrainerSpec, type TrainingService } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
 
@@ -81,7 +81,7 @@ function attackPlan(quick: boolean): { label: string; attack: string; params: Re
   ];
 }
 
-async function targetRow(target: MembershipTarget, quick: boolean, pool: TrainingPool, progress: Progress): Promise<MembershipRow> {
+async function targetRow(target: MembershipTarget, quick: boolean, pool: TrainingService, progress: Progress): Promise<MembershipRow> {
   const row: MembershipRow = { dataset: target.dataset, model: target.model, members: target.members, attacks: [] };
   if (!isAvailable(findDataset(target.dataset))) return { ...row, note: `skipped: data set ${target.dataset} not found` };
   const data = loadDataset(target.dataset) as ClassificationDataset;

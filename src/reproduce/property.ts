@@ -15,7 +15,7 @@ import { parseProperty } from '../attacks/property/property.ts';
 import { subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { loadAdult } from '../data/datasets/adult.ts';
 import { loadSmsSpam } from '../data/datasets/spam.ts';
-import { TrainingPool, type TrainerSpec } from '../parallel/training-pool.ts';
+import { TrainingPool, type TrainerSpec, type TrainingService } from '../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { Rng } from '../random.ts';
 import { REPRODUCTION_SEED } from './extraction.ts';
@@ -125,7 +125,7 @@ function otherCases(): PropertyCase[] {
 }
 
 /** Runs one case: targets and shadows trained once, every plan scored on them. */
-async function runCase(entry: PropertyCase, halves: { attacker: ClassificationDataset; targets: ClassificationDataset }, pool: TrainingPool, progress: Progress): Promise<PropertyRow[]> {
+async function runCase(entry: PropertyCase, halves: { attacker: ClassificationDataset; targets: ClassificationDataset }, pool: TrainingService, progress: Progress): Promise<PropertyRow[]> {
   const spec = parseProperty(entry.property);
   const problem: PropertyProblem = { spec, pool: halves.attacker, trainer: entry.trainer, trainSize: entry.trainSize };
   const targets = await trainTargets(pool, entry.trainer, halves.targets, spec, entry.targets, entry.trainSize, REPRODUCTION_SEED + 1);

@@ -11,7 +11,7 @@ import { aucPerClass, membershipMetrics, mostExposed, type MembershipMetrics } f
 import { resolveParams, type ParamSpecs } from '../../models/params.ts';
 import { BudgetOracle, CountingOracle, requireReveals } from '../../oracle/decorators.ts';
 import type { Oracle } from '../../oracle/types.ts';
-import { TrainingPool } from '../../parallel/training-pool.ts';
+import { TrainingPool, type TrainingService } from '../../parallel/training-pool.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { attackRecord } from '../runner.ts';
@@ -24,7 +24,7 @@ export interface MembershipRunOptions {
   seed: number;
   budget?: number;
   /** Shadow-model trainer (a pool of worker threads); one of two workers is made and closed when absent. */
-  pool?: TrainingPool;
+  pool?: TrainingService;
   /** Who is a member, per candidate — known to an auditor, never to the attack. */
   members?: readonly boolean[];
   /** Member share assumed by the precision metric. */

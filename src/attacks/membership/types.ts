@@ -9,7 +9,7 @@
 import type { ClassificationDataset } from '../../data/dataset.ts';
 import type { ParamSpecs, ParamValues } from '../../models/params.ts';
 import type { Oracle, Reveals } from '../../oracle/types.ts';
-import type { TrainerSpec, TrainingPool } from '../../parallel/training-pool.ts';
+import type { TrainerSpec, TrainingService } from '../../parallel/training-service.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 
@@ -29,7 +29,7 @@ export interface MembershipProblem {
 export interface MembershipContext {
   oracle: Oracle;
   problem: MembershipProblem;
-  pool: TrainingPool;
+  pool: TrainingService;
   rng: Rng;
   progress: Progress;
 }

@@ -9,7 +9,7 @@ import type { Classifier } from '../../models/types.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import type { OutputPolicy } from '../../oracle/types.ts';
-import type { TrainerSpec, TrainingPool } from '../../parallel/training-pool.ts';
+import type { TrainerSpec, TrainingService } from '../../parallel/training-service.ts';
 import { Rng } from '../../random.ts';
 import type { FittedPropertyAttack } from './meta-classifier.ts';
 import { propertyMask, sampleWithShare, type PropertySpec } from './property.ts';
@@ -25,7 +25,7 @@ export function wilsonInterval(successes: number, total: number): [number, numbe
 }
 
 /** Target models: `count` per share, each on `size` rows of the target pool. */
-export async function trainTargets(pool: TrainingPool, trainer: TrainerSpec, data: ClassificationDataset, spec: PropertySpec, count: number, size: number, seed: number) {
+export async function trainTargets(pool: TrainingService, trainer: TrainerSpec, data: ClassificationDataset, spec: PropertySpec, count: number, size: number, seed: number) {
   const rng = new Rng(seed);
   const mask = propertyMask(data, spec);
   const jobs = [];

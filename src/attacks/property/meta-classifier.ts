@@ -21,7 +21,7 @@ import { LinearClassifierTrainer } from '../../models/linear/trainers.ts';
 import type { Classifier, Model } from '../../models/types.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import type { Answer, Oracle, OutputPolicy } from '../../oracle/types.ts';
-import type { TrainerSpec, TrainingPool } from '../../parallel/training-pool.ts';
+import type { TrainerSpec, TrainingService } from '../../parallel/training-service.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { propertyMask, sampleWithShare, type PropertySpec } from './property.ts';
@@ -75,7 +75,7 @@ function loss(answers: Answer[], labels: Int32Array): number {
 }
 
 /** Trains `count` shadow models per candidate share on the attacker's rows (on the pool's worker threads), in pairs. */
-export async function trainShadows(problem: PropertyProblem, count: number, seed: number, pool: TrainingPool, progress: Progress = silentProgress): Promise<Shadow[]> {
+export async function trainShadows(problem: PropertyProblem, count: number, seed: number, pool: TrainingService, progress: Progress = silentProgress): Promise<Shadow[]> {
   const rng = new Rng(seed);
   const mask = propertyMask(problem.pool, problem.spec);
   progress.start('shadow models', 2 * count);

@@ -1,0 +1,85 @@
+/**
+ * Data sets in Redis by content hash. A client puts each data set once (a re-run finds it there
+ * and only refreshes its expiry); a worker fetches a hash once, checks the bytes against it, and
+ * keeps the decoded rows in memory for the next job that names them.
+ */
+
+import type { Redis } from 'ioredis';
+import { LruCache } from '../api/lru-cache.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { ThreatlabError } from '../errors.ts';
+import { contentHash, datasetBlob, decodeDataset } from './dataset-blob.ts';
+import { KEY_PREFIX } from './redis.ts';
+
+/** How long a data set stays in Redis after the last job that named it, seconds. */
+export const BLOB_TTL_SECONDS = 7 * 24 * 3600;
+
+function blobKey(hash: string): string {
+  return `${KEY_PREFIX}:blob:${hash}`;
+}
+
+/** The client side: puts data sets. */
+export class BlobWriter {
+  private readonly redis: Redis;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Bytes this client sent to Redis. */
+  uploadedBytes = 0;
+
+  constructor(redis: Redis) {
+    this.redis = redis;
+  }
+
+  /** Makes sure `data` is in Redis; its hash. */
+  async put(data: ClassificationDataset): Promise<string> {
+    const { hash, bytes } = datasetBlob(data);
+    let pending = this.inFlight.get(hash);
+    if (!pending) {
+      pending = this.upload(hash, bytes).finally(() => this.inFlight.delete(hash));
+      this.inFlight.set(hash, pending);
+    }
+    await pending;
+    return hash;
+  }
+
+  private async upload(hash: string, bytes: Buffer): Promise<void> {
+    if ((await this.redis.expire(blobKey(hash), BLOB_TTL_SECONDS)) === 1) return;
+    await this.redis.set(blobKey(hash), bytes, 'EX', BLOB_TTL_SECONDS);
+    this.uploadedBytes += bytes.length;
+  }
+}
+
+/** The worker side: fetches data sets, cached by bytes. */
+export class BlobReader {
+  private readonly redis: Redis;
+  private readonly cache: LruCache<string, ClassificationDataset>;
+  private readonly inFlight = new Map<string, Promise<ClassificationDataset>>();
+  /** Fetches that went to Redis (the rest came from the cache). */
+  fetches = 0;
+
+  constructor(redis: Redis, cacheBytes: number) {
+    this.redis = redis;
+    this.cache = new LruCache(cacheBytes);
+  }
+
+  /** The data set with `hash`. */
+  async get(hash: string): Promise<ClassificationDataset> {
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    let pending = this.inFlight.get(hash);
+    if (!pending) {
+      pending = this.fetch(hash).finally(() => this.inFlight.delete(hash));
+      this.inFlight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(hash: string): Promise<ClassificationDataset> {
+    this.fetches++;
+    const bytes = await this.redis.getBuffer(blobKey(hash));
+    if (!bytes) throw new ThreatlabError('not-found', `data set ${hash.slice(0, 12)}… is not in Redis (expired after ${BLOB_TTL_SECONDS / 86400} days unused, or Redis lost it without an append-only file); run the client again to send it`);
+    if (contentHash(bytes) !== hash) throw new ThreatlabError('parse-error', `data set ${hash.slice(0, 12)}… in Redis does not match its hash; delete ${blobKey(hash)} and run the client again`);
+    const data = decodeDataset(bytes, hash.slice(0, 12));
+    this.cache.set(hash, data, bytes.length);
+    return data;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `threatlab worker`: takes training jobs from the BullMQ queue on Redis and fits them on worker
+ * threads of this process, each with its own tfjs-wasm backend (`--concurrency` threads, so one
+ * process per machine uses its cores). The BullMQ worker stays on the main thread, which does no
+ * heavy work, so it renews its job locks on time; when this process dies its jobs' locks lapse
+ * and another worker takes them (BullMQ's stalled-job check).
+ */
+
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { subsetRows } from '../data/dataset.ts';
+import { isErrorCode } from '../errors.ts';
+import { TrainingPool } from '../parallel/training-pool.ts';
+import { BlobReader } from './blob-store.ts';
+import { connectionOptions, connectRedis, KEY_PREFIX, TRAINING_QUEUE } from './redis.ts';
+import { decodeRows, type TrainJob, type TrainResult } from './training-jobs.ts';
+
+/** Settings of a worker process. */
+export interface ClusterWorkerOptions {
+  url: string;
+  /** Jobs at once, each on its own thread. */
+  concurrency: number;
+  /** A job's lock, ms: how long after this process dies its jobs go to another worker. */
+  lockMs?: number;
+  /** Memory for fetched data sets, bytes. */
+  cacheBytes?: number;
+  /** One line per event (job started, done, failed). */
+  log?: (line: string) => void;
+}
+
+/** Codes that mean the job itself is wrong: retrying cannot help. */
+const FINAL_CODES = new Set(['validation', 'usage', 'capability', 'limit-exceeded', 'parse-error', 'not-found']);
+
+/** A running worker process. */
+export interface ClusterWorker {
+  readonly name: string;
+  /** Jobs finished by this process. */
+  done(): number;
+  /** Finishes the jobs in hand, then stops. */
+  close(): Promise<void>;
+}
+
+/** Starts taking jobs. */
+export async function startClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  const log = options.log ?? (() => {});
+  const name = `${hostname()}:${process.pid}`;
+  const redis: Redis = await connectRedis(options.url);
+  const blobs = new BlobReader(redis, options.cacheBytes ?? 2 * 1024 ** 3);
+  const pool = new TrainingPool(options.concurrency);
+  let finished = 0;
+
+  const processor = async (job: Job<TrainJob, TrainResult>): Promise<TrainResult> => {
+    const started = performance.now();
+    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}`);
+    try {
+      const whole = await blobs.get(job.data.dataset);
+      const rows = job.data.rows === undefined ? undefined : decodeRows(job.data.rows);
+      if (rows === null) throw new UnrecoverableError('parse-error: the job\'s row list is not whole uint32s; re-submit it');
+      if (rows && rows.some((row) => row >= whole.features.rows)) throw new UnrecoverableError(`validation: the job names row ${Math.max(...rows)} of a ${whole.features.rows}-row data set`);
+      const data = rows ? subsetRows(whole, rows) : whole;
+      if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
+      const { model, backend } = await pool.trainJson(job.data.spec, data, job.data.seed);
+      const ms = performance.now() - started;
+      finished++;
+      log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s`);
+      return { model, backend, worker: name, ms };
+    } catch (error) {
+      if (error instanceof UnrecoverableError) throw error;
+      const code = (error as { code?: unknown }).code;
+      const message = `${isErrorCode(code) ? code : 'internal'}: ${(error as Error).message}`;
+      log(`job ${job.id} failed: ${message}`);
+      throw FINAL_CODES.has(String(code)) ? new UnrecoverableError(message) : new Error(message);
+    }
+  };
+
+  const lockDuration = options.lockMs ?? 30_000;
+  const worker = new Worker<TrainJob, TrainResult>(TRAINING_QUEUE, processor, {
+    connection: connectionOptions(options.url),
+    prefix: KEY_PREFIX,
+    concurrency: options.concurrency,
+    lockDuration,
+    stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
+    maxStalledCount: 2,
+    name,
+  });
+  worker.on('error', (error) => log(`queue error: ${error.message}`));
+  await worker.waitUntilReady();
+  log(`worker ${name} takes jobs from ${options.url} (${options.concurrency} at once)`);
+  return {
+    name,
+    done: () => finished,
+    async close() {
+      await worker.close();
+      await pool.close();
+      redis.disconnect();
+    },
+  };
+}

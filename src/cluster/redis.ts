@@ -1,0 +1,61 @@
+/**
+ * Connecting to the Redis that carries the job queue. A wrong address fails at once with the fix,
+ * instead of ioredis retrying forever; once connected, a Redis that restarts is waited for (jobs
+ * and data sets survive it when Redis keeps an append-only file).
+ */
+
+import { Redis } from 'ioredis';
+import { ThreatlabError } from '../errors.ts';
+
+/** Where every threatlab key lives (BullMQ's prefix and the data-set blobs). */
+export const KEY_PREFIX = 'threatlab';
+/** The queue of training jobs. */
+export const TRAINING_QUEUE = 'training';
+
+/** BullMQ's connection options for `url`. */
+export function connectionOptions(url: string): { url: string; maxRetriesPerRequest: null } {
+  return { url: checkedUrl(url), maxRetriesPerRequest: null };
+}
+
+function checkedUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ThreatlabError('usage', `--redis ${url} is not a URL; give one like redis://127.0.0.1:6379`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ThreatlabError('usage', `--redis ${url}: the scheme must be redis:// or rediss://`);
+  }
+  return url;
+}
+
+/**
+ * A client for `url` that has answered PING within `timeoutMs`, on a Redis of version 5 or later
+ * (BullMQ's floor). Commands wait while the server is away later on.
+ */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis(checkedUrl(url), { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
+  redis.on('error', () => {}); // reconnects are ioredis's; failures surface through commands
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    throw new ThreatlabError('unavailable', `no Redis answers at ${url} (${(error as Error).message}); start one (Debian: apt-get install redis-server; redis-server --appendonly yes) or fix --redis`);
+  } finally {
+    clearTimeout(timer);
+  }
+  const info = await redis.info('server');
+  const version = /redis_version:(\d+)/.exec(info)?.[1];
+  if (version && Number(version) < 5) {
+    redis.disconnect();
+    throw new ThreatlabError('unavailable', `Redis at ${url} is version ${version}; BullMQ needs 5 or later`);
+  }
+  return redis;
+}

@@ -1,0 +1,43 @@
+/** What travels through the training queue: a job names its data set by hash and its rows by index. */
+
+import type { ModelJson } from '../models/json.ts';
+import type { TrainerSpec } from '../parallel/training-service.ts';
+
+/** Fit one model. */
+export interface TrainJob {
+  spec: TrainerSpec;
+  seed: number;
+  /** The data set, by content hash (see blob-store.ts). */
+  dataset: string;
+  /** The rows of it to train on, as little-endian uint32 in base64; absent: every row. */
+  rows?: string;
+  /** Row count, for listings and checks. */
+  count: number;
+  /** Who submitted it (one id per client run). */
+  client: string;
+}
+
+/** The fitted model and where it was made. */
+export interface TrainResult {
+  model: ModelJson;
+  /** The tfjs backend the worker trained on (always wasm; checked by the client). */
+  backend: string;
+  /** Host name and pid of the worker process. */
+  worker: string;
+  /** Milliseconds the fit took on the worker (fetching the data set included). */
+  ms: number;
+}
+
+/** Row indices as job text. */
+export function encodeRows(rows: Uint32Array): string {
+  return Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('base64');
+}
+
+/** And back; null when the text is not whole uint32s. */
+export function decodeRows(text: string): Uint32Array | null {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 4 !== 0) return null;
+  const rows = new Uint32Array(bytes.length / 4);
+  new Uint8Array(rows.buffer).set(bytes);
+  return rows;
+}

@@ -1,0 +1,25 @@
+/**
+ * Where independent models are trained: worker threads of this process (`TrainingPool`, the
+ * default) or `threatlab worker` processes on any number of machines behind a BullMQ queue
+ * (`ClusterTrainingService`). The membership, property and defence code asks for models through
+ * this interface only, so a run gives the same models, seed for seed, on either.
+ */
+
+import type { ClassificationDataset } from '../data/dataset.ts';
+import type { Classifier } from '../models/types.ts';
+
+/** What to train: a registry model kind with its parameters. */
+export interface TrainerSpec {
+  kind: string;
+  params: Record<string, unknown>;
+}
+
+/** Trains models; submit many at once and they run side by side. */
+export interface TrainingService {
+  /** How many models train at once here (0: one at a time in this thread; a cluster: its queue's name). */
+  readonly size: number;
+  /** Fits a classifier of `spec` on `data` with `seed`; equal to fitting it in this thread. */
+  train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier>;
+  /** Stops the workers (a cluster: withdraws this client's jobs that have not started). */
+  close(): Promise<void>;
+}
