@@ -17,7 +17,7 @@ import type { Classifier } from '../models/types.ts';
 import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
 import { BlobWriter } from './blob-store.ts';
 import { connectionOptions, connectRedis, KEY_PREFIX, TRAINING_QUEUE } from './redis.ts';
-import { encodeRows, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Tries of one job (a crash or a lost worker counts; a validation error does not retry). */
 export const JOB_ATTEMPTS = 3;
@@ -84,9 +84,7 @@ export class ClusterTrainingService implements TrainingService {
   }
 
   async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
-    const origin = rowOrigin(data);
-    const dataset = await this.blobs.put(origin ? origin.source : data);
-    const job: TrainJob = { spec, seed, dataset, rows: origin && encodeRows(origin.indices), count: data.features.rows, client: this.client };
+    const job: TrainJob = { spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.client };
     const id = `${this.client}-${this.nextId++}`;
     const result = new Promise<TrainResult>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.ref();
@@ -101,6 +99,13 @@ export class ClusterTrainingService implements TrainingService {
     const { model, backend } = await result;
     if (backend !== 'wasm') throw new ThreatlabError('internal', `job ${id} was trained on the ${backend} backend, not wasm; update the worker`);
     return modelFromJson(model, `model from job ${id}`) as Classifier;
+  }
+
+  /** The data sets `data` is made of, sent once each, and its rows of them. */
+  private async partsOf(data: ClassificationDataset): Promise<RowsOf[]> {
+    const origin = rowOrigin(data);
+    if (!origin) return [{ dataset: await this.blobs.put(data) }];
+    return Promise.all(origin.parts.map(async (part) => ({ dataset: await this.blobs.put(part.source), rows: encodeRows(part.indices) })));
   }
 
   /** What this client's jobs cost and where they ran so far. */

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { subsetRows } from '../data/dataset.ts';
+import { concatRows, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode } from '../errors.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
 import { BlobReader } from './blob-store.ts';
@@ -54,11 +54,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const started = performance.now();
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}`);
     try {
-      const whole = await blobs.get(job.data.dataset);
-      const rows = job.data.rows === undefined ? undefined : decodeRows(job.data.rows);
-      if (rows === null) throw new UnrecoverableError('parse-error: the job\'s row list is not whole uint32s; re-submit it');
-      if (rows && rows.some((row) => row >= whole.features.rows)) throw new UnrecoverableError(`validation: the job names row ${Math.max(...rows)} of a ${whole.features.rows}-row data set`);
-      const data = rows ? subsetRows(whole, rows) : whole;
+      const data = await rowsOfJob(job.data, blobs);
       if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
       const { model, backend } = await pool.trainJson(job.data.spec, data, job.data.seed);
       const ms = performance.now() - started;
@@ -96,4 +92,20 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       redis.disconnect();
     },
   };
+}
+
+/** The rows a job names, fetched (once per data set) and put together in order. */
+async function rowsOfJob(job: TrainJob, blobs: BlobReader): Promise<ClassificationDataset> {
+  if (!Array.isArray(job.parts) || job.parts.length === 0) throw new UnrecoverableError('validation: the job names no rows; re-submit it from a threatlab client of the same version');
+  let data: ClassificationDataset | undefined;
+  for (const part of job.parts) {
+    const whole = await blobs.get(part.dataset);
+    const rows = part.rows === undefined ? undefined : decodeRows(part.rows);
+    if (rows === null) throw new UnrecoverableError("parse-error: the job's row list is not whole uint32s; re-submit it");
+    const bad = rows?.find((row) => row >= whole.features.rows);
+    if (bad !== undefined) throw new UnrecoverableError(`validation: the job names row ${bad} of a ${whole.features.rows}-row data set`);
+    const piece = rows ? subsetRows(whole, rows) : whole;
+    data = data ? concatRows(data, piece) : piece;
+  }
+  return data!;
 }

@@ -3,14 +3,19 @@
 import type { ModelJson } from '../models/json.ts';
 import type { TrainerSpec } from '../parallel/training-service.ts';
 
-/** Fit one model. */
+/** Rows of one data set sent to Redis. */
+export interface RowsOf {
+  /** The data set, by content hash (see blob-store.ts). */
+  dataset: string;
+  /** Its rows, as little-endian uint32 in base64; absent: every row. */
+  rows?: string;
+}
+
+/** Fit one model on the rows of `parts`, in order (a LiRA shadow: some candidates, then population rows). */
 export interface TrainJob {
   spec: TrainerSpec;
   seed: number;
-  /** The data set, by content hash (see blob-store.ts). */
-  dataset: string;
-  /** The rows of it to train on, as little-endian uint32 in base64; absent: every row. */
-  rows?: string;
+  parts: RowsOf[];
   /** Row count, for listings and checks. */
   count: number;
   /** Who submitted it (one id per client run). */

@@ -97,22 +97,67 @@ export function rowCount(dataset: Dataset): number {
   return dataset.features.rows;
 }
 
-/** Which rows of which data set a subset holds (see `rowOrigin`). */
-export interface RowOrigin<T extends Dataset = Dataset> {
+/** Rows of one data set. */
+export interface RowSource<T extends Dataset = Dataset> {
   source: T;
   indices: Uint32Array;
 }
 
-const ORIGINS = new WeakMap<Dataset, RowOrigin>();
+/** Which rows of which data sets a derived data set holds, in order (see `rowOrigin`). */
+export interface RowOrigin<T extends Dataset = Dataset> {
+  parts: RowSource<T>[];
+}
+
+/** Sources are held weakly: remembering where a subset came from must not keep a 376 MB data set alive. */
+interface WeakSource {
+  source: WeakRef<Dataset>;
+  indices: Uint32Array;
+}
+
+const ORIGINS = new WeakMap<Dataset, WeakSource[]>();
 
 /**
- * The data set a `subsetRows` result was cut from and the rows it holds, traced back to the first
- * data set that was not itself a subset. A cluster job names these rows of a data set sent once,
- * instead of carrying the subset (64 LiRA shadows of 5,000 Fashion-MNIST rows each would move
- * 2 GB; their indices take 1.3 MB).
+ * The data sets a `subsetRows` or `concatRows` result was made from and the rows it holds, in
+ * order, traced back to data sets that were not themselves made so; undefined when the data set
+ * was not made so, or a source has since been dropped. A cluster job names these rows of data sets
+ * sent once, instead of carrying the rows (64 LiRA shadows of 5,000 Fashion-MNIST rows each would
+ * move 2 GB; their indices take 1.3 MB).
  */
 export function rowOrigin<T extends Dataset>(dataset: T): RowOrigin<T> | undefined {
-  return ORIGINS.get(dataset) as RowOrigin<T> | undefined;
+  const parts = ORIGINS.get(dataset);
+  if (!parts) return undefined;
+  const live: RowSource<T>[] = [];
+  for (const part of parts) {
+    const source = part.source.deref();
+    if (!source) return undefined;
+    live.push({ source: source as T, indices: part.indices });
+  }
+  return { parts: live };
+}
+
+function partsOf(dataset: Dataset): WeakSource[] {
+  return ORIGINS.get(dataset) ?? [{ source: new WeakRef(dataset), indices: Uint32Array.from({ length: dataset.features.rows }, (_, i) => i) }];
+}
+
+/** The rows `indices` of a data set made of `parts`, as parts (consecutive rows of one source kept together). */
+function selectParts(parts: WeakSource[], indices: ArrayLike<number>): WeakSource[] {
+  const starts: number[] = [];
+  let total = 0;
+  for (const part of parts) {
+    starts.push(total);
+    total += part.indices.length;
+  }
+  const runs: { source: WeakRef<Dataset>; rows: number[] }[] = [];
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k];
+    let p = parts.length - 1;
+    while (p > 0 && starts[p] > index) p--;
+    const row = parts[p].indices[index - starts[p]];
+    const last = runs.at(-1);
+    if (last && last.source === parts[p].source) last.rows.push(row);
+    else runs.push({ source: parts[p].source, rows: [row] });
+  }
+  return runs.map((run) => ({ source: run.source, indices: Uint32Array.from(run.rows) }));
 }
 
 /** A new data set holding the given rows (its fixed split is dropped). */
@@ -129,9 +174,7 @@ export function subsetRows<T extends Dataset>(dataset: T, indices: ArrayLike<num
     for (let k = 0; k < indices.length; k++) targets[k] = dataset.targets[indices[k]];
     subset = { ...base, targets } as T;
   }
-  const parent = ORIGINS.get(dataset);
-  const rows = Uint32Array.from(indices, (index) => (parent ? parent.indices[index] : index));
-  ORIGINS.set(subset, { source: parent ? parent.source : dataset, indices: rows });
+  ORIGINS.set(subset, selectParts(partsOf(dataset), indices));
   return subset;
 }
 
@@ -140,7 +183,9 @@ export function concatRows(a: ClassificationDataset, b: ClassificationDataset): 
   const labels = new Int32Array(a.labels.length + b.labels.length);
   labels.set(a.labels);
   labels.set(b.labels, a.labels.length);
-  return { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
+  const joined: ClassificationDataset = { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
+  ORIGINS.set(joined, [...partsOf(a), ...partsOf(b)]);
+  return joined;
 }
 
 /** Rows per class, in `classes` order. */

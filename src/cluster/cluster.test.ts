@@ -1,0 +1,157 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeClassification } from '../data/datasets/synthetic.ts';
+import { concatRows, rowOrigin, subsetRows } from '../data/dataset.ts';
+import { MEMBERSHIP_ATTACKS } from '../attacks/membership/index.ts';
+import { membershipSplit } from '../attacks/membership/membership-split.ts';
+import { runMembership } from '../attacks/membership/runner.ts';
+import { LocalOracle } from '../oracle/local-oracle.ts';
+import { TrainingPool } from '../parallel/training-pool.ts';
+import { Rng } from '../random.ts';
+import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } from '../testing/redis-server.ts';
+import { ClusterTrainingService } from './cluster-training.ts';
+import { decodeDataset, encodeDataset } from './dataset-blob.ts';
+import { decodeRows, encodeRows } from './training-jobs.ts';
+import { connectRedis } from './redis.ts';
+
+const TRAINER = { kind: 'mlp', params: { hidden: '64', epochs: 60, batchSize: 32, learningRate: 0.003, validationFraction: 0 } };
+
+function probabilities(model: { predictProba(x: unknown): { data: Float64Array } }, data: { features: unknown }): number[] {
+  return Array.from(model.predictProba(data.features).data);
+}
+
+test('a data set survives its blob bit for bit; subsets remember their rows of the first data set', () => {
+  const data = makeClassification(50, { classes: 3, seed: 1 });
+  data.features.data[7] = 0.1 + 0.2; // a value that is not a short decimal
+  const back = decodeDataset(encodeDataset(data), 'test');
+  assert.deepEqual(Array.from(back.features.data), Array.from(data.features.data));
+  assert.deepEqual(Array.from(back.labels), Array.from(data.labels));
+  assert.deepEqual([back.name, back.classes, back.schema, back.targetName], [data.name, data.classes, data.schema, data.targetName]);
+  assert.throws(() => decodeDataset(encodeDataset(data).subarray(0, 100), 'cut'), { code: 'parse-error' });
+
+  const first = subsetRows(data, [10, 20, 30, 40]);
+  const second = subsetRows(first, [3, 1]);
+  assert.equal(rowOrigin(second)!.parts.length, 1);
+  assert.equal(rowOrigin(second)!.parts[0].source, data);
+  assert.deepEqual(Array.from(rowOrigin(second)!.parts[0].indices), [40, 20]);
+  assert.equal(rowOrigin(data), undefined);
+  // A LiRA shadow: candidates then population rows; a subset of that crosses both.
+  const other = makeClassification(20, { classes: 3, seed: 2 });
+  const joined = concatRows(second, subsetRows(other, [5, 6]));
+  const mixed = rowOrigin(subsetRows(joined, [3, 0, 2]))!.parts;
+  assert.deepEqual(mixed.map((part) => [part.source === data ? 'data' : 'other', Array.from(part.indices)]), [['other', [6]], ['data', [40]], ['other', [5]]]);
+  assert.deepEqual(Array.from(decodeRows(encodeRows(Uint32Array.of(0, 7, 4_000_000_000)))!), [0, 7, 4_000_000_000]);
+  assert.equal(decodeRows('AAA='), null);
+});
+
+test('a wrong --redis fails at once with the fix', async () => {
+  await assert.rejects(connectRedis('redis://127.0.0.1:1', 2000), (error: Error & { code?: string }) => error.code === 'unavailable' && /redis-server/.test(error.message));
+  await assert.rejects(ClusterTrainingService.connect('http://127.0.0.1:6379'), { code: 'usage' });
+});
+
+const haveRedis = redisServerInstalled();
+if (!haveRedis && process.env.CI) throw new Error('CI must run the cluster tests: install Debian\'s redis-server (.ci/run does)');
+
+describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server is not installed (apt-get install redis-server)' }, () => {
+  let redis: TestRedis;
+  let workers: TestWorker[] = [];
+  const local = new TrainingPool(0);
+
+  before(async () => {
+    redis = await TestRedis.start();
+  });
+  after(async () => {
+    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+    await redis?.stop();
+  });
+
+  test('LiRA with 16 shadows on two worker processes equals the local run', async () => {
+    workers = await Promise.all([startTestWorker(redis.url, ['--lock-ms', '2000']), startTestWorker(redis.url, ['--lock-ms', '2000'])]);
+    const data = makeClassification(1200, { classes: 3, flipY: 0.1, seed: 5 });
+    const split = membershipSplit(data, { members: 150, population: 600 }, 7);
+    const target = await local.train(TRAINER, split.members, 11);
+    const problem = { candidates: split.candidates, population: split.population, trainer: TRAINER, trainSize: 150 };
+    const options = { params: { shadows: 16 }, seed: 3, members: split.truth };
+    const cluster = await ClusterTrainingService.connect(redis.url);
+    try {
+      const there = await runMembership(MEMBERSHIP_ATTACKS.lira, new LocalOracle(target), problem, { ...options, pool: cluster });
+      const here = await runMembership(MEMBERSHIP_ATTACKS.lira, new LocalOracle(target), problem, { ...options, pool: new TrainingPool(2) });
+      assert.equal(there.status, 'completed');
+      assert.deepEqual(there.outcome!.scores, here.outcome!.scores);
+      assert.equal(there.outcome!.metrics!.auc, here.outcome!.metrics!.auc);
+      assert.ok(there.outcome!.metrics!.auc > 0.6, `AUC ${there.outcome!.metrics!.auc}`);
+      const stats = cluster.statistics();
+      assert.equal(stats.completed, 16);
+      assert.equal(Object.keys(stats.workers).length, 2, `both workers trained shadows: ${JSON.stringify(stats.workers)}`);
+      // Candidates and population are rows of one 1,200-row data set: it went to Redis once (16
+      // shadows of 150 rows would have been 16 × 150 rows); each job named its rows.
+      assert.ok(stats.uploadedBytes <= 1200 * (20 * 8 + 4) + 4096, `${stats.uploadedBytes} bytes uploaded`);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test('a worker killed mid-job: the job is retried on the other and the models are the same', async () => {
+    const data = makeClassification(3000, { classes: 3, seed: 9 });
+    const sets = [0, 1, 2, 3].map((i) => subsetRows(data, Array.from({ length: 1500 }, (_, k) => (k * 2 + i) % 3000)));
+    const slow = { ...TRAINER, params: { ...TRAINER.params, epochs: 40 } };
+    const cluster = await ClusterTrainingService.connect(redis.url);
+    try {
+      const jobs = sets.map((set, i) => cluster.train(slow, set, 50 + i));
+      const victim = workers[0];
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (/started \(attempt 1\): mlp on 1500 rows/.test(victim.log())) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 20);
+      });
+      await victim.stop('SIGKILL');
+      const models = await Promise.all(jobs);
+      const stats = cluster.statistics();
+      assert.ok(stats.restarted >= 1, `a job started twice: ${JSON.stringify(stats)}`);
+      assert.deepEqual(Object.keys(stats.workers), [workers[1].log().match(/worker (\S+) takes jobs/)![1]]);
+      for (let i = 0; i < sets.length; i++) {
+        const reference = await local.train(slow, sets[i], 50 + i);
+        assert.deepEqual(probabilities(models[i], sets[i]), probabilities(reference, sets[i]), `model ${i}`);
+      }
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test('a job its trainer rejects fails once, with the trainer\'s error', async () => {
+    const cluster = await ClusterTrainingService.connect(redis.url);
+    try {
+      const data = makeClassification(100, { classes: 2, seed: 3 });
+      await assert.rejects(cluster.train({ kind: 'mlp', params: { epochs: -3 } }, data, 1), (error: Error & { code?: string }) => error.code === 'validation' && /epochs/.test(error.message));
+      assert.equal(cluster.statistics().failed, 1);
+      assert.equal(cluster.statistics().restarted, 0);
+      assert.equal(workers[1].log().match(/mlp on 100 rows/g)?.length, 1, 'started once');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test('Redis killed and restarted with jobs queued: none is lost', async () => {
+    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+    const cluster = await ClusterTrainingService.connect(redis.url);
+    try {
+      const data = makeClassification(400, { classes: 2, seed: 4 });
+      const sets = [0, 1, 2].map((i) => subsetRows(data, new Rng(i).permutation(400).slice(0, 200)));
+      const quick = { ...TRAINER, params: { ...TRAINER.params, epochs: 5 } };
+      const jobs = sets.map((set, i) => cluster.train(quick, set, 70 + i));
+      while (cluster.statistics().submitted < sets.length) await new Promise((resolve) => setTimeout(resolve, 20));
+      await redis.restart();
+      workers = [await startTestWorker(redis.url, ['--lock-ms', '2000'])];
+      const models = await Promise.all(jobs);
+      for (let i = 0; i < sets.length; i++) {
+        const reference = await local.train(quick, sets[i], 70 + i);
+        assert.deepEqual(probabilities(models[i], sets[i]), probabilities(reference, sets[i]), `model ${i}`);
+      }
+    } finally {
+      await cluster.close();
+    }
+  });
+});
