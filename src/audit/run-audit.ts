@@ -16,6 +16,7 @@ import type { Model } from '../models/types.ts';
 import { formatPolicy } from '../oracle/policy.ts';
 import type { Oracle, OutputPolicy } from '../oracle/types.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
+import type { TrainingService } from '../parallel/training-service.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 import { auditExtraction, extractionPlans, type ExtractionRun } from './extraction.ts';
 import { auditFaces, imageShapeOf, type FaceInversion } from './faces.ts';
@@ -49,6 +50,8 @@ export interface AuditInput {
   progress?: Progress;
   /** Worker threads for shadow models (default: up to 2; 0 trains in this thread, as a server job does). */
   trainingThreads?: number;
+  /** Where shadow and reference models train (default: `trainingThreads` threads here); the caller closes it. */
+  training?: TrainingService;
   /** The audit's overall progress: attack runs done of those planned, after each run. */
   onStage?: (done: number, total: number) => void;
 }
@@ -187,14 +190,14 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
       if (!input.membership) skipped.push({ threat, reason: 'no members named (--members FILE --non-members FILE --population FILE, or --dataset for a model threatlab trained)' });
       else if (info.kind === 'unknown') skipped.push({ threat, reason: 'shadow models copy the target\'s kind, which this target does not say (declare "kind" in the --schema description)' });
       else {
-        const pool = new TrainingPool(input.trainingThreads);
+        const pool = input.training ?? new TrainingPool(input.trainingThreads);
         try {
           const membership = await auditMembership({ targets, ...input.membership, quick: input.quick, seed: input.seed, pool, progress, stageDone });
           result.membership = { assumption: input.membership.assumption, ...membership };
           result.queries.membership = membership.runs.reduce((sum, run) => sum + run.queries, 0);
           if (membership.results.length > 0) verdicts.push(membershipVerdict(membership.results));
         } finally {
-          await pool.close();
+          if (!input.training) await pool.close();
         }
       }
     }

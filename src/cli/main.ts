@@ -251,6 +251,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--probes <n>', 'probe rows the black-box attacks query (per share for loss-test)', parseCount, 500)
     .option('--shadow-param <k=v>', "shadow models' training parameter, repeatable (default: the target's)", collect, [])
     .option('--seed <n>', 'random seed', parseSeed, DEFAULT_SEED)
+    .option('--redis <url>', "train shadow and reference models on threatlab worker processes through this Redis (BullMQ), not this machine's threads")
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await (await import('./commands/property.ts')).runProperty(io, options, progressFor(options.json));
@@ -265,6 +266,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param mode=offline)', collect, [])
     .option('--shadow-param <k=v>', "shadow models' training parameter, repeatable (default: the target's)", collect, [])
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
+    .option('--redis <url>', "train shadow and reference models on threatlab worker processes through this Redis (BullMQ), not this machine's threads")
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       await (await import('./commands/membership.ts')).runMembershipCommand(io, options, progressFor(options.json));
@@ -279,6 +281,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--policies <list>', 'candidate output policies, the first the published one (default: full,rounded:2,label-only)')
     .option('--threats <list>', 'which threats: extraction, inversion, membership (default: all)')
     .option('--quick', 'cheaper attacks (no LiRA, fewer label-only queries)')
+    .option('--redis <url>', "train shadow and reference models on threatlab worker processes through this Redis (BullMQ), not this machine's threads")
     .option('--seed <n>', 'seed of the attacks', parseSeed, DEFAULT_SEED)
     .option('--json', 'print one JSON document')
     .action(async (options) => {
@@ -291,6 +294,7 @@ export function buildProgram(io: CliIo): Command {
     .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration, property or evasion')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
+    .option('--redis <url>', "train shadow and reference models on threatlab worker processes through this Redis (BullMQ), not this machine's threads")
     .option('--json', 'print one JSON document')
     .action(async (name: string, options) => {
       await (await import('./commands/reproduce.ts')).runReproduce(io, name, options, progressFor(options.json));

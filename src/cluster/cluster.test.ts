@@ -9,6 +9,9 @@ import { LocalOracle } from '../oracle/local-oracle.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
 import { Rng } from '../random.ts';
 import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } from '../testing/redis-server.ts';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runCli } from '../testing/cli.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
 import { decodeDataset, encodeDataset } from './dataset-blob.ts';
 import { decodeRows, encodeRows } from './training-jobs.ts';
@@ -89,6 +92,21 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
     } finally {
       await cluster.close();
     }
+  });
+
+  test('threatlab membership --redis on a scikit-learn MLP with the user\'s members: the same scores as on this machine', async () => {
+    const fixtures = fileURLToPath(new URL('../../test/fixtures/sklearn/', import.meta.url));
+    const args = ['membership', '--attack', 'lira', '--shadows', '4', '--model', join(fixtures, 'adult-mlp.json'), '--members', join(fixtures, 'adult-members.csv'), '--non-members', join(fixtures, 'adult-non-members.csv'), '--population', join(fixtures, 'adult-population.csv'), '--shadow-param', 'epochs=20', '--shadow-param', 'validationFraction=0', '--json'];
+    const there = await runCli(...args, '--redis', redis.url);
+    const here = await runCli(...args);
+    assert.equal(there.status, 0, there.stdout);
+    const [remote, local] = [JSON.parse(there.stdout), JSON.parse(here.stdout)];
+    assert.deepEqual(remote.judged, local.judged);
+    assert.equal(remote.queries, local.queries);
+    assert.match(remote.trainedOn, /^models trained on 2 worker processes through Redis: 4 jobs, 0 restarted/);
+    assert.equal(local.trainedOn, 'worker threads of this process');
+    const refused = await runCli('reproduce', 'extraction', '--quick', '--redis', redis.url, '--json');
+    assert.match(JSON.parse(refused.stdout).error.message, /--redis sends shadow and reference models to workers; "extraction" trains none/);
   });
 
   test('a worker killed mid-job: the job is retried on the other and the models are the same', async () => {

@@ -210,9 +210,9 @@ async function evasionSection(quick: boolean, pool: TrainingService, progress: P
 }
 
 /** Runs the defence measurements (`only`: one section). */
-export async function reproduceDefenses(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; logistic: PrivateLogisticRow[]; faces: FacesDefenseRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
+export async function reproduceDefenses(options: { quick: boolean; training?: TrainingService; only?: string; progress?: Progress }): Promise<{ seed: number; rows: DefenseRow[]; dpAccuracy: DpAccuracyRow[]; logistic: PrivateLogisticRow[]; faces: FacesDefenseRow[]; warfarin: WarfarinDpRow[]; detection: DetectionRow[] }> {
   const progress = options.progress ?? silentProgress;
-  const pool = new TrainingPool();
+  const pool = options.training ?? new TrainingPool();
   const wanted = (section: string) => !options.only || section.includes(options.only);
   try {
     const rows: DefenseRow[] = [];
@@ -226,6 +226,6 @@ export async function reproduceDefenses(options: { quick: boolean; only?: string
     const detection = wanted('detection') ? await reproduceDetection(options.quick) : [];
     return { seed: REPRODUCTION_SEED, rows, dpAccuracy, logistic, faces, warfarin, detection };
   } finally {
-    await pool.close();
+    if (!options.training) await pool.close();
   }
 }

@@ -108,8 +108,8 @@ async function targetRow(target: MembershipTarget, quick: boolean, pool: Trainin
 }
 
 /** Runs the table (`only` filters targets by data set name). */
-export async function reproduceMembership(options: { quick: boolean; only?: string; progress?: Progress }): Promise<{ seed: number; rows: MembershipRow[] }> {
-  const pool = new TrainingPool();
+export async function reproduceMembership(options: { quick: boolean; training?: TrainingService; only?: string; progress?: Progress }): Promise<{ seed: number; rows: MembershipRow[] }> {
+  const pool = options.training ?? new TrainingPool();
   const rows: MembershipRow[] = [];
   try {
     for (const target of options.quick ? QUICK_TARGETS : FULL_TARGETS) {
@@ -117,7 +117,7 @@ export async function reproduceMembership(options: { quick: boolean; only?: stri
       rows.push(await targetRow(target, options.quick, pool, options.progress ?? silentProgress));
     }
   } finally {
-    await pool.close();
+    if (!options.training) await pool.close();
   }
   return { seed: REPRODUCTION_SEED, rows };
 }

@@ -140,16 +140,16 @@ async function runCase(entry: PropertyCase, halves: { attacker: ClassificationDa
 }
 
 /** Runs the tables. */
-export async function reproduceProperty(options: { quick: boolean; progress?: Progress }): Promise<{ seed: number; property: string; rows: PropertyRow[] }> {
+export async function reproduceProperty(options: { quick: boolean; training?: TrainingService; progress?: Progress }): Promise<{ seed: number; property: string; rows: PropertyRow[] }> {
   const progress = options.progress ?? silentProgress;
   const cases = [...mainCases(options.quick), ...(options.quick ? [] : otherCases())];
   const halves = { Adult: adultHalves(REPRODUCTION_SEED), 'SMS spam': cases.some((entry) => entry.data === 'SMS spam') ? disjointHalves(loadSmsSpam(), REPRODUCTION_SEED) : undefined };
-  const pool = new TrainingPool();
+  const pool = options.training ?? new TrainingPool();
   const rows: PropertyRow[] = [];
   try {
     for (const entry of cases) rows.push(...(await runCase(entry, halves[entry.data]!, pool, progress)));
   } finally {
-    await pool.close();
+    if (!options.training) await pool.close();
   }
   return { seed: REPRODUCTION_SEED, property: ADULT_PROPERTY, rows };
 }

@@ -6,6 +6,7 @@
  */
 
 import { subsetRows } from '../../data/dataset.ts';
+import { openTraining, trainingLine } from '../../cluster/open-training.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { runAudit, AUDIT_THREATS, type AuditInput, type AuditResult } from '../../audit/run-audit.ts';
 import type { Threat } from '../../audit/verdicts.ts';
@@ -26,6 +27,8 @@ export const DEFAULT_PRICE = 0.0001;
 
 /** Options of `threatlab audit`. */
 export interface AuditOptions extends CommonOptions, TargetOptions, MembershipDataOptions {
+  /** Train shadow and reference models on `threatlab worker` processes behind this Redis. */
+  redis?: string;
   test?: string;
   sensitive: string[];
   price?: number;
@@ -103,7 +106,15 @@ export async function runAuditCommand(io: CliIo, options: AuditOptions, progress
     sensitive: options.sensitive,
     progress,
   };
-  const result = await runAudit(input);
+  const shadowsOn = options.redis ? await openTraining(options.redis) : undefined;
+  let result: AuditResult;
+  try {
+    result = await runAudit({ ...input, training: shadowsOn });
+  } finally {
+    const line = shadowsOn && trainingLine(shadowsOn);
+    await shadowsOn?.close();
+    if (line) io.stderr(`${line}\n`);
+  }
   const files = await writeAuditReport(result, options.out, { target: options.model ?? options.url ?? 'model' });
   printResult(io, options, { ...result, files }, () => summary(result, files));
   return result;

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { MEMBERSHIP_ATTACKS } from '../../attacks/membership/index.ts';
 import { runMembership } from '../../attacks/membership/runner.ts';
+import { openTraining, trainingLine } from '../../cluster/open-training.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { parseParamPairs, resolveParams } from '../../models/params.ts';
 import { trainerKindOf, trainerParamsOf } from '../../models/registry.ts';
@@ -30,6 +31,8 @@ export interface MembershipOptions extends CommonOptions, MembershipDataOptions 
   shadowParam: string[];
   budget?: number;
   scoresOut?: string;
+  /** Train the shadow models on `threatlab worker` processes behind this Redis. */
+  redis?: string;
 }
 
 /** Attacks that train shadow (or reference) models, and the parameter `--shadows` sets. */
@@ -55,12 +58,20 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   const kind = model ? trainerKindOf(model) : oracle.info.kind;
   // Shadow models copy the target's recipe: read from the model when it is a file, the kind's defaults for a served one.
   const shadowParams = { ...(model ? trainerParamsOf(model) : {}), ...parseParamPairs(options.shadowParam) };
-  const record = await runMembership(
-    attack,
-    oracle,
-    { candidates: data.candidates, population: data.population, trainer: { kind, params: shadowParams }, trainSize: data.trainSize },
-    { params: attackParams, seed: options.seed, budget: options.budget, members: data.members, progress },
-  );
+  const shadowsOn = await openTraining(options.redis);
+  let record: Awaited<ReturnType<typeof runMembership>>;
+  let cluster: string | undefined;
+  try {
+    record = await runMembership(
+      attack,
+      oracle,
+      { candidates: data.candidates, population: data.population, trainer: { kind, params: shadowParams }, trainSize: data.trainSize },
+      { params: attackParams, seed: options.seed, budget: options.budget, members: data.members, progress, pool: shadowsOn },
+    );
+    cluster = trainingLine(shadowsOn);
+  } finally {
+    await shadowsOn.close();
+  }
   const judged = (record.outcome?.scores ?? []).map((score, i) => ({ row: data.sources[i], member: data.members[i], score }));
   if (options.scoresOut) {
     const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
@@ -68,7 +79,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   }
   const metrics = record.outcome?.metrics;
   const words = metrics ? membershipInWords(metrics.auc, metrics.tprAtFpr[0]?.tpr ?? 0) : undefined;
-  const result = { ...record, inPlainWords: words ?? null, assumption: data.assumption, shadowTrainer: { kind, params: shadowParams }, judged };
+  const result = { ...record, inPlainWords: words ?? null, assumption: data.assumption, shadowTrainer: { kind, params: shadowParams }, trainedOn: cluster ?? 'worker threads of this process', judged };
   const pct = (value: number): string => `${(100 * value).toFixed(2)}%`;
   const members = data.members.filter(Boolean).length;
   printResult(io, options, result, () =>
@@ -76,6 +87,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
       `${record.attack} against a ${kind} model (${record.status}): ${members} members and ${data.members.length - members} non-members`,
       data.assumption,
       `paid ${plural(record.queries, 'query', 'queries')}; trained ${plural(record.outcome?.models ?? 0, 'shadow or reference model')}; ${record.seconds.toFixed(1)} s`,
+      cluster ?? '',
       metrics
         ? `AUC ${metrics.auc.toFixed(4)}; ${metrics.tprAtFpr.map((t) => `TPR ${pct(t.tpr)} at FPR ${pct(t.fpr)} (reached ${pct(t.fprReached)})`).join('; ')}`
         : 'no metrics (the run stopped early)',

@@ -15,13 +15,15 @@ import { labelledRowsForModel } from '../labelled-rows.ts';
 import { parseParamPairs } from '../../models/params.ts';
 import { trainerParamsOf } from '../../models/registry.ts';
 import { CountingOracle } from '../../oracle/decorators.ts';
-import { TrainingPool } from '../../parallel/training-pool.ts';
+import { openTraining, trainingLine } from '../../cluster/open-training.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget, type TargetOptions } from '../target.ts';
 
 /** Options of `threatlab property`. */
 export interface PropertyOptions extends CommonOptions, TargetOptions {
+  /** Train the shadow models on `threatlab worker` processes behind this Redis. */
+  redis?: string;
   attack: string;
   property: string;
   population?: string;
@@ -68,7 +70,7 @@ export async function runProperty(io: CliIo, options: PropertyOptions, progress:
   const trainer = { kind: oracle.info.kind, params: loaded.model ? { ...trainerParamsOf(loaded.model), ...parseParamPairs(options.shadowParam) } : parseParamPairs(options.shadowParam) };
   const problem = { spec, pool, trainer, trainSize: options.trainSize };
   const started = performance.now();
-  const workers = new TrainingPool();
+  const workers = await openTraining(options.redis);
   try {
     const shadows = await trainShadows(problem, options.shadows, options.seed, workers, progress);
     const cut = 2 * Math.floor((options.shadows * 3) / 4);
@@ -95,6 +97,8 @@ export async function runProperty(io: CliIo, options: PropertyOptions, progress:
     );
     return report;
   } finally {
+    const line = trainingLine(workers);
     await workers.close();
+    if (line) io.stderr(`${line}\n`);
   }
 }

@@ -37,7 +37,7 @@ function table(rows: DefenseRow[], cell: (attack: DefenseRow['attacks'][number])
 
 /** Prints the reproduction. */
 export async function defenses(io: CliIo, options: ReproduceOptions & { only?: string }, progress: Progress): Promise<unknown> {
-  const result = await reproduceDefenses({ quick: options.quick ?? false, progress });
+  const result = await reproduceDefenses({ quick: options.quick ?? false, progress, training: options.training });
   const section = (name: DefenseRow['section']) => result.rows.filter((row) => row.section === name);
   printResult(io, options, { reproduction: 'defenses', quick: options.quick ?? false, ...result }, () =>
     [

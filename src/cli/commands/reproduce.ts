@@ -1,6 +1,8 @@
 /** `threatlab reproduce NAME`: a paper's results on the paper's data, ours beside theirs. */
 
-import { ValidationError } from '../../errors.ts';
+import { openTraining, trainingLine } from '../../cluster/open-training.ts';
+import { ThreatlabError, ValidationError } from '../../errors.ts';
+import type { TrainingService } from '../../parallel/training-service.ts';
 import type { Progress } from '../../progress.ts';
 import { REPRODUCTION_SEED, reproduceExtraction } from '../../reproduce/extraction.ts';
 import { reproduceInversion } from '../../reproduce/inversion.ts';
@@ -12,7 +14,14 @@ export interface ReproduceOptions extends CommonOptions {
   quick?: boolean;
   /** Where figures (face grids) are written. */
   out?: string;
+  /** Train shadow and reference models on `threatlab worker` processes behind this Redis. */
+  redis?: string;
+  /** Opened from `redis` by `runReproduce`. */
+  training?: TrainingService;
 }
+
+/** The reproductions that train shadow, reference or target models in bulk (and so can use `--redis`). */
+const TRAINS_IN_BULK = ['membership', 'property', 'defenses'];
 
 /** Default folder of the figures. */
 export const DEFAULT_FIGURES_DIR = '.threatlab/figures';
@@ -76,7 +85,7 @@ async function inversion(io: CliIo, options: ReproduceOptions, progress: Progres
 }
 
 async function membership(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
-  const result = await reproduceMembership({ quick: options.quick ?? false, progress });
+  const result = await reproduceMembership({ quick: options.quick ?? false, progress, training: options.training });
   const fixed = (value: number | undefined, digits = 3): string => (value === undefined ? '—' : value.toFixed(digits));
   printResult(io, options, { reproduction: 'membership', quick: options.quick ?? false, ...result }, () =>
     [
@@ -114,7 +123,7 @@ async function exfiltration(io: CliIo, options: ReproduceOptions, progress: Prog
 
 async function property(io: CliIo, options: ReproduceOptions, progress: Progress): Promise<unknown> {
   const { reproduceProperty } = await import('../../reproduce/property.ts');
-  const result = await reproduceProperty({ quick: options.quick ?? false, progress });
+  const result = await reproduceProperty({ quick: options.quick ?? false, progress, training: options.training });
   printResult(io, options, { reproduction: 'property', quick: options.quick ?? false, ...result }, () =>
     [
       `Property inference: was Adult's income model trained on 20% or 50% women (${result.property}), and more? (Ateniese et al. 2015, Ganju et al. 2018, Suri & Evans 2022; seed ${result.seed}${options.quick ? ', quick variant' : ''})`,
@@ -143,5 +152,14 @@ const REPRODUCTIONS: Record<string, (io: CliIo, options: ReproduceOptions, progr
 export async function runReproduce(io: CliIo, name: string, options: ReproduceOptions, progress: Progress): Promise<unknown> {
   const reproduce = REPRODUCTIONS[name];
   if (!reproduce) throw new ValidationError('unknown reproduction', [{ path: 'name', message: `"${name}"; known: ${Object.keys(REPRODUCTIONS).join(', ')}` }]);
-  return reproduce(io, options, progress);
+  if (!options.redis) return reproduce(io, options, progress);
+  if (!TRAINS_IN_BULK.includes(name)) throw new ThreatlabError('usage', `--redis sends shadow and reference models to workers; "${name}" trains none (use it with ${TRAINS_IN_BULK.join(', ')})`);
+  const training = await openTraining(options.redis);
+  try {
+    return await reproduce(io, { ...options, training }, progress);
+  } finally {
+    const line = trainingLine(training);
+    await training.close();
+    if (line) io.stderr(`${line}\n`);
+  }
 }
