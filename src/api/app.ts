@@ -29,6 +29,7 @@ import { resolveLimits, type ServerLimits } from './limits.ts';
 import { microsToUnits } from './money.ts';
 import { auditRequest, createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
 import { RateLimitedError, RateLimiter } from './rate-limiter.ts';
+import type { TaskRunner } from '../jobs/task-runner.ts';
 import { PredictionService } from './service.ts';
 import type { KeyRecord, Store } from './store.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT } from '../web/dashboard.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   limiter?: RateLimiter;
   /** The operator's token for POST /v1/owners; without one that route is closed. */
   adminToken?: string;
+  /** Where training and audit jobs run (default: a worker thread of this process); `close` stops it. */
+  jobs?: TaskRunner;
 }
 
 /** The app and the service behind it (whose workers `close` stops). */
@@ -76,7 +79,7 @@ function keyResponse(key: string, record: KeyRecord) {
 export function createApp(store: Store, options: AppOptions = {}): ApiApp {
   const limits = resolveLimits(options.limits);
   const limiter = options.limiter ?? new RateLimiter();
-  const service = new PredictionService(store, limiter, limits);
+  const service = new PredictionService(store, limiter, limits, options.jobs);
   const small = limits.maxBodyBytes;
   const app = new Hono();
   const started = Date.now();

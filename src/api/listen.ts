@@ -16,10 +16,12 @@ export interface RunningServer {
 }
 
 /** Opens the database and listens; port 0 picks a free port. A taken port is a clear error. */
-export async function startServer(options: { db: string; port?: number; host?: string } & AppOptions): Promise<RunningServer> {
+export async function startServer(options: { db: string; port?: number; host?: string; redis?: string } & AppOptions): Promise<RunningServer> {
+  // Jobs go to `threatlab worker` processes when a Redis is named; connect first, so a wrong URL fails before anything opens.
+  const jobs = options.redis ? await (await import('../cluster/cluster-tasks.ts')).ClusterTaskRunner.connect(options.redis) : options.jobs;
   const store = Store.open(options.db);
   store.failInterruptedJobs();
-  const api = createApp(store, options);
+  const api = createApp(store, { ...options, jobs });
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   let server: ServerType;

@@ -12,6 +12,7 @@ import { countCsv } from '../data/loaders/csv-count.ts';
 import { parseCsv } from '../data/loaders/csv.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { AuditTask, AuditTaskResult, LoadModelResult, PredictResult, TrainResult, TrainSpec, TrainTask, WorkerTask } from '../jobs/messages.ts';
+import type { TaskRunner } from '../jobs/task-runner.ts';
 import { WorkerPool } from '../jobs/worker-pool.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { parseParamPairs } from '../models/params.ts';
@@ -52,17 +53,18 @@ export class PredictionService {
   private readonly limiter: RateLimiter;
   private readonly models: LruCache<string, Model>;
   private readonly compute: WorkerPool;
-  private readonly training: WorkerPool;
+  private readonly training: TaskRunner;
   private readonly watch: ExtractionWatch;
 
-  constructor(store: Store, limiter: RateLimiter, limits: ServerLimits) {
+  /** `jobs`: where training and audit jobs run (default: a worker thread here). */
+  constructor(store: Store, limiter: RateLimiter, limits: ServerLimits, jobs?: TaskRunner) {
     this.store = store;
     this.limiter = limiter;
     this.limits = limits;
     this.models = new LruCache(limits.modelCacheBytes);
     this.watch = new ExtractionWatch(store, limits.modelCacheBytes);
     this.compute = new WorkerPool({ name: 'prediction', size: 1, memoryMb: Math.max(512, limits.jobMemoryMb / 2), maxQueued: limits.maxQueuedPredicts });
-    this.training = new WorkerPool({ name: 'training', size: 1, memoryMb: limits.jobMemoryMb, maxQueued: limits.maxQueuedJobs });
+    this.training = jobs ?? new WorkerPool({ name: 'training', size: 1, memoryMb: limits.jobMemoryMb, maxQueued: limits.maxQueuedJobs });
   }
 
   /** Work waiting and running on the workers. */

@@ -340,6 +340,7 @@ export function buildProgram(io: CliIo): Command {
         throw new InvalidArgumentError((error as Error).message);
       }
     })
+    .option('--redis <url>', 'run training and audit jobs on threatlab worker processes through this Redis (BullMQ), not a thread of this server')
     .option('--json', 'print one JSON line when listening')
     .action(async (options) => {
       const server = await (await import('./commands/service.ts')).runServe(io, options);
@@ -358,6 +359,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--concurrency <n>', 'jobs at once, each on its own thread (default: this machine\'s cores)', parseCount)
     .option('--lock-ms <ms>', 'how long after this process dies its jobs go to another worker', parseCount, 30000)
     .option('--cache-mb <n>', 'memory for fetched data sets, MiB', parseCount, 2048)
+    .option('--job-memory-mb <n>', "heap of each thread running a server's job (train on an upload, audit), MiB", parseCount, 2048)
     .action(async (options) => {
       const worker = await (await import('./commands/worker.ts')).runWorker(io, options);
       await new Promise<void>((resolve) => {

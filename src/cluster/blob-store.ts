@@ -1,5 +1,5 @@
 /**
- * Data sets in Redis by content hash. A client puts each data set once (a re-run finds it there
+ * Data sets (and other large bytes: uploaded CSVs, model files) in Redis by content hash. A client puts each data set once (a re-run finds it there
  * and only refreshes its expiry); a worker fetches a hash once, checks the bytes against it, and
  * keeps the decoded rows in memory for the next job that names them.
  */
@@ -30,8 +30,13 @@ export class BlobWriter {
   }
 
   /** Makes sure `data` is in Redis; its hash. */
-  async put(data: ClassificationDataset): Promise<string> {
+  put(data: ClassificationDataset): Promise<string> {
     const { hash, bytes } = datasetBlob(data);
+    return this.putBytes(bytes, hash);
+  }
+
+  /** Makes sure `bytes` are in Redis; their hash. */
+  async putBytes(bytes: Uint8Array, hash = contentHash(bytes)): Promise<string> {
     let pending = this.inFlight.get(hash);
     if (!pending) {
       pending = this.upload(hash, bytes).finally(() => this.inFlight.delete(hash));
@@ -41,9 +46,9 @@ export class BlobWriter {
     return hash;
   }
 
-  private async upload(hash: string, bytes: Buffer): Promise<void> {
+  private async upload(hash: string, bytes: Uint8Array): Promise<void> {
     if ((await this.redis.expire(blobKey(hash), BLOB_TTL_SECONDS)) === 1) return;
-    await this.redis.set(blobKey(hash), bytes, 'EX', BLOB_TTL_SECONDS);
+    await this.redis.set(blobKey(hash), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'EX', BLOB_TTL_SECONDS);
     this.uploadedBytes += bytes.length;
   }
 }
@@ -74,12 +79,18 @@ export class BlobReader {
   }
 
   private async fetch(hash: string): Promise<ClassificationDataset> {
-    this.fetches++;
-    const bytes = await this.redis.getBuffer(blobKey(hash));
-    if (!bytes) throw new ThreatlabError('not-found', `data set ${hash.slice(0, 12)}… is not in Redis (expired after ${BLOB_TTL_SECONDS / 86400} days unused, or Redis lost it without an append-only file); run the client again to send it`);
-    if (contentHash(bytes) !== hash) throw new ThreatlabError('parse-error', `data set ${hash.slice(0, 12)}… in Redis does not match its hash; delete ${blobKey(hash)} and run the client again`);
+    const bytes = await this.getBytes(hash, 'data set');
     const data = decodeDataset(bytes, hash.slice(0, 12));
     this.cache.set(hash, data, bytes.length);
     return data;
+  }
+
+  /** The bytes with `hash`, checked against it (`what` names them in errors). */
+  async getBytes(hash: string, what = 'blob'): Promise<Buffer> {
+    this.fetches++;
+    const bytes = await this.redis.getBuffer(blobKey(hash));
+    if (!bytes) throw new ThreatlabError('not-found', `${what} ${hash.slice(0, 12)}… is not in Redis (expired after ${BLOB_TTL_SECONDS / 86400} days unused, or Redis lost it without an append-only file); run the client again to send it`);
+    if (contentHash(bytes) !== hash) throw new ThreatlabError('parse-error', `${what} ${hash.slice(0, 12)}… in Redis does not match its hash; delete ${blobKey(hash)} and run the client again`);
+    return bytes;
   }
 }

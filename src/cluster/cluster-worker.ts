@@ -1,7 +1,9 @@
 /**
- * `threatlab worker`: takes training jobs from the BullMQ queue on Redis and fits them on worker
- * threads of this process, each with its own tfjs-wasm backend (`--concurrency` threads, so one
- * process per machine uses its cores). The BullMQ worker stays on the main thread, which does no
+ * `threatlab worker`: takes jobs from the BullMQ queues on Redis — models to train (shadow,
+ * reference and target models of attacks, audits and reproductions) and the server's jobs (train
+ * on an uploaded CSV, audit a model) — and runs them on worker threads of this process, each with
+ * its own tfjs-wasm backend (`--concurrency` threads per queue, so one process per machine uses
+ * its cores). The BullMQ worker stays on the main thread, which does no
  * heavy work, so it renews its job locks on time; when this process dies its jobs' locks lapse
  * and another worker takes them (BullMQ's stalled-job check).
  */
@@ -11,9 +13,13 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { concatRows, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode } from '../errors.ts';
+import { DEFAULT_LIMITS } from '../api/limits.ts';
+import { WorkerPool } from '../jobs/worker-pool.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
+import type { TaskJobResult } from './cluster-tasks.ts';
+import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
-import { connectionOptions, connectRedis, KEY_PREFIX, TRAINING_QUEUE } from './redis.ts';
+import { connectionOptions, connectRedis, KEY_PREFIX, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
 import { decodeRows, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Settings of a worker process. */
@@ -25,12 +31,14 @@ export interface ClusterWorkerOptions {
   lockMs?: number;
   /** Memory for fetched data sets, bytes. */
   cacheBytes?: number;
+  /** Heap of each thread that runs a server job, MiB (the server's jobMemoryMb). */
+  jobMemoryMb?: number;
   /** One line per event (job started, done, failed). */
   log?: (line: string) => void;
 }
 
 /** Codes that mean the job itself is wrong: retrying cannot help. */
-const FINAL_CODES = new Set(['validation', 'usage', 'capability', 'limit-exceeded', 'parse-error', 'not-found']);
+const FINAL_CODES = new Set(['validation', 'usage', 'capability', 'limit-exceeded', 'parse-error', 'not-found', 'missing-value', 'unknown-category', 'ragged-row', 'empty-file']);
 
 /** A running worker process. */
 export interface ClusterWorker {
@@ -62,16 +70,38 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s`);
       return { model, backend, worker: name, ms };
     } catch (error) {
-      if (error instanceof UnrecoverableError) throw error;
-      const code = (error as { code?: unknown }).code;
-      const message = `${isErrorCode(code) ? code : 'internal'}: ${(error as Error).message}`;
-      log(`job ${job.id} failed: ${message}`);
-      throw FINAL_CODES.has(String(code)) ? new UnrecoverableError(message) : new Error(message);
+      throw failure(job.id, error, log);
+    }
+  };
+
+  // The server's jobs (train on an upload, audit a model) run as its own worker threads run them:
+  // the same task code, within the server's time limit, each worker within a heap limit.
+  const tasks = new WorkerPool({ name: 'cluster', size: options.concurrency, memoryMb: options.jobMemoryMb ?? DEFAULT_LIMITS.jobMemoryMb, maxQueued: options.concurrency });
+  const taskProcessor = async (job: Job<TaskJob, TaskJobResult>): Promise<TaskJobResult> => {
+    const started = performance.now();
+    log(`job ${job.id} started (attempt ${job.attemptsStarted}): server ${job.name} task`);
+    try {
+      const task = await unpackTask(job.data.task, blobs);
+      let reported = 0;
+      const result = await tasks.run(task, {
+        timeoutMs: job.data.timeoutMs,
+        timeoutLimit: job.data.timeoutLimit,
+        onProgress: (fraction) => {
+          if (fraction - reported < 0.01 && fraction < 1) return;
+          reported = fraction;
+          void job.updateProgress(fraction).catch(() => undefined);
+        },
+      });
+      finished++;
+      log(`job ${job.id} done in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      return { result, worker: name };
+    } catch (error) {
+      throw failure(job.id, error, log);
     }
   };
 
   const lockDuration = options.lockMs ?? 30_000;
-  const worker = new Worker<TrainJob, TrainResult>(TRAINING_QUEUE, processor, {
+  const settings = {
     connection: connectionOptions(options.url),
     prefix: KEY_PREFIX,
     concurrency: options.concurrency,
@@ -79,19 +109,29 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
     maxStalledCount: 2,
     name,
-  });
-  worker.on('error', (error) => log(`queue error: ${error.message}`));
-  await worker.waitUntilReady();
+  };
+  const workers = [new Worker<TrainJob, TrainResult>(TRAINING_QUEUE, processor, settings), new Worker<TaskJob, TaskJobResult>(TASK_QUEUE, taskProcessor, settings)];
+  for (const worker of workers) worker.on('error', (error) => log(`queue error: ${error.message}`));
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   log(`worker ${name} takes jobs from ${options.url} (${options.concurrency} at once)`);
   return {
     name,
     done: () => finished,
     async close() {
-      await worker.close();
-      await pool.close();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([pool.close(), tasks.close()]);
       redis.disconnect();
     },
   };
+}
+
+/** The error BullMQ records: `code: message`; a job that is wrong in itself is not retried. */
+function failure(id: string | undefined, error: unknown, log: (line: string) => void): Error {
+  if (error instanceof UnrecoverableError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = `${isErrorCode(code) ? code : 'internal'}: ${(error as Error).message}`;
+  log(`job ${id} failed: ${message}`);
+  return FINAL_CODES.has(String(code)) ? new UnrecoverableError(message) : new Error(message);
 }
 
 /** The rows a job names, fetched (once per data set) and put together in order. */

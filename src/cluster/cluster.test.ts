@@ -12,6 +12,9 @@ import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } fro
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
+import { readFileSync } from 'node:fs';
+import { testApi } from '../testing/api.ts';
+import { ClusterTaskRunner } from './cluster-tasks.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
 import { decodeDataset, encodeDataset } from './dataset-blob.ts';
 import { decodeRows, encodeRows } from './training-jobs.ts';
@@ -107,6 +110,45 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
     assert.equal(local.trainedOn, 'worker threads of this process');
     const refused = await runCli('reproduce', 'extraction', '--quick', '--redis', redis.url, '--json');
     assert.match(JSON.parse(refused.stdout).error.message, /--redis sends shadow and reference models to workers; "extraction" trains none/);
+  });
+
+  test('threatlab serve --redis: training and audit jobs run on the workers, and the job routes show them as local ones', async () => {
+    const fixtures = fileURLToPath(new URL('../../test/fixtures/sklearn/', import.meta.url));
+    const csv = readFileSync(join(fixtures, 'adult-population.csv'), 'utf8').split('\n').filter((line) => !line.split(',').includes('?')).join('\n');
+    const runner = await ClusterTaskRunner.connect(redis.url);
+    const remote = testApi({ jobs: runner });
+    const local = testApi();
+    try {
+      const models: string[] = [];
+      for (const api of [remote, local]) {
+        const key = await api.owner('alice');
+        const dataset = await api.call('POST', '/v1/datasets?name=adult.csv', { key, raw: csv, contentType: 'text/csv' });
+        const queued = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'income', model: 'softmax', testFraction: 0.3, seed: 7 } });
+        assert.equal(queued.status, 202, JSON.stringify(queued.body));
+        const job = await api.waitForJob(key, queued.body.id, 120_000);
+        assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
+        assert.ok(job.startedAt, 'the start was recorded');
+        models.push(api.store.modelJson(job.modelId)!);
+        if (api === remote) {
+          const audit = await api.call('POST', `/v1/models/${job.modelId}/audit`, { key, body: { threats: ['extraction'], policies: ['full'], quick: true } });
+          const audited = await api.waitForJob(key, audit.body.id, 180_000);
+          assert.equal(audited.status, 'succeeded', JSON.stringify(audited.error));
+          assert.equal(audited.progress, 1, 'progress came back through the queue');
+          assert.deepEqual(audited.result.verdicts.map((v: { threat: string }) => v.threat), ['extraction']);
+          const listed = await api.call('GET', '/v1/jobs', { key });
+          assert.deepEqual(listed.body.jobs.map((j: { status: string }) => j.status), ['succeeded', 'succeeded']);
+          const tree = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'income', model: 'tree', params: { maxDepth: 1 }, testFraction: 0.3, seed: 7 } });
+          assert.equal((await api.waitForJob(key, tree.body.id, 60_000)).result.trainRows, job.result.trainRows, 'a second upload of the same CSV is not sent again');
+        }
+      }
+      assert.equal(models[0], models[1], 'the model trained on a worker process is the one a thread here trains, byte for byte');
+      const stats = runner.statistics();
+      assert.equal(stats.completed, 3);
+      assert.ok(stats.uploadedBytes >= csv.length, 'the CSV went to Redis by hash, not in the job');
+    } finally {
+      await remote.close();
+      await local.close();
+    }
   });
 
   test('a worker killed mid-job: the job is retried on the other and the models are the same', async () => {

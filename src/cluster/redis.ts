@@ -11,6 +11,8 @@ import { ThreatlabError } from '../errors.ts';
 export const KEY_PREFIX = 'threatlab';
 /** The queue of training jobs. */
 export const TRAINING_QUEUE = 'training';
+/** The queue of the server's jobs (train on an upload, audit a model). */
+export const TASK_QUEUE = 'tasks';
 
 /** BullMQ's connection options for `url`. */
 export function connectionOptions(url: string): { url: string; maxRetriesPerRequest: null } {

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { ThreatlabError } from '../errors.ts';
 import type { WorkerReply, WorkerTask } from './messages.ts';
+import type { TaskRunner } from './task-runner.ts';
 
 /** Settings of a pool. */
 export interface WorkerPoolOptions {
@@ -52,7 +53,7 @@ interface Slot {
 const ENTRY = new URL('./compute-worker.mjs', import.meta.url);
 
 /** Worker threads with limits. */
-export class WorkerPool {
+export class WorkerPool implements TaskRunner {
   private readonly options: WorkerPoolOptions;
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];

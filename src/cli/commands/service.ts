@@ -40,14 +40,16 @@ export interface ServeOptions extends CommonOptions {
   host: string;
   adminToken?: string;
   limit?: Partial<ServerLimits>;
+  /** Run training and audit jobs on `threatlab worker` processes behind this Redis. */
+  redis?: string;
 }
 
 /** Starts the server and returns it (the CLI keeps the process alive until a signal). */
 export async function runServe(io: CliIo, options: ServeOptions): Promise<RunningServer> {
   openStore(options.db).close();
   const adminToken = options.adminToken ?? process.env.THREATLAB_ADMIN_TOKEN;
-  const server = await startServer({ db: options.db, port: options.port, host: options.host, adminToken, limits: options.limit });
-  printResult(io, options, { url: server.url, db: options.db }, () => `threatlab serving on ${server.url} (database ${options.db}); Ctrl-C stops it`);
+  const server = await startServer({ db: options.db, port: options.port, host: options.host, adminToken, limits: options.limit, redis: options.redis });
+  printResult(io, options, { url: server.url, db: options.db, jobs: options.redis ? `threatlab worker processes through ${options.redis}` : 'a worker thread of this server' }, () => `threatlab serving on ${server.url} (database ${options.db}; jobs on ${options.redis ? `threatlab worker processes through ${options.redis}` : 'a worker thread of this server'}); Ctrl-C stops it`);
   return server;
 }
 

@@ -11,6 +11,7 @@ export interface WorkerOptions {
   concurrency?: number;
   lockMs: number;
   cacheMb: number;
+  jobMemoryMb: number;
 }
 
 /** Starts the worker; it logs one line per job on stderr until stopped. */
@@ -23,6 +24,7 @@ export async function runWorker(io: CliIo, options: WorkerOptions): Promise<Clus
     concurrency,
     lockMs: options.lockMs,
     cacheBytes: options.cacheMb * 1024 * 1024,
+    jobMemoryMb: options.jobMemoryMb,
     log: (line) => io.stderr(`${new Date().toISOString()} ${line}\n`),
   });
 }

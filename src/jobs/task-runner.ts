@@ -1,0 +1,14 @@
+/** Where the server's heavy jobs (training, audits) run: worker threads here, or a cluster. */
+
+import type { RunOptions } from './worker-pool.ts';
+import type { WorkerTask } from './messages.ts';
+
+/** Runs tasks within their limits; `WorkerPool` here, `ClusterTaskRunner` on `threatlab worker` processes. */
+export interface TaskRunner {
+  /** Tasks waiting and running. */
+  readonly load: { queued: number; running: number };
+  /** Runs `task`; reports its start and progress through `options`. */
+  run<T>(task: WorkerTask, options: RunOptions): Promise<T>;
+  /** Stops; tasks not finished fail (a cluster: withdraws the ones not started). */
+  close(): Promise<void>;
+}
