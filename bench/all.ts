@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, dp-sgd, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, dp-sgd, cluster, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -137,6 +137,17 @@ if (wanted('evasion')) {
     const workload = `white-box evasion on MNIST ${row.model}, ${row.attack}${row.attack === 'pgd' ? ' (40 steps, L∞ ε 0.3)' : ''}, ${row.rows} rows: ms per example`;
     if (row.peerSecondsPerExample !== undefined) lines.push(ratioLine(workload, 1000 * row.oursSecondsPerExample, 1000 * row.peerSecondsPerExample, 'ms', row.peer, 1));
     else lines.push({ workload, ours: `${(1000 * row.oursSecondsPerExample).toFixed(2)} ms`, peer: '— (no peer run)', goal: '—' });
+  }
+}
+
+if (wanted('cluster')) {
+  type Run = { where: string; seconds: number; auc: number };
+  type Result = { case: string; shadows: number; bareJobsPerSecond: number; trainingJobsPerSecond: number; runs: Run[]; speedup?: number; aucEqual: boolean };
+  const report = run('cluster', 'bench/cluster.bench.ts', ['--only=adult', '--shadows=8'], 900) as Result | undefined;
+  if (report) {
+    lines.push({ workload: 'BullMQ on loopback: jobs/s with a worker that does nothing / tiny training jobs through threatlab worker', ours: `${report.bareJobsPerSecond.toFixed(0)} / ${report.trainingJobsPerSecond.toFixed(0)} jobs/s`, peer: '—', goal: '—' });
+    const where = report.runs.map((r) => `${r.where}: ${r.seconds.toFixed(1)} s`).join('; ');
+    lines.push({ workload: `LiRA ${report.shadows} shadows, ${report.case}: 2 threatlab worker processes against 1 (${where}; same AUC: ${report.aucEqual ? 'yes' : 'NO'})`, ours: `${report.speedup?.toFixed(2)}×`, peer: '—', goal: '≥ 1.8×', met: report.speedup !== undefined && report.speedup >= 1.8 && report.aucEqual });
   }
 }
 

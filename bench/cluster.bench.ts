@@ -68,10 +68,10 @@ async function bareQueue(jobs: number): Promise<number> {
   return jobs / elapsed;
 }
 
-// Our jobs: a tiny logistic model per job (20 rows of 4 features) through one `threatlab worker`.
+// Our jobs: a tiny logistic model per job (20 rows of 20 features) through one `threatlab worker`.
 async function tinyTrainingJobs(jobs: number): Promise<{ perSecond: number; localPerSecond: number }> {
   workers = [await startTestWorker(redis.url)];
-  const data = makeClassification(400, { classes: 2, features: 4, seed: 1 });
+  const data = makeClassification(400, { classes: 2, seed: 1 });
   const sets = Array.from({ length: jobs }, (_, i) => subsetRows(data, Array.from({ length: 20 }, (_, k) => (i * 7 + k * 13) % 400)));
   const spec = { kind: 'logistic', params: {} };
   const cluster = await ClusterTrainingService.connect(redis.url);

@@ -61,6 +61,14 @@ function parseProtocol(value: string): 'threatlab' | 'kserve-v1' | 'oip-v2' {
   return value;
 }
 
+/** Resolves at the first SIGINT or SIGTERM (a server or a worker runs until then). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 /** The options every attack command takes to name its target: a model file, or a served model in one of three protocols. */
 function withTarget(command: Command): Command {
   return command
@@ -344,11 +352,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print one JSON line when listening')
     .action(async (options) => {
       const server = await (await import('./commands/service.ts')).runServe(io, options);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped();
       await server.close();
     });
 
@@ -362,12 +366,12 @@ export function buildProgram(io: CliIo): Command {
     .option('--job-memory-mb <n>', "heap of each thread running a server's job (train on an upload, audit), MiB", parseCount, 2048)
     .action(async (options) => {
       const worker = await (await import('./commands/worker.ts')).runWorker(io, options);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped();
+      // Jobs in hand finish first; a Redis that has gone away must not hold the process: after
+      // the lock time (when the jobs would go to another worker anyway) it exits regardless.
+      const deadline = setTimeout(() => process.exit(1), options.lockMs + 5000);
       await worker.close();
+      clearTimeout(deadline);
     });
 
   const owners = program.command('owners').description('owners (accounts) of the service');

@@ -19,7 +19,7 @@ import { TrainingPool } from '../parallel/training-pool.ts';
 import type { TaskJobResult } from './cluster-tasks.ts';
 import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
-import { connectionOptions, connectRedis, KEY_PREFIX, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
+import { connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
 import { decodeRows, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Settings of a worker process. */
@@ -113,7 +113,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const workers = [new Worker<TrainJob, TrainResult>(TRAINING_QUEUE, processor, settings), new Worker<TaskJob, TaskJobResult>(TASK_QUEUE, taskProcessor, settings)];
   for (const worker of workers) worker.on('error', (error) => log(`queue error: ${error.message}`));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  log(`worker ${name} takes jobs from ${options.url} (${options.concurrency} at once)`);
+  log(`worker ${name} takes jobs from ${redacted(options.url)} (${options.concurrency} at once)`);
   return {
     name,
     done: () => finished,

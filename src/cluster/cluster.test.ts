@@ -18,7 +18,7 @@ import { ClusterTaskRunner } from './cluster-tasks.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
 import { decodeDataset, encodeDataset } from './dataset-blob.ts';
 import { decodeRows, encodeRows } from './training-jobs.ts';
-import { connectRedis } from './redis.ts';
+import { connectRedis, redacted } from './redis.ts';
 
 const TRAINER = { kind: 'mlp', params: { hidden: '64', epochs: 60, batchSize: 32, learningRate: 0.003, validationFraction: 0 } };
 
@@ -53,6 +53,7 @@ test('a data set survives its blob bit for bit; subsets remember their rows of t
 test('a wrong --redis fails at once with the fix', async () => {
   await assert.rejects(connectRedis('redis://127.0.0.1:1', 2000), (error: Error & { code?: string }) => error.code === 'unavailable' && /redis-server/.test(error.message));
   await assert.rejects(ClusterTrainingService.connect('http://127.0.0.1:6379'), { code: 'usage' });
+  assert.equal(redacted('redis://:s3cret@10.0.0.5:6379'), 'redis://:***@10.0.0.5:6379');
 });
 
 const haveRedis = redisServerInstalled();

@@ -38,7 +38,8 @@ function checkedUrl(url: string): string {
  */
 export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
   const redis = new Redis(checkedUrl(url), { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
-  redis.on('error', () => {}); // reconnects are ioredis's; failures surface through commands
+  let lastError: string | undefined;
+  redis.on('error', (error: Error) => (lastError = error.message)); // reconnects are ioredis's; failures surface through commands
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -49,7 +50,9 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
     ]);
   } catch (error) {
     redis.disconnect();
-    throw new ThreatlabError('unavailable', `no Redis answers at ${url} (${(error as Error).message}); start one (Debian: apt-get install redis-server; redis-server --appendonly yes) or fix --redis`);
+    const why = lastError ?? (error as Error).message;
+    if (/NOAUTH|WRONGPASS/.test(why)) throw new ThreatlabError('unauthorized', `Redis at ${redacted(url)} refused the connection (${why}); give its password in the URL: redis://:PASSWORD@HOST:PORT`);
+    throw new ThreatlabError('unavailable', `no Redis answers at ${redacted(url)} (${why}); start one (Debian: apt-get install redis-server; redis-server --appendonly yes) or fix --redis`);
   } finally {
     clearTimeout(timer);
   }
@@ -57,7 +60,18 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   const version = /redis_version:(\d+)/.exec(info)?.[1];
   if (version && Number(version) < 5) {
     redis.disconnect();
-    throw new ThreatlabError('unavailable', `Redis at ${url} is version ${version}; BullMQ needs 5 or later`);
+    throw new ThreatlabError('unavailable', `Redis at ${redacted(url)} is version ${version}; BullMQ needs 5 or later`);
   }
   return redis;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }

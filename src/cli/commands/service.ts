@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { ServerLimits } from '../../api/limits.ts';
 import { DEFAULT_DB } from './service-options.ts';
 import { startServer, type RunningServer } from '../../api/listen.ts';
+import { redacted } from '../../cluster/redis.ts';
 import { referenceRowsOf } from '../../api/extraction-watch.ts';
 import { loadCsv } from '../../data/loaders/csv.ts';
 import { summarizeModel } from '../../models/summary.ts';
@@ -49,7 +50,8 @@ export async function runServe(io: CliIo, options: ServeOptions): Promise<Runnin
   openStore(options.db).close();
   const adminToken = options.adminToken ?? process.env.THREATLAB_ADMIN_TOKEN;
   const server = await startServer({ db: options.db, port: options.port, host: options.host, adminToken, limits: options.limit, redis: options.redis });
-  printResult(io, options, { url: server.url, db: options.db, jobs: options.redis ? `threatlab worker processes through ${options.redis}` : 'a worker thread of this server' }, () => `threatlab serving on ${server.url} (database ${options.db}; jobs on ${options.redis ? `threatlab worker processes through ${options.redis}` : 'a worker thread of this server'}); Ctrl-C stops it`);
+  const jobs = options.redis ? `threatlab worker processes through ${redacted(options.redis)}` : 'a worker thread of this server';
+  printResult(io, options, { url: server.url, db: options.db, jobs }, () => `threatlab serving on ${server.url} (database ${options.db}; jobs on ${jobs}); Ctrl-C stops it`);
   return server;
 }
 
