@@ -92,7 +92,7 @@ const tiny = await tinyTrainingJobs(200);
 log(`tiny training jobs through one threatlab worker: ${tiny.perSecond.toFixed(0)} jobs/s (one local worker thread: ${tiny.localPerSecond.toFixed(0)}/s)`);
 
 const bench = CASES[only];
-const runs: { where: string; seconds: number; auc: number; perShadow: number }[] = [];
+const runs: { where: string; seconds: number; auc: number; perShadow: number; rssMiB: number }[] = [];
 if (!isAvailable(findDataset(bench.dataset))) {
   log(`${bench.dataset}: not found, LiRA skipped`);
 } else {
@@ -118,8 +118,9 @@ if (!isAvailable(findDataset(bench.dataset))) {
     await pool.close();
     await stopWorkers();
     const auc = record.outcome!.metrics!.auc;
-    runs.push({ where, seconds: elapsed, auc, perShadow: elapsed / shadows });
-    log(`LiRA ${shadows} shadows, ${only}, ${where}: ${elapsed.toFixed(1)} s, AUC ${auc.toFixed(4)}`);
+    const rssMiB = process.memoryUsage().rss / 1024 ** 2;
+    runs.push({ where, seconds: elapsed, auc, perShadow: elapsed / shadows, rssMiB });
+    log(`LiRA ${shadows} shadows, ${only}, ${where}: ${elapsed.toFixed(1)} s, AUC ${auc.toFixed(4)}, client RSS ${rssMiB.toFixed(0)} MiB`);
   }
 }
 await redis.stop();

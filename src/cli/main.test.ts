@@ -58,7 +58,7 @@ test('datasets --json lists every data set with status and counts; --verify coun
   assert.equal(status, 0);
   const { datasets } = JSON.parse(stdout) as { datasets: { name: string; status: string; rows?: number; matchesPaper?: boolean }[] };
   const names = datasets.map((d) => d.name);
-  for (const name of ['att-faces', 'steak', 'steak-eaters', 'gss', 'gss-tree', 'adult-income', 'adult-race', 'iris', 'heart', 'sms-spam', 'warfarin', 'warfarin-raw', 'fashion-mnist', 'circles', 'moons', 'blobs', '5-class', 'mnist', 'iris-embedded', 'spam-assassin']) {
+  for (const name of ['mnist-full', 'att-faces', 'steak', 'steak-eaters', 'gss', 'gss-tree', 'adult-income', 'adult-race', 'iris', 'heart', 'sms-spam', 'warfarin', 'warfarin-raw', 'fashion-mnist', 'circles', 'moons', 'blobs', '5-class', 'mnist', 'iris-embedded', 'spam-assassin']) {
     assert.ok(names.includes(name), `${name} is listed`);
   }
   const mnist = datasets.find((d) => d.name === 'mnist')!;

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { LruCache } from '../api/lru-cache.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { ThreatlabError } from '../errors.ts';
-import { contentHash, datasetBlob, decodeDataset } from './dataset-blob.ts';
+import { contentHash, datasetHash, decodeDataset, encodeDataset } from './dataset-blob.ts';
 import { KEY_PREFIX } from './redis.ts';
 
 /** How long a data set stays in Redis after the last job that named it, seconds. */
@@ -29,14 +29,21 @@ export class BlobWriter {
     this.redis = redis;
   }
 
-  /** Makes sure `data` is in Redis; its hash. */
+  /**
+   * Makes sure `data` is in Redis; its hash. The hash is computed once per data set and the bytes
+   * are built only to upload them: 64 shadows naming a 440 MB population must not hold 64 copies.
+   */
   put(data: ClassificationDataset): Promise<string> {
-    const { hash, bytes } = datasetBlob(data);
-    return this.putBytes(bytes, hash);
+    const hash = datasetHash(data);
+    return this.ensure(hash, () => encodeDataset(data));
   }
 
   /** Makes sure `bytes` are in Redis; their hash. */
-  async putBytes(bytes: Uint8Array, hash = contentHash(bytes)): Promise<string> {
+  putBytes(bytes: Uint8Array): Promise<string> {
+    return this.ensure(contentHash(bytes), () => bytes);
+  }
+
+  private async ensure(hash: string, bytes: () => Uint8Array): Promise<string> {
     let pending = this.inFlight.get(hash);
     if (!pending) {
       pending = this.upload(hash, bytes).finally(() => this.inFlight.delete(hash));
@@ -46,8 +53,9 @@ export class BlobWriter {
     return hash;
   }
 
-  private async upload(hash: string, bytes: Uint8Array): Promise<void> {
+  private async upload(hash: string, bytesOf: () => Uint8Array): Promise<void> {
     if ((await this.redis.expire(blobKey(hash), BLOB_TTL_SECONDS)) === 1) return;
+    const bytes = bytesOf();
     await this.redis.set(blobKey(hash), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'EX', BLOB_TTL_SECONDS);
     this.uploadedBytes += bytes.length;
   }

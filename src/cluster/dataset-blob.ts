@@ -86,17 +86,12 @@ export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The bytes and their hash, the hash remembered per data set (data sets are immutable values). */
-export function datasetBlob(data: ClassificationDataset): { hash: string; bytes: Buffer } {
-  const bytes = encodeDataset(data);
-  const known = HASHES.get(data);
-  if (known) return { hash: known, bytes };
-  const hash = contentHash(bytes);
-  HASHES.set(data, hash);
-  return { hash, bytes };
-}
-
-/** The hash alone, encoding the data set only the first time. */
+/** The hash of `data`'s bytes, remembered per data set (data sets are immutable values): encoded once. */
 export function datasetHash(data: ClassificationDataset): string {
-  return HASHES.get(data) ?? datasetBlob(data).hash;
+  let hash = HASHES.get(data);
+  if (!hash) {
+    hash = contentHash(encodeDataset(data));
+    HASHES.set(data, hash);
+  }
+  return hash;
 }

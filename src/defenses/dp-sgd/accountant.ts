@@ -140,6 +140,19 @@ export interface SampledGaussianRun {
   /** Noise standard deviation as a multiple of the clipping norm. */
   noiseMultiplier: number;
   steps: number;
+  /**
+   * Noise multipliers of releases on the whole data set that the run composes with, each a
+   * Gaussian mechanism of sensitivity 1 (RDP α / 2σ², Mironov 2017 Prop. 7): DP-PCA's noisy
+   * covariance before DP-SGD, as Abadi et al. account for it.
+   */
+  fullDataGaussians?: readonly number[];
+}
+
+/** RDP of order α of the whole run: its steps plus the full-data releases it composes with. */
+export function runRdp(run: SampledGaussianRun, alpha: number): number {
+  let rdp = rdpSampledGaussian(run.samplingRate, run.noiseMultiplier, run.steps, alpha);
+  for (const sigma of run.fullDataGaussians ?? []) rdp += alpha / (2 * sigma * sigma);
+  return rdp;
 }
 
 /** (ε, δ) of a run: the best order over RDP_ORDERS. */
@@ -147,7 +160,7 @@ export function privacySpent(run: SampledGaussianRun, delta: number, conversion:
   if (!(delta > 0 && delta < 1)) throw new ValidationError('cannot account for DP-SGD', [{ path: 'delta', message: `${delta}: give δ in (0, 1), e.g. 1e-5 (below 1/rows)` }]);
   let best: PrivacySpent = { epsilon: Infinity, delta, order: RDP_ORDERS[0], conversion };
   for (const alpha of RDP_ORDERS) {
-    const epsilon = epsilonAt(alpha, rdpSampledGaussian(run.samplingRate, run.noiseMultiplier, run.steps, alpha), delta, conversion);
+    const epsilon = epsilonAt(alpha, runRdp(run, alpha), delta, conversion);
     if (epsilon < best.epsilon) best = { epsilon: Math.max(0, epsilon), delta, order: alpha, conversion };
   }
   return best;
@@ -163,7 +176,10 @@ export function noiseForEpsilon(run: Omit<SampledGaussianRun, 'noiseMultiplier'>
   let [low, high] = [0.05, 1];
   while (spent(high) > epsilon) {
     [low, high] = [high, high * 2];
-    if (high > 1000) throw new ValidationError('cannot calibrate DP-SGD', [{ path: 'epsilon', message: `ε = ${epsilon} needs noise beyond σ = 1000 for ${run.steps} steps at q = ${run.samplingRate}; train fewer epochs or a smaller batch, or give a larger ε` }]);
+    if (high > 1000) {
+      const others = run.fullDataGaussians?.length ? ` (with the full-data releases σ = ${run.fullDataGaussians.join(', ')} spending part of it)` : '';
+      throw new ValidationError('cannot calibrate DP-SGD', [{ path: 'epsilon', message: `ε = ${epsilon}${others} needs noise beyond σ = 1000 for ${run.steps} steps at q = ${run.samplingRate}; train fewer epochs or a smaller batch, or give a larger ε` }]);
+    }
   }
   if (spent(low) <= epsilon) return low;
   for (let k = 0; k < 40 && high - low > 1e-4 * high; k++) {
