@@ -11,7 +11,8 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { concatRows, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { createMatrix } from '../math/matrix.ts';
 import { isErrorCode } from '../errors.ts';
 import { DEFAULT_LIMITS } from '../api/limits.ts';
 import { WorkerPool } from '../jobs/worker-pool.ts';
@@ -60,14 +61,15 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
 
   const processor = async (job: Job<TrainJob, TrainResult>): Promise<TrainResult> => {
     const started = performance.now();
-    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}`);
+    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts.length} part(s)`);
     try {
       const data = await rowsOfJob(job.data, blobs);
       if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
+      const fetched = performance.now();
       const { model, backend } = await pool.trainJson(job.data.spec, data, job.data.seed);
       const ms = performance.now() - started;
       finished++;
-      log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s`);
+      log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
       return { model, backend, worker: name, ms };
     } catch (error) {
       throw failure(job.id, error, log);
@@ -134,18 +136,36 @@ function failure(id: string | undefined, error: unknown, log: (line: string) => 
   return FINAL_CODES.has(String(code)) ? new UnrecoverableError(message) : new Error(message);
 }
 
-/** The rows a job names, fetched (once per data set) and put together in order. */
+/**
+ * The rows a job names, fetched (once per data set) and copied in order into one data set in one
+ * pass: what `subsetRows` and `concatRows` made on the client, with the first source's schema,
+ * classes and name, as they keep them.
+ */
 async function rowsOfJob(job: TrainJob, blobs: BlobReader): Promise<ClassificationDataset> {
   if (!Array.isArray(job.parts) || job.parts.length === 0) throw new UnrecoverableError('validation: the job names no rows; re-submit it from a threatlab client of the same version');
-  let data: ClassificationDataset | undefined;
+  const pieces: { source: ClassificationDataset; rows?: Uint32Array }[] = [];
   for (const part of job.parts) {
-    const whole = await blobs.get(part.dataset);
+    const source = await blobs.get(part.dataset);
     const rows = part.rows === undefined ? undefined : decodeRows(part.rows);
     if (rows === null) throw new UnrecoverableError("parse-error: the job's row list is not whole uint32s; re-submit it");
-    const bad = rows?.find((row) => row >= whole.features.rows);
-    if (bad !== undefined) throw new UnrecoverableError(`validation: the job names row ${bad} of a ${whole.features.rows}-row data set`);
-    const piece = rows ? subsetRows(whole, rows) : whole;
-    data = data ? concatRows(data, piece) : piece;
+    const bad = rows?.find((row) => row >= source.features.rows);
+    if (bad !== undefined) throw new UnrecoverableError(`validation: the job names row ${bad} of a ${source.features.rows}-row data set`);
+    if (pieces.length > 0 && source.features.cols !== pieces[0].source.features.cols) throw new UnrecoverableError('validation: the job joins data sets of different widths');
+    pieces.push({ source, rows });
   }
-  return data!;
+  const first = pieces[0].source;
+  const cols = first.features.cols;
+  const total = pieces.reduce((sum, piece) => sum + (piece.rows?.length ?? piece.source.features.rows), 0);
+  const features = createMatrix(total, cols);
+  const labels = new Int32Array(total);
+  let at = 0;
+  for (const { source, rows } of pieces) {
+    const count = rows?.length ?? source.features.rows;
+    for (let k = 0; k < count; k++, at++) {
+      const row = rows ? rows[k] : k;
+      features.data.set(source.features.data.subarray(row * cols, (row + 1) * cols), at * cols);
+      labels[at] = source.labels[row];
+    }
+  }
+  return { ...first, features, labels, split: undefined };
 }

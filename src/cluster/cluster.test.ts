@@ -46,6 +46,11 @@ test('a data set survives its blob bit for bit; subsets remember their rows of t
   const joined = concatRows(second, subsetRows(other, [5, 6]));
   const mixed = rowOrigin(subsetRows(joined, [3, 0, 2]))!.parts;
   assert.deepEqual(mixed.map((part) => [part.source === data ? 'data' : 'other', Array.from(part.indices)]), [['other', [6]], ['data', [40]], ['other', [5]]]);
+  // Members and non-members cut from one data set, then shuffled (a LiRA shadow's candidates): one
+  // part, not one per run of rows (thousands of parts made the worker assemble rows quadratically).
+  const candidates = concatRows(subsetRows(data, [1, 2]), subsetRows(data, [3, 4]));
+  const shuffled = rowOrigin(subsetRows(candidates, [3, 0, 2, 1]))!.parts;
+  assert.deepEqual(shuffled.map((part) => [part.source === data, Array.from(part.indices)]), [[true, [4, 1, 3, 2]]]);
   assert.deepEqual(Array.from(decodeRows(encodeRows(Uint32Array.of(0, 7, 4_000_000_000)))!), [0, 7, 4_000_000_000]);
   assert.equal(decodeRows('AAA='), null);
 });

@@ -115,6 +115,17 @@ interface WeakSource {
 }
 
 const ORIGINS = new WeakMap<Dataset, WeakSource[]>();
+/** One weak reference per source, so rows of the same source are recognised as such and kept in one part. */
+const REFERENCES = new WeakMap<Dataset, WeakRef<Dataset>>();
+
+function referenceTo(dataset: Dataset): WeakRef<Dataset> {
+  let reference = REFERENCES.get(dataset);
+  if (!reference) {
+    reference = new WeakRef(dataset);
+    REFERENCES.set(dataset, reference);
+  }
+  return reference;
+}
 
 /**
  * The data sets a `subsetRows` or `concatRows` result was made from and the rows it holds, in
@@ -136,7 +147,11 @@ export function rowOrigin<T extends Dataset>(dataset: T): RowOrigin<T> | undefin
 }
 
 function partsOf(dataset: Dataset): WeakSource[] {
-  return ORIGINS.get(dataset) ?? [{ source: new WeakRef(dataset), indices: Uint32Array.from({ length: dataset.features.rows }, (_, i) => i) }];
+  const parts = ORIGINS.get(dataset);
+  if (parts) return parts;
+  const indices = new Uint32Array(dataset.features.rows);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return [{ source: referenceTo(dataset), indices }];
 }
 
 /** The rows `indices` of a data set made of `parts`, as parts (consecutive rows of one source kept together). */
@@ -184,7 +199,11 @@ export function concatRows(a: ClassificationDataset, b: ClassificationDataset): 
   labels.set(a.labels);
   labels.set(b.labels, a.labels.length);
   const joined: ClassificationDataset = { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
-  ORIGINS.set(joined, [...partsOf(a), ...partsOf(b)]);
+  const [first, second] = [partsOf(a), partsOf(b)];
+  const [last, next] = [first.at(-1), second[0]];
+  // Rows of one source on both sides of the seam stay one part.
+  const seam = last && next && last.source === next.source ? [{ source: last.source, indices: Uint32Array.from([...last.indices, ...next.indices]) }] : [last, next].filter((part) => part !== undefined);
+  ORIGINS.set(joined, [...first.slice(0, -1), ...seam, ...second.slice(1)]);
   return joined;
 }
 
