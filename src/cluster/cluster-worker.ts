@@ -61,7 +61,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
 
   const processor = async (job: Job<TrainJob, TrainResult>): Promise<TrainResult> => {
     const started = performance.now();
-    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts.length} part(s)`);
+    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
     try {
       const data = await rowsOfJob(job.data, blobs);
       if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
