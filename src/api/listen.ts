@@ -19,7 +19,13 @@ export interface RunningServer {
 export async function startServer(options: { db: string; port?: number; host?: string; redis?: string } & AppOptions): Promise<RunningServer> {
   // Jobs go to `threatlab worker` processes when a Redis is named; connect first, so a wrong URL fails before anything opens.
   const jobs = options.redis ? await (await import('../cluster/cluster-tasks.ts')).ClusterTaskRunner.connect(options.redis) : options.jobs;
-  const store = Store.open(options.db);
+  let store: Store;
+  try {
+    store = Store.open(options.db);
+  } catch (error) {
+    await jobs?.close(); // its Redis connections would keep the process alive
+    throw error;
+  }
   store.failInterruptedJobs();
   const api = createApp(store, { ...options, jobs });
   const host = options.host ?? '127.0.0.1';
