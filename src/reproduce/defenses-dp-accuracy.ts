@@ -10,7 +10,8 @@
 import { classificationDataset, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { uniformNumericSchema } from '../data/schema.ts';
 import { noiseForEpsilon, privacySpent } from '../defenses/dp-sgd/accountant.ts';
-import { dpPca, pcaProjection, project } from '../defenses/dp-sgd/dp-pca.ts';
+import { dpPca, pcaProjection } from '../defenses/dp-sgd/dp-pca.ts';
+import { multiply } from '../math/linalg.ts';
 import type { Matrix } from '../math/matrix.ts';
 import { findDataset, isAvailable, loadDataset } from '../data/datasets/registry.ts';
 import { splitIndices } from '../data/split.ts';
@@ -77,7 +78,7 @@ const ABADI_LOT = 600;
 
 /** Rows projected on `projection`: a 60-column data set (each value bounded by the row's norm, ≤ 28). */
 function projected(data: ClassificationDataset, projection: Matrix, name: string): ClassificationDataset {
-  return classificationDataset({ name, features: project(data.features, projection), labels: data.labels, classes: data.classes, schema: uniformNumericSchema(projection.cols, 'pc', -28, 28), targetName: data.targetName });
+  return classificationDataset({ name, features: multiply(data.features, projection), labels: data.labels, classes: data.classes, schema: uniformNumericSchema(projection.cols, 'pc', -28, 28), targetName: data.targetName });
 }
 
 /**

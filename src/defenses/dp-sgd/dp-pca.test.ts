@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
 import { noiseForEpsilon, privacySpent } from './accountant.ts';
-import { dpPca, pcaProjection, project } from './dp-pca.ts';
+import { multiply } from '../../math/linalg.ts';
+import { dpPca, pcaProjection } from './dp-pca.ts';
 
 /** 2,000 rows in 10 dimensions, almost all their spread along two known orthonormal directions. */
 function twoDirections(): { features: Matrix; directions: Matrix } {
@@ -46,7 +47,7 @@ test('PCA finds the two directions; DP-PCA with Abadi et al.\'s σ_p = 4 nearly 
   assert.ok(overlap(drowned.projection, directions) < 1.5, `σ_p 400: ${overlap(drowned.projection, directions)}`);
   const again = dpPca(features, 2, 4, new Rng(1));
   assert.deepEqual(Array.from(again.projection.data), Array.from(dp.projection.data), 'seeded');
-  const rows = project(features, exact);
+  const rows = multiply(features, exact);
   assert.equal(rows.cols, 2);
   assert.ok(Math.abs(rows.data[0] * exact.data[0] + rows.data[1] * exact.data[1] - features.data[0]) < 0.2, 'a row maps to its coordinates along the directions');
   assert.throws(() => dpPca(features, 11, 4, new Rng(1)), { code: 'validation' });

@@ -79,20 +79,3 @@ function unitCovariance(features: Matrix): Matrix {
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) covariance.data[i * d + j] = covariance.data[j * d + i];
   return covariance;
 }
-
-/** `features` · `projection`. */
-export function project(features: Matrix, projection: Matrix): Matrix {
-  const out = createMatrix(features.rows, projection.cols);
-  const [d, k] = [features.cols, projection.cols];
-  for (let r = 0; r < features.rows; r++) {
-    const row = features.data.subarray(r * d, (r + 1) * d);
-    const target = out.data.subarray(r * k, (r + 1) * k);
-    for (let i = 0; i < d; i++) {
-      const value = row[i];
-      if (value === 0) continue;
-      const weights = projection.data.subarray(i * k, (i + 1) * k);
-      for (let c = 0; c < k; c++) target[c] += value * weights[c];
-    }
-  }
-  return out;
-}
