@@ -8,13 +8,14 @@
  */
 
 import { rowOrigin, type ClassificationDataset } from '../data/dataset.ts';
+import type { Matrix } from '../math/matrix.ts';
 import { ThreatlabError } from '../errors.ts';
 import { modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
-import { encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { decodeMatrix, encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 export type { ClusterStats } from './job-client.ts';
 
@@ -39,10 +40,25 @@ export class ClusterTrainingService implements TrainingService {
   }
 
   async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
-    const job: TrainJob = { spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client };
-    const { model, backend, worker } = await this.jobs.submit('train', job);
-    if (backend !== 'wasm') throw new ThreatlabError('internal', `worker ${worker} trained on the ${backend} backend, not wasm; update it`);
+    const { model, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client });
+    if (!model) throw new ThreatlabError('internal', `worker ${worker} sent no model; update it to this client's version`);
     return modelFromJson(model, `model from worker ${worker}`) as Classifier;
+  }
+
+  async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
+    const predict = await Promise.all(on.map((rows) => this.partsOf(rows)));
+    const { predictions, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client, predict });
+    const decoded = predictions?.map(decodeMatrix) ?? [];
+    if (decoded.length !== on.length || decoded.some((matrix, i) => matrix?.rows !== on[i].features.rows)) {
+      throw new ThreatlabError('internal', `worker ${worker} sent ${decoded.length} answer set(s) for ${on.length}, or of the wrong size; update it to this client's version`);
+    }
+    return decoded as Matrix[];
+  }
+
+  private async run(job: TrainJob): Promise<TrainResult> {
+    const result = await this.jobs.submit('train', job);
+    if (result.backend !== 'wasm') throw new ThreatlabError('internal', `worker ${result.worker} trained on the ${result.backend} backend, not wasm; update it`);
+    return result;
   }
 
   /** What this client's jobs cost and where they ran so far. */

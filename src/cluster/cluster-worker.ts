@@ -21,7 +21,7 @@ import type { TaskJobResult } from './cluster-tasks.ts';
 import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
 import { connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
-import { decodeRows, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { decodeRows, encodeMatrix, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Settings of a worker process. */
 export interface ClusterWorkerOptions {
@@ -63,14 +63,15 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const started = performance.now();
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
     try {
-      const data = await rowsOfJob(job.data, blobs);
+      const data = await rowsOfJob(job.data.parts, blobs);
       if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
+      const on = job.data.predict === undefined ? undefined : await Promise.all(job.data.predict.map(async (parts) => (await rowsOfJob(parts, blobs)).features));
       const fetched = performance.now();
-      const { model, backend } = await pool.trainJson(job.data.spec, data, job.data.seed);
+      const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on);
       const ms = performance.now() - started;
       finished++;
       log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
-      return { model, backend, worker: name, ms };
+      return { model, predictions: predictions?.map(encodeMatrix), backend, worker: name, ms };
     } catch (error) {
       throw failure(job.id, error, log);
     }
@@ -141,10 +142,10 @@ function failure(id: string | undefined, error: unknown, log: (line: string) => 
  * pass: what `subsetRows` and `concatRows` made on the client, with the first source's schema,
  * classes and name, as they keep them.
  */
-async function rowsOfJob(job: TrainJob, blobs: BlobReader): Promise<ClassificationDataset> {
-  if (!Array.isArray(job.parts) || job.parts.length === 0) throw new UnrecoverableError('validation: the job names no rows; re-submit it from a threatlab client of the same version');
+async function rowsOfJob(parts: RowsOf[], blobs: BlobReader): Promise<ClassificationDataset> {
+  if (!Array.isArray(parts) || parts.length === 0) throw new UnrecoverableError('validation: the job names no rows; re-submit it from a threatlab client of the same version');
   const pieces: { source: ClassificationDataset; rows?: Uint32Array }[] = [];
-  for (const part of job.parts) {
+  for (const part of parts) {
     const source = await blobs.get(part.dataset);
     const rows = part.rows === undefined ? undefined : decodeRows(part.rows);
     if (rows === null) throw new UnrecoverableError("parse-error: the job's row list is not whole uint32s; re-submit it");

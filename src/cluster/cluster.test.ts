@@ -55,6 +55,34 @@ test('a data set survives its blob bit for bit; subsets remember their rows of t
   assert.equal(decodeRows('AAA='), null);
 });
 
+test('pixel-like data travel as a palette and a byte per value, bit for bit; other data as float64', () => {
+  const pixels = makeClassification(401, { classes: 2, seed: 3 }); // 401 rows: the sections end off a multiple of 8
+  const cols = pixels.features.cols;
+  pixels.features.data.forEach((_, i, values) => (values[i] = ((i * 7919) % 200) / 255));
+  const bytes = encodeDataset(pixels);
+  assert.ok(bytes.length < (401 * cols * 8) / 4, `${bytes.length} bytes for ${401 * cols} pixels`);
+  const back = decodeDataset(bytes, 'pixels');
+  assert.deepEqual(Array.from(back.features.data), Array.from(pixels.features.data));
+  assert.deepEqual(Array.from(back.labels), Array.from(pixels.labels));
+  // A damaged code is an error, not a wrong value.
+  const damaged = Buffer.from(bytes);
+  const header = damaged.readUInt32LE(0);
+  const palette = (JSON.parse(bytes.subarray(4, 4 + header).toString()) as { palette: number }).palette;
+  assert.equal(palette, 200);
+  damaged[Math.ceil((4 + header) / 8) * 8 + palette * 8] = 255;
+  assert.throws(() => decodeDataset(damaged, 'damaged'), { code: 'parse-error' });
+  // 257 distinct values, or a -0 (whose bits differ from 0's), keep float64.
+  for (const odd of [(values: Float64Array) => values.forEach((_, i) => (values[i] = i % 257)), (values: Float64Array) => (values[5] = -0)]) {
+    const data = makeClassification(40, { classes: 2, seed: 4 });
+    data.features.data.fill(1);
+    odd(data.features.data);
+    const encoded = encodeDataset(data);
+    assert.ok(encoded.length > 40 * data.features.cols * 8);
+    assert.deepEqual(Array.from(decodeDataset(encoded, 'odd').features.data), Array.from(data.features.data));
+    assert.ok(Object.is(decodeDataset(encoded, 'odd').features.data[5], data.features.data[5]));
+  }
+});
+
 test('a wrong --redis fails at once with the fix', async () => {
   await assert.rejects(connectRedis('redis://127.0.0.1:1', 2000), (error: Error & { code?: string }) => error.code === 'unavailable' && /redis-server/.test(error.message));
   await assert.rejects(ClusterTrainingService.connect('http://127.0.0.1:6379'), { code: 'usage' });

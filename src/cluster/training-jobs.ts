@@ -1,5 +1,6 @@
 /** What travels through the training queue: a job names its data set by hash and its rows by index. */
 
+import { createMatrix, type Matrix } from '../math/matrix.ts';
 import type { ModelJson } from '../models/json.ts';
 import type { TrainerSpec } from '../parallel/training-service.ts';
 
@@ -18,19 +19,46 @@ export interface TrainJob {
   parts: RowsOf[];
   /** Row count, for listings and checks. */
   count: number;
+  /** Row sets to answer with the fitted model, each named like `parts`; when given, the result carries the answers, not the model. */
+  predict?: RowsOf[][];
   /** Who submitted it (one id per client run). */
   client: string;
 }
 
 /** The fitted model and where it was made. */
 export interface TrainResult {
-  model: ModelJson;
+  model?: ModelJson;
+  /** `predictProba` on each of the job's `predict` row sets. */
+  predictions?: EncodedMatrix[];
   /** The tfjs backend the worker trained on (always wasm; checked by the client). */
   backend: string;
   /** Host name and pid of the worker process. */
   worker: string;
   /** Milliseconds the fit took on the worker (fetching the data set included). */
   ms: number;
+}
+
+/** A float64 matrix as job text (values bit for bit). */
+export interface EncodedMatrix {
+  rows: number;
+  cols: number;
+  /** Little-endian float64, row-major, in base64. */
+  data: string;
+}
+
+/** A matrix as job text. */
+export function encodeMatrix(matrix: Matrix): EncodedMatrix {
+  const values = matrix.data.subarray(0, matrix.rows * matrix.cols);
+  return { rows: matrix.rows, cols: matrix.cols, data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+}
+
+/** And back; null when the bytes do not fill the shape. */
+export function decodeMatrix(encoded: EncodedMatrix): Matrix | null {
+  const bytes = Buffer.from(encoded.data, 'base64');
+  if (!Number.isInteger(encoded.rows) || !Number.isInteger(encoded.cols) || bytes.length !== encoded.rows * encoded.cols * 8) return null;
+  const data = new Float64Array(encoded.rows * encoded.cols);
+  new Uint8Array(data.buffer).set(bytes);
+  return createMatrix(encoded.rows, encoded.cols, data);
 }
 
 /** Row indices as job text. */

@@ -18,6 +18,13 @@ export interface DatasetMessage {
   image?: ImageShape;
 }
 
+/** A matrix as plain arrays. */
+export interface MatrixMessage {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
 /** Fit one model. */
 export interface TrainingRequest {
   id: number;
@@ -25,12 +32,15 @@ export interface TrainingRequest {
   params: Record<string, unknown>;
   seed: number;
   data: DatasetMessage;
+  /** Rows to answer with the fitted model; when given, the reply carries the answers, not the model. */
+  predict?: MatrixMessage[];
 }
 
 /** The fitted model, or the error. */
 export interface TrainingReply {
   id: number;
   model?: ModelJson;
+  predictions?: MatrixMessage[];
   backend?: string;
   error?: { code: string; message: string };
 }

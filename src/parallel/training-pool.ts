@@ -11,23 +11,23 @@ import { Worker } from 'node:worker_threads';
 import { tf } from '../backend/tf.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode, ThreatlabError } from '../errors.ts';
+import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { createTrainer, modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
-import type { ModelJson } from '../models/json.ts';
+import { fitOutcome, type FitOutcome } from './fit.ts';
 import { datasetToMessage, type TrainingReply, type TrainingRequest } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
 
-/** A fitted model's file form and the tfjs backend it was trained on. */
-export interface FittedJson {
-  model: ModelJson;
+/** A fit's outcome (the model's file form, or its answers) and the tfjs backend it ran on. */
+export interface Fitted extends FitOutcome {
   backend: string;
 }
 
 interface Pending {
-  resolve: (fitted: FittedJson) => void;
+  resolve: (fitted: Fitted) => void;
   reject: (error: Error) => void;
 }
 
@@ -55,17 +55,20 @@ export class TrainingPool implements TrainingService {
   /** Fits a classifier on `data` with `seed`. */
   async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
     if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
-    return modelFromJson((await this.trainJson(spec, data, seed)).model, 'shadow model') as Classifier;
+    return modelFromJson((await this.fit(spec, data, seed)).model, 'shadow model') as Classifier;
   }
 
-  /** The fitted model's file form (what a cluster worker sends back). */
-  async trainJson(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<FittedJson> {
-    if (this.size === 0) {
-      const model = await createTrainer(spec.kind, spec.params).fit(data, new Rng(seed));
-      return { model: model.toJSON(), backend: tf.getBackend() };
-    }
+  async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
+    const { predictions } = await this.fit(spec, data, seed, on.map((rows) => rows.features));
+    return predictions!;
+  }
+
+  /** The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster worker sends back). */
+  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[]): Promise<Fitted> {
+    if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
-      const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data) };
+      const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: values }));
+      const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data), predict };
       this.queue.push({ request, pending: { resolve, reject } });
       this.dispatch();
     });
@@ -92,7 +95,10 @@ export class TrainingPool implements TrainingService {
     worker.unref();
     this.idle.push(worker);
     if (pending) {
-      if (reply.model) pending.resolve({ model: reply.model, backend: reply.backend ?? 'unknown' });
+      if (reply.model || reply.predictions) {
+        const predictions = reply.predictions?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
+        pending.resolve({ model: reply.model, predictions, backend: reply.backend ?? 'unknown' });
+      }
       else pending.reject(workerError(reply.error));
     }
     this.dispatch();

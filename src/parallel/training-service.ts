@@ -6,6 +6,7 @@
  */
 
 import type { ClassificationDataset } from '../data/dataset.ts';
+import type { Matrix } from '../math/matrix.ts';
 import type { Classifier } from '../models/types.ts';
 
 /** What to train: a registry model kind with its parameters. */
@@ -20,6 +21,13 @@ export interface TrainingService {
   readonly size: number;
   /** Fits a classifier of `spec` on `data` with `seed`; equal to fitting it in this thread. */
   train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier>;
+  /**
+   * Fits like `train`, then answers `predictProba` on the rows of each of `on` where the model was fitted, and
+   * returns the answers only: a shadow model's work is done where it was trained (a cluster worker
+   * or a thread), so the client neither receives the model nor runs it. The answers are those of
+   * the model `train` returns (the model is read back from its file form first, as `train`'s is).
+   */
+  trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]>;
   /** Stops the workers (a cluster: withdraws this client's jobs that have not started). */
   close(): Promise<void>;
 }

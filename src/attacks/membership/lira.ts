@@ -13,7 +13,7 @@
 import { concatRows, subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import { publishedRows, probabilityRows, scaledLogit } from './signals.ts';
-import { trainShadows } from './shadow-data.ts';
+import { answerShadows, planShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of LiRA. */
@@ -65,8 +65,8 @@ export const lira: MembershipAttack<typeof LIRA_PARAMS> = {
       const fromPopulation = subsetRows(population, rows);
       return chosen.length > 0 ? concatRows(subsetRows(candidates, chosen), fromPopulation) : fromPopulation;
     });
-    const shadows = await trainShadows(context, 'LiRA shadow models', params.shadows, (s) => trainingSets[s]);
-    const phis = shadows.map((shadow) => scaledLogit(publishedRows(shadow.predictProba(candidates.features), oracle.info.policy), candidates.labels));
+    const answers = await answerShadows(context, 'LiRA shadow models', planShadows(context, params.shadows, (s) => trainingSets[s]), () => [candidates]);
+    const phis = answers.map(([probabilities]) => scaledLogit(publishedRows(probabilities, oracle.info.policy), candidates.labels));
     const target = scaledLogit(probabilityRows(await oracle.query(candidates.features), candidates.classes.length), candidates.labels);
     const globalVariance = params.variance === 'global' || (params.variance === 'auto' && params.shadows < 64);
     const all = { in: [] as number[], out: [] as number[] };

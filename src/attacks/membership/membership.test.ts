@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeClassification } from '../../data/datasets/synthetic.ts';
-import type { ClassificationDataset } from '../../data/dataset.ts';
+import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { createTrainer } from '../../models/registry.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { TrainingPool } from '../../parallel/training-pool.ts';
@@ -58,4 +58,12 @@ test('shadow models trained on worker threads equal those trained in this thread
   const here = await createTrainer(TRAINER.kind, { ...TRAINER.params, epochs: 5 }).fit(data, new Rng(21));
   const there = await pool.train({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21);
   assert.deepEqual(Array.from(there.predictProba(data.features).data), Array.from((here as typeof there).predictProba(data.features).data));
+  // A shadow's answers computed where it was trained equal the returned model's, on each row set asked.
+  const half = subsetRows(data, Uint32Array.from({ length: 150 }, (_, i) => 2 * i));
+  const answers = await pool.trainAndPredict({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21, [data, half]);
+  assert.equal(answers.length, 2);
+  assert.deepEqual(Array.from(answers[0].data), Array.from(there.predictProba(data.features).data));
+  assert.deepEqual(Array.from(answers[1].data), Array.from(there.predictProba(half.features).data));
+  const inThisThread = await new TrainingPool(0).trainAndPredict({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21, [half]);
+  assert.deepEqual(Array.from(inThisThread[0].data), Array.from(answers[1].data));
 });

@@ -12,7 +12,7 @@
 import { subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import { publishedRows, probabilityRows, trueConfidence } from './signals.ts';
-import { shadowSplit, trainShadows } from './shadow-data.ts';
+import { answerShadows, planShadows, shadowSplit } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of RMIA. */
@@ -33,21 +33,23 @@ export const rmia: MembershipAttack<typeof RMIA_PARAMS> = {
     const { oracle, problem, rng } = context;
     const { candidates, population } = problem;
     const classes = candidates.classes.length;
-    const references = await trainShadows(context, 'RMIA reference models', params.references, () => shadowSplit(population, problem.trainSize, rng).train);
+    const plans = planShadows(context, params.references, () => shadowSplit(population, problem.trainSize, rng).train);
     const zRows = rng.permutation(population.features.rows).slice(0, Math.min(params.populationPoints, population.features.rows));
     const z = subsetRows(population, zRows);
-    const marginal = (rows: typeof candidates): Float64Array => {
+    // Each reference model answers on the candidates (0) and on z (1) where it is trained.
+    const answers = await answerShadows(context, 'RMIA reference models', plans, () => [candidates, z]);
+    const marginal = (rows: typeof candidates, set: number): Float64Array => {
       const sum = new Float64Array(rows.features.rows);
-      for (const reference of references) {
-        const p = trueConfidence(publishedRows(reference.predictProba(rows.features), oracle.info.policy), rows.labels);
-        for (let i = 0; i < sum.length; i++) sum[i] += p[i] / references.length;
+      for (const answer of answers) {
+        const p = trueConfidence(publishedRows(answer[set], oracle.info.policy), rows.labels);
+        for (let i = 0; i < sum.length; i++) sum[i] += p[i] / answers.length;
       }
       return sum.map((mean) => 0.5 * ((1 + params.offlineA) * mean + (1 - params.offlineA)));
     };
     const targetX = trueConfidence(probabilityRows(await oracle.query(candidates.features), classes), candidates.labels);
     const targetZ = trueConfidence(probabilityRows(await oracle.query(z.features), classes), z.labels);
-    const priorX = marginal(candidates);
-    const priorZ = marginal(z);
+    const priorX = marginal(candidates, 0);
+    const priorZ = marginal(z, 1);
     const ratioZ = Float64Array.from(targetZ, (p, k) => p / priorZ[k]).sort();
     const scores = Float64Array.from(targetX, (p, i) => {
       // Count z with ratio_x / ratio_z ≥ γ, i.e. ratio_z ≤ ratio_x / γ, by binary search.

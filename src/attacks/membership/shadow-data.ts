@@ -2,6 +2,7 @@
 
 import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
+import type { Matrix } from '../../math/matrix.ts';
 import type { Classifier } from '../../models/types.ts';
 import type { Rng } from '../../random.ts';
 import type { MembershipContext } from './types.ts';
@@ -24,22 +25,41 @@ export function shadowSplit(population: ClassificationDataset, size: number, rng
   return { train: subsetRows(population, inside), inside, outside };
 }
 
+/** One shadow model to train: its rows and its seed. */
+export interface ShadowPlan {
+  data: ClassificationDataset;
+  seed: number;
+}
+
 /**
- * Trains `count` models like the target on the pool (worker threads), with progress. Set i is
- * built by `make(i)` just before its seed is drawn from the context's rng, so a run is repeatable.
+ * The training sets and seeds of `count` shadow models: set i is built by `make(i)` just before its
+ * seed is drawn from the context's rng, so a run is repeatable, and whatever the attack draws next
+ * (RMIA's population points) can be drawn before the models are trained.
  */
+export function planShadows(context: MembershipContext, count: number, make: (i: number) => ClassificationDataset): ShadowPlan[] {
+  return Array.from({ length: count }, (_, i) => ({ data: make(i), seed: context.rng.nextUint32() }));
+}
+
+/** Trains `count` models like the target on the pool (worker threads or a cluster), with progress. */
 export async function trainShadows(context: MembershipContext, label: string, count: number, make: (i: number) => ClassificationDataset): Promise<Classifier[]> {
-  const { pool, problem, rng, progress } = context;
-  progress.start(label, count);
-  const models = await Promise.all(
-    Array.from({ length: count }, (_, i) => {
-      const data = make(i);
-      return pool.train(problem.trainer, data, rng.nextUint32()).then((model) => {
-        progress.tick(1);
-        return model;
-      });
-    }),
-  );
+  const { pool, problem } = context;
+  return withProgress(context, label, planShadows(context, count, make), (plan) => pool.train(problem.trainer, plan.data, plan.seed));
+}
+
+/**
+ * Trains the planned shadow models and returns, per model, its `predictProba` on the rows of each
+ * of `on(i)` — computed where the model was trained (a worker thread, a cluster worker), so the
+ * attack's own process neither receives nor runs the models.
+ */
+export function answerShadows(context: MembershipContext, label: string, plans: ShadowPlan[], on: (i: number) => ClassificationDataset[]): Promise<Matrix[][]> {
+  const { pool, problem } = context;
+  return withProgress(context, label, plans, (plan, i) => pool.trainAndPredict(problem.trainer, plan.data, plan.seed, on(i)));
+}
+
+async function withProgress<T>(context: MembershipContext, label: string, plans: ShadowPlan[], work: (plan: ShadowPlan, i: number) => Promise<T>): Promise<T[]> {
+  const { progress } = context;
+  progress.start(label, plans.length);
+  const results = await Promise.all(plans.map((plan, i) => work(plan, i).then((result) => (progress.tick(1), result))));
   progress.done();
-  return models;
+  return results;
 }

@@ -18,7 +18,7 @@ import type { Classifier } from '../../models/types.ts';
 import { Rng } from '../../random.ts';
 import { subsetRows } from '../../data/dataset.ts';
 import { publishedRows, probabilityRows } from './signals.ts';
-import { shadowSplit, trainShadows } from './shadow-data.ts';
+import { answerShadows, planShadows, shadowSplit } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
 /** Parameters of the shadow-model attack. */
@@ -59,14 +59,16 @@ export const shadowModelAttack: MembershipAttack<typeof SHADOW_PARAMS> = {
     const { candidates, population } = problem;
     const classes = candidates.classes.length;
     const splits = Array.from({ length: params.shadows }, () => shadowSplit(population, problem.trainSize, rng));
-    const shadows = await trainShadows(context, 'shadow models', params.shadows, (i) => splits[i].train);
+    // Each shadow answers on its own training rows (0) and on as many it never saw (1) where it is trained.
+    const parts = splits.map((split) => [subsetRows(population, split.inside), subsetRows(population, split.outside)]);
+    const answers = await answerShadows(context, 'shadow models', planShadows(context, params.shadows, (i) => splits[i].train), (i) => parts[i]);
     // Attack training data per class.
     const perClass = Array.from({ length: classes }, () => ({ rows: [] as number[][], inside: [] as boolean[] }));
     const all = { rows: [] as number[][], inside: [] as boolean[] };
-    shadows.forEach((shadow, s) => {
-      for (const [member, index] of [[true, splits[s].inside], [false, splits[s].outside]] as const) {
-        const part = subsetRows(population, index);
-        const rows = features(publishedRows(shadow.predictProba(part.features), oracle.info.policy));
+    answers.forEach((answer, s) => {
+      for (const [member, set] of [[true, 0], [false, 1]] as const) {
+        const part = parts[s][set];
+        const rows = features(publishedRows(answer[set], oracle.info.policy));
         rows.forEach((row, i) => {
           perClass[part.labels[i]].rows.push(row);
           perClass[part.labels[i]].inside.push(member);
