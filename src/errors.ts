@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'payload-too-large',
   'limit-exceeded',
   'conflict',
+  'cancelled',
   'overloaded',
   'unavailable',
   'internal',

@@ -10,6 +10,7 @@
  *   POST /v1/models?name=N           upload a model file (threatlab JSON)
  *   POST /v1/models/train            queue a training job (202) on an uploaded data set
  *   GET  /v1/jobs/:id                a job's status, progress and model id
+ *   POST /v1/jobs/:id/cancel         cancels a queued or running job (409 once it has ended)
  *   POST /v1/models/:id/publish      price, output policy, visibility
  *   GET  /v1/models                  models you may query
  *   GET  /v1/models/:id              what the service reveals about a model
@@ -134,6 +135,7 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
 
   app.get('/v1/jobs', (c) => c.json({ jobs: service.jobs(auth(c)) }));
   app.get('/v1/jobs/:id', (c) => c.json(service.job(auth(c), c.req.param('id'))));
+  app.post('/v1/jobs/:id/cancel', (c) => c.json(service.cancel(auth(c), c.req.param('id'))));
   app.get('/v1/jobs/:id/report.json', (c) => c.body(service.report(auth(c), c.req.param('id'), 'json'), 200, { 'content-type': 'application/json; charset=utf-8' }));
   app.get('/v1/jobs/:id/report.html', (c) =>
     // The report is self-contained and script-free; served as a download-free page that may not run script.

@@ -115,6 +115,36 @@ test('4. training parameters over the limits are refused with the limit named; a
   await api.close();
 });
 
+test('4c. a running or queued job is cancelled: its worker stops, nothing is stored, the next job runs; an ended one is a conflict', async () => {
+  const api = testApi();
+  const key = await api.owner('owner');
+  const csv = ['a,b,c,label', ...Array.from({ length: 3000 }, (_, i) => `${i % 17},${(i * 7) % 13},${(i * 3) % 11},${i % 2 ? 'y' : 'n'}`)].join('\n');
+  const dataset = (await api.call('POST', '/v1/datasets?name=d.csv', { key, raw: csv, contentType: 'text/csv' })).body.id;
+  const train = (model: string, params: Record<string, unknown>) => api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset, target: 'label', model, params } });
+  const slow = (await train('mlp', { hidden: '8', epochs: 500, patience: 0, batchSize: 1 })).body.id;
+  const queued = (await train('tree', { maxDepth: 3 })).body.id; // one training worker: this one waits
+  for (let i = 0; i < 400 && (await api.call('GET', `/v1/jobs/${slow}`, { key })).body.status !== 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  const stranger = await api.owner('stranger');
+  assert.equal((await api.call('POST', `/v1/jobs/${slow}/cancel`, { key: stranger })).status, 404, "another owner's job is not found");
+  for (const id of [queued, slow]) {
+    const cancelled = await api.call('POST', `/v1/jobs/${id}/cancel`, { key });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.equal(cancelled.body.error.code, 'cancelled');
+  }
+  const after = await api.waitForJob(key, (await train('tree', { maxDepth: 2 })).body.id, 20_000);
+  assert.equal(after.status, 'succeeded', `the stopped worker's place is taken at once: ${JSON.stringify(after)}`);
+  for (const id of [queued, slow]) {
+    const job = (await api.call('GET', `/v1/jobs/${id}`, { key })).body;
+    assert.deepEqual([job.status, job.modelId], ['cancelled', null]);
+  }
+  const again = await api.call('POST', `/v1/jobs/${after.id}/cancel`, { key });
+  assert.equal(again.status, 409);
+  assert.match(again.body.error.message, /ended already \(succeeded\)/);
+  assert.equal(api.store.activeJobs(), 0, 'no job is left queued or running');
+  await api.close();
+});
+
 test('4b. a large predict runs on a worker with the same answers while the request thread keeps answering; one over the compute limit is refused', async () => {
   const file = mlpFile([200, 256, 256, 10], 7);
   const { api, key, model } = await ownerWithModel({ limits: { inlinePredictCompute: 1000, maxPredictCompute: 5e7 } }, file);

@@ -24,6 +24,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 402 | 403 | 404 | 409 | 4
     case 'dataset-missing':
       return 404;
     case 'conflict':
+    case 'cancelled':
       return 409;
     case 'payload-too-large':
       return 413;

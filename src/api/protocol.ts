@@ -101,7 +101,7 @@ export interface PredictResponse {
 /** What POST /v1/models/train (202) and GET /v1/jobs/:id return. */
 export interface JobResponse {
   id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   /** 0–1 (epochs done for networks; 0 then 1 for the others). */
   progress: number;
   modelId: string | null;

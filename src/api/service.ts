@@ -54,6 +54,8 @@ export class PredictionService {
   private readonly models: LruCache<string, Model>;
   private readonly compute: WorkerPool;
   private readonly training: TaskRunner;
+  /** Cancel switches of the jobs this server runs now. */
+  private readonly running = new Map<string, AbortController>();
   private readonly watch: ExtractionWatch;
 
   /** `jobs`: where training and audit jobs run (default: a worker thread here). */
@@ -251,12 +253,29 @@ export class PredictionService {
     }
   }
 
+  /**
+   * Cancels a queued or running job of the key's owner: it is recorded as cancelled at once (so
+   * it stores no model or report), and its task leaves the queue or its worker is stopped — a
+   * worker thread here, or the `threatlab worker` process that runs it.
+   */
+  cancel(key: KeyRecord, jobId: string): JobResponse {
+    const job = this.job(key, jobId);
+    if (!this.store.jobCancelled(job.id, `cancelled by its owner at ${new Date().toISOString()} (POST /v1/jobs/${job.id}/cancel)`)) {
+      throw new ThreatlabError('conflict', `job "${jobId}" has ended already (${job.status}); there is nothing to cancel`);
+    }
+    this.running.get(job.id)?.abort();
+    return this.job(key, jobId);
+  }
+
   /** Runs a job's task on a training worker within the job limits, recording start, progress and the end. */
   private runJob<R>(jobId: string, task: WorkerTask, transfer: ArrayBuffer[], succeeded: (result: R) => void): void {
     let lastProgress = 0;
+    const control = new AbortController();
+    this.running.set(jobId, control);
     this.training
       .run<R>(task, {
         transfer,
+        signal: control.signal,
         timeoutMs: this.limits.jobSeconds * 1000,
         timeoutLimit: 'jobSeconds',
         onStart: () => this.store.jobStarted(jobId),
@@ -267,7 +286,8 @@ export class PredictionService {
         },
       })
       .then(succeeded, (error: Error) => this.store.jobFailed(jobId, { code: error instanceof ThreatlabError ? error.code : 'internal', message: error.message }))
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => this.running.delete(jobId));
   }
 
   /** A job of the key's owner. */

@@ -113,7 +113,7 @@ export interface UsageRow {
 export interface JobRecord {
   id: string;
   ownerId: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   /** 0–1. */
   progress: number;
   request: unknown;
@@ -538,26 +538,27 @@ export class Store {
   }
 
   jobStarted(id: string): void {
-    this.db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(Date.now(), id);
+    this.db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'").run(Date.now(), id);
   }
 
   jobProgress(id: string, progress: number): void {
     this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND status = 'running'").run(Math.min(1, Math.max(0, progress)), id);
   }
 
-  /** Stores a job's model and marks the job done, in one transaction. */
-  jobSucceeded(id: string, model: { ownerId: string; name: string; json: string; summary: ModelSummary }, result: Record<string, unknown>): string {
+  /** Stores a job's model and marks the job done, in one transaction; a job that was cancelled meanwhile stays so and stores nothing. */
+  jobSucceeded(id: string, model: { ownerId: string; name: string; json: string; summary: ModelSummary }, result: Record<string, unknown>): string | undefined {
     return this.db.transaction(() => {
+      if (!this.jobOpen(id)) return undefined;
       const modelId = this.addModelJson(model.ownerId, model.name, model.json, model.summary);
       this.db.prepare("UPDATE jobs SET status = 'succeeded', progress = 1, model_id = ?, result = ?, finished_at = ? WHERE id = ?").run(modelId, JSON.stringify(result), Date.now(), id);
       return modelId;
     })();
   }
 
-  /** An audit job's end: its summary, and the full records and page kept for GET /v1/jobs/ID/report.*. */
+  /** An audit job's end: its summary, and the full records and page kept for GET /v1/jobs/ID/report.* (not for a cancelled job). */
   auditSucceeded(id: string, summary: Record<string, unknown>, report: { json: string; html: string }): void {
     this.db
-      .prepare("UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, report_json = ?, report_html = ?, finished_at = ? WHERE id = ?")
+      .prepare("UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, report_json = ?, report_html = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')")
       .run(JSON.stringify(summary), report.json, report.html, Date.now(), id);
   }
 
@@ -578,8 +579,19 @@ export class Store {
     return row && jobRecord(row);
   }
 
+  /** A job's failure (a job cancelled meanwhile stays cancelled). */
   jobFailed(id: string, error: { code: string; message: string }): void {
-    this.db.prepare("UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ?").run(error.code, error.message, Date.now(), id);
+    this.db.prepare("UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(error.code, error.message, Date.now(), id);
+  }
+
+  /** Cancels a queued or running job; false when it had ended already. */
+  jobCancelled(id: string, message: string): boolean {
+    return this.db.prepare("UPDATE jobs SET status = 'cancelled', error_code = 'cancelled', error_message = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(message, Date.now(), id).changes > 0;
+  }
+
+  private jobOpen(id: string): boolean {
+    const row = this.db.prepare('SELECT status FROM jobs WHERE id = ?').get(id) as { status: string } | undefined;
+    return row?.status === 'queued' || row?.status === 'running';
   }
 
   /** Jobs left queued or running by a server that stopped: failed, with the reason. */

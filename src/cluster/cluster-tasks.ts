@@ -37,7 +37,7 @@ export class ClusterTaskRunner implements TaskRunner {
 
   async run<T>(task: WorkerTask, options: RunOptions): Promise<T> {
     const job: TaskJob = { task: await packTask(task, this.jobs.blobs), timeoutMs: options.timeoutMs, timeoutLimit: options.timeoutLimit };
-    const { result } = await this.jobs.submit(task.type, job, { onActive: options.onStart, onProgress: options.onProgress });
+    const { result } = await this.jobs.submit(task.type, job, { onActive: options.onStart, onProgress: options.onProgress }, options.signal);
     return result as T;
   }
 

@@ -20,7 +20,7 @@ import { TrainingPool } from '../parallel/training-pool.ts';
 import type { TaskJobResult } from './cluster-tasks.ts';
 import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
-import { connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
+import { CANCEL_CHANNEL, cancelKey, connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
 import { decodeRows, encodeMatrix, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Settings of a worker process. */
@@ -39,7 +39,7 @@ export interface ClusterWorkerOptions {
 }
 
 /** Codes that mean the job itself is wrong: retrying cannot help. */
-const FINAL_CODES = new Set(['validation', 'usage', 'capability', 'limit-exceeded', 'parse-error', 'not-found', 'missing-value', 'unknown-category', 'ragged-row', 'empty-file']);
+const FINAL_CODES = new Set(['cancelled', 'validation', 'usage', 'capability', 'limit-exceeded', 'parse-error', 'not-found', 'missing-value', 'unknown-category', 'ragged-row', 'empty-file']);
 
 /** A running worker process. */
 export interface ClusterWorker {
@@ -58,20 +58,42 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const blobs = new BlobReader(redis, options.cacheBytes ?? 2 * 1024 ** 3);
   const pool = new TrainingPool(options.concurrency);
   let finished = 0;
+  // Cancels: a client publishes the id of a job it cancels; the job in hand here stops.
+  const inHand = new Map<string, AbortController>();
+  const listener = redis.duplicate();
+  listener.on('error', () => undefined);
+  listener.on('message', (_channel: string, id: string) => inHand.get(id)?.abort());
+  await listener.subscribe(CANCEL_CHANNEL);
+  /** Runs a job with a cancel switch; one cancelled before it started does not run. */
+  const cancellable = async <T>(job: Job, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const control = new AbortController();
+    inHand.set(job.id!, control);
+    try {
+      if ((await redis.exists(cancelKey(job.id!))) === 1) {
+        log(`job ${job.id} skipped: cancelled by its client before it started here`);
+        throw new UnrecoverableError('cancelled: the job was cancelled by its client before it started here');
+      }
+      return await work(control.signal);
+    } finally {
+      inHand.delete(job.id!);
+    }
+  };
 
   const processor = async (job: Job<TrainJob, TrainResult>): Promise<TrainResult> => {
     const started = performance.now();
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
     try {
+      return await cancellable(job, async (signal) => {
       const data = await rowsOfJob(job.data.parts, blobs);
       if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
       const on = job.data.predict === undefined ? undefined : await Promise.all(job.data.predict.map(async (parts) => (await rowsOfJob(parts, blobs)).features));
       const fetched = performance.now();
-      const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on);
+      const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on, signal);
       const ms = performance.now() - started;
       finished++;
       log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
       return { model, predictions: predictions?.map(encodeMatrix), backend, worker: name, ms };
+      });
     } catch (error) {
       throw failure(job.id, error, log);
     }
@@ -84,9 +106,11 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const started = performance.now();
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): server ${job.name} task`);
     try {
+      return await cancellable(job, async (signal) => {
       const task = await unpackTask(job.data.task, blobs);
       let reported = 0;
       const result = await tasks.run(task, {
+        signal,
         timeoutMs: job.data.timeoutMs,
         timeoutLimit: job.data.timeoutLimit,
         onProgress: (fraction) => {
@@ -98,6 +122,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       finished++;
       log(`job ${job.id} done in ${((performance.now() - started) / 1000).toFixed(2)} s`);
       return { result, worker: name };
+      });
     } catch (error) {
       throw failure(job.id, error, log);
     }
@@ -123,6 +148,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all([pool.close(), tasks.close()]);
+      listener.disconnect();
       redis.disconnect();
     },
   };

@@ -230,6 +230,48 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
     }
   });
 
+  test('cancel: a running job stops on its worker, a waiting one never runs; a client that closes cancels its jobs; the API cancels a server job', async () => {
+    const worker = workers[1];
+    const data = makeClassification(3000, { classes: 3, seed: 6 });
+    const slow = { ...TRAINER, params: { ...TRAINER.params, epochs: 2000 } };
+    const started = () => worker.log().match(/started \(attempt \d\): mlp on 3000 rows/g)?.length ?? 0;
+    const stopped = () => worker.log().match(/failed: cancelled/g)?.length ?? 0;
+    const until = async (condition: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 20_000; !condition(); await new Promise((resolve) => setTimeout(resolve, 20))) if (Date.now() > deadline) assert.fail(`${what}; worker log:\n${worker.log()}`);
+    };
+    const cluster = await ClusterTrainingService.connect(redis.url);
+    const jobs = [1, 2, 3].map((seed) => cluster.train(slow, data, seed).then(() => 'trained', (error: { code?: string }) => error.code));
+    await until(() => started() === 1, 'the worker starts the first job');
+    await cluster.close();
+    assert.deepEqual(await Promise.all(jobs), ['cancelled', 'cancelled', 'cancelled']);
+    await until(() => stopped() === 1, 'the running job stops on the worker');
+    // The worker is free at once: a new client's model comes back, and the withdrawn jobs never started.
+    const next = await ClusterTrainingService.connect(redis.url);
+    try {
+      await next.train({ ...TRAINER, params: { ...TRAINER.params, epochs: 2 } }, subsetRows(data, [1, 2, 3, 4, 5, 6, 7, 8]), 4);
+      const skipped = worker.log().match(/skipped: cancelled by its client before it started here/g)?.length ?? 0;
+      assert.equal(started() - skipped, 1, `only the first job ran; one taken as it was withdrawn is skipped:\n${worker.log()}`);
+    } finally {
+      await next.close();
+    }
+    // A server job cancelled through the API stops on the worker too.
+    const runner = await ClusterTaskRunner.connect(redis.url);
+    const api = testApi({ jobs: runner });
+    try {
+      const key = await api.owner('alice');
+      const csv = ['a,b,label', ...Array.from({ length: 2000 }, (_, i) => `${i % 17},${(i * 7) % 13},${i % 2 ? 'y' : 'n'}`)].join('\n');
+      const dataset = (await api.call('POST', '/v1/datasets?name=d.csv', { key, raw: csv, contentType: 'text/csv' })).body.id;
+      const job = (await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset, target: 'label', model: 'mlp', params: { hidden: '8', epochs: 500, patience: 0, batchSize: 1 } } })).body.id;
+      await until(() => /server train task/.test(worker.log()), 'the worker starts the server job');
+      const cancelled = await api.call('POST', `/v1/jobs/${job}/cancel`, { key });
+      assert.equal(cancelled.body.status, 'cancelled', JSON.stringify(cancelled.body));
+      await until(() => stopped() === 2, 'the server job stops on the worker');
+      assert.equal((await api.call('GET', `/v1/jobs/${job}`, { key })).body.status, 'cancelled');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('Redis killed and restarted with jobs queued: none is lost', async () => {
     await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
     const cluster = await ClusterTrainingService.connect(redis.url);

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { isErrorCode, ThreatlabError } from '../errors.ts';
 import { BlobWriter } from './blob-store.ts';
-import { connectionOptions, connectRedis, KEY_PREFIX } from './redis.ts';
+import { CANCEL_CHANNEL, CANCEL_TTL_S, cancelKey, connectionOptions, connectRedis, KEY_PREFIX } from './redis.ts';
 
 /** Tries of one job (a crash or a lost worker counts; a job's own error does not retry). */
 export const JOB_ATTEMPTS = 3;
@@ -91,10 +91,16 @@ export class JobClient<J, R extends { worker: string }> {
     return { queued: this.pending.size - running, running };
   }
 
-  /** Adds a job and waits for its end: the worker's result, or its error as ours. */
-  async submit(name: string, data: J, hooks: JobHooks = {}): Promise<R> {
+  /**
+   * Adds a job and waits for its end: the worker's result, or its error as ours. `signal` cancels
+   * it: it fails at once with `cancelled`, leaves the queue if it has not started, and the worker
+   * that runs it stops it.
+   */
+  async submit(name: string, data: J, hooks: JobHooks = {}, signal?: AbortSignal): Promise<R> {
+    if (signal?.aborted) throw new ThreatlabError('cancelled', `the ${name} job was cancelled before it was queued`);
     const id = `${this.client}-${this.nextId++}`;
     const result = new Promise<R>((resolve, reject) => this.pending.set(id, { resolve, reject, active: false, ...hooks }));
+    signal?.addEventListener('abort', () => void this.cancel(id, `the ${name} job was cancelled`), { once: true });
     this.poller.ref(); // the process stays up while jobs are out, as it does for worker threads
     await this.queue.add(name, data, {
       jobId: id,
@@ -112,14 +118,22 @@ export class JobClient<J, R extends { worker: string }> {
     return { ...this.stats, workers: { ...this.stats.workers }, uploadedBytes: this.blobs.uploadedBytes };
   }
 
-  /** Withdraws this client's jobs that have not started (started ones finish unheard), and disconnects. */
+  /**
+   * Cancels job `id`: marks it cancelled (a worker that takes it later skips it), tells the worker
+   * that runs it to stop, removes it from the queue if it waits, and fails it here with `cancelled`.
+   */
+  async cancel(id: string, message: string): Promise<void> {
+    const pending = this.finish(id);
+    pending?.reject(new ThreatlabError('cancelled', message));
+    await this.redis.set(cancelKey(id), '1', 'EX', CANCEL_TTL_S).catch(() => undefined);
+    await this.redis.publish(CANCEL_CHANNEL, id).catch(() => 0);
+    await this.queue.remove(id).catch(() => 0);
+  }
+
+  /** Cancels this client's jobs not ended (nobody would hear their results), and disconnects. */
   async close(): Promise<void> {
     clearInterval(this.poller);
-    for (const [id, pending] of this.pending) {
-      await this.queue.remove(id).catch(() => 0);
-      pending.reject(new ThreatlabError('unavailable', `job ${id} was withdrawn: its client closed before it finished`));
-    }
-    this.pending.clear();
+    for (const id of [...this.pending.keys()]) await this.cancel(id, `job ${id} was withdrawn: its client closed before it finished`);
     await Promise.all([this.events.close(), this.queue.close()]);
     this.redis.disconnect();
   }

@@ -14,6 +14,17 @@ export const TRAINING_QUEUE = 'training';
 /** The queue of the server's jobs (train on an upload, audit a model). */
 export const TASK_QUEUE = 'tasks';
 
+/** Pub/sub channel on which a client names a job it cancels (the worker running it stops it). */
+export const CANCEL_CHANNEL = `${KEY_PREFIX}:cancel`;
+
+/** Key that marks a job cancelled, so a worker that takes it later (a retry) does not run it. */
+export function cancelKey(jobId: string): string {
+  return `${KEY_PREFIX}:cancelled:${jobId}`;
+}
+
+/** How long a cancel mark is kept, seconds (past any retry of the job). */
+export const CANCEL_TTL_S = 7 * 24 * 3600;
+
 /** BullMQ's connection options for `url`. */
 export function connectionOptions(url: string): { url: string; maxRetriesPerRequest: null } {
   return { url: checkedUrl(url), maxRetriesPerRequest: null };

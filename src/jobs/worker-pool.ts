@@ -33,6 +33,8 @@ export interface RunOptions {
   onStart?: () => void;
   /** Buffers moved (not copied) to the worker with the task. */
   transfer?: ArrayBuffer[];
+  /** Cancels the task: a queued one leaves the queue, a running one's worker is stopped; it fails with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -51,6 +53,10 @@ interface Slot {
 }
 
 const ENTRY = new URL('./compute-worker.mjs', import.meta.url);
+
+function cancelled(name: string): ThreatlabError {
+  return new ThreatlabError('cancelled', `the ${name} task was cancelled`);
+}
 
 /** Worker threads with limits. */
 export class WorkerPool implements TaskRunner {
@@ -74,10 +80,25 @@ export class WorkerPool implements TaskRunner {
     if (this.queue.length >= this.options.maxQueued) {
       return Promise.reject(new ThreatlabError('overloaded', `${this.queue.length} ${this.options.name} tasks are waiting already (maxQueued); retry in a few seconds`));
     }
+    if (options.signal?.aborted) return Promise.reject(cancelled(this.options.name));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ task, options, resolve: resolve as (value: unknown) => void, reject });
+      const pending: Pending = { task, options, resolve: resolve as (value: unknown) => void, reject };
+      this.queue.push(pending);
+      options.signal?.addEventListener('abort', () => this.cancel(pending), { once: true });
       this.dispatch();
     });
+  }
+
+  /** Stops one task: out of the queue, or its worker terminated (a fresh one takes its place). */
+  private cancel(pending: Pending): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      pending.reject(cancelled(this.options.name));
+      return;
+    }
+    const slot = this.slots.find((candidate) => candidate.current === pending);
+    if (slot) this.replace(slot, cancelled(this.options.name));
   }
 
   /** Stops every worker; queued and running tasks fail. */

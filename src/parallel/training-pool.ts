@@ -38,18 +38,22 @@ export class TrainingPool implements TrainingService {
   private readonly idle: Worker[] = [];
   private readonly queue: { request: TrainingRequest; pending: Pending }[] = [];
   private readonly pending = new Map<number, Pending>();
+  /** The worker of each running request. */
+  private readonly running = new Map<number, Worker>();
   private nextId = 0;
 
   constructor(size = Math.min(2, availableParallelism())) {
     this.size = size;
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./training-worker.mjs', import.meta.url));
-      worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
-      worker.on('error', (error) => this.failAll(error));
-      worker.unref();
-      this.workers.push(worker);
-      this.idle.push(worker);
-    }
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./training-worker.mjs', import.meta.url));
+    worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
+    worker.on('error', (error) => this.failAll(error));
+    worker.unref();
+    this.workers.push(worker);
+    return worker;
   }
 
   /** Fits a classifier on `data` with `seed`. */
@@ -64,14 +68,35 @@ export class TrainingPool implements TrainingService {
   }
 
   /** The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster worker sends back). */
-  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[]): Promise<Fitted> {
+  /** `signal` cancels the fit: it leaves the queue, or its thread is stopped and replaced; it fails with `cancelled`. */
+  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal): Promise<Fitted> {
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
       const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: values }));
       const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data), predict };
       this.queue.push({ request, pending: { resolve, reject } });
+      signal?.addEventListener('abort', () => this.cancel(request.id), { once: true });
       this.dispatch();
     });
+  }
+
+  private cancel(id: number): void {
+    const error = new ThreatlabError('cancelled', 'the training was cancelled');
+    const queued = this.queue.findIndex((entry) => entry.request.id === id);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1)[0].pending.reject(error);
+      return;
+    }
+    const worker = this.running.get(id);
+    const pending = this.pending.get(id);
+    if (!worker || !pending) return;
+    this.pending.delete(id);
+    this.running.delete(id);
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    void worker.terminate();
+    pending.reject(error);
+    this.idle.push(this.spawn());
+    this.dispatch();
   }
 
   /** Stops the workers. */
@@ -84,14 +109,17 @@ export class TrainingPool implements TrainingService {
       const worker = this.idle.pop()!;
       const { request, pending } = this.queue.shift()!;
       this.pending.set(request.id, pending);
+      this.running.set(request.id, worker);
       worker.ref();
       worker.postMessage(request);
     }
   }
 
   private settle(worker: Worker, reply: TrainingReply): void {
+    if (!this.workers.includes(worker)) return; // stopped by a cancel; its last words are not heard
     const pending = this.pending.get(reply.id);
     this.pending.delete(reply.id);
+    this.running.delete(reply.id);
     worker.unref();
     this.idle.push(worker);
     if (pending) {

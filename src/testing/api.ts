@@ -50,7 +50,7 @@ export function testApi(options: AppOptions = {}): TestApi {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const job = await test.call('GET', `/v1/jobs/${jobId}`, { key });
-        if (job.body.status === 'succeeded' || job.body.status === 'failed' || Date.now() > deadline) return job.body;
+        if (['succeeded', 'failed', 'cancelled'].includes(job.body.status) || Date.now() > deadline) return job.body;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -91,6 +91,16 @@ async function refreshLedger() {
   alerts.replaceChildren(...usage.alerts.map((alert) => row([alert.keyPrefix, alert.modelId, alert.detector, alert.statistic.toFixed(3), alert.queries, alert.action, alert.createdAt], { 'data-alert': alert.keyPrefix })));
 }
 
+async function cancelJob(jobId) {
+  showError('');
+  try {
+    await api(`/v1/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST' });
+    await refreshJobs();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
 async function refreshJobs() {
   const { jobs } = await api('/v1/jobs');
   const body = $('jobs').querySelector('tbody');
@@ -98,7 +108,7 @@ async function refreshJobs() {
     ...jobs.map((job) => {
       const audit = job.result && job.result.type === 'audit';
       const verdicts = audit ? job.result.verdicts.map((v) => `${v.threat}: ${v.level}`).join('; ') : job.error ? job.error.message : job.modelId ? `trained ${job.modelId}` : '';
-      const open = audit ? button('Open report', () => openReport(job.id), { 'data-open': job.id }) : '';
+      const open = audit ? button('Open report', () => openReport(job.id), { 'data-open': job.id }) : job.status === 'queued' || job.status === 'running' ? button('Cancel', () => cancelJob(job.id), { 'data-cancel': job.id }) : '';
       const progress = document.createElement('progress');
       progress.max = 1;
       progress.value = job.progress;

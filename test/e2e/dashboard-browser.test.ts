@@ -79,6 +79,14 @@ test('an owner signs in, sees a model and its ledger grow, starts an audit and o
     assert.equal(await frame.locator('section.verdict').count(), 3);
     assert.equal(await frame.locator('figure.chart svg').count(), 3);
     await page.screenshot({ path: join(shots, '3-report.png'), fullPage: true });
+
+    // A second audit, cancelled from the page: its row turns cancelled and keeps no report.
+    await page.click(`#models button[data-audit="${modelId}"]`);
+    await page.click('#jobs button[data-cancel]', { timeout: 10_000 });
+    const cancelled = page.locator('#jobs tr[data-status="cancelled"]');
+    await cancelled.waitFor({ timeout: 10_000 });
+    assert.equal(await cancelled.locator('button').count(), 0);
+    assert.match((await cancelled.locator('td').nth(3).textContent()) ?? '', /^cancelled by its owner/);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
