@@ -30,6 +30,8 @@ export function peerEnv(): NodeJS.ProcessEnv {
 export interface PeerResult {
   peer: string;
   fitSeconds: number;
+  /** Median of further fits in the same process (scikit-learn rows given `repeats`). */
+  warmFitSeconds?: number;
   trainAccuracy: number;
   testAccuracy: number;
   version: string;
