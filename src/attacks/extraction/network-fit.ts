@@ -69,15 +69,16 @@ function shapeOf(sizes: number[]): Shape {
 }
 
 function activateInPlace(values: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
-  for (let i = 0; i < values.length; i++) {
-    const z = values[i];
-    values[i] = activation === 'tanh' ? Math.tanh(z) : activation === 'relu' ? Math.max(0, z) : z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+  if (activation === 'tanh') {
+    for (let i = 0; i < values.length; i++) values[i] = Math.tanh(values[i]);
+  } else if (activation === 'relu') {
+    for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const z = values[i];
+      values[i] = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    }
   }
-}
-
-/** d activation / d input, written from the activation's output `a`. */
-function slopeFromOutput(a: number, activation: NetworkFitOptions['hiddenActivation']): number {
-  return activation === 'tanh' ? 1 - a * a : activation === 'relu' ? (a > 0 ? 1 : 0) : a * (1 - a);
 }
 
 /** Targets of the chosen loss: centred log-probabilities (logit) or the probabilities themselves. */
@@ -105,6 +106,27 @@ function lossTargets(observed: Matrix, loss: NetworkLoss, step = 0): Float64Arra
   return out;
 }
 
+/** The non-zero entries of each row (compressed sparse rows), in column order. */
+function nonZeros(x: Matrix): { starts: Uint32Array; columns: Uint32Array; values: Float64Array } {
+  let count = 0;
+  for (let i = 0; i < x.rows * x.cols; i++) if (x.data[i] !== 0) count++;
+  const starts = new Uint32Array(x.rows + 1);
+  const columns = new Uint32Array(count);
+  const values = new Float64Array(count);
+  let e = 0;
+  for (let i = 0; i < x.rows; i++) {
+    starts[i] = e;
+    for (let k = 0; k < x.cols; k++) {
+      const value = x.data[i * x.cols + k];
+      if (value === 0) continue;
+      columns[e] = k;
+      values[e++] = value;
+    }
+  }
+  starts[x.rows] = e;
+  return { starts, columns, values };
+}
+
 /** The loss (mean over rows) and its gradient for parameters θ laid out layer by layer (weights inputs × outputs, then biases). */
 function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>) {
   const { sizes, offsets } = shape;
@@ -114,23 +136,37 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   const deltas = sizes.map((size) => new Float64Array(n * size));
   // Layer l (1-based): its widths and where its weights (w) and biases (b) start in θ.
   const views = sizes.map((outputs, l) => (l === 0 ? { inputs: 0, outputs, w: 0, b: 0 } : { inputs: sizes[l - 1], outputs, w: offsets[l - 1], b: offsets[l - 1] + sizes[l - 1] * outputs }));
+  const sparse = nonZeros(x);
+  const tanh = options.hiddenActivation === 'tanh';
+  const relu = options.hiddenActivation === 'relu';
   return (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
+    // Indices into flat arrays, no per-row views (L-BFGS evaluates this thousands of times).
     for (let l = 1; l <= layers; l++) {
       const { inputs, outputs, w, b } = views[l];
       const input = activations[l - 1];
       const out = activations[l];
       for (let i = 0; i < n; i++) {
-        const row = out.subarray(i * outputs, (i + 1) * outputs);
-        row.set(theta.subarray(b, b + outputs));
+        const o = i * outputs;
+        for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
+        if (l === 1) {
+          // The queries' non-zero entries only (one-hot rows: 14 of Adult's 108), in column order.
+          for (let e = sparse.starts[i]; e < sparse.starts[i + 1]; e++) {
+            const value = sparse.values[e];
+            const wk = w + sparse.columns[e] * outputs;
+            for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
+          }
+          continue;
+        }
+        const row = i * inputs;
         for (let k = 0; k < inputs; k++) {
-          const value = input[i * inputs + k];
+          const value = input[row + k];
           if (value === 0) continue;
           const wk = w + k * outputs;
-          for (let j = 0; j < outputs; j++) row[j] += value * theta[wk + j];
+          for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
         }
-        if (l < layers) activateInPlace(row, options.hiddenActivation);
       }
+      if (l < layers) activateInPlace(out, options.hiddenActivation);
     }
     // Output: logits in activations[layers]; the loss and dL/dz.
     const classes = sizes[layers];
@@ -191,16 +227,26 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const delta = deltas[l];
       const below = l > 1 ? deltas[l - 1] : undefined;
       for (let i = 0; i < n; i++) {
-        const d = delta.subarray(i * outputs, (i + 1) * outputs);
-        for (let j = 0; j < outputs; j++) gradient[b + j] += d[j];
+        const o = i * outputs;
+        const row = i * inputs;
+        for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
+        if (l === 1) {
+          // The first layer (no deltas below): only the queries' non-zero inputs add to the gradient.
+          for (let e = sparse.starts[i]; e < sparse.starts[i + 1]; e++) {
+            const value = sparse.values[e];
+            const wk = w + sparse.columns[e] * outputs;
+            for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
+          }
+          continue;
+        }
         for (let k = 0; k < inputs; k++) {
-          const value = input[i * inputs + k];
+          const value = input[row + k];
           const wk = w + k * outputs;
-          if (value !== 0) for (let j = 0; j < outputs; j++) gradient[wk + j] += value * d[j];
+          if (value !== 0) for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
           if (below) {
             let sum = 0;
-            for (let j = 0; j < outputs; j++) sum += theta[wk + j] * d[j];
-            below[i * inputs + k] = sum * slopeFromOutput(value, options.hiddenActivation);
+            for (let j = 0; j < outputs; j++) sum += theta[wk + j] * delta[o + j];
+            below[row + k] = sum * (tanh ? 1 - value * value : relu ? (value > 0 ? 1 : 0) : value * (1 - value));
           }
         }
       }
