@@ -26,8 +26,8 @@ export async function startServer(options: { db: string; port?: number; host?: s
     await jobs?.close(); // its Redis connections would keep the process alive
     throw error;
   }
-  store.failInterruptedJobs();
   const api = createApp(store, { ...options, jobs });
+  api.service.resumeInterrupted();
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   let server: ServerType;

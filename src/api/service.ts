@@ -13,7 +13,7 @@ import { parseCsv } from '../data/loaders/csv.ts';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { AuditTask, AuditTaskResult, LoadModelResult, PredictResult, TrainResult, TrainSpec, TrainTask, WorkerTask } from '../jobs/messages.ts';
 import type { TaskRunner } from '../jobs/task-runner.ts';
-import { WorkerPool } from '../jobs/worker-pool.ts';
+import { WorkerPool, type RunOptions } from '../jobs/worker-pool.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { parseParamPairs } from '../models/params.ts';
 import { createTrainer, modelFromJson } from '../models/registry.ts';
@@ -197,13 +197,18 @@ export class PredictionService {
     const job = this.store.addJob(key.ownerId, request);
     // A fresh buffer of its own: a Buffer may share its memory (Node's pool), which must not move.
     const csv = new Uint8Array(this.store.datasetCsv(dataset.id)!);
-    const name = request.name ?? `${request.model} on ${dataset.name}`;
     const task: TrainTask = { type: 'train', csv, datasetName: dataset.name, spec: request, maxModelParameters: this.limits.maxModelParameters };
-    this.runJob<TrainResult>(job.id, task, [csv.buffer], (result) => {
-      const { json, summary, ...measured } = result;
-      this.store.jobSucceeded(job.id, { ownerId: key.ownerId, name, json, summary }, measured);
-    });
+    this.runJob<TrainResult>(job.id, task, [csv.buffer], this.trainingDone(job.id, key.ownerId, request));
     return jobResponse(this.store.getJob(job.id)!);
+  }
+
+  /** What a finished training job stores: its model, under the name asked for or made up. */
+  private trainingDone(jobId: string, ownerId: string, request: TrainRequest): (result: TrainResult) => void {
+    const name = request.name ?? `${request.model} on ${this.store.datasetInfo(request.datasetId)?.name ?? request.datasetId}`;
+    return (result) => {
+      const { json, summary, ...measured } = result;
+      this.store.jobSucceeded(jobId, { ownerId, name, json, summary }, measured);
+    };
   }
 
   /**
@@ -221,13 +226,33 @@ export class PredictionService {
     const training = spec && csv ? { csv: new Uint8Array(csv), datasetName: this.store.datasetInfo(spec.datasetId)!.name, spec } : undefined;
     const price = request.price ?? (record.priceMicros > 0 ? record.priceMicros / 1e6 : 0.0001);
     const task: AuditTask = { type: 'audit', modelId, modelName: record.name, json: this.store.modelJson(modelId)!, policies: request.policies, threats: request.threats, sensitive: request.sensitive, quick: request.quick, seed: request.seed, price, training };
-    this.runJob<AuditTaskResult>(job.id, task, training ? [training.csv.buffer as ArrayBuffer] : [], (result) => {
-      // The summary the job answers with; the full records stay in the report.
-      const records = JSON.parse(result.json) as { verdicts: unknown; skipped: unknown; queries: unknown; policies: unknown };
-      const summary = { type: 'audit', modelId, verdicts: records.verdicts, skipped: records.skipped, queries: records.queries, policies: records.policies, report: `/v1/jobs/${job.id}/report.html`, records: `/v1/jobs/${job.id}/report.json` };
-      this.store.auditSucceeded(job.id, summary, result);
-    });
+    this.runJob<AuditTaskResult>(job.id, task, training ? [training.csv.buffer as ArrayBuffer] : [], this.auditDone(job.id, modelId));
     return jobResponse(this.store.getJob(job.id)!);
+  }
+
+  /** What a finished audit job stores: the summary it answers with; the full records stay in the report. */
+  private auditDone(jobId: string, modelId: string): (result: AuditTaskResult) => void {
+    return (result) => {
+      const records = JSON.parse(result.json) as { verdicts: unknown; skipped: unknown; queries: unknown; policies: unknown };
+      const summary = { type: 'audit', modelId, verdicts: records.verdicts, skipped: records.skipped, queries: records.queries, policies: records.policies, report: `/v1/jobs/${jobId}/report.html`, records: `/v1/jobs/${jobId}/report.json` };
+      this.store.auditSucceeded(jobId, summary, result);
+    };
+  }
+
+  /**
+   * At start-up: jobs a stopped server left queued or running. Those it sent to a cluster ran on
+   * there, and are followed again to their end by their queue id (when this server has a cluster);
+   * the others, which died with its threads, are failed with the reason. Returns the jobs followed.
+   */
+  resumeInterrupted(): number {
+    const runner = this.training;
+    const left = this.store.failInterruptedJobs({ keepRemote: runner.attach !== undefined });
+    for (const job of left) {
+      const request = job.request as TrainRequest | { type: 'audit'; modelId: string };
+      const done = 'type' in request && request.type === 'audit' ? this.auditDone(job.id, request.modelId) : this.trainingDone(job.id, job.ownerId, request as TrainRequest);
+      this.follow(job.id, (options) => runner.attach!(job.remoteId!, options), done as (result: unknown) => void);
+    }
+    return left.length;
   }
 
   /** An owner's recent jobs. */
@@ -269,22 +294,25 @@ export class PredictionService {
 
   /** Runs a job's task on a training worker within the job limits, recording start, progress and the end. */
   private runJob<R>(jobId: string, task: WorkerTask, transfer: ArrayBuffer[], succeeded: (result: R) => void): void {
+    this.follow(jobId, (options) => this.training.run<R>(task, { ...options, transfer, onQueued: (remoteId) => this.store.jobRemote(jobId, remoteId) }), succeeded);
+  }
+
+  /** Records a job's start, progress and end as `start` reports them; the job can be cancelled meanwhile. */
+  private follow<R>(jobId: string, start: (options: RunOptions) => Promise<R>, succeeded: (result: R) => void): void {
     let lastProgress = 0;
     const control = new AbortController();
     this.running.set(jobId, control);
-    this.training
-      .run<R>(task, {
-        transfer,
-        signal: control.signal,
-        timeoutMs: this.limits.jobSeconds * 1000,
-        timeoutLimit: 'jobSeconds',
-        onStart: () => this.store.jobStarted(jobId),
-        onProgress: (fraction) => {
-          if (fraction - lastProgress < 0.01 && fraction < 1) return;
-          lastProgress = fraction;
-          this.store.jobProgress(jobId, fraction);
-        },
-      })
+    start({
+      signal: control.signal,
+      timeoutMs: this.limits.jobSeconds * 1000,
+      timeoutLimit: 'jobSeconds',
+      onStart: () => this.store.jobStarted(jobId),
+      onProgress: (fraction) => {
+        if (fraction - lastProgress < 0.01 && fraction < 1) return;
+        lastProgress = fraction;
+        this.store.jobProgress(jobId, fraction);
+      },
+    })
       .then(succeeded, (error: Error) => this.store.jobFailed(jobId, { code: error instanceof ThreatlabError ? error.code : 'internal', message: error.message }))
       .catch(() => undefined)
       .finally(() => this.running.delete(jobId));

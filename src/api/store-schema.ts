@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped with every change below. */
-const VERSION = 4;
+const VERSION = 5;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS owners (
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0,
   request TEXT NOT NULL, model_id TEXT REFERENCES models(id), result TEXT, error_code TEXT, error_message TEXT,
-  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, report_json TEXT, report_html TEXT);
+  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, report_json TEXT, report_html TEXT, remote_id TEXT);
 CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
 CREATE INDEX IF NOT EXISTS ledger_model ON ledger(model_id);
 CREATE INDEX IF NOT EXISTS alerts_model ON alerts(model_id);
@@ -83,6 +83,11 @@ function fromVersion3(db: Database.Database): void {
   if (!columns(db, 'models').has('monitor')) db.exec('ALTER TABLE models ADD COLUMN monitor TEXT');
 }
 
+/** Version 4 to 5: a job run on a cluster keeps its queue id, so a restarted server picks it up again. */
+function fromVersion4(db: Database.Database): void {
+  if (!columns(db, 'jobs').has('remote_id')) db.exec('ALTER TABLE jobs ADD COLUMN remote_id TEXT');
+}
+
 /** Creates or upgrades the schema, in one transaction. */
 export function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -94,6 +99,7 @@ export function migrate(db: Database.Database): void {
     if (existing && version < 2) fromVersion1(db);
     if (existing && version < 3 && columns(db, 'jobs').size > 0) fromVersion2(db);
     if (existing && version < 4 && columns(db, 'models').size > 0) fromVersion3(db);
+    if (existing && version < 5 && columns(db, 'jobs').size > 0) fromVersion4(db);
     db.exec(TABLES);
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
     db.pragma(`user_version = ${VERSION}`);

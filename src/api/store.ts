@@ -123,6 +123,8 @@ export interface JobRecord {
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
+  /** The job's id on the cluster queue, when it was sent to one. */
+  remoteId?: string;
 }
 
 function newId(prefix: string): string {
@@ -173,10 +175,11 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  remote_id: string | null;
 }
 
 /** A job's columns, without its report (read only by GET /v1/jobs/ID/report.*). */
-const JOB_COLUMNS = 'id, owner_id, status, progress, request, model_id, result, error_code, error_message, created_at, started_at, finished_at';
+const JOB_COLUMNS = 'id, owner_id, status, progress, request, model_id, result, error_code, error_message, created_at, started_at, finished_at, remote_id';
 
 const MODEL_COLUMNS = 'id, owner_id, name, kind, summary, length(json) AS bytes, policy, price_micros, visibility, published, created_at, monitor';
 
@@ -206,6 +209,7 @@ function jobRecord(row: JobRow): JobRecord {
     createdAt: row.created_at,
     startedAt: row.started_at ?? undefined,
     finishedAt: row.finished_at ?? undefined,
+    remoteId: row.remote_id ?? undefined,
   };
 }
 
@@ -594,11 +598,22 @@ export class Store {
     return row?.status === 'queued' || row?.status === 'running';
   }
 
-  /** Jobs left queued or running by a server that stopped: failed, with the reason. */
-  failInterruptedJobs(): number {
-    return this.db
-      .prepare("UPDATE jobs SET status = 'failed', error_code = 'internal', error_message = 'the server stopped before the job finished; submit it again', finished_at = ? WHERE status IN ('queued', 'running')")
-      .run(Date.now()).changes;
+  /** Records the queue id of a job sent to a cluster. */
+  jobRemote(id: string, remoteId: string): void {
+    this.db.prepare('UPDATE jobs SET remote_id = ? WHERE id = ?').run(remoteId, id);
+  }
+
+  /**
+   * Jobs left queued or running by a server that stopped: failed, with the reason — except, with
+   * `keepRemote`, those sent to a cluster, which run on without the server; they are returned, to
+   * be picked up again.
+   */
+  failInterruptedJobs(options: { keepRemote?: boolean } = {}): JobRecord[] {
+    const keep = options.keepRemote ? 'AND remote_id IS NULL' : '';
+    this.db
+      .prepare(`UPDATE jobs SET status = 'failed', error_code = 'internal', error_message = 'the server stopped before the job finished; submit it again', finished_at = ? WHERE status IN ('queued', 'running') ${keep}`)
+      .run(Date.now());
+    return (this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as JobRow[]).map(jobRecord);
   }
 
   /** SQLite's integrity check ("ok" when the file is sound). */

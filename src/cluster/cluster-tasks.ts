@@ -37,7 +37,12 @@ export class ClusterTaskRunner implements TaskRunner {
 
   async run<T>(task: WorkerTask, options: RunOptions): Promise<T> {
     const job: TaskJob = { task: await packTask(task, this.jobs.blobs), timeoutMs: options.timeoutMs, timeoutLimit: options.timeoutLimit };
-    const { result } = await this.jobs.submit(task.type, job, { onActive: options.onStart, onProgress: options.onProgress }, options.signal);
+    const { result } = await this.jobs.submit(task.type, job, { onQueued: options.onQueued, onActive: options.onStart, onProgress: options.onProgress }, options.signal);
+    return result as T;
+  }
+
+  async attach<T>(remoteId: string, options: RunOptions): Promise<T> {
+    const { result } = await this.jobs.attach(remoteId, { onActive: options.onStart, onProgress: options.onProgress }, options.signal);
     return result as T;
   }
 
@@ -45,7 +50,8 @@ export class ClusterTaskRunner implements TaskRunner {
     return this.jobs.statistics();
   }
 
+  /** Disconnects; the server's jobs run on, and a server restarted on the same database picks them up. */
   close(): Promise<void> {
-    return this.jobs.close();
+    return this.jobs.close({ cancel: false });
   }
 }

@@ -12,7 +12,9 @@ import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } fro
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Store } from '../api/store.ts';
 import { testApi } from '../testing/api.ts';
 import { ClusterTaskRunner } from './cluster-tasks.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
@@ -251,6 +253,7 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
       await next.train({ ...TRAINER, params: { ...TRAINER.params, epochs: 2 } }, subsetRows(data, [1, 2, 3, 4, 5, 6, 7, 8]), 4);
       const skipped = worker.log().match(/skipped: cancelled by its client before it started here/g)?.length ?? 0;
       assert.equal(started() - skipped, 1, `only the first job ran; one taken as it was withdrawn is skipped:\n${worker.log()}`);
+      assert.equal(stopped(), 1, worker.log());
     } finally {
       await next.close();
     }
@@ -262,13 +265,43 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
       const csv = ['a,b,label', ...Array.from({ length: 2000 }, (_, i) => `${i % 17},${(i * 7) % 13},${i % 2 ? 'y' : 'n'}`)].join('\n');
       const dataset = (await api.call('POST', '/v1/datasets?name=d.csv', { key, raw: csv, contentType: 'text/csv' })).body.id;
       const job = (await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset, target: 'label', model: 'mlp', params: { hidden: '8', epochs: 500, patience: 0, batchSize: 1 } } })).body.id;
-      await until(() => /server train task/.test(worker.log()), 'the worker starts the server job');
+      // The server records the job's queue id: the worker's log names it.
+      await until(() => api.store.getJob(job)?.remoteId !== undefined, 'the server records the queue id');
+      const remote = api.store.getJob(job)!.remoteId!;
+      await until(() => worker.log().includes(`job ${remote} started`), 'the worker starts the server job');
       const cancelled = await api.call('POST', `/v1/jobs/${job}/cancel`, { key });
       assert.equal(cancelled.body.status, 'cancelled', JSON.stringify(cancelled.body));
-      await until(() => stopped() === 2, 'the server job stops on the worker');
+      await until(() => worker.log().includes(`job ${remote} failed: cancelled`), 'the server job stops on the worker');
       assert.equal((await api.call('GET', `/v1/jobs/${job}`, { key })).body.status, 'cancelled');
     } finally {
       await api.close();
+    }
+  });
+
+  test('serve --redis stopped mid-job: the job runs on, and the server restarted on its database records the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threatlab-resume-'));
+    const path = join(dir, 'server.db');
+    const first = testApi({ jobs: await ClusterTaskRunner.connect(redis.url), store: Store.open(path) });
+    const key = await first.owner('alice');
+    const csv = ['a,b,label', ...Array.from({ length: 2000 }, (_, i) => `${i % 17},${(i * 7) % 13},${i % 2 ? 'y' : 'n'}`)].join('\n');
+    const dataset = (await first.call('POST', '/v1/datasets?name=d.csv', { key, raw: csv, contentType: 'text/csv' })).body.id;
+    const job = (await first.call('POST', '/v1/models/train', { key, body: { datasetId: dataset, target: 'label', model: 'mlp', params: { hidden: '8', epochs: 60, patience: 0, batchSize: 8 } } })).body.id;
+    for (let i = 0; i < 800 && (await first.call('GET', `/v1/jobs/${job}`, { key })).body.status !== 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    const before = (await first.call('GET', `/v1/jobs/${job}`, { key })).body;
+    assert.equal(before.status, 'running', JSON.stringify(before));
+    await first.close();
+    first.store.close();
+    const second = testApi({ jobs: await ClusterTaskRunner.connect(redis.url), store: Store.open(path) });
+    try {
+      assert.equal(second.api.service.resumeInterrupted(), 1, 'the running cluster job is followed again');
+      const done = await second.waitForJob(key, job, 120_000);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      assert.ok(done.modelId && second.store.modelJson(done.modelId), 'its model is stored');
+      assert.equal(second.api.service.resumeInterrupted(), 0);
+    } finally {
+      await second.close();
+      second.store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -31,6 +31,8 @@ export interface ClusterStats {
 
 /** Hooks of one job. */
 export interface JobHooks {
+  /** The job is on the queue, under this id. */
+  onQueued?: (id: string) => void;
   onActive?: () => void;
   onProgress?: (fraction: number) => void;
 }
@@ -110,6 +112,16 @@ export class JobClient<J, R extends { worker: string }> {
       removeOnFail: { age: 7 * 24 * 3600 },
     });
     this.stats.submitted++;
+    hooks.onQueued?.(id);
+    return result;
+  }
+
+  /** Follows job `id`, added by an earlier client (a server before its restart), to its end. */
+  attach(id: string, hooks: JobHooks = {}, signal?: AbortSignal): Promise<R> {
+    const result = new Promise<R>((resolve, reject) => this.pending.set(id, { resolve, reject, active: false, ...hooks }));
+    signal?.addEventListener('abort', () => void this.cancel(id, `job ${id} was cancelled`), { once: true });
+    this.poller.ref();
+    void this.settle(id);
     return result;
   }
 
@@ -123,17 +135,29 @@ export class JobClient<J, R extends { worker: string }> {
    * that runs it to stop, removes it from the queue if it waits, and fails it here with `cancelled`.
    */
   async cancel(id: string, message: string): Promise<void> {
-    const pending = this.finish(id);
-    pending?.reject(new ThreatlabError('cancelled', message));
-    await this.redis.set(cancelKey(id), '1', 'EX', CANCEL_TTL_S).catch(() => undefined);
-    await this.redis.publish(CANCEL_CHANNEL, id).catch(() => 0);
-    await this.queue.remove(id).catch(() => 0);
+    await this.cancelAll([id], message);
   }
 
-  /** Cancels this client's jobs not ended (nobody would hear their results), and disconnects. */
-  async close(): Promise<void> {
+  /**
+   * Cancels jobs together: every mark is set and every waiting job removed before any worker is
+   * told to stop, so a worker freed by one stop cannot start another of them meanwhile.
+   */
+  private async cancelAll(ids: string[], message: string): Promise<void> {
+    for (const id of ids) this.finish(id)?.reject(new ThreatlabError('cancelled', message));
+    await Promise.all(ids.map((id) => this.redis.set(cancelKey(id), '1', 'EX', CANCEL_TTL_S).catch(() => undefined)));
+    await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
+    await Promise.all(ids.map((id) => this.redis.publish(CANCEL_CHANNEL, id).catch(() => 0)));
+  }
+
+  /**
+   * Disconnects. `cancel` (the default): cancels this client's jobs not ended first (nobody would
+   * hear their results); without it they run on, for a client that attaches to them later, and
+   * their promises here never settle (a server shutting down must not record them as failed).
+   */
+  async close(options: { cancel?: boolean } = {}): Promise<void> {
     clearInterval(this.poller);
-    for (const id of [...this.pending.keys()]) await this.cancel(id, `job ${id} was withdrawn: its client closed before it finished`);
+    if (options.cancel ?? true) await this.cancelAll([...this.pending.keys()], 'the job was withdrawn: its client closed before it finished');
+    this.pending.clear();
     await Promise.all([this.events.close(), this.queue.close()]);
     this.redis.disconnect();
   }

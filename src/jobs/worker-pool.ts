@@ -31,6 +31,8 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Called when the task leaves the queue for a worker. */
   onStart?: () => void;
+  /** Called with the task's id on a cluster's queue once it is there (a restarted server finds it by that id). */
+  onQueued?: (remoteId: string) => void;
   /** Buffers moved (not copied) to the worker with the task. */
   transfer?: ArrayBuffer[];
   /** Cancels the task: a queued one leaves the queue, a running one's worker is stopped; it fails with `cancelled`. */

@@ -23,10 +23,11 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Builds a test API. */
-export function testApi(options: AppOptions = {}): TestApi {
-  const store = Store.open(':memory:');
-  const api = createApp(store, { adminToken: TEST_ADMIN_TOKEN, ...options });
+/** Builds a test API (over an in-memory store, or `store`, which the caller closes). */
+export function testApi(options: AppOptions & { store?: Store } = {}): TestApi {
+  const { store: given, ...appOptions } = options;
+  const store = given ?? Store.open(':memory:');
+  const api = createApp(store, { adminToken: TEST_ADMIN_TOKEN, ...appOptions });
   const fetch: Fetch = async (url, init) => api.app.request(url, init);
   const test: TestApi = {
     store,
