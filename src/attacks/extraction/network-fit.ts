@@ -22,6 +22,7 @@
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import type { Matrix } from '../../math/matrix.ts';
+import { sparseRows } from '../../math/sparse-rows.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import type { Rng } from '../../random.ts';
 
@@ -106,27 +107,6 @@ function lossTargets(observed: Matrix, loss: NetworkLoss, step = 0): Float64Arra
   return out;
 }
 
-/** The non-zero entries of each row (compressed sparse rows), in column order. */
-function nonZeros(x: Matrix): { starts: Uint32Array; columns: Uint32Array; values: Float64Array } {
-  let count = 0;
-  for (let i = 0; i < x.rows * x.cols; i++) if (x.data[i] !== 0) count++;
-  const starts = new Uint32Array(x.rows + 1);
-  const columns = new Uint32Array(count);
-  const values = new Float64Array(count);
-  let e = 0;
-  for (let i = 0; i < x.rows; i++) {
-    starts[i] = e;
-    for (let k = 0; k < x.cols; k++) {
-      const value = x.data[i * x.cols + k];
-      if (value === 0) continue;
-      columns[e] = k;
-      values[e++] = value;
-    }
-  }
-  starts[x.rows] = e;
-  return { starts, columns, values };
-}
-
 /** The loss (mean over rows) and its gradient for parameters θ laid out layer by layer (weights inputs × outputs, then biases). */
 function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>) {
   const { sizes, offsets } = shape;
@@ -136,7 +116,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   const deltas = sizes.map((size) => new Float64Array(n * size));
   // Layer l (1-based): its widths and where its weights (w) and biases (b) start in θ.
   const views = sizes.map((outputs, l) => (l === 0 ? { inputs: 0, outputs, w: 0, b: 0 } : { inputs: sizes[l - 1], outputs, w: offsets[l - 1], b: offsets[l - 1] + sizes[l - 1] * outputs }));
-  const sparse = nonZeros(x);
+  const sparse = sparseRows(x);
   const tanh = options.hiddenActivation === 'tanh';
   const relu = options.hiddenActivation === 'relu';
   return (theta: Float64Array, gradient: Float64Array): number => {
@@ -151,7 +131,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
         for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
         if (l === 1) {
           // The queries' non-zero entries only (one-hot rows: 14 of Adult's 108), in column order.
-          for (let e = sparse.starts[i]; e < sparse.starts[i + 1]; e++) {
+          for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
             const value = sparse.values[e];
             const wk = w + sparse.columns[e] * outputs;
             for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
@@ -232,7 +212,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
         for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
         if (l === 1) {
           // The first layer (no deltas below): only the queries' non-zero inputs add to the gradient.
-          for (let e = sparse.starts[i]; e < sparse.starts[i + 1]; e++) {
+          for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
             const value = sparse.values[e];
             const wk = w + sparse.columns[e] * outputs;
             for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];

@@ -9,34 +9,7 @@
 
 import type { Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
-
-/** Rows as lists of (column, value) of their non-zero entries. */
-interface SparseRows {
-  start: Uint32Array;
-  columns: Uint32Array;
-  values: Float64Array;
-}
-
-function sparseRows(design: Matrix): SparseRows {
-  let nonZeros = 0;
-  for (const value of design.data) if (value !== 0) nonZeros++;
-  const start = new Uint32Array(design.rows + 1);
-  const columns = new Uint32Array(nonZeros);
-  const values = new Float64Array(nonZeros);
-  let k = 0;
-  for (let i = 0; i < design.rows; i++) {
-    start[i] = k;
-    for (let j = 0; j < design.cols; j++) {
-      const value = design.data[i * design.cols + j];
-      if (value !== 0) {
-        columns[k] = j;
-        values[k++] = value;
-      }
-    }
-  }
-  start[design.rows] = k;
-  return { start, columns, values };
-}
+import { sparseRows } from '../../math/sparse-rows.ts';
 
 function penaltyVector(l2: number | Float64Array, columns: number): Float64Array {
   return typeof l2 === 'number' ? new Float64Array(columns).fill(l2) : l2;
