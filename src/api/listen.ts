@@ -11,6 +11,8 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  /** Jobs an earlier run left on the cluster, followed again to their end. */
+  resumed: number;
   api: ApiApp;
   close(): Promise<void>;
 }
@@ -27,7 +29,7 @@ export async function startServer(options: { db: string; port?: number; host?: s
     throw error;
   }
   const api = createApp(store, { ...options, jobs });
-  api.service.resumeInterrupted();
+  const resumed = api.service.resumeInterrupted();
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   let server: ServerType;
@@ -49,6 +51,7 @@ export async function startServer(options: { db: string; port?: number; host?: s
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
     port: actual,
     store,
+    resumed,
     api,
     close: () =>
       new Promise<void>((resolve) => {

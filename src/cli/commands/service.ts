@@ -51,7 +51,8 @@ export async function runServe(io: CliIo, options: ServeOptions): Promise<Runnin
   const adminToken = options.adminToken ?? process.env.THREATLAB_ADMIN_TOKEN;
   const server = await startServer({ db: options.db, port: options.port, host: options.host, adminToken, limits: options.limit, redis: options.redis });
   const jobs = options.redis ? `threatlab worker processes through ${redacted(options.redis)}` : 'a worker thread of this server';
-  printResult(io, options, { url: server.url, db: options.db, jobs }, () => `threatlab serving on ${server.url} (database ${options.db}; jobs on ${jobs}); Ctrl-C stops it`);
+  const resumed = server.resumed > 0 ? `; following ${server.resumed} job${server.resumed === 1 ? '' : 's'} the previous run left on the cluster` : '';
+  printResult(io, options, { url: server.url, db: options.db, jobs, resumed: server.resumed }, () => `threatlab serving on ${server.url} (database ${options.db}; jobs on ${jobs}${resumed}); Ctrl-C stops it`);
   return server;
 }
 
