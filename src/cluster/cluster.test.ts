@@ -9,6 +9,7 @@ import { LocalOracle } from '../oracle/local-oracle.ts';
 import { TrainingPool } from '../parallel/training-pool.ts';
 import { Rng } from '../random.ts';
 import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } from '../testing/redis-server.ts';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
@@ -275,6 +276,23 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
       assert.equal((await api.call('GET', `/v1/jobs/${job}`, { key })).body.status, 'cancelled');
     } finally {
       await api.close();
+    }
+  });
+
+  test('Ctrl-C of threatlab membership --redis cancels its shadow jobs on the workers', async () => {
+    const worker = workers[1];
+    const fixtures = fileURLToPath(new URL('../../test/fixtures/sklearn/', import.meta.url));
+    const before = worker.log().match(/failed: cancelled/g)?.length ?? 0;
+    const logged = worker.log().length;
+    const cli = spawn(process.execPath, [fileURLToPath(new URL('../../bin/threatlab.js', import.meta.url)), 'membership', '--attack', 'lira', '--shadows', '4', '--model', join(fixtures, 'adult-mlp.json'), '--members', join(fixtures, 'adult-members.csv'), '--non-members', join(fixtures, 'adult-non-members.csv'), '--population', join(fixtures, 'adult-population.csv'), '--shadow-param', 'epochs=3000', '--shadow-param', 'patience=0', '--shadow-param', 'validationFraction=0', '--redis', redis.url], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    for (const deadline = Date.now() + 60_000; !/started \(attempt 1\): mlp on \d+ rows/.test(worker.log().slice(logged)); await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (Date.now() > deadline) assert.fail(`no shadow started:\n${worker.log()}`);
+    }
+    cli.kill('SIGINT');
+    assert.equal(await exited, 130, `the command's exit status; worker log:\n${worker.log().slice(logged)}`);
+    for (const deadline = Date.now() + 20_000; (worker.log().match(/failed: cancelled/g)?.length ?? 0) === before; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (Date.now() > deadline) assert.fail(`the running shadow was not stopped:\n${worker.log().slice(logged)}`);
     }
   });
 

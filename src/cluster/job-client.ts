@@ -56,6 +56,8 @@ export class JobClient<J, R extends { worker: string }> {
   private readonly stats: Omit<ClusterStats, 'uploadedBytes'> = { submitted: 0, completed: 0, failed: 0, restarted: 0, workers: {} };
   private readonly poller: NodeJS.Timeout;
   private nextId = 0;
+  /** The shutdown, once begun (a second `close` waits for the first). */
+  private closing?: Promise<void>;
 
   private constructor(url: string, redis: Redis, queue: Queue, events: QueueEvents) {
     this.url = url;
@@ -143,10 +145,12 @@ export class JobClient<J, R extends { worker: string }> {
    * told to stop, so a worker freed by one stop cannot start another of them meanwhile.
    */
   private async cancelAll(ids: string[], message: string): Promise<void> {
-    for (const id of ids) this.finish(id)?.reject(new ThreatlabError('cancelled', message));
+    const pending = ids.map((id) => this.finish(id));
     await Promise.all(ids.map((id) => this.redis.set(cancelKey(id), '1', 'EX', CANCEL_TTL_S).catch(() => undefined)));
     await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
     await Promise.all(ids.map((id) => this.redis.publish(CANCEL_CHANNEL, id).catch(() => 0)));
+    // Only now: a caller woken by the rejection may close this client (and its connection).
+    for (const entry of pending) entry?.reject(new ThreatlabError('cancelled', message));
   }
 
   /**
@@ -154,9 +158,14 @@ export class JobClient<J, R extends { worker: string }> {
    * hear their results); without it they run on, for a client that attaches to them later, and
    * their promises here never settle (a server shutting down must not record them as failed).
    */
-  async close(options: { cancel?: boolean } = {}): Promise<void> {
+  close(options: { cancel?: boolean } = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.cancel ?? true);
+    return this.closing;
+  }
+
+  private async shutDown(cancel: boolean): Promise<void> {
     clearInterval(this.poller);
-    if (options.cancel ?? true) await this.cancelAll([...this.pending.keys()], 'the job was withdrawn: its client closed before it finished');
+    if (cancel) await this.cancelAll([...this.pending.keys()], 'the job was withdrawn: its client closed before it finished');
     this.pending.clear();
     await Promise.all([this.events.close(), this.queue.close()]);
     this.redis.disconnect();

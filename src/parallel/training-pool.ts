@@ -70,6 +70,7 @@ export class TrainingPool implements TrainingService {
   /** The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster worker sends back). */
   /** `signal` cancels the fit: it leaves the queue, or its thread is stopped and replaced; it fails with `cancelled`. */
   async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal): Promise<Fitted> {
+    if (signal?.aborted) throw new ThreatlabError('cancelled', 'the training was cancelled before it started');
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
       const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: values }));

@@ -67,3 +67,17 @@ test('shadow models trained on worker threads equal those trained in this thread
   const inThisThread = await new TrainingPool(0).trainAndPredict({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21, [half]);
   assert.deepEqual(Array.from(inThisThread[0].data), Array.from(answers[1].data));
 });
+
+test('a training cancelled before or while it runs on a worker thread fails with cancelled; the pool trains on', async () => {
+  const data = makeClassification(300, { classes: 3, seed: 2 });
+  const spec = { ...TRAINER, params: { ...TRAINER.params, epochs: 3000, patience: 0 } };
+  const early = new AbortController();
+  early.abort();
+  await assert.rejects(pool.fit(spec, data, 1, undefined, early.signal), { code: 'cancelled' });
+  const running = new AbortController();
+  const fit = pool.fit(spec, data, 1, undefined, running.signal);
+  setTimeout(() => running.abort(), 200);
+  await assert.rejects(fit, { code: 'cancelled' });
+  const after = await pool.trainAndPredict({ ...TRAINER, params: { ...TRAINER.params, epochs: 2 } }, data, 5, [data]);
+  assert.equal(after[0].rows, 300);
+});
