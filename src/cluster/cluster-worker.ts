@@ -84,15 +84,15 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
     try {
       return await cancellable(job, async (signal) => {
-      const data = await rowsOfJob(job.data.parts, blobs);
-      if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
-      const on = job.data.predict === undefined ? undefined : await Promise.all(job.data.predict.map(async (parts) => (await rowsOfJob(parts, blobs)).features));
-      const fetched = performance.now();
-      const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on, signal);
-      const ms = performance.now() - started;
-      finished++;
-      log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
-      return { model, predictions: predictions?.map(encodeMatrix), backend, worker: name, ms };
+        const data = await rowsOfJob(job.data.parts, blobs);
+        if (data.features.rows !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${data.features.rows}`);
+        const on = job.data.predict === undefined ? undefined : await Promise.all(job.data.predict.map(async (parts) => (await rowsOfJob(parts, blobs)).features));
+        const fetched = performance.now();
+        const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on, signal);
+        const ms = performance.now() - started;
+        finished++;
+        log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
+        return { model, predictions: predictions?.map(encodeMatrix), backend, worker: name, ms };
       });
     } catch (error) {
       throw failure(job.id, error, log);
@@ -107,17 +107,17 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     log(`job ${job.id} started (attempt ${job.attemptsStarted}): server ${job.name} task`);
     try {
       return await cancellable(job, async (signal) => {
-      const task = await unpackTask(job.data.task, blobs);
-      let reported = 0;
-      const result = await tasks.run(task, {
-        signal,
-        timeoutMs: job.data.timeoutMs,
-        timeoutLimit: job.data.timeoutLimit,
-        onProgress: (fraction) => {
-          if (fraction - reported < 0.01 && fraction < 1) return;
-          reported = fraction;
-          void job.updateProgress(fraction).catch(() => undefined);
-        },
+        const task = await unpackTask(job.data.task, blobs);
+        let reported = 0;
+        const result = await tasks.run(task, {
+          signal,
+          timeoutMs: job.data.timeoutMs,
+          timeoutLimit: job.data.timeoutLimit,
+          onProgress: (fraction) => {
+            if (fraction - reported < 0.01 && fraction < 1) return;
+            reported = fraction;
+            void job.updateProgress(fraction).catch(() => undefined);
+          },
       });
       finished++;
       log(`job ${job.id} done in ${((performance.now() - started) / 1000).toFixed(2)} s`);
