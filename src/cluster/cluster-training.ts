@@ -24,15 +24,27 @@ export class ClusterTrainingService implements TrainingService {
   /** Jobs this client keeps in flight: the queue decides where they run. */
   readonly size: number;
   private readonly jobs: JobClient<TrainJob, TrainResult>;
+  /** The signal handler, when this service ends the process on SIGINT/SIGTERM. */
+  private readonly onSignal?: (signal: NodeJS.Signals) => void;
 
-  private constructor(jobs: JobClient<TrainJob, TrainResult>, size: number) {
+  private constructor(jobs: JobClient<TrainJob, TrainResult>, size: number, exitOnSignal: boolean) {
     this.jobs = jobs;
     this.size = size;
+    if (exitOnSignal) {
+      // A command's Ctrl-C (or SIGTERM) cancels its jobs on the workers before the process ends:
+      // nobody would hear their results.
+      this.onSignal = (signal) => void this.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      process.once('SIGINT', this.onSignal);
+      process.once('SIGTERM', this.onSignal);
+    }
   }
 
-  /** Connects to the queue at `url` (fails at once with the fix when no Redis answers). */
-  static async connect(url: string, options: { size?: number } = {}): Promise<ClusterTrainingService> {
-    return new ClusterTrainingService(await JobClient.open<TrainJob, TrainResult>(url, TRAINING_QUEUE), options.size ?? 2);
+  /**
+   * Connects to the queue at `url` (fails at once with the fix when no Redis answers).
+   * `exitOnSignal`: a CLI command's service, which cancels its jobs and exits on SIGINT/SIGTERM.
+   */
+  static async connect(url: string, options: { size?: number; exitOnSignal?: boolean } = {}): Promise<ClusterTrainingService> {
+    return new ClusterTrainingService(await JobClient.open<TrainJob, TrainResult>(url, TRAINING_QUEUE), options.size ?? 2, options.exitOnSignal ?? false);
   }
 
   get url(): string {
@@ -68,6 +80,10 @@ export class ClusterTrainingService implements TrainingService {
 
   /** Withdraws this client's jobs that have not started, and disconnects. */
   close(): Promise<void> {
+    if (this.onSignal) {
+      process.off('SIGINT', this.onSignal);
+      process.off('SIGTERM', this.onSignal);
+    }
     return this.jobs.close();
   }
 

@@ -8,19 +8,7 @@ import type { ClusterStats } from './job-client.ts';
 export async function openTraining(redis: string | undefined, size?: number): Promise<TrainingService> {
   if (!redis) return new TrainingPool(size);
   const { ClusterTrainingService } = await import('./cluster-training.ts');
-  const service = await ClusterTrainingService.connect(redis);
-  // Ctrl-C (or SIGTERM) of the command cancels its jobs on the workers before the process ends:
-  // nobody would hear their results.
-  const stop = (signal: NodeJS.Signals) => void service.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const close = service.close.bind(service);
-  service.close = () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    return close();
-  };
-  return service;
+  return ClusterTrainingService.connect(redis, { exitOnSignal: true });
 }
 
 /** One line on where the models were trained (for a cluster: by which workers, and what was retried). */
