@@ -4,18 +4,24 @@
  * ordinal-encoded columns (levels sorted by class share, then the best prefix — exact for two
  * classes, Breiman's ordering heuristic beyond). Missing values (NaN) are left out when a split
  * is scored (its gain scaled by the share of rows present, as C4.5 does) and then follow the
- * larger child. Rows are grouped by value rank with a histogram when a column has few distinct
- * values and by a native integer sort otherwise, so a node costs O(rows) per feature.
+ * larger child.
+ *
+ * Growing allocates no row lists: a node's rows are a segment of one index array, split in place
+ * (stably) into its children's segments. Per node and feature the rows are grouped by value rank
+ * in O(rows): two-valued columns (one-hot levels) from one pass over the node's set entries;
+ * columns of many distinct values from rows presorted once per fit (the presorting of SLIQ,
+ * Mehta et al. 1996: each column's order is kept per segment by the same stable split); the
+ * others with a histogram, or a sort in nodes smaller than the histogram.
  */
 
 import { ValidationError } from '../../errors.ts';
 import type { ClassificationDataset, Dataset } from '../../data/dataset.ts';
-import { columnLayout } from '../../data/schema.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingData, requireClassification } from '../validate.ts';
+import { buildColumns, entropy, gini, MISSING, type Column, type Impurity } from './cart-columns.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
 
 /** Parameters of the tree. */
@@ -37,14 +43,15 @@ export const TREE_PARAMS = {
 /** Validated tree parameters. */
 export type TreeParams = ParamValues<typeof TREE_PARAMS>;
 
-const MISSING = 0xffffffff;
+/** Columns with more distinct values than this are presorted once per fit. */
+const PRESORT_ABOVE = 256;
 
-interface Column {
-  categorical: boolean;
-  /** Sorted distinct values (numeric) or level count (categorical). */
-  values: Float64Array;
-  /** Rank of each training row's value; MISSING for NaN. */
-  ranks: Uint32Array;
+/** How rows are grouped per column; the tests force each path to check that all grow the same tree. */
+export interface GroupingOptions {
+  /** Count two-valued columns from the rows' set entries (default true). */
+  sparseBinary?: boolean;
+  /** Presort the columns with more distinct values than this (default 256; 0 presorts all, Infinity none). */
+  presortAbove?: number;
 }
 
 interface Candidate {
@@ -58,14 +65,12 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
   readonly task = 'classification' as const;
   readonly params: TreeParams;
   private readonly progress: Progress;
+  private readonly grouping: Required<GroupingOptions>;
 
-  private readonly sparseBinary: boolean;
-
-  /** `options.sparseBinary: false` groups 0/1 columns like any other (the tests compare both paths). */
-  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress, options: { sparseBinary?: boolean } = {}) {
+  constructor(params: Record<string, unknown> = {}, progress: Progress = silentProgress, grouping: GroupingOptions = {}) {
     this.params = resolveParams('tree', TREE_PARAMS, params);
     this.progress = progress;
-    this.sparseBinary = options.sparseBinary ?? true;
+    this.grouping = { sparseBinary: grouping.sparseBinary ?? true, presortAbove: grouping.presortAbove ?? PRESORT_ABOVE };
   }
 
   fitSync(data: Dataset): DecisionTree {
@@ -73,9 +78,8 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
     checkTrainingData(this.kind, classification, { allowMissing: true });
     // Progress counts training rows settled in a leaf: every row ends in exactly one.
     this.progress.start('growing tree (training rows in leaves)', classification.features.rows);
-    const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows), this.sparseBinary);
-    const all = Uint32Array.from({ length: classification.features.rows }, (_, i) => i);
-    builder.grow(all, 0);
+    const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows), this.grouping);
+    builder.grow(0, classification.features.rows, 0);
     this.progress.done();
     return new DecisionTree({
       classes: classification.classes,
@@ -91,331 +95,370 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
   }
 }
 
+/** How a column's rows are grouped by rank in a node: one value or none, never split. */
+const CONSTANT = 0;
+/** Two values, none missing: counted from the node's set entries. */
+const BINARY = 1;
+/** Many values: swept in the presorted order. */
+const PRESORTED = 2;
+/** A histogram of ranks (or a sort of the node's few rows). */
+const HISTOGRAM = 3;
+
 class Builder {
   readonly nodes: TreeNode[] = [];
   private readonly labels: Int32Array;
   private readonly classes: number;
   private readonly columns: Column[];
   private readonly params: TreeParams;
-  private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
-  private histogram: Float64Array;
+  private readonly impurity: Impurity;
   private readonly onLeaf: (rows: number) => void;
+  /** Per column CONSTANT, BINARY, PRESORTED or HISTOGRAM. */
+  private readonly grouping: Uint8Array;
+  /** Per column its slot among the binary columns (Binary) or the presorted ones (Presorted). */
+  private readonly slot: Int32Array;
+  /** The rows of the node being grown are `order[start…end)`; children split the segment. */
+  private readonly order: Uint32Array;
+  /** Per presorted column, the rows by rank within each node's segment (missing last). */
+  private readonly presorted: Uint32Array[];
+  /** Per row, whether it goes right in the split being made. */
+  private readonly goesRight: Uint8Array;
+  private readonly scratch: Uint32Array;
   /**
-   * Columns with exactly two values and none missing (one-hot levels: most of Adult's 108), and
-   * per row the ones among them at their higher value: a node counts those columns in one pass
+   * Per row the two-valued columns at their higher value: a node counts those columns in one pass
    * over its rows' few set entries instead of one pass per column.
    */
-  private readonly binary: Int32Array;
   private readonly setStart: Uint32Array;
   private readonly setColumns: Uint32Array;
-  private ones: Float64Array;
+  private readonly ones: Float64Array;
+  /** The groups of the column being scored: ranks ascending and class counts per group. */
+  private readonly groupRanks: Uint32Array;
+  private readonly groupCounts: Float64Array;
+  private readonly histogram: Float64Array;
+  private readonly keys: Uint32Array;
+  private readonly total: Float64Array;
+  private readonly left: Float64Array;
+  private readonly right: Float64Array;
 
-  constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, sparseBinary = true) {
+  constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, options: Required<GroupingOptions>) {
     this.onLeaf = onLeaf;
     this.labels = data.labels;
-    this.classes = data.classes.length;
+    const k = (this.classes = data.classes.length);
     this.params = params;
-    this.impurity = params.criterion === 'gini' ? gini(this.classes) : entropy(this.classes);
+    this.impurity = params.criterion === 'gini' ? gini(k) : entropy(k);
     this.columns = buildColumns(data);
     if (params.sensitiveFeature >= this.columns.length) {
       throw new ValidationError('invalid tree parameters', [
         { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${this.columns.length - 1}` },
       ]);
     }
-    this.histogram = new Float64Array(4 * data.features.rows + 4 * this.classes);
-    this.binary = new Int32Array(this.columns.length).fill(-1);
-    let binaryCount = 0;
-    this.columns.forEach((column, j) => {
-      if (sparseBinary && !column.categorical && column.values.length === 2 && !column.ranks.includes(MISSING)) this.binary[j] = binaryCount++;
-    });
     const rows = data.features.rows;
+    this.order = Uint32Array.from({ length: rows }, (_, i) => i);
+    this.goesRight = new Uint8Array(rows);
+    this.scratch = new Uint32Array(rows);
+    this.keys = new Uint32Array(rows);
+    this.slot = new Int32Array(this.columns.length).fill(-1);
+    this.presorted = [];
     const binaryColumns: number[] = [];
-    this.binary.forEach((slot, j) => slot >= 0 && binaryColumns.push(j));
-    let entries = 0;
-    for (const j of binaryColumns) for (let i = 0; i < rows; i++) if (this.columns[j].ranks[i] === 1) entries++;
+    let largestGroups = 2;
+    let largestHistogram = 0;
+    this.grouping = Uint8Array.from(this.columns, (column, j) => {
+      const distinct = column.values.length;
+      if (distinct < 2) return CONSTANT;
+      largestGroups = Math.max(largestGroups, Math.min(distinct, rows));
+      if (options.sparseBinary && !column.categorical && distinct === 2 && !column.ranks.includes(MISSING)) {
+        this.slot[j] = binaryColumns.length;
+        binaryColumns.push(j);
+        return BINARY;
+      }
+      if (distinct > options.presortAbove) {
+        this.slot[j] = this.presorted.length;
+        this.presorted.push(presort(column, rows));
+        return PRESORTED;
+      }
+      largestHistogram = Math.max(largestHistogram, distinct);
+      return HISTOGRAM;
+    });
+    this.groupRanks = new Uint32Array(largestGroups);
+    this.groupCounts = new Float64Array(largestGroups * k);
+    this.histogram = new Float64Array(largestHistogram * k);
+    this.total = new Float64Array(k);
+    this.left = new Float64Array(k);
+    this.right = new Float64Array(k);
+    // Set entries, written column by column (each column's ranks read in order).
     this.setStart = new Uint32Array(rows + 1);
-    this.setColumns = new Uint32Array(entries);
-    let k = 0;
-    for (let i = 0; i < rows; i++) {
-      this.setStart[i] = k;
-      for (const j of binaryColumns) if (this.columns[j].ranks[i] === 1) this.setColumns[k++] = this.binary[j];
+    for (const j of binaryColumns) {
+      const ranks = this.columns[j].ranks;
+      for (let i = 0; i < rows; i++) this.setStart[i + 1] += ranks[i];
     }
-    this.setStart[rows] = k;
-    this.ones = new Float64Array(binaryCount * this.classes);
+    for (let i = 0; i < rows; i++) this.setStart[i + 1] += this.setStart[i];
+    this.setColumns = new Uint32Array(this.setStart[rows]);
+    const next = this.setStart.slice(0, rows);
+    binaryColumns.forEach((j, slot) => {
+      const ranks = this.columns[j].ranks;
+      for (let i = 0; i < rows; i++) if (ranks[i] === 1) this.setColumns[next[i]++] = slot;
+    });
+    this.ones = new Float64Array(binaryColumns.length * k);
   }
 
-  grow(rows: Uint32Array, depth: number): number {
+  /** Grows the subtree of the rows `order[start…end)` (preorder ids) and returns its root's id. */
+  grow(start: number, end: number, depth: number): number {
+    const size = end - start;
     const counts = new Array<number>(this.classes).fill(0);
-    for (const row of rows) counts[this.labels[row]]++;
+    for (let p = start; p < end; p++) counts[this.labels[this.order[p]]]++;
     const node: TreeNode = { id: this.nodes.length, depth, counts };
     this.nodes.push(node);
     const pure = counts.filter((count) => count > 0).length <= 1;
-    const best = pure || depth >= this.params.maxDepth || rows.length < this.params.minSamplesSplit ? undefined : this.bestSplit(rows, counts, depth);
-    const [left, right] = best ? this.partition(rows, best.split) : [rows, rows];
-    if (!best || left.length === 0 || right.length === 0) {
-      this.onLeaf(rows.length);
+    const best = pure || depth >= this.params.maxDepth || size < this.params.minSamplesSplit ? undefined : this.bestSplit(start, end, counts, depth);
+    const leftSize = best ? this.partition(start, end, best.split) : 0;
+    if (!best || leftSize === 0 || leftSize === size) {
+      this.onLeaf(size);
       return node.id;
     }
     node.split = best.split;
-    node.left = this.grow(left, depth + 1);
-    node.right = this.grow(right, depth + 1);
+    node.left = this.grow(start, start + leftSize, depth + 1);
+    node.right = this.grow(start + leftSize, end, depth + 1);
     return node.id;
   }
 
-  private partition(rows: Uint32Array, split: NumericSplit | CategoricalSplit): [Uint32Array, Uint32Array] {
+  /** Splits the segment stably into its left rows, then its right ones (missing follow the larger side); returns the left count. */
+  private partition(start: number, end: number, split: NumericSplit | CategoricalSplit): number {
     const column = this.columns[split.feature];
     const goesLeft = new Uint8Array(column.categorical ? column.values.length : 0);
     if (split.kind === 'categorical') for (const level of split.left) goesLeft[level] = 1;
-    const side = new Uint8Array(rows.length); // 0 missing, 1 left, 2 right
     let leftCount = 0;
     let rightCount = 0;
-    rows.forEach((row, k) => {
+    const missingRows: number[] = [];
+    for (let p = start; p < end; p++) {
+      const row = this.order[p];
       const rank = column.ranks[row];
-      if (rank === MISSING) return;
+      if (rank === MISSING) {
+        missingRows.push(row);
+        continue;
+      }
       const left = split.kind === 'numeric' ? column.values[rank] <= split.threshold : goesLeft[rank] === 1;
-      side[k] = left ? 1 : 2;
+      this.goesRight[row] = left ? 0 : 1;
       if (left) leftCount++;
       else rightCount++;
-    });
-    const missingSide = leftCount >= rightCount ? 1 : 2;
-    const missing = rows.length - leftCount - rightCount;
-    const left = new Uint32Array(leftCount + (missingSide === 1 ? missing : 0));
-    const right = new Uint32Array(rows.length - left.length);
-    let l = 0;
-    let r = 0;
-    for (let k = 0; k < rows.length; k++) {
-      if ((side[k] || missingSide) === 1) left[l++] = rows[k];
-      else right[r++] = rows[k];
     }
-    return [left, right];
+    const missingRight = leftCount >= rightCount ? 0 : 1;
+    for (const row of missingRows) this.goesRight[row] = missingRight;
+    this.splitSegment(this.order, start, end);
+    for (const rows of this.presorted) this.splitSegment(rows, start, end);
+    return missingRight ? leftCount : leftCount + missingRows.length;
   }
 
-  private bestSplit(rows: Uint32Array, counts: number[], depth: number): Candidate | undefined {
-    this.countOnes(rows);
+  /** Moves the segment's left rows to its front and its right rows after them, each in their order. */
+  private splitSegment(rows: Uint32Array, start: number, end: number): void {
+    let write = start;
+    let moved = 0;
+    for (let p = start; p < end; p++) {
+      const row = rows[p];
+      if (this.goesRight[row]) this.scratch[moved++] = row;
+      else rows[write++] = row;
+    }
+    rows.set(this.scratch.subarray(0, moved), write);
+  }
+
+  private bestSplit(start: number, end: number, counts: number[], depth: number): Candidate | undefined {
+    if (this.ones.length > 0) this.countOnes(start, end);
     const sensitive = this.params.sensitiveFeature;
     if (sensitive >= 0 && depth === this.params.sensitiveDepth) {
-      const forced = this.bestSplitOn(sensitive, rows, counts);
+      const forced = this.bestSplitOn(sensitive, start, end, counts);
       if (forced && forced.gain > 1e-12) return forced;
     }
     let best: Candidate | undefined;
     for (let feature = 0; feature < this.columns.length; feature++) {
       if (feature === sensitive) continue;
-      const candidate = this.bestSplitOn(feature, rows, counts);
+      const candidate = this.bestSplitOn(feature, start, end, counts, best ? best.gain + 1e-12 : -Infinity);
       if (candidate && (!best || candidate.gain > best.gain + 1e-12)) best = candidate;
     }
     return best && best.gain > 1e-12 ? best : undefined;
   }
 
   /** Per class, the node's rows at the higher value of each two-valued column (one pass over their set entries). */
-  private countOnes(rows: Uint32Array): void {
+  private countOnes(start: number, end: number): void {
     const k = this.classes;
-    this.ones.fill(0);
-    for (const row of rows) {
+    const ones = this.ones;
+    ones.fill(0);
+    for (let p = start; p < end; p++) {
+      const row = this.order[p];
       const label = this.labels[row];
-      for (let e = this.setStart[row]; e < this.setStart[row + 1]; e++) this.ones[this.setColumns[e] * k + label]++;
+      for (let e = this.setStart[row]; e < this.setStart[row + 1]; e++) ones[this.setColumns[e] * k + label]++;
     }
   }
 
-  /** Groups the rows present in `feature` by value rank: ranks ascending and class counts per group. */
-  private groups(feature: number, rows: Uint32Array, nodeCounts: number[]): { ranks: number[]; counts: Float64Array; present: number } {
-    const column = this.columns[feature];
+  /**
+   * Groups the node's rows present in `feature` by value rank into `groupRanks`/`groupCounts`
+   * (ranks ascending); returns the number of groups and of rows present.
+   */
+  private groups(feature: number, start: number, end: number, nodeCounts: number[]): { groups: number; present: number } {
     const k = this.classes;
-    const slot = this.binary[feature];
-    if (slot >= 0) {
-      // Two values, none missing: the higher value's counts come from countOnes, the lower's by difference.
-      const counts = new Float64Array(2 * k);
-      let lowTotal = 0;
-      let highTotal = 0;
-      for (let c = 0; c < k; c++) {
-        const high = this.ones[slot * k + c];
-        counts[c] = nodeCounts[c] - high;
-        counts[k + c] = high;
-        lowTotal += counts[c];
-        highTotal += high;
+    const ranksOut = this.groupRanks;
+    const countsOut = this.groupCounts;
+    const ranks = this.columns[feature].ranks;
+    switch (this.grouping[feature]) {
+      case BINARY: {
+        // The higher value's counts come from countOnes, the lower's by difference.
+        const slot = this.slot[feature];
+        let groups = 0;
+        let lowTotal = 0;
+        for (let c = 0; c < k; c++) lowTotal += nodeCounts[c] - this.ones[slot * k + c];
+        if (lowTotal > 0) {
+          ranksOut[groups++] = 0;
+          for (let c = 0; c < k; c++) countsOut[c] = nodeCounts[c] - this.ones[slot * k + c];
+        }
+        if (lowTotal < end - start) {
+          ranksOut[groups] = 1;
+          for (let c = 0; c < k; c++) countsOut[groups * k + c] = this.ones[slot * k + c];
+          groups++;
+        }
+        return { groups, present: end - start };
       }
-      if (lowTotal > 0 && highTotal > 0) return { ranks: [0, 1], counts, present: rows.length };
-      return { ranks: [lowTotal > 0 ? 0 : 1], counts: counts.slice(lowTotal > 0 ? 0 : k, lowTotal > 0 ? k : 2 * k), present: rows.length };
+      case PRESORTED: {
+        const sorted = this.presorted[this.slot[feature]];
+        let groups = 0;
+        let current = -1;
+        let p = start;
+        for (; p < end; p++) {
+          const row = sorted[p];
+          const rank = ranks[row];
+          if (rank === MISSING) break; // missing rows sort last
+          if (rank !== current) {
+            ranksOut[groups] = current = rank;
+            countsOut.fill(0, groups * k, groups * k + k);
+            groups++;
+          }
+          countsOut[(groups - 1) * k + this.labels[row]]++;
+        }
+        return { groups, present: p - start };
+      }
+      case HISTOGRAM:
+        return this.histogramGroups(feature, start, end);
+      default:
+        return { groups: 0, present: 0 };
     }
+  }
+
+  /** Groups by a histogram of ranks, or by sorting rank-and-label keys when the node has fewer rows than the histogram has cells. */
+  private histogramGroups(feature: number, start: number, end: number): { groups: number; present: number } {
+    const k = this.classes;
+    const ranksOut = this.groupRanks;
+    const countsOut = this.groupCounts;
+    const column = this.columns[feature];
+    const ranks = column.ranks;
     const distinct = column.values.length;
-    const ranks: number[] = [];
     let present = 0;
-    if (distinct * k <= 4 * rows.length) {
+    let groups = 0;
+    if (distinct * k <= 4 * (end - start)) {
       const histogram = this.histogram;
       histogram.fill(0, 0, distinct * k);
-      for (const row of rows) {
-        const rank = column.ranks[row];
+      for (let p = start; p < end; p++) {
+        const row = this.order[p];
+        const rank = ranks[row];
         if (rank === MISSING) continue;
         histogram[rank * k + this.labels[row]]++;
         present++;
       }
-      const counts: number[] = [];
       for (let rank = 0; rank < distinct; rank++) {
         let total = 0;
         for (let c = 0; c < k; c++) total += histogram[rank * k + c];
         if (total === 0) continue;
-        ranks.push(rank);
-        for (let c = 0; c < k; c++) counts.push(histogram[rank * k + c]);
+        ranksOut[groups] = rank;
+        for (let c = 0; c < k; c++) countsOut[groups * k + c] = histogram[rank * k + c];
+        groups++;
       }
-      return { ranks, counts: Float64Array.from(counts), present };
+      return { groups, present };
     }
-    const keys = new Uint32Array(rows.length);
-    for (const row of rows) {
-      const rank = column.ranks[row];
+    const keys = this.keys;
+    for (let p = start; p < end; p++) {
+      const row = this.order[p];
+      const rank = ranks[row];
       if (rank !== MISSING) keys[present++] = rank * k + this.labels[row];
     }
     const sorted = keys.subarray(0, present).sort();
-    const counts: number[] = [];
     let current = -1;
-    for (const key of sorted) {
+    for (let q = 0; q < present; q++) {
+      const key = sorted[q];
       const rank = Math.floor(key / k);
       if (rank !== current) {
-        ranks.push(rank);
-        for (let c = 0; c < k; c++) counts.push(0);
-        current = rank;
+        ranksOut[groups] = current = rank;
+        countsOut.fill(0, groups * k, groups * k + k);
+        groups++;
       }
-      counts[counts.length - k + (key % k)]++;
+      countsOut[(groups - 1) * k + (key % k)]++;
     }
-    return { ranks, counts: Float64Array.from(counts), present };
+    return { groups, present };
   }
 
-  private bestSplitOn(feature: number, rows: Uint32Array, nodeCounts: number[]): Candidate | undefined {
+  /** The best split on `feature` if its gain is above `beat` (undefined otherwise, or when none is allowed). */
+  private bestSplitOn(feature: number, start: number, end: number, nodeCounts: number[], beat = -Infinity): Candidate | undefined {
+    if (this.grouping[feature] === CONSTANT) return undefined;
     const column = this.columns[feature];
     const k = this.classes;
-    const grouped = this.groups(feature, rows, nodeCounts);
-    const groupCount = grouped.ranks.length;
+    const { groups: groupCount, present } = this.groups(feature, start, end, nodeCounts);
     if (groupCount < 2) return undefined;
-    let order: number[] = new Array<number>(groupCount);
-    for (let g = 0; g < groupCount; g++) order[g] = g;
+    const counts = this.groupCounts;
+    let order: number[] | undefined;
     if (column.categorical) {
+      order = Array.from({ length: groupCount }, (_, g) => g);
       const target = k === 2 ? 1 : nodeCounts.indexOf(Math.max(...nodeCounts));
       const share = (g: number) => {
         let total = 0;
-        for (let c = 0; c < k; c++) total += grouped.counts[g * k + c];
-        return grouped.counts[g * k + target] / total;
+        for (let c = 0; c < k; c++) total += counts[g * k + c];
+        return counts[g * k + target] / total;
       };
-      order = order.sort((a, b) => share(a) - share(b) || grouped.ranks[a] - grouped.ranks[b]);
+      order.sort((a, b) => share(a) - share(b) || this.groupRanks[a] - this.groupRanks[b]);
     }
-    const total = new Float64Array(k);
-    for (let g = 0; g < groupCount; g++) for (let c = 0; c < k; c++) total[c] += grouped.counts[g * k + c];
-    const present = grouped.present;
+    const { total, left, right } = this;
+    total.fill(0);
+    left.fill(0);
+    for (let g = 0; g < groupCount; g++) for (let c = 0; c < k; c++) total[c] += counts[g * k + c];
     const parentImpurity = this.impurity(total, 0, present);
-    const left = new Float64Array(k);
-    const right = new Float64Array(k);
+    const size = end - start;
+    const minLeaf = this.params.minSamplesLeaf;
     let leftCount = 0;
     let bestGain = -Infinity;
     let bestPrefix = -1;
     for (let position = 0; position < groupCount - 1; position++) {
-      const g = order[position];
+      const g = order ? order[position] : position;
       for (let c = 0; c < k; c++) {
-        left[c] += grouped.counts[g * k + c];
-        leftCount += grouped.counts[g * k + c];
+        left[c] += counts[g * k + c];
+        leftCount += counts[g * k + c];
       }
       const rightCount = present - leftCount;
-      if (leftCount < this.params.minSamplesLeaf || rightCount < this.params.minSamplesLeaf) continue;
+      if (leftCount < minLeaf || rightCount < minLeaf) continue;
       for (let c = 0; c < k; c++) right[c] = total[c] - left[c];
       const children = (leftCount * this.impurity(left, 0, leftCount) + rightCount * this.impurity(right, 0, rightCount)) / present;
-      const gain = (present / rows.length) * (parentImpurity - children);
+      const gain = (present / size) * (parentImpurity - children);
       if (gain > bestGain + 1e-12) {
         bestGain = gain;
         bestPrefix = position;
       }
     }
-    if (bestPrefix < 0) return undefined;
-    if (column.categorical) {
-      const levels = order.slice(0, bestPrefix + 1).map((g) => grouped.ranks[g]).sort((a, b) => a - b);
+    if (bestPrefix < 0 || !(bestGain > beat)) return undefined;
+    if (order) {
+      const levels = order.slice(0, bestPrefix + 1).map((g) => this.groupRanks[g]).sort((a, b) => a - b);
       return { gain: bestGain, split: { kind: 'categorical', feature, left: levels } };
     }
-    const low = column.values[grouped.ranks[order[bestPrefix]]];
-    const high = column.values[grouped.ranks[order[bestPrefix + 1]]];
+    const low = column.values[this.groupRanks[bestPrefix]];
+    const high = column.values[this.groupRanks[bestPrefix + 1]];
     return { gain: bestGain, split: { kind: 'numeric', feature, threshold: low + (high - low) / 2 } };
   }
 }
 
-/** The column's low and high value when it has at most two (and some value), else undefined. */
-function twoValues(column: Float64Array): [number, number] | undefined {
-  let low = NaN;
-  let high = NaN;
-  for (const value of column) {
-    if (Number.isNaN(value) || value === low || value === high) continue;
-    if (Number.isNaN(low)) low = high = value;
-    else if (low === high) [low, high] = value < low ? [value, low] : [low, value];
-    else return undefined;
+/** The rows in rank order, missing last (a counting sort: stable, O(rows + distinct)). */
+function presort(column: Column, rows: number): Uint32Array {
+  const distinct = column.values.length;
+  const starts = new Uint32Array(distinct + 2);
+  for (let i = 0; i < rows; i++) {
+    const rank = column.ranks[i];
+    starts[(rank === MISSING ? distinct : rank) + 1]++;
   }
-  return Number.isNaN(low) ? undefined : [low, high];
-}
-
-/** The index of `value` in the sorted distinct `values` (binary search). */
-function rankOf(values: Float64Array, value: number): number {
-  let low = 0;
-  let high = values.length - 1;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (values[middle] < value) low = middle + 1;
-    else high = middle;
+  for (let r = 1; r <= distinct + 1; r++) starts[r] += starts[r - 1];
+  const sorted = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const rank = column.ranks[i];
+    sorted[starts[rank === MISSING ? distinct : rank]++] = i;
   }
-  return low;
-}
-
-function buildColumns(data: ClassificationDataset): Column[] {
-  const { rows, cols, data: x } = data.features;
-  const categorical = new Uint8Array(cols);
-  const levels = new Uint32Array(cols);
-  for (const { feature, start } of columnLayout(data.schema)) {
-    if (feature.kind === 'categorical' && feature.encoding === 'ordinal') {
-      categorical[start] = 1;
-      levels[start] = feature.levels.length;
-    }
-  }
-  const columns: Column[] = [];
-  // One column at a time (a copy of every column at once would double a 60,000-image data set).
-  const column = new Float64Array(rows);
-  for (let j = 0; j < cols; j++) {
-    const ranks = new Uint32Array(rows);
-    if (categorical[j]) {
-      for (let i = 0; i < rows; i++) {
-        const value = x[i * cols + j];
-        ranks[i] = Number.isNaN(value) ? MISSING : value;
-      }
-      columns.push({ categorical: true, values: Float64Array.from({ length: levels[j] }, (_, level) => level), ranks });
-      continue;
-    }
-    for (let i = 0; i < rows; i++) column[i] = x[i * cols + j];
-    const pair = twoValues(column);
-    if (pair) {
-      // At most two values (one-hot levels): ranks without sorting.
-      const values = Float64Array.from(pair[0] === pair[1] ? [pair[0]] : pair);
-      for (let i = 0; i < rows; i++) ranks[i] = Number.isNaN(column[i]) ? MISSING : column[i] === values[0] ? 0 : 1;
-      columns.push({ categorical: false, values, ranks });
-      continue;
-    }
-    // Rank by sorting the column's values once: ranks follow the sorted distinct values.
-    const sorted = Float64Array.from(column).sort(); // NaN sorts last
-    const distinct: number[] = [];
-    for (const value of sorted) if (!Number.isNaN(value) && (distinct.length === 0 || value !== distinct[distinct.length - 1])) distinct.push(value);
-    const values = Float64Array.from(distinct);
-    for (let i = 0; i < rows; i++) ranks[i] = Number.isNaN(column[i]) ? MISSING : rankOf(values, column[i]);
-    columns.push({ categorical: false, values, ranks });
-  }
-  return columns;
-}
-
-function gini(classes: number) {
-  return (counts: Float64Array, offset: number, total: number): number => {
-    if (total === 0) return 0;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += (counts[offset + c] / total) ** 2;
-    return 1 - sum;
-  };
-}
-
-function entropy(classes: number) {
-  return (counts: Float64Array, offset: number, total: number): number => {
-    if (total === 0) return 0;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) {
-      const p = counts[offset + c] / total;
-      if (p > 0) sum -= p * Math.log2(p);
-    }
-    return sum;
-  };
+  return sorted;
 }

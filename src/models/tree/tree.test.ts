@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parseCsv } from '../../data/loaders/csv.ts';
 import { fitTableEncoder } from '../../data/encoders/table-encoder.ts';
-import type { ClassificationDataset } from '../../data/dataset.ts';
+import { classificationDataset, type ClassificationDataset } from '../../data/dataset.ts';
 import { loadDataset } from '../../data/datasets/registry.ts';
 import { createMatrix, matrixFromRows } from '../../math/matrix.ts';
-import { DecisionTreeTrainer } from './cart.ts';
+import { DecisionTreeTrainer, type GroupingOptions } from './cart.ts';
 import { wilsonLowerBound } from './decision-tree.ts';
 
 const csv = [
@@ -104,4 +106,72 @@ test('the fast grouping of two-valued columns grows the same tree, node for node
     assert.ok(fast.nodes.length > 100, `${name}: ${fast.nodes.length} nodes`);
     assert.deepEqual(fast.toJSON(), general.toJSON(), name);
   }
+});
+
+test('the presorting builder grows the trees the per-node-sorting builder grew before it (commit bcc62db), node for node', () => {
+  // Node counts and SHA-256 of toJSON() of the trees grown by the previous builder on the shipped data.
+  const before = [
+    ['adult-income', {}, 8471, 'd65fb2d594ccb9c9'],
+    ['adult-income', { criterion: 'entropy', minSamplesLeaf: 3 }, 5643, '41c942aa3da2bbe8'],
+    ['gss', { maxDepth: 8 }, 267, 'f580505c3f873ccc'],
+    ['steak', { maxDepth: 5 }, 47, '65896e47ec473471'],
+    ['steak-eaters', {}, 513, '5fa94de84fd05fa5'],
+    ['iris', {}, 17, 'ade1d9f278f92dd8'],
+  ] as const;
+  for (const [name, params, nodes, hash] of before) {
+    const tree = new DecisionTreeTrainer(params).fitSync(loadDataset(name) as ClassificationDataset);
+    const label = `${name} ${JSON.stringify(params)}`;
+    assert.equal(tree.nodes.length, nodes, label);
+    assert.equal(createHash('sha256').update(JSON.stringify(tree.toJSON())).digest('hex').slice(0, 16), hash, label);
+  }
+});
+
+/** A random data set: numeric columns of few or many values (ties, NaN), an ordinal categorical, a 0/1 column. */
+const randomData = fc
+  .record({
+    rows: fc.integer({ min: 2, max: 120 }),
+    classes: fc.integer({ min: 2, max: 4 }),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    missing: fc.double({ min: 0, max: 0.3, noNaN: true }),
+    spread: fc.constantFrom(2, 5, 40, 1000),
+  })
+  .map(({ rows, classes, seed, missing, spread }) => {
+    let state = seed;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const cols = 4;
+    const features = createMatrix(rows, cols);
+    const labels = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const row = [Math.floor(next() * spread), next() * 10, Math.floor(next() * 5), next() < 0.5 ? 0 : 1];
+      for (let j = 0; j < 3; j++) if (next() < missing) row[j] = NaN;
+      features.data.set(row, i * cols);
+      labels[i] = (row[3] + Math.floor((row[0] || 0) / (spread / 3 + 1)) + (next() < 0.2 ? 1 : 0)) % classes;
+    }
+    if (new Set(labels).size < 2) labels[0] = (labels[0] + 1) % classes;
+    return classificationDataset({
+      name: 'random',
+      targetName: 'label',
+      features,
+      labels,
+      classes: Array.from({ length: classes }, (_, c) => `c${c}`),
+      schema: {
+        features: [
+          { kind: 'numeric', name: 'few', min: 0, max: spread },
+          { kind: 'numeric', name: 'many', min: 0, max: 10 },
+          { kind: 'categorical', name: 'level', levels: ['a', 'b', 'c', 'd', 'e'], encoding: 'ordinal' },
+          { kind: 'numeric', name: 'flag', min: 0, max: 1 },
+        ],
+      },
+    });
+  });
+
+test('property: every way of grouping rows (presorted, histogram, sorted keys, set entries) grows the same tree', () => {
+  const ways: GroupingOptions[] = [{ presortAbove: 0 }, { presortAbove: Infinity }, { presortAbove: 0, sparseBinary: false }, { presortAbove: Infinity, sparseBinary: false }];
+  fc.assert(
+    fc.property(randomData, fc.constantFrom<Record<string, unknown>>({}, { criterion: 'entropy', minSamplesLeaf: 3 }, { maxDepth: 3 }, { sensitiveFeature: 2, sensitiveDepth: 1 }), (data, params) => {
+      const expected = JSON.stringify(new DecisionTreeTrainer(params).fitSync(data).toJSON());
+      for (const way of ways) assert.equal(JSON.stringify(new DecisionTreeTrainer(params, undefined, way).fitSync(data).toJSON()), expected, JSON.stringify(way));
+    }),
+    { seed: 42, numRuns: 200 },
+  );
 });
