@@ -11,37 +11,55 @@ export interface InputRules {
 }
 
 function findNonFinite(features: Matrix, allowMissing: boolean): number {
-  for (let k = 0; k < features.data.length; k++) {
-    const value = features.data[k];
-    if (allowMissing ? value === Infinity || value === -Infinity : !Number.isFinite(value)) return k;
+  const data = features.data;
+  if (allowMissing) {
+    for (let k = 0; k < data.length; k++) if (data[k] === Infinity || data[k] === -Infinity) return k;
+  } else {
+    // x − x is 0 for every finite x, NaN for ±Infinity and NaN.
+    for (let k = 0; k < data.length; k++) if (data[k] - data[k] !== 0) return k;
   }
   return -1;
 }
 
 /** Rejects an empty set, label/row mismatches, non-finite features, and (classification) a single class. */
 export function checkTrainingData(kind: string, data: Dataset, rules: InputRules = {}): void {
+  checkTrainingShape(kind, data);
+  checkTrainingFeatures(kind, data.features, rules);
+}
+
+/**
+ * The checks of `checkTrainingData` but the scan of the features, for a trainer that reads every
+ * value anyway and calls `checkTrainingFeatures` when it meets one that is not allowed.
+ */
+export function checkTrainingShape(kind: string, data: Dataset): void {
   const rows = data.features.rows;
   if (rows === 0) throw new ValidationError(`cannot train "${kind}"`, [{ path: 'data', message: 'the training set is empty' }]);
   const targets = data.task === 'classification' ? data.labels.length : data.targets.length;
   if (targets !== rows) {
     throw new ValidationError(`cannot train "${kind}"`, [{ path: 'labels', message: `${targets} labels for ${rows} rows; give one label per row` }]);
   }
-  const bad = findNonFinite(data.features, rules.allowMissing ?? false);
-  if (bad >= 0) {
-    const row = Math.floor(bad / data.features.cols);
-    const col = bad % data.features.cols;
-    throw new ValidationError(`cannot train "${kind}"`, [
-      { path: `features[${row}][${col}]`, message: `is ${data.features.data[bad]}; ${rules.allowMissing ? 'only NaN may mark a missing value' : 'this model needs finite features: impute or drop missing values, or train a tree'}` },
-    ]);
-  }
   if (data.task === 'classification') checkClasses(kind, data);
 }
 
-function checkClasses(kind: string, data: ClassificationDataset): void {
-  const present = new Set(data.labels);
-  if (present.size < 2) {
+/** Rejects non-finite training features (NaN allowed with `allowMissing`), naming the first. */
+export function checkTrainingFeatures(kind: string, features: Matrix, rules: InputRules = {}): void {
+  const bad = findNonFinite(features, rules.allowMissing ?? false);
+  if (bad >= 0) {
+    const row = Math.floor(bad / features.cols);
+    const col = bad % features.cols;
     throw new ValidationError(`cannot train "${kind}"`, [
-      { path: 'labels', message: `only one class (${data.classes[data.labels[0]]}) is present; a classifier needs at least two` },
+      { path: `features[${row}][${col}]`, message: `is ${features.data[bad]}; ${rules.allowMissing ? 'only NaN may mark a missing value' : 'this model needs finite features: impute or drop missing values, or train a tree'}` },
+    ]);
+  }
+}
+
+function checkClasses(kind: string, data: ClassificationDataset): void {
+  const labels = data.labels;
+  let other = 1;
+  while (other < labels.length && labels[other] === labels[0]) other++;
+  if (other >= labels.length) {
+    throw new ValidationError(`cannot train "${kind}"`, [
+      { path: 'labels', message: `only one class (${data.classes[labels[0]]}) is present; a classifier needs at least two` },
     ]);
   }
 }

@@ -20,7 +20,7 @@ import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
-import { checkTrainingData, requireClassification } from '../validate.ts';
+import { checkTrainingShape, requireClassification } from '../validate.ts';
 import { buildColumns, entropy, gini, MISSING, type Column, type Impurity } from './cart-columns.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
 
@@ -75,7 +75,7 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
 
   fitSync(data: Dataset): DecisionTree {
     const classification = requireClassification(this.kind, data);
-    checkTrainingData(this.kind, classification, { allowMissing: true });
+    checkTrainingShape(this.kind, classification); // the features are checked as the columns are built
     // Progress counts training rows settled in a leaf: every row ends in exactly one.
     this.progress.start('growing tree (training rows in leaves)', classification.features.rows);
     const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows), this.grouping);
@@ -104,9 +104,15 @@ const PRESORTED = 2;
 /** A histogram of ranks (or a sort of the node's few rows). */
 const HISTOGRAM = 3;
 
+/** `goesRight` of a row missing the split's feature until the larger side is known. */
+const SIDE_MISSING = 2;
+
 class Builder {
   readonly nodes: TreeNode[] = [];
   private readonly labels: Int32Array;
+  /** The training matrix (row-major) and its width. */
+  private readonly x: Float64Array;
+  private readonly cols: number;
   private readonly classes: number;
   private readonly columns: Column[];
   private readonly params: TreeParams;
@@ -136,23 +142,30 @@ class Builder {
   private readonly histogram: Float64Array;
   private readonly keys: Uint32Array;
   private readonly total: Float64Array;
+  /** The node's class counts, for the two-valued columns. */
+  private readonly nodeTotal: Float64Array;
   private readonly left: Float64Array;
   private readonly right: Float64Array;
+  /** Rows present (not missing) in the column last grouped. */
+  private present = 0;
 
   constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, options: Required<GroupingOptions>) {
     this.onLeaf = onLeaf;
     this.labels = data.labels;
+    this.x = data.features.data;
+    this.cols = data.features.cols;
     const k = (this.classes = data.classes.length);
     this.params = params;
     this.impurity = params.criterion === 'gini' ? gini(k) : entropy(k);
-    this.columns = buildColumns(data);
+    this.columns = buildColumns(data, 'tree');
     if (params.sensitiveFeature >= this.columns.length) {
       throw new ValidationError('invalid tree parameters', [
         { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${this.columns.length - 1}` },
       ]);
     }
     const rows = data.features.rows;
-    this.order = Uint32Array.from({ length: rows }, (_, i) => i);
+    this.order = new Uint32Array(rows);
+    for (let i = 0; i < rows; i++) this.order[i] = i;
     this.goesRight = new Uint8Array(rows);
     this.scratch = new Uint32Array(rows);
     this.keys = new Uint32Array(rows);
@@ -165,7 +178,7 @@ class Builder {
       const distinct = column.values.length;
       if (distinct < 2) return CONSTANT;
       largestGroups = Math.max(largestGroups, Math.min(distinct, rows));
-      if (options.sparseBinary && !column.categorical && distinct === 2 && !column.ranks.includes(MISSING)) {
+      if (options.sparseBinary && !column.categorical && distinct === 2 && column.missing === 0) {
         this.slot[j] = binaryColumns.length;
         binaryColumns.push(j);
         return BINARY;
@@ -182,6 +195,7 @@ class Builder {
     this.groupCounts = new Float64Array(largestGroups * k);
     this.histogram = new Float64Array(largestHistogram * k);
     this.total = new Float64Array(k);
+    this.nodeTotal = new Float64Array(k);
     this.left = new Float64Array(k);
     this.right = new Float64Array(k);
     // Set entries, written column by column (each column's ranks read in order).
@@ -225,26 +239,33 @@ class Builder {
     const column = this.columns[split.feature];
     const goesLeft = new Uint8Array(column.categorical ? column.values.length : 0);
     if (split.kind === 'categorical') for (const level of split.left) goesLeft[level] = 1;
+    // The matrix's own values (a rank's value is the value), so no column's ranks are needed here.
+    const { x, cols } = this;
+    const numeric = split.kind === 'numeric';
+    const threshold = numeric ? split.threshold : NaN;
     let leftCount = 0;
     let rightCount = 0;
-    const missingRows: number[] = [];
     for (let p = start; p < end; p++) {
       const row = this.order[p];
-      const rank = column.ranks[row];
-      if (rank === MISSING) {
-        missingRows.push(row);
+      const value = x[row * cols + split.feature];
+      if (value !== value) {
+        this.goesRight[row] = SIDE_MISSING;
         continue;
       }
-      const left = split.kind === 'numeric' ? column.values[rank] <= split.threshold : goesLeft[rank] === 1;
+      const left = numeric ? value <= threshold : goesLeft[value] === 1;
       this.goesRight[row] = left ? 0 : 1;
       if (left) leftCount++;
       else rightCount++;
     }
-    const missingRight = leftCount >= rightCount ? 0 : 1;
-    for (const row of missingRows) this.goesRight[row] = missingRight;
+    const missing = end - start - leftCount - rightCount;
+    if (missing > 0) {
+      const side = leftCount >= rightCount ? 0 : 1;
+      for (let p = start; p < end; p++) if (this.goesRight[this.order[p]] === SIDE_MISSING) this.goesRight[this.order[p]] = side;
+      if (side === 0) leftCount += missing;
+    }
     this.splitSegment(this.order, start, end);
     for (const rows of this.presorted) this.splitSegment(rows, start, end);
-    return missingRight ? leftCount : leftCount + missingRows.length;
+    return leftCount;
   }
 
   /** Moves the segment's left rows to its front and its right rows after them, each in their order. */
@@ -267,12 +288,45 @@ class Builder {
       if (forced && forced.gain > 1e-12) return forced;
     }
     let best: Candidate | undefined;
+    let parent = NaN;
     for (let feature = 0; feature < this.columns.length; feature++) {
       if (feature === sensitive) continue;
+      if (this.grouping[feature] === BINARY) {
+        // Inline: two groups whose counts countOnes gave; the same sums as bestSplitOn's, in the same order.
+        if (parent !== parent) {
+          for (let c = 0; c < this.classes; c++) this.nodeTotal[c] = counts[c];
+          parent = this.impurity(this.nodeTotal, 0, end - start);
+        }
+        const gain = this.binaryGain(this.slot[feature], end - start, parent);
+        if (gain > -Infinity && (!best || gain > best.gain + 1e-12)) {
+          const values = this.columns[feature].values;
+          best = { gain, split: { kind: 'numeric', feature, threshold: values[0] + (values[1] - values[0]) / 2 } };
+        }
+        continue;
+      }
       const candidate = this.bestSplitOn(feature, start, end, counts, best ? best.gain + 1e-12 : -Infinity);
       if (candidate && (!best || candidate.gain > best.gain + 1e-12)) best = candidate;
     }
     return best && best.gain > 1e-12 ? best : undefined;
+  }
+
+  /**
+   * The gain of splitting a node of `size` rows on a two-valued column (its `slot` among them)
+   * whose node counts are in `nodeTotal`; −Infinity when a side would have fewer than minSamplesLeaf.
+   */
+  private binaryGain(slot: number, size: number, parent: number): number {
+    const { classes: k, nodeTotal: total, left, right, ones } = this;
+    let leftCount = 0;
+    for (let c = 0; c < k; c++) {
+      left[c] = total[c] - ones[slot * k + c];
+      leftCount += left[c];
+    }
+    const rightCount = size - leftCount;
+    const minLeaf = this.params.minSamplesLeaf;
+    if (leftCount < minLeaf || rightCount < minLeaf) return -Infinity;
+    for (let c = 0; c < k; c++) right[c] = total[c] - left[c];
+    const children = (leftCount * this.impurity(left, 0, leftCount) + rightCount * this.impurity(right, 0, rightCount)) / size;
+    return (size / size) * (parent - children);
   }
 
   /** Per class, the node's rows at the higher value of each two-valued column (one pass over their set entries). */
@@ -289,9 +343,9 @@ class Builder {
 
   /**
    * Groups the node's rows present in `feature` by value rank into `groupRanks`/`groupCounts`
-   * (ranks ascending); returns the number of groups and of rows present.
+   * (ranks ascending); returns the number of groups and sets `present` to the rows present.
    */
-  private groups(feature: number, start: number, end: number, nodeCounts: number[]): { groups: number; present: number } {
+  private groups(feature: number, start: number, end: number, nodeCounts: number[]): number {
     const k = this.classes;
     const ranksOut = this.groupRanks;
     const countsOut = this.groupCounts;
@@ -312,7 +366,8 @@ class Builder {
           for (let c = 0; c < k; c++) countsOut[groups * k + c] = this.ones[slot * k + c];
           groups++;
         }
-        return { groups, present: end - start };
+        this.present = end - start;
+        return groups;
       }
       case PRESORTED: {
         const sorted = this.presorted[this.slot[feature]];
@@ -330,17 +385,19 @@ class Builder {
           }
           countsOut[(groups - 1) * k + this.labels[row]]++;
         }
-        return { groups, present: p - start };
+        this.present = p - start;
+        return groups;
       }
       case HISTOGRAM:
         return this.histogramGroups(feature, start, end);
       default:
-        return { groups: 0, present: 0 };
+        this.present = 0;
+        return 0;
     }
   }
 
   /** Groups by a histogram of ranks, or by sorting rank-and-label keys when the node has fewer rows than the histogram has cells. */
-  private histogramGroups(feature: number, start: number, end: number): { groups: number; present: number } {
+  private histogramGroups(feature: number, start: number, end: number): number {
     const k = this.classes;
     const ranksOut = this.groupRanks;
     const countsOut = this.groupCounts;
@@ -367,7 +424,8 @@ class Builder {
         for (let c = 0; c < k; c++) countsOut[groups * k + c] = histogram[rank * k + c];
         groups++;
       }
-      return { groups, present };
+      this.present = present;
+      return groups;
     }
     const keys = this.keys;
     for (let p = start; p < end; p++) {
@@ -387,7 +445,8 @@ class Builder {
       }
       countsOut[(groups - 1) * k + (key % k)]++;
     }
-    return { groups, present };
+    this.present = present;
+    return groups;
   }
 
   /** The best split on `feature` if its gain is above `beat` (undefined otherwise, or when none is allowed). */
@@ -395,7 +454,8 @@ class Builder {
     if (this.grouping[feature] === CONSTANT) return undefined;
     const column = this.columns[feature];
     const k = this.classes;
-    const { groups: groupCount, present } = this.groups(feature, start, end, nodeCounts);
+    const groupCount = this.groups(feature, start, end, nodeCounts);
+    const present = this.present;
     if (groupCount < 2) return undefined;
     const counts = this.groupCounts;
     let order: number[] | undefined;
