@@ -45,56 +45,69 @@ export function buildColumns(data: ClassificationDataset, kind: string): Column[
   const columns: Column[] = [];
   const width = Math.min(BLOCK, cols);
   const block = Array.from({ length: width }, () => new Float64Array(rows));
-  // Per column of the block: its low and high value (NaN until seen), whether it has more, and its missing count.
-  const low = new Float64Array(width);
-  const high = new Float64Array(width);
-  const more = new Uint8Array(width);
-  const missing = new Uint32Array(width);
   for (let first = 0; first < cols; first += BLOCK) {
     const count = Math.min(BLOCK, cols - first);
-    low.fill(NaN);
-    high.fill(NaN);
-    more.fill(0);
-    missing.fill(0);
-    let infinite = false;
     for (let i = 0; i < rows; i++) {
       const offset = i * cols + first;
-      for (let b = 0; b < count; b++) {
-        const value = x[offset + b];
-        block[b][i] = value;
-        if (value === low[b] || value === high[b]) continue;
-        if (value !== value) missing[b]++;
-        else if (value === Infinity || value === -Infinity) infinite = true;
-        else if (low[b] !== low[b]) low[b] = high[b] = value;
-        else if (low[b] === high[b]) {
-          if (value < low[b]) low[b] = value;
-          else high[b] = value;
-        } else more[b] = 1;
-      }
+      for (let b = 0; b < count; b++) block[b][i] = x[offset + b];
     }
-    if (infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
     for (let b = 0; b < count; b++) {
+      const column = block[b];
       const j = first + b;
-      if (levels[j] >= 0) columns.push(levelColumn(block[b], levels[j], missing[b]));
-      else if (more[b]) columns.push(sortedColumn(block[b], missing[b]));
-      else columns.push(fewColumn(block[b], low[b], high[b], missing[b]));
+      const few = fewValues(column);
+      if (!few) {
+        columns.push(levels[j] < 0 ? sortedColumn(column, kind, data) : levelColumn(column, levels[j], kind, data));
+        continue;
+      }
+      if (few.infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
+      columns.push(levels[j] >= 0 ? levelColumn(column, levels[j], kind, data) : fewColumn(column, few));
     }
   }
   return columns;
 }
 
-/** An ordinal-encoded categorical column: its levels are its ranks. */
-function levelColumn(column: Float64Array, levels: number, missing: number): Column {
-  const ranks = new Uint32Array(column.length);
+/** A column's values when it has at most two besides NaN (and how many are NaN), else undefined. */
+interface FewValues {
+  /** The low and high value (equal when one; NaN when none). */
+  low: number;
+  high: number;
+  missing: number;
+  infinite: boolean;
+}
+
+/** The column's few values, or undefined as soon as a third one shows (a one-hot column is read once). */
+function fewValues(column: Float64Array): FewValues | undefined {
+  let low = NaN;
+  let high = NaN;
+  let missing = 0;
   for (let i = 0; i < column.length; i++) {
     const value = column[i];
+    if (value === low || value === high) continue;
+    if (value !== value) missing++;
+    else if (low !== low) low = high = value;
+    else if (low === high) {
+      if (value < low) low = value;
+      else high = value;
+    } else return undefined;
+  }
+  return { low, high, missing, infinite: low === -Infinity || high === Infinity };
+}
+
+/** An ordinal-encoded categorical column: its levels are its ranks (an infinite value is an error). */
+function levelColumn(column: Float64Array, levels: number, kind: string, data: ClassificationDataset): Column {
+  const ranks = new Uint32Array(column.length);
+  let missing = 0;
+  for (let i = 0; i < column.length; i++) {
+    const value = column[i];
+    if (value !== value) missing++;
+    else if (value === Infinity || value === -Infinity) checkTrainingFeatures(kind, data.features, { allowMissing: true });
     ranks[i] = value !== value ? MISSING : value;
   }
   return { categorical: true, values: Float64Array.from({ length: levels }, (_, level) => level), ranks, missing };
 }
 
-/** A numeric column of at most two values `low` ≤ `high` (NaN when it has none). */
-function fewColumn(column: Float64Array, low: number, high: number, missing: number): Column {
+/** A numeric column of at most two values. */
+function fewColumn(column: Float64Array, { low, high, missing }: FewValues): Column {
   const rows = column.length;
   const values = Float64Array.from(low !== low ? [] : low === high ? [low] : [low, high]);
   if (missing === 0) {
@@ -110,12 +123,15 @@ function fewColumn(column: Float64Array, low: number, high: number, missing: num
   return { categorical: false, values, ranks, missing };
 }
 
-/** A numeric column of more than two values: ranked by sorting its values once. */
-function sortedColumn(column: Float64Array, missing: number): Column {
+/** A numeric column of more than two values: ranked by sorting its values once (an infinite value is an error). */
+function sortedColumn(column: Float64Array, kind: string, data: ClassificationDataset): Column {
   const rows = column.length;
   const sorted = Float64Array.from(column).sort(); // NaN sorts last
+  let present = rows;
+  while (present > 0 && sorted[present - 1] !== sorted[present - 1]) present--;
+  if (sorted[0] === -Infinity || sorted[present - 1] === Infinity) checkTrainingFeatures(kind, data.features, { allowMissing: true });
   let distinct = 0;
-  for (let i = 0; i < rows - missing; i++) {
+  for (let i = 0; i < present; i++) {
     const value = sorted[i];
     if (distinct === 0 || value !== sorted[distinct - 1]) sorted[distinct++] = value;
   }
@@ -125,7 +141,7 @@ function sortedColumn(column: Float64Array, missing: number): Column {
     const value = column[i];
     ranks[i] = value !== value ? MISSING : rankOf(values, value);
   }
-  return { categorical: false, values, ranks, missing };
+  return { categorical: false, values, ranks, missing: rows - present };
 }
 
 /** The index of `value` in the sorted distinct `values` (binary search). */

@@ -110,9 +110,6 @@ const SIDE_MISSING = 2;
 class Builder {
   readonly nodes: TreeNode[] = [];
   private readonly labels: Int32Array;
-  /** The training matrix (row-major) and its width. */
-  private readonly x: Float64Array;
-  private readonly cols: number;
   private readonly classes: number;
   private readonly columns: Column[];
   private readonly params: TreeParams;
@@ -152,8 +149,6 @@ class Builder {
   constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, options: Required<GroupingOptions>) {
     this.onLeaf = onLeaf;
     this.labels = data.labels;
-    this.x = data.features.data;
-    this.cols = data.features.cols;
     const k = (this.classes = data.classes.length);
     this.params = params;
     this.impurity = params.criterion === 'gini' ? gini(k) : entropy(k);
@@ -239,23 +234,42 @@ class Builder {
     const column = this.columns[split.feature];
     const goesLeft = new Uint8Array(column.categorical ? column.values.length : 0);
     if (split.kind === 'categorical') for (const level of split.left) goesLeft[level] = 1;
-    // The matrix's own values (a rank's value is the value), so no column's ranks are needed here.
-    const { x, cols } = this;
-    const numeric = split.kind === 'numeric';
-    const threshold = numeric ? split.threshold : NaN;
+    // Numeric: the ranks below `cut` (values up to the threshold) go left.
+    let cut = 0;
+    if (split.kind === 'numeric') {
+      let high = column.values.length;
+      while (cut < high) {
+        const middle = (cut + high) >> 1;
+        if (column.values[middle] <= split.threshold) cut = middle + 1;
+        else high = middle;
+      }
+    }
     let leftCount = 0;
     let rightCount = 0;
-    for (let p = start; p < end; p++) {
-      const row = this.order[p];
-      const value = x[row * cols + split.feature];
-      if (value !== value) {
-        this.goesRight[row] = SIDE_MISSING;
-        continue;
+    const ranks = column.ranks;
+    if (ranks instanceof Uint8Array) {
+      // A two-valued column, none missing.
+      for (let p = start; p < end; p++) {
+        const row = this.order[p];
+        const right = ranks[row] >= cut ? 1 : 0;
+        this.goesRight[row] = right;
+        rightCount += right;
       }
-      const left = numeric ? value <= threshold : goesLeft[value] === 1;
-      this.goesRight[row] = left ? 0 : 1;
-      if (left) leftCount++;
-      else rightCount++;
+      leftCount = end - start - rightCount;
+    } else {
+      const numeric = split.kind === 'numeric';
+      for (let p = start; p < end; p++) {
+        const row = this.order[p];
+        const rank = ranks[row];
+        if (rank === MISSING) {
+          this.goesRight[row] = SIDE_MISSING;
+          continue;
+        }
+        const left = numeric ? rank < cut : goesLeft[rank] === 1;
+        this.goesRight[row] = left ? 0 : 1;
+        if (left) leftCount++;
+        else rightCount++;
+      }
     }
     const missing = end - start - leftCount - rightCount;
     if (missing > 0) {

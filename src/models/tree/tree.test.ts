@@ -175,3 +175,16 @@ test('property: every way of grouping rows (presorted, histogram, sorted keys, s
     { seed: 42, numRuns: 200 },
   );
 });
+
+test('an infinite value is rejected wherever it sits (a level column, a 0/1 column, a many-valued one), naming the first', () => {
+  const data = dataset(); // colour (ordinal, 4 levels), size (numeric with missing), weight (40 values)
+  for (const [row, col] of [[3, 0], [7, 1], [39, 2]]) {
+    const features = createMatrix(data.features.rows, data.features.cols, Float64Array.from(data.features.data));
+    features.data[row * features.cols + col] = -Infinity;
+    features.data[(data.features.rows - 1) * features.cols + 2] = Infinity;
+    assert.throws(
+      () => new DecisionTreeTrainer().fitSync({ ...data, features }),
+      (e: Error & { code?: string }) => e.code === 'validation' && e.message.includes(`features[${row}][${col}]`) && /only NaN may mark a missing value/.test(e.message),
+    );
+  }
+});
