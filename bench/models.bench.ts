@@ -69,8 +69,8 @@ async function modelRow(name: string, dataset: string, model: string, params: Re
   // Further fits of the same model in this process (as shadow models and property inference fit
   // them), timed apart from the first, which pays for compiling the code; the peer does the same.
   // Small fits get more repeats: V8 optimises a function after it has run a while, and a 2 ms fit
-  // is still being optimised on its third run.
-  const repeats = model === 'mlp' ? 0 : seconds < 0.1 ? 9 : REPEATS;
+  // is still being optimised on its third run (a 0.2 s tree on its fifth). The peer gets as many.
+  const repeats = model === 'mlp' ? 0 : seconds < 0.01 ? 25 : seconds < 0.5 ? 9 : REPEATS;
   const again: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t = performance.now();

@@ -156,28 +156,21 @@ function rankOf(values: Float64Array, value: number): number {
   return low;
 }
 
-/** An impurity of class counts `counts[offset…offset+classes)` summing to `total`. */
-export type Impurity = (counts: Float64Array, offset: number, total: number) => number;
-
-/** Gini impurity 1 − Σ p² (Breiman et al. 1984). */
-export function gini(classes: number): Impurity {
-  return (counts, offset, total) => {
-    if (total === 0) return 0;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += (counts[offset + c] / total) ** 2;
-    return 1 - sum;
-  };
+/** Gini impurity 1 − Σ p² (Breiman et al. 1984) of `counts[offset…offset+classes)`, which sum to `total`. */
+export function giniImpurity(counts: Float64Array, offset: number, total: number, classes: number): number {
+  if (total === 0) return 0;
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += (counts[offset + c] / total) ** 2;
+  return 1 - sum;
 }
 
-/** Entropy −Σ p log₂ p (Quinlan's information gain). */
-export function entropy(classes: number): Impurity {
-  return (counts, offset, total) => {
-    if (total === 0) return 0;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) {
-      const p = counts[offset + c] / total;
-      if (p > 0) sum -= p * Math.log2(p);
-    }
-    return sum;
-  };
+/** Entropy −Σ p log₂ p (Quinlan's information gain) of `counts[offset…offset+classes)`, which sum to `total`. */
+export function entropyImpurity(counts: Float64Array, offset: number, total: number, classes: number): number {
+  if (total === 0) return 0;
+  let sum = 0;
+  for (let c = 0; c < classes; c++) {
+    const p = counts[offset + c] / total;
+    if (p > 0) sum -= p * Math.log2(p);
+  }
+  return sum;
 }

@@ -21,7 +21,7 @@ import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingShape, requireClassification } from '../validate.ts';
-import { buildColumns, entropy, gini, MISSING, type Column, type Impurity } from './cart-columns.ts';
+import { buildColumns, entropyImpurity, giniImpurity, MISSING, type Column } from './cart-columns.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
 
 /** Parameters of the tree. */
@@ -79,13 +79,13 @@ export class DecisionTreeTrainer implements Trainer<DecisionTree> {
     // Progress counts training rows settled in a leaf: every row ends in exactly one.
     this.progress.start('growing tree (training rows in leaves)', classification.features.rows);
     const builder = new Builder(classification, this.params, (rows) => this.progress.tick(rows), this.grouping);
-    builder.grow(0, classification.features.rows, 0);
+    const nodes = builder.grow(classification.features.rows);
     this.progress.done();
     return new DecisionTree({
       classes: classification.classes,
       schema: classification.schema,
       inputSize: classification.features.cols,
-      nodes: builder.nodes,
+      nodes,
       params: { ...this.params },
     });
   }
@@ -108,12 +108,12 @@ const HISTOGRAM = 3;
 const SIDE_MISSING = 2;
 
 class Builder {
-  readonly nodes: TreeNode[] = [];
   private readonly labels: Int32Array;
   private readonly classes: number;
   private readonly columns: Column[];
   private readonly params: TreeParams;
-  private readonly impurity: Impurity;
+  /** The criterion's impurity of `counts[offset…offset+classes)`, which sum to `total` (the class count captured: faster than passed). */
+  private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
   private readonly onLeaf: (rows: number) => void;
   /** Per column CONSTANT, BINARY, PRESORTED or HISTOGRAM. */
   private readonly grouping: Uint8Array;
@@ -151,7 +151,7 @@ class Builder {
     this.labels = data.labels;
     const k = (this.classes = data.classes.length);
     this.params = params;
-    this.impurity = params.criterion === 'gini' ? gini(k) : entropy(k);
+    this.impurity = params.criterion === 'entropy' ? (c, o, t) => entropyImpurity(c, o, t, k) : (c, o, t) => giniImpurity(c, o, t, k);
     this.columns = buildColumns(data, 'tree');
     if (params.sensitiveFeature >= this.columns.length) {
       throw new ValidationError('invalid tree parameters', [
@@ -209,24 +209,54 @@ class Builder {
     this.ones = new Float64Array(binaryColumns.length * k);
   }
 
-  /** Grows the subtree of the rows `order[start…end)` (preorder ids) and returns its root's id. */
-  grow(start: number, end: number, depth: number): number {
-    const size = end - start;
-    const counts = new Array<number>(this.classes).fill(0);
-    for (let p = start; p < end; p++) counts[this.labels[this.order[p]]]++;
-    const node: TreeNode = { id: this.nodes.length, depth, counts };
-    this.nodes.push(node);
-    const pure = counts.filter((count) => count > 0).length <= 1;
-    const best = pure || depth >= this.params.maxDepth || size < this.params.minSamplesSplit ? undefined : this.bestSplit(start, end, counts, depth);
-    const leftSize = best ? this.partition(start, end, best.split) : 0;
-    if (!best || leftSize === 0 || leftSize === size) {
-      this.onLeaf(size);
-      return node.id;
+  /**
+   * Grows the tree of the rows `order[0…rows)` and returns its nodes, ids in preorder (a node, its
+   * left subtree, its right subtree). A loop over a stack of segments rather than recursion, and
+   * the node objects made at the end: the optimised loop then meets no half-built node shapes.
+   */
+  grow(rows: number): TreeNode[] {
+    const depths: number[] = [];
+    const counts: number[][] = [];
+    const splits: (NumericSplit | CategoricalSplit | undefined)[] = [];
+    const rights: number[] = [];
+    // Segments still to grow: start, end, depth, and the node whose right child it is (−1: none).
+    const stack: number[] = [0, rows, 0, -1];
+    while (stack.length > 0) {
+      const parent = stack.pop()!;
+      const depth = stack.pop()!;
+      const end = stack.pop()!;
+      const start = stack.pop()!;
+      const id = depths.length;
+      if (parent >= 0) rights[parent] = id;
+      const size = end - start;
+      const nodeCounts = new Array<number>(this.classes).fill(0);
+      for (let p = start; p < end; p++) nodeCounts[this.labels[this.order[p]]]++;
+      depths.push(depth);
+      counts.push(nodeCounts);
+      rights.push(-1);
+      let classesPresent = 0;
+      for (const count of nodeCounts) if (count > 0) classesPresent++;
+      const best = classesPresent <= 1 || depth >= this.params.maxDepth || size < this.params.minSamplesSplit ? undefined : this.bestSplit(start, end, nodeCounts, depth);
+      const leftSize = best ? this.partition(start, end, best.split) : 0;
+      if (!best || leftSize === 0 || leftSize === size) {
+        splits.push(undefined);
+        this.onLeaf(size);
+        continue;
+      }
+      splits.push(best.split);
+      // The right segment waits under the left one, which is grown next (and takes id + 1).
+      stack.push(start + leftSize, end, depth + 1, id, start, start + leftSize, depth + 1, -1);
     }
-    node.split = best.split;
-    node.left = this.grow(start, start + leftSize, depth + 1);
-    node.right = this.grow(start + leftSize, end, depth + 1);
-    return node.id;
+    return depths.map((depth, id) => {
+      const node: TreeNode = { id, depth, counts: counts[id] };
+      const split = splits[id];
+      if (split) {
+        node.split = split;
+        node.left = id + 1;
+        node.right = rights[id];
+      }
+      return node;
+    });
   }
 
   /** Splits the segment stably into its left rows, then its right ones (missing follow the larger side); returns the left count. */
@@ -357,60 +387,65 @@ class Builder {
 
   /**
    * Groups the node's rows present in `feature` by value rank into `groupRanks`/`groupCounts`
-   * (ranks ascending); returns the number of groups and sets `present` to the rows present.
+   * (ranks ascending); returns the number of groups and sets `present` to the rows present. One
+   * small function per way of grouping: V8 optimises each on its own feedback (one function with
+   * every way deoptimised again and again on the way it had not met yet).
    */
   private groups(feature: number, start: number, end: number, nodeCounts: number[]): number {
+    const grouping = this.grouping[feature];
+    if (grouping === PRESORTED) return this.presortedGroups(feature, start, end);
+    if (grouping === HISTOGRAM) return this.histogramGroups(feature, start, end);
+    if (grouping === BINARY) return this.binaryGroups(feature, start, end, nodeCounts);
+    this.present = 0;
+    return 0;
+  }
+
+  /** Two-valued columns: the higher value's counts come from countOnes, the lower's by difference. */
+  private binaryGroups(feature: number, start: number, end: number, nodeCounts: number[]): number {
+    const k = this.classes;
+    const slot = this.slot[feature];
+    let groups = 0;
+    let lowTotal = 0;
+    for (let c = 0; c < k; c++) lowTotal += nodeCounts[c] - this.ones[slot * k + c];
+    if (lowTotal > 0) {
+      this.groupRanks[groups++] = 0;
+      for (let c = 0; c < k; c++) this.groupCounts[c] = nodeCounts[c] - this.ones[slot * k + c];
+    }
+    if (lowTotal < end - start) {
+      this.groupRanks[groups] = 1;
+      for (let c = 0; c < k; c++) this.groupCounts[groups * k + c] = this.ones[slot * k + c];
+      groups++;
+    }
+    this.present = end - start;
+    return groups;
+  }
+
+  /** Columns of many values: one sweep of the node's rows in rank order (missing rows last). */
+  private presortedGroups(feature: number, start: number, end: number): number {
     const k = this.classes;
     const ranksOut = this.groupRanks;
     const countsOut = this.groupCounts;
     const ranks = this.columns[feature].ranks;
-    switch (this.grouping[feature]) {
-      case BINARY: {
-        // The higher value's counts come from countOnes, the lower's by difference.
-        const slot = this.slot[feature];
-        let groups = 0;
-        let lowTotal = 0;
-        for (let c = 0; c < k; c++) lowTotal += nodeCounts[c] - this.ones[slot * k + c];
-        if (lowTotal > 0) {
-          ranksOut[groups++] = 0;
-          for (let c = 0; c < k; c++) countsOut[c] = nodeCounts[c] - this.ones[slot * k + c];
-        }
-        if (lowTotal < end - start) {
-          ranksOut[groups] = 1;
-          for (let c = 0; c < k; c++) countsOut[groups * k + c] = this.ones[slot * k + c];
-          groups++;
-        }
-        this.present = end - start;
-        return groups;
+    const sorted = this.presorted[this.slot[feature]];
+    let groups = 0;
+    let current = -1;
+    let p = start;
+    for (; p < end; p++) {
+      const row = sorted[p];
+      const rank = ranks[row];
+      if (rank === MISSING) break;
+      if (rank !== current) {
+        ranksOut[groups] = current = rank;
+        countsOut.fill(0, groups * k, groups * k + k);
+        groups++;
       }
-      case PRESORTED: {
-        const sorted = this.presorted[this.slot[feature]];
-        let groups = 0;
-        let current = -1;
-        let p = start;
-        for (; p < end; p++) {
-          const row = sorted[p];
-          const rank = ranks[row];
-          if (rank === MISSING) break; // missing rows sort last
-          if (rank !== current) {
-            ranksOut[groups] = current = rank;
-            countsOut.fill(0, groups * k, groups * k + k);
-            groups++;
-          }
-          countsOut[(groups - 1) * k + this.labels[row]]++;
-        }
-        this.present = p - start;
-        return groups;
-      }
-      case HISTOGRAM:
-        return this.histogramGroups(feature, start, end);
-      default:
-        this.present = 0;
-        return 0;
+      countsOut[(groups - 1) * k + this.labels[row]]++;
     }
+    this.present = p - start;
+    return groups;
   }
 
-  /** Groups by a histogram of ranks, or by sorting rank-and-label keys when the node has fewer rows than the histogram has cells. */
+  /** Groups by a histogram of ranks, or (sortedKeyGroups) by sorting rank-and-label keys when the node has fewer rows than the histogram has cells. */
   private histogramGroups(feature: number, start: number, end: number): number {
     const k = this.classes;
     const ranksOut = this.groupRanks;
@@ -418,29 +453,37 @@ class Builder {
     const column = this.columns[feature];
     const ranks = column.ranks;
     const distinct = column.values.length;
+    if (distinct * k > 4 * (end - start)) return this.sortedKeyGroups(ranks, start, end);
     let present = 0;
     let groups = 0;
-    if (distinct * k <= 4 * (end - start)) {
-      const histogram = this.histogram;
-      histogram.fill(0, 0, distinct * k);
-      for (let p = start; p < end; p++) {
-        const row = this.order[p];
-        const rank = ranks[row];
-        if (rank === MISSING) continue;
-        histogram[rank * k + this.labels[row]]++;
-        present++;
-      }
-      for (let rank = 0; rank < distinct; rank++) {
-        let total = 0;
-        for (let c = 0; c < k; c++) total += histogram[rank * k + c];
-        if (total === 0) continue;
-        ranksOut[groups] = rank;
-        for (let c = 0; c < k; c++) countsOut[groups * k + c] = histogram[rank * k + c];
-        groups++;
-      }
-      this.present = present;
-      return groups;
+    const histogram = this.histogram;
+    histogram.fill(0, 0, distinct * k);
+    for (let p = start; p < end; p++) {
+      const row = this.order[p];
+      const rank = ranks[row];
+      if (rank === MISSING) continue;
+      histogram[rank * k + this.labels[row]]++;
+      present++;
     }
+    for (let rank = 0; rank < distinct; rank++) {
+      let total = 0;
+      for (let c = 0; c < k; c++) total += histogram[rank * k + c];
+      if (total === 0) continue;
+      ranksOut[groups] = rank;
+      for (let c = 0; c < k; c++) countsOut[groups * k + c] = histogram[rank * k + c];
+      groups++;
+    }
+    this.present = present;
+    return groups;
+  }
+
+  /** Groups the node's rows by sorting their rank-and-label keys (a separate function: its optimised code is not the histogram's). */
+  private sortedKeyGroups(ranks: Uint32Array | Uint8Array, start: number, end: number): number {
+    const k = this.classes;
+    const ranksOut = this.groupRanks;
+    const countsOut = this.groupCounts;
+    let present = 0;
+    let groups = 0;
     const keys = this.keys;
     for (let p = start; p < end; p++) {
       const row = this.order[p];
