@@ -68,9 +68,10 @@ async function modelRow(name: string, dataset: string, model: string, params: Re
   const seconds = (performance.now() - started) / 1000;
   // Further fits of the same model in this process (as shadow models and property inference fit
   // them), timed apart from the first, which pays for compiling the code; the peer does the same.
-  // Small fits get more repeats: V8 optimises a function after it has run a while, and a 2 ms fit
-  // is still being optimised on its third run (a 0.2 s tree on its fifth). The peer gets as many.
-  const repeats = model === 'mlp' ? 0 : seconds < 0.01 ? 25 : seconds < 0.5 ? 9 : REPEATS;
+  // Small fits get more repeats: V8 optimises a function after it has run a while (and may
+  // deoptimise and optimise it again), so a 20 ms tree is still settling on its tenth run and a 0.2 s
+  // one on its fifth. The peer gets as many.
+  const repeats = model === 'mlp' ? 0 : seconds < 0.1 ? 25 : seconds < 0.5 ? 9 : REPEATS;
   const again: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t = performance.now();
