@@ -122,7 +122,7 @@ export class PredictionService {
     return { ...info, id: record.id, name: record.name, visibility: record.visibility, published: record.published, owned: record.ownerId === key.ownerId };
   }
 
-  /** Answers rows and charges the ledger (in one transaction, after the answer is computed). */
+  /** Answers rows and charges the ledger (after the answer is computed; the answer leaves once the charge has committed). */
   async predict(key: KeyRecord, modelId: string, body: { rows: (number | null)[][] } | { records: Record<string, string | number | null>[] }): Promise<PredictResponse> {
     const record = this.visibleModel(key, modelId);
     const count = 'rows' in body ? body.rows.length : body.records.length;
@@ -136,7 +136,7 @@ export class PredictionService {
     this.store.checkBudget(key, rows.rows);
     await this.watch.before(key, record);
     const answers = compute <= this.limits.inlinePredictCompute ? answerRows(this.parsed(record), record.policy, rows) : await this.predictOnWorker(record, rows);
-    const { queryId, costMicros } = this.store.recordQuery(key, record.id, rows.rows, record.priceMicros);
+    const { queryId, costMicros } = await this.store.recordQueryGrouped(key, record.id, rows.rows, record.priceMicros);
     await this.watch.after(key, record, rows, answers);
     return { modelId: record.id, queryId, queries: rows.rows, cost: microsToUnits(costMicros), costMicros, answers };
   }
