@@ -30,11 +30,12 @@ export interface Column {
 const BLOCK = 32;
 
 /**
- * Every column of `data` in rank form. The matrix is read row by row a block of columns at a time
- * (one strided pass per column would pull every cache line of the matrix once per column), and
- * only a block is held as float64 copies (all columns at once would double a 60,000-image set).
- * The same pass finds each column's first two values, so one-hot columns need no sort, and
- * rejects an infinite value (`kind` names the model in the error).
+ * Every column of `data` in rank form, the matrix read row by row (one strided pass per column
+ * would pull every cache line of the matrix once per column). A first pass finds each column's
+ * first two values; a numeric column with no more and none missing (a one-hot level) gets its
+ * byte ranks in a second row-by-row pass, without a float copy or a sort. The other columns are
+ * copied out a block at a time (all at once would double a 60,000-image set) and ranked by a
+ * sort. An infinite value is rejected (`kind` names the model in the error).
  */
 export function buildColumns(data: ClassificationDataset, kind: string): Column[] {
   const { rows, cols, data: x } = data.features;
@@ -42,94 +43,111 @@ export function buildColumns(data: ClassificationDataset, kind: string): Column[
   for (const { feature, start } of columnLayout(data.schema)) {
     if (feature.kind === 'categorical' && feature.encoding === 'ordinal') levels[start] = feature.levels.length;
   }
-  const columns: Column[] = [];
-  const width = Math.min(BLOCK, cols);
-  const block = Array.from({ length: width }, () => new Float64Array(rows));
-  for (let first = 0; first < cols; first += BLOCK) {
-    const count = Math.min(BLOCK, cols - first);
-    for (let i = 0; i < rows; i++) {
-      const offset = i * cols + first;
-      for (let b = 0; b < count; b++) block[b][i] = x[offset + b];
-    }
+  const { low, high, more, infinite } = firstTwoValues(x, rows, cols);
+  if (infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
+  const columns = new Array<Column>(cols);
+  const byteColumns: number[] = [];
+  for (let j = 0; j < cols; j++) if (levels[j] < 0 && more[j] === 0 && low[j] === low[j]) byteColumns.push(j);
+  const bytes = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
+  byteColumns.forEach((j, b) => {
+    const values = Float64Array.from(low[j] === high[j] ? [low[j]] : [low[j], high[j]]);
+    columns[j] = { categorical: false, values, ranks: bytes.subarray(b * rows, (b + 1) * rows), missing: 0 };
+  });
+  // The others, a block at a time, its columns one after another in one array.
+  const others: number[] = [];
+  for (let j = 0; j < cols; j++) if (!columns[j]) others.push(j);
+  const block = new Float64Array(Math.min(BLOCK, others.length) * rows);
+  for (let first = 0; first < others.length; first += BLOCK) {
+    const count = Math.min(BLOCK, others.length - first);
+    copyColumns(x, rows, cols, Int32Array.from(others.slice(first, first + count)), block);
     for (let b = 0; b < count; b++) {
-      const column = block[b];
-      const j = first + b;
-      const few = fewValues(column);
-      if (!few) {
-        columns.push(levels[j] < 0 ? sortedColumn(column, kind, data) : levelColumn(column, levels[j], kind, data));
-        continue;
-      }
-      if (few.infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
-      columns.push(levels[j] >= 0 ? levelColumn(column, levels[j], kind, data) : fewColumn(column, few));
+      const column = block.subarray(b * rows, (b + 1) * rows);
+      const j = others[first + b];
+      if (levels[j] >= 0) columns[j] = levelColumn(column, levels[j]);
+      else if (more[j] & 1) columns[j] = sortedColumn(column);
+      else columns[j] = fewColumn(column, low[j], high[j]);
     }
   }
   return columns;
 }
 
-/** A column's values when it has at most two besides NaN (and how many are NaN), else undefined. */
-interface FewValues {
-  /** The low and high value (equal when one; NaN when none). */
-  low: number;
-  high: number;
-  missing: number;
-  infinite: boolean;
-}
-
-/** The column's few values, or undefined as soon as a third one shows (a one-hot column is read once). */
-function fewValues(column: Float64Array): FewValues | undefined {
-  let low = NaN;
-  let high = NaN;
-  let missing = 0;
-  for (let i = 0; i < column.length; i++) {
-    const value = column[i];
-    if (value === low || value === high) continue;
-    if (value !== value) missing++;
-    else if (low !== low) low = high = value;
-    else if (low === high) {
-      if (value < low) low = value;
-      else high = value;
-    } else return undefined;
+/**
+ * Per column its low and high value (NaN until seen), `more` bit 1 when it has a third value and
+ * bit 2 when one is missing, and whether any value is infinite: one pass over the rows. (Each loop
+ * of this file is a function of its own: V8 then optimises it whole after a few fits, where a loop
+ * inside a larger function is compiled on the stack and thrown away again each fit.)
+ */
+function firstTwoValues(x: Float64Array, rows: number, cols: number): { low: Float64Array; high: Float64Array; more: Uint8Array; infinite: boolean } {
+  const low = new Float64Array(cols).fill(NaN);
+  const high = new Float64Array(cols).fill(NaN);
+  const more = new Uint8Array(cols);
+  let infinite = false;
+  for (let i = 0; i < rows; i++) {
+    const offset = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const value = x[offset + j];
+      if (value === low[j] || value === high[j]) continue;
+      if (value !== value) more[j] |= 2;
+      else if (value === Infinity || value === -Infinity) infinite = true;
+      else if (low[j] !== low[j]) low[j] = high[j] = value;
+      else if (low[j] === high[j]) {
+        if (value < low[j]) low[j] = value;
+        else high[j] = value;
+      } else more[j] |= 1;
+    }
   }
-  return { low, high, missing, infinite: low === -Infinity || high === Infinity };
+  return { low, high, more, infinite };
 }
 
-/** An ordinal-encoded categorical column: its levels are its ranks (an infinite value is an error). */
-function levelColumn(column: Float64Array, levels: number, kind: string, data: ClassificationDataset): Column {
+/** The 0/1 ranks of two-valued columns (1 where a row is not at the column's low value), one column after another. */
+function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Array, low: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(columns.length * rows);
+  for (let i = 0; i < rows; i++) {
+    const offset = i * cols;
+    for (let b = 0, to = i; b < columns.length; b++, to += rows) if (x[offset + columns[b]] !== low[columns[b]]) bytes[to] = 1;
+  }
+  return bytes;
+}
+
+/** Copies `columns` of the row-major matrix into `block`, one column after another. */
+function copyColumns(x: Float64Array, rows: number, cols: number, columns: Int32Array, block: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const offset = i * cols;
+    for (let b = 0, to = i; b < columns.length; b++, to += rows) block[to] = x[offset + columns[b]];
+  }
+}
+
+/** An ordinal-encoded categorical column: its levels are its ranks. */
+function levelColumn(column: Float64Array, levels: number): Column {
   const ranks = new Uint32Array(column.length);
   let missing = 0;
   for (let i = 0; i < column.length; i++) {
     const value = column[i];
     if (value !== value) missing++;
-    else if (value === Infinity || value === -Infinity) checkTrainingFeatures(kind, data.features, { allowMissing: true });
     ranks[i] = value !== value ? MISSING : value;
   }
   return { categorical: true, values: Float64Array.from({ length: levels }, (_, level) => level), ranks, missing };
 }
 
-/** A numeric column of at most two values. */
-function fewColumn(column: Float64Array, { low, high, missing }: FewValues): Column {
-  const rows = column.length;
+/** A numeric column of at most two values `low` ≤ `high` (NaN when none) and some missing. */
+function fewColumn(column: Float64Array, low: number, high: number): Column {
   const values = Float64Array.from(low !== low ? [] : low === high ? [low] : [low, high]);
-  if (missing === 0) {
-    const ranks = new Uint8Array(rows);
-    for (let i = 0; i < rows; i++) ranks[i] = column[i] === low ? 0 : 1;
-    return { categorical: false, values, ranks, missing };
-  }
-  const ranks = new Uint32Array(rows);
-  for (let i = 0; i < rows; i++) {
+  const ranks = new Uint32Array(column.length);
+  let missing = 0;
+  for (let i = 0; i < column.length; i++) {
     const value = column[i];
+    if (value !== value) missing++;
     ranks[i] = value !== value ? MISSING : value === low ? 0 : 1;
   }
   return { categorical: false, values, ranks, missing };
 }
 
-/** A numeric column of more than two values: ranked by sorting its values once (an infinite value is an error). */
-function sortedColumn(column: Float64Array, kind: string, data: ClassificationDataset): Column {
+/** A numeric column of more than two values: ranked by sorting its values once. */
+function sortedColumn(column: Float64Array): Column {
   const rows = column.length;
   const sorted = Float64Array.from(column).sort(); // NaN sorts last
   let present = rows;
   while (present > 0 && sorted[present - 1] !== sorted[present - 1]) present--;
-  if (sorted[0] === -Infinity || sorted[present - 1] === Infinity) checkTrainingFeatures(kind, data.features, { allowMissing: true });
   let distinct = 0;
   for (let i = 0; i < present; i++) {
     const value = sorted[i];

@@ -159,8 +159,7 @@ class Builder {
       ]);
     }
     const rows = data.features.rows;
-    this.order = new Uint32Array(rows);
-    for (let i = 0; i < rows; i++) this.order[i] = i;
+    this.order = identity(rows);
     this.goesRight = new Uint8Array(rows);
     this.scratch = new Uint32Array(rows);
     this.keys = new Uint32Array(rows);
@@ -193,19 +192,9 @@ class Builder {
     this.nodeTotal = new Float64Array(k);
     this.left = new Float64Array(k);
     this.right = new Float64Array(k);
-    // Set entries, written column by column (each column's ranks read in order).
-    this.setStart = new Uint32Array(rows + 1);
-    for (const j of binaryColumns) {
-      const ranks = this.columns[j].ranks;
-      for (let i = 0; i < rows; i++) this.setStart[i + 1] += ranks[i];
-    }
-    for (let i = 0; i < rows; i++) this.setStart[i + 1] += this.setStart[i];
-    this.setColumns = new Uint32Array(this.setStart[rows]);
-    const next = this.setStart.slice(0, rows);
-    binaryColumns.forEach((j, slot) => {
-      const ranks = this.columns[j].ranks;
-      for (let i = 0; i < rows; i++) if (ranks[i] === 1) this.setColumns[next[i]++] = slot;
-    });
+    const entries = setEntries(binaryColumns.map((j) => this.columns[j].ranks), rows);
+    this.setStart = entries.start;
+    this.setColumns = entries.columns;
     this.ones = new Float64Array(binaryColumns.length * k);
   }
 
@@ -561,6 +550,34 @@ class Builder {
     const high = column.values[this.groupRanks[bestPrefix + 1]];
     return { gain: bestGain, split: { kind: 'numeric', feature, threshold: low + (high - low) / 2 } };
   }
+}
+
+/** 0, 1, …, rows − 1. */
+function identity(rows: number): Uint32Array {
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return order;
+}
+
+/** Per row, the slots of the two-valued columns (ranks given) at their higher value, in slot order: compressed rows. */
+function setEntries(ranks: (Uint8Array | Uint32Array)[], rows: number): { start: Uint32Array; columns: Uint32Array } {
+  const start = new Uint32Array(rows + 1);
+  for (const column of ranks) addRanks(column, start);
+  for (let i = 0; i < rows; i++) start[i + 1] += start[i];
+  const columns = new Uint32Array(start[rows]);
+  const next = start.slice(0, rows);
+  ranks.forEach((column, slot) => fillSlot(column, slot, next, columns));
+  return { start, columns };
+}
+
+/** Adds each row's rank (0 or 1) to its count, one slot on (`start[i + 1]`). */
+function addRanks(ranks: Uint8Array | Uint32Array, start: Uint32Array): void {
+  for (let i = 0; i < ranks.length; i++) start[i + 1] += ranks[i];
+}
+
+/** Writes `slot` at each row of rank 1's next entry. */
+function fillSlot(ranks: Uint8Array | Uint32Array, slot: number, next: Uint32Array, columns: Uint32Array): void {
+  for (let i = 0; i < ranks.length; i++) if (ranks[i] === 1) columns[next[i]++] = slot;
 }
 
 /** The rows in rank order, missing last (a counting sort: stable, O(rows + distinct)). */
