@@ -81,6 +81,11 @@ function firstTwoValues(x: Float64Array, rows: number, cols: number): { low: Flo
   const low = new Float64Array(cols).fill(NaN);
   const high = new Float64Array(cols).fill(NaN);
   const more = new Uint8Array(cols);
+  return { low, high, more, infinite: scanTwoValues(x, rows, cols, low, high, more) };
+}
+
+/** The loop of `firstTwoValues`; true when a value is infinite. */
+function scanTwoValues(x: Float64Array, rows: number, cols: number, low: Float64Array, high: Float64Array, more: Uint8Array): boolean {
   let infinite = false;
   for (let i = 0; i < rows; i++) {
     const offset = i * cols;
@@ -96,7 +101,7 @@ function firstTwoValues(x: Float64Array, rows: number, cols: number): { low: Flo
       } else more[j] |= 1;
     }
   }
-  return { low, high, more, infinite };
+  return infinite;
 }
 
 /** The 0/1 ranks of two-valued columns (1 where a row is not at the column's low value), one column after another. */

@@ -563,11 +563,16 @@ function identity(rows: number): Uint32Array {
 function setEntries(ranks: (Uint8Array | Uint32Array)[], rows: number): { start: Uint32Array; columns: Uint32Array } {
   const start = new Uint32Array(rows + 1);
   for (const column of ranks) addRanks(column, start);
-  for (let i = 0; i < rows; i++) start[i + 1] += start[i];
+  runningSums(start);
   const columns = new Uint32Array(start[rows]);
   const next = start.slice(0, rows);
   ranks.forEach((column, slot) => fillSlot(column, slot, next, columns));
   return { start, columns };
+}
+
+/** Turns counts into their running sums, in place. */
+function runningSums(values: Uint32Array): void {
+  for (let i = 1; i < values.length; i++) values[i] += values[i - 1];
 }
 
 /** Adds each row's rank (0 or 1) to its count, one slot on (`start[i + 1]`). */
