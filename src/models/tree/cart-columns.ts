@@ -37,7 +37,7 @@ const BLOCK = 32;
  * copied out a block at a time (all at once would double a 60,000-image set) and ranked by a
  * sort. An infinite value is rejected (`kind` names the model in the error).
  */
-export function buildColumns(data: ClassificationDataset, kind: string): Column[] {
+export function buildColumns(data: ClassificationDataset, kind: string): { columns: Column[]; ones: OnesByRow } {
   const { rows, cols, data: x } = data.features;
   const levels = new Int32Array(cols).fill(-1);
   for (const { feature, start } of columnLayout(data.schema)) {
@@ -48,7 +48,7 @@ export function buildColumns(data: ClassificationDataset, kind: string): Column[
   const columns = new Array<Column>(cols);
   const byteColumns: number[] = [];
   for (let j = 0; j < cols; j++) if (levels[j] < 0 && more[j] === 0 && low[j] === low[j]) byteColumns.push(j);
-  const bytes = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
+  const { bytes, ones } = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
   byteColumns.forEach((j, b) => {
     const values = Float64Array.from(low[j] === high[j] ? [low[j]] : [low[j], high[j]]);
     columns[j] = { categorical: false, values, ranks: bytes.subarray(b * rows, (b + 1) * rows), missing: 0 };
@@ -68,7 +68,15 @@ export function buildColumns(data: ClassificationDataset, kind: string): Column[
       else columns[j] = fewColumn(column, low[j], high[j]);
     }
   }
-  return columns;
+  return { columns, ones };
+}
+
+/** Per row, the byte-ranked columns at rank 1 (compressed rows): `columns[entries[e]]` for e in `start[i]…start[i+1]`, ascending. */
+export interface OnesByRow {
+  start: Uint32Array;
+  entries: Uint32Array;
+  /** The byte-ranked columns in order (what an entry indexes). */
+  columns: Int32Array;
 }
 
 /**
@@ -104,14 +112,45 @@ function scanTwoValues(x: Float64Array, rows: number, cols: number, low: Float64
   return infinite;
 }
 
-/** The 0/1 ranks of two-valued columns (1 where a row is not at the column's low value), one column after another. */
-function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Array, low: Float64Array): Uint8Array {
+/**
+ * The 0/1 ranks of two-valued columns (1 where a row is not at the column's low value), one
+ * column after another, and per row the columns at 1 (written as the rows are read: one pass).
+ */
+function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Array, low: Float64Array): { bytes: Uint8Array; ones: OnesByRow } {
   const bytes = new Uint8Array(columns.length * rows);
-  for (let i = 0; i < rows; i++) {
-    const offset = i * cols;
-    for (let b = 0, to = i; b < columns.length; b++, to += rows) if (x[offset + columns[b]] !== low[columns[b]]) bytes[to] = 1;
+  const start = new Uint32Array(rows + 1);
+  let entries: Uint32Array = new Uint32Array(Math.max(64, rows * 4));
+  let count = 0;
+  // Rows a thousand at a time, with room for every entry of them (a short loop here; the hot one is in rowsOnes).
+  for (let first = 0; first < rows; first += 1024) {
+    const last = Math.min(rows, first + 1024);
+    if (count + (last - first) * columns.length > entries.length) entries = grown(entries, count + (last - first) * columns.length);
+    count = rowsOnes(x, cols, first, last, rows, columns, low, bytes, start, entries, count);
   }
-  return bytes;
+  start[rows] = count;
+  return { bytes, ones: { start, entries: entries.slice(0, count), columns } };
+}
+
+/** Rows `first…last` of `byteRanks`: their ranks, starts and entries from `count` on; returns the new count. */
+function rowsOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, columns: Int32Array, low: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+  for (let i = first; i < last; i++) {
+    start[i] = count;
+    const offset = i * cols;
+    for (let b = 0, to = i; b < columns.length; b++, to += rows) {
+      if (x[offset + columns[b]] !== low[columns[b]]) {
+        bytes[to] = 1;
+        entries[count++] = b;
+      }
+    }
+  }
+  return count;
+}
+
+/** A copy of `values` with room for at least `size`. */
+function grown(values: Uint32Array, size: number): Uint32Array {
+  const copy = new Uint32Array(Math.max(size, 2 * values.length));
+  copy.set(values);
+  return copy;
 }
 
 /** Copies `columns` of the row-major matrix into `block`, one column after another. */

@@ -21,7 +21,7 @@ import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingShape, requireClassification } from '../validate.ts';
-import { buildColumns, entropyImpurity, giniImpurity, MISSING, type Column } from './cart-columns.ts';
+import { buildColumns, entropyImpurity, giniImpurity, MISSING, type Column, type OnesByRow } from './cart-columns.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
 
 /** Parameters of the tree. */
@@ -152,7 +152,8 @@ class Builder {
     const k = (this.classes = data.classes.length);
     this.params = params;
     this.impurity = params.criterion === 'entropy' ? (c, o, t) => entropyImpurity(c, o, t, k) : (c, o, t) => giniImpurity(c, o, t, k);
-    this.columns = buildColumns(data, 'tree');
+    const built = buildColumns(data, 'tree');
+    this.columns = built.columns;
     if (params.sensitiveFeature >= this.columns.length) {
       throw new ValidationError('invalid tree parameters', [
         { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${this.columns.length - 1}` },
@@ -192,9 +193,9 @@ class Builder {
     this.nodeTotal = new Float64Array(k);
     this.left = new Float64Array(k);
     this.right = new Float64Array(k);
-    const entries = setEntries(binaryColumns.map((j) => this.columns[j].ranks), rows);
-    this.setStart = entries.start;
-    this.setColumns = entries.columns;
+    // The rows' set entries came with the columns (byte-ranked columns); as binary slots.
+    this.setStart = binaryColumns.length > 0 ? built.ones.start : new Uint32Array(rows + 1);
+    this.setColumns = binaryColumns.length > 0 ? slotEntries(built.ones, this.slot) : new Uint32Array(0);
     this.ones = new Float64Array(binaryColumns.length * k);
   }
 
@@ -559,30 +560,11 @@ function identity(rows: number): Uint32Array {
   return order;
 }
 
-/** Per row, the slots of the two-valued columns (ranks given) at their higher value, in slot order: compressed rows. */
-function setEntries(ranks: (Uint8Array | Uint32Array)[], rows: number): { start: Uint32Array; columns: Uint32Array } {
-  const start = new Uint32Array(rows + 1);
-  for (const column of ranks) addRanks(column, start);
-  runningSums(start);
-  const columns = new Uint32Array(start[rows]);
-  const next = start.slice(0, rows);
-  ranks.forEach((column, slot) => fillSlot(column, slot, next, columns));
-  return { start, columns };
-}
-
-/** Turns counts into their running sums, in place. */
-function runningSums(values: Uint32Array): void {
-  for (let i = 1; i < values.length; i++) values[i] += values[i - 1];
-}
-
-/** Adds each row's rank (0 or 1) to its count, one slot on (`start[i + 1]`). */
-function addRanks(ranks: Uint8Array | Uint32Array, start: Uint32Array): void {
-  for (let i = 0; i < ranks.length; i++) start[i + 1] += ranks[i];
-}
-
-/** Writes `slot` at each row of rank 1's next entry. */
-function fillSlot(ranks: Uint8Array | Uint32Array, slot: number, next: Uint32Array, columns: Uint32Array): void {
-  for (let i = 0; i < ranks.length; i++) if (ranks[i] === 1) columns[next[i]++] = slot;
+/** The entries of `ones` as binary slots (every byte-ranked column at rank 1 has two values, none missing: a binary column). */
+function slotEntries(ones: OnesByRow, slot: Int32Array): Uint32Array {
+  const slots = new Uint32Array(ones.entries.length);
+  for (let e = 0; e < slots.length; e++) slots[e] = slot[ones.columns[ones.entries[e]]];
+  return slots;
 }
 
 /** The rows in rank order, missing last (a counting sort: stable, O(rows + distinct)). */
