@@ -61,3 +61,34 @@ test('fitting a network to twice its unknowns in answers recovers its function',
   for (let k = 0; k < want.length; k++) gap = Math.max(gap, Math.abs(want[k] - got[k]));
   assert.ok(gap < 1e-5, `max |Δp| on fresh rows ${gap}`);
 });
+
+test('the WebAssembly first layer gives the same bits as the scalar loops (loss and every gradient entry; odd and even widths, every loss and activation)', () => {
+  const rng = new Rng(5);
+  // One-hot-like rows: a few numeric columns, then one level of each of four 6-level groups.
+  const rows = 150;
+  const cols = 3 + 4 * 6;
+  const x = createMatrix(rows, cols);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < 3; k++) x.data[i * cols + k] = i % 7 === 0 ? 0 : rng.normal();
+    for (let g = 0; g < 4; g++) x.data[i * cols + 3 + g * 6 + rng.int(6)] = 1;
+  }
+  for (const sizes of [[cols, 20, 3], [cols, 7, 4, 2]]) {
+    for (const hiddenActivation of ['tanh', 'sigmoid', 'relu'] as const) {
+      for (const loss of ['logit', 'interval', 'cross-entropy'] as const) {
+        const exact = forward(randomNetwork(sizes, 'tanh', rng), x);
+        const observed = loss === 'interval' ? { ...exact, data: exact.data.map((p) => Math.round(p * 10) / 10) } : exact;
+        const options = { sizes, hiddenActivation, loss, l2: 0.01, step: 0.1 };
+        const wasm = fitObjective(x, observed, options, 'wasm');
+        const js = fitObjective(x, observed, options, 'js');
+        const theta = Float64Array.from({ length: wasm.parameters }, () => rng.normal() * 0.5);
+        for (let evaluation = 0; evaluation < 2; evaluation++) {
+          const [gWasm, gJs] = [new Float64Array(wasm.parameters), new Float64Array(js.parameters)];
+          const label = `${sizes.join('-')} ${hiddenActivation}/${loss}`;
+          assert.ok(Object.is(wasm.objective(theta, gWasm), js.objective(theta, gJs)), label);
+          for (let k = 0; k < gJs.length; k++) assert.ok(Object.is(gWasm[k], gJs[k]), `${label} θ${k}: ${gWasm[k]} vs ${gJs[k]}`);
+          theta[evaluation] += 0.25; // a second evaluation on other parameters, same kernel memory
+        }
+      }
+    }
+  }
+});

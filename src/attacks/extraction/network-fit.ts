@@ -23,6 +23,7 @@
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { sparseRows } from '../../math/sparse-rows.ts';
+import { sparseLayerKernel } from '../../math/wasm/sparse-layer.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import type { Rng } from '../../random.ts';
 
@@ -107,16 +108,26 @@ function lossTargets(observed: Matrix, loss: NetworkLoss, step = 0): Float64Arra
   return out;
 }
 
+/**
+ * How the first layer is computed: `wasm`, the f64x2 kernel of `math/wasm/sparse-layer` (the
+ * default), or `js`, the scalar loops here — the same bits either way (tested); `js` is the
+ * reference the kernel is checked against.
+ */
+export type FirstLayerKernel = 'wasm' | 'js';
+
 /** The loss (mean over rows) and its gradient for parameters θ laid out layer by layer (weights inputs × outputs, then biases). */
-function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>) {
+function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>, firstLayer: FirstLayerKernel = 'wasm') {
   const { sizes, offsets } = shape;
   const layers = sizes.length - 1;
   const n = x.rows;
-  const activations = sizes.map((size, l) => (l === 0 ? x.data : new Float64Array(n * size)));
-  const deltas = sizes.map((size) => new Float64Array(n * size));
   // Layer l (1-based): its widths and where its weights (w) and biases (b) start in θ.
   const views = sizes.map((outputs, l) => (l === 0 ? { inputs: 0, outputs, w: 0, b: 0 } : { inputs: sizes[l - 1], outputs, w: offsets[l - 1], b: offsets[l - 1] + sizes[l - 1] * outputs }));
   const sparse = sparseRows(x);
+  const kernel = firstLayer === 'wasm' ? sparseLayerKernel(sparse, sizes[0], sizes[1], offsets[layers], views[1].w, views[1].b) : undefined;
+  // The first layer's pre-activations and deltas live in the kernel's memory when it has one.
+  const activations = sizes.map((size, l) => (l === 0 ? x.data : l === 1 && kernel ? kernel.out : new Float64Array(n * size)));
+  const deltas = sizes.map((size, l) => (l === 1 && kernel ? kernel.delta : new Float64Array(n * size)));
+  const firstWeights = sizes[0] * sizes[1];
   const tanh = options.hiddenActivation === 'tanh';
   const relu = options.hiddenActivation === 'relu';
   return (theta: Float64Array, gradient: Float64Array): number => {
@@ -126,6 +137,12 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const { inputs, outputs, w, b } = views[l];
       const input = activations[l - 1];
       const out = activations[l];
+      if (l === 1 && kernel) {
+        kernel.theta.set(theta);
+        kernel.forward();
+        if (l < layers) activateInPlace(out, options.hiddenActivation);
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const o = i * outputs;
         for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
@@ -206,6 +223,13 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const input = activations[l - 1];
       const delta = deltas[l];
       const below = l > 1 ? deltas[l - 1] : undefined;
+      if (l === 1 && kernel) {
+        for (let i = 0; i < n; i++) for (let j = 0; j < outputs; j++) gradient[b + j] += delta[i * outputs + j];
+        kernel.weightGradient.set(gradient.subarray(w, w + firstWeights));
+        kernel.backward();
+        gradient.set(kernel.weightGradient, w);
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const o = i * outputs;
         const row = i * inputs;
@@ -236,9 +260,9 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
 }
 
 /** The loss and gradient that the fit minimises, over parameters laid out layer by layer (exported for gradient checks). */
-export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2' | 'step'>) {
+export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2' | 'step'>, firstLayer: FirstLayerKernel = 'wasm') {
   const shape = shapeOf(options.sizes);
-  return { objective: networkObjective(x, lossTargets(observed, options.loss, options.step), shape, options), parameters: shape.offsets[shape.offsets.length - 1] };
+  return { objective: networkObjective(x, lossTargets(observed, options.loss, options.step), shape, options, firstLayer), parameters: shape.offsets[shape.offsets.length - 1] };
 }
 
 /** Glorot-uniform weights, zero biases, laid out as the fit's parameters. */
