@@ -172,40 +172,41 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
     let loss = 0;
     const width = options.loss === 'interval' ? 2 * classes : classes;
     for (let i = 0; i < n; i++) {
-      const z = logits.subarray(i * classes, (i + 1) * classes);
-      const t = targets.subarray(i * width, (i + 1) * width);
-      const d = delta.subarray(i * classes, (i + 1) * classes);
+      // Row i's logits z, targets t and deltas d start at zi, ti, di (offsets: no views per row).
+      const zi = i * classes;
+      const ti = i * width;
+      const di = i * classes;
       let max = -Infinity;
-      for (let c = 0; c < classes; c++) max = Math.max(max, z[c]);
+      for (let c = 0; c < classes; c++) max = Math.max(max, logits[zi + c]);
       if (options.loss === 'logit') {
         let mean = 0;
-        for (let c = 0; c < classes; c++) mean += z[c] / classes;
+        for (let c = 0; c < classes; c++) mean += logits[zi + c] / classes;
         for (let c = 0; c < classes; c++) {
-          d[c] = (z[c] - mean - t[c]) / n;
-          loss += (z[c] - mean - t[c]) ** 2 / (2 * n);
+          delta[di + c] = (logits[zi + c] - mean - targets[ti + c]) / n;
+          loss += (logits[zi + c] - mean - targets[ti + c]) ** 2 / (2 * n);
         }
       } else if (options.loss === 'interval') {
         let total = 0;
-        for (let c = 0; c < classes; c++) total += Math.exp(z[c] - max);
+        for (let c = 0; c < classes; c++) total += Math.exp(logits[zi + c] - max);
         const logTotal = Math.log(total) + max;
         // r_c: how far log q_c lies outside its interval; dL/dz_j = r_j − q_j Σ_c r_c.
         let sum = 0;
         for (let c = 0; c < classes; c++) {
-          const logQ = z[c] - logTotal;
-          const r = logQ < t[c] ? logQ - t[c] : logQ > t[classes + c] ? logQ - t[classes + c] : 0;
-          d[c] = r;
+          const logQ = logits[zi + c] - logTotal;
+          const r = logQ < targets[ti + c] ? logQ - targets[ti + c] : logQ > targets[ti + classes + c] ? logQ - targets[ti + classes + c] : 0;
+          delta[di + c] = r;
           sum += r;
           loss += (r * r) / (2 * n);
         }
-        for (let c = 0; c < classes; c++) d[c] = (d[c] - Math.exp(z[c] - logTotal) * sum) / n;
+        for (let c = 0; c < classes; c++) delta[di + c] = (delta[di + c] - Math.exp(logits[zi + c] - logTotal) * sum) / n;
       } else {
         let total = 0;
-        for (let c = 0; c < classes; c++) total += Math.exp(z[c] - max);
+        for (let c = 0; c < classes; c++) total += Math.exp(logits[zi + c] - max);
         const logTotal = Math.log(total) + max;
         for (let c = 0; c < classes; c++) {
-          const q = Math.exp(z[c] - logTotal);
-          d[c] = (q - t[c]) / n;
-          if (t[c] > 0) loss -= (t[c] * (z[c] - logTotal)) / n;
+          const q = Math.exp(logits[zi + c] - logTotal);
+          delta[di + c] = (q - targets[ti + c]) / n;
+          if (targets[ti + c] > 0) loss -= (targets[ti + c] * (logits[zi + c] - logTotal)) / n;
         }
       }
     }
