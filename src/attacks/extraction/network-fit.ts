@@ -50,6 +50,8 @@ export interface NetworkFitOptions {
   /** Called every `checkpointEvery` iterations (100 by default) with the best layers so far, over all starts. */
   onCheckpoint?: (layers: DenseLayer[], loss: number) => void;
   checkpointEvery?: number;
+  /** Called after every iteration with its loss (cheap: no layers built). */
+  onIteration?: (loss: number, iteration: number) => void;
 }
 
 /** The fitted layers and the loss they reach (mean over rows). */
@@ -301,9 +303,10 @@ export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: 
   const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
   const every = options.checkpointEvery ?? 100;
-  const onIteration = options.onCheckpoint
+  const onIteration = options.onCheckpoint || options.onIteration
     ? (theta: Float64Array, value: number, iteration: number) => {
-        if (iteration % every !== 0) return;
+        options.onIteration?.(value, iteration);
+        if (!options.onCheckpoint || iteration % every !== 0) return;
         if (best && best.loss <= value) options.onCheckpoint!(networkLayers(best.theta, options.sizes, options.hiddenActivation), best.loss);
         else options.onCheckpoint!(networkLayers(theta, options.sizes, options.hiddenActivation), value);
       }
