@@ -8,13 +8,20 @@
 import type { SparseRows } from '../sparse-rows.ts';
 import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 
-interface Exports {
+/** The module's exports. */
+export interface Exports {
   memory: WebAssembly.Memory;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
+
+/** A fresh instance of the kernels (one memory page; grow it to need). */
+export function instantiateSparseLayer(): Exports {
+  compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+  return new WebAssembly.Instance(compiled).exports as unknown as Exports;
+}
 
 /** The layer's kernel over fixed sparse rows; its arrays are views of the kernel's memory. */
 export interface SparseLayerKernel {
@@ -50,8 +57,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const gradient = take(8 * inputs * width);
   const out = take(8 * rows * width);
   const delta = take(8 * rows * width);
-  compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-  const exports = new WebAssembly.Instance(compiled).exports as unknown as Exports;
+  const exports = instantiateSparseLayer();
   const pages = Math.ceil(end / 65536);
   if (pages > 1) exports.memory.grow(pages - 1);
   const buffer = exports.memory.buffer;

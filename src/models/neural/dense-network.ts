@@ -5,6 +5,7 @@
  */
 
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { denseForward } from '../../math/wasm/dense-forward.ts';
 
 /** Activation of a layer. */
 export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'softmax';
@@ -58,9 +59,20 @@ export function activate(values: Float64Array, activation: Activation): void {
   }
 }
 
-/** Runs rows through one layer. */
-export function applyLayer(layer: DenseLayer, input: Matrix): Matrix {
+/** Multiply-adds of a layer call from which the WebAssembly kernel runs it (below: the loop). */
+const WASM_FROM = 1 << 16;
+
+/**
+ * Runs rows through one layer. Large calls go to the WebAssembly kernel (`math/wasm/dense-forward`),
+ * which gives the same bits as the loop below (tested); `kernel: 'js'` forces the loop.
+ */
+export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'js' = 'auto'): Matrix {
   const out = createMatrix(input.rows, layer.outputs);
+  if (kernel === 'auto' && input.rows * layer.inputs * layer.outputs >= WASM_FROM) {
+    denseForward(layer.weights, layer.biases, layer.inputs, layer.outputs, input.data, input.rows, out.data);
+    for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
+    return out;
+  }
   for (let i = 0; i < input.rows; i++) {
     const row = out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs);
     row.set(layer.biases);
