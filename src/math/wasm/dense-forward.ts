@@ -6,7 +6,7 @@
  * answers to 10,000 candidates in membership inference, a prediction of many rows).
  */
 
-import { instantiateSparseLayer, type Exports } from './sparse-layer.ts';
+import { byteLayout, instantiateSparseLayer, type Exports } from './sparse-layer.ts';
 
 /** Inputs written per chunk at most (8 MiB of values and 4 MiB of offsets). */
 const CHUNK_ENTRIES = 1 << 20;
@@ -20,18 +20,13 @@ let kernel: Exports | undefined;
 export function denseForward(weights: Float64Array, biases: Float64Array, inputs: number, outputs: number, x: Float64Array, rows: number, out: Float64Array): void {
   kernel ??= instantiateSparseLayer();
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, inputs))));
-  // Byte offsets, each block 16-aligned.
-  let end = 0;
-  const take = (bytes: number) => {
-    const at = end;
-    end += Math.ceil(bytes / 16) * 16;
-    return at;
-  };
+  const { take, end: used } = byteLayout();
   const theta = take(8 * (inputs + 1) * outputs);
   const starts = take(4 * (chunk + 1));
   const offsets = take(4 * chunk * inputs);
   const values = take(8 * chunk * inputs);
   const result = take(8 * chunk * outputs);
+  const end = used();
   const have = kernel.memory.buffer.byteLength;
   if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
   const buffer = kernel.memory.buffer;

@@ -23,6 +23,19 @@ export function instantiateSparseLayer(): Exports {
   return new WebAssembly.Instance(compiled).exports as unknown as Exports;
 }
 
+/** Blocks laid out one after another in a kernel's memory: `take(bytes)` gives a block's byte offset (16-aligned), `end()` the bytes used. */
+export function byteLayout(): { take: (bytes: number) => number; end: () => number } {
+  let end = 0;
+  return {
+    take: (bytes) => {
+      const at = end;
+      end += Math.ceil(bytes / 16) * 16;
+      return at;
+    },
+    end: () => end,
+  };
+}
+
 /** The layer's kernel over fixed sparse rows; its arrays are views of the kernel's memory. */
 export interface SparseLayerKernel {
   /** All the network's parameters (copy them in before `forward`). */
@@ -43,13 +56,8 @@ export interface SparseLayerKernel {
 export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: number, parameters: number, w: number, b: number): SparseLayerKernel {
   const rows = sparse.start.length - 1;
   const entries = sparse.columns.length;
-  // Byte offsets, each block 16-aligned.
-  let end = 0;
-  const take = (bytes: number) => {
-    const at = end;
-    end += Math.ceil(bytes / 16) * 16;
-    return at;
-  };
+  const layout = byteLayout();
+  const take = layout.take;
   const starts = take(4 * (rows + 1));
   const offsets = take(4 * entries);
   const values = take(8 * entries);
@@ -58,7 +66,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const out = take(8 * rows * width);
   const delta = take(8 * rows * width);
   const exports = instantiateSparseLayer();
-  const pages = Math.ceil(end / 65536);
+  const pages = Math.ceil(layout.end() / 65536);
   if (pages > 1) exports.memory.grow(pages - 1);
   const buffer = exports.memory.buffer;
   new Uint32Array(buffer, starts, rows + 1).set(sparse.start);

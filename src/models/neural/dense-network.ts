@@ -59,8 +59,14 @@ export function activate(values: Float64Array, activation: Activation): void {
   }
 }
 
-/** Multiply-adds of a layer call from which the WebAssembly kernel runs it (below: the loop). */
-const WASM_FROM = 1 << 16;
+/**
+ * When the WebAssembly kernel runs a layer call: enough multiply-adds, enough rows that copying
+ * the weights into its memory is a small part of the work (a one-row call, e.g. an inversion's
+ * gradient step, stays in the loop), and weights small enough to keep a copy of (64 MiB).
+ */
+function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
+  return rows >= 32 && rows * layer.inputs * layer.outputs >= 1 << 16 && (layer.inputs + 1) * layer.outputs <= 1 << 23;
+}
 
 /**
  * Runs rows through one layer. Large calls go to the WebAssembly kernel (`math/wasm/dense-forward`),
@@ -68,7 +74,7 @@ const WASM_FROM = 1 << 16;
  */
 export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'js' = 'auto'): Matrix {
   const out = createMatrix(input.rows, layer.outputs);
-  if (kernel === 'auto' && input.rows * layer.inputs * layer.outputs >= WASM_FROM) {
+  if (kernel === 'auto' && wasmWorthIt(layer, input.rows)) {
     denseForward(layer.weights, layer.biases, layer.inputs, layer.outputs, input.data, input.rows, out.data);
     for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
     return out;
