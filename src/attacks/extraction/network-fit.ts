@@ -21,6 +21,7 @@
  */
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
+import { tanhInPlace } from '../../math/tanh.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { sparseRows } from '../../math/sparse-rows.ts';
 import { sparseLayerKernel } from '../../math/wasm/sparse-layer.ts';
@@ -73,9 +74,8 @@ function shapeOf(sizes: number[]): Shape {
 }
 
 function activateInPlace(values: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
-  if (activation === 'tanh') {
-    for (let i = 0; i < values.length; i++) values[i] = Math.tanh(values[i]);
-  } else if (activation === 'relu') {
+  if (activation === 'tanh') tanhInPlace(values);
+  else if (activation === 'relu') {
     for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
   } else {
     for (let i = 0; i < values.length; i++) {
@@ -142,7 +142,8 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       if (l === 1 && kernel) {
         kernel.theta.set(theta);
         kernel.forward();
-        if (l < layers) activateInPlace(out, options.hiddenActivation);
+        if (l < layers && tanh) kernel.tanhOut();
+        else if (l < layers) activateInPlace(out, options.hiddenActivation);
         continue;
       }
       for (let i = 0; i < n; i++) {

@@ -13,6 +13,8 @@ export interface Exports {
   memory: WebAssembly.Memory;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
+  /** tanh in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair). */
+  tanh(at: number, count: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -50,6 +52,8 @@ export interface SparseLayerKernel {
   forward(): void;
   /** weightGradient += rowsᵀ · delta. */
   backward(): void;
+  /** out = tanh(out), the same bits as `tanh` of math/tanh.ts. */
+  tanhOut(): void;
 }
 
 /** A kernel for `sparse` (inputs columns) into `width` outputs, the layer's weights at theta[w…] and biases at theta[b…] of `parameters`. */
@@ -80,5 +84,6 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
     delta: new Float64Array(buffer, delta, rows * width),
     forward: () => exports.forward(rows, width, starts, offsets, values, theta, w, b, out),
     backward: () => exports.backward(rows, width, starts, offsets, values, delta, gradient, 0),
+    tanhOut: () => exports.tanh(out, rows * width),
   };
 }

@@ -98,4 +98,64 @@
             (br $entries_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; tanh in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
+  ;; pair, as byteLayout's are), two at a time and without branches: below |x| = 0.3 the Taylor
+  ;; series x + x·u·Σ s_k u^k (u = x², 12 terms); above, (1 − e)/(1 + e) with e = exp(−2|x|) from
+  ;; a Cody–Waite reduction e = 2^k · exp(r), |r| ≤ ln 2 / 2, and exp(r)'s Taylor polynomial of
+  ;; degree 13 (|x| clamped to 20, where tanh is 1 in float64); then x's sign. The same operations
+  ;; in the same order as `tanh` in src/math/tanh.ts, so the same bits (tested).
+  (func (export "tanh") (param $at i32) (param $count i32)
+    (local $end i32) (local $x v128) (local $a v128) (local $u v128) (local $series v128)
+    (local $y v128) (local $k v128) (local $r v128) (local $power v128) (local $e v128) (local $t v128)
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (i32.add (local.get $count) (i32.const 1)) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $x (v128.load (local.get $at)))
+        (local.set $a (f64x2.abs (local.get $x)))
+        (local.set $u (f64x2.mul (local.get $a) (local.get $a)))
+        (local.set $series (v128.const f64x2 -3.927832388331683e-05 -3.927832388331683e-05))
+        (local.set $series (f64x2.add (v128.const f64x2 9.691537956929451e-05 9.691537956929451e-05) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 -0.00023912911424355248 -0.00023912911424355248) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 0.000590027440945586 0.000590027440945586) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 -0.0014558343870513183 -0.0014558343870513183) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 0.003592128036572481 0.003592128036572481) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 -0.008863235529902197 -0.008863235529902197) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 0.021869488536155203 0.021869488536155203) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 -0.05396825396825397 -0.05396825396825397) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 0.13333333333333333 0.13333333333333333) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (v128.const f64x2 -0.3333333333333333 -0.3333333333333333) (f64x2.mul (local.get $u) (local.get $series))))
+        (local.set $series (f64x2.add (local.get $a) (f64x2.mul (f64x2.mul (local.get $a) (local.get $u)) (local.get $series))))
+        (local.set $y (f64x2.mul (v128.const f64x2 -2 -2) (f64x2.min (local.get $a) (v128.const f64x2 20 20))))
+        (local.set $k (f64x2.nearest (f64x2.mul (local.get $y) (v128.const f64x2 1.4426950408889634 1.4426950408889634))))
+        (local.set $r (f64x2.add
+          (f64x2.add (local.get $y) (f64x2.mul (local.get $k) (v128.const f64x2 -0.6931471803691238 -0.6931471803691238)))
+          (f64x2.mul (local.get $k) (v128.const f64x2 -1.9082149292705877e-10 -1.9082149292705877e-10))))
+        (local.set $power (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))
+        (local.set $power (f64x2.add (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.008333333333333333 0.008333333333333333) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.16666666666666666 0.16666666666666666) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 1.0 1.0) (f64x2.mul (local.get $r) (local.get $power))))
+        (local.set $power (f64x2.add (v128.const f64x2 1.0 1.0) (f64x2.mul (local.get $r) (local.get $power))))
+        ;; 2^k from its bits: (k + 1023) << 52, k in [−58, 0].
+        (local.set $e (f64x2.mul (local.get $power)
+          (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (v128.const i64x2 1023 1023)) (i32.const 52))))
+        (local.set $e (f64x2.div
+          (f64x2.sub (v128.const f64x2 1 1) (local.get $e))
+          (f64x2.add (v128.const f64x2 1 1) (local.get $e))))
+        (local.set $t (v128.bitselect (local.get $series) (local.get $e) (f64x2.lt (local.get $a) (v128.const f64x2 0.3 0.3))))
+        (v128.store (local.get $at) (v128.or
+          (v128.and (local.get $t) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff))
+          (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $next))))
 )
