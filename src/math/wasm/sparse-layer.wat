@@ -7,60 +7,54 @@
 (module
   (memory (export "memory") 1)
 
-  ;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e] + j], e over row i's entries.
+;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e] + j], e over row i's entries.
   ;; starts: u32 × (rows + 1); offsets: i32 per entry (column × width); values: f64 per entry;
   ;; theta: f64 array; w, b: element indices into theta; out: f64 rows × width.
+  ;; Each row starts from the biases, then each entry adds its products to all the row's outputs
+  ;; (entries outer, outputs inner): every output's sum stays in entry order, and the row's
+  ;; independent sums overlap instead of waiting on one another's additions.
   (func (export "forward")
     (param $rows i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
     (param $theta i32) (param $w i32) (param $b i32) (param $out i32)
     (local $i i32) (local $j i32) (local $e i32) (local $last i32) (local $row i32) (local $pairs i32)
-    (local $acc v128) (local $sum f64) (local $value f64) (local $weight i32)
+    (local $value v128) (local $weights i32) (local $at i32) (local $biases i32)
     (local.set $pairs (i32.and (local.get $width) (i32.const -2)))
+    (local.set $biases (i32.add (local.get $theta) (i32.shl (local.get $b) (i32.const 3))))
     (block $rows_done
       (loop $rows_loop
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
         (local.set $row (i32.add (local.get $out) (i32.shl (i32.mul (local.get $i) (local.get $width)) (i32.const 3))))
+        (memory.copy (local.get $row) (local.get $biases) (i32.shl (local.get $width) (i32.const 3)))
+        (local.set $e (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
         (local.set $last (i32.load (i32.add (local.get $starts) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))))
-        (local.set $j (i32.const 0))
-        (block $pairs_done
-          (loop $pairs_loop
-            (br_if $pairs_done (i32.ge_u (local.get $j) (local.get $pairs)))
-            (local.set $acc (v128.load align=8 (i32.add (local.get $theta) (i32.shl (i32.add (local.get $b) (local.get $j)) (i32.const 3)))))
-            (local.set $e (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
-            (block $entries_done
-              (loop $entries_loop
-                (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
-                (local.set $weight (i32.add (local.get $theta) (i32.shl
-                  (i32.add (i32.add (local.get $w) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2))))) (local.get $j))
-                  (i32.const 3))))
-                (local.set $acc (f64x2.add (local.get $acc)
-                  (f64x2.mul (f64x2.splat (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3)))))
-                             (v128.load align=8 (local.get $weight)))))
-                (local.set $e (i32.add (local.get $e) (i32.const 1)))
-                (br $entries_loop)))
-            (v128.store align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $acc))
-            (local.set $j (i32.add (local.get $j) (i32.const 2)))
-            (br $pairs_loop)))
-        ;; An odd width: the last output alone.
-        (if (i32.lt_u (local.get $j) (local.get $width))
-          (then
-            (local.set $sum (f64.load (i32.add (local.get $theta) (i32.shl (i32.add (local.get $b) (local.get $j)) (i32.const 3)))))
-            (local.set $e (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
-            (block $tail_done
-              (loop $tail_loop
-                (br_if $tail_done (i32.ge_u (local.get $e) (local.get $last)))
-                (local.set $value (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3)))))
-                (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $value)
-                  (f64.load (i32.add (local.get $theta) (i32.shl
-                    (i32.add (i32.add (local.get $w) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2))))) (local.get $j))
-                    (i32.const 3)))))))
-                (local.set $e (i32.add (local.get $e) (i32.const 1)))
-                (br $tail_loop)))
-            (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $sum))))
+        (block $entries_done
+          (loop $entries_loop
+            (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
+            (local.set $value (f64x2.splat (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))))))
+            (local.set $weights (i32.add (local.get $theta) (i32.shl
+              (i32.add (local.get $w) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2)))))
+              (i32.const 3))))
+            (local.set $j (i32.const 0))
+            (block $pairs_done
+              (loop $pairs_loop
+                (br_if $pairs_done (i32.ge_u (local.get $j) (local.get $pairs)))
+                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                (v128.store align=8 (local.get $at) (f64x2.add (v128.load align=8 (local.get $at))
+                  (f64x2.mul (local.get $value) (v128.load align=8 (i32.add (local.get $weights) (i32.shl (local.get $j) (i32.const 3)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 2)))
+                (br $pairs_loop)))
+            ;; An odd width: the last output alone.
+            (if (i32.lt_u (local.get $j) (local.get $width))
+              (then
+                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+                  (f64.mul (f64x2.extract_lane 0 (local.get $value)) (f64.load (i32.add (local.get $weights) (i32.shl (local.get $j) (i32.const 3)))))))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $entries_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
-  ;; gradient[w + offsets[e] + j] += values[e] · delta[i][j], rows in order, each row's entries in order.
+    ;; gradient[w + offsets[e] + j] += values[e] · delta[i][j], rows in order, each row's entries in order.
   (func (export "backward")
     (param $rows i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
     (param $delta i32) (param $gradient i32) (param $w i32)
@@ -100,61 +94,46 @@
         (br $rows_loop))))
 
   ;; tanh in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
-  ;; pair, as byteLayout's are), two at a time and without branches: below |x| = 0.3 the Taylor
-  ;; series x + x·u·Σ s_k u^k (u = x², 12 terms); above, (1 − e)/(1 + e) with e = exp(−2|x|) from
-  ;; a Cody–Waite reduction e = 2^k · exp(r), |r| ≤ ln 2 / 2, and exp(r)'s Taylor polynomial of
-  ;; degree 13 (|x| clamped to 20, where tanh is 1 in float64); then x's sign. The same operations
-  ;; in the same order as `tanh` in src/math/tanh.ts, so the same bits (tested).
+  ;; pair, as byteLayout's are), two at a time and without branches: tanh|x| = −E/(2 + E) with
+  ;; E = expm1(−2|x|) = (2^k − 1) + 2^k · expm1(r) by a Cody–Waite reduction (|r| ≤ ln 2 / 2) and
+  ;; expm1(r)'s Taylor polynomial of degree 14 (|x| clamped to 20, where tanh is 1 in float64);
+  ;; then x's sign. The same operations in the same order as `tanh` in src/math/tanh.ts, so the
+  ;; same bits (tested).
   (func (export "tanh") (param $at i32) (param $count i32)
-    (local $end i32) (local $x v128) (local $a v128) (local $u v128) (local $series v128)
-    (local $y v128) (local $k v128) (local $r v128) (local $power v128) (local $e v128) (local $t v128)
+    (local $end i32) (local $x v128) (local $y v128) (local $k v128) (local $r v128) (local $q v128)
+    (local $scale v128) (local $e v128)
     (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (i32.add (local.get $count) (i32.const 1)) (i32.const -2)) (i32.const 3))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
         (local.set $x (v128.load (local.get $at)))
-        (local.set $a (f64x2.abs (local.get $x)))
-        (local.set $u (f64x2.mul (local.get $a) (local.get $a)))
-        (local.set $series (v128.const f64x2 -3.927832388331683e-05 -3.927832388331683e-05))
-        (local.set $series (f64x2.add (v128.const f64x2 9.691537956929451e-05 9.691537956929451e-05) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 -0.00023912911424355248 -0.00023912911424355248) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 0.000590027440945586 0.000590027440945586) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 -0.0014558343870513183 -0.0014558343870513183) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 0.003592128036572481 0.003592128036572481) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 -0.008863235529902197 -0.008863235529902197) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 0.021869488536155203 0.021869488536155203) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 -0.05396825396825397 -0.05396825396825397) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 0.13333333333333333 0.13333333333333333) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (v128.const f64x2 -0.3333333333333333 -0.3333333333333333) (f64x2.mul (local.get $u) (local.get $series))))
-        (local.set $series (f64x2.add (local.get $a) (f64x2.mul (f64x2.mul (local.get $a) (local.get $u)) (local.get $series))))
-        (local.set $y (f64x2.mul (v128.const f64x2 -2 -2) (f64x2.min (local.get $a) (v128.const f64x2 20 20))))
+        (local.set $y (f64x2.mul (v128.const f64x2 -2 -2) (f64x2.pmin (f64x2.abs (local.get $x)) (v128.const f64x2 20 20))))
         (local.set $k (f64x2.nearest (f64x2.mul (local.get $y) (v128.const f64x2 1.4426950408889634 1.4426950408889634))))
         (local.set $r (f64x2.add
           (f64x2.add (local.get $y) (f64x2.mul (local.get $k) (v128.const f64x2 -0.6931471803691238 -0.6931471803691238)))
           (f64x2.mul (local.get $k) (v128.const f64x2 -1.9082149292705877e-10 -1.9082149292705877e-10))))
-        (local.set $power (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))
-        (local.set $power (f64x2.add (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.008333333333333333 0.008333333333333333) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.16666666666666666 0.16666666666666666) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 1.0 1.0) (f64x2.mul (local.get $r) (local.get $power))))
-        (local.set $power (f64x2.add (v128.const f64x2 1.0 1.0) (f64x2.mul (local.get $r) (local.get $power))))
-        ;; 2^k from its bits: (k + 1023) << 52, k in [−58, 0].
-        (local.set $e (f64x2.mul (local.get $power)
-          (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (v128.const i64x2 1023 1023)) (i32.const 52))))
-        (local.set $e (f64x2.div
-          (f64x2.sub (v128.const f64x2 1 1) (local.get $e))
-          (f64x2.add (v128.const f64x2 1 1) (local.get $e))))
-        (local.set $t (v128.bitselect (local.get $series) (local.get $e) (f64x2.lt (local.get $a) (v128.const f64x2 0.3 0.3))))
+        (local.set $q (v128.const f64x2 1.1470745597729725e-11 1.1470745597729725e-11))
+        (local.set $q (f64x2.add (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.008333333333333333 0.008333333333333333) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.16666666666666666 0.16666666666666666) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (local.get $r) (local.get $q))))
+        (local.set $q (f64x2.add (v128.const f64x2 1.0 1.0) (f64x2.mul (local.get $r) (local.get $q))))
+        ;; 2^k from its bits: k + 1023 + 2^52 holds k + 1023 in its low bits; << 52 moves them to the
+        ;; exponent (k in [−58, 0]).
+        (local.set $scale (i64x2.shl (f64x2.add (local.get $k) (v128.const f64x2 4503599627371519 4503599627371519)) (i32.const 52)))
+        (local.set $e (f64x2.add (f64x2.sub (local.get $scale) (v128.const f64x2 1 1))
+          (f64x2.mul (local.get $scale) (f64x2.mul (local.get $r) (local.get $q)))))
+        (local.set $e (f64x2.div (f64x2.neg (local.get $e)) (f64x2.add (v128.const f64x2 2 2) (local.get $e))))
         (v128.store (local.get $at) (v128.or
-          (v128.and (local.get $t) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff))
+          (v128.and (local.get $e) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff))
           (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $next))))
