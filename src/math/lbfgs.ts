@@ -75,6 +75,9 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
   const alpha = new Float64Array(memory);
   const nextX = new Float64Array(n);
   const nextGradient = new Float64Array(n);
+  let spareS: Float64Array = new Float64Array(n);
+  let spareY: Float64Array = new Float64Array(n);
+  const search = options.lineSearch === 'strong-wolfe' ? lineSearchBuffers(n) : undefined;
   let iterations = 0;
   let converged = maxAbs(gradient) <= gradientTolerance;
   while (!converged && iterations < maxIterations) {
@@ -110,8 +113,8 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     const firstScale = options.lineSearch === 'strong-wolfe' ? sumAbs(gradient) : maxAbs(gradient);
     let step = sHistory.length === 0 ? Math.min(1, 1 / Math.max(1e-12, firstScale)) : 1;
     let nextValue: number;
-    if (options.lineSearch === 'strong-wolfe') {
-      const found = strongWolfe(objective, x, value, slope, direction, step, nextX, nextGradient);
+    if (search) {
+      const found = strongWolfe(objective, x, value, slope, direction, step, nextX, nextGradient, search);
       evaluations += found.evaluations;
       nextValue = found.value;
     } else {
@@ -125,18 +128,22 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
       }
     }
     if (!(nextValue <= value)) break; // line search failed: no further progress possible
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
+    const s = spareS;
+    const y = spareY;
     for (let i = 0; i < n; i++) {
       s[i] = nextX[i] - x[i];
       y[i] = nextGradient[i] - gradient[i];
     }
     const curvature = dot(s, y);
     if (curvature > 1e-12 * dot(y, y)) {
+      // The oldest pair's arrays take the next pair once the memory is full (no allocation per iteration).
       if (sHistory.length === memory) {
-        sHistory.shift();
-        yHistory.shift();
+        spareS = sHistory.shift()!;
+        spareY = yHistory.shift()!;
         rhoHistory.shift();
+      } else {
+        spareS = new Float64Array(n);
+        spareY = new Float64Array(n);
       }
       sHistory.push(s);
       yHistory.push(y);
@@ -177,6 +184,17 @@ interface LinePoint {
   gradient: Float64Array;
 }
 
+/** The line search's gradients (a trial's and the bracket's two ends), allocated once per minimisation. */
+interface LineSearchBuffers {
+  trial: Float64Array;
+  a: Float64Array;
+  b: Float64Array;
+}
+
+function lineSearchBuffers(n: number): LineSearchBuffers {
+  return { trial: new Float64Array(n), a: new Float64Array(n), b: new Float64Array(n) };
+}
+
 /**
  * A step along `direction` meeting the strong Wolfe conditions (sufficient decrease, c1 = 1e-4;
  * curvature, c2 = 0.9): bracketing by cubic extrapolation (steps grow at most tenfold), then zoom
@@ -195,6 +213,7 @@ function strongWolfe(
   firstStep: number,
   nextX: Float64Array,
   nextGradient: Float64Array,
+  buffers: LineSearchBuffers,
 ): { value: number; evaluations: number } {
   const c1 = 1e-4;
   const c2 = 0.9;
@@ -202,7 +221,7 @@ function strongWolfe(
   const n = x.length;
   const directionMax = maxAbs(direction);
   let evaluations = 0;
-  const trialGradient = new Float64Array(n);
+  const trialGradient = buffers.trial;
   const evaluate = (step: number): { value: number; slope: number } => {
     for (let i = 0; i < n; i++) nextX[i] = x[i] + step * direction[i];
     const v = objective(nextX, trialGradient);
@@ -223,8 +242,8 @@ function strongWolfe(
   };
   const decreases = (step: number, v: number): boolean => v <= value + c1 * step * slope;
   // Bracketing: `a` is the previous step (0 at first), `b` the one just tried.
-  const a: LinePoint = { step: 0, value, slope, gradient: new Float64Array(n) };
-  const b: LinePoint = { step: 0, value: Infinity, slope: 0, gradient: new Float64Array(n) };
+  const a: LinePoint = { step: 0, value, slope, gradient: buffers.a };
+  const b: LinePoint = { step: 0, value: Infinity, slope: 0, gradient: buffers.b };
   let step = firstStep;
   let trial = evaluate(step);
   let trials = 1;

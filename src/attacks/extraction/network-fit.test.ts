@@ -62,7 +62,7 @@ test('fitting a network to twice its unknowns in answers recovers its function',
   assert.ok(gap < 1e-5, `max |Δp| on fresh rows ${gap}`);
 });
 
-test('the WebAssembly first layer gives the same bits as the scalar loops (loss and every gradient entry; odd and even widths, every loss and activation)', () => {
+test('the WebAssembly first two layers give the same bits as the scalar loops (loss and every gradient entry; odd and even widths, every loss and activation)', () => {
   const rng = new Rng(5);
   // One-hot-like rows: a few numeric columns, then one level of each of four 6-level groups.
   const rows = 150;

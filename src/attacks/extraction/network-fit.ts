@@ -23,7 +23,7 @@
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { tanhInPlace } from '../../math/tanh.ts';
 import type { Matrix } from '../../math/matrix.ts';
-import { sparseRows } from '../../math/sparse-rows.ts';
+import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { sparseLayerKernel } from '../../math/wasm/sparse-layer.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import type { Rng } from '../../random.ts';
@@ -111,11 +111,101 @@ function lossTargets(observed: Matrix, loss: NetworkLoss, step = 0): Float64Arra
 }
 
 /**
- * How the first layer is computed: `wasm`, the f64x2 kernel of `math/wasm/sparse-layer` (the
- * default), or `js`, the scalar loops here — the same bits either way (tested); `js` is the
- * reference the kernel is checked against.
+ * How the first two layers are computed: `wasm`, the f64x2 kernels of `math/wasm/sparse-layer`
+ * (the default: the first layer's products, its tanh, the second layer's products and both
+ * layers' weight gradients), or `js`, the scalar loops here — the same bits either way (tested);
+ * `js` is the reference the kernels are checked against.
  */
 export type FirstLayerKernel = 'wasm' | 'js';
+
+// The layers' loops, each in a function of its own (V8 optimises a hot loop inside a large
+// closure by on-stack replacement and then throws that code away at the next loop). Each sum
+// adds its terms in the same order as the WebAssembly kernel and as before: bias, then inputs in
+// order; gradients over rows in order.
+
+/** out = biases + sparse rows · weights (the first layer's JavaScript path). */
+function sparseLayerForward(sparse: SparseRows, theta: Float64Array, w: number, b: number, outputs: number, out: Float64Array): void {
+  const rows = sparse.start.length - 1;
+  for (let i = 0; i < rows; i++) {
+    const o = i * outputs;
+    for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
+    // The queries' non-zero entries only (one-hot rows: 14 of Adult's 108), in column order.
+    for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
+      const value = sparse.values[e];
+      const wk = w + sparse.columns[e] * outputs;
+      for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
+    }
+  }
+}
+
+/** out = biases + input · weights (every input, zeros too: the kernel's sums). */
+function denseLayerForward(input: Float64Array, rows: number, inputs: number, outputs: number, theta: Float64Array, w: number, b: number, out: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * outputs;
+    for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
+    const row = i * inputs;
+    for (let k = 0; k < inputs; k++) {
+      const value = input[row + k];
+      const wk = w + k * outputs;
+      for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
+    }
+  }
+}
+
+/** The first layer's gradient (JavaScript path): only the queries' non-zero inputs add to it. */
+function sparseLayerBackward(sparse: SparseRows, outputs: number, w: number, b: number, delta: Float64Array, gradient: Float64Array): void {
+  const rows = sparse.start.length - 1;
+  for (let i = 0; i < rows; i++) {
+    const o = i * outputs;
+    for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
+    for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
+      const value = sparse.values[e];
+      const wk = w + sparse.columns[e] * outputs;
+      for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
+    }
+  }
+}
+
+/** gradient of the layer's biases += its deltas, rows in order. */
+function biasGradient(rows: number, outputs: number, b: number, delta: Float64Array, gradient: Float64Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < outputs; j++) gradient[b + j] += delta[i * outputs + j];
+}
+
+/** gradient of the layer's biases and weights += its deltas (times its inputs, zeros too), rows in order. */
+function denseLayerBackward(input: Float64Array, rows: number, inputs: number, outputs: number, w: number, b: number, delta: Float64Array, gradient: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * outputs;
+    const row = i * inputs;
+    for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
+    for (let k = 0; k < inputs; k++) {
+      const value = input[row + k];
+      const wk = w + k * outputs;
+      for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
+    }
+  }
+}
+
+/** The deltas of the layer below: (weights · delta) times the derivative of its activation, read from its values. */
+function deltasBelow(input: Float64Array, rows: number, inputs: number, outputs: number, theta: Float64Array, w: number, delta: Float64Array, below: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * outputs;
+    const row = i * inputs;
+    for (let k = 0; k < inputs; k++) {
+      const wk = w + k * outputs;
+      let sum = 0;
+      for (let j = 0; j < outputs; j++) sum += theta[wk + j] * delta[o + j];
+      below[row + k] = sum;
+    }
+  }
+  const count = rows * inputs;
+  if (activation === 'tanh') {
+    for (let x = 0; x < count; x++) below[x] *= 1 - input[x] * input[x];
+  } else if (activation === 'relu') {
+    for (let x = 0; x < count; x++) below[x] *= input[x] > 0 ? 1 : 0;
+  } else {
+    for (let x = 0; x < count; x++) below[x] *= input[x] * (1 - input[x]);
+  }
+}
 
 /** The loss (mean over rows) and its gradient for parameters θ laid out layer by layer (weights inputs × outputs, then biases). */
 function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, options: Pick<NetworkFitOptions, 'hiddenActivation' | 'loss' | 'l2'>, firstLayer: FirstLayerKernel = 'wasm') {
@@ -125,13 +215,13 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   // Layer l (1-based): its widths and where its weights (w) and biases (b) start in θ.
   const views = sizes.map((outputs, l) => (l === 0 ? { inputs: 0, outputs, w: 0, b: 0 } : { inputs: sizes[l - 1], outputs, w: offsets[l - 1], b: offsets[l - 1] + sizes[l - 1] * outputs }));
   const sparse = sparseRows(x);
-  const kernel = firstLayer === 'wasm' ? sparseLayerKernel(sparse, sizes[0], sizes[1], offsets[layers], views[1].w, views[1].b) : undefined;
-  // The first layer's pre-activations and deltas live in the kernel's memory when it has one.
-  const activations = sizes.map((size, l) => (l === 0 ? x.data : l === 1 && kernel ? kernel.out : new Float64Array(n * size)));
-  const deltas = sizes.map((size, l) => (l === 1 && kernel ? kernel.delta : new Float64Array(n * size)));
+  // With the kernel, the first two layers' values and deltas live in its memory.
+  const second = layers >= 2 ? { width: sizes[2], w: views[2].w, b: views[2].b } : undefined;
+  const kernel = firstLayer === 'wasm' ? sparseLayerKernel(sparse, sizes[0], sizes[1], offsets[layers], views[1].w, views[1].b, second) : undefined;
+  const activations = sizes.map((size, l) => (l === 0 ? x.data : l === 1 && kernel ? kernel.out : l === 2 && kernel?.next ? kernel.next.out : new Float64Array(n * size)));
+  const deltas = sizes.map((size, l) => (l === 1 && kernel ? kernel.delta : l === 2 && kernel?.next ? kernel.next.delta : new Float64Array(n * size)));
   const firstWeights = sizes[0] * sizes[1];
   const tanh = options.hiddenActivation === 'tanh';
-  const relu = options.hiddenActivation === 'relu';
   return (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
     // Indices into flat arrays, no per-row views (L-BFGS evaluates this thousands of times).
@@ -146,26 +236,9 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
         else if (l < layers) activateInPlace(out, options.hiddenActivation);
         continue;
       }
-      for (let i = 0; i < n; i++) {
-        const o = i * outputs;
-        for (let j = 0; j < outputs; j++) out[o + j] = theta[b + j];
-        if (l === 1) {
-          // The queries' non-zero entries only (one-hot rows: 14 of Adult's 108), in column order.
-          for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
-            const value = sparse.values[e];
-            const wk = w + sparse.columns[e] * outputs;
-            for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
-          }
-          continue;
-        }
-        const row = i * inputs;
-        for (let k = 0; k < inputs; k++) {
-          const value = input[row + k];
-          if (value === 0) continue;
-          const wk = w + k * outputs;
-          for (let j = 0; j < outputs; j++) out[o + j] += value * theta[wk + j];
-        }
-      }
+      if (l === 2 && kernel?.next) kernel.next.forward();
+      else if (l === 1) sparseLayerForward(sparse, theta, w, b, outputs, out);
+      else denseLayerForward(input, n, inputs, outputs, theta, w, b, out);
       if (l < layers) activateInPlace(out, options.hiddenActivation);
     }
     // Output: logits in activations[layers]; the loss and dL/dz.
@@ -228,36 +301,23 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const delta = deltas[l];
       const below = l > 1 ? deltas[l - 1] : undefined;
       if (l === 1 && kernel) {
-        for (let i = 0; i < n; i++) for (let j = 0; j < outputs; j++) gradient[b + j] += delta[i * outputs + j];
+        biasGradient(n, outputs, b, delta, gradient);
         kernel.weightGradient.set(gradient.subarray(w, w + firstWeights));
         kernel.backward();
         gradient.set(kernel.weightGradient, w);
         continue;
       }
-      for (let i = 0; i < n; i++) {
-        const o = i * outputs;
-        const row = i * inputs;
-        for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
-        if (l === 1) {
-          // The first layer (no deltas below): only the queries' non-zero inputs add to the gradient.
-          for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
-            const value = sparse.values[e];
-            const wk = w + sparse.columns[e] * outputs;
-            for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
-          }
-          continue;
-        }
-        for (let k = 0; k < inputs; k++) {
-          const value = input[row + k];
-          const wk = w + k * outputs;
-          if (value !== 0) for (let j = 0; j < outputs; j++) gradient[wk + j] += value * delta[o + j];
-          if (below) {
-            let sum = 0;
-            for (let j = 0; j < outputs; j++) sum += theta[wk + j] * delta[o + j];
-            below[row + k] = sum * (tanh ? 1 - value * value : relu ? (value > 0 ? 1 : 0) : value * (1 - value));
-          }
-        }
+      if (l === 1) {
+        sparseLayerBackward(sparse, outputs, w, b, delta, gradient);
+        continue;
       }
+      if (l === 2 && kernel?.next) {
+        biasGradient(n, outputs, b, delta, gradient);
+        kernel.next.weightGradient.set(gradient.subarray(w, w + inputs * outputs));
+        kernel.next.backward();
+        gradient.set(kernel.next.weightGradient, w);
+      } else denseLayerBackward(input, n, inputs, outputs, w, b, delta, gradient);
+      if (below) deltasBelow(input, n, inputs, outputs, theta, w, delta, below, options.hiddenActivation);
     }
     return loss;
   };

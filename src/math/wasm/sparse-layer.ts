@@ -54,10 +54,34 @@ export interface SparseLayerKernel {
   backward(): void;
   /** out = tanh(out), the same bits as `tanh` of math/tanh.ts. */
   tanhOut(): void;
+  /** The layer above, fed by this one's `out` (after its activation), when asked for. */
+  next?: DenseLayerKernel;
 }
 
-/** A kernel for `sparse` (inputs columns) into `width` outputs, the layer's weights at theta[w…] and biases at theta[b…] of `parameters`. */
-export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: number, parameters: number, w: number, b: number): SparseLayerKernel {
+/**
+ * A dense layer whose inputs are the layer below's values in the same memory, run by the same
+ * kernels: each row's entries are all its inputs, in order (none skipped), so every sum is the
+ * bias, then each input's product in input order — the same bits as the scalar loops.
+ */
+export interface DenseLayerKernel {
+  /** Its outputs, rows × width (`forward` writes them). */
+  out: Float64Array;
+  /** dL/d(output), rows × width (fill it before `backward`). */
+  delta: Float64Array;
+  /** The gradient of its weights (inputs × width; fill it before `backward`, read it after). */
+  weightGradient: Float64Array;
+  /** out = bias + inputs · weights. */
+  forward(): void;
+  /** weightGradient += inputsᵀ · delta. */
+  backward(): void;
+}
+
+/**
+ * A kernel for `sparse` (inputs columns) into `width` outputs, the layer's weights at theta[w…] and
+ * biases at theta[b…] of `parameters`; with `next`, also the dense layer above it (`width` inputs
+ * into `next.width` outputs, its weights at theta[next.w…], biases at theta[next.b…]).
+ */
+export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: number, parameters: number, w: number, b: number, next?: { width: number; w: number; b: number }): SparseLayerKernel {
   const rows = sparse.start.length - 1;
   const entries = sparse.columns.length;
   const layout = byteLayout();
@@ -69,6 +93,8 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const gradient = take(8 * inputs * width);
   const out = take(8 * rows * width);
   const delta = take(8 * rows * width);
+  // The layer above reads `out` as rows of `width` entries: starts i · width, offsets k · its width.
+  const above = next && { starts: take(4 * (rows + 1)), offsets: take(4 * rows * width), out: take(8 * rows * next.width), delta: take(8 * rows * next.width), gradient: take(8 * width * next.width) };
   const exports = instantiateSparseLayer();
   const pages = Math.ceil(layout.end() / 65536);
   if (pages > 1) exports.memory.grow(pages - 1);
@@ -77,6 +103,20 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const entryOffsets = new Int32Array(buffer, offsets, entries);
   for (let e = 0; e < entries; e++) entryOffsets[e] = sparse.columns[e] * width;
   new Float64Array(buffer, values, entries).set(sparse.values);
+  let nextKernel: DenseLayerKernel | undefined;
+  if (next && above) {
+    const aboveStarts = new Uint32Array(buffer, above.starts, rows + 1);
+    for (let i = 0; i <= rows; i++) aboveStarts[i] = i * width;
+    const aboveOffsets = new Int32Array(buffer, above.offsets, rows * width);
+    for (let i = 0; i < rows; i++) for (let k = 0; k < width; k++) aboveOffsets[i * width + k] = k * next.width;
+    nextKernel = {
+      out: new Float64Array(buffer, above.out, rows * next.width),
+      delta: new Float64Array(buffer, above.delta, rows * next.width),
+      weightGradient: new Float64Array(buffer, above.gradient, width * next.width),
+      forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out),
+      backward: () => exports.backward(rows, next.width, above.starts, above.offsets, out, above.delta, above.gradient, 0),
+    };
+  }
   return {
     theta: new Float64Array(buffer, theta, parameters),
     weightGradient: new Float64Array(buffer, gradient, inputs * width),
@@ -85,5 +125,6 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
     forward: () => exports.forward(rows, width, starts, offsets, values, theta, w, b, out),
     backward: () => exports.backward(rows, width, starts, offsets, values, delta, gradient, 0),
     tanhOut: () => exports.tanh(out, rows * width),
+    next: nextKernel,
   };
 }
