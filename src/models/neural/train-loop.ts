@@ -9,6 +9,7 @@ import { initBackend } from '../../backend/setup.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
+import { FusedAdam } from './fused-adam.ts';
 
 /** What the network learns: class labels (softmax cross-entropy on its scores) or targets in [0, 1] (binary cross-entropy on the sigmoid of its scores). */
 export type NetworkObjective =
@@ -86,7 +87,8 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   await initBackend();
   const progress = options.progress ?? silentProgress;
   const { rng } = options;
-  const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.learningRate) : tf.train.sgd(options.learningRate);
+  // Adam runs fused in WebAssembly (the same bits as tf.train.adam); SGD is tfjs's, one op a variable.
+  const sgd = options.optimizer === 'sgd' ? tf.train.sgd(options.learningRate) : undefined;
   // Batches are assembled in JS and uploaded: tfjs-wasm's gather costs ~3 ms for 128 rows of a
   // large tensor, and inside the step it also back-propagates into the whole data tensor.
   const inputs = Float32Array.from(features.data);
@@ -106,6 +108,7 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
     return options.penalty ? tf.add(loss, options.penalty(network.penalized)) : loss;
   };
   if (options.initial) network.variables.forEach((v, k) => v.assign(tf.tensor(options.initial![k], v.shape)));
+  const adam = sgd ? undefined : new FusedAdam(network.variables, options.learningRate);
   const adversary = options.adversary?.((input) => network.scores(input));
   const n = features.rows;
   const trainingLoss: number[] = [];
@@ -128,9 +131,16 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
       const batchX = tf.tensor2d(batchInputs.subarray(0, size * features.cols), [size, features.cols]);
       const batchY = tf.tensor2d(batchTargets.subarray(0, size * targetWidth), [size, targetWidth]);
       const adversarial = adversary?.(batchX, batchY);
-      const batchLoss = optimizer.minimize(() => lossOf(options.corrupt ? options.corrupt(batchX, rng) : (adversarial ?? batchX), batchY), true, network.variables);
-      total += (batchLoss!.dataSync()[0] * size) / n;
-      [batchLoss!, batchX, batchY, adversarial].forEach((t) => t?.dispose());
+      const loss = () => lossOf(options.corrupt ? options.corrupt(batchX, rng) : (adversarial ?? batchX), batchY);
+      let batchLoss: tf.Scalar;
+      if (adam) {
+        const { value, grads } = tf.variableGrads(loss, network.variables);
+        adam.apply(network.variables.map((v) => grads[v.name]));
+        tf.dispose(grads);
+        batchLoss = value;
+      } else batchLoss = sgd!.minimize(loss, true, network.variables)!;
+      total += (batchLoss.dataSync()[0] * size) / n;
+      [batchLoss, batchX, batchY, adversarial].forEach((t) => t?.dispose());
     }
     trainingLoss.push(total);
     epochsRun = epoch + 1;
@@ -150,6 +160,6 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   progress.done();
   if (bestValues) network.variables.forEach((v, k) => v.assign(tf.tensor(bestValues![k], v.shape)));
   [validationX, validationY].forEach((t) => t?.dispose());
-  optimizer.dispose();
+  sgd?.dispose();
   return { epochsRun, bestEpoch: bestValues ? bestEpoch : epochsRun, trainingLoss, validationLoss };
 }
