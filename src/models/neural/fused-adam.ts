@@ -66,7 +66,7 @@ export class FusedAdam {
     return new Float32Array(this.exports.memory.buffer, at, count);
   }
 
-  /** One step: `gradients[k]` is the gradient of `variables[k]` (undefined: that variable is left as it is, as tfjs does). */
+  /** One step: `gradients[k]` is the gradient of `variables[k]` (undefined: that variable and its moments are left as they are). */
   apply(gradients: (tf.Tensor | undefined)[]): void {
     const f = Math.fround;
     const correction1 = f(1 - this.powerBeta1);
