@@ -152,12 +152,11 @@ function denseLayerForward(input: Float64Array, rows: number, inputs: number, ou
   }
 }
 
-/** The first layer's gradient (JavaScript path): only the queries' non-zero inputs add to it. */
-function sparseLayerBackward(sparse: SparseRows, outputs: number, w: number, b: number, delta: Float64Array, gradient: Float64Array): void {
+/** The first layer's weight gradient (JavaScript path): only the queries' non-zero inputs add to it. */
+function sparseLayerBackward(sparse: SparseRows, outputs: number, w: number, delta: Float64Array, gradient: Float64Array): void {
   const rows = sparse.start.length - 1;
   for (let i = 0; i < rows; i++) {
     const o = i * outputs;
-    for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
     for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++) {
       const value = sparse.values[e];
       const wk = w + sparse.columns[e] * outputs;
@@ -171,12 +170,11 @@ function biasGradient(rows: number, outputs: number, b: number, delta: Float64Ar
   for (let i = 0; i < rows; i++) for (let j = 0; j < outputs; j++) gradient[b + j] += delta[i * outputs + j];
 }
 
-/** gradient of the layer's biases and weights += its deltas (times its inputs, zeros too), rows in order. */
-function denseLayerBackward(input: Float64Array, rows: number, inputs: number, outputs: number, w: number, b: number, delta: Float64Array, gradient: Float64Array): void {
+/** gradient of the layer's weights += its inputs (zeros too) times its deltas, rows in order. */
+function denseLayerBackward(input: Float64Array, rows: number, inputs: number, outputs: number, w: number, delta: Float64Array, gradient: Float64Array): void {
   for (let i = 0; i < rows; i++) {
     const o = i * outputs;
     const row = i * inputs;
-    for (let j = 0; j < outputs; j++) gradient[b + j] += delta[o + j];
     for (let k = 0; k < inputs; k++) {
       const value = input[row + k];
       const wk = w + k * outputs;
@@ -220,7 +218,6 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   const kernel = firstLayer === 'wasm' ? sparseLayerKernel(sparse, sizes[0], sizes[1], offsets[layers], views[1].w, views[1].b, second) : undefined;
   const activations = sizes.map((size, l) => (l === 0 ? x.data : l === 1 && kernel ? kernel.out : l === 2 && kernel?.next ? kernel.next.out : new Float64Array(n * size)));
   const deltas = sizes.map((size, l) => (l === 1 && kernel ? kernel.delta : l === 2 && kernel?.next ? kernel.next.delta : new Float64Array(n * size)));
-  const firstWeights = sizes[0] * sizes[1];
   const tanh = options.hiddenActivation === 'tanh';
   return (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
@@ -300,23 +297,16 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const input = activations[l - 1];
       const delta = deltas[l];
       const below = l > 1 ? deltas[l - 1] : undefined;
-      if (l === 1 && kernel) {
-        biasGradient(n, outputs, b, delta, gradient);
-        kernel.weightGradient.set(gradient.subarray(w, w + firstWeights));
-        kernel.backward();
-        gradient.set(kernel.weightGradient, w);
-        continue;
-      }
-      if (l === 1) {
-        sparseLayerBackward(sparse, outputs, w, b, delta, gradient);
-        continue;
-      }
-      if (l === 2 && kernel?.next) {
-        biasGradient(n, outputs, b, delta, gradient);
-        kernel.next.weightGradient.set(gradient.subarray(w, w + inputs * outputs));
-        kernel.next.backward();
-        gradient.set(kernel.next.weightGradient, w);
-      } else denseLayerBackward(input, n, inputs, outputs, w, b, delta, gradient);
+      // Each gradient entry sums its rows in order, whichever path adds them (bias and weight
+      // entries are apart, so the biases first changes no bits).
+      biasGradient(n, outputs, b, delta, gradient);
+      const layerKernel = l === 1 ? kernel : l === 2 ? kernel?.next : undefined;
+      if (layerKernel) {
+        layerKernel.weightGradient.set(gradient.subarray(w, w + inputs * outputs));
+        layerKernel.backward();
+        gradient.set(layerKernel.weightGradient, w);
+      } else if (l === 1) sparseLayerBackward(sparse, outputs, w, delta, gradient);
+      else denseLayerBackward(input, n, inputs, outputs, w, delta, gradient);
       if (below) deltasBelow(input, n, inputs, outputs, theta, w, delta, below, options.hiddenActivation);
     }
     return loss;
