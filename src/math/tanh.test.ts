@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../random.ts';
 import { tanh, tanhInPlace } from './tanh.ts';
-import { byteLayout, instantiateSparseLayer } from './wasm/sparse-layer.ts';
+import { byteLayout, ensureBytes } from './wasm/memory.ts';
+import { instantiateSparseLayer } from './wasm/sparse-layer.ts';
 
 /** Distance in units in the last place between two finite doubles of one sign. */
 function ulps(a: number, b: number): number {
@@ -44,8 +45,7 @@ test('the WebAssembly tanh gives the bits of the JavaScript one (odd counts: the
     const layout = byteLayout();
     const at = layout.take(8 * values.length);
     const guard = layout.take(16);
-    const pages = Math.ceil(layout.end() / 65536) - kernel.memory.buffer.byteLength / 65536;
-    if (pages > 0) kernel.memory.grow(pages);
+    ensureBytes(kernel.memory, layout.end());
     const memory = new Float64Array(kernel.memory.buffer, at, values.length);
     memory.set(values);
     new Float64Array(kernel.memory.buffer, guard, 2).fill(42);

@@ -6,7 +6,8 @@
  * answers to 10,000 candidates in membership inference, a prediction of many rows).
  */
 
-import { byteLayout, instantiateSparseLayer, type Exports } from './sparse-layer.ts';
+import { byteLayout, ensureBytes } from './memory.ts';
+import { instantiateSparseLayer, type Exports } from './sparse-layer.ts';
 
 /** Inputs written per chunk at most (8 MiB of values and 4 MiB of offsets). */
 const CHUNK_ENTRIES = 1 << 20;
@@ -26,9 +27,7 @@ export function denseForward(weights: Float64Array, biases: Float64Array, inputs
   const offsets = take(4 * chunk * inputs);
   const values = take(8 * chunk * inputs);
   const result = take(8 * chunk * outputs);
-  const end = used();
-  const have = kernel.memory.buffer.byteLength;
-  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+  ensureBytes(kernel.memory, used());
   const buffer = kernel.memory.buffer;
   const parameters = new Float64Array(buffer, theta, (inputs + 1) * outputs);
   parameters.set(weights);

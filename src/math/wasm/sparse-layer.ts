@@ -6,6 +6,7 @@
  */
 
 import type { SparseRows } from '../sparse-rows.ts';
+import { byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 
 /** The module's exports. */
@@ -17,25 +18,9 @@ export interface Exports {
   tanh(at: number, count: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
 /** A fresh instance of the kernels (one memory page; grow it to need). */
 export function instantiateSparseLayer(): Exports {
-  compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-  return new WebAssembly.Instance(compiled).exports as unknown as Exports;
-}
-
-/** Blocks laid out one after another in a kernel's memory: `take(bytes)` gives a block's byte offset (16-aligned), `end()` the bytes used. */
-export function byteLayout(): { take: (bytes: number) => number; end: () => number } {
-  let end = 0;
-  return {
-    take: (bytes) => {
-      const at = end;
-      end += Math.ceil(bytes / 16) * 16;
-      return at;
-    },
-    end: () => end,
-  };
+  return instantiate<Exports>(WASM_BASE64);
 }
 
 /** The layer's kernel over fixed sparse rows; its arrays are views of the kernel's memory. */
@@ -96,8 +81,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   // The layer above reads `out` as rows of `width` entries: starts i · width, offsets k · its width.
   const above = next && { starts: take(4 * (rows + 1)), offsets: take(4 * rows * width), out: take(8 * rows * next.width), delta: take(8 * rows * next.width), gradient: take(8 * width * next.width) };
   const exports = instantiateSparseLayer();
-  const pages = Math.ceil(layout.end() / 65536);
-  if (pages > 1) exports.memory.grow(pages - 1);
+  ensureBytes(exports.memory, layout.end());
   const buffer = exports.memory.buffer;
   new Uint32Array(buffer, starts, rows + 1).set(sparse.start);
   const entryOffsets = new Int32Array(buffer, offsets, entries);

@@ -10,7 +10,7 @@
 
 import { tf } from '../../backend/tf.ts';
 import { WASM_BASE64 } from '../../math/wasm/adam.wasm.ts';
-import { byteLayout } from '../../math/wasm/sparse-layer.ts';
+import { byteLayout, ensureBytes, instantiate } from '../../math/wasm/memory.ts';
 
 interface AdamExports {
   memory: WebAssembly.Memory;
@@ -20,8 +20,6 @@ interface AdamExports {
     correction1: number, correction2: number, epsilon: number, negativeRate: number,
   ): void;
 }
-
-let compiled: WebAssembly.Module | undefined;
 
 /** Where one variable's values, moments and gradient sit in the kernel's memory (byte offsets). */
 interface Slot {
@@ -50,15 +48,13 @@ export class FusedAdam {
     private readonly learningRate: number,
   ) {
     this.epsilon = tf.backend().epsilon();
-    compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    this.exports = new WebAssembly.Instance(compiled).exports as unknown as AdamExports;
+    this.exports = instantiate<AdamExports>(WASM_BASE64);
     const layout = byteLayout();
     this.slots = variables.map((variable) => {
       const count = variable.size;
       return { variable, count, w: layout.take(4 * count), m: layout.take(4 * count), v: layout.take(4 * count), g: layout.take(4 * count) };
     });
-    const pages = Math.ceil(layout.end() / 65536);
-    if (pages > 1) this.exports.memory.grow(pages - 1);
+    ensureBytes(this.exports.memory, layout.end());
     for (const slot of this.slots) this.view(slot.w, slot.count).set(slot.variable.dataSync() as Float32Array);
   }
 
