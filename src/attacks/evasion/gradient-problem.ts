@@ -62,7 +62,7 @@ export function margin(logits: tf.Tensor2D, labels: tf.Tensor2D, targeted: boole
 
 /** A float32 tensor of a matrix. */
 export function matrixTensor(matrix: Matrix): tf.Tensor2D {
-  return tf.tensor2d(Float32Array.from(matrix.data), [matrix.rows, matrix.cols]);
+  return tf.tensor2d(new Float32Array(matrix.data), [matrix.rows, matrix.cols]);
 }
 
 /** A float64 matrix of a tensor. */

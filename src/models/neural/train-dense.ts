@@ -1,6 +1,7 @@
 /**
- * Trains a stack of dense layers on tfjs (wasm) through the shared loop and returns the layers
- * in float64 for the exact forward pass of dense-network.ts.
+ * Trains a stack of dense layers and returns them in float64 for the exact forward pass of
+ * dense-network.ts: softmax networks on onnxruntime's native kernels (native/native-dense.ts),
+ * the rest (reconstruction, per-batch hooks, DP-SGD) on tfjs (wasm) through the shared loop.
  */
 
 import { initBackend } from '../../backend/setup.ts';
@@ -10,6 +11,7 @@ import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
+import { nativeEngineFits, trainDenseNative } from './native/native-dense.ts';
 
 /** Settings of a dense network. */
 export interface DenseTrainingOptions extends LoopOptions {
@@ -18,6 +20,10 @@ export interface DenseTrainingOptions extends LoopOptions {
   hiddenActivation: Exclude<Activation, 'softmax'>;
   /** Train with DP-SGD (Abadi et al. 2016) instead of the plain loop. */
   privacy?: DpSgdSettings;
+  /** `auto` (default): the native engine wherever it fits; `tfjs`: always tfjs-wasm (the engine before 2026-12-03, whose weights earlier results were made with). */
+  engine?: 'auto' | 'tfjs';
+  /** Threads of the native engine (1 by default: parallel trainings run in workers). */
+  threads?: number;
 }
 
 /** Trained layers and the history. */
@@ -41,11 +47,31 @@ export function activateTensor(z: tf.Tensor2D, activation: Exclude<Activation, '
   }
 }
 
+/** Trained float32 values as float64 layers. */
+function denseLayers(sizes: number[], weights: Float32Array[], biases: Float32Array[], hidden: Activation, output: Activation): DenseLayer[] {
+  return weights.map((w, l) => ({
+    inputs: sizes[l],
+    outputs: sizes[l + 1],
+    weights: Float64Array.from(w),
+    biases: Float64Array.from(biases[l]),
+    activation: l === weights.length - 1 ? output : hidden,
+  }));
+}
+
 /** Trains a dense network; the output activation is softmax (labels, distributions) or sigmoid (reconstruction). */
 export async function trainDense(features: Matrix, objective: NetworkObjective, options: DenseTrainingOptions): Promise<DenseTrainingResult> {
   await initBackend();
   const { sizes, rng } = options;
-  const weights = sizes.slice(1).map((outputs, l) => tf.variable(tf.tensor2d(glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs), [sizes[l], outputs])));
+  const initialWeights = sizes.slice(1).map((outputs, l) => glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs));
+  const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
+  if (!options.privacy && options.engine !== 'tfjs' && nativeEngineFits(objective, options)) {
+    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, optimizer: options.optimizer };
+    const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
+    const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads);
+    const depth = sizes.length - 1;
+    return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
+  }
+  const weights = initialWeights.map((values, l) => tf.variable(tf.tensor2d(values, [sizes[l], sizes[l + 1]])));
   const biases = sizes.slice(1).map((outputs) => tf.variable(tf.zeros([outputs])));
   const hidden = options.hiddenActivation;
   const forward = (input: tf.Tensor2D, atOp: (l: number, opInput: tf.Tensor, opOutput: tf.Tensor) => tf.Tensor): tf.Tensor2D => {
@@ -60,14 +86,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const ops: LinearOp[] = weights.map((weight, l) => ({ kind: 'dense', weight, bias: biases[l] }));
   const network = { variables: [...weights, ...biases], penalized: weights, scores, ops, forward };
   const history = options.privacy ? await trainPrivately(network, features, objective, options, options.privacy) : await trainNetwork(network, features, objective, options);
-  const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
-  const layers: DenseLayer[] = weights.map((w, l) => ({
-    inputs: sizes[l],
-    outputs: sizes[l + 1],
-    weights: Float64Array.from(w.dataSync()),
-    biases: Float64Array.from(biases[l].dataSync()),
-    activation: l === weights.length - 1 ? outputActivation : hidden,
-  }));
+  const layers = denseLayers(sizes, weights.map((w) => w.dataSync() as Float32Array), biases.map((b) => b.dataSync() as Float32Array), hidden, outputActivation);
   [...weights, ...biases].forEach((v) => v.dispose());
   return { ...history, layers };
 }

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { makeBlobs } from '../../../data/datasets/synthetic.ts';
+import { Rng } from '../../../random.ts';
+import { trainDense, type DenseTrainingOptions } from '../train-dense.ts';
+import type { NetworkObjective } from '../train-loop.ts';
+import { NativeDenseStepper } from './native-dense.ts';
+
+interface TraceRun {
+  hidden: 'tanh' | 'relu' | 'sigmoid';
+  sizes: number[];
+  l2: number;
+  soft: boolean;
+  start: number[][];
+  losses: number[];
+  end: number[][];
+}
+
+const trace = JSON.parse(readFileSync(new URL('../../../../test/fixtures/torch/adam-trace.json', import.meta.url), 'utf8')) as {
+  x: number[];
+  oneHot: number[];
+  soft: number[];
+  features: number;
+  classes: number;
+  batches: number[][];
+  runs: TraceRun[];
+};
+
+const rowsOf = (values: number[], width: number, rows: number[]): Float32Array => Float32Array.from(rows.flatMap((r) => values.slice(r * width, (r + 1) * width)));
+
+for (const run of trace.runs) {
+  test(`native engine repeats PyTorch's Adam step for step: ${run.hidden}, sizes ${run.sizes.join('-')}${run.l2 > 0 ? `, L2 ${run.l2}` : ''}${run.soft ? ', soft labels' : ''} (fixture made by make_adam_trace.py)`, async () => {
+    const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2, optimizer: 'adam' }, run.start.map((p) => Float32Array.from(p)), 0.01);
+    const targets = run.soft ? trace.soft : trace.oneHot;
+    for (const [k, rows] of trace.batches.entries()) {
+      const loss = await stepper.step(rowsOf(trace.x, trace.features, rows), rowsOf(targets, trace.classes, rows), rows.length);
+      assert.ok(Math.abs(loss - run.losses[k]) <= 2e-5 * Math.max(1, Math.abs(run.losses[k])), `step ${k}: loss ${loss}, PyTorch ${run.losses[k]}`);
+    }
+    const end = stepper.parameters();
+    run.end.forEach((expected, p) => {
+      for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(end[p][i] - expected[i]) <= 1e-4, `parameter ${p} entry ${i}: ${end[p][i]}, PyTorch ${expected[i]}`);
+    });
+    assert.ok(run.losses.at(-1)! < run.losses[0], 'the fixture run learned');
+  });
+}
+
+const blobs = makeBlobs(90, { centers: 3, features: 5, std: 1.4, seed: 7 });
+
+function options(overrides: Partial<DenseTrainingOptions>): DenseTrainingOptions {
+  return { sizes: [5, 9, 3], hiddenActivation: 'tanh', optimizer: 'adam', learningRate: 0.01, batchSize: 16, epochs: 6, l2: 0, patience: 0, rng: new Rng(5), ...overrides };
+}
+
+const labels: NetworkObjective = { kind: 'classification', labels: blobs.labels, classes: 3 };
+
+for (const settings of [
+  { hiddenActivation: 'relu' as const },
+  { hiddenActivation: 'sigmoid' as const, optimizer: 'sgd' as const, learningRate: 0.5 },
+  { hiddenActivation: 'linear' as const, l2: 0.02 },
+  { sizes: [5, 6, 4, 3], hiddenActivation: 'tanh' as const },
+]) {
+  test(`native and tfjs engines train the same network to rounding: ${JSON.stringify(settings)} (90 rows, batches of 16 and a last of 10)`, async () => {
+    const native = await trainDense(blobs.features, labels, options(settings));
+    const tfjs = await trainDense(blobs.features, labels, options({ ...settings, engine: 'tfjs' }));
+    assert.equal(native.trainingLoss.length, 6);
+    // Float32 losses summed in another order: within 5e-5 of each other (the weights much closer).
+    native.trainingLoss.forEach((loss, epoch) => assert.ok(Math.abs(loss - tfjs.trainingLoss[epoch]) < 5e-5, `epoch ${epoch}: native ${loss}, tfjs ${tfjs.trainingLoss[epoch]}`));
+    native.layers.forEach((layer, l) => {
+      for (let i = 0; i < layer.weights.length; i++) assert.ok(Math.abs(layer.weights[i] - tfjs.layers[l].weights[i]) < 2e-5, `layer ${l} weight ${i}`);
+      for (let i = 0; i < layer.biases.length; i++) assert.ok(Math.abs(layer.biases[i] - tfjs.layers[l].biases[i]) < 2e-5, `layer ${l} bias ${i}`);
+      assert.equal(layer.activation, tfjs.layers[l].activation);
+    });
+  });
+}
+
+test('native engine: early stopping on the validation loss as the tfjs loop does, the same weights on the same seed', async () => {
+  const held = makeBlobs(40, { centers: 3, features: 5, std: 1.4, seed: 8 });
+  const validation = { features: held.features, objective: { kind: 'classification', labels: held.labels, classes: 3 } as NetworkObjective };
+  const settings = options({ epochs: 200, patience: 3, learningRate: 0.05, validation });
+  const native = await trainDense(blobs.features, labels, settings);
+  const again = await trainDense(blobs.features, labels, { ...settings, rng: new Rng(5) });
+  const tfjs = await trainDense(blobs.features, labels, { ...settings, rng: new Rng(5), engine: 'tfjs' });
+  assert.ok(native.epochsRun < 200, `stopped early (ran ${native.epochsRun})`);
+  assert.equal(native.epochsRun, native.bestEpoch + 3, 'three epochs without improvement after the best');
+  assert.equal(native.validationLoss.length, native.epochsRun);
+  assert.deepEqual(native.validationLoss, again.validationLoss);
+  assert.deepEqual(native.layers.map((l) => Array.from(l.weights)), again.layers.map((l) => Array.from(l.weights)));
+  assert.equal(native.bestEpoch, tfjs.bestEpoch, 'the same best epoch as tfjs');
+  native.validationLoss.forEach((loss, epoch) => assert.ok(Math.abs(loss - tfjs.validationLoss[epoch]) < 1e-4, `validation loss of epoch ${epoch}`));
+});
+
+test('native engine: a parameter of the wrong size is a validation error naming it', async () => {
+  await assert.rejects(NativeDenseStepper.create({ sizes: [2, 3, 2], hidden: 'relu', l2: 0, optimizer: 'adam' }, [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
+});

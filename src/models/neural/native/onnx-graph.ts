@@ -1,0 +1,79 @@
+/**
+ * A small writer of ONNX graphs (float32 tensors, the default operator set) on onnx-proto,
+ * ONNX's own protobuf definitions: the training-step graphs of dense-step-graph.ts are written
+ * with it and run by onnxruntime-node's CPU kernels.
+ */
+
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/** The operator set the graphs use (ReduceSum takes its axes as an input from 13 on). */
+export const OPSET = 17;
+
+/** A dimension: a fixed size or a name for a size given at run time (the batch). */
+export type Dim = number | string;
+
+/** An attribute value: an integer, a float or a list of integers. */
+export type AttributeValue = { int: number } | { float: number } | { ints: number[] };
+
+function attributeProto(name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto {
+  const { AttributeType } = onnx.AttributeProto;
+  if ('int' in value) return { name, type: AttributeType.INT, i: value.int };
+  if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
+  return { name, type: AttributeType.INTS, ints: value.ints };
+}
+
+function valueInfo(name: string, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
+  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
+}
+
+/** Builds one graph: inputs, constants, nodes and outputs, then the serialised model. */
+export class GraphBuilder {
+  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  private counter = 0;
+
+  /** Declares a float32 input. */
+  input(name: string, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, dims));
+    return name;
+  }
+
+  /** A float32 constant (a scalar when `dims` is empty). */
+  constant(values: number[], dims: number[] = []): string {
+    const name = `const_${this.initializers.length}`;
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values });
+    return name;
+  }
+
+  /** An int64 constant (axes of a reduction). */
+  integers(values: number[]): string {
+    const name = `ints_${this.initializers.length}`;
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
+    return name;
+  }
+
+  /** Adds a node of `op` and returns the name of its (single) output, `name` when given. */
+  node(op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, name?: string): string {
+    const output = name ?? `${op.toLowerCase()}_${this.counter++}`;
+    const attribute = Object.entries(attributes).map(([key, value]) => attributeProto(key, value));
+    this.nodes.push({ opType: op, input: inputs, output: [output], attribute, name: output });
+    return output;
+  }
+
+  /** Declares `name` (a node's output) as a graph output. */
+  output(name: string, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, dims));
+  }
+
+  /** The model as bytes for `InferenceSession.create`. */
+  serialise(graphName: string): Uint8Array {
+    const graph = { name: graphName, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.initializers };
+    const model = { irVersion: 8, producerName: 'threatlab', opsetImport: [{ domain: '', version: OPSET }], graph };
+    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  }
+}
