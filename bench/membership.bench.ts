@@ -15,7 +15,7 @@ import type { ClassificationDataset } from '../src/data/dataset.ts';
 import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/registry.ts';
 import { LocalOracle } from '../src/oracle/local-oracle.ts';
 import { TrainingPool, type TrainerSpec } from '../src/parallel/training-pool.ts';
-import { runPeer } from './peers.ts';
+import { fasterTorchPeer } from './peers.ts';
 
 const json = process.argv.includes('--json');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
@@ -57,7 +57,7 @@ for (const bench of CASES) {
   const [target, oneShadow] = await seconds(() => inThread.train(bench.trainer, split.members, 42));
   log(`${bench.name}: one shadow in this thread ${oneShadow.toFixed(1)} s`);
   const params = bench.trainer.params as { hidden: string; epochs: number; batchSize: number };
-  const peer = runPeer('mlp-torch', split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
+  const peer = fasterTorchPeer(split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
   // Scaling of a warm pool (each worker has started and trained once: start-up is paid once per
   // process) and of a cold one (start-up included), 4 shadows each.
   const scaling: Record<string, number> = {};

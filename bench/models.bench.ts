@@ -18,7 +18,7 @@ import type { Classifier } from '../src/models/types.ts';
 import { trainDense } from '../src/models/neural/train-dense.ts';
 import { Rng } from '../src/random.ts';
 import { accuracy } from '../src/metrics/score.ts';
-import { runPeer, type PeerResult } from './peers.ts';
+import { fasterTorchPeer, runPeer, type PeerResult } from './peers.ts';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -89,32 +89,36 @@ async function modelRow(name: string, dataset: string, model: string, params: Re
   return row;
 }
 
-async function mlpThroughputRow(): Promise<Row | undefined> {
-  if (!wanted('MLP 784-256-10 training throughput')) return undefined;
+async function mlpThroughputRows(): Promise<Row[]> {
+  if (!wanted('MLP 784-256-10 training throughput')) return [];
   const dataset = isAvailable(findDataset('fashion-mnist')) ? 'fashion-mnist' : 'mnist';
   const parts = split(dataset);
-  if (!parts) return undefined;
+  if (!parts) return [];
   const epochs = quick ? 1 : 2;
   const train = quick ? subsetRows(parts.train, Array.from({ length: 10000 }, (_, i) => i)) : parts.train;
-  log(`MLP throughput on ${dataset}: ${train.features.rows} rows × ${epochs} epochs…`);
   await initBackend();
-  const started = performance.now();
-  const result = await trainDense(train.features, { kind: 'classification', labels: train.labels, classes: 10 }, {
-    sizes: [784, 256, 10], hiddenActivation: 'relu', optimizer: 'adam', learningRate: 0.001, batchSize: 128, epochs, l2: 0, patience: 0, rng: new Rng(SEED),
-  });
-  const seconds = (performance.now() - started) / 1000;
   const { Mlp } = await import('../src/models/neural/mlp.ts');
-  const model = new Mlp({ classes: train.classes, schema: train.schema, layers: result.layers, params: {} });
-  const row: Row = {
-    name: `MLP 784-256-10 training throughput (${dataset}, Adam, batch 128)`,
-    model: 'mlp',
-    params: { hidden: [256], epochs, batchSize: 128 },
-    ours: { seconds, trainAccuracy: accuracy(model, train), testAccuracy: accuracy(model, parts.test), examplesPerSecond: (epochs * train.features.rows) / seconds },
-  };
-  const peer = runPeer('mlp-torch', train, parts.test, { hidden: [256], epochs, batchSize: 128 });
-  if (typeof peer === 'string') row.peerNote = peer;
-  else row.peer = peer;
-  return row;
+  const rows: Row[] = [];
+  for (const threads of [1, 2]) {
+    log(`MLP throughput on ${dataset}: ${train.features.rows} rows × ${epochs} epochs, ${threads} thread(s)…`);
+    const started = performance.now();
+    const result = await trainDense(train.features, { kind: 'classification', labels: train.labels, classes: 10 }, {
+      sizes: [784, 256, 10], hiddenActivation: 'relu', optimizer: 'adam', learningRate: 0.001, batchSize: 128, epochs, l2: 0, patience: 0, rng: new Rng(SEED), threads,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const model = new Mlp({ classes: train.classes, schema: train.schema, layers: result.layers, params: {} });
+    const row: Row = {
+      name: `MLP 784-256-10 training throughput (${dataset}, Adam, batch 128, ${threads} thread${threads > 1 ? 's' : ''})`,
+      model: 'mlp',
+      params: { hidden: [256], epochs, batchSize: 128, threads },
+      ours: { seconds, trainAccuracy: accuracy(model, train), testAccuracy: accuracy(model, parts.test), examplesPerSecond: (epochs * train.features.rows) / seconds },
+    };
+    const peer = fasterTorchPeer(train, parts.test, { hidden: [256], epochs, batchSize: 128, threads });
+    if (typeof peer === 'string') row.peerNote = peer;
+    else row.peer = peer;
+    rows.push(row);
+  }
+  return rows;
 }
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
@@ -129,7 +133,7 @@ add(await modelRow('Tree, Adult income (full depth)', 'adult-income', 'tree', {}
 add(await modelRow('Tree, steak eaters (Table 5 data, ordinal + missing)', 'steak-eaters', 'tree', { maxDepth: 5 }));
 add(await modelRow('Tree, steak complete rows (one-hot)', 'steak', 'tree', { maxDepth: 5 }, 'tree', { maxDepth: 5 }));
 add(await modelRow('Tree, GSS complete rows (one-hot)', 'gss', 'tree', { maxDepth: 8 }, 'tree', { maxDepth: 8 }));
-add(await mlpThroughputRow());
+for (const row of await mlpThroughputRows()) add(row);
 
 if (json) {
   process.stdout.write(`${JSON.stringify({ seed: SEED, rows }, null, 2)}\n`);

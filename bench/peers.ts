@@ -62,3 +62,13 @@ export function runPeer(model: string, train: ClassificationDataset, test: Class
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/** PyTorch's MLP (`mlp-torch`), the faster of two runs: as it runs by default, and with subnormals flushed (its own switch, which this CPU rewards several times over in Adam's step). */
+export function fasterTorchPeer(train: ClassificationDataset, test: ClassificationDataset, spec: Record<string, unknown>): PeerResult | string {
+  const runs = [false, true].map((flushDenormal) => runPeer('mlp-torch', train, test, { ...spec, flushDenormal }));
+  const done = runs.filter((run): run is PeerResult => typeof run !== 'string');
+  if (done.length === 0) return runs[0] as string;
+  const best = done.reduce((a, b) => ((a.examplesPerSecond ?? 0) >= (b.examplesPerSecond ?? 0) ? a : b));
+  const other = done.find((run) => run !== best);
+  return other ? { ...best, version: `${best.version}; the other setting ${Math.round(other.examplesPerSecond ?? 0)} ex/s` } : best;
+}

@@ -6,10 +6,11 @@
  * wait without bound. Workers start on first use and do not keep the process alive when idle.
  */
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ThreatlabError } from '../errors.ts';
 import type { WorkerReply, WorkerTask } from './messages.ts';
 import type { TaskRunner } from './task-runner.ts';
+import { startWorker, stopWorker } from '../parallel/native-guard.ts';
 
 /** Settings of a pool. */
 export interface WorkerPoolOptions {
@@ -110,14 +111,14 @@ export class WorkerPool implements TaskRunner {
     await Promise.all(
       this.slots.map(async (slot) => {
         this.finish(slot)?.reject(new ThreatlabError('overloaded', `the server stopped during this ${this.options.name} task`));
-        await slot.worker.terminate();
+        await stopWorker(slot.worker);
       }),
     );
     this.slots.length = 0;
   }
 
   private spawn(): Slot {
-    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
+    const worker = startWorker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
     const slot: Slot = { worker, ready: false };
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     worker.on('error', (error: Error & { code?: string }) => {
@@ -194,7 +195,7 @@ export class WorkerPool implements TaskRunner {
   private replace(slot: Slot, error: ThreatlabError): void {
     const pending = this.finish(slot);
     this.slots.splice(this.slots.indexOf(slot), 1);
-    void slot.worker.terminate();
+    void stopWorker(slot.worker);
     pending?.reject(error);
     if (!this.closed) this.dispatch();
   }

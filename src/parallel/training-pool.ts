@@ -7,7 +7,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { tf } from '../backend/tf.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode, ThreatlabError } from '../errors.ts';
@@ -18,6 +18,7 @@ import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
 import { datasetToMessage, type TrainingReply, type TrainingRequest } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
+import { startWorker, stopWorker } from './native-guard.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
 
@@ -48,7 +49,7 @@ export class TrainingPool implements TrainingService {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./training-worker.mjs', import.meta.url));
+    const worker = startWorker(new URL('./training-worker.mjs', import.meta.url));
     worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
     worker.on('error', (error) => this.failAll(error));
     worker.unref();
@@ -94,7 +95,7 @@ export class TrainingPool implements TrainingService {
     this.pending.delete(id);
     this.running.delete(id);
     this.workers.splice(this.workers.indexOf(worker), 1);
-    void worker.terminate();
+    void stopWorker(worker);
     pending.reject(error);
     this.idle.push(this.spawn());
     this.dispatch();
@@ -102,7 +103,7 @@ export class TrainingPool implements TrainingService {
 
   /** Stops the workers. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    await Promise.all(this.workers.map((worker) => stopWorker(worker)));
   }
 
   private dispatch(): void {

@@ -12,6 +12,7 @@ import { ThreatlabError } from '../../errors.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Answer, Oracle, OracleInfo } from '../../oracle/types.ts';
 import type { OnnxDescription } from './onnx-convert.ts';
+import { nativeCall } from '../../parallel/native-guard.ts';
 
 /** An oracle over an ONNX file. */
 export class OnnxOracle implements Oracle {
@@ -31,7 +32,7 @@ export class OnnxOracle implements Oracle {
   static async open(path: string, description: OnnxDescription, kind: OracleInfo['kind'] = 'unknown'): Promise<OnnxOracle> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path);
+      session = await nativeCall(() => ort.InferenceSession.create(path));
     } catch (error) {
       throw new ThreatlabError('parse-error', `onnxruntime cannot load ${path}: ${(error as Error).message}`, { cause: error });
     }
@@ -51,7 +52,7 @@ export class OnnxOracle implements Oracle {
     } else data.set(rows.data);
     const shape = image ? [rows.rows, image.channels, image.height, image.width] : [rows.rows, rows.cols];
     const feeds = { [this.session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
-    const output = (await this.session.run(feeds))[this.session.outputNames[0]];
+    const output = (await nativeCall(() => this.session.run(feeds)))[this.session.outputNames[0]];
     const classes = this.info.classes.length;
     if (output.dims.length !== 2 || Number(output.dims[1]) !== classes) throw new ThreatlabError('validation', `${this.path} answers shape [${output.dims.join(', ')}]; the description names ${classes} classes`);
     const values = output.data as Float32Array;

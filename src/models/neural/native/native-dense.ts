@@ -9,6 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Matrix } from '../../../math/matrix.ts';
 import { ValidationError } from '../../../errors.ts';
+import { nativeCall } from '../../../parallel/native-guard.ts';
 import { batchSource, runEpochs, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
 import { ADAM, lossGraph, stateShapes, stepGraph, type DenseGraphSpec } from './dense-step-graph.ts';
 
@@ -34,7 +35,7 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    sessions = Promise.all([ort.InferenceSession.create(stepGraph(spec), options), ort.InferenceSession.create(lossGraph(spec), options)]).then(([step, loss]) => ({ step, loss }));
+    sessions = nativeCall(() => Promise.all([ort.InferenceSession.create(stepGraph(spec), options), ort.InferenceSession.create(lossGraph(spec), options)])).then(([step, loss]) => ({ step, loss }));
     // A process that trains many architectures keeps the newest few (a dropped pair is
     // released by the garbage collector once no run holds it).
     if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.delete(sessionCache.keys().next().value!);
@@ -107,7 +108,8 @@ export class NativeDenseStepper {
     const fetches: Record<string, ort.Tensor> = { loss: this.lossOutput };
     for (const name of Object.keys(next)) fetches[`next_${name}`] = next[name];
     const optimizerInputs = this.spec.optimizer === 'adam' ? this.scalars : { rate: this.scalars.rate };
-    await this.sessions.step.run({ ...this.feeds(inputs, targets, rows), ...optimizerInputs }, fetches);
+    const feeds = { ...this.feeds(inputs, targets, rows), ...optimizerInputs };
+    await nativeCall(() => this.sessions.step.run(feeds, fetches));
     this.current = 1 - this.current;
     return (this.lossOutput.data as Float32Array)[0];
   }
@@ -116,7 +118,7 @@ export class NativeDenseStepper {
   async loss(inputs: Float32Array, targets: Float32Array, rows: number): Promise<number> {
     const { scale, ...feeds } = this.feeds(inputs, targets, rows);
     const parameterFeeds = Object.fromEntries(Object.entries(feeds).filter(([name]) => !name.startsWith('m_') && !name.startsWith('v_')));
-    const output = await this.sessions.loss.run({ ...parameterFeeds, scale }, ['loss']);
+    const output = await nativeCall(() => this.sessions.loss.run({ ...parameterFeeds, scale }, ['loss']));
     return (output.loss.data as Float32Array)[0];
   }
 }
