@@ -12,6 +12,7 @@ import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type Ne
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 import { nativeEngineFits, trainDenseNative } from './native/native-dense.ts';
+import { ThreatlabError } from '../../errors.ts';
 
 /** Settings of a dense network. */
 export interface DenseTrainingOptions extends LoopOptions {
@@ -20,7 +21,7 @@ export interface DenseTrainingOptions extends LoopOptions {
   hiddenActivation: Exclude<Activation, 'softmax'>;
   /** Train with DP-SGD (Abadi et al. 2016) instead of the plain loop. */
   privacy?: DpSgdSettings;
-  /** `auto` (default): the native engine wherever it fits; `tfjs`: always tfjs-wasm (the engine before 2026-12-03, whose weights earlier results were made with). */
+  /** `auto`: the native engine wherever it fits; `tfjs`: always tfjs-wasm (the engine before 2026-12-03, whose weights earlier results were made with). Default: `THREATLAB_TRAINING_ENGINE`, else `auto`. */
   engine?: 'auto' | 'tfjs';
   /** Threads of the native engine (1 by default: parallel trainings run in workers). */
   threads?: number;
@@ -47,6 +48,14 @@ export function activateTensor(z: tf.Tensor2D, activation: Exclude<Activation, '
   }
 }
 
+/** The engine `THREATLAB_TRAINING_ENGINE` names (`auto` when unset). */
+export function defaultEngine(): 'auto' | 'tfjs' {
+  const named = process.env.THREATLAB_TRAINING_ENGINE;
+  if (named === undefined || named === '' || named === 'auto') return 'auto';
+  if (named === 'tfjs') return 'tfjs';
+  throw new ThreatlabError('usage', `THREATLAB_TRAINING_ENGINE is "${named}"; set it to auto (onnxruntime's native kernels where they fit) or tfjs (tfjs-wasm everywhere), or unset it`);
+}
+
 /** Trained float32 values as float64 layers. */
 function denseLayers(sizes: number[], weights: Float32Array[], biases: Float32Array[], hidden: Activation, output: Activation): DenseLayer[] {
   return weights.map((w, l) => ({
@@ -64,7 +73,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const { sizes, rng } = options;
   const initialWeights = sizes.slice(1).map((outputs, l) => glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs));
   const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
-  if (!options.privacy && options.engine !== 'tfjs' && nativeEngineFits(objective, options)) {
+  if (!options.privacy && (options.engine ?? defaultEngine()) !== 'tfjs' && nativeEngineFits(objective, options)) {
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, optimizer: options.optimizer };
     const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
     const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads);

@@ -92,3 +92,19 @@ test('native engine: early stopping on the validation loss as the tfjs loop does
 test('native engine: a parameter of the wrong size is a validation error naming it', async () => {
   await assert.rejects(NativeDenseStepper.create({ sizes: [2, 3, 2], hidden: 'relu', l2: 0, optimizer: 'adam' }, [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
 });
+
+test('THREATLAB_TRAINING_ENGINE=tfjs trains on tfjs (the weights of engine tfjs, bit for bit); an unknown name is a usage error naming the variable', async () => {
+  const settings = options({ epochs: 2 });
+  const tfjs = await trainDense(blobs.features, labels, { ...settings, engine: 'tfjs' });
+  process.env.THREATLAB_TRAINING_ENGINE = 'tfjs';
+  try {
+    const chosen = await trainDense(blobs.features, labels, { ...settings, rng: new Rng(5) });
+    assert.deepEqual(chosen.layers.map((l) => Array.from(l.weights)), tfjs.layers.map((l) => Array.from(l.weights)));
+    process.env.THREATLAB_TRAINING_ENGINE = 'gpu';
+    await assert.rejects(trainDense(blobs.features, labels, { ...settings, rng: new Rng(5) }), { code: 'usage', message: /THREATLAB_TRAINING_ENGINE is "gpu"/ });
+  } finally {
+    delete process.env.THREATLAB_TRAINING_ENGINE;
+  }
+  const native = await trainDense(blobs.features, labels, { ...settings, rng: new Rng(5) });
+  assert.notDeepEqual(native.layers.map((l) => Array.from(l.weights)), tfjs.layers.map((l) => Array.from(l.weights)), 'unset: the native engine (weights equal to rounding, not bit for bit)');
+});
