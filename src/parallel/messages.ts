@@ -45,13 +45,30 @@ export interface TrainingReply {
   error?: { code: string; message: string };
 }
 
-/** Packs a data set for a worker. */
+/** `values` in shared memory: a message carries a handle, not a copy made by the sender and another by the receiver. */
+export function inSharedMemory(values: Float64Array): Float64Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
+}
+
+const sharedCopies = new WeakMap<Float64Array, Float64Array>();
+
+/** `inSharedMemory`, once per array: rows sent with every request (the candidates each shadow model answers on) are copied once. */
+export function sharedOnce(values: Float64Array): Float64Array {
+  let copy = sharedCopies.get(values);
+  if (!copy) sharedCopies.set(values, (copy = inSharedMemory(values)));
+  return copy;
+}
+
+/** Packs a data set for a worker (its features in shared memory). */
 export function datasetToMessage(data: ClassificationDataset): DatasetMessage {
   return {
     name: data.name,
     rows: data.features.rows,
     cols: data.features.cols,
-    features: data.features.data,
+    features: inSharedMemory(data.features.data),
     labels: data.labels,
     classes: [...data.classes],
     schema: data.schema,

@@ -16,7 +16,7 @@ import { createTrainer, modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
-import { datasetToMessage, type TrainingReply, type TrainingRequest } from './messages.ts';
+import { datasetToMessage, sharedOnce, type TrainingReply, type TrainingRequest } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker } from './native-guard.ts';
 
@@ -74,7 +74,7 @@ export class TrainingPool implements TrainingService {
     if (signal?.aborted) throw new ThreatlabError('cancelled', 'the training was cancelled before it started');
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
-      const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: values }));
+      const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: sharedOnce(values) }));
       const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data), predict };
       this.queue.push({ request, pending: { resolve, reject } });
       signal?.addEventListener('abort', () => this.cancel(request.id), { once: true });

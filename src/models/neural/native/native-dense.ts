@@ -131,7 +131,7 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
 /** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver; the trained parameters and the history. */
 export async function trainDenseNative(features: Matrix, objective: NetworkObjective, spec: DenseGraphSpec, initial: Float32Array[], options: LoopOptions, threads = 1): Promise<LoopResult & { parameters: Float32Array[] }> {
   const stepper = await NativeDenseStepper.create(spec, options.initial ?? initial, options.learningRate, threads);
-  const source = batchSource(features, objective, options.batchSize);
+  const source = batchSource(features, objective, options.batchSize, options.epochs);
   const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows) : undefined;
   const validationRows = options.validation?.features.rows ?? 0;
   const allRows = Uint32Array.from({ length: validationRows }, (_, k) => k);
