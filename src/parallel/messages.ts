@@ -62,13 +62,13 @@ export function sharedOnce(values: Float64Array): Float64Array {
   return copy;
 }
 
-/** Packs a data set for a worker (its features in shared memory). */
+/** Packs a data set for a worker. */
 export function datasetToMessage(data: ClassificationDataset): DatasetMessage {
   return {
     name: data.name,
     rows: data.features.rows,
     cols: data.features.cols,
-    features: inSharedMemory(data.features.data),
+    features: data.features.data,
     labels: data.labels,
     classes: [...data.classes],
     schema: data.schema,

@@ -37,7 +37,12 @@ export class TrainingPool implements TrainingService {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { request: TrainingRequest; pending: Pending }[] = [];
+  /** Requests waiting for a worker; a data set goes into shared memory only when a worker takes it. */
+  private readonly queue: { request: Omit<TrainingRequest, 'data'>; data: ClassificationDataset; pending: Pending }[] = [];
+  /** Shared buffers of finished requests, by size, for the next data sets (fresh memory is slow to touch here). */
+  private readonly spare = new Map<number, SharedArrayBuffer[]>();
+  /** The shared buffer each running request's rows are in. */
+  private readonly buffers = new Map<number, SharedArrayBuffer>();
   private readonly pending = new Map<number, Pending>();
   /** The worker of each running request. */
   private readonly running = new Map<number, Worker>();
@@ -75,8 +80,8 @@ export class TrainingPool implements TrainingService {
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
       const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: sharedOnce(values) }));
-      const request: TrainingRequest = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, data: datasetToMessage(data), predict };
-      this.queue.push({ request, pending: { resolve, reject } });
+      const request = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, predict };
+      this.queue.push({ request, data, pending: { resolve, reject } });
       signal?.addEventListener('abort', () => this.cancel(request.id), { once: true });
       this.dispatch();
     });
@@ -94,6 +99,7 @@ export class TrainingPool implements TrainingService {
     if (!worker || !pending) return;
     this.pending.delete(id);
     this.running.delete(id);
+    this.buffers.delete(id); // the stopped worker may still read it: not reused
     this.workers.splice(this.workers.indexOf(worker), 1);
     void stopWorker(worker);
     pending.reject(error);
@@ -109,16 +115,37 @@ export class TrainingPool implements TrainingService {
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
-      const { request, pending } = this.queue.shift()!;
+      const { request, data, pending } = this.queue.shift()!;
+      const features = this.sharedRows(data.features.data);
+      this.buffers.set(request.id, features.buffer as SharedArrayBuffer);
       this.pending.set(request.id, pending);
       this.running.set(request.id, worker);
       worker.ref();
-      worker.postMessage(request);
+      worker.postMessage({ ...request, data: { ...datasetToMessage(data), features } } satisfies TrainingRequest);
     }
+  }
+
+  /** `values` copied into a spare shared buffer of its size, or a new one. */
+  private sharedRows(values: Float64Array): Float64Array {
+    const buffer = this.spare.get(values.byteLength)?.pop() ?? new SharedArrayBuffer(values.byteLength);
+    const copy = new Float64Array(buffer);
+    copy.set(values);
+    return copy;
+  }
+
+  /** A finished request's buffer, kept for the next data set of its size (the worker is done with it). */
+  private recycle(id: number): void {
+    const buffer = this.buffers.get(id);
+    this.buffers.delete(id);
+    if (!buffer) return;
+    const spare = this.spare.get(buffer.byteLength) ?? [];
+    if (spare.length < this.size) spare.push(buffer);
+    this.spare.set(buffer.byteLength, spare);
   }
 
   private settle(worker: Worker, reply: TrainingReply): void {
     if (!this.workers.includes(worker)) return; // stopped by a cancel; its last words are not heard
+    this.recycle(reply.id);
     const pending = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     this.running.delete(reply.id);
