@@ -74,7 +74,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const initialWeights = sizes.slice(1).map((outputs, l) => glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs));
   const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
   if (!options.privacy && (options.engine ?? defaultEngine()) !== 'tfjs' && nativeEngineFits(objective, options)) {
-    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, optimizer: options.optimizer };
+    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
     const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
     const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads);
     const depth = sizes.length - 1;

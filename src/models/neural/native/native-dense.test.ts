@@ -31,7 +31,7 @@ const rowsOf = (values: number[], width: number, rows: number[]): Float32Array =
 
 for (const run of trace.runs) {
   test(`native engine repeats PyTorch's Adam step for step: ${run.hidden}, sizes ${run.sizes.join('-')}${run.l2 > 0 ? `, L2 ${run.l2}` : ''}${run.soft ? ', soft labels' : ''} (fixture made by make_adam_trace.py)`, async () => {
-    const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2, optimizer: 'adam' }, run.start.map((p) => Float32Array.from(p)), 0.01);
+    const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2 }, 'adam', run.start.map((p) => Float32Array.from(p)), 0.01);
     const targets = run.soft ? trace.soft : trace.oneHot;
     for (const [k, rows] of trace.batches.entries()) {
       const loss = await stepper.step(rowsOf(trace.x, trace.features, rows), rowsOf(targets, trace.classes, rows), rows.length);
@@ -90,7 +90,7 @@ test('native engine: early stopping on the validation loss as the tfjs loop does
 });
 
 test('native engine: a parameter of the wrong size is a validation error naming it', async () => {
-  await assert.rejects(NativeDenseStepper.create({ sizes: [2, 3, 2], hidden: 'relu', l2: 0, optimizer: 'adam' }, [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
+  await assert.rejects(NativeDenseStepper.create({ sizes: [2, 3, 2], hidden: 'relu', l2: 0 }, 'adam', [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
 });
 
 test('THREATLAB_TRAINING_ENGINE=tfjs trains on tfjs (the weights of engine tfjs, bit for bit); an unknown name is a usage error naming the variable', async () => {

@@ -1,20 +1,24 @@
 /**
- * Trains a dense softmax network with onnxruntime's native CPU kernels: one call of the step
- * graph (dense-step-graph.ts) a batch, the state double-buffered in pre-allocated tensors so
- * a step allocates nothing. The batch order, initial weights, loss and early stopping are the
- * tfjs loop's (train-loop.ts); the float32 sums run in another order, so the weights agree with
- * the tfjs engine's to rounding, not bit for bit. Same seed, same thread count: same weights.
+ * Trains a dense softmax network with onnxruntime's native CPU kernels: one call of the gradient
+ * graph (dense-step-graph.ts) a batch, then Adam in one WebAssembly pass per tensor
+ * (math/wasm/adam-kernel.ts, tfjs's float32 Adam) or SGD. Parameters, moments and gradients live
+ * in the kernel's memory; onnxruntime reads the parameters from it and writes the gradients into
+ * it (pre-allocated outputs), so a step copies and allocates nothing. The batch order, initial
+ * weights, loss and early stopping are the tfjs loop's (train-loop.ts); the float32 sums run in
+ * another order, so the weights agree with the tfjs engine's to rounding, not bit for bit. Same
+ * seed, same thread count: same weights.
  */
 
 import * as ort from 'onnxruntime-node';
 import type { Matrix } from '../../../math/matrix.ts';
+import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
 import { batchSource, runEpochs, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
-import { ADAM, lossGraph, stateShapes, stepGraph, type DenseGraphSpec } from './dense-step-graph.ts';
+import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
-  step: ort.InferenceSession;
+  gradients: ort.InferenceSession;
   loss: ort.InferenceSession;
 }
 
@@ -23,7 +27,7 @@ const sessionCache = new Map<string, Promise<Sessions>>();
 const SESSION_CACHE_LIMIT = 16;
 
 async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessions> {
-  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, spec.optimizer, threads]);
+  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, threads]);
   let sessions = sessionCache.get(key);
   if (!sessions) {
     // No spinning between runs: the thread that gathers the next batch, or a sibling worker, gets the core.
@@ -35,7 +39,7 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    sessions = nativeCall(() => Promise.all([ort.InferenceSession.create(stepGraph(spec), options), ort.InferenceSession.create(lossGraph(spec), options)])).then(([step, loss]) => ({ step, loss }));
+    sessions = nativeCall(() => Promise.all([ort.InferenceSession.create(gradientGraph(spec), options), ort.InferenceSession.create(lossGraph(spec), options)])).then(([gradients, loss]) => ({ gradients, loss }));
     // A process that trains many architectures keeps the newest few (a dropped pair is
     // released by the garbage collector once no run holds it).
     if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.delete(sessionCache.keys().next().value!);
@@ -46,42 +50,47 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
 
 const scalar = (value: number): ort.Tensor => new ort.Tensor('float32', Float32Array.of(value), []);
 
-/** A network's training state in onnxruntime tensors: values, the step's scalars, and one call a batch. */
+/** A network's parameters, the optimiser's state and one native call a batch. */
 export class NativeDenseStepper {
-  private readonly states: Record<string, ort.Tensor>[];
-  private current = 0;
-  private steps = 0;
-  private readonly scalars = { scale: scalar(1), rate: scalar(0), correction1: scalar(1), correction2: scalar(1) };
+  private readonly kernel: AdamKernel;
+  /** Input tensors over the parameters in the kernel's memory, by name. */
+  private readonly parameterFeeds: Record<string, ort.Tensor> = {};
+  /** Output tensors over the gradients in the kernel's memory, and the loss. */
+  private readonly fetches: Record<string, ort.Tensor> = {};
+  private readonly scale = scalar(1);
   private readonly lossOutput = scalar(0);
 
   private constructor(
     private readonly spec: DenseGraphSpec,
+    private readonly optimizer: 'adam' | 'sgd',
     private readonly sessions: Sessions,
     parameters: Float32Array[],
     private readonly learningRate: number,
   ) {
-    const shapes = stateShapes(spec);
-    const make = (): Record<string, ort.Tensor> => Object.fromEntries(shapes.map(({ name, dims }) => [name, new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)]));
-    this.states = [make(), make()];
+    const shapes = parameterShapes(spec.sizes);
+    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate);
+    shapes.forEach(({ name, dims }, k) => {
+      this.parameterFeeds[name] = new ort.Tensor('float32', this.kernel.values(k), dims);
+      this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
+    });
+    this.fetches.loss = this.lossOutput;
     this.setParameters(parameters);
   }
 
   /** Sessions for `spec` (made once per process), starting from `parameters` in w0…, b0… order. */
-  static async create(spec: DenseGraphSpec, parameters: Float32Array[], learningRate: number, threads = 1): Promise<NativeDenseStepper> {
-    return new NativeDenseStepper(spec, await sessionsFor(spec, threads), parameters, learningRate);
+  static async create(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1): Promise<NativeDenseStepper> {
+    return new NativeDenseStepper(spec, optimizer, await sessionsFor(spec, threads), parameters, learningRate);
   }
 
   /** The current parameters (copies), in w0…, b0… order. */
   parameters(): Float32Array[] {
-    const state = this.states[this.current];
-    return stateShapes({ ...this.spec, optimizer: 'sgd' }).map(({ name }) => (state[name].data as Float32Array).slice());
+    return parameterShapes(this.spec.sizes).map((_, k) => this.kernel.values(k).slice());
   }
 
   /** Replaces the parameters (the optimiser's moments stay). */
   setParameters(values: Float32Array[]): void {
-    const state = this.states[this.current];
-    stateShapes({ ...this.spec, optimizer: 'sgd' }).forEach(({ name }, k) => {
-      const target = state[name].data as Float32Array;
+    parameterShapes(this.spec.sizes).forEach(({ name }, k) => {
+      const target = this.kernel.values(k);
       if (values[k].length !== target.length) throw new ValidationError(`parameter ${name} needs ${target.length} values, got ${values[k].length}`);
       target.set(values[k]);
     });
@@ -89,36 +98,38 @@ export class NativeDenseStepper {
 
   private feeds(inputs: Float32Array, targets: Float32Array, rows: number): Record<string, ort.Tensor> {
     const [inputWidth, outputWidth] = [this.spec.sizes[0], this.spec.sizes[this.spec.sizes.length - 1]];
-    (this.scalars.scale.data as Float32Array)[0] = 1 / rows;
+    (this.scale.data as Float32Array)[0] = 1 / rows;
     return {
       x: new ort.Tensor('float32', inputs, [rows, inputWidth]),
       y: new ort.Tensor('float32', targets, [rows, outputWidth]),
-      scale: this.scalars.scale,
-      ...this.states[this.current],
+      scale: this.scale,
+      ...this.parameterFeeds,
     };
   }
 
   /** One step on a batch of `rows` rows; the batch's loss before the step. */
   async step(inputs: Float32Array, targets: Float32Array, rows: number): Promise<number> {
-    this.steps++;
-    (this.scalars.rate.data as Float32Array)[0] = this.learningRate;
-    (this.scalars.correction1.data as Float32Array)[0] = 1 - ADAM.beta1 ** this.steps;
-    (this.scalars.correction2.data as Float32Array)[0] = 1 - ADAM.beta2 ** this.steps;
-    const next = this.states[1 - this.current];
-    const fetches: Record<string, ort.Tensor> = { loss: this.lossOutput };
-    for (const name of Object.keys(next)) fetches[`next_${name}`] = next[name];
-    const optimizerInputs = this.spec.optimizer === 'adam' ? this.scalars : { rate: this.scalars.rate };
-    const feeds = { ...this.feeds(inputs, targets, rows), ...optimizerInputs };
-    await nativeCall(() => this.sessions.step.run(feeds, fetches));
-    this.current = 1 - this.current;
+    const feeds = this.feeds(inputs, targets, rows);
+    await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches));
+    if (this.optimizer === 'adam') this.kernel.step();
+    else this.sgdStep();
     return (this.lossOutput.data as Float32Array)[0];
+  }
+
+  /** w ← w − η·g in float32, as tfjs's SGD rounds it. */
+  private sgdStep(): void {
+    const f = Math.fround;
+    const rate = f(this.learningRate);
+    parameterShapes(this.spec.sizes).forEach((_, k) => {
+      const [w, g] = [this.kernel.values(k), this.kernel.gradient(k)];
+      for (let i = 0; i < w.length; i++) w[i] = f(w[i] - f(g[i] * rate));
+    });
   }
 
   /** The loss (with the L2 term) on `rows` rows. */
   async loss(inputs: Float32Array, targets: Float32Array, rows: number): Promise<number> {
-    const { scale, ...feeds } = this.feeds(inputs, targets, rows);
-    const parameterFeeds = Object.fromEntries(Object.entries(feeds).filter(([name]) => !name.startsWith('m_') && !name.startsWith('v_')));
-    const output = await nativeCall(() => this.sessions.loss.run({ ...parameterFeeds, scale }, ['loss']));
+    const feeds = this.feeds(inputs, targets, rows);
+    const output = await nativeCall(() => this.sessions.loss.run(feeds, ['loss']));
     return (output.loss.data as Float32Array)[0];
   }
 }
@@ -130,7 +141,7 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
 
 /** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver; the trained parameters and the history. */
 export async function trainDenseNative(features: Matrix, objective: NetworkObjective, spec: DenseGraphSpec, initial: Float32Array[], options: LoopOptions, threads = 1): Promise<LoopResult & { parameters: Float32Array[] }> {
-  const stepper = await NativeDenseStepper.create(spec, options.initial ?? initial, options.learningRate, threads);
+  const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads);
   const source = batchSource(features, objective, options.batchSize, options.epochs);
   const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows) : undefined;
   const validationRows = options.validation?.features.rows ?? 0;

@@ -1,0 +1,75 @@
+/**
+ * Adam (Kingma and Ba 2015) over float32 tensors held in a WebAssembly memory (`adam.wat`, f32x4,
+ * one call a tensor): each tensor's values, two moments and gradient sit side by side, and one
+ * step updates values and moments in place. The float32 operations are tfjs's `AdamOptimizer`'s,
+ * in its order (β1^t and β2^t kept as float32 products, as tfjs keeps them). Used by the tfjs loop
+ * (fused-adam.ts) and the native engine, which hands onnxruntime views of this memory.
+ */
+
+import { WASM_BASE64 } from './adam.wasm.ts';
+import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+
+interface AdamExports {
+  memory: WebAssembly.Memory;
+  adam(
+    w: number, m: number, v: number, g: number, count: number,
+    beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number,
+    correction1: number, correction2: number, epsilon: number, negativeRate: number,
+  ): void;
+}
+
+/** One tensor's blocks (byte offsets) and its length. */
+interface Slot {
+  count: number;
+  w: number;
+  m: number;
+  v: number;
+  g: number;
+}
+
+/** Adam's constants: tfjs's defaults; ε is tfjs-wasm's float32 epsilon. */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/** Values, moments and gradients of fixed-size tensors in one memory, stepped by Adam. */
+export class AdamKernel {
+  private readonly exports: AdamExports;
+  private readonly slots: Slot[];
+  private powerBeta1 = Math.fround(ADAM.beta1);
+  private powerBeta2 = Math.fround(ADAM.beta2);
+
+  /** Tensors of `counts[k]` values (zero, as are the moments, until written through `values`). */
+  constructor(
+    counts: number[],
+    private readonly learningRate: number,
+    private readonly epsilon = ADAM.epsilon,
+  ) {
+    this.exports = instantiate<AdamExports>(WASM_BASE64);
+    const layout = byteLayout();
+    this.slots = counts.map((count) => ({ count, w: layout.take(4 * count), m: layout.take(4 * count), v: layout.take(4 * count), g: layout.take(4 * count) }));
+    // Grown once, here: views taken after this stay valid (growing would detach them).
+    ensureBytes(this.exports.memory, layout.end());
+  }
+
+  /** Tensor k's values (a view into the kernel's memory). */
+  values(k: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, this.slots[k].w, this.slots[k].count);
+  }
+
+  /** Where tensor k's gradient is to be written before a step (a view). */
+  gradient(k: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, this.slots[k].g, this.slots[k].count);
+  }
+
+  /** One step on the tensors whose `has[k]` is true (all by default) from the gradients written. */
+  step(has: (k: number) => boolean = () => true): void {
+    const f = Math.fround;
+    const correction1 = f(1 - this.powerBeta1);
+    const correction2 = f(1 - this.powerBeta2);
+    const { beta1, beta2 } = ADAM;
+    this.slots.forEach((slot, k) => {
+      if (has(k)) this.exports.adam(slot.w, slot.m, slot.v, slot.g, slot.count, beta1, beta2, 1 - beta1, 1 - beta2, correction1, correction2, this.epsilon, -this.learningRate);
+    });
+    this.powerBeta1 = f(this.powerBeta1 * f(beta1));
+    this.powerBeta2 = f(this.powerBeta2 * f(beta2));
+  }
+}
