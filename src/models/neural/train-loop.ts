@@ -131,34 +131,40 @@ export async function runEpochs(rows: number, options: Pick<LoopOptions, 'epochs
   return { epochsRun, bestEpoch: bestValues ? bestEpoch : epochsRun, trainingLoss, validationLoss };
 }
 
-/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows are rounded to float32). */
-export function gatherRows(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Float32Array): Float32Array {
+/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows into a float32 buffer are rounded). */
+export function gatherRows<Into extends Float32Array | Float64Array>(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Into): Into {
   for (let k = 0; k < size; k++) {
     const row = order[start + k];
     into.set(from.subarray(row * width, (row + 1) * width), k * width);
   }
-  return into.subarray(0, size * width);
+  return into.subarray(0, size * width) as Into;
+}
+
+/** Batches of rows and targets in reused buffers: `batch` returns views of them. */
+export interface BatchSource<Rows extends Float32Array | Float64Array> {
+  targetWidth: number;
+  batch(order: Uint32Array, start: number, size: number): [Rows, Float32Array];
 }
 
 /**
- * Batches of the training rows and targets in reused float32 buffers, for `passes` passes over
- * the rows. For a few passes the rows are rounded from the float64 matrix batch by batch: a
- * float32 copy of a large data set costs more than two epochs here (a fresh 220 MB array for
- * Fashion-MNIST takes 0.7 s to touch on this machine). From four passes on, the rows are rounded
- * once (rounding row by row costs ~2.3 ns a value each pass; copying float32 rows is a memcpy).
+ * Batches of the training rows (float32, or float64 for a consumer that rounds them itself) and
+ * float32 targets, for `passes` passes over the rows. Float32 rows for a few passes are rounded
+ * from the float64 matrix batch by batch: a float32 copy of a large data set costs more than two
+ * epochs here (a fresh 220 MB array for Fashion-MNIST takes 0.7 s to touch on this machine). From
+ * four passes on they are rounded once (rounding costs ~2.3 ns a value each pass in JS; copying
+ * rows of the same type is a memcpy).
  */
-export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes = 1) {
-  const inputs = passes >= 4 ? new Float32Array(features.data) : features.data;
+export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes?: number): BatchSource<Float32Array>;
+export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes: number, rows: 'float64'): BatchSource<Float64Array>;
+export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes = 1, rows: 'float32' | 'float64' = 'float32'): BatchSource<Float32Array | Float64Array> {
+  const inputs = rows === 'float32' && passes >= 4 ? new Float32Array(features.data) : features.data;
   const targets = objective.kind === 'classification' ? oneHotRows(objective.labels, objective.classes) : objective.targets.data;
   const targetWidth = objective.kind === 'classification' ? objective.classes : objective.targets.cols;
-  const batchInputs = new Float32Array(batchSize * features.cols);
+  const batchInputs = rows === 'float32' ? new Float32Array(batchSize * features.cols) : new Float64Array(batchSize * features.cols);
   const batchTargets = new Float32Array(batchSize * targetWidth);
   return {
     targetWidth,
-    /** The batch's inputs and targets (views of reused buffers). */
-    batch(order: Uint32Array, start: number, size: number): [Float32Array, Float32Array] {
-      return [gatherRows(inputs, features.cols, order, start, size, batchInputs), gatherRows(targets, targetWidth, order, start, size, batchTargets)];
-    },
+    batch: (order, start, size) => [gatherRows(inputs, features.cols, order, start, size, batchInputs), gatherRows(targets, targetWidth, order, start, size, batchTargets)],
   };
 }
 

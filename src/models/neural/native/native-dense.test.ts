@@ -27,14 +27,15 @@ const trace = JSON.parse(readFileSync(new URL('../../../../test/fixtures/torch/a
   runs: TraceRun[];
 };
 
-const rowsOf = (values: number[], width: number, rows: number[]): Float32Array => Float32Array.from(rows.flatMap((r) => values.slice(r * width, (r + 1) * width)));
+const rowsOf = (values: number[], width: number, rows: number[]): number[] => rows.flatMap((r) => values.slice(r * width, (r + 1) * width));
 
 for (const run of trace.runs) {
   test(`native engine repeats PyTorch's Adam step for step: ${run.hidden}, sizes ${run.sizes.join('-')}${run.l2 > 0 ? `, L2 ${run.l2}` : ''}${run.soft ? ', soft labels' : ''} (fixture made by make_adam_trace.py)`, async () => {
     const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2 }, 'adam', run.start.map((p) => Float32Array.from(p)), 0.01);
     const targets = run.soft ? trace.soft : trace.oneHot;
     for (const [k, rows] of trace.batches.entries()) {
-      const loss = await stepper.step(rowsOf(trace.x, trace.features, rows), rowsOf(targets, trace.classes, rows), rows.length);
+      // The fixture's float32 inputs, as float64 rows (the engine takes the data set's precision and casts).
+      const loss = await stepper.step(Float64Array.from(rowsOf(trace.x, trace.features, rows)), Float32Array.from(rowsOf(targets, trace.classes, rows)), rows.length);
       assert.ok(Math.abs(loss - run.losses[k]) <= 2e-5 * Math.max(1, Math.abs(run.losses[k])), `step ${k}: loss ${loss}, PyTorch ${run.losses[k]}`);
     }
     const end = stepper.parameters();

@@ -96,11 +96,11 @@ export class NativeDenseStepper {
     });
   }
 
-  private feeds(inputs: Float32Array, targets: Float32Array, rows: number): Record<string, ort.Tensor> {
+  private feeds(inputs: Float64Array, targets: Float32Array, rows: number): Record<string, ort.Tensor> {
     const [inputWidth, outputWidth] = [this.spec.sizes[0], this.spec.sizes[this.spec.sizes.length - 1]];
     (this.scale.data as Float32Array)[0] = 1 / rows;
     return {
-      x: new ort.Tensor('float32', inputs, [rows, inputWidth]),
+      x: new ort.Tensor('float64', inputs, [rows, inputWidth]),
       y: new ort.Tensor('float32', targets, [rows, outputWidth]),
       scale: this.scale,
       ...this.parameterFeeds,
@@ -108,7 +108,7 @@ export class NativeDenseStepper {
   }
 
   /** One step on a batch of `rows` rows; the batch's loss before the step. */
-  async step(inputs: Float32Array, targets: Float32Array, rows: number): Promise<number> {
+  async step(inputs: Float64Array, targets: Float32Array, rows: number): Promise<number> {
     const feeds = this.feeds(inputs, targets, rows);
     await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches));
     if (this.optimizer === 'adam') this.kernel.step();
@@ -127,7 +127,7 @@ export class NativeDenseStepper {
   }
 
   /** The loss (with the L2 term) on `rows` rows. */
-  async loss(inputs: Float32Array, targets: Float32Array, rows: number): Promise<number> {
+  async loss(inputs: Float64Array, targets: Float32Array, rows: number): Promise<number> {
     const feeds = this.feeds(inputs, targets, rows);
     const output = await nativeCall(() => this.sessions.loss.run(feeds, ['loss']));
     return (output.loss.data as Float32Array)[0];
@@ -142,8 +142,8 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
 /** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver; the trained parameters and the history. */
 export async function trainDenseNative(features: Matrix, objective: NetworkObjective, spec: DenseGraphSpec, initial: Float32Array[], options: LoopOptions, threads = 1): Promise<LoopResult & { parameters: Float32Array[] }> {
   const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads);
-  const source = batchSource(features, objective, options.batchSize, options.epochs);
-  const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows) : undefined;
+  const source = batchSource(features, objective, options.batchSize, options.epochs, 'float64');
+  const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows, 1, 'float64') : undefined;
   const validationRows = options.validation?.features.rows ?? 0;
   const allRows = Uint32Array.from({ length: validationRows }, (_, k) => k);
   const validationBatch = validation?.batch(allRows, 0, validationRows);

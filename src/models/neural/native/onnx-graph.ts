@@ -1,5 +1,5 @@
 /**
- * A small writer of ONNX graphs (float32 tensors, the default operator set) on onnx-proto,
+ * A small writer of ONNX graphs (float32 tensors, float64 inputs; the default operator set) on onnx-proto,
  * ONNX's own protobuf definitions: the training-step graphs of dense-step-graph.ts are written
  * with it and run by onnxruntime-node's CPU kernels.
  */
@@ -14,6 +14,9 @@ export const OPSET = 17;
 /** A dimension: a fixed size or a name for a size given at run time (the batch). */
 export type Dim = number | string;
 
+/** ONNX's code for float32 (the `to` of a Cast). */
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
 /** An attribute value: an integer, a float or a list of integers. */
 export type AttributeValue = { int: number } | { float: number } | { ints: number[] };
 
@@ -24,9 +27,10 @@ function attributeProto(name: string, value: AttributeValue): onnxProto.onnx.IAt
   return { name, type: AttributeType.INTS, ints: value.ints };
 }
 
-function valueInfo(name: string, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: Dim[], type: 'float' | 'double' = 'float'): onnxProto.onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
+  const elemType = type === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
 /** Builds one graph: inputs, constants, nodes and outputs, then the serialised model. */
@@ -37,9 +41,9 @@ export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private counter = 0;
 
-  /** Declares a float32 input. */
-  input(name: string, dims: Dim[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  /** Declares an input (float32 unless `type` says double). */
+  input(name: string, dims: Dim[], type: 'float' | 'double' = 'float'): string {
+    this.inputs.push(valueInfo(name, dims, type));
     return name;
   }
 
