@@ -129,12 +129,13 @@ export class MlpTrainer implements Trainer<Mlp> {
     if (hooks.initial && hooks.initial.layers.map((layer) => layer.inputs).concat(hooks.initial.layers.at(-1)!.outputs).join() !== sizes.join()) {
       throw new ValidationError('cannot fine-tune "mlp"', [{ path: 'initial', message: `the starting model's layer sizes differ from ${sizes.join('-')}; give hidden= as the model's` }]);
     }
-    const prepare = (m: Matrix) => (scaler ? scaler.transform(m) : m);
-    const result = await trainDense(prepare(train.features), labelObjective(train), {
+    // Rows go in unscaled with the scaling beside them (the native engine scales each batch).
+    const result = await trainDense(train.features, labelObjective(train), {
       sizes,
       hiddenActivation: p.activation,
       optimizer: p.optimizer,
-      ...loopSettings(p, validation, prepare),
+      ...loopSettings(p, validation),
+      inputScaling: scaler,
       rng: rng.fork(),
       progress: this.progress,
       penalty: hooks.penalty,

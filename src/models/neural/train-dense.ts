@@ -13,6 +13,7 @@ import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 import { nativeEngineFits, trainDenseNative } from './native/native-dense.ts';
 import { ThreatlabError } from '../../errors.ts';
+import type { ColumnScaler } from '../../data/encoders/scaling.ts';
 
 /** Settings of a dense network. */
 export interface DenseTrainingOptions extends LoopOptions {
@@ -25,6 +26,8 @@ export interface DenseTrainingOptions extends LoopOptions {
   engine?: 'auto' | 'tfjs';
   /** Threads of the native engine (1 by default: parallel trainings run in workers). */
   threads?: number;
+  /** The rows (training and validation) arrive unscaled: the network trains on `inputScaling.transform` of them (applied batch by batch by the native engine, so no scaled copy of the data set is made). */
+  inputScaling?: ColumnScaler;
 }
 
 /** Trained layers and the history. */
@@ -76,10 +79,18 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   if (!options.privacy && (options.engine ?? defaultEngine()) !== 'tfjs' && nativeEngineFits(objective, options)) {
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
     const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
-    const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads);
+    const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads, options.inputScaling);
     const depth = sizes.length - 1;
     return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
   }
+  if (options.inputScaling) return trainDenseOnTfjs(options.inputScaling.transform(features), objective, options, initialWeights, outputActivation, options.inputScaling);
+  return trainDenseOnTfjs(features, objective, options, initialWeights, outputActivation);
+}
+
+/** The tfjs engine (DP-SGD, reconstruction, per-batch hooks, or asked for); rows scaled by `scaling` already, validation rows not yet. */
+async function trainDenseOnTfjs(features: Matrix, objective: NetworkObjective, options: DenseTrainingOptions, initialWeights: Float32Array[], outputActivation: Activation, scaling?: ColumnScaler): Promise<DenseTrainingResult> {
+  const { sizes } = options;
+  if (scaling && options.validation) options = { ...options, validation: { ...options.validation, features: scaling.transform(options.validation.features) } };
   const weights = initialWeights.map((values, l) => tf.variable(tf.tensor2d(values, [sizes[l], sizes[l + 1]])));
   const biases = sizes.slice(1).map((outputs) => tf.variable(tf.zeros([outputs])));
   const hidden = options.hiddenActivation;

@@ -18,6 +18,8 @@ export interface DenseGraphSpec {
   sizes: number[];
   hidden: Exclude<Activation, 'softmax'>;
   l2: number;
+  /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does. */
+  scaledInputs?: boolean;
 }
 
 /** Parameter names in the tfjs loop's variable order, with their shapes. */
@@ -69,7 +71,12 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   const last = sizes.length - 2;
   // The rows come as float64, as the data set holds them: the cast here is one vectorised pass,
   // where rounding each batch to float32 in JS cost twice the time of gathering it.
-  const x = g.node('Cast', [g.input('x', ['batch', sizes[0]], 'double')], { to: { int: FLOAT } });
+  let rows = g.input('x', ['batch', sizes[0]], 'double');
+  if (spec.scaledInputs) {
+    const [offset, factor, shift] = [g.input('offset', [sizes[0]], 'double'), g.input('factor', [sizes[0]], 'double'), g.input('shift', [], 'double')];
+    rows = g.node('Add', [g.node('Mul', [g.node('Sub', [rows, offset]), factor]), shift]);
+  }
+  const x = g.node('Cast', [rows], { to: { int: FLOAT } });
   const y = g.input('y', ['batch', sizes[last + 1]]);
   const scale = g.input('scale', []);
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);

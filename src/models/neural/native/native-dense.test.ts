@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { makeBlobs } from '../../../data/datasets/synthetic.ts';
+import { fitStandardScaler } from '../../../data/encoders/scaling.ts';
 import { Rng } from '../../../random.ts';
 import { trainDense, type DenseTrainingOptions } from '../train-dense.ts';
 import type { NetworkObjective } from '../train-loop.ts';
@@ -108,4 +109,16 @@ test('THREATLAB_TRAINING_ENGINE=tfjs trains on tfjs (the weights of engine tfjs,
   }
   const native = await trainDense(blobs.features, labels, { ...settings, rng: new Rng(5) });
   assert.notDeepEqual(native.layers.map((l) => Array.from(l.weights)), tfjs.layers.map((l) => Array.from(l.weights)), 'unset: the native engine (weights equal to rounding, not bit for bit)');
+});
+
+test('native engine: rows scaled in the graph train the same weights, bit for bit, as rows scaled beforehand (training and validation)', async () => {
+  const scaler = fitStandardScaler(blobs.features);
+  const held = makeBlobs(30, { centers: 3, features: 5, std: 1.4, seed: 9 });
+  const objective: NetworkObjective = { kind: 'classification', labels: held.labels, classes: 3 };
+  const inGraph = await trainDense(blobs.features, labels, options({ epochs: 4, inputScaling: scaler, validation: { features: held.features, objective } }));
+  const before = await trainDense(scaler.transform(blobs.features), labels, options({ epochs: 4, validation: { features: scaler.transform(held.features), objective } }));
+  assert.deepEqual(inGraph.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]), before.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]));
+  assert.deepEqual(inGraph.validationLoss, before.validationLoss);
+  const unscaled = await trainDense(blobs.features, labels, options({ epochs: 4 }));
+  assert.notDeepEqual(unscaled.layers.map((l) => Array.from(l.weights)), inGraph.layers.map((l) => Array.from(l.weights)), 'the scaling mattered');
 });

@@ -10,6 +10,7 @@
  */
 
 import * as ort from 'onnxruntime-node';
+import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
 import type { Matrix } from '../../../math/matrix.ts';
 import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
@@ -27,7 +28,7 @@ const sessionCache = new Map<string, Promise<Sessions>>();
 const SESSION_CACHE_LIMIT = 16;
 
 async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessions> {
-  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, threads]);
+  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, spec.scaledInputs ?? false, threads]);
   let sessions = sessionCache.get(key);
   if (!sessions) {
     // No spinning between runs: the thread that gathers the next batch, or a sibling worker, gets the core.
@@ -60,13 +61,24 @@ export class NativeDenseStepper {
   private readonly scale = scalar(1);
   private readonly lossOutput = scalar(0);
 
+  /** The column scaling's inputs, when the rows arrive unscaled. */
+  private readonly scalingFeeds: Record<string, ort.Tensor> = {};
+
   private constructor(
     private readonly spec: DenseGraphSpec,
     private readonly optimizer: 'adam' | 'sgd',
     private readonly sessions: Sessions,
     parameters: Float32Array[],
     private readonly learningRate: number,
+    scaling?: ColumnScaler,
   ) {
+    if ((spec.scaledInputs ?? false) !== (scaling !== undefined)) throw new ValidationError('the native engine needs a column scaling exactly when its graph scales the rows');
+    if (scaling) {
+      const columns = spec.sizes[0];
+      this.scalingFeeds.offset = new ort.Tensor('float64', scaling.offset, [columns]);
+      this.scalingFeeds.factor = new ort.Tensor('float64', scaling.factor, [columns]);
+      this.scalingFeeds.shift = new ort.Tensor('float64', Float64Array.of(scaling.shift), []);
+    }
     const shapes = parameterShapes(spec.sizes);
     this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate);
     shapes.forEach(({ name, dims }, k) => {
@@ -78,8 +90,8 @@ export class NativeDenseStepper {
   }
 
   /** Sessions for `spec` (made once per process), starting from `parameters` in w0…, b0… order. */
-  static async create(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1): Promise<NativeDenseStepper> {
-    return new NativeDenseStepper(spec, optimizer, await sessionsFor(spec, threads), parameters, learningRate);
+  static async create(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1, scaling?: ColumnScaler): Promise<NativeDenseStepper> {
+    return new NativeDenseStepper(spec, optimizer, await sessionsFor(spec, threads), parameters, learningRate, scaling);
   }
 
   /** The current parameters (copies), in w0…, b0… order. */
@@ -103,6 +115,7 @@ export class NativeDenseStepper {
       x: new ort.Tensor('float64', inputs, [rows, inputWidth]),
       y: new ort.Tensor('float32', targets, [rows, outputWidth]),
       scale: this.scale,
+      ...this.scalingFeeds,
       ...this.parameterFeeds,
     };
   }
@@ -139,9 +152,17 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
   return objective.kind !== 'reconstruction' && !options.corrupt && !options.penalty && !options.adversary;
 }
 
-/** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver; the trained parameters and the history. */
-export async function trainDenseNative(features: Matrix, objective: NetworkObjective, spec: DenseGraphSpec, initial: Float32Array[], options: LoopOptions, threads = 1): Promise<LoopResult & { parameters: Float32Array[] }> {
-  const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads);
+/** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled); the trained parameters and the history. */
+export async function trainDenseNative(
+  features: Matrix,
+  objective: NetworkObjective,
+  spec: DenseGraphSpec,
+  initial: Float32Array[],
+  options: LoopOptions,
+  threads = 1,
+  scaling?: ColumnScaler,
+): Promise<LoopResult & { parameters: Float32Array[] }> {
+  const stepper = await NativeDenseStepper.create({ ...spec, scaledInputs: scaling !== undefined }, options.optimizer, options.initial ?? initial, options.learningRate, threads, scaling);
   const source = batchSource(features, objective, options.batchSize, options.epochs, 'float64');
   const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows, 1, 'float64') : undefined;
   const validationRows = options.validation?.features.rows ?? 0;
