@@ -23,7 +23,8 @@ interface SparseDesign {
 function sparse(design: Matrix): SparseDesign {
   const { rows, cols } = design;
   let nonZeros = 0;
-  for (const value of design.data) if (value !== 0) nonZeros++;
+  const { data } = design;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nonZeros++;
   const start = new Uint32Array(rows + 1);
   const columns = new Uint32Array(nonZeros + rows);
   const values = new Float64Array(nonZeros + rows);
@@ -47,7 +48,8 @@ function sparse(design: Matrix): SparseDesign {
 /** Multiply-adds of one Hessian: rows × (non-zeros per row)² × blocks². */
 export function hessianWork(design: Matrix, blocks: number): number {
   let nonZeros = 0;
-  for (const value of design.data) if (value !== 0) nonZeros++;
+  const { data } = design;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nonZeros++;
   const perRow = nonZeros / Math.max(1, design.rows) + 1;
   return design.rows * perRow * perRow * blocks * blocks;
 }
