@@ -12,7 +12,8 @@ export interface SparseRows {
 /** The non-zero entries of each row of `design`, in column order. */
 export function sparseRows(design: Matrix): SparseRows {
   let nonZeros = 0;
-  for (const value of design.data) if (value !== 0) nonZeros++;
+  const { data } = design;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nonZeros++;
   const start = new Uint32Array(design.rows + 1);
   const columns = new Uint32Array(nonZeros);
   const values = new Float64Array(nonZeros);

@@ -9,6 +9,7 @@
 import { choleskySolve } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
+import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { softmaxInPlace } from './objectives.ts';
 
 /** Rows as lists of (column, value) of their non-zero entries, the bias last as column p. */
@@ -20,43 +21,35 @@ interface SparseDesign {
   values: Float64Array;
 }
 
-function sparse(design: Matrix): SparseDesign {
-  const { rows, cols } = design;
-  let nonZeros = 0;
-  const { data } = design;
-  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nonZeros++;
-  const start = new Uint32Array(rows + 1);
-  const columns = new Uint32Array(nonZeros + rows);
-  const values = new Float64Array(nonZeros + rows);
+/** `rows` (the design's non-zero entries) with the bias appended to each row as column p. */
+function withBias(design: Matrix, rows: SparseRows): SparseDesign {
+  const count = design.rows;
+  const start = new Uint32Array(count + 1);
+  const columns = new Uint32Array(rows.values.length + count);
+  const values = new Float64Array(rows.values.length + count);
   let k = 0;
-  for (let i = 0; i < rows; i++) {
+  for (let i = 0; i < count; i++) {
     start[i] = k;
-    for (let j = 0; j < cols; j++) {
-      const value = design.data[i * cols + j];
-      if (value !== 0) {
-        columns[k] = j;
-        values[k++] = value;
-      }
+    for (let e = rows.start[i]; e < rows.start[i + 1]; e++) {
+      columns[k] = rows.columns[e];
+      values[k++] = rows.values[e];
     }
-    columns[k] = cols;
+    columns[k] = design.cols;
     values[k++] = 1;
   }
-  start[rows] = k;
-  return { rows, p: cols, start, columns, values };
+  start[count] = k;
+  return { rows: count, p: design.cols, start, columns, values };
 }
 
 /** Multiply-adds of one Hessian: rows × (non-zeros per row)² × blocks². */
-export function hessianWork(design: Matrix, blocks: number): number {
-  let nonZeros = 0;
-  const { data } = design;
-  for (let k = 0; k < data.length; k++) if (data[k] !== 0) nonZeros++;
-  const perRow = nonZeros / Math.max(1, design.rows) + 1;
+export function hessianWork(design: Matrix, blocks: number, rows: SparseRows = sparseRows(design)): number {
+  const perRow = rows.values.length / Math.max(1, design.rows) + 1;
   return design.rows * perRow * perRow * blocks * blocks;
 }
 
 /** Whether Newton suits a problem: few unknowns, and an affordable Hessian. */
-export function newtonSuits(design: Matrix, blocks: number): boolean {
-  return blocks * (design.cols + 1) <= NEWTON_MAX_UNKNOWNS && hessianWork(design, blocks) <= NEWTON_MAX_HESSIAN_WORK;
+export function newtonSuits(design: Matrix, blocks: number, rows?: SparseRows): boolean {
+  return blocks * (design.cols + 1) <= NEWTON_MAX_UNKNOWNS && hessianWork(design, blocks, rows) <= NEWTON_MAX_HESSIAN_WORK;
 }
 
 /** Largest number of unknowns solved by Newton (a dense Cholesky of this size takes ~0.1 s). */
@@ -156,8 +149,9 @@ export function minimizeNewton(
   penalty: Float64Array,
   value: Objective,
   options: { maxIterations: number; gradientTolerance: number; onIteration?: () => void },
+  nonZeros: SparseRows = sparseRows(design),
 ): NewtonResult | undefined {
-  const rows = sparse(design);
+  const rows = withBias(design, nonZeros);
   const positive = 'positive' in target ? target.positive : undefined;
   const classes = 'classes' in target ? target.classes : 2;
   const blocks = positive ? 1 : classes;

@@ -9,7 +9,7 @@
 
 import type { Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
-import { sparseRows } from '../../math/sparse-rows.ts';
+import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 
 function penaltyVector(l2: number | Float64Array, columns: number): Float64Array {
   return typeof l2 === 'number' ? new Float64Array(columns).fill(l2) : l2;
@@ -43,9 +43,9 @@ export function softmaxInPlace(logits: Float64Array, classes: number, label: num
 }
 
 /** Σ_i [log Σ_c e^{z_ic} − z_{i,y_i}] + ½ Σ_j l2_j ‖W_{·j}‖², with z_i = W φ_i + b. */
-export function softmaxObjective(design: Matrix, labels: Int32Array, classes: number, l2: number | Float64Array): Objective {
+export function softmaxObjective(design: Matrix, labels: Int32Array, classes: number, l2: number | Float64Array, rows: SparseRows = sparseRows(design)): Objective {
   const penalty = penaltyVector(l2, design.cols);
-  const { start, columns, values } = sparseRows(design);
+  const { start, columns, values } = rows;
   const stride = design.cols + 1;
   const bias = design.cols;
   const logits = new Float64Array(classes);
@@ -76,9 +76,9 @@ export function softmaxObjective(design: Matrix, labels: Int32Array, classes: nu
 }
 
 /** Σ_i log(1 + e^{−s_i z_i}) + ½ Σ_j l2_j w_j², s_i = ±1 from `positive`, z_i = w·φ_i + b. */
-export function binaryObjective(design: Matrix, positive: Uint8Array, l2: number | Float64Array): Objective {
+export function binaryObjective(design: Matrix, positive: Uint8Array, l2: number | Float64Array, rows: SparseRows = sparseRows(design)): Objective {
   const penalty = penaltyVector(l2, design.cols);
-  const { start, columns, values } = sparseRows(design);
+  const { start, columns, values } = rows;
   const bias = design.cols;
   return (theta, gradient) => {
     gradient.fill(0);

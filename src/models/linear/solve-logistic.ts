@@ -6,6 +6,7 @@
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { sparseRows } from '../../math/sparse-rows.ts';
 import type { LinearLink } from './linear-classifier.ts';
 import { minimizeNewton, newtonSuits } from './newton-logistic.ts';
 import { binaryObjective, softmaxObjective } from './objectives.ts';
@@ -80,10 +81,12 @@ function solveWithPenalty(
   let iterations = 0;
   let converged = true;
   const penaltyVector = typeof penalty === 'number' ? new Float64Array(p).fill(penalty) : penalty;
-  const newton = (blocks: number) => options.solver === 'newton' || ((options.solver ?? 'auto') === 'auto' && newtonSuits(design, blocks));
+  // The design's non-zero entries, found once for the objectives, Newton's choice and its Hessian.
+  const rows = sparseRows(design);
+  const newton = (blocks: number) => options.solver === 'newton' || ((options.solver ?? 'auto') === 'auto' && newtonSuits(design, blocks, rows));
   if (link === 'softmax') {
-    const objective = softmaxObjective(design, labels, classes, penalty);
-    const result = (newton(classes) && minimizeNewton(design, { labels, classes }, penaltyVector, objective, settings)) || minimizeLbfgs(objective, theta, settings);
+    const objective = softmaxObjective(design, labels, classes, penalty, rows);
+    const result = (newton(classes) && minimizeNewton(design, { labels, classes }, penaltyVector, objective, settings, rows)) || minimizeLbfgs(objective, theta, settings);
     theta.set(result.x);
     iterations = result.iterations;
     converged = result.converged;
@@ -91,8 +94,8 @@ function solveWithPenalty(
     for (let c = 0; c < scores; c++) {
       const target = link === 'logistic' ? 1 : c;
       const positive = Uint8Array.from(labels, (label) => (label === target ? 1 : 0));
-      const objective = binaryObjective(design, positive, penalty);
-      const result = (newton(1) && minimizeNewton(design, { positive }, penaltyVector, objective, settings)) || minimizeLbfgs(objective, new Float64Array(p + 1), settings);
+      const objective = binaryObjective(design, positive, penalty, rows);
+      const result = (newton(1) && minimizeNewton(design, { positive }, penaltyVector, objective, settings, rows)) || minimizeLbfgs(objective, new Float64Array(p + 1), settings);
       theta.set(result.x, c * (p + 1));
       iterations = Math.max(iterations, result.iterations);
       converged &&= result.converged;
