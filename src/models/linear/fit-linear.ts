@@ -12,7 +12,8 @@ import type { ParamSpecs, ParamValues } from '../params.ts';
 import { DP_SGD_PARAMS } from '../../defenses/dp-sgd/params.ts';
 import type { LinearLink } from './linear-classifier.ts';
 import { rowSpaceOf } from './row-space.ts';
-import { solveLogistic, solveLogisticInRowSpace } from './solve-logistic.ts';
+import { solveLogistic, solveLogisticInRowSpace, type LogisticSolution } from './solve-logistic.ts';
+import { scaledSparseRows } from '../../math/sparse-rows.ts';
 
 /** Parameters shared by the logistic family. */
 export const LINEAR_PARAMS = {
@@ -54,13 +55,20 @@ export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array,
   const offset = reduce ? standard.offset : new Float64Array(x.cols);
   const factor = Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1));
   const scaler = new ColumnScaler('standard', offset, factor, 0);
-  const scaled = scaler.transform(x);
-  const solution = reduce
-    ? solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration })
-    : solveLogistic(link, scaled, labels, classes, { ...params, onIteration });
+  let solution: LogisticSolution;
+  let weights: Matrix;
+  if (reduce) {
+    const scaled = scaler.transform(x);
+    solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
+    weights = rowWeightsToFeatureWeights(solution.coefficients, scaled);
+  } else {
+    // Uncentred, the solvers read the scaled rows only through their non-zero entries: scaled
+    // from x's, without a dense scaled copy (20 MB for Adult, slow to allocate here).
+    solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaledSparseRows(x, factor) });
+    weights = solution.coefficients;
+  }
   const d = x.cols;
   const scores = solution.coefficients.rows;
-  const weights = reduce ? rowWeightsToFeatureWeights(solution.coefficients, scaled) : solution.coefficients;
   const biases = Float64Array.from(solution.biases);
   for (let c = 0; c < scores; c++) {
     for (let j = 0; j < d; j++) {

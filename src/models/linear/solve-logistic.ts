@@ -6,7 +6,7 @@
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import { sparseRows } from '../../math/sparse-rows.ts';
+import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import type { LinearLink } from './linear-classifier.ts';
 import { minimizeNewton, newtonSuits } from './newton-logistic.ts';
 import { binaryObjective, softmaxObjective } from './objectives.ts';
@@ -22,6 +22,8 @@ export interface SolveOptions {
   onIteration?: () => void;
   /** Newton (few unknowns), L-BFGS, or the suited one (auto, the default). */
   solver?: 'auto' | 'newton' | 'lbfgs';
+  /** The design's non-zero entries, when the caller has them; `design` then gives only the shape (the solvers read rows through these entries). */
+  sparse?: SparseRows;
 }
 
 /** Coefficients (scores × columns), biases, and how the optimiser ended. */
@@ -82,7 +84,7 @@ function solveWithPenalty(
   let converged = true;
   const penaltyVector = typeof penalty === 'number' ? new Float64Array(p).fill(penalty) : penalty;
   // The design's non-zero entries, found once for the objectives, Newton's choice and its Hessian.
-  const rows = sparseRows(design);
+  const rows = options.sparse ?? sparseRows(design);
   const newton = (blocks: number) => options.solver === 'newton' || ((options.solver ?? 'auto') === 'auto' && newtonSuits(design, blocks, rows));
   if (link === 'softmax') {
     const objective = softmaxObjective(design, labels, classes, penalty, rows);
