@@ -16,11 +16,6 @@ interface AdamExports {
     beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number,
     correction1: number, correction2: number, epsilon: number, negativeRate: number,
   ): void;
-  adamScaled(
-    w: number, m: number, v: number, g: number, count: number,
-    beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number,
-    stepScale: number, varianceScale: number, epsilon: number,
-  ): void;
 }
 
 /** One tensor's blocks (byte offsets) and its length. */
@@ -42,16 +37,11 @@ export class AdamKernel {
   private powerBeta1 = Math.fround(ADAM.beta1);
   private powerBeta2 = Math.fround(ADAM.beta2);
 
-  /**
-   * Tensors of `counts[k]` values (zero, as are the moments, until written through `values`).
-   * `arithmetic`: `tfjs` divides by the bias corrections in tfjs's order (its bits); `scaled`
-   * multiplies by their reciprocals (a third faster; equal to rounding).
-   */
+  /** Tensors of `counts[k]` values (zero, as are the moments, until written through `values`). */
   constructor(
     counts: number[],
     private readonly learningRate: number,
     private readonly epsilon = ADAM.epsilon,
-    private readonly arithmetic: 'tfjs' | 'scaled' = 'tfjs',
   ) {
     this.exports = instantiate<AdamExports>(WASM_BASE64);
     const layout = byteLayout();
@@ -76,11 +66,8 @@ export class AdamKernel {
     const correction1 = f(1 - this.powerBeta1);
     const correction2 = f(1 - this.powerBeta2);
     const { beta1, beta2 } = ADAM;
-    const [stepScale, varianceScale] = [f(this.learningRate / correction1), f(1 / correction2)];
     this.slots.forEach((slot, k) => {
-      if (!has(k)) return;
-      if (this.arithmetic === 'tfjs') this.exports.adam(slot.w, slot.m, slot.v, slot.g, slot.count, beta1, beta2, 1 - beta1, 1 - beta2, correction1, correction2, this.epsilon, -this.learningRate);
-      else this.exports.adamScaled(slot.w, slot.m, slot.v, slot.g, slot.count, beta1, beta2, 1 - beta1, 1 - beta2, stepScale, varianceScale, this.epsilon);
+      if (has(k)) this.exports.adam(slot.w, slot.m, slot.v, slot.g, slot.count, beta1, beta2, 1 - beta1, 1 - beta2, correction1, correction2, this.epsilon, -this.learningRate);
     });
     this.powerBeta1 = f(this.powerBeta1 * f(beta1));
     this.powerBeta2 = f(this.powerBeta2 * f(beta2));

@@ -80,7 +80,7 @@ export class NativeDenseStepper {
       this.scalingFeeds.shift = new ort.Tensor('float64', Float64Array.of(scaling.shift), []);
     }
     const shapes = parameterShapes(spec.sizes);
-    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate, undefined, 'scaled');
+    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate);
     shapes.forEach(({ name, dims }, k) => {
       this.parameterFeeds[name] = new ort.Tensor('float32', this.kernel.values(k), dims);
       this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
