@@ -6,7 +6,9 @@
  * it (pre-allocated outputs), so a step copies and allocates nothing. The batch order, initial
  * weights, loss and early stopping are the tfjs loop's (train-loop.ts); the float32 sums run in
  * another order, so the weights agree with the tfjs engine's to rounding, not bit for bit. Same
- * seed, same thread count: same weights.
+ * seed, same thread count, same processor family: same weights (onnxruntime picks its GEMM kernels
+ * by instruction set — AVX-512 here — so another CPU may round differently; the tfjs engine's
+ * WebAssembly gives the same bits everywhere).
  */
 
 import * as ort from 'onnxruntime-node';
