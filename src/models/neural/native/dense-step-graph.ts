@@ -18,7 +18,7 @@ export interface DenseGraphSpec {
   sizes: number[];
   hidden: Exclude<Activation, 'softmax'>;
   l2: number;
-  /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does. */
+  /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does (set by NativeDenseStepper.create from its scaling). */
   scaledInputs?: boolean;
 }
 

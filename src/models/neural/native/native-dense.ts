@@ -74,7 +74,6 @@ export class NativeDenseStepper {
     private readonly learningRate: number,
     scaling?: ColumnScaler,
   ) {
-    if ((spec.scaledInputs ?? false) !== (scaling !== undefined)) throw new ValidationError('the native engine needs a column scaling exactly when its graph scales the rows');
     if (scaling) {
       const columns = spec.sizes[0];
       this.scalingFeeds.offset = new ort.Tensor('float64', scaling.offset, [columns]);
@@ -93,7 +92,9 @@ export class NativeDenseStepper {
 
   /** Sessions for `spec` (made once per process), starting from `parameters` in w0…, b0… order. */
   static async create(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1, scaling?: ColumnScaler): Promise<NativeDenseStepper> {
-    return new NativeDenseStepper(spec, optimizer, await sessionsFor(spec, threads), parameters, learningRate, scaling);
+    // The graph scales the rows exactly when a scaling is given.
+    const graph = { ...spec, scaledInputs: scaling !== undefined };
+    return new NativeDenseStepper(graph, optimizer, await sessionsFor(graph, threads), parameters, learningRate, scaling);
   }
 
   /** The current parameters (copies), in w0…, b0… order. */
@@ -164,7 +165,7 @@ export async function trainDenseNative(
   threads = 1,
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  const stepper = await NativeDenseStepper.create({ ...spec, scaledInputs: scaling !== undefined }, options.optimizer, options.initial ?? initial, options.learningRate, threads, scaling);
+  const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads, scaling);
   const source = batchSource(features, objective, options.batchSize, options.epochs, 'float64');
   const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows, 1, 'float64') : undefined;
   const validationRows = options.validation?.features.rows ?? 0;
