@@ -43,6 +43,8 @@ export interface TrainingReply {
   predictions?: MatrixMessage[];
   backend?: string;
   error?: { code: string; message: string };
+  /** The request's row buffer, transferred back for the pool to reuse. */
+  rows?: ArrayBuffer;
 }
 
 /** `values` in shared memory: a message carries a handle, not a copy made by the sender and another by the receiver. */

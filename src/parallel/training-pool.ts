@@ -37,12 +37,15 @@ export class TrainingPool implements TrainingService {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  /** Requests waiting for a worker; a data set goes into shared memory only when a worker takes it. */
+  /** Requests waiting for a worker; a data set is copied for it only when a worker takes it. */
   private readonly queue: { request: Omit<TrainingRequest, 'data'>; data: ClassificationDataset; pending: Pending }[] = [];
-  /** Shared buffers of finished requests, by size, for the next data sets (fresh memory is slow to touch here). */
-  private readonly spare = new Map<number, SharedArrayBuffer[]>();
-  /** The shared buffer each running request's rows are in. */
-  private readonly buffers = new Map<number, SharedArrayBuffer>();
+  /**
+   * Row buffers the workers handed back, by size, for the next data sets (fresh memory is slow to
+   * touch here: ~10 µs a page). A data set's rows travel to the worker in a buffer of their own,
+   * transferred, not shared: onnxruntime-node takes no SharedArrayBuffer, and the native engine
+   * feeds it the rows where they lie; the worker transfers the buffer back with its reply.
+   */
+  private readonly spare = new Map<number, ArrayBuffer[]>();
   private readonly pending = new Map<number, Pending>();
   /** The worker of each running request. */
   private readonly running = new Map<number, Worker>();
@@ -99,7 +102,7 @@ export class TrainingPool implements TrainingService {
     if (!worker || !pending) return;
     this.pending.delete(id);
     this.running.delete(id);
-    this.buffers.delete(id); // the stopped worker may still read it: not reused
+    // The stopped worker's row buffer is not handed back: it goes with the worker.
     this.workers.splice(this.workers.indexOf(worker), 1);
     void stopWorker(worker);
     pending.reject(error);
@@ -116,28 +119,25 @@ export class TrainingPool implements TrainingService {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       const { request, data, pending } = this.queue.shift()!;
-      const features = this.sharedRows(data.features.data);
-      this.buffers.set(request.id, features.buffer as SharedArrayBuffer);
+      const features = this.rowBuffer(data.features.data);
       this.pending.set(request.id, pending);
       this.running.set(request.id, worker);
       worker.ref();
-      worker.postMessage({ ...request, data: { ...datasetToMessage(data), features } } satisfies TrainingRequest);
+      worker.postMessage({ ...request, data: { ...datasetToMessage(data), features } } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
     }
   }
 
-  /** `values` copied into a spare shared buffer of its size, or a new one. */
-  private sharedRows(values: Float64Array): Float64Array {
-    const buffer = this.spare.get(values.byteLength)?.pop() ?? new SharedArrayBuffer(values.byteLength);
+  /** `values` copied into a spare buffer of its size, or a new one, to be transferred. */
+  private rowBuffer(values: Float64Array): Float64Array {
+    const buffer = this.spare.get(values.byteLength)?.pop() ?? new ArrayBuffer(values.byteLength);
     const copy = new Float64Array(buffer);
     copy.set(values);
     return copy;
   }
 
-  /** A finished request's buffer, kept for the next data set of its size (the worker is done with it). */
-  private recycle(id: number): void {
-    const buffer = this.buffers.get(id);
-    this.buffers.delete(id);
-    if (!buffer) return;
+  /** A row buffer handed back, kept for the next data set of its size. */
+  private recycle(buffer: ArrayBuffer | undefined): void {
+    if (!buffer || buffer.byteLength === 0) return;
     const spare = this.spare.get(buffer.byteLength) ?? [];
     if (spare.length < this.size) spare.push(buffer);
     this.spare.set(buffer.byteLength, spare);
@@ -145,7 +145,7 @@ export class TrainingPool implements TrainingService {
 
   private settle(worker: Worker, reply: TrainingReply): void {
     if (!this.workers.includes(worker)) return; // stopped by a cancel; its last words are not heard
-    this.recycle(reply.id);
+    this.recycle(reply.rows);
     const pending = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     this.running.delete(reply.id);

@@ -10,14 +10,17 @@ if (!parentPort) throw new Error('training-worker-main.ts runs only as a worker 
 const port = parentPort;
 
 port.on('message', async (request: TrainingRequest) => {
+  // The rows came in a buffer of their own (transferred); it goes back with the reply for reuse.
+  const rows = request.data.features.buffer as ArrayBuffer;
+  const handBack = rows instanceof ArrayBuffer ? [rows] : [];
   try {
     const backend = await initBackend();
     const on = request.predict?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
     const { model, predictions } = await fitOutcome({ kind: request.kind, params: request.params }, datasetFromMessage(request.data), request.seed, on);
-    const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend };
-    port.postMessage(reply, [...new Set(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer))]);
+    const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend, rows: handBack[0] };
+    port.postMessage(reply, [...new Set([...(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer) ?? []), ...handBack])]);
   } catch (error) {
-    const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message } };
-    port.postMessage(reply);
+    const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message }, rows: handBack[0] };
+    port.postMessage(reply, handBack);
   }
 });

@@ -71,6 +71,11 @@ function oneHotRows(labels: Int32Array, classes: number): Float32Array {
   return out;
 }
 
+/** The targets of every row, flat: one-hot labels, or the target rows in float32. */
+export function targetRows(objective: NetworkObjective): Float32Array {
+  return objective.kind === 'classification' ? oneHotRows(objective.labels, objective.classes) : new Float32Array(objective.targets.data);
+}
+
 function targetTensor(objective: NetworkObjective): tf.Tensor2D {
   if (objective.kind !== 'classification') return toTensor(objective.targets);
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(objective.labels, 'int32'), objective.classes), 'float32') as tf.Tensor2D);
@@ -131,36 +136,33 @@ export async function runEpochs(rows: number, options: Pick<LoopOptions, 'epochs
   return { epochsRun, bestEpoch: bestValues ? bestEpoch : epochsRun, trainingLoss, validationLoss };
 }
 
-/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows into a float32 buffer are rounded). */
-export function gatherRows<Into extends Float32Array | Float64Array>(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Into): Into {
+/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows are rounded to float32). */
+function gatherRows(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Float32Array): Float32Array {
   for (let k = 0; k < size; k++) {
     const row = order[start + k];
     into.set(from.subarray(row * width, (row + 1) * width), k * width);
   }
-  return into.subarray(0, size * width) as Into;
+  return into.subarray(0, size * width);
 }
 
 /** Batches of rows and targets in reused buffers: `batch` returns views of them. */
-export interface BatchSource<Rows extends Float32Array | Float64Array> {
+interface BatchSource {
   targetWidth: number;
-  batch(order: Uint32Array, start: number, size: number): [Rows, Float32Array];
+  batch(order: Uint32Array, start: number, size: number): [Float32Array, Float32Array];
 }
 
 /**
- * Batches of the training rows (float32, or float64 for a consumer that rounds them itself) and
- * float32 targets, for `passes` passes over the rows. Float32 rows for a few passes are rounded
- * from the float64 matrix batch by batch: a float32 copy of a large data set costs more than two
- * epochs here (a fresh 220 MB array for Fashion-MNIST takes 0.7 s to touch on this machine). From
- * four passes on they are rounded once (rounding costs ~2.3 ns a value each pass in JS; copying
- * rows of the same type is a memcpy).
+ * Float32 batches of the training rows and targets, for `passes` passes over the rows. Rows for a
+ * few passes are rounded from the float64 matrix batch by batch: a float32 copy of a large data set
+ * costs more than two epochs here (a fresh 220 MB array for Fashion-MNIST takes 0.7 s to touch on
+ * this machine). From four passes on they are rounded once (rounding costs ~2.3 ns a value each
+ * pass in JS; copying rows of the same type is a memcpy).
  */
-export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes?: number): BatchSource<Float32Array>;
-export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes: number, rows: 'float64'): BatchSource<Float64Array>;
-export function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes = 1, rows: 'float32' | 'float64' = 'float32'): BatchSource<Float32Array | Float64Array> {
-  const inputs = rows === 'float32' && passes >= 4 ? new Float32Array(features.data) : features.data;
-  const targets = objective.kind === 'classification' ? oneHotRows(objective.labels, objective.classes) : objective.targets.data;
+function batchSource(features: Matrix, objective: NetworkObjective, batchSize: number, passes: number): BatchSource {
+  const inputs = passes >= 4 ? new Float32Array(features.data) : features.data;
+  const targets = targetRows(objective);
   const targetWidth = objective.kind === 'classification' ? objective.classes : objective.targets.cols;
-  const batchInputs = rows === 'float32' ? new Float32Array(batchSize * features.cols) : new Float64Array(batchSize * features.cols);
+  const batchInputs = new Float32Array(batchSize * features.cols);
   const batchTargets = new Float32Array(batchSize * targetWidth);
   return {
     targetWidth,

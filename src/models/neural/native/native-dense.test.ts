@@ -28,15 +28,13 @@ const trace = JSON.parse(readFileSync(new URL('../../../../test/fixtures/torch/a
   runs: TraceRun[];
 };
 
-const rowsOf = (values: number[], width: number, rows: number[]): number[] => rows.flatMap((r) => values.slice(r * width, (r + 1) * width));
-
 for (const run of trace.runs) {
   test(`native engine repeats PyTorch's Adam step for step: ${run.hidden}, sizes ${run.sizes.join('-')}${run.l2 > 0 ? `, L2 ${run.l2}` : ''}${run.soft ? ', soft labels' : ''} (fixture made by make_adam_trace.py)`, async () => {
     const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2 }, 'adam', run.start.map((p) => Float32Array.from(p)), 0.01);
-    const targets = run.soft ? trace.soft : trace.oneHot;
+    // The fixture's float32 inputs as float64 rows (the engine takes the data set's precision and casts).
+    const rowSet = stepper.rowSet(Float64Array.from(trace.x), Float32Array.from(run.soft ? trace.soft : trace.oneHot));
     for (const [k, rows] of trace.batches.entries()) {
-      // The fixture's float32 inputs, as float64 rows (the engine takes the data set's precision and casts).
-      const loss = await stepper.step(Float64Array.from(rowsOf(trace.x, trace.features, rows)), Float32Array.from(rowsOf(targets, trace.classes, rows)), rows.length);
+      const loss = await stepper.step(rowSet, Int32Array.from(rows));
       assert.ok(Math.abs(loss - run.losses[k]) <= 2e-5 * Math.max(1, Math.abs(run.losses[k])), `step ${k}: loss ${loss}, PyTorch ${run.losses[k]}`);
     }
     const end = stepper.parameters();
@@ -121,4 +119,17 @@ test('native engine: rows scaled in the graph train the same weights, bit for bi
   assert.deepEqual(inGraph.validationLoss, before.validationLoss);
   const unscaled = await trainDense(blobs.features, labels, options({ epochs: 4 }));
   assert.notDeepEqual(unscaled.layers.map((l) => Array.from(l.weights)), inGraph.layers.map((l) => Array.from(l.weights)), 'the scaling mattered');
+});
+
+test('native engine: rows in shared memory (which onnxruntime-node does not take) train the same weights, bit for bit, as the same rows in a buffer of their own', async () => {
+  const shared = new Float64Array(new SharedArrayBuffer(blobs.features.data.byteLength));
+  shared.set(blobs.features.data);
+  const held = makeBlobs(30, { centers: 3, features: 5, std: 1.4, seed: 9 });
+  const heldShared = new Float64Array(new SharedArrayBuffer(held.features.data.byteLength));
+  heldShared.set(held.features.data);
+  const objective: NetworkObjective = { kind: 'classification', labels: held.labels, classes: 3 };
+  const own = await trainDense(blobs.features, labels, options({ epochs: 3, validation: { features: held.features, objective } }));
+  const inShared = await trainDense({ ...blobs.features, data: shared }, labels, options({ epochs: 3, validation: { features: { ...held.features, data: heldShared }, objective } }));
+  assert.deepEqual(inShared.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]), own.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]));
+  assert.deepEqual(inShared.validationLoss, own.validationLoss);
 });

@@ -17,7 +17,7 @@ import type { Matrix } from '../../../math/matrix.ts';
 import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
-import { batchSource, runEpochs, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import { runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
@@ -51,6 +51,13 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
   return sessions;
 }
 
+/** A data set's rows and targets as tensors over their memory. */
+export interface RowSet {
+  data: ort.Tensor;
+  targets: ort.Tensor;
+  rows: number;
+}
+
 const scalar = (value: number): ort.Tensor => new ort.Tensor('float32', Float32Array.of(value), []);
 
 /** A network's parameters, the optimiser's state and one native call a batch. */
@@ -62,6 +69,8 @@ export class NativeDenseStepper {
   private readonly fetches: Record<string, ort.Tensor> = {};
   private readonly scale = scalar(1);
   private readonly lossOutput = scalar(0);
+  /** A row of ones as long as the longest batch yet (the bias gradients' GEMM). */
+  private ones = new Float32Array(0);
 
   /** The column scaling's inputs, when the rows arrive unscaled. */
   private readonly scalingFeeds: Record<string, ort.Tensor> = {};
@@ -81,7 +90,8 @@ export class NativeDenseStepper {
       this.scalingFeeds.shift = new ort.Tensor('float64', Float64Array.of(scaling.shift), []);
     }
     const shapes = parameterShapes(spec.sizes);
-    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate);
+    // Moments flushed below the smallest normal float32 (see AdamKernel): the values step as tfjs's.
+    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate, undefined, true);
     shapes.forEach(({ name, dims }, k) => {
       this.parameterFeeds[name] = new ort.Tensor('float32', this.kernel.values(k), dims);
       this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
@@ -111,21 +121,30 @@ export class NativeDenseStepper {
     });
   }
 
-  private feeds(inputs: Float64Array, targets: Float32Array, rows: number): Record<string, ort.Tensor> {
+  /** A data set as the graphs take it: `inputs` (rows × columns) and `targets` (rows × outputs), fed to every run without copying. */
+  rowSet(inputs: Float64Array, targets: Float32Array): RowSet {
     const [inputWidth, outputWidth] = [this.spec.sizes[0], this.spec.sizes[this.spec.sizes.length - 1]];
-    (this.scale.data as Float32Array)[0] = 1 / rows;
+    const rows = inputs.length / inputWidth;
+    if (!Number.isInteger(rows) || targets.length !== rows * outputWidth) throw new ValidationError(`the rows (${inputs.length} values) and targets (${targets.length} values) do not make whole rows of ${inputWidth} inputs and ${outputWidth} outputs`);
+    return { data: new ort.Tensor('float64', inputs, [rows, inputWidth]), targets: new ort.Tensor('float32', targets, [rows, outputWidth]), rows };
+  }
+
+  private feeds(set: RowSet, indices: Int32Array): Record<string, ort.Tensor> {
+    (this.scale.data as Float32Array)[0] = 1 / indices.length;
     return {
-      x: new ort.Tensor('float64', inputs, [rows, inputWidth]),
-      y: new ort.Tensor('float32', targets, [rows, outputWidth]),
+      data: set.data,
+      targets: set.targets,
+      indices: new ort.Tensor('int32', indices, [indices.length]),
       scale: this.scale,
       ...this.scalingFeeds,
       ...this.parameterFeeds,
     };
   }
 
-  /** One step on a batch of `rows` rows; the batch's loss before the step. */
-  async step(inputs: Float64Array, targets: Float32Array, rows: number): Promise<number> {
-    const feeds = this.feeds(inputs, targets, rows);
+  /** One step on the rows `indices` of `set`; the batch's loss before the step. */
+  async step(set: RowSet, indices: Int32Array): Promise<number> {
+    if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
+    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]) };
     await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches));
     if (this.optimizer === 'adam') this.kernel.step();
     else this.sgdStep();
@@ -142,9 +161,9 @@ export class NativeDenseStepper {
     });
   }
 
-  /** The loss (with the L2 term) on `rows` rows. */
-  async loss(inputs: Float64Array, targets: Float32Array, rows: number): Promise<number> {
-    const feeds = this.feeds(inputs, targets, rows);
+  /** The loss (with the L2 term) on the rows `indices` of `set`. */
+  async loss(set: RowSet, indices: Int32Array): Promise<number> {
+    const feeds = this.feeds(set, indices);
     const output = await nativeCall(() => this.sessions.loss.run(feeds, ['loss']));
     return (output.loss.data as Float32Array)[0];
   }
@@ -153,6 +172,29 @@ export class NativeDenseStepper {
 /** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop. */
 export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
   return objective.kind !== 'reconstruction' && !options.corrupt && !options.penalty && !options.adversary;
+}
+
+/**
+ * The rows and indices of each batch: the whole data set and a view of the epoch's order (row
+ * numbers below 2^31 read the same as int32), or — for rows in shared memory, which
+ * onnxruntime-node does not take — the batch's rows copied out and indices 0…size−1.
+ */
+function batchFeeder(stepper: NativeDenseStepper, features: Matrix, targets: Float32Array, batchSize: number): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
+  if (!(features.data.buffer instanceof SharedArrayBuffer)) {
+    const rows = stepper.rowSet(features.data, targets);
+    return (order, start, size) => [rows, new Int32Array(order.buffer, order.byteOffset + 4 * start, size)];
+  }
+  const width = targets.length / Math.max(1, features.rows);
+  const [batchRows, batchTargets] = [new Float64Array(batchSize * features.cols), new Float32Array(batchSize * width)];
+  const identity = Int32Array.from({ length: batchSize }, (_, k) => k);
+  return (order, start, size) => {
+    for (let k = 0; k < size; k++) {
+      const row = order[start + k];
+      batchRows.set(features.data.subarray(row * features.cols, (row + 1) * features.cols), k * features.cols);
+      batchTargets.set(targets.subarray(row * width, (row + 1) * width), k * width);
+    }
+    return [stepper.rowSet(batchRows.subarray(0, size * features.cols), batchTargets.subarray(0, size * width)), identity.subarray(0, size)];
+  };
 }
 
 /** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled); the trained parameters and the history. */
@@ -166,14 +208,12 @@ export async function trainDenseNative(
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
   const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads, scaling);
-  const source = batchSource(features, objective, options.batchSize, options.epochs, 'float64');
-  const validation = options.validation ? batchSource(options.validation.features, options.validation.objective, options.validation.features.rows, 1, 'float64') : undefined;
-  const validationRows = options.validation?.features.rows ?? 0;
-  const allRows = Uint32Array.from({ length: validationRows }, (_, k) => k);
-  const validationBatch = validation?.batch(allRows, 0, validationRows);
+  const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize);
+  const validation = options.validation ? batchFeeder(stepper, options.validation.features, targetRows(options.validation.objective), options.validation.features.rows) : undefined;
+  const everyValidationRow = Uint32Array.from({ length: options.validation?.features.rows ?? 0 }, (_, k) => k);
   const history = await runEpochs(features.rows, options, {
-    step: (order, start, size) => stepper.step(...source.batch(order, start, size), size),
-    validationLoss: validationBatch ? () => stepper.loss(...validationBatch, validationRows) : undefined,
+    step: (order, start, size) => stepper.step(...batches(order, start, size)),
+    validationLoss: validation ? () => stepper.loss(...validation(everyValidationRow, 0, everyValidationRow.length)) : undefined,
     snapshot: () => stepper.parameters(),
     restore: (values) => stepper.setParameters(values),
   });

@@ -27,9 +27,14 @@ function attributeProto(name: string, value: AttributeValue): onnxProto.onnx.IAt
   return { name, type: AttributeType.INTS, ints: value.ints };
 }
 
-function valueInfo(name: string, dims: Dim[], type: 'float' | 'double' = 'float'): onnxProto.onnx.IValueInfoProto {
+/** The element types of inputs. */
+export type ElementType = 'float' | 'double' | 'int32';
+
+const ELEMENT_TYPES: Record<ElementType, number> = { float: onnx.TensorProto.DataType.FLOAT, double: onnx.TensorProto.DataType.DOUBLE, int32: onnx.TensorProto.DataType.INT32 };
+
+function valueInfo(name: string, dims: Dim[], type: ElementType = 'float'): onnxProto.onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  const elemType = type === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
+  const elemType = ELEMENT_TYPES[type];
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
@@ -41,8 +46,8 @@ export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private counter = 0;
 
-  /** Declares an input (float32 unless `type` says double). */
-  input(name: string, dims: Dim[], type: 'float' | 'double' = 'float'): string {
+  /** Declares an input (float32 unless `type` says otherwise). */
+  input(name: string, dims: Dim[], type: ElementType = 'float'): string {
     this.inputs.push(valueInfo(name, dims, type));
     return name;
   }
