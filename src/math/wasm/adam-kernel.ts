@@ -65,6 +65,11 @@ export class AdamKernel {
     return new Float32Array(this.exports.memory.buffer, this.slots[k].w, this.slots[k].count);
   }
 
+  /** Tensor k's first moment (a view). */
+  firstMoment(k: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, this.slots[k].m, this.slots[k].count);
+  }
+
   /** Where tensor k's gradient is to be written before a step (a view). */
   gradient(k: number): Float32Array {
     return new Float32Array(this.exports.memory.buffer, this.slots[k].g, this.slots[k].count);
