@@ -5,7 +5,8 @@
  * products run in its native GEMM kernels (the optimiser's step is one WebAssembly pass after it,
  * native-dense.ts). A second graph computes the loss alone (validation).
  *
- * Inputs: the whole data set — `data` (rows × columns, float64, as the data set holds them) and
+ * Inputs: the whole data set — `data` (rows × columns, float64 as the data set holds them, or
+ * float32 rows made once for a long run, float32-rows.ts) and
  * `targets` (rows × outputs, float32) — and `indices` (int32), the batch's rows: the graph gathers
  * and casts the batch itself (a native copy; gathering 128 float64 rows of Fashion-MNIST in JS took
  * 135 µs a step, twice the native Gather, and a float32 copy of the data set costs more to make
@@ -27,6 +28,8 @@ export interface DenseGraphSpec {
   l2: number;
   /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does (set by NativeDenseStepper.create from its scaling). */
   scaledInputs?: boolean;
+  /** The data set's element type: float64 (cast in the graph, the default) or float32 rows made beforehand (float32-rows.ts; no scaling in the graph then). */
+  rows?: 'double' | 'float';
 }
 
 /** Parameter names in the tfjs loop's variable order, with their shapes. */
@@ -77,13 +80,13 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   const { sizes } = spec;
   const last = sizes.length - 2;
   const indices = g.input('indices', ['batch'], 'int32');
-  // The batch's rows in float64 (rounding them to float32 in JS cost twice the time of gathering them).
-  let rows = g.node('Gather', [g.input('data', ['rows', sizes[0]], 'double'), indices], { axis: { int: 0 } });
+  let rows = g.node('Gather', [g.input('data', ['rows', sizes[0]], spec.rows ?? 'double'), indices], { axis: { int: 0 } });
+  if (spec.scaledInputs && spec.rows === 'float') throw new Error('float32 rows come scaled: the graph takes no scaling for them');
   if (spec.scaledInputs) {
     const [offset, factor, shift] = [g.input('offset', [sizes[0]], 'double'), g.input('factor', [sizes[0]], 'double'), g.input('shift', [], 'double')];
     rows = g.node('Add', [g.node('Mul', [g.node('Sub', [rows, offset]), factor]), shift]);
   }
-  const x = g.node('Cast', [rows], { to: { int: FLOAT } });
+  const x = spec.rows === 'float' ? rows : g.node('Cast', [rows], { to: { int: FLOAT } });
   const y = g.node('Gather', [g.input('targets', ['rows', sizes[last + 1]]), indices], { axis: { int: 0 } }, 'y');
   const scale = g.input('scale', []);
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);

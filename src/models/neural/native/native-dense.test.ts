@@ -6,6 +6,7 @@ import { fitStandardScaler } from '../../../data/encoders/scaling.ts';
 import { Rng } from '../../../random.ts';
 import { trainDense, type DenseTrainingOptions } from '../train-dense.ts';
 import type { NetworkObjective } from '../train-loop.ts';
+import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { NativeDenseStepper } from './native-dense.ts';
 
 interface TraceRun {
@@ -109,16 +110,31 @@ test('THREATLAB_TRAINING_ENGINE=tfjs trains on tfjs (the weights of engine tfjs,
   assert.notDeepEqual(native.layers.map((l) => Array.from(l.weights)), tfjs.layers.map((l) => Array.from(l.weights)), 'unset: the native engine (weights equal to rounding, not bit for bit)');
 });
 
-test('native engine: rows scaled in the graph train the same weights, bit for bit, as rows scaled beforehand (training and validation)', async () => {
+for (const epochs of [3, ROUND_ONCE_FROM_PASSES]) {
+  test(`native engine: rows scaled ${epochs < ROUND_ONCE_FROM_PASSES ? 'in the graph' : 'once into float32'} (${epochs} epochs) train the same weights, bit for bit, as rows scaled beforehand (training and validation)`, async () => {
+    const scaler = fitStandardScaler(blobs.features);
+    const held = makeBlobs(30, { centers: 3, features: 5, std: 1.4, seed: 9 });
+    const objective: NetworkObjective = { kind: 'classification', labels: held.labels, classes: 3 };
+    const inGraph = await trainDense(blobs.features, labels, options({ epochs, inputScaling: scaler, validation: { features: held.features, objective } }));
+    const before = await trainDense(scaler.transform(blobs.features), labels, options({ epochs, validation: { features: scaler.transform(held.features), objective } }));
+    assert.deepEqual(inGraph.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]), before.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]));
+    assert.deepEqual(inGraph.validationLoss, before.validationLoss);
+    const unscaled = await trainDense(blobs.features, labels, options({ epochs }));
+    assert.notDeepEqual(unscaled.layers.map((l) => Array.from(l.weights)), inGraph.layers.map((l) => Array.from(l.weights)), 'the scaling mattered');
+  });
+}
+
+test('float32 rows made once are the scaled rows rounded to float32, bit for bit; the buffer is reused by the next run and not shared while taken', () => {
   const scaler = fitStandardScaler(blobs.features);
-  const held = makeBlobs(30, { centers: 3, features: 5, std: 1.4, seed: 9 });
-  const objective: NetworkObjective = { kind: 'classification', labels: held.labels, classes: 3 };
-  const inGraph = await trainDense(blobs.features, labels, options({ epochs: 4, inputScaling: scaler, validation: { features: held.features, objective } }));
-  const before = await trainDense(scaler.transform(blobs.features), labels, options({ epochs: 4, validation: { features: scaler.transform(held.features), objective } }));
-  assert.deepEqual(inGraph.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]), before.layers.map((l) => [Array.from(l.weights), Array.from(l.biases)]));
-  assert.deepEqual(inGraph.validationLoss, before.validationLoss);
-  const unscaled = await trainDense(blobs.features, labels, options({ epochs: 4 }));
-  assert.notDeepEqual(unscaled.layers.map((l) => Array.from(l.weights)), inGraph.layers.map((l) => Array.from(l.weights)), 'the scaling mattered');
+  const first = float32Rows(blobs.features, scaler);
+  assert.deepEqual(Array.from(first.rows), Array.from(Float32Array.from(scaler.transform(blobs.features).data)));
+  const whileTaken = float32Rows(blobs.features);
+  assert.notEqual(whileTaken.rows.buffer, first.rows.buffer);
+  assert.deepEqual(Array.from(whileTaken.rows), Array.from(Float32Array.from(blobs.features.data)));
+  first.release();
+  const next = float32Rows(blobs.features);
+  assert.equal(next.rows.buffer, first.rows.buffer, 'the given-back buffer is reused');
+  assert.deepEqual(Array.from(next.rows), Array.from(Float32Array.from(blobs.features.data)));
 });
 
 test('native engine: rows in shared memory (which onnxruntime-node does not take) train the same weights, bit for bit, as the same rows in a buffer of their own', async () => {

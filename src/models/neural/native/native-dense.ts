@@ -18,6 +18,7 @@ import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
 import { runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
@@ -30,7 +31,7 @@ const sessionCache = new Map<string, Promise<Sessions>>();
 const SESSION_CACHE_LIMIT = 16;
 
 async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessions> {
-  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, spec.scaledInputs ?? false, threads]);
+  const key = JSON.stringify([spec.sizes, spec.hidden, spec.l2, spec.scaledInputs ?? false, spec.rows ?? 'double', threads]);
   let sessions = sessionCache.get(key);
   if (!sessions) {
     // No spinning between runs: the thread that gathers the next batch, or a sibling worker, gets the core.
@@ -102,7 +103,7 @@ export class NativeDenseStepper {
 
   /** Sessions for `spec` (made once per process), starting from `parameters` in w0…, b0… order. */
   static async create(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1, scaling?: ColumnScaler): Promise<NativeDenseStepper> {
-    // The graph scales the rows exactly when a scaling is given.
+    // The graph scales the rows exactly when a scaling is given (float32 rows come scaled).
     const graph = { ...spec, scaledInputs: scaling !== undefined };
     return new NativeDenseStepper(graph, optimizer, await sessionsFor(graph, threads), parameters, learningRate, scaling);
   }
@@ -122,11 +123,14 @@ export class NativeDenseStepper {
   }
 
   /** A data set as the graphs take it: `inputs` (rows × columns) and `targets` (rows × outputs), fed to every run without copying. */
-  rowSet(inputs: Float64Array, targets: Float32Array): RowSet {
+  rowSet(inputs: Float64Array | Float32Array, targets: Float32Array): RowSet {
     const [inputWidth, outputWidth] = [this.spec.sizes[0], this.spec.sizes[this.spec.sizes.length - 1]];
     const rows = inputs.length / inputWidth;
     if (!Number.isInteger(rows) || targets.length !== rows * outputWidth) throw new ValidationError(`the rows (${inputs.length} values) and targets (${targets.length} values) do not make whole rows of ${inputWidth} inputs and ${outputWidth} outputs`);
-    return { data: new ort.Tensor('float64', inputs, [rows, inputWidth]), targets: new ort.Tensor('float32', targets, [rows, outputWidth]), rows };
+    const type = inputs instanceof Float32Array ? 'float' : 'double';
+    if (type !== (this.spec.rows ?? 'double')) throw new ValidationError(`the graph takes ${this.spec.rows ?? 'double'} rows, got ${type}`);
+    const data = inputs instanceof Float32Array ? new ort.Tensor('float32', inputs, [rows, inputWidth]) : new ort.Tensor('float64', inputs, [rows, inputWidth]);
+    return { data, targets: new ort.Tensor('float32', targets, [rows, outputWidth]), rows };
   }
 
   private feeds(set: RowSet, indices: Int32Array): Record<string, ort.Tensor> {
@@ -179,9 +183,9 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
  * numbers below 2^31 read the same as int32), or — for rows in shared memory, which
  * onnxruntime-node does not take — the batch's rows copied out and indices 0…size−1.
  */
-function batchFeeder(stepper: NativeDenseStepper, features: Matrix, targets: Float32Array, batchSize: number): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
-  if (!(features.data.buffer instanceof SharedArrayBuffer)) {
-    const rows = stepper.rowSet(features.data, targets);
+function batchFeeder(stepper: NativeDenseStepper, features: Matrix, targets: Float32Array, batchSize: number, prepared?: Float32Array): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
+  if (prepared || !(features.data.buffer instanceof SharedArrayBuffer)) {
+    const rows = stepper.rowSet(prepared ?? features.data, targets);
     return (order, start, size) => [rows, new Int32Array(order.buffer, order.byteOffset + 4 * start, size)];
   }
   const width = targets.length / Math.max(1, features.rows);
@@ -207,15 +211,23 @@ export async function trainDenseNative(
   threads = 1,
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  const stepper = await NativeDenseStepper.create(spec, options.optimizer, options.initial ?? initial, options.learningRate, threads, scaling);
-  const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize);
-  const validation = options.validation ? batchFeeder(stepper, options.validation.features, targetRows(options.validation.objective), options.validation.features.rows) : undefined;
-  const everyValidationRow = Uint32Array.from({ length: options.validation?.features.rows ?? 0 }, (_, k) => k);
-  const history = await runEpochs(features.rows, options, {
-    step: (order, start, size) => stepper.step(...batches(order, start, size)),
-    validationLoss: validation ? () => stepper.loss(...validation(everyValidationRow, 0, everyValidationRow.length)) : undefined,
-    snapshot: () => stepper.parameters(),
-    restore: (values) => stepper.setParameters(values),
-  });
-  return { ...history, parameters: stepper.parameters() };
+  // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
+  const roundOnce = options.epochs >= ROUND_ONCE_FROM_PASSES;
+  const stepper = await NativeDenseStepper.create({ ...spec, rows: roundOnce ? 'float' : 'double' }, options.optimizer, options.initial ?? initial, options.learningRate, threads, roundOnce ? undefined : scaling);
+  const training = roundOnce ? float32Rows(features, scaling) : undefined;
+  try {
+    const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
+    const held = options.validation;
+    const validation = held ? batchFeeder(stepper, held.features, targetRows(held.objective), held.features.rows, roundOnce ? float32Rows(held.features, scaling).rows : undefined) : undefined;
+    const everyValidationRow = Uint32Array.from({ length: held?.features.rows ?? 0 }, (_, k) => k);
+    const history = await runEpochs(features.rows, options, {
+      step: (order, start, size) => stepper.step(...batches(order, start, size)),
+      validationLoss: validation ? () => stepper.loss(...validation(everyValidationRow, 0, everyValidationRow.length)) : undefined,
+      snapshot: () => stepper.parameters(),
+      restore: (values) => stepper.setParameters(values),
+    });
+    return { ...history, parameters: stepper.parameters() };
+  } finally {
+    training?.release();
+  }
 }
