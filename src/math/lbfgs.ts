@@ -57,6 +57,64 @@ function sumAbs(a: Float64Array): number {
   return sum;
 }
 
+/**
+ * The two-loop recursion (Nocedal 1980): direction = −H·gradient from the stored pairs. Each
+ * update of the direction shares its pass with the next pair's dot product (the sums run in index
+ * order as separate passes would: the same bits, half the passes over the direction).
+ */
+function twoLoopDirection(gradient: Float64Array, sHistory: Float64Array[], yHistory: Float64Array[], rhoHistory: number[], alpha: Float64Array, direction: Float64Array): void {
+  const n = gradient.length;
+  const pairs = sHistory.length;
+  if (pairs === 0) {
+    for (let i = 0; i < n; i++) direction[i] = -gradient[i];
+    return;
+  }
+  // Newest to oldest: α_k = ρ_k s_k·d, d −= α_k y_k.
+  let next = sHistory[pairs - 1];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = -gradient[i];
+    direction[i] = d;
+    sum += next[i] * d;
+  }
+  for (let k = pairs - 1; k >= 0; k--) {
+    const a = rhoHistory[k] * sum;
+    alpha[k] = a;
+    const y = yHistory[k];
+    sum = 0;
+    if (k > 0) {
+      next = sHistory[k - 1];
+      for (let i = 0; i < n; i++) {
+        const d = direction[i] - a * y[i];
+        direction[i] = d;
+        sum += next[i] * d;
+      }
+    } else for (let i = 0; i < n; i++) direction[i] -= a * y[i];
+  }
+  // Scaled by γ = s·y / y·y of the newest pair, then oldest to newest: β = ρ_k y_k·d, d += (α_k − β) s_k.
+  const gamma = dot(sHistory[pairs - 1], yHistory[pairs - 1]) / dot(yHistory[pairs - 1], yHistory[pairs - 1]);
+  let y = yHistory[0];
+  sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = direction[i] * gamma;
+    direction[i] = d;
+    sum += y[i] * d;
+  }
+  for (let k = 0; k < pairs; k++) {
+    const c = alpha[k] - rhoHistory[k] * sum;
+    const s = sHistory[k];
+    sum = 0;
+    if (k + 1 < pairs) {
+      y = yHistory[k + 1];
+      for (let i = 0; i < n; i++) {
+        const d = direction[i] + s[i] * c;
+        direction[i] = d;
+        sum += y[i] * d;
+      }
+    } else for (let i = 0; i < n; i++) direction[i] += s[i] * c;
+  }
+}
+
 /** Minimises `objective` from `start` (not modified). */
 export function minimizeLbfgs(objective: Objective, start: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
   const n = start.length;
@@ -81,23 +139,7 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
   let iterations = 0;
   let converged = maxAbs(gradient) <= gradientTolerance;
   while (!converged && iterations < maxIterations) {
-    // Two-loop recursion: direction = -H * gradient.
-    for (let i = 0; i < n; i++) direction[i] = -gradient[i];
-    for (let k = sHistory.length - 1; k >= 0; k--) {
-      alpha[k] = rhoHistory[k] * dot(sHistory[k], direction);
-      const y = yHistory[k];
-      for (let i = 0; i < n; i++) direction[i] -= alpha[k] * y[i];
-    }
-    if (sHistory.length > 0) {
-      const last = sHistory.length - 1;
-      const gamma = dot(sHistory[last], yHistory[last]) / dot(yHistory[last], yHistory[last]);
-      for (let i = 0; i < n; i++) direction[i] *= gamma;
-    }
-    for (let k = 0; k < sHistory.length; k++) {
-      const beta = rhoHistory[k] * dot(yHistory[k], direction);
-      const s = sHistory[k];
-      for (let i = 0; i < n; i++) direction[i] += s[i] * (alpha[k] - beta);
-    }
+    twoLoopDirection(gradient, sHistory, yHistory, rhoHistory, alpha, direction);
     let slope = dot(direction, gradient);
     if (slope >= 0) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
@@ -130,12 +172,18 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     if (!(nextValue <= value)) break; // line search failed: no further progress possible
     const s = spareS;
     const y = spareY;
+    // s = x' − x and y = g' − g with s·y and y·y in the same pass (each sum in index order).
+    let curvature = 0;
+    let yy = 0;
     for (let i = 0; i < n; i++) {
-      s[i] = nextX[i] - x[i];
-      y[i] = nextGradient[i] - gradient[i];
+      const si = nextX[i] - x[i];
+      const yi = nextGradient[i] - gradient[i];
+      s[i] = si;
+      y[i] = yi;
+      curvature += si * yi;
+      yy += yi * yi;
     }
-    const curvature = dot(s, y);
-    if (curvature > 1e-12 * dot(y, y)) {
+    if (curvature > 1e-12 * yy) {
       // The oldest pair's arrays take the next pair once the memory is full (no allocation per iteration).
       if (sHistory.length === memory) {
         spareS = sHistory.shift()!;

@@ -183,8 +183,26 @@ function denseLayerBackward(input: Float64Array, rows: number, inputs: number, o
   }
 }
 
-/** The deltas of the layer below: (weights · delta) times the derivative of its activation, read from its values. */
+/** f′ of the activation, read from its value a = f(z): tanh 1 − a², relu 1[a > 0], sigmoid a(1 − a). */
+function derivativeAt(a: number, activation: NetworkFitOptions['hiddenActivation']): number {
+  return activation === 'tanh' ? 1 - a * a : activation === 'relu' ? (a > 0 ? 1 : 0) : a * (1 - a);
+}
+
+/** The deltas of the layer below: (weights · delta) times the derivative of its activation, read from its values (one pass; two classes, the binary targets, unrolled). */
 function deltasBelow(input: Float64Array, rows: number, inputs: number, outputs: number, theta: Float64Array, w: number, delta: Float64Array, below: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
+  if (outputs === 2) {
+    for (let i = 0; i < rows; i++) {
+      const [d0, d1] = [delta[2 * i], delta[2 * i + 1]];
+      const row = i * inputs;
+      for (let k = 0; k < inputs; k++) {
+        let sum = 0;
+        sum += theta[w + 2 * k] * d0;
+        sum += theta[w + 2 * k + 1] * d1;
+        below[row + k] = sum * derivativeAt(input[row + k], activation);
+      }
+    }
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const o = i * outputs;
     const row = i * inputs;
@@ -192,16 +210,8 @@ function deltasBelow(input: Float64Array, rows: number, inputs: number, outputs:
       const wk = w + k * outputs;
       let sum = 0;
       for (let j = 0; j < outputs; j++) sum += theta[wk + j] * delta[o + j];
-      below[row + k] = sum;
+      below[row + k] = sum * derivativeAt(input[row + k], activation);
     }
-  }
-  const count = rows * inputs;
-  if (activation === 'tanh') {
-    for (let x = 0; x < count; x++) below[x] *= 1 - input[x] * input[x];
-  } else if (activation === 'relu') {
-    for (let x = 0; x < count; x++) below[x] *= input[x] > 0 ? 1 : 0;
-  } else {
-    for (let x = 0; x < count; x++) below[x] *= input[x] * (1 - input[x]);
   }
 }
 
