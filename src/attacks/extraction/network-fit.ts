@@ -165,9 +165,13 @@ function sparseLayerBackward(sparse: SparseRows, outputs: number, w: number, del
   }
 }
 
-/** gradient of the layer's biases += its deltas, rows in order. */
+/** gradient of the layer's biases += its deltas, rows in order (each entry's sum in a local: no store and reload a row). */
 function biasGradient(rows: number, outputs: number, b: number, delta: Float64Array, gradient: Float64Array): void {
-  for (let i = 0; i < rows; i++) for (let j = 0; j < outputs; j++) gradient[b + j] += delta[i * outputs + j];
+  for (let j = 0; j < outputs; j++) {
+    let sum = gradient[b + j];
+    for (let i = 0; i < rows; i++) sum += delta[i * outputs + j];
+    gradient[b + j] = sum;
+  }
 }
 
 /** gradient of the layer's weights += its inputs (zeros too) times its deltas, rows in order. */
@@ -183,24 +187,10 @@ function denseLayerBackward(input: Float64Array, rows: number, inputs: number, o
   }
 }
 
-/** f′ of the activation, read from its value a = f(z): tanh 1 − a², relu 1[a > 0], sigmoid a(1 − a). */
-function derivativeAt(a: number, activation: NetworkFitOptions['hiddenActivation']): number {
-  return activation === 'tanh' ? 1 - a * a : activation === 'relu' ? (a > 0 ? 1 : 0) : a * (1 - a);
-}
-
-/** The deltas of the layer below: (weights · delta) times the derivative of its activation, read from its values (one pass; two classes, the binary targets, unrolled). */
+/** The deltas of the layer below: (weights · delta) times the derivative of its activation, read from its values. */
 function deltasBelow(input: Float64Array, rows: number, inputs: number, outputs: number, theta: Float64Array, w: number, delta: Float64Array, below: Float64Array, activation: NetworkFitOptions['hiddenActivation']): void {
-  if (outputs === 2) {
-    for (let i = 0; i < rows; i++) {
-      const [d0, d1] = [delta[2 * i], delta[2 * i + 1]];
-      const row = i * inputs;
-      for (let k = 0; k < inputs; k++) {
-        let sum = 0;
-        sum += theta[w + 2 * k] * d0;
-        sum += theta[w + 2 * k + 1] * d1;
-        below[row + k] = sum * derivativeAt(input[row + k], activation);
-      }
-    }
+  if (outputs === 2 && activation === 'tanh') {
+    tanhDeltasOfTwo(input, rows, inputs, theta, w, delta, below);
     return;
   }
   for (let i = 0; i < rows; i++) {
@@ -210,7 +200,31 @@ function deltasBelow(input: Float64Array, rows: number, inputs: number, outputs:
       const wk = w + k * outputs;
       let sum = 0;
       for (let j = 0; j < outputs; j++) sum += theta[wk + j] * delta[o + j];
-      below[row + k] = sum * derivativeAt(input[row + k], activation);
+      below[row + k] = sum;
+    }
+  }
+  const count = rows * inputs;
+  if (activation === 'tanh') {
+    for (let x = 0; x < count; x++) below[x] *= 1 - input[x] * input[x];
+  } else if (activation === 'relu') {
+    for (let x = 0; x < count; x++) below[x] *= input[x] > 0 ? 1 : 0;
+  } else {
+    for (let x = 0; x < count; x++) below[x] *= input[x] * (1 - input[x]);
+  }
+}
+
+/** `deltasBelow` for tanh under two classes (the binary targets the fit meets most): one pass, the same operations in the same order. */
+function tanhDeltasOfTwo(input: Float64Array, rows: number, inputs: number, theta: Float64Array, w: number, delta: Float64Array, below: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const d0 = delta[2 * i];
+    const d1 = delta[2 * i + 1];
+    const row = i * inputs;
+    for (let k = 0; k < inputs; k++) {
+      let sum = 0;
+      sum += theta[w + 2 * k] * d0;
+      sum += theta[w + 2 * k + 1] * d1;
+      const a = input[row + k];
+      below[row + k] = sum * (1 - a * a);
     }
   }
 }
