@@ -125,7 +125,7 @@ function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Ar
   for (let first = 0; first < rows; first += 1024) {
     const last = Math.min(rows, first + 1024);
     if (count + (last - first) * columns.length > entries.length) entries = grown(entries, count + (last - first) * columns.length);
-    count = rowsOnes(x, cols, first, last, rows, columns, low, bytes, start, entries, count);
+    count = columns.length === cols ? everyColumnOnes(x, cols, first, last, rows, low, bytes, start, entries, count) : rowsOnes(x, cols, first, last, rows, columns, low, bytes, start, entries, count);
   }
   start[rows] = count;
   return { bytes, ones: { start, entries: entries.slice(0, count), columns } };
@@ -140,6 +140,21 @@ function rowsOnes(x: Float64Array, cols: number, first: number, last: number, ro
       if (x[offset + columns[b]] !== low[columns[b]]) {
         bytes[to] = 1;
         entries[count++] = b;
+      }
+    }
+  }
+  return count;
+}
+
+/** `rowsOnes` when every column is two-valued (one-hot data): the columns read in place, without the index. */
+function everyColumnOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, low: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+  for (let i = first; i < last; i++) {
+    start[i] = count;
+    const offset = i * cols;
+    for (let j = 0; j < cols; j++) {
+      if (x[offset + j] !== low[j]) {
+        bytes[j * rows + i] = 1;
+        entries[count++] = j;
       }
     }
   }
