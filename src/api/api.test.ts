@@ -91,6 +91,8 @@ test('bad requests get a JSON error with code and status, and write nothing to t
     ['NaN is not JSON', { key: bob, raw: '{"rows": [[NaN, 1, 2, 3]]}' }, 400, 'parse-error'],
     ['Infinity (1e999)', { key: bob, raw: '{"rows": [[1e999, 1, 2, 3]]}' }, 400, 'validation'],
     ['wrong row length', { key: bob, body: { rows: [[1, 2, 3]] } }, 400, 'validation'],
+    ['a string among the numbers', { key: bob, body: { rows: [row, [1, '2', 3, 4]] } }, 400, 'validation'],
+    ['a row that is not an array', { key: bob, body: { rows: [5] } }, 400, 'validation'],
     ['missing value for a non-tree', { key: bob, body: { rows: [[null, 1, 2, 3]] } }, 400, 'validation'],
     ['unknown field', { key: bob, body: { rows: [row], extra: 1 } }, 400, 'validation'],
     ['unknown feature in a record', { key: bob, body: { records: [{ colour: 'red' }] } }, 400, 'validation'],
@@ -104,6 +106,9 @@ test('bad requests get a JSON error with code and status, and write nothing to t
     assert.equal(response.body.error.code, code, name);
     assert.ok(response.body.error.message.length > 10, name);
   }
+  // The rows are checked in one loop: the error still names the value's place.
+  const stringy = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, [1, '2', 3, 4]] } });
+  assert.deepEqual(stringy.body.error.issues, [{ path: 'rows.1.1', message: 'expected a finite number or null, got "2"' }]);
   const unknown = await api.call('POST', '/v1/models/m_nope/predict', { key: bob, body: { rows: [row] } });
   assert.equal(unknown.status, 404);
   assert.deepEqual(api.store.ledgerIds(), [], 'no rejected request reached the ledger');
