@@ -3,7 +3,9 @@
  * graph (dense-step-graph.ts) a batch, then Adam in one WebAssembly pass per tensor
  * (math/wasm/adam-kernel.ts, tfjs's float32 Adam) or SGD. Parameters, moments and gradients live
  * in the kernel's memory; onnxruntime reads the parameters from it and writes the gradients into
- * it (pre-allocated outputs), so a step copies and allocates nothing. The batch order, initial
+ * it (pre-allocated outputs). (onnxruntime-node 1.30 still hands back a fresh copy of every output
+ * with each run — about the gradients' size, and the garbage collections that follow; it cannot be
+ * turned off from JS, and the copies are not read.) The batch order, initial
  * weights, loss and early stopping are the tfjs loop's (train-loop.ts); the float32 sums run in
  * another order, so the weights agree with the tfjs engine's to rounding, not bit for bit. Same
  * seed, same thread count, same processor family: same weights (onnxruntime picks its GEMM kernels
@@ -70,7 +72,7 @@ export class NativeDenseStepper {
   private readonly fetches: Record<string, ort.Tensor> = {};
   private readonly scale = scalar(1);
   private readonly lossOutput = scalar(0);
-  /** A row of ones as long as the longest batch yet (the bias gradients' GEMM). */
+  /** A row of ones as long as the longest batch yet (the bias gradients' products). */
   private ones = new Float32Array(0);
 
   /** The column scaling's inputs, when the rows arrive unscaled. */
