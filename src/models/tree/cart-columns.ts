@@ -121,24 +121,27 @@ function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Ar
   const start = new Uint32Array(rows + 1);
   let entries: Uint32Array = new Uint32Array(Math.max(64, rows * 4));
   let count = 0;
+  // Each byte column's low value beside its index (one load fewer a value in the hot loop).
+  const lowOf = Float64Array.from(columns, (j) => low[j]);
   // Rows a thousand at a time, with room for every entry of them (a short loop here; the hot one is in rowsOnes).
   for (let first = 0; first < rows; first += 1024) {
     const last = Math.min(rows, first + 1024);
     if (count + (last - first) * columns.length > entries.length) entries = grown(entries, count + (last - first) * columns.length);
-    count = columns.length === cols ? everyColumnOnes(x, cols, first, last, rows, low, bytes, start, entries, count) : rowsOnes(x, cols, first, last, rows, columns, low, bytes, start, entries, count);
+    count = columns.length === cols ? everyColumnOnes(x, cols, first, last, rows, low, bytes, start, entries, count) : rowsOnes(x, cols, first, last, rows, columns, lowOf, bytes, start, entries, count);
   }
   start[rows] = count;
   return { bytes, ones: { start, entries: entries.slice(0, count), columns } };
 }
 
-/** Rows `first…last` of `byteRanks`: their ranks, starts and entries from `count` on; returns the new count. */
-function rowsOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, columns: Int32Array, low: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+/** Rows `first…last` of `byteRanks` (`lowOf[b]`: column `columns[b]`'s low value): their ranks, starts and entries from `count` on; returns the new count. */
+function rowsOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, columns: Int32Array, lowOf: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+  const width = columns.length;
   for (let i = first; i < last; i++) {
     start[i] = count;
     const offset = i * cols;
-    for (let b = 0, to = i; b < columns.length; b++, to += rows) {
-      if (x[offset + columns[b]] !== low[columns[b]]) {
-        bytes[to] = 1;
+    for (let b = 0; b < width; b++) {
+      if (x[offset + columns[b]] !== lowOf[b]) {
+        bytes[b * rows + i] = 1;
         entries[count++] = b;
       }
     }
