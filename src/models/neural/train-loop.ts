@@ -84,7 +84,10 @@ function targetTensor(objective: NetworkObjective): tf.Tensor2D {
 /** Glorot-uniform values drawn from our seeded generator. */
 export function glorotUniform(rng: Rng, count: number, fanIn: number, fanOut: number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return Float32Array.from({ length: count }, () => rng.between(-limit, limit));
+  // A plain loop: Float32Array.from over an array-like with a mapper took ~6 ms for 784 × 256.
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = rng.between(-limit, limit);
+  return values;
 }
 
 /** What one training run does, for the epoch driver. */
