@@ -23,15 +23,20 @@ export class ColumnScaler {
 
   /** Scales a matrix with the same columns as the training matrix. */
   transform(matrix: Matrix): Matrix {
-    this.checkColumns(matrix);
     const out = createMatrix(matrix.rows, matrix.cols);
+    this.transformInto(matrix, out.data);
+    return out;
+  }
+
+  /** Scales `matrix` into `out` (row-major, its size): each value computed in float64, then stored (a Float32Array rounds it once). */
+  transformInto(matrix: Matrix, out: Float64Array | Float32Array): void {
+    this.checkColumns(matrix);
     for (let i = 0; i < matrix.rows; i++) {
       for (let j = 0; j < matrix.cols; j++) {
         const k = i * matrix.cols + j;
-        out.data[k] = (matrix.data[k] - this.offset[j]) * this.factor[j] + this.shift;
+        out[k] = (matrix.data[k] - this.offset[j]) * this.factor[j] + this.shift;
       }
     }
-    return out;
   }
 
   /** Maps scaled values back to the original units. */

@@ -84,7 +84,7 @@ function targetTensor(objective: NetworkObjective): tf.Tensor2D {
 /** Glorot-uniform values drawn from our seeded generator. */
 export function glorotUniform(rng: Rng, count: number, fanIn: number, fanOut: number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  // A plain loop: Float32Array.from over an array-like with a mapper took ~6 ms for 784 × 256.
+  // A plain loop: Float32Array.from over an array-like with a mapper took 21–31 ms for 784 × 256, the loop 6.5.
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = rng.between(-limit, limit);
   return values;
@@ -139,13 +139,13 @@ export async function runEpochs(rows: number, options: Pick<LoopOptions, 'epochs
   return { epochsRun, bestEpoch: bestValues ? bestEpoch : epochsRun, trainingLoss, validationLoss };
 }
 
-/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows are rounded to float32). */
-function gatherRows(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Float32Array): Float32Array {
+/** Copies the rows `order[start .. start + size)` of a flat row-major array into `into` (float64 rows into a float32 buffer are rounded); a view of the rows copied. */
+export function gatherRows<Into extends Float32Array | Float64Array>(from: Float32Array | Float64Array, width: number, order: Uint32Array, start: number, size: number, into: Into): Into {
   for (let k = 0; k < size; k++) {
     const row = order[start + k];
     into.set(from.subarray(row * width, (row + 1) * width), k * width);
   }
-  return into.subarray(0, size * width);
+  return into.subarray(0, size * width) as Into;
 }
 
 /** Batches of rows and targets in reused buffers: `batch` returns views of them. */

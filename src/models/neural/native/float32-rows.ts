@@ -41,13 +41,8 @@ export function float32Rows(features: Matrix, scaling?: ColumnScaler): Float32Ro
   const { rows, cols, data } = features;
   const buffer = takeBuffer(rows * cols);
   const out = buffer.subarray(0, rows * cols);
-  if (!scaling) out.set(data);
-  else {
-    const { offset, factor, shift } = scaling;
-    for (let i = 0, k = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++, k++) out[k] = (data[k] - offset[j]) * factor[j] + shift;
-    }
-  }
+  if (scaling) scaling.transformInto(features, out);
+  else out.set(data);
   return {
     rows: out,
     release: () => {

@@ -19,7 +19,7 @@ import type { Matrix } from '../../../math/matrix.ts';
 import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
-import { runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
@@ -193,14 +193,10 @@ function batchFeeder(stepper: NativeDenseStepper, features: Matrix, targets: Flo
   const width = targets.length / Math.max(1, features.rows);
   const [batchRows, batchTargets] = [new Float64Array(batchSize * features.cols), new Float32Array(batchSize * width)];
   const identity = Int32Array.from({ length: batchSize }, (_, k) => k);
-  return (order, start, size) => {
-    for (let k = 0; k < size; k++) {
-      const row = order[start + k];
-      batchRows.set(features.data.subarray(row * features.cols, (row + 1) * features.cols), k * features.cols);
-      batchTargets.set(targets.subarray(row * width, (row + 1) * width), k * width);
-    }
-    return [stepper.rowSet(batchRows.subarray(0, size * features.cols), batchTargets.subarray(0, size * width)), identity.subarray(0, size)];
-  };
+  return (order, start, size) => [
+    stepper.rowSet(gatherRows(features.data, features.cols, order, start, size, batchRows), gatherRows(targets, width, order, start, size, batchTargets)),
+    identity.subarray(0, size),
+  ];
 }
 
 /** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled); the trained parameters and the history. */
