@@ -66,12 +66,11 @@ if (wanted('models')) {
 }
 
 if (wanted('api')) {
-  type ApiResult = { rows: number; requestsPerSecond: number; p99: number };
-  const report = run('api', 'bench/api.bench.ts', ['--seconds', '3'], 600) as { results: ApiResult[] } | undefined;
-  const single = report?.results.find((result) => result.rows === 1);
-  if (single) {
+  type ApiResult = { rows: number; client: string; requestsPerSecond: number; p99: number };
+  const report = run('api', 'bench/api.bench.ts', ['--seconds', '3', '--warmup', '2'], 600) as { results: ApiResult[] } | undefined;
+  for (const single of report?.results.filter((result) => result.rows === 1) ?? []) {
     const met = single.requestsPerSecond >= 10_000 && single.p99 < 10;
-    lines.push({ workload: '1-row predict on loopback (autocannon, 3 s)', ours: `${Math.round(single.requestsPerSecond)} req/s, p99 ${single.p99} ms`, peer: '—', goal: '≥ 10,000 req/s, p99 < 10 ms', met });
+    lines.push({ workload: `1-row predict on loopback (${single.client}, 3 s after a 2-s warm-up)`, ours: `${Math.round(single.requestsPerSecond)} req/s, p99 ${single.p99} ms`, peer: '—', goal: '≥ 10,000 req/s, p99 < 10 ms', met });
   }
 }
 

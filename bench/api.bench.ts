@@ -1,15 +1,18 @@
 /**
  * Prediction-API throughput on loopback: requests/s and p50/p99 latency for 1-row and 100-row
  * predict requests to a logistic model (softmax on Adult income, 108 features), with autocannon
- * in this process and the server in a child process (one core each). Then the same 1-row load
+ * in this process and the server in a child process (one core each), after a warm-up load that is
+ * not counted (the server's first seconds run its code unoptimised). Where Debian's `wrk` (a C
+ * client that spends far less CPU per request than autocannon on the shared 2 cores) is
+ * installed, the 1-row load is measured with it too. Then the same 1-row load
  * while another client uploads a 30 MB CSV and trains a large MLP on the server (heavy work
  * that runs on the server's worker threads), and the server's peak resident memory.
  *
- *   npx tsx bench/api.bench.ts [--seconds 10] [--connections 10] [--json]
+ *   npx tsx bench/api.bench.ts [--seconds 10] [--warmup 3] [--connections 10] [--json]
  */
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,7 @@ const argument = (name: string, fallback: number) => {
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const seconds = argument('--seconds', 10);
+const warmupSeconds = argument('--warmup', 3);
 const connections = argument('--connections', 10);
 
 const data = (isAvailable(findDataset('adult-income')) ? loadDataset('adult-income') : loadIrisEmbedded()) as ClassificationDataset;
@@ -57,6 +61,7 @@ function body(rows: number): string {
 
 interface Result {
   rows: number;
+  client: 'autocannon' | 'wrk';
   requestsPerSecond: number;
   rowsPerSecond: number;
   p50: number;
@@ -65,23 +70,51 @@ interface Result {
   non2xx: number;
 }
 
-async function run(rows: number): Promise<Result> {
+async function run(rows: number, duration = seconds): Promise<Result> {
   const result = await autocannon({
     url: `${url}/v1/models/${modelId}/predict`,
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body(rows),
     connections,
-    duration: seconds,
+    duration,
   });
   return {
     rows,
+    client: 'autocannon',
     requestsPerSecond: result.requests.average,
     rowsPerSecond: result.requests.average * rows,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+  };
+}
+
+/** The 1-row load measured by Debian's `wrk` (one thread, the same connections), or undefined where it is not installed. */
+function runWrk(rows: number): Result | undefined {
+  if (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error) return undefined;
+  const script = join(mkdtempSync(join(tmpdir(), 'threatlab-wrk-')), 'post.lua');
+  writeFileSync(script, [`wrk.method = "POST"`, `wrk.body = ${JSON.stringify(body(rows))}`, `wrk.headers["content-type"] = "application/json"`, `wrk.headers["authorization"] = "Bearer ${key}"`].join('\n'));
+  const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `${url}/v1/models/${modelId}/predict`], { encoding: 'utf8' });
+  rmSync(dirname(script), { recursive: true, force: true });
+  const out = result.stdout;
+  const milliseconds = (label: string) => {
+    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!match) throw new Error(`wrk printed no ${label}% latency:\n${out}${result.stderr}`);
+    return Math.round(Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'] * 100) / 100;
+  };
+  const requestsPerSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rows,
+    client: 'wrk',
+    requestsPerSecond,
+    rowsPerSecond: requestsPerSecond * rows,
+    p50: milliseconds('50'),
+    p99: milliseconds('99'),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
   };
 }
 
@@ -122,7 +155,9 @@ async function runUnderHeavyWork(): Promise<Result & { upload: string; training:
   return { ...result, upload, training: `job ${job.status}, ${status.status} at ${(status.progress * 100).toFixed(0)}% of 500 epochs when the load ended` };
 }
 
-const results = [await run(1), await run(100)];
+if (warmupSeconds > 0) await run(1, warmupSeconds);
+const wrk = runWrk(1);
+const results = [await run(1), ...(wrk ? [wrk] : []), await run(100)];
 const heavy = await runUnderHeavyWork();
 const peak = peakRssMb();
 const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -133,16 +168,16 @@ const ledger = check.ledgerIds().length;
 check.close();
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ model: model.kind, dataset: data.name, features: data.features.cols, seconds, connections, results, heavy, peakRssMb: peak, ledger }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ model: model.kind, dataset: data.name, features: data.features.cols, seconds, warmupSeconds, connections, results, heavy, peakRssMb: peak, ledger }, null, 2)}\n`);
 } else {
   process.stdout.write(
     [
-      `${model.kind} model on ${data.name} (${data.features.cols} features), ${connections} connections, ${seconds} s per row size; ledger rows written: ${ledger}`,
+      `${model.kind} model on ${data.name} (${data.features.cols} features), ${connections} connections, ${seconds} s per row size after a ${warmupSeconds}-s warm-up (not counted)${wrk ? '' : '; wrk not installed (apt-get install -y wrk), autocannon only'}; ledger rows written: ${ledger}`,
       '',
-      '| rows per request | requests/s | rows/s | p50 latency ms | p99 latency ms | errors | non-2xx |',
-      '|---|---|---|---|---|---|---|',
-      ...results.map((r) => `| ${r.rows} | ${Math.round(r.requestsPerSecond)} | ${Math.round(r.rowsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
-      `| 1, under heavy work | ${Math.round(heavy.requestsPerSecond)} | ${Math.round(heavy.rowsPerSecond)} | ${heavy.p50} | ${heavy.p99} | ${heavy.errors} | ${heavy.non2xx} |`,
+      '| rows per request | client | requests/s | rows/s | p50 latency ms | p99 latency ms | errors | non-2xx |',
+      '|---|---|---|---|---|---|---|---|',
+      ...results.map((r) => `| ${r.rows} | ${r.client} | ${Math.round(r.requestsPerSecond)} | ${Math.round(r.rowsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
+      `| 1, under heavy work | autocannon | ${Math.round(heavy.requestsPerSecond)} | ${Math.round(heavy.rowsPerSecond)} | ${heavy.p50} | ${heavy.p99} | ${heavy.errors} | ${heavy.non2xx} |`,
       '',
       `heavy work: CSV upload ${heavy.upload}; training (MLP 12-512-512-2 on 40,000 rows) ${heavy.training}`,
       `server peak RSS: ${peak} MiB`,
