@@ -11,6 +11,7 @@ import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
 import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { softmaxInPlace } from './objectives.ts';
+import { hessianKernel } from '../../math/wasm/hessian-kernel.ts';
 
 /** Rows as lists of (column, value) of their non-zero entries, the bias last as column p. */
 interface SparseDesign {
@@ -57,62 +58,60 @@ export const NEWTON_MAX_UNKNOWNS = 800;
 /** Largest Hessian work per iteration (multiply-adds) for Newton. */
 export const NEWTON_MAX_HESSIAN_WORK = 5e8;
 
-/** Loss, gradient and Hessian at θ; `positive` given: binary, else softmax with `classes` blocks. */
-type SecondOrder = (theta: Float64Array, gradient: Float64Array, hessian: Float64Array) => number;
+/** Loss and gradient at θ, with the Hessian left in `hessian`; `positive` given: binary, else softmax with `classes` blocks. */
+interface SecondOrder {
+  evaluate(theta: Float64Array, gradient: Float64Array): number;
+  /** blocks·(p + 1) square, written by `evaluate` (a view of the Hessian kernel's memory). */
+  hessian: Float64Array;
+}
 
 function secondOrder(design: SparseDesign, labels: Int32Array, classes: number, positive: Uint8Array | undefined, penalty: Float64Array): SecondOrder {
   const { rows, p, start, columns, values } = design;
   const stride = p + 1;
   const blocks = positive ? 1 : classes;
   const size = blocks * stride;
+  const triangle = (blocks * (blocks + 1)) / 2;
   const probabilities = new Float64Array(classes);
-  return (theta, gradient, hessian) => {
+  // The IRLS weights are written here a chunk of rows at a time; the kernel adds each row's
+  // weighted outer products (the lower triangle) to the Hessian.
+  const kernel = hessianKernel(design, blocks, stride);
+  const { hessian, weights, chunkRows } = kernel;
+  const evaluate = (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
     hessian.fill(0);
     let loss = 0;
-    for (let i = 0; i < rows; i++) {
-      const from = start[i];
-      const to = start[i + 1];
-      if (positive) {
-        let z = 0;
-        for (let k = from; k < to; k++) z += theta[columns[k]] * values[k];
-        const sign = positive[i] ? 1 : -1;
-        const margin = sign * z;
-        loss += margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin));
-        const sigma = 1 / (1 + Math.exp(-z));
-        const residual = sigma - (positive[i] ? 1 : 0);
-        const weight = sigma * (1 - sigma);
-        for (let k = from; k < to; k++) {
-          const a = columns[k];
-          const va = values[k];
-          gradient[a] += residual * va;
-          const row = a * size;
-          for (let l = from; l <= k; l++) hessian[row + columns[l]] += weight * va * values[l];
+    for (let first = 0; first < rows; first += chunkRows) {
+      const end = Math.min(rows, first + chunkRows);
+      for (let i = first; i < end; i++) {
+        const from = start[i];
+        const to = start[i + 1];
+        const at = (i - first) * triangle;
+        if (positive) {
+          let z = 0;
+          for (let k = from; k < to; k++) z += theta[columns[k]] * values[k];
+          const sign = positive[i] ? 1 : -1;
+          const margin = sign * z;
+          loss += margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin));
+          const sigma = 1 / (1 + Math.exp(-z));
+          const residual = sigma - (positive[i] ? 1 : 0);
+          for (let k = from; k < to; k++) gradient[columns[k]] += residual * values[k];
+          weights[at] = sigma * (1 - sigma);
+          continue;
         }
-        continue;
-      }
-      for (let c = 0; c < classes; c++) {
-        let z = 0;
-        for (let k = from; k < to; k++) z += theta[c * stride + columns[k]] * values[k];
-        probabilities[c] = z;
-      }
-      const label = labels[i];
-      loss += softmaxInPlace(probabilities, classes, label);
-      for (let c = 0; c < classes; c++) {
-        const residual = probabilities[c] - (c === label ? 1 : 0);
-        for (let k = from; k < to; k++) gradient[c * stride + columns[k]] += residual * values[k];
-        for (let d = 0; d <= c; d++) {
-          const weight = probabilities[c] * ((c === d ? 1 : 0) - probabilities[d]);
-          if (weight === 0) continue;
-          for (let k = from; k < to; k++) {
-            const row = (c * stride + columns[k]) * size + d * stride;
-            const va = weight * values[k];
-            // Within a block only the lower triangle (l ≤ k); across blocks every pair.
-            const last = c === d ? k : to - 1;
-            for (let l = from; l <= last; l++) hessian[row + columns[l]] += va * values[l];
-          }
+        for (let c = 0; c < classes; c++) {
+          let z = 0;
+          for (let k = from; k < to; k++) z += theta[c * stride + columns[k]] * values[k];
+          probabilities[c] = z;
+        }
+        const label = labels[i];
+        loss += softmaxInPlace(probabilities, classes, label);
+        for (let c = 0; c < classes; c++) {
+          const residual = probabilities[c] - (c === label ? 1 : 0);
+          for (let k = from; k < to; k++) gradient[c * stride + columns[k]] += residual * values[k];
+          for (let d = 0; d <= c; d++) weights[at + (c * (c + 1)) / 2 + d] = probabilities[c] * ((c === d ? 1 : 0) - probabilities[d]);
         }
       }
+      kernel.accumulate(first, end);
     }
     // Mirror the lower triangle, then the penalty on the weights (not the biases).
     // Rows hold their columns in increasing order (the bias last), so every entry above was added
@@ -128,6 +127,7 @@ function secondOrder(design: SparseDesign, labels: Int32Array, classes: number, 
     }
     return loss;
   };
+  return { evaluate, hessian };
 }
 
 /** How a Newton run ended. */
@@ -156,14 +156,13 @@ export function minimizeNewton(
   const classes = 'classes' in target ? target.classes : 2;
   const blocks = positive ? 1 : classes;
   const size = blocks * (design.cols + 1);
-  const evaluate = secondOrder(rows, 'labels' in target ? target.labels : new Int32Array(0), classes, positive, penalty);
+  const { evaluate, hessian } = secondOrder(rows, 'labels' in target ? target.labels : new Int32Array(0), classes, positive, penalty);
   const x = new Float64Array(size);
   const gradient = new Float64Array(size);
-  const hessian = new Float64Array(size * size);
   const scratch = new Float64Array(size);
   const trial = new Float64Array(size);
   for (let iteration = 0; iteration < options.maxIterations; iteration++) {
-    const loss = evaluate(x, gradient, hessian);
+    const loss = evaluate(x, gradient);
     let largest = 0;
     for (const g of gradient) largest = Math.max(largest, Math.abs(g));
     if (largest <= options.gradientTolerance) return { x, iterations: iteration, converged: true };

@@ -1,0 +1,81 @@
+/**
+ * The Hessian of a logistic loss accumulated in WebAssembly (`hessian.wat`): Σ over rows of the
+ * IRLS weights times the outer product of the row's non-zero entries, block by block. Newton's
+ * method (models/linear/newton-logistic.ts) writes each row's weights and reads the Hessian's
+ * lower triangle; the sums are the same bits as the JavaScript loop (tested), and they run
+ * compiled from the first call, where a small problem's first fit ran that loop uncompiled.
+ */
+
+import { ThreatlabError } from '../../errors.ts';
+import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { WASM_BASE64 } from './hessian.wasm.ts';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  accumulate(first: number, end: number, blocks: number, stride: number, size: number, starts: number, columns: number, values: number, weights: number, hessian: number): void;
+}
+
+/** Rows as their non-zero entries: row i holds entries start[i] … start[i + 1] − 1, columns increasing. */
+export interface CompressedRows {
+  start: Uint32Array;
+  columns: Uint32Array;
+  values: Float64Array;
+}
+
+/** Weights held for this many numbers at most (8 MiB): rows are accumulated a chunk at a time. */
+const WEIGHT_NUMBERS = 1 << 20;
+
+/** A kernel over fixed rows; its arrays are views of the kernel's memory. */
+export interface HessianKernel {
+  /** Rows a chunk holds: `accumulate` takes at most this many at a time. */
+  chunkRows: number;
+  /**
+   * The chunk's weights: for its r-th row, the lower triangle of the blocks × blocks weights, row
+   * by row (index r·T + c·(c + 1)/2 + d, T = blocks·(blocks + 1)/2).
+   */
+  weights: Float64Array;
+  /** size × size, size = blocks · stride; `accumulate` adds to its lower triangle (zero it first). */
+  hessian: Float64Array;
+  /**
+   * hessian[(c·stride + a)·size + d·stride + b] += w_icd · x_ia · x_ib over rows i from `first` to
+   * `end` − 1 (their weights in `weights`), blocks d ≤ c, entries (b ≤ a within a block).
+   */
+  accumulate(first: number, end: number): void;
+}
+
+/** This thread's instance: one for every kernel, its memory grown to the largest asked for (a fresh instance costs 0.1–0.6 ms, a tiny fit's whole time). */
+let shared: Exports | undefined;
+
+/**
+ * A kernel for `rows` (columns below `stride`), with `blocks` blocks of `stride` unknowns. Every
+ * kernel of a thread shares one memory: a kernel is valid until the next call of this function
+ * (Newton's method makes one and uses it to the end, synchronously).
+ */
+export function hessianKernel(rows: CompressedRows, blocks: number, stride: number): HessianKernel {
+  const count = rows.start.length - 1;
+  const entries = rows.columns.length;
+  const size = blocks * stride;
+  const triangle = (blocks * (blocks + 1)) / 2;
+  const chunkRows = Math.max(1, Math.min(count, Math.floor(WEIGHT_NUMBERS / triangle)));
+  const layout = byteLayout();
+  const starts = layout.take(4 * (count + 1));
+  const columns = layout.take(4 * entries);
+  const values = layout.take(8 * entries);
+  const weights = layout.take(8 * chunkRows * triangle);
+  const hessian = layout.take(8 * size * size);
+  const exports = (shared ??= instantiate<Exports>(WASM_BASE64));
+  ensureBytes(exports.memory, layout.end());
+  const buffer = exports.memory.buffer;
+  new Uint32Array(buffer, starts, count + 1).set(rows.start);
+  new Uint32Array(buffer, columns, entries).set(rows.columns);
+  new Float64Array(buffer, values, entries).set(rows.values);
+  return {
+    chunkRows,
+    weights: new Float64Array(buffer, weights, chunkRows * triangle),
+    hessian: new Float64Array(buffer, hessian, size * size),
+    accumulate: (first, end) => {
+      if (end - first > chunkRows) throw new ThreatlabError('internal', `the Hessian kernel was given ${end - first} rows at once; its weights hold ${chunkRows}: accumulate a chunk at a time`);
+      exports.accumulate(first, end, blocks, stride, size, starts, columns, values, weights, hessian);
+    },
+  };
+}
