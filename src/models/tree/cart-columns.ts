@@ -210,18 +210,28 @@ function sortedColumn(column: Float64Array): Column {
   const sorted = Float64Array.from(column).sort(); // NaN sorts last
   let present = rows;
   while (present > 0 && sorted[present - 1] !== sorted[present - 1]) present--;
+  const values = sorted.slice(0, dedupeSorted(sorted, present));
+  const ranks = new Uint32Array(rows);
+  rankInto(column, values, ranks);
+  return { categorical: false, values, ranks, missing: rows - present };
+}
+
+/** Moves the distinct values of sorted `sorted[0…present)` to its front; returns how many. (Each loop its own function: see firstTwoValues.) */
+function dedupeSorted(sorted: Float64Array, present: number): number {
   let distinct = 0;
   for (let i = 0; i < present; i++) {
     const value = sorted[i];
     if (distinct === 0 || value !== sorted[distinct - 1]) sorted[distinct++] = value;
   }
-  const values = sorted.slice(0, distinct);
-  const ranks = new Uint32Array(rows);
-  for (let i = 0; i < rows; i++) {
+  return distinct;
+}
+
+/** Each value's rank among the sorted distinct `values` (MISSING for NaN) into `ranks`. */
+function rankInto(column: Float64Array, values: Float64Array, ranks: Uint32Array): void {
+  for (let i = 0; i < column.length; i++) {
     const value = column[i];
     ranks[i] = value !== value ? MISSING : rankOf(values, value);
   }
-  return { categorical: false, values, ranks, missing: rows - present };
 }
 
 /** The index of `value` in the sorted distinct `values` (binary search). */
