@@ -1,11 +1,11 @@
 /**
- * What every gradient (white-box) evasion attack receives, and the tensor pieces they share: the
- * loss whose gradient they follow, the margin of Carlini & Wagner, and clipping to the box of
- * the input domain.
+ * What every gradient (white-box) evasion attack receives, and the pieces they share: the loss
+ * whose gradient they follow, the margin of Carlini & Wagner, and clipping to the box of the
+ * input domain.
  */
 
 import { tf } from '../../backend/tf.ts';
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import type { Matrix } from '../../math/matrix.ts';
 import type { InputDomain } from './domain.ts';
 import type { LogitModel } from './logits.ts';
 
@@ -20,12 +20,11 @@ export interface GradientProblem {
   targets?: Int32Array;
 }
 
-/** The box of the domain as tensors (1 × d), and clipping to it. */
-export function boxTensors(domain: InputDomain): { lower: tf.Tensor2D; upper: tf.Tensor2D; clip(x: tf.Tensor2D): tf.Tensor2D; dispose(): void } {
-  const d = domain.lower.length;
-  const lower = tf.tensor2d(Float32Array.from(domain.lower), [1, d]);
-  const upper = tf.tensor2d(Float32Array.from(domain.upper), [1, d]);
-  return { lower, upper, clip: (x) => tf.minimum(tf.maximum(x, lower), upper) as tf.Tensor2D, dispose: () => tf.dispose([lower, upper]) };
+/** The box of the domain in float32 (the attacks' arithmetic), and clipping a value of column j to it. */
+export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array; clip(value: number, j: number): number } {
+  const lower = Float32Array.from(domain.lower);
+  const upper = Float32Array.from(domain.upper);
+  return { lower, upper, clip: (value, j) => Math.min(Math.max(value, lower[j]), upper[j]) };
 }
 
 /** One-hot rows (n × classes) of labels. */
@@ -60,19 +59,29 @@ export function margin(logits: tf.Tensor2D, labels: tf.Tensor2D, targeted: boole
   return tf.maximum(value, -kappa) as tf.Tensor1D;
 }
 
+/** The labels an attack aims at (targeted) or away from. */
+export function aimOf(problem: GradientProblem): { aim: Int32Array; targeted: boolean } {
+  return problem.targets ? { aim: problem.targets, targeted: true } : { aim: problem.labels, targeted: false };
+}
+
+/** The index of each row's largest score (the first where tied, as tfjs's argMax). */
+export function argMaxRows(scores: Float32Array, rows: number, classes: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
 /** A float32 tensor of a matrix. */
 export function matrixTensor(matrix: Matrix): tf.Tensor2D {
   return tf.tensor2d(new Float32Array(matrix.data), [matrix.rows, matrix.cols]);
 }
 
-/** A float64 matrix of a tensor. */
-export async function tensorMatrix(tensor: tf.Tensor2D): Promise<Matrix> {
-  const [rows, cols] = tensor.shape;
-  return createMatrix(rows, cols, Float64Array.from(await tensor.data()));
-}
-
 /** The label tensor an attack aims at or away from. */
 export function aimLabels(problem: GradientProblem): { labels: tf.Tensor2D; targeted: boolean } {
-  const targeted = problem.targets !== undefined;
-  return { labels: oneHotTensor(targeted ? problem.targets! : problem.labels, problem.model.classes), targeted };
+  const { aim, targeted } = aimOf(problem);
+  return { labels: oneHotTensor(aim, problem.model.classes), targeted };
 }

@@ -16,6 +16,8 @@ import { Mlp } from '../../models/neural/mlp.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
+import { denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
+import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
 /** Class scores of a batch, differentiable in the inputs. */
 export interface LogitModel {
@@ -23,6 +25,8 @@ export interface LogitModel {
   classes: number;
   /** Scores (rows × classes) whose argmax is the model's prediction. */
   logits(input: tf.Tensor2D): tf.Tensor2D;
+  /** The scores and the attacker loss's gradient at rows of float32 inputs (FGSM, PGD). */
+  gradientAt: AttackerGradient;
   dispose(): void;
 }
 
@@ -56,22 +60,37 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
   };
 }
 
+/** The model with its attacker gradient: `native` (onnxruntime) where given, else tfjs's of its scores. */
+function withGradient(model: Omit<LogitModel, 'gradientAt'>, native?: AttackerGradient): LogitModel {
+  return { ...model, gradientAt: native ?? tfjsAttackerGradient(model.logits, model.inputSize, model.classes) };
+}
+
+// A dense model's native gradient (its weights as float32 tensors), made once per model.
+const nativeGradients = new WeakMap<Classifier, AttackerGradient | undefined>();
+
+/** Scores of dense layers; their tfjs tensors are made on first use (FGSM and PGD take the native gradient and need none). */
+function denseLogitModel(model: Classifier, layers: readonly DenseLayer[]): LogitModel {
+  let tensors: TensorLayer[] | undefined;
+  const logits = (input: tf.Tensor2D) => {
+    // Kept: a first use inside an attack's tf.tidy must not dispose them.
+    tensors ??= layers.map((layer) => { const made = tensorLayer(layer); tf.keep(made.weights); tf.keep(made.biases); return made; });
+    return denseLogits(tensors)(input);
+  };
+  if (!nativeGradients.has(model)) nativeGradients.set(model, denseAttackerGradient(layers));
+  return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tensors && disposeLayers(tensors) }, nativeGradients.get(model));
+}
+
 /** The differentiable scores of a linear classifier, an MLP or a CNN; other kinds get a capability error naming the black-box attacks. */
 export async function logitModel(model: Classifier): Promise<LogitModel> {
   await initBackend();
-  const classes = model.classes.length;
   if (model instanceof LinearClassifier) {
     const { rows: scores, cols: d } = model.weights;
-    const layer: TensorLayer = { weights: tf.tensor2d(Float32Array.from(transpose(model.weights).data), [d, scores]), biases: tf.tensor1d(Float32Array.from(model.biases)), activation: 'linear' };
-    return { inputSize: model.inputSize, classes, logits: denseLogits([layer]), dispose: () => disposeLayers([layer]) };
+    return denseLogitModel(model, [{ inputs: d, outputs: scores, weights: transpose(model.weights).data, biases: model.biases, activation: 'linear' }]);
   }
-  if (model instanceof Mlp) {
-    const layers = model.layers.map(tensorLayer);
-    return { inputSize: model.inputSize, classes, logits: denseLogits(layers), dispose: () => disposeLayers(layers) };
-  }
+  if (model instanceof Mlp) return denseLogitModel(model, model.layers);
   if (model instanceof Cnn) {
     const { logits, tensors } = cnnLogits(model);
-    return { inputSize: model.inputSize, classes, logits, dispose: () => tf.dispose(tensors) };
+    return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) });
   }
   throw new CapabilityError(
     `the white-box evasion attacks need the gradients of a ${model.kind} model; they differentiate linear classifiers, MLPs and CNNs. Use a decision-based attack (hop-skip-jump, boundary) through its answers, or the transfer attack from a differentiable surrogate`,

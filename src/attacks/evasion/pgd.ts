@@ -8,10 +8,10 @@
  * step: examples far past the surrogate's boundary transfer better (Papernot et al. 2016).
  */
 
-import { tf } from '../../backend/tf.ts';
-import type { Matrix } from '../../math/matrix.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Rng } from '../../random.ts';
-import { aimLabels, attackerLoss, boxTensors, matrixTensor, tensorMatrix, type GradientProblem } from './gradient-problem.ts';
+import { aimOf, argMaxRows, float32Box, type GradientProblem } from './gradient-problem.ts';
+import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
 
 /** The norm of a perturbation budget. */
 export type EvasionNorm = '2' | 'inf';
@@ -27,22 +27,12 @@ export interface PgdOptions {
   stopAtSuccess?: boolean;
 }
 
-function rowNorms(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), 1e-12) as tf.Tensor2D;
-}
-
-/** Projects δ onto the ε-ball of the norm. */
-function projectBall(delta: tf.Tensor2D, epsilon: number, norm: EvasionNorm): tf.Tensor2D {
-  if (norm === 'inf') return tf.clipByValue(delta, -epsilon, epsilon) as tf.Tensor2D;
-  return tf.mul(delta, tf.minimum(1, tf.div(epsilon, rowNorms(delta)))) as tf.Tensor2D;
-}
-
 /** A seeded random start in the ball (uniform per coordinate for L∞; a random direction and radius for L2). */
-function randomStart(rows: number, cols: number, options: PgdOptions, rng: Rng): tf.Tensor2D {
+function randomStart(rows: number, cols: number, options: PgdOptions, rng: Rng): Float32Array {
   const values = new Float32Array(rows * cols);
   if (options.norm === 'inf') {
     for (let k = 0; k < values.length; k++) values[k] = (2 * rng.uniform() - 1) * options.epsilon;
-    return tf.tensor2d(values, [rows, cols]);
+    return values;
   }
   for (let i = 0; i < rows; i++) {
     let norm = 0;
@@ -54,38 +44,69 @@ function randomStart(rows: number, cols: number, options: PgdOptions, rng: Rng):
     const radius = (options.epsilon * rng.uniform()) / Math.sqrt(norm);
     for (let j = 0; j < cols; j++) values[i * cols + j] *= radius;
   }
-  return tf.tensor2d(values, [rows, cols]);
+  return values;
+}
+
+/** current = input + start, clipped to the box [lower, upper] of each column (a function apart from the async loop, so V8 compiles its loop). */
+function startInBox(input: Float32Array, start: Float32Array, current: Float32Array, lower: Float32Array, upper: Float32Array): void {
+  const cols = lower.length;
+  for (let from = 0; from < input.length; from += cols) {
+    for (let j = 0; j < cols; j++) {
+      const value = Math.fround(input[from + j] + start[from + j]);
+      current[from + j] = value < lower[j] ? lower[j] : value > upper[j] ? upper[j] : value;
+    }
+  }
+}
+
+/** The L2 norm of row i of `values` (cols wide), at least 10⁻¹² (as a zero row is divided by it). */
+function rowNorm(values: Float32Array, i: number, cols: number): number {
+  let sum = 0;
+  for (let j = 0; j < cols; j++) sum += values[i * cols + j] * values[i * cols + j];
+  return Math.max(Math.fround(Math.sqrt(sum)), Math.fround(1e-12));
+}
+
+/** One L2 step of row `i`: along the gradient's direction by `step`, the move from the input scaled into the ε-ball, the result clipped to the box. */
+function stepEuclidean(i: number, cols: number, input: Float32Array, current: Float32Array, gradient: Float32Array, next: Float32Array, step: number, epsilon: number, lower: Float32Array, upper: Float32Array): void {
+  const from = i * cols;
+  const gradientNorm = rowNorm(gradient, i, cols);
+  for (let j = 0; j < cols; j++) next[from + j] = Math.fround(Math.fround(current[from + j] + Math.fround(Math.fround(gradient[from + j] / gradientNorm) * step)) - input[from + j]);
+  const shrink = Math.min(1, Math.fround(epsilon / rowNorm(next, i, cols)));
+  for (let j = 0; j < cols; j++) next[from + j] = Math.min(Math.max(Math.fround(input[from + j] + Math.fround(next[from + j] * shrink)), lower[j]), upper[j]);
 }
 
 /** PGD under L∞ or L2. */
 export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rng): Promise<Matrix> {
-  const box = boxTensors(problem.domain);
-  const { labels, targeted } = aimLabels(problem);
-  const input = matrixTensor(problem.inputs);
-  const step = options.stepSize ?? (2.5 * options.epsilon) / options.steps;
-  const lossOf = (x: tf.Tensor) => tf.sum(attackerLoss(problem.model.logits(x as tf.Tensor2D), labels, targeted));
-  const gradientOf = tf.grad(lossOf);
-  let current = options.randomStart ? tf.tidy(() => box.clip(tf.add(input, randomStart(problem.inputs.rows, problem.inputs.cols, options, rng)) as tf.Tensor2D)) : input.clone();
-  const aim = problem.targets ?? problem.labels;
-  const aimTensor = tf.tensor1d(aim, 'int32');
-  const metGoal = (x: tf.Tensor2D) => {
-    const predicted = tf.argMax(problem.model.logits(x), 1);
-    return (targeted ? tf.equal(predicted, aimTensor) : tf.notEqual(predicted, aimTensor)).reshape([-1, 1]);
-  };
+  const { rows, cols } = problem.inputs;
+  const box = float32Box(problem.domain);
+  const { aim, targeted } = aimOf(problem);
+  // The iterates, the rows and the box in the step kernel's memory (the L∞ step runs there; the
+  // gradient is taken at `current` without a copy).
+  const kernel = pgdStepKernel(rows, cols);
+  const { input } = kernel;
+  input.set(problem.inputs.data);
+  kernel.lower.set(box.lower);
+  kernel.upper.set(box.upper);
+  if (options.randomStart) startInBox(input, randomStart(rows, cols, options, rng), kernel.current, box.lower, box.upper);
+  else kernel.current.set(input);
+  // Float32 arithmetic throughout, as float32 tensors would round.
+  const step = Math.fround(options.stepSize ?? (2.5 * options.epsilon) / options.steps);
+  const epsilon = Math.fround(options.epsilon);
+  const classes = problem.model.classes;
   for (let s = 0; s < options.steps; s++) {
-    const next = tf.tidy(() => {
-      const gradient = gradientOf(current) as tf.Tensor2D;
-      const direction = options.norm === 'inf' ? tf.sign(gradient) : tf.div(gradient, rowNorms(gradient));
-      const moved = tf.add(current, tf.mul(direction, step)) as tf.Tensor2D;
-      const stepped = box.clip(tf.add(input, projectBall(tf.sub(moved, input) as tf.Tensor2D, options.epsilon, options.norm)) as tf.Tensor2D);
-      return options.stopAtSuccess === false ? stepped : (tf.where(tf.broadcastTo(metGoal(current), current.shape), current, stepped) as tf.Tensor2D);
-    });
-    current.dispose();
-    current = next;
+    const { current, next } = kernel;
+    const { logits, gradient } = await problem.model.gradientAt(current, rows, aim, targeted);
+    if (options.norm === 'inf') {
+      kernel.gradient.set(gradient);
+      kernel.stepInfinity(step, epsilon);
+    } else {
+      for (let i = 0; i < rows; i++) stepEuclidean(i, cols, input, current, gradient, next, step, epsilon, box.lower, box.upper);
+    }
+    if (options.stopAtSuccess !== false) {
+      // A row whose iterate already meets the goal stays there.
+      const predicted = argMaxRows(logits, rows, classes);
+      for (let i = 0; i < rows; i++) if (targeted ? predicted[i] === aim[i] : predicted[i] !== aim[i]) next.set(current.subarray(i * cols, (i + 1) * cols), i * cols);
+    }
+    kernel.swap();
   }
-  aimTensor.dispose();
-  const result = await tensorMatrix(current);
-  tf.dispose([current, input, labels]);
-  box.dispose();
-  return result;
+  return createMatrix(rows, cols, Float64Array.from(kernel.current));
 }

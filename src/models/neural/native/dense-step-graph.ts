@@ -41,7 +41,8 @@ export function parameterShapes(sizes: number[]): { name: string; dims: number[]
   ];
 }
 
-function activate(g: GraphBuilder, z: string, hidden: DenseGraphSpec['hidden']): string {
+/** f(z) of a hidden activation as graph nodes. */
+export function activate(g: GraphBuilder, z: string, hidden: DenseGraphSpec['hidden']): string {
   switch (hidden) {
     case 'relu':
       return g.node('Relu', [z]);
@@ -55,7 +56,7 @@ function activate(g: GraphBuilder, z: string, hidden: DenseGraphSpec['hidden']):
 }
 
 /** δ·f′ written with the activation's output a = f(z): relu 1[a > 0] (a selection: Sign then Mul took four times as long), tanh 1 − a², sigmoid a(1 − a). */
-function throughActivation(g: GraphBuilder, delta: string, a: string, hidden: DenseGraphSpec['hidden'], one: string, zero: string): string {
+export function throughActivation(g: GraphBuilder, delta: string, a: string, hidden: DenseGraphSpec['hidden'], one: string, zero: string): string {
   switch (hidden) {
     case 'relu':
       return g.node('Where', [g.node('Greater', [a, zero]), delta, zero]);

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
+import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
+import { applyLayers, disposeLayers, tensorLayer } from '../inversion/differentiable.ts';
+import { Rng } from '../../random.ts';
+import { denseAttackerGradient, tfjsAttackerGradient } from './attacker-gradient.ts';
+
+function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
+  return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
+}
+
+/** tfjs's scores of dense layers: the last layer before its activation, one output as (0, z) — logits.ts's rule. */
+function tfjsScores(layers: DenseLayer[]): { logits: (x: tf.Tensor2D) => tf.Tensor2D; dispose: () => void } {
+  const tensors = layers.map(tensorLayer);
+  const hidden = tensors.slice(0, -1);
+  const last = tensors[tensors.length - 1];
+  return {
+    logits: (x) => {
+      const z = tf.add(tf.matMul(applyLayers(hidden, x), last.weights), last.biases) as tf.Tensor2D;
+      return z.shape[1] === 1 ? tf.concat([tf.zerosLike(z), z], 1) : z;
+    },
+    dispose: () => disposeLayers(tensors),
+  };
+}
+
+for (const [name, shape] of [
+  ['MLP, relu', [[12, 16, 'relu'], [16, 5, 'softmax']]],
+  ['MLP, tanh then sigmoid', [[12, 9, 'tanh'], [9, 7, 'sigmoid'], [7, 4, 'softmax']]],
+  ['softmax regression', [[12, 3, 'linear']]],
+  ['binary logistic (one score, as (0, z))', [[12, 1, 'linear']]],
+] as const) {
+  test(`attacker gradient on onnxruntime equals tfjs's gradient of attackerLoss (${name}), untargeted and targeted`, async () => {
+    await initBackend();
+    const rng = new Rng(3);
+    const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
+    const rows = 9;
+    const classes = Math.max(2, layers[layers.length - 1].outputs);
+    const x = Float32Array.from({ length: rows * 12 }, () => rng.normal());
+    const aim = Int32Array.from({ length: rows }, (_, i) => i % classes);
+    const native = denseAttackerGradient(layers)!;
+    const scores = tfjsScores(layers);
+    const reference = tfjsAttackerGradient(scores.logits, 12, classes);
+    try {
+      for (const targeted of [false, true]) {
+        const [ours, theirs] = [await native(x, rows, aim, targeted), await reference(x, rows, aim, targeted)];
+        assert.equal(ours.logits.length, rows * classes);
+        assert.equal(ours.gradient.length, rows * 12);
+        let largest = 0;
+        for (const g of theirs.gradient) largest = Math.max(largest, Math.abs(g));
+        assert.ok(largest > 1e-3, 'a gradient to compare');
+        ours.logits.forEach((value, k) => assert.ok(Math.abs(value - theirs.logits[k]) <= 1e-5 * (1 + Math.abs(value)), `logit ${k}: ${value} vs ${theirs.logits[k]}`));
+        ours.gradient.forEach((value, k) => assert.ok(Math.abs(value - theirs.gradient[k]) <= 1e-5 * (1 + largest), `${targeted ? 'targeted' : 'untargeted'} gradient ${k}: ${value} vs ${theirs.gradient[k]}`));
+      }
+    } finally {
+      scores.dispose();
+    }
+  });
+}
+
+test('a hidden softmax layer has no graph: the caller falls back to tfjs', () => {
+  const rng = new Rng(1);
+  assert.equal(denseAttackerGradient([layer(4, 3, 'softmax', rng), layer(3, 2, 'softmax', rng)]), undefined);
+});
