@@ -5,7 +5,10 @@ import { initBackend } from '../../backend/setup.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import { applyLayers, disposeLayers, tensorLayer } from '../inversion/differentiable.ts';
 import { Rng } from '../../random.ts';
-import { denseAttackerGradient, tfjsAttackerGradient } from './attacker-gradient.ts';
+import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
+import { Cnn } from '../../models/neural/cnn.ts';
+import { uniformNumericSchema } from '../../data/schema.ts';
+import { logitModel } from './logits.ts';
 
 function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
   return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
@@ -39,25 +42,47 @@ for (const [name, shape] of [
     const classes = Math.max(2, layers[layers.length - 1].outputs);
     const x = Float32Array.from({ length: rows * 12 }, () => rng.normal());
     const aim = Int32Array.from({ length: rows }, (_, i) => i % classes);
-    const native = denseAttackerGradient(layers)!;
     const scores = tfjsScores(layers);
-    const reference = tfjsAttackerGradient(scores.logits, 12, classes);
     try {
-      for (const targeted of [false, true]) {
-        const [ours, theirs] = [await native(x, rows, aim, targeted), await reference(x, rows, aim, targeted)];
-        assert.equal(ours.logits.length, rows * classes);
-        assert.equal(ours.gradient.length, rows * 12);
-        let largest = 0;
-        for (const g of theirs.gradient) largest = Math.max(largest, Math.abs(g));
-        assert.ok(largest > 1e-3, 'a gradient to compare');
-        ours.logits.forEach((value, k) => assert.ok(Math.abs(value - theirs.logits[k]) <= 1e-5 * (1 + Math.abs(value)), `logit ${k}: ${value} vs ${theirs.logits[k]}`));
-        ours.gradient.forEach((value, k) => assert.ok(Math.abs(value - theirs.gradient[k]) <= 1e-5 * (1 + largest), `${targeted ? 'targeted' : 'untargeted'} gradient ${k}: ${value} vs ${theirs.gradient[k]}`));
-      }
+      await assertSameGradients(denseAttackerGradient(layers)!, tfjsAttackerGradient(scores.logits, 12, classes), x, rows, aim);
     } finally {
       scores.dispose();
     }
   });
 }
+
+/** The two gradients (and scores) agree to float32 rounding, untargeted and targeted. */
+async function assertSameGradients(native: AttackerGradient, reference: AttackerGradient, x: Float32Array, rows: number, aim: Int32Array): Promise<void> {
+  for (const targeted of [false, true]) {
+    const [ours, theirs] = [await native(x, rows, aim, targeted), await reference(x, rows, aim, targeted)];
+    assert.equal(ours.logits.length, theirs.logits.length);
+    assert.equal(ours.gradient.length, x.length);
+    let largest = 0;
+    for (const g of theirs.gradient) largest = Math.max(largest, Math.abs(g));
+    assert.ok(largest > 1e-3, 'a gradient to compare');
+    ours.logits.forEach((value, k) => assert.ok(Math.abs(value - theirs.logits[k]) <= 1e-5 * (1 + Math.abs(value)), `logit ${k}: ${value} vs ${theirs.logits[k]}`));
+    ours.gradient.forEach((value, k) => assert.ok(Math.abs(value - theirs.gradient[k]) <= 1e-5 * (1 + largest), `${targeted ? 'targeted' : 'untargeted'} gradient ${k}: ${value} vs ${theirs.gradient[k]}`));
+  }
+}
+
+test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor-pooling cuts, two channels) equals tfjs's", async () => {
+  await initBackend();
+  const rng = new Rng(8);
+  const image = { height: 13, width: 11, channels: 2 };
+  const block = (kernelSize: number, inputChannels: number, filters: number) => ({ kernelSize, inputChannels, filters, weights: Float64Array.from({ length: kernelSize * kernelSize * inputChannels * filters }, () => rng.normal(0, 0.5)), biases: Float64Array.from({ length: filters }, () => rng.normal(0, 0.1)) });
+  // 13 × 11 → conv 3: 11 × 9 → pool: 5 × 4 → conv 2: 4 × 3 → pool: 2 × 1, 4 filters.
+  const convolutions = [block(3, 2, 3), block(2, 3, 4)];
+  const dense = [layer(8, 6, 'relu', rng), layer(6, 3, 'softmax', rng)];
+  const cnn = new Cnn({ classes: ['a', 'b', 'c'], schema: uniformNumericSchema(13 * 11 * 2, 'p', 0, 1), image, convolutions, dense, params: {} });
+  const rows = 5;
+  const x = Float32Array.from({ length: rows * cnn.inputSize }, () => rng.uniform());
+  const reference = await logitModel(cnn);
+  try {
+    await assertSameGradients(cnnAttackerGradient(cnn)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, 3), x, rows, Int32Array.from({ length: rows }, (_, i) => i % 3));
+  } finally {
+    reference.dispose();
+  }
+});
 
 test('a hidden softmax layer has no graph: the caller falls back to tfjs', () => {
   const rng = new Rng(1);

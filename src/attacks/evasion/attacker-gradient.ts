@@ -5,9 +5,10 @@
  * a dozen tfjs operations (tfjs-wasm's Maximum and Minimum against a 1 × d box took 2.8 ms each on
  * 50 MNIST rows; a whole PGD step was ~7 ms, PyTorch's 0.3 ms).
  *
- * Dense networks (linear classifiers, MLPs) run as one onnxruntime graph: the forward pass to the
- * scores, the loss's gradient at the scores written out, and back-propagation to the inputs, in
- * onnxruntime's native float32 kernels. Other models (the CNN) take tfjs's gradient of the same loss.
+ * Linear classifiers, MLPs and CNNs run as one onnxruntime graph: the forward pass to the scores,
+ * the loss's gradient at the scores written out, and back-propagation to the inputs, in
+ * onnxruntime's native float32 kernels. tfjs's gradient of the same loss stays for what has no
+ * graph here (a hidden softmax layer), and is what the graphs are tested against.
  */
 
 import * as ort from 'onnxruntime-node';
@@ -35,89 +36,194 @@ function hiddenActivations(layers: readonly DenseLayer[]): HiddenActivation[] | 
   return hidden.every((activation): activation is HiddenActivation => activation !== 'softmax') ? hidden : undefined;
 }
 
-/**
- * The graph: inputs `x` (batch × d), `aim` (batch × classes, one-hot), `sign` (+1 away from the
- * aim, −1 toward it) and the layers' `w<l>`, `b<l>`; outputs `logits` and `gradient`. With
- * Z the scores, p = softmax(Z), y the aim and e the indicator of the largest score other than the
- * aim's (every one where tied, as tfjs's max gradient has it), the loss per row is
- * sign · (CE(y) − 10⁻³ · margin) and its gradient at Z is sign · ((p − y) − 10⁻³ · (y − e)).
- * A single-output layer (binary logistic) scores (0, z); its gradient is the second column's.
- */
-export function attackerGradientGraph(sizes: number[], hidden: HiddenActivation[]): Uint8Array {
-  const g = new GraphBuilder();
+/** Declares the dense layers' inputs `w<l>`, `b<l>` and runs `input` through them: each layer's input, and the last layer's scores. */
+function denseForward(g: GraphBuilder, input: string, sizes: number[], hidden: HiddenActivation[]): { activations: string[]; scores: string } {
   const last = sizes.length - 2;
-  const binary = sizes[last + 1] === 1;
-  const classes = binary ? 2 : sizes[last + 1];
-  const x = g.input('x', ['batch', sizes[0]]);
-  const aim = g.input('aim', ['batch', classes]);
-  const sign = g.input('sign', []);
-  const activations = [x];
-  let z = x;
+  const activations = [input];
+  let scores = input;
   for (let l = 0; l <= last; l++) {
     g.input(`w${l}`, [sizes[l], sizes[l + 1]]);
     g.input(`b${l}`, [sizes[l + 1]]);
-    z = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
-    if (l < last) activations.push(activate(g, z, hidden[l]));
+    scores = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
+    if (l < last) activations.push(activate(g, scores, hidden[l]));
   }
-  const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [z])]), z], { axis: { int: 1 } }, 'logits') : g.node('Identity', [z], {}, 'logits');
+  return { activations, scores };
+}
+
+/**
+ * Inputs `aim` (batch × classes, one-hot) and `sign` (+1 away from the aim, −1 toward it); output
+ * `logits`; returns the loss's gradient at the last layer's scores. With Z the logits, p =
+ * softmax(Z), y the aim and e the indicator of the largest score other than the aim's (every one
+ * where tied, as tfjs's max gradient has it), the loss per row is sign · (CE(y) − 10⁻³ · margin)
+ * and its gradient at Z is sign · ((p − y) − 10⁻³ · (y − e)). A single score z (binary logistic)
+ * makes the logits (0, z), and its gradient is the second column's.
+ */
+function scoreGradient(g: GraphBuilder, scores: string, outputs: number): string {
+  const binary = outputs === 1;
+  const classes = binary ? 2 : outputs;
+  const aim = g.input('aim', ['batch', classes]);
+  const sign = g.input('sign', []);
+  const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [scores])]), scores], { axis: { int: 1 } }, 'logits') : g.node('Identity', [scores], {}, 'logits');
+  g.output('logits', ['batch', classes]);
   const probabilities = g.node('Exp', [g.node('LogSoftmax', [logits], { axis: { int: 1 } })]);
   const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
   const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
   const others = g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } });
-  const crossEntropy = g.node('Sub', [probabilities, aim]);
   const marginTerm = g.node('Mul', [g.node('Sub', [aim, others]), g.constant([MARGIN_WEIGHT])]);
-  let delta = g.node('Mul', [g.node('Sub', [crossEntropy, marginTerm]), sign]);
-  if (binary) delta = g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]);
+  const delta = g.node('Mul', [g.node('Sub', [g.node('Sub', [probabilities, aim]), marginTerm]), sign]);
+  return binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta;
+}
+
+/** Back-propagates `delta` (at the last layer's scores) to the dense layers' input; `name` names the result. */
+function denseBackward(g: GraphBuilder, delta: string, activations: string[], hidden: HiddenActivation[], name?: string): string {
   const one = g.constant([1]);
   const zero = g.constant([0]);
-  for (let l = last; l >= 0; l--) {
-    const back = g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }, l === 0 ? 'gradient' : undefined);
-    if (l > 0) delta = throughActivation(g, back, activations[l], hidden[l - 1], one, zero);
+  for (let l = activations.length - 1; l >= 0; l--) {
+    const back = g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }, l === 0 ? name : undefined);
+    if (l === 0) return back;
+    delta = throughActivation(g, back, activations[l], hidden[l - 1], one, zero);
   }
-  g.output('logits', ['batch', classes]);
+  return delta;
+}
+
+/**
+ * The dense graph: inputs `x` (batch × d), `aim`, `sign` and the layers' `w<l>`, `b<l>`; outputs
+ * `logits` and `gradient` (batch × d), the attacker loss's gradient in the inputs.
+ */
+export function attackerGradientGraph(sizes: number[], hidden: HiddenActivation[]): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['batch', sizes[0]]);
+  const { activations, scores } = denseForward(g, x, sizes, hidden);
+  denseBackward(g, scoreGradient(g, scores, sizes[sizes.length - 1]), activations, hidden, 'gradient');
   g.output('gradient', ['batch', sizes[0]]);
   return g.serialise('attacker-gradient');
+}
+
+/** A CNN's layout: the image, its blocks (valid convolution, relu, 2 × 2 max-pooling; cnn.ts) and its dense head. */
+export interface CnnLayout {
+  image: { height: number; width: number; channels: number };
+  blocks: { kernelSize: number; inputChannels: number; filters: number }[];
+  /** The dense head's widths, from the flattened last block to the classes. */
+  sizes: number[];
+  hidden: HiddenActivation[];
+}
+
+/**
+ * The CNN graph: inputs `x` (batch × height·width·channels, channels last as the model reads
+ * images), `aim`, `sign`, each block's kernel `k<b>` (filters × input channels × k × k) and bias
+ * `c<b>`, and the head's `w<l>`, `b<l>`; outputs `logits` and `gradient`. Back through a block: the
+ * pooled gradient scattered to each window's maximum (MaxPool's indices), zero where the relu was
+ * off, and the transposed convolution with the same kernel.
+ */
+export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
+  const g = new GraphBuilder();
+  const { height, width, channels } = layout.image;
+  const x = g.input('x', ['batch', height * width * channels]);
+  const everything = g.integers([-1]);
+  const zero = g.constant([0]);
+  let current = g.node('Transpose', [g.node('Reshape', [x, g.integers([-1, height, width, channels])])], { perm: { ints: [0, 3, 1, 2] } });
+  let [h, w] = [height, width];
+  const saved: { relu: string; indices: string }[] = [];
+  layout.blocks.forEach((block, b) => {
+    g.input(`k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
+    g.input(`c${b}`, [block.filters]);
+    const relu = g.node('Relu', [g.node('Conv', [current, `k${b}`, `c${b}`])]);
+    const [pooled, indices] = g.nodeOutputs('MaxPool', [relu], 2, { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
+    saved.push({ relu, indices });
+    current = pooled;
+    [h, w] = [Math.floor((h - block.kernelSize + 1) / 2), Math.floor((w - block.kernelSize + 1) / 2)];
+  });
+  const filters = layout.blocks[layout.blocks.length - 1].filters;
+  const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
+  const { activations, scores } = denseForward(g, flat, layout.sizes, layout.hidden);
+  const atFlat = denseBackward(g, scoreGradient(g, scores, layout.sizes[layout.sizes.length - 1]), activations, layout.hidden);
+  let delta = g.node('Transpose', [g.node('Reshape', [atFlat, g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
+  for (let b = layout.blocks.length - 1; b >= 0; b--) {
+    const { relu, indices } = saved[b];
+    const zeros = g.node('ConstantOfShape', [g.node('Shape', [g.node('Reshape', [relu, everything])])]);
+    const scattered = g.node('ScatterElements', [zeros, g.node('Reshape', [indices, everything]), g.node('Reshape', [delta, everything])], { axis: { int: 0 } });
+    const atRelu = g.node('Reshape', [scattered, g.node('Shape', [relu])]);
+    delta = g.node('ConvTranspose', [g.node('Where', [g.node('Greater', [relu, zero]), atRelu, zero]), `k${b}`]);
+  }
+  g.node('Reshape', [g.node('Transpose', [delta], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, height * width * channels])], {}, 'gradient');
+  g.output('gradient', ['batch', height * width * channels]);
+  return g.serialise('cnn-attacker-gradient');
 }
 
 // One session per architecture, made once per process.
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-function sessionFor(sizes: number[], hidden: HiddenActivation[]): Promise<ort.InferenceSession> {
-  const key = JSON.stringify([sizes, hidden]);
+function sessionFor(key: string, graph: () => Uint8Array): Promise<ort.InferenceSession> {
   let session = sessions.get(key);
   if (!session) {
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 };
-    session = nativeCall(() => ort.InferenceSession.create(attackerGradientGraph(sizes, hidden), options));
+    session = nativeCall(() => ort.InferenceSession.create(graph(), options));
     if (sessions.size >= 16) sessions.delete(sessions.keys().next().value!);
     sessions.set(key, session);
   }
   return session;
 }
 
+/** Runs a graph of this file: its parameters fed as they are, the rows, the aim one-hot and the sign. */
+function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
+  return async (x, rows, aim, targeted) => {
+    const ready = await session();
+    const oneHot = new Float32Array(rows * classes);
+    for (let i = 0; i < rows; i++) oneHot[i * classes + aim[i]] = 1;
+    const feeds = {
+      ...parameters,
+      x: new ort.Tensor('float32', x.subarray(0, rows * inputSize), [rows, inputSize]),
+      aim: new ort.Tensor('float32', oneHot, [rows, classes]),
+      sign: new ort.Tensor('float32', Float32Array.of(targeted ? -1 : 1), []),
+    };
+    const result = await nativeCall(() => ready.run(feeds));
+    return { logits: result.logits.data as Float32Array, gradient: result.gradient.data as Float32Array };
+  };
+}
+
+/** The dense layers' weights and biases as float32 tensors `w<l>`, `b<l>`. */
+function denseParameters(layers: readonly DenseLayer[], into: Record<string, ort.Tensor> = {}): Record<string, ort.Tensor> {
+  layers.forEach((layer, l) => {
+    into[`w${l}`] = new ort.Tensor('float32', Float32Array.from(layer.weights), [layer.inputs, layer.outputs]);
+    into[`b${l}`] = new ort.Tensor('float32', Float32Array.from(layer.biases), [layer.outputs]);
+  });
+  return into;
+}
+
+const classCount = (layers: readonly DenseLayer[]) => Math.max(2, layers[layers.length - 1].outputs);
+
 /** The attacker gradient of a stack of dense layers on onnxruntime; undefined when a hidden layer's activation has no graph here. */
 export function denseAttackerGradient(layers: readonly DenseLayer[]): AttackerGradient | undefined {
   const hidden = hiddenActivations(layers);
   if (!hidden) return undefined;
   const sizes = [layers[0].inputs, ...layers.map((layer) => layer.outputs)];
-  const classes = sizes[sizes.length - 1] === 1 ? 2 : sizes[sizes.length - 1];
-  const parameters: Record<string, ort.Tensor> = {};
-  layers.forEach((layer, l) => {
-    parameters[`w${l}`] = new ort.Tensor('float32', Float32Array.from(layer.weights), [layer.inputs, layer.outputs]);
-    parameters[`b${l}`] = new ort.Tensor('float32', Float32Array.from(layer.biases), [layer.outputs]);
+  return nativeGradient(() => sessionFor(JSON.stringify(['dense', sizes, hidden]), () => attackerGradientGraph(sizes, hidden)), denseParameters(layers), sizes[0], classCount(layers));
+}
+
+/** A CNN's parts as cnn.ts holds them (kernels height × width × input channels × filters, channels last). */
+export interface CnnParts {
+  image: CnnLayout['image'];
+  convolutions: readonly { kernelSize: number; inputChannels: number; filters: number; weights: ArrayLike<number>; biases: ArrayLike<number> }[];
+  dense: readonly DenseLayer[];
+}
+
+/** The attacker gradient of a CNN on onnxruntime; undefined when its head has a hidden activation without a graph here. */
+export function cnnAttackerGradient(model: CnnParts): AttackerGradient | undefined {
+  const hidden = hiddenActivations(model.dense);
+  if (!hidden) return undefined;
+  const blocks = model.convolutions.map(({ kernelSize, inputChannels, filters }) => ({ kernelSize, inputChannels, filters }));
+  const layout: CnnLayout = { image: model.image, blocks, sizes: [model.dense[0].inputs, ...model.dense.map((layer) => layer.outputs)], hidden };
+  const parameters = denseParameters(model.dense);
+  model.convolutions.forEach((block, b) => {
+    // tfjs's kernel layout [k, k, in, out] to ONNX's [out, in, k, k].
+    const { kernelSize: k, inputChannels: ci, filters: co } = block;
+    const kernel = new Float32Array(co * ci * k * k);
+    for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let c = 0; c < ci; c++) for (let f = 0; f < co; f++) kernel[((f * ci + c) * k + dy) * k + dx] = block.weights[((dy * k + dx) * ci + c) * co + f];
+    parameters[`k${b}`] = new ort.Tensor('float32', kernel, [co, ci, k, k]);
+    parameters[`c${b}`] = new ort.Tensor('float32', Float32Array.from(block.biases), [co]);
   });
-  return async (x, rows, aim, targeted) => {
-    const session = await sessionFor(sizes, hidden);
-    const oneHot = new Float32Array(rows * classes);
-    for (let i = 0; i < rows; i++) oneHot[i * classes + aim[i]] = 1;
-    const feeds = {
-      ...parameters,
-      x: new ort.Tensor('float32', x.subarray(0, rows * sizes[0]), [rows, sizes[0]]),
-      aim: new ort.Tensor('float32', oneHot, [rows, classes]),
-      sign: new ort.Tensor('float32', Float32Array.of(targeted ? -1 : 1), []),
-    };
-    const result = await nativeCall(() => session.run(feeds));
-    return { logits: result.logits.data as Float32Array, gradient: result.gradient.data as Float32Array };
-  };
+  const { height, width, channels } = model.image;
+  return nativeGradient(() => sessionFor(JSON.stringify(['cnn', layout]), () => cnnAttackerGradientGraph(layout)), parameters, height * width * channels, classCount(model.dense));
 }
 
 /** The same gradient through tfjs, for any model with differentiable scores (the CNN). */

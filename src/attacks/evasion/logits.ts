@@ -16,7 +16,7 @@ import { Mlp } from '../../models/neural/mlp.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
-import { denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
+import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
 /** Class scores of a batch, differentiable in the inputs. */
@@ -65,7 +65,7 @@ function withGradient(model: Omit<LogitModel, 'gradientAt'>, native?: AttackerGr
   return { ...model, gradientAt: native ?? tfjsAttackerGradient(model.logits, model.inputSize, model.classes) };
 }
 
-// A dense model's native gradient (its weights as float32 tensors), made once per model.
+// A model's native gradient (its weights as float32 tensors), made once per model.
 const nativeGradients = new WeakMap<Classifier, AttackerGradient | undefined>();
 
 /** Scores of dense layers; their tfjs tensors are made on first use (FGSM and PGD take the native gradient and need none). */
@@ -90,7 +90,8 @@ export async function logitModel(model: Classifier): Promise<LogitModel> {
   if (model instanceof Mlp) return denseLogitModel(model, model.layers);
   if (model instanceof Cnn) {
     const { logits, tensors } = cnnLogits(model);
-    return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) });
+    if (!nativeGradients.has(model)) nativeGradients.set(model, cnnAttackerGradient(model));
+    return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) }, nativeGradients.get(model));
   }
   throw new CapabilityError(
     `the white-box evasion attacks need the gradients of a ${model.kind} model; they differentiate linear classifiers, MLPs and CNNs. Use a decision-based attack (hop-skip-jump, boundary) through its answers, or the transfer attack from a differentiable surrogate`,
