@@ -5,6 +5,8 @@
  * activation: softmax scores as they are, a binary logistic model's one score z as the pair
  * (0, z) (whose softmax is its two probabilities), one-vs-rest scores as they are (their argmax is
  * the prediction). Gradients are float32; every adversarial row is checked on the float64 model.
+ * FGSM and PGD take the attacker loss's gradient from one onnxruntime graph of the model
+ * (attacker-gradient.ts); C&W, DeepFool and L-BFGS differentiate the tfjs scores.
  */
 
 import { tf } from '../../backend/tf.ts';
