@@ -14,13 +14,18 @@ export async function fgsm(problem: GradientProblem, options: { epsilon: number 
   const { aim, targeted } = aimOf(problem);
   const { gradient } = await problem.model.gradientAt(x, rows, aim, targeted);
   const box = float32Box(problem.domain);
-  const epsilon = Math.fround(options.epsilon);
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
+  signStep(x, gradient, Math.fround(options.epsilon), box.lower, box.upper, out);
+  return createMatrix(rows, cols, out);
+}
+
+/** out = clip(x + ε·sign(g)) per value, float32 (a function apart from the async one, so V8 compiles its loop). */
+function signStep(x: Float32Array, gradient: Float32Array, epsilon: number, lower: Float32Array, upper: Float32Array, out: Float64Array): void {
+  const cols = lower.length;
+  for (let from = 0; from < x.length; from += cols) {
     for (let j = 0; j < cols; j++) {
-      const k = i * cols + j;
-      out[k] = box.clip(Math.fround(x[k] + Math.sign(gradient[k]) * epsilon), j);
+      const value = Math.fround(x[from + j] + Math.sign(gradient[from + j]) * epsilon);
+      out[from + j] = value < lower[j] ? lower[j] : value > upper[j] ? upper[j] : value;
     }
   }
-  return createMatrix(rows, cols, out);
 }
