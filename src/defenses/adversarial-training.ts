@@ -33,8 +33,8 @@ export interface AdversaryBox {
 /** A PGD adversary against `scores` (the network being trained, its current weights). */
 export function pgdAdversary(scores: (input: tf.Tensor2D) => tf.Tensor2D, box: AdversaryBox, steps: number, rng: Rng): BatchAdversary {
   if (box.radius.some((r) => !(r >= 0))) throw new ValidationError('cannot train adversarially', [{ path: 'adversarialEpsilon', message: 'give a radius ≥ 0' }]);
-  const cols = box.radius.length;
-  const asRow = (values: Float64Array) => tf.tensor2d(Float32Array.from(values), [1, cols]);
+  // Rank 1, not 1 × cols: tfjs-wasm's Maximum and Minimum broadcast a 1 × cols row on a slow path (2.8 ms an operation on 50 × 784, against 0.34 ms for a rank-1 row); the same values.
+  const asRow = (values: Float64Array) => tf.tensor1d(Float32Array.from(values));
   const [radius, lower, upper] = [asRow(box.radius), asRow(box.lower), asRow(box.upper)];
   const stepSize = tf.mul(radius, 2.5 / steps);
   const targetsHolder: { current?: tf.Tensor2D } = {};
