@@ -76,7 +76,7 @@ def main():
             x = torch.min(torch.max(x, x0 - eps), x0 + eps).clamp(0, 1)
         return x
 
-    # The first run of each in the process, then the median of three more (threatlab's bench does the same).
+    # The first run of each in the process, then the median of `repeats` more (threatlab's bench does the same).
     for name, attack in (("fgsm", run_fgsm), ("pgd", run_pgd)):
         times = []
         for _ in range(1 + spec.get("repeats", 3)):
