@@ -9,6 +9,9 @@ import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type 
 import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { logitModel } from './logits.ts';
+import { join } from 'node:path';
+import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
+import { readModelDescription } from '../../oracle/model-description.ts';
 
 function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
   return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
@@ -83,6 +86,25 @@ test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor
     reference.dispose();
   }
 });
+
+for (const name of ['digits-cnn', 'colour-cnn']) {
+  test(`the attacker gradient of PyTorch's exported ${name} (converted from ONNX, a model made outside threatlab) on onnxruntime equals tfjs's`, async () => {
+    await initBackend();
+    const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'onnx');
+    const cnn = convertOnnx(join(fixtures, `${name}.onnx`), readModelDescription(join(fixtures, `${name}.description.json`)));
+    assert.ok(cnn instanceof Cnn);
+    const rng = new Rng(4);
+    const rows = 6;
+    const classes = cnn.classes.length;
+    const x = Float32Array.from({ length: rows * cnn.inputSize }, () => rng.uniform());
+    const reference = await logitModel(cnn);
+    try {
+      await assertSameGradients(cnnAttackerGradient(cnn)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, classes), x, rows, Int32Array.from({ length: rows }, (_, i) => i % classes));
+    } finally {
+      reference.dispose();
+    }
+  });
+}
 
 test('a hidden softmax layer has no graph: the caller falls back to tfjs', () => {
   const rng = new Rng(1);
