@@ -20,11 +20,24 @@ export interface GradientProblem {
   targets?: Int32Array;
 }
 
-/** The box of the domain in float32 (the attacks' arithmetic), and clipping a value of column j to it. */
-export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array; clip(value: number, j: number): number } {
-  const lower = Float32Array.from(domain.lower);
-  const upper = Float32Array.from(domain.upper);
-  return { lower, upper, clip: (value, j) => Math.min(Math.max(value, lower[j]), upper[j]) };
+/** The box of the domain in float32 (the attacks' arithmetic). */
+export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array } {
+  return { lower: Float32Array.from(domain.lower), upper: Float32Array.from(domain.upper) };
+}
+
+/**
+ * out = clip(x + offset) per value, in float32, each row's column j clipped to [lower_j, upper_j]
+ * (FGSM's step, PGD's random start). A function apart from the async attacks, so V8 compiles its loop.
+ */
+export function addInBox(x: Float32Array, offset: Float32Array, box: { lower: Float32Array; upper: Float32Array }, out: Float32Array): void {
+  const { lower, upper } = box;
+  const cols = lower.length;
+  for (let from = 0; from < x.length; from += cols) {
+    for (let j = 0; j < cols; j++) {
+      const value = Math.fround(x[from + j] + offset[from + j]);
+      out[from + j] = value < lower[j] ? lower[j] : value > upper[j] ? upper[j] : value;
+    }
+  }
 }
 
 /** One-hot rows (n × classes) of labels. */

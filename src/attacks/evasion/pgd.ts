@@ -10,7 +10,7 @@
 
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Rng } from '../../random.ts';
-import { aimOf, argMaxRows, float32Box, type GradientProblem } from './gradient-problem.ts';
+import { addInBox, aimOf, argMaxRows, float32Box, type GradientProblem } from './gradient-problem.ts';
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
 
 /** The norm of a perturbation budget. */
@@ -47,17 +47,6 @@ function randomStart(rows: number, cols: number, options: PgdOptions, rng: Rng):
   return values;
 }
 
-/** current = input + start, clipped to the box [lower, upper] of each column (a function apart from the async loop, so V8 compiles its loop). */
-function startInBox(input: Float32Array, start: Float32Array, current: Float32Array, lower: Float32Array, upper: Float32Array): void {
-  const cols = lower.length;
-  for (let from = 0; from < input.length; from += cols) {
-    for (let j = 0; j < cols; j++) {
-      const value = Math.fround(input[from + j] + start[from + j]);
-      current[from + j] = value < lower[j] ? lower[j] : value > upper[j] ? upper[j] : value;
-    }
-  }
-}
-
 /** The L2 norm of row i of `values` (cols wide), at least 10⁻¹² (as a zero row is divided by it). */
 function rowNorm(values: Float32Array, i: number, cols: number): number {
   let sum = 0;
@@ -86,7 +75,7 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
   input.set(problem.inputs.data);
   kernel.lower.set(box.lower);
   kernel.upper.set(box.upper);
-  if (options.randomStart) startInBox(input, randomStart(rows, cols, options, rng), kernel.current, box.lower, box.upper);
+  if (options.randomStart) addInBox(input, randomStart(rows, cols, options, rng), box, kernel.current);
   else kernel.current.set(input);
   // Float32 arithmetic throughout, as float32 tensors would round.
   const step = Math.fround(options.stepSize ?? (2.5 * options.epsilon) / options.steps);
