@@ -14,6 +14,7 @@
 import * as ort from 'onnxruntime-node';
 import { tf } from '../../backend/tf.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
+import { blockOutput } from '../../models/neural/cnn.ts';
 import { activate, throughActivation } from '../../models/neural/native/dense-step-graph.ts';
 import { FLOAT, GraphBuilder } from '../../models/neural/native/onnx-graph.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
@@ -131,7 +132,7 @@ export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
     const [pooled, indices] = g.nodeOutputs('MaxPool', [relu], 2, { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
     saved.push({ relu, indices });
     current = pooled;
-    [h, w] = [Math.floor((h - block.kernelSize + 1) / 2), Math.floor((w - block.kernelSize + 1) / 2)];
+    [h, w] = blockOutput(h, w, block.kernelSize);
   });
   const filters = layout.blocks[layout.blocks.length - 1].filters;
   const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
