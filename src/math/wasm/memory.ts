@@ -6,14 +6,14 @@
 
 const compiled = new Map<string, WebAssembly.Module>();
 
-/** A fresh instance (one memory page to start) of the module whose bytes are `base64`. */
-export function instantiate<Exports>(base64: string): Exports {
+/** A fresh instance of the module whose bytes are `base64` (its own memory of one page to start, or the one `imports` gives it). */
+export function instantiate<Exports>(base64: string, imports?: WebAssembly.Imports): Exports {
   let module = compiled.get(base64);
   if (!module) {
     module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
     compiled.set(base64, module);
   }
-  return new WebAssembly.Instance(module).exports as unknown as Exports;
+  return new WebAssembly.Instance(module, imports).exports as unknown as Exports;
 }
 
 /** Blocks laid out one after another in a kernel's memory: `take(bytes)` gives a block's byte offset (16-aligned), `end()` the bytes used. */

@@ -7,8 +7,13 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: Record<string, unknown>);
     readonly exports: Record<string, unknown>;
   }
-  interface Memory {
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
     grow(pages: number): number;
   }
+  interface Global {
+    value: number;
+  }
+  type Imports = Record<string, Record<string, unknown>>;
 }

@@ -22,6 +22,8 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingShape, requireClassification } from '../validate.ts';
 import { buildColumns, entropyImpurity, giniImpurity, MISSING, type Column, type OnesByRow } from './cart-columns.ts';
+import { byteLayout } from '../../math/wasm/memory.ts';
+import { cartKernel, type CartExports } from '../../math/wasm/cart-kernel.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
 
 /** Parameters of the tree. */
@@ -104,8 +106,27 @@ const PRESORTED = 2;
 /** A histogram of ranks (or a sort of the node's few rows). */
 const HISTOGRAM = 3;
 
-/** `goesRight` of a row missing the split's feature until the larger side is known. */
-const SIDE_MISSING = 2;
+/** Byte offsets of the Builder's arrays in the kernel's memory (cart-kernel.ts). */
+interface Offsets {
+  labels: number;
+  order: number;
+  goesRight: number;
+  scratch: number;
+  setStart: number;
+  setSlots: number;
+  ones: number;
+  histogram: number;
+  groupRanks: number;
+  groupCounts: number;
+  /** Per level of the split's categorical column, 1 where it goes left. */
+  table: number;
+  /** The node's class counts as the kernel writes them. */
+  classCounts: number;
+  /** Per presorted column (by slot), its rows in rank order within each segment. */
+  presorted: number[];
+  /** Per column, its ranks (u32, or u8 for a byte-ranked column); 0 for a constant column. */
+  ranks: number[];
+}
 
 class Builder {
   private readonly labels: Int32Array;
@@ -119,24 +140,22 @@ class Builder {
   private readonly grouping: Uint8Array;
   /** Per column its slot among the binary columns (Binary) or the presorted ones (Presorted). */
   private readonly slot: Int32Array;
+  /** The row loops, over arrays laid out in their memory at `at`. */
+  private readonly kernel: CartExports;
+  private readonly at: Offsets;
   /** The rows of the node being grown are `order[start…end)`; children split the segment. */
   private readonly order: Uint32Array;
-  /** Per presorted column, the rows by rank within each node's segment (missing last). */
-  private readonly presorted: Uint32Array[];
-  /** Per row, whether it goes right in the split being made. */
-  private readonly goesRight: Uint8Array;
-  private readonly scratch: Uint32Array;
   /**
-   * Per row the two-valued columns at their higher value: a node counts those columns in one pass
-   * over its rows' few set entries instead of one pass per column.
+   * Per row the two-valued columns at their higher value (their slots): a node counts those
+   * columns in one pass over its rows' few set entries instead of one pass per column. `ones`:
+   * per slot and class, the node's rows at the higher value.
    */
-  private readonly setStart: Uint32Array;
-  private readonly setColumns: Uint32Array;
   private readonly ones: Float64Array;
   /** The groups of the column being scored: ranks ascending and class counts per group. */
   private readonly groupRanks: Uint32Array;
   private readonly groupCounts: Float64Array;
-  private readonly histogram: Float64Array;
+  private readonly table: Uint8Array;
+  private readonly classCounts: Float64Array;
   private readonly keys: Uint32Array;
   private readonly total: Float64Array;
   /** The node's class counts, for the two-valued columns. */
@@ -148,55 +167,91 @@ class Builder {
 
   constructor(data: ClassificationDataset, params: TreeParams, onLeaf: (rows: number) => void, options: Required<GroupingOptions>) {
     this.onLeaf = onLeaf;
-    this.labels = data.labels;
     const k = (this.classes = data.classes.length);
     this.params = params;
     this.impurity = params.criterion === 'entropy' ? (c, o, t) => entropyImpurity(c, o, t, k) : (c, o, t) => giniImpurity(c, o, t, k);
     const built = buildColumns(data, 'tree');
-    this.columns = built.columns;
-    if (params.sensitiveFeature >= this.columns.length) {
+    const columns = built.columns;
+    if (params.sensitiveFeature >= columns.length) {
       throw new ValidationError('invalid tree parameters', [
-        { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${this.columns.length - 1}` },
+        { path: 'sensitiveFeature', message: `column ${params.sensitiveFeature} does not exist; the data has columns 0…${columns.length - 1}` },
       ]);
     }
     const rows = data.features.rows;
-    this.order = identity(rows);
-    this.goesRight = new Uint8Array(rows);
-    this.scratch = new Uint32Array(rows);
     this.keys = new Uint32Array(rows);
-    this.slot = new Int32Array(this.columns.length).fill(-1);
-    this.presorted = [];
-    const binaryColumns: number[] = [];
+    this.slot = new Int32Array(columns.length).fill(-1);
+    let binaries = 0;
+    let presorts = 0;
     let largestGroups = 2;
     let largestHistogram = 0;
-    this.grouping = Uint8Array.from(this.columns, (column, j) => {
+    let largestLevels = 0;
+    this.grouping = Uint8Array.from(columns, (column, j) => {
       const distinct = column.values.length;
       if (distinct < 2) return CONSTANT;
       largestGroups = Math.max(largestGroups, Math.min(distinct, rows));
+      if (column.categorical) largestLevels = Math.max(largestLevels, distinct);
       if (options.sparseBinary && !column.categorical && distinct === 2 && column.missing === 0) {
-        this.slot[j] = binaryColumns.length;
-        binaryColumns.push(j);
+        this.slot[j] = binaries++;
         return BINARY;
       }
       if (distinct > options.presortAbove) {
-        this.slot[j] = this.presorted.length;
-        this.presorted.push(presort(column, rows));
+        this.slot[j] = presorts++;
         return PRESORTED;
       }
       largestHistogram = Math.max(largestHistogram, distinct);
       return HISTOGRAM;
     });
-    this.groupRanks = new Uint32Array(largestGroups);
-    this.groupCounts = new Float64Array(largestGroups * k);
-    this.histogram = new Float64Array(largestHistogram * k);
+    // Every array the row loops touch, in the kernel's memory (the first 16 bytes unused: offset 0 means "none").
+    const layout = byteLayout();
+    layout.take(16);
+    const entries = binaries > 0 ? built.ones.entries.length : 0;
+    const at: Offsets = {
+      labels: layout.take(4 * rows),
+      order: layout.take(4 * rows),
+      goesRight: layout.take(rows),
+      scratch: layout.take(4 * rows),
+      setStart: layout.take(4 * (rows + 1)),
+      setSlots: layout.take(4 * entries),
+      ones: layout.take(8 * binaries * k),
+      histogram: layout.take(8 * largestHistogram * k),
+      groupRanks: layout.take(4 * largestGroups),
+      groupCounts: layout.take(8 * largestGroups * k),
+      table: layout.take(largestLevels),
+      classCounts: layout.take(8 * k),
+      presorted: Array.from({ length: presorts }, () => layout.take(4 * rows)),
+      ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT ? 0 : layout.take(column.ranks.BYTES_PER_ELEMENT * rows))),
+    };
+    const { exports, buffer } = cartKernel(layout.end());
+    this.kernel = exports;
+    this.at = at;
+    this.labels = new Int32Array(buffer, at.labels, rows);
+    this.labels.set(data.labels);
+    this.order = new Uint32Array(buffer, at.order, rows);
+    for (let i = 0; i < rows; i++) this.order[i] = i;
+    // The columns' ranks move into the kernel's memory (the copies made by buildColumns are dropped with this fit's start).
+    this.columns = columns.map((column, j) => {
+      if (this.grouping[j] === CONSTANT) return column;
+      const ranks = column.ranks instanceof Uint8Array ? new Uint8Array(buffer, at.ranks[j], rows) : new Uint32Array(buffer, at.ranks[j], rows);
+      ranks.set(column.ranks);
+      return { ...column, ranks };
+    });
+    this.columns.forEach((column, j) => {
+      if (this.grouping[j] === PRESORTED) presort(column, new Uint32Array(buffer, at.presorted[this.slot[j]], rows));
+    });
+    this.groupRanks = new Uint32Array(buffer, at.groupRanks, largestGroups);
+    this.groupCounts = new Float64Array(buffer, at.groupCounts, largestGroups * k);
+    this.table = new Uint8Array(buffer, at.table, largestLevels);
+    this.classCounts = new Float64Array(buffer, at.classCounts, k);
     this.total = new Float64Array(k);
     this.nodeTotal = new Float64Array(k);
     this.left = new Float64Array(k);
     this.right = new Float64Array(k);
     // The rows' set entries came with the columns (byte-ranked columns); as binary slots.
-    this.setStart = binaryColumns.length > 0 ? built.ones.start : new Uint32Array(rows + 1);
-    this.setColumns = binaryColumns.length > 0 ? slotEntries(built.ones, this.slot) : new Uint32Array(0);
-    this.ones = new Float64Array(binaryColumns.length * k);
+    this.ones = new Float64Array(buffer, at.ones, binaries * k);
+    if (binaries > 0) {
+      new Uint32Array(buffer, at.setStart, rows + 1).set(built.ones.start);
+      slotEntries(built.ones, this.slot, new Uint32Array(buffer, at.setSlots, entries));
+    }
   }
 
   /**
@@ -219,8 +274,8 @@ class Builder {
       const id = depths.length;
       if (parent >= 0) rights[parent] = id;
       const size = end - start;
-      const nodeCounts = new Array<number>(this.classes).fill(0);
-      for (let p = start; p < end; p++) nodeCounts[this.labels[this.order[p]]]++;
+      this.kernel.classCounts(this.at.order, start, end, this.at.labels, this.at.classCounts, this.classes);
+      const nodeCounts = Array.from(this.classCounts);
       depths.push(depth);
       counts.push(nodeCounts);
       rights.push(-1);
@@ -252,8 +307,8 @@ class Builder {
   /** Splits the segment stably into its left rows, then its right ones (missing follow the larger side); returns the left count. */
   private partition(start: number, end: number, split: NumericSplit | CategoricalSplit): number {
     const column = this.columns[split.feature];
-    const goesLeft = new Uint8Array(column.categorical ? column.values.length : 0);
-    if (split.kind === 'categorical') for (const level of split.left) goesLeft[level] = 1;
+    const { kernel, at } = this;
+    const ranks = at.ranks[split.feature];
     // Numeric: the ranks below `cut` (values up to the threshold) go left.
     let cut = 0;
     if (split.kind === 'numeric') {
@@ -264,58 +319,38 @@ class Builder {
         else high = middle;
       }
     }
-    let leftCount = 0;
-    let rightCount = 0;
-    const ranks = column.ranks;
-    if (ranks instanceof Uint8Array) {
+    let leftCount: number;
+    let rightCount: number;
+    if (column.ranks instanceof Uint8Array) {
       // A two-valued column, none missing.
-      for (let p = start; p < end; p++) {
-        const row = this.order[p];
-        const right = ranks[row] >= cut ? 1 : 0;
-        this.goesRight[row] = right;
-        rightCount += right;
-      }
+      rightCount = kernel.sidesOfBytes(at.order, start, end, ranks, cut, at.goesRight);
       leftCount = end - start - rightCount;
     } else {
-      const numeric = split.kind === 'numeric';
-      for (let p = start; p < end; p++) {
-        const row = this.order[p];
-        const rank = ranks[row];
-        if (rank === MISSING) {
-          this.goesRight[row] = SIDE_MISSING;
-          continue;
-        }
-        const left = numeric ? rank < cut : goesLeft[rank] === 1;
-        this.goesRight[row] = left ? 0 : 1;
-        if (left) leftCount++;
-        else rightCount++;
+      let table = 0;
+      if (split.kind === 'categorical') {
+        this.table.fill(0, 0, column.values.length);
+        for (const level of split.left) this.table[level] = 1;
+        table = at.table;
       }
+      leftCount = kernel.sidesOfRanks(at.order, start, end, ranks, cut, table, at.goesRight);
+      rightCount = kernel.second.value;
     }
     const missing = end - start - leftCount - rightCount;
     if (missing > 0) {
       const side = leftCount >= rightCount ? 0 : 1;
-      for (let p = start; p < end; p++) if (this.goesRight[this.order[p]] === SIDE_MISSING) this.goesRight[this.order[p]] = side;
+      kernel.settleMissing(at.order, start, end, at.goesRight, side);
       if (side === 0) leftCount += missing;
     }
-    this.splitSegment(this.order, start, end);
-    for (const rows of this.presorted) this.splitSegment(rows, start, end);
+    kernel.splitSegment(at.order, start, end, at.goesRight, at.scratch);
+    for (const rows of at.presorted) kernel.splitSegment(rows, start, end, at.goesRight, at.scratch);
     return leftCount;
   }
 
-  /** Moves the segment's left rows to its front and its right rows after them, each in their order. */
-  private splitSegment(rows: Uint32Array, start: number, end: number): void {
-    let write = start;
-    let moved = 0;
-    for (let p = start; p < end; p++) {
-      const row = rows[p];
-      if (this.goesRight[row]) this.scratch[moved++] = row;
-      else rows[write++] = row;
-    }
-    rows.set(this.scratch.subarray(0, moved), write);
-  }
-
   private bestSplit(start: number, end: number, counts: number[], depth: number): Candidate | undefined {
-    if (this.ones.length > 0) this.countOnes(start, end);
+    if (this.ones.length > 0) {
+      const at = this.at;
+      this.kernel.countOnes(at.order, start, end, at.labels, at.setStart, at.setSlots, at.ones, this.classes, this.ones.length);
+    }
     const sensitive = this.params.sensitiveFeature;
     if (sensitive >= 0 && depth === this.params.sensitiveDepth) {
       const forced = this.bestSplitOn(sensitive, start, end, counts);
@@ -363,18 +398,6 @@ class Builder {
     return (size / size) * (parent - children);
   }
 
-  /** Per class, the node's rows at the higher value of each two-valued column (one pass over their set entries). */
-  private countOnes(start: number, end: number): void {
-    const k = this.classes;
-    const ones = this.ones;
-    ones.fill(0);
-    for (let p = start; p < end; p++) {
-      const row = this.order[p];
-      const label = this.labels[row];
-      for (let e = this.setStart[row]; e < this.setStart[row + 1]; e++) ones[this.setColumns[e] * k + label]++;
-    }
-  }
-
   /**
    * Groups the node's rows present in `feature` by value rank into `groupRanks`/`groupCounts`
    * (ranks ascending); returns the number of groups and sets `present` to the rows present. One
@@ -412,42 +435,23 @@ class Builder {
 
   /** Columns of many values: one sweep of the node's rows in rank order (missing rows last). */
   private presortedGroups(feature: number, start: number, end: number): number {
-    const k = this.classes;
-    const ranksOut = this.groupRanks;
-    const countsOut = this.groupCounts;
-    const ranks = this.columns[feature].ranks;
-    const sorted = this.presorted[this.slot[feature]];
-    let groups = 0;
-    let current = -1;
-    let p = start;
-    for (; p < end; p++) {
-      const row = sorted[p];
-      const rank = ranks[row];
-      if (rank === MISSING) break;
-      if (rank !== current) {
-        ranksOut[groups] = current = rank;
-        countsOut.fill(0, groups * k, groups * k + k);
-        groups++;
-      }
-      countsOut[(groups - 1) * k + this.labels[row]]++;
-    }
-    this.present = p - start;
+    const at = this.at;
+    const group = this.columns[feature].ranks instanceof Uint8Array ? this.kernel.presortedGroupsBytes : this.kernel.presortedGroups;
+    const groups = group(at.presorted[this.slot[feature]], start, end, at.ranks[feature], at.labels, this.classes, at.groupRanks, at.groupCounts);
+    this.present = this.kernel.second.value;
     return groups;
   }
 
   /** Groups by a histogram of ranks, or (sortedKeyGroups) by sorting rank-and-label keys when the node has fewer rows than the histogram has cells. */
   private histogramGroups(feature: number, start: number, end: number): number {
     const k = this.classes;
-    const ranksOut = this.groupRanks;
-    const countsOut = this.groupCounts;
     const column = this.columns[feature];
-    const ranks = column.ranks;
     const distinct = column.values.length;
-    if (distinct * k > 4 * (end - start)) return this.sortedKeyGroups(ranks, start, end);
-    const histogram = this.histogram;
-    histogram.fill(0, 0, distinct * k);
-    this.present = fillHistogram(histogram, k, this.order, start, end, ranks, this.labels);
-    return histogramToGroups(histogram, k, distinct, ranksOut, countsOut);
+    if (distinct * k > 4 * (end - start)) return this.sortedKeyGroups(column.ranks, start, end);
+    const { kernel, at } = this;
+    const fill = column.ranks instanceof Uint8Array ? kernel.fillHistogramBytes : kernel.fillHistogram;
+    this.present = fill(at.histogram, distinct * k, k, at.order, start, end, at.ranks[feature], at.labels);
+    return kernel.histogramToGroups(at.histogram, k, distinct, at.groupRanks, at.groupCounts);
   }
 
   /** Groups the node's rows by sorting their rank-and-label keys (a separate function: its optimised code is not the histogram's). */
@@ -536,22 +540,14 @@ class Builder {
   }
 }
 
-/** 0, 1, …, rows − 1. */
-function identity(rows: number): Uint32Array {
-  const order = new Uint32Array(rows);
-  for (let i = 0; i < rows; i++) order[i] = i;
-  return order;
-}
-
-/** The entries of `ones` as binary slots (every byte-ranked column at rank 1 has two values, none missing: a binary column). */
-function slotEntries(ones: OnesByRow, slot: Int32Array): Uint32Array {
-  const slots = new Uint32Array(ones.entries.length);
+/** Writes the entries of `ones` as binary slots into `slots` (every byte-ranked column at rank 1 has two values, none missing: a binary column). */
+function slotEntries(ones: OnesByRow, slot: Int32Array, slots: Uint32Array): void {
   for (let e = 0; e < slots.length; e++) slots[e] = slot[ones.columns[ones.entries[e]]];
-  return slots;
 }
 
-/** The rows in rank order, missing last (a counting sort: stable, O(rows + distinct)). */
-function presort(column: Column, rows: number): Uint32Array {
+/** Writes the rows in rank order, missing last, into `sorted` (a counting sort: stable, O(rows + distinct)). */
+function presort(column: Column, sorted: Uint32Array): void {
+  const rows = sorted.length;
   const distinct = column.values.length;
   const starts = new Uint32Array(distinct + 2);
   for (let i = 0; i < rows; i++) {
@@ -559,42 +555,8 @@ function presort(column: Column, rows: number): Uint32Array {
     starts[(rank === MISSING ? distinct : rank) + 1]++;
   }
   for (let r = 1; r <= distinct + 1; r++) starts[r] += starts[r - 1];
-  const sorted = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) {
     const rank = column.ranks[i];
     sorted[starts[rank === MISSING ? distinct : rank]++] = i;
   }
-  return sorted;
-}
-
-/**
- * Counts the rows `order[start…end)` present in a column by rank and label into `histogram`
- * (rank·k + label); returns how many were present. (This loop and the next are functions of their
- * own: as one, V8 compiled the first loop on the stack before the second had run, and the
- * compiled code was thrown away at the second loop on every call: ~200 times in two Adult fits.)
- */
-function fillHistogram(histogram: Float64Array, k: number, order: Uint32Array, start: number, end: number, ranks: Uint32Array | Uint8Array, labels: Int32Array): number {
-  let present = 0;
-  for (let p = start; p < end; p++) {
-    const row = order[p];
-    const rank = ranks[row];
-    if (rank === MISSING) continue;
-    histogram[rank * k + labels[row]]++;
-    present++;
-  }
-  return present;
-}
-
-/** The non-empty ranks of `histogram` (`distinct` ranks of k counts) into `ranksOut`/`countsOut`, ascending; returns how many. */
-function histogramToGroups(histogram: Float64Array, k: number, distinct: number, ranksOut: Uint32Array, countsOut: Float64Array): number {
-  let groups = 0;
-  for (let rank = 0; rank < distinct; rank++) {
-    let total = 0;
-    for (let c = 0; c < k; c++) total += histogram[rank * k + c];
-    if (total === 0) continue;
-    ranksOut[groups] = rank;
-    for (let c = 0; c < k; c++) countsOut[groups * k + c] = histogram[rank * k + c];
-    groups++;
-  }
-  return groups;
 }
