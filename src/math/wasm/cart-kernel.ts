@@ -22,6 +22,7 @@ export interface CartExports {
   histogramToGroups(histogram: number, k: number, distinct: number, groupRanks: number, groupCounts: number): number;
   presortedGroups(sorted: number, start: number, end: number, ranks: number, labels: number, k: number, groupRanks: number, groupCounts: number): number;
   presortedGroupsBytes(sorted: number, start: number, end: number, ranks: number, labels: number, k: number, groupRanks: number, groupCounts: number): number;
+  sidesOfSlot(order: number, start: number, end: number, setStart: number, setSlots: number, slot: number, goesRight: number): number;
   sidesOfBytes(order: number, start: number, end: number, ranks: number, cut: number, goesRight: number): number;
   sidesOfRanks(order: number, start: number, end: number, ranks: number, cut: number, table: number, goesRight: number): number;
   settleMissing(order: number, start: number, end: number, goesRight: number, side: number): void;

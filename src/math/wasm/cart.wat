@@ -227,7 +227,37 @@
         (br $next)))
     (local.get $count))
 
-  ;; goesRight[row] for the rows of order[start…end) in a column of u32 ranks: 2 where missing,
+;; goesRight[row] = 1 where a row of order[start…end) holds `slot` among its set entries
+  ;; setSlots[setStart[row]…setStart[row + 1]) (ascending), else 0; returns the rows right.
+  (func (export "sidesOfSlot")
+    (param $order i32) (param $start i32) (param $end i32) (param $setStart i32) (param $setSlots i32) (param $slot i32)
+    (param $goesRight i32) (result i32)
+    (local $row i32) (local $e i32) (local $last i32) (local $entry i32) (local $right i32) (local $count i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $start) (local.get $end)))
+        (local.set $row (i32.load (i32.add (local.get $order) (i32.shl (local.get $start) (i32.const 2)))))
+        (local.set $e (i32.load (i32.add (local.get $setStart) (i32.shl (local.get $row) (i32.const 2)))))
+        (local.set $last (i32.load (i32.add (local.get $setStart) (i32.shl (i32.add (local.get $row) (i32.const 1)) (i32.const 2)))))
+        (local.set $right (i32.const 0))
+        (block $found
+          (loop $entry_loop
+            (br_if $found (i32.ge_u (local.get $e) (local.get $last)))
+            (local.set $entry (i32.load (i32.add (local.get $setSlots) (i32.shl (local.get $e) (i32.const 2)))))
+            (br_if $found (i32.gt_u (local.get $entry) (local.get $slot)))
+            (if (i32.eq (local.get $entry) (local.get $slot))
+              (then
+                (local.set $right (i32.const 1))
+                (br $found)))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $entry_loop)))
+        (i32.store8 (i32.add (local.get $goesRight) (local.get $row)) (local.get $right))
+        (local.set $count (i32.add (local.get $count) (local.get $right)))
+        (local.set $start (i32.add (local.get $start) (i32.const 1)))
+        (br $next)))
+    (local.get $count))
+
+    ;; goesRight[row] for the rows of order[start…end) in a column of u32 ranks: 2 where missing,
   ;; else 0 (left) where the rank is below `cut` or, with a level table (`table` ≠ 0), where
   ;; table[rank] = 1; 1 otherwise. Returns the rows left, `second` the rows right.
   (func (export "sidesOfRanks")

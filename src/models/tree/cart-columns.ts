@@ -19,12 +19,16 @@ export interface Column {
   values: Float64Array;
   /**
    * Rank of each training row's value; MISSING for NaN. A numeric column of at most two values
-   * and none missing (a one-hot level) has byte ranks.
+   * and none missing (a one-hot level) has byte ranks, or none (an empty array) unless asked for:
+   * the rows' set entries (`OnesByRow`) hold them.
    */
   ranks: Uint32Array | Uint8Array;
   /** Rows whose value is missing. */
   missing: number;
 }
+
+/** The empty ranks of a byte column when its ranks were not asked for. */
+const NO_BYTES = new Uint8Array(0);
 
 /** Rows read at a time for the byte-ranked columns. */
 const BYTE_BLOCK = 1024;
@@ -38,9 +42,11 @@ const BLOCK = 32;
  * first two values; a numeric column with no more and none missing (a one-hot level) gets its
  * byte ranks in a second row-by-row pass, without a float copy or a sort. The other columns are
  * copied out a block at a time (all at once would double a 60,000-image set) and ranked by a
- * sort. An infinite value is rejected (`kind` names the model in the error).
+ * sort. An infinite value is rejected (`kind` names the model in the error). The byte columns'
+ * ranks are written out only with `byteRanks` (their set entries say the same; 3.2 MB of fresh
+ * memory on Adult, and fresh pages cost ~12 µs each here).
  */
-export function buildColumns(data: ClassificationDataset, kind: string): { columns: Column[]; ones: OnesByRow } {
+export function buildColumns(data: ClassificationDataset, kind: string, { byteRanks: wantBytes }: { byteRanks: boolean }): { columns: Column[]; ones: OnesByRow } {
   const { rows, cols, data: x } = data.features;
   const levels = new Int32Array(cols).fill(-1);
   for (const { feature, start } of columnLayout(data.schema)) {
@@ -51,15 +57,18 @@ export function buildColumns(data: ClassificationDataset, kind: string): { colum
   const columns = new Array<Column>(cols);
   const byteColumns: number[] = [];
   for (let j = 0; j < cols; j++) if (levels[j] < 0 && more[j] === 0 && low[j] === low[j]) byteColumns.push(j);
-  const { bytes, ones } = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
+  const ones = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
+  const bytes = wantBytes ? bytesOf(ones, rows) : NO_BYTES;
   byteColumns.forEach((j, b) => {
     const values = Float64Array.from(low[j] === high[j] ? [low[j]] : [low[j], high[j]]);
-    columns[j] = { categorical: false, values, ranks: bytes.subarray(b * rows, (b + 1) * rows), missing: 0 };
+    columns[j] = { categorical: false, values, ranks: wantBytes ? bytes.subarray(b * rows, (b + 1) * rows) : NO_BYTES, missing: 0 };
   });
   // The others, a block at a time, its columns one after another in one array.
   const others: number[] = [];
   for (let j = 0; j < cols; j++) if (!columns[j]) others.push(j);
   const block = new Float64Array(Math.min(BLOCK, others.length) * rows);
+  // One buffer sorts every many-valued column in turn (a copy per column was 256 KB of fresh pages each on Adult).
+  const sorting = new Float64Array(others.some((j) => levels[j] < 0 && more[j] & 1) ? rows : 0);
   for (let first = 0; first < others.length; first += BLOCK) {
     const count = Math.min(BLOCK, others.length - first);
     copyColumns(x, rows, cols, Int32Array.from(others.slice(first, first + count)), block);
@@ -67,7 +76,7 @@ export function buildColumns(data: ClassificationDataset, kind: string): { colum
       const column = block.subarray(b * rows, (b + 1) * rows);
       const j = others[first + b];
       if (levels[j] >= 0) columns[j] = levelColumn(column, levels[j]);
-      else if (more[j] & 1) columns[j] = sortedColumn(column);
+      else if (more[j] & 1) columns[j] = sortedColumn(column, sorting);
       else columns[j] = fewColumn(column, low[j], high[j]);
     }
   }
@@ -115,12 +124,8 @@ function scanTwoValues(x: Float64Array, rows: number, cols: number, low: Float64
   return infinite;
 }
 
-/**
- * The 0/1 ranks of two-valued columns (1 where a row is not at the column's low value), one
- * column after another, and per row the columns at 1 (written as the rows are read: one pass).
- */
-function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Array, low: Float64Array): { bytes: Uint8Array; ones: OnesByRow } {
-  const bytes = new Uint8Array(columns.length * rows);
+/** Per row, the two-valued `columns` not at their low value (one pass over the rows). */
+function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Array, low: Float64Array): OnesByRow {
   const start = new Uint32Array(rows + 1);
   // Room for a block's every entry beyond those written; grown once the density of the rows read
   // so far is known (fresh pages cost ~10 µs each here: doubling from a guess allocated 5 MB for
@@ -134,38 +139,39 @@ function byteRanks(x: Float64Array, rows: number, cols: number, columns: Int32Ar
   for (let first = 0; first < rows; first += BYTE_BLOCK) {
     const last = Math.min(rows, first + BYTE_BLOCK);
     if (count + headroom > entries.length) entries = grown(entries, Math.max(count + headroom, Math.ceil((count / first) * rows * 1.1) + headroom));
-    count = columns.length === cols ? everyColumnOnes(x, cols, first, last, rows, low, bytes, start, entries, count) : rowsOnes(x, cols, first, last, rows, columns, lowOf, bytes, start, entries, count);
+    count = columns.length === cols ? everyColumnOnes(x, cols, first, last, low, start, entries, count) : rowsOnes(x, cols, first, last, columns, lowOf, start, entries, count);
   }
   start[rows] = count;
-  return { bytes, ones: { start, entries: entries.subarray(0, count), columns } };
+  return { start, entries: entries.subarray(0, count), columns };
 }
 
-/** Rows `first…last` of `byteRanks` (`lowOf[b]`: column `columns[b]`'s low value): their ranks, starts and entries from `count` on; returns the new count. */
-function rowsOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, columns: Int32Array, lowOf: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+/** The 0/1 ranks of the byte columns of `ones` (1 where a row is not at the column's low value), one column after another. */
+function bytesOf(ones: OnesByRow, rows: number): Uint8Array {
+  const bytes = new Uint8Array(ones.columns.length * rows);
+  for (let i = 0; i < rows; i++) for (let e = ones.start[i]; e < ones.start[i + 1]; e++) bytes[ones.entries[e] * rows + i] = 1;
+  return bytes;
+}
+
+/** Rows `first…last` of `byteRanks` (`lowOf[b]`: column `columns[b]`'s low value): their starts and entries from `count` on; returns the new count. */
+function rowsOnes(x: Float64Array, cols: number, first: number, last: number, columns: Int32Array, lowOf: Float64Array, start: Uint32Array, entries: Uint32Array, count: number): number {
   const width = columns.length;
   for (let i = first; i < last; i++) {
     start[i] = count;
     const offset = i * cols;
     for (let b = 0; b < width; b++) {
-      if (x[offset + columns[b]] !== lowOf[b]) {
-        bytes[b * rows + i] = 1;
-        entries[count++] = b;
-      }
+      if (x[offset + columns[b]] !== lowOf[b]) entries[count++] = b;
     }
   }
   return count;
 }
 
 /** `rowsOnes` when every column is two-valued (one-hot data): the columns read in place, without the index. */
-function everyColumnOnes(x: Float64Array, cols: number, first: number, last: number, rows: number, low: Float64Array, bytes: Uint8Array, start: Uint32Array, entries: Uint32Array, count: number): number {
+function everyColumnOnes(x: Float64Array, cols: number, first: number, last: number, low: Float64Array, start: Uint32Array, entries: Uint32Array, count: number): number {
   for (let i = first; i < last; i++) {
     start[i] = count;
     const offset = i * cols;
     for (let j = 0; j < cols; j++) {
-      if (x[offset + j] !== low[j]) {
-        bytes[j * rows + i] = 1;
-        entries[count++] = j;
-      }
+      if (x[offset + j] !== low[j]) entries[count++] = j;
     }
   }
   return count;
@@ -211,10 +217,11 @@ function fewColumn(column: Float64Array, low: number, high: number): Column {
   return { categorical: false, values, ranks, missing };
 }
 
-/** A numeric column of more than two values: ranked by sorting its values once. */
-function sortedColumn(column: Float64Array): Column {
+/** A numeric column of more than two values: ranked by sorting its values once (in `sorting`, as long as the column). */
+function sortedColumn(column: Float64Array, sorting: Float64Array): Column {
   const rows = column.length;
-  const sorted = Float64Array.from(column).sort(); // NaN sorts last
+  sorting.set(column);
+  const sorted = sorting.sort(); // NaN sorts last
   let present = rows;
   while (present > 0 && sorted[present - 1] !== sorted[present - 1]) present--;
   const values = sorted.slice(0, dedupeSorted(sorted, present));

@@ -124,7 +124,7 @@ interface Offsets {
   classCounts: number;
   /** Per presorted column (by slot), its rows in rank order within each segment. */
   presorted: number[];
-  /** Per column, its ranks (u32, or u8 for a byte-ranked column); 0 for a constant column. */
+  /** Per column, its ranks (u32, or u8 for a byte-ranked column); 0 for a constant or binary column (the set entries hold a binary column's). */
   ranks: number[];
 }
 
@@ -170,7 +170,7 @@ class Builder {
     const k = (this.classes = data.classes.length);
     this.params = params;
     this.impurity = params.criterion === 'entropy' ? (c, o, t) => entropyImpurity(c, o, t, k) : (c, o, t) => giniImpurity(c, o, t, k);
-    const built = buildColumns(data, 'tree');
+    const built = buildColumns(data, 'tree', { byteRanks: !options.sparseBinary });
     const columns = built.columns;
     if (params.sensitiveFeature >= columns.length) {
       throw new ValidationError('invalid tree parameters', [
@@ -219,7 +219,7 @@ class Builder {
       table: layout.take(largestLevels),
       classCounts: layout.take(8 * k),
       presorted: Array.from({ length: presorts }, () => layout.take(4 * rows)),
-      ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT ? 0 : layout.take(column.ranks.BYTES_PER_ELEMENT * rows))),
+      ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT || this.grouping[j] === BINARY ? 0 : layout.take(column.ranks.BYTES_PER_ELEMENT * rows))),
     };
     const { exports, buffer } = cartKernel(layout.end());
     this.kernel = exports;
@@ -230,7 +230,7 @@ class Builder {
     for (let i = 0; i < rows; i++) this.order[i] = i;
     // The columns' ranks move into the kernel's memory (the copies made by buildColumns are dropped with this fit's start).
     this.columns = columns.map((column, j) => {
-      if (this.grouping[j] === CONSTANT) return column;
+      if (at.ranks[j] === 0) return column;
       const ranks = column.ranks instanceof Uint8Array ? new Uint8Array(buffer, at.ranks[j], rows) : new Uint32Array(buffer, at.ranks[j], rows);
       ranks.set(column.ranks);
       return { ...column, ranks };
@@ -321,7 +321,11 @@ class Builder {
     }
     let leftCount: number;
     let rightCount: number;
-    if (column.ranks instanceof Uint8Array) {
+    if (this.grouping[split.feature] === BINARY) {
+      // Rows holding the column's slot among their set entries go right.
+      rightCount = kernel.sidesOfSlot(at.order, start, end, at.setStart, at.setSlots, this.slot[split.feature], at.goesRight);
+      leftCount = end - start - rightCount;
+    } else if (column.ranks instanceof Uint8Array) {
       // A two-valued column, none missing.
       rightCount = kernel.sidesOfBytes(at.order, start, end, ranks, cut, at.goesRight);
       leftCount = end - start - rightCount;
