@@ -1,8 +1,8 @@
 /**
  * The row loops of growing a CART tree (Breiman et al. 1984) in WebAssembly (`cart.wat`): class
  * counts of a node's rows per two-valued column, per rank (histogram or presorted order), each
- * row's side of a split, and the stable split of a segment. models/tree/cart.ts lays its arrays
- * out in the kernel's memory and calls these; the scoring of splits stays in JavaScript. Compiled
+ * row's side of a split, the stable split of a segment, and the scoring of candidate splits
+ * (Gini or entropy). models/tree/cart.ts lays its arrays out in the kernel's memory and calls these. Compiled
  * before the first call, where the JavaScript loops ran uncompiled over every training row in a
  * process's first fit (the counts are whole numbers: the same tree, tested node for node).
  */
@@ -14,6 +14,8 @@ import { ensureBytes, instantiate } from './memory.ts';
 export interface CartExports {
   /** What a function returns beside its result: the rows present (presortedGroups), the rows right (sidesOfRanks). */
   second: WebAssembly.Global;
+  /** The gain of the prefix bestPrefix chose. */
+  bestGain: WebAssembly.Global;
   zero(counts: number, cells: number): void;
   classCounts(order: number, start: number, end: number, labels: number, counts: number, k: number): void;
   countOnes(order: number, start: number, end: number, labels: number, setStart: number, setSlots: number, ones: number, k: number, cells: number): void;
@@ -27,6 +29,8 @@ export interface CartExports {
   sidesOfRanks(order: number, start: number, end: number, ranks: number, cut: number, table: number, goesRight: number): number;
   settleMissing(order: number, start: number, end: number, goesRight: number, side: number): void;
   splitSegment(rows: number, start: number, end: number, goesRight: number, scratch: number): void;
+  bestPrefix(counts: number, groups: number, order: number, k: number, present: number, size: number, minLeaf: number, scratch: number, entropy: number): number;
+  binaryGains(ones: number, slots: number, k: number, nodeTotal: number, size: number, minLeaf: number, scratch: number, gains: number, entropy: number): void;
 }
 
 /** A fit needing more than this many bytes gets a memory of its own, dropped with the fit, rather than growing the thread's for good. */
@@ -43,11 +47,11 @@ let shared: { memory: WebAssembly.Memory; exports: CartExports } | undefined;
 export function cartKernel(bytes: number): { exports: CartExports; buffer: ArrayBuffer } {
   if (bytes > SHARED_BYTES) {
     const memory = new WebAssembly.Memory({ initial: pagesFor(bytes) });
-    return { exports: instantiate<CartExports>(WASM_BASE64, { env: { memory } }), buffer: memory.buffer };
+    return { exports: instantiate<CartExports>(WASM_BASE64, { env: { memory, log2: Math.log2 } }), buffer: memory.buffer };
   }
   if (!shared) {
     const memory = new WebAssembly.Memory({ initial: pagesFor(bytes) });
-    shared = { memory, exports: instantiate<CartExports>(WASM_BASE64, { env: { memory } }) };
+    shared = { memory, exports: instantiate<CartExports>(WASM_BASE64, { env: { memory, log2: Math.log2 } }) };
   }
   ensureBytes(shared.memory, bytes);
   return { exports: shared.exports, buffer: shared.memory.buffer };

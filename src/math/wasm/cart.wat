@@ -10,9 +10,13 @@
 ;; Build: npx tsx tools/build-wasm.ts (writes cart.wasm.ts beside this file).
 (module
   (import "env" "memory" (memory 1))
+  ;; Math.log2 (the entropy criterion's), so that sums match those the JavaScript loop made.
+  (import "env" "log2" (func $log2 (param f64) (result f64)))
 
   ;; What a function returns beside its result: the rows present (grouping), the rows right (sides).
   (global $second (export "second") (mut i32) (i32.const 0))
+  ;; The gain of the split bestPrefix chose.
+  (global $bestGain (export "bestGain") (mut f64) (f64.const 0))
 
   ;; counts[0…cells) = 0.
   (func $zero (param $counts i32) (param $cells i32)
@@ -324,4 +328,144 @@
           (i32.load (i32.add (local.get $scratch) (i32.shl (local.get $m) (i32.const 2)))))
         (local.set $m (i32.add (local.get $m) (i32.const 1)))
         (br $copy))))
+;; The impurity of counts[0…k) (f64), which sum to `total`: Gini 1 − Σ p² (Breiman et al. 1984),
+  ;; or with `entropy` −Σ p log₂ p (Quinlan); 0 when total is 0. p² is p · p (V8's x ** 2 is x · x).
+  (func $impurity (param $counts i32) (param $total f64) (param $k i32) (param $entropy i32) (result f64)
+    (local $c i32) (local $p f64) (local $sum f64)
+    (if (f64.eq (local.get $total) (f64.const 0)) (then (return (f64.const 0))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $c) (local.get $k)))
+        (local.set $p (f64.div (f64.load (i32.add (local.get $counts) (i32.shl (local.get $c) (i32.const 3)))) (local.get $total)))
+        (if (local.get $entropy)
+          (then
+            (if (f64.gt (local.get $p) (f64.const 0))
+              (then (local.set $sum (f64.sub (local.get $sum) (f64.mul (local.get $p) (call $log2 (local.get $p))))))))
+          (else (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $p) (local.get $p))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $next)))
+    (if (result f64) (local.get $entropy)
+      (then (local.get $sum))
+      (else (f64.sub (f64.const 1) (local.get $sum)))))
+
+  ;; (leftCount · impurity(left) + rightCount · impurity(right)) / over, right = total − left (written).
+  (func $children (param $total i32) (param $left i32) (param $right i32) (param $k i32) (param $leftCount f64)
+    (param $rightCount f64) (param $over f64) (param $entropy i32) (result f64)
+    (local $c i32) (local $at i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $c) (local.get $k)))
+        (local.set $at (i32.shl (local.get $c) (i32.const 3)))
+        (f64.store (i32.add (local.get $right) (local.get $at))
+          (f64.sub (f64.load (i32.add (local.get $total) (local.get $at))) (f64.load (i32.add (local.get $left) (local.get $at)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $next)))
+    (f64.div
+      (f64.add
+        (f64.mul (local.get $leftCount) (call $impurity (local.get $left) (local.get $leftCount) (local.get $k) (local.get $entropy)))
+        (f64.mul (local.get $rightCount) (call $impurity (local.get $right) (local.get $rightCount) (local.get $k) (local.get $entropy))))
+      (local.get $over)))
+
+  ;; The best split of a node's groups (k counts each at groupCounts) into a prefix and the rest, the
+  ;; groups taken in the order `order` (i32 per group; 0: as they are): per prefix with at least
+  ;; minLeaf rows a side, gain = (present / size) · (impurity(all) − children) (C4.5's scaling by the
+  ;; rows present); the first prefix beating the best so far by 10⁻¹². Returns the prefix's last
+  ;; position (−1: none), `bestGain` its gain. scratch: 3k f64 (total, left, right).
+  (func (export "bestPrefix")
+    (param $counts i32) (param $groups i32) (param $order i32) (param $k i32) (param $present f64) (param $size f64)
+    (param $minLeaf f64) (param $scratch i32) (param $entropy i32) (result i32)
+    (local $total i32) (local $left i32) (local $right i32) (local $g i32) (local $c i32) (local $at i32)
+    (local $position i32) (local $best i32) (local $value f64) (local $leftCount f64) (local $rightCount f64)
+    (local $parent f64) (local $gain f64) (local $bestGain f64)
+    (local.set $total (local.get $scratch))
+    (local.set $left (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 3))))
+    (local.set $right (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 4))))
+    (call $zero (local.get $scratch) (i32.shl (local.get $k) (i32.const 1)))
+    (block $sum_done
+      (loop $sum
+        (br_if $sum_done (i32.ge_u (local.get $g) (local.get $groups)))
+        (local.set $c (i32.const 0))
+        (block $classes_done
+          (loop $classes
+            (br_if $classes_done (i32.ge_u (local.get $c) (local.get $k)))
+            (local.set $at (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+              (f64.load (i32.add (local.get $counts) (i32.shl (i32.add (i32.mul (local.get $g) (local.get $k)) (local.get $c)) (i32.const 3))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $classes)))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br $sum)))
+    (local.set $parent (call $impurity (local.get $total) (local.get $present) (local.get $k) (local.get $entropy)))
+    (local.set $best (i32.const -1))
+    (local.set $bestGain (f64.const -inf))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $position) (i32.sub (local.get $groups) (i32.const 1))))
+        (local.set $g (if (result i32) (local.get $order)
+          (then (i32.load (i32.add (local.get $order) (i32.shl (local.get $position) (i32.const 2)))))
+          (else (local.get $position))))
+        (local.set $c (i32.const 0))
+        (block $add_done
+          (loop $add
+            (br_if $add_done (i32.ge_u (local.get $c) (local.get $k)))
+            (local.set $value (f64.load (i32.add (local.get $counts) (i32.shl (i32.add (i32.mul (local.get $g) (local.get $k)) (local.get $c)) (i32.const 3)))))
+            (local.set $at (i32.add (local.get $left) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $value)))
+            (local.set $leftCount (f64.add (local.get $leftCount) (local.get $value)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $add)))
+        (local.set $rightCount (f64.sub (local.get $present) (local.get $leftCount)))
+        (if (i32.and (f64.ge (local.get $leftCount) (local.get $minLeaf)) (f64.ge (local.get $rightCount) (local.get $minLeaf)))
+          (then
+            (local.set $gain (f64.mul (f64.div (local.get $present) (local.get $size))
+              (f64.sub (local.get $parent)
+                (call $children (local.get $total) (local.get $left) (local.get $right) (local.get $k)
+                  (local.get $leftCount) (local.get $rightCount) (local.get $present) (local.get $entropy)))))
+            (if (f64.gt (local.get $gain) (f64.add (local.get $bestGain) (f64.const 1e-12)))
+              (then
+                (local.set $bestGain (local.get $gain))
+                (local.set $best (local.get $position))))))
+        (local.set $position (i32.add (local.get $position) (i32.const 1)))
+        (br $next)))
+    (global.set $bestGain (local.get $bestGain))
+    (local.get $best))
+
+  ;; Per two-valued column (slot), the gain of splitting a node of `size` rows on it (its rows at the
+  ;; higher value, per class, in `ones`; the node's class counts in nodeTotal): children's impurity
+  ;; below the node's, −∞ where a side keeps fewer than minLeaf rows. Into gains (f64 per slot).
+  ;; scratch: 2k f64 (left, right).
+  (func (export "binaryGains")
+    (param $ones i32) (param $slots i32) (param $k i32) (param $nodeTotal i32) (param $size f64) (param $minLeaf f64)
+    (param $scratch i32) (param $gains i32) (param $entropy i32)
+    (local $left i32) (local $right i32) (local $slot i32) (local $c i32) (local $at i32) (local $value f64)
+    (local $leftCount f64) (local $rightCount f64) (local $parent f64) (local $gain f64)
+    (local.set $left (local.get $scratch))
+    (local.set $right (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 3))))
+    (local.set $parent (call $impurity (local.get $nodeTotal) (local.get $size) (local.get $k) (local.get $entropy)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $slot) (local.get $slots)))
+        (local.set $leftCount (f64.const 0))
+        (local.set $c (i32.const 0))
+        (block $left_done
+          (loop $left_loop
+            (br_if $left_done (i32.ge_u (local.get $c) (local.get $k)))
+            (local.set $at (i32.shl (local.get $c) (i32.const 3)))
+            (local.set $value (f64.sub (f64.load (i32.add (local.get $nodeTotal) (local.get $at)))
+              (f64.load (i32.add (local.get $ones) (i32.shl (i32.add (i32.mul (local.get $slot) (local.get $k)) (local.get $c)) (i32.const 3))))))
+            (f64.store (i32.add (local.get $left) (local.get $at)) (local.get $value))
+            (local.set $leftCount (f64.add (local.get $leftCount) (local.get $value)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $left_loop)))
+        (local.set $rightCount (f64.sub (local.get $size) (local.get $leftCount)))
+        (local.set $gain (f64.const -inf))
+        (if (i32.and (f64.ge (local.get $leftCount) (local.get $minLeaf)) (f64.ge (local.get $rightCount) (local.get $minLeaf)))
+          (then
+            (local.set $gain (f64.mul (f64.div (local.get $size) (local.get $size))
+              (f64.sub (local.get $parent)
+                (call $children (local.get $nodeTotal) (local.get $left) (local.get $right) (local.get $k)
+                  (local.get $leftCount) (local.get $rightCount) (local.get $size) (local.get $entropy)))))))
+        (f64.store (i32.add (local.get $gains) (i32.shl (local.get $slot) (i32.const 3))) (local.get $gain))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+        (br $next))))
 )

@@ -1,8 +1,7 @@
 /**
  * The column form CART grows from (Breiman et al. 1984, ch. 2: a numeric column's candidate
  * splits are the midpoints between its sorted distinct values): each column's sorted distinct
- * values and each training row's rank among them, computed once per fit. Also the two impurity
- * measures.
+ * values and each training row's rank among them, computed once per fit.
  */
 
 import type { ClassificationDataset } from '../../data/dataset.ts';
@@ -258,23 +257,4 @@ function rankOf(values: Float64Array, value: number): number {
     else high = middle;
   }
   return low;
-}
-
-/** Gini impurity 1 − Σ p² (Breiman et al. 1984) of `counts[offset…offset+classes)`, which sum to `total`. */
-export function giniImpurity(counts: Float64Array, offset: number, total: number, classes: number): number {
-  if (total === 0) return 0;
-  let sum = 0;
-  for (let c = 0; c < classes; c++) sum += (counts[offset + c] / total) ** 2;
-  return 1 - sum;
-}
-
-/** Entropy −Σ p log₂ p (Quinlan's information gain) of `counts[offset…offset+classes)`, which sum to `total`. */
-export function entropyImpurity(counts: Float64Array, offset: number, total: number, classes: number): number {
-  if (total === 0) return 0;
-  let sum = 0;
-  for (let c = 0; c < classes; c++) {
-    const p = counts[offset + c] / total;
-    if (p > 0) sum -= p * Math.log2(p);
-  }
-  return sum;
 }

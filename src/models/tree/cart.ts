@@ -21,7 +21,7 @@ import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Trainer } from '../types.ts';
 import { checkTrainingShape, requireClassification } from '../validate.ts';
-import { buildColumns, entropyImpurity, giniImpurity, MISSING, type Column, type OnesByRow } from './cart-columns.ts';
+import { buildColumns, MISSING, type Column, type OnesByRow } from './cart-columns.ts';
 import { byteLayout } from '../../math/wasm/memory.ts';
 import { cartKernel, type CartExports } from '../../math/wasm/cart-kernel.ts';
 import { DecisionTree, type CategoricalSplit, type NumericSplit, type TreeNode } from './decision-tree.ts';
@@ -122,6 +122,14 @@ interface Offsets {
   table: number;
   /** The node's class counts as the kernel writes them. */
   classCounts: number;
+  /** The node's class counts as bestSplit gives them to binaryGains. */
+  nodeTotal: number;
+  /** Per binary slot, the gain of splitting on it (binaryGains). */
+  gains: number;
+  /** The order in which bestPrefix takes a categorical column's groups. */
+  groupOrder: number;
+  /** 3k f64 the scoring works in. */
+  scoring: number;
   /** Per presorted column (by slot), its rows in rank order within each segment. */
   presorted: number[];
   /** Per column, its ranks (u32, or u8 for a byte-ranked column); 0 for a constant or binary column (the set entries hold a binary column's). */
@@ -133,8 +141,8 @@ class Builder {
   private readonly classes: number;
   private readonly columns: Column[];
   private readonly params: TreeParams;
-  /** The criterion's impurity of `counts[offset…offset+classes)`, which sum to `total` (the class count captured: faster than passed). */
-  private readonly impurity: (counts: Float64Array, offset: number, total: number) => number;
+  /** 1 for the entropy criterion, 0 for Gini (the kernel's flag). */
+  private readonly entropy: number;
   private readonly onLeaf: (rows: number) => void;
   /** Per column CONSTANT, BINARY, PRESORTED or HISTOGRAM. */
   private readonly grouping: Uint8Array;
@@ -156,12 +164,10 @@ class Builder {
   private readonly groupCounts: Float64Array;
   private readonly table: Uint8Array;
   private readonly classCounts: Float64Array;
-  private readonly keys: Uint32Array;
-  private readonly total: Float64Array;
-  /** The node's class counts, for the two-valued columns. */
   private readonly nodeTotal: Float64Array;
-  private readonly left: Float64Array;
-  private readonly right: Float64Array;
+  private readonly gains: Float64Array;
+  private readonly groupOrder: Int32Array;
+  private readonly keys: Uint32Array;
   /** Rows present (not missing) in the column last grouped. */
   private present = 0;
 
@@ -169,7 +175,7 @@ class Builder {
     this.onLeaf = onLeaf;
     const k = (this.classes = data.classes.length);
     this.params = params;
-    this.impurity = params.criterion === 'entropy' ? (c, o, t) => entropyImpurity(c, o, t, k) : (c, o, t) => giniImpurity(c, o, t, k);
+    this.entropy = params.criterion === 'entropy' ? 1 : 0;
     const built = buildColumns(data, 'tree', { byteRanks: !options.sparseBinary });
     const columns = built.columns;
     if (params.sensitiveFeature >= columns.length) {
@@ -218,6 +224,10 @@ class Builder {
       groupCounts: layout.take(8 * largestGroups * k),
       table: layout.take(largestLevels),
       classCounts: layout.take(8 * k),
+      nodeTotal: layout.take(8 * k),
+      gains: layout.take(8 * binaries),
+      groupOrder: layout.take(4 * largestGroups),
+      scoring: layout.take(8 * 3 * k),
       presorted: Array.from({ length: presorts }, () => layout.take(4 * rows)),
       ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT || this.grouping[j] === BINARY ? 0 : layout.take(column.ranks.BYTES_PER_ELEMENT * rows))),
     };
@@ -242,10 +252,9 @@ class Builder {
     this.groupCounts = new Float64Array(buffer, at.groupCounts, largestGroups * k);
     this.table = new Uint8Array(buffer, at.table, largestLevels);
     this.classCounts = new Float64Array(buffer, at.classCounts, k);
-    this.total = new Float64Array(k);
-    this.nodeTotal = new Float64Array(k);
-    this.left = new Float64Array(k);
-    this.right = new Float64Array(k);
+    this.nodeTotal = new Float64Array(buffer, at.nodeTotal, k);
+    this.gains = new Float64Array(buffer, at.gains, binaries);
+    this.groupOrder = new Int32Array(buffer, at.groupOrder, largestGroups);
     // The rows' set entries came with the columns (byte-ranked columns); as binary slots.
     this.ones = new Float64Array(buffer, at.ones, binaries * k);
     if (binaries > 0) {
@@ -354,6 +363,8 @@ class Builder {
     if (this.ones.length > 0) {
       const at = this.at;
       this.kernel.countOnes(at.order, start, end, at.labels, at.setStart, at.setSlots, at.ones, this.classes, this.ones.length);
+      for (let c = 0; c < this.classes; c++) this.nodeTotal[c] = counts[c];
+      this.kernel.binaryGains(at.ones, this.gains.length, this.classes, at.nodeTotal, end - start, this.params.minSamplesLeaf, at.scoring, at.gains, this.entropy);
     }
     const sensitive = this.params.sensitiveFeature;
     if (sensitive >= 0 && depth === this.params.sensitiveDepth) {
@@ -361,16 +372,11 @@ class Builder {
       if (forced && forced.gain > 1e-12) return forced;
     }
     let best: Candidate | undefined;
-    let parent = NaN;
     for (let feature = 0; feature < this.columns.length; feature++) {
       if (feature === sensitive) continue;
       if (this.grouping[feature] === BINARY) {
-        // Inline: two groups whose counts countOnes gave; the same sums as bestSplitOn's, in the same order.
-        if (parent !== parent) {
-          for (let c = 0; c < this.classes; c++) this.nodeTotal[c] = counts[c];
-          parent = this.impurity(this.nodeTotal, 0, end - start);
-        }
-        const gain = this.binaryGain(this.slot[feature], end - start, parent);
+        // Scored by binaryGains above: the same sums as bestSplitOn's, in the same order.
+        const gain = this.gains[this.slot[feature]];
         if (gain > -Infinity && (!best || gain > best.gain + 1e-12)) {
           const values = this.columns[feature].values;
           best = { gain, split: { kind: 'numeric', feature, threshold: values[0] + (values[1] - values[0]) / 2 } };
@@ -381,25 +387,6 @@ class Builder {
       if (candidate && (!best || candidate.gain > best.gain + 1e-12)) best = candidate;
     }
     return best && best.gain > 1e-12 ? best : undefined;
-  }
-
-  /**
-   * The gain of splitting a node of `size` rows on a two-valued column (its `slot` among them)
-   * whose node counts are in `nodeTotal`; −Infinity when a side would have fewer than minSamplesLeaf.
-   */
-  private binaryGain(slot: number, size: number, parent: number): number {
-    const { classes: k, nodeTotal: total, left, right, ones } = this;
-    let leftCount = 0;
-    for (let c = 0; c < k; c++) {
-      left[c] = total[c] - ones[slot * k + c];
-      leftCount += left[c];
-    }
-    const rightCount = size - leftCount;
-    const minLeaf = this.params.minSamplesLeaf;
-    if (leftCount < minLeaf || rightCount < minLeaf) return -Infinity;
-    for (let c = 0; c < k; c++) right[c] = total[c] - left[c];
-    const children = (leftCount * this.impurity(left, 0, leftCount) + rightCount * this.impurity(right, 0, rightCount)) / size;
-    return (size / size) * (parent - children);
   }
 
   /**
@@ -507,32 +494,10 @@ class Builder {
       };
       order.sort((a, b) => share(a) - share(b) || this.groupRanks[a] - this.groupRanks[b]);
     }
-    const { total, left, right } = this;
-    total.fill(0);
-    left.fill(0);
-    for (let g = 0; g < groupCount; g++) for (let c = 0; c < k; c++) total[c] += counts[g * k + c];
-    const parentImpurity = this.impurity(total, 0, present);
-    const size = end - start;
-    const minLeaf = this.params.minSamplesLeaf;
-    let leftCount = 0;
-    let bestGain = -Infinity;
-    let bestPrefix = -1;
-    for (let position = 0; position < groupCount - 1; position++) {
-      const g = order ? order[position] : position;
-      for (let c = 0; c < k; c++) {
-        left[c] += counts[g * k + c];
-        leftCount += counts[g * k + c];
-      }
-      const rightCount = present - leftCount;
-      if (leftCount < minLeaf || rightCount < minLeaf) continue;
-      for (let c = 0; c < k; c++) right[c] = total[c] - left[c];
-      const children = (leftCount * this.impurity(left, 0, leftCount) + rightCount * this.impurity(right, 0, rightCount)) / present;
-      const gain = (present / size) * (parentImpurity - children);
-      if (gain > bestGain + 1e-12) {
-        bestGain = gain;
-        bestPrefix = position;
-      }
-    }
+    if (order) this.groupOrder.set(order);
+    const at = this.at;
+    const bestPrefix = this.kernel.bestPrefix(at.groupCounts, groupCount, order ? at.groupOrder : 0, k, present, end - start, this.params.minSamplesLeaf, at.scoring, this.entropy);
+    const bestGain = this.kernel.bestGain.value;
     if (bestPrefix < 0 || !(bestGain > beat)) return undefined;
     if (order) {
       const levels = order.slice(0, bestPrefix + 1).map((g) => this.groupRanks[g]).sort((a, b) => a - b);
