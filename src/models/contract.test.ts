@@ -14,7 +14,8 @@ import { loadIrisEmbedded } from '../data/datasets/iris.ts';
 import { hasCode } from '../errors.ts';
 import { createMatrix, selectRows } from '../math/matrix.ts';
 import { Rng } from '../random.ts';
-import { createTrainer, loadModelFile, modelFromJson, saveModelFile } from './registry.ts';
+import { modelJson } from './json-schema.ts';
+import { createTrainer, loadModelFile, modelFromJson, modelFromOwnJson, saveModelFile } from './registry.ts';
 import type { Classifier } from './types.ts';
 
 const cases: { kind: string; params: Record<string, unknown> }[] = [
@@ -68,6 +69,11 @@ for (const { kind, params } of cases) {
       const restored = loadModelFile(join(folder, 'model.json')) as Classifier;
       assert.equal(restored.kind, first.kind);
       assert.deepEqual(Array.from(restored.predictProba(iris.features).data), Array.from(first.predictProba(iris.features).data));
+      // The unvalidated read-back of a model this process wrote (worker threads' shadows) is the validated one.
+      const json = first.toJSON();
+      assert.deepEqual(modelJson.parse(json), json, 'validation takes nothing away from what toJSON writes');
+      const own = modelFromOwnJson(json) as Classifier;
+      assert.deepEqual(Array.from(own.predictProba(iris.features).data), Array.from((modelFromJson(json) as Classifier).predictProba(iris.features).data));
     });
 
     test('bad training data fails with a code', async () => {

@@ -3,7 +3,7 @@
 import type { ClassificationDataset } from '../data/dataset.ts';
 import type { Matrix } from '../math/matrix.ts';
 import type { ModelJson } from '../models/json.ts';
-import { createTrainer, modelFromJson } from '../models/registry.ts';
+import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import type { TrainerSpec } from './training-service.ts';
@@ -22,6 +22,6 @@ export async function fitOutcome(spec: TrainerSpec, data: ClassificationDataset,
   const fitted = await createTrainer(spec.kind, spec.params).fit(data, new Rng(seed));
   const model = fitted.toJSON();
   if (!on) return { model };
-  const loaded = modelFromJson(model, 'shadow model') as Classifier;
+  const loaded = modelFromOwnJson(model, 'shadow model') as Classifier;
   return { predictions: on.map((rows) => loaded.predictProba(rows)) };
 }

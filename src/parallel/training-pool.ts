@@ -12,7 +12,7 @@ import { tf } from '../backend/tf.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode, ThreatlabError } from '../errors.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
-import { createTrainer, modelFromJson } from '../models/registry.ts';
+import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
@@ -68,7 +68,7 @@ export class TrainingPool implements TrainingService {
   /** Fits a classifier on `data` with `seed`. */
   async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
     if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
-    return modelFromJson((await this.fit(spec, data, seed)).model, 'shadow model') as Classifier;
+    return modelFromOwnJson((await this.fit(spec, data, seed)).model!, 'shadow model') as Classifier; // written by this process's worker thread
   }
 
   async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {

@@ -6,7 +6,7 @@
  */
 
 import type { FeatureSchema } from '../../data/schema.ts';
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
 import { argmaxRows, type Classifier } from '../types.ts';
 import { checkInput } from '../validate.ts';
 
@@ -85,7 +85,7 @@ export class LinearClassifier implements Classifier {
 
   toJSON(): LinearClassifierJson {
     const weights: number[][] = [];
-    for (let c = 0; c < this.weights.rows; c++) weights.push(Array.from(this.weights.data.subarray(c * this.weights.cols, (c + 1) * this.weights.cols)));
+    for (let c = 0; c < this.weights.rows; c++) weights.push(plainArray(this.weights.data.subarray(c * this.weights.cols, (c + 1) * this.weights.cols)));
     return {
       kind: this.kind,
       format: 1,

@@ -10,7 +10,7 @@ import { columnRanges, type FeatureSchema } from '../../data/schema.ts';
 import { functionalMechanismFit } from '../../defenses/functional-mechanism.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import { choleskySolve, pseudoInverseSolve } from '../../math/linalg.ts';
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import type { Regressor, Trainer } from '../types.ts';
@@ -74,7 +74,7 @@ export class LinearRegression implements Regressor {
       format: 1,
       schema: this.schema,
       targetName: this.targetName,
-      weights: Array.from(this.weights),
+      weights: plainArray(this.weights),
       bias: this.bias,
       trainingRmse: this.trainingRmse,
       params: this.params,

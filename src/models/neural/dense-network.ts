@@ -4,7 +4,7 @@
  * is deterministic and the extraction and inversion attacks see the same function everywhere.
  */
 
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
 import { denseForward } from '../../math/wasm/dense-forward.ts';
 
 /** Activation of a layer. */
@@ -102,7 +102,7 @@ export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = lay
 
 /** Layer to JSON. */
 export function layerToJson(layer: DenseLayer): DenseLayerJson {
-  return { inputs: layer.inputs, outputs: layer.outputs, weights: Array.from(layer.weights), biases: Array.from(layer.biases), activation: layer.activation };
+  return { inputs: layer.inputs, outputs: layer.outputs, weights: plainArray(layer.weights), biases: plainArray(layer.biases), activation: layer.activation };
 }
 
 /** Layer from (validated) JSON. */
