@@ -11,7 +11,9 @@
  * in O(rows): two-valued columns (one-hot levels) from one pass over the node's set entries;
  * columns of many distinct values from rows presorted once per fit (the presorting of SLIQ,
  * Mehta et al. 1996: each column's order is kept per segment by the same stable split); the
- * others with a histogram, or a sort in nodes smaller than the histogram.
+ * others with a histogram, or a sort in nodes smaller than the histogram. These row loops and the
+ * scan of candidate splits run in WebAssembly (math/wasm/cart.wat) over arrays laid out in its
+ * memory: compiled before the first fit, where V8 ran the root node's loops uncompiled.
  */
 
 import { ValidationError } from '../../errors.ts';

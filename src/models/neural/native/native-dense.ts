@@ -21,6 +21,7 @@ import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
 import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
+import { SpentBuffers } from './spent-buffers.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
@@ -77,6 +78,8 @@ export class NativeDenseStepper {
 
   /** The column scaling's inputs, when the rows arrive unscaled. */
   private readonly scalingFeeds: Record<string, ort.Tensor> = {};
+  /** The runs' own copies of the outputs (written into `fetches` already), released as they come. */
+  private readonly spent: SpentBuffers;
 
   private constructor(
     private readonly spec: DenseGraphSpec,
@@ -100,6 +103,7 @@ export class NativeDenseStepper {
       this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
     });
     this.fetches.loss = this.lossOutput;
+    this.spent = new SpentBuffers(new Set(Object.values(this.fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
     this.setParameters(parameters);
   }
 
@@ -151,10 +155,15 @@ export class NativeDenseStepper {
   async step(set: RowSet, indices: Int32Array): Promise<number> {
     if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
     const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]) };
-    await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches));
+    this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches)));
     if (this.optimizer === 'adam') this.kernel.step();
     else this.sgdStep();
     return (this.lossOutput.data as Float32Array)[0];
+  }
+
+  /** Releases the output copies not yet released (at the end of a training). */
+  releaseSpent(): void {
+    this.spent.release();
   }
 
   /** w ← w − η·g in float32, as tfjs's SGD rounds it. */
@@ -227,5 +236,6 @@ export async function trainDenseNative(
     return { ...history, parameters: stepper.parameters() };
   } finally {
     training?.release();
+    stepper.releaseSpent();
   }
 }

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SpentBuffers } from './spent-buffers.ts';
+
+test('spent output buffers are detached a group at a time; kept, shared, wasm and partly viewed buffers never are', () => {
+  const own = new Float32Array(8);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const inMemory = new Float32Array(memory.buffer, 0, 4);
+  const shared = new Float32Array(new SharedArrayBuffer(16));
+  const pool = new Uint8Array(64);
+  const spent = new SpentBuffers(new Set([own.buffer]));
+  const copies: Float32Array[] = [];
+  for (let run = 0; run < 31; run++) {
+    const copy = new Float32Array(1000).fill(run);
+    copies.push(copy);
+    // The same buffer twice in one run counts once; a view of part of a buffer is not released.
+    spent.add({ grad: { data: copy }, again: { data: copy }, part: { data: pool.subarray(run, run + 1) }, fetch: { data: own }, shared: { data: shared }, labels: { data: ['a'] } });
+  }
+  assert.ok(copies.every((copy) => copy.length === 1000), 'fewer than a group: nothing released yet');
+  spent.add({ grad: { data: new Float32Array(4) } });
+  assert.ok(copies.every((copy) => copy.length === 0 && copy.buffer.byteLength === 0), 'the 32nd buffer releases the group');
+  const last = new Float32Array(4);
+  spent.add({ grad: { data: last }, memory: { data: inMemory } });
+  spent.release();
+  assert.equal(last.length, 0);
+  assert.equal(own.length, 8);
+  assert.equal(shared.length, 4);
+  assert.equal(inMemory.length, 4);
+  assert.equal(pool.length, 64);
+});
