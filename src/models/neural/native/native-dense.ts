@@ -21,7 +21,7 @@ import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
 import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
-import { SpentBuffers } from './spent-buffers.ts';
+import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
