@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpentBuffers } from './spent-buffers.ts';
 
-test('spent output buffers are detached a group at a time; kept, shared, wasm and partly viewed buffers never are', () => {
+test('spent output buffers are detached a group at a time (32, or a megabyte); kept, shared, wasm and partly viewed buffers never are', () => {
   const own = new Float32Array(8);
   const memory = new WebAssembly.Memory({ initial: 1 });
   const inMemory = new Float32Array(memory.buffer, 0, 4);
@@ -27,4 +27,8 @@ test('spent output buffers are detached a group at a time; kept, shared, wasm an
   assert.equal(shared.length, 4);
   assert.equal(inMemory.length, 4);
   assert.equal(pool.length, 64);
+  // A megabyte of outputs goes back at once, whatever their number.
+  const large = new Float32Array(1 << 18);
+  spent.add({ grad: { data: large } });
+  assert.equal(large.length, 0);
 });
