@@ -20,12 +20,9 @@ export interface CartExports {
   classCounts(order: number, start: number, end: number, labels: number, counts: number, k: number): void;
   countOnes(order: number, start: number, end: number, labels: number, setStart: number, setSlots: number, ones: number, k: number, cells: number): void;
   fillHistogram(histogram: number, cells: number, k: number, order: number, start: number, end: number, ranks: number, labels: number): number;
-  fillHistogramBytes(histogram: number, cells: number, k: number, order: number, start: number, end: number, ranks: number, labels: number): number;
   histogramToGroups(histogram: number, k: number, distinct: number, groupRanks: number, groupCounts: number): number;
   presortedGroups(sorted: number, start: number, end: number, ranks: number, labels: number, k: number, groupRanks: number, groupCounts: number): number;
-  presortedGroupsBytes(sorted: number, start: number, end: number, ranks: number, labels: number, k: number, groupRanks: number, groupCounts: number): number;
   sidesOfSlot(order: number, start: number, end: number, setStart: number, setSlots: number, slot: number, goesRight: number): number;
-  sidesOfBytes(order: number, start: number, end: number, ranks: number, cut: number, goesRight: number): number;
   sidesOfRanks(order: number, start: number, end: number, ranks: number, cut: number, table: number, goesRight: number): number;
   settleMissing(order: number, start: number, end: number, goesRight: number, side: number): void;
   splitSegment(rows: number, start: number, end: number, goesRight: number, scratch: number): void;
@@ -50,15 +47,18 @@ let shared: { memory: WebAssembly.Memory; exports: CartExports } | undefined;
  */
 export function cartKernel(bytes: number): { exports: CartExports; buffer: ArrayBuffer } {
   if (bytes > SHARED_BYTES) {
-    const memory = new WebAssembly.Memory({ initial: pagesFor(bytes) });
-    return { exports: instantiate<CartExports>(WASM_BASE64, { env: { memory, log2: Math.log2 } }), buffer: memory.buffer };
+    const own = fresh(bytes);
+    return { exports: own.exports, buffer: own.memory.buffer };
   }
-  if (!shared) {
-    const memory = new WebAssembly.Memory({ initial: pagesFor(bytes) });
-    shared = { memory, exports: instantiate<CartExports>(WASM_BASE64, { env: { memory, log2: Math.log2 } }) };
-  }
+  shared ??= fresh(bytes);
   ensureBytes(shared.memory, bytes);
   return { exports: shared.exports, buffer: shared.memory.buffer };
+}
+
+/** An instance over a new memory of at least `bytes`. */
+function fresh(bytes: number): { memory: WebAssembly.Memory; exports: CartExports } {
+  const memory = new WebAssembly.Memory({ initial: pagesFor(bytes) });
+  return { memory, exports: instantiate<CartExports>(WASM_BASE64, { env: { memory, log2: Math.log2 } }) };
 }
 
 /** 64 KiB pages holding `bytes` (one at least). */

@@ -5,7 +5,7 @@
 ;; first fit, about 40% of Adult's first fit; here they are compiled before they first run. Counts
 ;; are whole numbers in f64 (exact), so the tree is the same node for node. Byte addresses
 ;; throughout; `order`, `sorted`, `ranks`, `setStart`, `setSlots`: u32; `labels`: i32;
-;; `goesRight`, byte ranks and the level table: u8; counts: f64. A missing rank is 0xffffffff.
+;; `goesRight` and the level table: u8; counts: f64. A missing rank is 0xffffffff.
 ;;
 ;; Build: npx tsx tools/build-wasm.ts (writes cart.wasm.ts beside this file).
 (module
@@ -102,26 +102,6 @@
         (br $next)))
     (local.get $present))
 
-  ;; fillHistogram for a column of byte ranks (none missing).
-  (func (export "fillHistogramBytes")
-    (param $histogram i32) (param $cells i32) (param $k i32) (param $order i32) (param $start i32) (param $end i32)
-    (param $ranks i32) (param $labels i32) (result i32)
-    (local $row i32) (local $at i32) (local $present i32)
-    (call $zero (local.get $histogram) (local.get $cells))
-    (local.set $present (i32.sub (local.get $end) (local.get $start)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $start) (local.get $end)))
-        (local.set $row (i32.load (i32.add (local.get $order) (i32.shl (local.get $start) (i32.const 2)))))
-        (local.set $at (i32.add (local.get $histogram) (i32.shl
-          (i32.add (i32.mul (i32.load8_u (i32.add (local.get $ranks) (local.get $row))) (local.get $k))
-            (i32.load (i32.add (local.get $labels) (i32.shl (local.get $row) (i32.const 2)))))
-          (i32.const 3))))
-        (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.const 1)))
-        (local.set $start (i32.add (local.get $start) (i32.const 1)))
-        (br $next)))
-    (local.get $present))
-
   ;; The non-empty ranks of `histogram` (`distinct` ranks of k counts) into groupRanks (u32) and
   ;; groupCounts (k f64 a group), ascending; returns how many.
   (func (export "histogramToGroups")
@@ -187,51 +167,7 @@
     (global.set $second (i32.sub (local.get $p) (local.get $start)))
     (local.get $groups))
 
-  ;; presortedGroups for a column of byte ranks (none missing).
-  (func (export "presortedGroupsBytes")
-    (param $sorted i32) (param $start i32) (param $end i32) (param $ranks i32) (param $labels i32) (param $k i32)
-    (param $groupRanks i32) (param $groupCounts i32) (result i32)
-    (local $p i32) (local $row i32) (local $rank i32) (local $current i32) (local $groups i32) (local $counts i32) (local $at i32)
-    (local.set $p (local.get $start))
-    (local.set $current (i32.const -1))
-    (local.set $counts (i32.sub (local.get $groupCounts) (i32.shl (local.get $k) (i32.const 3))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $row (i32.load (i32.add (local.get $sorted) (i32.shl (local.get $p) (i32.const 2)))))
-        (local.set $rank (i32.load8_u (i32.add (local.get $ranks) (local.get $row))))
-        (if (i32.ne (local.get $rank) (local.get $current))
-          (then
-            (local.set $current (local.get $rank))
-            (i32.store (i32.add (local.get $groupRanks) (i32.shl (local.get $groups) (i32.const 2))) (local.get $rank))
-            (local.set $counts (i32.add (local.get $counts) (i32.shl (local.get $k) (i32.const 3))))
-            (call $zero (local.get $counts) (local.get $k))
-            (local.set $groups (i32.add (local.get $groups) (i32.const 1)))))
-        (local.set $at (i32.add (local.get $counts) (i32.shl
-          (i32.load (i32.add (local.get $labels) (i32.shl (local.get $row) (i32.const 2))))
-          (i32.const 3))))
-        (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.const 1)))
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $next)))
-    (global.set $second (i32.sub (local.get $p) (local.get $start)))
-    (local.get $groups))
-
-  ;; goesRight[row] = 1 where a row of order[start…end) has byte rank ≥ cut (else 0); returns the rows right.
-  (func (export "sidesOfBytes")
-    (param $order i32) (param $start i32) (param $end i32) (param $ranks i32) (param $cut i32) (param $goesRight i32) (result i32)
-    (local $row i32) (local $right i32) (local $count i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $start) (local.get $end)))
-        (local.set $row (i32.load (i32.add (local.get $order) (i32.shl (local.get $start) (i32.const 2)))))
-        (local.set $right (i32.ge_u (i32.load8_u (i32.add (local.get $ranks) (local.get $row))) (local.get $cut)))
-        (i32.store8 (i32.add (local.get $goesRight) (local.get $row)) (local.get $right))
-        (local.set $count (i32.add (local.get $count) (local.get $right)))
-        (local.set $start (i32.add (local.get $start) (i32.const 1)))
-        (br $next)))
-    (local.get $count))
-
-;; goesRight[row] = 1 where a row of order[start…end) holds `slot` among its set entries
+  ;; goesRight[row] = 1 where a row of order[start…end) holds `slot` among its set entries
   ;; setSlots[setStart[row]…setStart[row + 1]) (ascending), else 0; returns the rows right.
   (func (export "sidesOfSlot")
     (param $order i32) (param $start i32) (param $end i32) (param $setStart i32) (param $setSlots i32) (param $slot i32)

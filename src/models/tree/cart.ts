@@ -134,7 +134,10 @@ interface Offsets {
   scoring: number;
   /** Per presorted column (by slot), its rows in rank order within each segment. */
   presorted: number[];
-  /** Per column, its ranks (u32, or u8 for a byte-ranked column); 0 for a constant or binary column (the set entries hold a binary column's). */
+  /**
+   * Per column, its ranks (u32; a byte-ranked column's widened: those reach the kernel only when a
+   * test turns the set entries off); 0 for a constant or binary column (the set entries hold a binary column's).
+   */
   ranks: number[];
 }
 
@@ -231,7 +234,7 @@ class Builder {
       groupOrder: layout.take(4 * largestGroups),
       scoring: layout.take(8 * 3 * k),
       presorted: Array.from({ length: presorts }, () => layout.take(4 * rows)),
-      ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT || this.grouping[j] === BINARY ? 0 : layout.take(column.ranks.BYTES_PER_ELEMENT * rows))),
+      ranks: columns.map((column, j) => (this.grouping[j] === CONSTANT || this.grouping[j] === BINARY ? 0 : layout.take(4 * rows))),
     };
     const { exports, buffer } = cartKernel(layout.end());
     this.kernel = exports;
@@ -243,7 +246,7 @@ class Builder {
     // The columns' ranks move into the kernel's memory (the copies made by buildColumns are dropped with this fit's start).
     this.columns = columns.map((column, j) => {
       if (at.ranks[j] === 0) return column;
-      const ranks = column.ranks instanceof Uint8Array ? new Uint8Array(buffer, at.ranks[j], rows) : new Uint32Array(buffer, at.ranks[j], rows);
+      const ranks = new Uint32Array(buffer, at.ranks[j], rows);
       ranks.set(column.ranks);
       return { ...column, ranks };
     });
@@ -336,10 +339,6 @@ class Builder {
       // Rows holding the column's slot among their set entries go right.
       rightCount = kernel.sidesOfSlot(at.order, start, end, at.setStart, at.setSlots, this.slot[split.feature], at.goesRight);
       leftCount = end - start - rightCount;
-    } else if (column.ranks instanceof Uint8Array) {
-      // A two-valued column, none missing.
-      rightCount = kernel.sidesOfBytes(at.order, start, end, ranks, cut, at.goesRight);
-      leftCount = end - start - rightCount;
     } else {
       let table = 0;
       if (split.kind === 'categorical') {
@@ -429,8 +428,7 @@ class Builder {
   /** Columns of many values: one sweep of the node's rows in rank order (missing rows last). */
   private presortedGroups(feature: number, start: number, end: number): number {
     const at = this.at;
-    const group = this.columns[feature].ranks instanceof Uint8Array ? this.kernel.presortedGroupsBytes : this.kernel.presortedGroups;
-    const groups = group(at.presorted[this.slot[feature]], start, end, at.ranks[feature], at.labels, this.classes, at.groupRanks, at.groupCounts);
+    const groups = this.kernel.presortedGroups(at.presorted[this.slot[feature]], start, end, at.ranks[feature], at.labels, this.classes, at.groupRanks, at.groupCounts);
     this.present = this.kernel.second.value;
     return groups;
   }
@@ -442,8 +440,7 @@ class Builder {
     const distinct = column.values.length;
     if (distinct * k > 4 * (end - start)) return this.sortedKeyGroups(column.ranks, start, end);
     const { kernel, at } = this;
-    const fill = column.ranks instanceof Uint8Array ? kernel.fillHistogramBytes : kernel.fillHistogram;
-    this.present = fill(at.histogram, distinct * k, k, at.order, start, end, at.ranks[feature], at.labels);
+    this.present = kernel.fillHistogram(at.histogram, distinct * k, k, at.order, start, end, at.ranks[feature], at.labels);
     return kernel.histogramToGroups(at.histogram, k, distinct, at.groupRanks, at.groupCounts);
   }
 
