@@ -18,12 +18,20 @@ import { blockOutput } from '../../models/neural/cnn.ts';
 import { activate, throughActivation } from '../../models/neural/native/dense-step-graph.ts';
 import { FLOAT, GraphBuilder } from '../../models/neural/native/onnx-graph.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
+import { SpentBuffers } from '../../parallel/spent-buffers.ts';
 import { MARGIN_WEIGHT, attackerLoss, oneHotTensor } from './gradient-problem.ts';
 
 /** Scores (rows × classes) and the attacker loss's gradient (rows × inputs) at a batch of rows. */
 export interface GradientAt {
   logits: Float32Array;
   gradient: Float32Array;
+  /**
+   * Hands the two arrays' memory back now rather than at a later garbage collection (they read as
+   * empty afterwards); call it once they are read. Each onnxruntime run returns its outputs in
+   * fresh buffers (627 KB of gradient for 200 MNIST rows); freed at once, the next run's outputs
+   * reuse the memory instead of fresh pages.
+   */
+  release(): void;
 }
 
 /** The gradient of the attacker loss toward (`targeted`) or away from `aim` at `rows` rows of `x`. */
@@ -167,6 +175,7 @@ function sessionFor(key: string, graph: () => Uint8Array): Promise<ort.Inference
 
 /** Runs a graph of this file: its parameters fed as they are, the rows, the aim one-hot and the sign. */
 function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
+  const spent = new SpentBuffers();
   return async (x, rows, aim, targeted) => {
     const ready = await session();
     const oneHot = new Float32Array(rows * classes);
@@ -178,7 +187,7 @@ function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters
       sign: new ort.Tensor('float32', Float32Array.of(targeted ? -1 : 1), []),
     };
     const result = await nativeCall(() => ready.run(feeds));
-    return { logits: result.logits.data as Float32Array, gradient: result.gradient.data as Float32Array };
+    return { logits: result.logits.data as Float32Array, gradient: result.gradient.data as Float32Array, release: () => spent.add({ logits: result.logits, gradient: result.gradient }) };
   };
 }
 
@@ -234,7 +243,7 @@ export function tfjsAttackerGradient(logits: (input: tf.Tensor2D) => tf.Tensor2D
     const input = tf.tensor2d(x.subarray(0, rows * inputSize), [rows, inputSize]);
     const [scores, gradient] = tf.tidy(() => [logits(input), tf.grad((at: tf.Tensor) => tf.sum(attackerLoss(logits(at as tf.Tensor2D), labels, targeted)))(input)]);
     try {
-      return { logits: (await scores.data()) as Float32Array, gradient: (await gradient.data()) as Float32Array };
+      return { logits: (await scores.data()) as Float32Array, gradient: (await gradient.data()) as Float32Array, release: () => undefined };
     } finally {
       tf.dispose([labels, input, scores, gradient]);
     }

@@ -51,6 +51,8 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   const domain = inputDomain(model.schema, rows.features);
   const fgsm = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain });
   const pgd = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain });
+  const pgdInSevens = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain, batchSize: 7 });
+  assert.deepEqual(pgdInSevens.adversarial.data, pgd.adversarial.data, 'batches of 7 rows or one of 40: the same rows (random starts are drawn row after row)');
   const cw = await runWhiteBox(model, 'cw', inputs, { labels, domain });
   const deepfool = await runWhiteBox(model, 'deepfool', inputs, { labels, domain });
   const targeted = await runWhiteBox(model, 'cw', inputs, { labels, domain, targets: new Int32Array(40).fill(0) });

@@ -5,24 +5,28 @@
  */
 
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import { addInBox, aimOf, float32Box, type GradientProblem } from './gradient-problem.ts';
+import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
+import { aimOf, float32Box, type GradientProblem } from './gradient-problem.ts';
 
-/** FGSM's one step. */
+/** FGSM's one step, in the step kernel's memory (`stepSign`). */
 export async function fgsm(problem: GradientProblem, options: { epsilon: number }): Promise<Matrix> {
   const { rows, cols } = problem.inputs;
-  const x = Float32Array.from(problem.inputs.data);
   const { aim, targeted } = aimOf(problem);
-  const { gradient } = await problem.model.gradientAt(x, rows, aim, targeted);
-  // ε·sign(g) is exact in float32 (±ε or 0); the sum rounds once, as a float32 tensor would.
-  const offset = signTimes(gradient, Math.fround(options.epsilon));
-  const out = new Float32Array(rows * cols);
-  addInBox(x, offset, float32Box(problem.domain), out);
-  return createMatrix(rows, cols, Float64Array.from(out));
-}
-
-/** ε·sign(g) per value (a plain loop in a function of its own: `Float32Array.from` with a mapper runs far slower). */
-function signTimes(gradient: Float32Array, epsilon: number): Float32Array {
-  const out = new Float32Array(gradient.length);
-  for (let k = 0; k < gradient.length; k++) out[k] = Math.sign(gradient[k]) * epsilon;
-  return out;
+  const kernel = pgdStepKernel(rows, cols);
+  try {
+    kernel.input.set(problem.inputs.data);
+    const box = float32Box(problem.domain);
+    kernel.lower.set(box.lower);
+    kernel.upper.set(box.upper);
+    const at = await problem.model.gradientAt(kernel.input, rows, aim, targeted);
+    kernel.gradient.set(at.gradient);
+    at.release();
+    // ε·sign(g) is exact in float32 (±ε or 0); the sum rounds once, as a float32 tensor would.
+    kernel.stepSign(Math.fround(options.epsilon));
+    const result = new Float64Array(rows * cols);
+    result.set(kernel.next);
+    return createMatrix(rows, cols, result);
+  } finally {
+    kernel.release();
+  }
 }

@@ -71,31 +71,38 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
   // The iterates, the rows and the box in the step kernel's memory (the L∞ step runs there; the
   // gradient is taken at `current` without a copy).
   const kernel = pgdStepKernel(rows, cols);
-  const { input } = kernel;
-  input.set(problem.inputs.data);
-  kernel.lower.set(box.lower);
-  kernel.upper.set(box.upper);
-  if (options.randomStart) addInBox(input, randomStart(rows, cols, options, rng), box, kernel.current);
-  else kernel.current.set(input);
-  // Float32 arithmetic throughout, as float32 tensors would round.
-  const step = Math.fround(options.stepSize ?? (2.5 * options.epsilon) / options.steps);
-  const epsilon = Math.fround(options.epsilon);
-  const classes = problem.model.classes;
-  for (let s = 0; s < options.steps; s++) {
-    const { current, next } = kernel;
-    const { logits, gradient } = await problem.model.gradientAt(current, rows, aim, targeted);
-    if (options.norm === 'inf') {
-      kernel.gradient.set(gradient);
-      kernel.stepInfinity(step, epsilon);
-    } else {
-      for (let i = 0; i < rows; i++) stepEuclidean(i, cols, input, current, gradient, next, step, epsilon, box.lower, box.upper);
+  try {
+    const { input } = kernel;
+    input.set(problem.inputs.data);
+    kernel.lower.set(box.lower);
+    kernel.upper.set(box.upper);
+    if (options.randomStart) addInBox(input, randomStart(rows, cols, options, rng), box, kernel.current);
+    else kernel.current.set(input);
+    // Float32 arithmetic throughout, as float32 tensors would round.
+    const step = Math.fround(options.stepSize ?? (2.5 * options.epsilon) / options.steps);
+    const epsilon = Math.fround(options.epsilon);
+    const classes = problem.model.classes;
+    for (let s = 0; s < options.steps; s++) {
+      const { current, next } = kernel;
+      const at = await problem.model.gradientAt(current, rows, aim, targeted);
+      if (options.norm === 'inf') {
+        kernel.gradient.set(at.gradient);
+        kernel.stepInfinity(step, epsilon);
+      } else {
+        for (let i = 0; i < rows; i++) stepEuclidean(i, cols, input, current, at.gradient, next, step, epsilon, box.lower, box.upper);
+      }
+      if (options.stopAtSuccess !== false) {
+        // A row whose iterate already meets the goal stays there.
+        const predicted = argMaxRows(at.logits, rows, classes);
+        for (let i = 0; i < rows; i++) if (targeted ? predicted[i] === aim[i] : predicted[i] !== aim[i]) next.set(current.subarray(i * cols, (i + 1) * cols), i * cols);
+      }
+      at.release();
+      kernel.swap();
     }
-    if (options.stopAtSuccess !== false) {
-      // A row whose iterate already meets the goal stays there.
-      const predicted = argMaxRows(logits, rows, classes);
-      for (let i = 0; i < rows; i++) if (targeted ? predicted[i] === aim[i] : predicted[i] !== aim[i]) next.set(current.subarray(i * cols, (i + 1) * cols), i * cols);
-    }
-    kernel.swap();
+    const result = new Float64Array(rows * cols);
+    result.set(kernel.current);
+    return createMatrix(rows, cols, result);
+  } finally {
+    kernel.release();
   }
-  return createMatrix(rows, cols, Float64Array.from(kernel.current));
 }

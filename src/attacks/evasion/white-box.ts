@@ -51,7 +51,7 @@ export interface WhiteBoxOptions {
   attackEvery?: boolean;
   /** PGD: run every step instead of stopping each row at its first success (transfer). */
   fullSteps?: boolean;
-  /** Rows per batch (default 100). */
+  /** Rows per batch (default: 256 for FGSM and PGD, 100 for the others). */
   batchSize?: number;
   progress?: Progress;
 }
@@ -83,6 +83,16 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
   }
 }
 
+/**
+ * FGSM and PGD take one onnxruntime call per step for their whole batch: a larger batch pays each
+ * call's fixed cost once (PGD, 40 steps on 200 MNIST rows: 56 ms as two batches of 100, 47 ms as
+ * one). Their random starts are drawn row after row whatever the batches, so the batch size does
+ * not change their result.
+ */
+function defaultBatchSize(name: WhiteBoxAttackName): number {
+  return name === 'fgsm' || name === 'pgd' ? 256 : 100;
+}
+
 /** Runs a white-box attack on every row of `inputs`. */
 export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, inputs: Matrix, options: WhiteBoxOptions = {}): Promise<WhiteBoxResult> {
   if ((name === 'fgsm' || name === 'pgd') && !(options.epsilon !== undefined && options.epsilon > 0)) {
@@ -98,7 +108,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
   const adversarial = createMatrix(inputs.rows, inputs.cols, Float64Array.from(inputs.data));
   const logits = await logitModel(model);
   const rng = new Rng(options.seed ?? 42);
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? defaultBatchSize(name);
   progress.start(`${name} rows`, attack.length);
   let attackSeconds = 0;
   try {

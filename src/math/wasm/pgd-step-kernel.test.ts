@@ -3,6 +3,12 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../random.ts';
 import { pgdStepKernel } from './pgd-step-kernel.ts';
 
+/** v clipped to [lo, hi] as the kernel clips (v < lo ? lo : v, then hi < v ? hi : v: tfjs's max and min, not IEEE's). */
+const clip = (v: number, lo: number, hi: number) => {
+  const above = v < lo ? lo : v;
+  return hi < above ? hi : above;
+};
+
 test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail of columns past the last four included; swap exchanges the iterates', () => {
   const [rows, cols] = [7, 11];
   const rng = new Rng(9);
@@ -22,8 +28,8 @@ test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail
     const j = k % cols;
     const g = kernel.gradient[k];
     const moved = Math.fround(kernel.current[k] + (g > 0 ? step : g < 0 ? -step : 0));
-    const delta = Math.min(Math.max(Math.fround(moved - kernel.input[k]), -epsilon), epsilon);
-    expected[k] = Math.min(Math.max(Math.fround(kernel.input[k] + delta), lower[j]), upper[j]);
+    const delta = clip(Math.fround(moved - kernel.input[k]), -epsilon, epsilon);
+    expected[k] = clip(Math.fround(kernel.input[k] + delta), lower[j], upper[j]);
   }
   const before = Float32Array.from(kernel.current);
   kernel.stepInfinity(step, epsilon);
@@ -32,4 +38,37 @@ test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail
   kernel.swap();
   assert.deepEqual(Array.from(kernel.current), Array.from(expected));
   assert.deepEqual(Array.from(kernel.next), Array.from(before));
+});
+
+test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32, bit for bit, zero gradients staying put; a released kernel is reused once, by its own size only', () => {
+  const [rows, cols] = [5, 13];
+  const rng = new Rng(11);
+  const kernel = pgdStepKernel(rows, cols);
+  const lower = Float32Array.from({ length: cols }, (_, j) => (j % 2 === 0 ? 0 : -1));
+  const upper = Float32Array.from({ length: cols }, (_, j) => (j % 5 === 0 ? 0.6 : 1));
+  kernel.lower.set(lower);
+  kernel.upper.set(upper);
+  for (let k = 0; k < rows * cols; k++) {
+    kernel.input[k] = rng.uniform();
+    kernel.gradient[k] = k % 4 === 0 ? 0 : rng.normal();
+  }
+  const epsilon = Math.fround(0.3);
+  const expected = new Float32Array(rows * cols);
+  for (let k = 0; k < rows * cols; k++) {
+    const j = k % cols;
+    const g = kernel.gradient[k];
+    const moved = Math.fround(kernel.input[k] + (g > 0 ? epsilon : g < 0 ? -epsilon : 0));
+    expected[k] = clip(moved, lower[j], upper[j]);
+  }
+  kernel.stepSign(epsilon);
+  assert.deepEqual(Array.from(kernel.next), Array.from(expected));
+  assert.ok(expected.some((value, k) => value === upper[k % cols] && kernel.input[k] + epsilon > upper[k % cols]), 'the box clips some value');
+  assert.ok(expected.some((value, k) => k % 4 === 0 && value === kernel.input[k]), 'a zero gradient leaves its value');
+
+  kernel.release();
+  kernel.release(); // twice: shelved once
+  const again = pgdStepKernel(rows, cols);
+  assert.equal(again, kernel, 'the released kernel is taken again');
+  assert.notEqual(pgdStepKernel(rows, cols), kernel, 'and only once');
+  assert.notEqual(pgdStepKernel(rows + 1, cols), kernel, 'not by another size');
 });
