@@ -4,12 +4,11 @@
  * is float32 arithmetic (each operation rounded with Math.fround, as a float32 tensor would be).
  */
 
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
-import { aimOf, float32Box, type GradientProblem } from './gradient-problem.ts';
+import { aimOf, float32Box, type GradientProblem, type RowSink } from './gradient-problem.ts';
 
-/** FGSM's one step, in the step kernel's memory (`stepSign`). */
-export async function fgsm(problem: GradientProblem, options: { epsilon: number }): Promise<Matrix> {
+/** FGSM's one step, in the step kernel's memory (`stepSign`), each adversarial row handed to `sink`. */
+export async function fgsm(problem: GradientProblem, options: { epsilon: number }, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
   const { aim, targeted } = aimOf(problem);
   const kernel = pgdStepKernel(rows, cols);
@@ -23,9 +22,7 @@ export async function fgsm(problem: GradientProblem, options: { epsilon: number 
     at.release();
     // ε·sign(g) is exact in float32 (±ε or 0); the sum rounds once, as a float32 tensor would.
     kernel.stepSign(Math.fround(options.epsilon));
-    const result = new Float64Array(rows * cols);
-    result.set(kernel.next);
-    return createMatrix(rows, cols, result);
+    for (let i = 0; i < rows; i++) sink(i, kernel.next.subarray(i * cols, (i + 1) * cols));
   } finally {
     kernel.release();
   }

@@ -20,6 +20,14 @@ export interface GradientProblem {
   targets?: Int32Array;
 }
 
+/**
+ * Where an attack hands each adversarial row of its batch (row k of the batch, valid only during
+ * the call): the caller copies it where it belongs, so that no batch-sized result is made — fresh
+ * memory is fresh pages here (~12 µs each: 3.7 ms for the 1.25 MB result of 200 MNIST rows, four
+ * times FGSM's gradient call).
+ */
+export type RowSink = (row: number, values: Float32Array) => void;
+
 /** The box of the domain in float32 (the attacks' arithmetic). */
 export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array } {
   return { lower: Float32Array.from(domain.lower), upper: Float32Array.from(domain.upper) };

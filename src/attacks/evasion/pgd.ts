@@ -8,9 +8,8 @@
  * step: examples far past the surrogate's boundary transfer better (Papernot et al. 2016).
  */
 
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Rng } from '../../random.ts';
-import { addInBox, aimOf, argMaxRows, float32Box, type GradientProblem } from './gradient-problem.ts';
+import { addInBox, aimOf, argMaxRows, float32Box, type GradientProblem, type RowSink } from './gradient-problem.ts';
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
 
 /** The norm of a perturbation budget. */
@@ -63,8 +62,8 @@ function stepEuclidean(i: number, cols: number, input: Float32Array, current: Fl
   for (let j = 0; j < cols; j++) next[from + j] = Math.min(Math.max(Math.fround(input[from + j] + Math.fround(next[from + j] * shrink)), lower[j]), upper[j]);
 }
 
-/** PGD under L∞ or L2. */
-export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rng): Promise<Matrix> {
+/** PGD under L∞ or L2, each adversarial row handed to `sink`. */
+export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rng, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
   const box = float32Box(problem.domain);
   const { aim, targeted } = aimOf(problem);
@@ -99,9 +98,7 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
       at.release();
       kernel.swap();
     }
-    const result = new Float64Array(rows * cols);
-    result.set(kernel.current);
-    return createMatrix(rows, cols, result);
+    for (let i = 0; i < rows; i++) sink(i, kernel.current.subarray(i * cols, (i + 1) * cols));
   } finally {
     kernel.release();
   }

@@ -68,19 +68,25 @@ export interface WhiteBoxResult {
   attackSeconds: number;
 }
 
-async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng): Promise<Matrix> {
+/** Runs one batch; each adversarial row goes to `sink` (FGSM and PGD hand theirs over from their kernel's memory). */
+async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: (row: number, values: Float32Array | Float64Array) => void): Promise<void> {
+  let result: Matrix;
   switch (name) {
     case 'fgsm':
-      return fgsm(problem, { epsilon: options.epsilon! });
+      return fgsm(problem, { epsilon: options.epsilon! }, sink);
     case 'pgd':
-      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps }, rng);
+      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps }, rng, sink);
     case 'cw':
-      return carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
+      result = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
+      break;
     case 'deepfool':
-      return deepFool(problem, DEEPFOOL_DEFAULTS);
+      result = await deepFool(problem, DEEPFOOL_DEFAULTS);
+      break;
     case 'lbfgs':
-      return szegedyLbfgs(problem, SZEGEDY_DEFAULTS);
+      result = await szegedyLbfgs(problem, SZEGEDY_DEFAULTS);
+      break;
   }
+  for (let k = 0; k < result.rows; k++) sink(k, result.data.subarray(k * result.cols, (k + 1) * result.cols));
 }
 
 /**
@@ -116,13 +122,9 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
       const indices = attack.subarray(start, start + batchSize);
       const problem: GradientProblem = { model: logits, domain, inputs: selectRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
       const attackStarted = performance.now();
-      const batch = await attackBatch(name, problem, options, rng);
+      await attackBatch(name, problem, options, rng, (k, values) => adversarial.data.set(values, indices[k] * inputs.cols));
       attackSeconds += (performance.now() - attackStarted) / 1000;
-      indices.forEach((row, k) => {
-        const values = batch.data.slice(k * inputs.cols, (k + 1) * inputs.cols);
-        repairRow(domain, values);
-        adversarial.data.set(values, row * inputs.cols);
-      });
+      for (const row of indices) repairRow(domain, adversarial.data.subarray(row * inputs.cols, (row + 1) * inputs.cols));
       progress.tick(indices.length);
     }
   } finally {
