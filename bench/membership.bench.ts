@@ -4,7 +4,7 @@
  * AUC and TPR at 0.1% FPR. Goal: under 5 minutes each on this 2-core machine. Beside it, from
  * the same run: one shadow model trained in this thread and by PyTorch (1 thread, same
  * architecture, epochs and batch), and the worker pool's speed-up (1 vs 2 workers: 16 shadows on a
- * warm pool, 4 on a new one with its start-up).
+ * warm pool, the median of three rounds timed in turns; 4 on a new one with its start-up).
  *
  *   npx tsx bench/membership.bench.ts [--only=adult|fashion] [--shadows=64] [--json]
  */
@@ -66,24 +66,31 @@ for (const bench of CASES) {
   log(`${bench.name}: one shadow in this thread ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm`);
   const params = bench.trainer.params as { hidden: string; epochs: number; batchSize: number };
   const peer = fasterTorchPeer(split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
-  // Scaling of a warm pool (each worker has started and trained once: start-up is paid once per
-  // process) and of a cold one (start-up included), 4 shadows each.
-  const scaling: Record<string, number> = {};
+  // Scaling with start-up (new pools, 4 shadows each), then of warm pools (each worker has
+  // started and trained once: start-up is paid once per process). Warm: both pools kept, timed in
+  // turns — 1, 2, then 2, 1, then 1, 2 — and each round's ratio taken: this machine's speed drifts
+  // 15–30% over minutes, one pool's figure then the other's mixed that drift into the ratio.
+  const cold: Record<number, number> = {};
   for (const size of [1, 2]) {
-    const [, cold] = await seconds(async () => {
+    cold[size] = (await seconds(async () => {
       const pool = new TrainingPool(size);
       await Promise.all([1, 2, 3, 4].map((seed) => pool.train(bench.trainer, split.members, seed)));
       await pool.close();
-    });
-    // Warm: 16 shadows (4 of a 0.1 s Adult shadow, or 2 a worker, left the ratio to timer noise and one slow shadow).
-    const pool = new TrainingPool(size);
-    await Promise.all(Array.from({ length: size }, (_, i) => pool.train(bench.trainer, split.members, 100 + i)));
-    const [, warm] = await seconds(() => Promise.all(Array.from({ length: WARM_SHADOWS }, (_, i) => pool.train(bench.trainer, split.members, i + 1))));
-    await pool.close();
-    scaling[`cold${size}`] = cold;
-    scaling[`workers${size}`] = warm;
-    log(`${bench.name}: ${WARM_SHADOWS} shadows on ${size} warm worker(s): ${warm.toFixed(1)} s; 4 on new workers, start-up included: ${cold.toFixed(1)} s`);
+    }))[1];
   }
+  const pools = { 1: new TrainingPool(1), 2: new TrainingPool(2) };
+  for (const pool of Object.values(pools)) await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.train(bench.trainer, split.members, 100 + i)));
+  const warm = async (size: 1 | 2) => (await seconds(() => Promise.all(Array.from({ length: WARM_SHADOWS }, (_, i) => pools[size].train(bench.trainer, split.members, i + 1)))))[1];
+  const rounds: { one: number; two: number }[] = [];
+  for (const order of [[1, 2], [2, 1], [1, 2]] as const) {
+    const times: Record<number, number> = {};
+    for (const size of order) times[size] = await warm(size);
+    rounds.push({ one: times[1], two: times[2] });
+    log(`${bench.name}: ${WARM_SHADOWS} shadows on 1 / 2 warm workers: ${times[1].toFixed(2)} / ${times[2].toFixed(2)} s (${(times[1] / times[2]).toFixed(2)}×)`);
+  }
+  await Promise.all(Object.values(pools).map((pool) => pool.close()));
+  const ratios = rounds.map((round) => round.one / round.two).sort((a, b) => a - b);
+  log(`${bench.name}: 4 shadows on new pools, start-up included: 1 worker ${cold[1].toFixed(1)} s, 2 workers ${cold[2].toFixed(1)} s`);
   const pool = new TrainingPool(2);
   const [record, total] = await seconds(() => runMembership(lira, new LocalOracle(target), problem, { params: { shadows, mode: 'online' }, seed: 42, pool, members: split.truth }));
   await pool.close();
@@ -103,11 +110,13 @@ for (const bench of CASES) {
     warmShadowSeconds: warmShadow,
     peerOneShadowSeconds: typeof peer === 'string' ? peer : peer.fitSeconds,
     peer: typeof peer === 'string' ? peer : peer.version,
-    poolSpeedup: scaling.workers1 / scaling.workers2,
-    coldPoolSpeedup: scaling.cold1 / scaling.cold2,
+    /** The median of three rounds' ratios (1 worker's time over 2 workers', same round). */
+    poolSpeedup: ratios[1],
+    poolSpeedups: ratios,
+    coldPoolSpeedup: cold[1] / cold[2],
   };
   results.push(row);
-  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(2)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}× warm, ${row.coldPoolSpeedup.toFixed(2)}× with start-up`);
+  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(2)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}× warm (median of ${ratios.map((r) => r.toFixed(2)).join(', ')}), ${row.coldPoolSpeedup.toFixed(2)}× with start-up`);
 }
 if (json) process.stdout.write(`${JSON.stringify({ benchmark: 'membership', results })}\n`);
 else console.table(results.map(({ peer: _peer, ...row }) => row));

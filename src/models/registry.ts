@@ -52,10 +52,12 @@ export function createTrainer(kind: string, params: Record<string, unknown> = {}
   }
 }
 
-function rowsToMatrix(rows: number[][], what: string): ReturnType<typeof createMatrix> {
+function rowsToMatrix(rows: readonly ArrayLike<number>[], what: string): ReturnType<typeof createMatrix> {
   const cols = rows[0]?.length ?? 0;
   if (rows.some((row) => row.length !== cols)) throw new ThreatlabError('validation', `model file: ${what} rows differ in length`);
-  return createMatrix(rows.length, cols, Float64Array.from(rows.flat()));
+  const matrix = createMatrix(rows.length, cols);
+  rows.forEach((row, i) => matrix.data.set(row, i * cols));
+  return matrix;
 }
 
 /** Builds a fitted model from its JSON form; `source` names it in errors. */

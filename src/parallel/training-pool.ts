@@ -68,7 +68,8 @@ export class TrainingPool implements TrainingService {
   /** Fits a classifier on `data` with `seed`. */
   async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
     if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
-    return modelFromOwnJson((await this.fit(spec, data, seed)).model!, 'shadow model') as Classifier; // written by this process's worker thread
+    // Written by this process's worker thread, its weights packed (read back here at once).
+    return modelFromOwnJson((await this.fit(spec, data, seed, undefined, undefined, true)).model!, 'shadow model') as Classifier;
   }
 
   async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
@@ -78,12 +79,13 @@ export class TrainingPool implements TrainingService {
 
   /** The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster worker sends back). */
   /** `signal` cancels the fit: it leaves the queue, or its thread is stopped and replaced; it fails with `cancelled`. */
-  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal): Promise<Fitted> {
+  /** `packed`: the model's weights come as Float64Arrays (`packWeights`), for `modelFromOwnJson` only. */
+  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal, packed = false): Promise<Fitted> {
     if (signal?.aborted) throw new ThreatlabError('cancelled', 'the training was cancelled before it started');
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
       const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: sharedOnce(values) }));
-      const request = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, predict };
+      const request = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, predict, ...(packed ? { packed } : {}) };
       this.queue.push({ request, data, pending: { resolve, reject } });
       signal?.addEventListener('abort', () => this.cancel(request.id), { once: true });
       this.dispatch();

@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/setup.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { fitOutcome } from './fit.ts';
-import { datasetFromMessage, type TrainingRequest, type TrainingReply } from './messages.ts';
+import { datasetFromMessage, packWeights, type TrainingRequest, type TrainingReply } from './messages.ts';
 
 if (!parentPort) throw new Error('training-worker-main.ts runs only as a worker thread');
 const port = parentPort;
@@ -17,8 +17,9 @@ port.on('message', async (request: TrainingRequest) => {
     const backend = await initBackend();
     const on = request.predict?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
     const { model, predictions } = await fitOutcome({ kind: request.kind, params: request.params }, datasetFromMessage(request.data), request.seed, on);
+    const weights = model && request.packed ? packWeights(model) : [];
     const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend, rows: handBack[0] };
-    port.postMessage(reply, [...new Set([...(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer) ?? []), ...handBack])]);
+    port.postMessage(reply, [...new Set([...(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer) ?? []), ...handBack, ...weights])]);
   } catch (error) {
     const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message }, rows: handBack[0] };
     port.postMessage(reply, handBack);

@@ -58,6 +58,7 @@ test('shadow models trained on worker threads equal those trained in this thread
   const here = await createTrainer(TRAINER.kind, { ...TRAINER.params, epochs: 5 }).fit(data, new Rng(21));
   const there = await pool.train({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21);
   assert.deepEqual(Array.from(there.predictProba(data.features).data), Array.from((here as typeof there).predictProba(data.features).data));
+  assert.deepEqual(there.toJSON(), here.toJSON(), 'the same model file (its weights came packed as Float64Arrays)');
   // A shadow's answers computed where it was trained equal the returned model's, on each row set asked.
   const half = subsetRows(data, Uint32Array.from({ length: 150 }, (_, i) => 2 * i));
   const answers = await pool.trainAndPredict({ ...TRAINER, params: { ...TRAINER.params, epochs: 5 } }, data, 21, [data, half]);
