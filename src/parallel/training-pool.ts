@@ -77,9 +77,12 @@ export class TrainingPool implements TrainingService {
     return predictions!;
   }
 
-  /** The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster worker sends back). */
-  /** `signal` cancels the fit: it leaves the queue, or its thread is stopped and replaced; it fails with `cancelled`. */
-  /** `packed`: the model's weights come as Float64Arrays (`packWeights`), for `modelFromOwnJson` only. */
+  /**
+   * The fit's outcome where it ran: the model's file form, or with `on` its answers (what a cluster
+   * worker sends back). `signal` cancels the fit: it leaves the queue, or its thread is stopped and
+   * replaced; it fails with `cancelled`. `packed`: the model's weights come as Float64Arrays
+   * (`packWeights`), for `modelFromOwnJson` only.
+   */
   async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal, packed = false): Promise<Fitted> {
     if (signal?.aborted) throw new ThreatlabError('cancelled', 'the training was cancelled before it started');
     if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
