@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpentBuffers } from './spent-buffers.ts';
 
-test('spent output buffers are detached a group at a time (32, or a megabyte); kept, shared, wasm and partly viewed buffers never are', () => {
+test('spent output buffers are detached a group at a time (32, or a megabyte, or at once when asked); kept, shared, wasm and partly viewed buffers never are', () => {
   const own = new Float32Array(8);
   const memory = new WebAssembly.Memory({ initial: 1 });
   const inMemory = new Float32Array(memory.buffer, 0, 4);
@@ -31,4 +31,9 @@ test('spent output buffers are detached a group at a time (32, or a megabyte); k
   const large = new Float32Array(1 << 18);
   spent.add({ grad: { data: large } });
   assert.equal(large.length, 0);
+  // A group of no bytes: each add releases at once (the evasion gradient's outputs).
+  const atOnce = new SpentBuffers(new Set(), 0);
+  const small = new Float32Array(4);
+  atOnce.add({ grad: { data: small } });
+  assert.equal(small.length, 0);
 });

@@ -26,8 +26,14 @@ export class SpentBuffers {
   private pending: ArrayBuffer[] = [];
   private pendingBytes = 0;
 
-  /** @param keep buffers never to release (the caller's own fetch tensors' memory). */
-  constructor(private readonly keep: ReadonlySet<ArrayBufferLike> = new Set()) {}
+  /**
+   * @param keep buffers never to release (the caller's own fetch tensors' memory).
+   * @param groupBytes release once this many bytes are gathered (0: every `add` releases at once).
+   */
+  constructor(
+    private readonly keep: ReadonlySet<ArrayBufferLike> = new Set(),
+    private readonly groupBytes = GROUP_BYTES,
+  ) {}
 
   /** Adds the buffers of a run's outputs (`{ name: tensor }`) that are the run's own. */
   add(outputs: Record<string, { data: unknown }>): void {
@@ -41,7 +47,7 @@ export class SpentBuffers {
       this.pending.push(buffer);
       this.pendingBytes += buffer.byteLength;
     }
-    if (this.pendingBytes >= GROUP_BYTES || this.pending.length >= GROUP_COUNT) this.release();
+    if (this.pendingBytes >= this.groupBytes || this.pending.length >= GROUP_COUNT) this.release();
   }
 
   /** Releases every buffer gathered so far (detached: their views read as empty afterwards). */
