@@ -168,8 +168,9 @@ export interface CnnLayout {
  * The CNN graph: inputs `x` (batch × height·width·channels, channels last as the model reads
  * images), `aim`, `sign`, each block's kernel `k<b>` (filters × input channels × k × k) and bias
  * `c<b>`, and the head's `w<l>`, `b<l>`; outputs `logits` and `gradient`. Back through a block: the
- * pooled gradient sent to each window's first maximum (`unpool`), zero where the relu was
- * off, and the transposed convolution with the same kernel.
+ * pooled gradient sent to each window's first maximum, zero where the relu was off, and the
+ * transposed convolution with the same kernel, as one stride-2 transposed convolution
+ * (`backThroughBlock`).
  */
 export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
   const g = new GraphBuilder();

@@ -74,15 +74,6 @@ export class GraphBuilder {
     return output;
   }
 
-  /** Adds a node of `op` with `count` outputs (MaxPool's values and indices) and returns their names. */
-  nodeOutputs(op: string, inputs: string[], count: number, attributes: Record<string, AttributeValue> = {}): string[] {
-    const base = `${op.toLowerCase()}_${this.counter++}`;
-    const outputs = Array.from({ length: count }, (_, k) => `${base}_${k}`);
-    const attribute = Object.entries(attributes).map(([key, value]) => attributeProto(key, value));
-    this.nodes.push({ opType: op, input: inputs, output: outputs, attribute, name: base });
-    return outputs;
-  }
-
   /** Declares `name` (a node's output) as a graph output. */
   output(name: string, dims: Dim[]): void {
     this.outputs.push(valueInfo(name, dims));
