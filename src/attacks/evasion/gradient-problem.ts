@@ -26,7 +26,7 @@ export interface GradientProblem {
  * memory is fresh pages here (~12 µs each: 3.7 ms for the 1.25 MB result of 200 MNIST rows, four
  * times FGSM's gradient call).
  */
-export type RowSink = (row: number, values: Float32Array) => void;
+export type RowSink = (row: number, values: Float32Array | Float64Array) => void;
 
 /** The box of the domain in float32 (the attacks' arithmetic). */
 export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array } {

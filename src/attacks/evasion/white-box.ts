@@ -15,7 +15,7 @@ import { carliniWagner, CARLINI_WAGNER_DEFAULTS } from './carlini-wagner.ts';
 import { deepFool, DEEPFOOL_DEFAULTS } from './deepfool.ts';
 import { inputDomain, repairRow, type InputDomain } from './domain.ts';
 import { fgsm } from './fgsm.ts';
-import type { GradientProblem } from './gradient-problem.ts';
+import type { GradientProblem, RowSink } from './gradient-problem.ts';
 import { logitModel } from './logits.ts';
 import { pgd, type EvasionNorm } from './pgd.ts';
 import { szegedyLbfgs, SZEGEDY_DEFAULTS } from './szegedy-lbfgs.ts';
@@ -69,7 +69,7 @@ export interface WhiteBoxResult {
 }
 
 /** Runs one batch; each adversarial row goes to `sink` (FGSM and PGD hand theirs over from their kernel's memory). */
-async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: (row: number, values: Float32Array | Float64Array) => void): Promise<void> {
+async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: RowSink): Promise<void> {
   let result: Matrix;
   switch (name) {
     case 'fgsm':
