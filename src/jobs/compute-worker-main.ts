@@ -29,6 +29,7 @@ import type { LoadModelResult, LoadModelTask, PredictResult, PredictTask, TrainR
 import { estimateParameters } from './parameters.ts';
 import { runAuditTask } from './audit-task.ts';
 import { splitServerDataset } from './server-split.ts';
+import { workerStarted } from '../parallel/native-guard.ts';
 
 if (!parentPort) throw new Error('compute-worker-main.ts runs only as a worker thread');
 const port = parentPort;
@@ -155,4 +156,6 @@ port.on('message', async (task: WorkerTask) => {
     post({ type: 'error', error: { code, message: (error as Error).message } });
   }
 });
+// Every module (onnxruntime-node's binding among them) has loaded: the pool may stop this thread between native calls now.
+workerStarted();
 post({ type: 'ready' });

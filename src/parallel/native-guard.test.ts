@@ -1,6 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { makeClassification } from '../data/datasets/synthetic.ts';
+import { startWorker, stopWorker } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
 
 // Terminating a worker inside an onnxruntime call aborts the process ("terminate called after
@@ -22,4 +25,32 @@ test('trainings on the native engine stopped at any moment (4 cancels, 5 to 50 m
   }
   const short = await pool.trainAndPredict({ kind: 'mlp', params: { ...params, epochs: 2 } }, data, 1, [data]);
   assert.equal(short[0].rows, 2000);
+});
+
+// Terminated while it loads onnxruntime-node's binding, a worker aborts the process too (a loop
+// terminating workers 60–130 ms after their start did, in two runs of three): a stop waits for the
+// worker's start.
+test('a stop asked for while a worker starts (before it has loaded onnxruntime-node) waits until it has started', async () => {
+  const worker = startWorker(new URL('../testing/loading-worker.mjs', import.meta.url));
+  assert.equal((await once(worker, 'message'))[0], 'starting');
+  let stopped = false;
+  const stop = stopWorker(worker).then((code) => {
+    stopped = true;
+    return code;
+  });
+  await delay(300);
+  assert.equal(stopped, false, 'the worker has not started: the stop waits');
+  worker.postMessage('go on');
+  assert.equal(await stop, 1, 'terminated once started');
+});
+
+test('a pool closed while its workers still load their modules: the fits fail with cancelled, the process lives; a pool that trains nothing starts no worker', async () => {
+  const fresh = new TrainingPool(2);
+  const data = makeClassification(200, { classes: 2, features: 10, seed: 1 });
+  const outcomes = [1, 2, 3].map((seed) => fresh.fit({ kind: 'logistic', params: {} }, data, seed).then(() => 'trained', (error: { code?: string }) => error.code));
+  await fresh.close();
+  assert.deepEqual(await Promise.all(outcomes), ['cancelled', 'cancelled', 'cancelled']);
+  const idle = new TrainingPool(2);
+  await idle.close();
+  assert.equal((idle as unknown as { workers: unknown[] }).workers.length, 0);
 });

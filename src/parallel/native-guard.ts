@@ -6,7 +6,14 @@
  * stop a worker only outside them: a stop that arrives during a call waits for its end (a
  * training step: milliseconds), and no call starts once a stop has begun.
  *
- * Cell states: idle, in a native call, stopped, in a native call with a stop waiting.
+ * A worker is also stopped only once it has started: loading onnxruntime-node is native work too,
+ * and a worker terminated while its modules load aborts the process the same way (reproduced: of
+ * 140 workers terminated 60–130 ms after their start, while the binding loaded, one aborted the
+ * process in two runs of three). A pool closed before it trained anything — an audit whose
+ * membership attacks needed no shadow model — hit it. A worker's cell starts as in a native call,
+ * and the worker ends that call (`workerStarted`) when its entry module has loaded.
+ *
+ * Cell states: idle, in a native call (or starting), stopped, in a native call with a stop waiting.
  */
 
 import { Worker, workerData, type WorkerOptions } from 'node:worker_threads';
@@ -30,10 +37,26 @@ const ownCell: Int32Array | undefined = (workerData as { nativeGuard?: SharedArr
 /** A worker thread that `stopWorker` can stop safely (its `workerData` carries the cell). */
 export function startWorker(entry: URL, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
   const nativeGuard = new SharedArrayBuffer(4);
+  const cell = new Int32Array(nativeGuard);
+  // Starting: loading its modules, onnxruntime-node's binding among them, until `workerStarted`.
+  cell[0] = NATIVE;
   const worker = new Worker(entry, { ...options, workerData: { nativeGuard } });
-  cells.set(worker, new Int32Array(nativeGuard));
+  cells.set(worker, cell);
   worker.once('exit', () => exitedWorkers.add(worker));
   return worker;
+}
+
+/** Says this worker has loaded its modules (the last line of a worker's entry module): from now on `stopWorker` may stop it between native calls. */
+export function workerStarted(): void {
+  if (ownCell) endNativeCall(ownCell);
+}
+
+/** Leaves the native call (or the start) `cell` is in, handing the thread over to a stop that waits. */
+function endNativeCall(cell: Int32Array): void {
+  if (Atomics.compareExchange(cell, 0, NATIVE, IDLE) !== NATIVE) {
+    Atomics.store(cell, 0, STOPPED);
+    Atomics.notify(cell, 0);
+  }
 }
 
 /** Runs a native call (an onnxruntime run) so that a stop cannot land inside it; once a stop has begun it fails with `cancelled`. */
@@ -44,16 +67,16 @@ export async function nativeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } finally {
-    if (Atomics.compareExchange(cell, 0, NATIVE, IDLE) !== NATIVE) {
-      Atomics.store(cell, 0, STOPPED);
-      Atomics.notify(cell, 0);
-    }
+    endNativeCall(cell);
   }
 }
 
-/** Terminates `worker` once it is outside any native call (at once for a worker not started by `startWorker`). */
+/** Terminates `worker` once it has started and is outside any native call (at once for a worker not started by `startWorker`). */
 export async function stopWorker(worker: Worker): Promise<number> {
   const cell = cells.get(worker);
+  // The wait keeps the process up (Atomics.waitAsync does not): a process that ended with the
+  // worker still starting would terminate it there.
+  worker.ref();
   while (cell) {
     const state = Atomics.compareExchange(cell, 0, IDLE, STOPPED);
     if (state === IDLE || state === STOPPED) break;

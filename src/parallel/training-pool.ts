@@ -32,7 +32,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** A fixed set of training workers. */
+/** A fixed number of training workers, started as the work needs them. */
 export class TrainingPool implements TrainingService {
   readonly size: number;
   private readonly workers: Worker[] = [];
@@ -51,9 +51,9 @@ export class TrainingPool implements TrainingService {
   private readonly running = new Map<number, Worker>();
   private nextId = 0;
 
+  /** Up to `size` workers, each started when a fit first finds none idle: a pool that trains nothing starts none. */
   constructor(size = Math.min(2, availableParallelism())) {
     this.size = size;
-    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
   private spawn(): Worker {
@@ -111,17 +111,27 @@ export class TrainingPool implements TrainingService {
     this.workers.splice(this.workers.indexOf(worker), 1);
     void stopWorker(worker);
     pending.reject(error);
-    this.idle.push(this.spawn());
     this.dispatch();
   }
 
-  /** Stops the workers. */
+  /** Stops the workers; fits still queued or running fail with `cancelled`. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => stopWorker(worker)));
+    const error = new ThreatlabError('cancelled', 'the training pool was closed before the training ended');
+    for (const { pending } of this.queue.splice(0)) pending.reject(error);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.running.clear();
+    const workers = this.workers.splice(0);
+    this.idle.length = 0;
+    await Promise.all(workers.map((worker) => stopWorker(worker)));
   }
 
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.queue.length > 0) {
+      if (this.idle.length === 0) {
+        if (this.workers.length >= this.size) return;
+        this.idle.push(this.spawn());
+      }
       const worker = this.idle.pop()!;
       const { request, data, pending } = this.queue.shift()!;
       const features = this.rowBuffer(data.features.data);

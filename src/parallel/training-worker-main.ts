@@ -5,6 +5,7 @@ import { initBackend } from '../backend/setup.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { fitOutcome } from './fit.ts';
 import { datasetFromMessage, packWeights, type TrainingRequest, type TrainingReply } from './messages.ts';
+import { workerStarted } from './native-guard.ts';
 
 if (!parentPort) throw new Error('training-worker-main.ts runs only as a worker thread');
 const port = parentPort;
@@ -25,3 +26,6 @@ port.on('message', async (request: TrainingRequest) => {
     port.postMessage(reply, handBack);
   }
 });
+
+// Every module (onnxruntime-node's binding among them) has loaded: the pool may stop this thread between native calls now.
+workerStarted();
