@@ -1,6 +1,7 @@
 // A worker for native-guard's test. It holds its start until told to go on, then loads
 // onnxruntime-node's binding (native work a terminate must not land in) and says it has started,
 // as the pools' workers do at the end of their entry modules.
+import { setInterval } from 'node:timers';
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
