@@ -13,6 +13,7 @@ import { ThreatlabError } from '../errors.ts';
 import { modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
+import { trainingDataset, type TrainingData } from '../parallel/training-set.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
 import { decodeMatrix, encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
@@ -51,13 +52,15 @@ export class ClusterTrainingService implements TrainingService {
     return this.jobs.url;
   }
 
-  async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
+  async train(spec: TrainerSpec, rows: TrainingData, seed: number): Promise<Classifier> {
+    const data = trainingDataset(rows);
     const { model, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client });
     if (!model) throw new ThreatlabError('internal', `worker ${worker} sent no model; update it to this client's version`);
     return modelFromJson(model, `model from worker ${worker}`) as Classifier;
   }
 
-  async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
+  async trainAndPredict(spec: TrainerSpec, rows: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
+    const data = trainingDataset(rows);
     const predict = await Promise.all(on.map((rows) => this.partsOf(rows)));
     const { predictions, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client, predict });
     const decoded = predictions?.map(decodeMatrix) ?? [];

@@ -9,8 +9,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { tf } from '../backend/tf.ts';
-import type { ClassificationDataset } from '../data/dataset.ts';
 import { isErrorCode, ThreatlabError } from '../errors.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
@@ -19,6 +19,7 @@ import { fitOutcome, type FitOutcome } from './fit.ts';
 import { datasetToMessage, sharedOnce, type TrainingReply, type TrainingRequest } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker } from './native-guard.ts';
+import { gatherTrainingRows, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
 
@@ -37,8 +38,8 @@ export class TrainingPool implements TrainingService {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  /** Requests waiting for a worker; a data set is copied for it only when a worker takes it. */
-  private readonly queue: { request: Omit<TrainingRequest, 'data'>; data: ClassificationDataset; pending: Pending }[] = [];
+  /** Requests waiting for a worker; a training set is gathered for it only when a worker takes it. */
+  private readonly queue: { request: Omit<TrainingRequest, 'data'>; data: TrainingData; pending: Pending }[] = [];
   /**
    * Row buffers the workers handed back, by size, for the next data sets (fresh memory is slow to
    * touch here: ~10 µs a page). A data set's rows travel to the worker in a buffer of their own,
@@ -66,13 +67,13 @@ export class TrainingPool implements TrainingService {
   }
 
   /** Fits a classifier on `data` with `seed`. */
-  async train(spec: TrainerSpec, data: ClassificationDataset, seed: number): Promise<Classifier> {
-    if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(data, new Rng(seed)) as Promise<Classifier>;
+  async train(spec: TrainerSpec, data: TrainingData, seed: number): Promise<Classifier> {
+    if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(trainingDataset(data), new Rng(seed)) as Promise<Classifier>;
     // Written by this process's worker thread, its weights packed (read back here at once).
     return modelFromOwnJson((await this.fit(spec, data, seed, undefined, undefined, true)).model!, 'shadow model') as Classifier;
   }
 
-  async trainAndPredict(spec: TrainerSpec, data: ClassificationDataset, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
+  async trainAndPredict(spec: TrainerSpec, data: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
     const { predictions } = await this.fit(spec, data, seed, on.map((rows) => rows.features));
     return predictions!;
   }
@@ -83,9 +84,9 @@ export class TrainingPool implements TrainingService {
    * replaced; it fails with `cancelled`. `packed`: the model's weights come as Float64Arrays
    * (`packWeights`), for `modelFromOwnJson` only.
    */
-  async fit(spec: TrainerSpec, data: ClassificationDataset, seed: number, on?: readonly Matrix[], signal?: AbortSignal, packed = false): Promise<Fitted> {
+  async fit(spec: TrainerSpec, data: TrainingData, seed: number, on?: readonly Matrix[], signal?: AbortSignal, packed = false): Promise<Fitted> {
     if (signal?.aborted) throw new ThreatlabError('cancelled', 'the training was cancelled before it started');
-    if (this.size === 0) return { ...(await fitOutcome(spec, data, seed, on)), backend: tf.getBackend() };
+    if (this.size === 0) return { ...(await fitOutcome(spec, trainingDataset(data), seed, on)), backend: tf.getBackend() };
     return new Promise((resolve, reject) => {
       const predict = on?.map(({ rows, cols, data: values }) => ({ rows, cols, data: sharedOnce(values) }));
       const request = { id: this.nextId++, kind: spec.kind, params: spec.params, seed, predict, ...(packed ? { packed } : {}) };
@@ -134,20 +135,19 @@ export class TrainingPool implements TrainingService {
       }
       const worker = this.idle.pop()!;
       const { request, data, pending } = this.queue.shift()!;
-      const features = this.rowBuffer(data.features.data);
+      const { rows, cols } = trainingShape(data);
+      const features = this.rowBuffer(rows * cols);
+      const { labels, like } = gatherTrainingRows(data, features);
       this.pending.set(request.id, pending);
       this.running.set(request.id, worker);
       worker.ref();
-      worker.postMessage({ ...request, data: { ...datasetToMessage(data), features } } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
+      worker.postMessage({ ...request, data: { ...datasetToMessage(like), rows, cols, features, labels } } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
     }
   }
 
-  /** `values` copied into a spare buffer of its size, or a new one, to be transferred. */
-  private rowBuffer(values: Float64Array): Float64Array {
-    const buffer = this.spare.get(values.byteLength)?.pop() ?? new ArrayBuffer(values.byteLength);
-    const copy = new Float64Array(buffer);
-    copy.set(values);
-    return copy;
+  /** A spare buffer of `values` float64s, or a new one, for a training set's rows, to be transferred. */
+  private rowBuffer(values: number): Float64Array {
+    return new Float64Array(this.spare.get(8 * values)?.pop() ?? new ArrayBuffer(8 * values));
   }
 
   /** A row buffer handed back, kept for the next data set of its size. */

@@ -4,6 +4,7 @@ import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Classifier } from '../../models/types.ts';
+import type { TrainingData } from '../../parallel/training-set.ts';
 import type { Rng } from '../../random.ts';
 import type { MembershipContext } from './types.ts';
 
@@ -27,7 +28,8 @@ export function shadowSplit(population: ClassificationDataset, size: number, rng
 
 /** One shadow model to train: its rows and its seed. */
 export interface ShadowPlan {
-  data: ClassificationDataset;
+  /** A data set, or rows of data sets that the pool gathers only when a worker takes the model. */
+  data: TrainingData;
   seed: number;
 }
 
@@ -36,12 +38,12 @@ export interface ShadowPlan {
  * seed is drawn from the context's rng, so a run is repeatable, and whatever the attack draws next
  * (RMIA's population points) can be drawn before the models are trained.
  */
-export function planShadows(context: MembershipContext, count: number, make: (i: number) => ClassificationDataset): ShadowPlan[] {
+export function planShadows(context: MembershipContext, count: number, make: (i: number) => TrainingData): ShadowPlan[] {
   return Array.from({ length: count }, (_, i) => ({ data: make(i), seed: context.rng.nextUint32() }));
 }
 
 /** Trains `count` models like the target on the pool (worker threads or a cluster), with progress. */
-export async function trainShadows(context: MembershipContext, label: string, count: number, make: (i: number) => ClassificationDataset): Promise<Classifier[]> {
+export async function trainShadows(context: MembershipContext, label: string, count: number, make: (i: number) => TrainingData): Promise<Classifier[]> {
   const { pool, problem } = context;
   return withProgress(context, label, planShadows(context, count, make), (plan) => pool.train(problem.trainer, plan.data, plan.seed));
 }

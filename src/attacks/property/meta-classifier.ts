@@ -22,9 +22,10 @@ import type { Classifier, Model } from '../../models/types.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import type { Answer, Oracle, OutputPolicy } from '../../oracle/types.ts';
 import type { TrainerSpec, TrainingService } from '../../parallel/training-service.ts';
+import { rowSelection } from '../../parallel/training-set.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { propertyMask, sampleWithShare, type PropertySpec } from './property.ts';
+import { propertyMask, sampleRowsWithShare, sampleWithShare, type PropertySpec } from './property.ts';
 import { outputRepresentation, parameterRepresentation, stackVectors } from './representations.ts';
 
 /** The three attacks. */
@@ -82,7 +83,8 @@ export async function trainShadows(problem: PropertyProblem, count: number, seed
   const jobs: Promise<Shadow>[] = [];
   for (let k = 0; k < count; k++) {
     for (const share of [0, 1] as const) {
-      const data = sampleWithShare(problem.pool, mask, problem.spec.shares[share], problem.trainSize, rng.fork());
+      // Named by rows: the pool gathers the set into its worker's buffer when the worker takes it.
+      const data = rowSelection({ from: problem.pool, rows: sampleRowsWithShare(mask, problem.spec.shares[share], problem.trainSize, rng.fork()) });
       jobs.push(
         pool.train(problem.trainer, data, rng.nextUint32()).then((model) => {
           progress.tick();

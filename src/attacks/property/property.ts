@@ -55,6 +55,11 @@ function labelMask(data: ClassificationDataset, spec: PropertySpec): Uint8Array 
 
 /** `size` rows of `pool` of which round(share · size) have the property, drawn without replacement. */
 export function sampleWithShare(pool: ClassificationDataset, mask: Uint8Array, share: number, size: number, rng: Rng): ClassificationDataset {
+  return subsetRows(pool, sampleRowsWithShare(mask, share, size, rng));
+}
+
+/** The indices `sampleWithShare` takes (`mask`: the pool's rows with the property), in the order it takes them. */
+export function sampleRowsWithShare(mask: Uint8Array, share: number, size: number, rng: Rng): number[] {
   const having: number[] = [];
   const lacking: number[] = [];
   mask.forEach((flag, i) => (flag ? having : lacking).push(i));
@@ -66,5 +71,5 @@ export function sampleWithShare(pool: ClassificationDataset, mask: Uint8Array, s
   rng.shuffle(lacking);
   const rows = [...having.slice(0, wanted), ...lacking.slice(0, size - wanted)];
   rng.shuffle(rows);
-  return subsetRows(pool, rows);
+  return rows;
 }
