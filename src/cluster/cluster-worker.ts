@@ -56,7 +56,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const name = `${hostname()}:${process.pid}`;
   const redis: Redis = await connectRedis(options.url);
   const blobs = new BlobReader(redis, options.cacheBytes ?? 2 * 1024 ** 3);
-  const pool = new TrainingPool(options.concurrency);
+  // Started now: a worker process waits for jobs, and the first ones should not wait for its threads.
+  const pool = new TrainingPool(options.concurrency).start();
   let finished = 0;
   // Cancels: a client publishes the id of a job it cancels; the job in hand here stops.
   const inHand = new Map<string, AbortController>();

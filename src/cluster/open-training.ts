@@ -4,9 +4,9 @@ import { TrainingPool } from '../parallel/training-pool.ts';
 import type { TrainingService } from '../parallel/training-service.ts';
 import type { ClusterStats } from './job-client.ts';
 
-/** Threads here (`size` of them, default two), or `threatlab worker` processes behind Redis at `redis`. */
+/** Threads here (`size` of them, default two, started now: the command trains), or `threatlab worker` processes behind Redis at `redis`. */
 export async function openTraining(redis: string | undefined, size?: number): Promise<TrainingService> {
-  if (!redis) return new TrainingPool(size);
+  if (!redis) return new TrainingPool(size).start();
   const { ClusterTrainingService } = await import('./cluster-training.ts');
   return ClusterTrainingService.connect(redis, { exitOnSignal: true });
 }

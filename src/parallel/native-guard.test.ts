@@ -44,7 +44,7 @@ test('a stop asked for while a worker starts (before it has loaded onnxruntime-n
   assert.equal(await stop, 1, 'terminated once started');
 });
 
-test('a pool closed while its workers still load their modules: the fits fail with cancelled, the process lives; a pool that trains nothing starts no worker', async () => {
+test('a pool closed while its workers still load their modules: the fits fail with cancelled, the process lives; a pool that trains nothing starts no worker unless asked to start', async () => {
   const fresh = new TrainingPool(2);
   const data = makeClassification(200, { classes: 2, features: 10, seed: 1 });
   const outcomes = [1, 2, 3].map((seed) => fresh.fit({ kind: 'logistic', params: {} }, data, seed).then(() => 'trained', (error: { code?: string }) => error.code));
@@ -53,4 +53,8 @@ test('a pool closed while its workers still load their modules: the fits fail wi
   const idle = new TrainingPool(2);
   await idle.close();
   assert.equal((idle as unknown as { workers: unknown[] }).workers.length, 0);
+  // Started at once (a command that will train), closed before its workers have loaded.
+  const started = new TrainingPool(2).start();
+  assert.equal((started as unknown as { workers: unknown[] }).workers.length, 2);
+  await started.close();
 });

@@ -52,9 +52,15 @@ export class TrainingPool implements TrainingService {
   private readonly running = new Map<number, Worker>();
   private nextId = 0;
 
-  /** Up to `size` workers, each started when a fit first finds none idle: a pool that trains nothing starts none. */
+  /** Up to `size` workers, each started when a fit first finds none idle (or by `start`): a pool that trains nothing starts none. */
   constructor(size = Math.min(2, availableParallelism())) {
     this.size = size;
+  }
+
+  /** Starts every worker now, so that their start-up (~0.5 s: modules, onnxruntime) overlaps this thread's work instead of delaying the first fits. */
+  start(): this {
+    while (this.workers.length < this.size) this.idle.push(this.spawn());
+    return this;
   }
 
   private spawn(): Worker {
