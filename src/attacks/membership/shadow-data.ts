@@ -1,16 +1,17 @@
 /** Training sets for shadow and reference models drawn from the attacker's population. */
 
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import type { ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Classifier } from '../../models/types.ts';
-import type { TrainingData } from '../../parallel/training-set.ts';
+import { rowSelection, type RowSelection, type TrainingData } from '../../parallel/training-set.ts';
 import type { Rng } from '../../random.ts';
 import type { MembershipContext } from './types.ts';
 
 /** One shadow model's training rows (`inside`) and as many rows it never saw (`outside`). */
 export interface ShadowSplit {
-  train: ClassificationDataset;
+  /** The `inside` rows of the population, named by rows: gathered where the shadow trains. */
+  train: RowSelection;
   inside: Uint32Array;
   outside: Uint32Array;
 }
@@ -23,7 +24,7 @@ export function shadowSplit(population: ClassificationDataset, size: number, rng
   const inSize = Math.min(size, Math.floor(rows / 2));
   const inside = order.slice(0, inSize);
   const outside = order.slice(inSize, Math.min(rows, 2 * inSize));
-  return { train: subsetRows(population, inside), inside, outside };
+  return { train: rowSelection({ from: population, rows: inside }), inside, outside };
 }
 
 /** One shadow model to train: its rows and its seed. */
