@@ -104,7 +104,11 @@ if (!isAvailable(findDataset(bench.dataset))) {
   const target = await new TrainingPool(0).train(bench.trainer, split.members, 42);
   const attack = (pool: TrainingService) => runMembership(lira, new LocalOracle(target), problem, { params: { shadows, mode: 'online' }, seed: 42, pool, members: split.truth });
   const setups: [string, () => Promise<TrainingService>][] = [
-    ['2 worker threads of this process', async () => new TrainingPool(2)],
+    ['2 worker threads of this process', async () => {
+      const pool = new TrainingPool(2).start();
+      await pool.ready();
+      return pool;
+    }],
     ['1 threatlab worker process', async () => {
       workers = [await startTestWorker(redis.url)];
       return ClusterTrainingService.connect(redis.url);

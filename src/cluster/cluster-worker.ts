@@ -56,8 +56,9 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const name = `${hostname()}:${process.pid}`;
   const redis: Redis = await connectRedis(options.url);
   const blobs = new BlobReader(redis, options.cacheBytes ?? 2 * 1024 ** 3);
-  // Started now: a worker process waits for jobs, and the first ones should not wait for its threads.
+  // Started now, and jobs taken once its threads have loaded: the first ones should not wait for them.
   const pool = new TrainingPool(options.concurrency).start();
+  await pool.ready();
   let finished = 0;
   // Cancels: a client publishes the id of a job it cancels; the job in hand here stops.
   const inHand = new Map<string, AbortController>();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makeClassification } from '../data/datasets/synthetic.ts';
-import { startWorker, stopWorker } from './native-guard.ts';
+import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
 
 // Terminating a worker inside an onnxruntime call aborts the process ("terminate called after
@@ -33,14 +33,18 @@ test('trainings on the native engine stopped at any moment (4 cancels, 5 to 50 m
 test('a stop asked for while a worker starts (before it has loaded onnxruntime-node) waits until it has started', async () => {
   const worker = startWorker(new URL('../testing/loading-worker.mjs', import.meta.url));
   assert.equal((await once(worker, 'message'))[0], 'starting');
+  let started = false;
+  const starting = untilStarted(worker).then(() => (started = true));
   let stopped = false;
   const stop = stopWorker(worker).then((code) => {
     stopped = true;
     return code;
   });
   await delay(300);
+  assert.equal(started, false, 'it has not said it started');
   assert.equal(stopped, false, 'the worker has not started: the stop waits');
   worker.postMessage('go on');
+  await starting;
   assert.equal(await stop, 1, 'terminated once started');
 });
 
@@ -54,7 +58,10 @@ test('a pool closed while its workers still load their modules: the fits fail wi
   await idle.close();
   assert.equal((idle as unknown as { workers: unknown[] }).workers.length, 0);
   // Started at once (a command that will train), closed before its workers have loaded.
-  const started = new TrainingPool(2).start();
-  assert.equal((started as unknown as { workers: unknown[] }).workers.length, 2);
-  await started.close();
+  const starting = new TrainingPool(2).start();
+  assert.equal((starting as unknown as { workers: unknown[] }).workers.length, 2);
+  await starting.close();
+  const ready = new TrainingPool(1).start();
+  await ready.ready();
+  await ready.close();
 });

@@ -14,6 +14,7 @@
  * and the worker ends that call (`workerStarted`) when its entry module has loaded.
  *
  * Cell states: idle, in a native call (or starting), stopped, in a native call with a stop waiting.
+ * A second cell says whether the worker has started (`untilStarted`).
  */
 
 import { Worker, workerData, type WorkerOptions } from 'node:worker_threads';
@@ -24,7 +25,13 @@ const NATIVE = 1;
 const STOPPED = 2;
 const STOP_WAITING = 3;
 
+/** The cell of the start (0: loading its modules, 1: started). */
+const STARTED_CELL = 1;
+
 const cells = new WeakMap<Worker, Int32Array>();
+
+/** `Atomics.waitAsync` (Node 16+; not yet in TypeScript's lib for this target). */
+const waitAsync = (Atomics as unknown as { waitAsync(cell: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 const exitedWorkers = new WeakSet<Worker>();
 
 function exited(worker: Worker): Promise<void> {
@@ -36,7 +43,7 @@ const ownCell: Int32Array | undefined = (workerData as { nativeGuard?: SharedArr
 
 /** A worker thread that `stopWorker` can stop safely (its `workerData` carries the cell). */
 export function startWorker(entry: URL, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
-  const nativeGuard = new SharedArrayBuffer(4);
+  const nativeGuard = new SharedArrayBuffer(8);
   const cell = new Int32Array(nativeGuard);
   // Starting: loading its modules, onnxruntime-node's binding among them, until `workerStarted`.
   cell[0] = NATIVE;
@@ -48,7 +55,25 @@ export function startWorker(entry: URL, options: Omit<WorkerOptions, 'workerData
 
 /** Says this worker has loaded its modules (the last line of a worker's entry module): from now on `stopWorker` may stop it between native calls. */
 export function workerStarted(): void {
-  if (ownCell) endNativeCall(ownCell);
+  if (!ownCell) return;
+  Atomics.store(ownCell, STARTED_CELL, 1);
+  Atomics.notify(ownCell, STARTED_CELL);
+  endNativeCall(ownCell);
+}
+
+/** Resolves once `worker` has loaded its modules (`workerStarted`), or has exited (at once for a worker not started by `startWorker`). */
+export async function untilStarted(worker: Worker): Promise<void> {
+  const cell = cells.get(worker);
+  if (!cell || exitedWorkers.has(worker)) return;
+  const waiting = waitAsync(cell, STARTED_CELL, 0);
+  if (!waiting.async) return;
+  // The wait keeps the process up (Atomics.waitAsync does not), without touching the worker's ref.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    await Promise.race([waiting.value, exited(worker)]);
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 /** Leaves the native call (or the start) `cell` is in, handing the thread over to a stop that waits. */
@@ -81,7 +106,7 @@ export async function stopWorker(worker: Worker): Promise<number> {
     const state = Atomics.compareExchange(cell, 0, IDLE, STOPPED);
     if (state === IDLE || state === STOPPED) break;
     if (state === NATIVE && Atomics.compareExchange(cell, 0, NATIVE, STOP_WAITING) !== NATIVE) continue;
-    const waiting = (Atomics as unknown as { waitAsync(cell: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync(cell, 0, STOP_WAITING);
+    const waiting = waitAsync(cell, 0, STOP_WAITING);
     // A worker that died inside the call never clears it: its exit ends the wait.
     if (waiting.async) await Promise.race([waiting.value, exited(worker)]);
     if (exitedWorkers.has(worker)) break;

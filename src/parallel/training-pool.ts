@@ -18,7 +18,7 @@ import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
 import { datasetToMessage, sharedOnce, type TrainingReply, type TrainingRequest } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
-import { startWorker, stopWorker } from './native-guard.ts';
+import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
 import { gatherTrainingRows, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
@@ -61,6 +61,11 @@ export class TrainingPool implements TrainingService {
   start(): this {
     while (this.workers.length < this.size) this.idle.push(this.spawn());
     return this;
+  }
+
+  /** Resolves once every worker started so far has loaded its modules (after `start`: all of them) — a cluster worker process takes jobs only then. */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => untilStarted(worker)));
   }
 
   private spawn(): Worker {
