@@ -7,13 +7,13 @@
  * failed one; a trainer's own error (a bad parameter) fails at once, not three times.
  */
 
-import { rowOrigin, type ClassificationDataset } from '../data/dataset.ts';
+import { originOfRows, rowOrigin, type ClassificationDataset } from '../data/dataset.ts';
 import type { Matrix } from '../math/matrix.ts';
 import { ThreatlabError } from '../errors.ts';
 import { modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
-import { trainingDataset, type TrainingData } from '../parallel/training-set.ts';
+import { isRowSelection, trainingDataset, trainingShape, type TrainingData } from '../parallel/training-set.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
 import { decodeMatrix, encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
@@ -52,17 +52,15 @@ export class ClusterTrainingService implements TrainingService {
     return this.jobs.url;
   }
 
-  async train(spec: TrainerSpec, rows: TrainingData, seed: number): Promise<Classifier> {
-    const data = trainingDataset(rows);
-    const { model, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client });
+  async train(spec: TrainerSpec, data: TrainingData, seed: number): Promise<Classifier> {
+    const { model, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client });
     if (!model) throw new ThreatlabError('internal', `worker ${worker} sent no model; update it to this client's version`);
     return modelFromJson(model, `model from worker ${worker}`) as Classifier;
   }
 
-  async trainAndPredict(spec: TrainerSpec, rows: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
-    const data = trainingDataset(rows);
+  async trainAndPredict(spec: TrainerSpec, data: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
     const predict = await Promise.all(on.map((rows) => this.partsOf(rows)));
-    const { predictions, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: data.features.rows, client: this.jobs.client, predict });
+    const { predictions, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client, predict });
     const decoded = predictions?.map(decodeMatrix) ?? [];
     if (decoded.length !== on.length || decoded.some((matrix, i) => matrix?.rows !== on[i].features.rows)) {
       throw new ThreatlabError('internal', `worker ${worker} sent ${decoded.length} answer set(s) for ${on.length}, or of the wrong size; update it to this client's version`);
@@ -91,9 +89,10 @@ export class ClusterTrainingService implements TrainingService {
   }
 
   /** The data sets `data` is made of, sent once each, and its rows of them. */
-  private async partsOf(data: ClassificationDataset): Promise<RowsOf[]> {
-    const origin = rowOrigin(data);
-    if (!origin) return [{ dataset: await this.jobs.blobs.put(data) }];
+  /** The job's rows as rows of data sets sent once (a row selection is never made here). */
+  private async partsOf(data: TrainingData): Promise<RowsOf[]> {
+    const origin = isRowSelection(data) ? originOfRows(data.parts) : rowOrigin(data);
+    if (!origin) return [{ dataset: await this.jobs.blobs.put(trainingDataset(data)) }];
     return Promise.all(origin.parts.map(async (part) => ({ dataset: await this.jobs.blobs.put(part.source), rows: encodeRows(part.indices) })));
   }
 }

@@ -199,12 +199,31 @@ export function concatRows(a: ClassificationDataset, b: ClassificationDataset): 
   labels.set(a.labels);
   labels.set(b.labels, a.labels.length);
   const joined: ClassificationDataset = { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
-  const [first, second] = [partsOf(a), partsOf(b)];
-  const [last, next] = [first.at(-1), second[0]];
-  // Rows of one source on both sides of the seam stay one part.
-  const seam = last && next && last.source === next.source ? [{ source: last.source, indices: Uint32Array.from([...last.indices, ...next.indices]) }] : [last, next].filter((part) => part !== undefined);
-  ORIGINS.set(joined, [...first.slice(0, -1), ...seam, ...second.slice(1)]);
+  ORIGINS.set(joined, joinParts(partsOf(a), partsOf(b)));
   return joined;
+}
+
+/** `first` then `second`; rows of one source on both sides of the seam stay one part. */
+function joinParts(first: WeakSource[], second: WeakSource[]): WeakSource[] {
+  const [last, next] = [first.at(-1), second[0]];
+  const seam = last && next && last.source === next.source ? [{ source: last.source, indices: Uint32Array.from([...last.indices, ...next.indices]) }] : [last, next].filter((part) => part !== undefined);
+  return [...first.slice(0, -1), ...seam, ...second.slice(1)];
+}
+
+/**
+ * The origin (`rowOrigin`) that `subsetRows` of each part, joined by `concatRows`, would record —
+ * without making them (a shadow's training set named by rows, sent to a cluster).
+ */
+export function originOfRows<T extends Dataset>(parts: readonly { from: T; rows: ArrayLike<number> }[]): RowOrigin<T> | undefined {
+  let joined: WeakSource[] = [];
+  for (const { from, rows } of parts) joined = joinParts(joined, selectParts(partsOf(from), rows));
+  const live: RowSource<T>[] = [];
+  for (const part of joined) {
+    const source = part.source.deref();
+    if (!source) return undefined;
+    live.push({ source: source as T, indices: part.indices });
+  }
+  return { parts: live };
 }
 
 /** Rows per class, in `classes` order. */

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatRows, subsetRows } from '../data/dataset.ts';
+import { concatRows, originOfRows, rowOrigin, subsetRows } from '../data/dataset.ts';
 import { makeClassification } from '../data/datasets/synthetic.ts';
 import { gatherTrainingRows, rowSelection, trainingDataset, trainingShape } from './training-set.ts';
 import { TrainingPool } from './training-pool.ts';
@@ -24,6 +24,11 @@ test('a row selection gathers the rows subsetRows and concatRows would hold, in 
   assert.deepEqual(labels, expected.labels);
   assert.equal(like, a);
   assert.throws(() => gatherTrainingRows(selection, new Float64Array(5)), /a buffer of 5 values/);
+  // What a cluster job names: the same rows of the same sources as the data set's own origin (rows of a subset traced back to the whole).
+  const half = subsetRows(a, Array.from({ length: 150 }, (_, i) => 2 * i));
+  const traced = [{ from: half, rows: [3, 1] }, { from: a, rows: [7] }, { from: b, rows: [0, 2] }];
+  assert.deepEqual(originOfRows(traced), rowOrigin(concatRows(concatRows(subsetRows(half, [3, 1]), subsetRows(a, [7])), subsetRows(b, [0, 2]))));
+  assert.deepEqual(originOfRows(traced)!.parts.map((part) => [part.source === a ? 'a' : 'b', Array.from(part.indices)]), [['a', [6, 2, 7]], ['b', [0, 2]]]);
   assert.throws(() => rowSelection({ from: a, rows: [1] }, { from: makeClassification(50, { classes: 3, features: 13, seed: 1 }), rows: [1] }), /parts differ/);
 });
 
