@@ -88,8 +88,7 @@ export class ClusterTrainingService implements TrainingService {
     return this.jobs.close();
   }
 
-  /** The data sets `data` is made of, sent once each, and its rows of them. */
-  /** The job's rows as rows of data sets sent once (a row selection is never made here). */
+  /** The data sets `data` is made of, sent once each, and its rows of them (a row selection is never made here). */
   private async partsOf(data: TrainingData): Promise<RowsOf[]> {
     const origin = isRowSelection(data) ? originOfRows(data.parts) : rowOrigin(data);
     if (!origin) return [{ dataset: await this.jobs.blobs.put(trainingDataset(data)) }];

@@ -29,10 +29,10 @@ const STOP_WAITING = 3;
 const STARTED_CELL = 1;
 
 const cells = new WeakMap<Worker, Int32Array>();
+const exitedWorkers = new WeakSet<Worker>();
 
 /** `Atomics.waitAsync` (Node 16+; not yet in TypeScript's lib for this target). */
 const waitAsync = (Atomics as unknown as { waitAsync(cell: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
-const exitedWorkers = new WeakSet<Worker>();
 
 function exited(worker: Worker): Promise<void> {
   return new Promise((resolve) => worker.once('exit', () => resolve()));
