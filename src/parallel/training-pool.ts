@@ -71,7 +71,9 @@ export class TrainingPool implements TrainingService {
   private spawn(): Worker {
     const worker = startWorker(new URL('./training-worker.mjs', import.meta.url));
     worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
-    worker.on('error', (error) => this.failAll(error));
+    let crash: Error | undefined;
+    worker.on('error', (error) => (crash = error));
+    worker.once('exit', (code) => this.lost(worker, crash?.message ?? `it exited with code ${code}`));
     worker.unref();
     this.workers.push(worker);
     return worker;
@@ -187,9 +189,22 @@ export class TrainingPool implements TrainingService {
     this.dispatch();
   }
 
-  private failAll(error: Error): void {
-    for (const pending of this.pending.values()) pending.reject(new ThreatlabError('internal', `a training worker crashed: ${error.message}`));
-    this.pending.clear();
+  /**
+   * A worker that ended on its own (a crash, an out-of-memory stop): its fit fails, it leaves the
+   * pool, and the next fit starts another. (Stopped by `close` or a cancel, it has left already.)
+   */
+  private lost(worker: Worker, why: string): void {
+    if (!this.workers.includes(worker)) return;
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    const idle = this.idle.indexOf(worker);
+    if (idle >= 0) this.idle.splice(idle, 1);
+    for (const [id, running] of this.running) {
+      if (running !== worker) continue;
+      this.running.delete(id);
+      this.pending.get(id)?.reject(new ThreatlabError('internal', `a training worker crashed: ${why}`));
+      this.pending.delete(id);
+    }
+    this.dispatch();
   }
 }
 
