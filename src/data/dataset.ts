@@ -136,7 +136,11 @@ function referenceTo(dataset: Dataset): WeakRef<Dataset> {
  */
 export function rowOrigin<T extends Dataset>(dataset: T): RowOrigin<T> | undefined {
   const parts = ORIGINS.get(dataset);
-  if (!parts) return undefined;
+  return parts && liveOrigin<T>(parts);
+}
+
+/** The parts with their sources, or undefined when a source has been dropped. */
+function liveOrigin<T extends Dataset>(parts: WeakSource[]): RowOrigin<T> | undefined {
   const live: RowSource<T>[] = [];
   for (const part of parts) {
     const source = part.source.deref();
@@ -217,13 +221,7 @@ function joinParts(first: WeakSource[], second: WeakSource[]): WeakSource[] {
 export function originOfRows<T extends Dataset>(parts: readonly { from: T; rows: ArrayLike<number> }[]): RowOrigin<T> | undefined {
   let joined: WeakSource[] = [];
   for (const { from, rows } of parts) joined = joinParts(joined, selectParts(partsOf(from), rows));
-  const live: RowSource<T>[] = [];
-  for (const part of joined) {
-    const source = part.source.deref();
-    if (!source) return undefined;
-    live.push({ source: source as T, indices: part.indices });
-  }
-  return { parts: live };
+  return liveOrigin<T>(joined);
 }
 
 /** Rows per class, in `classes` order. */
