@@ -9,14 +9,19 @@ const clip = (v: number, lo: number, hi: number) => {
   return hi < above ? hi : above;
 };
 
+/** A kernel of `rows` × `cols` with the box of `lower(j)`, `upper(j)` set. */
+function boxedKernel(rows: number, cols: number, lower: (j: number) => number, upper: (j: number) => number) {
+  const kernel = pgdStepKernel(rows, cols);
+  const box = { lower: Float32Array.from({ length: cols }, (_, j) => lower(j)), upper: Float32Array.from({ length: cols }, (_, j) => upper(j)) };
+  kernel.lower.set(box.lower);
+  kernel.upper.set(box.upper);
+  return { kernel, ...box };
+}
+
 test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail of columns past the last four included; swap exchanges the iterates', () => {
   const [rows, cols] = [7, 11];
   const rng = new Rng(9);
-  const kernel = pgdStepKernel(rows, cols);
-  const lower = Float32Array.from({ length: cols }, (_, j) => (j % 3 === 0 ? 0 : -0.2));
-  const upper = Float32Array.from({ length: cols }, (_, j) => (j % 4 === 0 ? 0.5 : 1));
-  kernel.lower.set(lower);
-  kernel.upper.set(upper);
+  const { kernel, lower, upper } = boxedKernel(rows, cols, (j) => (j % 3 === 0 ? 0 : -0.2), (j) => (j % 4 === 0 ? 0.5 : 1));
   for (let k = 0; k < rows * cols; k++) {
     kernel.input[k] = rng.uniform();
     kernel.current[k] = kernel.input[k] + rng.between(-0.4, 0.4);
@@ -43,11 +48,7 @@ test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail
 test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32, bit for bit, zero gradients staying put; a released kernel is reused once, by its own size only', () => {
   const [rows, cols] = [5, 13];
   const rng = new Rng(11);
-  const kernel = pgdStepKernel(rows, cols);
-  const lower = Float32Array.from({ length: cols }, (_, j) => (j % 2 === 0 ? 0 : -1));
-  const upper = Float32Array.from({ length: cols }, (_, j) => (j % 5 === 0 ? 0.6 : 1));
-  kernel.lower.set(lower);
-  kernel.upper.set(upper);
+  const { kernel, lower, upper } = boxedKernel(rows, cols, (j) => (j % 2 === 0 ? 0 : -1), (j) => (j % 5 === 0 ? 0.6 : 1));
   for (let k = 0; k < rows * cols; k++) {
     kernel.input[k] = rng.uniform();
     kernel.gradient[k] = k % 4 === 0 ? 0 : rng.normal();
