@@ -9,9 +9,10 @@
  * A worker is also stopped only once it has started: loading onnxruntime-node is native work too,
  * and a worker terminated while its modules load aborts the process the same way (reproduced: of
  * 140 workers terminated 60–130 ms after their start, while the binding loaded, one aborted the
- * process in two runs of three). A pool closed before it trained anything — an audit whose
- * membership attacks needed no shadow model — hit it. A worker's cell starts as in a native call,
- * and the worker ends that call (`workerStarted`) when its entry module has loaded.
+ * process in two runs of three). The audit of a tree hit it: its pool trained one shadow tree (a
+ * few milliseconds) on one worker and was closed while the other was still loading. A worker's
+ * cell starts as in a native call, and the worker ends that call (`workerStarted`) when its entry
+ * module has loaded.
  *
  * Cell states: idle, in a native call (or starting), stopped, in a native call with a stop waiting.
  * A second cell says whether the worker has started (`untilStarted`).
