@@ -66,9 +66,17 @@ export function workerStarted(): void {
 export async function untilStarted(worker: Worker): Promise<void> {
   const cell = cells.get(worker);
   if (!cell || exitedWorkers.has(worker)) return;
-  const waiting = waitAsync(cell, STARTED_CELL, 0);
+  await waitWhile(worker, cell, STARTED_CELL, 0);
+}
+
+/**
+ * Waits while `cell[index]` holds `value`, or until `worker` exits (a worker that died never
+ * changes it). The wait keeps the process up — `Atomics.waitAsync` does not, and a process that
+ * ended meanwhile would terminate the worker where it is — without touching the worker's ref.
+ */
+async function waitWhile(worker: Worker, cell: Int32Array, index: number, value: number): Promise<void> {
+  const waiting = waitAsync(cell, index, value);
   if (!waiting.async) return;
-  // The wait keeps the process up (Atomics.waitAsync does not), without touching the worker's ref.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     await Promise.race([waiting.value, exited(worker)]);
@@ -100,16 +108,11 @@ export async function nativeCall<T>(call: () => Promise<T>): Promise<T> {
 /** Terminates `worker` once it has started and is outside any native call (at once for a worker not started by `startWorker`). */
 export async function stopWorker(worker: Worker): Promise<number> {
   const cell = cells.get(worker);
-  // The wait keeps the process up (Atomics.waitAsync does not): a process that ended with the
-  // worker still starting would terminate it there.
-  worker.ref();
   while (cell) {
     const state = Atomics.compareExchange(cell, 0, IDLE, STOPPED);
     if (state === IDLE || state === STOPPED) break;
     if (state === NATIVE && Atomics.compareExchange(cell, 0, NATIVE, STOP_WAITING) !== NATIVE) continue;
-    const waiting = waitAsync(cell, 0, STOP_WAITING);
-    // A worker that died inside the call never clears it: its exit ends the wait.
-    if (waiting.async) await Promise.race([waiting.value, exited(worker)]);
+    await waitWhile(worker, cell, 0, STOP_WAITING);
     if (exitedWorkers.has(worker)) break;
   }
   return worker.terminate();

@@ -122,7 +122,7 @@ export class TrainingPool implements TrainingService {
     this.pending.delete(id);
     this.running.delete(id);
     // The stopped worker's row buffer is not handed back: it goes with the worker.
-    this.workers.splice(this.workers.indexOf(worker), 1);
+    this.drop(worker);
     void stopWorker(worker);
     pending.reject(error);
     this.dispatch();
@@ -189,15 +189,21 @@ export class TrainingPool implements TrainingService {
     this.dispatch();
   }
 
+  /** Takes `worker` out of the pool (its stop, if any, is the caller's). */
+  private drop(worker: Worker): void {
+    for (const list of [this.workers, this.idle]) {
+      const at = list.indexOf(worker);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+
   /**
    * A worker that ended on its own (a crash, an out-of-memory stop): its fit fails, it leaves the
    * pool, and the next fit starts another. (Stopped by `close` or a cancel, it has left already.)
    */
   private lost(worker: Worker, why: string): void {
     if (!this.workers.includes(worker)) return;
-    this.workers.splice(this.workers.indexOf(worker), 1);
-    const idle = this.idle.indexOf(worker);
-    if (idle >= 0) this.idle.splice(idle, 1);
+    this.drop(worker);
     for (const [id, running] of this.running) {
       if (running !== worker) continue;
       this.running.delete(id);
