@@ -298,4 +298,11 @@ test('12. a spent budget (402) and a rate limit (429) are told apart; the model 
   assert.equal(cache.get('m0'), undefined, 'the least recently used went first');
   cache.set('huge', 'x', 101);
   assert.equal(cache.get('huge'), undefined, 'an entry larger than the cache is not kept');
+  // m7, m8, m9 are kept; m7 (the oldest) is read, so m8 goes when m10 comes, then m9 and m7.
+  assert.equal(cache.get('m7'), 'x');
+  cache.set('m10', 'x', 30);
+  assert.deepEqual(['m7', 'm8', 'm9', 'm10'].map((key) => cache.get(key) !== undefined), [true, false, true, true]);
+  cache.set('m11', 'x', 60);
+  assert.equal(cache.size, 90);
+  assert.deepEqual(['m7', 'm9', 'm10', 'm11'].map((key) => cache.get(key) !== undefined), [false, false, true, true], 'every entry read once, the oldest go first');
 });

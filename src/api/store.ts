@@ -10,7 +10,7 @@
  * costliest part of a 1-row request before, is paid once per batch.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -137,7 +137,7 @@ function newId(prefix: string): string {
 
 /** SHA-256 of an API key, hex. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 interface KeyRow {
