@@ -10,7 +10,7 @@
  * costliest part of a 1-row request before, is paid once per batch.
  */
 
-import { hash, randomBytes } from 'node:crypto';
+import crypto, { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -135,9 +135,13 @@ function newId(prefix: string): string {
   return `${prefix}_${randomBytes(9).toString('base64url')}`;
 }
 
+// Node's one-shot hash (20.12 and later) costs a third of a Hash object's 1 µs, on every request.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
+
 /** SHA-256 of an API key, hex. */
 export function hashKey(key: string): string {
-  return hash('sha256', key, 'hex');
+  return sha256Hex(key);
 }
 
 interface KeyRow {
