@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIrisEmbedded } from '../data/datasets/iris.ts';
 import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
+import Database from 'better-sqlite3';
+import { Rng } from '../random.ts';
 import { Store } from './store.ts';
 
 function setUp(store: Store, budgets: { owner?: number; keys: (number | undefined)[] }) {
@@ -81,4 +83,46 @@ test('closing the store commits the charges still waiting; they are on disk when
   assert.equal(reopened.queriesUsed(keys[0].id), 6);
   assert.equal(reopened.ledgerIds().length, 3);
   reopened.close();
+});
+
+test("the usage report's running totals equal the ledger grouped by key and model, refused charges and group commits included", async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'threatlab-totals-')), 'ledger.sqlite');
+  const store = Store.open(path);
+  const { modelId, keys, priceMicros } = setUp(store, { owner: 400, keys: [60, undefined, 90] });
+  const owner = keys[0].ownerId;
+  const other = store.addModel(owner, 'iris 2', new LinearClassifierTrainer('softmax').fitSync(loadIrisEmbedded()));
+  store.publish(other, { price: 0.25, policy: { kind: 'full' }, visibility: 'private' });
+  const otherPrice = store.getModel(other)!.priceMicros;
+  const rng = new Rng(7);
+  let refused = 0;
+  for (let round = 0; round < 40; round++) {
+    // A burst of 1–6 charges in one turn (one group commit), keys and models mixed, or a single charge.
+    const burst = Array.from({ length: 1 + rng.int(6) }, () => ({ key: keys[rng.int(3)], onOther: rng.uniform() < 0.4, rows: 1 + rng.int(9) }));
+    const charge = ({ key, onOther, rows }: (typeof burst)[number]) => (onOther ? store.recordQueryGrouped(key, other, rows, otherPrice) : store.recordQueryGrouped(key, modelId, rows, priceMicros));
+    if (burst.length === 1 && round % 2 === 0) {
+      try {
+        store.recordQuery(burst[0].key, burst[0].onOther ? other : modelId, burst[0].rows, burst[0].onOther ? otherPrice : priceMicros);
+      } catch {
+        refused++;
+      }
+      continue;
+    }
+    refused += (await settle(burst.map(charge))).filter((r) => r.status === 'rejected').length;
+  }
+  assert.ok(refused > 0, 'some charges passed a budget');
+  store.close();
+  const db = new Database(path, { readonly: true });
+  const grouped = db
+    .prepare('SELECT key_id AS keyId, model_id AS model, COUNT(*) AS requests, SUM(rows) AS queries, SUM(cost_micros) AS costMicros FROM ledger GROUP BY key_id, model_id ORDER BY key_id, model_id')
+    .all();
+  db.close();
+  const reopened = Store.open(path);
+  try {
+    const byKeys = reopened.usage(owner, 'keys').map(({ keyId, modelId: model, requests, queries, costMicros }) => ({ keyId, model, requests, queries, costMicros }));
+    assert.deepEqual(byKeys, grouped);
+    assert.deepEqual(reopened.usage(owner, 'models').length, grouped.length);
+    assert.equal(byKeys.reduce((sum, row) => sum + row.queries, 0), keys.reduce((sum, key) => sum + reopened.queriesUsed(key.id), 0), "the totals add up to the keys' charged rows");
+  } finally {
+    reopened.close();
+  }
 });

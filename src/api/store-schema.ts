@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped with every change below. */
-const VERSION = 5;
+const VERSION = 6;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS owners (
@@ -32,8 +32,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id), status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0,
   request TEXT NOT NULL, model_id TEXT REFERENCES models(id), result TEXT, error_code TEXT, error_message TEXT,
   created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, report_json TEXT, report_html TEXT, remote_id TEXT);
-CREATE INDEX IF NOT EXISTS ledger_key ON ledger(key_id);
-CREATE INDEX IF NOT EXISTS ledger_model ON ledger(model_id);
+CREATE TABLE IF NOT EXISTS ledger_totals (
+  key_id TEXT NOT NULL, model_id TEXT NOT NULL, requests INTEGER NOT NULL, rows INTEGER NOT NULL, cost_micros INTEGER NOT NULL,
+  PRIMARY KEY (key_id, model_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_model ON alerts(model_id);
 `;
 
@@ -88,6 +89,17 @@ function fromVersion4(db: Database.Database): void {
   if (!columns(db, 'jobs').has('remote_id')) db.exec('ALTER TABLE jobs ADD COLUMN remote_id TEXT');
 }
 
+/**
+ * Version 5 to 6: the usage report reads running totals per key and model (`ledger_totals`, kept in
+ * each charge's transaction) instead of grouping the whole ledger, and the ledger loses its two
+ * indexes (by key, by model), which only that report read: each commit wrote a page of each.
+ */
+function fromVersion5(db: Database.Database): void {
+  db.exec(TABLES);
+  db.exec('INSERT INTO ledger_totals (key_id, model_id, requests, rows, cost_micros) SELECT key_id, model_id, COUNT(*), SUM(rows), SUM(cost_micros) FROM ledger GROUP BY key_id, model_id');
+  db.exec('DROP INDEX IF EXISTS ledger_key; DROP INDEX IF EXISTS ledger_model');
+}
+
 /** Creates or upgrades the schema, in one transaction. */
 export function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -100,6 +112,7 @@ export function migrate(db: Database.Database): void {
     if (existing && version < 3 && columns(db, 'jobs').size > 0) fromVersion2(db);
     if (existing && version < 4 && columns(db, 'models').size > 0) fromVersion3(db);
     if (existing && version < 5 && columns(db, 'jobs').size > 0) fromVersion4(db);
+    if (existing && version < 6 && columns(db, 'ledger').size > 0) fromVersion5(db);
     db.exec(TABLES);
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS owners_name ON owners(name)');
     db.pragma(`user_version = ${VERSION}`);

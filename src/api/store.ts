@@ -279,15 +279,20 @@ export class Store {
       chargeKey: prepare('UPDATE api_keys SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
       chargeOwner: prepare('UPDATE owners SET used = used + ? WHERE id = ? AND (budget IS NULL OR used + ? <= budget)'),
       insertLedger: prepare('INSERT INTO ledger (key_id, model_id, rows, cost_micros, created_at) VALUES (?, ?, ?, ?, ?)'),
+      addTotals: prepare(
+        'INSERT INTO ledger_totals (key_id, model_id, requests, rows, cost_micros) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key_id, model_id) DO UPDATE SET requests = requests + excluded.requests, rows = rows + excluded.rows, cost_micros = cost_micros + excluded.cost_micros',
+      ),
       model: prepare(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ?`),
       remaining: prepare('SELECT k.budget - k.used AS key_left, o.budget - o.used AS owner_left, k.budget AS key_budget, k.used AS key_used, o.budget AS owner_budget, o.used AS owner_used FROM api_keys k JOIN owners o ON o.id = k.owner_id WHERE k.id = ?'),
     };
     // The key's and the account's running totals are charged only if both budgets allow it, and
-    // the ledger row is written in the same transaction: a refused request changes nothing.
+    // the ledger row (and the key's totals on the model) written in the same transaction: a refused
+    // request changes nothing.
     this.charge = db.transaction((keyId: string, ownerId: string, modelId: string, rows: number, costMicros: number) => {
       if (this.statements.chargeKey.run(rows, keyId, rows).changes === 0 || this.statements.chargeOwner.run(rows, ownerId, rows).changes === 0) {
         throw this.budgetError(keyId, rows);
       }
+      this.statements.addTotals.run(keyId, modelId, 1, rows, costMicros);
       return Number(this.statements.insertLedger.run(keyId, modelId, rows, costMicros, Date.now()).lastInsertRowid);
     });
     // A run of charges by one key, charged as one sum (a savepoint): false, changing nothing, when a
@@ -298,10 +303,15 @@ export class Store {
       for (const charge of run) rows += charge.rows;
       if (this.statements.chargeKey.run(rows, keyId, rows).changes === 0 || this.statements.chargeOwner.run(rows, ownerId, rows).changes === 0) throw NOT_ENOUGH;
       const now = Date.now();
+      // The key's totals on each model of the run, one row written per model.
+      const totals = new Map<string, { requests: number; rows: number; costMicros: number }>();
       for (const charge of run) {
         const costMicros = charge.rows * charge.priceMicros;
         outcomes.push({ queryId: Number(this.statements.insertLedger.run(keyId, charge.modelId, charge.rows, costMicros, now).lastInsertRowid), costMicros });
+        const total = totals.get(charge.modelId) ?? { requests: 0, rows: 0, costMicros: 0 };
+        totals.set(charge.modelId, { requests: total.requests + 1, rows: total.rows + charge.rows, costMicros: total.costMicros + costMicros });
       }
+      for (const [modelId, total] of totals) this.statements.addTotals.run(keyId, modelId, total.requests, total.rows, total.costMicros);
     });
     // A group commit in arrival order: a run of one key's charges as one sum when its budgets pay
     // for all of them (the same end as charging them one by one), else each in a savepoint of its
@@ -613,14 +623,14 @@ export class Store {
     return (this.db.prepare('SELECT used FROM api_keys WHERE id = ?').get(keyId) as { used: number } | undefined)?.used ?? 0;
   }
 
-  /** Requests, rows and cost per key and model: of the owner's keys (`by: 'keys'`) or on the owner's models by any key (`by: 'models'`). */
+  /** Requests, rows and cost per key and model (the ledger's running totals): of the owner's keys (`by: 'keys'`) or on the owner's models by any key (`by: 'models'`). */
   usage(ownerId: string, by: 'keys' | 'models' = 'keys'): UsageRow[] {
     const where = by === 'keys' ? 'k.owner_id = ?' : 'm.owner_id = ?';
     const rows = this.db
       .prepare(
-        `SELECT l.key_id AS keyId, k.prefix AS keyPrefix, o.name AS owner, l.model_id AS modelId, COUNT(*) AS requests, SUM(l.rows) AS queries, SUM(l.cost_micros) AS costMicros
-         FROM ledger l JOIN api_keys k ON k.id = l.key_id JOIN owners o ON o.id = k.owner_id JOIN models m ON m.id = l.model_id
-         WHERE ${where} GROUP BY l.key_id, l.model_id ORDER BY l.key_id, l.model_id`,
+        `SELECT t.key_id AS keyId, k.prefix AS keyPrefix, o.name AS owner, t.model_id AS modelId, t.requests, t.rows AS queries, t.cost_micros AS costMicros
+         FROM ledger_totals t JOIN api_keys k ON k.id = t.key_id JOIN owners o ON o.id = k.owner_id JOIN models m ON m.id = t.model_id
+         WHERE ${where} ORDER BY t.key_id, t.model_id`,
       )
       .all(ownerId) as Omit<UsageRow, 'cost'>[];
     return rows.map((row) => ({ ...row, cost: microsToUnits(row.costMicros) }));

@@ -115,6 +115,8 @@ test('a database written before accounts and micro-unit money opens with everyth
     const key = { id: 'key_a', ownerId: 'own_a', ownerName: 'carol', prefix: 'tl_aaaa', createdAt: 1 };
     store.recordQuery(key, 'm_a', 2, model.priceMicros);
     assert.equal(store.queriesUsed('key_a'), 5);
+    const after = store.usage('own_a')[0];
+    assert.deepEqual([after.requests, after.queries, after.costMicros], [2, 5, 500_000], "the old ledger's totals carried into the running totals, the new charge added");
     assert.equal(store.integrityCheck(), 'ok');
   } finally {
     store.close();
