@@ -38,6 +38,11 @@ export interface TrainingRequest {
   packed?: boolean;
 }
 
+/** Skip a fit sent ahead and cancelled before the worker started it (its reply: `skipped`, the rows handed back). */
+export interface TrainingSkip {
+  skip: number;
+}
+
 /** The fitted model, or the error. */
 export interface TrainingReply {
   id: number;
@@ -47,6 +52,8 @@ export interface TrainingReply {
   error?: { code: string; message: string };
   /** The request's row buffer, transferred back for the pool to reuse. */
   rows?: ArrayBuffer;
+  /** The fit was skipped (`TrainingSkip`). */
+  skipped?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { makeClassification } from '../data/datasets/synthetic.ts';
+import { stopWorker } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
 
 const pool = new TrainingPool(1);
@@ -21,4 +22,80 @@ test('a worker that dies on its own leaves the pool: the next fit starts another
   assert.deepEqual(again.toJSON(), first.toJSON());
   assert.equal(workersOf(pool).length, 1);
   assert.notEqual(workersOf(pool)[0], dead);
+});
+
+const assignedOf = (training: TrainingPool) => [...(training as unknown as { assigned: Map<Worker, number[]> }).assigned.values()].map((ids) => ids.length);
+const slowSpec = { kind: 'mlp', params: { hidden: '16', epochs: 60, batchSize: 16 } };
+const quickSpec = { kind: 'logistic', params: {} };
+const inThread = new TrainingPool(0);
+
+test('a busy worker is sent the next fit ahead (two at most); every fit comes back as it trains in this thread', async () => {
+  const training = new TrainingPool(1);
+  try {
+    const sets = [1, 2, 3].map((seed) => makeClassification(200, { classes: 2, features: 8, seed }));
+    const fits = sets.map((data, k) => training.train(quickSpec, data, k));
+    assert.deepEqual(assignedOf(training), [2], 'one trained, one sent ahead');
+    assert.equal((training as unknown as { queue: unknown[] }).queue.length, 1, 'the third waits in the queue');
+    const models = await Promise.all(fits);
+    const expected = await Promise.all(sets.map((data, k) => inThread.train(quickSpec, data, k)));
+    assert.deepEqual(models.map((model) => model.toJSON()), expected.map((model) => model.toJSON()));
+    assert.deepEqual(assignedOf(training), [0]);
+  } finally {
+    await training.close();
+  }
+});
+
+test('a fit sent ahead and cancelled fails at once; its worker finishes the current fit, skips it and trains the next', async () => {
+  const training = new TrainingPool(1);
+  try {
+    const data = makeClassification(300, { classes: 2, features: 8, seed: 4 });
+    const stop = new AbortController();
+    const first = training.fit(slowSpec, data, 1);
+    const ahead = training.fit(quickSpec, data, 2, undefined, stop.signal);
+    const third = training.train(quickSpec, data, 3);
+    const [worker] = workersOf(training);
+    stop.abort();
+    await assert.rejects(ahead, (error: Error & { code?: string }) => error.code === 'cancelled');
+    const [fitted, model] = await Promise.all([first, third]);
+    assert.ok(fitted.model, 'the fit it trained came back');
+    assert.deepEqual(model.toJSON(), (await inThread.train(quickSpec, data, 3)).toJSON());
+    assert.deepEqual(workersOf(training), [worker], 'the same worker, not stopped');
+    assert.deepEqual(assignedOf(training), [0], 'the skipped fit answered too (its rows handed back)');
+  } finally {
+    await training.close();
+  }
+});
+
+test('cancelling the fit a worker trains stops that worker; the fit sent ahead to it goes back to the queue and trains on a new one', async () => {
+  const training = new TrainingPool(1);
+  try {
+    const data = makeClassification(300, { classes: 2, features: 8, seed: 5 });
+    const stop = new AbortController();
+    const first = training.fit(slowSpec, data, 1, undefined, stop.signal);
+    const ahead = training.train(quickSpec, data, 2);
+    const [worker] = workersOf(training);
+    stop.abort();
+    await assert.rejects(first, (error: Error & { code?: string }) => error.code === 'cancelled');
+    assert.deepEqual((await ahead).toJSON(), (await inThread.train(quickSpec, data, 2)).toJSON());
+    assert.equal(workersOf(training).length, 1);
+    assert.notEqual(workersOf(training)[0], worker);
+  } finally {
+    await training.close();
+  }
+});
+
+test('a worker that dies while it trains fails that fit; the fit sent ahead to it trains on the next worker', async () => {
+  const training = new TrainingPool(1);
+  try {
+    const data = makeClassification(300, { classes: 2, features: 8, seed: 6 });
+    const first = training.fit(slowSpec, data, 1);
+    const ahead = training.train(quickSpec, data, 2);
+    const [worker] = workersOf(training);
+    await stopWorker(worker); // not through the pool: to the pool, it ended on its own
+    await assert.rejects(first, (error: Error & { code?: string }) => error.code === 'internal' && /crashed/.test(error.message));
+    assert.deepEqual((await ahead).toJSON(), (await inThread.train(quickSpec, data, 2)).toJSON());
+    assert.notEqual(workersOf(training)[0], worker);
+  } finally {
+    await training.close();
+  }
 });

@@ -1,16 +1,31 @@
-/** The worker side of the training pool: fits one model per message, with its own backend. */
+/** The worker side of the training pool: fits one model per message, one at a time in the order sent, with its own backend. */
 
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/setup.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { fitOutcome } from './fit.ts';
-import { datasetFromMessage, packWeights, type TrainingRequest, type TrainingReply } from './messages.ts';
+import { datasetFromMessage, packWeights, type TrainingRequest, type TrainingReply, type TrainingSkip } from './messages.ts';
 import { workerStarted } from './native-guard.ts';
 
 if (!parentPort) throw new Error('training-worker-main.ts runs only as a worker thread');
 const port = parentPort;
 
-port.on('message', async (request: TrainingRequest) => {
+/** Fits sent ahead and cancelled before their turn. */
+const skipped = new Set<number>();
+// One fit at a time, in the order sent: the pool sends the next fit ahead of the current one's end.
+let turn = Promise.resolve();
+
+port.on('message', (message: TrainingRequest | TrainingSkip) => {
+  if ('skip' in message) skipped.add(message.skip);
+  else turn = turn.then(() => (skipped.delete(message.id) ? skip(message) : fit(message)));
+});
+
+function skip(request: TrainingRequest): void {
+  const rows = request.data.features.buffer;
+  port.postMessage({ id: request.id, skipped: true, rows: rows instanceof ArrayBuffer ? rows : undefined } satisfies TrainingReply, rows instanceof ArrayBuffer ? [rows] : []);
+}
+
+async function fit(request: TrainingRequest): Promise<void> {
   // The rows came in a buffer of their own (transferred); it goes back with the reply for reuse.
   const rows = request.data.features.buffer as ArrayBuffer;
   const handBack = rows instanceof ArrayBuffer ? [rows] : [];
@@ -25,7 +40,7 @@ port.on('message', async (request: TrainingRequest) => {
     const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message }, rows: handBack[0] };
     port.postMessage(reply, handBack);
   }
-});
+}
 
 // Every module (onnxruntime-node's binding among them) has loaded: the pool may stop this thread between native calls now.
 workerStarted();
