@@ -214,7 +214,8 @@ export class TrainingPool implements TrainingService {
     const assigned = this.assigned.get(worker);
     if (!assigned) return; // stopped by a cancel; its last words are not heard
     this.recycle(reply.rows);
-    assigned.splice(assigned.indexOf(reply.id), 1);
+    const at = assigned.indexOf(reply.id);
+    if (at >= 0) assigned.splice(at, 1);
     if (assigned.length === 0) worker.unref();
     const sent = this.sent.get(reply.id);
     this.sent.delete(reply.id);

@@ -17,7 +17,11 @@ let turn = Promise.resolve();
 
 port.on('message', (message: TrainingRequest | TrainingSkip) => {
   if ('skip' in message) skipped.add(message.skip);
-  else turn = turn.then(() => (skipped.delete(message.id) ? skip(message) : fit(message)));
+  else {
+    // A fit that failed past its own catch (its reply could not be sent) still answers, and the next runs.
+    const failed = (error: unknown) => port.postMessage({ id: message.id, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } } satisfies TrainingReply);
+    turn = turn.then(() => (skipped.delete(message.id) ? skip(message) : fit(message))).catch(failed).catch(() => undefined);
+  }
 });
 
 function skip(request: TrainingRequest): void {
