@@ -2,7 +2,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import type { ClassificationDataset } from '../data/dataset.ts';
 import { makeClassification } from '../data/datasets/synthetic.ts';
+import type { Classifier } from '../models/types.ts';
 import { stopWorker } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
 
@@ -45,57 +47,55 @@ test('a busy worker is sent the next fit ahead (two at most); every fit comes ba
   }
 });
 
-test('a fit sent ahead and cancelled fails at once; its worker finishes the current fit, skips it and trains the next', async () => {
+/** Runs `body` on a new one-worker pool and a small data set (`seed`), and closes the pool. */
+async function onOneWorker(seed: number, body: (training: TrainingPool, data: ClassificationDataset) => Promise<void>): Promise<void> {
   const training = new TrainingPool(1);
   try {
-    const data = makeClassification(300, { classes: 2, features: 8, seed: 4 });
+    await body(training, makeClassification(300, { classes: 2, features: 8, seed }));
+  } finally {
+    await training.close();
+  }
+}
+
+const failsWith = (code: string, message = /./) => (error: Error & { code?: string }) => error.code === code && message.test(error.message);
+const sameAsInThread = async (model: Classifier, data: ClassificationDataset, seed: number) => assert.deepEqual(model.toJSON(), (await inThread.train(quickSpec, data, seed)).toJSON());
+
+test('a fit sent ahead and cancelled fails at once; its worker finishes the current fit, skips it and trains the next', () =>
+  onOneWorker(4, async (training, data) => {
     const stop = new AbortController();
     const first = training.fit(slowSpec, data, 1);
     const ahead = training.fit(quickSpec, data, 2, undefined, stop.signal);
     const third = training.train(quickSpec, data, 3);
     const [worker] = workersOf(training);
     stop.abort();
-    await assert.rejects(ahead, (error: Error & { code?: string }) => error.code === 'cancelled');
+    await assert.rejects(ahead, failsWith('cancelled'));
     const [fitted, model] = await Promise.all([first, third]);
     assert.ok(fitted.model, 'the fit it trained came back');
-    assert.deepEqual(model.toJSON(), (await inThread.train(quickSpec, data, 3)).toJSON());
+    await sameAsInThread(model, data, 3);
     assert.deepEqual(workersOf(training), [worker], 'the same worker, not stopped');
     assert.deepEqual(assignedOf(training), [0], 'the skipped fit answered too (its rows handed back)');
-  } finally {
-    await training.close();
-  }
-});
+  }));
 
-test('cancelling the fit a worker trains stops that worker; the fit sent ahead to it goes back to the queue and trains on a new one', async () => {
-  const training = new TrainingPool(1);
-  try {
-    const data = makeClassification(300, { classes: 2, features: 8, seed: 5 });
+test('cancelling the fit a worker trains stops that worker; the fit sent ahead to it goes back to the queue and trains on a new one', () =>
+  onOneWorker(5, async (training, data) => {
     const stop = new AbortController();
     const first = training.fit(slowSpec, data, 1, undefined, stop.signal);
     const ahead = training.train(quickSpec, data, 2);
     const [worker] = workersOf(training);
     stop.abort();
-    await assert.rejects(first, (error: Error & { code?: string }) => error.code === 'cancelled');
-    assert.deepEqual((await ahead).toJSON(), (await inThread.train(quickSpec, data, 2)).toJSON());
+    await assert.rejects(first, failsWith('cancelled'));
+    await sameAsInThread(await ahead, data, 2);
     assert.equal(workersOf(training).length, 1);
     assert.notEqual(workersOf(training)[0], worker);
-  } finally {
-    await training.close();
-  }
-});
+  }));
 
-test('a worker that dies while it trains fails that fit; the fit sent ahead to it trains on the next worker', async () => {
-  const training = new TrainingPool(1);
-  try {
-    const data = makeClassification(300, { classes: 2, features: 8, seed: 6 });
+test('a worker that dies while it trains fails that fit; the fit sent ahead to it trains on the next worker', () =>
+  onOneWorker(6, async (training, data) => {
     const first = training.fit(slowSpec, data, 1);
     const ahead = training.train(quickSpec, data, 2);
     const [worker] = workersOf(training);
     await stopWorker(worker); // not through the pool: to the pool, it ended on its own
-    await assert.rejects(first, (error: Error & { code?: string }) => error.code === 'internal' && /crashed/.test(error.message));
-    assert.deepEqual((await ahead).toJSON(), (await inThread.train(quickSpec, data, 2)).toJSON());
+    await assert.rejects(first, failsWith('internal', /crashed/));
+    await sameAsInThread(await ahead, data, 2);
     assert.notEqual(workersOf(training)[0], worker);
-  } finally {
-    await training.close();
-  }
-});
+  }));
