@@ -6,7 +6,7 @@
  * PRADA's threshold is calibrated on them. A stream that trips raises the owner's action once — log (a line on the server's stderr),
  * alert (a row in the alerts table, shown in GET /v1/usage), slow (alert, and every later
  * request of that key to the model waits), refuse (alert, and later requests get 403, charged
- * nothing). Streams live in memory, bounded by bytes (least recently used dropped), so a
+ * nothing). Streams live in memory, bounded by bytes (those unused longest dropped), so a
  * restart or an eviction forgets a key's history — an attacker can rotate keys as well; the
  * ledger keeps every query regardless.
  */

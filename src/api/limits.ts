@@ -47,7 +47,7 @@ export interface ServerLimits {
   maxJobsPerOwner: number;
   /** Predictions waiting for a worker. */
   maxQueuedPredicts: number;
-  /** Bytes of model files kept parsed in memory (least recently used evicted first). */
+  /** Bytes of model files kept parsed in memory (those unused longest evicted first: `LruCache`, an approximate LRU). */
   modelCacheBytes: number;
   /** Keys of one owner. */
   maxKeysPerOwner: number;
