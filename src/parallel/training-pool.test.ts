@@ -47,6 +47,19 @@ test('a busy worker is sent the next fit ahead (two at most); every fit comes ba
   }
 });
 
+test('a training set over the send-ahead size waits in the queue instead', async () => {
+  const training = new TrainingPool(1, { sendAheadBytes: 1000 });
+  try {
+    const data = makeClassification(200, { classes: 2, features: 8, seed: 7 }); // 12.8 KB of rows
+    const fits = [1, 2, 3].map((seed) => training.train(quickSpec, data, seed));
+    assert.deepEqual(assignedOf(training), [1], 'only the fit it trains');
+    assert.equal((training as unknown as { queue: unknown[] }).queue.length, 2);
+    await Promise.all(fits);
+  } finally {
+    await training.close();
+  }
+});
+
 /** Runs `body` on a new one-worker pool and a small data set (`seed`), and closes the pool. */
 async function onOneWorker(seed: number, body: (training: TrainingPool, data: ClassificationDataset) => Promise<void>): Promise<void> {
   const training = new TrainingPool(1);
