@@ -193,10 +193,7 @@ export class TrainingPool implements TrainingService {
     const idle = this.workers.find((worker) => held(worker) === 0);
     if (idle) return idle;
     if (this.workers.length < this.size) return this.spawn();
-    if (!ahead) return undefined;
-    let least: Worker | undefined;
-    for (const worker of this.workers) if (held(worker) < FITS_PER_WORKER && (!least || held(worker) < held(least))) least = worker;
-    return least;
+    return ahead ? this.workers.find((worker) => held(worker) < FITS_PER_WORKER) : undefined;
   }
 
   /** The fits sent ahead to `worker` (all but the one it trains), back to the front of the queue in their order. */
