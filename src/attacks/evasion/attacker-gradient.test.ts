@@ -5,7 +5,7 @@ import { initBackend } from '../../backend/setup.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import { applyLayers, disposeLayers, tensorLayer } from '../inversion/differentiable.ts';
 import { Rng } from '../../random.ts';
-import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
+import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient, type WeightPlacement } from './attacker-gradient.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { logitModel } from './logits.ts';
@@ -37,7 +37,7 @@ for (const [name, shape] of [
   ['softmax regression', [[12, 3, 'linear']]],
   ['binary logistic (one score, as (0, z))', [[12, 1, 'linear']]],
 ] as const) {
-  test(`attacker gradient on onnxruntime equals tfjs's gradient of attackerLoss (${name}), untargeted and targeted`, async () => {
+  test(`attacker gradient on onnxruntime equals tfjs's gradient of attackerLoss (${name}), untargeted and targeted, weights fed or held in the model's own graph`, async () => {
     await initBackend();
     const rng = new Rng(3);
     const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
@@ -47,12 +47,14 @@ for (const [name, shape] of [
     const aim = Int32Array.from({ length: rows }, (_, i) => i % classes);
     const scores = tfjsScores(layers);
     try {
-      await assertSameGradients(denseAttackerGradient(layers)!, tfjsAttackerGradient(scores.logits, 12, classes), x, rows, aim);
+      for (const placement of PLACEMENTS) await assertSameGradients(denseAttackerGradient(layers, placement)!, tfjsAttackerGradient(scores.logits, 12, classes), x, rows, aim);
     } finally {
       scores.dispose();
     }
   });
 }
+
+const PLACEMENTS: WeightPlacement[] = ['shared', 'own'];
 
 /** The two gradients (and scores) agree to float32 rounding, untargeted and targeted. */
 async function assertSameGradients(native: AttackerGradient, reference: AttackerGradient, x: Float32Array, rows: number, aim: Int32Array): Promise<void> {
@@ -68,7 +70,7 @@ async function assertSameGradients(native: AttackerGradient, reference: Attacker
   }
 }
 
-test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor-pooling cuts, two channels) equals tfjs's", async () => {
+test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor-pooling cuts, two channels; weights fed or held) equals tfjs's", async () => {
   await initBackend();
   const rng = new Rng(8);
   const image = { height: 13, width: 11, channels: 2 };
@@ -81,7 +83,7 @@ test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor
   const x = Float32Array.from({ length: rows * cnn.inputSize }, () => rng.uniform());
   const reference = await logitModel(cnn);
   try {
-    await assertSameGradients(cnnAttackerGradient(cnn)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, 3), x, rows, Int32Array.from({ length: rows }, (_, i) => i % 3));
+    for (const placement of PLACEMENTS) await assertSameGradients(cnnAttackerGradient(cnn, placement)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, 3), x, rows, Int32Array.from({ length: rows }, (_, i) => i % 3));
   } finally {
     reference.dispose();
   }
@@ -99,7 +101,7 @@ for (const name of ['digits-cnn', 'colour-cnn']) {
     const x = Float32Array.from({ length: rows * cnn.inputSize }, () => rng.uniform());
     const reference = await logitModel(cnn);
     try {
-      await assertSameGradients(cnnAttackerGradient(cnn)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, classes), x, rows, Int32Array.from({ length: rows }, (_, i) => i % classes));
+      for (const placement of PLACEMENTS) await assertSameGradients(cnnAttackerGradient(cnn, placement)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, classes), x, rows, Int32Array.from({ length: rows }, (_, i) => i % classes));
     } finally {
       reference.dispose();
     }

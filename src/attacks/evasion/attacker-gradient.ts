@@ -45,14 +45,28 @@ function hiddenActivations(layers: readonly DenseLayer[]): HiddenActivation[] | 
   return hidden.every((activation): activation is HiddenActivation => activation !== 'softmax') ? hidden : undefined;
 }
 
-/** Declares the dense layers' inputs `w<l>`, `b<l>` and runs `input` through them: each layer's input, and the last layer's scores. */
-function denseForward(g: GraphBuilder, input: string, sizes: number[], hidden: HiddenActivation[]): { activations: string[]; scores: string } {
+/** A model's float32 parameters by name (`w<l>`, `b<l>`, `k<b>`, `c<b>`). */
+export type GraphWeights = Record<string, { values: Float32Array; dims: number[] }>;
+
+/**
+ * The parameter `name` (of shape `dims`): held in the graph when `weights` are given (a model's
+ * own graph), else an input of that name (a graph of the architecture, the weights fed each run).
+ */
+function parameter(g: GraphBuilder, weights: GraphWeights | undefined, name: string, dims: number[]): string {
+  if (!weights) return g.input(name, dims);
+  const held = weights[name];
+  if (!held || held.dims.join() !== dims.join()) throw new Error(`attacker gradient graph: parameter ${name} should be ${dims.join(' × ')}`);
+  return g.weight(name, held.values, dims);
+}
+
+/** Declares the dense layers' `w<l>`, `b<l>` and runs `input` through them: each layer's input, and the last layer's scores. */
+function denseForward(g: GraphBuilder, input: string, weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): { activations: string[]; scores: string } {
   const last = sizes.length - 2;
   const activations = [input];
   let scores = input;
   for (let l = 0; l <= last; l++) {
-    g.input(`w${l}`, [sizes[l], sizes[l + 1]]);
-    g.input(`b${l}`, [sizes[l + 1]]);
+    parameter(g, weights, `w${l}`, [sizes[l], sizes[l + 1]]);
+    parameter(g, weights, `b${l}`, [sizes[l + 1]]);
     scores = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
     if (l < last) activations.push(activate(g, scores, hidden[l]));
   }
@@ -96,13 +110,14 @@ function denseBackward(g: GraphBuilder, delta: string, activations: string[], hi
 }
 
 /**
- * The dense graph: inputs `x` (batch × d), `aim`, `sign` and the layers' `w<l>`, `b<l>`; outputs
- * `logits` and `gradient` (batch × d), the attacker loss's gradient in the inputs.
+ * The dense graph: inputs `x` (batch × d), `aim`, `sign`; the layers' `w<l>`, `b<l>` (held in the
+ * graph when `weights` are given, else inputs); outputs `logits` and `gradient` (batch × d), the
+ * attacker loss's gradient in the inputs.
  */
-export function attackerGradientGraph(sizes: number[], hidden: HiddenActivation[]): Uint8Array {
+export function attackerGradientGraph(weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input('x', ['batch', sizes[0]]);
-  const { activations, scores } = denseForward(g, x, sizes, hidden);
+  const { activations, scores } = denseForward(g, x, weights, sizes, hidden);
   denseBackward(g, scoreGradient(g, scores, sizes[sizes.length - 1]), activations, hidden, 'gradient');
   g.output('gradient', ['batch', sizes[0]]);
   return g.serialise('attacker-gradient');
@@ -166,13 +181,14 @@ export interface CnnLayout {
 
 /**
  * The CNN graph: inputs `x` (batch × height·width·channels, channels last as the model reads
- * images), `aim`, `sign`, each block's kernel `k<b>` (filters × input channels × k × k) and bias
- * `c<b>`, and the head's `w<l>`, `b<l>`; outputs `logits` and `gradient`. Back through a block: the
+ * images), `aim`, `sign`; each block's kernel `k<b>` (filters × input channels × k × k) and bias
+ * `c<b>`, and the head's `w<l>`, `b<l>` (held in the graph when `weights` are given, else inputs);
+ * outputs `logits` and `gradient`. Back through a block: the
  * pooled gradient sent to each window's first maximum, zero where the relu was off, and the
  * transposed convolution with the same kernel, as one stride-2 transposed convolution
  * (`backThroughBlock`).
  */
-export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
+export function cnnAttackerGradientGraph(weights: GraphWeights | undefined, layout: CnnLayout): Uint8Array {
   const g = new GraphBuilder();
   const { height, width, channels } = layout.image;
   const x = g.input('x', ['batch', height * width * channels]);
@@ -180,8 +196,8 @@ export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
   let [h, w] = [height, width];
   const saved: BlockTrace[] = [];
   layout.blocks.forEach((block, b) => {
-    g.input(`k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
-    g.input(`c${b}`, [block.filters]);
+    parameter(g, weights, `k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
+    parameter(g, weights, `c${b}`, [block.filters]);
     const relu = g.node('Relu', [g.node('Conv', [current, `k${b}`, `c${b}`])]);
     current = g.node('MaxPool', [relu], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
     const convolved: [number, number] = [h - block.kernelSize + 1, w - block.kernelSize + 1];
@@ -190,7 +206,7 @@ export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
   });
   const filters = layout.blocks[layout.blocks.length - 1].filters;
   const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
-  const { activations, scores } = denseForward(g, flat, layout.sizes, layout.hidden);
+  const { activations, scores } = denseForward(g, flat, weights, layout.sizes, layout.hidden);
   const atFlat = denseBackward(g, scoreGradient(g, scores, layout.sizes[layout.sizes.length - 1]), activations, layout.hidden);
   let delta = g.node('Transpose', [g.node('Reshape', [atFlat, g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
   for (let b = layout.blocks.length - 1; b >= 0; b--) delta = backThroughBlock(g, saved[b], delta);
@@ -199,22 +215,31 @@ export function cnnAttackerGradientGraph(layout: CnnLayout): Uint8Array {
   return g.serialise('cnn-attacker-gradient');
 }
 
-// One session per architecture, made once per process.
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
-function sessionFor(key: string, graph: () => Uint8Array): Promise<ort.InferenceSession> {
-  let session = sessions.get(key);
-  if (!session) {
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 };
-    session = nativeCall(() => ort.InferenceSession.create(graph(), options));
-    if (sessions.size >= 16) sessions.delete(sessions.keys().next().value!);
-    sessions.set(key, session);
-  }
-  return session;
+// Sessions of architectures (the weights fed each run), made once per process and shared by every model of the architecture.
+const sharedSessions = new Map<string, Promise<ort.InferenceSession>>();
+
+function sharedSession(key: string, graph: () => Uint8Array): () => Promise<ort.InferenceSession> {
+  return () => {
+    let session = sharedSessions.get(key);
+    if (!session) {
+      session = nativeCall(() => ort.InferenceSession.create(graph(), SESSION_OPTIONS));
+      if (sharedSessions.size >= 16) sharedSessions.delete(sharedSessions.keys().next().value!);
+      sharedSessions.set(key, session);
+    }
+    return session;
+  };
 }
 
-/** Runs a graph of this file: its parameters fed as they are, the rows, the aim one-hot and the sign. */
-function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
+/** A model's own session (its weights held in the graph), made on the first call and kept by the gradient. */
+function ownSession(graph: () => Uint8Array): () => Promise<ort.InferenceSession> {
+  let session: Promise<ort.InferenceSession> | undefined;
+  return () => (session ??= nativeCall(() => ort.InferenceSession.create(graph(), SESSION_OPTIONS)));
+}
+
+/** Runs a graph of this file: the rows, the aim one-hot and the sign, with `fed` (the weights of a shared session's model). */
+function nativeGradient(session: () => Promise<ort.InferenceSession>, fed: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
   // Each call's outputs freed as soon as they are read, not a megabyte at a time: FGSM makes one
   // call, and the next attack's outputs then reuse their memory (1.5–1.9 ms for 200 MNIST rows,
   // against 1.5 and 3.3–4.6 ms alternating, the run that found a group still pending paying for
@@ -225,7 +250,7 @@ function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters
     const oneHot = new Float32Array(rows * classes);
     for (let i = 0; i < rows; i++) oneHot[i * classes + aim[i]] = 1;
     const feeds = {
-      ...parameters,
+      ...fed,
       x: new ort.Tensor('float32', x.subarray(0, rows * inputSize), [rows, inputSize]),
       aim: new ort.Tensor('float32', oneHot, [rows, classes]),
       sign: new ort.Tensor('float32', Float32Array.of(targeted ? -1 : 1), []),
@@ -235,11 +260,28 @@ function nativeGradient(session: () => Promise<ort.InferenceSession>, parameters
   };
 }
 
-/** The dense layers' weights and biases as float32 tensors `w<l>`, `b<l>`. */
-function denseParameters(layers: readonly DenseLayer[], into: Record<string, ort.Tensor> = {}): Record<string, ort.Tensor> {
+/**
+ * Where a model's weights go. `shared`: fed each run to a session of the architecture, made once
+ * per process — no set-up for a model. `own`: held in a session of the model's own graph, where
+ * onnxruntime packs each Gemm's B and lays out the convolution filters in its blocked format once
+ * instead of every run: the MNIST CNN's gradient on 50 rows 2.27 ms against 2.67 fed (an MLP's
+ * 193 µs against 230 in the same loop, though no gain showed in PGD's timings), for 5–8 ms more to
+ * make the session and 20–40 ms on its first batch (logits.ts chooses).
+ */
+export type WeightPlacement = 'shared' | 'own';
+
+/** The gradient of a graph with `weights`, placed as `placement` says; `architecture` keys the shared session. */
+function placedGradient(placement: WeightPlacement, architecture: string, graph: (weights: GraphWeights | undefined) => Uint8Array, weights: GraphWeights, inputSize: number, classes: number): AttackerGradient {
+  if (placement === 'own') return nativeGradient(ownSession(() => graph(weights)), {}, inputSize, classes);
+  const fed = Object.fromEntries(Object.entries(weights).map(([name, { values, dims }]) => [name, new ort.Tensor('float32', values, dims)]));
+  return nativeGradient(sharedSession(architecture, () => graph(undefined)), fed, inputSize, classes);
+}
+
+/** The dense layers' weights and biases as float32 `w<l>`, `b<l>`. */
+function denseWeights(layers: readonly DenseLayer[], into: GraphWeights = {}): GraphWeights {
   layers.forEach((layer, l) => {
-    into[`w${l}`] = new ort.Tensor('float32', Float32Array.from(layer.weights), [layer.inputs, layer.outputs]);
-    into[`b${l}`] = new ort.Tensor('float32', Float32Array.from(layer.biases), [layer.outputs]);
+    into[`w${l}`] = { values: Float32Array.from(layer.weights), dims: [layer.inputs, layer.outputs] };
+    into[`b${l}`] = { values: Float32Array.from(layer.biases), dims: [layer.outputs] };
   });
   return into;
 }
@@ -247,11 +289,11 @@ function denseParameters(layers: readonly DenseLayer[], into: Record<string, ort
 const classCount = (layers: readonly DenseLayer[]) => Math.max(2, layers[layers.length - 1].outputs);
 
 /** The attacker gradient of a stack of dense layers on onnxruntime; undefined when a hidden layer's activation has no graph here. */
-export function denseAttackerGradient(layers: readonly DenseLayer[]): AttackerGradient | undefined {
+export function denseAttackerGradient(layers: readonly DenseLayer[], placement: WeightPlacement = 'shared'): AttackerGradient | undefined {
   const hidden = hiddenActivations(layers);
   if (!hidden) return undefined;
   const sizes = [layers[0].inputs, ...layers.map((layer) => layer.outputs)];
-  return nativeGradient(() => sessionFor(JSON.stringify(['dense', sizes, hidden]), () => attackerGradientGraph(sizes, hidden)), denseParameters(layers), sizes[0], classCount(layers));
+  return placedGradient(placement, JSON.stringify(['dense', sizes, hidden]), (weights) => attackerGradientGraph(weights, sizes, hidden), denseWeights(layers), sizes[0], classCount(layers));
 }
 
 /** A CNN's parts as cnn.ts holds them (kernels height × width × input channels × filters, channels last). */
@@ -261,23 +303,27 @@ export interface CnnParts {
   dense: readonly DenseLayer[];
 }
 
+/** The CNN's weights as its graph holds them: tfjs's kernel layout [k, k, in, out] as ONNX's [out, in, k, k]. */
+function cnnWeights(model: CnnParts): GraphWeights {
+  const weights = denseWeights(model.dense);
+  model.convolutions.forEach((block, b) => {
+    const { kernelSize: k, inputChannels: ci, filters: co } = block;
+    const kernel = new Float32Array(co * ci * k * k);
+    for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let c = 0; c < ci; c++) for (let f = 0; f < co; f++) kernel[((f * ci + c) * k + dy) * k + dx] = block.weights[((dy * k + dx) * ci + c) * co + f];
+    weights[`k${b}`] = { values: kernel, dims: [co, ci, k, k] };
+    weights[`c${b}`] = { values: Float32Array.from(block.biases), dims: [co] };
+  });
+  return weights;
+}
+
 /** The attacker gradient of a CNN on onnxruntime; undefined when its head has a hidden activation without a graph here. */
-export function cnnAttackerGradient(model: CnnParts): AttackerGradient | undefined {
+export function cnnAttackerGradient(model: CnnParts, placement: WeightPlacement = 'shared'): AttackerGradient | undefined {
   const hidden = hiddenActivations(model.dense);
   if (!hidden) return undefined;
   const blocks = model.convolutions.map(({ kernelSize, inputChannels, filters }) => ({ kernelSize, inputChannels, filters }));
   const layout: CnnLayout = { image: model.image, blocks, sizes: [model.dense[0].inputs, ...model.dense.map((layer) => layer.outputs)], hidden };
-  const parameters = denseParameters(model.dense);
-  model.convolutions.forEach((block, b) => {
-    // tfjs's kernel layout [k, k, in, out] to ONNX's [out, in, k, k].
-    const { kernelSize: k, inputChannels: ci, filters: co } = block;
-    const kernel = new Float32Array(co * ci * k * k);
-    for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let c = 0; c < ci; c++) for (let f = 0; f < co; f++) kernel[((f * ci + c) * k + dy) * k + dx] = block.weights[((dy * k + dx) * ci + c) * co + f];
-    parameters[`k${b}`] = new ort.Tensor('float32', kernel, [co, ci, k, k]);
-    parameters[`c${b}`] = new ort.Tensor('float32', Float32Array.from(block.biases), [co]);
-  });
   const { height, width, channels } = model.image;
-  return nativeGradient(() => sessionFor(JSON.stringify(['cnn', layout]), () => cnnAttackerGradientGraph(layout)), parameters, height * width * channels, classCount(model.dense));
+  return placedGradient(placement, JSON.stringify(['cnn', layout]), (weights) => cnnAttackerGradientGraph(weights, layout), cnnWeights(model), height * width * channels, classCount(model.dense));
 }
 
 /** The same gradient through tfjs, for any model with differentiable scores (the CNN). */

@@ -83,7 +83,7 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
     const classes = problem.model.classes;
     for (let s = 0; s < options.steps; s++) {
       const { current, next } = kernel;
-      const at = await problem.model.gradientAt(current, rows, aim, targeted);
+      const at = await problem.model.repeatedGradientAt(current, rows, aim, targeted);
       if (options.norm === 'inf') {
         kernel.gradient.set(at.gradient);
         kernel.stepInfinity(step, epsilon);

@@ -59,6 +59,15 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A named float32 tensor held in the graph (a model's weights): onnxruntime may then lay it out
+   * once for its kernels (a Gemm's packed B, a convolution's blocked filters) instead of every run.
+   */
+  weight(name: string, values: Float32Array, dims: number[]): string {
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+    return name;
+  }
+
   /** An int64 constant (axes of a reduction). */
   integers(values: number[]): string {
     const name = `ints_${this.initializers.length}`;
