@@ -112,3 +112,23 @@ test('a hidden softmax layer has no graph: the caller falls back to tfjs', () =>
   const rng = new Rng(1);
   assert.equal(denseAttackerGradient([layer(4, 3, 'softmax', rng), layer(3, 2, 'softmax', rng)]), undefined);
 });
+
+test("a released gradient's arrays stay readable until the gradient's next call, which frees them (detached) before it runs", async () => {
+  const rng = new Rng(5);
+  const layers = [layer(12, 8, 'relu', rng), layer(8, 3, 'softmax', rng)];
+  const gradient = denseAttackerGradient(layers)!;
+  const x = Float32Array.from({ length: 4 * 12 }, () => rng.normal());
+  const aim = Int32Array.of(0, 1, 2, 0);
+  const first = await gradient(x, 4, aim, false);
+  const copy = Float32Array.from(first.gradient);
+  first.release();
+  assert.deepEqual(Float32Array.from(first.gradient), copy, 'still readable after release');
+  const second = await gradient(x, 4, aim, false);
+  assert.equal(first.gradient.length, 0, 'freed by the next call');
+  assert.equal(first.logits.length, 0);
+  assert.deepEqual(Float32Array.from(second.gradient), copy, 'the same rows give the same gradient');
+  second.release();
+  second.release(); // twice: freed once, no error
+  await gradient(x, 4, aim, false);
+  assert.equal(second.gradient.length, 0);
+});
