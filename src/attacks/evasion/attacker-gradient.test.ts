@@ -8,7 +8,8 @@ import { Rng } from '../../random.ts';
 import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient, type WeightPlacement } from './attacker-gradient.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
-import { logitModel } from './logits.ts';
+import { logitModel, OWN_SESSION_ROW_STEPS } from './logits.ts';
+import { Mlp } from '../../models/neural/mlp.ts';
 import { join } from 'node:path';
 import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
@@ -131,4 +132,23 @@ test("a released gradient's arrays stay readable until the gradient's next call,
   second.release(); // twice: freed once, no error
   await gradient(x, 4, aim, false);
   assert.equal(second.gradient.length, 0);
+});
+
+test("a CNN's long PGD run takes the model's own session, a short one the shared session until the own one is made; dense models always the shared one", async () => {
+  const rng = new Rng(6);
+  const image = { height: 8, width: 8, channels: 1 };
+  const convolutions = [{ kernelSize: 3, inputChannels: 1, filters: 2, weights: Float64Array.from({ length: 18 }, () => rng.normal(0, 0.5)), biases: new Float64Array(2) }];
+  const cnn = new Cnn({ classes: ['a', 'b'], schema: uniformNumericSchema(64, 'p', 0, 1), image, convolutions, dense: [layer(18, 2, 'softmax', rng)], params: {} });
+  const scores = await logitModel(cnn);
+  const mlp = await logitModel(new Mlp({ classes: ['a', 'b'], schema: uniformNumericSchema(4, 'p', 0, 1), layers: [layer(4, 3, 'relu', rng), layer(3, 2, 'softmax', rng)], params: {} }));
+  try {
+    assert.equal(scores.gradientForRun(OWN_SESSION_ROW_STEPS - 1), scores.gradientAt, 'short run: shared');
+    const own = scores.gradientForRun(OWN_SESSION_ROW_STEPS);
+    assert.notEqual(own, scores.gradientAt, 'long run: its own');
+    assert.equal(scores.gradientForRun(1), own, 'once made, every run');
+    assert.equal(mlp.gradientForRun(10 * OWN_SESSION_ROW_STEPS), mlp.gradientAt);
+  } finally {
+    scores.dispose();
+    mlp.dispose();
+  }
 });

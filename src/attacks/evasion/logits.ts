@@ -18,7 +18,7 @@ import { Mlp } from '../../models/neural/mlp.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
-import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient, type WeightPlacement } from './attacker-gradient.ts';
+import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
 /** Class scores of a batch, differentiable in the inputs. */
@@ -29,8 +29,12 @@ export interface LogitModel {
   logits(input: tf.Tensor2D): tf.Tensor2D;
   /** The scores and the attacker loss's gradient at rows of float32 inputs, for a call or two (FGSM). */
   gradientAt: AttackerGradient;
-  /** The same, for many calls on this model (PGD's steps): its weights laid out once in a session of its own. */
-  repeatedGradientAt: AttackerGradient;
+  /**
+   * The same gradient for a run that takes `rowSteps` row-gradients in all (PGD: rows × steps):
+   * for a CNN, on a session of the model's own once the run is long enough to pay for it (or the
+   * session is made already), else `gradientAt`.
+   */
+  gradientForRun(rowSteps: number): AttackerGradient;
   dispose(): void;
 }
 
@@ -64,26 +68,39 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
   };
 }
 
-/** The native (onnxruntime) gradients of a model: weights fed to a shared session, and the model's own session. */
+/**
+ * Row-gradients a run must take before a CNN's own session pays for itself within the run. On the
+ * MNIST CNN it saves 5–8 µs a row-gradient (2.67 → 2.27 ms a 50-row call, 14.0 → 12.8 ms a 256-row
+ * one), and making it costs 25–80 ms (the session, then the blocked buffers on its first batch, more
+ * for a larger batch): a 200-row run of 40 PGD steps (8,000) lost 37 ms by it, and each run after
+ * saved ~43 ms; 1,000 rows (40,000) gained 5% on the first run, 12% on the next. So 400 rows of 40.
+ */
+export const OWN_SESSION_ROW_STEPS = 16000;
+
+/** The native (onnxruntime) gradients of a model: weights fed to a shared session, and (a CNN) the model's own session. */
 interface NativeGradients {
-  once: AttackerGradient;
-  repeated: AttackerGradient;
+  shared: AttackerGradient;
+  own?: AttackerGradient;
+  /** Whether a run has used `own` (its session is made, or being made). */
+  ownUsed: boolean;
 }
 
 /** The model with its attacker gradients: `native` (onnxruntime) where given, else tfjs's of its scores. */
-function withGradient(model: Omit<LogitModel, 'gradientAt' | 'repeatedGradientAt'>, native?: NativeGradients): LogitModel {
-  const tfjs = native ? undefined : tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
-  return { ...model, gradientAt: native?.once ?? tfjs!, repeatedGradientAt: native?.repeated ?? tfjs! };
+function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun'>, native?: NativeGradients): LogitModel {
+  if (!native) {
+    const tfjs = tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
+    return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
+  }
+  const gradientForRun = (rowSteps: number) => {
+    if (!native.own || !(native.ownUsed || rowSteps >= OWN_SESSION_ROW_STEPS)) return native.shared;
+    native.ownUsed = true;
+    return native.own;
+  };
+  return { ...model, gradientAt: native.shared, gradientForRun };
 }
 
 // A model's native gradients (its weights as float32 arrays; its own session once made), made once per model.
 const nativeGradients = new WeakMap<Classifier, NativeGradients | undefined>();
-
-/** Both placements of a model's native gradient; undefined when it has no graph here. */
-function bothPlacements(make: (placement: WeightPlacement) => AttackerGradient | undefined): NativeGradients | undefined {
-  const once = make('shared');
-  return once && { once, repeated: make('own')! };
-}
 
 /** Scores of dense layers; their tfjs tensors are made on first use (FGSM and PGD take the native gradient and need none). */
 function denseLogitModel(model: Classifier, layers: readonly DenseLayer[]): LogitModel {
@@ -98,7 +115,7 @@ function denseLogitModel(model: Classifier, layers: readonly DenseLayer[]): Logi
   // 0.214 ms an example against 0.208–0.233 fed) and took 10–25 ms more on its first batch.
   if (!nativeGradients.has(model)) {
     const shared = denseAttackerGradient(layers, 'shared');
-    nativeGradients.set(model, shared && { once: shared, repeated: shared });
+    nativeGradients.set(model, shared && { shared, ownUsed: false });
   }
   return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tensors && disposeLayers(tensors) }, nativeGradients.get(model));
 }
@@ -113,10 +130,13 @@ export async function logitModel(model: Classifier): Promise<LogitModel> {
   if (model instanceof Mlp) return denseLogitModel(model, model.layers);
   if (model instanceof Cnn) {
     const { logits, tensors } = cnnLogits(model);
-    // PGD's calls on the CNN's own session, whose filters onnxruntime lays out in its blocked
-    // format once (PGD on the MNIST CNN, 50 rows, three runs each beside PyTorch in the same run:
-    // 0.88–0.93× PyTorch's time against 1.00–1.07× fed; its first batch 20–40 ms longer).
-    if (!nativeGradients.has(model)) nativeGradients.set(model, bothPlacements((placement) => cnnAttackerGradient(model, placement)));
+    // A long PGD run goes on the CNN's own session, whose filters onnxruntime lays out in its
+    // blocked format once (PGD on the MNIST CNN, 50 rows, further runs beside PyTorch in the same
+    // run: 0.88–0.93× PyTorch's time against 1.00–1.07× fed; the first batch 20–40 ms longer).
+    if (!nativeGradients.has(model)) {
+      const shared = cnnAttackerGradient(model, 'shared');
+      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownUsed: false });
+    }
     return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) }, nativeGradients.get(model));
   }
   throw new CapabilityError(

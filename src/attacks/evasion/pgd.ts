@@ -24,6 +24,8 @@ export interface PgdOptions {
   randomStart: boolean;
   /** Keep each row at its first adversarial iterate (default); false runs every step (transfer wants the loss as high as the ball allows). */
   stopAtSuccess?: boolean;
+  /** Row-gradients of the whole run this batch is part of (rows × steps of every batch; default this batch's), which chooses the gradient's session. */
+  runRowSteps?: number;
 }
 
 /** A seeded random start in the ball (uniform per coordinate for L∞; a random direction and radius for L2). */
@@ -81,9 +83,10 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
     const step = Math.fround(options.stepSize ?? (2.5 * options.epsilon) / options.steps);
     const epsilon = Math.fround(options.epsilon);
     const classes = problem.model.classes;
+    const gradientAt = problem.model.gradientForRun(options.runRowSteps ?? rows * options.steps);
     for (let s = 0; s < options.steps; s++) {
       const { current, next } = kernel;
-      const at = await problem.model.repeatedGradientAt(current, rows, aim, targeted);
+      const at = await gradientAt(current, rows, aim, targeted);
       if (options.norm === 'inf') {
         kernel.gradient.set(at.gradient);
         kernel.stepInfinity(step, epsilon);

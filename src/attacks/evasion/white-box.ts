@@ -69,13 +69,13 @@ export interface WhiteBoxResult {
 }
 
 /** Runs one batch; each adversarial row goes to `sink` (FGSM and PGD hand theirs over from their kernel's memory). */
-async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: RowSink): Promise<void> {
+async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: RowSink, runRows: number): Promise<void> {
   let result: Matrix;
   switch (name) {
     case 'fgsm':
       return fgsm(problem, { epsilon: options.epsilon! }, sink);
     case 'pgd':
-      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps }, rng, sink);
+      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps, runRowSteps: runRows * (options.steps ?? 40) }, rng, sink);
     case 'cw':
       result = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
       break;
@@ -122,7 +122,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
       const indices = attack.subarray(start, start + batchSize);
       const problem: GradientProblem = { model: logits, domain, inputs: selectRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
       const attackStarted = performance.now();
-      await attackBatch(name, problem, options, rng, (k, values) => adversarial.data.set(values, indices[k] * inputs.cols));
+      await attackBatch(name, problem, options, rng, (k, values) => adversarial.data.set(values, indices[k] * inputs.cols), attack.length);
       attackSeconds += (performance.now() - attackStarted) / 1000;
       for (const row of indices) repairRow(domain, adversarial.data.subarray(row * inputs.cols, (row + 1) * inputs.cols));
       progress.tick(indices.length);
