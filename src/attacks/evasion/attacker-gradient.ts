@@ -18,6 +18,7 @@ import { blockOutput } from '../../models/neural/cnn.ts';
 import { activate, throughActivation } from '../../models/neural/native/dense-step-graph.ts';
 import { FLOAT, GraphBuilder } from '../../models/neural/native/onnx-graph.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
+import { ThreatlabError } from '../../errors.ts';
 import { SpentBuffers } from '../../parallel/spent-buffers.ts';
 import { MARGIN_WEIGHT, attackerLoss, oneHotTensor } from './gradient-problem.ts';
 
@@ -56,7 +57,7 @@ export type GraphWeights = Record<string, { values: Float32Array; dims: number[]
 function parameter(g: GraphBuilder, weights: GraphWeights | undefined, name: string, dims: number[]): string {
   if (!weights) return g.input(name, dims);
   const held = weights[name];
-  if (!held || held.dims.join() !== dims.join()) throw new Error(`attacker gradient graph: parameter ${name} should be ${dims.join(' × ')}`);
+  if (!held || held.dims.join() !== dims.join()) throw new ThreatlabError('internal', `the attacker gradient's graph needs parameter ${name} as ${dims.join(' × ')}, got ${held ? held.dims.join(' × ') : 'none'}: a bug in threatlab, please report it with the model file`);
   return g.weight(name, held.values, dims);
 }
 

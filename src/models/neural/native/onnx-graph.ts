@@ -62,6 +62,8 @@ export class GraphBuilder {
   /**
    * A named float32 tensor held in the graph (a model's weights): onnxruntime may then lay it out
    * once for its kernels (a Gemm's packed B, a convolution's blocked filters) instead of every run.
+   * Written as ONNX's raw data, little-endian: the array's own bytes on every platform
+   * onnxruntime-node ships for (x64 and arm64).
    */
   weight(name: string, values: Float32Array, dims: number[]): string {
     this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
