@@ -10,6 +10,8 @@ import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { logitModel, OWN_SESSION_ROW_STEPS } from './logits.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
+import { runWhiteBox } from './white-box.ts';
+import { createMatrix, selectRows } from '../../math/matrix.ts';
 import { join } from 'node:path';
 import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
@@ -151,4 +153,25 @@ test("a CNN's long PGD run takes the model's own session, a short one the shared
     scores.dispose();
     mlp.dispose();
   }
+});
+
+test("PGD on PyTorch's exported digits CNN: a 400-row run on the model's own session gives the rows a 100-row run on the shared session gives", async () => {
+  await initBackend();
+  const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'onnx');
+  const load = () => convertOnnx(join(fixtures, 'digits-cnn.onnx'), readModelDescription(join(fixtures, 'digits-cnn.description.json'))) as Cnn;
+  const rng = new Rng(9);
+  const inputs = createMatrix(400, 64, Float64Array.from({ length: 400 * 64 }, () => rng.uniform()));
+  const options = { epsilon: 0.2, norm: 'inf' as const, steps: 40, attackEvery: true, fullSteps: true, seed: 7 };
+  const long = load();
+  const own = await runWhiteBox(long, 'pgd', inputs, options);
+  const scores = await logitModel(long);
+  assert.notEqual(scores.gradientForRun(1), scores.gradientAt, 'the 400-row run made the own session');
+  scores.dispose();
+  const short = await runWhiteBox(load(), 'pgd', selectRows(inputs, Uint32Array.from({ length: 100 }, (_, i) => i)), options);
+  let apart = 0;
+  for (let k = 0; k < 100 * 64; k++) if (Math.abs(own.adversarial.data[k] - short.adversarial.data[k]) > 1e-6) apart++;
+  // Rounding may flip the sign of a near-zero gradient entry, moving a pixel one step apart.
+  assert.ok(apart <= 0.005 * 100 * 64, `${apart} of 6,400 values apart`);
+  assert.deepEqual(own.outcomes.slice(0, 100).map((o) => o.adversarialLabel), short.outcomes.map((o) => o.adversarialLabel));
+  assert.ok(own.summary.successRate > 0.5, `PGD succeeds on most rows (${own.summary.successRate})`);
 });
