@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Rng } from './random.ts';
 import { hasCode } from './errors.ts';
 
@@ -59,4 +60,21 @@ test('fork gives a repeatable independent stream', () => {
 test('a bad seed is a validation error', () => {
   assert.throws(() => new Rng(-1), (error) => hasCode(error, 'validation'));
   assert.throws(() => new Rng(1.5), (error) => hasCode(error, 'validation'));
+});
+
+test('fillUniform gives the numbers successive uniform() calls give, and leaves the stream where they would', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 5 }), (seed, count, before) => {
+      const one = new Rng(seed);
+      const bulk = new Rng(seed);
+      for (let k = 0; k < before; k++) assert.equal(bulk.uniform(), one.uniform());
+      const expected = Array.from({ length: count }, () => one.uniform());
+      const out = new Float64Array(count + 2).fill(-1);
+      bulk.fillUniform(out, 1, count + 1);
+      assert.deepEqual(Array.from(out), [-1, ...expected, -1]);
+      assert.equal(bulk.uniform(), one.uniform());
+      assert.equal(bulk.normal(), one.normal());
+    }),
+    { numRuns: 60, seed: 5 },
+  );
 });

@@ -65,6 +65,42 @@ export class Rng {
     return (high * 67108864 + low) / 9007199254740992;
   }
 
+  /**
+   * Fills `out[from…to)` with the uniform floats that as many calls of `uniform()` would give, in
+   * order, the state then where they would leave it — with the state in locals rather than fields,
+   * about three times as fast (PGD's random start draws a value per pixel of every row).
+   */
+  fillUniform(out: Float64Array, from = 0, to = out.length): Float64Array {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let k = from; k < to; k++) {
+      const first = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const second = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[k] = ((first >>> 5) * 67108864 + (second >>> 6)) / 9007199254740992;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** Uniform float in [low, high). */
   between(low: number, high: number): number {
     return low + (high - low) * this.uniform();
