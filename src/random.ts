@@ -68,7 +68,8 @@ export class Rng {
   /**
    * Fills `out[from…to)` with the uniform floats that as many calls of `uniform()` would give, in
    * order, the state then where they would leave it — with the state in locals rather than fields,
-   * about three times as fast (PGD's random start draws a value per pixel of every row).
+   * 5–7× as fast (PGD's random start draws a value per pixel of every row: 39,200 draws in
+   * 0.14–0.21 ms against 1.1–1.25).
    */
   fillUniform(out: Float64Array, from = 0, to = out.length): Float64Array {
     let s0 = this.s0;
