@@ -318,8 +318,13 @@ export interface CnnParts {
   dense: readonly DenseLayer[];
 }
 
+// A CNN's float32 weights, made once whichever placements ask for them (logits.ts makes both).
+const convertedCnnWeights = new WeakMap<CnnParts, GraphWeights>();
+
 /** The CNN's weights as its graph holds them: tfjs's kernel layout [k, k, in, out] as ONNX's [out, in, k, k]. */
 function cnnWeights(model: CnnParts): GraphWeights {
+  const converted = convertedCnnWeights.get(model);
+  if (converted) return converted;
   const weights = denseWeights(model.dense);
   model.convolutions.forEach((block, b) => {
     const { kernelSize: k, inputChannels: ci, filters: co } = block;
@@ -328,6 +333,7 @@ function cnnWeights(model: CnnParts): GraphWeights {
     weights[`k${b}`] = { values: kernel, dims: [co, ci, k, k] };
     weights[`c${b}`] = { values: Float32Array.from(block.biases), dims: [co] };
   });
+  convertedCnnWeights.set(model, weights);
   return weights;
 }
 
