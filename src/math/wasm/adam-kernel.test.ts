@@ -20,3 +20,26 @@ test('Adam kernel: flushing turns moments that decay below the smallest normal f
   assert.ok(Array.from(moment(plain)).some(subnormal), `without flushing the dead unit's moments are subnormal: ${Array.from(moment(plain))}`);
   assert.deepEqual(Array.from(moment(flushed)), [0, 0]);
 });
+
+test('Adam kernel: a kernel made on the memory of a released one starts from zeros and steps bit for bit as a fresh one; the released one refuses to step', () => {
+  const run = (kernel: AdamKernel) => {
+    kernel.values(0).set(Float32Array.of(0.5, -0.25, 1e-3));
+    kernel.values(1).set(Float32Array.of(2, -3));
+    for (let step = 0; step < 20; step++) {
+      kernel.gradient(0).set(Float32Array.from({ length: 3 }, (_, i) => Math.sin(step + i)));
+      kernel.gradient(1).set(Float32Array.from({ length: 2 }, (_, i) => Math.cos(step * i)));
+      kernel.step();
+    }
+    return [...kernel.values(0), ...kernel.values(1), ...kernel.firstMoment(0), ...kernel.firstMoment(1)];
+  };
+  const used = new AdamKernel([3, 2, 1000], 0.01);
+  const first = run(used);
+  const memory = used.values(0).buffer;
+  used.release();
+  const reused = new AdamKernel([3, 2], 0.01);
+  assert.equal(reused.values(0).buffer, memory, 'the released memory is taken again');
+  assert.notEqual(new AdamKernel([3, 2], 0.01).values(0).buffer, memory, 'by one kernel at a time');
+  assert.deepEqual([...reused.values(0), ...reused.firstMoment(0), ...reused.gradient(1)], [0, 0, 0, 0, 0, 0, 0, 0], 'zeros where the new kernel lays its tensors');
+  assert.deepEqual(run(reused), first);
+  assert.throws(() => used.step(), (error: Error & { code?: string }) => error.code === 'internal' && /after it was released/.test(error.message));
+});

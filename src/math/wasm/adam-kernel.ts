@@ -7,6 +7,7 @@
  */
 
 import { WASM_BASE64 } from './adam.wasm.ts';
+import { ThreatlabError } from '../../errors.ts';
 import { byteLayout, ensureBytes, instantiate } from './memory.ts';
 
 interface AdamExports {
@@ -34,6 +35,16 @@ export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 const SMALLEST_NORMAL_FLOAT32 = 2 ** -126;
 
 /**
+ * The memory of a kernel handed back (`release`), for the next kernel that fits in it: fresh
+ * memory is fresh pages, ~4–12 µs each to touch on this machine — 3 ms of a 100-ms training of
+ * Fashion-MNIST's 784-256-10 (0.8 M floats of values, moments and gradients) — and a process's
+ * trainings (shadow models, benchmark runs) mostly come one after another at one size. One kept
+ * per thread, at most `KEEP_BYTES`.
+ */
+let spare: { exports: AdamExports; bytes: number } | undefined;
+const KEEP_BYTES = 64 * 2 ** 20;
+
+/**
  * Values, moments and gradients of fixed-size tensors in one memory, stepped by Adam. With
  * `flushSubnormals`, moments below the smallest normal float32 become zero: a moment of a gradient
  * that stays zero (a dead unit, a constant input column) decays into subnormals after ~800 steps,
@@ -45,6 +56,7 @@ export class AdamKernel {
   private readonly slots: Slot[];
   private powerBeta1 = Math.fround(ADAM.beta1);
   private powerBeta2 = Math.fround(ADAM.beta2);
+  private released = false;
 
   /** Tensors of `counts[k]` values (zero, as are the moments, until written through `values`). */
   constructor(
@@ -53,11 +65,29 @@ export class AdamKernel {
     private readonly epsilon = ADAM.epsilon,
     private readonly flushSubnormals = false,
   ) {
-    this.exports = instantiate<AdamExports>(WASM_BASE64);
     const layout = byteLayout();
     this.slots = counts.map((count) => ({ count, w: layout.take(4 * count), m: layout.take(4 * count), v: layout.take(4 * count), g: layout.take(4 * count) }));
-    // Grown once, here: views taken after this stay valid (growing would detach them).
-    ensureBytes(this.exports.memory, layout.end());
+    if (spare && spare.bytes >= layout.end()) {
+      // A released kernel's memory, zeroed where this one lays its tensors (as a fresh one is).
+      this.exports = spare.exports;
+      spare = undefined;
+      new Uint8Array(this.exports.memory.buffer, 0, layout.end()).fill(0);
+    } else {
+      this.exports = instantiate<AdamExports>(WASM_BASE64);
+      // Grown once, here: views taken after this stay valid (growing would detach them).
+      ensureBytes(this.exports.memory, layout.end());
+    }
+  }
+
+  /**
+   * Hands the kernel's memory to the next kernel made on this thread: neither this kernel nor any
+   * view it gave (values, moments, gradients) may be used afterwards.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const bytes = this.exports.memory.buffer.byteLength;
+    if (bytes <= KEEP_BYTES && (!spare || spare.bytes < bytes)) spare = { exports: this.exports, bytes };
   }
 
   /** Tensor k's values (a view into the kernel's memory). */
@@ -77,6 +107,7 @@ export class AdamKernel {
 
   /** One step on the tensors whose `has[k]` is true (all by default) from the gradients written. */
   step(has: (k: number) => boolean = () => true): void {
+    if (this.released) throw new ThreatlabError('internal', 'an Adam kernel was stepped after it was released; make a new one for each training');
     const f = Math.fround;
     const correction1 = f(1 - this.powerBeta1);
     const correction2 = f(1 - this.powerBeta2);

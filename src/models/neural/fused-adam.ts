@@ -36,4 +36,9 @@ export class FusedAdam {
       values.dispose();
     });
   }
+
+  /** Hands the optimiser's memory to the next training on this thread (the variables keep their values); not to be used afterwards. */
+  release(): void {
+    this.kernel.release();
+  }
 }

@@ -220,5 +220,6 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   });
   [validationX, validationY].forEach((t) => t?.dispose());
   sgd?.dispose();
+  adam?.release();
   return history;
 }

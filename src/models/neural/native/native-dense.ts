@@ -26,7 +26,8 @@ import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from '
 
 interface Sessions {
   gradients: ort.InferenceSession;
-  loss: ort.InferenceSession;
+  /** The loss graph's session, made on first use (only a run with validation rows needs it; making one takes ~4 ms). */
+  loss: () => Promise<ort.InferenceSession>;
 }
 
 // One pair of sessions per architecture and thread count, made once per process.
@@ -46,7 +47,9 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    sessions = nativeCall(() => Promise.all([ort.InferenceSession.create(gradientGraph(spec), options), ort.InferenceSession.create(lossGraph(spec), options)])).then(([gradients, loss]) => ({ gradients, loss }));
+    let loss: Promise<ort.InferenceSession> | undefined;
+    const lossSession = () => (loss ??= nativeCall(() => ort.InferenceSession.create(lossGraph(spec), options)));
+    sessions = nativeCall(() => ort.InferenceSession.create(gradientGraph(spec), options)).then((gradients) => ({ gradients, loss: lossSession }));
     // A process that trains many architectures keeps the newest few (a dropped pair is
     // released by the garbage collector once no run holds it).
     if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.delete(sessionCache.keys().next().value!);
@@ -161,9 +164,14 @@ export class NativeDenseStepper {
     return (this.lossOutput.data as Float32Array)[0];
   }
 
-  /** Releases the output copies not yet released (at the end of a training). */
-  releaseSpent(): void {
+  /**
+   * At the end of a training: releases the output copies not yet released and hands the
+   * parameters' memory to the next training on this thread (take `parameters()` first: neither
+   * the stepper nor its tensors may be used afterwards).
+   */
+  release(): void {
     this.spent.release();
+    this.kernel.release();
   }
 
   /** w ← w − η·g in float32, as tfjs's SGD rounds it. */
@@ -179,7 +187,8 @@ export class NativeDenseStepper {
   /** The loss (with the L2 term) on the rows `indices` of `set`. */
   async loss(set: RowSet, indices: Int32Array): Promise<number> {
     const feeds = this.feeds(set, indices);
-    const output = await nativeCall(() => this.sessions.loss.run(feeds, ['loss']));
+    const session = await this.sessions.loss();
+    const output = await nativeCall(() => session.run(feeds, ['loss']));
     return (output.loss.data as Float32Array)[0];
   }
 }
@@ -236,6 +245,6 @@ export async function trainDenseNative(
     return { ...history, parameters: stepper.parameters() };
   } finally {
     training?.release();
-    stepper.releaseSpent();
+    stepper.release();
   }
 }
