@@ -4,8 +4,9 @@
  * same FGSM and PGD steps (40 steps, L∞ ε = 0.3, random start) on the same model and rows in the
  * same run, with the accuracy each leaves, so equal work is visible: the first run of each attack
  * in the process and the median of five more, on both sides. The ratio compares the same work,
- * the attack's steps (ours: `attackSeconds`; the peer times nothing else); our whole `runWhiteBox`
- * (the gradient's set-up, and every row repaired and checked on the float64 model) is printed too.
+ * the attack's steps (ours: `attackSeconds`, after the gradient's onnxruntime session is made, as the
+ * peer's model is built before its loop; the peer times nothing else); our whole `runWhiteBox` (the
+ * gradient's set-up, and every row repaired and checked on the float64 model) is printed too.
  * C&W and DeepFool are ours only (one run).
  *
  *   npx tsx bench/evasion.bench.ts [--quick] [--json]

@@ -68,6 +68,11 @@ export interface WhiteBoxResult {
   attackSeconds: number;
 }
 
+/** The row-gradients a PGD run of `rows` rows takes at most (which session its gradient uses: logits.ts). */
+function pgdRowSteps(rows: number, options: WhiteBoxOptions): number {
+  return rows * (options.steps ?? 40);
+}
+
 /** Runs one batch; each adversarial row goes to `sink` (FGSM and PGD hand theirs over from their kernel's memory). */
 async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, options: WhiteBoxOptions, rng: Rng, sink: RowSink, runRows: number): Promise<void> {
   let result: Matrix;
@@ -75,7 +80,7 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
     case 'fgsm':
       return fgsm(problem, { epsilon: options.epsilon! }, sink);
     case 'pgd':
-      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps, runRowSteps: runRows * (options.steps ?? 40) }, rng, sink);
+      return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps, runRowSteps: pgdRowSteps(runRows, options) }, rng, sink);
     case 'cw':
       result = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
       break;
@@ -118,6 +123,10 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
   progress.start(`${name} rows`, attack.length);
   let attackSeconds = 0;
   try {
+    // The gradient's onnxruntime session is the model in the attacker's hands, made here: in the
+    // run's `seconds`, not in `attackSeconds` (a peer library builds its model before its attack loop).
+    if (name === 'fgsm') await logits.gradientAt.prepare?.();
+    if (name === 'pgd') await logits.gradientForRun(pgdRowSteps(attack.length, options)).prepare?.();
     for (let start = 0; start < attack.length; start += batchSize) {
       const indices = attack.subarray(start, start + batchSize);
       const problem: GradientProblem = { model: logits, domain, inputs: selectRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
