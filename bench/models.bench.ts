@@ -16,6 +16,7 @@ import { defaultSplit } from '../src/data/split.ts';
 import { createTrainer } from '../src/models/registry.ts';
 import type { Classifier } from '../src/models/types.ts';
 import { trainDense } from '../src/models/neural/train-dense.ts';
+import { startOnnxRuntime } from '../src/models/neural/native/runtime-start.ts';
 import { Rng } from '../src/random.ts';
 import { accuracy } from '../src/metrics/score.ts';
 import { fasterTorchPeer, runPeer, type PeerResult } from './peers.ts';
@@ -41,19 +42,6 @@ interface Row {
   peer?: PeerResult;
   peerNote?: string;
   bar?: number;
-}
-
-/** Starts onnxruntime in this process (a one-node session, made and run once); the milliseconds it took. */
-async function startOnnxRuntime(): Promise<number> {
-  const started = performance.now();
-  const ort = await import('onnxruntime-node');
-  const { GraphBuilder } = await import('../src/models/neural/native/onnx-graph.ts');
-  const graph = new GraphBuilder();
-  graph.output(graph.node('Identity', [graph.input('x', [1])], {}, 'y'), [1]);
-  const session = await ort.InferenceSession.create(graph.serialise('start'), { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
-  await session.run({ x: new ort.Tensor('float32', Float32Array.of(0), [1]) });
-  await session.release();
-  return performance.now() - started;
 }
 
 function log(message: string): void {

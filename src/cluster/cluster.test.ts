@@ -74,16 +74,48 @@ test('pixel-like data travel as a palette and a byte per value, bit for bit; oth
   assert.equal(palette, 200);
   damaged[Math.ceil((4 + header) / 8) * 8 + palette * 8] = 255;
   assert.throws(() => decodeDataset(damaged, 'damaged'), { code: 'parse-error' });
-  // 257 distinct values, or a -0 (whose bits differ from 0's), keep float64.
-  for (const odd of [(values: Float64Array) => values.forEach((_, i) => (values[i] = i % 257)), (values: Float64Array) => (values[5] = -0)]) {
-    const data = makeClassification(40, { classes: 2, seed: 4 });
-    data.features.data.fill(1);
-    odd(data.features.data);
-    const encoded = encodeDataset(data);
-    assert.ok(encoded.length > 40 * data.features.cols * 8);
-    assert.deepEqual(Array.from(decodeDataset(encoded, 'odd').features.data), Array.from(data.features.data));
-    assert.ok(Object.is(decodeDataset(encoded, 'odd').features.data[5], data.features.data[5]));
+  // 4 × 80 distinct values in all, 4 in each column: a palette per column.
+  const spread = makeClassification(400, { classes: 2, seed: 4, features: 80 });
+  spread.features.data.forEach((_, i, values) => (values[i] = (Math.floor(i / 80) % 4) * 100 + (i % 80)));
+  const perColumn = encodeDataset(spread);
+  assert.ok(perColumn.length < (400 * 80 * 8) / 5, `${perColumn.length} bytes`);
+  assert.deepEqual(Array.from(decodeDataset(perColumn, 'spread').features.data), Array.from(spread.features.data));
+});
+
+test('tabular data travel column by column: one-hot and small-code columns as palettes, a column of many values, a -0 or a NaN as float64, bit for bit', () => {
+  const rows = 300;
+  const data = makeClassification(rows, { classes: 2, seed: 5 });
+  const cols = data.features.cols;
+  assert.ok(cols >= 5);
+  const values = data.features.data;
+  for (let i = 0; i < rows; i++) {
+    values[i * cols] = (i * 7919) % 1000 / 7; // 300 distinct: float64
+    values[i * cols + 1] = i % 3 === 0 ? 1 : 0; // one-hot: coded
+    values[i * cols + 2] = i === 9 ? -0 : 0.5 * (i % 4); // a -0 (after a 0): float64
+    values[i * cols + 3] = i === 17 ? Number.NaN : i % 5; // a NaN: float64
   }
+  const bytes = encodeDataset(data);
+  const header = JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString()) as { palette?: number; columns: number[] };
+  assert.equal(header.palette, undefined);
+  assert.deepEqual(header.columns.slice(0, 4), [0, 2, 0, 0]);
+  assert.ok(header.columns.slice(4).every((size) => size === 0), 'makeClassification’s continuous columns: float64');
+  const back = decodeDataset(bytes, 'tabular').features.data;
+  assert.equal(back.length, values.length);
+  values.forEach((value, i) => assert.ok(Object.is(back[i], value), `value ${i}: ${back[i]} for ${value}`));
+  // Adult-like: every column one-hot but one: an eighth of the float64 bytes, about.
+  const oneHot = makeClassification(rows, { classes: 2, seed: 6 });
+  oneHot.features.data.forEach((_, i, all) => (all[i] = i % cols === 0 ? i / 3 : Number((i * 31) % 7 === 0)));
+  const small = encodeDataset(oneHot);
+  assert.ok(small.length < (rows * cols * 8) / 8 + rows * 8 * 2 + 4096, `${small.length} bytes for ${rows} × ${cols}`);
+  assert.deepEqual(Array.from(decodeDataset(small, 'one-hot').features.data), Array.from(oneHot.features.data));
+  // A damaged code is an error naming its column, not a wrong value.
+  const damaged = Buffer.from(small);
+  const smallHeader = damaged.readUInt32LE(0);
+  const sizes = (JSON.parse(damaged.subarray(4, 4 + smallHeader).toString()) as { columns: number[] }).columns;
+  const paletteValues = sizes.reduce((sum, size) => sum + size, 0);
+  const floatColumns = sizes.filter((size) => size === 0).length;
+  damaged[Math.ceil((4 + smallHeader) / 8) * 8 + paletteValues * 8 + rows * floatColumns * 8] = 200; // row 0's first code
+  assert.throws(() => decodeDataset(damaged, 'damaged'), (error: Error & { code?: string }) => error.code === 'parse-error' && /outside its 2-value palette \(column \d+\)/.test(error.message));
 });
 
 test('a wrong --redis fails at once with the fix', async () => {

@@ -2,11 +2,15 @@
  * A classification data set as one content-addressed byte string, so cluster jobs can name it by
  * hash: a worker fetches it once and keeps it, and no job payload carries rows. Layout: a 4-byte
  * little-endian length, the JSON header (name, schema, classes, shape, encoding), zero padding to
- * a multiple of 8, the features, the int32 labels. Features are the float64 matrix (row-major), or,
- * when the matrix holds at most 256 distinct values (pixels k/255, one-hot and small integer
- * codes), a palette of those float64 values and one byte per value — 8× fewer bytes to hash, send
- * and fetch (Fashion-MNIST: 55 MB instead of 439 MB). Values travel bit for bit either way, so a
- * model trained on a worker sees exactly the rows the client had.
+ * a multiple of 8, the palettes (float64), the uncoded columns' values (float64, row-major), the
+ * codes (a byte per value, row-major), padding to a multiple of 4, the int32 labels. A column
+ * holding at most 256 distinct values (one-hot and small integer codes, pixels k/255) travels as a
+ * palette of them and a byte per value — 8× fewer bytes to hash, send, keep in Redis and fetch —
+ * the others as float64; where the whole matrix holds at most 256, one palette serves every column.
+ * Fashion-MNIST: 55 MB instead of 439; Adult, whose 102 one-hot columns are coded and 6 numeric ones
+ * are not, 3.9 MB instead of 28 (before 2026-12-04 only a whole-matrix palette existed, and Adult
+ * went as float64). Values travel bit for bit either way, so a model trained on a worker sees
+ * exactly the rows the client had.
  */
 
 import { createHash } from 'node:crypto';
@@ -16,7 +20,7 @@ import { ThreatlabError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
 
 interface BlobHeader {
-  format: 'threatlab-dataset/1';
+  format: 'threatlab-dataset/2';
   name: string;
   rows: number;
   cols: number;
@@ -24,49 +28,55 @@ interface BlobHeader {
   schema: FeatureSchema;
   targetName: string;
   image?: ImageShape;
-  /** Absent: float64 features; a number: that many float64 palette values, then a byte per value. */
+  /** One palette of this many values (1–256) for every column, then a byte per value. */
   palette?: number;
+  /** Else, per column: the size of its palette (1–256: a byte per value), or 0 (float64 values). */
+  columns?: number[];
 }
 
 const HASHES = new WeakMap<ClassificationDataset, string>();
 
+/** The columns' palettes (concatenated), which columns they code, and the codes and the other columns' values, row-major. */
+interface ColumnCoding {
+  sizes: number[];
+  palettes: Float64Array;
+  codes: Uint8Array;
+  raw: Float64Array;
+}
+
 /** The bytes of `data`. */
 export function encodeDataset(data: ClassificationDataset): Buffer {
+  const { rows, cols } = data.features;
+  const values = data.features.data.subarray(0, rows * cols);
+  // One palette for the whole matrix where it fits (pixels: one small map, the fastest to code and decode), else column by column.
+  const whole = paletteOf(values);
+  const coding = whole ? undefined : columnCoding(values, rows, cols);
   const header: BlobHeader = {
-    format: 'threatlab-dataset/1',
+    format: 'threatlab-dataset/2',
     name: data.name,
-    rows: data.features.rows,
-    cols: data.features.cols,
+    rows,
+    cols,
     classes: [...data.classes],
     schema: data.schema,
     targetName: data.targetName,
     image: data.image,
+    ...(whole ? { palette: whole.palette.length } : { columns: coding!.sizes }),
   };
-  const features = data.features.data.subarray(0, data.features.rows * data.features.cols);
-  const coded = paletteOf(features);
-  if (coded) header.palette = coded.palette.length;
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const start = Math.ceil((4 + json.length) / 8) * 8;
-  const featureBytes = featureByteCount(features.length, header.palette);
-  const bytes = Buffer.alloc(start + featureBytes + data.labels.length * 4);
+  const layout = sectionLayout(start, rows, whole ? { paletteValues: whole.palette.length, coded: cols, raw: 0 } : columnCounts(coding!.sizes));
+  const bytes = Buffer.alloc(layout.labels + rows * 4);
   bytes.writeUInt32LE(json.length, 0);
   json.copy(bytes, 4);
-  if (coded) {
-    Buffer.from(coded.palette.buffer).copy(bytes, start);
-    Buffer.from(coded.codes.buffer).copy(bytes, start + coded.palette.byteLength);
-  } else {
-    Buffer.from(features.buffer, features.byteOffset, featureBytes).copy(bytes, start);
-  }
-  Buffer.from(data.labels.buffer, data.labels.byteOffset, data.labels.length * 4).copy(bytes, start + featureBytes);
+  const copy = (section: ArrayBufferView, at: number) => Buffer.from(section.buffer, section.byteOffset, section.byteLength).copy(bytes, at);
+  copy(whole?.palette ?? coding!.palettes, layout.palettes);
+  if (coding) copy(coding.raw, layout.raw);
+  copy(whole?.codes ?? coding!.codes, layout.codes);
+  copy(data.labels.subarray(0, rows), layout.labels);
   return bytes;
 }
 
-/** Bytes of the feature section: 8 per value, or the palette and a byte per value (padded to 4, for the labels). */
-function featureByteCount(values: number, palette: number | undefined): number {
-  return palette === undefined ? values * 8 : Math.ceil((palette * 8 + values) / 4) * 4;
-}
-
-/** The distinct values and a code per value, when there are at most 256 (-0 keeps float64: its bits differ from 0's). */
+/** The distinct values of the whole matrix and a code per value, when there are at most 256 (NaN and -0 keep float64: see `columnCoding`). */
 function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8Array } | undefined {
   const index = new Map<number, number>();
   const codes = new Uint8Array(values.length);
@@ -74,7 +84,8 @@ function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8A
   let lastCode = -1;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value === last) {
+    // (-0 === 0: a -0 after a 0 must not take 0's code.)
+    if (value === last && (value !== 0 || 1 / value > 0)) {
       codes[i] = lastCode;
       continue;
     }
@@ -92,6 +103,97 @@ function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8A
   return { palette: Float64Array.from(index.keys()), codes };
 }
 
+/** How many palette values, coded columns and float64 columns the features have. */
+interface SectionCounts {
+  paletteValues: number;
+  coded: number;
+  raw: number;
+}
+
+function columnCounts(sizes: number[]): SectionCounts {
+  const coded = sizes.filter((size) => size > 0).length;
+  return { paletteValues: sizes.reduce((sum, size) => sum + size, 0), coded, raw: sizes.length - coded };
+}
+
+/** Byte offsets of the sections after the header (see the file's comment). */
+function sectionLayout(start: number, rows: number, counts: SectionCounts): { palettes: number; raw: number; codes: number; labels: number } {
+  const raw = start + counts.paletteValues * 8;
+  const codes = raw + rows * counts.raw * 8;
+  return { palettes: start, raw, codes, labels: Math.ceil((codes + rows * counts.coded) / 4) * 4 };
+}
+
+/**
+ * Each column as a palette of its distinct values and a byte per value, when it has at most 256
+ * (one-hot and small integer codes, pixels k/255) and that takes fewer bytes; else as float64.
+ * NaN and -0 keep float64 (their bits would not survive a palette: -0 finds 0's code).
+ */
+function columnCoding(values: Float64Array, rows: number, cols: number): ColumnCoding {
+  const palettes = Array.from({ length: cols }, () => new Map<number, number>());
+  const coded = new Uint8Array(cols).fill(1);
+  const codes = new Uint8Array(rows * cols);
+  const last = new Float64Array(cols).fill(Number.NaN);
+  const lastCode = new Uint8Array(cols);
+  for (let i = 0, at = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++, at++) {
+      const value = values[at];
+      if (value === last[j] && (value !== 0 || 1 / value > 0)) {
+        codes[at] = lastCode[j];
+        continue;
+      }
+      if (coded[j] === 0) continue;
+      if (Number.isNaN(value) || Object.is(value, -0)) {
+        coded[j] = 0;
+        continue;
+      }
+      const palette = palettes[j];
+      let code = palette.get(value);
+      if (code === undefined) {
+        if (palette.size === 256) {
+          coded[j] = 0;
+          continue;
+        }
+        code = palette.size;
+        palette.set(value, code);
+      }
+      codes[at] = code;
+      last[j] = value;
+      lastCode[j] = code;
+    }
+  }
+  // A palette of k values costs 8k bytes beside the 7 a row it saves (a column of no rows stays float64).
+  const sizes = palettes.map((palette, j) => (coded[j] === 1 && palette.size * 8 < rows * 7 ? palette.size : 0));
+  const keep = sizes.flatMap((size, j) => (size > 0 ? [j] : []));
+  const rawColumns = sizes.flatMap((size, j) => (size === 0 ? [j] : []));
+  const raw = new Float64Array(rows * rawColumns.length);
+  const kept = keep.length === cols ? codes : new Uint8Array(rows * keep.length);
+  for (let i = 0; i < rows; i++) {
+    if (kept !== codes) for (let c = 0; c < keep.length; c++) kept[i * keep.length + c] = codes[i * cols + keep[c]];
+    for (let r = 0; r < rawColumns.length; r++) raw[i * rawColumns.length + r] = values[i * cols + rawColumns[r]];
+  }
+  const paletteValues = keep.flatMap((j) => [...palettes[j].keys()]);
+  return { sizes, palettes: Float64Array.from(paletteValues), codes: kept, raw };
+}
+
+/** Rows of column-coded features into `features` (rows × columns): each coded column's values from its palette, the others copied. */
+function decodeColumns(bytes: Buffer, layout: { codes: number }, sizes: number[], palettes: Float64Array, raw: Float64Array, features: Float64Array, broken: (why: string) => Error): void {
+  const cols = sizes.length;
+  const rows = features.length / cols;
+  const coded = sizes.flatMap((size, j) => (size > 0 ? [j] : []));
+  const rawColumns = sizes.flatMap((size, j) => (size === 0 ? [j] : []));
+  const paletteStart = new Int32Array(coded.length);
+  for (let c = 1; c < coded.length; c++) paletteStart[c] = paletteStart[c - 1] + sizes[coded[c - 1]];
+  const paletteSize = Int32Array.from(coded, (j) => sizes[j]);
+  const codes = bytes.subarray(layout.codes, layout.codes + rows * coded.length);
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let c = 0, at = i * coded.length; c < coded.length; c++, at++) {
+      if (codes[at] >= paletteSize[c]) throw broken(`value code ${codes[at]} outside its ${paletteSize[c]}-value palette (column ${coded[c]})`);
+      features[row + coded[c]] = palettes[paletteStart[c] + codes[at]];
+    }
+    for (let r = 0, at = i * rawColumns.length; r < rawColumns.length; r++, at++) features[row + rawColumns[r]] = raw[at];
+  }
+}
+
 /** The data set back from its bytes; `source` names them in errors. */
 export function decodeDataset(bytes: Buffer, source: string): ClassificationDataset {
   const broken = (why: string) => new ThreatlabError('parse-error', `data set ${source} is not a threatlab data set blob (${why}); re-submit the job from a threatlab client of the same version`);
@@ -104,31 +206,34 @@ export function decodeDataset(bytes: Buffer, source: string): ClassificationData
   } catch {
     throw broken('header is not JSON');
   }
-  if (header.format !== 'threatlab-dataset/1') throw broken(`format ${String(header.format)}`);
-  const start = Math.ceil((4 + length) / 8) * 8;
-  const count = header.rows * header.cols;
-  const palette = header.palette;
-  if (palette !== undefined && !(Number.isInteger(palette) && palette >= 1 && palette <= 256)) throw broken(`a palette of ${palette} values`);
-  const featureBytes = featureByteCount(count, palette);
-  if (start + featureBytes + header.rows * 4 !== bytes.length) throw broken(`${bytes.length} bytes for ${header.rows} × ${header.cols}`);
+  if (header.format !== 'threatlab-dataset/2') throw broken(`format ${String(header.format)}`);
+  const { rows, cols, palette: shared } = header;
+  if (shared !== undefined && !(Number.isInteger(shared) && shared >= 1 && shared <= 256)) throw broken(`a palette of ${shared} values`);
+  // One shared palette codes every column alike.
+  const sizes = shared === undefined ? header.columns : Array.from({ length: cols }, () => shared);
+  if (!Array.isArray(sizes) || sizes.length !== cols || !sizes.every((size) => Number.isInteger(size) && size >= 0 && size <= 256)) throw broken('its column codings are not one palette size (0–256) per column');
+  const layout = sectionLayout(Math.ceil((4 + length) / 8) * 8, rows, shared === undefined ? columnCounts(sizes) : { paletteValues: shared, coded: cols, raw: 0 });
+  if (layout.labels + rows * 4 !== bytes.length) throw broken(`${bytes.length} bytes for ${rows} × ${cols}`);
   // Copies, so the values are aligned and independent of the buffer they came in.
-  const features = new Float64Array(count);
-  if (palette === undefined) {
-    new Uint8Array(features.buffer).set(bytes.subarray(start, start + featureBytes));
-  } else {
-    const values = new Float64Array(palette);
-    new Uint8Array(values.buffer).set(bytes.subarray(start, start + palette * 8));
-    const codes = bytes.subarray(start + palette * 8, start + palette * 8 + count);
-    for (let i = 0; i < count; i++) {
-      if (codes[i] >= palette) throw broken(`value code ${codes[i]} outside its ${palette}-value palette`);
-      features[i] = values[codes[i]];
+  const section = (from: number, to: number) => {
+    const values = new Float64Array((to - from) / 8);
+    new Uint8Array(values.buffer).set(bytes.subarray(from, to));
+    return values;
+  };
+  const palettes = section(layout.palettes, layout.raw);
+  const features = new Float64Array(rows * cols);
+  if (shared !== undefined) {
+    const codes = bytes.subarray(layout.codes, layout.codes + rows * cols);
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] >= shared) throw broken(`value code ${codes[i]} outside its ${shared}-value palette`);
+      features[i] = palettes[codes[i]];
     }
-  }
-  const labels = new Int32Array(header.rows);
-  new Uint8Array(labels.buffer).set(bytes.subarray(start + featureBytes));
+  } else decodeColumns(bytes, layout, sizes, palettes, section(layout.raw, layout.codes), features, broken);
+  const labels = new Int32Array(rows);
+  new Uint8Array(labels.buffer).set(bytes.subarray(layout.labels));
   return classificationDataset({
     name: header.name,
-    features: createMatrix(header.rows, header.cols, features),
+    features: createMatrix(rows, cols, features),
     labels,
     classes: header.classes,
     schema: header.schema,

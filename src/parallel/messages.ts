@@ -126,3 +126,6 @@ export function datasetFromMessage(message: DatasetMessage): ClassificationDatas
     image: message.image,
   });
 }
+
+/** The argument a started pool gives its threads: make the backend and start onnxruntime before taking work. */
+export const WARM_START = '--warm-start';

@@ -112,3 +112,17 @@ test('a worker that dies while it trains fails that fit; the fit sent ahead to i
     await sameAsInThread(await ahead, data, 2);
     assert.notEqual(workersOf(training)[0], worker);
   }));
+
+test('a started pool warms its threads (backend, onnxruntime) first; a fit sent at once waits for that and trains the model a pool started on demand trains', async () => {
+  const data = makeClassification(200, { classes: 2, features: 8, seed: 9 });
+  const spec = { kind: 'mlp', params: { hidden: '8', epochs: 5, validationFraction: 0 } };
+  const started = new TrainingPool(1).start();
+  const onDemand = new TrainingPool(1);
+  try {
+    // Not awaiting ready(): the fit reaches the thread while it starts onnxruntime.
+    const [warm, cold] = await Promise.all([started.train(spec, data, 4), onDemand.train(spec, data, 4)]);
+    assert.deepEqual(warm.toJSON(), cold.toJSON());
+  } finally {
+    await Promise.all([started.close(), onDemand.close()]);
+  }
+});

@@ -16,7 +16,7 @@ import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
-import { datasetToMessage, sharedOnce, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
+import { datasetToMessage, sharedOnce, WARM_START, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
 import { gatherTrainingRows, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
@@ -82,9 +82,13 @@ export class TrainingPool implements TrainingService {
     this.sendAheadBytes = options.sendAheadBytes ?? SEND_AHEAD_BYTES;
   }
 
-  /** Starts every worker now, so that their start-up (~0.5 s: modules, onnxruntime) overlaps this thread's work instead of delaying the first fits. */
+  /**
+   * Starts every worker now, so that their start-up (~0.5 s: modules, then the backend and
+   * onnxruntime's environment, made ahead here and not by a thread started on demand) overlaps
+   * this thread's work instead of delaying the first fits.
+   */
   start(): this {
-    while (this.workers.length < this.size) this.spawn();
+    while (this.workers.length < this.size) this.spawn(true);
     return this;
   }
 
@@ -93,8 +97,8 @@ export class TrainingPool implements TrainingService {
     await Promise.all(this.workers.map((worker) => untilStarted(worker)));
   }
 
-  private spawn(): Worker {
-    const worker = startWorker(new URL('./training-worker.mjs', import.meta.url));
+  private spawn(warm = false): Worker {
+    const worker = startWorker(new URL('./training-worker.mjs', import.meta.url), { argv: warm ? [WARM_START] : [] });
     worker.on('message', (reply: TrainingReply) => this.settle(worker, reply));
     let crash: Error | undefined;
     worker.on('error', (error) => (crash = error));

@@ -4,16 +4,32 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/setup.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { fitOutcome } from './fit.ts';
-import { datasetFromMessage, packWeights, type TrainingRequest, type TrainingReply, type TrainingSkip } from './messages.ts';
+import { datasetFromMessage, packWeights, WARM_START, type TrainingRequest, type TrainingReply, type TrainingSkip } from './messages.ts';
 import { workerStarted } from './native-guard.ts';
+import { startOnnxRuntime } from '../models/neural/native/runtime-start.ts';
 
 if (!parentPort) throw new Error('training-worker-main.ts runs only as a worker thread');
 const port = parentPort;
 
 /** Fits sent ahead and cancelled before their turn. */
 const skipped = new Set<number>();
+
+/**
+ * The thread's start, which every fit waits for. A started pool's thread (`TrainingPool.start`: a
+ * cluster worker process, a bench) makes its backend and starts onnxruntime first, so that its
+ * first fit pays neither (~0.1 s). Then every module (onnxruntime-node's binding among them) has
+ * loaded, and the pool may stop this thread between native calls (`workerStarted`).
+ */
+const started = (async () => {
+  if (!process.argv.includes(WARM_START)) return;
+  await initBackend();
+  await startOnnxRuntime();
+})()
+  .catch(() => undefined) // a fit that needs what failed to start reports it
+  .finally(workerStarted);
+
 // One fit at a time, in the order sent: the pool sends the next fit ahead of the current one's end.
-let turn = Promise.resolve();
+let turn = started;
 
 port.on('message', (message: TrainingRequest | TrainingSkip) => {
   if ('skip' in message) skipped.add(message.skip);
@@ -46,5 +62,4 @@ async function fit(request: TrainingRequest): Promise<void> {
   }
 }
 
-// Every module (onnxruntime-node's binding among them) has loaded: the pool may stop this thread between native calls now.
-workerStarted();
+

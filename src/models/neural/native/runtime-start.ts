@@ -1,0 +1,20 @@
+/**
+ * onnxruntime's one-time start-up in a thread: its environment and kernel registry are made by the
+ * first session (~30–65 ms here, 2,100 page faults), not when the module loads. A thread that will
+ * train natively (a started training pool's workers) pays it before it takes work, so that its
+ * first job does not; benchmarks pay it before their timers, as a peer imports torch before its own.
+ */
+
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from './onnx-graph.ts';
+
+/** Makes and runs a one-node session, then releases it; the milliseconds it took. */
+export async function startOnnxRuntime(): Promise<number> {
+  const started = performance.now();
+  const graph = new GraphBuilder();
+  graph.output(graph.node('Identity', [graph.input('x', [1])], {}, 'y'), [1]);
+  const session = await ort.InferenceSession.create(graph.serialise('start'), { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  await session.run({ x: new ort.Tensor('float32', Float32Array.of(0), [1]) });
+  await session.release();
+  return performance.now() - started;
+}
