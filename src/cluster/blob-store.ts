@@ -31,11 +31,12 @@ export class BlobWriter {
 
   /**
    * Makes sure `data` is in Redis; its hash. The hash is computed once per data set and the bytes
-   * are built only to upload them: 64 shadows naming a 440 MB population must not hold 64 copies.
+   * are built only to upload them (the first time, the bytes just hashed): 64 shadows naming a
+   * 440 MB population must not hold 64 copies.
    */
   put(data: ClassificationDataset): Promise<string> {
-    const hash = datasetHash(data);
-    return this.ensure(hash, () => encodeDataset(data));
+    const { hash, bytes } = datasetHash(data);
+    return this.ensure(hash, () => bytes ?? encodeDataset(data));
   }
 
   /** Makes sure `bytes` are in Redis; their hash. */
@@ -89,7 +90,8 @@ export class BlobReader {
   private async fetch(hash: string): Promise<ClassificationDataset> {
     const bytes = await this.getBytes(hash, 'data set');
     const data = decodeDataset(bytes, hash.slice(0, 12));
-    this.cache.set(hash, data, bytes.length);
+    // Counted as decoded (float64 rows: up to 8× the bytes fetched), so that --cache-mb bounds the memory kept.
+    this.cache.set(hash, data, data.features.data.byteLength + data.labels.byteLength);
     return data;
   }
 

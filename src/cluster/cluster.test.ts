@@ -20,6 +20,7 @@ import { testApi } from '../testing/api.ts';
 import { ClusterTaskRunner } from './cluster-tasks.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
 import { decodeDataset, encodeDataset } from './dataset-blob.ts';
+import { BlobReader, BlobWriter } from './blob-store.ts';
 import { decodeRows, encodeRows } from './training-jobs.ts';
 import { connectRedis, redacted } from './redis.ts';
 
@@ -138,6 +139,29 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
   after(async () => {
     await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
     await redis?.stop();
+  });
+
+  test('a data set goes to Redis as the bytes its hash names; a worker keeps it within --cache-mb counted as decoded, not as fetched', async () => {
+    const data = makeClassification(400, { classes: 2, seed: 8 });
+    data.features.data.forEach((_, i, values) => (values[i] = (i % 3) + Math.floor(i / 20) % 2)); // one palette: 1/8 of the float64 bytes
+    const client = await connectRedis(redis.url);
+    try {
+      const writer = new BlobWriter(client);
+      const hash = await writer.put(data);
+      assert.equal(await writer.put(data), hash);
+      assert.equal(writer.uploadedBytes, encodeDataset(data).length, 'uploaded once, the bytes encodeDataset makes');
+      const decoded = data.features.data.byteLength + data.labels.byteLength;
+      assert.ok(writer.uploadedBytes < decoded / 4);
+      for (const [cacheBytes, fetches] of [[decoded, 1], [decoded - 1, 2]] as const) {
+        const reader = new BlobReader(client, cacheBytes);
+        const first = await reader.get(hash);
+        assert.deepEqual(Array.from(first.features.data), Array.from(data.features.data));
+        await reader.get(hash);
+        assert.equal(reader.fetches, fetches, `a cache of ${cacheBytes} bytes for ${decoded} decoded (${writer.uploadedBytes} fetched)`);
+      }
+    } finally {
+      client.disconnect();
+    }
   });
 
   test('LiRA with 16 shadows on two worker processes equals the local run', async () => {

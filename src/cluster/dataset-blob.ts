@@ -76,9 +76,42 @@ export function encodeDataset(data: ClassificationDataset): Buffer {
   return bytes;
 }
 
+/**
+ * Codes of up to 256 distinct float64 values, found by their bits in an open-addressing table of
+ * 1,024 slots: coding Fashion-MNIST's 55 M pixels took 1.1–1.4 s with a Map of numbers.
+ */
+class PaletteIndex {
+  readonly values: number[] = [];
+  private readonly low = new Uint32Array(1024);
+  private readonly high = new Uint32Array(1024);
+  private readonly codes = new Int16Array(1024).fill(-1);
+  private readonly scratch = new Float64Array(1);
+  private readonly bits = new Uint32Array(this.scratch.buffer);
+
+  /** The code of `value`, given one if new; -1 when 256 are given already. */
+  codeOf(value: number): number {
+    this.scratch[0] = value;
+    const low = this.bits[0];
+    const high = this.bits[1];
+    let slot = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 22;
+    for (;;) {
+      const code = this.codes[slot];
+      if (code === -1) break;
+      if (this.low[slot] === low && this.high[slot] === high) return code;
+      slot = (slot + 1) & 1023;
+    }
+    if (this.values.length === 256) return -1;
+    this.low[slot] = low;
+    this.high[slot] = high;
+    this.codes[slot] = this.values.length;
+    this.values.push(value);
+    return this.values.length - 1;
+  }
+}
+
 /** The distinct values of the whole matrix and a code per value, when there are at most 256 (NaN and -0 keep float64: see `columnCoding`). */
 function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8Array } | undefined {
-  const index = new Map<number, number>();
+  const index = new PaletteIndex();
   const codes = new Uint8Array(values.length);
   let last = Number.NaN;
   let lastCode = -1;
@@ -90,17 +123,13 @@ function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8A
       continue;
     }
     if (Number.isNaN(value) || Object.is(value, -0)) return undefined;
-    let code = index.get(value);
-    if (code === undefined) {
-      if (index.size === 256) return undefined;
-      code = index.size;
-      index.set(value, code);
-    }
+    const code = index.codeOf(value);
+    if (code === -1) return undefined;
     codes[i] = code;
     last = value;
     lastCode = code;
   }
-  return { palette: Float64Array.from(index.keys()), codes };
+  return { palette: Float64Array.from(index.values), codes };
 }
 
 /** How many palette values, coded columns and float64 columns the features have. */
@@ -247,12 +276,16 @@ export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The hash of `data`'s bytes, remembered per data set (data sets are immutable values): encoded once. */
-export function datasetHash(data: ClassificationDataset): string {
-  let hash = HASHES.get(data);
-  if (!hash) {
-    hash = contentHash(encodeDataset(data));
-    HASHES.set(data, hash);
-  }
-  return hash;
+/**
+ * The hash of `data`'s bytes, remembered per data set (data sets are immutable values), and the
+ * bytes themselves when this call made them (the first for `data`): the caller that uploads them
+ * then need not encode them again (Fashion-MNIST: 1.4 s), and none are kept for later calls.
+ */
+export function datasetHash(data: ClassificationDataset): { hash: string; bytes?: Buffer } {
+  const known = HASHES.get(data);
+  if (known) return { hash: known };
+  const bytes = encodeDataset(data);
+  const hash = contentHash(bytes);
+  HASHES.set(data, hash);
+  return { hash, bytes };
 }
