@@ -61,5 +61,3 @@ async function fit(request: TrainingRequest): Promise<void> {
     port.postMessage(reply, handBack);
   }
 }
-
-
