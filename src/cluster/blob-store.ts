@@ -1,14 +1,14 @@
 /**
  * Data sets (and other large bytes: uploaded CSVs, model files) in Redis by content hash. A client puts each data set once (a re-run finds it there
  * and only refreshes its expiry); a worker fetches a hash once, checks the bytes against it, and
- * keeps the decoded rows in memory for the next job that names them.
+ * keeps them, coded as they came, for the next job that names them.
  */
 
 import type { Redis } from 'ioredis';
 import { LruCache } from '../api/lru-cache.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { ThreatlabError } from '../errors.ts';
-import { contentHash, datasetHash, decodeDataset, encodeDataset } from './dataset-blob.ts';
+import { CodedDataset, contentHash, datasetHash, encodeDataset } from './dataset-blob.ts';
 import { KEY_PREFIX } from './redis.ts';
 
 /** How long a data set stays in Redis after the last job that named it, seconds. */
@@ -65,8 +65,8 @@ export class BlobWriter {
 /** The worker side: fetches data sets, cached by bytes. */
 export class BlobReader {
   private readonly redis: Redis;
-  private readonly cache: LruCache<string, ClassificationDataset>;
-  private readonly inFlight = new Map<string, Promise<ClassificationDataset>>();
+  private readonly cache: LruCache<string, CodedDataset>;
+  private readonly inFlight = new Map<string, Promise<CodedDataset>>();
   /** Fetches that went to Redis (the rest came from the cache). */
   fetches = 0;
 
@@ -75,8 +75,8 @@ export class BlobReader {
     this.cache = new LruCache(cacheBytes);
   }
 
-  /** The data set with `hash`. */
-  async get(hash: string): Promise<ClassificationDataset> {
+  /** The data set with `hash`, kept coded: its rows are decoded where they are read. */
+  async get(hash: string): Promise<CodedDataset> {
     const cached = this.cache.get(hash);
     if (cached) return cached;
     let pending = this.inFlight.get(hash);
@@ -87,11 +87,11 @@ export class BlobReader {
     return pending;
   }
 
-  private async fetch(hash: string): Promise<ClassificationDataset> {
+  private async fetch(hash: string): Promise<CodedDataset> {
     const bytes = await this.getBytes(hash, 'data set');
-    const data = decodeDataset(bytes, hash.slice(0, 12));
-    // Counted as decoded (float64 rows: up to 8× the bytes fetched), so that --cache-mb bounds the memory kept.
-    this.cache.set(hash, data, data.features.data.byteLength + data.labels.byteLength);
+    const data = new CodedDataset(bytes, hash.slice(0, 12));
+    // Counted as held (the codes lie in the fetched bytes), so that --cache-mb bounds the memory kept.
+    this.cache.set(hash, data, bytes.length + data.bytes);
     return data;
   }
 

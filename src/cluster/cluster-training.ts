@@ -13,7 +13,7 @@ import { ThreatlabError } from '../errors.ts';
 import { modelFromJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import type { TrainerSpec, TrainingService } from '../parallel/training-service.ts';
-import { isRowSelection, trainingDataset, trainingShape, type TrainingData } from '../parallel/training-set.ts';
+import { datasetParts, isRowSelection, trainingDataset, trainingShape, type TrainingData } from '../parallel/training-set.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
 import { decodeMatrix, encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
@@ -90,7 +90,7 @@ export class ClusterTrainingService implements TrainingService {
 
   /** The data sets `data` is made of, sent once each, and its rows of them (a row selection is never made here). */
   private async partsOf(data: TrainingData): Promise<RowsOf[]> {
-    const origin = isRowSelection(data) ? originOfRows(data.parts) : rowOrigin(data);
+    const origin = isRowSelection(data) ? originOfRows(datasetParts(data)) : rowOrigin(data);
     if (!origin) return [{ dataset: await this.jobs.blobs.put(trainingDataset(data)) }];
     return Promise.all(origin.parts.map(async (part) => ({ dataset: await this.jobs.blobs.put(part.source), rows: encodeRows(part.indices) })));
   }

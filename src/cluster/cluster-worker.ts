@@ -11,7 +11,6 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ClassificationDataset } from '../data/dataset.ts';
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import { LruCache } from '../api/lru-cache.ts';
 import { gatherTrainingRows, trainingShape, type RowSelection } from '../parallel/training-set.ts';
@@ -22,6 +21,7 @@ import { TrainingPool } from '../parallel/training-pool.ts';
 import type { TaskJobResult } from './cluster-tasks.ts';
 import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
+import type { CodedDataset } from './dataset-blob.ts';
 import { CANCEL_CHANNEL, cancelKey, connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
 import { decodeRows, encodeMatrix, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
@@ -179,15 +179,15 @@ function failure(id: string | undefined, error: unknown, log: (line: string) => 
  */
 async function rowsOfJob(parts: RowsOf[], blobs: BlobReader): Promise<RowSelection> {
   if (!Array.isArray(parts) || parts.length === 0) throw new UnrecoverableError('validation: the job names no rows; re-submit it from a threatlab client of the same version');
-  const pieces: { from: ClassificationDataset; rows: Uint32Array }[] = [];
+  const pieces: { from: CodedDataset; rows: Uint32Array }[] = [];
   for (const part of parts) {
     const source = await blobs.get(part.dataset);
     const rows = part.rows === undefined ? undefined : decodeRows(part.rows);
     if (rows === null) throw new UnrecoverableError("parse-error: the job's row list is not whole uint32s; re-submit it");
-    const bad = rows?.find((row) => row >= source.features.rows);
-    if (bad !== undefined) throw new UnrecoverableError(`validation: the job names row ${bad} of a ${source.features.rows}-row data set`);
-    if (pieces.length > 0 && source.features.cols !== pieces[0].from.features.cols) throw new UnrecoverableError('validation: the job joins data sets of different widths');
-    pieces.push({ from: source, rows: rows ?? Uint32Array.from({ length: source.features.rows }, (_, i) => i) });
+    const bad = rows?.find((row) => row >= source.rows);
+    if (bad !== undefined) throw new UnrecoverableError(`validation: the job names row ${bad} of a ${source.rows}-row data set`);
+    if (pieces.length > 0 && source.cols !== pieces[0].from.cols) throw new UnrecoverableError('validation: the job joins data sets of different widths');
+    pieces.push({ from: source, rows: rows ?? Uint32Array.from({ length: source.rows }, (_, i) => i) });
   }
   return { parts: pieces };
 }

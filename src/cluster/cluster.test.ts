@@ -19,7 +19,7 @@ import { Store } from '../api/store.ts';
 import { testApi } from '../testing/api.ts';
 import { ClusterTaskRunner } from './cluster-tasks.ts';
 import { ClusterTrainingService } from './cluster-training.ts';
-import { decodeDataset, encodeDataset } from './dataset-blob.ts';
+import { CodedDataset, decodeDataset, encodeDataset } from './dataset-blob.ts';
 import { BlobReader, BlobWriter } from './blob-store.ts';
 import { decodeRows, encodeRows } from './training-jobs.ts';
 import { connectRedis, redacted } from './redis.ts';
@@ -141,23 +141,30 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
     await redis?.stop();
   });
 
-  test('a data set goes to Redis as the bytes its hash names; a worker keeps it within --cache-mb counted as decoded, not as fetched', async () => {
+  test('a data set goes to Redis as the bytes its hash names; a worker keeps it coded within --cache-mb and reads any rows of it bit for bit', async () => {
     const data = makeClassification(400, { classes: 2, seed: 8 });
-    data.features.data.forEach((_, i, values) => (values[i] = (i % 3) + Math.floor(i / 20) % 2)); // one palette: 1/8 of the float64 bytes
+    data.features.data.forEach((_, i, values) => (values[i] = i % 20 === 0 ? i / 7 : (i % 3) + (Math.floor(i / 20) % 2))); // column 0 float64, the others coded
     const client = await connectRedis(redis.url);
     try {
       const writer = new BlobWriter(client);
       const hash = await writer.put(data);
       assert.equal(await writer.put(data), hash);
-      assert.equal(writer.uploadedBytes, encodeDataset(data).length, 'uploaded once, the bytes encodeDataset makes');
-      const decoded = data.features.data.byteLength + data.labels.byteLength;
-      assert.ok(writer.uploadedBytes < decoded / 4);
-      for (const [cacheBytes, fetches] of [[decoded, 1], [decoded - 1, 2]] as const) {
+      const bytes = encodeDataset(data);
+      assert.equal(writer.uploadedBytes, bytes.length, 'uploaded once, the bytes encodeDataset makes');
+      assert.ok(bytes.length < data.features.data.byteLength / 4);
+      const held = bytes.length + new CodedDataset(bytes, 'held').bytes;
+      for (const [cacheBytes, fetches] of [[held, 1], [held - 1, 2]] as const) {
         const reader = new BlobReader(client, cacheBytes);
-        const first = await reader.get(hash);
-        assert.deepEqual(Array.from(first.features.data), Array.from(data.features.data));
+        const coded = await reader.get(hash);
         await reader.get(hash);
-        assert.equal(reader.fetches, fetches, `a cache of ${cacheBytes} bytes for ${decoded} decoded (${writer.uploadedBytes} fetched)`);
+        assert.equal(reader.fetches, fetches, `a cache of ${cacheBytes} bytes for ${held} held`);
+        // Rows 7, 0 and 399 written from the codes at value 3 of a buffer: the client's rows.
+        const rows = [7, 0, 399];
+        const into = new Float64Array(3 + rows.length * 20).fill(-1);
+        coded.readRows(rows, into, 3);
+        assert.deepEqual(Array.from(into.subarray(0, 3)), [-1, -1, -1]);
+        rows.forEach((row, k) => assert.deepEqual(Array.from(into.subarray(3 + k * 20, 3 + (k + 1) * 20)), Array.from(data.features.data.subarray(row * 20, (row + 1) * 20))));
+        assert.deepEqual([coded.rows, coded.cols, Array.from(coded.labels)], [400, 20, Array.from(data.labels)]);
       }
     } finally {
       client.disconnect();

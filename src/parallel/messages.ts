@@ -4,6 +4,7 @@ import { classificationDataset, type ClassificationDataset, type ImageShape } fr
 import type { FeatureSchema } from '../data/schema.ts';
 import { createMatrix } from '../math/matrix.ts';
 import type { ModelJson } from '../models/json.ts';
+import type { DatasetDescription } from './training-set.ts';
 
 /** A classification data set as plain arrays. */
 export interface DatasetMessage {
@@ -101,17 +102,12 @@ export function sharedOnce(values: Float64Array): Float64Array {
 
 /** Packs a data set for a worker. */
 export function datasetToMessage(data: ClassificationDataset): DatasetMessage {
-  return {
-    name: data.name,
-    rows: data.features.rows,
-    cols: data.features.cols,
-    features: data.features.data,
-    labels: data.labels,
-    classes: [...data.classes],
-    schema: data.schema,
-    targetName: data.targetName,
-    image: data.image,
-  };
+  return rowsToMessage(data, data.features.rows, data.features.cols, data.features.data, data.labels);
+}
+
+/** Rows (`features`, `labels`) of a data set described by `like`, packed. */
+export function rowsToMessage(like: DatasetDescription, rows: number, cols: number, features: Float64Array, labels: Int32Array): DatasetMessage {
+  return { name: like.name, rows, cols, features, labels, classes: [...like.classes], schema: like.schema, targetName: like.targetName, image: like.image };
 }
 
 /** Unpacks it. */

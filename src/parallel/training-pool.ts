@@ -16,7 +16,7 @@ import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
-import { datasetToMessage, sharedOnce, WARM_START, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
+import { rowsToMessage, sharedOnce, WARM_START, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
 import { gatherTrainingRows, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
@@ -187,7 +187,7 @@ export class TrainingPool implements TrainingService {
       this.sent.set(request.id, { entry, worker });
       this.assigned.get(worker)!.push(request.id);
       worker.ref();
-      worker.postMessage({ ...request, data: { ...datasetToMessage(like), rows, cols, features, labels } } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
+      worker.postMessage({ ...request, data: rowsToMessage(like, rows, cols, features, labels) } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
     }
   }
 

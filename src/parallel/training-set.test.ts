@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatRows, originOfRows, rowOrigin, subsetRows } from '../data/dataset.ts';
 import { makeClassification } from '../data/datasets/synthetic.ts';
-import { gatherTrainingRows, rowSelection, trainingDataset, trainingShape } from './training-set.ts';
+import { datasetParts, gatherTrainingRows, rowSelection, trainingDataset, trainingShape } from './training-set.ts';
+import { CodedDataset, encodeDataset } from '../cluster/dataset-blob.ts';
 import { TrainingPool } from './training-pool.ts';
 
 const a = makeClassification(300, { classes: 3, features: 12, seed: 5 });
@@ -38,4 +39,23 @@ test('a model trained on a row selection by a worker equals one trained on the s
   const onWorker = await pool.train(spec, selection, 7);
   const inThread = await new TrainingPool(0).train(spec, trainingDataset(selection), 7);
   assert.deepEqual(onWorker.toJSON(), inThread.toJSON());
+});
+
+test("a part held coded (a cluster worker's fetched data set) gathers, makes a data set and trains as the float64 rows it came from", async () => {
+  const coded = new CodedDataset(encodeDataset(a), 'a');
+  const selection = rowSelection({ from: b, rows: [4, 2] }, { from: coded, rows: [5, 0, 299, 5] });
+  const plain = rowSelection({ from: b, rows: [4, 2] }, { from: a, rows: [5, 0, 299, 5] });
+  assert.deepEqual(trainingShape(selection), { rows: 6, cols: 12 });
+  const [into, expected] = [new Float64Array(72), new Float64Array(72)];
+  const gathered = gatherTrainingRows(selection, into);
+  assert.deepEqual(gathered.labels, gatherTrainingRows(plain, expected).labels);
+  assert.deepEqual(into, expected);
+  assert.equal(gathered.like.name, b.name);
+  const made = trainingDataset(rowSelection({ from: coded, rows: [9, 1] }));
+  assert.deepEqual(made.features, subsetRows(a, [9, 1]).features);
+  assert.deepEqual(made.labels, subsetRows(a, [9, 1]).labels);
+  assert.throws(() => datasetParts(selection), { code: 'internal' });
+  const spec = { kind: 'softmax', params: {} };
+  const [there, here] = await Promise.all([pool.train(spec, selection, 3), pool.train(spec, plain, 3)]);
+  assert.deepEqual(there.toJSON(), here.toJSON());
 });
