@@ -90,8 +90,8 @@ export class BlobReader {
   private async fetch(hash: string): Promise<CodedDataset> {
     const bytes = await this.getBytes(hash, 'data set');
     const data = new CodedDataset(bytes, hash.slice(0, 12));
-    // Counted as held (the codes lie in the fetched bytes), so that --cache-mb bounds the memory kept.
-    this.cache.set(hash, data, bytes.length + data.bytes);
+    // Counted as held (coded: the fetched bytes are not kept), so that --cache-mb bounds the memory kept.
+    this.cache.set(hash, data, data.bytes);
     return data;
   }
 

@@ -205,7 +205,7 @@ function columnCoding(values: Float64Array, rows: number, cols: number): ColumnC
 
 /**
  * A fetched data set kept as its blob holds it — palettes, a byte per coded value, float64 for the
- * other columns — whose rows are decoded only where they are read (`readRows`): a cluster worker
+ * other columns, copied out of the fetched bytes — whose rows are decoded only where they are read (`readRows`): a cluster worker
  * writes each job's rows from it straight into the training thread's buffer. Decoding all of
  * Fashion-MNIST into float64 took 1.5 s (3.4 s beside a second worker), nearly all page faults of
  * its 439 MB, which a worker then held besides the 55 MB it needs. Every code is checked against
@@ -220,7 +220,7 @@ export class CodedDataset {
   readonly rows: number;
   readonly cols: number;
   readonly labels: Int32Array;
-  /** Bytes held (the codes, the palettes, the float64 columns and the labels). */
+  /** Bytes held (the codes, the palettes, the float64 columns and the labels; not the fetched bytes). */
   readonly bytes: number;
   /** Per coded column (in order): its column, where its palette starts; the float64 columns. */
   private readonly coded: Int32Array;
@@ -250,7 +250,8 @@ export class CodedDataset {
     if (!Array.isArray(sizes) || sizes.length !== cols || !sizes.every((size) => Number.isInteger(size) && size >= 0 && size <= 256)) throw broken('its column codings are not one palette size (0–256) per column');
     const layout = sectionLayout(Math.ceil((4 + length) / 8) * 8, rows, shared === undefined ? columnCounts(sizes) : { paletteValues: shared, coded: cols, raw: 0 });
     if (layout.labels + rows * 4 !== bytes.length) throw broken(`${bytes.length} bytes for ${rows} × ${cols}`);
-    // Copies, so the values are aligned and independent of the buffer they came in; the codes are read where they lie.
+    // Copies, so the values are aligned and independent of the buffer they came in: the Redis client
+    // hands a large reply over as a view of its read pool, up to three times the reply's size.
     const section = (from: number, to: number) => {
       const values = new Float64Array((to - from) / 8);
       new Uint8Array(values.buffer).set(bytes.subarray(from, to));
@@ -262,7 +263,7 @@ export class CodedDataset {
     this.floatColumns = Int32Array.from(sizes.flatMap((size, j) => (size === 0 ? [j] : [])));
     this.paletteStart = new Int32Array(this.coded.length);
     if (shared === undefined) for (let c = 1; c < this.coded.length; c++) this.paletteStart[c] = this.paletteStart[c - 1] + sizes[this.coded[c - 1]];
-    this.codes = bytes.subarray(layout.codes, layout.codes + rows * this.coded.length);
+    this.codes = new Uint8Array(bytes.subarray(layout.codes, layout.codes + rows * this.coded.length));
     const size = Int32Array.from(this.coded, (j) => sizes[j]);
     for (let i = 0, c = 0; i < this.codes.length; i++, c = c + 1 === size.length ? 0 : c + 1) {
       if (this.codes[i] >= size[c]) throw broken(`value code ${this.codes[i]} outside its ${size[c]}-value palette (column ${this.coded[c]})`);
