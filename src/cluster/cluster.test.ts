@@ -10,6 +10,7 @@ import { TrainingPool } from '../parallel/training-pool.ts';
 import { Rng } from '../random.ts';
 import { redisServerInstalled, startTestWorker, TestRedis, type TestWorker } from '../testing/redis-server.ts';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
@@ -139,6 +140,31 @@ describe('BullMQ workers over Redis', { skip: haveRedis ? false : 'redis-server 
   after(async () => {
     await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
     await redis?.stop();
+  });
+
+  test('a test process that fails before stopping its Redis and worker takes both down with it', async () => {
+    const helper = fileURLToPath(new URL('../testing/redis-server.ts', import.meta.url));
+    const script = `const { TestRedis, startTestWorker } = await import(${JSON.stringify(helper)});
+const redis = await TestRedis.start();
+const worker = await startTestWorker(redis.url);
+console.log(JSON.stringify([redis.child.pid, worker.child.pid]));
+throw new Error('failed before stop');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 1);
+    const pids = JSON.parse(output.trim()) as number[];
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; pids.some(alive) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(pids.filter(alive), [], 'redis-server and the worker were killed when their parent exited');
   });
 
   test('a data set goes to Redis as the bytes its hash names; a worker keeps it coded within --cache-mb and reads any rows of it bit for bit', async () => {

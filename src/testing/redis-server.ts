@@ -51,6 +51,21 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
   });
 }
 
+/**
+ * Children still running when this process exits are killed: a test or probe that throws before
+ * its `stop` left its Redis servers and workers running for an hour, idle, holding 270 MB each.
+ */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function killedAtExit(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
 /** A running test Redis. */
 export class TestRedis {
   readonly port: number;
@@ -96,7 +111,7 @@ export class TestRedis {
 
   private async launch(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes'];
-    this.child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = killedAtExit(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     await waitForOutput(this.child, /Ready to accept connections/);
   }
 }
@@ -112,7 +127,7 @@ export interface TestWorker {
 
 /** Starts `threatlab worker --redis url` and waits until it takes jobs. */
 export async function startTestWorker(url: string, args: string[] = []): Promise<TestWorker> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--concurrency', '1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = killedAtExit(spawn(process.execPath, [CLI, 'worker', '--redis', url, '--concurrency', '1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
