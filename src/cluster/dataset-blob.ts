@@ -14,10 +14,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import { classificationDataset, type ClassificationDataset, type ImageShape } from '../data/dataset.ts';
+import type { ClassificationDataset, ImageShape } from '../data/dataset.ts';
 import type { FeatureSchema } from '../data/schema.ts';
 import { ThreatlabError } from '../errors.ts';
-import { createMatrix } from '../math/matrix.ts';
+import { rowsOfSource } from '../parallel/training-set.ts';
 
 interface BlobHeader {
   format: 'threatlab-dataset/2';
@@ -294,9 +294,7 @@ export class CodedDataset {
 
   /** Every row, as a data set. */
   dataset(): ClassificationDataset {
-    const features = new Float64Array(this.rows * this.cols);
-    this.readRows(Uint32Array.from({ length: this.rows }, (_, i) => i), features, 0);
-    return classificationDataset({ name: this.name, features: createMatrix(this.rows, this.cols, features), labels: this.labels.slice(), classes: [...this.classes], schema: this.schema, targetName: this.targetName, image: this.image });
+    return rowsOfSource(this, Uint32Array.from({ length: this.rows }, (_, i) => i));
   }
 }
 

@@ -100,11 +100,6 @@ export function sharedOnce(values: Float64Array): Float64Array {
   return copy;
 }
 
-/** Packs a data set for a worker. */
-export function datasetToMessage(data: ClassificationDataset): DatasetMessage {
-  return rowsToMessage(data, data.features.rows, data.features.cols, data.features.data, data.labels);
-}
-
 /** Rows (`features`, `labels`) of a data set described by `like`, packed. */
 export function rowsToMessage(like: DatasetDescription, rows: number, cols: number, features: Float64Array, labels: Int32Array): DatasetMessage {
   return { name: like.name, rows, cols, features, labels, classes: [...like.classes], schema: like.schema, targetName: like.targetName, image: like.image };

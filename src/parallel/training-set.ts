@@ -82,7 +82,7 @@ export function trainingDataset(data: TrainingData): ClassificationDataset {
 }
 
 /** Rows `rows` of a row source, as a data set. */
-function rowsOfSource(from: RowSource, rows: ArrayLike<number>): ClassificationDataset {
+export function rowsOfSource(from: RowSource, rows: ArrayLike<number>): ClassificationDataset {
   const features = new Float64Array(rows.length * from.cols);
   from.readRows(rows, features, 0);
   const labels = Int32Array.from({ length: rows.length }, (_, k) => from.labels[rows[k]]);

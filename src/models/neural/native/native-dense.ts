@@ -30,7 +30,7 @@ interface Sessions {
   loss: () => Promise<ort.InferenceSession>;
 }
 
-// One pair of sessions per architecture and thread count, made once per process.
+// The sessions of each architecture and thread count, made once per process (the loss graph's on first use).
 const sessionCache = new Map<string, Promise<Sessions>>();
 const SESSION_CACHE_LIMIT = 16;
 
