@@ -8,7 +8,7 @@ import { Rng } from '../../random.ts';
 import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient, type WeightPlacement } from './attacker-gradient.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
-import { logitModel, OWN_SESSION_ROW_STEPS } from './logits.ts';
+import { DENSE_OWN_SESSION_ROW_STEPS, logitModel, OWN_SESSION_ROW_STEPS } from './logits.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { runWhiteBox } from './white-box.ts';
 import { createMatrix, selectRows } from '../../math/matrix.ts';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
+import { loadModelFile } from '../../models/registry.ts';
 
 function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
   return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
@@ -162,7 +163,7 @@ test("prepare() makes a gradient's onnxruntime session once, before its first ca
   assert.equal(tfjsAttackerGradient((x) => x, 2, 2).prepare, undefined, 'tfjs makes nothing ahead');
 });
 
-test("a CNN's long PGD run takes the model's own session, a short one the shared session until the own one is made; dense models always the shared one", async () => {
+test("a long run takes the model's own session, a short one the shared session until the own one is made (a CNN's threshold and a dense model's)", async () => {
   const rng = new Rng(6);
   const image = { height: 8, width: 8, channels: 1 };
   const convolutions = [{ kernelSize: 3, inputChannels: 1, filters: 2, weights: Float64Array.from({ length: 18 }, () => rng.normal(0, 0.5)), biases: new Float64Array(2) }];
@@ -174,7 +175,10 @@ test("a CNN's long PGD run takes the model's own session, a short one the shared
     const own = scores.gradientForRun(OWN_SESSION_ROW_STEPS);
     assert.notEqual(own, scores.gradientAt, 'long run: its own');
     assert.equal(scores.gradientForRun(1), own, 'once made, every run');
-    assert.equal(mlp.gradientForRun(10 * OWN_SESSION_ROW_STEPS), mlp.gradientAt);
+    assert.equal(mlp.gradientForRun(DENSE_OWN_SESSION_ROW_STEPS - 1), mlp.gradientAt, 'a short dense run: shared');
+    const denseOwn = mlp.gradientForRun(DENSE_OWN_SESSION_ROW_STEPS);
+    assert.notEqual(denseOwn, mlp.gradientAt, 'a long dense run: its own');
+    assert.equal(mlp.gradientForRun(1), denseOwn, 'once made, every dense run');
   } finally {
     scores.dispose();
     mlp.dispose();
@@ -200,4 +204,32 @@ test("PGD on PyTorch's exported digits CNN: a 400-row run on the model's own ses
   assert.ok(apart <= 0.005 * 100 * 64, `${apart} of 6,400 values apart`);
   assert.deepEqual(own.outcomes.slice(0, 100).map((o) => o.adversarialLabel), short.outcomes.map((o) => o.adversarialLabel));
   assert.ok(own.summary.successRate > 0.5, `PGD succeeds on most rows (${own.summary.successRate})`);
+});
+
+test("FGSM and PGD on scikit-learn's digits MLP: a run long enough for the model's own session gives the rows a short run on the shared session gives", async () => {
+  await initBackend();
+  const file = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn', 'digits-mlp.json');
+  const rng = new Rng(10);
+  const rows = DENSE_OWN_SESSION_ROW_STEPS;
+  const inputs = createMatrix(rows, 64, Float64Array.from({ length: rows * 64 }, () => 16 * rng.uniform()));
+  const short = selectRows(inputs, Uint32Array.from({ length: 100 }, (_, i) => i));
+  for (const [attack, steps] of [['fgsm', 1], ['pgd', 5]] as const) {
+    const options = { epsilon: 2, norm: 'inf' as const, steps, attackEvery: true, fullSteps: true, seed: 3 };
+    const longModel = loadModelFile(file) as Mlp;
+    const long = await runWhiteBox(longModel, attack, attack === 'fgsm' ? inputs : selectRows(inputs, Uint32Array.from({ length: rows / steps }, (_, i) => i)), options);
+    const scores = await logitModel(longModel);
+    assert.notEqual(scores.gradientForRun(1), scores.gradientAt, `${attack}: the long run made the own session`);
+    scores.dispose();
+    const shortModel = loadModelFile(file) as Mlp;
+    const apartRun = await runWhiteBox(shortModel, attack, short, options);
+    const check = await logitModel(shortModel);
+    assert.equal(check.gradientForRun(1), check.gradientAt, `${attack}: the short run stayed on the shared session`);
+    check.dispose();
+    let apart = 0;
+    for (let k = 0; k < 100 * 64; k++) if (Math.abs(long.adversarial.data[k] - apartRun.adversarial.data[k]) > 1e-6) apart++;
+    // Rounding may flip the sign of a near-zero gradient entry, moving a value one step apart.
+    assert.ok(apart <= 0.005 * 100 * 64, `${attack}: ${apart} of 6,400 values apart`);
+    assert.deepEqual(long.outcomes.slice(0, 100).map((o) => o.adversarialLabel), apartRun.outcomes.map((o) => o.adversarialLabel));
+    assert.ok(long.summary.successRate > 0.3, `${attack} succeeds on many rows (${long.summary.successRate})`);
+  }
 });

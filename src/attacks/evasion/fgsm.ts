@@ -7,8 +7,14 @@
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
 import { aimOf, float32Box, type GradientProblem, type RowSink } from './gradient-problem.ts';
 
+export interface FgsmOptions {
+  epsilon: number;
+  /** The rows of the whole run, its batches together: they choose the gradient's session (logits.ts). */
+  runRowSteps?: number;
+}
+
 /** FGSM's one step, in the step kernel's memory (`stepSign`), each adversarial row handed to `sink`. */
-export async function fgsm(problem: GradientProblem, options: { epsilon: number }, sink: RowSink): Promise<void> {
+export async function fgsm(problem: GradientProblem, options: FgsmOptions, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
   const { aim, targeted } = aimOf(problem);
   const kernel = pgdStepKernel(rows, cols);
@@ -17,7 +23,7 @@ export async function fgsm(problem: GradientProblem, options: { epsilon: number 
     const box = float32Box(problem.domain);
     kernel.lower.set(box.lower);
     kernel.upper.set(box.upper);
-    const at = await problem.model.gradientAt(kernel.input, rows, aim, targeted);
+    const at = await problem.model.gradientForRun(options.runRowSteps ?? rows)(kernel.input, rows, aim, targeted);
     kernel.gradient.set(at.gradient);
     at.release();
     // ε·sign(g) is exact in float32 (±ε or 0); the sum rounds once, as a float32 tensor would.

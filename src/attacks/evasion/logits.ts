@@ -27,11 +27,11 @@ export interface LogitModel {
   classes: number;
   /** Scores (rows × classes) whose argmax is the model's prediction. */
   logits(input: tf.Tensor2D): tf.Tensor2D;
-  /** The scores and the attacker loss's gradient at rows of float32 inputs, for a call or two (FGSM). */
+  /** The scores and the attacker loss's gradient at rows of float32 inputs, for a call or two. */
   gradientAt: AttackerGradient;
   /**
-   * The same gradient for a run that takes `rowSteps` row-gradients in all (PGD: rows × steps):
-   * for a CNN, on a session of the model's own once the run is long enough to pay for it (or the
+   * The same gradient for a run that takes `rowSteps` row-gradients in all (PGD: rows × steps;
+   * FGSM: rows): on a session of the model's own once the run is long enough to pay for it (or the
    * session is made already), else `gradientAt`.
    */
   gradientForRun(rowSteps: number): AttackerGradient;
@@ -77,10 +77,22 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
  */
 export const OWN_SESSION_ROW_STEPS = 16000;
 
+/**
+ * The same for an MLP or a linear model. The MNIST MLP 784-128-10 on its own session (its Gemms'
+ * weights packed once): PGD, 50 rows, further runs 177–183 µs an example against 210–240 fed, in
+ * three alternating runs each (~1.4 µs a row-gradient); making it costs 3–7 ms more than the
+ * shared session (5–10 ms against 2.4–3.7), so a run of ~4,000 row-gradients pays for it: 100
+ * rows of 40 PGD steps. (An earlier measurement, with the session made inside the attack's time,
+ * showed no gain.)
+ */
+export const DENSE_OWN_SESSION_ROW_STEPS = 4000;
+
 /** The native (onnxruntime) gradients of a model: weights fed to a shared session, and (a CNN) the model's own session. */
 interface NativeGradients {
   shared: AttackerGradient;
   own?: AttackerGradient;
+  /** The row-gradients from which a run takes `own`. */
+  ownFrom: number;
   /** Whether a run has used `own` (its session is made, or being made). */
   ownUsed: boolean;
 }
@@ -92,7 +104,7 @@ function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun'>, 
     return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
   }
   const gradientForRun = (rowSteps: number) => {
-    if (!native.own || !(native.ownUsed || rowSteps >= OWN_SESSION_ROW_STEPS)) return native.shared;
+    if (!native.own || !(native.ownUsed || rowSteps >= native.ownFrom)) return native.shared;
     native.ownUsed = true;
     return native.own;
   };
@@ -110,12 +122,10 @@ function denseLogitModel(model: Classifier, layers: readonly DenseLayer[]): Logi
     tensors ??= layers.map((layer) => { const made = tensorLayer(layer); tf.keep(made.weights); tf.keep(made.biases); return made; });
     return denseLogits(tensors)(input);
   };
-  // One session of the architecture for every call: a model's own session (its Gemms' weights
-  // packed once) gained nothing measurable on PGD (an MNIST MLP, 50 rows, three runs each: 0.198–
-  // 0.214 ms an example against 0.208–0.233 fed) and took 10–25 ms more on its first batch.
+  // A short run on the session of the architecture (no set-up for a model), a long one on the model's own.
   if (!nativeGradients.has(model)) {
     const shared = denseAttackerGradient(layers, 'shared');
-    nativeGradients.set(model, shared && { shared, ownUsed: false });
+    nativeGradients.set(model, shared && { shared, own: denseAttackerGradient(layers, 'own'), ownFrom: DENSE_OWN_SESSION_ROW_STEPS, ownUsed: false });
   }
   return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tensors && disposeLayers(tensors) }, nativeGradients.get(model));
 }
@@ -135,7 +145,7 @@ export async function logitModel(model: Classifier): Promise<LogitModel> {
     // run: 0.88–0.93× PyTorch's time against 1.00–1.07× fed; the first batch 20–40 ms longer).
     if (!nativeGradients.has(model)) {
       const shared = cnnAttackerGradient(model, 'shared');
-      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownUsed: false });
+      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownFrom: OWN_SESSION_ROW_STEPS, ownUsed: false });
     }
     return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) }, nativeGradients.get(model));
   }

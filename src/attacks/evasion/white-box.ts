@@ -78,7 +78,7 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
   let result: Matrix;
   switch (name) {
     case 'fgsm':
-      return fgsm(problem, { epsilon: options.epsilon! }, sink);
+      return fgsm(problem, { epsilon: options.epsilon!, runRowSteps: runRows }, sink);
     case 'pgd':
       return pgd(problem, { epsilon: options.epsilon!, norm: options.norm ?? 'inf', steps: options.steps ?? 40, randomStart: true, stopAtSuccess: !options.fullSteps, runRowSteps: pgdRowSteps(runRows, options) }, rng, sink);
     case 'cw':
@@ -125,7 +125,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
   try {
     // The gradient's onnxruntime session is the model in the attacker's hands, made here: in the
     // run's `seconds`, not in `attackSeconds` (a peer library builds its model before its attack loop).
-    if (name === 'fgsm') await logits.gradientAt.prepare?.();
+    if (name === 'fgsm') await logits.gradientForRun(attack.length).prepare?.();
     if (name === 'pgd') await logits.gradientForRun(pgdRowSteps(attack.length, options)).prepare?.();
     for (let start = 0; start < attack.length; start += batchSize) {
       const indices = attack.subarray(start, start + batchSize);
