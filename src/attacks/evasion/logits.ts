@@ -78,16 +78,17 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
 export const OWN_SESSION_ROW_STEPS = 16000;
 
 /**
- * The same for an MLP or a linear model. The MNIST MLP 784-128-10 on its own session (its Gemms'
- * weights packed once): PGD, 50 rows, further runs 177–183 µs an example against 210–240 fed, in
- * three alternating runs each (~1.4 µs a row-gradient); making it costs 3–7 ms more than the
- * shared session (5–10 ms against 2.4–3.7), so a run of ~4,000 row-gradients pays for it: 100
- * rows of 40 PGD steps. (An earlier measurement, with the session made inside the attack's time,
- * showed no gain.)
+ * The same for an MLP or a linear model. The MNIST MLP 784-128-10's gradient on 50 rows: 150 µs a
+ * call on its own session (its Gemms' weights packed once) against 210–250 µs fed, hot; PGD's
+ * further runs 177–183 against 210–240 µs an example in three alternating runs each — ~1.4 µs a
+ * row-gradient. Its own session takes 2.6 ms to make (median of 30 models; 7.6 at the 90th
+ * percentile) against 1.6 ms for a session of a new architecture — and nothing for one already
+ * made — so it pays for itself after ~700–1,800 row-gradients: from 1,500 (a 50-row PGD run of 40
+ * steps takes it, a 50-row FGSM run does not).
  */
-export const DENSE_OWN_SESSION_ROW_STEPS = 4000;
+export const DENSE_OWN_SESSION_ROW_STEPS = 1500;
 
-/** The native (onnxruntime) gradients of a model: weights fed to a shared session, and (a CNN) the model's own session. */
+/** The native (onnxruntime) gradients of a model: weights fed to a session of its architecture, and its own session for long runs. */
 interface NativeGradients {
   shared: AttackerGradient;
   own?: AttackerGradient;
