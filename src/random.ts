@@ -66,36 +66,16 @@ export class Rng {
   }
 
   /**
-   * Fills `out[from…to)` with the uniform floats that as many calls of `uniform()` would give, in
-   * order, the state then where they would leave it — with the state in locals rather than fields,
-   * about 5× as fast (PGD's random start draws a value per pixel of every row: 39,200 draws in
-   * 0.21–0.26 ms against 1.16–1.21).
+   * The four state words (xoshiro128**), for a WebAssembly kernel that draws this same stream
+   * (PGD's random start, pgd-step.wat); `setState` takes back the words it leaves.
    */
-  fillUniform(out: Float64Array, from = 0, to = out.length): Float64Array {
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    // Two steps of nextUint32 a value, as uniform() takes them: the high 27 bits, then the low 26.
-    let k = from;
-    let high = 0;
-    for (let draw = 0; draw < 2 * (to - from); draw++) {
-      const bits = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      if ((draw & 1) === 0) high = bits >>> 5;
-      else out[k++] = (high * 67108864 + (bits >>> 6)) / 9007199254740992;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-    return out;
+  state(): Uint32Array {
+    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+  }
+
+  /** Sets the state words `state()` gave, after a kernel drew from them (a cached normal is kept). */
+  setState(words: Uint32Array): void {
+    [this.s0, this.s1, this.s2, this.s3] = [words[0] | 0, words[1] | 0, words[2] | 0, words[3] | 0];
   }
 
   /** Uniform float in [low, high). */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../random.ts';
 import { pgdStepKernel } from './pgd-step-kernel.ts';
+import { addInBox } from '../../attacks/evasion/gradient-problem.ts';
 
 /** v clipped to [lo, hi] as the kernel clips (v < lo ? lo : v, then hi < v ? hi : v: tfjs's max and min, not IEEE's). */
 const clip = (v: number, lo: number, hi: number) => {
@@ -72,4 +73,25 @@ test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32, bit for bit,
   assert.equal(again, kernel, 'the released kernel is taken again');
   assert.notEqual(pgdStepKernel(rows, cols), kernel, 'and only once');
   assert.notEqual(pgdStepKernel(rows + 1, cols), kernel, 'not by another size');
+});
+
+test("PGD's L∞ random start in the kernel: the values rng.uniform() and addInBox give in JavaScript, bit for bit, and the stream left where they leave it", () => {
+  const [rows, cols] = [7, 11];
+  const rng = new Rng(12);
+  const { kernel, lower, upper } = boxedKernel(rows, cols, (j) => (j % 3 === 0 ? 0.1 : 0), (j) => (j % 4 === 0 ? 0.6 : 1));
+  for (let k = 0; k < rows * cols; k++) kernel.input[k] = rng.uniform();
+  const epsilon = 0.3;
+  const drawing = new Rng(77);
+  const reference = new Rng(77);
+  // A cached normal draw stays cached across the kernel's draws.
+  assert.equal(drawing.normal(), reference.normal());
+  const offsets = Float32Array.from({ length: rows * cols }, () => (2 * reference.uniform() - 1) * epsilon);
+  const expected = new Float32Array(rows * cols);
+  addInBox(kernel.input, offsets, { lower, upper }, expected);
+  kernel.startInfinity(drawing, epsilon);
+  assert.deepEqual(Array.from(kernel.current), Array.from(expected));
+  assert.ok(expected.some((value, k) => value === upper[k % cols]) && expected.some((value, k) => value === lower[k % cols]), 'both sides of the box clip some value');
+  assert.equal(drawing.normal(), reference.normal(), 'the cached normal');
+  for (let k = 0; k < 5; k++) assert.equal(drawing.uniform(), reference.uniform(), 'the stream goes on where JavaScript leaves it');
+  kernel.release();
 });

@@ -9,6 +9,7 @@
  * at ~12 µs each here — a tenth of a 200-row PGD run), a reused one is not.
  */
 
+import type { Rng } from '../../random.ts';
 import { byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './pgd-step.wasm.ts';
 
@@ -16,6 +17,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   stepInfinity(rows: number, cols: number, input: number, current: number, gradient: number, next: number, lower: number, upper: number, step: number, epsilon: number): void;
   stepSign(rows: number, cols: number, input: number, gradient: number, next: number, lower: number, upper: number, step: number): void;
+  startInfinity(rows: number, cols: number, input: number, current: number, lower: number, upper: number, state: number, epsilon: number): void;
 }
 
 /** A batch's step; its arrays are views of the kernel's memory (fill `input`, `current`, `lower`, `upper` first). */
@@ -30,6 +32,12 @@ export interface PgdStepKernel {
   upper: Float32Array;
   /** next = clip(input + clip(current + step · sign(gradient) − input, −ε, ε), lower, upper), every row. */
   stepInfinity(step: number, epsilon: number): void;
+  /**
+   * PGD's L∞ random start: current = clip(input + (2u − 1)·ε, lower, upper), u drawn from `rng` as
+   * `rng.uniform()` would draw them row after row (and its stream left where they would leave it),
+   * each value as `(2 * rng.uniform() - 1) * ε` stored as float32, then `addInBox`, make it in JavaScript.
+   */
+  startInfinity(rng: Rng, epsilon: number): void;
   /** FGSM: next = clip(input + step · sign(gradient), lower, upper), every row. */
   stepSign(step: number): void;
   /** `next` becomes `current` (and the old iterate the next one's room). */
@@ -59,7 +67,7 @@ export function pgdStepKernel(rows: number, cols: number): PgdStepKernel {
   }
   const size = rows * cols;
   const layout = byteLayout();
-  const at = { input: layout.take(4 * size), current: layout.take(4 * size), next: layout.take(4 * size), gradient: layout.take(4 * size), lower: layout.take(4 * cols), upper: layout.take(4 * cols) };
+  const at = { input: layout.take(4 * size), current: layout.take(4 * size), next: layout.take(4 * size), gradient: layout.take(4 * size), lower: layout.take(4 * cols), upper: layout.take(4 * cols), state: layout.take(16) };
   const exports = instantiate<Exports>(WASM_BASE64);
   ensureBytes(exports.memory, layout.end());
   const view = (offset: number, length: number) => new Float32Array(exports.memory.buffer, offset, length);
@@ -73,6 +81,12 @@ export function pgdStepKernel(rows: number, cols: number): PgdStepKernel {
     upper: view(at.upper, cols),
     stepInfinity: (step, epsilon) => exports.stepInfinity(rows, cols, at.input, at.current, at.gradient, at.next, at.lower, at.upper, step, epsilon),
     stepSign: (step) => exports.stepSign(rows, cols, at.input, at.gradient, at.next, at.lower, at.upper, step),
+    startInfinity: (rng, epsilon) => {
+      const state = new Uint32Array(exports.memory.buffer, at.state, 4);
+      state.set(rng.state());
+      exports.startInfinity(rows, cols, at.input, at.current, at.lower, at.upper, at.state, epsilon);
+      rng.setState(state);
+    },
     swap: () => {
       [at.current, at.next] = [at.next, at.current];
       [kernel.current, kernel.next] = [kernel.next, kernel.current];

@@ -127,4 +127,59 @@
             (br $tail_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; PGD's L∞ random start (Madry et al. 2018): current = clip(input + offset, lower_j, upper_j) with
+  ;; offset = f32((2u − 1) · ε), u uniform in [0, 1) from the xoshiro128** state at byte address
+  ;; $state (four i32 words, written back after): the numbers Rng.uniform() gives, two 32-bit draws
+  ;; a value (the high 27 bits, then the low 26), each operation as JavaScript's (random.ts, pgd.ts:
+  ;; f64 arithmetic rounded to f32 where a Float32Array stores it; input + offset rounded once as
+  ;; float32). Compiled on instantiation, it draws at full speed on a process's first run, where
+  ;; the JavaScript loop ran interpreted (50 MNIST rows: 7.9 ms on its first call, 0.24 ms later).
+  (func $draw (param $state i32) (result i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $result i32) (local $t i32)
+    (local.set $s0 (i32.load (local.get $state)))
+    (local.set $s1 (i32.load offset=4 (local.get $state)))
+    (local.set $s2 (i32.load offset=8 (local.get $state)))
+    (local.set $s3 (i32.load offset=12 (local.get $state)))
+    (local.set $result (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+    (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+    (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+    (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+    (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+    (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+    (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+    (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+    (i32.store (local.get $state) (local.get $s0))
+    (i32.store offset=4 (local.get $state) (local.get $s1))
+    (i32.store offset=8 (local.get $state) (local.get $s2))
+    (i32.store offset=12 (local.get $state) (local.get $s3))
+    (local.get $result))
+
+  (func (export "startInfinity")
+    (param $rows i32) (param $cols i32) (param $input i32) (param $current i32)
+    (param $lower i32) (param $upper i32) (param $state i32) (param $epsilon f64)
+    (local $i i32) (local $j i32) (local $at i32) (local $column i32) (local $high f64) (local $u f64) (local $offset f32)
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $cols_done
+          (loop $cols_loop
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $at (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))
+            (local.set $column (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $high (f64.convert_i32_u (i32.shr_u (call $draw (local.get $state)) (i32.const 5))))
+            (local.set $u (f64.div
+              (f64.add (f64.mul (local.get $high) (f64.const 67108864)) (f64.convert_i32_u (i32.shr_u (call $draw (local.get $state)) (i32.const 6))))
+              (f64.const 9007199254740992)))
+            (local.set $offset (f32.demote_f64 (f64.mul (f64.sub (f64.mul (f64.const 2) (local.get $u)) (f64.const 1)) (local.get $epsilon))))
+            (f32.store (i32.add (local.get $current) (local.get $at))
+              (call $atMost
+                (call $atLeast (f32.add (f32.load (i32.add (local.get $input) (local.get $at))) (local.get $offset))
+                  (f32.load (i32.add (local.get $lower) (local.get $column))))
+                (f32.load (i32.add (local.get $upper) (local.get $column)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows_loop))))
 )
