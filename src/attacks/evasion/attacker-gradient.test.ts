@@ -17,6 +17,8 @@ import * as ort from 'onnxruntime-node';
 import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
 import { loadModelFile } from '../../models/registry.ts';
+import { loadUserCsv } from '../../data/user-data.ts';
+import { concatRows, type ClassificationDataset } from '../../data/dataset.ts';
 
 function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
   return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
@@ -206,12 +208,15 @@ test("PGD on PyTorch's exported digits CNN: a 400-row run on the model's own ses
   assert.ok(own.summary.successRate > 0.5, `PGD succeeds on most rows (${own.summary.successRate})`);
 });
 
-test("FGSM and PGD on scikit-learn's digits MLP: a run long enough for the model's own session gives the rows a short run on the shared session gives", async () => {
+test("FGSM and PGD on scikit-learn's digits MLP and its CSV rows: a run long enough for the model's own session gives the rows a short run on the shared session gives", async () => {
   await initBackend();
-  const file = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn', 'digits-mlp.json');
-  const rng = new Rng(10);
+  const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
+  const file = join(fixtures, 'digits-mlp.json');
+  const csv = (name: string) => loadUserCsv(join(fixtures, name), { target: 'label', task: 'classification', testFraction: 0, rng: new Rng(1), categorical: 'one-hot' }).train as ClassificationDataset;
+  // The three CSVs' 1,797 rows: a 1,500-row FGSM run takes the own session.
+  const all = concatRows(concatRows(csv('digits-members.csv'), csv('digits-non-members.csv')), csv('digits-population.csv'));
   const rows = DENSE_OWN_SESSION_ROW_STEPS;
-  const inputs = createMatrix(rows, 64, Float64Array.from({ length: rows * 64 }, () => 16 * rng.uniform()));
+  const inputs = selectRows(all.features, Uint32Array.from({ length: rows }, (_, i) => i));
   const short = selectRows(inputs, Uint32Array.from({ length: 100 }, (_, i) => i));
   for (const [attack, steps] of [['fgsm', 1], ['pgd', 5]] as const) {
     const options = { epsilon: 2, norm: 'inf' as const, steps, attackEvery: true, fullSteps: true, seed: 3 };
