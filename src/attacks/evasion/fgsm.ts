@@ -13,7 +13,7 @@ export interface FgsmOptions {
   runRowSteps?: number;
 }
 
-/** FGSM's one step, in the step kernel's memory (`stepSign`), each adversarial row handed to `sink`. */
+/** FGSM's one step, in the step kernel's memory (`stepSign`, over the rows), each adversarial row handed to `sink`. */
 export async function fgsm(problem: GradientProblem, options: FgsmOptions, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
   const { aim, targeted } = aimOf(problem);
@@ -28,7 +28,7 @@ export async function fgsm(problem: GradientProblem, options: FgsmOptions, sink:
     at.release();
     // ε·sign(g) is exact in float32 (±ε or 0); the sum rounds once, as a float32 tensor would.
     kernel.stepSign(Math.fround(options.epsilon));
-    for (let i = 0; i < rows; i++) sink(i, kernel.next.subarray(i * cols, (i + 1) * cols));
+    for (let i = 0; i < rows; i++) sink(i, kernel.input.subarray(i * cols, (i + 1) * cols));
   } finally {
     kernel.release();
   }

@@ -46,7 +46,7 @@ test('PGD L∞ step kernel: the float32 step of every value, bit for bit, a tail
   assert.deepEqual(Array.from(kernel.next), Array.from(before));
 });
 
-test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32, bit for bit, zero gradients staying put; a released kernel is reused once, by its own size only', () => {
+test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32 over the rows, bit for bit, zero gradients staying put; a released kernel is reused once, by its own size only', () => {
   const [rows, cols] = [5, 13];
   const rng = new Rng(11);
   const { kernel, lower, upper } = boxedKernel(rows, cols, (j) => (j % 2 === 0 ? 0 : -1), (j) => (j % 5 === 0 ? 0.6 : 1));
@@ -62,10 +62,12 @@ test('FGSM step kernel: clip(x + ε·sign(g)) per value in float32, bit for bit,
     const moved = Math.fround(kernel.input[k] + (g > 0 ? epsilon : g < 0 ? -epsilon : 0));
     expected[k] = clip(moved, lower[j], upper[j]);
   }
+  const before = Float32Array.from(kernel.input);
   kernel.stepSign(epsilon);
-  assert.deepEqual(Array.from(kernel.next), Array.from(expected));
-  assert.ok(expected.some((value, k) => value === upper[k % cols] && kernel.input[k] + epsilon > upper[k % cols]), 'the box clips some value');
-  assert.ok(expected.some((value, k) => k % 4 === 0 && value === kernel.input[k]), 'a zero gradient leaves its value');
+  assert.deepEqual(Array.from(kernel.input), Array.from(expected), 'written over the rows');
+  assert.ok(kernel.next.every((value) => value === 0), "the next iterate's room untouched");
+  assert.ok(expected.some((value, k) => value === upper[k % cols] && before[k] + epsilon > upper[k % cols]), 'the box clips some value');
+  assert.ok(expected.some((value, k) => k % 4 === 0 && value === before[k]), 'a zero gradient leaves its value');
 
   kernel.release();
   kernel.release(); // twice: shelved once

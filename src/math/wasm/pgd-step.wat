@@ -80,6 +80,8 @@
         (br $rows_loop))))
 
   ;; FGSM: next = clip(input + step · sign(gradient), lower_j, upper_j), rounded once as float32.
+  ;; $next may be $input (the kernel writes FGSM's step over the rows): each value is read before
+  ;; it is written.
   (func (export "stepSign")
     (param $rows i32) (param $cols i32) (param $input i32) (param $gradient i32)
     (param $next i32) (param $lower i32) (param $upper i32) (param $step f32)
