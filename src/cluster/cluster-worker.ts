@@ -72,7 +72,10 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   listener.on('error', () => undefined);
   listener.on('message', (_channel: string, id: string) => inHand.get(id)?.abort());
   await listener.subscribe(CANCEL_CHANNEL);
-  /** Runs a job with a cancel switch; one cancelled before it started does not run. */
+  /**
+   * Runs a job with a cancel switch; one cancelled before it started does not run. Its "started"
+   * line is logged by `work`, after the check: a job withdrawn as it was taken logs only "skipped".
+   */
   const cancellable = async <T>(job: Job, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const control = new AbortController();
     inHand.set(job.id!, control);
@@ -89,9 +92,9 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
 
   const processor = async (job: Job<TrainJob, TrainResult>): Promise<TrainResult> => {
     const started = performance.now();
-    log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
     try {
       return await cancellable(job, async (signal) => {
+        log(`job ${job.id} started (attempt ${job.attemptsStarted}): ${job.data.spec.kind} on ${job.data.count} rows, seed ${job.data.seed}, ${job.data.parts?.length ?? 0} part(s)`);
         const data = await rowsOfJob(job.data.parts, blobs);
         const named = trainingShape(data).rows;
         if (named !== job.data.count) throw new UnrecoverableError(`validation: the job says ${job.data.count} rows and names ${named}`);
@@ -113,9 +116,9 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const tasks = new WorkerPool({ name: 'cluster', size: options.concurrency, memoryMb: options.jobMemoryMb ?? DEFAULT_LIMITS.jobMemoryMb, maxQueued: options.concurrency });
   const taskProcessor = async (job: Job<TaskJob, TaskJobResult>): Promise<TaskJobResult> => {
     const started = performance.now();
-    log(`job ${job.id} started (attempt ${job.attemptsStarted}): server ${job.name} task`);
     try {
       return await cancellable(job, async (signal) => {
+        log(`job ${job.id} started (attempt ${job.attemptsStarted}): server ${job.name} task`);
         const task = await unpackTask(job.data.task, blobs);
         let reported = 0;
         const result = await tasks.run(task, {
