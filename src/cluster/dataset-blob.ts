@@ -109,6 +109,14 @@ class PaletteIndex {
   }
 }
 
+/**
+ * Whether `value` may take the code of the value coded just before it in its run: equal, and not a
+ * -0 after a 0 (-0 === 0, but its bits differ; the coders never code -0, so `last` is never -0).
+ */
+function sameAsLast(value: number, last: number): boolean {
+  return value === last && (value !== 0 || 1 / value > 0);
+}
+
 /** The distinct values of the whole matrix and a code per value, when there are at most 256 (NaN and -0 keep float64: see `columnCoding`). */
 function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8Array } | undefined {
   const index = new PaletteIndex();
@@ -117,8 +125,7 @@ function paletteOf(values: Float64Array): { palette: Float64Array; codes: Uint8A
   let lastCode = -1;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    // (-0 === 0: a -0 after a 0 must not take 0's code.)
-    if (value === last && (value !== 0 || 1 / value > 0)) {
+    if (sameAsLast(value, last)) {
       codes[i] = lastCode;
       continue;
     }
@@ -157,6 +164,7 @@ function sectionLayout(start: number, rows: number, counts: SectionCounts): { pa
  * NaN and -0 keep float64 (their bits would not survive a palette: -0 finds 0's code).
  */
 function columnCoding(values: Float64Array, rows: number, cols: number): ColumnCoding {
+  // A Map a column, not a `PaletteIndex` (10 KB of table each): a data set of 10,000 columns would make 100 MB of tables.
   const palettes = Array.from({ length: cols }, () => new Map<number, number>());
   const coded = new Uint8Array(cols).fill(1);
   const codes = new Uint8Array(rows * cols);
@@ -165,7 +173,7 @@ function columnCoding(values: Float64Array, rows: number, cols: number): ColumnC
   for (let i = 0, at = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++, at++) {
       const value = values[at];
-      if (value === last[j] && (value !== 0 || 1 / value > 0)) {
+      if (sameAsLast(value, last[j])) {
         codes[at] = lastCode[j];
         continue;
       }

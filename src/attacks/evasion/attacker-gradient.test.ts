@@ -8,7 +8,7 @@ import { Rng } from '../../random.ts';
 import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient, type WeightPlacement } from './attacker-gradient.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
-import { DENSE_OWN_SESSION_ROW_STEPS, logitModel, OWN_SESSION_ROW_STEPS } from './logits.ts';
+import { DENSE_OWN_SESSION_ROW_STEPS, logitModel, CNN_OWN_SESSION_ROW_STEPS } from './logits.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { runWhiteBox } from './white-box.ts';
 import { createMatrix, selectRows } from '../../math/matrix.ts';
@@ -173,8 +173,8 @@ test("a long run takes the model's own session, a short one the shared session u
   const scores = await logitModel(cnn);
   const mlp = await logitModel(new Mlp({ classes: ['a', 'b'], schema: uniformNumericSchema(4, 'p', 0, 1), layers: [layer(4, 3, 'relu', rng), layer(3, 2, 'softmax', rng)], params: {} }));
   try {
-    assert.equal(scores.gradientForRun(OWN_SESSION_ROW_STEPS - 1), scores.gradientAt, 'short run: shared');
-    const own = scores.gradientForRun(OWN_SESSION_ROW_STEPS);
+    assert.equal(scores.gradientForRun(CNN_OWN_SESSION_ROW_STEPS - 1), scores.gradientAt, 'short run: shared');
+    const own = scores.gradientForRun(CNN_OWN_SESSION_ROW_STEPS);
     assert.notEqual(own, scores.gradientAt, 'long run: its own');
     assert.equal(scores.gradientForRun(1), own, 'once made, every run');
     assert.equal(mlp.gradientForRun(DENSE_OWN_SESSION_ROW_STEPS - 1), mlp.gradientAt, 'a short dense run: shared');

@@ -75,7 +75,7 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
  * for a larger batch): a 200-row run of 40 PGD steps (8,000) lost 37 ms by it, and each run after
  * saved ~43 ms; 1,000 rows (40,000) gained 5% on the first run, 12% on the next. So 400 rows of 40.
  */
-export const OWN_SESSION_ROW_STEPS = 16000;
+export const CNN_OWN_SESSION_ROW_STEPS = 16000;
 
 /**
  * The same for an MLP or a linear model. The MNIST MLP 784-128-10's gradient on 50 rows: 150 µs a
@@ -146,7 +146,7 @@ export async function logitModel(model: Classifier): Promise<LogitModel> {
     // run: 0.88–0.93× PyTorch's time against 1.00–1.07× fed; the first batch 20–40 ms longer).
     if (!nativeGradients.has(model)) {
       const shared = cnnAttackerGradient(model, 'shared');
-      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownFrom: OWN_SESSION_ROW_STEPS, ownUsed: false });
+      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownFrom: CNN_OWN_SESSION_ROW_STEPS, ownUsed: false });
     }
     return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) }, nativeGradients.get(model));
   }
