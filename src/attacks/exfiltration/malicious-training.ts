@@ -18,7 +18,7 @@ import { capacityRows } from './capacity-abuse.ts';
 import { correlationPenalty } from './correlated-value.ts';
 import type { ExfiltrationAttackName, ExfiltrationKey } from './key.ts';
 import { encodeLsb } from './lsb.ts';
-import { chooseSecret, type Secret } from './secret.ts';
+import { chooseSecret, secretItemShape, type Secret } from './secret.ts';
 import { signPenalty } from './sign-encoding.ts';
 
 /** What the attacker's algorithm is set to do. */
@@ -121,9 +121,11 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
     throw new ValidationError('cannot train maliciously', [{ path: 'items', message: `${requested}: give a whole number ≥ 1` }]);
   }
-  const all = chooseSecret(data, data.features.rows, rngs.secret, { downscale: options.downscale });
+  // Every encoding steals a prefix of one seeded order of the rows; only LSB may need them all.
+  const choose = (count: number) => chooseSecret(data, count, rngs.secret, { downscale: options.downscale });
   switch (options.attack) {
     case 'lsb': {
+      const all = choose(data.features.rows);
       const benign = await fitWithHooks(trainer, data, rngs.fit, {});
       const wanted = trimSecret(all, Math.min(all.items, requested ?? all.items));
       const encoded = encodeLsb(benign, wanted, { bits: options.bits ?? MALICIOUS_DEFAULTS.bits, compress: options.compress ?? true, passphrase: options.passphrase });
@@ -132,11 +134,11 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
     case 'correlation':
     case 'sign': {
       const weights = networkWeightCount(trainer, data);
-      const perItem = all.valuesPerItem * (options.attack === 'sign' ? 8 : 1);
+      const perItem = secretItemShape(data, options.downscale).valuesPerItem * (options.attack === 'sign' ? 8 : 1);
       const fits = Math.floor(weights / perItem);
       if (fits < 1) throw new CapabilityError(`the network's ${weights} weights cannot hold one item (${perItem} weights needed); widen it or downscale the images`);
       if (requested !== undefined && requested > fits) throw new CapabilityError(`the network's ${weights} weights hold ${fits} items of ${perItem} weights, not ${requested}; ask fewer, widen it or downscale the images`);
-      const secret = trimSecret(all, Math.min(all.items, requested ?? Math.max(1, Math.floor(fits * ENCODED_SHARE))));
+      const secret = choose(Math.min(data.features.rows, requested ?? Math.max(1, Math.floor(fits * ENCODED_SHARE))));
       const lambda = options.lambda ?? (options.attack === 'sign' ? MALICIOUS_DEFAULTS.signLambda : MALICIOUS_DEFAULTS.correlationLambda);
       // The loss term holds a tensor of the secret: the backend must be up before the trainer starts it.
       await initBackend();
@@ -150,7 +152,7 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
       }
     }
     case 'capacity': {
-      const secret = trimSecret(all, Math.min(all.items, requested ?? 1));
+      const secret = choose(Math.min(data.features.rows, requested ?? 1));
       const { key, rows } = capacityRows(data, secret, { seed: options.syntheticSeed ?? MALICIOUS_DEFAULTS.syntheticSeed, levelBits: options.levelBits ?? MALICIOUS_DEFAULTS.levelBits });
       const model = await fitWithHooks(trainer, data, rngs.fit, { extraRows: rows });
       return { model, key, secret, syntheticRows: rows.features.rows, synthetic: rows };

@@ -30,39 +30,52 @@ export interface SecretOptions {
 
 /** The feature range of a data set (0…1 for our images). */
 export function featureRange(data: ClassificationDataset): [number, number] {
+  const values = data.features.data;
   let low = Infinity;
   let high = -Infinity;
-  for (const value of data.features.data) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (value < low) low = value;
     if (value > high) high = value;
   }
   return high > low ? [low, high] : [low, low + 1];
 }
 
-/** Takes `count` seeded training rows as the secret. */
+/** The shape of one item of `data`'s secret: a grey image's (after downscaling), or a row's values. */
+export function secretItemShape(data: ClassificationDataset, downscale = 1): { valuesPerItem: number; image?: { width: number; height: number } } {
+  if (!Number.isInteger(downscale) || downscale < 1) throw new ValidationError('cannot choose the secret', [{ path: 'downscale', message: `${downscale}: give a whole factor ≥ 1` }]);
+  if (downscale > 1 && (!data.image || data.image.channels !== 1)) {
+    throw new ValidationError('cannot choose the secret', [{ path: 'downscale', message: `data set "${data.name}" is not grey images; downscale needs them` }]);
+  }
+  if (!data.image || data.image.channels !== 1) return { valuesPerItem: data.features.cols };
+  const image = { width: Math.floor(data.image.width / downscale), height: Math.floor(data.image.height / downscale) };
+  return { valuesPerItem: image.width * image.height, image };
+}
+
+/**
+ * Takes `count` seeded training rows as the secret: the first `count` of one seeded permutation
+ * of the rows, so a smaller `count` gives a prefix of a larger one's items.
+ */
 export function chooseSecret(data: ClassificationDataset, count: number, rng: Rng, options: SecretOptions = {}): Secret {
   const downscale = options.downscale ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > data.features.rows) {
     throw new ValidationError('cannot choose the secret', [{ path: 'items', message: `${count} rows asked of ${data.features.rows}; give 1…${data.features.rows}` }]);
   }
-  if (!Number.isInteger(downscale) || downscale < 1) throw new ValidationError('cannot choose the secret', [{ path: 'downscale', message: `${downscale}: give a whole factor ≥ 1` }]);
-  if (downscale > 1 && (!data.image || data.image.channels !== 1)) {
-    throw new ValidationError('cannot choose the secret', [{ path: 'downscale', message: `data set "${data.name}" is not grey images; downscale needs them` }]);
-  }
+  const { valuesPerItem, image: shape } = secretItemShape(data, downscale);
   const range = featureRange(data);
   const rows = Array.from(rng.permutation(data.features.rows).subarray(0, count));
   const cols = data.features.cols;
-  const shape = data.image && data.image.channels === 1 ? { width: Math.floor(data.image.width / downscale), height: Math.floor(data.image.height / downscale) } : undefined;
-  const valuesPerItem = shape ? shape.width * shape.height : cols;
   const values = new Uint8Array(count * valuesPerItem);
-  const toByte = (value: number) => Math.max(0, Math.min(255, Math.round(((value - range[0]) / (range[1] - range[0])) * 255)));
+  const [low, span] = [range[0], range[1] - range[0]];
+  const toByte = (value: number) => Math.max(0, Math.min(255, Math.round(((value - low) / span) * 255)));
+  const features = data.features.data;
   rows.forEach((row, item) => {
-    const source = data.features.data.subarray(row * cols, (row + 1) * cols);
     const out = values.subarray(item * valuesPerItem, (item + 1) * valuesPerItem);
     if (!shape || downscale === 1) {
-      for (let k = 0; k < valuesPerItem; k++) out[k] = toByte(source[k]);
+      for (let k = 0, at = row * cols; k < valuesPerItem; k++, at++) out[k] = toByte(features[at]);
       return;
     }
+    const source = features.subarray(row * cols, (row + 1) * cols);
     const width = data.image!.width;
     for (let y = 0; y < shape.height; y++) {
       for (let x = 0; x < shape.width; x++) {

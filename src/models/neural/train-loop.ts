@@ -49,8 +49,21 @@ export interface LoopOptions {
   adversary?: (scores: (input: tf.Tensor2D) => tf.Tensor2D) => (inputs: tf.Tensor2D, targets: tf.Tensor2D) => tf.Tensor2D;
 }
 
-/** A loss term on the weight tensors (in `penalized` order); called inside the gradient tape. */
-export type WeightPenalty = (weights: tf.Variable[]) => tf.Scalar;
+/**
+ * A loss term on the network's weight tensors (in `penalized` order: each layer's weights, no
+ * biases), for both engines: as tensors inside tfjs's gradient tape, and — where given — on the
+ * float32 values themselves with its gradient written out, which lets the native engine
+ * (native/native-dense.ts) train with it.
+ */
+export interface WeightPenalty {
+  /** The term as a tfjs scalar; called inside the gradient tape. */
+  tensor(weights: tf.Variable[]): tf.Scalar;
+  /**
+   * The same term on the weights' values (each tensor flat, row-major as tfjs holds it); with
+   * `gradients` (arrays shaped as `weights`) its gradient is added into them.
+   */
+  values?(weights: readonly Float32Array[], gradients?: readonly Float32Array[]): number;
+}
 
 /** The training history. */
 export interface LoopResult {
@@ -191,7 +204,7 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
       const penalty = tf.addN(network.penalized.map((w) => tf.sum(tf.square(w))));
       loss = tf.add(loss, tf.mul(options.l2 / 2, penalty));
     }
-    return options.penalty ? tf.add(loss, options.penalty(network.penalized)) : loss;
+    return options.penalty ? tf.add(loss, options.penalty.tensor(network.penalized)) : loss;
   };
   if (options.initial) network.variables.forEach((v, k) => v.assign(tf.tensor(options.initial![k], v.shape)));
   const adam = sgd ? undefined : new FusedAdam(network.variables, options.learningRate);

@@ -19,7 +19,7 @@ import type { Matrix } from '../../../math/matrix.ts';
 import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
-import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective, type WeightPenalty } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
@@ -83,6 +83,8 @@ export class NativeDenseStepper {
   private readonly scalingFeeds: Record<string, ort.Tensor> = {};
   /** The runs' own copies of the outputs (written into `fetches` already), released as they come. */
   private readonly spent: SpentBuffers;
+  /** A loss term on the weights, added to each batch's loss and gradients after the native call (malicious training). */
+  private penalty?: WeightPenalty;
 
   private constructor(
     private readonly spec: DenseGraphSpec,
@@ -122,6 +124,20 @@ export class NativeDenseStepper {
     return parameterShapes(this.spec.sizes).map((_, k) => this.kernel.values(k).slice());
   }
 
+  /** Adds `penalty` (which must give its `values`) to every batch's loss and gradients and to the validation loss. */
+  penalise(penalty: WeightPenalty): void {
+    if (!penalty.values) throw new ValidationError('the native engine needs a weight penalty computed on the values (WeightPenalty.values); train on tfjs for this one');
+    this.penalty = penalty;
+  }
+
+  /** The penalised tensors' values (the layers' weights, no biases) and, for a step, their gradients. */
+  private penaltyValue(withGradients: boolean): number {
+    if (!this.penalty?.values) return 0;
+    const depth = this.spec.sizes.length - 1;
+    const weights = Array.from({ length: depth }, (_, l) => this.kernel.values(l));
+    return this.penalty.values(weights, withGradients ? Array.from({ length: depth }, (_, l) => this.kernel.gradient(l)) : undefined);
+  }
+
   /** Replaces the parameters (the optimiser's moments stay). */
   setParameters(values: Float32Array[]): void {
     parameterShapes(this.spec.sizes).forEach(({ name }, k) => {
@@ -159,9 +175,11 @@ export class NativeDenseStepper {
     if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
     const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]) };
     this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches)));
+    // The term's value as tfjs adds it: a float32 sum.
+    const loss = Math.fround((this.lossOutput.data as Float32Array)[0] + this.penaltyValue(true));
     if (this.optimizer === 'adam') this.kernel.step();
     else this.sgdStep();
-    return (this.lossOutput.data as Float32Array)[0];
+    return loss;
   }
 
   /**
@@ -189,13 +207,13 @@ export class NativeDenseStepper {
     const feeds = this.feeds(set, indices);
     const session = await this.sessions.loss();
     const output = await nativeCall(() => session.run(feeds, ['loss']));
-    return (output.loss.data as Float32Array)[0];
+    return Math.fround((output.loss.data as Float32Array)[0] + this.penaltyValue(false));
   }
 }
 
-/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop. */
+/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values. */
 export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
-  return objective.kind !== 'reconstruction' && !options.corrupt && !options.penalty && !options.adversary;
+  return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined) && !options.adversary;
 }
 
 /**
@@ -230,6 +248,7 @@ export async function trainDenseNative(
   // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
   const roundOnce = options.epochs >= ROUND_ONCE_FROM_PASSES;
   const stepper = await NativeDenseStepper.create({ ...spec, rows: roundOnce ? 'float' : 'double' }, options.optimizer, options.initial ?? initial, options.learningRate, threads, roundOnce ? undefined : scaling);
+  if (options.penalty) stepper.penalise(options.penalty);
   const training = roundOnce ? float32Rows(features, scaling) : undefined;
   try {
     const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
