@@ -7,7 +7,6 @@
 import type { ClassificationDataset } from '../../data/dataset.ts';
 import { concatRows } from '../../data/dataset.ts';
 import { CapabilityError, ValidationError } from '../../errors.ts';
-import { initBackend } from '../../backend/setup.ts';
 import { blockOutput, CnnTrainer } from '../../models/neural/cnn.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
 import type { TrainingHooks } from '../../models/neural/training-hooks.ts';
@@ -140,8 +139,6 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
       if (requested !== undefined && requested > fits) throw new CapabilityError(`the network's ${weights} weights hold ${fits} items of ${perItem} weights, not ${requested}; ask fewer, widen it or downscale the images`);
       const secret = choose(Math.min(data.features.rows, requested ?? Math.max(1, Math.floor(fits * ENCODED_SHARE))));
       const lambda = options.lambda ?? (options.attack === 'sign' ? MALICIOUS_DEFAULTS.signLambda : MALICIOUS_DEFAULTS.correlationLambda);
-      // The loss term holds a tensor of the secret: the backend must be up before the trainer starts it.
-      await initBackend();
       const term = options.attack === 'sign' ? signPenalty(secret.values, lambda) : correlationPenalty(secret.values, lambda);
       try {
         const model = await fitWithHooks(trainer, data, rngs.fit, { penalty: term.penalty });

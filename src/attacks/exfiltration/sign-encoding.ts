@@ -12,34 +12,45 @@ import { leadingValues, leadingWeights } from './correlated-value.ts';
 import type { SignKey } from './key.ts';
 import { bitsToValues, valuesToBits } from './secret.ts';
 
+/**
+ * Σ|θᵢ| over the weights whose sign disagrees with sᵢ, pulling each by −`scale`·sᵢ in `grad`
+ * where given (relu's gradient is 0 at 0, as tfjs's). A module function over arrays: a total a
+ * closure writes to lives boxed on the heap (~12 ns a weight).
+ */
+function wrongSigns(theta: Float32Array, signs: Float32Array, grad: Float32Array | undefined, scale: number): number {
+  let total = 0;
+  for (let i = 0; i < theta.length; i++) {
+    const product = theta[i] * signs[i];
+    if (product < 0) {
+      total -= product;
+      if (grad) grad[i] -= scale * signs[i];
+    }
+  }
+  return total;
+}
+
 /** The loss term λ·mean(relu(−θᵢ·sᵢ)) over the first 8·|values| weights. */
 export function signPenalty(values: Uint8Array, lambda: number): { penalty: WeightPenalty; dispose: () => void } {
   const bits = valuesToBits(values, 8);
   const signValues = Float32Array.from(bits, (bit) => (bit ? 1 : -1));
-  const signs = tf.keep(tf.tensor1d(signValues));
+  // The signs' tensor, made when tfjs first asks (the native engine never does).
+  let signs: tf.Tensor1D | undefined;
   const scale = lambda / bits.length;
   const penalty: WeightPenalty = {
-    tensor: (weights) => tf.mul(lambda, tf.mean(tf.relu(tf.neg(tf.mul(leadingWeights(weights, bits.length), signs))))) as tf.Scalar,
-    // Each weight of the wrong sign adds λ/N·|θᵢ| and pulls by −λ/N·sᵢ (relu's gradient is 0 at 0, as tfjs's).
+    tensor(weights) {
+      signs ??= tf.keep(tf.tensor1d(signValues));
+      return tf.mul(lambda, tf.mean(tf.relu(tf.neg(tf.mul(leadingWeights(weights, bits.length), signs))))) as tf.Scalar;
+    },
+    // Each weight of the wrong sign adds λ/N·|θᵢ| and pulls by −λ/N·sᵢ.
     values(weights, gradients) {
       const thetas = leadingValues(weights, bits.length);
       const grads = gradients && leadingValues(gradients, bits.length);
       let total = 0;
-      // Plain loops: a total or index a closure writes to lives boxed on the heap (12 ns a weight, against ~1).
-      for (let part = 0, k = 0; part < thetas.length; part++) {
-        const [theta, grad] = [thetas[part], grads?.[part]];
-        for (let i = 0; i < theta.length; i++, k++) {
-          const product = theta[i] * signValues[k];
-          if (product < 0) {
-            total -= product;
-            if (grad) grad[i] -= scale * signValues[k];
-          }
-        }
-      }
+      for (let part = 0, at = 0; part < thetas.length; at += thetas[part].length, part++) total += wrongSigns(thetas[part], signValues.subarray(at), grads?.[part], scale);
       return scale * total;
     },
   };
-  return { penalty, dispose: () => signs.dispose() };
+  return { penalty, dispose: () => signs?.dispose() };
 }
 
 /** Share of the first 8·|values| weights whose sign matches the secret's bits. */
