@@ -75,3 +75,16 @@ test('state() and setState carry a stream to another generator: it goes on with 
     { numRuns: 60, seed: 5 },
   );
 });
+
+test('fillCoins gives the values and leaves the stream where a loop of uniform() draws does', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, length, p) => {
+      const [bulk, looped] = [new Rng(seed), new Rng(seed)];
+      const out = new Float64Array(length);
+      bulk.fillCoins(out, p, 0.75, -2);
+      assert.deepEqual(out, Float64Array.from({ length }, () => (looped.uniform() < p ? 0.75 : -2)));
+      for (let k = 0; k < 5; k++) assert.equal(bulk.nextUint32(), looped.nextUint32());
+    }),
+    { numRuns: 80, seed: 9 },
+  );
+});

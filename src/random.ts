@@ -78,6 +78,37 @@ export class Rng {
     [this.s0, this.s1, this.s2, this.s3] = [words[0] | 0, words[1] | 0, words[2] | 0, words[3] | 0];
   }
 
+  /**
+   * Fills `out` with `high` where a uniform draw falls below `p` and `low` elsewhere: the values
+   * and the stream position of `out[i] = rng.uniform() < p ? high : low`, with the state in locals
+   * (a draw through the fields costs ~15–30 ns; capacity abuse draws 3.3 million for 4 images).
+   */
+  fillCoins(out: Float64Array, p: number, high: number, low: number): void {
+    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
+    for (let i = 0; i < out.length; i++) {
+      // Two 32-bit draws make one 53-bit uniform, as uniform() does.
+      let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const upper = r >>> 5;
+      r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = (upper * 67108864 + (r >>> 6)) / 9007199254740992 < p ? high : low;
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
+  }
+
   /** Uniform float in [low, high). */
   between(low: number, high: number): number {
     return low + (high - low) * this.uniform();

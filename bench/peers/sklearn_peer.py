@@ -134,11 +134,27 @@ def main():
         net = torch.nn.Sequential(*layers)
         optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
         loss_fn = torch.nn.CrossEntropyLoss()
-        x = torch.tensor(xtr, dtype=torch.float32)
-        y = torch.tensor(ytr, dtype=torch.long)
         batch = spec["batchSize"]
         penalty = malicious_penalty(spec, net, torch)
+        # `fromRows`: timed from the float64 rows in memory, as threatlab's fit is (the float32
+        # tensors made inside the timer); `synthetic`: capacity abuse's synthetic rows generated
+        # (numpy's generator, the same count, density and range) and appended inside it too.
+        from_rows = bool(spec.get("fromRows", False))
+        if not from_rows:
+            x = torch.tensor(xtr, dtype=torch.float32)
+            y = torch.tensor(ytr, dtype=torch.long)
         start = time.perf_counter()
+        if from_rows:
+            rows, labels = xtr, ytr
+            extra = spec.get("synthetic")
+            if extra:
+                coins = np.random.default_rng(extra["seed"]).random((extra["rows"], xtr.shape[1]))
+                synthetic = np.where(coins < extra["density"], extra["high"], extra["low"])
+                rows = np.concatenate([xtr, synthetic])
+                labels = np.concatenate([ytr, np.fromfile(os.path.join(spec["secretFolder"], "synthetic_labels.i32"), dtype=np.int32)])
+            x = torch.tensor(rows, dtype=torch.float32)
+            y = torch.tensor(labels, dtype=torch.long)
+            ytr = labels
         for _ in range(spec["epochs"]):
             order = torch.randperm(len(x))
             for i in range(0, len(x), batch):

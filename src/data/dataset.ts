@@ -5,7 +5,7 @@
  */
 
 import { ValidationError, type ValidationIssue } from '../errors.ts';
-import { selectRows, stackRows, type Matrix } from '../math/matrix.ts';
+import { createMatrix, selectRows, stackRows, type Matrix } from '../math/matrix.ts';
 import { columnCount, type FeatureSchema } from './schema.ts';
 
 /** A fixed train/test partition that comes with a data set (e.g. Fashion-MNIST's 60k/10k). */
@@ -202,9 +202,34 @@ export function concatRows(a: ClassificationDataset, b: ClassificationDataset): 
   const labels = new Int32Array(a.labels.length + b.labels.length);
   labels.set(a.labels);
   labels.set(b.labels, a.labels.length);
-  const joined: ClassificationDataset = { ...a, features: stackRows(a.features, b.features), labels, split: undefined };
+  const joined: ClassificationDataset = { ...a, features: adjacentRows(a.features, b.features) ?? stackRows(a.features, b.features), labels, split: undefined };
   ORIGINS.set(joined, joinParts(partsOf(a), partsOf(b)));
   return joined;
+}
+
+/**
+ * `data`'s rows copied to the front of a buffer with room for `extraRows` rows after them: the
+ * copy (same rows, labels and origin) and the room. Rows made in the room and joined to the copy
+ * by `concatRows` are joined without a second copy (capacity abuse's synthetic rows: 45 MB of
+ * fresh memory for 3,000 Fashion-MNIST rows and 4,182 synthetic ones instead of 71).
+ */
+export function rowsWithRoom<T extends ClassificationDataset>(data: T, extraRows: number): { copy: T; room: Float64Array } {
+  const { rows, cols } = data.features;
+  const buffer = new Float64Array((rows + extraRows) * cols);
+  buffer.set(data.features.data);
+  const copy = { ...data, features: createMatrix(rows, cols, buffer.subarray(0, rows * cols)) };
+  ORIGINS.set(copy, partsOf(data));
+  return { copy, room: buffer.subarray(rows * cols) };
+}
+
+/**
+ * `a`'s rows then `b`'s as one view, without a copy, when `b`'s values follow `a`'s in one buffer
+ * (capacity abuse lays the training rows and its synthetic rows out so): a data set's rows are
+ * never written after it is made, so sharing them is safe. Otherwise undefined.
+ */
+function adjacentRows(a: Matrix, b: Matrix): Matrix | undefined {
+  if (a.cols !== b.cols || a.data.buffer !== b.data.buffer || a.data.byteOffset + a.data.byteLength !== b.data.byteOffset) return undefined;
+  return createMatrix(a.rows + b.rows, a.cols, new Float64Array(a.data.buffer, a.data.byteOffset, a.data.length + b.data.length));
 }
 
 /** `first` then `second`; rows of one source on both sides of the seam stay one part. */

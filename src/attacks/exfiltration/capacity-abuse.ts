@@ -7,7 +7,7 @@
  * model; labels are all it needs, so a label-only API does not stop it.
  */
 
-import { classificationDataset, type ClassificationDataset } from '../../data/dataset.ts';
+import { classificationDataset, rowsWithRoom, type ClassificationDataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Answer } from '../../oracle/types.ts';
@@ -32,18 +32,21 @@ export interface CapacityOptions {
  * AT&T faces sigmoid MLP lost 15–40 points of test accuracy (its units saturate on 5,000 lit
  * pixels), at 0.1 it kept its accuracy with the same face decoded at the 4-bit floor.
  */
-export function syntheticInputs(key: Pick<CapacityKey, 'seed' | 'rows' | 'inputSize' | 'range' | 'density'>): Matrix {
-  const rng = new Rng(key.seed);
-  const out = createMatrix(key.rows, key.inputSize);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = rng.uniform() < key.density ? key.range[1] : key.range[0];
+export function syntheticInputs(key: Pick<CapacityKey, 'seed' | 'rows' | 'inputSize' | 'range' | 'density'>, into?: Float64Array): Matrix {
+  const out = createMatrix(key.rows, key.inputSize, into);
+  new Rng(key.seed).fillCoins(out.data, key.density, key.range[1], key.range[0]);
   return out;
 }
 
 /** Share of lit features in a synthetic input unless told otherwise. */
 export const SYNTHETIC_DENSITY = 0.1;
 
-/** The key and the labelled synthetic rows that carry `secret` in a model trained on `data`. */
-export function capacityRows(data: ClassificationDataset, secret: Secret, options: CapacityOptions): { key: CapacityKey; rows: ClassificationDataset } {
+/**
+ * The key and the labelled synthetic rows that carry `secret` in a model trained on `data`. With
+ * `behindData`, also `base`: `data`'s rows copied in front of the synthetic rows in one buffer, so
+ * that training on `base` with the synthetic rows appended joins them without a copy.
+ */
+export function capacityRows(data: ClassificationDataset, secret: Secret, options: CapacityOptions & { behindData?: boolean }): { key: CapacityKey; rows: ClassificationDataset; base?: ClassificationDataset } {
   const bitsPerLabel = Math.floor(Math.log2(data.classes.length));
   if (bitsPerLabel < 1) throw new ValidationError('cannot abuse capacity', [{ path: 'classes', message: `${data.classes.length} class: labels carry no bits; it needs 2 classes or more` }]);
   const bits = valuesToBits(quantize(secret.values, options.levelBits), options.levelBits);
@@ -67,8 +70,9 @@ export function capacityRows(data: ClassificationDataset, secret: Secret, option
     for (let b = 0; b < bitsPerLabel; b++) label = (label << 1) | (bits[row * bitsPerLabel + b] ?? 0);
     return label;
   });
-  const rows = classificationDataset({ name: `${data.name} + synthetic`, features: syntheticInputs(key), schema: data.schema, labels, classes: data.classes, targetName: data.targetName, image: data.image });
-  return { key, rows };
+  const laidOut = options.behindData ? rowsWithRoom(data, count) : undefined;
+  const rows = classificationDataset({ name: `${data.name} + synthetic`, features: syntheticInputs(key, laidOut?.room), schema: data.schema, labels, classes: data.classes, targetName: data.targetName, image: data.image });
+  return { key, rows, ...(laidOut && { base: laidOut.copy }) };
 }
 
 /** Values from the labels the model gave the synthetic inputs. */

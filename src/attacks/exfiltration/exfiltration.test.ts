@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { loadUserCsv } from '../../data/user-data.ts';
 import { scoreSecret } from '../../metrics/exfiltration.ts';
@@ -17,6 +17,7 @@ import { loadModelFile } from '../../models/registry.ts';
 import type { Classifier } from '../../models/types.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { Rng } from '../../random.ts';
+import { capacityRows } from './capacity-abuse.ts';
 import { decodeThroughOracle, decodeWhiteBox } from './decode.ts';
 import { encodeLsb } from './lsb.ts';
 import { trainMalicious } from './malicious-training.ts';
@@ -106,3 +107,21 @@ test('capacity abuse: label-only queries read two training images back at the 4-
   assert.ok(scored.mape <= floor + 3, `MAPE ${scored.mape}, 4-bit floor ${floor}`);
   assert.throws(() => decodeWhiteBox(malicious.model, malicious.key), /querying the model/);
 });
+
+test('capacity abuse lays the synthetic rows behind a copy of the training rows: the same rows, joined without a copy', () => {
+  const secret = chooseSecret(train, 2, new Rng(2));
+  const options = { seed: 2017, levelBits: 4 };
+  const apart = capacityRows(train, secret, options);
+  const behind = capacityRows(train, secret, { ...options, behindData: true });
+  assert.equal(apart.base, undefined);
+  assert.deepEqual(behind.rows.features.data, apart.rows.features.data);
+  assert.deepEqual(behind.rows.labels, apart.rows.labels);
+  assert.deepEqual(behind.base!.features.data, train.features.data);
+  assert.deepEqual(behind.base!.labels, train.labels);
+  const joined = concatRows(behind.base!, behind.rows);
+  assert.equal(joined.features.data.buffer, behind.rows.features.data.buffer, 'joined in place');
+  assert.equal(joined.features.rows, train.features.rows + apart.key.rows);
+  assert.deepEqual(joined.features.data, concatRows(train, apart.rows).features.data);
+  assert.notEqual(concatRows(train, apart.rows).features.data.buffer, apart.rows.features.data.buffer, 'rows in two buffers are copied');
+});
+

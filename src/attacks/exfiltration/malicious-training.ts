@@ -114,6 +114,11 @@ async function fitWithHooks(trainer: Trainer, data: ClassificationDataset, rng: 
   return model;
 }
 
+/** Whether `trainer` trains on every row it is given (a network holding none out for validation). */
+function trainsOnEveryRow(trainer: Trainer): boolean {
+  return trainer instanceof MlpTrainer || trainer instanceof CnnTrainer ? !(trainer.params.validationFraction > 0) : true;
+}
+
 /** Trains `trainer` on `data` with the attacker's encoding; `rngs.fit` is the benign training's generator, `rngs.secret` picks the rows. */
 export async function trainMalicious(trainer: Trainer, data: ClassificationDataset, rngs: { fit: Rng; secret: Rng }, options: MaliciousOptions): Promise<MaliciousResult> {
   const requested = options.items;
@@ -150,8 +155,9 @@ export async function trainMalicious(trainer: Trainer, data: ClassificationDatas
     }
     case 'capacity': {
       const secret = choose(Math.min(data.features.rows, requested ?? 1));
-      const { key, rows } = capacityRows(data, secret, { seed: options.syntheticSeed ?? MALICIOUS_DEFAULTS.syntheticSeed, levelBits: options.levelBits ?? MALICIOUS_DEFAULTS.levelBits });
-      const model = await fitWithHooks(trainer, data, rngs.fit, { extraRows: rows });
+      // A trainer that holds no rows out appends the synthetic rows to the rows it is given: laid out behind a copy of them, they join in place.
+      const { key, rows, base } = capacityRows(data, secret, { seed: options.syntheticSeed ?? MALICIOUS_DEFAULTS.syntheticSeed, levelBits: options.levelBits ?? MALICIOUS_DEFAULTS.levelBits, behindData: trainsOnEveryRow(trainer) });
+      const model = await fitWithHooks(trainer, base ?? data, rngs.fit, { extraRows: rows });
       return { model, key, secret, syntheticRows: rows.features.rows, synthetic: rows };
     }
   }
