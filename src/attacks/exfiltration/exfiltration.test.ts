@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
@@ -19,7 +20,7 @@ import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { Rng } from '../../random.ts';
 import { capacityRows } from './capacity-abuse.ts';
 import { decodeThroughOracle, decodeWhiteBox } from './decode.ts';
-import { encodeLsb } from './lsb.ts';
+import { encodeLsb, largestFitting } from './lsb.ts';
 import { trainMalicious } from './malicious-training.ts';
 import { bitsToValues, chooseSecret, dequantize, quantize, valuesToBits } from './secret.ts';
 import { signAgreement } from './sign-encoding.ts';
@@ -123,5 +124,25 @@ test('capacity abuse lays the synthetic rows behind a copy of the training rows:
   assert.equal(joined.features.rows, train.features.rows + apart.key.rows);
   assert.deepEqual(joined.features.data, concatRows(train, apart.rows).features.data);
   assert.notEqual(concatRows(train, apart.rows).features.data.buffer, apart.rows.features.data.buffer, 'rows in two buffers are copied');
+});
+
+test('LSB\'s search for the items that fit gives bisection\'s answer for any growing payload', () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 0, max: 200000 }), fc.integer({ min: 0, max: 50 }), (steps, room, header) => {
+      const sizes = steps.reduce<number[]>((out, step) => [...out, out[out.length - 1] + step], [header]);
+      const most = sizes.length - 1;
+      let calls = 0;
+      const found = largestFitting(most, room, (k) => (calls++, sizes[k]));
+      let [low, high] = [0, most];
+      while (low < high) {
+        const middle = Math.ceil((low + high) / 2);
+        if (sizes[middle] <= room) low = middle;
+        else high = middle - 1;
+      }
+      assert.equal(found, sizes[0] > room ? 0 : low);
+      assert.ok(calls <= 4 * Math.ceil(Math.log2(most + 2)) + 4, `${calls} calls for ${most} items`);
+    }),
+    { numRuns: 300, seed: 4 },
+  );
 });
 

@@ -49,21 +49,41 @@ export function lsbCapacityBits(model: Model, bits: number): number {
   return allParameters(parameterArrays(model.toJSON())).reduce((sum, array) => sum + array.length, 0) * bits;
 }
 
+/**
+ * The largest k in 0…`most` whose payload of `bytesFor(k)` bytes fits in `room`, for payloads that
+ * grow with k — bisection's answer in fewer calls. One item first; then, while no k is known not to
+ * fit, the fitting payload's bytes per item scaled to the room; then the line between the two
+ * nearest payloads either side of the room (the middle instead when one side moved three times running).
+ * 3,000 Fashion-MNIST images into a 256-unit MLP: 5 deflates of about the room's size instead of
+ * 12 of up to all 2.35 MB.
+ */
+export function largestFitting(most: number, room: number, bytesFor: (k: number) => number): number {
+  // `low` fits (0 holds nothing); `high` does not (most + 1 is past the end, its size unknown).
+  let [low, lowBytes, high, highBytes] = [0, 0, most + 1, Infinity];
+  let [k, lastSide, run] = [1, '', 0];
+  while (high - low > 1) {
+    k = Math.min(high - 1, Math.max(low + 1, k));
+    const bytes = bytesFor(k);
+    const side = bytes <= room ? 'low' : 'high';
+    if (side === 'low') [low, lowBytes] = [k, bytes];
+    else [high, highBytes] = [k, bytes];
+    run = side === lastSide ? run + 1 : 1;
+    lastSide = side;
+    if (highBytes === Infinity) k = Math.floor((low * room) / Math.max(1, lowBytes));
+    else if (run >= 3) k = Math.floor((low + high) / 2);
+    else k = low + Math.floor(((room - lowBytes) * (high - low)) / Math.max(1, highBytes - lowBytes));
+  }
+  return low;
+}
+
 /** Hides as many whole items of `secret` as fit in the low bits of `model`'s parameters. */
 export function encodeLsb(model: Model, secret: Secret, options: LsbOptions): { model: Model; key: LsbKey; items: number; payloadBytes: number } {
   if (!Number.isInteger(options.bits) || options.bits < 1 || options.bits > 20) {
     throw new ValidationError('cannot encode by LSB', [{ path: 'bits', message: `${options.bits}: give 1…20 (float32 has 23 mantissa bits)` }]);
   }
   const capacity = lsbCapacityBits(model, options.bits);
-  // The largest whole number of items whose payload fits (payload size grows with items: bisect).
   const payloadFor = (k: number) => payloadOf(secret.values.subarray(0, k * secret.valuesPerItem), options);
-  let [low, high] = [0, secret.items];
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (payloadFor(middle).length * 8 <= capacity) low = middle;
-    else high = middle - 1;
-  }
-  const items = low;
+  const items = largestFitting(secret.items, Math.floor(capacity / 8), (k) => payloadFor(k).length);
   const payload = items > 0 ? payloadFor(items) : undefined;
   if (!payload) {
     throw new ThreatlabError('capability', `the ${model.kind} model's ${capacity} low bits cannot hold one ${secret.valuesPerItem}-value item; use more bits, compression, or a bigger model`);
