@@ -1,7 +1,9 @@
 /**
  * Trains a stack of dense layers and returns them in float64 for the exact forward pass of
  * dense-network.ts: softmax networks on onnxruntime's native kernels (native/native-dense.ts),
- * the rest (reconstruction, per-batch hooks, DP-SGD) on tfjs (wasm) through the shared loop.
+ * weight penalties that give their values included (malicious training's loss terms), the rest
+ * (reconstruction, input corruption, adversarial training, DP-SGD) on tfjs (wasm) through the
+ * shared loop.
  */
 
 import { initBackend } from '../../backend/setup.ts';

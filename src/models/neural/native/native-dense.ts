@@ -1,6 +1,7 @@
 /**
  * Trains a dense softmax network with onnxruntime's native CPU kernels: one call of the gradient
- * graph (dense-step-graph.ts) a batch, then Adam in one WebAssembly pass per tensor
+ * graph (dense-step-graph.ts) a batch, a weight penalty's gradient added where one is given
+ * (WeightPenalty.values: malicious training's loss terms), then Adam in one WebAssembly pass per tensor
  * (math/wasm/adam-kernel.ts, tfjs's float32 Adam) or SGD. Parameters, moments and gradients live
  * in the kernel's memory; onnxruntime reads the parameters from it and writes the gradients into
  * it (pre-allocated outputs). (onnxruntime-node 1.30 still hands back a fresh copy of every output
