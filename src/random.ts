@@ -109,6 +109,40 @@ export class Rng {
     [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
   }
 
+  /**
+   * `shuffle` for an integer array, with the state in locals: the same order and stream position
+   * (each swap's index floor(uniform() · (i + 1))) at a few ns an item instead of ~20 — property
+   * inference shuffles ~18,000 Adult row numbers a shadow model on the pool's thread.
+   */
+  shuffleInts<T extends Int32Array | Uint32Array>(items: T): T {
+    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
+    for (let i = items.length - 1; i > 0; i--) {
+      let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const upper = r >>> 5;
+      r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const j = Math.floor(((upper * 67108864 + (r >>> 6)) / 9007199254740992) * (i + 1));
+      const swap = items[i];
+      items[i] = items[j];
+      items[j] = swap;
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
+    return items;
+  }
+
   /** Uniform float in [low, high). */
   between(low: number, high: number): number {
     return low + (high - low) * this.uniform();

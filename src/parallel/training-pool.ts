@@ -16,10 +16,10 @@ import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
-import { rowsToMessage, sharedOnce, WARM_START, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
+import { rowsToMessage, sharedOnce, WARM_START, type SelectionMessage, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
-import { gatherTrainingRows, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
+import { gatherTrainingRows, isRowSelection, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
 
@@ -182,11 +182,16 @@ export class TrainingPool implements TrainingService {
       if (!worker) return;
       const entry = this.queue.shift()!;
       const { request, data } = entry;
-      const features = this.rowBuffer(rows * cols);
-      const { labels, like } = gatherTrainingRows(data, features);
       this.sent.set(request.id, { entry, worker });
       this.assigned.get(worker)!.push(request.id);
       worker.ref();
+      const selection = selectionMessage(data);
+      if (selection) {
+        worker.postMessage({ ...request, data: selection } satisfies TrainingRequest);
+        continue;
+      }
+      const features = this.rowBuffer(rows * cols);
+      const { labels, like } = gatherTrainingRows(data, features);
       worker.postMessage({ ...request, data: rowsToMessage(like, rows, cols, features, labels) } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
     }
   }
@@ -266,6 +271,25 @@ export class TrainingPool implements TrainingService {
     this.drop(worker);
     this.dispatch();
   }
+}
+
+/**
+ * Data sets up to this many bytes of rows are shared with the workers (copied once into shared
+ * memory, for as long as the data set lives) when a training set names rows of them; a larger one
+ * is gathered here, set by set.
+ */
+export const SHARE_SOURCES_UP_TO_BYTES = 128 << 20;
+
+/** A selection of rows of float64 data sets as a message over shared copies of them; undefined when it is not one (a data set, rows of a row source, a data set too large to share). */
+function selectionMessage(data: TrainingData): SelectionMessage | undefined {
+  if (!isRowSelection(data)) return undefined;
+  const parts: SelectionMessage['parts'] = [];
+  for (const { from, rows } of data.parts) {
+    if (!('features' in from) || from.features.data.byteLength > SHARE_SOURCES_UP_TO_BYTES) return undefined;
+    parts.push({ features: sharedOnce(from.features.data), labels: sharedOnce(from.labels), rows: Int32Array.from(rows) });
+  }
+  const first = data.parts[0].from as ClassificationDataset;
+  return { like: { name: first.name, classes: [...first.classes], schema: first.schema, targetName: first.targetName, image: first.image }, cols: first.features.cols, parts };
 }
 
 /** The trainer's own error (a bad parameter stays a validation error); anything else is internal. */

@@ -4,7 +4,8 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/setup.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { fitOutcome } from './fit.ts';
-import { datasetFromMessage, packWeights, WARM_START, type TrainingRequest, type TrainingReply, type TrainingSkip } from './messages.ts';
+import type { ClassificationDataset } from '../data/dataset.ts';
+import { datasetFromMessage, datasetFromSelection, isSelectionMessage, packWeights, WARM_START, type TrainingRequest, type TrainingReply, type TrainingSkip } from './messages.ts';
 import { workerStarted } from './native-guard.ts';
 import { startOnnxRuntime } from '../models/neural/native/runtime-start.ts';
 
@@ -40,19 +41,35 @@ port.on('message', (message: TrainingRequest | TrainingSkip) => {
   }
 });
 
-function skip(request: TrainingRequest): void {
+/** The buffer a selection's rows are gathered into, kept for the next of the same size (a fit ends before the next starts; fresh pages cost ~10 µs each here). */
+let gathered: Float64Array | undefined;
+
+function trainingSet(data: TrainingRequest['data']): ClassificationDataset {
+  if (!isSelectionMessage(data)) return datasetFromMessage(data);
+  const values = data.cols * data.parts.reduce((sum, part) => sum + part.rows.length, 0);
+  if (gathered?.length !== values) gathered = new Float64Array(values);
+  return datasetFromSelection(data, gathered);
+}
+
+/** The request's own row buffer (a data set sent whole), to hand back. */
+function rowBufferOf(request: TrainingRequest): ArrayBuffer[] {
+  if (isSelectionMessage(request.data)) return [];
   const rows = request.data.features.buffer;
-  port.postMessage({ id: request.id, skipped: true, rows: rows instanceof ArrayBuffer ? rows : undefined } satisfies TrainingReply, rows instanceof ArrayBuffer ? [rows] : []);
+  return rows instanceof ArrayBuffer ? [rows] : [];
+}
+
+function skip(request: TrainingRequest): void {
+  const [rows] = rowBufferOf(request);
+  port.postMessage({ id: request.id, skipped: true, rows } satisfies TrainingReply, rows ? [rows] : []);
 }
 
 async function fit(request: TrainingRequest): Promise<void> {
-  // The rows came in a buffer of their own (transferred); it goes back with the reply for reuse.
-  const rows = request.data.features.buffer as ArrayBuffer;
-  const handBack = rows instanceof ArrayBuffer ? [rows] : [];
+  // Rows that came in a buffer of their own (transferred) go back with the reply for reuse.
+  const handBack = rowBufferOf(request);
   try {
     const backend = await initBackend();
     const on = request.predict?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
-    const { model, predictions } = await fitOutcome({ kind: request.kind, params: request.params }, datasetFromMessage(request.data), request.seed, on);
+    const { model, predictions } = await fitOutcome({ kind: request.kind, params: request.params }, trainingSet(request.data), request.seed, on);
     const weights = model && request.packed ? packWeights(model) : [];
     const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend, rows: handBack[0] };
     port.postMessage(reply, [...new Set([...(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer) ?? []), ...handBack, ...weights])]);

@@ -25,7 +25,7 @@ import type { TrainerSpec, TrainingService } from '../../parallel/training-servi
 import { rowSelection } from '../../parallel/training-set.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { propertyMask, sampleRowsWithShare, sampleWithShare, type PropertySpec } from './property.ts';
+import { propertyMask, propertyPartition, sampleRowsWithShare, sampleWithShare, type PropertySpec } from './property.ts';
 import { outputRepresentation, parameterRepresentation, stackVectors } from './representations.ts';
 
 /** The three attacks. */
@@ -78,13 +78,13 @@ function loss(answers: Answer[], labels: Int32Array): number {
 /** Trains `count` shadow models per candidate share on the attacker's rows (on the pool's worker threads), in pairs. */
 export async function trainShadows(problem: PropertyProblem, count: number, seed: number, pool: TrainingService, progress: Progress = silentProgress): Promise<Shadow[]> {
   const rng = new Rng(seed);
-  const mask = propertyMask(problem.pool, problem.spec);
+  const partition = propertyPartition(propertyMask(problem.pool, problem.spec));
   progress.start('shadow models', 2 * count);
   const jobs: Promise<Shadow>[] = [];
   for (let k = 0; k < count; k++) {
     for (const share of [0, 1] as const) {
       // Named by rows: the pool gathers the set into its worker's buffer when the worker takes it.
-      const data = rowSelection({ from: problem.pool, rows: sampleRowsWithShare(mask, problem.spec.shares[share], problem.trainSize, rng.fork()) });
+      const data = rowSelection({ from: problem.pool, rows: sampleRowsWithShare(partition, problem.spec.shares[share], problem.trainSize, rng.fork()) });
       jobs.push(
         pool.train(problem.trainer, data, rng.nextUint32()).then((model) => {
           progress.tick();

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { loadAdult } from '../../data/datasets/adult.ts';
 import { Rng } from '../../random.ts';
 import { loadSmsSpam } from '../../data/datasets/spam.ts';
-import { parseProperty, propertyMask, sampleWithShare } from './property.ts';
+import fc from 'fast-check';
+import { parseProperty, propertyMask, propertyPartition, sampleRowsWithShare, sampleWithShare } from './property.ts';
 import { wilsonInterval } from './evaluate.ts';
 import { parameterRepresentation } from './representations.ts';
 import { DecisionTreeTrainer } from '../../models/tree/cart.ts';
@@ -60,3 +61,28 @@ test('a property may name the target: the share of spam in an SMS filter\'s trai
   assert.equal(Array.from(drawn.labels).filter((label) => label === 1).length, 300);
   assert.throws(() => propertyMask(sms, parseProperty('label=junk:0.1,0.3')), /the target "label" of .* has no class "junk"; its classes are "ham", "spam"/);
 });
+
+test('a draw from a partition made once takes the rows, in the order, that the draw on number arrays took', () => {
+  // The draw as it was written before (2026-12-03): every reproduction's training sets came from it.
+  const before = (mask: Uint8Array, share: number, size: number, rng: Rng): number[] => {
+    const having: number[] = [];
+    const lacking: number[] = [];
+    mask.forEach((flag, i) => (flag ? having : lacking).push(i));
+    const wanted = Math.round(share * size);
+    rng.shuffle(having);
+    rng.shuffle(lacking);
+    return rng.shuffle([...having.slice(0, wanted), ...lacking.slice(0, size - wanted)]);
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ min: 0, max: 1, minLength: 20, maxLength: 400 }), fc.integer({ min: 0, max: 0xffffffff }), fc.double({ min: 0, max: 1, noNaN: true }), (mask, seed, share) => {
+      const [having, size] = [mask.reduce((sum, flag) => sum + flag, 0), Math.floor(mask.length / 4)];
+      const wanted = Math.round(share * size);
+      if (wanted > having || size - wanted > mask.length - having) return;
+      const partition = propertyPartition(mask);
+      assert.deepEqual(Array.from(sampleRowsWithShare(partition, share, size, new Rng(seed))), before(mask, share, size, new Rng(seed)));
+      assert.deepEqual(sampleRowsWithShare(mask, share, size, new Rng(seed)), sampleRowsWithShare(partition, share, size, new Rng(seed)));
+    }),
+    { numRuns: 150, seed: 3 },
+  );
+});
+

@@ -58,18 +58,38 @@ export function sampleWithShare(pool: ClassificationDataset, mask: Uint8Array, s
   return subsetRows(pool, sampleRowsWithShare(mask, share, size, rng));
 }
 
-/** The indices `sampleWithShare` takes (`mask`: the pool's rows with the property), in the order it takes them. */
-export function sampleRowsWithShare(mask: Uint8Array, share: number, size: number, rng: Rng): number[] {
-  const having: number[] = [];
-  const lacking: number[] = [];
-  mask.forEach((flag, i) => (flag ? having : lacking).push(i));
-  const wanted = Math.round(share * size);
-  if (wanted > having.length || size - wanted > lacking.length) {
-    throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${having.length} and ${lacking.length}; draw fewer rows` }]);
+/** The pool's rows with and without the property (`mask`), each in order: what a draw shuffles. */
+export interface PropertyPartition {
+  having: Int32Array;
+  lacking: Int32Array;
+}
+
+/** The rows of `mask` with and without the property, for many draws from one pool. */
+export function propertyPartition(mask: Uint8Array): PropertyPartition {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) count += mask[i] ? 1 : 0;
+  const [having, lacking] = [new Int32Array(count), new Int32Array(mask.length - count)];
+  for (let i = 0, h = 0, l = 0; i < mask.length; i++) {
+    if (mask[i]) having[h++] = i;
+    else lacking[l++] = i;
   }
-  rng.shuffle(having);
-  rng.shuffle(lacking);
-  const rows = [...having.slice(0, wanted), ...lacking.slice(0, size - wanted)];
-  rng.shuffle(rows);
-  return rows;
+  return { having, lacking };
+}
+
+/**
+ * The indices `sampleWithShare` takes (`mask`: the pool's rows with the property, or its
+ * partition made once for many draws), in the order it takes them.
+ */
+export function sampleRowsWithShare(mask: Uint8Array | PropertyPartition, share: number, size: number, rng: Rng): Int32Array {
+  const partition = mask instanceof Uint8Array ? propertyPartition(mask) : mask;
+  const wanted = Math.round(share * size);
+  if (wanted > partition.having.length || size - wanted > partition.lacking.length) {
+    throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${partition.having.length} and ${partition.lacking.length}; draw fewer rows` }]);
+  }
+  const having = rng.shuffleInts(partition.having.slice());
+  const lacking = rng.shuffleInts(partition.lacking.slice());
+  const rows = new Int32Array(size);
+  rows.set(having.subarray(0, wanted));
+  rows.set(lacking.subarray(0, size - wanted), wanted);
+  return rng.shuffleInts(rows);
 }
