@@ -2,6 +2,7 @@
 
 import { classificationDataset, type ClassificationDataset, type ImageShape } from '../data/dataset.ts';
 import type { FeatureSchema } from '../data/schema.ts';
+import { ThreatlabError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
 import type { ModelJson } from '../models/json.ts';
 import type { DatasetDescription } from './training-set.ts';
@@ -128,7 +129,7 @@ export function isSelectionMessage(data: DatasetMessage | SelectionMessage): dat
 export function datasetFromSelection(message: SelectionMessage, into: Float64Array): ClassificationDataset {
   const { cols, like } = message;
   const rows = message.parts.reduce((sum, part) => sum + part.rows.length, 0);
-  if (into.length !== rows * cols) throw new Error(`a buffer of ${into.length} values for ${rows} × ${cols}`);
+  if (into.length !== rows * cols) throw new ThreatlabError('internal', `a buffer of ${into.length} values for ${rows} × ${cols}`);
   const labels = new Int32Array(rows);
   let k = 0;
   for (const { features, labels: from, rows: picked } of message.parts) {

@@ -86,10 +86,10 @@ export function sampleRowsWithShare(mask: Uint8Array | PropertyPartition, share:
   if (wanted > partition.having.length || size - wanted > partition.lacking.length) {
     throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${partition.having.length} and ${partition.lacking.length}; draw fewer rows` }]);
   }
-  const having = rng.shuffleInts(partition.having.slice());
-  const lacking = rng.shuffleInts(partition.lacking.slice());
+  const having = rng.shuffle(partition.having.slice());
+  const lacking = rng.shuffle(partition.lacking.slice());
   const rows = new Int32Array(size);
   rows.set(having.subarray(0, wanted));
   rows.set(lacking.subarray(0, size - wanted), wanted);
-  return rng.shuffleInts(rows);
+  return rng.shuffle(rows);
 }
