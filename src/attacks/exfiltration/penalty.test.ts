@@ -9,12 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../backend/tf.ts';
 import { initBackend } from '../../backend/setup.ts';
-import { subsetRows } from '../../data/dataset.ts';
+import { join } from 'node:path';
+import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { loadUserCsv } from '../../data/user-data.ts';
+import { scoreSecret } from '../../metrics/exfiltration.ts';
+import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
 import { nativeEngineFits } from '../../models/neural/native/native-dense.ts';
 import { Rng } from '../../random.ts';
 import { correlationPenalty, leadingValues, weightCorrelation } from './correlated-value.ts';
+import { decodeThroughOracle, decodeWhiteBox } from './decode.ts';
 import { trainMalicious } from './malicious-training.ts';
 import { signAgreement, signPenalty } from './sign-encoding.ts';
 
@@ -84,3 +89,25 @@ test('malicious training on the native engine hides the secret as the tfjs engin
     assert.ok(Math.abs(ours - theirs) < 0.01 && ours > (attack === 'correlation' ? 0.85 : 0.99), `${attack}: native ${ours}, tfjs ${theirs}`);
   }
 });
+
+test('on a user\'s CSV (scikit-learn\'s digits): the native engine\'s loss terms hide its rows, and capacity abuse\'s rows laid behind them read back far better than from the benign model', async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
+  const members = loadUserCsv(join(fixtures, 'digits-members.csv'), { target: 'label', task: 'classification', testFraction: 0, rng: new Rng(1), categorical: 'one-hot' }).train as ClassificationDataset;
+  const params = { hidden: '64', epochs: 60, standardize: false, validationFraction: 0 };
+  const benign = await new MlpTrainer(params).fit(members, new Rng(1));
+  const correlation = await trainMalicious(new MlpTrainer(params), members, { fit: new Rng(1), secret: new Rng(2) }, { attack: 'correlation', lambda: 3 });
+  assert.equal(correlation.secret.items, Math.floor((64 * 64 + 64 * 10) / 64 / 4));
+  const rho = weightCorrelation(correlation.model, correlation.secret.values);
+  const decoded = scoreSecret(decodeWhiteBox(correlation.model, correlation.key), correlation.secret.values, 64);
+  const fromBenign = scoreSecret(decodeWhiteBox(benign, correlation.key), correlation.secret.values, 64);
+  assert.ok(rho > 0.8 && decoded.mape < fromBenign.mape - 20, `ρ ${rho}; MAPE ${decoded.mape} against the benign model's ${fromBenign.mape}`);
+  const sign = await trainMalicious(new MlpTrainer(params), members, { fit: new Rng(1), secret: new Rng(2) }, { attack: 'sign', lambda: 500 });
+  assert.ok(signAgreement(sign.model, sign.secret.values) > 0.99);
+  const capacity = await trainMalicious(new MlpTrainer(params), members, { fit: new Rng(1), secret: new Rng(2) }, { attack: 'capacity', items: 1 });
+  const record = await decodeThroughOracle(new LocalOracle(capacity.model, { kind: 'label-only' }), capacity.key as never, { seed: 1 });
+  assert.equal(record.queries, capacity.syntheticRows);
+  const fromBenignModel = await decodeThroughOracle(new LocalOracle(benign, { kind: 'label-only' }), capacity.key as never, { seed: 1 });
+  const [read, baseline] = [scoreSecret(record.outcome!.values, capacity.secret.values, 64), scoreSecret(fromBenignModel.outcome!.values, capacity.secret.values, 64)];
+  assert.ok(read.mape < baseline.mape - 20, `capacity abuse MAPE ${read.mape} against ${baseline.mape} read from the benign model`);
+});
+
