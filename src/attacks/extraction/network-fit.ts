@@ -323,15 +323,23 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const below = l > 1 ? deltas[l - 1] : undefined;
       // Each gradient entry sums its rows in order, whichever path adds them (bias and weight
       // entries are apart, so the biases first changes no bits).
-      biasGradient(n, outputs, b, delta, gradient);
-      const layerKernel = l === 1 ? kernel : l === 2 ? kernel?.next : undefined;
-      if (layerKernel) {
-        layerKernel.weightGradient.set(gradient.subarray(w, w + inputs * outputs));
-        layerKernel.backward();
-        gradient.set(layerKernel.weightGradient, w);
-      } else if (l === 1) sparseLayerBackward(sparse, outputs, w, delta, gradient);
-      else denseLayerBackward(input, n, inputs, outputs, w, delta, gradient);
-      if (below) deltasBelow(input, n, inputs, outputs, theta, w, delta, below, options.hiddenActivation);
+      if (l === 1 && kernel) {
+        // The kernel adds the biases' gradient with the weights' (θ keeps them side by side).
+        kernel.gradient.set(gradient.subarray(w, b + outputs));
+        kernel.backward();
+        gradient.set(kernel.gradient, w);
+      } else {
+        biasGradient(n, outputs, b, delta, gradient);
+        if (l === 2 && kernel?.next) {
+          kernel.next.weightGradient.set(gradient.subarray(w, w + inputs * outputs));
+          kernel.next.backward();
+          gradient.set(kernel.next.weightGradient, w);
+        } else if (l === 1) sparseLayerBackward(sparse, outputs, w, delta, gradient);
+        else denseLayerBackward(input, n, inputs, outputs, w, delta, gradient);
+      }
+      if (!below) continue;
+      if (l === 2 && kernel?.next && tanh) kernel.next.tanhDeltasBelow();
+      else deltasBelow(input, n, inputs, outputs, theta, w, delta, below, options.hiddenActivation);
     }
     return loss;
   };

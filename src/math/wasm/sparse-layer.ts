@@ -14,6 +14,7 @@ export interface Exports {
   memory: WebAssembly.Memory;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
+  tanh_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number): void;
   /** tanh in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair). */
   tanh(at: number, count: number): void;
 }
@@ -27,15 +28,15 @@ export function instantiateSparseLayer(): Exports {
 export interface SparseLayerKernel {
   /** All the network's parameters (copy them in before `forward`). */
   theta: Float64Array;
-  /** The gradient of the layer's weights (inputs × width; fill it before `backward`, read it after). */
-  weightGradient: Float64Array;
+  /** The gradient of the layer's weights, then of its biases ((inputs + 1) × width, as in theta; fill it before `backward`, read it after). */
+  gradient: Float64Array;
   /** The layer's pre-activations, rows × width (`forward` writes them). */
   out: Float64Array;
   /** dL/d(pre-activation), rows × width (fill it before `backward`). */
   delta: Float64Array;
   /** out = bias + rows · weights, weights at theta[w…], biases at theta[b…]. */
   forward(): void;
-  /** weightGradient += rowsᵀ · delta. */
+  /** gradient += [rows 1]ᵀ · delta: the weights' and the biases' (each row's bias entry after its inputs; every gradient entry still adds its rows in order). */
   backward(): void;
   /** out = tanh(out), the same bits as `tanh` of math/tanh.ts. */
   tanhOut(): void;
@@ -59,6 +60,12 @@ export interface DenseLayerKernel {
   forward(): void;
   /** weightGradient += inputsᵀ · delta. */
   backward(): void;
+  /**
+   * The deltas of the layer below (its `delta`), a tanh layer whose `out` holds its values:
+   * (weights · this layer's delta) · (1 − out²), each sum from 0 in output order — the scalar
+   * loop's operations.
+   */
+  tanhDeltasBelow(): void;
 }
 
 /**
@@ -74,12 +81,16 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const starts = take(4 * (rows + 1));
   const offsets = take(4 * entries);
   const values = take(8 * entries);
+  // The backward pass's rows: each row's entries, then its bias entry (column `inputs`, value 1).
+  const backStarts = take(4 * (rows + 1));
+  const backOffsets = take(4 * (entries + rows));
+  const backValues = take(8 * (entries + rows));
   const theta = take(8 * parameters);
-  const gradient = take(8 * inputs * width);
+  const gradient = take(8 * (inputs + 1) * width);
   const out = take(8 * rows * width);
   const delta = take(8 * rows * width);
   // The layer above reads `out` as rows of `width` entries: starts i · width, offsets k · its width.
-  const above = next && { starts: take(4 * (rows + 1)), offsets: take(4 * rows * width), out: take(8 * rows * next.width), delta: take(8 * rows * next.width), gradient: take(8 * width * next.width) };
+  const above = next && { starts: take(4 * (rows + 1)), offsets: take(4 * rows * width), out: take(8 * rows * next.width), delta: take(8 * rows * next.width), gradient: take(8 * width * next.width), transposed: take(8 * width * next.width) };
   const exports = instantiateSparseLayer();
   ensureBytes(exports.memory, layout.end());
   const buffer = exports.memory.buffer;
@@ -87,11 +98,26 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const entryOffsets = new Int32Array(buffer, offsets, entries);
   for (let e = 0; e < entries; e++) entryOffsets[e] = sparse.columns[e] * width;
   new Float64Array(buffer, values, entries).set(sparse.values);
+  const backStartView = new Uint32Array(buffer, backStarts, rows + 1);
+  const backOffsetView = new Int32Array(buffer, backOffsets, entries + rows);
+  const backValueView = new Float64Array(buffer, backValues, entries + rows);
+  for (let i = 0, at = 0; i < rows; i++) {
+    backStartView[i] = at;
+    for (let e = sparse.start[i]; e < sparse.start[i + 1]; e++, at++) {
+      backOffsetView[at] = entryOffsets[e];
+      backValueView[at] = sparse.values[e];
+    }
+    backOffsetView[at] = inputs * width;
+    backValueView[at++] = 1;
+  }
+  backStartView[rows] = entries + rows;
+  const thetaView = new Float64Array(buffer, theta, parameters);
   let nextKernel: DenseLayerKernel | undefined;
   if (next && above) {
     const aboveStarts = new Uint32Array(buffer, above.starts, rows + 1);
     for (let i = 0; i <= rows; i++) aboveStarts[i] = i * width;
     const aboveOffsets = new Int32Array(buffer, above.offsets, rows * width);
+    const transposed = new Float64Array(buffer, above.transposed, width * next.width);
     for (let i = 0; i < rows; i++) for (let k = 0; k < width; k++) aboveOffsets[i * width + k] = k * next.width;
     nextKernel = {
       out: new Float64Array(buffer, above.out, rows * next.width),
@@ -99,15 +125,19 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
       weightGradient: new Float64Array(buffer, above.gradient, width * next.width),
       forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out),
       backward: () => exports.backward(rows, next.width, above.starts, above.offsets, out, above.delta, above.gradient, 0),
+      tanhDeltasBelow: () => {
+        for (let k = 0; k < width; k++) for (let j = 0; j < next.width; j++) transposed[j * width + k] = thetaView[next.w + k * next.width + j];
+        exports.tanh_deltas(rows, width, next.width, above.transposed, above.delta, out, delta);
+      },
     };
   }
   return {
-    theta: new Float64Array(buffer, theta, parameters),
-    weightGradient: new Float64Array(buffer, gradient, inputs * width),
+    theta: thetaView,
+    gradient: new Float64Array(buffer, gradient, (inputs + 1) * width),
     out: new Float64Array(buffer, out, rows * width),
     delta: new Float64Array(buffer, delta, rows * width),
     forward: () => exports.forward(rows, width, starts, offsets, values, theta, w, b, out),
-    backward: () => exports.backward(rows, width, starts, offsets, values, delta, gradient, 0),
+    backward: () => exports.backward(rows, width, backStarts, backOffsets, backValues, delta, gradient, 0),
     tanhOut: () => exports.tanh(out, rows * width),
     next: nextKernel,
   };

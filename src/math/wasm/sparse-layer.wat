@@ -135,6 +135,59 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
+;; The deltas of a tanh layer from those of the layer above it (`above` outputs a row):
+  ;; below[i][k] = (Σ_j theta[k][j] · delta[i][j]) · (1 − out[i][k]²), where out holds the layer's
+  ;; tanh values and `transposed` its successor's weights as above × width (transposed[j][k] =
+  ;; theta[k][j], so two k's are side by side). Each sum starts at 0 and adds its products in j
+  ;; order, then one multiply — the same operations as the scalar loop, two k's at a time.
+  (func (export "tanh_deltas")
+    (param $rows i32) (param $width i32) (param $above i32) (param $transposed i32)
+    (param $delta i32) (param $out i32) (param $below i32)
+    (local $i i32) (local $k i32) (local $j i32) (local $drow i32) (local $at i32)
+    (local $sum v128) (local $a v128) (local $scalar f64) (local $value f64)
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $drow (i32.add (local.get $delta) (i32.shl (i32.mul (local.get $i) (local.get $above)) (i32.const 3))))
+        (local.set $at (i32.shl (i32.mul (local.get $i) (local.get $width)) (i32.const 3)))
+        (local.set $k (i32.const 0))
+        (block $pairs_done
+          (loop $pairs_loop
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $k) (i32.const 2)) (local.get $width)))
+            (local.set $sum (v128.const f64x2 0 0))
+            (local.set $j (i32.const 0))
+            (block $sum_done
+              (loop $sum_loop
+                (br_if $sum_done (i32.ge_u (local.get $j) (local.get $above)))
+                (local.set $sum (f64x2.add (local.get $sum) (f64x2.mul
+                  (v128.load align=8 (i32.add (local.get $transposed) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $width)) (local.get $k)) (i32.const 3))))
+                  (f64x2.splat (f64.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 3))))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $sum_loop)))
+            (local.set $a (v128.load align=8 (i32.add (local.get $out) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))))
+            (v128.store align=8 (i32.add (local.get $below) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))
+              (f64x2.mul (local.get $sum) (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $a) (local.get $a)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 2)))
+            (br $pairs_loop)))
+        ;; An odd width: the last k alone.
+        (if (i32.lt_u (local.get $k) (local.get $width))
+          (then
+            (local.set $scalar (f64.const 0))
+            (local.set $j (i32.const 0))
+            (block $sum_done
+              (loop $sum_loop
+                (br_if $sum_done (i32.ge_u (local.get $j) (local.get $above)))
+                (local.set $scalar (f64.add (local.get $scalar) (f64.mul
+                  (f64.load (i32.add (local.get $transposed) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $width)) (local.get $k)) (i32.const 3))))
+                  (f64.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 3)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $sum_loop)))
+            (local.set $value (f64.load (i32.add (local.get $out) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))))
+            (f64.store (i32.add (local.get $below) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))
+              (f64.mul (local.get $scalar) (f64.sub (f64.const 1) (f64.mul (local.get $value) (local.get $value)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows_loop))))
+
   ;; tanh in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
   ;; pair, as byteLayout's are), two at a time and without branches: tanh|x| = −E/(2 + E) with
   ;; E = expm1(−2|x|) = (2^k − 1) + 2^k · expm1(r) by a Cody–Waite reduction (|r| ≤ ln 2 / 2) and
