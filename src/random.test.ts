@@ -88,3 +88,20 @@ test('fillCoins gives the values and leaves the stream where a loop of uniform()
     { numRuns: 80, seed: 9 },
   );
 });
+
+test('fillBetween gives the values and leaves the stream where a loop of between() draws does (float64 and float32 arrays)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 300 }), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), (seed, length, low, width) => {
+      for (const Type of [Float64Array, Float32Array]) {
+        const [bulk, looped] = [new Rng(seed), new Rng(seed)];
+        const out = new Type(length);
+        bulk.fillBetween(out, low, low + width);
+        const want = new Type(length);
+        for (let i = 0; i < length; i++) want[i] = looped.between(low, low + width);
+        assert.deepEqual(out, want);
+        for (let k = 0; k < 5; k++) assert.equal(bulk.nextUint32(), looped.nextUint32());
+      }
+    }),
+    { numRuns: 80, seed: 11 },
+  );
+});

@@ -103,6 +103,31 @@ export class Rng {
     [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
   }
 
+  /**
+   * `out[i] = rng.between(low, high)` for every i, in order — the same values (a Float32Array
+   * rounds each as its assignment does) and the stream left where that loop leaves it — with the
+   * state in locals: a network's initial weights (Glorot's 784 × 256 uniform draws took 12–17 ms in
+   * a process's first training, through three calls a draw).
+   */
+  fillBetween(out: Float32Array | Float64Array, low: number, high: number): void {
+    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
+    let upper = 0;
+    const span = high - low;
+    for (let draw = 0; draw < 2 * out.length; draw++) {
+      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if ((draw & 1) === 0) upper = result >>> 5;
+      else out[draw >> 1] = low + span * ((upper * 67108864 + (result >>> 6)) / 9007199254740992);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
+  }
+
   /** Uniform float in [low, high). */
   between(low: number, high: number): number {
     return low + (high - low) * this.uniform();
