@@ -86,7 +86,7 @@ if (wanted('extraction')) {
 
 if (wanted('membership')) {
   type Result = { case: string; oneShadowSeconds: number; warmShadowSeconds: number; peerOneShadowSeconds: number | string; peer: string; poolSpeedup: number; coldPoolSpeedup: number };
-  const report = run('membership', 'bench/membership.bench.ts', ['--only=adult', '--shadows=8'], 900) as { results: Result[] } | undefined;
+  const report = run('membership', 'bench/membership.bench.ts', ['--only=adult,fashion', '--shadows=8'], 900) as { results: Result[] } | undefined;
   for (const result of report?.results ?? []) {
     const peer = typeof result.peerOneShadowSeconds === 'number' ? result.peerOneShadowSeconds : undefined;
     lines.push(ratioLine(`one shadow model, ${result.case}, warm (first in the process: ${result.oneShadowSeconds.toFixed(2)} s)`, result.warmShadowSeconds, peer, 's', result.peer, 1));

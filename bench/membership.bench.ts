@@ -6,7 +6,7 @@
  * architecture, epochs and batch), and the worker pool's speed-up (1 vs 2 workers: 16 shadows on a
  * warm pool, the median of three rounds timed in turns; 4 on a new one with its start-up).
  *
- *   npx tsx bench/membership.bench.ts [--only=adult|fashion] [--shadows=64] [--json]
+ *   npx tsx bench/membership.bench.ts [--only=adult|fashion|adult,fashion] [--shadows=64] [--json]
  */
 
 import { lira } from '../src/attacks/membership/lira.ts';
@@ -19,7 +19,7 @@ import { TrainingPool, type TrainerSpec } from '../src/parallel/training-pool.ts
 import { fasterTorchPeer } from './peers.ts';
 
 const json = process.argv.includes('--json');
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7).split(',');
 /** Shadows per warm-pool timing of the speed-up. */
 const WARM_SHADOWS = 16;
 const shadows = Number(process.argv.find((arg) => arg.startsWith('--shadows='))?.slice(10) ?? 64);
@@ -48,7 +48,7 @@ async function seconds<T>(work: () => Promise<T>): Promise<[T, number]> {
 
 const results = [];
 for (const bench of CASES) {
-  if (only && bench.name !== only) continue;
+  if (only && !only.includes(bench.name)) continue;
   if (!isAvailable(findDataset(bench.dataset))) {
     log(`${bench.dataset}: not found, skipped`);
     continue;

@@ -60,6 +60,27 @@ test('a training set over the send-ahead size waits in the queue instead', async
   }
 });
 
+test('a whole data set is gathered here the first time; trained again, it goes as a selection of all its rows over one shared copy, gathered by the worker — the same models as in this thread', async () => {
+  const training = new TrainingPool(1);
+  try {
+    const data = makeClassification(250, { classes: 2, features: 8, seed: 21 });
+    const sent: string[] = [];
+    await training.train(quickSpec, makeClassification(40, { classes: 2, features: 8, seed: 1 }), 0); // starts the worker
+    const [worker] = workersOf(training);
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: { data?: object }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      if (message.data) sent.push('parts' in message.data ? 'selection' : 'rows');
+      post(message, transfer);
+    };
+    const models = [];
+    for (const seed of [5, 6, 7]) models.push(await training.train(quickSpec, data, seed));
+    assert.deepEqual(sent, ['rows', 'selection', 'selection']);
+    for (const [k, seed] of [5, 6, 7].entries()) await sameAsInThread(models[k], data, seed);
+  } finally {
+    await training.close();
+  }
+});
+
 /** Runs `body` on a new one-worker pool and a small data set (`seed`), and closes the pool. */
 async function onOneWorker(seed: number, body: (training: TrainingPool, data: ClassificationDataset) => Promise<void>): Promise<void> {
   const training = new TrainingPool(1);
