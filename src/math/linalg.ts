@@ -76,6 +76,22 @@ export function symmetricEigen(a: Matrix): { values: Float64Array; vectors: Matr
   return { values: Float64Array.from(order, (i) => raw[i]), vectors };
 }
 
+/** Factors up to this many values (8 MB) are written into one buffer kept for the next. */
+const KEPT_FACTOR_VALUES = 1 << 20;
+let keptFactor = new Float64Array(0);
+
+/**
+ * Room for a factor of `values` numbers: the kept buffer when it fits (a Newton fit factors its
+ * Hessian at every step — a 109-unknown one 95 KB each time, most of what a property shadow's
+ * fit allocated), else a new one. Its contents are stale: the factorisation writes every entry it
+ * reads before reading it.
+ */
+function factorSpace(values: number): Float64Array {
+  if (values > KEPT_FACTOR_VALUES) return new Float64Array(values);
+  if (keptFactor.length < values) keptFactor = new Float64Array(Math.min(KEPT_FACTOR_VALUES, Math.max(values, 2 * keptFactor.length)));
+  return keptFactor.subarray(0, values);
+}
+
 /**
  * Column j of the Cholesky factor below its diagonal: l[i][j] = (a[i][j] − Σ_{k<j} l[i][k] l[j][k]) / root.
  * Four rows at a time, each sum still subtracting its products in k order (the same bits as one
@@ -113,7 +129,7 @@ function choleskyColumn(data: Float64Array, l: Float64Array, n: number, j: numbe
 /** Solves A x = b for symmetric positive-definite A (Cholesky); A and b are not modified. */
 export function choleskySolve(a: Matrix, b: Float64Array): Float64Array {
   const n = a.rows;
-  const l = new Float64Array(n * n);
+  const l = factorSpace(n * n);
   for (let j = 0; j < n; j++) {
     let diagonal = a.data[j * n + j];
     for (let k = 0; k < j; k++) diagonal -= l[j * n + k] * l[j * n + k];
