@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tf } from './tf.ts';
 import { initBackend, useBackend, type BackendName } from './setup.ts';
 
@@ -75,4 +80,20 @@ test('maxPool gradient on wasm equals cpu where window maxima are ≤ 0', async 
   const cpu = await on('cpu', compute);
   assert.deepEqual(cpu[0], [0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0]);
   assertClose(await on('wasm', compute), cpu, 1e-5);
+});
+
+test('after the wasm backend starts, an uncaught error is reported from where it was thrown, not rethrown from the backend\'s minified glue', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-uncaught-'));
+  try {
+    const script = join(folder, 'crash.mts');
+    const setup = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'setup.ts')).href;
+    writeFileSync(script, `import { initBackend } from ${JSON.stringify(setup)};\nawait initBackend('wasm');\nsetTimeout(() => { throw new Error('thrown by the caller'); }, 1);\n`);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+    assert.notEqual(child.status, 0);
+    assert.match(child.stderr, /thrown by the caller/);
+    assert.doesNotMatch(child.stderr, /WasmBackendModule|tfjs-backend-wasm\.js/);
+    assert.ok(child.stderr.length < 4000, `stderr of ${child.stderr.length} characters`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

@@ -29,15 +29,35 @@ function silenceCpuGreeting(): void {
   if (cpu) cpu.firstUse = false;
 }
 
+type ProcessListeners = { uncaughtException: unknown[]; unhandledRejection: unknown[] };
+
+function processListeners(): ProcessListeners {
+  return { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+}
+
+/**
+ * Removes the process listeners added since `before`. The wasm backend's Emscripten glue adds two
+ * that rethrow whatever reaches them (tfjs removes them only when the backend is disposed): every
+ * later uncaught error or unhandled rejection was then thrown again from inside the glue's one
+ * minified line, and Node printed that line — 38 KB of minified source — above the error itself.
+ * Without them an uncaught error is reported as Node reports it, from where it was thrown.
+ */
+function removeListenersSince(before: ProcessListeners): void {
+  for (const listener of process.listeners('uncaughtException')) if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
+  for (const listener of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
+}
+
 async function start(preferred: BackendName): Promise<BackendStatus> {
   if (preferred === 'wasm') {
     const dist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     setWasmPaths(`${dist}/`);
     applyWasmFixes();
     let reason: string;
+    const before = processListeners();
     try {
       if (await tf.setBackend('wasm')) {
         await tf.ready();
+        removeListenersSince(before);
         if (tf.getBackend() === 'wasm') return { backend: 'wasm' };
       }
       reason = `tf.getBackend() is "${tf.getBackend()}" after asking for wasm`;
