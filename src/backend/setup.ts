@@ -57,12 +57,14 @@ async function start(preferred: BackendName): Promise<BackendStatus> {
     try {
       if (await tf.setBackend('wasm')) {
         await tf.ready();
-        removeListenersSince(before);
         if (tf.getBackend() === 'wasm') return { backend: 'wasm' };
       }
       reason = `tf.getBackend() is "${tf.getBackend()}" after asking for wasm`;
     } catch (error) {
       reason = (error as Error).message;
+    } finally {
+      // Also when the module loaded and then failed: its glue's listeners are added as it loads.
+      removeListenersSince(before);
     }
     await tf.setBackend('cpu');
     silenceCpuGreeting();
