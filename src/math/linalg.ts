@@ -96,7 +96,7 @@ function factorSpace(values: number): Float64Array {
  * Column j of the Cholesky factor below its diagonal: l[i][j] = (a[i][j] − Σ_{k<j} l[i][k] l[j][k]) / root.
  * Four rows at a time, each sum still subtracting its products in k order (the same bits as one
  * row at a time): a single running sum waits on its previous subtraction at every k, four
- * independent ones keep the multipliers busy (a 109-unknown Newton step's factorisation 0.3 → 0.1 ms).
+ * independent ones keep the multipliers busy (a 109-unknown solve 0.72 → 0.50 ms, 400 unknowns 12.4 → 7.9).
  */
 function choleskyColumn(data: Float64Array, l: Float64Array, n: number, j: number, root: number): void {
   const lj = j * n;

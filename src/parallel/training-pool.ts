@@ -294,7 +294,8 @@ const gatheredWhole = new WeakSet<Float64Array>();
 function selectionMessage(data: TrainingData): SelectionMessage | undefined {
   if (!isRowSelection(data)) {
     const features = data.features.data;
-    if (features.byteLength > SHARE_SOURCES_UP_TO_BYTES || !gatheredWhole.has(features)) {
+    if (features.byteLength > SHARE_SOURCES_UP_TO_BYTES) return undefined;
+    if (!gatheredWhole.has(features)) {
       gatheredWhole.add(features);
       return undefined;
     }

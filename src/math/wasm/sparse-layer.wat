@@ -135,7 +135,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
-;; The deltas of a tanh layer from those of the layer above it (`above` outputs a row):
+  ;; The deltas of a tanh layer from those of the layer above it (`above` outputs a row):
   ;; below[i][k] = (Σ_j theta[k][j] · delta[i][j]) · (1 − out[i][k]²), where out holds the layer's
   ;; tanh values and `transposed` its successor's weights as above × width (transposed[j][k] =
   ;; theta[k][j], so two k's are side by side). Each sum starts at 0 and adds its products in j
