@@ -105,3 +105,22 @@ test('fillBetween gives the values and leaves the stream where a loop of between
     { numRuns: 80, seed: 11 },
   );
 });
+
+test('shuffle makes the swaps of a Fisher–Yates loop of int() draws and leaves the stream where it does (typed arrays and arrays)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 400 }), (seed, length) => {
+      for (const make of [(n: number) => Int32Array.from({ length: n }, (_, i) => i), (n: number) => Array.from({ length: n }, (_, i) => `row ${i}`)]) {
+        const [bulk, looped] = [new Rng(seed), new Rng(seed)];
+        const out = bulk.shuffle(make(length));
+        const want = make(length);
+        for (let i = want.length - 1; i > 0; i--) {
+          const j = looped.int(i + 1);
+          [want[i], want[j]] = [want[j], want[i]];
+        }
+        assert.deepEqual(out, want);
+        for (let k = 0; k < 5; k++) assert.equal(bulk.nextUint32(), looped.nextUint32());
+      }
+    }),
+    { numRuns: 80, seed: 12 },
+  );
+});

@@ -165,12 +165,31 @@ export class Rng {
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T extends { length: number; [index: number]: unknown }>(items: T): T {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
+    // The swaps of `j = this.int(i + 1)` (53-bit uniforms, two draws each), the state in locals:
+    // property inference's shadow sets shuffle ~20,000 row numbers each, 0.6 ms through the
+    // calls, in the thread that feeds the pool's workers.
+    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
+    let upper = 0;
+    for (let i = items.length - 1, draw = 0; i > 0; draw++) {
+      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if ((draw & 1) === 0) {
+        upper = result >>> 5;
+        continue;
+      }
+      const j = Math.floor(((upper * 67108864 + (result >>> 6)) / 9007199254740992) * (i + 1));
       const tmp = items[i];
       items[i] = items[j];
       items[j] = tmp;
+      i--;
     }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
     return items;
   }
 
