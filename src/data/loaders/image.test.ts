@@ -60,3 +60,15 @@ test('gzipped IDX arrays (the Fashion-MNIST format)', () => {
   assert.throws(() => parseIdx(Buffer.concat([header, Buffer.from([1])]), 'cut.idx'), (e) => hasCode(e, 'parse-error') && /truncated/.test(e.message));
   assert.throws(() => parseIdx(Buffer.from([1, 2, 3, 4]), 'x.idx'), (e) => hasCode(e, 'parse-error'));
 });
+
+test('a gzipped IDX file of two members: every byte, though the trailer gives the last member\'s size alone (the output chunk is only a hint)', () => {
+  const rows = 100_000;
+  const header = Buffer.from([0, 0, 8, 1, (rows >>> 24) & 255, (rows >>> 16) & 255, (rows >>> 8) & 255, rows & 255]);
+  const body = Buffer.from(Array.from({ length: rows }, (_, i) => (i * 7919) % 251));
+  const idx = parseIdx(Buffer.concat([gzipSync(Buffer.concat([header, body.subarray(0, rows - 10)])), gzipSync(body.subarray(rows - 10))]), 'two-members.gz');
+  assert.deepEqual(idx.shape, [rows]);
+  assert.ok(Buffer.from(idx.data).equals(body));
+  const corrupt = gzipSync(Buffer.concat([header, body]));
+  corrupt.writeUInt32LE(0xffffffff, corrupt.length - 4);
+  assert.throws(() => parseIdx(corrupt, 'lying-trailer.gz'), (e) => hasCode(e, 'parse-error') && /lying-trailer\.gz: corrupt gzip/.test(e.message));
+});
