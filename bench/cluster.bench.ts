@@ -171,6 +171,6 @@ const result = { case: only, shadows, warmFirst, bareJobsPerSecond: bare, traini
 if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
   log(`2 processes against 1: ${speedup?.toFixed(2)}× for the shadows (goal ≥ 1.8×), ${endToEndSpeedup?.toFixed(2)}× end to end (the client keeps the target's queries and the Gaussian fits); AUC equal in every run: ${equal}`);
-  for (const row of projection) log(`projected, ${row.machines} machine(s) of 2 cores: ${row.seconds.toFixed(0)} s`);
+  for (const row of projection) log(`projected, ${row.machines} machine(s) of 2 cores: ${row.seconds < 10 ? row.seconds.toPrecision(2) : row.seconds.toFixed(0)} s`);
 }
 process.exit(0);
