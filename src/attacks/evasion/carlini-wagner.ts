@@ -4,11 +4,19 @@
  * the box holds without clipping, by Adam; a binary search per row on c keeps the smallest c
  * that succeeds. Returns the smallest successful perturbation per row (the input itself where
  * no c succeeded, so such a row fails the success check).
+ *
+ * A model with an onnxruntime graph (an MLP, a linear model, the CNN) runs each step as one
+ * onnxruntime call — the objective, its gradient in w and the image — and Adam in WebAssembly
+ * (adam.wat, tfjs's float32 operations); others differentiate their tfjs scores
+ * (carlini-wagner-tfjs.ts). As in Carlini & Wagner's code, a step's image is judged from the
+ * same forward pass that gives the step's gradient, before the update.
  */
 
-import { tf } from '../../backend/tf.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import { aimLabels, margin, matrixTensor, type GradientProblem } from './gradient-problem.ts';
+import { AdamKernel } from '../../math/wasm/adam-kernel.ts';
+import { tfjsCwRounds } from './carlini-wagner-tfjs.ts';
+import type { CwObjective } from './cw-objective.ts';
+import { aimOf, type GradientProblem } from './gradient-problem.ts';
 
 /** The attack's settings (Carlini & Wagner's: κ = 0, Adam at 0.01; fewer steps than their 10,000, with early abort). */
 export interface CarliniWagnerOptions {
@@ -21,15 +29,35 @@ export interface CarliniWagnerOptions {
 
 export const CARLINI_WAGNER_DEFAULTS: CarliniWagnerOptions = { initialConst: 1, binarySteps: 6, steps: 300, learningRate: 0.05, kappa: 0 };
 
-/** The attack. */
-export async function carliniWagner(problem: GradientProblem, options: CarliniWagnerOptions = CARLINI_WAGNER_DEFAULTS): Promise<Matrix> {
+/** Hands a row's image that met the goal at squared distance `distance` (row i of `pixels` from `offset`). */
+export type CwRecord = (row: number, distance: number, pixels: Float32Array, offset: number) => void;
+
+/** One round of the binary search: Adam from the start at each row's constant; which rows met the goal at some step. */
+export interface CwRounds {
+  run(consts: Float64Array, record: CwRecord): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+/** Whether a margin (unfloored) meets the goal: a hair below zero, so that the float64 model agrees; at or below −κ when κ > 0. */
+export function metGoal(margin: number, kappa: number): boolean {
+  return margin < -Math.min(kappa, 1e-4) || (kappa > 0 && margin <= -kappa);
+}
+
+/** Carlini & Wagner's early abort, asked every tenth of the steps: stop when the loss has not fallen by 0.01% since the last ask. */
+export function earlyAbort(steps: number): (step: number, loss: number) => boolean {
+  let previous = Infinity;
+  return (step, loss) => {
+    if (step % Math.max(1, Math.floor(steps / 10)) !== 0) return false;
+    if (loss > previous * 0.9999) return true;
+    previous = loss;
+    return false;
+  };
+}
+
+/** The tanh-space start of each row: the input itself, slightly inside the box so that atanh is finite. */
+function tanhStart(problem: GradientProblem): Float32Array {
   const { rows, cols } = problem.inputs;
   const { lower: lo, upper: hi } = problem.domain;
-  const { labels, targeted } = aimLabels(problem);
-  const input = matrixTensor(problem.inputs);
-  const lower = tf.tensor2d(Float32Array.from(lo), [1, cols]);
-  const span = tf.tensor2d(Float32Array.from(hi, (h, j) => h - lo[j]), [1, cols]);
-  // tanh-space start at the input (slightly inside the box so atanh is finite).
   const start = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
@@ -38,59 +66,80 @@ export async function carliniWagner(problem: GradientProblem, options: CarliniWa
       start[i * cols + j] = Math.atanh(Math.min(0.999999, Math.max(-0.999999, 2 * unit - 1)));
     }
   }
+  return start;
+}
+
+/** The rounds on onnxruntime: each step one call of the model's C&W objective, its gradient written into Adam's memory. */
+function nativeCwRounds(problem: GradientProblem, options: CarliniWagnerOptions, start: Float32Array, objective: CwObjective): CwRounds {
+  const { rows, cols } = problem.inputs;
+  const { aim, targeted } = aimOf(problem);
+  const { lower, upper } = problem.domain;
+  const low = Float32Array.from(lower);
+  const span = Float32Array.from(upper, (high, j) => high - lower[j]);
+  const x0 = Float32Array.from(problem.inputs.data);
+  return {
+    async run(consts, record) {
+      const adam = new AdamKernel([rows * cols], options.learningRate);
+      const batch = objective({ x0, rows, low, span, aim, targeted, gradient: adam.gradient(0) });
+      try {
+        const w = adam.values(0);
+        w.set(start);
+        const c = Float32Array.from(consts);
+        const succeeded = new Uint8Array(rows);
+        const abort = earlyAbort(options.steps);
+        for (let step = 0; step < options.steps; step++) {
+          const { image, distance, margin } = await batch.evaluate(w, c, options.kappa);
+          let loss = 0;
+          for (let i = 0; i < rows; i++) {
+            loss += distance[i] + c[i] * Math.max(margin[i], -options.kappa);
+            if (metGoal(margin[i], options.kappa)) {
+              succeeded[i] = 1;
+              record(i, distance[i], image, i * cols);
+            }
+          }
+          adam.step();
+          if (abort(step, loss)) break;
+        }
+        return succeeded;
+      } finally {
+        batch.release();
+        adam.release();
+      }
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** The attack. */
+export async function carliniWagner(problem: GradientProblem, options: CarliniWagnerOptions = CARLINI_WAGNER_DEFAULTS): Promise<Matrix> {
+  const { rows, cols } = problem.inputs;
+  const start = tanhStart(problem);
   const best = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
   const bestDistance = new Float64Array(rows).fill(Infinity);
+  const record: CwRecord = (i, distance, pixels, offset) => {
+    if (!(distance < bestDistance[i])) return;
+    bestDistance[i] = distance;
+    for (let j = 0; j < cols; j++) best.data[i * cols + j] = pixels[offset + j];
+  };
   const lowConst = new Float64Array(rows);
   const highConst = new Float64Array(rows).fill(Infinity);
   const consts = new Float64Array(rows).fill(options.initialConst);
-  const toImage = (w: tf.Tensor2D) => tf.add(lower, tf.mul(span, tf.div(tf.add(tf.tanh(w), 1), 2))) as tf.Tensor2D;
-
-  for (let round = 0; round < options.binarySteps; round++) {
-    const w = tf.variable(tf.tensor2d(start, [rows, cols]));
-    const c = tf.tensor1d(Float32Array.from(consts));
-    const optimizer = tf.train.adam(options.learningRate);
-    const succeeded = new Uint8Array(rows);
-    let previous = Infinity;
-    for (let step = 0; step < options.steps; step++) {
-      const loss = tf.tidy(() => optimizer.minimize(() => {
-        const image = toImage(w);
-        const distance = tf.sum(tf.square(tf.sub(image, input)), 1);
-        return tf.sum(tf.add(distance, tf.mul(c, margin(problem.model.logits(image), labels, targeted, options.kappa)))) as tf.Scalar;
-      }, true)!);
-      // The image after this step, its distance and unfloored margin (below 0 meets the goal; a hair below, so float64 agrees).
-      const [imageData, distances, margins] = tf.tidy(() => {
-        const image = toImage(w);
-        return [image, tf.sum(tf.square(tf.sub(image, input)), 1), margin(problem.model.logits(image), labels, targeted, Infinity)];
-      });
-      const [pixels, d2, m, total] = await Promise.all([imageData.data(), distances.data(), margins.data(), loss.data()]);
-      tf.dispose([imageData, distances, margins, loss]);
+  const rounds = problem.model.cwObjective ? nativeCwRounds(problem, options, start, problem.model.cwObjective) : tfjsCwRounds(problem, options, start);
+  try {
+    for (let round = 0; round < options.binarySteps; round++) {
+      const succeeded = await rounds.run(consts, record);
       for (let i = 0; i < rows; i++) {
-        if (m[i] < -Math.min(options.kappa, 1e-4) || (options.kappa > 0 && m[i] <= -options.kappa)) {
-          succeeded[i] = 1;
-          if (d2[i] < bestDistance[i]) {
-            bestDistance[i] = d2[i];
-            for (let j = 0; j < cols; j++) best.data[i * cols + j] = pixels[i * cols + j];
-          }
+        if (succeeded[i]) {
+          highConst[i] = Math.min(highConst[i], consts[i]);
+          consts[i] = (lowConst[i] + highConst[i]) / 2;
+        } else {
+          lowConst[i] = Math.max(lowConst[i], consts[i]);
+          consts[i] = Number.isFinite(highConst[i]) ? (lowConst[i] + highConst[i]) / 2 : consts[i] * 10;
         }
       }
-      // Carlini & Wagner's early abort: stop when the loss has not fallen by 0.01% in a tenth of the steps.
-      if (step % Math.max(1, Math.floor(options.steps / 10)) === 0) {
-        if (total[0] > previous * 0.9999) break;
-        previous = total[0];
-      }
     }
-    tf.dispose([w, c]);
-    optimizer.dispose();
-    for (let i = 0; i < rows; i++) {
-      if (succeeded[i]) {
-        highConst[i] = Math.min(highConst[i], consts[i]);
-        consts[i] = (lowConst[i] + highConst[i]) / 2;
-      } else {
-        lowConst[i] = Math.max(lowConst[i], consts[i]);
-        consts[i] = Number.isFinite(highConst[i]) ? (lowConst[i] + highConst[i]) / 2 : consts[i] * 10;
-      }
-    }
+  } finally {
+    rounds.dispose();
   }
-  tf.dispose([input, lower, span, labels]);
   return best;
 }

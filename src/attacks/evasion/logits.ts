@@ -18,7 +18,8 @@ import { Mlp } from '../../models/neural/mlp.ts';
 import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
-import { cnnAttackerGradient, denseAttackerGradient, tfjsAttackerGradient, type AttackerGradient } from './attacker-gradient.ts';
+import { cnnGraphModel, denseGraphModel, placedGradient, tfjsAttackerGradient, type AttackerGradient, type GraphModel } from './attacker-gradient.ts';
+import { nativeCwObjective, type CwObjective } from './cw-objective.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
 /** Class scores of a batch, differentiable in the inputs. */
@@ -35,6 +36,8 @@ export interface LogitModel {
    * session is made already), else `gradientAt`.
    */
   gradientForRun(rowSteps: number): AttackerGradient;
+  /** Carlini & Wagner's objective and its gradient on onnxruntime, where the model has a graph (else C&W differentiates `logits` in tfjs). */
+  cwObjective?: CwObjective;
   dispose(): void;
 }
 
@@ -96,10 +99,11 @@ interface NativeGradients {
   ownFrom: number;
   /** Whether a run has used `own` (its session is made, or being made). */
   ownUsed: boolean;
+  cw: CwObjective;
 }
 
 /** The model with its attacker gradients: `native` (onnxruntime) where given, else tfjs's of its scores. */
-function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun'>, native?: NativeGradients): LogitModel {
+function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective'>, native?: NativeGradients): LogitModel {
   if (!native) {
     const tfjs = tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
     return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
@@ -109,7 +113,12 @@ function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun'>, 
     native.ownUsed = true;
     return native.own;
   };
-  return { ...model, gradientAt: native.shared, gradientForRun };
+  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw };
+}
+
+/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, and C&W's objective. */
+function nativeOf(graph: GraphModel | undefined, ownFrom: number): NativeGradients | undefined {
+  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph) };
 }
 
 // A model's native gradients (its weights as float32 arrays; its own session once made), made once per model.
@@ -124,10 +133,7 @@ function denseLogitModel(model: Classifier, layers: readonly DenseLayer[]): Logi
     return denseLogits(tensors)(input);
   };
   // A short run on the session of the architecture (no set-up for a model), a long one on the model's own.
-  if (!nativeGradients.has(model)) {
-    const shared = denseAttackerGradient(layers, 'shared');
-    nativeGradients.set(model, shared && { shared, own: denseAttackerGradient(layers, 'own'), ownFrom: DENSE_OWN_SESSION_ROW_STEPS, ownUsed: false });
-  }
+  if (!nativeGradients.has(model)) nativeGradients.set(model, nativeOf(denseGraphModel(layers), DENSE_OWN_SESSION_ROW_STEPS));
   return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tensors && disposeLayers(tensors) }, nativeGradients.get(model));
 }
 
@@ -144,10 +150,7 @@ export async function logitModel(model: Classifier): Promise<LogitModel> {
     // A long PGD run goes on the CNN's own session, whose filters onnxruntime lays out in its
     // blocked format once (PGD on the MNIST CNN, 50 rows, further runs beside PyTorch in the same
     // run: 0.88–0.93× PyTorch's time against 1.00–1.07× fed; the first batch 20–40 ms longer).
-    if (!nativeGradients.has(model)) {
-      const shared = cnnAttackerGradient(model, 'shared');
-      nativeGradients.set(model, shared && { shared, own: cnnAttackerGradient(model, 'own'), ownFrom: CNN_OWN_SESSION_ROW_STEPS, ownUsed: false });
-    }
+    if (!nativeGradients.has(model)) nativeGradients.set(model, nativeOf(cnnGraphModel(model), CNN_OWN_SESSION_ROW_STEPS));
     return withGradient({ inputSize: model.inputSize, classes: model.classes.length, logits, dispose: () => tf.dispose(tensors) }, nativeGradients.get(model));
   }
   throw new CapabilityError(

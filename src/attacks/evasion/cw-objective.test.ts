@@ -1,0 +1,139 @@
+/**
+ * Carlini & Wagner's objective on onnxruntime (cw-objective.ts) against tfjs's differentiation of
+ * the same objective through the model's scores — on dense stacks, a binary logistic model and
+ * PyTorch's exported digits CNN (a model made outside threatlab), untargeted and targeted, with the
+ * floor −κ active on some rows — and the whole attack on the two paths on scikit-learn's digits MLP.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
+import { labelledRowsForModel } from '../../cli/labelled-rows.ts';
+import { selectRows } from '../../math/matrix.ts';
+import { AdamKernel } from '../../math/wasm/adam-kernel.ts';
+import { Cnn } from '../../models/neural/cnn.ts';
+import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
+import { Mlp } from '../../models/neural/mlp.ts';
+import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
+import { loadModelFile } from '../../models/registry.ts';
+import type { Classifier } from '../../models/types.ts';
+import { readModelDescription } from '../../oracle/model-description.ts';
+import { silentProgress } from '../../progress.ts';
+import { Rng } from '../../random.ts';
+import { uniformNumericSchema } from '../../data/schema.ts';
+import { CARLINI_WAGNER_DEFAULTS, carliniWagner } from './carlini-wagner.ts';
+import { inputDomain } from './domain.ts';
+import { margin, oneHotTensor, type GradientProblem } from './gradient-problem.ts';
+import { logitModel, type LogitModel } from './logits.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures');
+
+function layer(inputs: number, outputs: number, activation: Activation, rng: Rng): DenseLayer {
+  return { inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal(0, 0.6)), biases: Float64Array.from({ length: outputs }, () => rng.normal(0, 0.3)) };
+}
+
+/** tfjs's value and gradient in w of Σ ‖x' − x0‖² + c · max(m, −κ), x' = low + span · (tanh(w) + 1) / 2. */
+function tfjsObjective(logits: LogitModel['logits'], w: Float32Array, x0: Float32Array, low: Float32Array, span: Float32Array, c: Float32Array, aim: Int32Array, classes: number, targeted: boolean, kappa: number) {
+  const rows = c.length;
+  const d = low.length;
+  return tf.tidy(() => {
+    const [x, lo, sp, cs, labels] = [tf.tensor2d(x0, [rows, d]), tf.tensor2d(low, [1, d]), tf.tensor2d(span, [1, d]), tf.tensor1d(c), oneHotTensor(aim, classes)];
+    const image = (at: tf.Tensor2D) => tf.add(lo, tf.mul(sp, tf.div(tf.add(tf.tanh(at), 1), 2))) as tf.Tensor2D;
+    const objective = (at: tf.Tensor) => tf.sum(tf.add(tf.sum(tf.square(tf.sub(image(at as tf.Tensor2D), x)), 1), tf.mul(cs, margin(logits(image(at as tf.Tensor2D)), labels, targeted, kappa))));
+    const wt = tf.tensor2d(w, [rows, d]);
+    return { gradient: tf.grad(objective)(wt).dataSync() as Float32Array, margins: margin(logits(image(wt)), labels, targeted, Infinity).dataSync() as Float32Array, image: image(wt).dataSync() as Float32Array };
+  });
+}
+
+async function assertSameObjective(model: Classifier, rng: Rng): Promise<void> {
+  await initBackend();
+  const logits = await logitModel(model);
+  try {
+    assert.ok(logits.cwObjective, 'a model with a graph has the native objective');
+    const d = model.inputSize;
+    const classes = Math.max(2, model.classes.length);
+    const rows = 6;
+    const low = Float32Array.from({ length: d }, () => rng.between(-1, 0));
+    const span = Float32Array.from({ length: d }, () => rng.between(0.5, 2));
+    const x0 = Float32Array.from({ length: rows * d }, (_, k) => low[k % d] + span[k % d] * rng.uniform());
+    const w = Float32Array.from({ length: rows * d }, () => rng.normal(0, 0.8));
+    const c = Float32Array.from({ length: rows }, () => rng.between(0.1, 5));
+    const aim = Int32Array.from({ length: rows }, (_, i) => i % classes);
+    for (const targeted of [false, true]) {
+      // κ below every margin (the floor never binds), then between two middle margins (it binds on half the rows).
+      const open = tfjsObjective(logits.logits, w, x0, low, span, c, aim, classes, targeted, Infinity);
+      const sorted = Float64Array.from(open.margins).sort();
+      for (const kappa of [Infinity, -(sorted[rows / 2 - 1] + sorted[rows / 2]) / 2]) {
+        const theirs = tfjsObjective(logits.logits, w, x0, low, span, c, aim, classes, targeted, kappa);
+        const gradient = new Float32Array(rows * d);
+        const batch = logits.cwObjective({ x0, rows, low, span, aim, targeted, gradient });
+        try {
+          const ours = await batch.evaluate(w, c, kappa);
+          let largest = 0;
+          for (const g of theirs.gradient) largest = Math.max(largest, Math.abs(g));
+          assert.ok(largest > 1e-3, 'a gradient to compare');
+          ours.margin.forEach((m, i) => assert.ok(Math.abs(m - theirs.margins[i]) <= 1e-5 * (1 + Math.abs(m)), `margin ${i}: ${m} vs ${theirs.margins[i]}`));
+          ours.image.forEach((v, k) => assert.ok(Math.abs(v - theirs.image[k]) <= 1e-6 * (1 + Math.abs(v)), `image ${k}`));
+          for (let i = 0; i < rows; i++) {
+            let distance = 0;
+            for (let j = 0; j < d; j++) distance += (ours.image[i * d + j] - x0[i * d + j]) ** 2;
+            assert.ok(Math.abs(ours.distance[i] - distance) <= 1e-5 * (1 + distance), `distance ${i}: ${ours.distance[i]} vs ${distance}`);
+          }
+          gradient.forEach((g, k) => assert.ok(Math.abs(g - theirs.gradient[k]) <= 1e-5 * (1 + largest), `${targeted ? 'targeted' : 'untargeted'}, κ ${kappa}: gradient ${k}: ${g} vs ${theirs.gradient[k]}`));
+        } finally {
+          batch.release();
+        }
+      }
+    }
+  } finally {
+    logits.dispose();
+  }
+}
+
+for (const [name, shape] of [
+  ['MLP, relu', [[12, 16, 'relu'], [16, 5, 'softmax']]],
+  ['MLP, tanh then sigmoid', [[12, 9, 'tanh'], [9, 7, 'sigmoid'], [7, 4, 'softmax']]],
+  ['binary logistic MLP (one score, as (0, z))', [[12, 6, 'relu'], [6, 1, 'sigmoid']]],
+] as const) {
+  test(`C&W's objective on onnxruntime: tfjs's value and gradient in tanh space (${name}), untargeted and targeted, the floor −κ open and binding`, async () => {
+    const rng = new Rng(21);
+    const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
+    const classes = Array.from({ length: Math.max(2, layers[layers.length - 1].outputs) }, (_, k) => `c${k}`);
+    await assertSameObjective(new Mlp({ classes, schema: uniformNumericSchema(12, 'x', -1, 1), layers, params: {} }), rng);
+  });
+}
+
+test("C&W's objective on onnxruntime equals tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
+  const cnn = convertOnnx(join(ROOT, 'onnx', 'digits-cnn.onnx'), readModelDescription(join(ROOT, 'onnx', 'digits-cnn.description.json')));
+  assert.ok(cnn instanceof Cnn);
+  await assertSameObjective(cnn, new Rng(22));
+});
+
+test("C&W on scikit-learn's digits MLP and its CSV rows: the onnxruntime path and the tfjs path fool the same rows at the same distances (within 2% or 10⁻³), Adam's memory reused", async () => {
+  await initBackend();
+  const model = loadModelFile(join(ROOT, 'sklearn', 'digits-mlp.json')) as Classifier;
+  const rows = labelledRowsForModel(join(ROOT, 'sklearn', 'digits-non-members.csv'), model, 'label', silentProgress);
+  const inputs = selectRows(rows.features, Uint32Array.from({ length: 12 }, (_, i) => i));
+  const labels = rows.labels.subarray(0, 12);
+  const logits = await logitModel(model);
+  try {
+    const problem: GradientProblem = { model: logits, domain: inputDomain(model.schema, rows.features), inputs, labels: Int32Array.from(labels) };
+    const native = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
+    const tfjs = await carliniWagner({ ...problem, model: { ...logits, cwObjective: undefined } }, CARLINI_WAGNER_DEFAULTS);
+    // A kernel made after the attack's rounds takes their memory back, zeroed.
+    const after = new AdamKernel([inputs.rows * inputs.cols], 0.1);
+    assert.ok(after.values(0).every((v) => v === 0));
+    after.release();
+    const [fooledNative, fooledTfjs] = [model.predict(native), model.predict(tfjs)];
+    const l2 = (adversarial: typeof native, i: number) => Math.hypot(...Array.from({ length: inputs.cols }, (_, j) => adversarial.data[i * inputs.cols + j] - inputs.data[i * inputs.cols + j]));
+    for (let i = 0; i < inputs.rows; i++) {
+      assert.notEqual(fooledNative[i], labels[i], `row ${i}: the onnxruntime path fools it`);
+      assert.notEqual(fooledTfjs[i], labels[i], `row ${i}: the tfjs path fools it`);
+      assert.ok(Math.abs(l2(native, i) - l2(tfjs, i)) <= 0.02 * l2(tfjs, i) + 1e-3, `row ${i}: L2 ${l2(native, i)} (onnxruntime) vs ${l2(tfjs, i)} (tfjs)`);
+    }
+  } finally {
+    logits.dispose();
+  }
+});

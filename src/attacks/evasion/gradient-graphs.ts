@@ -1,0 +1,272 @@
+/**
+ * The onnxruntime graphs of the white-box evasion attacks: a model's forward pass to its class
+ * scores and the way back from a gradient at the scores to one at the inputs (dense layers, and
+ * CNN blocks of valid convolution, relu and 2 × 2 max-pooling), closed by what each attack needs —
+ * the attacker loss's gradient for FGSM and PGD (Goodfellow et al. 2015; Madry et al. 2018), and
+ * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient.
+ */
+
+import type { DenseLayer } from '../../models/neural/dense-network.ts';
+import { blockOutput } from '../../models/neural/cnn.ts';
+import { activate, throughActivation } from '../../models/neural/native/dense-step-graph.ts';
+import { FLOAT, GraphBuilder } from '../../models/neural/native/onnx-graph.ts';
+import { ThreatlabError } from '../../errors.ts';
+import { MARGIN_WEIGHT } from './gradient-problem.ts';
+
+export type HiddenActivation = 'relu' | 'tanh' | 'sigmoid' | 'linear';
+
+/** The hidden activations a graph is built for; undefined when a hidden layer has another (softmax). */
+export function hiddenActivations(layers: readonly DenseLayer[]): HiddenActivation[] | undefined {
+  const hidden = layers.slice(0, -1).map((layer) => layer.activation);
+  return hidden.every((activation): activation is HiddenActivation => activation !== 'softmax') ? hidden : undefined;
+}
+
+/** A model's float32 parameters by name (`w<l>`, `b<l>`, `k<b>`, `c<b>`). */
+export type GraphWeights = Record<string, { values: Float32Array; dims: number[] }>;
+
+/**
+ * The parameter `name` (of shape `dims`): held in the graph when `weights` are given (a model's
+ * own graph), else an input of that name (a graph of the architecture, the weights fed each run).
+ */
+function parameter(g: GraphBuilder, weights: GraphWeights | undefined, name: string, dims: number[]): string {
+  if (!weights) return g.input(name, dims);
+  const held = weights[name];
+  if (!held || held.dims.join() !== dims.join()) throw new ThreatlabError('internal', `the attacker gradient's graph needs parameter ${name} as ${dims.join(' × ')}, got ${held ? held.dims.join(' × ') : 'none'}: a bug in threatlab, please report it with the model file`);
+  return g.weight(name, held.values, dims);
+}
+
+/** Declares the dense layers' `w<l>`, `b<l>` and runs `input` through them: each layer's input, and the last layer's scores. */
+function denseForward(g: GraphBuilder, input: string, weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): { activations: string[]; scores: string } {
+  const last = sizes.length - 2;
+  const activations = [input];
+  let scores = input;
+  for (let l = 0; l <= last; l++) {
+    parameter(g, weights, `w${l}`, [sizes[l], sizes[l + 1]]);
+    parameter(g, weights, `b${l}`, [sizes[l + 1]]);
+    scores = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
+    if (l < last) activations.push(activate(g, scores, hidden[l]));
+  }
+  return { activations, scores };
+}
+
+/**
+ * Inputs `aim` (batch × classes, one-hot) and `sign` (+1 away from the aim, −1 toward it); output
+ * `logits`; returns the loss's gradient at the last layer's scores. With Z the logits, p =
+ * softmax(Z), y the aim and e the indicator of the largest score other than the aim's (every one
+ * where tied, as tfjs's max gradient has it), the loss per row is sign · (CE(y) − 10⁻³ · margin)
+ * and its gradient at Z is sign · ((p − y) − 10⁻³ · (y − e)). A single score z (binary logistic)
+ * makes the logits (0, z), and its gradient is the second column's.
+ */
+function scoreGradient(g: GraphBuilder, scores: string, outputs: number): string {
+  const binary = outputs === 1;
+  const classes = binary ? 2 : outputs;
+  const aim = g.input('aim', ['batch', classes]);
+  const sign = g.input('sign', []);
+  const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [scores])]), scores], { axis: { int: 1 } }, 'logits') : g.node('Identity', [scores], {}, 'logits');
+  g.output('logits', ['batch', classes]);
+  const probabilities = g.node('Exp', [g.node('LogSoftmax', [logits], { axis: { int: 1 } })]);
+  const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
+  const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
+  const others = g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } });
+  const marginTerm = g.node('Mul', [g.node('Sub', [aim, others]), g.constant([MARGIN_WEIGHT])]);
+  const delta = g.node('Mul', [g.node('Sub', [g.node('Sub', [probabilities, aim]), marginTerm]), sign]);
+  return binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta;
+}
+
+/** Back-propagates `delta` (at the last layer's scores) to the dense layers' input; `name` names the result. */
+function denseBackward(g: GraphBuilder, delta: string, activations: string[], hidden: HiddenActivation[], name?: string): string {
+  const one = g.constant([1]);
+  const zero = g.constant([0]);
+  for (let l = activations.length - 1; l >= 0; l--) {
+    const back = g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }, l === 0 ? name : undefined);
+    if (l === 0) return back;
+    delta = throughActivation(g, back, activations[l], hidden[l - 1], one, zero);
+  }
+  return delta;
+}
+
+/** What the way back through a block needs of its way forward. */
+interface BlockTrace {
+  /** The block's relu output (rows × filters × convolved). */
+  relu: string;
+  /** The convolution's output size and the pooling's. */
+  convolved: [number, number];
+  pooled: [number, number];
+  filters: number;
+  /** The name of the block's kernel input (filters × input channels × k × k). */
+  kernel: string;
+}
+
+/**
+ * The gradient at a block's input from the gradient at its pooled output: back through the 2 × 2
+ * max-pooling (each pooled gradient to its window's first largest value, row by row, as
+ * max-pooling's recorded indices send it in PyTorch and onnxruntime; none to the last row or
+ * column an odd size leaves out), the relu (none where it was off) and the convolution.
+ *
+ * SpaceToDepth lays each window's four values in four planes ([rows, 4·filters, h, w]); ArgMax
+ * picks the first largest, and the gradient stays in those planes. The transposed convolution of
+ * the unpooled gradient U (zero but at one place a window) with kernel K is then one transposed
+ * convolution of stride 2 of the four planes, plane (dy, dx) with K shifted by (dy, dx) in a
+ * (k+1) × (k+1) kernel: out[2i + dy + ky] += U[2i + dy] · K[ky]. onnxruntime's MaxPool with
+ * indices, ScatterElements by them, the relu's Where and the stride-1 transposed convolution took
+ * 8 of 12.2 ms of a CNN gradient call for 200 MNIST rows.
+ */
+function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: string): string {
+  const [height, width] = block.convolved;
+  const [h, w] = block.pooled;
+  const filters = block.filters;
+  const plane = filters * h * w;
+  const odd = height !== 2 * h || width !== 2 * w;
+  const even = odd ? g.node('Slice', [block.relu, g.integers([0, 0]), g.integers([2 * h, 2 * w]), g.integers([2, 3])]) : block.relu;
+  const windows = g.node('Reshape', [g.node('SpaceToDepth', [even], { blocksize: { int: 2 } }), g.integers([-1, 4, plane])]);
+  const positions = g.node('Reshape', [g.integers([0, 1, 2, 3]), g.integers([4, 1])]);
+  const largest = g.node('Equal', [g.node('ArgMax', [windows], { axis: { int: 1 }, keepdims: { int: 1 } }), positions]);
+  const passed = g.node('Cast', [g.node('And', [largest, g.node('Greater', [windows, g.constant([0])])])], { to: { int: FLOAT } });
+  const planes = g.node('Reshape', [g.node('Mul', [passed, g.node('Reshape', [delta, g.integers([-1, 1, plane])])]), g.integers([-1, 4 * filters, h, w])]);
+  // SpaceToDepth's planes are (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), each of every filter.
+  const shifted = [0, 1, 2, 3].map((p) => {
+    const [dy, dx] = [p >> 1, p & 1];
+    return g.node('Pad', [block.kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
+  });
+  const kernel = g.node('Concat', shifted, { axis: { int: 0 } });
+  return g.node('ConvTranspose', [planes, kernel], { strides: { ints: [2, 2] }, output_padding: { ints: [height - 2 * h, width - 2 * w] } });
+}
+
+/** A CNN's layout: the image, its blocks (valid convolution, relu, 2 × 2 max-pooling; cnn.ts) and its dense head. */
+export interface CnnLayout {
+  image: { height: number; width: number; channels: number };
+  blocks: { kernelSize: number; inputChannels: number; filters: number }[];
+  /** The dense head's widths, from the flattened last block to the classes. */
+  sizes: number[];
+  hidden: HiddenActivation[];
+}
+
+/**
+ * A model in a graph: its scores at the input it was built on (`outputs` of them: one for a binary
+ * logistic model), and the way back from a gradient at those scores to one at that input (rows ×
+ * the input's width), the result named `name`.
+ */
+interface GraphNetwork {
+  scores: string;
+  outputs: number;
+  back(delta: string, name?: string): string;
+}
+
+/** Builds a model's network on `input` (rows × its input width) in `g`. */
+export type NetworkBuilder = (g: GraphBuilder, input: string) => GraphNetwork;
+
+/** Dense layers of `sizes` (inputs first) with `hidden` activations; their `w<l>`, `b<l>` held when `weights` are given, else inputs. */
+export function denseNetwork(weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): NetworkBuilder {
+  return (g, input) => {
+    const { activations, scores } = denseForward(g, input, weights, sizes, hidden);
+    return { scores, outputs: sizes[sizes.length - 1], back: (delta, name) => denseBackward(g, delta, activations, hidden, name) };
+  };
+}
+
+/**
+ * A CNN of `layout` on rows of images (height·width·channels, channels last as the model reads
+ * them); each block's kernel `k<b>` (filters × input channels × k × k) and bias `c<b>`, and the
+ * head's `w<l>`, `b<l>`. Back through a block: the pooled gradient sent to each window's first
+ * maximum, zero where the relu was off, and the transposed convolution with the same kernel, as
+ * one stride-2 transposed convolution (`backThroughBlock`).
+ */
+export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout): NetworkBuilder {
+  return (g, input) => {
+    const { height, width, channels } = layout.image;
+    let current = g.node('Transpose', [g.node('Reshape', [input, g.integers([-1, height, width, channels])])], { perm: { ints: [0, 3, 1, 2] } });
+    let [h, w] = [height, width];
+    const saved: BlockTrace[] = [];
+    layout.blocks.forEach((block, b) => {
+      parameter(g, weights, `k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
+      parameter(g, weights, `c${b}`, [block.filters]);
+      const relu = g.node('Relu', [g.node('Conv', [current, `k${b}`, `c${b}`])]);
+      current = g.node('MaxPool', [relu], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
+      const convolved: [number, number] = [h - block.kernelSize + 1, w - block.kernelSize + 1];
+      [h, w] = blockOutput(h, w, block.kernelSize);
+      saved.push({ relu, convolved, pooled: [h, w], filters: block.filters, kernel: `k${b}` });
+    });
+    const filters = layout.blocks[layout.blocks.length - 1].filters;
+    const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
+    const head = denseNetwork(weights, layout.sizes, layout.hidden)(g, flat);
+    return {
+      scores: head.scores,
+      outputs: head.outputs,
+      back: (delta, name) => {
+        let back = g.node('Transpose', [g.node('Reshape', [head.back(delta), g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
+        for (let b = layout.blocks.length - 1; b >= 0; b--) back = backThroughBlock(g, saved[b], back);
+        return g.node('Reshape', [g.node('Transpose', [back], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, height * width * channels])], {}, name);
+      },
+    };
+  };
+}
+
+/**
+ * The attacker gradient's graph: inputs `x` (batch × `inputSize`), `aim`, `sign` (and the
+ * network's parameters where not held); outputs `logits` and `gradient` (batch × `inputSize`), the
+ * attacker loss's gradient in the inputs.
+ */
+export function attackerGradientGraph(network: NetworkBuilder, inputSize: number, name: string): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['batch', inputSize]);
+  const model = network(g, x);
+  model.back(scoreGradient(g, model.scores, model.outputs), 'gradient');
+  g.output('gradient', ['batch', inputSize]);
+  return g.serialise(name);
+}
+
+/**
+ * Carlini & Wagner's L2 objective (2017) for a batch, and its gradient in tanh space. Inputs: `w`
+ * (batch × d), the variable; `x0` (batch × d), the rows attacked; `low` and `span` (1 × d), the
+ * box, so that the image is x' = low + span · (tanh(w) + 1) / 2; `aim` (batch × classes, one-hot)
+ * and `sign` (+1 away from the aim, −1 toward it); `c` (batch × 1), each row's constant; `floor`
+ * (−κ). With Z the scores of x', the margin is m = sign · (Z_aim − max_{i≠aim} Z_i) (objective
+ * f6: while positive, the goal is not met) and the objective ‖x' − x0‖² + c · max(m, −κ).
+ * Outputs: `image` (x'), `distance` and `margin` (batch × 1; the margin unfloored) and `gradient`
+ * (batch × d), the objective's gradient in w — as tfjs differentiates it (the margin's gradient
+ * to every largest other score where tied, and through max(m, −κ) where m ≥ −κ).
+ */
+export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, name: string): Uint8Array {
+  const g = new GraphBuilder();
+  const w = g.input('w', ['batch', inputSize]);
+  const x0 = g.input('x0', ['batch', inputSize]);
+  const low = g.input('low', [1, inputSize]);
+  const span = g.input('span', [1, inputSize]);
+  const c = g.input('c', ['batch', 1]);
+  const floor = g.input('floor', []);
+  const t = g.node('Tanh', [w]);
+  const image = g.node('Add', [low, g.node('Mul', [span, g.node('Div', [g.node('Add', [t, g.constant([1])]), g.constant([2])])])], {}, 'image');
+  g.output('image', ['batch', inputSize]);
+  const model = network(g, image);
+  const { logits, aim, sign, toScores } = aimedLogits(g, model);
+  const own = g.node('ReduceSum', [g.node('Mul', [logits, aim]), g.integers([1])], { keepdims: { int: 1 } });
+  const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
+  const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
+  const others = g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } });
+  const margin = g.node('Mul', [g.node('Sub', [own, largest]), sign], {}, 'margin');
+  g.output('margin', ['batch', 1]);
+  const active = g.node('Cast', [g.node('Not', [g.node('Less', [margin, floor])])], { to: { int: FLOAT } });
+  const delta = g.node('Mul', [g.node('Mul', [g.node('Sub', [aim, others]), sign]), g.node('Mul', [c, active])]);
+  const atImage = model.back(toScores(delta));
+  const difference = g.node('Sub', [image, x0]);
+  g.node('ReduceSum', [g.node('Mul', [difference, difference]), g.integers([1])], { keepdims: { int: 1 } }, 'distance');
+  g.output('distance', ['batch', 1]);
+  const total = g.node('Add', [g.node('Mul', [difference, g.constant([2])]), atImage]);
+  const throughTanh = g.node('Sub', [g.constant([1]), g.node('Mul', [t, t])]);
+  g.node('Mul', [g.node('Mul', [total, g.node('Div', [span, g.constant([2])])]), throughTanh], {}, 'gradient');
+  g.output('gradient', ['batch', inputSize]);
+  return g.serialise(name);
+}
+
+/**
+ * Inputs `aim` (batch × classes) and `sign`, and the scores as logits: a single score z (binary
+ * logistic) as (0, z); `toScores` takes a gradient at the logits back to the scores (the second
+ * column's).
+ */
+function aimedLogits(g: GraphBuilder, model: GraphNetwork): { logits: string; aim: string; sign: string; toScores: (delta: string) => string } {
+  const binary = model.outputs === 1;
+  const classes = binary ? 2 : model.outputs;
+  const aim = g.input('aim', ['batch', classes]);
+  const sign = g.input('sign', []);
+  const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [model.scores])]), model.scores], { axis: { int: 1 } }) : model.scores;
+  return { logits, aim, sign, toScores: (delta) => (binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta) };
+}
