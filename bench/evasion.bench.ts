@@ -9,7 +9,8 @@
  * gradient's set-up, and every row repaired and checked on the float64 model) is printed too, and
  * the attack's steps run back to back with nothing between, as the peer's loop runs them
  * (`backToBack`).
- * C&W and DeepFool are ours only (one run).
+ * C&W runs once on each side (the peer's: the same settings, evasion_peer.py), its median L2 beside
+ * the peer's, as equal work shows; DeepFool is ours only (one run).
  *
  *   npx tsx bench/evasion.bench.ts [--quick] [--json]
  */
@@ -51,6 +52,9 @@ interface PeerEvasion {
   pgdWarmSecondsPerExample: number;
   fgsmAccuracy: number;
   pgdAccuracy: number;
+  cwSecondsPerExample: number;
+  cwAccuracy: number;
+  cwMedianL2: number;
 }
 
 function peer(model: Classifier): PeerEvasion | string {
@@ -113,9 +117,9 @@ for (const [name, model] of models) {
     // The median of the further runs, by the attack's own time.
     const warm = further.sort((a, b) => a.attackSeconds - b.attackSeconds)[Math.floor(further.length / 2)];
     const oursBackToBack = attack === 'fgsm' || attack === 'pgd' ? await backToBack(model, attack) : undefined;
-    const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : undefined;
+    const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : attack === 'cw' ? theirs.cwSecondsPerExample : undefined;
     const peerWarmSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmWarmSecondsPerExample : attack === 'pgd' ? theirs.pgdWarmSecondsPerExample : undefined;
-    const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : undefined;
+    const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : attack === 'cw' ? theirs.cwAccuracy : undefined;
     results.push({
       model: name,
       attack,
@@ -127,6 +131,8 @@ for (const [name, model] of models) {
       oursWarmSecondsPerExample: warm && warm.seconds / rows,
       oursBackToBackAttackSecondsPerExample: oursBackToBack,
       oursAccuracyAfter: run.summary.robustAccuracy,
+      oursMedianL2: run.summary.medianL2,
+      peerMedianL2: typeof theirs === 'string' || attack !== 'cw' ? undefined : theirs.cwMedianL2,
       peerSecondsPerExample: peerSeconds,
       peerWarmSecondsPerExample: peerWarmSeconds,
       peerAccuracyAfter: peerAccuracy,

@@ -1,6 +1,9 @@
 """PyTorch doing the same white-box evasion steps as threatlab's bench/evasion.bench.ts: FGSM and
-PGD (L-infinity, random start, 40 steps of 2.5 eps / 40) on the same model (read from the threatlab
-model file: an MLP or the CNN) and the same rows, float32, one thread, timed per example.
+PGD (L-infinity, random start, 40 steps of 2.5 eps / 40) and Carlini & Wagner's L2 attack (threatlab's
+settings: 6 binary steps on c from 1, 300 Adam steps at 0.05 with tfjs's epsilon 1e-7, kappa 0, the
+early abort every 30 steps, each step's image judged from the forward pass that gives its gradient)
+on the same model (read from the threatlab model file: an MLP or the CNN) and the same rows, pixels
+in [0, 1], float32, one thread, timed per example.
 
     /usr/bin/python3 bench/peers/evasion_peer.py '{"model": "m.json", "x": "x.f64", "y": "y.i32", "cols": 784, "eps": 0.3, "steps": 40}'
 """
@@ -76,6 +79,43 @@ def main():
             x = torch.min(torch.max(x, x0 - eps), x0 + eps).clamp(0, 1)
         return x
 
+    def run_cw(binary_steps=6, steps=300, rate=0.05):
+        n = x0.shape[0]
+        aim = F.one_hot(y, forward(x0[:1]).shape[1]).float()
+        start = torch.atanh(torch.clamp(2 * x0 - 1, -0.999999, 0.999999))
+        best, best_d = x0.clone(), torch.full((n,), float("inf"))
+        low_c, high_c, consts = np.zeros(n), np.full(n, np.inf), np.ones(n)
+        for _ in range(binary_steps):
+            w = start.clone().requires_grad_(True)
+            optimizer = torch.optim.Adam([w], lr=rate, eps=1e-7)
+            c = torch.tensor(consts, dtype=torch.float32)
+            succeeded = torch.zeros(n, dtype=torch.bool)
+            previous = float("inf")
+            for step in range(steps):
+                image = (torch.tanh(w) + 1) / 2
+                z = forward(image)
+                margin = (z * aim).sum(1) - (z - aim * 1e9).max(1).values
+                d2 = ((image - x0) ** 2).sum(1)
+                loss = (d2 + c * torch.clamp(margin, min=0)).sum()
+                optimizer.zero_grad()
+                loss.backward()
+                with torch.no_grad():
+                    met = margin < 0
+                    better = met & (d2 < best_d)
+                    best[better] = image[better]
+                    best_d[better] = d2[better]
+                    succeeded |= met
+                optimizer.step()
+                if step % (steps // 10) == 0:
+                    if loss.item() > previous * 0.9999:
+                        break
+                    previous = loss.item()
+            done = succeeded.numpy()
+            high_c = np.where(done, np.minimum(high_c, consts), high_c)
+            low_c = np.where(done, low_c, np.maximum(low_c, consts))
+            consts = np.where(done | np.isfinite(high_c), (low_c + high_c) / 2, consts * 10)
+        return best
+
     # The first run of each in the process, then the median of `repeats` more (threatlab's bench does the same).
     for name, attack in (("fgsm", run_fgsm), ("pgd", run_pgd)):
         times = []
@@ -89,8 +129,14 @@ def main():
             fgsm = result
         else:
             x = result
+    # C&W once (as threatlab's bench runs it), after the other attacks.
+    started = time.perf_counter()
+    cw = run_cw()
+    out["cwSecondsPerExample"] = (time.perf_counter() - started) / x0.shape[0]
     with torch.no_grad():
         clean = forward(x0).argmax(1) == y
+        out["cwAccuracy"] = float((forward(cw).argmax(1) == y).float().mean())
+        out["cwMedianL2"] = float(torch.median(((cw - x0) ** 2).sum(1).sqrt()))
         out["fgsmAccuracy"] = float((forward(fgsm).argmax(1) == y).float().mean())
         out["pgdAccuracy"] = float((forward(x).argmax(1) == y).float().mean())
         out["cleanAccuracy"] = float(clean.float().mean())
