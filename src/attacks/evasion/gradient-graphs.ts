@@ -237,7 +237,9 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
   const image = g.node('Add', [low, g.node('Mul', [span, g.node('Div', [g.node('Add', [t, g.constant([1])]), g.constant([2])])])], {}, 'image');
   g.output('image', ['batch', inputSize]);
   const model = network(g, image);
-  const { logits, aim, sign, toScores } = aimedLogits(g, model);
+  const { logits, classes, toScores } = logitsOf(g, model);
+  const aim = g.input('aim', ['batch', classes]);
+  const sign = g.input('sign', []);
   const own = g.node('ReduceSum', [g.node('Mul', [logits, aim]), g.integers([1])], { keepdims: { int: 1 } });
   const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
   const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
@@ -258,15 +260,11 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
 }
 
 /**
- * Inputs `aim` (batch × classes) and `sign`, and the scores as logits: a single score z (binary
- * logistic) as (0, z); `toScores` takes a gradient at the logits back to the scores (the second
- * column's).
+ * The scores as logits: a single score z (binary logistic) as (0, z); `toScores` takes a gradient
+ * at the logits back to the scores (the second column's).
  */
-function aimedLogits(g: GraphBuilder, model: GraphNetwork): { logits: string; aim: string; sign: string; toScores: (delta: string) => string } {
+function logitsOf(g: GraphBuilder, model: GraphNetwork): { logits: string; classes: number; toScores: (delta: string) => string } {
   const binary = model.outputs === 1;
-  const classes = binary ? 2 : model.outputs;
-  const aim = g.input('aim', ['batch', classes]);
-  const sign = g.input('sign', []);
   const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [model.scores])]), model.scores], { axis: { int: 1 } }) : model.scores;
-  return { logits, aim, sign, toScores: (delta) => (binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta) };
+  return { logits, classes: binary ? 2 : model.outputs, toScores: (delta) => (binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta) };
 }
