@@ -5,6 +5,9 @@
  * label changes; the total step is scaled by 1 + overshoot. In a box (pixels in [0, 1]) the
  * linearisation uses only the coordinates free to move along w (a pixel at 0 cannot darken), so
  * each step reaches the linearised boundary inside the box instead of being clipped away.
+ *
+ * Each iteration needs every class score's gradient at every row: one onnxruntime call where the
+ * model has a graph (class-jacobian.ts), else one tfjs backward pass a class.
  */
 
 import { tf } from '../../backend/tf.ts';
@@ -19,6 +22,53 @@ export interface DeepFoolOptions {
 
 export const DEEPFOOL_DEFAULTS: DeepFoolOptions = { overshoot: 0.02, maxIterations: 50 };
 
+/** The scores of the rows (rows × classes) and the gradient of row i's score k at column j. */
+interface Linearisation {
+  scores: ArrayLike<number>;
+  gradient(k: number, i: number, j: number): number;
+}
+
+/** Linearises the model at `current` (rows × cols); `dispose` frees what it keeps. */
+type Lineariser = { at(current: Matrix): Promise<Linearisation>; dispose(): void };
+
+/** On onnxruntime: one call an iteration for every class's gradient (row k · rows + i of the Jacobian). */
+function nativeLineariser(problem: GradientProblem): Lineariser | undefined {
+  const { rows, cols } = problem.inputs;
+  const jacobian = problem.model.classJacobian?.(rows);
+  if (!jacobian) return undefined;
+  const x = new Float32Array(rows * cols);
+  return {
+    async at(current) {
+      x.set(current.data);
+      const { logits, jacobian: values } = await jacobian.evaluate(x);
+      return { scores: logits, gradient: (k, i, j) => values[(k * rows + i) * cols + j] };
+    },
+    dispose: () => jacobian.release(),
+  };
+}
+
+/** On tfjs: one backward pass a class (the gradient of the class's column sum: rows are independent). */
+function tfjsLineariser(problem: GradientProblem): Lineariser {
+  const { cols } = problem.inputs;
+  const gradients = Array.from({ length: problem.model.classes }, (_, k) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(problem.model.logits(x as tf.Tensor2D), [0, k], [-1, 1]))));
+  return {
+    async at(current) {
+      const x = matrixTensor(current);
+      const logits = tf.tidy(() => problem.model.logits(x));
+      const scores = await logits.data();
+      const jacobian = await Promise.all(gradients.map(async (gradient) => {
+        const g = tf.tidy(() => gradient(x));
+        const values = await g.data();
+        g.dispose();
+        return values;
+      }));
+      tf.dispose([x, logits]);
+      return { scores, gradient: (k, i, j) => jacobian[k][i * cols + j] };
+    },
+    dispose: () => undefined,
+  };
+}
+
 /** The attack. */
 export async function deepFool(problem: GradientProblem, options: DeepFoolOptions = DEEPFOOL_DEFAULTS): Promise<Matrix> {
   const { rows, cols } = problem.inputs;
@@ -28,60 +78,54 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
   const total = new Float64Array(rows * cols);
   const current = createMatrix(rows, cols, Float64Array.from(x0));
   const active = new Uint8Array(rows).fill(1);
-  // ∇ of each class score, for every row at once (rows are independent: the gradient of the column sum).
-  const gradients = Array.from({ length: classes }, (_, k) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(problem.model.logits(x as tf.Tensor2D), [0, k], [-1, 1]))));
-  for (let iteration = 0; iteration < options.maxIterations && active.some((flag) => flag); iteration++) {
-    const x = matrixTensor(current);
-    const logits = tf.tidy(() => problem.model.logits(x));
-    const scores = await logits.data();
-    const jacobian = await Promise.all(gradients.map(async (gradient) => {
-      const g = tf.tidy(() => gradient(x));
-      const values = await g.data();
-      g.dispose();
-      return values;
-    }));
-    tf.dispose([x, logits]);
-    for (let i = 0; i < rows; i++) {
-      if (!active[i]) continue;
-      const own = problem.labels[i];
-      let predicted = 0;
-      for (let k = 1; k < classes; k++) if (scores[i * classes + k] > scores[i * classes + predicted]) predicted = k;
-      const done = problem.targets ? predicted === problem.targets[i] : predicted !== own;
-      if (done) {
-        active[i] = 0;
-        continue;
-      }
-      // Linearise around the class the row has now (its prediction), toward the others or the target.
-      let bestRatio = Infinity;
-      let bestK = -1;
-      let bestNorm2 = 0;
-      const candidates = problem.targets ? [problem.targets[i]] : Array.from({ length: classes }, (_, k) => k).filter((k) => k !== predicted);
-      const at = (j: number) => current.data[i * cols + j];
-      // w_k restricted to the coordinates that can move in its direction.
-      const free = (k: number, j: number) => {
-        const w = jacobian[k][i * cols + j] - jacobian[predicted][i * cols + j];
-        return (w < 0 && at(j) <= lower[j]) || (w > 0 && at(j) >= upper[j]) ? 0 : w;
-      };
-      for (const k of candidates) {
-        const f = scores[i * classes + k] - scores[i * classes + predicted];
-        let norm2 = 0;
-        for (let j = 0; j < cols; j++) norm2 += free(k, j) ** 2;
-        const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
-        if (ratio < bestRatio) {
-          bestRatio = ratio;
-          bestK = k;
-          bestNorm2 = norm2;
+  const lineariser = nativeLineariser(problem) ?? tfjsLineariser(problem);
+  try {
+    for (let iteration = 0; iteration < options.maxIterations && active.some((flag) => flag); iteration++) {
+      const { scores, gradient } = await lineariser.at(current);
+      for (let i = 0; i < rows; i++) {
+        if (!active[i]) continue;
+        const own = problem.labels[i];
+        let predicted = 0;
+        for (let k = 1; k < classes; k++) if (scores[i * classes + k] > scores[i * classes + predicted]) predicted = k;
+        const done = problem.targets ? predicted === problem.targets[i] : predicted !== own;
+        if (done) {
+          active[i] = 0;
+          continue;
+        }
+        // Linearise around the class the row has now (its prediction), toward the others or the target.
+        let bestRatio = Infinity;
+        let bestK = -1;
+        let bestNorm2 = 0;
+        const candidates = problem.targets ? [problem.targets[i]] : Array.from({ length: classes }, (_, k) => k).filter((k) => k !== predicted);
+        const at = (j: number) => current.data[i * cols + j];
+        // w_k restricted to the coordinates that can move in its direction.
+        const free = (k: number, j: number) => {
+          const w = gradient(k, i, j) - gradient(predicted, i, j);
+          return (w < 0 && at(j) <= lower[j]) || (w > 0 && at(j) >= upper[j]) ? 0 : w;
+        };
+        for (const k of candidates) {
+          const f = scores[i * classes + k] - scores[i * classes + predicted];
+          let norm2 = 0;
+          for (let j = 0; j < cols; j++) norm2 += free(k, j) ** 2;
+          const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
+          if (ratio < bestRatio) {
+            bestRatio = ratio;
+            bestK = k;
+            bestNorm2 = norm2;
+          }
+        }
+        const f = scores[i * classes + bestK] - scores[i * classes + predicted];
+        const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
+        const step = Float64Array.from({ length: cols }, (_, j) => scale * free(bestK, j));
+        for (let j = 0; j < cols; j++) {
+          total[i * cols + j] += step[j];
+          const value = x0[i * cols + j] + (1 + options.overshoot) * total[i * cols + j];
+          current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
         }
       }
-      const f = scores[i * classes + bestK] - scores[i * classes + predicted];
-      const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
-      const step = Float64Array.from({ length: cols }, (_, j) => scale * free(bestK, j));
-      for (let j = 0; j < cols; j++) {
-        total[i * cols + j] += step[j];
-        const value = x0[i * cols + j] + (1 + options.overshoot) * total[i * cols + j];
-        current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
-      }
     }
+  } finally {
+    lineariser.dispose();
   }
   return current;
 }

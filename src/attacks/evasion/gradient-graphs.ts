@@ -3,7 +3,8 @@
  * scores and the way back from a gradient at the scores to one at the inputs (dense layers, and
  * CNN blocks of valid convolution, relu and 2 × 2 max-pooling), closed by what each attack needs —
  * the attacker loss's gradient for FGSM and PGD (Goodfellow et al. 2015; Madry et al. 2018), and
- * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient.
+ * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient, and every
+ * class score's gradient for DeepFool (Moosavi-Dezfooli et al., CVPR 2016).
  */
 
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
@@ -256,6 +257,28 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
   const throughTanh = g.node('Sub', [g.constant([1]), g.node('Mul', [t, t])]);
   g.node('Mul', [g.node('Mul', [total, g.node('Div', [span, g.constant([2])])]), throughTanh], {}, 'gradient');
   g.output('gradient', ['batch', inputSize]);
+  return g.serialise(name);
+}
+
+/**
+ * Every class score's gradient in the inputs (the Jacobian DeepFool linearises), for a batch: input
+ * `x` (batch × `inputSize`); outputs `logits` (batch × classes) and `jacobian` (classes · batch ×
+ * `inputSize`: row k · batch + i is the gradient of row i's score k). The batch goes through the
+ * network once per class, tiled, each copy back-propagating its own class's unit vector.
+ */
+export function jacobianGraph(network: NetworkBuilder, inputSize: number, classes: number, name: string): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['batch', inputSize]);
+  const tiled = g.node('Tile', [x, g.integers([classes, 1])]);
+  const model = network(g, tiled);
+  const { logits, toScores } = logitsOf(g, model);
+  const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
+  g.node('Slice', [logits, g.integers([0]), batch, g.integers([0])], {}, 'logits');
+  g.output('logits', ['batch', classes]);
+  const identity = g.constant(Array.from({ length: classes * classes }, (_, k) => (k % (classes + 1) === 0 ? 1 : 0)), [classes, 1, classes]);
+  const units = g.node('Reshape', [g.node('Expand', [identity, g.node('Concat', [g.integers([classes]), batch, g.integers([classes])], { axis: { int: 0 } })]), g.integers([-1, classes])]);
+  model.back(toScores(units), 'jacobian');
+  g.output('jacobian', ['classes_batch', inputSize]);
   return g.serialise(name);
 }
 

@@ -19,6 +19,7 @@ import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
 import { cnnGraphModel, denseGraphModel, placedGradient, tfjsAttackerGradient, type AttackerGradient, type GraphModel } from './attacker-gradient.ts';
+import { nativeClassJacobian, type ClassJacobian } from './class-jacobian.ts';
 import { nativeCwObjective, type CwObjective } from './cw-objective.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
@@ -38,6 +39,8 @@ export interface LogitModel {
   gradientForRun(rowSteps: number): AttackerGradient;
   /** Carlini & Wagner's objective and its gradient on onnxruntime, where the model has a graph (else C&W differentiates `logits` in tfjs). */
   cwObjective?: CwObjective;
+  /** Every class score's gradient on onnxruntime, where the model has a graph (else DeepFool differentiates `logits` in tfjs). */
+  classJacobian?: ClassJacobian;
   dispose(): void;
 }
 
@@ -100,10 +103,11 @@ interface NativeGradients {
   /** Whether a run has used `own` (its session is made, or being made). */
   ownUsed: boolean;
   cw: CwObjective;
+  jacobian: ClassJacobian;
 }
 
 /** The model with its attacker gradients: `native` (onnxruntime) where given, else tfjs's of its scores. */
-function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective'>, native?: NativeGradients): LogitModel {
+function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective' | 'classJacobian'>, native?: NativeGradients): LogitModel {
   if (!native) {
     const tfjs = tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
     return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
@@ -113,12 +117,12 @@ function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 
     native.ownUsed = true;
     return native.own;
   };
-  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw };
+  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw, classJacobian: native.jacobian };
 }
 
-/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, and C&W's objective. */
+/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, C&W's objective and the class Jacobian. */
 function nativeOf(graph: GraphModel | undefined, ownFrom: number): NativeGradients | undefined {
-  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph) };
+  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph), jacobian: nativeClassJacobian(graph) };
 }
 
 // A model's native gradients (its weights as float32 arrays; its own session once made), made once per model.

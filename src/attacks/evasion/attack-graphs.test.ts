@@ -1,8 +1,9 @@
 /**
- * Carlini & Wagner's objective on onnxruntime (cw-objective.ts) against tfjs's differentiation of
- * the same objective through the model's scores — on dense stacks, a binary logistic model and
- * PyTorch's exported digits CNN (a model made outside threatlab), untargeted and targeted, with the
- * floor −κ active on some rows — and the whole attack on the two paths on scikit-learn's digits MLP.
+ * The onnxruntime graphs of C&W and DeepFool against tfjs's differentiation through the model's
+ * scores: Carlini & Wagner's objective (cw-objective.ts) — untargeted and targeted, with the floor
+ * −κ binding on some rows — and every class score's gradient (class-jacobian.ts), on dense stacks,
+ * a binary logistic model and PyTorch's exported digits CNN (a model made outside threatlab); and
+ * each whole attack on the two paths on scikit-learn's digits MLP and its CSV rows.
  */
 
 import { test } from 'node:test';
@@ -24,6 +25,7 @@ import { silentProgress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { CARLINI_WAGNER_DEFAULTS, carliniWagner } from './carlini-wagner.ts';
+import { DEEPFOOL_DEFAULTS, deepFool } from './deepfool.ts';
 import { inputDomain } from './domain.ts';
 import { margin, oneHotTensor, type GradientProblem } from './gradient-problem.ts';
 import { logitModel, type LogitModel } from './logits.ts';
@@ -92,26 +94,60 @@ async function assertSameObjective(model: Classifier, rng: Rng): Promise<void> {
   }
 }
 
+/** The class Jacobian on onnxruntime equals tfjs's gradient of each class score, and its scores tfjs's. */
+async function assertSameJacobian(model: Classifier, rng: Rng): Promise<void> {
+  await initBackend();
+  const logits = await logitModel(model);
+  try {
+    assert.ok(logits.classJacobian, 'a model with a graph has the native Jacobian');
+    const d = model.inputSize;
+    const classes = Math.max(2, model.classes.length);
+    const rows = 5;
+    const x = Float32Array.from({ length: rows * d }, () => rng.uniform());
+    const jacobian = logits.classJacobian(rows);
+    try {
+      const ours = await jacobian.evaluate(x);
+      const input = tf.tensor2d(x, [rows, d]);
+      const scores = tf.tidy(() => logits.logits(input).dataSync() as Float32Array);
+      ours.logits.forEach((value, k) => assert.ok(Math.abs(value - scores[k]) <= 1e-5 * (1 + Math.abs(value)), `score ${k}: ${value} vs ${scores[k]}`));
+      for (let k = 0; k < classes; k++) {
+        const theirs = tf.tidy(() => tf.grad((at: tf.Tensor) => tf.sum(tf.slice(logits.logits(at as tf.Tensor2D), [0, k], [-1, 1])))(input).dataSync() as Float32Array);
+        let largest = 0;
+        for (const g of theirs) largest = Math.max(largest, Math.abs(g));
+        for (let k2 = 0; k2 < rows * d; k2++) assert.ok(Math.abs(ours.jacobian[k * rows * d + k2] - theirs[k2]) <= 1e-5 * (1 + largest), `class ${k}, value ${k2}: ${ours.jacobian[k * rows * d + k2]} vs ${theirs[k2]}`);
+      }
+      input.dispose();
+    } finally {
+      jacobian.release();
+    }
+  } finally {
+    logits.dispose();
+  }
+}
+
 for (const [name, shape] of [
   ['MLP, relu', [[12, 16, 'relu'], [16, 5, 'softmax']]],
   ['MLP, tanh then sigmoid', [[12, 9, 'tanh'], [9, 7, 'sigmoid'], [7, 4, 'softmax']]],
   ['binary logistic MLP (one score, as (0, z))', [[12, 6, 'relu'], [6, 1, 'sigmoid']]],
 ] as const) {
-  test(`C&W's objective on onnxruntime: tfjs's value and gradient in tanh space (${name}), untargeted and targeted, the floor −κ open and binding`, async () => {
+  test(`C&W's objective and the class Jacobian on onnxruntime: tfjs's values and gradients (${name}); C&W untargeted and targeted, the floor −κ open and binding`, async () => {
     const rng = new Rng(21);
     const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
     const classes = Array.from({ length: Math.max(2, layers[layers.length - 1].outputs) }, (_, k) => `c${k}`);
-    await assertSameObjective(new Mlp({ classes, schema: uniformNumericSchema(12, 'x', -1, 1), layers, params: {} }), rng);
+    const mlp = new Mlp({ classes, schema: uniformNumericSchema(12, 'x', -1, 1), layers, params: {} });
+    await assertSameObjective(mlp, rng);
+    await assertSameJacobian(mlp, rng);
   });
 }
 
-test("C&W's objective on onnxruntime equals tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
+test("C&W's objective and the class Jacobian on onnxruntime equal tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
   const cnn = convertOnnx(join(ROOT, 'onnx', 'digits-cnn.onnx'), readModelDescription(join(ROOT, 'onnx', 'digits-cnn.description.json')));
   assert.ok(cnn instanceof Cnn);
   await assertSameObjective(cnn, new Rng(22));
+  await assertSameJacobian(cnn, new Rng(23));
 });
 
-test("C&W on scikit-learn's digits MLP and its CSV rows: the onnxruntime path and the tfjs path fool the same rows at the same distances (within 2% or 10⁻³), Adam's memory reused", async () => {
+test("C&W and DeepFool on scikit-learn's digits MLP and its CSV rows: the onnxruntime path and the tfjs path fool the same rows at the same distances (within 2% or 10⁻³), Adam's memory reused", async () => {
   await initBackend();
   const model = loadModelFile(join(ROOT, 'sklearn', 'digits-mlp.json')) as Classifier;
   const rows = labelledRowsForModel(join(ROOT, 'sklearn', 'digits-non-members.csv'), model, 'label', silentProgress);
@@ -122,16 +158,22 @@ test("C&W on scikit-learn's digits MLP and its CSV rows: the onnxruntime path an
     const problem: GradientProblem = { model: logits, domain: inputDomain(model.schema, rows.features), inputs, labels: Int32Array.from(labels) };
     const native = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
     const tfjs = await carliniWagner({ ...problem, model: { ...logits, cwObjective: undefined } }, CARLINI_WAGNER_DEFAULTS);
+    // DeepFool on the two paths: the same steps but for float32 rounding.
+    const [foolNative, foolTfjs] = [await deepFool(problem, DEEPFOOL_DEFAULTS), await deepFool({ ...problem, model: { ...logits, classJacobian: undefined } }, DEEPFOOL_DEFAULTS)];
     // A kernel made after the attack's rounds takes their memory back, zeroed.
     const after = new AdamKernel([inputs.rows * inputs.cols], 0.1);
     assert.ok(after.values(0).every((v) => v === 0));
     after.release();
     const [fooledNative, fooledTfjs] = [model.predict(native), model.predict(tfjs)];
+    const [deepNative, deepTfjs] = [model.predict(foolNative), model.predict(foolTfjs)];
     const l2 = (adversarial: typeof native, i: number) => Math.hypot(...Array.from({ length: inputs.cols }, (_, j) => adversarial.data[i * inputs.cols + j] - inputs.data[i * inputs.cols + j]));
     for (let i = 0; i < inputs.rows; i++) {
       assert.notEqual(fooledNative[i], labels[i], `row ${i}: the onnxruntime path fools it`);
       assert.notEqual(fooledTfjs[i], labels[i], `row ${i}: the tfjs path fools it`);
       assert.ok(Math.abs(l2(native, i) - l2(tfjs, i)) <= 0.02 * l2(tfjs, i) + 1e-3, `row ${i}: L2 ${l2(native, i)} (onnxruntime) vs ${l2(tfjs, i)} (tfjs)`);
+      assert.notEqual(deepNative[i], labels[i], `row ${i}: DeepFool on onnxruntime fools it`);
+      assert.notEqual(deepTfjs[i], labels[i], `row ${i}: DeepFool on tfjs fools it`);
+      assert.ok(Math.abs(l2(foolNative, i) - l2(foolTfjs, i)) <= 0.02 * l2(foolTfjs, i) + 1e-3, `row ${i}: DeepFool L2 ${l2(foolNative, i)} (onnxruntime) vs ${l2(foolTfjs, i)} (tfjs)`);
     }
   } finally {
     logits.dispose();

@@ -1,0 +1,41 @@
+/**
+ * Every class score's gradient at a batch of rows on onnxruntime (`jacobianGraph`), for DeepFool
+ * (Moosavi-Dezfooli et al., CVPR 2016): one call an iteration instead of one tfjs backward pass a
+ * class. The outputs land in arrays kept for the batch size — a Jacobian of 100 MNIST rows and ten
+ * classes is 3 MB, fresh pages every iteration otherwise (~10 µs each here).
+ */
+
+import * as ort from 'onnxruntime-node';
+import { nativeCall } from '../../parallel/native-guard.ts';
+import { SpentBuffers } from '../../parallel/spent-buffers.ts';
+import { ownSession, type GraphModel } from './attacker-gradient.ts';
+import { jacobianGraph } from './gradient-graphs.ts';
+
+/** The scores (rows × classes) and the Jacobian (classes · rows × d: row k · rows + i is ∇ of row i's score k). */
+export interface ClassJacobianAt {
+  logits: Float32Array;
+  jacobian: Float32Array;
+}
+
+/** The Jacobian of a model for batches of `rows` rows: evaluate at x (rows × d, float32); release when the batch is done. */
+export type ClassJacobian = (rows: number) => { evaluate(x: Float32Array): Promise<ClassJacobianAt>; release(): void };
+
+/** The class Jacobian of `model` on onnxruntime (its weights held in its own session). */
+export function nativeClassJacobian(model: GraphModel): ClassJacobian {
+  const { inputSize: d, classes } = model;
+  const session = ownSession(() => jacobianGraph(model.network(model.weights), d, classes, `${model.kind}-class-jacobian`));
+  return (rows) => {
+    const at: ClassJacobianAt = { logits: new Float32Array(rows * classes), jacobian: new Float32Array(classes * rows * d) };
+    const fetches = { logits: new ort.Tensor('float32', at.logits, [rows, classes]), jacobian: new ort.Tensor('float32', at.jacobian, [classes * rows, d]) };
+    // The run's own copies of what it wrote into `fetches`, freed as they come (spent-buffers.ts).
+    const spent = new SpentBuffers(new Set(Object.values(fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
+    return {
+      async evaluate(x) {
+        const ready = await session();
+        spent.add(await nativeCall(() => ready.run({ x: new ort.Tensor('float32', x.subarray(0, rows * d), [rows, d]) }, fetches)));
+        return at;
+      },
+      release: () => spent.release(),
+    };
+  };
+}
