@@ -9,8 +9,8 @@
  * gradient's set-up, and every row repaired and checked on the float64 model) is printed too, and
  * the attack's steps run back to back with nothing between, as the peer's loop runs them
  * (`backToBack`).
- * C&W runs once on each side (the peer's: the same settings, evasion_peer.py), its median L2 beside
- * the peer's, as equal work shows; DeepFool is ours only (one run).
+ * C&W and DeepFool run once on each side (the peer's: the same settings, evasion_peer.py), their
+ * median L2 beside the peer's, as equal work shows.
  *
  *   npx tsx bench/evasion.bench.ts [--quick] [--json]
  */
@@ -55,6 +55,9 @@ interface PeerEvasion {
   cwSecondsPerExample: number;
   cwAccuracy: number;
   cwMedianL2: number;
+  deepfoolSecondsPerExample: number;
+  deepfoolAccuracy: number;
+  deepfoolMedianL2: number;
 }
 
 function peer(model: Classifier): PeerEvasion | string {
@@ -117,9 +120,9 @@ for (const [name, model] of models) {
     // The median of the further runs, by the attack's own time.
     const warm = further.sort((a, b) => a.attackSeconds - b.attackSeconds)[Math.floor(further.length / 2)];
     const oursBackToBack = attack === 'fgsm' || attack === 'pgd' ? await backToBack(model, attack) : undefined;
-    const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : attack === 'cw' ? theirs.cwSecondsPerExample : undefined;
+    const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : attack === 'cw' ? theirs.cwSecondsPerExample : attack === 'deepfool' ? theirs.deepfoolSecondsPerExample : undefined;
     const peerWarmSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmWarmSecondsPerExample : attack === 'pgd' ? theirs.pgdWarmSecondsPerExample : undefined;
-    const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : attack === 'cw' ? theirs.cwAccuracy : undefined;
+    const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : attack === 'cw' ? theirs.cwAccuracy : attack === 'deepfool' ? theirs.deepfoolAccuracy : undefined;
     results.push({
       model: name,
       attack,
@@ -132,7 +135,7 @@ for (const [name, model] of models) {
       oursBackToBackAttackSecondsPerExample: oursBackToBack,
       oursAccuracyAfter: run.summary.robustAccuracy,
       oursMedianL2: run.summary.medianL2,
-      peerMedianL2: typeof theirs === 'string' || attack !== 'cw' ? undefined : theirs.cwMedianL2,
+      peerMedianL2: typeof theirs === 'string' ? undefined : attack === 'cw' ? theirs.cwMedianL2 : attack === 'deepfool' ? theirs.deepfoolMedianL2 : undefined,
       peerSecondsPerExample: peerSeconds,
       peerWarmSecondsPerExample: peerWarmSeconds,
       peerAccuracyAfter: peerAccuracy,

@@ -2,6 +2,8 @@
 PGD (L-infinity, random start, 40 steps of 2.5 eps / 40) and Carlini & Wagner's L2 attack (threatlab's
 settings: 6 binary steps on c from 1, 300 Adam steps at 0.05 with tfjs's epsilon 1e-7, kappa 0, the
 early abort every 30 steps, each step's image judged from the forward pass that gives its gradient)
+and DeepFool (L2, overshoot 0.02, at most 50 iterations, the linearisation on the coordinates free
+to move in the box, every class's gradient by one backward pass a class)
 on the same model (read from the threatlab model file: an MLP or the CNN) and the same rows, pixels
 in [0, 1], float32, one thread, timed per example.
 
@@ -116,6 +118,34 @@ def main():
             consts = np.where(done | np.isfinite(high_c), (low_c + high_c) / 2, consts * 10)
         return best
 
+    def run_deepfool(overshoot=0.02, max_iterations=50):
+        n = x0.shape[0]
+        current, total = x0.clone(), torch.zeros_like(x0)
+        active = torch.ones(n, dtype=torch.bool)
+        rows = torch.arange(n)
+        for _ in range(max_iterations):
+            x = current.clone().requires_grad_(True)
+            z = forward(x)
+            classes = z.shape[1]
+            jacobian = torch.stack([torch.autograd.grad(z[:, k].sum(), x, retain_graph=k < classes - 1)[0] for k in range(classes)], 1)
+            z = z.detach()
+            predicted = z.argmax(1)
+            active &= predicted == y
+            if not active.any():
+                break
+            w = jacobian - jacobian[rows, predicted].unsqueeze(1)
+            at = current.unsqueeze(1)
+            w = torch.where(((w < 0) & (at <= 0)) | ((w > 0) & (at >= 1)), torch.zeros_like(w), w)
+            f = z - z[rows, predicted].unsqueeze(1)
+            norm2 = (w ** 2).sum(2)
+            ratio = f.abs() / torch.sqrt(norm2 + 1e-20)
+            ratio[rows, predicted] = float("inf")
+            best = ratio.argmin(1)
+            step = ((f[rows, best].abs() + 1e-4) / (norm2[rows, best] + 1e-20)).unsqueeze(1) * w[rows, best]
+            total[active] += step[active]
+            current[active] = (x0[active] + (1 + overshoot) * total[active]).clamp(0, 1)
+        return current
+
     # The first run of each in the process, then the median of `repeats` more (threatlab's bench does the same).
     for name, attack in (("fgsm", run_fgsm), ("pgd", run_pgd)):
         times = []
@@ -129,14 +159,19 @@ def main():
             fgsm = result
         else:
             x = result
-    # C&W once (as threatlab's bench runs it), after the other attacks.
+    # C&W and DeepFool once each (as threatlab's bench runs them), after the other attacks.
     started = time.perf_counter()
     cw = run_cw()
     out["cwSecondsPerExample"] = (time.perf_counter() - started) / x0.shape[0]
+    started = time.perf_counter()
+    deepfool = run_deepfool()
+    out["deepfoolSecondsPerExample"] = (time.perf_counter() - started) / x0.shape[0]
     with torch.no_grad():
         clean = forward(x0).argmax(1) == y
         out["cwAccuracy"] = float((forward(cw).argmax(1) == y).float().mean())
         out["cwMedianL2"] = float(torch.median(((cw - x0) ** 2).sum(1).sqrt()))
+        out["deepfoolAccuracy"] = float((forward(deepfool).argmax(1) == y).float().mean())
+        out["deepfoolMedianL2"] = float(torch.median(((deepfool - x0) ** 2).sum(1).sqrt()))
         out["fgsmAccuracy"] = float((forward(fgsm).argmax(1) == y).float().mean())
         out["pgdAccuracy"] = float((forward(x).argmax(1) == y).float().mean())
         out["cleanAccuracy"] = float(clean.float().mean())

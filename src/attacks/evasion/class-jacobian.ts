@@ -17,20 +17,24 @@ export interface ClassJacobianAt {
   jacobian: Float32Array;
 }
 
-/** The Jacobian of a model for batches of `rows` rows: evaluate at x (rows × d, float32); release when the batch is done. */
-export type ClassJacobian = (rows: number) => { evaluate(x: Float32Array): Promise<ClassJacobianAt>; release(): void };
+/**
+ * The Jacobian of a model for batches of `rows` rows: evaluate at x (rows × d, float32); release
+ * when the batch is done. `prepare` makes its onnxruntime session (what the first evaluation would
+ * make), so that an attack's own time starts after it.
+ */
+export type ClassJacobian = ((rows: number) => { evaluate(x: Float32Array): Promise<ClassJacobianAt>; release(): void }) & { prepare(): Promise<void> };
 
 /** The class Jacobian of `model` on onnxruntime (its weights held in its own session). */
 export function nativeClassJacobian(model: GraphModel): ClassJacobian {
   const { inputSize: d, classes } = model;
   const session = ownSession(() => jacobianGraph(model.network(model.weights), d, classes, `${model.kind}-class-jacobian`));
-  return (rows) => {
+  const forRows = (rows: number) => {
     const at: ClassJacobianAt = { logits: new Float32Array(rows * classes), jacobian: new Float32Array(classes * rows * d) };
     const fetches = { logits: new ort.Tensor('float32', at.logits, [rows, classes]), jacobian: new ort.Tensor('float32', at.jacobian, [classes * rows, d]) };
     // The run's own copies of what it wrote into `fetches`, freed as they come (spent-buffers.ts).
     const spent = new SpentBuffers(new Set(Object.values(fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
     return {
-      async evaluate(x) {
+      async evaluate(x: Float32Array) {
         const ready = await session();
         spent.add(await nativeCall(() => ready.run({ x: new ort.Tensor('float32', x.subarray(0, rows * d), [rows, d]) }, fetches)));
         return at;
@@ -38,4 +42,5 @@ export function nativeClassJacobian(model: GraphModel): ClassJacobian {
       release: () => spent.release(),
     };
   };
+  return Object.assign(forRows, { prepare: async () => void (await session()) });
 }

@@ -40,14 +40,14 @@ export interface CwBatchObjective {
   release(): void;
 }
 
-/** Carlini & Wagner's objective of a model, batch by batch. */
-export type CwObjective = (batch: CwBatch) => CwBatchObjective;
+/** Carlini & Wagner's objective of a model, batch by batch; `prepare` makes its onnxruntime session (what the first step would make). */
+export type CwObjective = ((batch: CwBatch) => CwBatchObjective) & { prepare(): Promise<void> };
 
 /** The objective of `model` on onnxruntime (its weights held in its own session). */
 export function nativeCwObjective(model: GraphModel): CwObjective {
   const { inputSize: d, classes } = model;
   const session = ownSession(() => cwObjectiveGraph(model.network(model.weights), d, `${model.kind}-carlini-wagner`));
-  return (batch) => {
+  const forBatch = (batch: CwBatch): CwBatchObjective => {
     const { rows } = batch;
     const point: CwPoint = { image: new Float32Array(rows * d), distance: new Float32Array(rows), margin: new Float32Array(rows) };
     const fetches = {
@@ -68,7 +68,7 @@ export function nativeCwObjective(model: GraphModel): CwObjective {
     // The run's own copies of the outputs it wrote into `fetches`, freed as they come (spent-buffers.ts).
     const spent = new SpentBuffers(new Set(Object.values(fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
     return {
-      async evaluate(w, c, kappa) {
+      async evaluate(w: Float32Array, c: Float32Array, kappa: number) {
         const ready = await session();
         const feeds = { ...fixed, w: new ort.Tensor('float32', w.subarray(0, rows * d), [rows, d]), c: new ort.Tensor('float32', c, [rows, 1]), floor: new ort.Tensor('float32', Float32Array.of(-kappa), []) };
         spent.add(await nativeCall(() => ready.run(feeds, fetches)));
@@ -77,4 +77,5 @@ export function nativeCwObjective(model: GraphModel): CwObjective {
       release: () => spent.release(),
     };
   };
+  return Object.assign(forBatch, { prepare: async () => void (await session()) });
 }

@@ -22,10 +22,10 @@ export interface DeepFoolOptions {
 
 export const DEEPFOOL_DEFAULTS: DeepFoolOptions = { overshoot: 0.02, maxIterations: 50 };
 
-/** The scores of the rows (rows × classes) and the gradient of row i's score k at column j. */
+/** The scores of the rows (rows × classes) and the gradient of row i's score k (a view, cols values). */
 interface Linearisation {
   scores: ArrayLike<number>;
-  gradient(k: number, i: number, j: number): number;
+  gradient(k: number, i: number): Float32Array;
 }
 
 /** Linearises the model at `current` (rows × cols); `dispose` frees what it keeps. */
@@ -41,7 +41,7 @@ function nativeLineariser(problem: GradientProblem): Lineariser | undefined {
     async at(current) {
       x.set(current.data);
       const { logits, jacobian: values } = await jacobian.evaluate(x);
-      return { scores: logits, gradient: (k, i, j) => values[(k * rows + i) * cols + j] };
+      return { scores: logits, gradient: (k, i) => values.subarray((k * rows + i) * cols, (k * rows + i + 1) * cols) };
     },
     dispose: () => jacobian.release(),
   };
@@ -58,15 +58,30 @@ function tfjsLineariser(problem: GradientProblem): Lineariser {
       const scores = await logits.data();
       const jacobian = await Promise.all(gradients.map(async (gradient) => {
         const g = tf.tidy(() => gradient(x));
-        const values = await g.data();
+        const values = (await g.data()) as Float32Array;
         g.dispose();
         return values;
       }));
       tf.dispose([x, logits]);
-      return { scores, gradient: (k, i, j) => jacobian[k][i * cols + j] };
+      return { scores, gradient: (k, i) => jacobian[k].subarray(i * cols, (i + 1) * cols) };
     },
     dispose: () => undefined,
   };
+}
+
+/** w_k's value at a coordinate, zero where it cannot move in w's direction (at the box's bound). */
+function freeValue(w: number, at: number, lower: number, upper: number): number {
+  return (w < 0 && at <= lower) || (w > 0 && at >= upper) ? 0 : w;
+}
+
+/** ‖w‖² of w = toward − from restricted to the coordinates free to move along it. */
+function freeNorm2(toward: Float32Array, from: Float32Array, at: Float64Array, lower: ArrayLike<number>, upper: ArrayLike<number>): number {
+  let norm2 = 0;
+  for (let j = 0; j < at.length; j++) {
+    const w = freeValue(toward[j] - from[j], at[j], lower[j], upper[j]);
+    norm2 += w * w;
+  }
+  return norm2;
 }
 
 /** The attack. */
@@ -97,16 +112,11 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
         let bestK = -1;
         let bestNorm2 = 0;
         const candidates = problem.targets ? [problem.targets[i]] : Array.from({ length: classes }, (_, k) => k).filter((k) => k !== predicted);
-        const at = (j: number) => current.data[i * cols + j];
-        // w_k restricted to the coordinates that can move in its direction.
-        const free = (k: number, j: number) => {
-          const w = gradient(k, i, j) - gradient(predicted, i, j);
-          return (w < 0 && at(j) <= lower[j]) || (w > 0 && at(j) >= upper[j]) ? 0 : w;
-        };
+        const fromRow = gradient(predicted, i);
+        const at = current.data.subarray(i * cols, (i + 1) * cols);
         for (const k of candidates) {
           const f = scores[i * classes + k] - scores[i * classes + predicted];
-          let norm2 = 0;
-          for (let j = 0; j < cols; j++) norm2 += free(k, j) ** 2;
+          const norm2 = freeNorm2(gradient(k, i), fromRow, at, lower, upper);
           const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
           if (ratio < bestRatio) {
             bestRatio = ratio;
@@ -116,9 +126,9 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
         }
         const f = scores[i * classes + bestK] - scores[i * classes + predicted];
         const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
-        const step = Float64Array.from({ length: cols }, (_, j) => scale * free(bestK, j));
+        const toward = gradient(bestK, i);
         for (let j = 0; j < cols; j++) {
-          total[i * cols + j] += step[j];
+          total[i * cols + j] += scale * freeValue(toward[j] - fromRow[j], at[j], lower[j], upper[j]);
           const value = x0[i * cols + j] + (1 + options.overshoot) * total[i * cols + j];
           current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
         }

@@ -145,12 +145,19 @@ export interface CnnLayout {
 /**
  * A model in a graph: its scores at the input it was built on (`outputs` of them: one for a binary
  * logistic model), and the way back from a gradient at those scores to one at that input (rows ×
- * the input's width), the result named `name`.
+ * the input's width), the result named `name`. With `copies`, the gradient at the scores holds that
+ * many copies of the batch one after another (copy c's rows from c · batch), each taken back through
+ * the same forward pass (its saved values tiled).
  */
 interface GraphNetwork {
   scores: string;
   outputs: number;
-  back(delta: string, name?: string): string;
+  back(delta: string, name?: string, copies?: number): string;
+}
+
+/** `tensor` (of `rank` dimensions) repeated `copies` times along its first. */
+function tiled(g: GraphBuilder, tensor: string, rank: number, copies: number): string {
+  return copies === 1 ? tensor : g.node('Tile', [tensor, g.integers([copies, ...Array.from({ length: rank - 1 }, () => 1)])]);
 }
 
 /** Builds a model's network on `input` (rows × its input width) in `g`. */
@@ -160,7 +167,7 @@ export type NetworkBuilder = (g: GraphBuilder, input: string) => GraphNetwork;
 export function denseNetwork(weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): NetworkBuilder {
   return (g, input) => {
     const { activations, scores } = denseForward(g, input, weights, sizes, hidden);
-    return { scores, outputs: sizes[sizes.length - 1], back: (delta, name) => denseBackward(g, delta, activations, hidden, name) };
+    return { scores, outputs: sizes[sizes.length - 1], back: (delta, name, copies = 1) => denseBackward(g, delta, activations.map((a, l) => (l === 0 ? a : tiled(g, a, 2, copies))), hidden, name) };
   };
 }
 
@@ -192,9 +199,9 @@ export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout)
     return {
       scores: head.scores,
       outputs: head.outputs,
-      back: (delta, name) => {
-        let back = g.node('Transpose', [g.node('Reshape', [head.back(delta), g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
-        for (let b = layout.blocks.length - 1; b >= 0; b--) back = backThroughBlock(g, saved[b], back);
+      back: (delta, name, copies = 1) => {
+        let back = g.node('Transpose', [g.node('Reshape', [head.back(delta, undefined, copies), g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
+        for (let b = layout.blocks.length - 1; b >= 0; b--) back = backThroughBlock(g, { ...saved[b], relu: tiled(g, saved[b].relu, 4, copies) }, back);
         return g.node('Reshape', [g.node('Transpose', [back], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, height * width * channels])], {}, name);
       },
     };
@@ -263,21 +270,20 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
 /**
  * Every class score's gradient in the inputs (the Jacobian DeepFool linearises), for a batch: input
  * `x` (batch × `inputSize`); outputs `logits` (batch × classes) and `jacobian` (classes · batch ×
- * `inputSize`: row k · batch + i is the gradient of row i's score k). The batch goes through the
- * network once per class, tiled, each copy back-propagating its own class's unit vector.
+ * `inputSize`: row k · batch + i is the gradient of row i's score k). One forward pass, and one way
+ * back a class for the whole batch (copy k back-propagates class k's unit vector).
  */
 export function jacobianGraph(network: NetworkBuilder, inputSize: number, classes: number, name: string): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input('x', ['batch', inputSize]);
-  const tiled = g.node('Tile', [x, g.integers([classes, 1])]);
-  const model = network(g, tiled);
+  const model = network(g, x);
   const { logits, toScores } = logitsOf(g, model);
-  const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
-  g.node('Slice', [logits, g.integers([0]), batch, g.integers([0])], {}, 'logits');
+  g.node('Identity', [logits], {}, 'logits');
   g.output('logits', ['batch', classes]);
+  const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
   const identity = g.constant(Array.from({ length: classes * classes }, (_, k) => (k % (classes + 1) === 0 ? 1 : 0)), [classes, 1, classes]);
   const units = g.node('Reshape', [g.node('Expand', [identity, g.node('Concat', [g.integers([classes]), batch, g.integers([classes])], { axis: { int: 0 } })]), g.integers([-1, classes])]);
-  model.back(toScores(units), 'jacobian');
+  model.back(toScores(units), 'jacobian', classes);
   g.output('jacobian', ['classes_batch', inputSize]);
   return g.serialise(name);
 }
