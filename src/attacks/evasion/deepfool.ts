@@ -75,7 +75,7 @@ function freeValue(w: number, at: number, lower: number, upper: number): number 
 }
 
 /** ‖w‖² of w = toward − from restricted to the coordinates free to move along it. */
-function freeNorm2(toward: Float32Array, from: Float32Array, at: Float64Array, lower: ArrayLike<number>, upper: ArrayLike<number>): number {
+function freeNorm2(toward: Float32Array, from: Float32Array, at: Float64Array, lower: Float64Array, upper: Float64Array): number {
   let norm2 = 0;
   for (let j = 0; j < at.length; j++) {
     const w = freeValue(toward[j] - from[j], at[j], lower[j], upper[j]);
@@ -84,55 +84,59 @@ function freeNorm2(toward: Float32Array, from: Float32Array, at: Float64Array, l
   return norm2;
 }
 
-/** The attack. */
-export async function deepFool(problem: GradientProblem, options: DeepFoolOptions = DEEPFOOL_DEFAULTS): Promise<Matrix> {
-  const { rows, cols } = problem.inputs;
+/**
+ * One DeepFool step of row i from the linearisation at `current`: false when the row has met its
+ * goal (no step), else its step added to `total` and the row moved to x0 + (1 + overshoot)·total,
+ * clipped to the box. Apart from the async loop, so that V8 compiles it.
+ */
+function stepRow(problem: GradientProblem, { scores, gradient }: Linearisation, i: number, current: Matrix, total: Float64Array, overshoot: number): boolean {
+  const { cols } = problem.inputs;
   const classes = problem.model.classes;
   const { lower, upper } = problem.domain;
   const x0 = problem.inputs.data;
+  let predicted = 0;
+  for (let k = 1; k < classes; k++) if (scores[i * classes + k] > scores[i * classes + predicted]) predicted = k;
+  const done = problem.targets ? predicted === problem.targets[i] : predicted !== problem.labels[i];
+  if (done) return false;
+  // Linearise around the class the row has now (its prediction), toward the others or the target.
+  let bestRatio = Infinity;
+  let bestK = -1;
+  let bestNorm2 = 0;
+  const fromRow = gradient(predicted, i);
+  const at = current.data.subarray(i * cols, (i + 1) * cols);
+  for (let k = 0; k < classes; k++) {
+    if (problem.targets ? k !== problem.targets[i] : k === predicted) continue;
+    const f = scores[i * classes + k] - scores[i * classes + predicted];
+    const norm2 = freeNorm2(gradient(k, i), fromRow, at, lower, upper);
+    const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
+    if (ratio < bestRatio) {
+      bestRatio = ratio;
+      bestK = k;
+      bestNorm2 = norm2;
+    }
+  }
+  const f = scores[i * classes + bestK] - scores[i * classes + predicted];
+  const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
+  const toward = gradient(bestK, i);
+  for (let j = 0; j < cols; j++) {
+    total[i * cols + j] += scale * freeValue(toward[j] - fromRow[j], at[j], lower[j], upper[j]);
+    const value = x0[i * cols + j] + (1 + overshoot) * total[i * cols + j];
+    at[j] = Math.min(upper[j], Math.max(lower[j], value));
+  }
+  return true;
+}
+
+/** The attack. */
+export async function deepFool(problem: GradientProblem, options: DeepFoolOptions = DEEPFOOL_DEFAULTS): Promise<Matrix> {
+  const { rows, cols } = problem.inputs;
   const total = new Float64Array(rows * cols);
-  const current = createMatrix(rows, cols, Float64Array.from(x0));
+  const current = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
   const active = new Uint8Array(rows).fill(1);
   const lineariser = nativeLineariser(problem) ?? tfjsLineariser(problem);
   try {
     for (let iteration = 0; iteration < options.maxIterations && active.some((flag) => flag); iteration++) {
-      const { scores, gradient } = await lineariser.at(current);
-      for (let i = 0; i < rows; i++) {
-        if (!active[i]) continue;
-        const own = problem.labels[i];
-        let predicted = 0;
-        for (let k = 1; k < classes; k++) if (scores[i * classes + k] > scores[i * classes + predicted]) predicted = k;
-        const done = problem.targets ? predicted === problem.targets[i] : predicted !== own;
-        if (done) {
-          active[i] = 0;
-          continue;
-        }
-        // Linearise around the class the row has now (its prediction), toward the others or the target.
-        let bestRatio = Infinity;
-        let bestK = -1;
-        let bestNorm2 = 0;
-        const candidates = problem.targets ? [problem.targets[i]] : Array.from({ length: classes }, (_, k) => k).filter((k) => k !== predicted);
-        const fromRow = gradient(predicted, i);
-        const at = current.data.subarray(i * cols, (i + 1) * cols);
-        for (const k of candidates) {
-          const f = scores[i * classes + k] - scores[i * classes + predicted];
-          const norm2 = freeNorm2(gradient(k, i), fromRow, at, lower, upper);
-          const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
-          if (ratio < bestRatio) {
-            bestRatio = ratio;
-            bestK = k;
-            bestNorm2 = norm2;
-          }
-        }
-        const f = scores[i * classes + bestK] - scores[i * classes + predicted];
-        const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
-        const toward = gradient(bestK, i);
-        for (let j = 0; j < cols; j++) {
-          total[i * cols + j] += scale * freeValue(toward[j] - fromRow[j], at[j], lower[j], upper[j]);
-          const value = x0[i * cols + j] + (1 + options.overshoot) * total[i * cols + j];
-          current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
-        }
-      }
+      const linearisation = await lineariser.at(current);
+      for (let i = 0; i < rows; i++) if (active[i]) active[i] = stepRow(problem, linearisation, i, current, total, options.overshoot) ? 1 : 0;
     }
   } finally {
     lineariser.dispose();
