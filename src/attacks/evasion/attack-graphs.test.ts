@@ -94,7 +94,7 @@ async function assertSameObjective(model: Classifier, rng: Rng): Promise<void> {
   }
 }
 
-/** The class Jacobian on onnxruntime equals tfjs's gradient of each class score, and its scores tfjs's. */
+/** The class Jacobian on onnxruntime equals tfjs's gradient of each class score, and its scores tfjs's — for a full batch and for fewer rows than it holds. */
 async function assertSameJacobian(model: Classifier, rng: Rng): Promise<void> {
   await initBackend();
   const logits = await logitModel(model);
@@ -102,21 +102,24 @@ async function assertSameJacobian(model: Classifier, rng: Rng): Promise<void> {
     assert.ok(logits.classJacobian, 'a model with a graph has the native Jacobian');
     const d = model.inputSize;
     const classes = Math.max(2, model.classes.length);
-    const rows = 5;
-    const x = Float32Array.from({ length: rows * d }, () => rng.uniform());
-    const jacobian = logits.classJacobian(rows);
+    const capacity = 5;
+    const jacobian = logits.classJacobian(capacity);
     try {
-      const ours = await jacobian.evaluate(x);
-      const input = tf.tensor2d(x, [rows, d]);
-      const scores = tf.tidy(() => logits.logits(input).dataSync() as Float32Array);
-      ours.logits.forEach((value, k) => assert.ok(Math.abs(value - scores[k]) <= 1e-5 * (1 + Math.abs(value)), `score ${k}: ${value} vs ${scores[k]}`));
-      for (let k = 0; k < classes; k++) {
-        const theirs = tf.tidy(() => tf.grad((at: tf.Tensor) => tf.sum(tf.slice(logits.logits(at as tf.Tensor2D), [0, k], [-1, 1])))(input).dataSync() as Float32Array);
-        let largest = 0;
-        for (const g of theirs) largest = Math.max(largest, Math.abs(g));
-        for (let k2 = 0; k2 < rows * d; k2++) assert.ok(Math.abs(ours.jacobian[k * rows * d + k2] - theirs[k2]) <= 1e-5 * (1 + largest), `class ${k}, value ${k2}: ${ours.jacobian[k * rows * d + k2]} vs ${theirs[k2]}`);
+      for (const rows of [capacity, 3]) {
+        const x = Float32Array.from({ length: capacity * d }, () => rng.uniform());
+        const ours = await jacobian.evaluate(x, rows);
+        assert.equal(ours.jacobian.length, classes * rows * d);
+        const input = tf.tensor2d(x.subarray(0, rows * d), [rows, d]);
+        const scores = tf.tidy(() => logits.logits(input).dataSync() as Float32Array);
+        ours.logits.forEach((value, k) => assert.ok(Math.abs(value - scores[k]) <= 1e-5 * (1 + Math.abs(value)), `score ${k}: ${value} vs ${scores[k]}`));
+        for (let k = 0; k < classes; k++) {
+          const theirs = tf.tidy(() => tf.grad((at: tf.Tensor) => tf.sum(tf.slice(logits.logits(at as tf.Tensor2D), [0, k], [-1, 1])))(input).dataSync() as Float32Array);
+          let largest = 0;
+          for (const g of theirs) largest = Math.max(largest, Math.abs(g));
+          for (let v = 0; v < rows * d; v++) assert.ok(Math.abs(ours.jacobian[k * rows * d + v] - theirs[v]) <= 1e-5 * (1 + largest), `${rows} rows, class ${k}, value ${v}: ${ours.jacobian[k * rows * d + v]} vs ${theirs[v]}`);
+        }
+        input.dispose();
       }
-      input.dispose();
     } finally {
       jacobian.release();
     }

@@ -18,29 +18,32 @@ export interface ClassJacobianAt {
 }
 
 /**
- * The Jacobian of a model for batches of `rows` rows: evaluate at x (rows × d, float32); release
- * when the batch is done. `prepare` makes its onnxruntime session (what the first evaluation would
- * make), so that an attack's own time starts after it.
+ * The Jacobian of a model for batches of up to `capacity` rows: evaluate at the first `rows` rows of
+ * x (float32, d values a row), the outputs laid out for those rows; release when the batch is done.
+ * `prepare` makes its onnxruntime session (what the first evaluation would make), so that an
+ * attack's own time starts after it.
  */
-export type ClassJacobian = ((rows: number) => { evaluate(x: Float32Array): Promise<ClassJacobianAt>; release(): void }) & { prepare(): Promise<void> };
+export type ClassJacobian = ((capacity: number) => { evaluate(x: Float32Array, rows: number): Promise<ClassJacobianAt>; release(): void }) & { prepare(): Promise<void> };
 
 /** The class Jacobian of `model` on onnxruntime (its weights held in its own session). */
 export function nativeClassJacobian(model: GraphModel): ClassJacobian {
   const { inputSize: d, classes } = model;
   const session = ownSession(() => jacobianGraph(model.network(model.weights), d, classes, `${model.kind}-class-jacobian`));
-  const forRows = (rows: number) => {
-    const at: ClassJacobianAt = { logits: new Float32Array(rows * classes), jacobian: new Float32Array(classes * rows * d) };
-    const fetches = { logits: new ort.Tensor('float32', at.logits, [rows, classes]), jacobian: new ort.Tensor('float32', at.jacobian, [classes * rows, d]) };
-    // The run's own copies of what it wrote into `fetches`, freed as they come (spent-buffers.ts).
-    const spent = new SpentBuffers(new Set(Object.values(fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
+  const forCapacity = (capacity: number) => {
+    const logits = new Float32Array(capacity * classes);
+    const jacobian = new Float32Array(classes * capacity * d);
+    // The run's own copies of what it wrote into its fetches, freed as they come (spent-buffers.ts).
+    const spent = new SpentBuffers(new Set([logits.buffer, jacobian.buffer]));
     return {
-      async evaluate(x: Float32Array) {
+      async evaluate(x: Float32Array, rows: number): Promise<ClassJacobianAt> {
         const ready = await session();
+        const at = { logits: logits.subarray(0, rows * classes), jacobian: jacobian.subarray(0, classes * rows * d) };
+        const fetches = { logits: new ort.Tensor('float32', at.logits, [rows, classes]), jacobian: new ort.Tensor('float32', at.jacobian, [classes * rows, d]) };
         spent.add(await nativeCall(() => ready.run({ x: new ort.Tensor('float32', x.subarray(0, rows * d), [rows, d]) }, fetches)));
         return at;
       },
       release: () => spent.release(),
     };
   };
-  return Object.assign(forRows, { prepare: async () => void (await session()) });
+  return Object.assign(forCapacity, { prepare: async () => void (await session()) });
 }
