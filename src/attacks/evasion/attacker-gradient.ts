@@ -56,10 +56,10 @@ function sharedSession(key: string, graph: () => Uint8Array): () => Promise<ort.
   };
 }
 
-/** A model's own session (its weights held in the graph), made on the first call and kept by the gradient. */
-export function ownSession(graph: () => Uint8Array): () => Promise<ort.InferenceSession> {
+/** A model's own session (its weights held in the graph), made on the first call and kept by the gradient; `options` added to this file's. */
+export function ownSession(graph: () => Uint8Array, options: ort.InferenceSession.SessionOptions = {}): () => Promise<ort.InferenceSession> {
   let session: Promise<ort.InferenceSession> | undefined;
-  return () => (session ??= nativeCall(() => ort.InferenceSession.create(graph(), SESSION_OPTIONS)));
+  return () => (session ??= nativeCall(() => ort.InferenceSession.create(graph(), { ...SESSION_OPTIONS, ...options })));
 }
 
 /** The largest outputs a gradient keeps between its calls (a batch of 256 rows of 4,096 values). */
