@@ -9,8 +9,8 @@
  * gradient's set-up, and every row repaired and checked on the float64 model) is printed too, and
  * the attack's steps run back to back with nothing between, as the peer's loop runs them
  * (`backToBack`).
- * C&W and DeepFool run once on each side (the peer's: the same settings, evasion_peer.py), their
- * median L2 beside the peer's, as equal work shows.
+ * C&W runs once on each side and DeepFool as FGSM and PGD do (the peer's: the same settings,
+ * evasion_peer.py), their median L2 beside the peer's, as equal work shows.
  *
  *   npx tsx bench/evasion.bench.ts [--quick] [--json]
  */
@@ -56,6 +56,7 @@ interface PeerEvasion {
   cwAccuracy: number;
   cwMedianL2: number;
   deepfoolSecondsPerExample: number;
+  deepfoolWarmSecondsPerExample: number;
   deepfoolAccuracy: number;
   deepfoolMedianL2: number;
 }
@@ -116,12 +117,12 @@ for (const [name, model] of models) {
     const attackOnce = () => runWhiteBox(model, attack, inputs, { labels, epsilon, norm: 'inf', steps: 40, attackEvery: true, fullSteps: true, seed: 42 });
     const run = await attackOnce();
     const further = [];
-    for (let k = 0; k < (attack === 'fgsm' || attack === 'pgd' ? FURTHER_RUNS : 0); k++) further.push(await attackOnce());
+    for (let k = 0; k < (attack === 'cw' ? 0 : FURTHER_RUNS); k++) further.push(await attackOnce());
     // The median of the further runs, by the attack's own time.
     const warm = further.sort((a, b) => a.attackSeconds - b.attackSeconds)[Math.floor(further.length / 2)];
     const oursBackToBack = attack === 'fgsm' || attack === 'pgd' ? await backToBack(model, attack) : undefined;
     const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : attack === 'cw' ? theirs.cwSecondsPerExample : attack === 'deepfool' ? theirs.deepfoolSecondsPerExample : undefined;
-    const peerWarmSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmWarmSecondsPerExample : attack === 'pgd' ? theirs.pgdWarmSecondsPerExample : undefined;
+    const peerWarmSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmWarmSecondsPerExample : attack === 'pgd' ? theirs.pgdWarmSecondsPerExample : attack === 'deepfool' ? theirs.deepfoolWarmSecondsPerExample : undefined;
     const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : attack === 'cw' ? theirs.cwAccuracy : attack === 'deepfool' ? theirs.deepfoolAccuracy : undefined;
     results.push({
       model: name,
