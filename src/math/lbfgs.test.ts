@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { minimizeLbfgs, type Objective } from './lbfgs.ts';
+import { minimizeLbfgs, minimizeLbfgsAsync, type Objective } from './lbfgs.ts';
 
 /** The Rosenbrock function in n dimensions: a curved valley, minimum 0 at (1, …, 1). */
 const rosenbrock: Objective = (x, gradient) => {
@@ -24,4 +24,20 @@ test('L-BFGS finds the Rosenbrock minimum with either line search', () => {
     for (const value of result.x) assert.ok(Math.abs(value - 1) < 1e-5, `${lineSearch}: ${Array.from(result.x)}`);
   }
   assert.deepEqual(start.slice(0, 2), Float64Array.from([-1.2, 1]), 'the start is not modified');
+});
+
+test('minimizeLbfgsAsync takes the same iterates as minimizeLbfgs from the same values (both line searches)', async () => {
+  const start = Float64Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? -1.2 : 1));
+  for (const lineSearch of ['backtracking', 'strong-wolfe'] as const) {
+    const seen: number[] = [];
+    const sync = minimizeLbfgs(rosenbrock, start, { lineSearch, maxIterations: 300, gradientTolerance: 1e-9, onIteration: (_, value) => seen.push(value) });
+    const seenAsync: number[] = [];
+    const later = await minimizeLbfgsAsync(async (x, gradient) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return rosenbrock(x, gradient);
+    }, start, { lineSearch, maxIterations: 300, gradientTolerance: 1e-9, onIteration: (_, value) => seenAsync.push(value) });
+    assert.deepEqual(later.x, sync.x, lineSearch);
+    assert.deepEqual(seenAsync, seen, `${lineSearch}: every iterate's value`);
+    assert.equal(later.evaluations, sync.evaluations);
+  }
 });

@@ -8,6 +8,18 @@
 /** An objective: writes the gradient into `gradient` and returns the value. */
 export type Objective = (x: Float64Array, gradient: Float64Array) => number;
 
+/** An objective computed asynchronously (an onnxruntime call): the same contract, its value promised. */
+export type AsyncObjective = (x: Float64Array, gradient: Float64Array) => Promise<number>;
+
+/** An evaluation the minimiser asks for: the objective at `x`, its gradient written into `gradient`. */
+interface Evaluation {
+  x: Float64Array;
+  gradient: Float64Array;
+}
+
+/** The minimiser's steps: it yields each evaluation it needs and is sent back the value. */
+type Evaluations<T> = Generator<Evaluation, T, number>;
+
 /** Options for `minimizeLbfgs`. */
 export interface LbfgsOptions {
   /** Stop when the largest gradient entry is below this (default 1e-6). */
@@ -117,6 +129,45 @@ function twoLoopDirection(gradient: Float64Array, sHistory: Float64Array[], yHis
 
 /** Minimises `objective` from `start` (not modified). */
 export function minimizeLbfgs(objective: Objective, start: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+  const steps = lbfgsSteps(start, options);
+  let asked = steps.next();
+  while (!asked.done) asked = steps.next(objective(asked.value.x, asked.value.gradient));
+  return asked.value;
+}
+
+/** `minimizeLbfgs` of an asynchronous objective: the same iterates from the same values. */
+export async function minimizeLbfgsAsync(objective: AsyncObjective, start: Float64Array, options: LbfgsOptions = {}): Promise<LbfgsResult> {
+  const steps = lbfgsSteps(start, options);
+  let asked = steps.next();
+  while (!asked.done) asked = steps.next(await objective(asked.value.x, asked.value.gradient));
+  return asked.value;
+}
+
+/** x + step · direction into `out`. */
+function stepAlong(out: Float64Array, x: Float64Array, step: number, direction: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + step * direction[i];
+}
+
+/** s = x' − x and y = g' − g, with s·y and y·y in the same pass (each sum in index order). */
+function curvaturePair(s: Float64Array, y: Float64Array, x: Float64Array, nextX: Float64Array, gradient: Float64Array, nextGradient: Float64Array): { curvature: number; yy: number } {
+  let curvature = 0;
+  let yy = 0;
+  for (let i = 0; i < s.length; i++) {
+    const si = nextX[i] - x[i];
+    const yi = nextGradient[i] - gradient[i];
+    s[i] = si;
+    y[i] = yi;
+    curvature += si * yi;
+    yy += yi * yi;
+  }
+  return { curvature, yy };
+}
+
+/**
+ * L-BFGS as a generator of the evaluations it needs (the vector loops in plain functions, which V8
+ * compiles on their own: a generator's own loops would run uncompiled through a long fit).
+ */
+function* lbfgsSteps(start: Float64Array, options: LbfgsOptions): Evaluations<LbfgsResult> {
   const n = start.length;
   const gradientTolerance = options.gradientTolerance ?? 1e-6;
   const valueTolerance = options.valueTolerance ?? 1e-14;
@@ -124,7 +175,7 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
   const memory = options.memory ?? 10;
   const x = Float64Array.from(start);
   const gradient = new Float64Array(n);
-  let value = objective(x, gradient);
+  let value = yield { x, gradient };
   let evaluations = 1;
   const sHistory: Float64Array[] = [];
   const yHistory: Float64Array[] = [];
@@ -156,14 +207,14 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     let step = sHistory.length === 0 ? Math.min(1, 1 / Math.max(1e-12, firstScale)) : 1;
     let nextValue: number;
     if (search) {
-      const found = strongWolfe(objective, x, value, slope, direction, step, nextX, nextGradient, search);
+      const found = yield* strongWolfe(x, value, slope, direction, step, nextX, nextGradient, search);
       evaluations += found.evaluations;
       nextValue = found.value;
     } else {
       nextValue = Infinity;
       for (let tries = 0; tries < 60; tries++) {
-        for (let i = 0; i < n; i++) nextX[i] = x[i] + step * direction[i];
-        nextValue = objective(nextX, nextGradient);
+        stepAlong(nextX, x, step, direction);
+        nextValue = yield { x: nextX, gradient: nextGradient };
         evaluations++;
         if (Number.isFinite(nextValue) && nextValue <= value + 1e-4 * step * slope) break;
         step *= 0.5;
@@ -172,17 +223,7 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
     if (!(nextValue <= value)) break; // line search failed: no further progress possible
     const s = spareS;
     const y = spareY;
-    // s = x' − x and y = g' − g with s·y and y·y in the same pass (each sum in index order).
-    let curvature = 0;
-    let yy = 0;
-    for (let i = 0; i < n; i++) {
-      const si = nextX[i] - x[i];
-      const yi = nextGradient[i] - gradient[i];
-      s[i] = si;
-      y[i] = yi;
-      curvature += si * yi;
-      yy += yi * yi;
-    }
+    const { curvature, yy } = curvaturePair(s, y, x, nextX, gradient, nextGradient);
     if (curvature > 1e-12 * yy) {
       // The oldest pair's arrays take the next pair once the memory is full (no allocation per iteration).
       if (sHistory.length === memory) {
@@ -252,8 +293,7 @@ function lineSearchBuffers(n: number): LineSearchBuffers {
  * 25 trial steps. Leaves the point in `nextX`, its gradient in `nextGradient` and returns its value:
  * the lowest end of the bracket when the search gives up; Infinity when no step lowered the value.
  */
-function strongWolfe(
-  objective: Objective,
+function* strongWolfe(
   x: Float64Array,
   value: number,
   slope: number,
@@ -262,20 +302,19 @@ function strongWolfe(
   nextX: Float64Array,
   nextGradient: Float64Array,
   buffers: LineSearchBuffers,
-): { value: number; evaluations: number } {
+): Evaluations<{ value: number; evaluations: number }> {
   const c1 = 1e-4;
   const c2 = 0.9;
   const maxTrials = 25;
-  const n = x.length;
   const directionMax = maxAbs(direction);
   let evaluations = 0;
   const trialGradient = buffers.trial;
-  const evaluate = (step: number): { value: number; slope: number } => {
-    for (let i = 0; i < n; i++) nextX[i] = x[i] + step * direction[i];
-    const v = objective(nextX, trialGradient);
+  function* evaluate(step: number): Evaluations<{ value: number; slope: number }> {
+    stepAlong(nextX, x, step, direction);
+    const v = yield { x: nextX, gradient: trialGradient };
     evaluations++;
     return { value: Number.isFinite(v) ? v : Infinity, slope: dot(trialGradient, direction) };
-  };
+  }
   const keep = (point: LinePoint, step: number, trial: { value: number; slope: number }): void => {
     point.step = step;
     point.value = trial.value;
@@ -284,7 +323,7 @@ function strongWolfe(
   };
   const finish = (point: LinePoint): { value: number; evaluations: number } => {
     if (point.step === 0 || !(point.value < value)) return { value: Infinity, evaluations };
-    for (let i = 0; i < n; i++) nextX[i] = x[i] + point.step * direction[i];
+    stepAlong(nextX, x, point.step, direction);
     nextGradient.set(point.gradient);
     return { value: point.value, evaluations };
   };
@@ -293,7 +332,7 @@ function strongWolfe(
   const a: LinePoint = { step: 0, value, slope, gradient: buffers.a };
   const b: LinePoint = { step: 0, value: Infinity, slope: 0, gradient: buffers.b };
   let step = firstStep;
-  let trial = evaluate(step);
+  let trial = yield* evaluate(step);
   let trials = 1;
   let bracketed = false;
   while (trials < maxTrials) {
@@ -314,7 +353,7 @@ function strongWolfe(
     const next = cubicMinimizer(a.step, a.value, a.slope, step, trial.value, trial.slope, step + 0.01 * (step - a.step), 10 * step);
     keep(a, step, trial);
     step = next;
-    trial = evaluate(step);
+    trial = yield* evaluate(step);
     trials++;
   }
   if (!bracketed) {
@@ -338,7 +377,7 @@ function strongWolfe(
         insufficientProgress = false;
       } else insufficientProgress = true;
     } else insufficientProgress = false;
-    trial = evaluate(t);
+    trial = yield* evaluate(t);
     trials++;
     if (!decreases(t, trial.value) || trial.value >= low.value) {
       keep(high, t, trial);
