@@ -1,9 +1,10 @@
 /**
- * The onnxruntime graphs of C&W and DeepFool against tfjs's differentiation through the model's
- * scores: Carlini & Wagner's objective (cw-objective.ts) — untargeted and targeted, with the floor
- * −κ binding on some rows — and every class score's gradient (class-jacobian.ts), on dense stacks,
- * a binary logistic model and PyTorch's exported digits CNN (a model made outside threatlab); and
- * each whole attack on the two paths on scikit-learn's digits MLP and its CSV rows.
+ * The onnxruntime graphs of C&W, DeepFool and L-BFGS against tfjs's differentiation through the
+ * model's scores: Carlini & Wagner's objective (cw-objective.ts) — untargeted and targeted, with
+ * the floor −κ binding on some rows — every class score's gradient (class-jacobian.ts) and a
+ * class's cross-entropy (cross-entropy-gradient.ts), on dense stacks, a binary logistic model and
+ * PyTorch's exported digits CNN (a model made outside threatlab); and each whole attack on the two
+ * paths on scikit-learn's digits MLP and its CSV rows.
  */
 
 import { test } from 'node:test';
@@ -26,6 +27,7 @@ import { Rng } from '../../random.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 import { CARLINI_WAGNER_DEFAULTS, carliniWagner } from './carlini-wagner.ts';
 import { DEEPFOOL_DEFAULTS, deepFool } from './deepfool.ts';
+import { SZEGEDY_DEFAULTS, szegedyLbfgs } from './szegedy-lbfgs.ts';
 import { inputDomain } from './domain.ts';
 import { margin, oneHotTensor, type GradientProblem } from './gradient-problem.ts';
 import { logitModel, type LogitModel } from './logits.ts';
@@ -128,29 +130,65 @@ async function assertSameJacobian(model: Classifier, rng: Rng): Promise<void> {
   }
 }
 
+/** A class's cross-entropy and its gradient on onnxruntime equal tfjs's, with the scores, at single rows. */
+async function assertSameCrossEntropy(model: Classifier, rng: Rng): Promise<void> {
+  await initBackend();
+  const logits = await logitModel(model);
+  try {
+    assert.ok(logits.crossEntropy, 'a model with a graph has the native cross-entropy');
+    const d = model.inputSize;
+    const classes = Math.max(2, model.classes.length);
+    for (let aim = 0; aim < Math.min(classes, 3); aim++) {
+      const loss = logits.crossEntropy(aim);
+      try {
+        const x = Float32Array.from({ length: d }, () => rng.uniform());
+        const ours = await loss.evaluate(x);
+        const input = tf.tensor2d(x, [1, d]);
+        const labels = oneHotTensor(Int32Array.of(aim), classes);
+        const [value, gradient, scores] = tf.tidy(() => {
+          const { value: v, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits.logits(t as tf.Tensor2D))))) as tf.Scalar)(input);
+          return [v.dataSync()[0], grad.dataSync() as Float32Array, logits.logits(input).dataSync() as Float32Array];
+        });
+        tf.dispose([input, labels]);
+        assert.ok(Math.abs(ours.loss - value) <= 1e-5 * (1 + Math.abs(value)), `class ${aim}: loss ${ours.loss} vs ${value}`);
+        ours.logits.forEach((v, k) => assert.ok(Math.abs(v - scores[k]) <= 1e-5 * (1 + Math.abs(v)), `class ${aim}: score ${k}`));
+        let largest = 0;
+        for (const g of gradient) largest = Math.max(largest, Math.abs(g));
+        ours.gradient.forEach((g, k) => assert.ok(Math.abs(g - gradient[k]) <= 1e-5 * (1 + largest), `class ${aim}: gradient ${k}: ${g} vs ${gradient[k]}`));
+      } finally {
+        loss.release();
+      }
+    }
+  } finally {
+    logits.dispose();
+  }
+}
+
 for (const [name, shape] of [
   ['MLP, relu', [[12, 16, 'relu'], [16, 5, 'softmax']]],
   ['MLP, tanh then sigmoid', [[12, 9, 'tanh'], [9, 7, 'sigmoid'], [7, 4, 'softmax']]],
   ['binary logistic MLP (one score, as (0, z))', [[12, 6, 'relu'], [6, 1, 'sigmoid']]],
 ] as const) {
-  test(`C&W's objective and the class Jacobian on onnxruntime: tfjs's values and gradients (${name}); C&W untargeted and targeted, the floor −κ open and binding`, async () => {
+  test(`C&W's objective, the class Jacobian and a class's cross-entropy on onnxruntime: tfjs's values and gradients (${name}); C&W untargeted and targeted, the floor −κ open and binding`, async () => {
     const rng = new Rng(21);
     const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
     const classes = Array.from({ length: Math.max(2, layers[layers.length - 1].outputs) }, (_, k) => `c${k}`);
     const mlp = new Mlp({ classes, schema: uniformNumericSchema(12, 'x', -1, 1), layers, params: {} });
     await assertSameObjective(mlp, rng);
     await assertSameJacobian(mlp, rng);
+    await assertSameCrossEntropy(mlp, rng);
   });
 }
 
-test("C&W's objective and the class Jacobian on onnxruntime equal tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
+test("C&W's objective, the class Jacobian and a class's cross-entropy on onnxruntime equal tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
   const cnn = convertOnnx(join(ROOT, 'onnx', 'digits-cnn.onnx'), readModelDescription(join(ROOT, 'onnx', 'digits-cnn.description.json')));
   assert.ok(cnn instanceof Cnn);
   await assertSameObjective(cnn, new Rng(22));
   await assertSameJacobian(cnn, new Rng(23));
+  await assertSameCrossEntropy(cnn, new Rng(24));
 });
 
-test("C&W and DeepFool on scikit-learn's digits MLP and its CSV rows: the onnxruntime path and the tfjs path fool the same rows at the same distances (within 2% or 10⁻³), Adam's memory reused", async () => {
+test("C&W, DeepFool and L-BFGS on scikit-learn's digits MLP and its CSV rows: the onnxruntime path and the tfjs path fool the same rows at the same distances (within 2% or 10⁻³; L-BFGS 5%), Adam's memory reused", async () => {
   await initBackend();
   const model = loadModelFile(join(ROOT, 'sklearn', 'digits-mlp.json')) as Classifier;
   const rows = labelledRowsForModel(join(ROOT, 'sklearn', 'digits-non-members.csv'), model, 'label', silentProgress);
@@ -163,6 +201,16 @@ test("C&W and DeepFool on scikit-learn's digits MLP and its CSV rows: the onnxru
     const tfjs = await carliniWagner({ ...problem, model: { ...logits, cwObjective: undefined } }, CARLINI_WAGNER_DEFAULTS);
     // DeepFool on the two paths: the same steps but for float32 rounding.
     const [foolNative, foolTfjs] = [await deepFool(problem, DEEPFOOL_DEFAULTS), await deepFool({ ...problem, model: { ...logits, classJacobian: undefined } }, DEEPFOOL_DEFAULTS)];
+    // Szegedy's L-BFGS on the two paths, three rows (the tfjs path is slow).
+    const few = { ...problem, inputs: selectRows(inputs, [0, 1, 2]), labels: Int32Array.from(labels.subarray(0, 3)) };
+    const [lbfgsNative, lbfgsTfjs] = [await szegedyLbfgs(few, SZEGEDY_DEFAULTS), await szegedyLbfgs({ ...few, model: { ...logits, crossEntropy: undefined } }, SZEGEDY_DEFAULTS)];
+    const [bfgsPredicted, bfgsTfjsPredicted] = [model.predict(lbfgsNative), model.predict(lbfgsTfjs)];
+    for (let i = 0; i < 3; i++) {
+      const distance = (adversarial: typeof lbfgsNative) => Math.hypot(...Array.from({ length: inputs.cols }, (_, j) => adversarial.data[i * inputs.cols + j] - inputs.data[i * inputs.cols + j]));
+      assert.notEqual(bfgsPredicted[i], labels[i], `row ${i}: L-BFGS on onnxruntime fools it`);
+      assert.notEqual(bfgsTfjsPredicted[i], labels[i], `row ${i}: L-BFGS on tfjs fools it`);
+      assert.ok(Math.abs(distance(lbfgsNative) - distance(lbfgsTfjs)) <= 0.05 * distance(lbfgsTfjs) + 1e-3, `row ${i}: L-BFGS L2 ${distance(lbfgsNative)} (onnxruntime) vs ${distance(lbfgsTfjs)} (tfjs)`);
+    }
     // A kernel made after the attack's rounds takes their memory back, zeroed.
     const after = new AdamKernel([inputs.rows * inputs.cols], 0.1);
     assert.ok(after.values(0).every((v) => v === 0));

@@ -3,8 +3,9 @@
  * scores and the way back from a gradient at the scores to one at the inputs (dense layers, and
  * CNN blocks of valid convolution, relu and 2 × 2 max-pooling), closed by what each attack needs —
  * the attacker loss's gradient for FGSM and PGD (Goodfellow et al. 2015; Madry et al. 2018), and
- * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient, and every
- * class score's gradient for DeepFool (Moosavi-Dezfooli et al., CVPR 2016).
+ * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient, every
+ * class score's gradient for DeepFool (Moosavi-Dezfooli et al., CVPR 2016), and a class's
+ * cross-entropy with its gradient for Szegedy et al.'s L-BFGS (ICLR 2014).
  */
 
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
@@ -285,6 +286,27 @@ export function jacobianGraph(network: NetworkBuilder, inputSize: number, classe
   const units = g.node('Reshape', [g.node('Expand', [identity, g.node('Concat', [g.integers([classes]), batch, g.integers([classes])], { axis: { int: 0 } })]), g.integers([-1, classes])]);
   model.back(toScores(units), 'jacobian', classes);
   g.output('jacobian', ['classes_batch', inputSize]);
+  return g.serialise(name);
+}
+
+/**
+ * The cross-entropy of the aim's class and its gradient in the inputs — Szegedy et al.'s loss_f
+ * (ICLR 2014, §4.1): inputs `x` (batch × `inputSize`) and `aim` (batch × classes, one-hot);
+ * outputs `logits`, `loss` (batch × 1, −log p_aim) and `gradient` (batch × `inputSize`).
+ */
+export function crossEntropyGraph(network: NetworkBuilder, inputSize: number, name: string): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['batch', inputSize]);
+  const model = network(g, x);
+  const { logits, classes, toScores } = logitsOf(g, model);
+  g.node('Identity', [logits], {}, 'logits');
+  g.output('logits', ['batch', classes]);
+  const aim = g.input('aim', ['batch', classes]);
+  const logProbabilities = g.node('LogSoftmax', [logits], { axis: { int: 1 } });
+  g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [aim, logProbabilities]), g.integers([1])], { keepdims: { int: 1 } })], {}, 'loss');
+  g.output('loss', ['batch', 1]);
+  model.back(toScores(g.node('Sub', [g.node('Exp', [logProbabilities]), aim])), 'gradient');
+  g.output('gradient', ['batch', inputSize]);
   return g.serialise(name);
 }
 

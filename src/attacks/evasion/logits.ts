@@ -20,6 +20,7 @@ import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
 import { cnnGraphModel, denseGraphModel, placedGradient, tfjsAttackerGradient, type AttackerGradient, type GraphModel } from './attacker-gradient.ts';
 import { nativeClassJacobian, type ClassJacobian } from './class-jacobian.ts';
+import { nativeCrossEntropy, type CrossEntropyGradient } from './cross-entropy-gradient.ts';
 import { nativeCwObjective, type CwObjective } from './cw-objective.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 
@@ -41,6 +42,8 @@ export interface LogitModel {
   cwObjective?: CwObjective;
   /** Every class score's gradient on onnxruntime, where the model has a graph (else DeepFool differentiates `logits` in tfjs). */
   classJacobian?: ClassJacobian;
+  /** A class's cross-entropy and its gradient at a row on onnxruntime, where the model has a graph (else L-BFGS differentiates `logits` in tfjs). */
+  crossEntropy?: CrossEntropyGradient;
   dispose(): void;
 }
 
@@ -104,10 +107,11 @@ interface NativeGradients {
   ownUsed: boolean;
   cw: CwObjective;
   jacobian: ClassJacobian;
+  crossEntropy: CrossEntropyGradient;
 }
 
 /** The model with its attacker gradients: `native` (onnxruntime) where given, else tfjs's of its scores. */
-function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective' | 'classJacobian'>, native?: NativeGradients): LogitModel {
+function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective' | 'classJacobian' | 'crossEntropy'>, native?: NativeGradients): LogitModel {
   if (!native) {
     const tfjs = tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
     return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
@@ -117,12 +121,12 @@ function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 
     native.ownUsed = true;
     return native.own;
   };
-  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw, classJacobian: native.jacobian };
+  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw, classJacobian: native.jacobian, crossEntropy: native.crossEntropy };
 }
 
-/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, C&W's objective and the class Jacobian. */
+/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, C&W's objective, the class Jacobian and a class's cross-entropy. */
 function nativeOf(graph: GraphModel | undefined, ownFrom: number): NativeGradients | undefined {
-  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph), jacobian: nativeClassJacobian(graph) };
+  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph), jacobian: nativeClassJacobian(graph), crossEntropy: nativeCrossEntropy(graph) };
 }
 
 // A model's native gradients (its weights as float32 arrays; its own session once made), made once per model.

@@ -6,12 +6,13 @@
  * (Carlini & Wagner's device, equivalent to the box constraint), so float64 L-BFGS
  * (src/math/lbfgs.ts) runs unconstrained, one row at a time (each row its own c and its own
  * curvature). loss_f is the cross-entropy of the target l; untargeted, l is the row's runner-up
- * class at x (the nearest other class by score). Gradients are float32 (tfjs).
+ * class at x (the nearest other class by score). Gradients are float32: one onnxruntime call an
+ * evaluation where the model has a graph (cross-entropy-gradient.ts), else tfjs's.
  */
 
 import { tf } from '../../backend/tf.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import { minimizeLbfgs } from '../../math/lbfgs.ts';
+import { minimizeLbfgsAsync } from '../../math/lbfgs.ts';
 import type { GradientProblem } from './gradient-problem.ts';
 
 /** The line search on c and the inner solves. */
@@ -31,10 +32,56 @@ export async function szegedyLbfgs(problem: GradientProblem, options: SzegedyOpt
   const targets = problem.targets ?? runnerUp(problem);
   const best = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
   for (let i = 0; i < rows; i++) {
-    const found = solveRow(problem, problem.inputs.data.subarray(i * cols, (i + 1) * cols), problem.labels[i], targets[i], options);
-    if (found) best.data.set(found, i * cols);
+    const loss = rowLoss(problem, targets[i]);
+    try {
+      const found = await solveRow(problem, problem.inputs.data.subarray(i * cols, (i + 1) * cols), problem.labels[i], targets[i], loss.at, options);
+      if (found) best.data.set(found, i * cols);
+    } finally {
+      loss.release();
+    }
   }
   return best;
+}
+
+/** loss_f at a row x: the target's cross-entropy, its gradient in x, and the class the model gives x. */
+type RowLoss = (x: Float64Array) => Promise<{ loss: number; gradient: ArrayLike<number>; predicted: number }>;
+
+/** The first largest score's class. */
+function argMax(scores: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
+  return best;
+}
+
+/** The row loss toward `target`: on onnxruntime where the model has a graph, else tfjs's value and gradient. */
+function rowLoss(problem: GradientProblem, target: number): { at: RowLoss; release(): void } {
+  const cols = problem.inputs.cols;
+  const native = problem.model.crossEntropy?.(target);
+  if (native) {
+    const x32 = new Float32Array(cols);
+    return {
+      at: async (x) => {
+        x32.set(x);
+        const { logits, loss, gradient } = await native.evaluate(x32);
+        return { loss, gradient, predicted: argMax(logits) };
+      },
+      release: () => native.release(),
+    };
+  }
+  const aim = tf.oneHot(tf.tensor1d([target], 'int32'), problem.model.classes).toFloat();
+  return {
+    at: async (x) => {
+      const input = tf.tensor2d(Float32Array.from(x), [1, cols]);
+      const [value, gradient, predicted] = tf.tidy(() => {
+        const { value: v, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.neg(tf.sum(tf.mul(aim, tf.logSoftmax(problem.model.logits(t as tf.Tensor2D))))) as tf.Scalar)(input);
+        return [v, grad, tf.argMax(problem.model.logits(input), 1)];
+      });
+      const out = { loss: value.dataSync()[0], gradient: gradient.dataSync(), predicted: predicted.dataSync()[0] };
+      tf.dispose([input, value, gradient, predicted]);
+      return out;
+    },
+    release: () => aim.dispose(),
+  };
 }
 
 /** Each row's highest-scoring class other than its label. */
@@ -49,55 +96,58 @@ function runnerUp(problem: GradientProblem): Int32Array {
   });
 }
 
+/** x = lo + span · (tanh w + 1) / 2, the tanh values into `t`. */
+function toImage(w: Float64Array, lo: ArrayLike<number>, span: Float64Array, t: Float64Array, x: Float64Array): void {
+  for (let j = 0; j < w.length; j++) {
+    t[j] = Math.tanh(w[j]);
+    x[j] = lo[j] + (span[j] * (t[j] + 1)) / 2;
+  }
+}
+
+/** c·‖x − x0‖² + loss, its gradient in w into `gradient` (through the image's tanh). Apart from the async objective, so that V8 compiles its loop. */
+function penalisedGradient(x: Float64Array, x0: Float64Array, t: Float64Array, span: Float64Array, dx: ArrayLike<number>, c: number, loss: number, gradient: Float64Array): number {
+  let total = loss;
+  for (let j = 0; j < x.length; j++) {
+    const r = x[j] - x0[j];
+    total += c * r * r;
+    gradient[j] = (2 * c * r + dx[j]) * (span[j] / 2) * (1 - t[j] * t[j]);
+  }
+  return total;
+}
+
 /** One row: the line search on c around L-BFGS solves; the closest success, or undefined. */
-function solveRow(problem: GradientProblem, x0: Float64Array, label: number, target: number, options: SzegedyOptions): Float64Array | undefined {
+async function solveRow(problem: GradientProblem, x0: Float64Array, label: number, target: number, lossAndGradient: RowLoss, options: SzegedyOptions): Promise<Float64Array | undefined> {
   const cols = x0.length;
   const { lower: lo, upper: hi } = problem.domain;
   const span = Float64Array.from(hi, (h, j) => h - lo[j]);
   const start = Float64Array.from(x0, (value, j) => Math.atanh(Math.min(0.999999, Math.max(-0.999999, span[j] > 0 ? (2 * (value - lo[j])) / span[j] - 1 : 0))));
   const image = (w: Float64Array) => Float64Array.from(w, (value, j) => lo[j] + (span[j] * (Math.tanh(value) + 1)) / 2);
-  const aim = tf.oneHot(tf.tensor1d([target], 'int32'), problem.model.classes).toFloat();
-  const lossAndGradient = (x: Float64Array) => {
-    const input = tf.tensor2d(Float32Array.from(x), [1, cols]);
-    const [value, gradient, predicted] = tf.tidy(() => {
-      const { value: v, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.neg(tf.sum(tf.mul(aim, tf.logSoftmax(problem.model.logits(t as tf.Tensor2D))))) as tf.Scalar)(input);
-      return [v, grad, tf.argMax(problem.model.logits(input), 1)];
-    });
-    const out = { loss: value.dataSync()[0], gradient: gradient.dataSync(), predicted: predicted.dataSync()[0] };
-    tf.dispose([input, value, gradient, predicted]);
-    return out;
-  };
   let c = options.initialConst;
   let succeeded = 0;
   let failed = Infinity;
   let best: { x: Float64Array; distance: number } | undefined;
+  // The objective's image and tanh values, kept for its evaluations (each tanh taken once).
+  const x = new Float64Array(cols);
+  const t = new Float64Array(cols);
   for (let step = 0; step < options.searchSteps; step++) {
-    const objective = (w: Float64Array, gradient: Float64Array): number => {
-      const x = image(w);
-      const { loss, gradient: dx } = lossAndGradient(x);
-      let total = loss;
-      for (let j = 0; j < cols; j++) {
-        const r = x[j] - x0[j];
-        total += c * r * r;
-        const t = Math.tanh(w[j]);
-        gradient[j] = (2 * c * r + dx[j]) * (span[j] / 2) * (1 - t * t);
-      }
-      return total;
+    const objective = async (w: Float64Array, gradient: Float64Array): Promise<number> => {
+      toImage(w, lo, span, t, x);
+      const { loss, gradient: dx } = await lossAndGradient(x);
+      return penalisedGradient(x, x0, t, span, dx, c, loss, gradient);
     };
-    const x = image(minimizeLbfgs(objective, start, { maxIterations: options.iterations, gradientTolerance: 1e-6 }).x);
-    const { predicted } = lossAndGradient(x);
+    const found = image((await minimizeLbfgsAsync(objective, start, { maxIterations: options.iterations, gradientTolerance: 1e-6 })).x);
+    const { predicted } = await lossAndGradient(found);
     const hit = problem.targets ? predicted === target : predicted !== label;
     let distance = 0;
-    for (let j = 0; j < cols; j++) distance += (x[j] - x0[j]) ** 2;
+    for (let j = 0; j < cols; j++) distance += (found[j] - x0[j]) ** 2;
     if (hit) {
       succeeded = Math.max(succeeded, c);
-      if (!best || distance < best.distance) best = { x, distance };
+      if (!best || distance < best.distance) best = { x: found, distance };
     } else {
       failed = Math.min(failed, c);
     }
     // A larger c weighs ‖r‖ more: success → try larger, failure → smaller; bisect in log space once bracketed.
     c = succeeded === 0 ? c / 10 : !Number.isFinite(failed) ? c * 10 : Math.sqrt(succeeded * failed);
   }
-  aim.dispose();
   return best?.x;
 }

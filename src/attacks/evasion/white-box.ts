@@ -129,6 +129,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
     if (name === 'pgd') await logits.gradientForRun(pgdRowSteps(attack.length, options)).prepare?.();
     if (name === 'cw') await logits.cwObjective?.prepare();
     if (name === 'deepfool') await logits.classJacobian?.prepare();
+    if (name === 'lbfgs') await logits.crossEntropy?.prepare();
     for (let start = 0; start < attack.length; start += batchSize) {
       const indices = attack.subarray(start, start + batchSize);
       const problem: GradientProblem = { model: logits, domain, inputs: selectRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
