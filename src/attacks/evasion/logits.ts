@@ -6,7 +6,11 @@
  * (0, z) (whose softmax is its two probabilities), one-vs-rest scores as they are (their argmax is
  * the prediction). Gradients are float32; every adversarial row is checked on the float64 model.
  * FGSM and PGD take the attacker loss's gradient from one onnxruntime graph of the model
- * (attacker-gradient.ts); C&W, DeepFool and L-BFGS differentiate the tfjs scores.
+ * (attacker-gradient.ts); C&W its whole objective (cw-objective.ts), DeepFool every class
+ * score's gradient (class-jacobian.ts) and L-BFGS a class's cross-entropy
+ * (cross-entropy-gradient.ts), each from a graph of its own (gradient-graphs.ts); a model
+ * without a graph (a hidden softmax layer) has only the tfjs scores, which every attack can
+ * differentiate.
  */
 
 import { tf } from '../../backend/tf.ts';
