@@ -5,7 +5,7 @@
  */
 
 import { tf } from '../../backend/tf.ts';
-import { earlyAbort, metGoal, type CarliniWagnerOptions, type CwRounds } from './carlini-wagner.ts';
+import { earlyAbort, metGoal, type CarliniWagnerOptions, type CwRounds } from './carlini-wagner-rounds.ts';
 import { aimLabels, margin, matrixTensor, type GradientProblem } from './gradient-problem.ts';
 
 /** The rounds on tfjs from the tanh-space `start`. */
