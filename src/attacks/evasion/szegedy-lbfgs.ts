@@ -13,7 +13,7 @@
 import { tf } from '../../backend/tf.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { minimizeLbfgsAsync } from '../../math/lbfgs.ts';
-import type { GradientProblem } from './gradient-problem.ts';
+import { argMaxRows, type GradientProblem } from './gradient-problem.ts';
 
 /** The line search on c and the inner solves. */
 export interface SzegedyOptions {
@@ -46,13 +46,6 @@ export async function szegedyLbfgs(problem: GradientProblem, options: SzegedyOpt
 /** loss_f at a row x: the target's cross-entropy, its gradient in x, and the class the model gives x. */
 type RowLoss = (x: Float64Array) => Promise<{ loss: number; gradient: ArrayLike<number>; predicted: number }>;
 
-/** The first largest score's class. */
-function argMax(scores: ArrayLike<number>): number {
-  let best = 0;
-  for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
-  return best;
-}
-
 /** The row loss toward `target`: on onnxruntime where the model has a graph, else tfjs's value and gradient. */
 function rowLoss(problem: GradientProblem, target: number): { at: RowLoss; release(): void } {
   const cols = problem.inputs.cols;
@@ -63,7 +56,7 @@ function rowLoss(problem: GradientProblem, target: number): { at: RowLoss; relea
       at: async (x) => {
         x32.set(x);
         const { logits, loss, gradient } = await native.evaluate(x32);
-        return { loss, gradient, predicted: argMax(logits) };
+        return { loss, gradient, predicted: argMaxRows(logits, 1, logits.length)[0] };
       },
       release: () => native.release(),
     };
