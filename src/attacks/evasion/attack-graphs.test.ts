@@ -1,8 +1,8 @@
 /**
  * The onnxruntime graphs of C&W, DeepFool and L-BFGS against tfjs's differentiation through the
  * model's scores: Carlini & Wagner's objective (cw-objective.ts) — untargeted and targeted, with
- * the floor −κ binding on some rows — every class score's gradient (class-jacobian.ts) and a
- * class's cross-entropy (cross-entropy-gradient.ts), on dense stacks, a binary logistic model and
+ * the floor −κ binding on some rows — DeepFool's step (deepfool-step.ts) and a class's
+ * cross-entropy (cross-entropy-gradient.ts), on dense stacks, a binary logistic model and
  * PyTorch's exported digits CNN (a model made outside threatlab); and each whole attack on the two
  * paths on scikit-learn's digits MLP and its CSV rows.
  */
@@ -96,34 +96,62 @@ async function assertSameObjective(model: Classifier, rng: Rng): Promise<void> {
   }
 }
 
-/** The class Jacobian on onnxruntime equals tfjs's gradient of each class score, and its scores tfjs's — for a full batch and for fewer rows than it holds. */
-async function assertSameJacobian(model: Classifier, rng: Rng): Promise<void> {
+/**
+ * DeepFool's step on onnxruntime equals the choice made here from tfjs's scores and per-class
+ * gradients: the predicted class, the boundary with the least |Z_k − Z_p| / ‖w_k‖ over the
+ * coordinates free to move (some rows' pixels at the box's bounds), its gap, ‖w‖² and w — untargeted
+ * and targeted, for a full batch and for fewer rows than it holds.
+ */
+async function assertSameDeepFoolStep(model: Classifier, rng: Rng): Promise<void> {
   await initBackend();
   const logits = await logitModel(model);
   try {
-    assert.ok(logits.classJacobian, 'a model with a graph has the native Jacobian');
+    assert.ok(logits.deepFoolStep, "a model with a graph has DeepFool's native step");
     const d = model.inputSize;
     const classes = Math.max(2, model.classes.length);
     const capacity = 5;
-    const jacobian = logits.classJacobian(capacity);
+    const [low, high] = [new Float32Array(d).fill(0), new Float32Array(d).fill(1)];
+    const step = logits.deepFoolStep(capacity, low, high);
     try {
-      for (const rows of [capacity, 3]) {
-        const x = Float32Array.from({ length: capacity * d }, () => rng.uniform());
-        const ours = await jacobian.evaluate(x, rows);
-        assert.equal(ours.jacobian.length, classes * rows * d);
+      for (const [rows, targeted] of [[capacity, false], [3, true]] as const) {
+        // A third of the values at a bound: the free coordinates differ by direction.
+        const x = Float32Array.from({ length: capacity * d }, () => { const u = rng.uniform(); return u < 0.15 ? 0 : u > 0.85 ? 1 : u; });
+        const targets = Int32Array.from({ length: rows }, (_, i) => (i + 1) % classes);
+        const allowed = new Float32Array(capacity * classes);
+        for (let i = 0; i < rows; i++) for (let k = 0; k < classes; k++) allowed[i * classes + k] = !targeted || k === targets[i] ? 1 : 0;
+        const ours = await step.evaluate(x, allowed, rows);
         const input = tf.tensor2d(x.subarray(0, rows * d), [rows, d]);
         const scores = tf.tidy(() => logits.logits(input).dataSync() as Float32Array);
-        ours.logits.forEach((value, k) => assert.ok(Math.abs(value - scores[k]) <= 1e-5 * (1 + Math.abs(value)), `score ${k}: ${value} vs ${scores[k]}`));
-        for (let k = 0; k < classes; k++) {
-          const theirs = tf.tidy(() => tf.grad((at: tf.Tensor) => tf.sum(tf.slice(logits.logits(at as tf.Tensor2D), [0, k], [-1, 1])))(input).dataSync() as Float32Array);
-          let largest = 0;
-          for (const g of theirs) largest = Math.max(largest, Math.abs(g));
-          for (let v = 0; v < rows * d; v++) assert.ok(Math.abs(ours.jacobian[k * rows * d + v] - theirs[v]) <= 1e-5 * (1 + largest), `${rows} rows, class ${k}, value ${v}: ${ours.jacobian[k * rows * d + v]} vs ${theirs[v]}`);
-        }
+        const gradients = Array.from({ length: classes }, (_, k) => tf.tidy(() => tf.grad((at: tf.Tensor) => tf.sum(tf.slice(logits.logits(at as tf.Tensor2D), [0, k], [-1, 1])))(input).dataSync() as Float32Array));
         input.dispose();
+        for (let i = 0; i < rows; i++) {
+          const z = scores.subarray(i * classes, (i + 1) * classes);
+          let p = 0;
+          for (let k = 1; k < classes; k++) if (z[k] > z[p]) p = k;
+          assert.equal(ours.predicted[i], p, `row ${i}: predicted class`);
+          const free = (k: number) => Array.from({ length: d }, (_, j) => {
+            const w = Math.fround(gradients[k][i * d + j] - gradients[p][i * d + j]);
+            const at = x[i * d + j];
+            return (w < 0 && at <= 0) || (w > 0 && at >= 1) ? 0 : w;
+          });
+          let best = { k: -1, ratio: Infinity, norm2: 0 };
+          for (let k = 0; k < classes; k++) {
+            if (k === p || (targeted && k !== targets[i])) continue;
+            const norm2 = free(k).reduce((sum, w) => sum + w * w, 0);
+            const ratio = Math.abs(z[k] - z[p]) / Math.sqrt(norm2 + 1e-20);
+            if (ratio < best.ratio) best = { k, ratio, norm2 };
+          }
+          if (best.k < 0) continue;
+          const gap = z[best.k] - z[p];
+          assert.ok(Math.abs(ours.gap[i] - gap) <= 1e-5 * (1 + Math.abs(gap)), `row ${i}: gap ${ours.gap[i]} vs ${gap}`);
+          assert.ok(Math.abs(ours.norm2[i] - best.norm2) <= 1e-4 * (1 + best.norm2), `row ${i}: ‖w‖² ${ours.norm2[i]} vs ${best.norm2}`);
+          const w = free(best.k);
+          const largest = Math.max(...w.map(Math.abs));
+          w.forEach((value, j) => assert.ok(Math.abs(ours.direction[i * d + j] - value) <= 1e-5 * (1 + largest), `row ${i}, value ${j}: ${ours.direction[i * d + j]} vs ${value}`));
+        }
       }
     } finally {
-      jacobian.release();
+      step.release();
     }
   } finally {
     logits.dispose();
@@ -169,22 +197,22 @@ for (const [name, shape] of [
   ['MLP, tanh then sigmoid', [[12, 9, 'tanh'], [9, 7, 'sigmoid'], [7, 4, 'softmax']]],
   ['binary logistic MLP (one score, as (0, z))', [[12, 6, 'relu'], [6, 1, 'sigmoid']]],
 ] as const) {
-  test(`C&W's objective, the class Jacobian and a class's cross-entropy on onnxruntime: tfjs's values and gradients (${name}); C&W untargeted and targeted, the floor −κ open and binding`, async () => {
+  test(`C&W's objective, DeepFool's step and a class's cross-entropy on onnxruntime: tfjs's values and gradients (${name}); C&W untargeted and targeted, the floor −κ open and binding`, async () => {
     const rng = new Rng(21);
     const layers = shape.map(([inputs, outputs, activation]) => layer(inputs, outputs, activation, rng));
     const classes = Array.from({ length: Math.max(2, layers[layers.length - 1].outputs) }, (_, k) => `c${k}`);
     const mlp = new Mlp({ classes, schema: uniformNumericSchema(12, 'x', -1, 1), layers, params: {} });
     await assertSameObjective(mlp, rng);
-    await assertSameJacobian(mlp, rng);
+    await assertSameDeepFoolStep(mlp, rng);
     await assertSameCrossEntropy(mlp, rng);
   });
 }
 
-test("C&W's objective, the class Jacobian and a class's cross-entropy on onnxruntime equal tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
+test("C&W's objective, DeepFool's step and a class's cross-entropy on onnxruntime equal tfjs's on PyTorch's exported digits CNN (converted from ONNX, a model made outside threatlab)", async () => {
   const cnn = convertOnnx(join(ROOT, 'onnx', 'digits-cnn.onnx'), readModelDescription(join(ROOT, 'onnx', 'digits-cnn.description.json')));
   assert.ok(cnn instanceof Cnn);
   await assertSameObjective(cnn, new Rng(22));
-  await assertSameJacobian(cnn, new Rng(23));
+  await assertSameDeepFoolStep(cnn, new Rng(23));
   await assertSameCrossEntropy(cnn, new Rng(24));
 });
 
@@ -200,7 +228,7 @@ test("C&W, DeepFool and L-BFGS on scikit-learn's digits MLP and its CSV rows: th
     const native = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
     const tfjs = await carliniWagner({ ...problem, model: { ...logits, cwObjective: undefined } }, CARLINI_WAGNER_DEFAULTS);
     // DeepFool on the two paths: the same steps but for float32 rounding.
-    const [foolNative, foolTfjs] = [await deepFool(problem, DEEPFOOL_DEFAULTS), await deepFool({ ...problem, model: { ...logits, classJacobian: undefined } }, DEEPFOOL_DEFAULTS)];
+    const [foolNative, foolTfjs] = [await deepFool(problem, DEEPFOOL_DEFAULTS), await deepFool({ ...problem, model: { ...logits, deepFoolStep: undefined } }, DEEPFOOL_DEFAULTS)];
     // Szegedy's L-BFGS on the two paths, three rows (the tfjs path is slow).
     const few = { ...problem, inputs: selectRows(inputs, [0, 1, 2]), labels: Int32Array.from(labels.subarray(0, 3)) };
     const [lbfgsNative, lbfgsTfjs] = [await szegedyLbfgs(few, SZEGEDY_DEFAULTS), await szegedyLbfgs({ ...few, model: { ...logits, crossEntropy: undefined } }, SZEGEDY_DEFAULTS)];

@@ -6,8 +6,9 @@
  * linearisation uses only the coordinates free to move along w (a pixel at 0 cannot darken), so
  * each step reaches the linearised boundary inside the box instead of being clipped away.
  *
- * Each iteration needs every class score's gradient at each row still moving: one onnxruntime call
- * where the model has a graph (class-jacobian.ts), else one tfjs backward pass a class.
+ * Each iteration linearises the rows still moving: one onnxruntime call where the model has a
+ * graph (deepfool-step.ts: the gradients, the free coordinates and the choice of boundary), else
+ * one tfjs backward pass a class and the choice here.
  */
 
 import { tf } from '../../backend/tf.ts';
@@ -22,51 +23,45 @@ export interface DeepFoolOptions {
 
 export const DEEPFOOL_DEFAULTS: DeepFoolOptions = { overshoot: 0.02, maxIterations: 50 };
 
-/** The scores of the rows linearised (their count × classes) and the gradient of the c-th one's score k (a view, cols values). */
-interface Linearisation {
-  scores: ArrayLike<number>;
-  gradient(k: number, c: number): Float32Array;
+/** For the c-th row linearised: its predicted class, and toward the chosen boundary the score gap f, ‖w‖² and w over the free coordinates. */
+interface Choice {
+  predicted: ArrayLike<number>;
+  gap: ArrayLike<number>;
+  norm2: ArrayLike<number>;
+  direction(c: number): ArrayLike<number>;
 }
 
-/** Linearises the model at the rows `which` of `current` (rows × cols), in that order; `dispose` frees what it keeps. */
-type Lineariser = { at(current: Matrix, which: Int32Array): Promise<Linearisation>; dispose(): void };
+/** Linearises the model at the rows `which` of `current` and chooses each one's boundary; `dispose` frees what it keeps. */
+type Chooser = { at(current: Matrix, which: Int32Array): Promise<Choice>; dispose(): void };
 
-/** On onnxruntime: one call an iteration for every class's gradient at the rows still moving (row k · n + c of the Jacobian). */
-function nativeLineariser(problem: GradientProblem): Lineariser | undefined {
+/** The classes each row may be pushed to (rows × classes): every one, or the target. */
+function allowedClasses(problem: GradientProblem): Float32Array {
+  const classes = problem.model.classes;
+  const allowed = new Float32Array(problem.inputs.rows * classes);
+  if (!problem.targets) return allowed.fill(1);
+  problem.targets.forEach((target, i) => (allowed[i * classes + target] = 1));
+  return allowed;
+}
+
+/** On onnxruntime: one call an iteration for the rows still moving. */
+function nativeChooser(problem: GradientProblem): Chooser | undefined {
   const { rows, cols } = problem.inputs;
-  const jacobian = problem.model.classJacobian?.(rows);
-  if (!jacobian) return undefined;
+  const classes = problem.model.classes;
+  const step = problem.model.deepFoolStep?.(rows, Float32Array.from(problem.domain.lower), Float32Array.from(problem.domain.upper));
+  if (!step) return undefined;
   const x = new Float32Array(rows * cols);
+  const allAllowed = allowedClasses(problem);
+  const allowed = new Float32Array(rows * classes);
   return {
     async at(current, which) {
-      const n = which.length;
-      which.forEach((i, c) => x.set(current.data.subarray(i * cols, (i + 1) * cols), c * cols));
-      const { logits, jacobian: values } = await jacobian.evaluate(x, n);
-      return { scores: logits, gradient: (k, c) => values.subarray((k * n + c) * cols, (k * n + c + 1) * cols) };
+      which.forEach((i, c) => {
+        x.set(current.data.subarray(i * cols, (i + 1) * cols), c * cols);
+        allowed.set(allAllowed.subarray(i * classes, (i + 1) * classes), c * classes);
+      });
+      const at = await step.evaluate(x, allowed, which.length);
+      return { ...at, direction: (c) => at.direction.subarray(c * cols, (c + 1) * cols) };
     },
-    dispose: () => jacobian.release(),
-  };
-}
-
-/** On tfjs: one backward pass a class (the gradient of the class's column sum: rows are independent). */
-function tfjsLineariser(problem: GradientProblem): Lineariser {
-  const { cols } = problem.inputs;
-  const gradients = Array.from({ length: problem.model.classes }, (_, k) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(problem.model.logits(x as tf.Tensor2D), [0, k], [-1, 1]))));
-  return {
-    async at(current, which) {
-      const x = matrixTensor(selectRows(current, which));
-      const logits = tf.tidy(() => problem.model.logits(x));
-      const scores = await logits.data();
-      const jacobian = await Promise.all(gradients.map(async (gradient) => {
-        const g = tf.tidy(() => gradient(x));
-        const values = (await g.data()) as Float32Array;
-        g.dispose();
-        return values;
-      }));
-      tf.dispose([x, logits]);
-      return { scores, gradient: (k, c) => jacobian[k].subarray(c * cols, (c + 1) * cols) };
-    },
-    dispose: () => undefined,
+    dispose: () => step.release(),
   };
 }
 
@@ -86,43 +81,82 @@ function freeNorm2(toward: Float32Array, from: Float32Array, at: Float64Array, l
 }
 
 /**
- * One DeepFool step of row i, the c-th of the linearisation at `current`: false when the row has
- * met its goal (no step), else its step added to `total` and the row moved to
- * x0 + (1 + overshoot)·total, clipped to the box. Apart from the async loop, so that V8 compiles it.
+ * The choice for one row from its scores and class gradients (`gradient(k)`), at `at`: the
+ * predicted class, and the allowed class k ≠ predicted with the least |f_k| / ‖w_k‖ (the first
+ * where tied), its gap, ‖w_k‖² and w_k. Apart from the async loop, so that V8 compiles it.
  */
-function stepRow(problem: GradientProblem, { scores, gradient }: Linearisation, c: number, i: number, current: Matrix, total: Float64Array, overshoot: number): boolean {
-  const { cols } = problem.inputs;
+function chooseRow(scores: ArrayLike<number>, offset: number, gradient: (k: number) => Float32Array, at: Float64Array, problem: GradientProblem, target: number | undefined, direction: Float64Array): { predicted: number; gap: number; norm2: number } {
   const classes = problem.model.classes;
   const { lower, upper } = problem.domain;
-  const x0 = problem.inputs.data;
   let predicted = 0;
-  for (let k = 1; k < classes; k++) if (scores[c * classes + k] > scores[c * classes + predicted]) predicted = k;
-  const done = problem.targets ? predicted === problem.targets[i] : predicted !== problem.labels[i];
-  if (done) return false;
-  // Linearise around the class the row has now (its prediction), toward the others or the target.
+  for (let k = 1; k < classes; k++) if (scores[offset + k] > scores[offset + predicted]) predicted = k;
   let bestRatio = Infinity;
   let bestK = -1;
   let bestNorm2 = 0;
-  const fromRow = gradient(predicted, c);
-  const at = current.data.subarray(i * cols, (i + 1) * cols);
+  const fromRow = gradient(predicted);
   for (let k = 0; k < classes; k++) {
-    if (problem.targets ? k !== problem.targets[i] : k === predicted) continue;
-    const f = scores[c * classes + k] - scores[c * classes + predicted];
-    const norm2 = freeNorm2(gradient(k, c), fromRow, at, lower, upper);
-    const ratio = Math.abs(f) / Math.sqrt(norm2 + 1e-20);
+    if (k === predicted || (target !== undefined && k !== target)) continue;
+    const norm2 = freeNorm2(gradient(k), fromRow, at, lower, upper);
+    const ratio = Math.abs(scores[offset + k] - scores[offset + predicted]) / Math.sqrt(norm2 + 1e-20);
     if (ratio < bestRatio) {
       bestRatio = ratio;
       bestK = k;
       bestNorm2 = norm2;
     }
   }
-  const f = scores[c * classes + bestK] - scores[c * classes + predicted];
-  const scale = (Math.abs(f) + 1e-4) / (bestNorm2 + 1e-20);
-  const toward = gradient(bestK, c);
+  if (bestK < 0) return { predicted, gap: 0, norm2: 0 };
+  const toward = gradient(bestK);
+  for (let j = 0; j < at.length; j++) direction[j] = freeValue(toward[j] - fromRow[j], at[j], lower[j], upper[j]);
+  return { predicted, gap: scores[offset + bestK] - scores[offset + predicted], norm2: bestNorm2 };
+}
+
+/** On tfjs: one backward pass a class (the gradient of the class's column sum: rows are independent), the choice here. */
+function tfjsChooser(problem: GradientProblem): Chooser {
+  const { rows, cols } = problem.inputs;
+  const classes = problem.model.classes;
+  const gradients = Array.from({ length: classes }, (_, k) => tf.grad((x: tf.Tensor) => tf.sum(tf.slice(problem.model.logits(x as tf.Tensor2D), [0, k], [-1, 1]))));
+  const [predicted, gap, norm2, direction] = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows), new Float64Array(rows * cols)];
+  return {
+    async at(current, which) {
+      const x = matrixTensor(selectRows(current, which));
+      const logits = tf.tidy(() => problem.model.logits(x));
+      const scores = await logits.data();
+      const jacobian = await Promise.all(gradients.map(async (gradient) => {
+        const g = tf.tidy(() => gradient(x));
+        const values = (await g.data()) as Float32Array;
+        g.dispose();
+        return values;
+      }));
+      tf.dispose([x, logits]);
+      which.forEach((i, c) => {
+        const at = current.data.subarray(i * cols, (i + 1) * cols);
+        const chosen = chooseRow(scores, c * classes, (k) => jacobian[k].subarray(c * cols, (c + 1) * cols), at, problem, problem.targets?.[i], direction.subarray(c * cols, (c + 1) * cols));
+        [predicted[c], gap[c], norm2[c]] = [chosen.predicted, chosen.gap, chosen.norm2];
+      });
+      return { predicted, gap, norm2, direction: (c) => direction.subarray(c * cols, (c + 1) * cols) };
+    },
+    dispose: () => undefined,
+  };
+}
+
+/**
+ * One DeepFool step of row i, the c-th chosen: false when the row has met its goal (no step), else
+ * (|f| + 10⁻⁴) / ‖w‖² · w added to `total` and the row moved to x0 + (1 + overshoot)·total,
+ * clipped to the box. Apart from the async loop, so that V8 compiles it.
+ */
+function stepRow(problem: GradientProblem, choice: Choice, c: number, i: number, current: Matrix, total: Float64Array, overshoot: number): boolean {
+  const { cols } = problem.inputs;
+  const { lower, upper } = problem.domain;
+  const x0 = problem.inputs.data;
+  const predicted = choice.predicted[c];
+  const done = problem.targets ? predicted === problem.targets[i] : predicted !== problem.labels[i];
+  if (done) return false;
+  const scale = (Math.abs(choice.gap[c]) + 1e-4) / (choice.norm2[c] + 1e-20);
+  const direction = choice.direction(c);
   for (let j = 0; j < cols; j++) {
-    total[i * cols + j] += scale * freeValue(toward[j] - fromRow[j], at[j], lower[j], upper[j]);
+    total[i * cols + j] += scale * direction[j];
     const value = x0[i * cols + j] + (1 + overshoot) * total[i * cols + j];
-    at[j] = Math.min(upper[j], Math.max(lower[j], value));
+    current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
   }
   return true;
 }
@@ -133,17 +167,17 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
   const total = new Float64Array(rows * cols);
   const current = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
   const active = new Uint8Array(rows).fill(1);
-  const lineariser = nativeLineariser(problem) ?? tfjsLineariser(problem);
+  const chooser = nativeChooser(problem) ?? tfjsChooser(problem);
   try {
     for (let iteration = 0; iteration < options.maxIterations; iteration++) {
       // Only the rows still moving are linearised: most meet their goal in two or three steps.
       const moving = Int32Array.from({ length: rows }, (_, i) => i).filter((i) => active[i] === 1);
       if (moving.length === 0) break;
-      const linearisation = await lineariser.at(current, moving);
-      moving.forEach((i, c) => (active[i] = stepRow(problem, linearisation, c, i, current, total, options.overshoot) ? 1 : 0));
+      const choice = await chooser.at(current, moving);
+      moving.forEach((i, c) => (active[i] = stepRow(problem, choice, c, i, current, total, options.overshoot) ? 1 : 0));
     }
   } finally {
-    lineariser.dispose();
+    chooser.dispose();
   }
   return current;
 }

@@ -3,8 +3,8 @@
  * scores and the way back from a gradient at the scores to one at the inputs (dense layers, and
  * CNN blocks of valid convolution, relu and 2 × 2 max-pooling), closed by what each attack needs —
  * the attacker loss's gradient for FGSM and PGD (Goodfellow et al. 2015; Madry et al. 2018), and
- * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient, every
- * class score's gradient for DeepFool (Moosavi-Dezfooli et al., CVPR 2016), and a class's
+ * Carlini & Wagner's whole L2 objective in tanh space (IEEE S&P 2017) with its gradient, DeepFool's
+ * linearisation and choice of boundary (Moosavi-Dezfooli et al., CVPR 2016), and a class's
  * cross-entropy with its gradient for Szegedy et al.'s L-BFGS (ICLR 2014).
  */
 
@@ -269,23 +269,54 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
 }
 
 /**
- * Every class score's gradient in the inputs (the Jacobian DeepFool linearises), for a batch: input
- * `x` (batch × `inputSize`); outputs `logits` (batch × classes) and `jacobian` (classes · batch ×
- * `inputSize`: row k · batch + i is the gradient of row i's score k). One forward pass, and one way
- * back a class for the whole batch (copy k back-propagates class k's unit vector).
+ * One DeepFool step's linearisation for a batch (Moosavi-Dezfooli et al. 2016): inputs `x` (batch
+ * × `inputSize`), the box `low` and `high` (1 × `inputSize`) and `allowed` (batch × classes: 1 for
+ * each class a row may be pushed to — every one untargeted, the target targeted). Every class
+ * score's gradient comes from one forward pass and one way back a class for the whole batch (copy
+ * k back-propagates class k's unit vector); then, with p a row's predicted class (the first
+ * largest score) and w_k = ∇Z_k − ∇Z_p restricted to the coordinates free to move along it (not
+ * below `low` going down, nor above `high` going up), the allowed k ≠ p with the least
+ * |Z_k − Z_p| / ‖w_k‖ (the first where tied). Outputs, per row: `predicted` (as a float), `gap`
+ * (Z_k − Z_p), `norm2` (‖w_k‖²), each batch × 1, and `direction` (w_k, batch × `inputSize`).
  */
-export function jacobianGraph(network: NetworkBuilder, inputSize: number, classes: number, name: string): Uint8Array {
+export function deepFoolStepGraph(network: NetworkBuilder, inputSize: number, classes: number, name: string): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input('x', ['batch', inputSize]);
+  const low = g.input('low', [1, inputSize]);
+  const high = g.input('high', [1, inputSize]);
+  const allowed = g.input('allowed', ['batch', classes]);
   const model = network(g, x);
   const { logits, toScores } = logitsOf(g, model);
-  g.node('Identity', [logits], {}, 'logits');
-  g.output('logits', ['batch', classes]);
   const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
   const identity = g.constant(Array.from({ length: classes * classes }, (_, k) => (k % (classes + 1) === 0 ? 1 : 0)), [classes, 1, classes]);
   const units = g.node('Reshape', [g.node('Expand', [identity, g.node('Concat', [g.integers([classes]), batch, g.integers([classes])], { axis: { int: 0 } })]), g.integers([-1, classes])]);
-  model.back(toScores(units), 'jacobian', classes);
-  g.output('jacobian', ['classes_batch', inputSize]);
+  const jacobian = g.node('Reshape', [model.back(toScores(units), undefined, classes), g.integers([classes, -1, inputSize])]);
+  const zero = g.constant([0]);
+  const indices = g.integers(Array.from({ length: classes }, (_, k) => k));
+  // One-hot rows (batch × classes) of a batch × 1 index, and the same laid out classes × batch × 1.
+  const oneHot = (index: string) => g.node('Cast', [g.node('Equal', [index, indices])], { to: { int: FLOAT } });
+  const byClass = (rows: string) => g.node('Reshape', [g.node('Transpose', [rows]), g.integers([classes, -1, 1])]);
+  const predicted = g.node('ArgMax', [logits], { axis: { int: 1 }, keepdims: { int: 1 } });
+  g.node('Cast', [predicted], { to: { int: FLOAT } }, 'predicted');
+  g.output('predicted', ['batch', 1]);
+  const own = oneHot(predicted);
+  const towardOwn = g.node('Sub', [jacobian, g.node('ReduceSum', [g.node('Mul', [jacobian, byClass(own)]), g.integers([0])], { keepdims: { int: 1 } })]);
+  const blocked = g.node('Or', [
+    g.node('And', [g.node('Less', [towardOwn, zero]), g.node('LessOrEqual', [x, low])]),
+    g.node('And', [g.node('Greater', [towardOwn, zero]), g.node('GreaterOrEqual', [x, high])]),
+  ]);
+  const free = g.node('Where', [blocked, zero, towardOwn]);
+  const norms = g.node('Transpose', [g.node('ReduceSum', [g.node('Mul', [free, free]), g.integers([2])], { keepdims: { int: 0 } })]);
+  const gaps = g.node('Sub', [logits, g.node('ReduceSum', [g.node('Mul', [logits, own]), g.integers([1])], { keepdims: { int: 1 } })]);
+  const ratios = g.node('Div', [g.node('Abs', [gaps]), g.node('Sqrt', [g.node('Add', [norms, g.constant([1e-20])])])]);
+  const candidate = g.node('Greater', [g.node('Mul', [allowed, g.node('Sub', [g.constant([1]), own])]), zero]);
+  const best = oneHot(g.node('ArgMin', [g.node('Where', [candidate, ratios, g.constant([Infinity])])], { axis: { int: 1 }, keepdims: { int: 1 } }));
+  g.node('ReduceSum', [g.node('Mul', [gaps, best]), g.integers([1])], { keepdims: { int: 1 } }, 'gap');
+  g.output('gap', ['batch', 1]);
+  g.node('ReduceSum', [g.node('Mul', [norms, best]), g.integers([1])], { keepdims: { int: 1 } }, 'norm2');
+  g.output('norm2', ['batch', 1]);
+  g.node('ReduceSum', [g.node('Mul', [free, byClass(best)]), g.integers([0])], { keepdims: { int: 0 } }, 'direction');
+  g.output('direction', ['batch', inputSize]);
   return g.serialise(name);
 }
 

@@ -6,8 +6,8 @@
  * (0, z) (whose softmax is its two probabilities), one-vs-rest scores as they are (their argmax is
  * the prediction). Gradients are float32; every adversarial row is checked on the float64 model.
  * FGSM and PGD take the attacker loss's gradient from one onnxruntime graph of the model
- * (attacker-gradient.ts); C&W its whole objective (cw-objective.ts), DeepFool every class
- * score's gradient (class-jacobian.ts) and L-BFGS a class's cross-entropy
+ * (attacker-gradient.ts); C&W its whole objective (cw-objective.ts), DeepFool its step's
+ * linearisation and boundary (deepfool-step.ts) and L-BFGS a class's cross-entropy
  * (cross-entropy-gradient.ts), each from a graph of its own (gradient-graphs.ts); a model
  * without a graph (a hidden softmax layer) has only the tfjs scores, which every attack can
  * differentiate.
@@ -23,7 +23,7 @@ import { Cnn } from '../../models/neural/cnn.ts';
 import type { Classifier } from '../../models/types.ts';
 import { applyLayers, disposeLayers, tensorLayer, type TensorLayer } from '../inversion/differentiable.ts';
 import { cnnGraphModel, denseGraphModel, placedGradient, tfjsAttackerGradient, type AttackerGradient, type GraphModel } from './attacker-gradient.ts';
-import { nativeClassJacobian, type ClassJacobian } from './class-jacobian.ts';
+import { nativeDeepFoolStep, type DeepFoolStep } from './deepfool-step.ts';
 import { nativeCrossEntropy, type CrossEntropyGradient } from './cross-entropy-gradient.ts';
 import { nativeCwObjective, type CwObjective } from './cw-objective.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
@@ -44,8 +44,8 @@ export interface LogitModel {
   gradientForRun(rowSteps: number): AttackerGradient;
   /** Carlini & Wagner's objective and its gradient on onnxruntime, where the model has a graph (else C&W differentiates `logits` in tfjs). */
   cwObjective?: CwObjective;
-  /** Every class score's gradient on onnxruntime, where the model has a graph (else DeepFool differentiates `logits` in tfjs). */
-  classJacobian?: ClassJacobian;
+  /** DeepFool's linearisation and choice of boundary on onnxruntime, where the model has a graph (else DeepFool differentiates `logits` in tfjs). */
+  deepFoolStep?: DeepFoolStep;
   /** A class's cross-entropy and its gradient at a row on onnxruntime, where the model has a graph (else L-BFGS differentiates `logits` in tfjs). */
   crossEntropy?: CrossEntropyGradient;
   dispose(): void;
@@ -110,12 +110,12 @@ interface NativeGradients {
   /** Whether a run has used `own` (its session is made, or being made). */
   ownUsed: boolean;
   cw: CwObjective;
-  jacobian: ClassJacobian;
+  deepFool: DeepFoolStep;
   crossEntropy: CrossEntropyGradient;
 }
 
 /** The model with its attacker gradients: `native` (onnxruntime) where given, else tfjs's of its scores. */
-function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective' | 'classJacobian' | 'crossEntropy'>, native?: NativeGradients): LogitModel {
+function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 'cwObjective' | 'deepFoolStep' | 'crossEntropy'>, native?: NativeGradients): LogitModel {
   if (!native) {
     const tfjs = tfjsAttackerGradient(model.logits, model.inputSize, model.classes);
     return { ...model, gradientAt: tfjs, gradientForRun: () => tfjs };
@@ -125,12 +125,12 @@ function withGradient(model: Omit<LogitModel, 'gradientAt' | 'gradientForRun' | 
     native.ownUsed = true;
     return native.own;
   };
-  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw, classJacobian: native.jacobian, crossEntropy: native.crossEntropy };
+  return { ...model, gradientAt: native.shared, gradientForRun, cwObjective: native.cw, deepFoolStep: native.deepFool, crossEntropy: native.crossEntropy };
 }
 
-/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, C&W's objective, the class Jacobian and a class's cross-entropy. */
+/** The native gradients of a graph model: the architecture's session, the model's own from `ownFrom` row-gradients, C&W's objective, DeepFool's step and a class's cross-entropy. */
 function nativeOf(graph: GraphModel | undefined, ownFrom: number): NativeGradients | undefined {
-  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph), jacobian: nativeClassJacobian(graph), crossEntropy: nativeCrossEntropy(graph) };
+  return graph && { shared: placedGradient('shared', graph), own: placedGradient('own', graph), ownFrom, ownUsed: false, cw: nativeCwObjective(graph), deepFool: nativeDeepFoolStep(graph), crossEntropy: nativeCrossEntropy(graph) };
 }
 
 // A model's native gradients (its weights as float32 arrays; its own session once made), made once per model.

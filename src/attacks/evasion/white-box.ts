@@ -128,7 +128,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
     if (name === 'fgsm') await logits.gradientForRun(attack.length).prepare?.();
     if (name === 'pgd') await logits.gradientForRun(pgdRowSteps(attack.length, options)).prepare?.();
     if (name === 'cw') await logits.cwObjective?.prepare();
-    if (name === 'deepfool') await logits.classJacobian?.prepare();
+    if (name === 'deepfool') await logits.deepFoolStep?.prepare();
     if (name === 'lbfgs') await logits.crossEntropy?.prepare();
     for (let start = 0; start < attack.length; start += batchSize) {
       const indices = attack.subarray(start, start + batchSize);
