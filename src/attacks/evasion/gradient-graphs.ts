@@ -59,20 +59,23 @@ function denseForward(g: GraphBuilder, input: string, weights: GraphWeights | un
  * and its gradient at Z is sign · ((p − y) − 10⁻³ · (y − e)). A single score z (binary logistic)
  * makes the logits (0, z), and its gradient is the second column's.
  */
-function scoreGradient(g: GraphBuilder, scores: string, outputs: number): string {
-  const binary = outputs === 1;
-  const classes = binary ? 2 : outputs;
+function scoreGradient(g: GraphBuilder, model: GraphNetwork): string {
+  const { logits: scores, classes, toScores } = logitsOf(g, model);
   const aim = g.input('aim', ['batch', classes]);
   const sign = g.input('sign', []);
-  const logits = binary ? g.node('Concat', [g.node('ConstantOfShape', [g.node('Shape', [scores])]), scores], { axis: { int: 1 } }, 'logits') : g.node('Identity', [scores], {}, 'logits');
+  const logits = g.node('Identity', [scores], {}, 'logits');
   g.output('logits', ['batch', classes]);
   const probabilities = g.node('Exp', [g.node('LogSoftmax', [logits], { axis: { int: 1 } })]);
+  const { others } = largestOther(g, logits, aim);
+  const marginTerm = g.node('Mul', [g.node('Sub', [aim, others]), g.constant([MARGIN_WEIGHT])]);
+  return toScores(g.node('Mul', [g.node('Sub', [g.node('Sub', [probabilities, aim]), marginTerm]), sign]));
+}
+
+/** Each row's largest score other than the aim's (batch × 1), and the indicator of every score equal to it (batch × classes: every one where tied, as tfjs's max gradient has it). */
+function largestOther(g: GraphBuilder, logits: string, aim: string): { largest: string; others: string } {
   const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
   const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
-  const others = g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } });
-  const marginTerm = g.node('Mul', [g.node('Sub', [aim, others]), g.constant([MARGIN_WEIGHT])]);
-  const delta = g.node('Mul', [g.node('Sub', [g.node('Sub', [probabilities, aim]), marginTerm]), sign]);
-  return binary ? g.node('Slice', [delta, g.integers([1]), g.integers([2]), g.integers([1])]) : delta;
+  return { largest, others: g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } }) };
 }
 
 /** Back-propagates `delta` (at the last layer's scores) to the dense layers' input; `name` names the result. */
@@ -218,7 +221,7 @@ export function attackerGradientGraph(network: NetworkBuilder, inputSize: number
   const g = new GraphBuilder();
   const x = g.input('x', ['batch', inputSize]);
   const model = network(g, x);
-  model.back(scoreGradient(g, model.scores, model.outputs), 'gradient');
+  model.back(scoreGradient(g, model), 'gradient');
   g.output('gradient', ['batch', inputSize]);
   return g.serialise(name);
 }
@@ -250,9 +253,7 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
   const aim = g.input('aim', ['batch', classes]);
   const sign = g.input('sign', []);
   const own = g.node('ReduceSum', [g.node('Mul', [logits, aim]), g.integers([1])], { keepdims: { int: 1 } });
-  const masked = g.node('Sub', [logits, g.node('Mul', [aim, g.constant([1e9])])]);
-  const largest = g.node('ReduceMax', [masked], { axes: { ints: [1] }, keepdims: { int: 1 } });
-  const others = g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } });
+  const { largest, others } = largestOther(g, logits, aim);
   const margin = g.node('Mul', [g.node('Sub', [own, largest]), sign], {}, 'margin');
   g.output('margin', ['batch', 1]);
   const active = g.node('Cast', [g.node('Not', [g.node('Less', [margin, floor])])], { to: { int: FLOAT } });
