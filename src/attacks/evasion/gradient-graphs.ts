@@ -78,14 +78,19 @@ function largestOther(g: GraphBuilder, logits: string, aim: string): { largest: 
   return { largest, others: g.node('Cast', [g.node('Equal', [masked, largest])], { to: { int: FLOAT } }) };
 }
 
-/** Back-propagates `delta` (at the last layer's scores) to the dense layers' input; `name` names the result. */
-function denseBackward(g: GraphBuilder, delta: string, activations: string[], hidden: HiddenActivation[], name?: string): string {
+/**
+ * Back-propagates `delta` (at the last layer's scores) to the dense layers' input; `name` names the
+ * result. With `copies`, delta holds that many copies of the batch one after another, each taken
+ * through the activations' derivatives by broadcasting (copies × batch × width against batch ×
+ * width), so that what depends only on the forward pass is computed once, not once a copy.
+ */
+function denseBackward(g: GraphBuilder, delta: string, activations: string[], sizes: number[], hidden: HiddenActivation[], name?: string, copies = 1): string {
   const one = g.constant([1]);
   const zero = g.constant([0]);
   for (let l = activations.length - 1; l >= 0; l--) {
     const back = g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }, l === 0 ? name : undefined);
     if (l === 0) return back;
-    delta = throughActivation(g, back, activations[l], hidden[l - 1], one, zero);
+    delta = copies === 1 ? throughActivation(g, back, activations[l], hidden[l - 1], one, zero) : g.node('Reshape', [throughActivation(g, g.node('Reshape', [back, g.integers([copies, -1, sizes[l]])]), activations[l], hidden[l - 1], one, zero), g.integers([-1, sizes[l]])]);
   }
   return delta;
 }
@@ -116,7 +121,7 @@ interface BlockTrace {
  * indices, ScatterElements by them, the relu's Where and the stride-1 transposed convolution took
  * 8 of 12.2 ms of a CNN gradient call for 200 MNIST rows.
  */
-function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: string): string {
+function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: string, copies: number): string {
   const [height, width] = block.convolved;
   const [h, w] = block.pooled;
   const filters = block.filters;
@@ -127,7 +132,8 @@ function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: string): st
   const positions = g.node('Reshape', [g.integers([0, 1, 2, 3]), g.integers([4, 1])]);
   const largest = g.node('Equal', [g.node('ArgMax', [windows], { axis: { int: 1 }, keepdims: { int: 1 } }), positions]);
   const passed = g.node('Cast', [g.node('And', [largest, g.node('Greater', [windows, g.constant([0])])])], { to: { int: FLOAT } });
-  const planes = g.node('Reshape', [g.node('Mul', [passed, g.node('Reshape', [delta, g.integers([-1, 1, plane])])]), g.integers([-1, 4 * filters, h, w])]);
+  // With copies of the batch in delta, the mask (batch × 4 × plane) broadcasts over them.
+  const planes = g.node('Reshape', [g.node('Mul', [passed, g.node('Reshape', [delta, g.integers([copies, -1, 1, plane])])]), g.integers([-1, 4 * filters, h, w])]);
   // SpaceToDepth's planes are (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), each of every filter.
   const shifted = [0, 1, 2, 3].map((p) => {
     const [dy, dx] = [p >> 1, p & 1];
@@ -151,17 +157,12 @@ export interface CnnLayout {
  * logistic model), and the way back from a gradient at those scores to one at that input (rows ×
  * the input's width), the result named `name`. With `copies`, the gradient at the scores holds that
  * many copies of the batch one after another (copy c's rows from c · batch), each taken back through
- * the same forward pass (its saved values tiled).
+ * the same forward pass (what the way back needs of it computed once and broadcast over the copies).
  */
 interface GraphNetwork {
   scores: string;
   outputs: number;
   back(delta: string, name?: string, copies?: number): string;
-}
-
-/** `tensor` (of `rank` dimensions) repeated `copies` times along its first. */
-function tiled(g: GraphBuilder, tensor: string, rank: number, copies: number): string {
-  return copies === 1 ? tensor : g.node('Tile', [tensor, g.integers([copies, ...Array.from({ length: rank - 1 }, () => 1)])]);
 }
 
 /** Builds a model's network on `input` (rows × its input width) in `g`. */
@@ -171,7 +172,7 @@ export type NetworkBuilder = (g: GraphBuilder, input: string) => GraphNetwork;
 export function denseNetwork(weights: GraphWeights | undefined, sizes: number[], hidden: HiddenActivation[]): NetworkBuilder {
   return (g, input) => {
     const { activations, scores } = denseForward(g, input, weights, sizes, hidden);
-    return { scores, outputs: sizes[sizes.length - 1], back: (delta, name, copies = 1) => denseBackward(g, delta, activations.map((a, l) => (l === 0 ? a : tiled(g, a, 2, copies))), hidden, name) };
+    return { scores, outputs: sizes[sizes.length - 1], back: (delta, name, copies = 1) => denseBackward(g, delta, activations, sizes, hidden, name, copies) };
   };
 }
 
@@ -205,7 +206,7 @@ export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout)
       outputs: head.outputs,
       back: (delta, name, copies = 1) => {
         let back = g.node('Transpose', [g.node('Reshape', [head.back(delta, undefined, copies), g.integers([-1, h, w, filters])])], { perm: { ints: [0, 3, 1, 2] } });
-        for (let b = layout.blocks.length - 1; b >= 0; b--) back = backThroughBlock(g, { ...saved[b], relu: tiled(g, saved[b].relu, 4, copies) }, back);
+        for (let b = layout.blocks.length - 1; b >= 0; b--) back = backThroughBlock(g, saved[b], back, copies);
         return g.node('Reshape', [g.node('Transpose', [back], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, height * width * channels])], {}, name);
       },
     };
@@ -272,10 +273,10 @@ export function cwObjectiveGraph(network: NetworkBuilder, inputSize: number, nam
 /**
  * One DeepFool step's linearisation for a batch (Moosavi-Dezfooli et al. 2016): inputs `x` (batch
  * × `inputSize`), the box `low` and `high` (1 × `inputSize`) and `allowed` (batch × classes: 1 for
- * each class a row may be pushed to — every one untargeted, the target targeted). Every class
- * score's gradient comes from one forward pass and one way back a class for the whole batch (copy
- * k back-propagates class k's unit vector); then, with p a row's predicted class (the first
- * largest score) and w_k = ∇Z_k − ∇Z_p restricted to the coordinates free to move along it (not
+ * each class a row may be pushed to — every one untargeted, the target targeted). With p a row's
+ * predicted class (the first largest score), every ∇Z_k − ∇Z_p comes from one forward pass and one
+ * way back a class for the whole batch (copy k back-propagates e_k − e_p); then, with w_k that
+ * difference restricted to the coordinates free to move along it (not
  * below `low` going down, nor above `high` going up), the allowed k ≠ p with the least
  * |Z_k − Z_p| / ‖w_k‖ (the first where tied). Outputs, per row: `predicted` (as a float), `gap`
  * (Z_k − Z_p), `norm2` (‖w_k‖²), each batch × 1, and `direction` (w_k, batch × `inputSize`).
@@ -288,35 +289,38 @@ export function deepFoolStepGraph(network: NetworkBuilder, inputSize: number, cl
   const allowed = g.input('allowed', ['batch', classes]);
   const model = network(g, x);
   const { logits, toScores } = logitsOf(g, model);
-  const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
-  const identity = g.constant(Array.from({ length: classes * classes }, (_, k) => (k % (classes + 1) === 0 ? 1 : 0)), [classes, 1, classes]);
-  const units = g.node('Reshape', [g.node('Expand', [identity, g.node('Concat', [g.integers([classes]), batch, g.integers([classes])], { axis: { int: 0 } })]), g.integers([-1, classes])]);
-  const jacobian = g.node('Reshape', [model.back(toScores(units), undefined, classes), g.integers([classes, -1, inputSize])]);
   const zero = g.constant([0]);
   const indices = g.integers(Array.from({ length: classes }, (_, k) => k));
-  // One-hot rows (batch × classes) of a batch × 1 index, and the same laid out classes × batch × 1.
+  // One-hot rows (batch × classes) of a batch × 1 index.
   const oneHot = (index: string) => g.node('Cast', [g.node('Equal', [index, indices])], { to: { int: FLOAT } });
-  const byClass = (rows: string) => g.node('Reshape', [g.node('Transpose', [rows]), g.integers([classes, -1, 1])]);
   const predicted = g.node('ArgMax', [logits], { axis: { int: 1 }, keepdims: { int: 1 } });
   g.node('Cast', [predicted], { to: { int: FLOAT } }, 'predicted');
   g.output('predicted', ['batch', 1]);
   const own = oneHot(predicted);
-  const towardOwn = g.node('Sub', [jacobian, g.node('ReduceSum', [g.node('Mul', [jacobian, byClass(own)]), g.integers([0])], { keepdims: { int: 1 } })]);
+  // Copy k of the batch takes e_k − e_p back (classes × batch × classes, laid out as rows): the way
+  // back is linear, so it gives ∇Z_k − ∇Z_p at once (zero for k = p).
+  const identity = g.constant(Array.from({ length: classes * classes }, (_, k) => (k % (classes + 1) === 0 ? 1 : 0)), [classes, 1, classes]);
+  const seeds = g.node('Reshape', [g.node('Sub', [identity, own]), g.integers([-1, classes])]);
+  const towardOwn = g.node('Reshape', [model.back(toScores(seeds), undefined, classes), g.integers([classes, -1, inputSize])]);
   const blocked = g.node('Or', [
     g.node('And', [g.node('Less', [towardOwn, zero]), g.node('LessOrEqual', [x, low])]),
     g.node('And', [g.node('Greater', [towardOwn, zero]), g.node('GreaterOrEqual', [x, high])]),
   ]);
   const free = g.node('Where', [blocked, zero, towardOwn]);
-  const norms = g.node('Transpose', [g.node('ReduceSum', [g.node('Mul', [free, free]), g.integers([2])], { keepdims: { int: 0 } })]);
+  const norms = g.node('Transpose', [g.node('ReduceSumSquare', [free], { axes: { ints: [2] }, keepdims: { int: 0 } })]);
   const gaps = g.node('Sub', [logits, g.node('ReduceSum', [g.node('Mul', [logits, own]), g.integers([1])], { keepdims: { int: 1 } })]);
   const ratios = g.node('Div', [g.node('Abs', [gaps]), g.node('Sqrt', [g.node('Add', [norms, g.constant([1e-20])])])]);
   const candidate = g.node('Greater', [g.node('Mul', [allowed, g.node('Sub', [g.constant([1]), own])]), zero]);
-  const best = oneHot(g.node('ArgMin', [g.node('Where', [candidate, ratios, g.constant([Infinity])])], { axis: { int: 1 }, keepdims: { int: 1 } }));
+  const chosen = g.node('ArgMin', [g.node('Where', [candidate, ratios, g.constant([Infinity])])], { axis: { int: 1 }, keepdims: { int: 1 } });
+  const best = oneHot(chosen);
   g.node('ReduceSum', [g.node('Mul', [gaps, best]), g.integers([1])], { keepdims: { int: 1 } }, 'gap');
   g.output('gap', ['batch', 1]);
   g.node('ReduceSum', [g.node('Mul', [norms, best]), g.integers([1])], { keepdims: { int: 1 } }, 'norm2');
   g.output('norm2', ['batch', 1]);
-  g.node('ReduceSum', [g.node('Mul', [free, byClass(best)]), g.integers([0])], { keepdims: { int: 0 } }, 'direction');
+  // Each row's chosen copy of w (free[chosen, row, :]), gathered rather than masked and summed over the classes.
+  const batch = g.node('Slice', [g.node('Shape', [x]), g.integers([0]), g.integers([1])]);
+  const at = g.node('Expand', [g.node('Reshape', [chosen, g.integers([1, -1, 1])]), g.node('Concat', [g.integers([1]), batch, g.integers([inputSize])], { axis: { int: 0 } })]);
+  g.node('Reshape', [g.node('GatherElements', [free, at], { axis: { int: 0 } }), g.integers([-1, inputSize])], {}, 'direction');
   g.output('direction', ['batch', inputSize]);
   return g.serialise(name);
 }
