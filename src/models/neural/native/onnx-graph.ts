@@ -17,13 +17,14 @@ export type Dim = number | string;
 /** ONNX's code for float32 (the `to` of a Cast). */
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-/** An attribute value: an integer, a float or a list of integers. */
-export type AttributeValue = { int: number } | { float: number } | { ints: number[] };
+/** An attribute value: an integer, a float, a list of integers or a subgraph (a Scan's body). */
+export type AttributeValue = { int: number } | { float: number } | { ints: number[] } | { graph: GraphBuilder };
 
 function attributeProto(name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
   if ('int' in value) return { name, type: AttributeType.INT, i: value.int };
   if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
+  if ('graph' in value) return { name, type: AttributeType.GRAPH, g: value.graph.graph(name) };
   return { name, type: AttributeType.INTS, ints: value.ints };
 }
 
@@ -46,6 +47,9 @@ export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private counter = 0;
 
+  /** `prefix` starts the names it makes: a subgraph's must not repeat its outer graph's. */
+  constructor(private readonly prefix = '') {}
+
   /** Declares an input (float32 unless `type` says otherwise). */
   input(name: string, dims: Dim[], type: ElementType = 'float'): string {
     this.inputs.push(valueInfo(name, dims, type));
@@ -54,7 +58,7 @@ export class GraphBuilder {
 
   /** A float32 constant (a scalar when `dims` is empty). */
   constant(values: number[], dims: number[] = []): string {
-    const name = `const_${this.initializers.length}`;
+    const name = `${this.prefix}const_${this.initializers.length}`;
     this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values });
     return name;
   }
@@ -72,16 +76,25 @@ export class GraphBuilder {
 
   /** An int64 constant (axes of a reduction). */
   integers(values: number[]): string {
-    const name = `ints_${this.initializers.length}`;
+    const name = `${this.prefix}ints_${this.initializers.length}`;
     this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
     return name;
   }
 
   /** Adds a node of `op` and returns the name of its (single) output, `name` when given. */
   node(op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, name?: string): string {
-    const output = name ?? `${op.toLowerCase()}_${this.counter++}`;
+    const output = name ?? `${this.prefix}${op.toLowerCase()}_${this.counter++}`;
     const attribute = Object.entries(attributes).map(([key, value]) => attributeProto(key, value));
     this.nodes.push({ opType: op, input: inputs, output: [output], attribute, name: output });
+    return output;
+  }
+
+  /** Adds a node of `op` with `count` outputs (a Scan's) and returns their names. */
+  nodeWithOutputs(op: string, inputs: string[], count: number, attributes: Record<string, AttributeValue> = {}): string[] {
+    const name = `${this.prefix}${op.toLowerCase()}_${this.counter++}`;
+    const output = Array.from({ length: count }, (_, k) => `${name}_${k}`);
+    const attribute = Object.entries(attributes).map(([key, value]) => attributeProto(key, value));
+    this.nodes.push({ opType: op, input: inputs, output, attribute, name });
     return output;
   }
 
@@ -90,9 +103,14 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, dims));
   }
 
+  /** The graph (a model's, or a subgraph whose nodes may read the outer graph's values by name). */
+  graph(graphName: string): onnxProto.onnx.IGraphProto {
+    return { name: graphName, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.initializers };
+  }
+
   /** The model as bytes for `InferenceSession.create`. */
   serialise(graphName: string): Uint8Array {
-    const graph = { name: graphName, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.initializers };
+    const graph = this.graph(graphName);
     const model = { irVersion: 8, producerName: 'threatlab', opsetImport: [{ domain: '', version: OPSET }], graph };
     return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
   }
