@@ -158,7 +158,10 @@ async function assertSameDeepFoolStep(model: Classifier, rng: Rng): Promise<void
   }
 }
 
-/** A class's cross-entropy and its gradient on onnxruntime equal tfjs's, with the scores, at single rows. */
+/**
+ * A class's cross-entropy and its gradient on onnxruntime equal tfjs's, with the scores: rows of
+ * different aims in one call, then fewer rows on the same batch (its arrays and session reused).
+ */
 async function assertSameCrossEntropy(model: Classifier, rng: Rng): Promise<void> {
   await initBackend();
   const logits = await logitModel(model);
@@ -166,26 +169,34 @@ async function assertSameCrossEntropy(model: Classifier, rng: Rng): Promise<void
     assert.ok(logits.crossEntropy, 'a model with a graph has the native cross-entropy');
     const d = model.inputSize;
     const classes = Math.max(2, model.classes.length);
-    for (let aim = 0; aim < Math.min(classes, 3); aim++) {
-      const loss = logits.crossEntropy(aim);
-      try {
-        const x = Float32Array.from({ length: d }, () => rng.uniform());
-        const ours = await loss.evaluate(x);
-        const input = tf.tensor2d(x, [1, d]);
-        const labels = oneHotTensor(Int32Array.of(aim), classes);
-        const [value, gradient, scores] = tf.tidy(() => {
-          const { value: v, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits.logits(t as tf.Tensor2D))))) as tf.Scalar)(input);
-          return [v.dataSync()[0], grad.dataSync() as Float32Array, logits.logits(input).dataSync() as Float32Array];
-        });
-        tf.dispose([input, labels]);
-        assert.ok(Math.abs(ours.loss - value) <= 1e-5 * (1 + Math.abs(value)), `class ${aim}: loss ${ours.loss} vs ${value}`);
-        ours.logits.forEach((v, k) => assert.ok(Math.abs(v - scores[k]) <= 1e-5 * (1 + Math.abs(v)), `class ${aim}: score ${k}`));
-        let largest = 0;
-        for (const g of gradient) largest = Math.max(largest, Math.abs(g));
-        ours.gradient.forEach((g, k) => assert.ok(Math.abs(g - gradient[k]) <= 1e-5 * (1 + largest), `class ${aim}: gradient ${k}: ${g} vs ${gradient[k]}`));
-      } finally {
-        loss.release();
+    const capacity = 5;
+    const batch = logits.crossEntropy(capacity);
+    try {
+      for (const rows of [capacity, 2]) {
+        const x = Float32Array.from({ length: rows * d }, () => rng.uniform());
+        const aims = Int32Array.from({ length: rows }, (_, i) => (i * 2 + rows) % classes);
+        const aim = new Float32Array(rows * classes);
+        aims.forEach((a, i) => (aim[i * classes + a] = 1));
+        const ours = await batch.evaluate(x, aim, rows);
+        assert.equal(ours.loss.length, rows);
+        for (let i = 0; i < rows; i++) {
+          const input = tf.tensor2d(x.subarray(i * d, (i + 1) * d), [1, d]);
+          const labels = oneHotTensor(Int32Array.of(aims[i]), classes);
+          const [value, gradient, scores] = tf.tidy(() => {
+            const { value: v, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits.logits(t as tf.Tensor2D))))) as tf.Scalar)(input);
+            return [v.dataSync()[0], grad.dataSync() as Float32Array, logits.logits(input).dataSync() as Float32Array];
+          });
+          tf.dispose([input, labels]);
+          const where = `${rows} rows, row ${i} (class ${aims[i]})`;
+          assert.ok(Math.abs(ours.loss[i] - value) <= 1e-5 * (1 + Math.abs(value)), `${where}: loss ${ours.loss[i]} vs ${value}`);
+          scores.forEach((v, k) => assert.ok(Math.abs(ours.logits[i * classes + k] - v) <= 1e-5 * (1 + Math.abs(v)), `${where}: score ${k}`));
+          let largest = 0;
+          for (const g of gradient) largest = Math.max(largest, Math.abs(g));
+          gradient.forEach((g, k) => assert.ok(Math.abs(ours.gradient[i * d + k] - g) <= 1e-5 * (1 + largest), `${where}: gradient ${k}: ${ours.gradient[i * d + k]} vs ${g}`));
+        }
       }
+    } finally {
+      batch.release();
     }
   } finally {
     logits.dispose();

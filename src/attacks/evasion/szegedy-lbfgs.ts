@@ -4,15 +4,17 @@
  * line-search c for the largest c (the smallest perturbation) whose minimiser r still makes
  * f(x + r) = l. The box is kept by the change of variables x + r = lo + (hi − lo)·(tanh w + 1)/2
  * (Carlini & Wagner's device, equivalent to the box constraint), so float64 L-BFGS
- * (src/math/lbfgs.ts) runs unconstrained, one row at a time (each row its own c and its own
+ * (src/math/lbfgs.ts) runs unconstrained for each row (each row its own c and its own
  * curvature). loss_f is the cross-entropy of the target l; untargeted, l is the row's runner-up
- * class at x (the nearest other class by score). Gradients are float32: one onnxruntime call an
- * evaluation where the model has a graph (cross-entropy-gradient.ts), else tfjs's.
+ * class at x (the nearest other class by score). Gradients are float32: where the model has a
+ * graph, the rows' solves run side by side and the evaluations they ask for in one turn of the
+ * event loop are one onnxruntime call (cross-entropy-gradient.ts); else tfjs's, a row at a time.
  */
 
 import { tf } from '../../backend/tf.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { minimizeLbfgsAsync } from '../../math/lbfgs.ts';
+import type { CrossEntropyGradient } from './cross-entropy-gradient.ts';
 import { argMaxRows, type GradientProblem } from './gradient-problem.ts';
 
 /** The line search on c and the inner solves. */
@@ -31,11 +33,23 @@ export async function szegedyLbfgs(problem: GradientProblem, options: SzegedyOpt
   const { rows, cols } = problem.inputs;
   const targets = problem.targets ?? runnerUp(problem);
   const best = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
-  for (let i = 0; i < rows; i++) {
-    const loss = rowLoss(problem, targets[i]);
+  const solve = async (i: number, loss: RowLoss) => {
+    const found = await solveRow(problem, problem.inputs.data.subarray(i * cols, (i + 1) * cols), problem.labels[i], targets[i], loss, options);
+    if (found) best.data.set(found, i * cols);
+  };
+  if (problem.model.crossEntropy) {
+    const batch = batchedRowLosses(problem, targets, problem.model.crossEntropy);
     try {
-      const found = await solveRow(problem, problem.inputs.data.subarray(i * cols, (i + 1) * cols), problem.labels[i], targets[i], loss.at, options);
-      if (found) best.data.set(found, i * cols);
+      await Promise.all(Array.from({ length: rows }, (_, i) => solve(i, batch.rowLoss(i))));
+    } finally {
+      batch.release();
+    }
+    return best;
+  }
+  for (let i = 0; i < rows; i++) {
+    const loss = tfjsRowLoss(problem, targets[i]);
+    try {
+      await solve(i, loss.at);
     } finally {
       loss.release();
     }
@@ -43,24 +57,55 @@ export async function szegedyLbfgs(problem: GradientProblem, options: SzegedyOpt
   return best;
 }
 
-/** loss_f at a row x: the target's cross-entropy, its gradient in x, and the class the model gives x. */
+/**
+ * loss_f at a row x: the target's cross-entropy, its gradient in x (read before the next
+ * evaluation: it may be overwritten then), and the class the model gives x.
+ */
 type RowLoss = (x: Float64Array) => Promise<{ loss: number; gradient: ArrayLike<number>; predicted: number }>;
 
-/** The row loss toward `target`: on onnxruntime where the model has a graph, else tfjs's value and gradient. */
-function rowLoss(problem: GradientProblem, target: number): { at: RowLoss; release(): void } {
+/**
+ * The rows' losses on onnxruntime: each row's solve asks for its evaluations one at a time, and
+ * those asked for in one turn of the event loop — every row still solving, as each runs on to its
+ * next evaluation once answered — go to onnxruntime as one batch. A row at a time, each MNIST
+ * evaluation was a call of its own (~55 µs of a call's fixed cost for a few of work).
+ */
+function batchedRowLosses(problem: GradientProblem, targets: Int32Array, crossEntropy: CrossEntropyGradient): { rowLoss(i: number): RowLoss; release(): void } {
+  const { rows, cols } = problem.inputs;
+  const classes = problem.model.classes;
+  const batch = crossEntropy(rows);
+  const x = new Float32Array(rows * cols);
+  const aim = new Float32Array(rows * classes);
+  type Asked = { row: number; at: Float64Array; resolve(value: Awaited<ReturnType<RowLoss>>): void; reject(error: unknown): void };
+  let asked: Asked[] = [];
+  const evaluate = async () => {
+    const now = asked;
+    asked = [];
+    try {
+      aim.fill(0, 0, now.length * classes);
+      now.forEach(({ row, at }, k) => {
+        x.set(at, k * cols);
+        aim[k * classes + targets[row]] = 1;
+      });
+      const out = await batch.evaluate(x, aim, now.length);
+      const predicted = argMaxRows(out.logits, now.length, classes);
+      now.forEach(({ resolve }, k) => resolve({ loss: out.loss[k], gradient: out.gradient.subarray(k * cols, (k + 1) * cols), predicted: predicted[k] }));
+    } catch (error) {
+      for (const { reject } of now) reject(error);
+    }
+  };
+  return {
+    rowLoss: (row) => (at) =>
+      new Promise((resolve, reject) => {
+        if (asked.length === 0) setImmediate(() => void evaluate());
+        asked.push({ row, at, resolve, reject });
+      }),
+    release: () => batch.release(),
+  };
+}
+
+/** The row loss toward `target` from tfjs's value and gradient (a model without a graph). */
+function tfjsRowLoss(problem: GradientProblem, target: number): { at: RowLoss; release(): void } {
   const cols = problem.inputs.cols;
-  const native = problem.model.crossEntropy?.(target);
-  if (native) {
-    const x32 = new Float32Array(cols);
-    return {
-      at: async (x) => {
-        x32.set(x);
-        const { logits, loss, gradient } = await native.evaluate(x32);
-        return { loss, gradient, predicted: argMaxRows(logits, 1, logits.length)[0] };
-      },
-      release: () => native.release(),
-    };
-  }
   const aim = tf.oneHot(tf.tensor1d([target], 'int32'), problem.model.classes).toFloat();
   return {
     at: async (x) => {
