@@ -77,6 +77,8 @@ function batchedRowLosses(problem: GradientProblem, targets: Int32Array, crossEn
   const aim = new Float32Array(rows * classes);
   type Asked = { row: number; at: Float64Array; resolve(value: Awaited<ReturnType<RowLoss>>): void; reject(error: unknown): void };
   let asked: Asked[] = [];
+  // Once a call has failed, every row still solving gets its error, now or at its next evaluation.
+  let failure: { error: unknown } | undefined;
   const evaluate = async () => {
     const now = asked;
     asked = [];
@@ -90,12 +92,14 @@ function batchedRowLosses(problem: GradientProblem, targets: Int32Array, crossEn
       const predicted = argMaxRows(out.logits, now.length, classes);
       now.forEach(({ resolve }, k) => resolve({ loss: out.loss[k], gradient: out.gradient.subarray(k * cols, (k + 1) * cols), predicted: predicted[k] }));
     } catch (error) {
+      failure = { error };
       for (const { reject } of now) reject(error);
     }
   };
   return {
     rowLoss: (row) => (at) =>
       new Promise((resolve, reject) => {
+        if (failure) return reject(failure.error);
         if (asked.length === 0) setImmediate(() => void evaluate());
         asked.push({ row, at, resolve, reject });
       }),
