@@ -14,7 +14,8 @@
  *   POST /v1/models/:id/publish      price, output policy, visibility
  *   GET  /v1/models                  models you may query
  *   GET  /v1/models/:id              what the service reveals about a model
- *   POST /v1/models/:id/predict      answer rows (charged and recorded in the ledger)
+ *   POST /v1/models/:id/predict      answer rows (charged and recorded in the ledger): JSON, or
+ *                                    float64 bytes as application/vnd.threatlab.rows+f64
  *   GET  /v1/usage                   your keys' usage, and every key's usage of your models
  *   /v2/…                            the Open Inference Protocol over the same models (oip.ts)
  */
@@ -28,7 +29,7 @@ import { errorBody, statusOf } from './http-errors.ts';
 import { addOpenInferenceRoutes } from './oip.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { microsToUnits } from './money.ts';
-import { auditRequest, createKeyRequest, createOwnerRequest, predictRequest, publishRequest, trainRequest } from './protocol.ts';
+import { auditRequest, createKeyRequest, createOwnerRequest, predictRequest, publishRequest, ROWS_F64, trainRequest } from './protocol.ts';
 import { RateLimitedError, RateLimiter } from './rate-limiter.ts';
 import type { TaskRunner } from '../jobs/task-runner.ts';
 import { PredictionService } from './service.ts';
@@ -171,7 +172,9 @@ export function createApp(store: Store, options: AppOptions = {}): ApiApp {
 
   app.post('/v1/models/:id/predict', async (c) => {
     const key = auth(c);
-    return c.json(await service.predict(key, c.req.param('id'), await jsonBody(c, predictRequest, small)));
+    // Rows as little-endian float64 bytes (ROWS_F64), else JSON.
+    const binary = c.req.header('content-type')?.split(';')[0].trim().toLowerCase() === ROWS_F64;
+    return c.json(await service.predict(key, c.req.param('id'), binary ? { f64: await readBodyBytes(c.req.raw, small) } : await jsonBody(c, predictRequest, small)));
   });
 
   app.get('/v1/usage', (c) => {

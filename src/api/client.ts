@@ -8,7 +8,7 @@ import { ThreatlabError } from '../errors.ts';
 import type { Matrix } from '../math/matrix.ts';
 import type { Answer, Oracle, OracleInfo } from '../oracle/types.ts';
 import { errorFromBody } from './http-errors.ts';
-import type { ModelInfoResponse, PredictResponse } from './protocol.ts';
+import { ROWS_F64, type ModelInfoResponse, type PredictResponse } from './protocol.ts';
 
 /** A fetch function (global fetch, or a Hono app's `request`). */
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
@@ -35,7 +35,7 @@ export class ApiClient {
       response = await this.fetcher(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
       });
     } catch (error) {
       throw new ThreatlabError('internal', `cannot reach ${this.baseUrl}: ${(error as Error).message}; is threatlab serve running?`, { cause: error });
@@ -61,6 +61,24 @@ export class ApiClient {
     const body: (number | null)[][] = [];
     for (let i = 0; i < rows.rows; i++) body.push(rowJson(rows, i));
     return this.call('POST', `/v1/models/${encodeURIComponent(modelId)}/predict`, { rows: body });
+  }
+
+  /**
+   * Predicts any number of rows as float64 bytes (`ROWS_F64`), in as many requests as keep each
+   * body under `maxBytes`, in order; the answers come back concatenated.
+   */
+  async predictAllBinary(modelId: string, rows: Matrix, maxBytes: number): Promise<PredictResponse['answers']> {
+    const answers: PredictResponse['answers'] = [];
+    const perRequest = Math.max(1, Math.floor(maxBytes / (8 * rows.cols)));
+    for (let start = 0; start < rows.rows; start += perRequest) {
+      const values = rows.data.subarray(start * rows.cols, Math.min(rows.rows, start + perRequest) * rows.cols);
+      const bytes = new Uint8Array(8 * values.length);
+      const view = new DataView(bytes.buffer);
+      for (let k = 0; k < values.length; k++) view.setFloat64(8 * k, values[k], true);
+      const response = await this.call<PredictResponse>('POST', `/v1/models/${encodeURIComponent(modelId)}/predict`, bytes, ROWS_F64);
+      answers.push(...response.answers);
+    }
+    return answers;
   }
 
   /**
@@ -101,21 +119,28 @@ export class HttpOracle implements Oracle {
   readonly info: OracleInfo;
   private readonly client: ApiClient;
   private readonly maxRequestBytes: number;
+  /** Whether the server reads rows as float64 bytes (`ROWS_F64`; servers before it read JSON only, and do not list `rowFormats`). */
+  readonly binaryRows: boolean;
 
-  private constructor(client: ApiClient, info: OracleInfo, maxRequestBytes: number) {
+  private constructor(client: ApiClient, info: OracleInfo, maxRequestBytes: number, binaryRows: boolean) {
     this.client = client;
     this.info = info;
     this.maxRequestBytes = maxRequestBytes;
+    this.binaryRows = binaryRows;
   }
 
-  /** Reads the model's info and returns its oracle; a query is split into requests of at most `maxRequestBytes`. */
-  static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): Promise<HttpOracle> {
+  /**
+   * Reads the model's info and returns its oracle; a query is split into requests of at most
+   * `maxRequestBytes`, its rows sent as float64 bytes where the server reads them (`json`: always JSON).
+   */
+  static async connect(baseUrl: string, modelId: string, key: string, fetcher?: Fetch, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES, json = false): Promise<HttpOracle> {
     const client = new ApiClient(baseUrl, key, fetcher);
-    const { id, name: _name, visibility: _visibility, published: _published, owned: _owned, ...info } = await client.modelInfo(modelId);
-    return new HttpOracle(client, { ...info, modelId: id }, maxRequestBytes);
+    const { id, name: _name, visibility: _visibility, published: _published, owned: _owned, rowFormats, ...info } = await client.modelInfo(modelId);
+    return new HttpOracle(client, { ...info, modelId: id }, maxRequestBytes, !json && (rowFormats ?? []).includes(ROWS_F64));
   }
 
   async query(rows: Matrix): Promise<Answer[]> {
+    if (this.binaryRows) return this.client.predictAllBinary(this.info.modelId!, rows, this.maxRequestBytes);
     return this.client.predictAll(this.info.modelId!, rows, this.maxRequestBytes);
   }
 }

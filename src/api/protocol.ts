@@ -95,6 +95,15 @@ const numberRows = z
     }
   }) as unknown as z.ZodType<(number | null)[][]>;
 
+/**
+ * The media type of predict rows sent as bytes instead of JSON: each row the model's input width of
+ * little-endian IEEE float64 values one after another (8 bytes a value), NaN for a missing feature
+ * (tree models only), nothing else in the body. A 784-pixel row is 6,272 bytes against ~15,000 as
+ * JSON text, and neither side writes or parses a number as text: the decision-based attacks' bulk
+ * queries spent most of their time there.
+ */
+export const ROWS_F64 = 'application/vnd.threatlab.rows+f64';
+
 /** POST /v1/models/:id/predict */
 export const predictRequest = z.union([
   z.object({ rows: numberRows }).strict(),
@@ -108,6 +117,8 @@ export interface ModelInfoResponse extends Omit<OracleInfo, 'modelId'> {
   visibility: 'private' | 'public';
   published: boolean;
   owned: boolean;
+  /** The bodies POST /v1/models/:id/predict reads: JSON (`application/json`) and float64 bytes (`ROWS_F64`). */
+  rowFormats: string[];
 }
 
 /** What POST /v1/models/:id/predict returns. */

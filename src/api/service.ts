@@ -25,7 +25,7 @@ import type { Answer } from '../oracle/types.ts';
 import { checkTrainingParams, overLimit, type ServerLimits } from './limits.ts';
 import { LruCache } from './lru-cache.ts';
 import { microsToUnits } from './money.ts';
-import type { AuditRequest, JobResponse, ModelInfoResponse, PredictResponse } from './protocol.ts';
+import { ROWS_F64, type AuditRequest, type JobResponse, type ModelInfoResponse, type PredictResponse } from './protocol.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { ExtractionWatch, referenceRowsOf } from './extraction-watch.ts';
 import type { JobRecord, KeyRecord, ModelRecord, MonitorSettings, Store, Visibility } from './store.ts';
@@ -119,20 +119,20 @@ export class PredictionService {
   info(key: KeyRecord, modelId: string): ModelInfoResponse {
     const record = this.visibleModel(key, modelId);
     const { modelId: _id, ...info } = infoOf(record.summary, record.policy, record.price, record.id);
-    return { ...info, id: record.id, name: record.name, visibility: record.visibility, published: record.published, owned: record.ownerId === key.ownerId };
+    return { ...info, id: record.id, name: record.name, visibility: record.visibility, published: record.published, owned: record.ownerId === key.ownerId, rowFormats: ['application/json', ROWS_F64] };
   }
 
   /** Answers rows and charges the ledger (after the answer is computed; the answer leaves once the charge has committed). */
-  async predict(key: KeyRecord, modelId: string, body: { rows: (number | null)[][] } | { records: Record<string, string | number | null>[] }): Promise<PredictResponse> {
+  async predict(key: KeyRecord, modelId: string, body: { rows: (number | null)[][] } | { records: Record<string, string | number | null>[] } | { f64: Uint8Array }): Promise<PredictResponse> {
     const record = this.visibleModel(key, modelId);
-    const count = 'rows' in body ? body.rows.length : body.records.length;
+    const count = 'rows' in body ? body.rows.length : 'records' in body ? body.records.length : binaryRowCount(body.f64, record.summary.inputSize);
     if (count > this.limits.maxPredictRows) throw overLimit('the number of rows', count, 'maxPredictRows', this.limits.maxPredictRows, 'split the request');
     const compute = count * record.summary.costPerRow;
     if (compute > this.limits.maxPredictCompute) {
       throw overLimit(`the work of this request (${count} rows × ${record.summary.costPerRow} per row)`, compute, 'maxPredictCompute', this.limits.maxPredictCompute, `send at most ${Math.max(1, Math.floor(this.limits.maxPredictCompute / record.summary.costPerRow))} rows per request`);
     }
     const partial = record.summary.kind === 'tree';
-    const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : recordRows(body.records, record, partial);
+    const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : 'records' in body ? recordRows(body.records, record, partial) : binaryRows(body.f64, record.summary.inputSize, partial);
     this.store.checkBudget(key, rows.rows);
     await this.watch.before(key, record);
     const answers = compute <= this.limits.inlinePredictCompute ? answerRows(this.parsed(record), record.policy, rows) : await this.predictOnWorker(record, rows);
@@ -373,6 +373,32 @@ function encodedRows(rows: (number | null)[][], inputSize: number, partial: bool
       matrix.data[i * inputSize + j] = value === null ? NaN : value;
     });
   });
+  return matrix;
+}
+
+/** The rows in a body of `ROWS_F64` bytes: refused unless it holds one or more whole rows of `inputSize` values. */
+function binaryRowCount(bytes: Uint8Array, inputSize: number): number {
+  const rowBytes = 8 * inputSize;
+  if (bytes.byteLength === 0 || bytes.byteLength % rowBytes !== 0) {
+    throw new ThreatlabError('validation', `the body's ${bytes.byteLength} bytes are not whole rows: the model takes ${inputSize} features, ${rowBytes} bytes a row of little-endian float64 values (${ROWS_F64}); send a multiple of ${rowBytes} bytes, at least one row`);
+  }
+  return bytes.byteLength / rowBytes;
+}
+
+/** The rows of a `ROWS_F64` body: finite values, NaN (a missing feature) only where `partial` (tree models). */
+function binaryRows(bytes: Uint8Array, inputSize: number, partial: boolean): Matrix {
+  const rows = binaryRowCount(bytes, inputSize);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const matrix = createMatrix(rows, inputSize);
+  for (let k = 0; k < matrix.data.length; k++) {
+    const value = view.getFloat64(8 * k, true);
+    if (!Number.isFinite(value)) {
+      const where = `row ${Math.floor(k / inputSize)}, column ${k % inputSize}`;
+      if (!Number.isNaN(value)) throw new ThreatlabError('validation', `${where} is infinite; send finite values`);
+      if (!partial) throw new ThreatlabError('validation', `${where} is NaN (missing); only tree models answer rows with missing features`);
+    }
+    matrix.data[k] = value;
+  }
   return matrix;
 }
 
