@@ -104,3 +104,20 @@ test('HttpOracle sends float64 rows where the server lists them, in requests und
   assert.deepEqual(viaBytes, viaJson);
   assert.equal(viaBytes.length, 7);
 });
+
+test("HttpOracle splits a query of a narrow model's rows at the server's default row limit, in bytes and in JSON (12,000 iris rows fit one body but not one request)", async () => {
+  const { api, alice, softmax } = await setup();
+  let requests = 0;
+  const counting = async (url: string, init?: RequestInit) => {
+    if (init?.method === 'POST') requests++;
+    return api.fetch(url, init);
+  };
+  const matrix = createMatrix(12_000, 4, Float64Array.from({ length: 48_000 }, (_, k) => iris.features.data[k % iris.features.data.length]));
+  for (const json of [false, true]) {
+    requests = 0;
+    const oracle = await HttpOracle.connect('http://api.test', softmax, alice, counting, undefined, json);
+    const answers = await oracle.query(matrix);
+    assert.equal(answers.length, 12_000);
+    assert.equal(requests, 2, `${json ? 'JSON' : 'bytes'}: two requests of at most 10,000 rows`);
+  }
+});

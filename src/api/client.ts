@@ -65,11 +65,12 @@ export class ApiClient {
 
   /**
    * Predicts any number of rows as float64 bytes (`ROWS_F64`), in as many requests as keep each
-   * body under `maxBytes`, in order; the answers come back concatenated.
+   * body under `maxBytes` and hold at most `MAX_REQUEST_ROWS`, in order; the answers come back
+   * concatenated.
    */
   async predictAllBinary(modelId: string, rows: Matrix, maxBytes: number): Promise<PredictResponse['answers']> {
     const answers: PredictResponse['answers'] = [];
-    const perRequest = Math.max(1, Math.floor(maxBytes / (8 * rows.cols)));
+    const perRequest = Math.min(MAX_REQUEST_ROWS, Math.max(1, Math.floor(maxBytes / (8 * rows.cols))));
     for (let start = 0; start < rows.rows; start += perRequest) {
       const values = rows.data.subarray(start * rows.cols, Math.min(rows.rows, start + perRequest) * rows.cols);
       const bytes = new Uint8Array(8 * values.length);
@@ -83,7 +84,8 @@ export class ApiClient {
 
   /**
    * Predicts any number of rows in as many requests as keep each body under `maxBytes` (the
-   * server refuses larger ones with 413), in order; the answers come back concatenated.
+   * server refuses larger ones with 413) and hold at most `MAX_REQUEST_ROWS`, in order; the
+   * answers come back concatenated.
    */
   async predictAll(modelId: string, rows: Matrix, maxBytes: number): Promise<PredictResponse['answers']> {
     const answers: PredictResponse['answers'] = [];
@@ -98,7 +100,7 @@ export class ApiClient {
     };
     for (let i = 0; i < rows.rows; i++) {
       const row = JSON.stringify(rowJson(rows, i));
-      if (batch.length > 0 && size + row.length + 1 > maxBytes) await send();
+      if (batch.length > 0 && (size + row.length + 1 > maxBytes || batch.length === MAX_REQUEST_ROWS)) await send();
       batch.push(row);
       size += row.length + 1;
     }
@@ -110,6 +112,9 @@ export class ApiClient {
 function rowJson(rows: Matrix, i: number): (number | null)[] {
   return Array.from(rows.data.subarray(i * rows.cols, (i + 1) * rows.cols), (value) => (Number.isNaN(value) ? null : value));
 }
+
+/** Most rows HttpOracle sends in one request: the server's default `maxPredictRows` (a narrow model's rows fit many more in a body). */
+export const MAX_REQUEST_ROWS = 10_000;
 
 /** Largest request body HttpOracle sends by default: under the server's 1 MiB limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 900_000;

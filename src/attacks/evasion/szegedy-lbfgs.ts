@@ -67,7 +67,7 @@ type RowLoss = (x: Float64Array) => Promise<{ loss: number; gradient: ArrayLike<
  * The rows' losses on onnxruntime: each row's solve asks for its evaluations one at a time, and
  * those asked for in one turn of the event loop — every row still solving, as each runs on to its
  * next evaluation once answered — go to onnxruntime as one batch. A row at a time, each MNIST
- * evaluation was a call of its own (~55 µs of a call's fixed cost for a few of work).
+ * evaluation was a call of its own (~55 µs of a call's fixed cost for a few microseconds of work).
  */
 function batchedRowLosses(problem: GradientProblem, targets: Int32Array, crossEntropy: CrossEntropyGradient): { rowLoss(i: number): RowLoss; release(): void } {
   const { rows, cols } = problem.inputs;
