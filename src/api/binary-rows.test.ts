@@ -6,7 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadIrisEmbedded } from '../data/datasets/iris.ts';
+import { loadCsv } from '../data/loaders/csv.ts';
+import { LocalOracle } from '../oracle/local-oracle.ts';
+import { loadModelFile } from '../models/registry.ts';
+import type { Classifier } from '../models/types.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { LinearClassifierTrainer } from '../models/linear/trainers.ts';
 import { DecisionTreeTrainer } from '../models/tree/cart.ts';
@@ -120,4 +126,23 @@ test("HttpOracle splits a query of a narrow model's rows at the server's default
     assert.equal(answers.length, 12_000);
     assert.equal(requests, 2, `${json ? 'JSON' : 'bytes'}: two requests of at most 10,000 rows`);
   }
+});
+
+test("scikit-learn's digits MLP, uploaded and queried with the user's CSV rows as float64 bytes: the answers of JSON rows and of the model in this process", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const { api, alice } = await setup();
+  const file = join(fixtures, 'digits-mlp.json');
+  const uploaded = await api.call('POST', '/v1/models?name=digits', { key: alice, raw: readFileSync(file, 'utf8') });
+  assert.equal(uploaded.status, 201);
+  const table = loadCsv(join(fixtures, 'digits-non-members.csv'));
+  const values = table.rows.map((row) => row.slice(0, -1).map(Number));
+  const matrix = createMatrix(values.length, values[0].length, Float64Array.from(values.flat()));
+  const bytes = await HttpOracle.connect('http://api.test', uploaded.body.id, alice, api.fetch);
+  assert.equal(bytes.binaryRows, true);
+  const json = await HttpOracle.connect('http://api.test', uploaded.body.id, alice, api.fetch, undefined, true);
+  const local = new LocalOracle(loadModelFile(file) as Classifier);
+  const [viaBytes, viaJson, here] = [await bytes.query(matrix), await json.query(matrix), await local.query(matrix)];
+  assert.equal(viaBytes.length, values.length);
+  assert.deepEqual(viaBytes, viaJson);
+  assert.deepEqual(viaBytes, here);
 });
