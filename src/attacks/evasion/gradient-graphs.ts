@@ -310,8 +310,8 @@ export function deepFoolStepGraph(network: NetworkBuilder, inputSize: number, cl
   const [floor, ceiling] = [bound(g.node('LessOrEqual', [x, low]), -Infinity), bound(g.node('GreaterOrEqual', [x, high]), Infinity)];
   // A Scan over the classes: each way back, clamp and norm is a batch's (batch × d), its memory
   // reused by the next; only the free w and ‖w‖² of each class are kept (classes × batch × d and
-  // classes × batch). The whole classes × batch × d at once took 10–20 MB of fresh pages a first
-  // call on the MNIST CNN, ~12 µs a page here.
+  // classes × batch). All the classes at once, the way back grew the arena 20–38 MB on a first
+  // 50-row call on the MNIST CNN, fresh pages at ~12 µs each here (8 MB this way).
   const body = new GraphBuilder('scan_');
   const w = model.back(body.input('scan_seed', ['batch', model.outputs]), undefined, body);
   body.node('Min', [body.node('Max', [w, floor]), ceiling], {}, 'scan_free');
