@@ -106,6 +106,22 @@ test('fillBetween gives the values and leaves the stream where a loop of between
   );
 });
 
+test('fillNormal gives the values and leaves the stream and the kept spare where a loop of normal() draws does', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 301 }), (seed, before, length) => {
+      const [bulk, looped] = [new Rng(seed), new Rng(seed)];
+      // Draws before (an odd count leaves a spare normal kept).
+      for (let k = 0; k < before; k++) assert.equal(bulk.normal(), looped.normal());
+      const out = new Float64Array(length);
+      bulk.fillNormal(out);
+      assert.deepEqual(out, Float64Array.from({ length }, () => looped.normal()));
+      for (let k = 0; k < 3; k++) assert.equal(bulk.normal(), looped.normal());
+      for (let k = 0; k < 3; k++) assert.equal(bulk.nextUint32(), looped.nextUint32());
+    }),
+    { numRuns: 120, seed: 13 },
+  );
+});
+
 test('shuffle makes the swaps of a Fisher–Yates loop of int() draws and leaves the stream where it does (typed arrays and arrays)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 400 }), (seed, length) => {

@@ -163,6 +163,48 @@ export class Rng {
     return mean + std * u * factor;
   }
 
+  /**
+   * `out[i] = rng.normal()` for every i, in order — the same values, and the stream and the kept
+   * spare normal left where that loop leaves them — with the state in locals: HopSkipJump's L2
+   * directions (100 × 784 normals an estimate) spent 7% of an attack over HTTP in `normal()`'s
+   * calls.
+   */
+  fillNormal(out: Float64Array): void {
+    let i = 0;
+    if (out.length > 0 && this.spareNormal !== undefined) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = undefined;
+    }
+    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
+    const words = [0, 0, 0, 0];
+    while (i < out.length) {
+      let u: number;
+      let v: number;
+      let s: number;
+      do {
+        // Four of nextUint32's steps: two 53-bit uniforms, as uniform() makes them.
+        for (let k = 0; k < 4; k++) {
+          words[k] = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+          const t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = (s3 << 11) | (s3 >>> 21);
+        }
+        u = (((words[0] >>> 5) * 67108864 + (words[1] >>> 6)) / 9007199254740992) * 2 - 1;
+        v = (((words[2] >>> 5) * 67108864 + (words[3] >>> 6)) / 9007199254740992) * 2 - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const factor = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = u * factor;
+      if (i < out.length) out[i++] = v * factor;
+      else this.spareNormal = v * factor;
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
+  }
+
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T extends { length: number; [index: number]: unknown }>(items: T): T {
     // The swaps of `j = this.int(i + 1)` (53-bit uniforms, two draws each), the state in locals:

@@ -38,7 +38,8 @@ function candidate(x: Float64Array, current: Float64Array, delta: number, epsilo
   const d = x.length;
   const radius = distance(current, x);
   const direction = Float64Array.from(current, (value, j) => (value - x[j]) / radius);
-  const eta = Float64Array.from({ length: d }, () => rng.normal());
+  const eta = new Float64Array(d);
+  rng.fillNormal(eta);
   let along = 0;
   for (let j = 0; j < d; j++) along += eta[j] * direction[j];
   let norm = 0;

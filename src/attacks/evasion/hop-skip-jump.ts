@@ -80,11 +80,10 @@ async function estimateGradient(decide: Decide, point: Float64Array, delta: numb
   const probes = createMatrix(count, d);
   for (let b = 0; b < count; b++) {
     const u = rowView(directions, b);
+    if (norm === '2') rng.fillNormal(u);
+    else for (let j = 0; j < d; j++) u[j] = 2 * rng.uniform() - 1;
     let length = 0;
-    for (let j = 0; j < d; j++) {
-      u[j] = norm === '2' ? rng.normal() : 2 * rng.uniform() - 1;
-      length += u[j] * u[j];
-    }
+    for (let j = 0; j < d; j++) length += u[j] * u[j];
     length = Math.sqrt(length);
     const probe = rowView(probes, b);
     for (let j = 0; j < d; j++) probe[j] = point[j] + (delta * u[j]) / length;
