@@ -132,7 +132,7 @@ export class PredictionService {
       throw overLimit(`the work of this request (${count} rows × ${record.summary.costPerRow} per row)`, compute, 'maxPredictCompute', this.limits.maxPredictCompute, `send at most ${Math.max(1, Math.floor(this.limits.maxPredictCompute / record.summary.costPerRow))} rows per request`);
     }
     const partial = record.summary.kind === 'tree';
-    const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : 'records' in body ? recordRows(body.records, record, partial) : binaryRows(body.f64, record.summary.inputSize, partial);
+    const rows = 'rows' in body ? encodedRows(body.rows, record.summary.inputSize, partial) : 'records' in body ? recordRows(body.records, record, partial) : binaryRows(body.f64, count, record.summary.inputSize, partial);
     this.store.checkBudget(key, rows.rows);
     await this.watch.before(key, record);
     const answers = compute <= this.limits.inlinePredictCompute ? answerRows(this.parsed(record), record.policy, rows) : await this.predictOnWorker(record, rows);
@@ -385,9 +385,8 @@ function binaryRowCount(bytes: Uint8Array, inputSize: number): number {
   return bytes.byteLength / rowBytes;
 }
 
-/** The rows of a `ROWS_F64` body: finite values, NaN (a missing feature) only where `partial` (tree models). */
-function binaryRows(bytes: Uint8Array, inputSize: number, partial: boolean): Matrix {
-  const rows = binaryRowCount(bytes, inputSize);
+/** The `rows` rows of a `ROWS_F64` body (`binaryRowCount`'s): finite values, NaN (a missing feature) only where `partial` (tree models). */
+function binaryRows(bytes: Uint8Array, rows: number, inputSize: number, partial: boolean): Matrix {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const matrix = createMatrix(rows, inputSize);
   for (let k = 0; k < matrix.data.length; k++) {
