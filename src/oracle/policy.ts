@@ -76,17 +76,25 @@ export function roundTo(value: number, decimals: number): number {
   return (Math.sign(value) * Math.round(Math.abs(value) * factor)) / factor;
 }
 
-/** Answers rows under a policy (validated by `revealsOf` first). */
+/** A value as the policy shows it: rounded under `rounded`, else as it is. */
+function shown(value: number, policy: OutputPolicy): number {
+  return policy.kind === 'rounded' ? roundTo(value, policy.decimals) : value;
+}
+
+/**
+ * Answers rows under a policy (validated by `revealsOf` first). Written without closures: this
+ * runs on the server's thread for every predict request, where making one cost more than the
+ * answer of a 1-row request.
+ */
 export function answerRows(model: Model, policy: OutputPolicy, rows: Matrix): Answer[] {
   const reveals = revealsOf(model, policy);
-  const round = (value: number) => (policy.kind === 'rounded' ? roundTo(value, policy.decimals) : value);
-  if (model.task === 'regression') return Array.from(model.predictValues(rows), (value) => ({ kind: 'value', value: round(value) }));
+  if (model.task === 'regression') return Array.from(model.predictValues(rows), (value) => ({ kind: 'value', value: shown(value, policy) }));
   if (reveals === 'leaf' && model instanceof DecisionTree) {
     return model.explain(rows).map((leaf) => ({
       kind: 'leaf',
       label: leaf.prediction,
-      probabilities: leaf.probabilities.map(round),
-      confidence: round(leaf.confidence),
+      probabilities: leaf.probabilities.map((value) => shown(value, policy)),
+      confidence: shown(leaf.confidence, policy),
       count: leaf.count,
     }));
   }
@@ -95,18 +103,20 @@ export function answerRows(model: Model, policy: OutputPolicy, rows: Matrix): An
   const classes = proba.cols;
   const answers: Answer[] = [];
   for (let i = 0; i < rows.rows; i++) {
-    const p = Array.from(proba.data.subarray(i * classes, (i + 1) * classes));
     const label = labels[i];
     switch (policy.kind) {
       case 'full':
-      case 'rounded':
-        answers.push({ kind: 'scores', label, probabilities: p.map(round) });
+      case 'rounded': {
+        const probabilities = new Array<number>(classes);
+        for (let c = 0; c < classes; c++) probabilities[c] = shown(proba.data[i * classes + c], policy);
+        answers.push({ kind: 'scores', label, probabilities });
         break;
+      }
       case 'label-only':
         answers.push({ kind: 'label', label });
         break;
       case 'top-k': {
-        const order = p.map((probability, c) => ({ label: c, probability })).sort((a, b) => b.probability - a.probability || a.label - b.label);
+        const order = Array.from(proba.data.subarray(i * classes, (i + 1) * classes), (probability, c) => ({ label: c, probability })).sort((a, b) => b.probability - a.probability || a.label - b.label);
         answers.push({ kind: 'top-k', label, top: order.slice(0, policy.k) });
         break;
       }
