@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../backend/tf.ts';
-import { initBackend } from '../../backend/setup.ts';
+import { initBackend, useBackend } from '../../backend/setup.ts';
 import type { Activation, DenseLayer } from '../../models/neural/dense-network.ts';
 import { applyLayers, disposeLayers, tensorLayer } from '../inversion/differentiable.ts';
 import { Rng } from '../../random.ts';
@@ -91,6 +91,42 @@ test("a CNN's attacker gradient on onnxruntime (two blocks, odd sizes that floor
   const reference = await logitModel(cnn);
   try {
     for (const placement of PLACEMENTS) await assertSameGradients(cnnAttackerGradient(cnn, placement)!, tfjsAttackerGradient(reference.logits, cnn.inputSize, 3), x, rows, Int32Array.from({ length: rows }, (_, i) => i % 3));
+  } finally {
+    reference.dispose();
+  }
+});
+
+test("a CNN's attacker gradient on onnxruntime sends each pooled gradient to the first of a window's equal largest values, as PyTorch and tfjs's cpu backend do (blank regions with positive biases: ties in every window there)", async () => {
+  await initBackend();
+  const rng = new Rng(9);
+  const image = { height: 12, width: 10, channels: 1 };
+  const block = (kernelSize: number, inputChannels: number, filters: number, biases: number[]) => ({ kernelSize, inputChannels, filters, weights: Float64Array.from({ length: kernelSize * kernelSize * inputChannels * filters }, () => rng.normal(0, 0.5)), biases: Float64Array.from(biases) });
+  // 12 × 10 → conv 3: 10 × 8 → pool: 5 × 4 → conv 2: 4 × 3 → pool: 2 × 1. Over a blank region
+  // each filter's convolution is its bias: positive biases tie every window there, the negative
+  // one leaves it off (no gradient).
+  const convolutions = [block(3, 1, 3, [0.2, 0.35, -0.1]), block(2, 3, 2, [0.15, 0.25])];
+  const dense = [layer(4, 5, 'relu', rng), layer(5, 3, 'softmax', rng)];
+  const cnn = new Cnn({ classes: ['a', 'b', 'c'], schema: uniformNumericSchema(12 * 10, 'p', 0, 1), image, convolutions, dense, params: {} });
+  const rows = 4;
+  // Row 0 blank; the others a random patch in a blank image (the patch's corner moves row by row).
+  const x = new Float32Array(rows * cnn.inputSize);
+  for (let i = 1; i < rows; i++) {
+    for (let r = i; r < i + 4; r++) for (let c = 2 * i; c < 2 * i + 4; c++) x[i * cnn.inputSize + r * 10 + c] = rng.uniform();
+  }
+  const reference = await logitModel(cnn);
+  // tfjs's wasm MaxPoolGrad breaks ties otherwise (the test fails against it); its cpu backend
+  // takes a window's first largest value, as PyTorch's max-pooling indices and onnxruntime's do.
+  const tfjs = tfjsAttackerGradient(reference.logits, cnn.inputSize, 3);
+  const onCpu: AttackerGradient = async (values, count, aim, targeted) => {
+    await useBackend('cpu');
+    try {
+      return await tfjs(values, count, aim, targeted);
+    } finally {
+      await useBackend('wasm');
+    }
+  };
+  try {
+    for (const placement of PLACEMENTS) await assertSameGradients(cnnAttackerGradient(cnn, placement)!, onCpu, x, rows, Int32Array.from({ length: rows }, (_, i) => i % 3));
   } finally {
     reference.dispose();
   }

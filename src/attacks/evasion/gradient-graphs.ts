@@ -104,20 +104,35 @@ interface BlockTrace {
 
 /**
  * What the way back through a block needs of its way forward (the relu's output `relu`, rows ×
- * filters × convolved, and its kernel input `kernel`), in `g`: the pooled places and the shifted
- * kernel of `backThroughBlock`.
+ * filters × convolved, the pooled values `pooledValues` and the kernel input `kernel`), in `g`:
+ * the pooled places and the shifted kernel of `backThroughBlock`.
+ *
+ * A window's pooled place is its first value equal to the window's largest (the pooled value), in
+ * SpaceToDepth's order (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), where that largest passed the
+ * relu: place k takes what the earlier places left (`left`, at first 1 where the pooled value is
+ * positive) where its value is the largest. Elementwise on the four quarter-size planes: ArgMax
+ * across the planes (a reduction over a middle axis), its Equal, Greater and And over the whole
+ * relu output took 516 of 1,950 µs of onnxruntime's kernel time in a 50-row MNIST CNN gradient
+ * call; the same places this way, 15% less of the call's kernel time.
  */
-function blockTrace(g: GraphBuilder, relu: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
+function blockTrace(g: GraphBuilder, relu: string, pooledValues: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
   const [height, width] = convolved;
   const [h, w] = pooled;
   const plane = filters * h * w;
   const odd = height !== 2 * h || width !== 2 * w;
   const even = odd ? g.node('Slice', [relu, g.integers([0, 0]), g.integers([2 * h, 2 * w]), g.integers([2, 3])]) : relu;
   const windows = g.node('Reshape', [g.node('SpaceToDepth', [even], { blocksize: { int: 2 } }), g.integers([-1, 4, plane])]);
-  const positions = g.node('Reshape', [g.integers([0, 1, 2, 3]), g.integers([4, 1])]);
-  const largest = g.node('Equal', [g.node('ArgMax', [windows], { axis: { int: 1 }, keepdims: { int: 1 } }), positions]);
-  const passed = g.node('Cast', [g.node('And', [largest, g.node('Greater', [windows, g.constant([0])])])], { to: { int: FLOAT } });
-  // SpaceToDepth's planes are (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), each of every filter.
+  const value = g.nodeWithOutputs('Split', [windows, g.integers([1, 1, 1, 1])], 4, { axis: { int: 1 } });
+  const largest = g.node('Reshape', [pooledValues, g.integers([-1, 1, plane])]);
+  let left = g.node('Cast', [g.node('Greater', [largest, g.constant([0])])], { to: { int: FLOAT } });
+  const places: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const here = g.node('Mul', [g.node('Cast', [g.node('Equal', [value[k], largest])], { to: { int: FLOAT } }), left]);
+    places.push(here);
+    left = g.node('Sub', [left, here]);
+  }
+  places.push(left);
+  const passed = g.node('Concat', places, { axis: { int: 1 } });
   const shifted = [0, 1, 2, 3].map((p) => {
     const [dy, dx] = [p >> 1, p & 1];
     return g.node('Pad', [kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
@@ -131,8 +146,8 @@ function blockTrace(g: GraphBuilder, relu: string, kernel: string, convolved: [n
  * max-pooling's recorded indices send it in PyTorch and onnxruntime; none to the last row or
  * column an odd size leaves out), the relu (none where it was off) and the convolution.
  *
- * SpaceToDepth lays each window's four values in four planes ([rows, 4·filters, h, w]); ArgMax
- * picks the first largest, and the gradient stays in those planes. The transposed convolution of
+ * SpaceToDepth lays each window's four values in four planes ([rows, 4·filters, h, w]); the first
+ * largest is marked in them (`blockTrace`), and the gradient stays in those planes. The transposed convolution of
  * the unpooled gradient U (zero but at one place a window) with kernel K is then one transposed
  * convolution of stride 2 of the four planes, plane (dy, dx) with K shifted by (dy, dx) in a
  * (k+1) × (k+1) kernel: out[2i + dy + ky] += U[2i + dy] · K[ky]. onnxruntime's MaxPool with
@@ -199,7 +214,7 @@ export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout)
       current = g.node('MaxPool', [relu], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
       const convolved: [number, number] = [h - block.kernelSize + 1, w - block.kernelSize + 1];
       [h, w] = blockOutput(h, w, block.kernelSize);
-      saved.push(blockTrace(g, relu, `k${b}`, convolved, [h, w], block.filters));
+      saved.push(blockTrace(g, relu, current, `k${b}`, convolved, [h, w], block.filters));
     });
     const filters = layout.blocks[layout.blocks.length - 1].filters;
     const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
