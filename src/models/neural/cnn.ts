@@ -12,6 +12,7 @@ import { concatRows, type Dataset, type ImageShape } from '../../data/dataset.ts
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { convolveImages } from '../../math/wasm/cnn-block-kernel.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
@@ -52,45 +53,6 @@ export function blockOutput(height: number, width: number, kernelSize: number): 
   return [Math.floor((height - kernelSize + 1) / 2), Math.floor((width - kernelSize + 1) / 2)];
 }
 
-/** Applies one block to one image (height × width × channels, row-major, channels last). */
-function applyBlock(block: ConvBlock, image: Float64Array, height: number, width: number): { output: Float64Array; height: number; width: number } {
-  const k = block.kernelSize;
-  const ci = block.inputChannels;
-  const co = block.filters;
-  const convHeight = height - k + 1;
-  const convWidth = width - k + 1;
-  const conv = new Float64Array(convHeight * convWidth * co);
-  for (let y = 0; y < convHeight; y++) {
-    for (let x = 0; x < convWidth; x++) {
-      const out = conv.subarray((y * convWidth + x) * co, (y * convWidth + x + 1) * co);
-      out.set(block.biases);
-      for (let dy = 0; dy < k; dy++) {
-        for (let dx = 0; dx < k; dx++) {
-          const pixel = ((y + dy) * width + (x + dx)) * ci;
-          const filter = (dy * k + dx) * ci * co;
-          for (let c = 0; c < ci; c++) {
-            const value = image[pixel + c];
-            if (value === 0) continue;
-            const w = filter + c * co;
-            for (let f = 0; f < co; f++) out[f] += value * block.weights[w + f];
-          }
-        }
-      }
-      for (let f = 0; f < co; f++) if (out[f] < 0) out[f] = 0;
-    }
-  }
-  const [pooledHeight, pooledWidth] = [Math.floor(convHeight / 2), Math.floor(convWidth / 2)];
-  const pooled = new Float64Array(pooledHeight * pooledWidth * co).fill(-Infinity);
-  for (let y = 0; y < pooledHeight * 2; y++) {
-    for (let x = 0; x < pooledWidth * 2; x++) {
-      const target = (Math.floor(y / 2) * pooledWidth + Math.floor(x / 2)) * co;
-      const source = (y * convWidth + x) * co;
-      for (let f = 0; f < co; f++) if (conv[source + f] > pooled[target + f]) pooled[target + f] = conv[source + f];
-    }
-  }
-  return { output: pooled, height: pooledHeight, width: pooledWidth };
-}
-
 /** A fitted CNN classifier. */
 export class Cnn implements Classifier {
   readonly task = 'classification' as const;
@@ -113,16 +75,11 @@ export class Cnn implements Classifier {
     this.params = init.params;
   }
 
-  /** Flattened output of the convolution blocks. */
+  /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts). */
   features(input: Matrix): Matrix {
     checkInput(this.kind, this.inputSize, input);
-    const flat = this.dense[0].inputs;
-    const out = createMatrix(input.rows, flat);
-    for (let i = 0; i < input.rows; i++) {
-      let current = { output: input.data.subarray(i * input.cols, (i + 1) * input.cols) as Float64Array, height: this.image.height, width: this.image.width };
-      for (const block of this.convolutions) current = applyBlock(block, current.output, current.height, current.width);
-      out.data.set(current.output, i * flat);
-    }
+    const out = createMatrix(input.rows, this.dense[0].inputs);
+    convolveImages(this.image, this.convolutions, input.data, input.rows, out.data);
     return out;
   }
 
