@@ -5,7 +5,7 @@
  * with `--json` (the quick variant where it has one); a benchmark that fails or whose peer is
  * missing says so in its row. BENCHMARKS.md keeps the full runs.
  *
- *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, dp-sgd, cluster, datasets)
+ *   npm run bench [-- --json] [-- --only=NAME]    (NAME: models, api, extraction, membership, report, exfiltration, property, evasion, inference, dp-sgd, cluster, datasets)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -161,6 +161,19 @@ if (wanted('evasion')) {
       if (row.oursBackToBackAttackSecondsPerExample !== undefined && row.peerWarmSecondsPerExample !== undefined) lines.push(ratioLine(`${workload}, attack steps, runs back to back as the peer's loop runs them (median)`, 1000 * row.oursBackToBackAttackSecondsPerExample, 1000 * row.peerWarmSecondsPerExample, 'ms', row.peer, 1));
     }
     else lines.push({ workload, ours: `${(1000 * row.oursSecondsPerExample).toFixed(2)} ms`, peer: '— (no peer run)', goal: '—' });
+  }
+}
+
+if (wanted('inference')) {
+  type Row = { model: string; rows: number; oursFirstSeconds: number; oursWarmSeconds: number; peerFirstSeconds?: number; peerWarmSeconds?: number; largestDifference?: number; peer: string };
+  const report = run('inference', 'bench/inference.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  for (const row of report?.rows ?? []) {
+    // Equal work shown by the largest difference between the two sides' probabilities.
+    const same = row.largestDifference === undefined ? '' : `; probabilities within ${row.largestDifference.toExponential(1)} of the peer's`;
+    const workload = `float64 inference, MNIST ${row.model}, ${row.rows} rows in one call (class probabilities${same})`;
+    const peerMs = (seconds: number | undefined) => (seconds === undefined ? undefined : 1000 * seconds);
+    lines.push(ratioLine(`${workload}, first call in the process`, 1000 * row.oursFirstSeconds, peerMs(row.peerFirstSeconds), 'ms', row.peer, 1));
+    lines.push(ratioLine(`${workload}, further calls (median)`, 1000 * row.oursWarmSeconds, peerMs(row.peerWarmSeconds), 'ms', row.peer, 1));
   }
 }
 

@@ -53,6 +53,8 @@ export function selectRows(matrix: Matrix, indices: ArrayLike<number>): Matrix {
   const out = new Float64Array(indices.length * matrix.cols);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
+    // A row past the end would read as zeros (an empty view), silently.
+    if (!(Number.isInteger(i) && i >= 0 && i < matrix.rows)) throw new ValidationError('no such row', [{ path: `rows[${k}]`, message: `row ${i} is not one of the ${matrix.rows} rows (0 to ${matrix.rows - 1})` }]);
     out.set(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols), k * matrix.cols);
   }
   return { rows: indices.length, cols: matrix.cols, data: out };

@@ -2,8 +2,9 @@
  * A CNN's convolution blocks (valid convolution, relu, 2 × 2 max-pooling; models/neural/cnn.ts)
  * over float64 images in WebAssembly (`cnn-block.wat`, eight filters at a time in registers): the
  * same bits as the JavaScript loop they replace (cnn-block-kernel.test.ts holds that loop and
- * compares), a 200-row MNIST forward pass of the 8-16 CNN in 7.7 ms against 80–120 ms (PyTorch's
- * float64 forward pass of the same network, 1 thread: 11.5 ms warm, 175 ms its first).
+ * compares), a 200-row MNIST forward pass of the 8-16 CNN in 10–15.5 ms against 80–85 ms (PyTorch's
+ * float64 forward pass of the same network, 1 thread: 11.5 ms warm, 175 ms its first;
+ * bench/inference.bench.ts measures both sides on 1,000 rows).
  *
  * The images go through in chunks of a few megabytes, each block reading one half of the kernel's
  * memory and writing the other. The memory is this thread's and is kept for the next call: fresh

@@ -11,9 +11,9 @@
 ;; greater than those before it (window order row by row, starting from −∞). The lanes of an
 ;; f64x2 are two filters, each summed in its own order: the same bits, tested against the loop.
 ;; Eight filters at a time keep their sums in four registers (a 200-row MNIST pass of the 8-16 CNN:
-;; 7.7 ms, against 16.5 with every sum added in memory two filters at a time, and 80–120 ms for the
-;; JavaScript loop); the filters past the last eight go two at a time through memory, an odd last
-;; one alone. Byte addresses throughout.
+;; 10–15.5 ms, against 17.5 with every sum added in memory two filters at a time, and 80–85 ms for
+;; the JavaScript loop); the filters past the last eight go two at a time through memory, an odd
+;; last one alone. Byte addresses throughout.
 ;;
 ;; Build: npx tsx tools/build-wasm.ts (writes cnn-block.wasm.ts beside this file).
 (module
