@@ -17,39 +17,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-
-def build(model):
-    """The model's forward pass as a torch function of a (rows x cols) float32 tensor."""
-    def dense(layers):
-        params = [(torch.tensor(np.array(l["weights"], dtype=np.float32).reshape(l["inputs"], l["outputs"])), torch.tensor(np.array(l["biases"], dtype=np.float32)), l["activation"]) for l in layers]
-
-        def run(h):
-            for i, (w, b, activation) in enumerate(params):
-                h = h @ w + b
-                if i < len(params) - 1:
-                    h = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda v: v}[activation](h)
-            return h  # scores before the softmax
-        return run
-
-    if model["kind"] == "mlp":
-        return dense(model["layers"])
-    if model["kind"] == "cnn":
-        image = model["image"]
-        convs = []
-        for block in model["convolutions"]:
-            k, cin, cout = block["kernelSize"], block["inputChannels"], block["filters"]
-            w = np.array(block["weights"], dtype=np.float32).reshape(k, k, cin, cout).transpose(3, 2, 0, 1)  # tfjs [kh,kw,in,out] -> torch [out,in,kh,kw]
-            convs.append((torch.tensor(np.ascontiguousarray(w)), torch.tensor(np.array(block["biases"], dtype=np.float32))))
-        head = dense(model["dense"])
-
-        def run(x):
-            h = x.reshape(-1, image["height"], image["width"], image["channels"]).permute(0, 3, 1, 2)
-            for w, b in convs:
-                h = F.max_pool2d(torch.relu(F.conv2d(h, w, b)), 2)
-            return head(h.permute(0, 2, 3, 1).reshape(h.shape[0], -1))  # flattened in threatlab's NHWC order
-        return run
-    raise ValueError(f"unsupported model kind {model['kind']}")
+from threatlab_torch import network
 
 
 def main():
@@ -57,7 +25,7 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     with open(spec["model"]) as f:
-        forward = build(json.load(f))
+        forward = network(json.load(f), np.float32, probabilities=False)
     x0 = torch.tensor(np.fromfile(spec["x"], dtype=np.float64).reshape(-1, spec["cols"]).astype(np.float32))
     y = torch.tensor(np.fromfile(spec["y"], dtype=np.int32).astype(np.int64))
     eps, steps = spec["eps"], spec["steps"]

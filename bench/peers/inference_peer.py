@@ -13,46 +13,14 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-
-
-def build(model):
-    """The model's probabilities as a torch function of a (rows x cols) float64 tensor."""
-    def dense(layers):
-        params = [(torch.tensor(np.array(l["weights"], dtype=np.float64).reshape(l["inputs"], l["outputs"])), torch.tensor(np.array(l["biases"], dtype=np.float64)), l["activation"]) for l in layers]
-        activations = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda v: v, "softmax": lambda v: torch.softmax(v, 1)}
-
-        def run(h):
-            for w, b, activation in params:
-                h = activations[activation](h @ w + b)
-            return h
-        return run
-
-    if model["kind"] == "mlp":
-        return dense(model["layers"])
-    if model["kind"] == "cnn":
-        image = model["image"]
-        convs = []
-        for block in model["convolutions"]:
-            k, cin, cout = block["kernelSize"], block["inputChannels"], block["filters"]
-            w = np.array(block["weights"], dtype=np.float64).reshape(k, k, cin, cout).transpose(3, 2, 0, 1)  # tfjs [kh,kw,in,out] -> torch [out,in,kh,kw]
-            convs.append((torch.tensor(np.ascontiguousarray(w)), torch.tensor(np.array(block["biases"], dtype=np.float64))))
-        head = dense(model["dense"])
-
-        def run(x):
-            h = x.reshape(-1, image["height"], image["width"], image["channels"]).permute(0, 3, 1, 2)
-            for w, b in convs:
-                h = F.max_pool2d(torch.relu(F.conv2d(h, w, b)), 2)
-            return head(h.permute(0, 2, 3, 1).reshape(h.shape[0], -1))  # flattened in threatlab's NHWC order
-        return run
-    raise ValueError(f"unsupported model kind {model['kind']}")
+from threatlab_torch import network
 
 
 def main():
     spec = json.loads(sys.argv[1])
     torch.set_num_threads(1)
     with open(spec["model"]) as f:
-        forward = build(json.load(f))
+        forward = network(json.load(f), np.float64, probabilities=True)
     # The rows as the float64 tensor the network reads (made before the timer, as ours are in memory).
     x = torch.from_numpy(np.fromfile(spec["x"], dtype=np.float64).reshape(-1, spec["cols"]))
     times = []
