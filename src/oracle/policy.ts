@@ -82,9 +82,9 @@ function shown(value: number, policy: OutputPolicy): number {
 }
 
 /**
- * Answers rows under a policy (validated by `revealsOf` first). Written without closures: this
- * runs on the server's thread for every predict request, where making one cost more than the
- * answer of a 1-row request.
+ * Answers rows under a policy (validated by `revealsOf` first). The scores' path — every predict
+ * request's, on the server's thread — makes no closures: under tsx each one made is also named,
+ * and that naming alone was 1.3% of a 1-row request's time there.
  */
 export function answerRows(model: Model, policy: OutputPolicy, rows: Matrix): Answer[] {
   const reveals = revealsOf(model, policy);

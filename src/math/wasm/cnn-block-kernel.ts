@@ -6,7 +6,7 @@
  * float64 forward pass of the same network, 1 thread: 11.5 ms warm, 175 ms its first;
  * bench/inference.bench.ts measures both sides on 1,000 rows).
  *
- * The images go through in chunks of a few megabytes, each block reading one half of the kernel's
+ * The images go through in chunks of about a megabyte, each block reading one half of the kernel's
  * memory and writing the other. The memory is this thread's and is kept for the next call: fresh
  * memory costs ~12 µs a page to touch on this machine, more than the arithmetic of a small batch.
  */
