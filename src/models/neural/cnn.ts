@@ -12,6 +12,7 @@ import { concatRows, type Dataset, type ImageShape } from '../../data/dataset.ts
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { CNN_FEATURES, reusedMatrix } from '../../math/reused-matrices.ts';
 import { convolveImages } from '../../math/wasm/cnn-block-kernel.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
@@ -75,16 +76,17 @@ export class Cnn implements Classifier {
     this.params = init.params;
   }
 
-  /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts). */
-  features(input: Matrix): Matrix {
+  /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts), written to `into` where given. */
+  features(input: Matrix, into?: Matrix): Matrix {
     checkInput(this.kind, this.inputSize, input);
-    const out = createMatrix(input.rows, this.dense[0].inputs);
+    const out = into ?? createMatrix(input.rows, this.dense[0].inputs);
     convolveImages(this.image, this.convolutions, input.data, input.rows, out.data);
     return out;
   }
 
   predictProba(input: Matrix): Matrix {
-    return forward(this.dense, this.features(input));
+    // The head reads the features before this returns: they go to this thread's reused matrix.
+    return forward(this.dense, this.features(input, reusedMatrix(CNN_FEATURES, input.rows, this.dense[0].inputs)));
   }
 
   predict(input: Matrix): Int32Array {

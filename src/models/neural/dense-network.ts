@@ -4,6 +4,7 @@
  * is deterministic and the extraction and inversion attacks see the same function everywhere.
  */
 
+import { HIDDEN_A, HIDDEN_B, reusedMatrix } from '../../math/reused-matrices.ts';
 import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
 import { denseForward } from '../../math/wasm/dense-forward.ts';
 
@@ -70,10 +71,11 @@ function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
 
 /**
  * Runs rows through one layer. Large calls go to the WebAssembly kernel (`math/wasm/dense-forward`),
- * which gives the same bits as the loop below (tested); `kernel: 'js'` forces the loop.
+ * which gives the same bits as the loop below (tested); `kernel: 'js'` forces the loop. The result
+ * goes to `into` where given (input.rows × layer.outputs; every value written).
  */
-export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'js' = 'auto'): Matrix {
-  const out = createMatrix(input.rows, layer.outputs);
+export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'js' = 'auto', into?: Matrix): Matrix {
+  const out = into ?? createMatrix(input.rows, layer.outputs);
   if (kernel === 'auto' && wasmWorthIt(layer, input.rows)) {
     denseForward(layer.weights, layer.biases, layer.inputs, layer.outputs, input.data, input.rows, out.data);
     for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
@@ -93,10 +95,14 @@ export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'j
   return out;
 }
 
-/** Runs rows through all layers; `upTo` stops after that many layers (hidden representations). */
+/**
+ * Runs rows through all layers; `upTo` stops after that many layers (hidden representations). The
+ * layers before the last write to this thread's reused matrices (reused-matrices.ts); the result
+ * is a matrix of its own.
+ */
 export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length): Matrix {
   let current = input;
-  for (let l = 0; l < upTo; l++) current = applyLayer(layers[l], current);
+  for (let l = 0; l < upTo; l++) current = applyLayer(layers[l], current, 'auto', l < upTo - 1 ? reusedMatrix(l % 2 === 0 ? HIDDEN_A : HIDDEN_B, input.rows, layers[l].outputs) : undefined);
   return current;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMatrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
-import { applyLayer, type Activation, type DenseLayer } from './dense-network.ts';
+import { applyLayer, forward, type Activation, type DenseLayer } from './dense-network.ts';
 
 test('a large layer call runs in WebAssembly and gives the same bits as the scalar loop (zeros, −0, NaN inputs; odd widths; every activation; rows past one chunk)', () => {
   const rng = new Rng(3);
@@ -26,4 +26,31 @@ test('a large layer call runs in WebAssembly and gives the same bits as the scal
       for (let k = 0; k < loop.data.length; k++) assert.ok(Object.is(fast.data[k], loop.data[k]), `${rows}×${inputs}→${outputs} ${activation} [${k}]: ${fast.data[k]} vs ${loop.data[k]}`);
     }
   }
+});
+
+test("forward's hidden layers on the thread's reused matrices: three hidden layers (the two slots in turn) give the bits of fresh matrices, and a result stays as it was after the next calls", () => {
+  const rng = new Rng(5);
+  const sizes = [40, 33, 17, 25, 6];
+  const layers: DenseLayer[] = sizes.slice(1).map((outputs, l) => ({
+    inputs: sizes[l],
+    outputs,
+    weights: Float64Array.from({ length: sizes[l] * outputs }, () => rng.normal() / Math.sqrt(sizes[l])),
+    biases: Float64Array.from({ length: outputs }, () => rng.normal()),
+    activation: l === sizes.length - 2 ? 'softmax' : (['relu', 'tanh', 'sigmoid'] as const)[l % 3],
+  }));
+  const rowsOf = (rows: number) => createMatrix(rows, 40, Float64Array.from({ length: rows * 40 }, () => (rng.uniform() < 0.3 ? 0 : rng.normal())));
+  const fresh = (x: ReturnType<typeof rowsOf>) => layers.reduce((current, layer) => applyLayer(layer, current), x);
+  const [x, y] = [rowsOf(300), rowsOf(120)];
+  const first = forward(layers, x);
+  const copy = Float64Array.from(first.data);
+  assert.deepEqual(Array.from(first.data), Array.from(fresh(x).data));
+  const second = forward(layers, y);
+  assert.deepEqual(Array.from(second.data), Array.from(fresh(y).data));
+  forward(layers, x, 2);
+  for (let k = 0; k < copy.length; k++) assert.ok(Object.is(first.data[k], copy[k]), `value ${k} changed by the later calls`);
+  // A hidden representation (upTo) is a matrix of its own too.
+  const hidden = forward(layers, x, 3);
+  const hiddenCopy = Float64Array.from(hidden.data);
+  forward(layers, y);
+  assert.deepEqual(Array.from(hidden.data), Array.from(hiddenCopy));
 });
