@@ -12,6 +12,8 @@ import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 /** The module's exports. */
 export interface Exports {
   memory: WebAssembly.Memory;
+  /** Dense rows (x, rows × inputs) as compressed rows for `forward`: each row's non-zero values, their offsets (column × width), each row's start. */
+  compress(x: number, rows: number, inputs: number, width: number, starts: number, offsets: number, values: number): void;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
   tanh_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number): void;

@@ -7,6 +7,35 @@
 (module
   (memory (export "memory") 1)
 
+;; Dense rows as compressed rows: row i's non-zero values in column order (a value equal to zero,
+;; −0 too, left out; NaN kept), each with its weight row's offset (column × width), and where each
+;; row's entries start. x: f64 rows × inputs; starts: u32 × (rows + 1); offsets: i32 per entry;
+;; values: f64 per entry. The same entries as dense-forward.ts's JavaScript loop made.
+  (func (export "compress")
+    (param $x i32) (param $rows i32) (param $inputs i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
+    (local $i i32) (local $k i32) (local $e i32) (local $at i32) (local $value f64)
+    (local.set $at (local.get $x))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+        (i32.store (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2))) (local.get $e))
+        (local.set $k (i32.const 0))
+        (block $columns_done
+          (loop $columns_loop
+            (br_if $columns_done (i32.ge_u (local.get $k) (local.get $inputs)))
+            (local.set $value (f64.load (local.get $at)))
+            (if (f64.ne (local.get $value) (f64.const 0))
+              (then
+                (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2))) (i32.mul (local.get $k) (local.get $width)))
+                (f64.store (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))) (local.get $value))
+                (local.set $e (i32.add (local.get $e) (i32.const 1)))))
+            (local.set $at (i32.add (local.get $at) (i32.const 8)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $columns_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows_loop)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $rows) (i32.const 2))) (local.get $e)))
+
 ;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e] + j], e over row i's entries.
   ;; starts: u32 × (rows + 1); offsets: i32 per entry (column × width); values: f64 per entry;
   ;; theta: f64 array; w, b: element indices into theta; out: f64 rows × width.
