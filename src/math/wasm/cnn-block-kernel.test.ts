@@ -54,13 +54,7 @@ function reference(image: ImageSize, blocks: ConvolutionBlock[], images: Float64
     for (const block of blocks) current = referenceBlock(block, current.output, current.height, current.width);
     outputs.push(current.output);
   }
-  const out = new Float64Array(outputs.reduce((sum, o) => sum + o.length, 0));
-  let at = 0;
-  for (const o of outputs) {
-    out.set(o, at);
-    at += o.length;
-  }
-  return out;
+  return Float64Array.from(outputs.flatMap((output) => Array.from(output)));
 }
 
 /** Equal bit for bit (−0 and +0 apart). */
