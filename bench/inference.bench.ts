@@ -27,7 +27,8 @@ const json = process.argv.includes('--json');
 const rows = 1000;
 const FURTHER_CALLS = 5;
 const { train, test } = trainTestSplit(loadMnist(), { testFraction: 0.2, rng: new Rng(42), stratify: true });
-const trainRows = selectRows(train.features, Uint32Array.from({ length: quick ? 3000 : 10000 }, (_, i) => i));
+// All 8,000 training rows of the 10,000 `loadMnist` gives (3,000 with --quick).
+const trainRows = quick ? selectRows(train.features, Uint32Array.from({ length: 3000 }, (_, i) => i)) : train.features;
 const trainSet = { ...train, features: trainRows, labels: train.labels.subarray(0, trainRows.rows) };
 const inputs = selectRows(test.features, Uint32Array.from({ length: rows }, (_, i) => i));
 

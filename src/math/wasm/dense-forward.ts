@@ -1,11 +1,11 @@
 /**
- * A dense layer's forward pass over many rows in WebAssembly: each chunk of rows is copied into the
- * sparse-layer kernel's memory, written there as compressed rows (its non-zero inputs, as the
- * scalar loop skips zeros; the kernel's `compress`, where a JavaScript loop took 1.8 of a 1,000-row
- * MNIST call's 8 ms) and run through its forward pass, whose f64x2 sums keep the scalar loop's
- * order — the same bits as `applyLayer`'s JavaScript loop (tested), several times faster on wide
- * layers (a network's answers to 10,000 candidates in membership inference, a prediction of many
- * rows).
+ * A dense layer's forward pass over many rows in WebAssembly: the weights are copied into the
+ * sparse-layer kernel's memory and laid out there as column panels (`pack_panels`), then each
+ * chunk of rows is copied in, written as compressed rows (its non-zero inputs, as the scalar loop
+ * skips zeros; the kernel's `compress`, where a JavaScript loop took 1.8 of a 1,000-row MNIST
+ * call's 8 ms) and run through `panel_forward`, whose f64x2 sums keep the scalar loop's order —
+ * the same bits as `applyLayer`'s JavaScript loop (tested), several times faster on wide layers (a
+ * network's answers to 10,000 candidates in membership inference, a prediction of many rows).
  */
 
 import { byteLayout, ensureBytes } from './memory.ts';
@@ -29,24 +29,26 @@ export function denseForward(weights: Float64Array, biases: Float64Array, inputs
   kernel ??= instantiateSparseLayer();
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, inputs))));
   const { take, end: used } = byteLayout();
-  const theta = take(8 * (inputs + 1) * outputs);
+  const rowMajor = take(8 * inputs * outputs);
+  const panels = take(8 * inputs * outputs);
+  const bias = take(8 * outputs);
   const dense = take(8 * chunk * inputs);
   const starts = take(4 * (chunk + 1));
-  const offsets = take(4 * chunk * inputs);
+  const columns = take(4 * chunk * inputs);
   const values = take(8 * chunk * inputs);
   const result = take(8 * chunk * outputs);
   ensureBytes(kernel.memory, used());
   const buffer = kernel.memory.buffer;
-  const parameters = new Float64Array(buffer, theta, (inputs + 1) * outputs);
-  parameters.set(weights);
-  parameters.set(biases, inputs * outputs);
+  new Float64Array(buffer, rowMajor, inputs * outputs).set(weights);
+  new Float64Array(buffer, bias, outputs).set(biases);
+  kernel.pack_panels(rowMajor, inputs, outputs, panels);
   const denseView = new Float64Array(buffer, dense, chunk * inputs);
   const resultView = new Float64Array(buffer, result, chunk * outputs);
   for (let first = 0; first < rows; first += chunk) {
     const count = Math.min(chunk, rows - first);
     denseView.set(x.subarray(first * inputs, (first + count) * inputs));
-    kernel.compress(dense, count, inputs, outputs, starts, offsets, values);
-    kernel.forward(count, outputs, starts, offsets, values, theta, 0, inputs * outputs, result);
+    kernel.compress(dense, count, inputs, 1, starts, columns, values);
+    kernel.panel_forward(count, outputs, inputs, starts, columns, values, panels, bias, result);
     out.set(resultView.subarray(0, count * outputs), first * outputs);
   }
 }

@@ -78,7 +78,9 @@ export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'j
   const out = into ?? createMatrix(input.rows, layer.outputs);
   if (kernel === 'auto' && wasmWorthIt(layer, input.rows)) {
     denseForward(layer.weights, layer.biases, layer.inputs, layer.outputs, input.data, input.rows, out.data);
-    for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
+    // Softmax normalizes each row; the others act on each value alone, all rows in one call.
+    if (layer.activation !== 'softmax') activate(out.data.subarray(0, input.rows * layer.outputs), layer.activation);
+    else for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
     return out;
   }
   for (let i = 0; i < input.rows; i++) {

@@ -4,9 +4,11 @@ import { createMatrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
 import { applyLayer, forward, type Activation, type DenseLayer } from './dense-network.ts';
 
-test('a large layer call runs in WebAssembly and gives the same bits as the scalar loop (zeros, −0, NaN inputs; odd widths; every activation; rows past one chunk)', () => {
+test('a large layer call runs in WebAssembly and gives the same bits as the scalar loop (zeros, −0, NaN inputs; odd widths and every column panel; every activation; rows past one chunk)', () => {
   const rng = new Rng(3);
-  for (const [rows, inputs, outputs] of [[2000, 97, 7], [70, 784, 128], [1400, 1000, 3]]) {
+  // Widths through every panel kind: pairs and an odd one (7), eights only (128), eights, a pair and
+  // an odd one (19), a pair and an odd one (3).
+  for (const [rows, inputs, outputs] of [[2000, 97, 7], [70, 784, 128], [300, 61, 19], [1400, 1000, 3]]) {
     const x = createMatrix(rows, inputs);
     for (let k = 0; k < x.data.length; k++) {
       const u = rng.uniform();
