@@ -6,7 +6,7 @@
  * through BullMQ on loopback with a worker that does nothing, and with a `threatlab worker` that
  * trains a tiny model — the overhead per job a projection to N machines adds to each shadow.
  *
- *   npx tsx bench/cluster.bench.ts [--only=fashion|adult] [--shadows=64] [--setups=0,1,2] [--warm-first] [--json]
+ *   npx tsx bench/cluster.bench.ts [--only=fashion|adult] [--shadows=64] [--setups=0,1,2] [--warm-first] [--runs=3] [--json]
  */
 
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -29,6 +29,9 @@ const setupsWanted = process.argv.find((arg) => arg.startsWith('--setups='))?.sl
 const shadows = Number(process.argv.find((arg) => arg.startsWith('--shadows='))?.slice(10) ?? 64);
 /** `--warm-first`: each setup runs LiRA once, then the timed run (a cluster that has run before: data sets kept, code compiled). */
 const warmFirst = process.argv.includes('--warm-first');
+/** `--runs=N`: timed runs per setup (after the first with --warm-first); each figure is their median — a sub-second run on this shared machine moves by a third from one run to the next. */
+const timedRuns = Math.max(1, Number(process.argv.find((arg) => arg.startsWith('--runs='))?.slice(7) ?? 1));
+const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const log = (text: string): void => {
   if (!json) process.stderr.write(`${text}\n`);
 };
@@ -145,13 +148,18 @@ if (!isAvailable(findDataset(bench.dataset))) {
     // With --warm-first, a first run (its data sets fetched and kept, its code compiled in every
     // worker) and the second timed: the scaling of a cluster that has run before.
     const cold = warmFirst ? await timedAttack(pool) : undefined;
-    const { auc, elapsed, training } = await timedAttack(pool);
+    const timed = [];
+    for (let k = 0; k < timedRuns; k++) timed.push(await timedAttack(pool));
     await pool.close();
     await stopWorkers();
+    const auc = timed[0].auc;
+    const elapsed = median(timed.map((run) => run.elapsed));
+    const training = median(timed.map((run) => run.training));
     const rssMiB = process.memoryUsage().rss / 1024 ** 2;
-    runs.push({ where, seconds: elapsed, training, auc, perShadow: training / shadows, rssMiB, coldTraining: cold?.training, coldAucEqual: cold ? cold.auc === auc : undefined });
+    runs.push({ where, seconds: elapsed, training, auc, perShadow: training / shadows, rssMiB, coldTraining: cold?.training, coldAucEqual: timed.every((run) => run.auc === auc) && (!cold || cold.auc === auc) });
     const before = cold ? ` (the first run: shadows in ${cold.training.toFixed(1)} s)` : '';
-    log(`LiRA ${shadows} shadows, ${only}, ${where}: ${elapsed.toFixed(1)} s end to end, shadows trained in ${training.toFixed(1)} s${before}, AUC ${auc.toFixed(4)}, client RSS ${rssMiB.toFixed(0)} MiB`);
+    const each = timedRuns > 1 ? ` (the median of ${timedRuns} runs: ${timed.map((run) => run.training.toFixed(2)).join(', ')} s)` : '';
+    log(`LiRA ${shadows} shadows, ${only}, ${where}: ${elapsed.toFixed(1)} s end to end, shadows trained in ${training.toFixed(1)} s${each}${before}, AUC ${auc.toFixed(4)}, client RSS ${rssMiB.toFixed(0)} MiB`);
   }
 }
 await redis.stop();
@@ -167,7 +175,7 @@ const equal = runs.every((run) => run.auc === runs[0].auc && run.coldAucEqual !=
 const perShadow = one ? one.training / shadows : undefined;
 const clientSeconds = one ? one.seconds - one.training : 0;
 const projection = perShadow === undefined ? [] : [1, 2, 4, 8, 16].map((machines) => ({ machines, seconds: Math.ceil(shadows / (machines * 2)) * perShadow + shadows / tiny.perSecond + clientSeconds }));
-const result = { case: only, shadows, warmFirst, bareJobsPerSecond: bare, trainingJobsPerSecond: tiny.perSecond, localTrainingJobsPerSecond: tiny.localPerSecond, runs, speedup, coldSpeedup, endToEndSpeedup, clientSeconds, aucEqual: equal, projection };
+const result = { case: only, shadows, warmFirst, timedRuns, bareJobsPerSecond: bare, trainingJobsPerSecond: tiny.perSecond, localTrainingJobsPerSecond: tiny.localPerSecond, runs, speedup, coldSpeedup, endToEndSpeedup, clientSeconds, aucEqual: equal, projection };
 if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
   log(`2 processes against 1: ${speedup?.toFixed(2)}× for the shadows (goal ≥ 1.8×), ${endToEndSpeedup?.toFixed(2)}× end to end (the client keeps the target's queries and the Gaussian fits); AUC equal in every run: ${equal}`);

@@ -13,7 +13,7 @@ import { Mlp } from '../../models/neural/mlp.ts';
 import { runWhiteBox } from './white-box.ts';
 import { createMatrix, selectRows } from '../../math/matrix.ts';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { directSessionsMade } from '../../models/neural/native/direct-session.ts';
 import { convertOnnx } from '../../models/onnx/onnx-convert.ts';
 import { readModelDescription } from '../../oracle/model-description.ts';
 import { loadModelFile } from '../../models/registry.ts';
@@ -180,23 +180,16 @@ test("prepare() makes a gradient's onnxruntime session once, before its first ca
   const rng = new Rng(8);
   // An architecture no other test uses, so that no shared session of it exists yet.
   const layers = [layer(13, 7, 'tanh', rng), layer(7, 3, 'softmax', rng)];
-  const made: unknown[] = [];
-  const create = ort.InferenceSession.create;
-  ort.InferenceSession.create = ((...args: Parameters<typeof create>) => (made.push(args[0]), create.apply(ort.InferenceSession, args))) as typeof create;
-  try {
-    for (const placement of ['shared', 'own'] as const) {
-      made.length = 0;
-      const gradient = denseAttackerGradient(layers, placement)!;
-      assert.equal(made.length, 0, `${placement}: nothing made before it is asked for`);
-      await gradient.prepare!();
-      assert.equal(made.length, 1, `${placement}: prepare makes the session`);
-      const at = await gradient(Float32Array.from({ length: 2 * 13 }, () => rng.normal()), 2, Int32Array.of(0, 2), false);
-      at.release();
-      await gradient.prepare!();
-      assert.equal(made.length, 1, `${placement}: neither the call nor a second prepare makes another`);
-    }
-  } finally {
-    ort.InferenceSession.create = create;
+  for (const placement of ['shared', 'own'] as const) {
+    const before = directSessionsMade();
+    const gradient = denseAttackerGradient(layers, placement)!;
+    assert.equal(directSessionsMade() - before, 0, `${placement}: nothing made before it is asked for`);
+    await gradient.prepare!();
+    assert.equal(directSessionsMade() - before, 1, `${placement}: prepare makes the session`);
+    const at = await gradient(Float32Array.from({ length: 2 * 13 }, () => rng.normal()), 2, Int32Array.of(0, 2), false);
+    at.release();
+    await gradient.prepare!();
+    assert.equal(directSessionsMade() - before, 1, `${placement}: neither the call nor a second prepare makes another`);
   }
   assert.equal(tfjsAttackerGradient((x) => x, 2, 2).prepare, undefined, 'tfjs makes nothing ahead');
 });

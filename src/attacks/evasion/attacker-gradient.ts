@@ -14,6 +14,7 @@
 import * as ort from 'onnxruntime-node';
 import { tf } from '../../backend/tf.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
+import { openDirectSession, type DirectSession } from '../../models/neural/native/direct-session.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
 import { SpentBuffers } from '../../parallel/spent-buffers.ts';
 import { attackerLoss, oneHotTensor } from './gradient-problem.ts';
@@ -42,13 +43,13 @@ export type AttackerGradient = ((x: Float32Array, rows: number, aim: Int32Array,
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 // Sessions of architectures (the weights fed each run), made once per process and shared by every model of the architecture.
-const sharedSessions = new Map<string, Promise<ort.InferenceSession>>();
+const sharedSessions = new Map<string, Promise<DirectSession>>();
 
-function sharedSession(key: string, graph: () => Uint8Array): () => Promise<ort.InferenceSession> {
+function sharedSession(key: string, graph: () => Uint8Array): () => Promise<DirectSession> {
   return () => {
     let session = sharedSessions.get(key);
     if (!session) {
-      session = nativeCall(() => ort.InferenceSession.create(graph(), SESSION_OPTIONS));
+      session = nativeCall(() => openDirectSession(graph(), SESSION_OPTIONS));
       if (sharedSessions.size >= 16) sharedSessions.delete(sharedSessions.keys().next().value!);
       sharedSessions.set(key, session);
     }
@@ -57,16 +58,16 @@ function sharedSession(key: string, graph: () => Uint8Array): () => Promise<ort.
 }
 
 /** A model's own session (its weights held in the graph), made on the first call and kept by the gradient; `options` added to this file's. */
-export function ownSession(graph: () => Uint8Array, options: ort.InferenceSession.SessionOptions = {}): () => Promise<ort.InferenceSession> {
-  let session: Promise<ort.InferenceSession> | undefined;
-  return () => (session ??= nativeCall(() => ort.InferenceSession.create(graph(), { ...SESSION_OPTIONS, ...options })));
+export function ownSession(graph: () => Uint8Array, options: ort.InferenceSession.SessionOptions = {}): () => Promise<DirectSession> {
+  let session: Promise<DirectSession> | undefined;
+  return () => (session ??= nativeCall(() => openDirectSession(graph(), { ...SESSION_OPTIONS, ...options })));
 }
 
 /** The largest outputs a gradient keeps between its calls (a batch of 256 rows of 4,096 values). */
 const HOLD_BYTES = 4 << 20;
 
 /** Runs a graph of this file: the rows, the aim one-hot and the sign, with `fed` (the weights of a shared session's model). */
-function nativeGradient(session: () => Promise<ort.InferenceSession>, fed: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
+function nativeGradient(session: () => Promise<DirectSession>, fed: Record<string, ort.Tensor>, inputSize: number, classes: number): AttackerGradient {
   // A call's outputs are freed when released, not left to a collection, and not at once but right
   // before the next call: freed at once, their memory went to whatever the caller allocated next
   // (FGSM checks its rows on the model between calls), and the next call's outputs landed in fresh

@@ -13,15 +13,16 @@ import type { Matrix } from '../../math/matrix.ts';
 import type { Answer, Oracle, OracleInfo } from '../../oracle/types.ts';
 import type { OnnxDescription } from './onnx-convert.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
+import { openDirectSession, type DirectSession } from '../neural/native/direct-session.ts';
 
 /** An oracle over an ONNX file. */
 export class OnnxOracle implements Oracle {
   readonly info: OracleInfo;
-  private readonly session: ort.InferenceSession;
+  private readonly session: DirectSession;
   private readonly description: OnnxDescription;
   private readonly path: string;
 
-  private constructor(path: string, session: ort.InferenceSession, description: OnnxDescription, kind: OracleInfo['kind']) {
+  private constructor(path: string, session: DirectSession, description: OnnxDescription, kind: OracleInfo['kind']) {
     this.path = path;
     this.session = session;
     this.description = description;
@@ -30,9 +31,9 @@ export class OnnxOracle implements Oracle {
 
   /** Opens the file in onnxruntime. */
   static async open(path: string, description: OnnxDescription, kind: OracleInfo['kind'] = 'unknown'): Promise<OnnxOracle> {
-    let session: ort.InferenceSession;
+    let session: DirectSession;
     try {
-      session = await nativeCall(() => ort.InferenceSession.create(path));
+      session = await nativeCall(() => openDirectSession(path));
     } catch (error) {
       throw new ThreatlabError('parse-error', `onnxruntime cannot load ${path}: ${(error as Error).message}`, { cause: error });
     }

@@ -20,15 +20,16 @@ import type { Matrix } from '../../../math/matrix.ts';
 import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
 import { ValidationError } from '../../../errors.ts';
 import { nativeCall } from '../../../parallel/native-guard.ts';
+import { openDirectSession, type DirectSession } from './direct-session.ts';
 import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective, type WeightPenalty } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
 import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
 
 interface Sessions {
-  gradients: ort.InferenceSession;
+  gradients: DirectSession;
   /** The loss graph's session, made on first use (only a run with validation rows needs it; making one takes ~4 ms). */
-  loss: () => Promise<ort.InferenceSession>;
+  loss: () => Promise<DirectSession>;
 }
 
 // The sessions of each architecture and thread count, made once per process (the loss graph's on first use).
@@ -48,9 +49,9 @@ async function sessionsFor(spec: DenseGraphSpec, threads: number): Promise<Sessi
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    let loss: Promise<ort.InferenceSession> | undefined;
-    const lossSession = () => (loss ??= nativeCall(() => ort.InferenceSession.create(lossGraph(spec), options)));
-    sessions = nativeCall(() => ort.InferenceSession.create(gradientGraph(spec), options)).then((gradients) => ({ gradients, loss: lossSession }));
+    let loss: Promise<DirectSession> | undefined;
+    const lossSession = () => (loss ??= nativeCall(() => openDirectSession(lossGraph(spec), options)));
+    sessions = nativeCall(() => openDirectSession(gradientGraph(spec), options)).then((gradients) => ({ gradients, loss: lossSession }));
     // A process that trains many architectures keeps the newest few (a dropped pair is
     // released by the garbage collector once no run holds it).
     if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.delete(sessionCache.keys().next().value!);
