@@ -1,6 +1,7 @@
 /**
  * A dense layer's forward pass over many rows in WebAssembly: the weights are copied into the
- * sparse-layer kernel's memory and laid out there as column panels (`pack_panels`), then each
+ * sparse-layer kernel's memory a block of rows at a time (through the chunk's buffer, no second
+ * copy of them kept) and laid out there as column panels (`pack_panels`), then each
  * chunk of rows is copied in, written as compressed rows (its non-zero inputs, as the scalar loop
  * skips zeros; the kernel's `compress`, where a JavaScript loop took 1.8 of a 1,000-row MNIST
  * call's 8 ms) and run through `panel_forward`, whose f64x2 sums keep the scalar loop's order —
@@ -29,20 +30,26 @@ export function denseForward(weights: Float64Array, biases: Float64Array, inputs
   kernel ??= instantiateSparseLayer();
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, inputs))));
   const { take, end: used } = byteLayout();
-  const rowMajor = take(8 * inputs * outputs);
   const panels = take(8 * inputs * outputs);
   const bias = take(8 * outputs);
-  const dense = take(8 * chunk * inputs);
+  // The chunk's rows, and before them the weights' rows a block at a time on their way to the panels.
+  const staged = Math.max(chunk * inputs, outputs);
+  const dense = take(8 * staged);
   const starts = take(4 * (chunk + 1));
   const columns = take(4 * chunk * inputs);
   const values = take(8 * chunk * inputs);
   const result = take(8 * chunk * outputs);
   ensureBytes(kernel.memory, used());
   const buffer = kernel.memory.buffer;
-  new Float64Array(buffer, rowMajor, inputs * outputs).set(weights);
   new Float64Array(buffer, bias, outputs).set(biases);
-  kernel.pack_panels(rowMajor, inputs, outputs, panels);
-  const denseView = new Float64Array(buffer, dense, chunk * inputs);
+  const stage = new Float64Array(buffer, dense, staged);
+  const block = Math.floor(staged / outputs);
+  for (let first = 0; first < inputs; first += block) {
+    const count = Math.min(block, inputs - first);
+    stage.set(weights.subarray(first * outputs, (first + count) * outputs));
+    kernel.pack_panels(dense, first, count, outputs, inputs, panels);
+  }
+  const denseView = stage.subarray(0, chunk * inputs);
   const resultView = new Float64Array(buffer, result, chunk * outputs);
   for (let first = 0; first < rows; first += chunk) {
     const count = Math.min(chunk, rows - first);

@@ -15,8 +15,8 @@ export interface Exports {
   /** Dense rows (x, rows × inputs) as compressed rows for `forward`: each row's non-zero values, their offsets (column × width), each row's start. */
   compress(x: number, rows: number, inputs: number, width: number, starts: number, offsets: number, values: number): void;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
-  /** Weights (inputs × width, row-major at byte src) as column panels at byte dst: eight columns, then two, then one. */
-  pack_panels(src: number, inputs: number, width: number, dst: number): void;
+  /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
+  pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;
   /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column (`compress` with width 1). */
   panel_forward(rows: number, width: number, inputs: number, starts: number, columns: number, values: number, panels: number, biases: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;

@@ -126,56 +126,64 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
-;; Weights (inputs × width, row-major at byte $src) as column panels at byte $dst: eight-column
-  ;; panels first, each inputs × 8 (row k's eight weights side by side), then two-column panels,
-  ;; inputs × 2, then an odd last column, inputs × 1 — inputs × width values in all, the same bits.
-  ;; In a panel the weights of columns k and k + 1 lie 64 (16, 8) bytes apart, not 8 · width: a
-  ;; row's entries read neighbouring lines of one small panel, which the cache keeps across rows.
-  (func (export "pack_panels") (param $src i32) (param $inputs i32) (param $width i32) (param $dst i32)
-    (local $j i32) (local $k i32) (local $from i32) (local $stride i32)
+;; Rows first … first + count − 1 of a layer's weights (count × width, row-major at byte $src:
+  ;; the rows staged a block at a time) written into their places in the column panels at byte
+  ;; $panels, which hold all `inputs` rows: eight-column panels first, each inputs × 8 (row k's eight
+  ;; weights side by side), then two-column panels, inputs × 2, then an odd last column, inputs × 1
+  ;; — inputs × width values in all, the same bits. In a panel the weights of rows k and k + 1 lie
+  ;; 64 (16, 8) bytes apart, not 8 · width: a row's entries read neighbouring lines of one small
+  ;; panel, which the cache keeps across rows.
+  (func (export "pack_panels") (param $src i32) (param $first i32) (param $count i32) (param $width i32) (param $inputs i32) (param $panels i32)
+    (local $j i32) (local $k i32) (local $from i32) (local $to i32) (local $stride i32) (local $panel i32)
     (local.set $stride (i32.shl (local.get $width) (i32.const 3)))
+    (local.set $panel (local.get $panels))
     (block $eights_done
       (loop $eights_loop
         (br_if $eights_done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $width)))
         (local.set $from (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $to (i32.add (local.get $panel) (i32.shl (local.get $first) (i32.const 6))))
         (local.set $k (i32.const 0))
         (block $k_done
           (loop $k_loop
-            (br_if $k_done (i32.ge_u (local.get $k) (local.get $inputs)))
-            (v128.store align=8 (local.get $dst) (v128.load align=8 (local.get $from)))
-            (v128.store offset=16 align=8 (local.get $dst) (v128.load offset=16 align=8 (local.get $from)))
-            (v128.store offset=32 align=8 (local.get $dst) (v128.load offset=32 align=8 (local.get $from)))
-            (v128.store offset=48 align=8 (local.get $dst) (v128.load offset=48 align=8 (local.get $from)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+            (br_if $k_done (i32.ge_u (local.get $k) (local.get $count)))
+            (v128.store align=8 (local.get $to) (v128.load align=8 (local.get $from)))
+            (v128.store offset=16 align=8 (local.get $to) (v128.load offset=16 align=8 (local.get $from)))
+            (v128.store offset=32 align=8 (local.get $to) (v128.load offset=32 align=8 (local.get $from)))
+            (v128.store offset=48 align=8 (local.get $to) (v128.load offset=48 align=8 (local.get $from)))
+            (local.set $to (i32.add (local.get $to) (i32.const 64)))
             (local.set $from (i32.add (local.get $from) (local.get $stride)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $k_loop)))
+        (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $inputs) (i32.const 6))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $eights_loop)))
     (block $pairs_done
       (loop $pairs_loop
         (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $width)))
         (local.set $from (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $to (i32.add (local.get $panel) (i32.shl (local.get $first) (i32.const 4))))
         (local.set $k (i32.const 0))
         (block $k_done
           (loop $k_loop
-            (br_if $k_done (i32.ge_u (local.get $k) (local.get $inputs)))
-            (v128.store align=8 (local.get $dst) (v128.load align=8 (local.get $from)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br_if $k_done (i32.ge_u (local.get $k) (local.get $count)))
+            (v128.store align=8 (local.get $to) (v128.load align=8 (local.get $from)))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
             (local.set $from (i32.add (local.get $from) (local.get $stride)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $k_loop)))
+        (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $inputs) (i32.const 4))))
         (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $pairs_loop)))
     (if (i32.lt_u (local.get $j) (local.get $width))
       (then
         (local.set $from (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $to (i32.add (local.get $panel) (i32.shl (local.get $first) (i32.const 3))))
         (local.set $k (i32.const 0))
         (block $k_done
           (loop $k_loop
-            (br_if $k_done (i32.ge_u (local.get $k) (local.get $inputs)))
-            (i64.store (local.get $dst) (i64.load (local.get $from)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+            (br_if $k_done (i32.ge_u (local.get $k) (local.get $count)))
+            (i64.store (local.get $to) (i64.load (local.get $from)))
+            (local.set $to (i32.add (local.get $to) (i32.const 8)))
             (local.set $from (i32.add (local.get $from) (local.get $stride)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $k_loop))))))

@@ -63,7 +63,8 @@ export function activate(values: Float64Array, activation: Activation): void {
 /**
  * When the WebAssembly kernel runs a layer call: enough multiply-adds, enough rows that copying
  * the weights into its memory is a small part of the work (a one-row call, e.g. an inversion's
- * gradient step, stays in the loop), and weights small enough to keep a copy of (64 MiB).
+ * gradient step, stays in the loop), and weights small enough to keep a copy of, in column
+ * panels (64 MiB).
  */
 function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
   return rows >= 32 && rows * layer.inputs * layer.outputs >= 1 << 16 && (layer.inputs + 1) * layer.outputs <= 1 << 23;
