@@ -1,12 +1,15 @@
 /**
- * A dense layer's forward pass over many rows in WebAssembly: the weights are copied into the
- * sparse-layer kernel's memory a block of rows at a time (through the chunk's buffer, no second
- * copy of them kept) and laid out there as column panels (`pack_panels`), then each
- * chunk of rows is copied in, written as compressed rows (its non-zero inputs, as the scalar loop
- * skips zeros; the kernel's `compress`, where a JavaScript loop took 1.8 of a 1,000-row MNIST
- * call's 8 ms) and run through `panel_forward`, whose f64x2 sums keep the scalar loop's order —
- * the same bits as `applyLayer`'s JavaScript loop (tested), several times faster on wide layers (a
- * network's answers to 10,000 candidates in membership inference, a prediction of many rows).
+ * Dense layers' forward pass over many rows in WebAssembly: each layer's weights are copied into
+ * the sparse-layer kernel's memory a block of rows at a time (through the chunk's buffer, no
+ * second copy of them kept) and laid out there as column panels (`pack_panels`); then each chunk
+ * of rows goes through every layer in turn inside that memory — copied in, written as compressed
+ * rows (its non-zero values, as the scalar loop skips zeros; the kernel's `compress`, where a
+ * JavaScript loop took 1.8 of a 1,000-row MNIST call's 8 ms), run through `panel_forward`, whose
+ * f64x2 sums keep the scalar loop's order, and activated where it lies — so a hidden layer's
+ * values exist for one chunk at a time, not as a rows × width matrix written out and copied back
+ * in. The same bits as `applyLayer`'s JavaScript loop (tested), several times faster on wide
+ * layers (a network's answers to 10,000 candidates in membership inference, a prediction of many
+ * rows).
  */
 
 import { byteLayout, ensureBytes } from './memory.ts';
@@ -22,40 +25,58 @@ const CHUNK_ENTRIES = 1 << 14;
 
 let kernel: Exports | undefined;
 
+/** A layer as the kernel runs it: out = activate(biases + x · weights), weights inputs × outputs row-major. */
+export interface KernelLayer {
+  weights: Float64Array;
+  biases: Float64Array;
+  inputs: number;
+  outputs: number;
+  /** The activation, in place on `rows` rows of pre-activations (rows × outputs values). */
+  activate(values: Float64Array, rows: number): void;
+}
+
 /**
- * out[i·outputs + j] = biases[j] + Σ_k x[i·inputs + k] · weights[k·outputs + j] over the non-zero
- * x, for `rows` rows (pre-activations; `out` has rows × outputs).
+ * Runs `rows` rows of x (rows × layers[0].inputs) through `layers` in turn, the last one's outputs
+ * written to `out` (rows × its outputs); each layer's inputs must be the one before's outputs.
  */
-export function denseForward(weights: Float64Array, biases: Float64Array, inputs: number, outputs: number, x: Float64Array, rows: number, out: Float64Array): void {
+export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array): void {
   kernel ??= instantiateSparseLayer();
-  const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, inputs))));
+  const widest = Math.max(...layers.map((layer) => layer.inputs));
+  const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, widest))));
   const { take, end: used } = byteLayout();
-  const panels = take(8 * inputs * outputs);
-  const bias = take(8 * outputs);
-  // The chunk's rows, and before them the weights' rows a block at a time on their way to the panels.
-  const staged = Math.max(chunk * inputs, outputs);
+  const placed = layers.map((layer) => ({ layer, panels: take(8 * layer.inputs * layer.outputs), bias: take(8 * layer.outputs), at: 0 }));
+  // The chunk's rows, and before them each layer's weights a block of rows at a time on their way to the panels.
+  const staged = Math.max(chunk * layers[0].inputs, ...layers.map((layer) => layer.outputs));
   const dense = take(8 * staged);
   const starts = take(4 * (chunk + 1));
-  const columns = take(4 * chunk * inputs);
-  const values = take(8 * chunk * inputs);
-  const result = take(8 * chunk * outputs);
+  const columns = take(4 * chunk * widest);
+  const values = take(8 * chunk * widest);
+  for (const place of placed) place.at = take(8 * chunk * place.layer.outputs);
   ensureBytes(kernel.memory, used());
   const buffer = kernel.memory.buffer;
-  new Float64Array(buffer, bias, outputs).set(biases);
   const stage = new Float64Array(buffer, dense, staged);
-  const block = Math.floor(staged / outputs);
-  for (let first = 0; first < inputs; first += block) {
-    const count = Math.min(block, inputs - first);
-    stage.set(weights.subarray(first * outputs, (first + count) * outputs));
-    kernel.pack_panels(dense, first, count, outputs, inputs, panels);
+  for (const { layer, panels, bias } of placed) {
+    new Float64Array(buffer, bias, layer.outputs).set(layer.biases);
+    const block = Math.floor(staged / layer.outputs);
+    for (let first = 0; first < layer.inputs; first += block) {
+      const count = Math.min(block, layer.inputs - first);
+      stage.set(layer.weights.subarray(first * layer.outputs, (first + count) * layer.outputs));
+      kernel.pack_panels(dense, first, count, layer.outputs, layer.inputs, panels);
+    }
   }
-  const denseView = stage.subarray(0, chunk * inputs);
-  const resultView = new Float64Array(buffer, result, chunk * outputs);
+  const inputView = stage.subarray(0, chunk * layers[0].inputs);
+  const views = placed.map((place) => new Float64Array(buffer, place.at, chunk * place.layer.outputs));
+  const last = placed[placed.length - 1].layer.outputs;
   for (let first = 0; first < rows; first += chunk) {
     const count = Math.min(chunk, rows - first);
-    denseView.set(x.subarray(first * inputs, (first + count) * inputs));
-    kernel.compress(dense, count, inputs, 1, starts, columns, values);
-    kernel.panel_forward(count, outputs, inputs, starts, columns, values, panels, bias, result);
-    out.set(resultView.subarray(0, count * outputs), first * outputs);
+    inputView.set(x.subarray(first * layers[0].inputs, (first + count) * layers[0].inputs));
+    let from = dense;
+    placed.forEach(({ layer, panels, bias, at }, l) => {
+      kernel!.compress(from, count, layer.inputs, 1, starts, columns, values);
+      kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, panels, bias, at);
+      layer.activate(views[l].subarray(0, count * layer.outputs), count);
+      from = at;
+    });
+    out.set(views[views.length - 1].subarray(0, count * last), first * last);
   }
 }

@@ -6,7 +6,7 @@
 
 import { HIDDEN_A, HIDDEN_B, reusedMatrix } from '../../math/reused-matrices.ts';
 import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
-import { denseForward } from '../../math/wasm/dense-forward.ts';
+import { networkForward, type KernelLayer } from '../../math/wasm/dense-forward.ts';
 
 /** Activation of a layer. */
 export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'softmax';
@@ -70,6 +70,21 @@ function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
   return rows >= 32 && rows * layer.inputs * layer.outputs >= 1 << 16 && (layer.inputs + 1) * layer.outputs <= 1 << 23;
 }
 
+/** The layer as the WebAssembly kernel takes it: softmax row by row, the other activations on all values at once. */
+function kernelLayer(layer: DenseLayer): KernelLayer {
+  const { weights, biases, inputs, outputs, activation } = layer;
+  return {
+    weights,
+    biases,
+    inputs,
+    outputs,
+    activate: (values, rows) => {
+      if (activation !== 'softmax') activate(values, activation);
+      else for (let i = 0; i < rows; i++) activate(values.subarray(i * outputs, (i + 1) * outputs), activation);
+    },
+  };
+}
+
 /**
  * Runs rows through one layer. Large calls go to the WebAssembly kernel (`math/wasm/dense-forward`),
  * which gives the same bits as the loop below (tested); `kernel: 'js'` forces the loop. The result
@@ -78,10 +93,7 @@ function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
 export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'js' = 'auto', into?: Matrix): Matrix {
   const out = into ?? createMatrix(input.rows, layer.outputs);
   if (kernel === 'auto' && wasmWorthIt(layer, input.rows)) {
-    denseForward(layer.weights, layer.biases, layer.inputs, layer.outputs, input.data, input.rows, out.data);
-    // Softmax normalizes each row; the others act on each value alone, all rows in one call.
-    if (layer.activation !== 'softmax') activate(out.data.subarray(0, input.rows * layer.outputs), layer.activation);
-    else for (let i = 0; i < input.rows; i++) activate(out.data.subarray(i * layer.outputs, (i + 1) * layer.outputs), layer.activation);
+    networkForward([kernelLayer(layer)], input.data, input.rows, out.data);
     return out;
   }
   for (let i = 0; i < input.rows; i++) {
@@ -99,11 +111,20 @@ export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'j
 }
 
 /**
- * Runs rows through all layers; `upTo` stops after that many layers (hidden representations). The
- * layers before the last write to this thread's reused matrices (reused-matrices.ts); the result
- * is a matrix of its own.
+ * Runs rows through all layers; `upTo` stops after that many layers (hidden representations).
+ * When the kernel would run every layer (and all their weights fit its 64 MiB), they run in it
+ * together, a chunk of rows at a time; else layer by layer, the layers before the last writing to
+ * this thread's reused matrices (reused-matrices.ts). The result is a matrix of its own.
  */
 export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length): Matrix {
+  const used = layers.slice(0, upTo);
+  const parameters = used.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
+  if (used.length > 1 && parameters <= 1 << 23 && used.every((layer) => wasmWorthIt(layer, input.rows))) {
+    // Every layer in the kernel, chunk by chunk: no hidden layer written out (dense-forward.ts).
+    const out = createMatrix(input.rows, used[used.length - 1].outputs);
+    networkForward(used.map(kernelLayer), input.data, input.rows, out.data);
+    return out;
+  }
   let current = input;
   for (let l = 0; l < upTo; l++) current = applyLayer(layers[l], current, 'auto', l < upTo - 1 ? reusedMatrix(l % 2 === 0 ? HIDDEN_A : HIDDEN_B, input.rows, layers[l].outputs) : undefined);
   return current;

@@ -56,3 +56,25 @@ test("forward's hidden layers on the thread's reused matrices: three hidden laye
   forward(layers, y);
   assert.deepEqual(Array.from(hidden.data), Array.from(hiddenCopy));
 });
+
+test('a network whose every layer goes to WebAssembly runs there whole, chunk by chunk, with the bits of the scalar loop layer by layer (every activation, widths through every panel kind, rows past one chunk, upTo)', () => {
+  const rng = new Rng(9);
+  const sizes = [301, 64, 19, 37, 11];
+  const activations = ['relu', 'tanh', 'sigmoid', 'softmax'] as const;
+  const layers: DenseLayer[] = sizes.slice(1).map((outputs, l) => ({
+    inputs: sizes[l],
+    outputs,
+    weights: Float64Array.from({ length: sizes[l] * outputs }, () => rng.normal() / Math.sqrt(sizes[l])),
+    biases: Float64Array.from({ length: outputs }, () => rng.normal()),
+    activation: activations[l],
+  }));
+  // 700 rows: past one chunk of 2^14 entries (54 rows of 301), and enough for every layer's kernel call.
+  const x = createMatrix(700, 301, Float64Array.from({ length: 700 * 301 }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform() < 0.02 ? -0 : rng.normal())));
+  x.data[301 * 7 + 3] = NaN;
+  for (const upTo of [4, 2, 3]) {
+    const loop = layers.slice(0, upTo).reduce((current, layer) => applyLayer(layer, current, 'js'), x);
+    const fused = forward(layers, x, upTo);
+    assert.equal(fused.cols, sizes[upTo]);
+    for (let k = 0; k < loop.data.length; k++) assert.ok(Object.is(fused.data[k], loop.data[k]), `upTo ${upTo} [${k}]: ${fused.data[k]} vs ${loop.data[k]}`);
+  }
+});
