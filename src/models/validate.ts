@@ -85,11 +85,21 @@ function checkClasses(kind: string, data: ClassificationDataset): void {
 
 /** Rejects a prediction input of the wrong width or with non-finite values. */
 export function checkInput(kind: string, inputSize: number, features: Matrix, rules: InputRules = {}): void {
+  checkInputShape(kind, inputSize, features);
+  checkInputValues(kind, features, rules);
+}
+
+/** The checks of `checkInput` but the scan of the values, for a model that reads every value anyway and calls `checkInputValues` when it meets one that is not finite. */
+export function checkInputShape(kind: string, inputSize: number, features: Matrix): void {
   if (features.cols !== inputSize) {
     throw new ValidationError(`wrong input for model "${kind}"`, [
       { path: 'features', message: `rows have ${features.cols} values, the model takes ${inputSize}; encode rows like the training data` },
     ]);
   }
+}
+
+/** Rejects non-finite prediction inputs (NaN allowed with `allowMissing`), naming the first. */
+export function checkInputValues(kind: string, features: Matrix, rules: InputRules = {}): void {
   const bad = findNonFinite(features, rules.allowMissing ?? false);
   if (bad >= 0) {
     throw new ValidationError(`wrong input for model "${kind}"`, [

@@ -38,8 +38,10 @@ export interface KernelLayer {
 /**
  * Runs `rows` rows of x (rows × layers[0].inputs) through `layers` in turn, the last one's outputs
  * written to `out` (rows × its outputs); each layer's inputs must be the one before's outputs.
+ * Returns whether every value of x was finite (`compress` reads each one anyway): a caller that
+ * refuses other values need not scan them first.
  */
-export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array): void {
+export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array): boolean {
   kernel ??= instantiateSparseLayer();
   const widest = Math.max(...layers.map((layer) => layer.inputs));
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, widest))));
@@ -67,16 +69,19 @@ export function networkForward(layers: readonly KernelLayer[], x: Float64Array, 
   const inputView = stage.subarray(0, chunk * layers[0].inputs);
   const views = placed.map((place) => new Float64Array(buffer, place.at, chunk * place.layer.outputs));
   const last = placed[placed.length - 1].layer.outputs;
+  let finite = true;
   for (let first = 0; first < rows; first += chunk) {
     const count = Math.min(chunk, rows - first);
     inputView.set(x.subarray(first * layers[0].inputs, (first + count) * layers[0].inputs));
     let from = dense;
     placed.forEach(({ layer, panels, bias, at }, l) => {
-      kernel!.compress(from, count, layer.inputs, 1, starts, columns, values);
+      const nonFinite = kernel!.compress(from, count, layer.inputs, 1, starts, columns, values);
+      if (l === 0 && nonFinite) finite = false;
       kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, panels, bias, at);
       layer.activate(views[l].subarray(0, count * layer.outputs), count);
       from = at;
     });
     out.set(views[views.length - 1].subarray(0, count * last), first * last);
   }
+  return finite;
 }

@@ -12,8 +12,8 @@ import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 /** The module's exports. */
 export interface Exports {
   memory: WebAssembly.Memory;
-  /** Dense rows (x, rows × inputs) as compressed rows for `forward`: each row's non-zero values, their offsets (column × width), each row's start. */
-  compress(x: number, rows: number, inputs: number, width: number, starts: number, offsets: number, values: number): void;
+  /** Dense rows (x, rows × inputs) as compressed rows for `forward`: each row's non-zero values, their offsets (column × width), each row's start; 1 if a value was not finite, else 0. */
+  compress(x: number, rows: number, inputs: number, width: number, starts: number, offsets: number, values: number): number;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
   pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;

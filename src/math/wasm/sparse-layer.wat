@@ -12,9 +12,12 @@
 ;; row's entries start. x: f64 rows × inputs; starts: u32 × (rows + 1); offsets: i32 per entry;
 ;; values: f64 per entry (room for rows × inputs of each: every value is written before it is kept
 ;; or passed over). The same entries as dense-forward.ts's JavaScript loop made.
+  ;; Returns 1 if a value was not finite (±Infinity or NaN: every exponent bit set), else 0 — a
+  ;; caller that must refuse such inputs need not scan them again.
   (func (export "compress")
     (param $x i32) (param $rows i32) (param $inputs i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
-    (local $i i32) (local $k i32) (local $e i32) (local $at i32) (local $value f64)
+    (result i32)
+    (local $i i32) (local $k i32) (local $e i32) (local $at i32) (local $value f64) (local $nonFinite i32)
     (local.set $at (local.get $x))
     (block $rows_done
       (loop $rows_loop
@@ -30,12 +33,15 @@
             (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2))) (i32.mul (local.get $k) (local.get $width)))
             (f64.store (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))) (local.get $value))
             (local.set $e (i32.add (local.get $e) (f64.ne (local.get $value) (f64.const 0))))
+            (local.set $nonFinite (i32.or (local.get $nonFinite) (i64.eq
+              (i64.and (i64.reinterpret_f64 (local.get $value)) (i64.const 0x7ff0000000000000)) (i64.const 0x7ff0000000000000))))
             (local.set $at (i32.add (local.get $at) (i32.const 8)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $columns_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop)))
-    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $rows) (i32.const 2))) (local.get $e)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $rows) (i32.const 2))) (local.get $e))
+    (local.get $nonFinite))
 
 ;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e] + j], e over row i's entries.
   ;; starts: u32 × (rows + 1); offsets: i32 per entry (column × width); values: f64 per entry;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createMatrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
 import { applyLayer, forward, type Activation, type DenseLayer } from './dense-network.ts';
+import { Mlp } from './mlp.ts';
+import { uniformNumericSchema } from '../../data/schema.ts';
 
 test('a large layer call runs in WebAssembly and gives the same bits as the scalar loop (zeros, −0, NaN inputs; odd widths and every column panel; every activation; rows past one chunk)', () => {
   const rng = new Rng(3);
@@ -76,5 +78,28 @@ test('a network whose every layer goes to WebAssembly runs there whole, chunk by
     const fused = forward(layers, x, upTo);
     assert.equal(fused.cols, sizes[upTo]);
     for (let k = 0; k < loop.data.length; k++) assert.ok(Object.is(fused.data[k], loop.data[k]), `upTo ${upTo} [${k}]: ${fused.data[k]} vs ${loop.data[k]}`);
+  }
+});
+
+test('an MLP refuses a value that is not finite with the same error whether its rows run in the kernel (which finds it as it reads them) or in the loop', () => {
+  const rng = new Rng(12);
+  const layer = (inputs: number, outputs: number, activation: Activation): DenseLayer => ({ inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal() / Math.sqrt(inputs)), biases: new Float64Array(outputs) });
+  const mlp = new Mlp({ classes: ['a', 'b', 'c'], schema: uniformNumericSchema(200, 'x', 0, 1), layers: [layer(200, 64, 'relu'), layer(64, 3, 'softmax')], params: {} });
+  // 400 rows run in the kernel (both layers large enough), 6 in the loop.
+  for (const rows of [400, 6]) {
+    for (const [at, bad] of [[rows - 2, Infinity], [1, -Infinity], [3, NaN]] as const) {
+      const x = createMatrix(rows, 200, Float64Array.from({ length: rows * 200 }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform())));
+      x.data[at * 200 + 7] = bad;
+      x.data[(rows - 1) * 200 + 9] = NaN; // a later one: the first is named
+      assert.throws(() => mlp.predictProba(x), (error: Error & { code?: string; issues?: { path: string; message: string }[] }) => {
+        assert.equal(error.code, 'validation');
+        assert.equal(error.issues?.[0].path, `features[${at}][7]`, `${rows} rows`);
+        assert.match(error.issues![0].message, new RegExp(`is ${bad}; give finite values`));
+        return true;
+      });
+    }
+    const clean = createMatrix(rows, 200, Float64Array.from({ length: rows * 200 }, () => rng.uniform()));
+    const expected = mlp.layers.reduce((current, l) => applyLayer(l, current, 'js'), clean);
+    assert.deepEqual(Array.from(mlp.predictProba(clean).data), Array.from(expected.data), `${rows} rows: finite values go through`);
   }
 });

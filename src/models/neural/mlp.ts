@@ -14,7 +14,7 @@ import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
-import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
+import { checkInputShape, checkInputValues, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
 import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
@@ -70,8 +70,8 @@ export class Mlp implements Classifier {
   }
 
   predictProba(features: Matrix): Matrix {
-    checkInput(this.kind, this.inputSize, features);
-    return forward(this.layers, features);
+    checkInputShape(this.kind, this.inputSize, features);
+    return forward(this.layers, features, this.layers.length, (input) => checkInputValues(this.kind, input));
   }
 
   predict(features: Matrix): Int32Array {
