@@ -115,20 +115,20 @@ export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'j
  * When the kernel would run every layer (and all their weights fit its 64 MiB), they run in it
  * together, a chunk of rows at a time; else layer by layer, the layers before the last writing to
  * this thread's reused matrices (reused-matrices.ts). The result is a matrix of its own.
- * `checkValues` (which throws on values it refuses) runs first — or, in the kernel, which reads
- * every value anyway, only once it has met one that is not finite (a 1,000-row MNIST call's
- * separate scan took 0.4 of its 5 ms).
+ * `checkFinite` — a check that throws on values that are not finite, and refuses nothing else —
+ * runs first; in the kernel, which reads every value anyway, only once it has met such a value (a
+ * 1,000-row MNIST call's separate scan took 0.4 of its 5 ms).
  */
-export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length, checkValues?: (input: Matrix) => void): Matrix {
+export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length, checkFinite?: (input: Matrix) => void): Matrix {
   const used = layers.slice(0, upTo);
   const parameters = used.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
   if (used.length > 1 && parameters <= 1 << 23 && used.every((layer) => wasmWorthIt(layer, input.rows))) {
     // Every layer in the kernel, chunk by chunk: no hidden layer written out (dense-forward.ts).
     const out = createMatrix(input.rows, used[used.length - 1].outputs);
-    if (!networkForward(used.map(kernelLayer), input.data, input.rows, out.data)) checkValues?.(input);
+    if (!networkForward(used.map(kernelLayer), input.data, input.rows, out.data)) checkFinite?.(input);
     return out;
   }
-  checkValues?.(input);
+  checkFinite?.(input);
   let current = input;
   for (let l = 0; l < upTo; l++) current = applyLayer(layers[l], current, 'auto', l < upTo - 1 ? reusedMatrix(l % 2 === 0 ? HIDDEN_A : HIDDEN_B, input.rows, layers[l].outputs) : undefined);
   return current;

@@ -61,8 +61,9 @@ async function turnIfDue(): Promise<void> {
 
 /**
  * `createDirectSession`, then a turn of the event loop, as `InferenceSession.create` takes one:
- * what waits in the loop (a foreground task of the garbage collector after a training, up to
- * ~30 ms here) runs while the session is made, not in the first call after it.
+ * what waits in the loop runs while the session is made, not in the first call after it (without
+ * this turn, the first FGSM call after a training read 0.69 ms an example against 0.11, in one
+ * run of three).
  */
 export async function openDirectSession(model: Uint8Array | string, options: ort.InferenceSession.SessionOptions = {}): Promise<DirectSession> {
   const session = createDirectSession(model, options);
