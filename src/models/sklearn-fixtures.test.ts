@@ -14,6 +14,9 @@ import { encodeTableWithSchema } from '../data/encoders/schema-encoder.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { loadModelFile } from './registry.ts';
 import type { Classifier } from './types.ts';
+import type { Mlp } from './neural/mlp.ts';
+import { applyLayer } from './neural/dense-network.ts';
+import { loadCsv } from '../data/loaders/csv.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
 const read = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
@@ -46,4 +49,22 @@ test('an MLP behind one-hot categories and scaled numbers (Adult) answers raw re
   const rows = encodeTableWithSchema(model.schema, table);
   assert.deepEqual([...model.classes], expected.classes);
   assertClose(model.predictProba(rows).data, expected.probabilities, 'adult MLP');
+});
+
+test("scikit-learn's digits MLP on its 600 member images from CSV runs whole in the WebAssembly kernel with the bits of the scalar loop, and refuses a non-finite pixel naming it", () => {
+  const model = loadModelFile(join(fixtures, 'digits-mlp.json')) as Mlp;
+  const table = loadCsv(join(fixtures, 'digits-members.csv'));
+  const pixels = { ...table, columns: table.columns.filter((name) => name !== 'label'), rows: table.rows.map((row) => row.slice(0, 64)) };
+  const rows = encodeTableWithSchema(model.schema, pixels);
+  assert.equal(rows.rows, 600);
+  // 64 → 32 → 10 on 600 rows: both layers large enough for the kernel, so the network runs there whole.
+  const loop = model.layers.reduce((current, layer) => applyLayer(layer, current, 'js'), rows);
+  const fast = model.predictProba(rows);
+  for (let k = 0; k < loop.data.length; k++) assert.ok(Object.is(fast.data[k], loop.data[k]), `[${k}]: ${fast.data[k]} vs ${loop.data[k]}`);
+  const labels = table.rows.map((row) => row[64]);
+  const predicted = model.predict(rows);
+  const accuracy = labels.filter((label, i) => model.classes[predicted[i]] === label).length / 600;
+  assert.ok(accuracy > 0.95, `member accuracy ${accuracy}`);
+  rows.data[321 * 64 + 40] = Infinity;
+  assert.throws(() => model.predictProba(rows), /features\[321\]\[40\]: is Infinity; give finite values/);
 });
