@@ -99,7 +99,7 @@ const tiny = await tinyTrainingJobs(200);
 log(`tiny training jobs through one threatlab worker: ${tiny.perSecond.toFixed(0)} jobs/s (one local worker thread: ${tiny.localPerSecond.toFixed(0)}/s)`);
 
 const bench = CASES[only];
-const runs: { where: string; seconds: number; training: number; auc: number; perShadow: number; rssMiB: number; coldTraining?: number; coldAucEqual?: boolean }[] = [];
+const runs: { where: string; seconds: number; training: number; auc: number; perShadow: number; rssMiB: number; coldTraining?: number; aucsEqual: boolean }[] = [];
 if (!isAvailable(findDataset(bench.dataset))) {
   log(`${bench.dataset}: not found, LiRA skipped`);
 } else {
@@ -156,7 +156,7 @@ if (!isAvailable(findDataset(bench.dataset))) {
     const elapsed = median(timed.map((run) => run.elapsed));
     const training = median(timed.map((run) => run.training));
     const rssMiB = process.memoryUsage().rss / 1024 ** 2;
-    runs.push({ where, seconds: elapsed, training, auc, perShadow: training / shadows, rssMiB, coldTraining: cold?.training, coldAucEqual: timed.every((run) => run.auc === auc) && (!cold || cold.auc === auc) });
+    runs.push({ where, seconds: elapsed, training, auc, perShadow: training / shadows, rssMiB, coldTraining: cold?.training, aucsEqual: timed.every((run) => run.auc === auc) && (!cold || cold.auc === auc) });
     const before = cold ? ` (the first run: shadows in ${cold.training.toFixed(1)} s)` : '';
     const each = timedRuns > 1 ? ` (the median of ${timedRuns} runs: ${timed.map((run) => run.training.toFixed(2)).join(', ')} s)` : '';
     log(`LiRA ${shadows} shadows, ${only}, ${where}: ${elapsed.toFixed(1)} s end to end, shadows trained in ${training.toFixed(1)} s${each}${before}, AUC ${auc.toFixed(4)}, client RSS ${rssMiB.toFixed(0)} MiB`);
@@ -169,7 +169,7 @@ const two = runs.find((run) => run.where.startsWith('2 threatlab'));
 const speedup = one && two ? one.training / two.training : undefined;
 const coldSpeedup = one?.coldTraining && two?.coldTraining ? one.coldTraining / two.coldTraining : undefined;
 const endToEndSpeedup = one && two ? one.seconds / two.seconds : undefined;
-const equal = runs.every((run) => run.auc === runs[0].auc && run.coldAucEqual !== false);
+const equal = runs.every((run) => run.auc === runs[0].auc && run.aucsEqual);
 // Projection: the shadows split over N machines of c worker threads, plus the queue's cost per job.
 // The client's own part (queries and scoring) stays on the client whatever the number of machines.
 const perShadow = one ? one.training / shadows : undefined;

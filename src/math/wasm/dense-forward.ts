@@ -75,7 +75,7 @@ export function networkForward(layers: readonly KernelLayer[], x: Float64Array, 
     inputView.set(x.subarray(first * layers[0].inputs, (first + count) * layers[0].inputs));
     let from = dense;
     placed.forEach(({ layer, panels, bias, at }, l) => {
-      const nonFinite = kernel!.compress(from, count, layer.inputs, 1, starts, columns, values);
+      const nonFinite = kernel!.compress(from, count, layer.inputs, starts, columns, values);
       if (l === 0 && nonFinite) finite = false;
       kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, panels, bias, at);
       layer.activate(views[l].subarray(0, count * layer.outputs), count);

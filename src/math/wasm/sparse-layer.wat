@@ -8,14 +8,14 @@
   (memory (export "memory") 1)
 
 ;; Dense rows as compressed rows: row i's non-zero values in column order (a value equal to zero,
-;; −0 too, left out; NaN kept), each with its weight row's offset (column × width), and where each
-;; row's entries start. x: f64 rows × inputs; starts: u32 × (rows + 1); offsets: i32 per entry;
+;; −0 too, left out; NaN kept), each with its column, and where each row's entries start (what
+;; `panel_forward` reads). x: f64 rows × inputs; starts: u32 × (rows + 1); columns: i32 per entry;
 ;; values: f64 per entry (room for rows × inputs of each: every value is written before it is kept
 ;; or passed over). The same entries as dense-forward.ts's JavaScript loop made.
   ;; Returns 1 if a value was not finite (±Infinity or NaN: every exponent bit set), else 0 — a
   ;; caller that must refuse such inputs need not scan them again.
   (func (export "compress")
-    (param $x i32) (param $rows i32) (param $inputs i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
+    (param $x i32) (param $rows i32) (param $inputs i32) (param $starts i32) (param $columns i32) (param $values i32)
     (result i32)
     (local $i i32) (local $k i32) (local $e i32) (local $at i32) (local $value f64) (local $nonFinite i32)
     (local.set $at (local.get $x))
@@ -30,7 +30,7 @@
             ;; Written at e whatever it is, e moved on only past a non-zero: no branch to mispredict
             ;; (a 784-pixel MNIST row is ~19% non-zero, in no order a predictor learns).
             (local.set $value (f64.load (local.get $at)))
-            (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2))) (i32.mul (local.get $k) (local.get $width)))
+            (i32.store (i32.add (local.get $columns) (i32.shl (local.get $e) (i32.const 2))) (local.get $k))
             (f64.store (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))) (local.get $value))
             (local.set $e (i32.add (local.get $e) (f64.ne (local.get $value) (f64.const 0))))
             (local.set $nonFinite (i32.or (local.get $nonFinite) (i64.eq
@@ -196,7 +196,7 @@
 
   ;; out[i][j] = biases[j] + Σ_e values[e] · weight[columns[e]][j], e over row i's entries, the
   ;; weights as `pack_panels` wrote them at byte $panels, `columns` the entries' column indices
-  ;; (`compress` with width 1). Panel by panel, and in each every row: eight outputs' sums in four
+  ;; (as `compress` writes them). Panel by panel, and in each every row: eight outputs' sums in four
   ;; f64x2 registers while the row's entries go by in order (then two, then one), each output from
   ;; its bias adding its products in entry order, a multiply then an add — `forward`'s operations,
   ;; so the same bits. (A 784 × 128 layer's 1,000 MNIST rows, same process, same bits: `forward`

@@ -60,6 +60,9 @@ export function activate(values: Float64Array, activation: Activation): void {
   }
 }
 
+/** The most parameters the kernel keeps (in column panels, 64 MiB): of one layer, or of a network run in it whole. */
+const KERNEL_PARAMETERS = 1 << 23;
+
 /**
  * When the WebAssembly kernel runs a layer call: enough multiply-adds, enough rows that copying
  * the weights into its memory is a small part of the work (a one-row call, e.g. an inversion's
@@ -67,7 +70,7 @@ export function activate(values: Float64Array, activation: Activation): void {
  * panels (64 MiB).
  */
 function wasmWorthIt(layer: DenseLayer, rows: number): boolean {
-  return rows >= 32 && rows * layer.inputs * layer.outputs >= 1 << 16 && (layer.inputs + 1) * layer.outputs <= 1 << 23;
+  return rows >= 32 && rows * layer.inputs * layer.outputs >= 1 << 16 && (layer.inputs + 1) * layer.outputs <= KERNEL_PARAMETERS;
 }
 
 /** The layer as the WebAssembly kernel takes it: softmax row by row, the other activations on all values at once. */
@@ -122,7 +125,7 @@ export function applyLayer(layer: DenseLayer, input: Matrix, kernel: 'auto' | 'j
 export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = layers.length, checkFinite?: (input: Matrix) => void): Matrix {
   const used = layers.slice(0, upTo);
   const parameters = used.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
-  if (used.length > 1 && parameters <= 1 << 23 && used.every((layer) => wasmWorthIt(layer, input.rows))) {
+  if (used.length > 1 && parameters <= KERNEL_PARAMETERS && used.every((layer) => wasmWorthIt(layer, input.rows))) {
     // Every layer in the kernel, chunk by chunk: no hidden layer written out (dense-forward.ts).
     const out = createMatrix(input.rows, used[used.length - 1].outputs);
     if (!networkForward(used.map(kernelLayer), input.data, input.rows, out.data)) checkFinite?.(input);
