@@ -53,6 +53,17 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   const pgd = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain });
   const pgdInSevens = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain, batchSize: 7 });
   assert.deepEqual(pgdInSevens.adversarial.data, pgd.adversarial.data, 'batches of 7 rows or one of 40: the same rows (random starts are drawn row after row)');
+  // Every row attacked: the batches are views of the caller's rows (no copy); only the right rows: copies.
+  const before = Float64Array.from(inputs.data);
+  const fgsmEvery = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain, attackEvery: true });
+  const fgsmEveryInSevens = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain, attackEvery: true, batchSize: 7 });
+  assert.deepEqual(fgsmEveryInSevens.adversarial.data, fgsmEvery.adversarial.data, 'views of 7 rows at a time or one of 40: the same rows');
+  assert.deepEqual(inputs.data, before, "the attacks read the caller's rows and leave them as they were");
+  assert.equal(fgsmEvery.summary.attacked, 40);
+  for (let i = 0; i < 40; i++) {
+    const row = (result: typeof fgsm) => Array.from(result.adversarial.data.subarray(i * 64, (i + 1) * 64));
+    if (fgsm.outcomes[i].attacked) assert.deepEqual(row(fgsm), row(fgsmEvery), `row ${i}: the same FGSM step from a copy of the right rows as from a view of all`);
+  }
   const cw = await runWhiteBox(model, 'cw', inputs, { labels, domain });
   const deepfool = await runWhiteBox(model, 'deepfool', inputs, { labels, domain });
   const targeted = await runWhiteBox(model, 'cw', inputs, { labels, domain, targets: new Int32Array(40).fill(0) });

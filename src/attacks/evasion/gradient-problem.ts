@@ -13,6 +13,7 @@ import type { LogitModel } from './logits.ts';
 export interface GradientProblem {
   model: LogitModel;
   domain: InputDomain;
+  /** The rows to perturb; read, never written (they may be a view of the caller's rows). */
   inputs: Matrix;
   /** The label each row has now (the model's prediction, or the true label). */
   labels: Int32Array;

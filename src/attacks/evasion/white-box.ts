@@ -104,6 +104,19 @@ function defaultBatchSize(name: WhiteBoxAttackName): number {
   return name === 'fgsm' || name === 'pgd' ? 256 : 100;
 }
 
+/**
+ * The rows `indices` of `inputs` for an attack, which only reads them: a run of consecutive rows
+ * (every batch of a run that attacks every row) is a view of `inputs`, not a copy. A copy is fresh
+ * pages here (~10 µs each: 0.8 ms for 50 MNIST rows, twice FGSM's own steps), and the attack that
+ * follows a run's allocations reads slower too.
+ */
+function batchRows(inputs: Matrix, indices: Int32Array): Matrix {
+  const first = indices[0];
+  const consecutive = indices.every((row, k) => row === first + k);
+  if (!consecutive) return selectRows(inputs, indices);
+  return { rows: indices.length, cols: inputs.cols, data: inputs.data.subarray(first * inputs.cols, (first + indices.length) * inputs.cols) };
+}
+
 /** Runs a white-box attack on every row of `inputs`. */
 export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, inputs: Matrix, options: WhiteBoxOptions = {}): Promise<WhiteBoxResult> {
   if ((name === 'fgsm' || name === 'pgd') && !(options.epsilon !== undefined && options.epsilon > 0)) {
@@ -132,7 +145,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
     if (name === 'lbfgs') await logits.crossEntropy?.prepare();
     for (let start = 0; start < attack.length; start += batchSize) {
       const indices = attack.subarray(start, start + batchSize);
-      const problem: GradientProblem = { model: logits, domain, inputs: selectRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
+      const problem: GradientProblem = { model: logits, domain, inputs: batchRows(inputs, indices), labels: Int32Array.from(indices, (i) => labels[i]), ...(options.targets ? { targets: Int32Array.from(indices, (i) => options.targets![i]) } : {}) };
       const attackStarted = performance.now();
       await attackBatch(name, problem, options, rng, (k, values) => adversarial.data.set(values, indices[k] * inputs.cols), attack.length);
       attackSeconds += (performance.now() - attackStarted) / 1000;
