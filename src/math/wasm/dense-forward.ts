@@ -33,6 +33,11 @@ export interface KernelLayer {
   outputs: number;
   /** The activation, in place on `rows` rows of pre-activations (rows × outputs values). */
   activate(values: Float64Array, rows: number): void;
+  /**
+   * The activation is ReLU (v < 0 ? 0 : v, which `activate` applies): below another layer it is
+   * applied as the next layer's inputs are compressed (`compress`'s ReLU mode), not in a pass of its own.
+   */
+  relu?: boolean;
 }
 
 /**
@@ -75,10 +80,12 @@ export function networkForward(layers: readonly KernelLayer[], x: Float64Array, 
     inputView.set(x.subarray(first * layers[0].inputs, (first + count) * layers[0].inputs));
     let from = dense;
     placed.forEach(({ layer, panels, bias, at }, l) => {
-      const nonFinite = kernel!.compress(from, count, layer.inputs, starts, columns, values);
+      // Below a ReLU layer, its activation is applied as its values are compressed.
+      const relu = l > 0 && placed[l - 1].layer.relu === true;
+      const nonFinite = kernel!.compress(from, count, layer.inputs, starts, columns, values, relu ? 1 : 0);
       if (l === 0 && nonFinite) finite = false;
       kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, panels, bias, at);
-      layer.activate(views[l].subarray(0, count * layer.outputs), count);
+      if (!layer.relu || l === placed.length - 1) layer.activate(views[l].subarray(0, count * layer.outputs), count);
       from = at;
     });
     out.set(views[views.length - 1].subarray(0, count * last), first * last);

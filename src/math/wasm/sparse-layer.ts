@@ -12,8 +12,11 @@ import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 /** The module's exports. */
 export interface Exports {
   memory: WebAssembly.Memory;
-  /** Dense rows (x, rows × inputs) as compressed rows for `panel_forward`: each row's non-zero values, their columns, each row's start; 1 if a value was not finite, else 0. */
-  compress(x: number, rows: number, inputs: number, starts: number, columns: number, values: number): number;
+  /**
+   * Dense rows (x, rows × inputs) as compressed rows for `panel_forward`: each row's non-zero values, their columns, each row's start; 1 if a value was not finite, else 0.
+   * `relu` 1: x are a ReLU layer's pre-activations, compressed as its activations (the values not ≤ 0 kept; the finite flag then covers none of them reliably).
+   */
+  compress(x: number, rows: number, inputs: number, starts: number, columns: number, values: number, relu: number): number;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
   pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;

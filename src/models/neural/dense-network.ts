@@ -81,6 +81,7 @@ function kernelLayer(layer: DenseLayer): KernelLayer {
     biases,
     inputs,
     outputs,
+    relu: activation === 'relu',
     activate: (values, rows) => {
       if (activation !== 'softmax') activate(values, activation);
       else for (let i = 0; i < rows; i++) activate(values.subarray(i * outputs, (i + 1) * outputs), activation);

@@ -81,6 +81,23 @@ test('a network whose every layer goes to WebAssembly runs there whole, chunk by
   }
 });
 
+test("a ReLU layer's activation applied as the next layer compresses its values gives the loop's bits: pre-activations of −0, +0, negatives, ±Infinity, NaN, subnormals (and the ReLU layer last: activated in its own pass)", () => {
+  const rng = new Rng(12);
+  // Rows of zeros leave each hidden value its bias exactly; the other rows add products to them.
+  const special = [-0, 0, -3, Infinity, -Infinity, 2.5, -1e-300, 1e-300, 5e-324];
+  for (const biases of [special, [...special.slice(0, 4), NaN, ...special.slice(5)]]) {
+    const hidden: DenseLayer = { inputs: 64, outputs: biases.length, weights: Float64Array.from({ length: 64 * biases.length }, () => rng.normal()), biases: Float64Array.from(biases), activation: 'relu' };
+    // 40 outputs: enough multiply-adds for the kernel (`wasmWorthIt`), so both layers run in it together.
+    const top: DenseLayer = { inputs: biases.length, outputs: 40, weights: Float64Array.from({ length: biases.length * 40 }, () => rng.normal()), biases: Float64Array.from({ length: 40 }, () => rng.normal()), activation: 'linear' };
+    const x = createMatrix(240, 64, Float64Array.from({ length: 240 * 64 }, (_, k) => (Math.floor(k / 64) % 2 === 0 ? 0 : rng.uniform() < 0.3 ? 0 : rng.normal())));
+    for (const upTo of [2, 1]) {
+      const loop = [hidden, top].slice(0, upTo).reduce((current, layer) => applyLayer(layer, current, 'js'), x);
+      const fused = forward([hidden, top], x, upTo);
+      for (let k = 0; k < loop.data.length; k++) assert.ok(Object.is(fused.data[k], loop.data[k]), `upTo ${upTo} [${k}]: ${fused.data[k]} vs ${loop.data[k]}`);
+    }
+  }
+});
+
 test('an MLP refuses a value that is not finite with the same error whether its rows run in the kernel (which finds it as it reads them) or in the loop', () => {
   const rng = new Rng(12);
   const layer = (inputs: number, outputs: number, activation: Activation): DenseLayer => ({ inputs, outputs, activation, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal() / Math.sqrt(inputs)), biases: new Float64Array(outputs) });
