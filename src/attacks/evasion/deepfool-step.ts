@@ -8,6 +8,7 @@
  */
 
 import * as ort from 'onnxruntime-node';
+import { borrowFloat32, giveBack } from '../../math/spare-arrays.ts';
 import { nativeCall } from '../../parallel/native-guard.ts';
 import { SpentBuffers } from '../../parallel/spent-buffers.ts';
 import { ownSession, type GraphModel } from './attacker-gradient.ts';
@@ -35,7 +36,7 @@ export function nativeDeepFoolStep(model: GraphModel): DeepFoolStep {
   // memory pattern; with it, a DeepFool run's first pass on the MNIST CNN took 4.7–4.9 ms a row, 3.7–4.4 without).
   const session = ownSession(() => deepFoolStepGraph(model.network(model.weights), d, classes, `${model.kind}-deepfool-step`), { enableMemPattern: false });
   const forCapacity = (capacity: number, low: Float32Array, high: Float32Array) => {
-    const kept = { predicted: new Float32Array(capacity), gap: new Float32Array(capacity), norm2: new Float32Array(capacity), direction: new Float32Array(capacity * d) };
+    const kept = { predicted: new Float32Array(capacity), gap: new Float32Array(capacity), norm2: new Float32Array(capacity), direction: borrowFloat32(capacity * d) };
     const box = { low: new ort.Tensor('float32', low, [1, d]), high: new ort.Tensor('float32', high, [1, d]) };
     // The run's own copies of what it wrote into its fetches, freed as they come (spent-buffers.ts).
     const spent = new SpentBuffers(new Set(Object.values(kept).map((array) => array.buffer)));
@@ -53,7 +54,10 @@ export function nativeDeepFoolStep(model: GraphModel): DeepFoolStep {
         spent.add(await nativeCall(() => ready.run(feeds, fetches)));
         return at;
       },
-      release: () => spent.release(),
+      release: () => {
+        spent.release();
+        giveBack(kept.direction);
+      },
     };
   };
   return Object.assign(forCapacity, { prepare: async () => void (await session()) });

@@ -12,8 +12,9 @@
  */
 
 import { tf } from '../../backend/tf.ts';
-import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
-import { matrixTensor, type GradientProblem } from './gradient-problem.ts';
+import { selectRows, type Matrix } from '../../math/matrix.ts';
+import { borrowFloat32, borrowFloat64, giveBack } from '../../math/spare-arrays.ts';
+import { matrixTensor, type GradientProblem, type RowSink } from './gradient-problem.ts';
 
 /** DeepFool's settings (the paper's overshoot 0.02, at most 50 iterations). */
 export interface DeepFoolOptions {
@@ -49,7 +50,7 @@ function nativeChooser(problem: GradientProblem): Chooser | undefined {
   const classes = problem.model.classes;
   const step = problem.model.deepFoolStep?.(rows, Float32Array.from(problem.domain.lower), Float32Array.from(problem.domain.upper));
   if (!step) return undefined;
-  const x = new Float32Array(rows * cols);
+  const x = borrowFloat32(rows * cols);
   const allAllowed = allowedClasses(problem);
   const allowed = new Float32Array(rows * classes);
   return {
@@ -61,7 +62,10 @@ function nativeChooser(problem: GradientProblem): Chooser | undefined {
       const at = await step.evaluate(x, allowed, which.length);
       return { ...at, direction: (c) => at.direction.subarray(c * cols, (c + 1) * cols) };
     },
-    dispose: () => step.release(),
+    dispose: () => {
+      step.release();
+      giveBack(x);
+    },
   };
 }
 
@@ -161,11 +165,13 @@ function stepRow(problem: GradientProblem, choice: Choice, c: number, i: number,
   return true;
 }
 
-/** The attack. */
-export async function deepFool(problem: GradientProblem, options: DeepFoolOptions = DEEPFOOL_DEFAULTS): Promise<Matrix> {
+/** The attack: each row's adversarial handed to `sink` (a view of the attack's memory, to be copied before it returns). */
+export async function deepFool(problem: GradientProblem, options: DeepFoolOptions, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
-  const total = new Float64Array(rows * cols);
-  const current = createMatrix(rows, cols, Float64Array.from(problem.inputs.data));
+  // Working arrays lent for the run (spare-arrays.ts): fresh, they were half of its time here.
+  const total = borrowFloat64(rows * cols).fill(0);
+  const current: Matrix = { rows, cols, data: borrowFloat64(rows * cols) };
+  current.data.set(problem.inputs.data);
   const active = new Uint8Array(rows).fill(1);
   const chooser = nativeChooser(problem) ?? tfjsChooser(problem);
   try {
@@ -176,8 +182,10 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
       const choice = await chooser.at(current, moving);
       moving.forEach((i, c) => (active[i] = stepRow(problem, choice, c, i, current, total, options.overshoot) ? 1 : 0));
     }
+    for (let i = 0; i < rows; i++) sink(i, current.data.subarray(i * cols, (i + 1) * cols));
   } finally {
     chooser.dispose();
+    giveBack(total);
+    giveBack(current.data);
   }
-  return current;
 }

@@ -85,8 +85,7 @@ async function attackBatch(name: WhiteBoxAttackName, problem: GradientProblem, o
       result = await carliniWagner(problem, CARLINI_WAGNER_DEFAULTS);
       break;
     case 'deepfool':
-      result = await deepFool(problem, DEEPFOOL_DEFAULTS);
-      break;
+      return deepFool(problem, DEEPFOOL_DEFAULTS, sink);
     case 'lbfgs':
       result = await szegedyLbfgs(problem, SZEGEDY_DEFAULTS);
       break;
