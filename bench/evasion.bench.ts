@@ -31,6 +31,7 @@ import { saveModelFile } from '../src/models/registry.ts';
 import type { Classifier } from '../src/models/types.ts';
 import { Rng } from '../src/random.ts';
 import { PEER_PYTHON, peerEnv } from './peers.ts';
+import { collectGarbage } from './settle.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -115,6 +116,8 @@ for (const [name, model] of models) {
   for (const [attack, epsilon] of attacks) {
     // Every row attacked (as the peer does), 40 PGD steps each, no stop at the first success.
     const attackOnce = () => runWhiteBox(model, attack, inputs, { labels, epsilon, norm: 'inf', steps: 40, attackEvery: true, fullSteps: true, seed: 42 });
+    // Its first run without the garbage of what ran before (settle.ts: the training, the peer's files), as the peer's fresh process.
+    collectGarbage();
     const run = await attackOnce();
     const further = [];
     for (let k = 0; k < (attack === 'cw' ? 0 : FURTHER_RUNS); k++) further.push(await attackOnce());

@@ -24,6 +24,7 @@ import { startOnnxRuntime } from '../src/models/neural/native/runtime-start.ts';
 import { Rng } from '../src/random.ts';
 import { setupData } from '../src/reproduce/exfiltration.ts';
 import { runPeer, type PeerResult } from './peers.ts';
+import { collectGarbage } from './settle.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -66,6 +67,8 @@ function peer(attack: string | undefined, extra: Record<string, unknown> = {}, v
 
 // onnxruntime's one-time start-up before the timers, as the peer imports torch before its own.
 const runtimeStart = await startOnnxRuntime();
+// Our first fit in the process, without the garbage of the data set's loading (settle.ts), as the peer's fresh process.
+collectGarbage();
 const benign = await timed(() => new MlpTrainer(params).fit(train, new Rng(42)));
 const results = [
   { workload: 'benign', ours: benign.seconds, test: accuracy(benign.value, test), peer: peer(undefined) },

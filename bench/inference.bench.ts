@@ -21,6 +21,7 @@ import { saveModelFile } from '../src/models/registry.ts';
 import type { Classifier } from '../src/models/types.ts';
 import { Rng } from '../src/random.ts';
 import { PEER_PYTHON, peerEnv } from './peers.ts';
+import { collectGarbage } from './settle.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -68,6 +69,8 @@ const results = [];
 for (const [name, model] of models) {
   const times: number[] = [];
   let probabilities: Matrix | undefined;
+  // The first call without the garbage of the models' training (settle.ts), as the peer's fresh process.
+  collectGarbage();
   for (let k = 0; k <= FURTHER_CALLS; k++) {
     const started = performance.now();
     probabilities = model.predictProba(inputs);

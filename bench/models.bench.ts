@@ -20,6 +20,7 @@ import { startOnnxRuntime } from '../src/models/neural/native/runtime-start.ts';
 import { Rng } from '../src/random.ts';
 import { accuracy } from '../src/metrics/score.ts';
 import { fasterTorchPeer, runPeer, type PeerResult } from './peers.ts';
+import { collectGarbage } from './settle.ts';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -64,6 +65,8 @@ async function modelRow(name: string, dataset: string, model: string, params: Re
   const parts = split(dataset);
   if (!parts) return undefined;
   log(`${name}: training ${model}…`);
+  // The first fit starts without the garbage of the rows before (settle.ts), as the peer's fresh process does.
+  collectGarbage();
   const started = performance.now();
   const fitted = (await createTrainer(model, params).fit(parts.train, new Rng(SEED))) as Classifier;
   const seconds = (performance.now() - started) / 1000;
@@ -112,6 +115,7 @@ async function mlpThroughputRows(): Promise<Row[]> {
       return { result, seconds: (performance.now() - started) / 1000 };
     };
     // The first run of this network in the process makes its session (~10 ms) and pays each first use; then the median of further runs.
+    collectGarbage();
     const { result, seconds } = await fit();
     const again: number[] = [];
     for (let k = 0; k < (quick ? 3 : 1); k++) again.push((await fit()).seconds);
