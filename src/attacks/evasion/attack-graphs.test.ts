@@ -219,7 +219,6 @@ for (const [name, shape] of [
   });
 }
 
-
 /** DeepFool's adversarial rows, copied out of its sink. */
 async function deepFoolRows(problem: GradientProblem): Promise<Matrix> {
   const out = createMatrix(problem.inputs.rows, problem.inputs.cols);
