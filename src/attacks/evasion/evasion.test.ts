@@ -66,6 +66,12 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   }
   const cw = await runWhiteBox(model, 'cw', inputs, { labels, domain });
   const deepfool = await runWhiteBox(model, 'deepfool', inputs, { labels, domain });
+  // Two DeepFool runs of the same size at once on this thread, their awaits interleaved: each works in
+  // arrays lent to it alone (spare-arrays.ts; the run above gave its back), so each gives the rows of a run alone.
+  const reversed = selectRows(inputs, Array.from({ length: 40 }, (_, i) => 39 - i));
+  const [together, alongside] = await Promise.all([runWhiteBox(model, 'deepfool', inputs, { labels, domain }), runWhiteBox(model, 'deepfool', reversed, { labels: labels.slice().reverse(), domain })]);
+  assert.deepEqual(together.adversarial.data, deepfool.adversarial.data, 'interleaved with another run: the same rows as alone');
+  for (let i = 0; i < 40; i++) assert.deepEqual(alongside.adversarial.data.subarray((39 - i) * 64, (40 - i) * 64), deepfool.adversarial.data.subarray(i * 64, (i + 1) * 64), `the other run's row ${39 - i}: row ${i} of the run alone`);
   const targeted = await runWhiteBox(model, 'cw', inputs, { labels, domain, targets: new Int32Array(40).fill(0) });
   // Szegedy's L-BFGS (a line search of L-BFGS solves per row) on the first 5 rows.
   const lbfgs = await runWhiteBox(model, 'lbfgs', selectRows(inputs, [0, 1, 2, 3, 4]), { labels: labels.subarray(0, 5), domain });
