@@ -47,13 +47,14 @@ export interface HessianKernel {
 let shared: Exports | undefined;
 
 /**
- * A kernel for `rows` (columns below `stride`), with `blocks` blocks of `stride` unknowns. Every
- * kernel of a thread shares one memory: a kernel is valid until the next call of this function
+ * A kernel for `count` rows of `entries` non-zero entries in all (columns below `stride`), with
+ * `blocks` blocks of `stride` unknowns, whose rows the caller writes into `rows` — views of the
+ * kernel's memory, so the rows are made once, where the kernel reads them (Adult's 3.6 MB of them a
+ * fit, fresh pages each time as a JavaScript copy: ~880 page faults and 6–7 ms). Every kernel of a
+ * thread shares one memory: a kernel and its rows are valid until the next call of this function
  * (Newton's method makes one and uses it to the end, synchronously).
  */
-export function hessianKernel(rows: CompressedRows, blocks: number, stride: number): HessianKernel {
-  const count = rows.start.length - 1;
-  const entries = rows.columns.length;
+export function hessianKernelFor(count: number, entries: number, blocks: number, stride: number): HessianKernel & { rows: CompressedRows } {
   const size = blocks * stride;
   const triangle = (blocks * (blocks + 1)) / 2;
   const chunkRows = Math.max(1, Math.min(count, Math.floor(WEIGHT_NUMBERS / triangle)));
@@ -66,10 +67,8 @@ export function hessianKernel(rows: CompressedRows, blocks: number, stride: numb
   const exports = (shared ??= instantiate<Exports>(WASM_BASE64));
   ensureBytes(exports.memory, layout.end());
   const buffer = exports.memory.buffer;
-  new Uint32Array(buffer, starts, count + 1).set(rows.start);
-  new Uint32Array(buffer, columns, entries).set(rows.columns);
-  new Float64Array(buffer, values, entries).set(rows.values);
   return {
+    rows: { start: new Uint32Array(buffer, starts, count + 1), columns: new Uint32Array(buffer, columns, entries), values: new Float64Array(buffer, values, entries) },
     chunkRows,
     weights: new Float64Array(buffer, weights, chunkRows * triangle),
     hessian: new Float64Array(buffer, hessian, size * size),
@@ -78,4 +77,13 @@ export function hessianKernel(rows: CompressedRows, blocks: number, stride: numb
       exports.accumulate(first, end, blocks, stride, size, starts, columns, values, weights, hessian);
     },
   };
+}
+
+/** A kernel for `rows` (copied into its memory); as `hessianKernelFor`. */
+export function hessianKernel(rows: CompressedRows, blocks: number, stride: number): HessianKernel {
+  const kernel = hessianKernelFor(rows.start.length - 1, rows.columns.length, blocks, stride);
+  kernel.rows.start.set(rows.start);
+  kernel.rows.columns.set(rows.columns);
+  kernel.rows.values.set(rows.values);
+  return kernel;
 }

@@ -11,7 +11,7 @@ import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import type { Objective } from '../../math/lbfgs.ts';
 import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { softmaxInPlace } from './objectives.ts';
-import { hessianKernel } from '../../math/wasm/hessian-kernel.ts';
+import { hessianKernelFor } from '../../math/wasm/hessian-kernel.ts';
 
 /** Rows as lists of (column, value) of their non-zero entries, the bias last as column p. */
 interface SparseDesign {
@@ -22,12 +22,10 @@ interface SparseDesign {
   values: Float64Array;
 }
 
-/** `rows` (the design's non-zero entries) with the bias appended to each row as column p. */
-function withBias(design: Matrix, rows: SparseRows): SparseDesign {
+/** `rows` (the design's non-zero entries) with the bias appended to each row as column p, written into `into` (room for them: entries + a bias a row). */
+function withBias(design: Matrix, rows: SparseRows, into: SparseRows): SparseDesign {
   const count = design.rows;
-  const start = new Uint32Array(count + 1);
-  const columns = new Uint32Array(rows.values.length + count);
-  const values = new Float64Array(rows.values.length + count);
+  const { start, columns, values } = into;
   let k = 0;
   for (let i = 0; i < count; i++) {
     start[i] = k;
@@ -65,16 +63,18 @@ interface SecondOrder {
   hessian: Float64Array;
 }
 
-function secondOrder(design: SparseDesign, labels: Int32Array, classes: number, positive: Uint8Array | undefined, penalty: Float64Array): SecondOrder {
-  const { rows, p, start, columns, values } = design;
+function secondOrder(design: Matrix, nonZeros: SparseRows, labels: Int32Array, classes: number, positive: Uint8Array | undefined, penalty: Float64Array): SecondOrder & { rows: number } {
+  const p = design.cols;
   const stride = p + 1;
   const blocks = positive ? 1 : classes;
   const size = blocks * stride;
   const triangle = (blocks * (blocks + 1)) / 2;
   const probabilities = new Float64Array(classes);
-  // The IRLS weights are written here a chunk of rows at a time; the kernel adds each row's
-  // weighted outer products (the lower triangle) to the Hessian.
-  const kernel = hessianKernel(design, blocks, stride);
+  // The rows with their bias are written where the kernel reads them; the IRLS weights are written
+  // there a chunk of rows at a time, and the kernel adds each row's weighted outer products (the
+  // lower triangle) to the Hessian.
+  const kernel = hessianKernelFor(design.rows, nonZeros.values.length + design.rows, blocks, stride);
+  const { rows, start, columns, values } = withBias(design, nonZeros, kernel.rows);
   const { hessian, weights, chunkRows } = kernel;
   const evaluate = (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
@@ -127,7 +127,7 @@ function secondOrder(design: SparseDesign, labels: Int32Array, classes: number, 
     }
     return loss;
   };
-  return { evaluate, hessian };
+  return { evaluate, hessian, rows };
 }
 
 /** How a Newton run ended. */
@@ -151,12 +151,11 @@ export function minimizeNewton(
   options: { maxIterations: number; gradientTolerance: number; onIteration?: () => void },
   nonZeros: SparseRows = sparseRows(design),
 ): NewtonResult | undefined {
-  const rows = withBias(design, nonZeros);
   const positive = 'positive' in target ? target.positive : undefined;
   const classes = 'classes' in target ? target.classes : 2;
   const blocks = positive ? 1 : classes;
   const size = blocks * (design.cols + 1);
-  const { evaluate, hessian } = secondOrder(rows, 'labels' in target ? target.labels : new Int32Array(0), classes, positive, penalty);
+  const { evaluate, hessian, rows } = secondOrder(design, nonZeros, 'labels' in target ? target.labels : new Int32Array(0), classes, positive, penalty);
   const x = new Float64Array(size);
   const gradient = new Float64Array(size);
   const scratch = new Float64Array(size);
@@ -167,7 +166,7 @@ export function minimizeNewton(
     for (const g of gradient) largest = Math.max(largest, Math.abs(g));
     if (largest <= options.gradientTolerance) return { x, iterations: iteration, converged: true };
     // The softmax loss is flat along "add one constant to every bias": a tiny ridge keeps the factorisation definite.
-    const ridge = 1e-10 * Math.max(1, rows.rows);
+    const ridge = 1e-10 * Math.max(1, rows);
     for (let a = 0; a < size; a++) hessian[a * size + a] += ridge;
     let step: Float64Array;
     try {
