@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hessianKernel, type CompressedRows } from './hessian-kernel.ts';
+import { hessianKernelFor, type CompressedRows } from './hessian-kernel.ts';
 import { Rng } from '../../random.ts';
 
 /** Random rows of `stride` columns, about a third of them set, the last (a bias) always. */
@@ -59,7 +59,11 @@ for (const [name, count, blocks, stride] of [
     const triangle = (blocks * (blocks + 1)) / 2;
     const weightTable = Float64Array.from({ length: count * triangle }, () => (rng.uniform() < 0.1 ? 0 : rng.uniform() - 0.3));
     const weightOf = (i: number, c: number, d: number) => weightTable[i * triangle + (c * (c + 1)) / 2 + d];
-    const kernel = hessianKernel(rows, blocks, stride);
+    // The rows written into the kernel's memory, as Newton's method writes them.
+    const kernel = hessianKernelFor(count, rows.columns.length, blocks, stride);
+    kernel.rows.start.set(rows.start);
+    kernel.rows.columns.set(rows.columns);
+    kernel.rows.values.set(rows.values);
     if (name.includes('chunks')) assert.ok(kernel.chunkRows < count / 2, `chunks of ${kernel.chunkRows} rows`);
     kernel.hessian.fill(0);
     for (let first = 0; first < count; first += kernel.chunkRows) {

@@ -78,12 +78,3 @@ export function hessianKernelFor(count: number, entries: number, blocks: number,
     },
   };
 }
-
-/** A kernel for `rows` (copied into its memory); as `hessianKernelFor`. */
-export function hessianKernel(rows: CompressedRows, blocks: number, stride: number): HessianKernel {
-  const kernel = hessianKernelFor(rows.start.length - 1, rows.columns.length, blocks, stride);
-  kernel.rows.start.set(rows.start);
-  kernel.rows.columns.set(rows.columns);
-  kernel.rows.values.set(rows.values);
-  return kernel;
-}
