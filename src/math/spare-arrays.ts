@@ -3,7 +3,7 @@
  * size on this thread, instead of made anew each run. Fresh memory costs ~10 µs a 4-KB page to
  * touch on this machine, and a large array is handed back to the system when collected: DeepFool
  * on 50 MNIST rows made ~940 KB of working arrays a run (its iterate, its total step, their float32
- * copies) — ~230 page faults, about half of its 5–9 ms.
+ * copies) — ~230 page faults, ~3 ms of its 7–9 ms.
  *
  * Lent, not shared: runs that interleave on one thread (awaiting in turns) each hold their own
  * arrays until they give them back. An array given back must not be used again by the one who gave it.

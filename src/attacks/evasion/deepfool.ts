@@ -168,7 +168,7 @@ function stepRow(problem: GradientProblem, choice: Choice, c: number, i: number,
 /** The attack: each row's adversarial handed to `sink` (a view of the attack's memory, to be copied before it returns). */
 export async function deepFool(problem: GradientProblem, options: DeepFoolOptions, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
-  // Working arrays lent for the run (spare-arrays.ts): fresh, they were half of its time here.
+  // Working arrays lent for the run (spare-arrays.ts): fresh, they were a third of its time here.
   const total = borrowFloat64(rows * cols).fill(0);
   const current: Matrix = { rows, cols, data: borrowFloat64(rows * cols) };
   current.data.set(problem.inputs.data);
