@@ -11,17 +11,6 @@ export interface InputRules {
   allowMissing?: boolean;
 }
 
-/**
- * The index of the first value not allowed: ±Infinity, and NaN unless `allowMissing`. Scanned in
- * WebAssembly a block at a time (math/wasm/finite-check.ts): as quick as the JavaScript scan it
- * replaces once V8 had optimised that (0.41–0.58 ms for 784,000 values either way), and compiled
- * before a process's first fit, where the scan ran unoptimised (15–16.5 ms for 3,000 × 784 values,
- * 4–4.7 in the kernel, its compilation included).
- */
-function findNonFinite(features: Matrix, allowMissing: boolean): number {
-  return firstNotFinite(features.data, allowMissing);
-}
-
 /** Rejects an empty set, label/row mismatches, non-finite features, and (classification) a single class. */
 export function checkTrainingData(kind: string, data: Dataset, rules: InputRules = {}): void {
   checkTrainingShape(kind, data);
@@ -44,7 +33,8 @@ export function checkTrainingShape(kind: string, data: Dataset): void {
 
 /** Rejects non-finite training features (NaN allowed with `allowMissing`), naming the first. */
 export function checkTrainingFeatures(kind: string, features: Matrix, rules: InputRules = {}): void {
-  const bad = findNonFinite(features, rules.allowMissing ?? false);
+  // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in WebAssembly (math/wasm/finite-check.ts).
+  const bad = firstNotFinite(features.data, rules.allowMissing ?? false);
   if (bad >= 0) {
     const row = Math.floor(bad / features.cols);
     const col = bad % features.cols;
@@ -82,7 +72,8 @@ export function checkInputShape(kind: string, inputSize: number, features: Matri
 
 /** Rejects non-finite prediction inputs (NaN allowed with `allowMissing`), naming the first. */
 export function checkInputValues(kind: string, features: Matrix, rules: InputRules = {}): void {
-  const bad = findNonFinite(features, rules.allowMissing ?? false);
+  // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in WebAssembly (math/wasm/finite-check.ts).
+  const bad = firstNotFinite(features.data, rules.allowMissing ?? false);
   if (bad >= 0) {
     throw new ValidationError(`wrong input for model "${kind}"`, [
       { path: `features[${Math.floor(bad / features.cols)}][${bad % features.cols}]`, message: `is ${features.data[bad]}; give finite values${rules.allowMissing ? ' (NaN for missing)' : ''}` },
