@@ -1,6 +1,6 @@
 /**
- * Typed arrays an attack works in, handed back when it ends and lent to the next one of the same
- * size on this thread, instead of made anew each run. Fresh memory costs ~10 µs a 4-KB page to
+ * Typed arrays an attack (or a fit) works in, handed back when it ends and lent to the next one of
+ * the same size on this thread, instead of made anew each run. Fresh memory costs ~10 µs a 4-KB page to
  * touch on this machine, and a large array is handed back to the system when collected: DeepFool
  * on 50 MNIST rows made ~940 KB of working arrays a run (its iterate, its total step, their float32
  * copies) — ~230 page faults, ~3 ms of its 7–9 ms.
@@ -9,7 +9,7 @@
  * arrays until they give them back. An array given back must not be used again by the one who gave it.
  */
 
-type Spare = Float64Array | Float32Array;
+type Spare = Float64Array | Float32Array | Uint32Array;
 
 /** Arrays kept per thread at most, and bytes; past either, the longest kept goes first. */
 const KEEP_ARRAYS = 16;
@@ -20,7 +20,7 @@ const spare = new Map<string, Spare[]>();
 const order: Spare[] = [];
 let keptBytes = 0;
 
-const keyOf = (array: Spare) => `${array instanceof Float64Array ? 'f64' : 'f32'}:${array.length}`;
+const keyOf = (array: Spare) => `${array instanceof Float64Array ? 'f64' : array instanceof Float32Array ? 'f32' : 'u32'}:${array.length}`;
 
 function take(array: Spare): void {
   const list = spare.get(keyOf(array))!;
@@ -45,6 +45,11 @@ export function borrowFloat64(length: number): Float64Array {
 /** A Float32Array of `length` values (what it holds is undefined: write every value first). */
 export function borrowFloat32(length: number): Float32Array {
   return borrow(`f32:${length}`, () => new Float32Array(length));
+}
+
+/** A Uint32Array of `length` values (what it holds is undefined: write every value first). */
+export function borrowUint32(length: number): Uint32Array {
+  return borrow(`u32:${length}`, () => new Uint32Array(length));
 }
 
 /** Hands `array` back for the next borrower of its kind and length (a view of part of a buffer, or one larger than all that is kept, is not kept). */

@@ -31,25 +31,3 @@ export function sparseRows(design: Matrix): SparseRows {
   start[design.rows] = k;
   return { start, columns, values };
 }
-
-/**
- * The non-zero entries of `design` with column j multiplied by `factor[j]`: the entries of
- * `sparseRows` of the scaled matrix, without making it (an entry that scales to zero is left out,
- * as there).
- */
-export function scaledSparseRows(design: Matrix, factor: Float64Array): SparseRows {
-  const { start, columns, values } = sparseRows(design);
-  let kept = 0;
-  for (let i = 0; i < design.rows; i++) {
-    const from = start[i];
-    start[i] = kept;
-    for (let k = from; k < start[i + 1]; k++) {
-      const value = values[k] * factor[columns[k]];
-      if (value === 0) continue;
-      columns[kept] = columns[k];
-      values[kept++] = value;
-    }
-  }
-  start[design.rows] = kept;
-  return { start, columns: columns.subarray(0, kept), values: values.subarray(0, kept) };
-}

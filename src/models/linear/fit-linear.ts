@@ -13,7 +13,7 @@ import { DP_SGD_PARAMS } from '../../defenses/dp-sgd/params.ts';
 import type { LinearLink } from './linear-classifier.ts';
 import { rowSpaceOf } from './row-space.ts';
 import { solveLogistic, solveLogisticInRowSpace, type LogisticSolution } from './solve-logistic.ts';
-import { scaledSparseRows } from '../../math/sparse-rows.ts';
+import { readDesign, scaleEntries } from './design-read.ts';
 
 /** Parameters shared by the logistic family. */
 export const LINEAR_PARAMS = {
@@ -50,24 +50,34 @@ export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array,
   // data stays sparse. Centre only for the row-space reduction, where it decouples the bias from
   // the leading eigen-direction. Both are folded back into the weights exactly.
   const reduce = x.cols > x.rows && x.rows <= ROW_SPACE_MAX_ROWS;
-  const standard = fitStandardScaler(x);
-  const binary = binaryColumns(x);
-  const offset = reduce ? standard.offset : new Float64Array(x.cols);
-  const factor = Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1));
-  const scaler = new ColumnScaler('standard', offset, factor, 0);
-  let solution: LogisticSolution;
-  let weights: Matrix;
-  if (reduce) {
-    const scaled = scaler.transform(x);
-    solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
-    weights = rowWeightsToFeatureWeights(solution.coefficients, scaled);
-  } else {
-    // Uncentred, the solvers read the scaled rows only through their non-zero entries: scaled
-    // from x's, without a dense scaled copy (20 MB for Adult, slow to allocate here).
-    solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaledSparseRows(x, factor) });
-    weights = solution.coefficients;
+  // Uncentred, the solvers read the scaled rows only through their non-zero entries: scaled from
+  // x's in place, without a dense scaled copy (20 MB for Adult, slow to allocate here).
+  const read = reduce ? undefined : readDesign(x);
+  try {
+    const standard = read?.standard ?? fitStandardScaler(x);
+    const binary = read?.binary ?? binaryColumns(x);
+    const offset = reduce ? standard.offset : new Float64Array(x.cols);
+    const factor = Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1));
+    const scaler = new ColumnScaler('standard', offset, factor, 0);
+    let solution: LogisticSolution;
+    let weights: Matrix;
+    if (read) {
+      solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaleEntries(read.entries, x.rows, factor) });
+      weights = solution.coefficients;
+    } else {
+      const scaled = scaler.transform(x);
+      solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
+      weights = rowWeightsToFeatureWeights(solution.coefficients, scaled);
+    }
+    return foldScaling(solution, weights, scaler);
+  } finally {
+    read?.release();
   }
-  const d = x.cols;
+}
+
+/** The weights and biases on x's own columns: the scaling folded back in, exactly. */
+function foldScaling(solution: LogisticSolution, weights: Matrix, scaler: ColumnScaler): LinearFit {
+  const d = weights.cols;
   const scores = solution.coefficients.rows;
   const biases = Float64Array.from(solution.biases);
   for (let c = 0; c < scores; c++) {
