@@ -125,9 +125,11 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
   const started = performance.now();
   const progress = options.progress ?? silentProgress;
   const domain = options.domain ?? inputDomain(model.schema);
-  const predicted = model.predict(inputs);
-  const labels = options.labels ?? predicted;
-  const attack = Int32Array.from({ length: inputs.rows }, (_, i) => i).filter((i) => (options.attackEvery || predicted[i] === labels[i]) && (!options.targets || options.targets[i] !== labels[i]));
+  // The model's own labels only where they are needed: for the rows' labels when none are given,
+  // or to leave out the rows it already misclassifies.
+  const predicted = options.labels && options.attackEvery ? undefined : model.predict(inputs);
+  const labels = options.labels ?? predicted!;
+  const attack = Int32Array.from({ length: inputs.rows }, (_, i) => i).filter((i) => (options.attackEvery || predicted![i] === labels[i]) && (!options.targets || options.targets[i] !== labels[i]));
   const adversarial = createMatrix(inputs.rows, inputs.cols, Float64Array.from(inputs.data));
   const logits = await logitModel(model);
   const rng = new Rng(options.seed ?? 42);
