@@ -55,7 +55,15 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   assert.deepEqual(pgdInSevens.adversarial.data, pgd.adversarial.data, 'batches of 7 rows or one of 40: the same rows (random starts are drawn row after row)');
   // Every row attacked: the batches are views of the caller's rows (no copy); only the right rows: copies.
   const before = Float64Array.from(inputs.data);
+  // The model's own labels are read only where needed: with labels given and every row attacked, one prediction (the check after).
+  const predict = model.predict.bind(model);
+  let predictions = 0;
+  model.predict = (rows) => (predictions++, predict(rows));
   const fgsmEvery = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain, attackEvery: true });
+  assert.equal(predictions, 1, 'labels given, every row attacked: only the check of the adversarial rows');
+  await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain });
+  assert.equal(predictions, 3, 'only the rows it gets right attacked: its labels read first');
+  model.predict = predict;
   const fgsmEveryInSevens = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain, attackEvery: true, batchSize: 7 });
   assert.deepEqual(fgsmEveryInSevens.adversarial.data, fgsmEvery.adversarial.data, 'views of 7 rows at a time or one of 40: the same rows');
   assert.deepEqual(inputs.data, before, "the attacks read the caller's rows and leave them as they were");
