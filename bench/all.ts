@@ -141,7 +141,7 @@ if (wanted('dp-sgd')) {
 }
 
 if (wanted('evasion')) {
-  type Row = { model: string; attack: string; rows: number; oursMedianL2?: number; peerMedianL2?: number; oursAttackSecondsPerExample: number; oursSecondsPerExample: number; oursWarmAttackSecondsPerExample?: number; oursWarmSecondsPerExample?: number; oursBackToBackAttackSecondsPerExample?: number; peerSecondsPerExample?: number; peerWarmSecondsPerExample?: number; peer: string };
+  type Row = { model: string; attack: string; rows: number; oursMedianL2?: number; peerMedianL2?: number; oursAttackSecondsPerExample: number; oursSecondsPerExample: number; oursWarmAttackSecondsPerExample?: number; oursWarmSecondsPerExample?: number; oursBackToBackAttackSecondsPerExample?: number; peerSecondsPerExample?: number; peerWarmSecondsPerExample?: number; peerCheckedSecondsPerExample?: number; peer: string };
   const report = run('evasion', 'bench/evasion.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
   for (const row of report?.rows ?? []) {
     const workload = `white-box evasion on MNIST ${row.model}, ${row.attack}${row.attack === 'pgd' ? ' (40 steps, L∞ ε 0.3)' : ''}, ${row.rows} rows: ms per example`;
@@ -156,8 +156,11 @@ if (wanted('evasion')) {
     } else if (row.peerSecondsPerExample !== undefined) {
       // The gradient's onnxruntime session is made before the attack's steps (as the peer builds its model before its loop); the whole run includes it.
       lines.push(ratioLine(`${workload}, attack steps, first run (its session made before)${whole(row.oursSecondsPerExample)}`, 1000 * row.oursAttackSecondsPerExample, 1000 * row.peerSecondsPerExample, 'ms', row.peer, 1));
-      if (row.oursWarmAttackSecondsPerExample !== undefined && row.peerWarmSecondsPerExample !== undefined) lines.push(ratioLine(`${workload}, attack steps, further runs (median)${whole(row.oursWarmSecondsPerExample)}`, 1000 * row.oursWarmAttackSecondsPerExample, 1000 * row.peerWarmSecondsPerExample, 'ms', row.peer, 1));
-      // The same steps with nothing between runs on our side either (runWhiteBox's checks between runs leave its caches cold).
+      // runWhiteBox's further runs each follow the last one's checks on the float64 model; the peer's checked runs each follow the same check of its run before.
+      const peerChecked = row.peerCheckedSecondsPerExample ?? row.peerWarmSecondsPerExample;
+      const checkedNote = row.peerCheckedSecondsPerExample === undefined ? '' : ', each after the run before was checked on the float64 model (both sides)';
+      if (row.oursWarmAttackSecondsPerExample !== undefined && peerChecked !== undefined) lines.push(ratioLine(`${workload}, attack steps, further runs (median${checkedNote})${whole(row.oursWarmSecondsPerExample)}`, 1000 * row.oursWarmAttackSecondsPerExample, 1000 * peerChecked, 'ms', row.peer, 1));
+      // The same steps with nothing between runs, on both sides.
       if (row.oursBackToBackAttackSecondsPerExample !== undefined && row.peerWarmSecondsPerExample !== undefined) lines.push(ratioLine(`${workload}, attack steps, runs back to back as the peer's loop runs them (median)`, 1000 * row.oursBackToBackAttackSecondsPerExample, 1000 * row.peerWarmSecondsPerExample, 'ms', row.peer, 1));
     }
     else lines.push({ workload, ours: `${(1000 * row.oursSecondsPerExample).toFixed(2)} ms`, peer: '— (no peer run)', goal: '—' });

@@ -6,9 +6,10 @@
  * in the process and the median of five more, on both sides. The ratio compares the same work,
  * the attack's steps (ours: `attackSeconds`, after the gradient's onnxruntime session is made, as the
  * peer's model is built before its loop; the peer times nothing else); our whole `runWhiteBox` (the
- * gradient's set-up, and every row repaired and checked on the float64 model) is printed too, and
- * the attack's steps run back to back with nothing between, as the peer's loop runs them
- * (`backToBack`).
+ * gradient's set-up, and every row repaired and checked on the float64 model) is printed too.
+ * Further runs are timed two ways on both sides: each after the check of the run before it (ours:
+ * `runWhiteBox` again; the peer's: the rows' labels on its float64 model and their distances, outside
+ * its timer), and back to back with nothing between (ours: `backToBack`).
  * C&W runs once on each side and DeepFool as FGSM and PGD do (the peer's: the same settings,
  * evasion_peer.py), their median L2 beside the peer's, as equal work shows.
  *
@@ -48,9 +49,12 @@ interface PeerEvasion {
   peer: string;
   fgsmSecondsPerExample: number;
   pgdSecondsPerExample: number;
-  /** The median of the further runs in the process. */
+  /** The median of the further runs in the process, back to back. */
   fgsmWarmSecondsPerExample: number;
   pgdWarmSecondsPerExample: number;
+  /** The median of further runs each after the check of the run before it on the float64 model (as runWhiteBox's runs follow each other). */
+  fgsmCheckedSecondsPerExample?: number;
+  pgdCheckedSecondsPerExample?: number;
   fgsmAccuracy: number;
   pgdAccuracy: number;
   cwSecondsPerExample: number;
@@ -84,7 +88,8 @@ function peer(model: Classifier): PeerEvasion | string {
  * example: the median of `FURTHER_RUNS` after one. `runWhiteBox`'s further runs each come after the
  * last one's checks on the float64 model (~3 ms for 50 MNIST rows), by which time this machine has
  * let our weights and onnxruntime's code go cold (a 400-KB copy 4 µs straight after another, 25 µs
- * after 20 ms of other work); the peer's runs follow each other at once.
+ * after 20 ms of other work); the peer's back-to-back runs follow each other at once, and its
+ * checked runs each follow a check as ours do.
  */
 async function backToBack(model: Classifier, attack: 'fgsm' | 'pgd'): Promise<number> {
   const logits = await logitModel(model);
@@ -126,6 +131,7 @@ for (const [name, model] of models) {
     const oursBackToBack = attack === 'fgsm' || attack === 'pgd' ? await backToBack(model, attack) : undefined;
     const peerSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmSecondsPerExample : attack === 'pgd' ? theirs.pgdSecondsPerExample : attack === 'cw' ? theirs.cwSecondsPerExample : attack === 'deepfool' ? theirs.deepfoolSecondsPerExample : undefined;
     const peerWarmSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmWarmSecondsPerExample : attack === 'pgd' ? theirs.pgdWarmSecondsPerExample : attack === 'deepfool' ? theirs.deepfoolWarmSecondsPerExample : undefined;
+    const peerCheckedSeconds = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmCheckedSecondsPerExample : attack === 'pgd' ? theirs.pgdCheckedSecondsPerExample : undefined;
     const peerAccuracy = typeof theirs === 'string' ? undefined : attack === 'fgsm' ? theirs.fgsmAccuracy : attack === 'pgd' ? theirs.pgdAccuracy : attack === 'cw' ? theirs.cwAccuracy : attack === 'deepfool' ? theirs.deepfoolAccuracy : undefined;
     results.push({
       model: name,
@@ -142,9 +148,11 @@ for (const [name, model] of models) {
       peerMedianL2: typeof theirs === 'string' ? undefined : attack === 'cw' ? theirs.cwMedianL2 : attack === 'deepfool' ? theirs.deepfoolMedianL2 : undefined,
       peerSecondsPerExample: peerSeconds,
       peerWarmSecondsPerExample: peerWarmSeconds,
+      peerCheckedSecondsPerExample: peerCheckedSeconds,
       peerAccuracyAfter: peerAccuracy,
       ratio: peerSeconds ? run.attackSeconds / rows / peerSeconds : undefined,
-      warmRatio: peerWarmSeconds && warm ? warm.attackSeconds / rows / peerWarmSeconds : undefined,
+      // runWhiteBox's further runs beside the peer's runs that each follow a check of the run before (as ours do); DeepFool's beside its back-to-back runs.
+      warmRatio: (peerCheckedSeconds ?? peerWarmSeconds) && warm ? warm.attackSeconds / rows / (peerCheckedSeconds ?? peerWarmSeconds)! : undefined,
       backToBackRatio: peerWarmSeconds && oursBackToBack ? oursBackToBack / peerWarmSeconds : undefined,
       peer: typeof theirs === 'string' ? theirs : peerSeconds === undefined ? 'no peer run' : theirs.peer,
     });

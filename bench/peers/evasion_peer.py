@@ -25,7 +25,10 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     with open(spec["model"]) as f:
-        forward = network(json.load(f), np.float32, probabilities=False)
+        described = json.load(f)
+    forward = network(described, np.float32, probabilities=False)
+    # The float64 model, which threatlab's runWhiteBox checks each run's rows on (outside its attack time).
+    forward64 = network(described, np.float64, probabilities=True)
     x0 = torch.tensor(np.fromfile(spec["x"], dtype=np.float64).reshape(-1, spec["cols"]).astype(np.float32))
     y = torch.tensor(np.fromfile(spec["y"], dtype=np.int32).astype(np.int64))
     eps, steps = spec["eps"], spec["steps"]
@@ -114,15 +117,36 @@ def main():
             current[active] = (x0[active] + (1 + overshoot) * total[active]).clamp(0, 1)
         return current
 
-    # The first run of each in the process, then the median of `repeats` more (threatlab's bench does the same).
+    x64 = x0.double()
+
+    def check(adversarial):
+        """What threatlab's runWhiteBox does with a run's rows after its attack's steps, outside its
+        attack time: the rows in float64 on the float64 model (its labels) and each row's L0, L2 and
+        L-infinity distance from its input."""
+        with torch.no_grad():
+            rows = adversarial.double().clamp(0, 1)
+            labels = forward64(rows).argmax(1)
+            delta = rows - x64
+            return labels, (delta != 0).sum(1), (delta ** 2).sum(1).sqrt(), delta.abs().amax(1)
+
+    # The first run of each in the process, then the median of `repeats` more back to back, and of
+    # `repeats` more each after the check of the run before it, as threatlab's runWhiteBox runs follow
+    # each other (threatlab's bench does the same).
     for name, attack in (("fgsm", run_fgsm), ("pgd", run_pgd)):
         times = []
         for _ in range(1 + spec.get("repeats", 3)):
             started = time.perf_counter()
             result = attack()
             times.append((time.perf_counter() - started) / x0.shape[0])
+        checked = []
+        for _ in range(spec.get("repeats", 3)):
+            check(result)
+            started = time.perf_counter()
+            result = attack()
+            checked.append((time.perf_counter() - started) / x0.shape[0])
         out[f"{name}SecondsPerExample"] = times[0]
         out[f"{name}WarmSecondsPerExample"] = float(np.median(times[1:])) if len(times) > 1 else times[0]
+        out[f"{name}CheckedSecondsPerExample"] = float(np.median(checked)) if checked else out[f"{name}WarmSecondsPerExample"]
         if name == "fgsm":
             fgsm = result
         else:
