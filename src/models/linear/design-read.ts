@@ -1,26 +1,27 @@
 /**
- * What a linear fit needs of its design matrix, read in two passes over the values: the columns'
- * standard scaling (as `fitStandardScaler`: the same sums in the same order, the same bits), which
- * columns hold only 0s and 1s, and the non-zero entries the solvers visit (sparse-rows.ts).
+ * What a linear fit without centring needs of its design matrix, in one pass over its values: the
+ * non-zero entries the solvers visit (sparse-rows.ts), which columns hold only 0s and 1s (one-hot
+ * levels, left unscaled), and the standard scaling of the others — `fitStandardScaler`'s factor, the
+ * same bits: its sums taken in the same row order, from the entries (a zero adds nothing to a sum,
+ * and adds `(0 − mean)²` to a sum of squares, as the dense loop does).
  *
- * Read apart, these were five passes — the scaler's two, the 0/1 test, the sparse form's count and
- * copy — and the entries went into fresh arrays each fit (28,000 entries, ~85 pages, for a
- * 2,000-row Adult shadow; 3.4 MB for the whole of Adult), at ~10 µs a fresh page on this machine.
- * Here the count rides with the means, the copy with the variances, the 0/1 test reads the entries
- * alone, and the entries' arrays are lent by the thread (spare-arrays.ts) and handed back when the
- * solve ends: a property-inference or shadow pool fits hundreds of models of the same size.
+ * Read apart, these were five passes over the values — the scaler's two, the 0/1 test, the sparse
+ * form's count and copy — into fresh arrays each fit (28,000 entries, ~85 pages, for a 2,000-row
+ * Adult shadow; 3.4 MB for the whole of Adult), at ~10 µs a fresh page on this machine. Here the
+ * entries go into arrays the thread lends (spare-arrays.ts), handed back when the solve ends: a
+ * property-inference or shadow pool fits hundreds of models of the same size.
  */
 
-import { ColumnScaler, fitStandardScaler } from '../../data/encoders/scaling.ts';
+import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { borrowFloat64, borrowUint32, giveBack } from '../../math/spare-arrays.ts';
 import type { SparseRows } from '../../math/sparse-rows.ts';
 
 export interface DesignRead {
-  /** Zero mean, unit variance per column (population deviation): `fitStandardScaler`'s. */
-  standard: ColumnScaler;
-  /** 1 where every value of the column is 0 or 1 (one-hot levels). */
+  /** 1 where every value of the column is 0 or 1. */
   binary: Uint8Array;
+  /** 1 / the population standard deviation of each column not 0/1 (`fitStandardScaler`'s factor: 1 where it is 0), and 1 for a 0/1 column. */
+  factor: Float64Array;
   /** The non-zero entries of each row, in column order, in arrays lent until `release`. */
   entries: SparseRows;
   /** Hands the entries' arrays back to the thread; neither `entries` nor what was made of them in place may be used afterwards. */
@@ -36,68 +37,96 @@ function lentLength(count: number): number {
   return Math.ceil(count / step) * step;
 }
 
+/** Rows whose non-zeros guess the room a read's entries need. */
+const SAMPLED_ROWS = 256;
+
+/** The length of the arrays the last design read on this thread took: the next one borrows arrays of that length first. */
+let lastLength = 0;
+
 /** Reads `design` (see the file's comment). */
 export function readDesign(design: Matrix): DesignRead {
   const { rows, cols, data } = design;
   // An empty matrix: the scaler's own error.
   if (rows === 0) fitStandardScaler(design);
-  const mean = new Float64Array(cols);
-  const count = new Float64Array(cols);
-  let nonZeros = 0;
-  for (let i = 0; i < rows; i++) {
-    const from = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const value = data[from + j];
-      if (value !== 0) nonZeros++;
-      if (!Number.isNaN(value)) {
-        mean[j] += value;
-        count[j]++;
-      }
-    }
-  }
-  for (let j = 0; j < cols; j++) mean[j] = count[j] > 0 ? mean[j] / count[j] : 0;
   const start = borrowUint32(rows + 1);
-  const columns = borrowUint32(lentLength(nonZeros));
-  const values = borrowFloat64(lentLength(nonZeros));
-  const variance = new Float64Array(cols);
+  const most = lentLength(rows * cols);
+  // Room guessed from the first rows' non-zeros (the last read's arrays where they are enough and not twice that).
+  const sampled = Math.min(rows, SAMPLED_ROWS);
+  let sampledNonZeros = 0;
+  for (let v = 0; v < sampled * cols; v++) sampledNonZeros += data[v] !== 0 ? 1 : 0;
+  const guess = Math.min(most, lentLength(Math.ceil((1.1 * sampledNonZeros * rows) / sampled) + cols));
+  let columns = borrowUint32(lastLength >= guess && lastLength <= 2 * guess ? lastLength : guess);
+  let values = borrowFloat64(columns.length);
   let k = 0;
   for (let i = 0; i < rows; i++) {
-    const from = i * cols;
+    // Room for a whole row, so that each value is written at k whatever it is and k moves on past a non-zero.
+    if (k + cols > columns.length) {
+      const length = Math.min(most, lentLength(2 * (k + cols)));
+      const [wider, widerValues] = [borrowUint32(length), borrowFloat64(length)];
+      wider.set(columns.subarray(0, k));
+      widerValues.set(values.subarray(0, k));
+      giveBack(columns);
+      giveBack(values);
+      [columns, values] = [wider, widerValues];
+    }
     start[i] = k;
+    const from = i * cols;
     for (let j = 0; j < cols; j++) {
       const value = data[from + j];
-      if (value !== 0) {
-        columns[k] = j;
-        values[k++] = value;
-      }
-      if (!Number.isNaN(value)) variance[j] += (value - mean[j]) ** 2;
+      columns[k] = j;
+      values[k] = value;
+      k += value !== 0 ? 1 : 0;
     }
   }
   start[rows] = k;
-  const factor = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) {
-    const std = count[j] > 0 ? Math.sqrt(variance[j] / count[j]) : 0;
+  lastLength = columns.length;
+  const binary = new Uint8Array(cols).fill(1);
+  // The scaler's sums in row order over the entries (NaN left out of both, as it does).
+  const sum = new Float64Array(cols);
+  const count = new Float64Array(cols).fill(rows);
+  for (let e = 0; e < k; e++) {
+    const value = values[e];
+    if (value !== 1) binary[columns[e]] = 0;
+    if (Number.isNaN(value)) count[columns[e]]--;
+    else sum[columns[e]] += value;
+  }
+  const mean = Float64Array.from(sum, (total, j) => (count[j] > 0 ? total / count[j] : 0));
+  const scaled = Int32Array.from({ length: cols }, (_, j) => j).filter((j) => !binary[j]);
+  const squares = new Float64Array(cols);
+  const zeroTerm = Float64Array.from(mean, (m) => (0 - m) ** 2);
+  for (let i = 0; i < rows; i++) {
+    let e = start[i];
+    const last = start[i + 1];
+    for (const j of scaled) {
+      while (e < last && columns[e] < j) e++;
+      if (e < last && columns[e] === j) {
+        if (!Number.isNaN(values[e])) squares[j] += (values[e] - mean[j]) ** 2;
+      } else squares[j] += zeroTerm[j];
+    }
+  }
+  const factor = new Float64Array(cols).fill(1);
+  for (const j of scaled) {
+    const std = count[j] > 0 ? Math.sqrt(squares[j] / count[j]) : 0;
     factor[j] = std > 0 ? 1 / std : 1;
   }
-  const binary = new Uint8Array(cols).fill(1);
-  for (let e = 0; e < k; e++) if (values[e] !== 1) binary[columns[e]] = 0;
   let held = true;
+  const [keptColumns, keptValues] = [columns, values];
   return {
-    standard: new ColumnScaler('standard', mean, factor, 0),
     binary,
+    factor,
     entries: { start, columns: columns.subarray(0, k), values: values.subarray(0, k) },
     release: () => {
       if (!held) return;
       held = false;
-      for (const array of [start, columns, values]) giveBack(array);
+      for (const array of [start, keptColumns, keptValues]) giveBack(array);
     },
   };
 }
 
 /**
  * Multiplies each entry of column j by `factor[j]` in place, leaving out an entry that scales to
- * zero: the entries of the scaled matrix (as `scaledSparseRows` makes them). Returns the entries'
- * new extent (views of the same arrays).
+ * zero: the entries of the scaled matrix (as `sparseRows` of it would give them). Returns the
+ * entries' new extent (views of the same arrays).
  */
 export function scaleEntries(entries: SparseRows, rows: number, factor: Float64Array): SparseRows {
   const { start, columns, values } = entries;

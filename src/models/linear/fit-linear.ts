@@ -54,11 +54,14 @@ export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array,
   // x's in place, without a dense scaled copy (20 MB for Adult, slow to allocate here).
   const read = reduce ? undefined : readDesign(x);
   try {
-    const standard = read?.standard ?? fitStandardScaler(x);
-    const binary = read?.binary ?? binaryColumns(x);
-    const offset = reduce ? standard.offset : new Float64Array(x.cols);
-    const factor = Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1));
-    const scaler = new ColumnScaler('standard', offset, factor, 0);
+    let scaler: ColumnScaler;
+    if (read) scaler = new ColumnScaler('standard', new Float64Array(x.cols), params.standardize ? read.factor : new Float64Array(x.cols).fill(1), 0);
+    else {
+      const standard = fitStandardScaler(x);
+      const binary = binaryColumns(x);
+      scaler = new ColumnScaler('standard', standard.offset, Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1)), 0);
+    }
+    const factor = scaler.factor;
     let solution: LogisticSolution;
     let weights: Matrix;
     if (read) {
