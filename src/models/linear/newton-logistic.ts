@@ -8,7 +8,6 @@
 
 import { choleskySolve } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import type { Objective } from '../../math/lbfgs.ts';
 import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { softmaxInPlace } from './objectives.ts';
 import { hessianKernelFor } from '../../math/wasm/hessian-kernel.ts';
@@ -138,16 +137,17 @@ export interface NewtonResult {
 }
 
 /**
- * Minimises a binary (`positive` given) or softmax loss by damped Newton. `value` evaluates the
- * loss alone for the line search; stops when every gradient entry is within `gradientTolerance`.
- * Returns undefined when the Hessian cannot be factored (no penalty on separable data): the caller
- * falls back to L-BFGS.
+ * Minimises a binary (`positive` given) or softmax loss by damped Newton; stops when every gradient
+ * entry is within `gradientTolerance`. The line search evaluates each trial point with its gradient
+ * and Hessian at once: the point it accepts (a full step nearly always) is where the next iteration
+ * starts, with nothing computed again there (a loss-only evaluation per trial, then the whole one
+ * at the accepted point, read the rows twice an iteration). Returns undefined when the Hessian
+ * cannot be factored (no penalty on separable data): the caller falls back to L-BFGS.
  */
 export function minimizeNewton(
   design: Matrix,
   target: { labels: Int32Array; classes: number } | { positive: Uint8Array },
   penalty: Float64Array,
-  value: Objective,
   options: { maxIterations: number; gradientTolerance: number; onIteration?: () => void },
   nonZeros: SparseRows = sparseRows(design),
 ): NewtonResult | undefined {
@@ -156,12 +156,12 @@ export function minimizeNewton(
   const blocks = positive ? 1 : classes;
   const size = blocks * (design.cols + 1);
   const { evaluate, hessian, rows } = secondOrder(design, nonZeros, 'labels' in target ? target.labels : new Int32Array(0), classes, positive, penalty);
-  const x = new Float64Array(size);
-  const gradient = new Float64Array(size);
-  const scratch = new Float64Array(size);
-  const trial = new Float64Array(size);
+  let x = new Float64Array(size);
+  let gradient = new Float64Array(size);
+  let trial = new Float64Array(size);
+  let trialGradient = new Float64Array(size);
+  let loss = evaluate(x, gradient);
   for (let iteration = 0; iteration < options.maxIterations; iteration++) {
-    const loss = evaluate(x, gradient);
     let largest = 0;
     for (const g of gradient) largest = Math.max(largest, Math.abs(g));
     if (largest <= options.gradientTolerance) return { x, iterations: iteration, converged: true };
@@ -180,14 +180,17 @@ export function minimizeNewton(
     let accepted = false;
     for (let halvings = 0; halvings < 40; halvings++) {
       for (let a = 0; a < size; a++) trial[a] = x[a] - t * step[a];
-      if (value(trial, scratch) <= loss + 1e-4 * t * slope) {
+      const trialLoss = evaluate(trial, trialGradient);
+      if (trialLoss <= loss + 1e-4 * t * slope) {
+        [x, trial] = [trial, x];
+        [gradient, trialGradient] = [trialGradient, gradient];
+        loss = trialLoss;
         accepted = true;
         break;
       }
       t /= 2;
     }
     if (!accepted) return { x, iterations: iteration, converged: false };
-    x.set(trial);
     options.onIteration?.();
   }
   return { x, iterations: options.maxIterations, converged: false };

@@ -88,7 +88,7 @@ function solveWithPenalty(
   const newton = (blocks: number) => options.solver === 'newton' || ((options.solver ?? 'auto') === 'auto' && newtonSuits(design, blocks, rows));
   if (link === 'softmax') {
     const objective = softmaxObjective(design, labels, classes, penalty, rows);
-    const result = (newton(classes) && minimizeNewton(design, { labels, classes }, penaltyVector, objective, settings, rows)) || minimizeLbfgs(objective, theta, settings);
+    const result = (newton(classes) && minimizeNewton(design, { labels, classes }, penaltyVector, settings, rows)) || minimizeLbfgs(objective, theta, settings);
     theta.set(result.x);
     iterations = result.iterations;
     converged = result.converged;
@@ -97,7 +97,7 @@ function solveWithPenalty(
       const target = link === 'logistic' ? 1 : c;
       const positive = Uint8Array.from(labels, (label) => (label === target ? 1 : 0));
       const objective = binaryObjective(design, positive, penalty, rows);
-      const result = (newton(1) && minimizeNewton(design, { positive }, penaltyVector, objective, settings, rows)) || minimizeLbfgs(objective, new Float64Array(p + 1), settings);
+      const result = (newton(1) && minimizeNewton(design, { positive }, penaltyVector, settings, rows)) || minimizeLbfgs(objective, new Float64Array(p + 1), settings);
       theta.set(result.x, c * (p + 1));
       iterations = Math.max(iterations, result.iterations);
       converged &&= result.converged;
