@@ -7,6 +7,7 @@
 import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import { ThreatlabError } from '../errors.ts';
 import { createMatrix, type Matrix } from './matrix.ts';
+import { choleskyKernelSolve } from './wasm/cholesky-kernel.ts';
 
 /** A × Bᵀ for row-major A (n × d) and B (m × d): dot products of rows. */
 export function multiplyTransposed(a: Matrix, b: Matrix): Matrix {
@@ -126,16 +127,29 @@ function choleskyColumn(data: Float64Array, l: Float64Array, n: number, j: numbe
   }
 }
 
-/** Solves A x = b for symmetric positive-definite A (Cholesky); A and b are not modified. */
+/** Systems from this many unknowns are solved in WebAssembly (the same bits; below it the copy in and out costs more than it saves). */
+export const CHOLESKY_KERNEL_FROM = 16;
+
+function notPositiveDefinite(): ThreatlabError {
+  return new ThreatlabError('validation', 'the normal equations are singular (collinear or constant features); add a ridge penalty (l2 > 0)');
+}
+
+/** Solves A x = b for symmetric positive-definite A (Cholesky; A's lower triangle read); A and b are not modified. */
 export function choleskySolve(a: Matrix, b: Float64Array): Float64Array {
+  if (a.rows < CHOLESKY_KERNEL_FROM) return choleskySolveLoop(a, b);
+  const solved = choleskyKernelSolve(a.data, b, a.rows);
+  if (!(solved instanceof Float64Array)) throw notPositiveDefinite();
+  return solved;
+}
+
+/** `choleskySolve` in JavaScript: small systems, and what the WebAssembly kernel is tested against. */
+export function choleskySolveLoop(a: Matrix, b: Float64Array): Float64Array {
   const n = a.rows;
   const l = factorSpace(n * n);
   for (let j = 0; j < n; j++) {
     let diagonal = a.data[j * n + j];
     for (let k = 0; k < j; k++) diagonal -= l[j * n + k] * l[j * n + k];
-    if (!(diagonal > 1e-12 * Math.abs(a.data[j * n + j]))) {
-      throw new ThreatlabError('validation', 'the normal equations are singular (collinear or constant features); add a ridge penalty (l2 > 0)');
-    }
+    if (!(diagonal > 1e-12 * Math.abs(a.data[j * n + j]))) throw notPositiveDefinite();
     const root = Math.sqrt(diagonal);
     l[j * n + j] = root;
     choleskyColumn(a.data, l, n, j, root);
