@@ -50,43 +50,44 @@ export function fitLinearScores(link: LinearLink, x: Matrix, labels: Int32Array,
   // data stays sparse. Centre only for the row-space reduction, where it decouples the bias from
   // the leading eigen-direction. Both are folded back into the weights exactly.
   const reduce = x.cols > x.rows && x.rows <= ROW_SPACE_MAX_ROWS;
-  // Uncentred, the solvers read the scaled rows only through their non-zero entries: scaled from
-  // x's in place, without a dense scaled copy (20 MB for Adult, slow to allocate here).
-  const read = reduce ? undefined : readDesign(x);
+  return reduce ? fitInRowSpace(link, x, labels, classes, params, onIteration) : fitOnEntries(link, x, labels, classes, params, onIteration);
+}
+
+/**
+ * Uncentred, the solvers read the scaled rows only through their non-zero entries: x's read once
+ * (design-read.ts) and scaled in place, without a dense scaled copy (20 MB for Adult, slow to
+ * allocate here); the entries' lent arrays go back to the thread when the solve ends.
+ */
+function fitOnEntries(link: LinearLink, x: Matrix, labels: Int32Array, classes: number, params: LinearParams, onIteration?: () => void): LinearFit {
+  const read = readDesign(x);
   try {
-    let scaler: ColumnScaler;
-    if (read) scaler = new ColumnScaler('standard', new Float64Array(x.cols), params.standardize ? read.factor : new Float64Array(x.cols).fill(1), 0);
-    else {
-      const standard = fitStandardScaler(x);
-      const binary = binaryColumns(x);
-      scaler = new ColumnScaler('standard', standard.offset, Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1)), 0);
-    }
-    const factor = scaler.factor;
-    let solution: LogisticSolution;
-    let weights: Matrix;
-    if (read) {
-      solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaleEntries(read.entries, x.rows, factor) });
-      weights = solution.coefficients;
-    } else {
-      const scaled = scaler.transform(x);
-      solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
-      weights = rowWeightsToFeatureWeights(solution.coefficients, scaled);
-    }
-    return foldScaling(solution, weights, scaler);
+    const factor = params.standardize ? read.factor : new Float64Array(x.cols).fill(1);
+    const solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaleEntries(read.entries, x.rows, factor) });
+    return foldScaling(solution, solution.coefficients, factor, new Float64Array(x.cols));
   } finally {
-    read?.release();
+    read.release();
   }
 }
 
-/** The weights and biases on x's own columns: the scaling folded back in, exactly. */
-function foldScaling(solution: LogisticSolution, weights: Matrix, scaler: ColumnScaler): LinearFit {
+/** More features than rows: centred and scaled, solved exactly in the span of the rows. */
+function fitInRowSpace(link: LinearLink, x: Matrix, labels: Int32Array, classes: number, params: LinearParams, onIteration?: () => void): LinearFit {
+  const standard = fitStandardScaler(x);
+  const binary = binaryColumns(x);
+  const scaler = new ColumnScaler('standard', standard.offset, Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1)), 0);
+  const scaled = scaler.transform(x);
+  const solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
+  return foldScaling(solution, rowWeightsToFeatureWeights(solution.coefficients, scaled), scaler.factor, scaler.offset);
+}
+
+/** The weights and biases on x's own columns: the scaling (x ↦ (x − offset) · factor) folded back in, exactly. */
+function foldScaling(solution: LogisticSolution, weights: Matrix, factor: Float64Array, offset: Float64Array): LinearFit {
   const d = weights.cols;
   const scores = solution.coefficients.rows;
   const biases = Float64Array.from(solution.biases);
   for (let c = 0; c < scores; c++) {
     for (let j = 0; j < d; j++) {
-      weights.data[c * d + j] *= scaler.factor[j];
-      biases[c] -= weights.data[c * d + j] * scaler.offset[j];
+      weights.data[c * d + j] *= factor[j];
+      biases[c] -= weights.data[c * d + j] * offset[j];
     }
   }
   return { weights, biases, iterations: solution.iterations, converged: solution.converged };
