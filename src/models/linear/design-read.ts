@@ -1,5 +1,6 @@
 /**
- * What a linear fit without centring needs of its design matrix, in one pass over its values: the
+ * What a linear fit without centring needs of its design matrix, in one pass over its values (and a
+ * look at its first rows, for the room its entries need): the
  * non-zero entries the solvers visit (sparse-rows.ts), which columns hold only 0s and 1s (one-hot
  * levels, left unscaled), and the standard scaling of the others — `fitStandardScaler`'s factor, the
  * same bits: its sums taken in the same row order, from the entries (a zero adds nothing to a sum,
