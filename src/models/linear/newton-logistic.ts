@@ -143,8 +143,8 @@ export interface NewtonResult {
  * Minimises a binary (`positive` given) or softmax loss by damped Newton; stops when every gradient
  * entry is within `gradientTolerance`. The line search evaluates each trial point with its gradient
  * and Hessian at once: the point it accepts (a full step nearly always) is where the next iteration
- * starts, with nothing computed again there (a loss-only evaluation per trial, then the whole one
- * at the accepted point, read the rows twice an iteration). Returns undefined when the Hessian
+ * starts, with nothing computed again there (it evaluated each trial's loss alone, then the
+ * accepted point whole again: the rows read twice an iteration). Returns undefined when the Hessian
  * cannot be factored (no penalty on separable data): the caller falls back to L-BFGS.
  */
 export function minimizeNewton(
