@@ -6,8 +6,6 @@ import { createMatrix } from '../../math/matrix.ts';
 import { sparseRows } from '../../math/sparse-rows.ts';
 import { readDesign, scaleEntries } from './design-read.ts';
 
-const bits = (values: ArrayLike<number>) => Array.from(values, (v) => (Object.is(v, -0) ? '-0' : String(v)));
-
 test("a design's read gives the 0/1 columns, fitStandardScaler's factor for the others and, scaled in place, the entries of sparseRows of the scaled matrix, bit for bit (zeros, −0, NaN, one-hot columns, a factor of 0, tiny products)", () => {
   const value = fc.oneof(fc.constant(0), fc.constant(1), fc.constant(1), fc.constant(-0), fc.constant(Number.NaN), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(1e-300), fc.constant(3));
   const factor = fc.oneof(fc.constant(1), fc.constant(0), fc.constant(1e-20), fc.double({ min: 0.01, max: 100, noNaN: true }));
@@ -20,16 +18,16 @@ test("a design's read gives the 0/1 columns, fitStandardScaler's factor for the 
         const binary = Array.from({ length: cols }, (_, j) => (Array.from({ length: rows }, (_, i) => x.data[i * cols + j]).every((v) => v === 0 || v === 1) ? 1 : 0));
         assert.deepEqual(Array.from(read.binary), binary);
         const standard = fitStandardScaler(x);
-        assert.deepEqual(bits(read.factor), bits(standard.factor.map((factor, j) => (binary[j] ? 1 : factor))));
+        assert.deepEqual(read.factor, standard.factor.map((factor, j) => (binary[j] ? 1 : factor)));
         const unscaled = sparseRows(x);
         assert.deepEqual(Array.from(read.entries.start), Array.from(unscaled.start));
         assert.deepEqual(Array.from(read.entries.columns), Array.from(unscaled.columns));
-        assert.deepEqual(bits(read.entries.values), bits(unscaled.values));
+        assert.deepEqual(read.entries.values, unscaled.values);
         const expected = sparseRows(new ColumnScaler('standard', new Float64Array(cols), f, 0).transform(x));
         const got = scaleEntries(read.entries, rows, f);
         assert.deepEqual(Array.from(got.start), Array.from(expected.start));
         assert.deepEqual(Array.from(got.columns), Array.from(expected.columns));
-        assert.deepEqual(bits(got.values), bits(expected.values));
+        assert.deepEqual(got.values, expected.values);
       } finally {
         read.release();
       }
