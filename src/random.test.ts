@@ -140,3 +140,27 @@ test('shuffle makes the swaps of a Fisher–Yates loop of int() draws and leaves
     { numRuns: 80, seed: 12 },
   );
 });
+
+test('choose takes k distinct entries of its array, each equally often, and leaves the array alone', () => {
+  const from = Int32Array.from({ length: 20 }, (_, i) => 100 + i);
+  const rng = new Rng(8);
+  const counts = new Array(20).fill(0);
+  const draws = 20_000;
+  for (let d = 0; d < draws; d++) {
+    const chosen = rng.choose(from, 5);
+    assert.equal(chosen.length, 5);
+    assert.equal(new Set(chosen).size, 5, 'distinct entries');
+    for (const value of chosen) counts[value - 100]++;
+  }
+  assert.deepEqual(from, Int32Array.from({ length: 20 }, (_, i) => 100 + i), 'the array is not shuffled');
+  // Each entry is in a draw with probability 5/20: 5,000 of 20,000, standard deviation ~61.
+  for (const count of counts) assert.ok(Math.abs(count - 5000) < 300, `${counts}`);
+  // Every position of the draw is uniform too (the order is random): entry 0 first in ~1/20 of draws.
+  const first = new Array(20).fill(0);
+  for (let d = 0; d < draws; d++) first[rng.choose(from, 3)[0] - 100]++;
+  for (const count of first) assert.ok(Math.abs(count - 1000) < 150, `${first}`);
+  assert.deepEqual(new Rng(4).choose(from, 7), new Rng(4).choose(from, 7), 'the same seed, the same draw');
+  assert.deepEqual(Array.from(new Rng(4).choose(from, 20)).sort((a, b) => a - b), Array.from(from), 'all of them: a permutation');
+  assert.equal(new Rng(4).choose(from, 0).length, 0);
+  assert.throws(() => new Rng(4).choose(from, 21), (error: unknown) => hasCode(error, 'validation') && /21 entries cannot be chosen from 20/.test((error as Error).message));
+});

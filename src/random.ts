@@ -236,6 +236,27 @@ export class Rng {
     return items;
   }
 
+  /**
+   * `k` distinct entries of `from`, each k-subset equally likely, in random order: the first k
+   * steps of a Fisher–Yates shuffle (Knuth's Algorithm P) on a copy — k draws, not `from.length`.
+   * Property inference draws 2,000 rows of a 16,000-row pool per shadow model: the whole shuffles
+   * took ~0.7 ms of the thread that feeds the pool's workers, and grow with the pool.
+   */
+  choose(from: Int32Array, k: number): Int32Array {
+    const n = from.length;
+    if (!Number.isInteger(k) || k < 0 || k > n) {
+      throw new ValidationError('invalid sample size', [{ path: 'k', message: `${k} entries cannot be chosen from ${n}; ask for a whole number from 0 to ${n}` }]);
+    }
+    const items = from.slice();
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(this.uniform() * (n - i));
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    return items.slice(0, k);
+  }
+
   /** A random permutation of 0..n-1. */
   permutation(n: number): Uint32Array {
     const order = new Uint32Array(n);

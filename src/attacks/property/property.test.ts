@@ -62,27 +62,29 @@ test('a property may name the target: the share of spam in an SMS filter\'s trai
   assert.throws(() => propertyMask(sms, parseProperty('label=junk:0.1,0.3')), /the target "label" of .* has no class "junk"; its classes are "ham", "spam"/);
 });
 
-test('a draw from a partition made once takes the rows, in the order, that the draw on number arrays took', () => {
-  // The draw as it was written before (2026-12-03): every reproduction's training sets came from it.
-  const before = (mask: Uint8Array, share: number, size: number, rng: Rng): number[] => {
-    const having: number[] = [];
-    const lacking: number[] = [];
-    mask.forEach((flag, i) => (flag ? having : lacking).push(i));
-    const wanted = Math.round(share * size);
-    rng.shuffle(having);
-    rng.shuffle(lacking);
-    return rng.shuffle([...having.slice(0, wanted), ...lacking.slice(0, size - wanted)]);
-  };
+test('a draw takes exactly its share from each side, distinct rows of the pool, and the same rows from a partition made once as from the mask', () => {
   fc.assert(
     fc.property(fc.uint8Array({ min: 0, max: 1, minLength: 20, maxLength: 400 }), fc.integer({ min: 0, max: 0xffffffff }), fc.double({ min: 0, max: 1, noNaN: true }), (mask, seed, share) => {
       const [having, size] = [mask.reduce((sum, flag) => sum + flag, 0), Math.floor(mask.length / 4)];
       const wanted = Math.round(share * size);
       if (wanted > having || size - wanted > mask.length - having) return;
       const partition = propertyPartition(mask);
-      assert.deepEqual(Array.from(sampleRowsWithShare(partition, share, size, new Rng(seed))), before(mask, share, size, new Rng(seed)));
-      assert.deepEqual(sampleRowsWithShare(mask, share, size, new Rng(seed)), sampleRowsWithShare(partition, share, size, new Rng(seed)));
+      const rows = sampleRowsWithShare(partition, share, size, new Rng(seed));
+      assert.equal(rows.length, size);
+      assert.equal(new Set(rows).size, size, 'no row twice');
+      assert.ok(rows.every((row) => row >= 0 && row < mask.length));
+      assert.equal(Array.from(rows).filter((row) => mask[row] === 1).length, wanted, 'round(share · size) rows with the property');
+      assert.deepEqual(sampleRowsWithShare(mask, share, size, new Rng(seed)), rows);
     }),
     { numRuns: 150, seed: 3 },
   );
+  // Every row with the property is as likely to be drawn as any other (120 of 400 rows, 30 drawn a time).
+  const mask = Uint8Array.from({ length: 400 }, (_, i) => (i % 10 < 3 ? 1 : 0));
+  const partition = propertyPartition(mask);
+  const counts = new Array(400).fill(0);
+  const rng = new Rng(5);
+  for (let d = 0; d < 4000; d++) for (const row of sampleRowsWithShare(partition, 0.5, 60, rng)) counts[row]++;
+  // 4,000 draws: a row with the property in 30/120 of them (1,000), one without in 30/280 (~429).
+  for (let row = 0; row < 400; row++) assert.ok(Math.abs(counts[row] - (mask[row] ? 1000 : 4000 * 30 / 280)) < 110, `row ${row}: ${counts[row]}`);
 });
 

@@ -78,7 +78,9 @@ export function propertyPartition(mask: Uint8Array): PropertyPartition {
 
 /**
  * The indices `sampleWithShare` takes (`mask`: the pool's rows with the property, or its
- * partition made once for many draws), in the order it takes them.
+ * partition made once for many draws), in the order it takes them: round(share · size) chosen
+ * uniformly from the rows with the property and the rest from those without (`Rng.choose`, whose
+ * cost is the draw's size, not the pool's), then shuffled together.
  */
 export function sampleRowsWithShare(mask: Uint8Array | PropertyPartition, share: number, size: number, rng: Rng): Int32Array {
   const partition = mask instanceof Uint8Array ? propertyPartition(mask) : mask;
@@ -86,10 +88,9 @@ export function sampleRowsWithShare(mask: Uint8Array | PropertyPartition, share:
   if (wanted > partition.having.length || size - wanted > partition.lacking.length) {
     throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${partition.having.length} and ${partition.lacking.length}; draw fewer rows` }]);
   }
-  const having = rng.shuffle(partition.having.slice());
-  const lacking = rng.shuffle(partition.lacking.slice());
   const rows = new Int32Array(size);
-  rows.set(having.subarray(0, wanted));
-  rows.set(lacking.subarray(0, size - wanted), wanted);
+  rows.set(rng.choose(partition.having, wanted));
+  rows.set(rng.choose(partition.lacking, size - wanted), wanted);
+  // Those with the property first, then the rest: shuffled together, the order a fit sees is random.
   return rng.shuffle(rows);
 }
