@@ -164,3 +164,21 @@ test('choose takes k distinct entries of its array, each equally often, and leav
   assert.equal(new Rng(4).choose(from, 0).length, 0);
   assert.throws(() => new Rng(4).choose(from, 21), (error: unknown) => hasCode(error, 'validation') && /21 entries cannot be chosen from 20/.test((error as Error).message));
 });
+
+test('choose makes the first k swaps of a Fisher–Yates loop of int() draws, whether it copies the array or swaps on a map (few from many)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 3000 }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, n, fraction) => {
+      const from = Int32Array.from({ length: n }, (_, i) => 7 * i - 50);
+      const k = Math.floor(fraction * fraction * n); // many draws of a few from many (k ≤ n / 16), and of many
+      const [bulk, looped] = [new Rng(seed), new Rng(seed)];
+      const want = from.slice();
+      for (let i = 0; i < k; i++) {
+        const j = i + looped.int(n - i);
+        [want[i], want[j]] = [want[j], want[i]];
+      }
+      assert.deepEqual(bulk.choose(from, k), want.slice(0, k));
+      assert.equal(bulk.nextUint32(), looped.nextUint32());
+    }),
+    { numRuns: 200, seed: 21 },
+  );
+});
