@@ -77,3 +77,47 @@ for (const [name, count, blocks, stride] of [
     assert.throws(() => kernel.accumulate(0, kernel.chunkRows + 1), { code: 'internal' });
   });
 }
+
+for (const [name, count, blocks, stride] of [
+  ['binary, one block', 300, 1, 9],
+  ['softmax, 40 blocks over several chunks', 3000, 40, 4],
+] as const) {
+  test(`Hessian kernel (${name}): the rows' scores at θ and the residuals' gradient are the JavaScript loops' bits`, () => {
+    const rng = new Rng(12);
+    const rows = randomRows(count, stride, rng);
+    const size = blocks * stride;
+    const theta = Float64Array.from({ length: size }, () => rng.uniform() * 6 - 3);
+    theta[1] = -0; // a −0 weight: its products are signed zeros, as in the loop
+    const residualOf = (i: number, c: number) => Math.sin(i * 7 + c) * (c % 3 === 0 ? 1e-300 : 1);
+    // The loops the kernel replaced (newton-logistic.ts before it), in their order.
+    const expectedScores = new Float64Array(count * blocks);
+    const expectedGradient = new Float64Array(size);
+    for (let i = 0; i < count; i++) {
+      for (let c = 0; c < blocks; c++) {
+        let z = 0;
+        for (let k = rows.start[i]; k < rows.start[i + 1]; k++) z += theta[c * stride + rows.columns[k]] * rows.values[k];
+        expectedScores[i * blocks + c] = z;
+        for (let k = rows.start[i]; k < rows.start[i + 1]; k++) expectedGradient[c * stride + rows.columns[k]] += residualOf(i, c) * rows.values[k];
+      }
+    }
+    const kernel = hessianKernelFor(count, rows.columns.length, blocks, stride);
+    kernel.rows.start.set(rows.start);
+    kernel.rows.columns.set(rows.columns);
+    kernel.rows.values.set(rows.values);
+    kernel.theta.set(theta);
+    kernel.gradient.fill(0);
+    const scores = new Float64Array(count * blocks);
+    for (let first = 0; first < count; first += kernel.chunkRows) {
+      const end = Math.min(count, first + kernel.chunkRows);
+      kernel.score(first, end);
+      scores.set(kernel.scores.subarray(0, (end - first) * blocks), first * blocks);
+      for (let i = first; i < end; i++) for (let c = 0; c < blocks; c++) kernel.scores[(i - first) * blocks + c] = residualOf(i, c);
+      kernel.scatter(first, end);
+    }
+    assert.ok(bytes(scores).equals(bytes(expectedScores)), 'scores differ');
+    assert.ok(bytes(kernel.gradient).equals(bytes(expectedGradient)), 'gradients differ');
+    assert.ok(expectedGradient.some((g) => g !== 0));
+    assert.throws(() => kernel.score(0, kernel.chunkRows + 1), { code: 'internal' });
+    assert.throws(() => kernel.scatter(0, kernel.chunkRows + 1), { code: 'internal' });
+  });
+}
