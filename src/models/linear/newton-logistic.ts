@@ -12,22 +12,15 @@ import { sparseRows, type SparseRows } from '../../math/sparse-rows.ts';
 import { softmaxInPlace } from './objectives.ts';
 import { hessianKernelFor } from '../../math/wasm/hessian-kernel.ts';
 
-/** Rows as lists of (column, value) of their non-zero entries, the bias last as column p. */
-interface SparseDesign {
-  rows: number;
-  p: number;
-  start: Uint32Array;
-  columns: Uint32Array;
-  values: Float64Array;
-}
-
-/** `rows` (the design's non-zero entries) with the bias appended to each row as column p, written into `into` (room for them: entries + a bias a row). */
-function withBias(design: Matrix, rows: SparseRows, into: SparseRows): SparseDesign {
+/**
+ * `rows` (the design's non-zero entries) with the bias appended to each row as column p (the
+ * design's column count), written into `into` (room for them: entries + a bias a row) — where the
+ * Hessian kernel reads them. Nothing after the loop: V8 optimises the loop in flight, and a
+ * statement after it not yet run sent each fit back to the interpreter there (59 times in 60 fits).
+ */
+function withBias(design: Matrix, rows: SparseRows, into: SparseRows): void {
   const count = design.rows;
   const { start, columns, values } = into;
-  // Nothing left to do after the loop but return: V8 optimises the loop in flight, and a statement
-  // after it not yet run sent each fit back to the interpreter there (59 times in 60 fits).
-  const written: SparseDesign = { rows: count, p: design.cols, start, columns, values };
   start[count] = rows.start[count] + count;
   let k = 0;
   for (let i = 0; i < count; i++) {
@@ -39,7 +32,6 @@ function withBias(design: Matrix, rows: SparseRows, into: SparseRows): SparseDes
     columns[k] = design.cols;
     values[k++] = 1;
   }
-  return written;
 }
 
 /** Multiply-adds of one Hessian: rows × (non-zeros per row)² × blocks². */
@@ -78,7 +70,8 @@ function secondOrder(design: Matrix, nonZeros: SparseRows, labels: Int32Array, c
   // outer products (the lower triangle) to the Hessian — the sums in the order the JavaScript loop
   // made them (a row's gathers through its columns took ~2 of a 2,000-row Adult shadow's ~5 ms).
   const kernel = hessianKernelFor(design.rows, nonZeros.values.length + design.rows, blocks, stride);
-  const { rows } = withBias(design, nonZeros, kernel.rows);
+  withBias(design, nonZeros, kernel.rows);
+  const rows = design.rows;
   const { hessian, weights, chunkRows, scores } = kernel;
   const evaluate = (theta: Float64Array, gradient: Float64Array): number => {
     kernel.theta.set(theta);
