@@ -4,7 +4,8 @@
  * AUC and TPR at 0.1% FPR. Goal: under 5 minutes each on this 2-core machine. Beside it, from
  * the same run: one shadow model trained in this thread and by PyTorch (1 thread, same
  * architecture, epochs and batch), and the worker pool's speed-up (1 vs 2 workers: 16 shadows on a
- * warm pool, the median of three rounds timed in turns; 4 on a new one with its start-up).
+ * warm pool after an untimed round, the median of five rounds timed in turns (pool-rounds.ts); 4 on
+ * a new one with its start-up).
  *
  *   npx tsx bench/membership.bench.ts [--only=adult|fashion|adult,fashion] [--shadows=64] [--json]
  */
@@ -17,6 +18,7 @@ import { findDataset, isAvailable, loadDataset } from '../src/data/datasets/regi
 import { LocalOracle } from '../src/oracle/local-oracle.ts';
 import { TrainingPool, type TrainerSpec } from '../src/parallel/training-pool.ts';
 import { fasterTorchPeer } from './peers.ts';
+import { describePoolScaling, timePoolsInTurns } from './pool-rounds.ts';
 
 const json = process.argv.includes('--json');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7).split(',');
@@ -66,10 +68,8 @@ for (const bench of CASES) {
   log(`${bench.name}: one shadow in this thread ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm`);
   const params = bench.trainer.params as { hidden: string; epochs: number; batchSize: number };
   const peer = fasterTorchPeer(split.members, split.nonMembers, { hidden: params.hidden.split(',').map(Number), epochs: params.epochs, batchSize: params.batchSize });
-  // Scaling with start-up (new pools, 4 shadows each), then of warm pools (each worker has
-  // started and trained once: start-up is paid once per process). Warm: both pools kept, timed in
-  // turns — 1, 2, then 2, 1, then 1, 2 — and each round's ratio taken: this machine's speed drifts
-  // 15–30% over minutes, one pool's figure then the other's mixed that drift into the ratio.
+  // Scaling with start-up (new pools, 4 shadows each), then of warm pools (start-up and V8's
+  // compiling paid once per process: pool-rounds.ts), timed in turns.
   const cold: Record<number, number> = {};
   for (const size of [1, 2]) {
     cold[size] = (await seconds(async () => {
@@ -79,17 +79,9 @@ for (const bench of CASES) {
     }))[1];
   }
   const pools = { 1: new TrainingPool(1), 2: new TrainingPool(2) };
-  for (const pool of Object.values(pools)) await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.train(bench.trainer, split.members, 100 + i)));
-  const warm = async (size: 1 | 2) => (await seconds(() => Promise.all(Array.from({ length: WARM_SHADOWS }, (_, i) => pools[size].train(bench.trainer, split.members, i + 1)))))[1];
-  const rounds: { one: number; two: number }[] = [];
-  for (const order of [[1, 2], [2, 1], [1, 2]] as const) {
-    const times: Record<number, number> = {};
-    for (const size of order) times[size] = await warm(size);
-    rounds.push({ one: times[1], two: times[2] });
-    log(`${bench.name}: ${WARM_SHADOWS} shadows on 1 / 2 warm workers: ${times[1].toFixed(2)} / ${times[2].toFixed(2)} s (${(times[1] / times[2]).toFixed(2)}×)`);
-  }
+  const scaling = await timePoolsInTurns(pools, (pool) => Promise.all(Array.from({ length: WARM_SHADOWS }, (_, i) => pool.train(bench.trainer, split.members, i + 1))));
   await Promise.all(Object.values(pools).map((pool) => pool.close()));
-  const ratios = rounds.map((round) => round.one / round.two).sort((a, b) => a - b);
+  for (const round of scaling.rounds) log(`${bench.name}: ${WARM_SHADOWS} shadows on 1 / 2 warm workers: ${round.one.toFixed(2)} / ${round.two.toFixed(2)} s (${(round.one / round.two).toFixed(2)}×)`);
   log(`${bench.name}: 4 shadows on new pools, start-up included: 1 worker ${cold[1].toFixed(1)} s, 2 workers ${cold[2].toFixed(1)} s`);
   const pool = new TrainingPool(2);
   const [record, total] = await seconds(() => runMembership(lira, new LocalOracle(target), problem, { params: { shadows, mode: 'online' }, seed: 42, pool, members: split.truth }));
@@ -110,13 +102,13 @@ for (const bench of CASES) {
     warmShadowSeconds: warmShadow,
     peerOneShadowSeconds: typeof peer === 'string' ? peer : peer.fitSeconds,
     peer: typeof peer === 'string' ? peer : peer.version,
-    /** The median of three rounds' ratios (1 worker's time over 2 workers', same round). */
-    poolSpeedup: ratios[1],
-    poolSpeedups: ratios,
+    /** The median of five rounds' ratios (1 worker's time over 2 workers', same round), after an untimed round each. */
+    poolSpeedup: scaling.speedup,
+    poolScaling: scaling,
     coldPoolSpeedup: cold[1] / cold[2],
   };
   results.push(row);
-  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(2)} s ${peer.version}`}; pool speed-up ${row.poolSpeedup.toFixed(2)}× warm (median of ${ratios.map((r) => r.toFixed(2)).join(', ')}), ${row.coldPoolSpeedup.toFixed(2)}× with start-up`);
+  log(`${bench.name}: LiRA ${shadows} shadows ${total.toFixed(1)} s (goal < 300 s), AUC ${metrics.auc.toFixed(3)}, TPR@0.1% ${metrics.tprAtFpr[1].tpr.toFixed(3)}; one shadow ${oneShadow.toFixed(2)} s first, ${warmShadow.toFixed(2)} s warm vs ${typeof peer === 'string' ? peer : `${peer.fitSeconds.toFixed(2)} s ${peer.version}`}; pool speed-up ${describePoolScaling(scaling)} warm, ${row.coldPoolSpeedup.toFixed(2)}× with start-up`);
 }
 if (json) process.stdout.write(`${JSON.stringify({ benchmark: 'membership', results })}\n`);
 else console.table(results.map(({ peer: _peer, ...row }) => row));

@@ -68,6 +68,8 @@ export interface TrainingReply {
   rows?: ArrayBuffer;
   /** The fit was skipped (`TrainingSkip`). */
   skipped?: boolean;
+  /** Seconds the worker spent on this fit, from taking it up to its reply (gathering its rows, fitting, packing), not waiting in its turn. */
+  seconds?: number;
 }
 
 /**

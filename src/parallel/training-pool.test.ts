@@ -94,8 +94,9 @@ async function onOneWorker(seed: number, body: (training: TrainingPool, data: Cl
 const failsWith = (code: string, message = /./) => (error: Error & { code?: string }) => error.code === code && message.test(error.message);
 const sameAsInThread = async (model: Classifier, data: ClassificationDataset, seed: number) => assert.deepEqual(model.toJSON(), (await inThread.train(quickSpec, data, seed)).toJSON());
 
-test('a fit sent ahead and cancelled fails at once; its worker finishes the current fit, skips it and trains the next', () =>
+test('a fit sent ahead and cancelled fails at once; its worker finishes the current fit, skips it and trains the next (the pool counts the two fits as its work, by the worker\'s clock)', () =>
   onOneWorker(4, async (training, data) => {
+    const started = performance.now();
     const stop = new AbortController();
     const first = training.fit(slowSpec, data, 1);
     const ahead = training.fit(quickSpec, data, 2, undefined, stop.signal);
@@ -108,6 +109,9 @@ test('a fit sent ahead and cancelled fails at once; its worker finishes the curr
     await sameAsInThread(model, data, 3);
     assert.deepEqual(workersOf(training), [worker], 'the same worker, not stopped');
     assert.deepEqual(assignedOf(training), [0], 'the skipped fit answered too (its rows handed back)');
+    const work = training.work();
+    assert.equal(work.fits, 2, 'the two fits trained; the skipped one is no work');
+    assert.ok(work.seconds > 0 && work.seconds <= (performance.now() - started) / 1000, `${work.seconds} s of work within the test's wall time`);
   }));
 
 test('cancelling the fit a worker trains stops that worker; the fit sent ahead to it goes back to the queue and trains on a new one', () =>

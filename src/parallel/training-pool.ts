@@ -72,6 +72,8 @@ export class TrainingPool implements TrainingService {
   /** The fits sent and not yet answered (a cancelled one leaves at once), with their worker. */
   private readonly sent = new Map<number, { entry: Entry; worker: Worker }>();
   private nextId = 0;
+  /** Fits the workers answered and the seconds they spent on them (see `work`). */
+  private readonly done = { fits: 0, seconds: 0 };
 
   /** Up to `size` workers, each started when a fit first finds none idle (or by `start`): a pool that trains nothing starts none. */
   /** Training sets up to this many bytes of rows are sent ahead to a busy worker. */
@@ -164,6 +166,17 @@ export class TrainingPool implements TrainingService {
     this.dispatch();
   }
 
+  /**
+   * The fits the workers have answered so far and the seconds they spent on them, each by its
+   * worker's clock (rows gathered, fitted, packed; not waiting for its turn nor in messages). Over
+   * a stretch of work, `seconds` over the workers' count and the stretch's wall time is how busy
+   * the pool kept them, and `seconds / fits` beside a single worker's shows how much slower each
+   * fit runs beside another (this machine's two cores share their caches and memory).
+   */
+  work(): { fits: number; seconds: number } {
+    return { ...this.done };
+  }
+
   /** Stops the workers; fits still queued or running fail with `cancelled`. */
   async close(): Promise<void> {
     const error = new ThreatlabError('cancelled', 'the training pool was closed before the training ended');
@@ -232,6 +245,10 @@ export class TrainingPool implements TrainingService {
     const assigned = this.assigned.get(worker);
     if (!assigned) return; // stopped by a cancel; its last words are not heard
     this.recycle(reply.rows);
+    if (reply.seconds !== undefined) {
+      this.done.fits++;
+      this.done.seconds += reply.seconds;
+    }
     const at = assigned.indexOf(reply.id);
     if (at >= 0) assigned.splice(at, 1);
     if (assigned.length === 0) worker.unref();

@@ -66,15 +66,17 @@ function skip(request: TrainingRequest): void {
 async function fit(request: TrainingRequest): Promise<void> {
   // Rows that came in a buffer of their own (transferred) go back with the reply for reuse.
   const handBack = rowBufferOf(request);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   try {
     const backend = await initBackend();
     const on = request.predict?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
     const { model, predictions } = await fitOutcome({ kind: request.kind, params: request.params }, trainingSet(request.data), request.seed, on);
     const weights = model && request.packed ? packWeights(model) : [];
-    const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend, rows: handBack[0] };
+    const reply: TrainingReply = { id: request.id, model, predictions: predictions?.map(({ rows, cols, data }) => ({ rows, cols, data })), backend: backend.backend, rows: handBack[0], seconds: seconds() };
     port.postMessage(reply, [...new Set([...(predictions?.map((matrix) => matrix.data.buffer as ArrayBuffer) ?? []), ...handBack, ...weights])]);
   } catch (error) {
-    const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message }, rows: handBack[0] };
+    const reply: TrainingReply = { id: request.id, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message }, rows: handBack[0], seconds: seconds() };
     port.postMessage(reply, handBack);
   }
 }
