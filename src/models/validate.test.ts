@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ValidationError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
-import { checkInput } from './validate.ts';
+import { selectedRowsMatrix } from '../math/selected-rows.ts';
+import { checkInput, checkTrainingFeatures } from './validate.ts';
 
 /** The place checkInput names, or undefined when it accepts the rows. */
 function namedPlace(rows: number, cols: number, data: Float64Array, allowMissing: boolean): string | undefined {
@@ -34,4 +35,24 @@ test('checkInput names the first value not allowed (±Infinity; NaN unless missi
     ),
     { numRuns: 400, seed: 77 },
   );
+});
+
+test('training rows of other matrices are checked where they lie (never gathered) and the first value not allowed is named as in the rows gathered', () => {
+  const source = Float64Array.from({ length: 40 }, (_, k) => k / 4);
+  source[4 * 3 + 2] = NaN; // row 3, column 2 of the source
+  source[4 * 7 + 1] = -Infinity;
+  const check = (rows: number[], allowMissing: boolean) => {
+    const matrix = selectedRowsMatrix({ cols: 4, parts: [{ source, rows: Int32Array.from(rows) }] }, new Float64Array(4 * rows.length));
+    try {
+      checkTrainingFeatures('m', matrix, { allowMissing });
+      assert.ok(Object.getOwnPropertyDescriptor(matrix, 'data')?.get, 'never gathered');
+      return 'accepted';
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      return `${error.issues[0].path}: ${error.issues[0].message.split(';')[0]}`;
+    }
+  };
+  assert.equal(check([0, 5, 3, 7], false), 'features[2][2]: is NaN');
+  assert.equal(check([0, 5, 3, 7], true), 'features[3][1]: is -Infinity');
+  assert.equal(check([9, 1, 0], false), 'accepted');
 });

@@ -4,6 +4,7 @@ import { classificationDataset, type ClassificationDataset, type ImageShape } fr
 import type { FeatureSchema } from '../data/schema.ts';
 import { ThreatlabError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
+import { selectedRowsMatrix } from '../math/selected-rows.ts';
 import type { ModelJson } from '../models/json.ts';
 import type { DatasetDescription } from './training-set.ts';
 
@@ -127,21 +128,22 @@ export function isSelectionMessage(data: DatasetMessage | SelectionMessage): dat
   return 'parts' in data;
 }
 
-/** A selection's rows gathered (row after row, part after part) into `into`, which holds exactly them; the data set over it. */
+/**
+ * A selection's data set over `into` (exactly its rows' room): its features the selected rows
+ * (row after row, part after part), gathered into `into` when first read (math/selected-rows.ts:
+ * a linear fit reads them where they lie and gathers nothing); its labels gathered now.
+ */
 export function datasetFromSelection(message: SelectionMessage, into: Float64Array): ClassificationDataset {
   const { cols, like } = message;
   const rows = message.parts.reduce((sum, part) => sum + part.rows.length, 0);
   if (into.length !== rows * cols) throw new ThreatlabError('internal', `a buffer of ${into.length} values for ${rows} × ${cols}`);
   const labels = new Int32Array(rows);
   let k = 0;
-  for (const { features, labels: from, rows: picked } of message.parts) {
-    for (let r = 0; r < picked.length; r++, k++) {
-      const row = picked[r];
-      into.set(features.subarray(row * cols, (row + 1) * cols), k * cols);
-      labels[k] = from[row];
-    }
+  for (const { labels: from, rows: picked } of message.parts) {
+    for (let r = 0; r < picked.length; r++, k++) labels[k] = from[picked[r]];
   }
-  return classificationDataset({ name: like.name, features: createMatrix(rows, cols, into), labels, classes: like.classes, schema: like.schema, targetName: like.targetName, image: like.image });
+  const features = selectedRowsMatrix({ cols, parts: message.parts.map(({ features: source, rows: picked }) => ({ source, rows: picked })) }, into);
+  return classificationDataset({ name: like.name, features, labels, classes: like.classes, schema: like.schema, targetName: like.targetName, image: like.image });
 }
 
 /** Rows (`features`, `labels`) of a data set described by `like`, packed. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ColumnScaler, fitStandardScaler } from '../../data/encoders/scaling.ts';
 import { createMatrix } from '../../math/matrix.ts';
 import { sparseRows } from '../../math/sparse-rows.ts';
+import { selectedRowsMatrix } from '../../math/selected-rows.ts';
 import { readDesign, scaleEntries } from './design-read.ts';
 
 test("a design's read gives the 0/1 columns, fitStandardScaler's factor for the others and, scaled in place, the entries of sparseRows of the scaled matrix, bit for bit (zeros, −0, NaN, one-hot columns, a factor of 0, tiny products)", () => {
@@ -58,4 +59,37 @@ test("the entries' arrays are lent: a read after another's release takes its arr
   assert.deepEqual(Array.from(grown.entries.values), Array.from(sparseRows(dense).values));
   grown.release();
   assert.throws(() => readDesign(createMatrix(0, 3)), /cannot fit a standard scaler/);
+});
+
+test("rows of other matrices are read where they lie, never gathered: the same read as of the rows gathered first (0/1 columns, factors, entries), and whether every value is finite", () => {
+  const value = fc.oneof(fc.constant(0), fc.constant(1), fc.constant(-0), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-Infinity));
+  const part = (cols: number) => fc.record({ sourceRows: fc.integer({ min: 1, max: 9 }), values: fc.array(value, { minLength: 9 * cols, maxLength: 9 * cols }), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 12 }) });
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }).chain((cols) => fc.tuple(fc.constant(cols), fc.array(part(cols), { minLength: 1, maxLength: 3 }))), ([cols, parts]) => {
+      const selection = {
+        cols,
+        parts: parts.map(({ sourceRows, values, picks }) => ({ source: Float64Array.from(values.slice(0, sourceRows * cols)), rows: Int32Array.from(picks, (pick) => pick % sourceRows) })),
+      };
+      const rows = selection.parts.reduce((sum, { rows: picked }) => sum + picked.length, 0);
+      const gathered = new Float64Array(rows * cols);
+      let k = 0;
+      for (const { source, rows: picked } of selection.parts) for (const r of picked) gathered.set(source.subarray(r * cols, (r + 1) * cols), cols * k++);
+      const matrix = selectedRowsMatrix(selection, new Float64Array(rows * cols));
+      const [read, expected] = [readDesign(matrix), readDesign(createMatrix(rows, cols, gathered))];
+      try {
+        assert.ok(Object.getOwnPropertyDescriptor(matrix, 'data')?.get, 'never gathered');
+        assert.deepEqual(read.binary, expected.binary);
+        assert.deepEqual(read.factor, expected.factor);
+        assert.deepEqual(Array.from(read.entries.start), Array.from(expected.entries.start));
+        assert.deepEqual(Array.from(read.entries.columns), Array.from(expected.entries.columns));
+        assert.deepEqual(read.entries.values, expected.entries.values);
+        assert.equal(read.finite, gathered.every((v) => Number.isFinite(v)));
+        assert.equal(expected.finite, read.finite);
+      } finally {
+        read.release();
+        expected.release();
+      }
+    }),
+    { seed: 11, numRuns: 300 },
+  );
 });

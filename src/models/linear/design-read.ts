@@ -17,6 +17,7 @@ import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { borrowFloat64, borrowUint32, giveBack } from '../../math/spare-arrays.ts';
 import type { SparseRows } from '../../math/sparse-rows.ts';
+import { selectedRowsOf } from '../../math/selected-rows.ts';
 
 export interface DesignRead {
   /** 1 where every value of the column is 0 or 1. */
@@ -25,6 +26,8 @@ export interface DesignRead {
   factor: Float64Array;
   /** The non-zero entries of each row, in column order, in arrays lent until `release`. */
   entries: SparseRows;
+  /** Whether every value is finite (none NaN or ±Infinity): the read sees every value, and a fit checks them here rather than in a pass of its own. */
+  finite: boolean;
   /** Hands the entries' arrays back to the thread; neither `entries` nor what was made of them in place may be used afterwards. */
   release(): void;
 }
@@ -49,7 +52,7 @@ export function readDesign(design: Matrix): DesignRead {
   const { rows, cols } = design;
   // An empty matrix: the scaler's own error.
   if (rows === 0) fitStandardScaler(design);
-  const { start, columns, values, count: k } = extractEntries(design);
+  const { start, columns, values, count: k, finite } = extractEntries(design);
   const entries = { start, columns: columns.subarray(0, k), values: values.subarray(0, k) };
   const { binary, sum, count } = columnSums(entries, rows, cols);
   const mean = Float64Array.from(sum, (total, j) => (count[j] > 0 ? total / count[j] : 0));
@@ -65,6 +68,7 @@ export function readDesign(design: Matrix): DesignRead {
     binary,
     factor,
     entries,
+    finite,
     release: () => {
       if (!held) return;
       held = false;
@@ -73,51 +77,84 @@ export function readDesign(design: Matrix): DesignRead {
   };
 }
 
-/** The non-zero entries of `design`'s rows in lent arrays (`count` of them: the arrays are longer). */
-function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Array; values: Float64Array; count: number } {
-  const { rows, cols, data } = design;
+/**
+ * The non-zero entries of `design`'s rows in lent arrays (`count` of them: the arrays are longer).
+ * Rows of other matrices (math/selected-rows.ts) are read where they lie, not gathered first.
+ */
+function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Array; values: Float64Array; count: number; finite: boolean } {
+  const { rows, cols } = design;
+  const selection = selectedRowsOf(design);
+  // Each row as (source, offset): the design's own values, or a source's row.
+  const parts = selection ? selection.parts : [{ source: design.data, rows: undefined }];
   const start = borrowUint32(rows + 1);
   const most = lentLength(rows * cols);
   // Room guessed from the first rows' non-zeros (the last read's arrays where they are enough and not twice that).
   const sampled = Math.min(rows, SAMPLED_ROWS);
-  const guess = Math.min(most, lentLength(Math.ceil((1.25 * nonZerosIn(data, sampled * cols) * rows) / sampled) + cols));
+  const guess = Math.min(most, lentLength(Math.ceil((1.25 * nonZerosInFirstRows(parts, cols, sampled) * rows) / sampled) + cols));
   let columns = borrowUint32(lastLength >= guess && lastLength <= 2 * guess ? lastLength : guess);
   let values = borrowFloat64(columns.length);
   let k = 0;
-  for (let i = 0; i < rows; i++) {
-    // Room for a whole row, so that each value is written at k whatever it is and k moves on past a non-zero.
-    if (k + cols > columns.length) {
-      const length = Math.min(most, lentLength(2 * (k + cols)));
-      const [wider, widerValues] = [borrowUint32(length), borrowFloat64(length)];
-      wider.set(columns.subarray(0, k));
-      widerValues.set(values.subarray(0, k));
-      giveBack(columns);
-      giveBack(values);
-      [columns, values] = [wider, widerValues];
+  let i = 0;
+  notFiniteSeen = false;
+  for (const { source, rows: picked } of parts) {
+    const count = picked ? picked.length : rows;
+    for (let r = 0; r < count; r++, i++) {
+      // Room for a whole row, so that each value is written at k whatever it is and k moves on past a non-zero.
+      if (k + cols > columns.length) {
+        const length = Math.min(most, lentLength(2 * (k + cols)));
+        const [wider, widerValues] = [borrowUint32(length), borrowFloat64(length)];
+        wider.set(columns.subarray(0, k));
+        widerValues.set(values.subarray(0, k));
+        giveBack(columns);
+        giveBack(values);
+        [columns, values] = [wider, widerValues];
+      }
+      start[i] = k;
+      k = rowEntries(source, (picked ? picked[r] : r) * cols, cols, columns, values, k);
     }
-    start[i] = k;
-    k = rowEntries(data, i * cols, cols, columns, values, k);
   }
   start[rows] = k;
   lastLength = columns.length;
-  return { start, columns, values, count: k };
+  return { start, columns, values, count: k, finite: !notFiniteSeen };
 }
 
-/** The non-zero values among the first `length` of `data`. */
-function nonZerosIn(data: Float64Array, length: number): number {
+/** The non-zero values in the first `count` rows of `parts` (each row `cols` values of its source). */
+function nonZerosInFirstRows(parts: readonly { source: Float64Array; rows: Int32Array | undefined }[], cols: number, count: number): number {
+  let total = 0;
+  for (const { source, rows } of parts) {
+    const taken = Math.min(count, rows ? rows.length : count);
+    for (let r = 0; r < taken; r++) total += nonZerosIn(source, (rows ? rows[r] : r) * cols, cols);
+    count -= taken;
+    if (count === 0) break;
+  }
+  return total;
+}
+
+/** The non-zero values among `length` of `data` from `from`. */
+function nonZerosIn(data: Float64Array, from: number, length: number): number {
   let count = 0;
-  for (let v = 0; v < length; v++) count += data[v] !== 0 ? 1 : 0;
+  for (let v = from; v < from + length; v++) count += data[v] !== 0 ? 1 : 0;
   return count;
 }
 
-/** Writes a row's non-zero values (`cols` from `from`) and their columns at entry k on; the next entry. */
+/** Set by `rowEntries` when a row holds a value that is not finite. */
+let notFiniteSeen = false;
+
+/**
+ * Writes a row's non-zero values (`cols` from `from`) and their columns at entry k on; the next
+ * entry. Each value times 0 is added up too, without a branch: ±0 while every value is finite, NaN
+ * once one is NaN or ±Infinity (then `notFiniteSeen`).
+ */
 function rowEntries(data: Float64Array, from: number, cols: number, columns: Uint32Array, values: Float64Array, k: number): number {
+  let poison = 0;
   for (let j = 0; j < cols; j++) {
     const value = data[from + j];
     columns[k] = j;
     values[k] = value;
+    poison += value * 0;
     k += value !== 0 ? 1 : 0;
   }
+  if (poison !== 0) notFiniteSeen = true;
   return k;
 }
 

@@ -7,6 +7,8 @@ import { uniformNumericSchema } from '../../data/schema.ts';
 import { makeBlobs, makeCircles, makeClassification } from '../../data/datasets/synthetic.ts';
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix } from '../../math/matrix.ts';
+import { selectedRowsMatrix } from '../../math/selected-rows.ts';
+import { ValidationError } from '../../errors.ts';
 import { Rng } from '../../random.ts';
 import { KernelLogisticTrainer } from '../kernel/kernel-logistic.ts';
 import { binaryObjective, softmaxObjective } from './objectives.ts';
@@ -153,4 +155,37 @@ test("Newton's method reaches L-BFGS's optimum (tight tolerance) on one-hot Adul
   assert.ok(newton.largest < 1e-8 && newton.largest <= lbfgs.largest, `largest gradient entry: Newton ${newton.largest}, L-BFGS ${lbfgs.largest}`);
   assert.equal(newtonSuits(sample.features, 1), true, '109 unknowns');
   assert.equal(newtonSuits(createMatrix(10, 784), 10), false, "MNIST softmax's 7,850 unknowns stay with L-BFGS");
+});
+
+test('a value that is not finite stops a linear fit with the error every trainer gives, named where it lies — in the fit on entries (which checks the values as it reads them), in the row space, and in rows of another matrix, which the fit never gathers', () => {
+  const data = makeClassification(60, { classes: 2, features: 5, informative: 3, redundant: 0, seed: 5 });
+  const wide = makeClassification(6, { classes: 2, features: 9, informative: 3, redundant: 0, seed: 5 });
+  const failure = (dataset: ClassificationDataset) => {
+    try {
+      new LinearClassifierTrainer('logistic').fitSync(dataset);
+      return 'fitted';
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      return error.message;
+    }
+  };
+  const spoiled = (dataset: ClassificationDataset, at: number, value: number) => {
+    const values = Float64Array.from(dataset.features.data);
+    values[at] = value;
+    return classificationDataset({ ...dataset, features: createMatrix(dataset.features.rows, dataset.features.cols, values) });
+  };
+  assert.equal(failure(spoiled(data, 4 * 5 + 1, NaN)), 'cannot train "logistic": features[4][1]: is NaN; this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(spoiled(data, 59 * 5 + 4, -Infinity)), 'cannot train "logistic": features[59][4]: is -Infinity; this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(spoiled(wide, 2 * 9 + 8, Infinity)), 'cannot train "logistic": features[2][8]: is Infinity; this model needs finite features: impute or drop missing values, or train a tree');
+  const source = spoiled(data, 10 * 5 + 3, NaN);
+  const rows = Int32Array.of(0, 1, 2, 10, 3, 4, 5, 6, 7, 8, 9);
+  const selection = (picked: Int32Array) => {
+    const features = selectedRowsMatrix({ cols: 5, parts: [{ source: source.features.data, rows: picked }] }, new Float64Array(5 * picked.length));
+    return { dataset: classificationDataset({ ...source, features, labels: Int32Array.from(picked, (r) => source.labels[r]) }), features };
+  };
+  assert.equal(failure(selection(rows).dataset), 'cannot train "logistic": features[3][3]: is NaN; this model needs finite features: impute or drop missing values, or train a tree');
+  const clean = selection(Int32Array.from({ length: 50 }, (_, k) => k + (k >= 10 ? 1 : 0)));
+  const fitted = new LinearClassifierTrainer('logistic').fitSync(clean.dataset);
+  assert.ok(Object.getOwnPropertyDescriptor(clean.features, 'data')?.get, 'fitted without gathering the rows');
+  assert.deepEqual(fitted.toJSON(), new LinearClassifierTrainer('logistic').fitSync(classificationDataset({ ...clean.dataset, features: createMatrix(50, 5, Float64Array.from(clean.features.data)) })).toJSON());
 });

@@ -10,7 +10,7 @@ import type { Rng } from '../../random.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import { resolveParams } from '../params.ts';
 import type { Trainer } from '../types.ts';
-import { checkTrainingData, requireClassification } from '../validate.ts';
+import { checkTrainingData, checkTrainingFeatures, checkTrainingShape, requireClassification } from '../validate.ts';
 import { fitLinearScores, LINEAR_PARAMS, type LinearParams } from './fit-linear.ts';
 import { LinearClassifier, type LinearLink } from './linear-classifier.ts';
 import { fitLinearPrivately } from './private-linear.ts';
@@ -38,7 +38,8 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     if (this.params.dpEpsilon > 0 || this.params.dpNoise > 0) {
       throw new ValidationError(`cannot train "${this.kind}" synchronously`, [{ path: 'dpEpsilon', message: 'DP-SGD trains on tfjs, asynchronously; call fit() (the CLI and the server do)' }]);
     }
-    checkTrainingData(this.kind, classification);
+    // The values are checked where the fit reads them (fit-linear.ts).
+    checkTrainingShape(this.kind, classification);
     if (this.kind === 'logistic' && classification.classes.length !== 2) {
       throw new ValidationError('cannot train "logistic"', [
         { path: 'classes', message: `${classification.classes.length} classes; binary logistic regression needs exactly 2 — use "softmax" or "ovr"` },
@@ -47,7 +48,7 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     // One L-BFGS run (softmax, logistic) or one per class (one-vs-rest); most stop before their cap.
     const runs = this.kind === 'ovr' ? classification.classes.length : 1;
     this.progress.start(`fitting ${this.kind} (solver iterations, at most)`, runs * this.params.maxIterations);
-    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params, () => this.progress.tick());
+    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params, (x) => checkTrainingFeatures(this.kind, x), () => this.progress.tick());
     this.progress.done();
     return new LinearClassifier({
       kind: this.kind,
