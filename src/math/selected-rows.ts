@@ -16,6 +16,8 @@ import type { Matrix } from './matrix.ts';
 export interface RowPart {
   source: Float64Array;
   rows: Int32Array;
+  /** A number naming `source` for what this thread keeps of it from fit to fit (linear/source-entries.ts): the same key, the same values. */
+  key?: number;
 }
 
 /** Rows of sources `cols` wide: each part's rows in order, part after part. */
@@ -48,15 +50,6 @@ export function selectedRowsMatrix(selection: SelectedRows, into: Float64Array):
   };
   selections.set(matrix, selection);
   return matrix;
-}
-
-/** Calls `visit(source, offset)` for each row in order, `offset` where the row starts in `source`. */
-export function forEachSelectedRow(selection: SelectedRows, visit: (source: Float64Array, offset: number, row: number) => void): void {
-  const { cols, parts } = selection;
-  let k = 0;
-  for (const { source, rows } of parts) {
-    for (let r = 0; r < rows.length; r++) visit(source, rows[r] * cols, k++);
-  }
 }
 
 function gatherRows({ cols, parts }: SelectedRows, into: Float64Array): void {

@@ -37,7 +37,8 @@ export interface MatrixMessage {
 export interface SelectionMessage {
   like: DatasetDescription;
   cols: number;
-  parts: { features: Float64Array; labels: Int32Array; rows: Int32Array }[];
+  /** `key`: names `features` in this process (`sharedKey`) — a worker receives a new view of the same memory with every message, and keeps what it derives from a data set under its key. */
+  parts: { features: Float64Array; labels: Int32Array; rows: Int32Array; key: number }[];
 }
 
 /** Fit one model. */
@@ -109,6 +110,16 @@ export function inSharedMemory(values: Float64Array): Float64Array {
 
 const sharedCopies = new WeakMap<Float64Array | Int32Array, Float64Array | Int32Array>();
 
+const sharedKeys = new WeakMap<Float64Array, number>();
+let nextSharedKey = 1;
+
+/** A number naming a shared array in this process (the same array, the same number; another, another). */
+export function sharedKey(values: Float64Array): number {
+  let key = sharedKeys.get(values);
+  if (key === undefined) sharedKeys.set(values, (key = nextSharedKey++));
+  return key;
+}
+
 /** `inSharedMemory`, once per array: rows sent with every request (the candidates each shadow model answers on, a selection's data sets) are copied once. */
 export function sharedOnce<T extends Float64Array | Int32Array>(values: T): T {
   let copy = sharedCopies.get(values) as T | undefined;
@@ -142,7 +153,7 @@ export function datasetFromSelection(message: SelectionMessage, into: Float64Arr
   for (const { labels: from, rows: picked } of message.parts) {
     for (let r = 0; r < picked.length; r++, k++) labels[k] = from[picked[r]];
   }
-  const features = selectedRowsMatrix({ cols, parts: message.parts.map(({ features: source, rows: picked }) => ({ source, rows: picked })) }, into);
+  const features = selectedRowsMatrix({ cols, parts: message.parts.map(({ features: source, rows: picked, key }) => ({ source, rows: picked, key })) }, into);
   return classificationDataset({ name: like.name, features, labels, classes: like.classes, schema: like.schema, targetName: like.targetName, image: like.image });
 }
 

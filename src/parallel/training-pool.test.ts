@@ -2,11 +2,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import type { ClassificationDataset } from '../data/dataset.ts';
 import { makeClassification } from '../data/datasets/synthetic.ts';
 import type { Classifier } from '../models/types.ts';
 import { stopWorker } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
+import { rowSelection } from './training-set.ts';
+import { classificationDataset, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
+import { createMatrix } from '../math/matrix.ts';
+import { uniformNumericSchema } from '../data/schema.ts';
+import { Rng } from '../random.ts';
 
 const pool = new TrainingPool(1);
 after(() => pool.close());
@@ -149,5 +153,23 @@ test('a started pool warms its threads (backend, onnxruntime) first; a fit sent 
     assert.deepEqual(warm.toJSON(), cold.toJSON());
   } finally {
     await Promise.all([started.close(), onDemand.close()]);
+  }
+});
+
+test('rows of a sparse data set, named again and again (a property or shadow pool\'s draws): the worker reads them where they lie, from the second fit on from the entries it keeps of the data set — the same models as fitted on the rows gathered in this thread', async () => {
+  const rng = new Rng(8);
+  const rows = 400;
+  const features = Float64Array.from({ length: rows * 12 }, (_, k) => (k % 12 < 8 ? (k % 12 === rng.int(8) ? 1 : 0) : rng.uniform() < 0.1 ? rng.normal() : 0));
+  const labels = Int32Array.from({ length: rows }, (_, i) => (features[i * 12] + features[i * 12 + 3] + features[i * 12 + 9] > 0.5 ? 1 : 0));
+  const source = classificationDataset({ name: 'sparse', features: createMatrix(rows, 12, features), labels, classes: ['no', 'yes'], schema: uniformNumericSchema(12, "x", -5, 5), targetName: 'y' });
+  const training = new TrainingPool(1);
+  try {
+    for (let fit = 0; fit < 4; fit++) {
+      const picked = Int32Array.from({ length: 150 }, () => rng.int(rows));
+      const model = await training.train(quickSpec, rowSelection({ from: source, rows: picked }), fit);
+      await sameAsInThread(model, subsetRows(source, picked), fit);
+    }
+  } finally {
+    await training.close();
   }
 });

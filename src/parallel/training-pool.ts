@@ -16,7 +16,7 @@ import { createTrainer, modelFromOwnJson } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { Rng } from '../random.ts';
 import { fitOutcome, type FitOutcome } from './fit.ts';
-import { rowsToMessage, sharedOnce, WARM_START, type SelectionMessage, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
+import { rowsToMessage, sharedKey, sharedOnce, WARM_START, type SelectionMessage, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
 import { gatherTrainingRows, isRowSelection, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
@@ -316,12 +316,14 @@ function selectionMessage(data: TrainingData): SelectionMessage | undefined {
       gatheredWhole.add(features);
       return undefined;
     }
-    return selectionOf(data, [{ features: sharedOnce(features), labels: sharedOnce(data.labels), rows: Int32Array.from({ length: data.features.rows }, (_, k) => k) }]);
+    const shared = sharedOnce(features);
+    return selectionOf(data, [{ features: shared, labels: sharedOnce(data.labels), rows: Int32Array.from({ length: data.features.rows }, (_, k) => k), key: sharedKey(shared) }]);
   }
   const parts: SelectionMessage['parts'] = [];
   for (const { from, rows } of data.parts) {
     if (!('features' in from) || from.features.data.byteLength > SHARE_SOURCES_UP_TO_BYTES) return undefined;
-    parts.push({ features: sharedOnce(from.features.data), labels: sharedOnce(from.labels), rows: Int32Array.from(rows) });
+    const shared = sharedOnce(from.features.data);
+    parts.push({ features: shared, labels: sharedOnce(from.labels), rows: Int32Array.from(rows), key: sharedKey(shared) });
   }
   return selectionOf(data.parts[0].from as ClassificationDataset, parts);
 }

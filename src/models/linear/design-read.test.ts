@@ -61,8 +61,11 @@ test("the entries' arrays are lent: a read after another's release takes its arr
   assert.throws(() => readDesign(createMatrix(0, 3)), /cannot fit a standard scaler/);
 });
 
-test("rows of other matrices are read where they lie, never gathered: the same read as of the rows gathered first (0/1 columns, factors, entries), and whether every value is finite", () => {
-  const value = fc.oneof(fc.constant(0), fc.constant(1), fc.constant(-0), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-Infinity));
+let nextKey = 1;
+
+test("rows of other matrices are read where they lie (or from the entries kept of a source named by a key), never gathered: the same read as of the rows gathered first (0/1 columns, factors, entries), and whether every value is finite", () => {
+  // Mostly zeros: a source a quarter non-zero or less has its entries kept (row-entries.ts).
+  const value = fc.oneof({ arbitrary: fc.constant(0), weight: 30 }, fc.constant(1), fc.constant(-0), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-Infinity));
   const part = (cols: number) => fc.record({ sourceRows: fc.integer({ min: 1, max: 9 }), values: fc.array(value, { minLength: 9 * cols, maxLength: 9 * cols }), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 12 }) });
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 6 }).chain((cols) => fc.tuple(fc.constant(cols), fc.array(part(cols), { minLength: 1, maxLength: 3 }))), ([cols, parts]) => {
@@ -74,21 +77,27 @@ test("rows of other matrices are read where they lie, never gathered: the same r
       const gathered = new Float64Array(rows * cols);
       let k = 0;
       for (const { source, rows: picked } of selection.parts) for (const r of picked) gathered.set(source.subarray(r * cols, (r + 1) * cols), cols * k++);
-      const matrix = selectedRowsMatrix(selection, new Float64Array(rows * cols));
-      const [read, expected] = [readDesign(matrix), readDesign(createMatrix(rows, cols, gathered))];
-      try {
-        assert.ok(Object.getOwnPropertyDescriptor(matrix, 'data')?.get, 'never gathered');
-        assert.deepEqual(read.binary, expected.binary);
-        assert.deepEqual(read.factor, expected.factor);
-        assert.deepEqual(Array.from(read.entries.start), Array.from(expected.entries.start));
-        assert.deepEqual(Array.from(read.entries.columns), Array.from(expected.entries.columns));
-        assert.deepEqual(read.entries.values, expected.entries.values);
-        assert.equal(read.finite, gathered.every((v) => Number.isFinite(v)));
-        assert.equal(expected.finite, read.finite);
-      } finally {
-        read.release();
-        expected.release();
+      const expected = readDesign(createMatrix(rows, cols, gathered));
+      // Unnamed sources, read where they lie; then named ones (a key each), read three times: where they lie, then from the entries kept at the second read.
+      const keyed = { cols, parts: selection.parts.map((part) => ({ ...part, key: nextKey++ })) };
+      for (const [matrix, times] of [[selectedRowsMatrix(selection, new Float64Array(rows * cols)), 1], [selectedRowsMatrix(keyed, new Float64Array(rows * cols)), 3]] as const) {
+        for (let time = 0; time < times; time++) {
+          const read = readDesign(matrix);
+          try {
+            assert.ok(Object.getOwnPropertyDescriptor(matrix, 'data')?.get, 'never gathered');
+            assert.deepEqual(read.binary, expected.binary);
+            assert.deepEqual(read.factor, expected.factor);
+            assert.deepEqual(Array.from(read.entries.start), Array.from(expected.entries.start));
+            assert.deepEqual(Array.from(read.entries.columns), Array.from(expected.entries.columns));
+            assert.deepEqual(read.entries.values, expected.entries.values);
+            assert.equal(read.finite, gathered.every((v) => Number.isFinite(v)));
+          } finally {
+            read.release();
+          }
+        }
       }
+      assert.equal(expected.finite, gathered.every((v) => Number.isFinite(v)));
+      expected.release();
     }),
     { seed: 11, numRuns: 300 },
   );

@@ -18,6 +18,7 @@ import type { Matrix } from '../../math/matrix.ts';
 import { borrowFloat64, borrowUint32, giveBack } from '../../math/spare-arrays.ts';
 import type { SparseRows } from '../../math/sparse-rows.ts';
 import { selectedRowsOf } from '../../math/selected-rows.ts';
+import { clearNotFiniteSeen, entriesOfSource, markNotFiniteSeen, notFiniteSeen, rowEntries, type SourceEntries } from './row-entries.ts';
 
 export interface DesignRead {
   /** 1 where every value of the column is 0 or 1. */
@@ -95,9 +96,13 @@ function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Ar
   let values = borrowFloat64(columns.length);
   let k = 0;
   let i = 0;
-  notFiniteSeen = false;
-  for (const { source, rows: picked } of parts) {
+  clearNotFiniteSeen();
+  for (const part of parts) {
+    const { source, rows: picked } = part;
     const count = picked ? picked.length : rows;
+    // A source read fit after fit: its rows' entries as this thread keeps them (row-entries.ts).
+    const key = 'key' in part ? part.key : undefined;
+    const kept = picked && key !== undefined ? entriesOfSource(key, source, cols) : undefined;
     for (let r = 0; r < count; r++, i++) {
       // Room for a whole row, so that each value is written at k whatever it is and k moves on past a non-zero.
       if (k + cols > columns.length) {
@@ -110,12 +115,22 @@ function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Ar
         [columns, values] = [wider, widerValues];
       }
       start[i] = k;
-      k = rowEntries(source, (picked ? picked[r] : r) * cols, cols, columns, values, k);
+      k = kept ? keptRowEntries(kept, picked![r], columns, values, k) : rowEntries(source, (picked ? picked[r] : r) * cols, cols, columns, values, k);
     }
   }
   start[rows] = k;
   lastLength = columns.length;
   return { start, columns, values, count: k, finite: !notFiniteSeen };
+}
+
+/** Copies row `row`'s kept entries at entry k on (as `rowEntries` writes the row); the next entry. */
+function keptRowEntries(kept: SourceEntries, row: number, columns: Uint32Array, values: Float64Array, k: number): number {
+  for (let e = kept.start[row]; e < kept.start[row + 1]; e++, k++) {
+    columns[k] = kept.columns[e];
+    values[k] = kept.values[e];
+  }
+  if (kept.notFinite[row]) markNotFiniteSeen();
+  return k;
 }
 
 /** The non-zero values in the first `count` rows of `parts` (each row `cols` values of its source). */
@@ -135,27 +150,6 @@ function nonZerosIn(data: Float64Array, from: number, length: number): number {
   let count = 0;
   for (let v = from; v < from + length; v++) count += data[v] !== 0 ? 1 : 0;
   return count;
-}
-
-/** Set by `rowEntries` when a row holds a value that is not finite. */
-let notFiniteSeen = false;
-
-/**
- * Writes a row's non-zero values (`cols` from `from`) and their columns at entry k on; the next
- * entry. Each value times 0 is added up too, without a branch: ±0 while every value is finite, NaN
- * once one is NaN or ±Infinity (then `notFiniteSeen`).
- */
-function rowEntries(data: Float64Array, from: number, cols: number, columns: Uint32Array, values: Float64Array, k: number): number {
-  let poison = 0;
-  for (let j = 0; j < cols; j++) {
-    const value = data[from + j];
-    columns[k] = j;
-    values[k] = value;
-    poison += value * 0;
-    k += value !== 0 ? 1 : 0;
-  }
-  if (poison !== 0) notFiniteSeen = true;
-  return k;
 }
 
 /**
