@@ -3,8 +3,7 @@
  * models of the membership and property attacks are (Shokri et al. 2017; Ateniese et al. 2015) —
  * whose values are gathered only when something reads `data`. A reader that can take the rows
  * where they lie asks `selectedRowsOf` first: the linear fits read a design's non-zero entries and
- * check its values row by row straight from the sources (design-read.ts, models/validate.ts),
- * and never gather. For a 2,000-row property shadow of Adult (108 columns) the gather and the
+ * check its values straight from the sources (models/linear/design-read.ts), and never gather. For a 2,000-row property shadow of Adult (108 columns) the gather and the
  * pass over the gathered copy were ~30% of a ~5-ms logistic fit. Every other reader gets the
  * gathered rows, the same values a copy made at once holds.
  */

@@ -3,8 +3,7 @@
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { ClassificationDataset, Dataset } from '../data/dataset.ts';
 import type { Matrix } from '../math/matrix.ts';
-import { selectedRowsOf, type SelectedRows } from '../math/selected-rows.ts';
-import { firstNotFinite, firstNotFiniteIn } from '../math/wasm/finite-check.ts';
+import { firstNotFinite } from '../math/wasm/finite-check.ts';
 
 /** Options of the checks. */
 export interface InputRules {
@@ -34,10 +33,8 @@ export function checkTrainingShape(kind: string, data: Dataset): void {
 
 /** Rejects non-finite training features (NaN allowed with `allowMissing`), naming the first. */
 export function checkTrainingFeatures(kind: string, features: Matrix, rules: InputRules = {}): void {
-  // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in
-  // WebAssembly (math/wasm/finite-check.ts) — or, rows of other matrices, row by row where they lie.
-  const selection = selectedRowsOf(features);
-  const bad = selection ? firstNotFiniteInRows(selection, rules.allowMissing ?? false) : firstNotFinite(features.data, rules.allowMissing ?? false);
+  // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in WebAssembly (math/wasm/finite-check.ts).
+  const bad = firstNotFinite(features.data, rules.allowMissing ?? false);
   if (bad >= 0) {
     const row = Math.floor(bad / features.cols);
     const col = bad % features.cols;
@@ -45,20 +42,6 @@ export function checkTrainingFeatures(kind: string, features: Matrix, rules: Inp
       { path: `features[${row}][${col}]`, message: `is ${features.data[bad]}; ${rules.allowMissing ? 'only NaN may mark a missing value' : 'this model needs finite features: impute or drop missing values, or train a tree'}` },
     ]);
   }
-}
-
-/** The first value of the selected rows (as an index into them) that is not finite, or −1. */
-function firstNotFiniteInRows(selection: SelectedRows, allowNan: boolean): number {
-  const { cols, parts } = selection;
-  let k = 0;
-  for (const { source, rows } of parts) {
-    for (let r = 0; r < rows.length; r++, k++) {
-      const from = rows[r] * cols;
-      const bad = firstNotFiniteIn(source, from, from + cols, allowNan);
-      if (bad >= 0) return k * cols + (bad - from);
-    }
-  }
-  return -1;
 }
 
 function checkClasses(kind: string, data: ClassificationDataset): void {

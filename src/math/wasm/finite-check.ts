@@ -31,11 +31,6 @@ function firstInLoop(data: Float64Array, from: number, to: number, allowNan: boo
   return -1;
 }
 
-/** The first k in [from, to) where `data[k]` is ±Infinity or NaN (`allowNan`: ±Infinity), or −1: a short stretch (a row), in the loop. */
-export function firstNotFiniteIn(data: Float64Array, from: number, to: number, allowNan = false): number {
-  return firstInLoop(data, from, to, allowNan);
-}
-
 /** The index of the first value of `data` that is ±Infinity or NaN (`allowNan`: ±Infinity), or −1 when there is none. */
 export function firstNotFinite(data: Float64Array, allowNan = false): number {
   if (data.length < SMALL) return firstInLoop(data, 0, data.length, allowNan);
