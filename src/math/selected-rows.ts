@@ -15,7 +15,7 @@ import type { Matrix } from './matrix.ts';
 export interface RowPart {
   source: Float64Array;
   rows: Int32Array;
-  /** A number naming `source` for what this thread keeps of it from fit to fit (models/linear/row-entries.ts): the same key, the same values. */
+  /** A number naming `source` for what this thread keeps of it from fit to fit (math/row-entries.ts): the same key, the same values. */
   key?: number;
 }
 

@@ -156,7 +156,8 @@ test('a started pool warms its threads (backend, onnxruntime) first; a fit sent 
   }
 });
 
-test('rows of a sparse data set, named again and again (a property or shadow pool\'s draws): the worker reads them where they lie, from the second fit on from the entries it keeps of the data set — the same models as fitted on the rows gathered in this thread', async () => {
+test('rows of a sparse data set, named again and again (a property or shadow pool\'s draws): the worker reads them where they lie, from the second fit on from the entries it keeps of the data set — the same logistic models and trees as fitted on the rows gathered in this thread', async () => {
+  const treeSpec = { kind: 'tree', params: { maxDepth: 4 } };
   const rng = new Rng(8);
   const rows = 400;
   const features = Float64Array.from({ length: rows * 12 }, (_, k) => (k % 12 < 8 ? (k % 12 === rng.int(8) ? 1 : 0) : rng.uniform() < 0.1 ? rng.normal() : 0));
@@ -168,6 +169,8 @@ test('rows of a sparse data set, named again and again (a property or shadow poo
       const picked = Int32Array.from({ length: 150 }, () => rng.int(rows));
       const model = await training.train(quickSpec, rowSelection({ from: source, rows: picked }), fit);
       await sameAsInThread(model, subsetRows(source, picked), fit);
+      const tree = await training.train(treeSpec, rowSelection({ from: source, rows: picked }), fit);
+      assert.deepEqual(tree.toJSON(), (await inThread.train(treeSpec, subsetRows(source, picked), fit)).toJSON(), `tree ${fit}`);
     }
   } finally {
     await training.close();

@@ -64,7 +64,7 @@ test("the entries' arrays are lent: a read after another's release takes its arr
 let nextKey = 1;
 
 test("rows of other matrices are read where they lie (or from the entries kept of a source named by a key), never gathered: the same read as of the rows gathered first (0/1 columns, factors, entries), and whether every value is finite", () => {
-  // Mostly zeros: a source a quarter non-zero or less has its entries kept (row-entries.ts).
+  // Mostly zeros: a source a quarter non-zero or less has its entries kept (math/row-entries.ts).
   const value = fc.oneof({ arbitrary: fc.constant(0), weight: 30 }, fc.constant(1), fc.constant(-0), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-Infinity));
   const part = (cols: number) => fc.record({ sourceRows: fc.integer({ min: 1, max: 9 }), values: fc.array(value, { minLength: 9 * cols, maxLength: 9 * cols }), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 12 }) });
   fc.assert(

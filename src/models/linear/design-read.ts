@@ -18,7 +18,7 @@ import type { Matrix } from '../../math/matrix.ts';
 import { borrowFloat64, borrowUint32, giveBack } from '../../math/spare-arrays.ts';
 import type { SparseRows } from '../../math/sparse-rows.ts';
 import { selectedRowsOf } from '../../math/selected-rows.ts';
-import { clearNotFiniteSeen, entriesOfSource, markNotFiniteSeen, notFiniteSeen, rowEntries, type SourceEntries } from './row-entries.ts';
+import { clearNotFiniteSeen, entriesOfSource, markNotFiniteSeen, notFiniteSeen, rowEntries, type SourceEntries } from '../../math/row-entries.ts';
 
 export interface DesignRead {
   /** 1 where every value of the column is 0 or 1. */
@@ -100,7 +100,7 @@ function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Ar
   for (const part of parts) {
     const { source, rows: picked } = part;
     const count = picked ? picked.length : rows;
-    // A source read fit after fit: its rows' entries as this thread keeps them (row-entries.ts).
+    // A source read fit after fit: its rows' entries as this thread keeps them (math/row-entries.ts).
     const key = 'key' in part ? part.key : undefined;
     const kept = picked && key !== undefined ? entriesOfSource(key, source, cols) : undefined;
     for (let r = 0; r < count; r++, i++) {

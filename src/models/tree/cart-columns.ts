@@ -7,6 +7,9 @@
 import type { ClassificationDataset } from '../../data/dataset.ts';
 import { columnLayout } from '../../data/schema.ts';
 import { checkTrainingFeatures } from '../validate.ts';
+import { keptSelectionEntries } from '../../math/row-entries.ts';
+import { selectedRowsOf } from '../../math/selected-rows.ts';
+import { copyColumnsOfEntries, onesOfEntries, twoValuesOfEntries } from './cart-entry-columns.ts';
 
 /** The rank of a missing (NaN) value. */
 export const MISSING = 0xffffffff;
@@ -46,17 +49,21 @@ const BLOCK = 32;
  * memory on Adult, and fresh pages cost ~12 µs each here).
  */
 export function buildColumns(data: ClassificationDataset, kind: string, { byteRanks: wantBytes }: { byteRanks: boolean }): { columns: Column[]; ones: OnesByRow } {
-  const { rows, cols, data: x } = data.features;
+  const { rows, cols } = data.features;
   const levels = new Int32Array(cols).fill(-1);
   for (const { feature, start } of columnLayout(data.schema)) {
     if (feature.kind === 'categorical' && feature.encoding === 'ordinal') levels[start] = feature.levels.length;
   }
-  const { low, high, more, infinite } = firstTwoValues(x, rows, cols);
+  // Rows of a sparse data set its thread keeps the entries of: read from them, never gathered (cart-entry-columns.ts).
+  const selection = selectedRowsOf(data.features);
+  const entries = selection && keptSelectionEntries(selection);
+  const x = entries ? undefined : data.features.data;
+  const { low, high, more, infinite } = entries ? twoValuesOfEntries(entries, rows, cols) : firstTwoValues(x!, rows, cols);
   if (infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
   const columns = new Array<Column>(cols);
   const byteColumns: number[] = [];
   for (let j = 0; j < cols; j++) if (levels[j] < 0 && more[j] === 0 && low[j] === low[j]) byteColumns.push(j);
-  const ones = byteRanks(x, rows, cols, Int32Array.from(byteColumns), low);
+  const ones = entries ? onesOfEntries(entries, rows, cols, Int32Array.from(byteColumns), low) : byteRanks(x!, rows, cols, Int32Array.from(byteColumns), low);
   const bytes = wantBytes ? bytesOf(ones, rows) : NO_BYTES;
   byteColumns.forEach((j, b) => {
     const values = Float64Array.from(low[j] === high[j] ? [low[j]] : [low[j], high[j]]);
@@ -70,7 +77,9 @@ export function buildColumns(data: ClassificationDataset, kind: string, { byteRa
   const sorting = new Float64Array(others.some((j) => levels[j] < 0 && more[j] & 1) ? rows : 0);
   for (let first = 0; first < others.length; first += BLOCK) {
     const count = Math.min(BLOCK, others.length - first);
-    copyColumns(x, rows, cols, Int32Array.from(others.slice(first, first + count)), block);
+    const taken = Int32Array.from(others.slice(first, first + count));
+    if (entries) copyColumnsOfEntries(entries, rows, cols, taken, block);
+    else copyColumns(x!, rows, cols, taken, block);
     for (let b = 0; b < count; b++) {
       const column = block.subarray(b * rows, (b + 1) * rows);
       const j = others[first + b];

@@ -8,6 +8,8 @@
  * bytes, next to the rows around it.
  */
 
+import type { SelectedRows } from './selected-rows.ts';
+
 /** Set by `rowEntries` when a row holds a value that is not finite; the reader clears it first. */
 export let notFiniteSeen = false;
 
@@ -43,6 +45,8 @@ export interface SourceEntries {
   columns: Uint32Array;
   values: Float64Array;
   notFinite: Uint8Array;
+  /** Whether a value is −0 (an entry holds neither zero: a reader that writes the zeros back as +0 must know). */
+  negativeZero: boolean;
 }
 
 /** Entries this thread keeps, of all its sources together: 48 MB. */
@@ -106,5 +110,53 @@ function sourceEntries(source: Float64Array, cols: number, nonZeros: number): So
   }
   start[rows] = k;
   notFiniteSeen = seen;
-  return { start, columns: columns.subarray(0, k), values: values.subarray(0, k), notFinite };
+  return { start, columns: columns.subarray(0, k), values: values.subarray(0, k), notFinite, negativeZero: hasNegativeZero(source) };
+}
+
+function hasNegativeZero(source: Float64Array): boolean {
+  for (let v = 0; v < source.length; v++) if (source[v] === 0 && 1 / source[v] < 0) return true;
+  return false;
+}
+
+/** Entries of rows: row i's at [start[i], start[i + 1]), each row's in column order. */
+export interface RowsEntries {
+  start: Uint32Array;
+  columns: Uint32Array;
+  values: Float64Array;
+}
+
+/**
+ * The entries of a selection's rows (math/selected-rows.ts) from the entries this thread keeps of
+ * its sources, in the selection's order; undefined unless every part's source is kept and holds no
+ * −0 (a reader that writes the missing entries back as +0 then sees every value as it is).
+ */
+export function keptSelectionEntries(selection: SelectedRows): RowsEntries | undefined {
+  const { cols, parts } = selection;
+  const kept: SourceEntries[] = [];
+  for (const part of parts) {
+    const entries = part.key === undefined ? undefined : entriesOfSource(part.key, part.source, cols);
+    if (!entries || entries.negativeZero) return undefined;
+    kept.push(entries);
+  }
+  let rows = 0;
+  let count = 0;
+  parts.forEach(({ rows: picked }, p) => {
+    rows += picked.length;
+    for (let r = 0; r < picked.length; r++) count += kept[p].start[picked[r] + 1] - kept[p].start[picked[r]];
+  });
+  const start = new Uint32Array(rows + 1);
+  const [columns, values] = [new Uint32Array(count), new Float64Array(count)];
+  let [i, k] = [0, 0];
+  parts.forEach(({ rows: picked }, p) => {
+    const from = kept[p];
+    for (let r = 0; r < picked.length; r++, i++) {
+      start[i] = k;
+      for (let e = from.start[picked[r]]; e < from.start[picked[r] + 1]; e++, k++) {
+        columns[k] = from.columns[e];
+        values[k] = from.values[e];
+      }
+    }
+  });
+  start[rows] = k;
+  return { start, columns, values };
 }
