@@ -1,8 +1,8 @@
 /**
- * The non-zero entries of rows, as a linear fit reads its design (design-read.ts): one row's, and
- * every row's of a source matrix whose rows this thread reads fit after fit — the data set a
- * property-inference or shadow pool draws its training sets from, shared with its workers
- * (parallel/training-pool.ts). A 2,000-row Adult shadow read its rows (108 values, ~14 non-zero)
+ * The non-zero entries of rows, as a linear fit reads its design (models/linear/design-read.ts) and
+ * a tree builds its columns (models/tree/cart-entry-columns.ts): one row's, and every row's of a
+ * source matrix whose rows this thread reads fit after fit — the data set a property-inference or
+ * shadow pool draws its training sets from, shared with its workers (parallel/training-pool.ts). A 2,000-row Adult shadow read its rows (108 values, ~14 non-zero)
  * scattered over the source's 13.8 MB, each fit: ~15–25% of a ~4.5-ms logistic fit waited on
  * memory. Kept as entries (the non-zeros and their columns, 12 bytes each), a row is a sixth of the
  * bytes, next to the rows around it.
