@@ -9,7 +9,7 @@ import { columnLayout } from '../../data/schema.ts';
 import { checkTrainingFeatures } from '../validate.ts';
 import { keptSelectionEntries } from '../../math/row-entries.ts';
 import { selectedRowsOf } from '../../math/selected-rows.ts';
-import { copyColumnsOfEntries, onesOfEntries, twoValuesOfEntries } from './cart-entry-columns.ts';
+import { copyColumnsOfEntries, onesOfEntries, seeValue, twoValuesOfEntries } from './cart-entry-columns.ts';
 
 /** The rank of a missing (NaN) value. */
 export const MISSING = 0xffffffff;
@@ -117,17 +117,7 @@ function scanTwoValues(x: Float64Array, rows: number, cols: number, low: Float64
   let infinite = false;
   for (let i = 0; i < rows; i++) {
     const offset = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const value = x[offset + j];
-      if (value === low[j] || value === high[j]) continue;
-      if (value !== value) more[j] |= 2;
-      else if (value === Infinity || value === -Infinity) infinite = true;
-      else if (low[j] !== low[j]) low[j] = high[j] = value;
-      else if (low[j] === high[j]) {
-        if (value < low[j]) low[j] = value;
-        else high[j] = value;
-      } else more[j] |= 1;
-    }
+    for (let j = 0; j < cols; j++) if (seeValue(x[offset + j], j, low, high, more)) infinite = true;
   }
   return infinite;
 }

@@ -11,8 +11,8 @@
 import type { RowsEntries } from '../../math/row-entries.ts';
 import type { OnesByRow } from './cart-columns.ts';
 
-/** One value of column j, as `scanTwoValues` takes it; true when it is infinite. */
-function see(value: number, j: number, low: Float64Array, high: Float64Array, more: Uint8Array): boolean {
+/** One value of column j into its low and high values and `more` (cart-columns.ts's `firstTwoValues`); true when it is infinite. */
+export function seeValue(value: number, j: number, low: Float64Array, high: Float64Array, more: Uint8Array): boolean {
   if (value === low[j] || value === high[j]) return false;
   if (value !== value) more[j] |= 2;
   else if (value === Infinity || value === -Infinity) return true;
@@ -38,9 +38,9 @@ export function twoValuesOfEntries(entries: RowsEntries, rows: number, cols: num
   const { columns, values } = entries;
   for (let e = 0; e < values.length; e++) {
     present[columns[e]]++;
-    if (see(values[e], columns[e], low, high, more)) infinite = true;
+    if (seeValue(values[e], columns[e], low, high, more)) infinite = true;
   }
-  for (let j = 0; j < cols; j++) if (present[j] < rows) see(0, j, low, high, more);
+  for (let j = 0; j < cols; j++) if (present[j] < rows) seeValue(0, j, low, high, more);
   return { low, high, more, infinite };
 }
 
