@@ -17,8 +17,14 @@ export function clearNotFiniteSeen(): void {
   notFiniteSeen = false;
 }
 
-export function markNotFiniteSeen(): void {
-  notFiniteSeen = true;
+/** Copies row `row`'s kept entries at entry k on, as `rowEntries` writes the row (`notFiniteSeen` too); the next entry. */
+export function keptRowEntries(kept: SourceEntries, row: number, columns: Uint32Array, values: Float64Array, k: number): number {
+  for (let e = kept.start[row]; e < kept.start[row + 1]; e++, k++) {
+    columns[k] = kept.columns[e];
+    values[k] = kept.values[e];
+  }
+  if (kept.notFinite[row]) notFiniteSeen = true;
+  return k;
 }
 
 /**
@@ -151,10 +157,7 @@ export function keptSelectionEntries(selection: SelectedRows): RowsEntries | und
     const from = kept[p];
     for (let r = 0; r < picked.length; r++, i++) {
       start[i] = k;
-      for (let e = from.start[picked[r]]; e < from.start[picked[r] + 1]; e++, k++) {
-        columns[k] = from.columns[e];
-        values[k] = from.values[e];
-      }
+      k = keptRowEntries(from, picked[r], columns, values, k);
     }
   });
   start[rows] = k;

@@ -18,7 +18,7 @@ import type { Matrix } from '../../math/matrix.ts';
 import { borrowFloat64, borrowUint32, giveBack } from '../../math/spare-arrays.ts';
 import type { SparseRows } from '../../math/sparse-rows.ts';
 import { selectedRowsOf } from '../../math/selected-rows.ts';
-import { clearNotFiniteSeen, entriesOfSource, markNotFiniteSeen, notFiniteSeen, rowEntries, type SourceEntries } from '../../math/row-entries.ts';
+import { clearNotFiniteSeen, entriesOfSource, keptRowEntries, notFiniteSeen, rowEntries } from '../../math/row-entries.ts';
 
 export interface DesignRead {
   /** 1 where every value of the column is 0 or 1. */
@@ -121,16 +121,6 @@ function extractEntries(design: Matrix): { start: Uint32Array; columns: Uint32Ar
   start[rows] = k;
   lastLength = columns.length;
   return { start, columns, values, count: k, finite: !notFiniteSeen };
-}
-
-/** Copies row `row`'s kept entries at entry k on (as `rowEntries` writes the row); the next entry. */
-function keptRowEntries(kept: SourceEntries, row: number, columns: Uint32Array, values: Float64Array, k: number): number {
-  for (let e = kept.start[row]; e < kept.start[row + 1]; e++, k++) {
-    columns[k] = kept.columns[e];
-    values[k] = kept.values[e];
-  }
-  if (kept.notFinite[row]) markNotFiniteSeen();
-  return k;
 }
 
 /** The non-zero values in the first `count` rows of `parts` (each row `cols` values of its source). */
