@@ -6,6 +6,10 @@ import { makeClassification } from '../data/datasets/synthetic.ts';
 import type { Classifier } from '../models/types.ts';
 import { stopWorker } from './native-guard.ts';
 import { TrainingPool } from './training-pool.ts';
+import { join } from 'node:path';
+import { loadModelFile } from '../models/registry.ts';
+import { labelledRowsForModel } from '../cli/labelled-rows.ts';
+import { silentProgress } from '../progress.ts';
 import { rowSelection } from './training-set.ts';
 import { classificationDataset, subsetRows, type ClassificationDataset } from '../data/dataset.ts';
 import { createMatrix } from '../math/matrix.ts';
@@ -171,6 +175,25 @@ test('rows of a sparse data set, named again and again (a property or shadow poo
       await sameAsInThread(model, subsetRows(source, picked), fit);
       const tree = await training.train(treeSpec, rowSelection({ from: source, rows: picked }), fit);
       assert.deepEqual(tree.toJSON(), (await inThread.train(treeSpec, subsetRows(source, picked), fit)).toJSON(), `tree ${fit}`);
+    }
+  } finally {
+    await training.close();
+  }
+});
+
+test("a scikit-learn model's shadows on its user's CSV rows (the Adult softmax fixture, adult-population.csv): softmax and tree fits of rows named again and again in a worker — read where they lie, then from its kept entries — equal this thread's fits of the rows gathered", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const target = loadModelFile(join(fixtures, 'adult-race-softmax.json')) as Classifier;
+  const population = labelledRowsForModel(join(fixtures, 'adult-population.csv'), target, 'race', silentProgress);
+  const rng = new Rng(12);
+  const training = new TrainingPool(1);
+  try {
+    for (let fit = 0; fit < 3; fit++) {
+      const picked = Int32Array.from({ length: 600 }, () => rng.int(population.features.rows));
+      for (const spec of [{ kind: 'softmax', params: {} }, { kind: 'tree', params: { maxDepth: 6 } }]) {
+        const model = await training.train(spec, rowSelection({ from: population, rows: picked }), fit);
+        assert.deepEqual(model.toJSON(), (await inThread.train(spec, subsetRows(population, picked), fit)).toJSON(), `${spec.kind} ${fit}`);
+      }
     }
   } finally {
     await training.close();
