@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { makeClassification } from '../data/datasets/synthetic.ts';
 import type { Classifier } from '../models/types.ts';
 import { stopWorker } from './native-guard.ts';
-import { TrainingPool } from './training-pool.ts';
+import { DESCRIPTIONS_HELD, TrainingPool } from './training-pool.ts';
 import { join } from 'node:path';
 import { loadModelFile } from '../models/registry.ts';
 import { labelledRowsForModel } from '../cli/labelled-rows.ts';
@@ -195,6 +195,38 @@ test("a scikit-learn model's shadows on its user's CSV rows (the Adult softmax f
         assert.deepEqual(model.toJSON(), (await inThread.train(spec, subsetRows(population, picked), fit)).toJSON(), `${spec.kind} ${fit}`);
       }
     }
+  } finally {
+    await training.close();
+  }
+});
+
+test("a training set's description (name, classes, schema) goes to a worker once, then by key; past the descriptions a worker keeps the least recently named is forgotten and sent again — every model as this thread fits it, schema and classes its set's", async () => {
+  const sets = Array.from({ length: DESCRIPTIONS_HELD + 2 }, (_, i) => {
+    const made = makeClassification(60, { classes: 2, features: 8, seed: 100 + i });
+    return classificationDataset({ ...made, name: `set ${i}`, classes: [`no ${i}`, `yes ${i}`], schema: uniformNumericSchema(8, `x${i}_`, -10 - i, 10 + i) });
+  });
+  const training = new TrainingPool(1);
+  try {
+    const sent: { like: boolean; forget?: number; key: number }[] = [];
+    await training.train(quickSpec, makeClassification(40, { classes: 2, features: 8, seed: 1 }), 0); // starts the worker
+    const [worker] = workersOf(training);
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: { data?: { likeKey?: number; like?: object; forget?: number } }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      if (message.data?.likeKey !== undefined) sent.push({ like: message.data.like !== undefined, forget: message.data.forget, key: message.data.likeKey });
+      post(message, transfer);
+    };
+    const order = [0, 1, 0, ...sets.map((_, i) => i).slice(2), 1, 0, sets.length - 1];
+    for (const [fit, i] of order.entries()) {
+      const picked = Int32Array.from({ length: 30 }, (_, k) => (k * 7 + fit) % 60);
+      const model = await training.train(quickSpec, rowSelection({ from: sets[i], rows: picked }), fit);
+      assert.deepEqual(model.toJSON(), (await inThread.train(quickSpec, subsetRows(sets[i], picked), fit)).toJSON(), `fit ${fit} on set ${i}`);
+    }
+    assert.deepEqual(sent.slice(0, 3).map((message) => message.like), [true, true, false], 'set 0 named by key the second time');
+    const forgets = sent.filter((message) => message.forget !== undefined);
+    // Sets 0, 1, 0, then 2 … 33: set 32 (the 33rd held) drops the least recently named, set 1 (set 0 was named after it), and set 33 drops set 0; set 1 sent again drops set 2, and set 0 set 3.
+    const keyOf = (set: number) => sent[order.indexOf(set)].key;
+    assert.deepEqual(forgets.map((message) => message.forget), [keyOf(1), keyOf(0), keyOf(2), keyOf(3)]);
+    assert.deepEqual(sent.slice(-3).map((message) => message.like), [true, true, false], 'sets 1 and 0 sent again whole, the last set by key');
   } finally {
     await training.close();
   }

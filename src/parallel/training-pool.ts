@@ -19,13 +19,15 @@ import { fitOutcome, type FitOutcome } from './fit.ts';
 import { rowsToMessage, sharedKey, sharedOnce, WARM_START, type SelectionMessage, type TrainingReply, type TrainingRequest, type TrainingSkip } from './messages.ts';
 import type { TrainerSpec, TrainingService } from './training-service.ts';
 import { startWorker, stopWorker, untilStarted } from './native-guard.ts';
-import { gatherTrainingRows, isRowSelection, trainingDataset, trainingShape, type TrainingData } from './training-set.ts';
+import { gatherTrainingRows, isRowSelection, trainingDataset, trainingDescription, trainingShape, type TrainingData } from './training-set.ts';
 
 export type { TrainerSpec, TrainingService } from './training-service.ts';
 
 /** A fit's outcome (the model's file form, or its answers) and the tfjs backend it ran on. */
 export interface Fitted extends FitOutcome {
   backend: string;
+  /** A packed model's schema was left out: it is the training set's (`omitTrainingSchema`). */
+  schemaOmitted?: boolean;
 }
 
 interface Pending {
@@ -54,6 +56,9 @@ const FITS_PER_WORKER = 2;
  */
 export const SEND_AHEAD_BYTES = 64 << 20;
 
+/** Training sets' descriptions a worker keeps (each a schema: ~2 KB for Adult's 108 columns). */
+export const DESCRIPTIONS_HELD = 32;
+
 /** A fixed number of training workers, started as the work needs them. */
 export class TrainingPool implements TrainingService {
   readonly size: number;
@@ -72,6 +77,8 @@ export class TrainingPool implements TrainingService {
   /** The fits sent and not yet answered (a cancelled one leaves at once), with their worker. */
   private readonly sent = new Map<number, { entry: Entry; worker: Worker }>();
   private nextId = 0;
+  /** The keys of the training sets' descriptions each worker holds, the least recently named first (`describedTo`). */
+  private readonly described = new Map<Worker, number[]>();
   /** Fits the workers answered and the seconds they spent on them (see `work`). */
   private readonly done = { fits: 0, seconds: 0 };
 
@@ -108,14 +115,17 @@ export class TrainingPool implements TrainingService {
     worker.unref();
     this.workers.push(worker);
     this.assigned.set(worker, []);
+    this.described.set(worker, []);
     return worker;
   }
 
   /** Fits a classifier on `data` with `seed`. */
   async train(spec: TrainerSpec, data: TrainingData, seed: number): Promise<Classifier> {
     if (this.size === 0) return createTrainer(spec.kind, spec.params).fit(trainingDataset(data), new Rng(seed)) as Promise<Classifier>;
-    // Written by this process's worker thread, its weights packed (read back here at once).
-    return modelFromOwnJson((await this.fit(spec, data, seed, undefined, undefined, true)).model!, 'shadow model') as Classifier;
+    // Written by this process's worker thread, its weights packed (read back here at once), its schema the set's own.
+    const { model, schemaOmitted } = await this.fit(spec, data, seed, undefined, undefined, true);
+    if (schemaOmitted) model!.schema = trainingDescription(data).schema;
+    return modelFromOwnJson(model!, 'shadow model') as Classifier;
   }
 
   async trainAndPredict(spec: TrainerSpec, data: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
@@ -185,6 +195,7 @@ export class TrainingPool implements TrainingService {
     this.sent.clear();
     const workers = this.workers.splice(0);
     this.assigned.clear();
+    this.described.clear();
     await Promise.all(workers.map((worker) => stopWorker(worker)));
   }
 
@@ -200,13 +211,27 @@ export class TrainingPool implements TrainingService {
       worker.ref();
       const selection = selectionMessage(data);
       if (selection) {
-        worker.postMessage({ ...request, data: selection } satisfies TrainingRequest);
+        worker.postMessage({ ...request, data: this.describedTo(worker, selection) } satisfies TrainingRequest);
         continue;
       }
       const features = this.rowBuffer(rows * cols);
       const { labels, like } = gatherTrainingRows(data, features);
       worker.postMessage({ ...request, data: rowsToMessage(like, rows, cols, features, labels) } satisfies TrainingRequest, [features.buffer as ArrayBuffer]);
     }
+  }
+
+  /**
+   * `selection` as `worker` is sent it: its description by key alone where the worker holds it,
+   * else whole (and the least recently named of `DESCRIPTIONS_HELD` to forget). The worker keeps
+   * and drops them as the requests arrive, in the order sent, so it holds what this list says.
+   */
+  private describedTo(worker: Worker, selection: SelectionMessage): SelectionMessage {
+    const held = this.described.get(worker)!;
+    const at = held.indexOf(selection.likeKey);
+    if (at >= 0) held.splice(at, 1);
+    held.push(selection.likeKey);
+    if (at >= 0) return { ...selection, like: undefined };
+    return held.length > DESCRIPTIONS_HELD ? { ...selection, forget: held.shift() } : selection;
   }
 
   /** The worker for the next fit: an idle one, a new one while the pool is not full, else (when `ahead`) one training a single fit, the next sent ahead; undefined when none takes it now. */
@@ -257,7 +282,7 @@ export class TrainingPool implements TrainingService {
     if (sent && !reply.skipped) {
       if (reply.model || reply.predictions) {
         const predictions = reply.predictions?.map((rows) => createMatrix(rows.rows, rows.cols, rows.data));
-        sent.entry.pending.resolve({ model: reply.model, predictions, backend: reply.backend ?? 'unknown' });
+        sent.entry.pending.resolve({ model: reply.model, predictions, backend: reply.backend ?? 'unknown', schemaOmitted: reply.schemaOmitted });
       }
       else sent.entry.pending.reject(workerError(reply.error));
     }
@@ -269,6 +294,7 @@ export class TrainingPool implements TrainingService {
     const at = this.workers.indexOf(worker);
     if (at >= 0) this.workers.splice(at, 1);
     this.assigned.delete(worker);
+    this.described.delete(worker);
   }
 
   /**
@@ -328,9 +354,14 @@ function selectionMessage(data: TrainingData): SelectionMessage | undefined {
   return selectionOf(data.parts[0].from as ClassificationDataset, parts);
 }
 
-/** The message of `parts`, described by the data set `first`. */
+const descriptionKeys = new WeakMap<ClassificationDataset, number>();
+let nextDescriptionKey = 1;
+
+/** The message of `parts`, described by the data set `first` (keyed by that object: another object, even of the same schema, another key). */
 function selectionOf(first: ClassificationDataset, parts: SelectionMessage['parts']): SelectionMessage {
-  return { like: { name: first.name, classes: [...first.classes], schema: first.schema, targetName: first.targetName, image: first.image }, cols: first.features.cols, parts };
+  let likeKey = descriptionKeys.get(first);
+  if (likeKey === undefined) descriptionKeys.set(first, (likeKey = nextDescriptionKey++));
+  return { like: { name: first.name, classes: [...first.classes], schema: first.schema, targetName: first.targetName, image: first.image }, likeKey, cols: first.features.cols, parts };
 }
 
 /** The trainer's own error (a bad parameter stays a validation error); anything else is internal. */

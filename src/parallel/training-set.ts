@@ -75,6 +75,11 @@ export function trainingShape(data: TrainingData): { rows: number; cols: number 
   return { rows: data.parts.reduce((sum, part) => sum + part.rows.length, 0), cols: columnsOf(data.parts[0].from) };
 }
 
+/** What the set takes from its first part (or is): name, classes, schema, target, image shape. */
+export function trainingDescription(data: TrainingData): DatasetDescription {
+  return isRowSelection(data) ? data.parts[0].from : data;
+}
+
 /** The set as a data set (`subsetRows` of each part, joined: the same rows, labels and row origins). */
 export function trainingDataset(data: TrainingData): ClassificationDataset {
   if (!isRowSelection(data)) return data;
@@ -99,7 +104,7 @@ export function gatherTrainingRows(data: TrainingData, into: Float64Array): { la
   if (into.length !== rows * cols) throw new ThreatlabError('internal', `a buffer of ${into.length} values for ${rows} × ${cols}`);
   if (!isRowSelection(data)) {
     into.set(data.features.data.subarray(0, rows * cols));
-    return { labels: data.labels, like: data };
+    return { labels: data.labels, like: trainingDescription(data) };
   }
   const labels = new Int32Array(rows);
   let k = 0;
@@ -116,5 +121,5 @@ export function gatherTrainingRows(data: TrainingData, into: Float64Array): { la
       labels[k] = from.labels[row];
     }
   }
-  return { labels, like: data.parts[0].from };
+  return { labels, like: trainingDescription(data) };
 }
