@@ -182,3 +182,20 @@ test('choose makes the first k swaps of a Fisher–Yates loop of int() draws, wh
     { numRuns: 200, seed: 21 },
   );
 });
+
+test('chooseInto writes choose\'s draw at an offset of a given array (few from many and on a copy alike), leaves the rest alone, and leaves the stream where choose does', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 2000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 9 }), (seed, n, fraction, at) => {
+      const from = Int32Array.from({ length: n }, (_, i) => 3 * i + 1);
+      const k = Math.floor(fraction * fraction * n);
+      const [into, alone] = [new Rng(seed), new Rng(seed)];
+      const target = new Int32Array(at + k + 3).fill(-7);
+      assert.equal(into.chooseInto(from, k, target, at), target);
+      assert.deepEqual(target.subarray(at, at + k), alone.choose(from, k));
+      assert.ok(target.subarray(0, at).every((value) => value === -7) && target.subarray(at + k).every((value) => value === -7), 'the rest untouched');
+      assert.equal(into.nextUint32(), alone.nextUint32());
+    }),
+    { numRuns: 150, seed: 33 },
+  );
+  assert.throws(() => new Rng(1).chooseInto(Int32Array.of(1, 2, 3), 2, new Int32Array(3), 2), (error: unknown) => hasCode(error, 'validation') && /do not fit in 3/.test((error as Error).message));
+});

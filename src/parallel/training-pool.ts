@@ -349,13 +349,23 @@ function selectionMessage(data: TrainingData): SelectionMessage | undefined {
   for (const { from, rows } of data.parts) {
     if (!('features' in from) || from.features.data.byteLength > SHARE_SOURCES_UP_TO_BYTES) return undefined;
     const shared = sharedOnce(from.features.data);
-    parts.push({ features: shared, labels: sharedOnce(from.labels), rows: Int32Array.from(rows), key: sharedKey(shared) });
+    parts.push({ features: shared, labels: sharedOnce(from.labels), rows: ownInt32Array(rows), key: sharedKey(shared) });
   }
   return selectionOf(data.parts[0].from as ClassificationDataset, parts);
 }
 
 const descriptionKeys = new WeakMap<ClassificationDataset, number>();
 let nextDescriptionKey = 1;
+
+/**
+ * The rows as an Int32Array of a buffer of their own, as a message clones it: the caller's own
+ * array where it is one (property inference's draws; a copy was another fresh 8 KB a shadow), else
+ * a copy (a view of a larger buffer would clone the whole buffer; a plain array, every number).
+ */
+function ownInt32Array(rows: ArrayLike<number>): Int32Array {
+  if (rows instanceof Int32Array && rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength && !(rows.buffer instanceof SharedArrayBuffer)) return rows;
+  return Int32Array.from(rows);
+}
 
 /** The message of `parts`, described by the data set `first` (keyed by that object: another object, even of the same schema, another key). */
 function selectionOf(first: ClassificationDataset, parts: SelectionMessage['parts']): SelectionMessage {

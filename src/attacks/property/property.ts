@@ -89,8 +89,8 @@ export function sampleRowsWithShare(mask: Uint8Array | PropertyPartition, share:
     throw new ValidationError('cannot draw the training set', [{ path: 'size', message: `${size} rows at share ${share} need ${wanted} with the property and ${size - wanted} without; the pool has ${partition.having.length} and ${partition.lacking.length}; draw fewer rows` }]);
   }
   const rows = new Int32Array(size);
-  rows.set(rng.choose(partition.having, wanted));
-  rows.set(rng.choose(partition.lacking, size - wanted), wanted);
+  rng.chooseInto(partition.having, wanted, rows, 0);
+  rng.chooseInto(partition.lacking, size - wanted, rows, wanted);
   // Those with the property first, then the rest: shuffled together, the order a fit sees is random.
   return rng.shuffle(rows);
 }
