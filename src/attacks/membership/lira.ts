@@ -12,7 +12,7 @@
 
 import { rowSelection } from '../../parallel/training-set.ts';
 import type { ParamSpecs } from '../../models/params.ts';
-import { publishedRows, probabilityRows, scaledLogit } from './signals.ts';
+import { probabilityRows, publishedScaledLogit, scaledLogit } from './signals.ts';
 import { answerShadows, planShadows } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
@@ -67,7 +67,7 @@ export const lira: MembershipAttack<typeof LIRA_PARAMS> = {
       return rowSelection({ from: candidates, rows: chosen }, { from: population, rows });
     });
     const answers = await answerShadows(context, 'LiRA shadow models', planShadows(context, params.shadows, (s) => trainingSets[s]), () => [candidates]);
-    const phis = answers.map(([probabilities]) => scaledLogit(publishedRows(probabilities, oracle.info.policy), candidates.labels));
+    const phis = answers.map(([probabilities]) => publishedScaledLogit(probabilities, oracle.info.policy, candidates.labels));
     const target = scaledLogit(probabilityRows(await oracle.query(candidates.features), candidates.classes.length), candidates.labels);
     const globalVariance = params.variance === 'global' || (params.variance === 'auto' && params.shadows < 64);
     const all = { in: [] as number[], out: [] as number[] };

@@ -11,7 +11,7 @@
 
 import { subsetRows } from '../../data/dataset.ts';
 import type { ParamSpecs } from '../../models/params.ts';
-import { publishedRows, probabilityRows, trueConfidence } from './signals.ts';
+import { probabilityRows, publishedTrueConfidence, trueConfidence } from './signals.ts';
 import { answerShadows, planShadows, shadowSplit } from './shadow-data.ts';
 import type { MembershipAttack } from './types.ts';
 
@@ -41,7 +41,7 @@ export const rmia: MembershipAttack<typeof RMIA_PARAMS> = {
     const marginal = (rows: typeof candidates, set: number): Float64Array => {
       const sum = new Float64Array(rows.features.rows);
       for (const answer of answers) {
-        const p = trueConfidence(publishedRows(answer[set], oracle.info.policy), rows.labels);
+        const p = publishedTrueConfidence(answer[set], oracle.info.policy, rows.labels);
         for (let i = 0; i < sum.length; i++) sum[i] += p[i] / answers.length;
       }
       return sum.map((mean) => 0.5 * ((1 + params.offlineA) * mean + (1 - params.offlineA)));
