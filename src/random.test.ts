@@ -199,3 +199,17 @@ test('chooseInto writes choose\'s draw at an offset of a given array (few from m
   );
   assert.throws(() => new Rng(1).chooseInto(Int32Array.of(1, 2, 3), 2, new Int32Array(3), 2), (error: unknown) => hasCode(error, 'validation') && /do not fit in 3/.test((error as Error).message));
 });
+
+test('choose on a copy past the kept buffers (over 64K entries, over 64K draws) makes the same swaps as the loop of int() draws', () => {
+  for (const [n, k] of [[70_000, 10_000], [140_000, 70_000]]) {
+    const from = Int32Array.from({ length: n }, (_, i) => n - i);
+    const [bulk, looped] = [new Rng(n), new Rng(n)];
+    const want = from.slice();
+    for (let i = 0; i < k; i++) {
+      const j = i + looped.int(n - i);
+      [want[i], want[j]] = [want[j], want[i]];
+    }
+    assert.deepEqual(bulk.choose(from, k), want.slice(0, k), `${k} of ${n}`);
+    assert.equal(bulk.nextUint32(), looped.nextUint32());
+  }
+});

@@ -267,38 +267,25 @@ export class Rng {
   }
 
   /**
-   * The swaps on a copy, the generator's state in locals as in `shuffle`: through `uniform()`'s
-   * calls, property inference's two draws a shadow (400 of 5,361 rows and 1,600 of 10,919) took
-   * ~95 µs of the thread that feeds the pool's workers, on a core the workers train on.
+   * The swaps on a copy, their uniforms drawn in one pass (`fillBetween` on [0, 1): `uniform()`'s
+   * values and stream): through `uniform()`'s calls, property inference's two draws a shadow (400 of
+   * 5,361 rows and 1,600 of 10,919) took ~95 µs of the thread that feeds the pool's workers.
    */
   private chooseOnCopy(from: Int32Array, k: number, into: Int32Array, at: number): void {
     const n = from.length;
-    // A copy of up to 64K entries goes in a buffer kept for the next (a new one is fresh memory).
+    // The copy (up to 64K entries) and the uniforms go in buffers kept for the next draw (new ones are fresh memory).
     if (n <= SCRATCH_ENTRIES && chooseScratch.length < n) chooseScratch = new Int32Array(SCRATCH_ENTRIES);
     const items = n <= SCRATCH_ENTRIES ? chooseScratch : from.slice();
     if (items === chooseScratch) items.set(from);
-    let [s0, s1, s2, s3] = [this.s0 | 0, this.s1 | 0, this.s2 | 0, this.s3 | 0];
-    let upper = 0;
-    for (let i = 0, draw = 0; i < k; draw++) {
-      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      if ((draw & 1) === 0) {
-        upper = result >>> 5;
-        continue;
-      }
-      const j = i + Math.floor(((upper * 67108864 + (result >>> 6)) / 9007199254740992) * (n - i));
+    if (k <= SCRATCH_ENTRIES && chooseUniforms.length < k) chooseUniforms = new Float64Array(Math.max(k, 4096));
+    const uniforms = k <= SCRATCH_ENTRIES ? chooseUniforms.subarray(0, k) : new Float64Array(k);
+    this.fillBetween(uniforms, 0, 1);
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(uniforms[i] * (n - i));
       const tmp = items[i];
       items[i] = items[j];
       items[j] = tmp;
-      i++;
     }
-    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
     into.set(items.subarray(0, k), at);
   }
 
@@ -331,6 +318,7 @@ export class Rng {
 /** `chooseOnCopy`'s kept room (synchronous: one draw at a time on a thread). */
 const SCRATCH_ENTRIES = 1 << 16;
 let chooseScratch = new Int32Array(0);
+let chooseUniforms = new Float64Array(0);
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
