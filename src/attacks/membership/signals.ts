@@ -61,8 +61,8 @@ export function publishedRows(probabilities: Matrix, policy: OutputPolicy): numb
  * A local model's probability matrix as the target's output policy publishes it, as a matrix: the
  * values rounded under `rounded`, the same matrix under `full`; undefined under `top-k`, whose rows
  * `publishedRows` makes. The per-record signals below read it without making a JavaScript array a
- * record (LiRA's 64 Fashion-MNIST shadows answer 640,000 rows: as arrays, ~20 ms and their
- * collection a shadow on the client's thread).
+ * record (a Fashion-MNIST shadow's answers on LiRA's 10,000 candidates: as arrays 7.4 ms on the
+ * client's thread and their collection after, from the matrix 0.22 ms).
  */
 export function publishedMatrix(probabilities: Matrix, policy: OutputPolicy): Matrix | undefined {
   if (policy.kind === 'full' || policy.kind === 'label-only') return probabilities;
