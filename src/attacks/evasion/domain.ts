@@ -8,6 +8,7 @@
 
 import { columnLayout, columnCount, type FeatureSchema } from '../../data/schema.ts';
 import type { Matrix } from '../../math/matrix.ts';
+import { clipRowsToBox } from '../../math/wasm/box-clip-kernel.ts';
 
 /** The valid rows of a model's input space. */
 export interface InputDomain {
@@ -65,6 +66,30 @@ export function repairRow(domain: InputDomain, row: Float64Array): void {
     if (domain.integer[j]) value = Math.min(domain.upper[j], Math.max(domain.lower[j], Math.round(value)));
     row[j] = value;
   }
+  snapOneHot(domain, row);
+}
+
+/**
+ * `repairRow` on rows `rows` of `data` (row-major, `cols` values a row), in place, the same values:
+ * every value clipped to the box in WebAssembly (box-clip-kernel.ts), then the integer columns
+ * rounded and the one-hot groups snapped row by row where the domain has them. The clip in
+ * JavaScript took ~7 ns a value here (its Math.max and Math.min branch on each value), 0.29 ms of a
+ * 50-row MNIST FGSM run and ~2 ms a 256-row batch.
+ */
+export function repairRows(domain: InputDomain, data: Float64Array, cols: number, rows: ArrayLike<number>): void {
+  clipRowsToBox(data, cols, rows, domain.lower, domain.upper);
+  const integers: number[] = [];
+  for (let j = 0; j < cols; j++) if (domain.integer[j]) integers.push(j);
+  if (integers.length === 0 && domain.oneHot.length === 0) return;
+  for (let k = 0; k < rows.length; k++) {
+    const row = data.subarray(rows[k] * cols, (rows[k] + 1) * cols);
+    for (const j of integers) row[j] = Math.min(domain.upper[j], Math.max(domain.lower[j], Math.round(row[j])));
+    snapOneHot(domain, row);
+  }
+}
+
+/** Each one-hot group of `row` snapped to its largest entry (the first where tied). */
+function snapOneHot(domain: InputDomain, row: Float64Array): void {
   for (const { start, width } of domain.oneHot) {
     let best = start;
     for (let j = start + 1; j < start + width; j++) if (row[j] > row[best]) best = j;

@@ -13,7 +13,7 @@ import { silentProgress, type Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { carliniWagner, CARLINI_WAGNER_DEFAULTS } from './carlini-wagner.ts';
 import { deepFool, DEEPFOOL_DEFAULTS } from './deepfool.ts';
-import { inputDomain, repairRow, type InputDomain } from './domain.ts';
+import { inputDomain, repairRows, type InputDomain } from './domain.ts';
 import { fgsm } from './fgsm.ts';
 import type { GradientProblem, RowSink } from './gradient-problem.ts';
 import { logitModel } from './logits.ts';
@@ -150,7 +150,7 @@ export async function runWhiteBox(model: Classifier, name: WhiteBoxAttackName, i
       const attackStarted = performance.now();
       await attackBatch(name, problem, options, rng, (k, values) => adversarial.data.set(values, indices[k] * inputs.cols), attack.length);
       attackSeconds += (performance.now() - attackStarted) / 1000;
-      for (const row of indices) repairRow(domain, adversarial.data.subarray(row * inputs.cols, (row + 1) * inputs.cols));
+      repairRows(domain, adversarial.data, inputs.cols, indices);
       progress.tick(indices.length);
     }
   } finally {
