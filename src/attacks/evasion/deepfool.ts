@@ -14,6 +14,7 @@
 import { tf } from '../../backend/tf.ts';
 import { selectRows, type Matrix } from '../../math/matrix.ts';
 import { borrowFloat32, borrowFloat64, giveBack } from '../../math/spare-arrays.ts';
+import { clipRowsToBox } from '../../math/wasm/box-clip-kernel.ts';
 import { matrixTensor, type GradientProblem, type RowSink } from './gradient-problem.ts';
 
 /** DeepFool's settings (the paper's overshoot 0.02, at most 50 iterations). */
@@ -145,12 +146,12 @@ function tfjsChooser(problem: GradientProblem): Chooser {
 
 /**
  * One DeepFool step of row i, the c-th chosen: false when the row has met its goal (no step), else
- * (|f| + 10⁻⁴) / ‖w‖² · w added to `total` and the row moved to x0 + (1 + overshoot)·total,
- * clipped to the box. Apart from the async loop, so that V8 compiles it.
+ * (|f| + 10⁻⁴) / ‖w‖² · w added to `total` and the row moved to x0 + (1 + overshoot)·total — to be
+ * clipped to the box (`clipRowsToBox`, every row moved in a step at once). Apart from the async
+ * loop, so that V8 compiles it.
  */
 function stepRow(problem: GradientProblem, choice: Choice, c: number, i: number, current: Matrix, total: Float64Array, overshoot: number): boolean {
   const { cols } = problem.inputs;
-  const { lower, upper } = problem.domain;
   const x0 = problem.inputs.data;
   const predicted = choice.predicted[c];
   const done = problem.targets ? predicted === problem.targets[i] : predicted !== problem.labels[i];
@@ -159,8 +160,7 @@ function stepRow(problem: GradientProblem, choice: Choice, c: number, i: number,
   const direction = choice.direction(c);
   for (let j = 0; j < cols; j++) {
     total[i * cols + j] += scale * direction[j];
-    const value = x0[i * cols + j] + (1 + overshoot) * total[i * cols + j];
-    current.data[i * cols + j] = Math.min(upper[j], Math.max(lower[j], value));
+    current.data[i * cols + j] = x0[i * cols + j] + (1 + overshoot) * total[i * cols + j];
   }
   return true;
 }
@@ -181,6 +181,10 @@ export async function deepFool(problem: GradientProblem, options: DeepFoolOption
       if (moving.length === 0) break;
       const choice = await chooser.at(current, moving);
       moving.forEach((i, c) => (active[i] = stepRow(problem, choice, c, i, current, total, options.overshoot) ? 1 : 0));
+      // The rows moved, clipped to the box in WebAssembly: Math.min(upper, Math.max(lower, v)), value
+      // for value (value by value in JavaScript, ~7 ns each here: a 50-row MNIST MLP run's further
+      // runs 4.87–4.95 ms then, 4.23–4.74 now, the same rows).
+      clipRowsToBox(current.data, cols, moving.filter((i) => active[i] === 1), problem.domain.lower, problem.domain.upper);
     }
     for (let i = 0; i < rows; i++) sink(i, current.data.subarray(i * cols, (i + 1) * cols));
   } finally {
