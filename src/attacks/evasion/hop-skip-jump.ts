@@ -14,6 +14,7 @@
  */
 
 import { createMatrix, rowView } from '../../math/matrix.ts';
+import { clipRowsToBox } from '../../math/wasm/box-clip-kernel.ts';
 import type { Rng } from '../../random.ts';
 import type { Attack } from '../types.ts';
 import { decisionAttack, noiseStart, type Decide, type DecisionEvasionOutcome, type EvasionInputs, type RowAttack } from './decision-based.ts';
@@ -87,8 +88,14 @@ async function estimateGradient(decide: Decide, point: Float64Array, delta: numb
     length = Math.sqrt(length);
     const probe = rowView(probes, b);
     for (let j = 0; j < d; j++) probe[j] = point[j] + (delta * u[j]) / length;
-    clipInto(domain, probe);
-    // The direction actually taken after clipping.
+  }
+  // Every probe clipped to the box at once in WebAssembly: `clipInto`'s values (Math.min and
+  // Math.max, value by value in JavaScript, ~7 ns each here).
+  clipRowsToBox(probes.data, d, Uint32Array.from({ length: count }, (_, b) => b), domain.lower, domain.upper);
+  // The direction actually taken after clipping.
+  for (let b = 0; b < count; b++) {
+    const u = rowView(directions, b);
+    const probe = rowView(probes, b);
     for (let j = 0; j < d; j++) u[j] = (probe[j] - point[j]) / delta;
   }
   const signs = (await decide(probes)).map((flag) => (flag ? 1 : -1));
