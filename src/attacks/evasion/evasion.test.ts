@@ -52,6 +52,7 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   const fgsm = await runWhiteBox(model, 'fgsm', inputs, { labels, epsilon: 0.1, domain });
   const pgd = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain });
   const pgdInSevens = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 0.2, steps: 20, domain, batchSize: 7 });
+  const pgdL2 = await runWhiteBox(model, 'pgd', inputs, { labels, epsilon: 1, norm: '2', steps: 20, domain });
   assert.deepEqual(pgdInSevens.adversarial.data, pgd.adversarial.data, 'batches of 7 rows or one of 40: the same rows (random starts are drawn row after row)');
   // Every row attacked: the batches are views of the caller's rows (no copy); only the right rows: copies.
   const before = Float64Array.from(inputs.data);
@@ -83,13 +84,15 @@ test("scikit-learn's digits MLP with the user's rows: PGD, C&W, DeepFool and L-B
   const targeted = await runWhiteBox(model, 'cw', inputs, { labels, domain, targets: new Int32Array(40).fill(0) });
   // Szegedy's L-BFGS (a line search of L-BFGS solves per row) on the first 5 rows.
   const lbfgs = await runWhiteBox(model, 'lbfgs', selectRows(inputs, [0, 1, 2, 3, 4]), { labels: labels.subarray(0, 5), domain });
-  for (const result of [fgsm, pgd, cw, deepfool, targeted, lbfgs]) {
+  for (const result of [fgsm, pgd, pgdL2, cw, deepfool, targeted, lbfgs]) {
     for (let i = 0; i < result.adversarial.rows; i++) assert.ok(isValidRow(domain, result.adversarial.data.subarray(i * 64, (i + 1) * 64)), `${result.attack}: row ${i} left the pixel box`);
   }
   assert.ok(pgd.summary.attacked >= 36, 'the MLP gets most of these rows right');
   assert.equal(pgd.summary.robustAccuracy, 0, 'PGD at ε = 0.2 (L∞, pixels in [0, 1])');
   assert.ok(fgsm.summary.robustAccuracy! > 0.2 && fgsm.summary.robustAccuracy! < 0.6, `one FGSM step at ε = 0.1 leaves ${fgsm.summary.robustAccuracy} right`);
   assert.ok(Math.max(...pgd.outcomes.map((outcome) => outcome.linf)) <= 0.2 + 1e-6, 'PGD stays in its ball');
+  assert.ok(Math.max(...pgdL2.outcomes.map((outcome) => outcome.l2)) <= 1 + 1e-6, 'PGD under L2 stays in its ball');
+  assert.ok(pgdL2.summary.successRate! >= 0.9, `PGD under L2 at ε = 1: ${pgdL2.summary.successRate}`);
   assert.equal(cw.summary.successRate, 1, 'C&W always succeeds');
   assert.equal(deepfool.summary.successRate, 1, 'DeepFool always succeeds');
   assert.ok(cw.summary.medianL2 <= deepfool.summary.medianL2 * 1.1, `C&W ${cw.summary.medianL2} vs DeepFool ${deepfool.summary.medianL2}`);

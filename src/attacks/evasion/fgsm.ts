@@ -5,7 +5,7 @@
  */
 
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
-import { aimOf, float32Box, type GradientProblem, type RowSink } from './gradient-problem.ts';
+import { aimOf, type GradientProblem, type RowSink } from './gradient-problem.ts';
 
 export interface FgsmOptions {
   epsilon: number;
@@ -20,9 +20,11 @@ export async function fgsm(problem: GradientProblem, options: FgsmOptions, sink:
   const kernel = pgdStepKernel(rows, cols);
   try {
     kernel.input.set(problem.inputs.data);
-    const box = float32Box(problem.domain);
-    kernel.lower.set(box.lower);
-    kernel.upper.set(box.upper);
+    // The box in float32 (each bound rounded as a Float32Array stores it), written straight into
+    // the kernel: no array made a run (short-lived ones fragment the heap the gradient's 157-KB
+    // outputs come from: attacker-gradient.ts).
+    kernel.lower.set(problem.domain.lower);
+    kernel.upper.set(problem.domain.upper);
     const at = await problem.model.gradientForRun(options.runRowSteps ?? rows)(kernel.input, rows, aim, targeted);
     kernel.gradient.set(at.gradient);
     at.release();

@@ -29,11 +29,6 @@ export interface GradientProblem {
  */
 export type RowSink = (row: number, values: Float32Array | Float64Array) => void;
 
-/** The box of the domain in float32 (the attacks' arithmetic). */
-export function float32Box(domain: InputDomain): { lower: Float32Array; upper: Float32Array } {
-  return { lower: Float32Array.from(domain.lower), upper: Float32Array.from(domain.upper) };
-}
-
 /**
  * out = clip(x + offset) per value, in float32, each row's column j clipped to [lower_j, upper_j]
  * (FGSM's step, PGD's random start). A function apart from the async attacks, so V8 compiles its loop.

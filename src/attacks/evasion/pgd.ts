@@ -9,7 +9,7 @@
  */
 
 import type { Rng } from '../../random.ts';
-import { addInBox, aimOf, argMaxRows, float32Box, type GradientProblem, type RowSink } from './gradient-problem.ts';
+import { addInBox, aimOf, argMaxRows, type GradientProblem, type RowSink } from './gradient-problem.ts';
 import { pgdStepKernel } from '../../math/wasm/pgd-step-kernel.ts';
 
 /** The norm of a perturbation budget. */
@@ -62,7 +62,6 @@ function stepEuclidean(i: number, cols: number, input: Float32Array, current: Fl
 /** PGD under L∞ or L2, each adversarial row handed to `sink`. */
 export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rng, sink: RowSink): Promise<void> {
   const { rows, cols } = problem.inputs;
-  const box = float32Box(problem.domain);
   const { aim, targeted } = aimOf(problem);
   // The iterates, the rows and the box in the step kernel's memory (the L∞ step runs there; the
   // gradient is taken at `current` without a copy).
@@ -70,8 +69,10 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
   try {
     const { input } = kernel;
     input.set(problem.inputs.data);
-    kernel.lower.set(box.lower);
-    kernel.upper.set(box.upper);
+    // The box in float32 (each bound rounded as a Float32Array stores it), written straight into the kernel.
+    kernel.lower.set(problem.domain.lower);
+    kernel.upper.set(problem.domain.upper);
+    const box = { lower: kernel.lower, upper: kernel.upper };
     // L∞'s start is drawn in the kernel; L2's offset is drawn into `next`, which the first step
     // overwrites: no batch-sized array made (fresh pages).
     if (options.randomStart && options.norm === 'inf') kernel.startInfinity(rng, options.epsilon);
