@@ -24,6 +24,12 @@ import { instantiateSparseLayer, type Exports } from './sparse-layer.ts';
 const CHUNK_ENTRIES = 1 << 14;
 
 let kernel: Exports | undefined;
+let calls = 0;
+
+/** How many calls this thread's kernel has run (tests see which calls went to it). */
+export function networkForwardCalls(): number {
+  return calls;
+}
 
 /** A layer as the kernel runs it: out = activate(biases + x · weights), weights inputs × outputs row-major. */
 export interface KernelLayer {
@@ -48,6 +54,7 @@ export interface KernelLayer {
  */
 export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array): boolean {
   kernel ??= instantiateSparseLayer();
+  calls++;
   const widest = Math.max(...layers.map((layer) => layer.inputs));
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, widest))));
   const { take, end: used } = byteLayout();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createMatrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
 import { applyLayer, forward, type Activation, type DenseLayer } from './dense-network.ts';
+import { networkForwardCalls } from '../../math/wasm/dense-forward.ts';
 import { Mlp } from './mlp.ts';
 import { uniformNumericSchema } from '../../data/schema.ts';
 
@@ -118,5 +119,27 @@ test('an MLP refuses a value that is not finite with the same error whether its 
     const clean = createMatrix(rows, 200, Float64Array.from({ length: rows * 200 }, () => rng.uniform()));
     const expected = mlp.layers.reduce((current, l) => applyLayer(l, current, 'js'), clean);
     assert.deepEqual(Array.from(mlp.predictProba(clean).data), Array.from(expected.data), `${rows} rows: finite values go through`);
+  }
+});
+
+test('a call of a few rows goes to WebAssembly when enough of its inputs are non-zero (the loop skips zeros) and gives the loop\'s bits; one sparse row stays in the loop', () => {
+  const rng = new Rng(9);
+  const layers: DenseLayer[] = [
+    { inputs: 784, outputs: 128, weights: Float64Array.from({ length: 784 * 128 }, () => rng.normal() * 0.05), biases: Float64Array.from({ length: 128 }, () => rng.normal()), activation: 'relu' },
+    { inputs: 128, outputs: 10, weights: Float64Array.from({ length: 1280 }, () => rng.normal() * 0.1), biases: new Float64Array(10), activation: 'softmax' },
+  ];
+  const rowsOf = (rows: number, lit: number) => {
+    const x = createMatrix(rows, 784);
+    for (let k = 0; k < x.data.length; k++) x.data[k] = rng.uniform() < lit ? rng.uniform() : k % 3 === 0 ? -0 : 0;
+    return x;
+  };
+  const loop = (x: ReturnType<typeof createMatrix>) => applyLayer(layers[1], applyLayer(layers[0], x, 'js'), 'js');
+  for (const [rows, lit, kernel] of [[1, 1, true], [3, 0.5, true], [20, 0.6, true], [31, 0.25, true], [1, 0.2, false]] as const) {
+    const x = rowsOf(rows, lit);
+    const before = networkForwardCalls();
+    const fast = forward(layers, x);
+    assert.equal(networkForwardCalls() - before, kernel ? 1 : 0, `${rows} row(s), ${lit} of the inputs lit: ${kernel ? 'the kernel' : 'the loop'}`);
+    const expected = loop(x);
+    for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `${rows} row(s), ${lit} lit [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
   }
 });
