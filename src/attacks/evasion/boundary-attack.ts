@@ -79,8 +79,14 @@ function boundaryRow(params: BoundaryParams): RowAttack {
     const adapt = (step: number, rate: number) => (rate > 0.5 ? step * 1.5 : rate < 0.2 ? step / 1.5 : step);
     while (spent() + 2 * params.batch <= params.maxQueries && epsilon > 1e-7) {
       const pairs = Array.from({ length: params.batch }, () => candidate(x, current!, delta, epsilon, domain, rng));
-      const rows = pairs.flatMap(([spherical, full]) => [spherical, full]);
-      const flags = await decide(createMatrix(rows.length, d, Float64Array.from(rows.flatMap((row) => Array.from(row)))));
+      // The candidates as one request's rows, copied straight into its matrix (through arrays of
+      // numbers they were a third of the attack's time).
+      const request = createMatrix(2 * pairs.length, d);
+      pairs.forEach(([spherical, full], k) => {
+        request.data.set(spherical, 2 * k * d);
+        request.data.set(full, (2 * k + 1) * d);
+      });
+      const flags = await decide(request);
       const sphericalRate = pairs.filter((_, k) => flags[2 * k]).length / params.batch;
       const full = pairs.map(([, row], k) => ({ row, adversarial: flags[2 * k + 1] })).filter((entry) => entry.adversarial);
       if (full.length > 0) current = full.reduce((best, entry) => (distance(entry.row, x) < distance(best.row, x) ? entry : best)).row;
