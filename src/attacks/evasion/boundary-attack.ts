@@ -10,6 +10,7 @@
  */
 
 import { createMatrix } from '../../math/matrix.ts';
+import { clipRowsToBox } from '../../math/wasm/box-clip-kernel.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Rng } from '../../random.ts';
 import type { Attack } from '../types.ts';
@@ -33,11 +34,14 @@ function distance(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(sum);
 }
 
+const ONE_ROW = [0];
+
 /** One candidate: an orthogonal step on the sphere around x (returned first), then a step toward x, both in the box. */
 function candidate(x: Float64Array, current: Float64Array, delta: number, epsilon: number, domain: InputDomain, rng: Rng): [Float64Array, Float64Array] {
   const d = x.length;
   const radius = distance(current, x);
-  const direction = Float64Array.from(current, (value, j) => (value - x[j]) / radius);
+  const direction = new Float64Array(d);
+  for (let j = 0; j < d; j++) direction[j] = (current[j] - x[j]) / radius;
   const eta = new Float64Array(d);
   rng.fillNormal(eta);
   let along = 0;
@@ -54,9 +58,13 @@ function candidate(x: Float64Array, current: Float64Array, delta: number, epsilo
   const onSphere = radius / distance(out, x);
   const spherical = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    spherical[j] = Math.min(domain.upper[j], Math.max(domain.lower[j], x[j] + (out[j] - x[j]) * onSphere));
-    out[j] = Math.min(domain.upper[j], Math.max(domain.lower[j], x[j] + (out[j] - x[j]) * onSphere * (1 - epsilon)));
+    const moved = out[j] - x[j];
+    spherical[j] = x[j] + moved * onSphere;
+    out[j] = x[j] + moved * onSphere * (1 - epsilon);
   }
+  // Both into the box in WebAssembly: Math.min(upper, Math.max(lower, v)), value for value.
+  clipRowsToBox(spherical, d, ONE_ROW, domain.lower, domain.upper);
+  clipRowsToBox(out, d, ONE_ROW, domain.lower, domain.upper);
   return [spherical, out];
 }
 
