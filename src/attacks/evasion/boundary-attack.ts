@@ -34,8 +34,6 @@ function distance(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(sum);
 }
 
-const ONE_ROW = [0];
-
 /** One candidate: an orthogonal step on the sphere around x (returned first), then a step toward x, both in the box. */
 function candidate(x: Float64Array, current: Float64Array, delta: number, epsilon: number, domain: InputDomain, rng: Rng): [Float64Array, Float64Array] {
   const d = x.length;
@@ -63,8 +61,8 @@ function candidate(x: Float64Array, current: Float64Array, delta: number, epsilo
     out[j] = x[j] + moved * onSphere * (1 - epsilon);
   }
   // Both into the box in WebAssembly: Math.min(upper, Math.max(lower, v)), value for value.
-  clipRowsToBox(spherical, d, ONE_ROW, domain.lower, domain.upper);
-  clipRowsToBox(out, d, ONE_ROW, domain.lower, domain.upper);
+  clipRowsToBox(spherical, d, 'all', domain.lower, domain.upper);
+  clipRowsToBox(out, d, 'all', domain.lower, domain.upper);
   return [spherical, out];
 }
 

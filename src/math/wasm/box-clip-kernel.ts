@@ -20,12 +20,14 @@ const BLOCK_BYTES = 512 * 1024;
 let kernel: Exports | undefined;
 
 /**
- * Clips rows `rows` (row numbers, each `cols` values long) of `data` in place to [lower_j, upper_j]
- * column by column; `lower` and `upper` hold `cols` values each. A run of consecutive rows is copied
- * into the kernel as one block.
+ * Clips rows `rows` (row numbers, each `cols` values long; `'all'`: every row of `data`) of `data`
+ * in place to [lower_j, upper_j] column by column; `lower` and `upper` hold `cols` values each. A run
+ * of consecutive rows is copied into the kernel as one block.
  */
-export function clipRowsToBox(data: Float64Array, cols: number, rows: ArrayLike<number>, lower: Float64Array, upper: Float64Array): void {
-  if (rows.length === 0 || cols === 0) return;
+export function clipRowsToBox(data: Float64Array, cols: number, which: ArrayLike<number> | 'all', lower: Float64Array, upper: Float64Array): void {
+  if (cols === 0) return;
+  const total = which === 'all' ? Math.floor(data.length / cols) : which.length;
+  if (total === 0) return;
   kernel ??= instantiate<Exports>(WASM_BASE64);
   const boundsBytes = 16 * cols;
   const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / (8 * cols)));
@@ -34,15 +36,16 @@ export function clipRowsToBox(data: Float64Array, cols: number, rows: ArrayLike<
   memory.set(lower.subarray(0, cols), 0);
   memory.set(upper.subarray(0, cols), cols);
   const block = 2 * cols;
-  for (let start = 0; start < rows.length; start += perBlock) {
-    const count = Math.min(perBlock, rows.length - start);
-    const first = rows[start];
+  const rowAt = (k: number) => (which === 'all' ? k : which[k]);
+  for (let start = 0; start < total; start += perBlock) {
+    const count = Math.min(perBlock, total - start);
+    const first = rowAt(start);
     let consecutive = true;
-    for (let k = 1; k < count && consecutive; k++) consecutive = rows[start + k] === first + k;
+    for (let k = 1; k < count && consecutive; k++) consecutive = rowAt(start + k) === first + k;
     if (consecutive) memory.set(data.subarray(first * cols, (first + count) * cols), block);
-    else for (let k = 0; k < count; k++) memory.set(data.subarray(rows[start + k] * cols, (rows[start + k] + 1) * cols), block + k * cols);
+    else for (let k = 0; k < count; k++) memory.set(data.subarray(rowAt(start + k) * cols, (rowAt(start + k) + 1) * cols), block + k * cols);
     kernel.clipRows(8 * block, count, cols, 0, 8 * cols);
     if (consecutive) data.set(memory.subarray(block, block + count * cols), first * cols);
-    else for (let k = 0; k < count; k++) data.set(memory.subarray(block + k * cols, block + (k + 1) * cols), rows[start + k] * cols);
+    else for (let k = 0; k < count; k++) data.set(memory.subarray(block + k * cols, block + (k + 1) * cols), rowAt(start + k) * cols);
   }
 }
