@@ -23,7 +23,8 @@ export interface GradientProblem {
 
 /**
  * Where an attack hands each adversarial row of its batch (row k of the batch, valid only during
- * the call): the caller copies it where it belongs, so that no batch-sized result is made — fresh
+ * the call), once its steps are done (`runWhiteBox` ends a batch's attack time at the first row
+ * handed over): the caller copies it where it belongs, so that no batch-sized result is made — fresh
  * memory is fresh pages here (~12 µs each: 3.7 ms for the 1.25 MB result of 200 MNIST rows, four
  * times FGSM's gradient call).
  */
