@@ -87,7 +87,11 @@ export interface NetworkArchitecture {
 /** Something an attacker can query. One row is one query. */
 export interface Oracle<A extends Answer = Answer> {
   readonly info: OracleInfo;
-  /** Answers each row (NaN marks a missing feature where `partialRows`). */
+  /**
+   * Answers each row (NaN marks a missing feature where `partialRows`). The rows are the caller's
+   * and are read before the answer comes: an oracle keeps no reference to them (an attack writes
+   * its next probes into the same memory: HopSkipJump).
+   */
   query(rows: Matrix): Promise<A[]>;
 }
 

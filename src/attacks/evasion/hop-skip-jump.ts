@@ -13,7 +13,7 @@
  * boundary point, made valid for the input domain and confirmed by one last query.
  */
 
-import { createMatrix, rowView } from '../../math/matrix.ts';
+import { createMatrix, rowView, type Matrix } from '../../math/matrix.ts';
 import { clipRowsToBox } from '../../math/wasm/box-clip-kernel.ts';
 import type { Rng } from '../../random.ts';
 import type { Attack } from '../types.ts';
@@ -75,11 +75,29 @@ async function toBoundary(decide: Decide, x: Float64Array, adversarial: Float64A
   return between(x, adversarial, high, norm, linf);
 }
 
+/**
+ * The directions and probes of gradient estimates, kept from one estimate to the next of a run:
+ * two fresh 627-KB matrices an estimate (100 MNIST directions) were fresh pages each time here,
+ * ~13% of a Fashion-MNIST HopSkipJump run.
+ */
+interface ProbeRoom {
+  directions: Float64Array;
+  probes: Float64Array;
+}
+
+/** `count` rows of `d` values of the room's directions and probes, the room grown to hold them. */
+function probeMatrices(room: ProbeRoom, count: number, d: number): { directions: Matrix; probes: Matrix } {
+  if (room.probes.length < count * d) {
+    room.directions = new Float64Array(count * d);
+    room.probes = new Float64Array(count * d);
+  }
+  return { directions: { rows: count, cols: d, data: room.directions.subarray(0, count * d) }, probes: { rows: count, cols: d, data: room.probes.subarray(0, count * d) } };
+}
+
 /** Estimates the boundary's normal at a boundary point from one batch of random directions (eq. 16). */
-async function estimateGradient(decide: Decide, point: Float64Array, delta: number, count: number, norm: '2' | 'inf', domain: InputDomain, rng: Rng): Promise<Float64Array> {
+async function estimateGradient(decide: Decide, point: Float64Array, delta: number, count: number, norm: '2' | 'inf', domain: InputDomain, rng: Rng, room: ProbeRoom): Promise<Float64Array> {
   const d = point.length;
-  const directions = createMatrix(count, d);
-  const probes = createMatrix(count, d);
+  const { directions, probes } = probeMatrices(room, count, d);
   for (let b = 0; b < count; b++) {
     const u = rowView(directions, b);
     if (norm === '2') rng.fillNormal(u);
@@ -113,7 +131,7 @@ async function estimateGradient(decide: Decide, point: Float64Array, delta: numb
 }
 
 /** The attack on one row; returns the last boundary point (undefined when no start was found). */
-async function attackRow(decide: Decide, x: Float64Array, start: Float64Array | undefined, params: HopSkipJumpParams, domain: InputDomain, rng: Rng, spent: () => number): Promise<Float64Array | undefined> {
+async function attackRow(decide: Decide, x: Float64Array, start: Float64Array | undefined, params: HopSkipJumpParams, domain: InputDomain, rng: Rng, spent: () => number, room: ProbeRoom): Promise<Float64Array | undefined> {
   const d = x.length;
   const theta = params.norm === '2' ? params.gamma / d ** 1.5 : params.gamma / d ** 2;
   const withinBudget = () => spent() < params.maxQueries;
@@ -124,7 +142,7 @@ async function attackRow(decide: Decide, x: Float64Array, start: Float64Array | 
     const gap = distance(point, x, params.norm);
     const delta = t === 1 ? 0.1 * Math.max(...domain.upper.map((upper, j) => upper - domain.lower[j])) : (params.norm === '2' ? Math.sqrt(d) : d) * theta * gap;
     const evaluations = Math.min(Math.round(params.initialEvaluations * Math.sqrt(t)), Math.max(1, params.maxQueries - spent()));
-    const gradient = await estimateGradient(decide, point, delta, evaluations, params.norm, domain, rng);
+    const gradient = await estimateGradient(decide, point, delta, evaluations, params.norm, domain, rng, room);
     const direction = params.norm === '2' ? gradient : gradient.map(Math.sign);
     // Geometric step-size search: ξ = ‖x_t − x‖/√t, halved until the step stays adversarial.
     let step = distance(point, x, '2') / Math.sqrt(t);
@@ -148,7 +166,9 @@ export type HopSkipJumpParams = { norm: '2' | 'inf'; maxQueries: number; iterati
 
 /** HopSkipJump on one row, for `decisionBasedRun` (membership by boundary distance uses it too). */
 export function hopSkipJumpRow(params: HopSkipJumpParams): RowAttack {
-  return (decide, x, start, domain, rng, spent) => attackRow(decide, x, start, params, domain, rng, spent);
+  // The run's rows are attacked one after another: one room for their estimates.
+  const room: ProbeRoom = { directions: new Float64Array(0), probes: new Float64Array(0) };
+  return (decide, x, start, domain, rng, spent) => attackRow(decide, x, start, params, domain, rng, spent, room);
 }
 
 /** The attack, on the given rows, as an `Attack` the runner counts and budgets. */

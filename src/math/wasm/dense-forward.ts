@@ -10,6 +10,12 @@
  * in. The same bits as `applyLayer`'s JavaScript loop (tested), several times faster on wide
  * layers (a network's answers to 10,000 candidates in membership inference, a prediction of many
  * rows).
+ *
+ * A network named by a key (its layer objects, which a model keeps and never changes: dense-network.ts)
+ * keeps its panels in the memory's first bytes for the calls after (a few networks, `RESIDENT_*`):
+ * a call then lays out nothing. A decision-based attack asks one row at a time ~2,800 times in 40
+ * HopSkipJump rows of a Fashion-MNIST MLP 784-128-10, and laying out its 100,000 weights took 26
+ * of each such call's 60 µs.
  */
 
 import { byteLayout, ensureBytes } from './memory.ts';
@@ -22,6 +28,10 @@ import { instantiateSparseLayer, type Exports } from './sparse-layer.ts';
  * 19–26 ms, the calls after it no slower (bench/inference.bench.ts).
  */
 const CHUNK_ENTRIES = 1 << 14;
+
+/** Networks whose panels stay in the kernel's memory at most, and their parameters in all (64 MiB). */
+const RESIDENT_NETWORKS = 4;
+const RESIDENT_PARAMETERS = 1 << 23;
 
 let kernel: Exports | undefined;
 let calls = 0;
@@ -46,54 +56,120 @@ export interface KernelLayer {
   relu?: boolean;
 }
 
+/** Where a layer's panels and biases lie in the kernel's memory. */
+interface PlacedLayer {
+  panels: number;
+  bias: number;
+}
+
+/** A network whose panels stay in the kernel's memory: its key and where each layer lies. */
+interface Resident {
+  key: readonly object[];
+  placed: PlacedLayer[];
+  parameters: number;
+}
+
+let residents: Resident[] = [];
+/** The end of the residents' bytes: every call's own blocks come after it. */
+let residentEnd = 0;
+
+/** The resident network of `key` (the same objects, in order), if there is one. */
+function residentOf(key: readonly object[]): Resident | undefined {
+  return residents.find((resident) => resident.key.length === key.length && resident.key.every((item, i) => item === key[i]));
+}
+
+/** Whether the network keyed `key` has its panels in this thread's kernel memory (a call of it lays out nothing). */
+export function isResident(key: readonly object[]): boolean {
+  return residentOf(key) !== undefined;
+}
+
+const parametersOf = (layers: readonly KernelLayer[]) => layers.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
+
+/**
+ * Each layer's weights into column panels at byte `from` on (and its biases beside them), through
+ * `staged` doubles of room at byte `stage`, a block of weight rows at a time; returns the layers'
+ * places and the end of their bytes.
+ */
+function layOut(layers: readonly KernelLayer[], from: number, stage: number, staged: number): { placed: PlacedLayer[]; end: number } {
+  const { take, end } = byteLayout(from);
+  const placed = layers.map((layer) => ({ panels: take(8 * layer.inputs * layer.outputs), bias: take(8 * layer.outputs) }));
+  const buffer = kernel!.memory.buffer;
+  const staging = new Float64Array(buffer, stage, staged);
+  layers.forEach((layer, l) => {
+    new Float64Array(buffer, placed[l].bias, layer.outputs).set(layer.biases);
+    const block = Math.floor(staged / layer.outputs);
+    for (let first = 0; first < layer.inputs; first += block) {
+      const count = Math.min(block, layer.inputs - first);
+      staging.set(layer.weights.subarray(first * layer.outputs, (first + count) * layer.outputs));
+      kernel!.pack_panels(stage, first, count, layer.outputs, layer.inputs, placed[l].panels);
+    }
+  });
+  return { placed, end: end() };
+}
+
 /**
  * Runs `rows` rows of x (rows × layers[0].inputs) through `layers` in turn, the last one's outputs
  * written to `out` (rows × its outputs); each layer's inputs must be the one before's outputs.
  * Returns whether every value of x was finite (`compress` reads each one anyway): a caller that
- * refuses other values need not scan them first.
+ * refuses other values need not scan them first. With `key` (objects that name these layers and
+ * whose weights never change) the panels stay for the calls after, and a resident network's are
+ * used as they lie.
  */
-export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array): boolean {
+export function networkForward(layers: readonly KernelLayer[], x: Float64Array, rows: number, out: Float64Array, key?: readonly object[]): boolean {
   kernel ??= instantiateSparseLayer();
   calls++;
   const widest = Math.max(...layers.map((layer) => layer.inputs));
   const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_ENTRIES / Math.max(1, widest))));
-  const { take, end: used } = byteLayout();
-  const placed = layers.map((layer) => ({ layer, panels: take(8 * layer.inputs * layer.outputs), bias: take(8 * layer.outputs), at: 0 }));
-  // The chunk's rows, and before them each layer's weights a block of rows at a time on their way to the panels.
+  // The chunk's rows, and before a layout each layer's weights a block of rows at a time on their way to the panels.
   const staged = Math.max(chunk * layers[0].inputs, ...layers.map((layer) => layer.outputs));
+  let resident = key && residentOf(key);
+  let placed = resident?.placed;
+  let from = residentEnd;
+  if (!placed) {
+    const parameters = parametersOf(layers);
+    const keep = key !== undefined && parameters <= RESIDENT_PARAMETERS;
+    if (keep && (residents.length >= RESIDENT_NETWORKS || residents.reduce((sum, r) => sum + r.parameters, 0) + parameters > RESIDENT_PARAMETERS)) {
+      residents = [];
+      residentEnd = 0;
+      from = 0;
+    }
+    // The panels at `from` (as `layOut` takes them: 16-byte blocks), the staging room after them.
+    const block16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+    const panelBytes = layers.reduce((sum, layer) => sum + block16(8 * layer.inputs * layer.outputs) + block16(8 * layer.outputs), 0);
+    ensureBytes(kernel.memory, from + panelBytes + 8 * staged);
+    const laid = layOut(layers, from, from + panelBytes, staged);
+    placed = laid.placed;
+    from = laid.end;
+    if (keep) {
+      resident = { key: [...key], placed, parameters };
+      residents.push(resident);
+      residentEnd = from;
+    }
+  }
+  const { take, end: used } = byteLayout(from);
   const dense = take(8 * staged);
   const starts = take(4 * (chunk + 1));
   const columns = take(4 * chunk * widest);
   const values = take(8 * chunk * widest);
-  for (const place of placed) place.at = take(8 * chunk * place.layer.outputs);
+  const outputs = layers.map((layer) => take(8 * chunk * layer.outputs));
   ensureBytes(kernel.memory, used());
   const buffer = kernel.memory.buffer;
-  const stage = new Float64Array(buffer, dense, staged);
-  for (const { layer, panels, bias } of placed) {
-    new Float64Array(buffer, bias, layer.outputs).set(layer.biases);
-    const block = Math.floor(staged / layer.outputs);
-    for (let first = 0; first < layer.inputs; first += block) {
-      const count = Math.min(block, layer.inputs - first);
-      stage.set(layer.weights.subarray(first * layer.outputs, (first + count) * layer.outputs));
-      kernel.pack_panels(dense, first, count, layer.outputs, layer.inputs, panels);
-    }
-  }
-  const inputView = stage.subarray(0, chunk * layers[0].inputs);
-  const views = placed.map((place) => new Float64Array(buffer, place.at, chunk * place.layer.outputs));
-  const last = placed[placed.length - 1].layer.outputs;
+  const inputView = new Float64Array(buffer, dense, chunk * layers[0].inputs);
+  const views = layers.map((layer, l) => new Float64Array(buffer, outputs[l], chunk * layer.outputs));
+  const last = layers[layers.length - 1].outputs;
   let finite = true;
   for (let first = 0; first < rows; first += chunk) {
     const count = Math.min(chunk, rows - first);
     inputView.set(x.subarray(first * layers[0].inputs, (first + count) * layers[0].inputs));
-    let from = dense;
-    placed.forEach(({ layer, panels, bias, at }, l) => {
+    let at = dense;
+    layers.forEach((layer, l) => {
       // Below a ReLU layer, its activation is applied as its values are compressed.
-      const relu = l > 0 && placed[l - 1].layer.relu === true;
-      const nonFinite = kernel!.compress(from, count, layer.inputs, starts, columns, values, relu ? 1 : 0);
+      const relu = l > 0 && layers[l - 1].relu === true;
+      const nonFinite = kernel!.compress(at, count, layer.inputs, starts, columns, values, relu ? 1 : 0);
       if (l === 0 && nonFinite) finite = false;
-      kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, panels, bias, at);
-      if (!layer.relu || l === placed.length - 1) layer.activate(views[l].subarray(0, count * layer.outputs), count);
-      from = at;
+      kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, placed![l].panels, placed![l].bias, outputs[l]);
+      if (!layer.relu || l === layers.length - 1) layer.activate(views[l].subarray(0, count * layer.outputs), count);
+      at = outputs[l];
     });
     out.set(views[views.length - 1].subarray(0, count * last), first * last);
   }

@@ -16,9 +16,9 @@ export function instantiate<Exports>(base64: string, imports?: WebAssembly.Impor
   return new WebAssembly.Instance(module, imports).exports as unknown as Exports;
 }
 
-/** Blocks laid out one after another in a kernel's memory: `take(bytes)` gives a block's byte offset (16-aligned), `end()` the bytes used. */
-export function byteLayout(): { take: (bytes: number) => number; end: () => number } {
-  let end = 0;
+/** Blocks laid out one after another in a kernel's memory from byte `start` (16-aligned): `take(bytes)` gives a block's byte offset (16-aligned), `end()` the bytes used. */
+export function byteLayout(start = 0): { take: (bytes: number) => number; end: () => number } {
+  let end = start;
   return {
     take: (bytes) => {
       const at = end;

@@ -122,7 +122,7 @@ test('an MLP refuses a value that is not finite with the same error whether its 
   }
 });
 
-test('a call of a few rows goes to WebAssembly when enough of its inputs are non-zero (the loop skips zeros) and gives the loop\'s bits; one sparse row stays in the loop', () => {
+test('a call of a few rows goes to WebAssembly when enough of its inputs are non-zero (the loop skips zeros) and gives the loop\'s bits; one sparse row of a network not run before stays in the loop, and goes to WebAssembly once it has run', () => {
   const rng = new Rng(9);
   const layers: DenseLayer[] = [
     { inputs: 784, outputs: 128, weights: Float64Array.from({ length: 784 * 128 }, () => rng.normal() * 0.05), biases: Float64Array.from({ length: 128 }, () => rng.normal()), activation: 'relu' },
@@ -134,12 +134,37 @@ test('a call of a few rows goes to WebAssembly when enough of its inputs are non
     return x;
   };
   const loop = (x: ReturnType<typeof createMatrix>) => applyLayer(layers[1], applyLayer(layers[0], x, 'js'), 'js');
-  for (const [rows, lit, kernel] of [[1, 1, true], [3, 0.5, true], [20, 0.6, true], [31, 0.25, true], [1, 0.2, false]] as const) {
+  // The same weights as new layer objects: a network not run before (its panels are named by its layer objects).
+  const fresh = layers.map((layer) => ({ ...layer }));
+  for (const [network, rows, lit, kernel] of [[layers, 1, 1, true], [layers, 3, 0.5, true], [layers, 20, 0.6, true], [layers, 31, 0.25, true], [fresh, 1, 0.2, false], [fresh, 1, 0.2, true], [layers, 1, 0.05, true]] as const) {
     const x = rowsOf(rows, lit);
     const before = networkForwardCalls();
-    const fast = forward(layers, x);
+    const fast = forward(network, x);
     assert.equal(networkForwardCalls() - before, kernel ? 1 : 0, `${rows} row(s), ${lit} of the inputs lit: ${kernel ? 'the kernel' : 'the loop'}`);
     const expected = loop(x);
     for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `${rows} row(s), ${lit} lit [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
+  }
+});
+
+test("networks' panels kept in the kernel's memory answer each network with its own weights: networks of one shape in turn, more of them than are kept, a network that runs only part of its layers, and a call of many rows between, each the loop's bits", () => {
+  const rng = new Rng(21);
+  const network = (): DenseLayer[] => [
+    { inputs: 300, outputs: 64, weights: Float64Array.from({ length: 300 * 64 }, () => rng.normal() * 0.1), biases: Float64Array.from({ length: 64 }, () => rng.normal()), activation: 'tanh' },
+    { inputs: 64, outputs: 40, weights: Float64Array.from({ length: 64 * 40 }, () => rng.normal() * 0.2), biases: Float64Array.from({ length: 40 }, () => rng.normal()), activation: 'relu' },
+    { inputs: 40, outputs: 5, weights: Float64Array.from({ length: 40 * 5 }, () => rng.normal() * 0.3), biases: Float64Array.from({ length: 5 }, () => rng.normal()), activation: 'softmax' },
+  ];
+  const networks = Array.from({ length: 6 }, network);
+  const loop = (layers: readonly DenseLayer[], x: ReturnType<typeof createMatrix>, upTo = layers.length) => layers.slice(0, upTo).reduce((current, layer) => applyLayer(layer, current, 'js'), x);
+  const rowsOf = (rows: number) => createMatrix(rows, 300, Float64Array.from({ length: rows * 300 }, () => rng.uniform() * 2 - 1));
+  // Rounds over the networks in turn: the first round lays each out (four are kept at most), later rounds find them or lay them out again.
+  for (let round = 0; round < 3; round++) {
+    for (const [n, layers] of networks.entries()) {
+      for (const [rows, upTo] of [[4, 3], [1, 3], [300, 3], [2, 2]] as const) {
+        const x = rowsOf(rows);
+        const fast = forward(layers, x, upTo);
+        const expected = loop(layers, x, upTo);
+        for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `round ${round}, network ${n}, ${rows} row(s) through ${upTo} layers [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
+      }
+    }
   }
 });

@@ -1,0 +1,53 @@
+/**
+ * Standard normal draws in WebAssembly (`normal.wat`): Marsaglia's polar method on the
+ * xoshiro128** stream, the values `Rng.normal()` gives bit for bit (the logarithm as V8's
+ * Math.log computes it, fdlibm's), several times faster than the JavaScript loop, whose Math.log
+ * calls were most of it. random.ts's `fillNormal` hands it long runs.
+ */
+
+import { ensureBytes, instantiate } from './memory.ts';
+import { WASM_BASE64 } from './normal.wasm.ts';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  log(x: number): number;
+  fillNormal(out: number, count: number, state: number): number;
+}
+
+/** Normals drawn into the kernel's memory at a time (512 KiB). */
+const BLOCK = 1 << 16;
+
+let kernel: Exports | undefined;
+
+function ready(): Exports {
+  kernel ??= instantiate<Exports>(WASM_BASE64);
+  return kernel;
+}
+
+/** The kernel's logarithm (fdlibm's, as Math.log): for the tests. */
+export function kernelLog(x: number): number {
+  return ready().log(x);
+}
+
+/**
+ * `out[from …]` filled with normals from the xoshiro128** state `state` (four words, updated in
+ * place), a pair at a time; when the count is odd, the last pair's second value is returned (the
+ * caller's spare), else undefined.
+ */
+export function fillNormalFromState(out: Float64Array, from: number, state: Uint32Array): number | undefined {
+  const exports = ready();
+  const stateAt = 0;
+  const outAt = 16;
+  ensureBytes(exports.memory, outAt + 8 * (Math.min(BLOCK, out.length - from) + 1));
+  new Uint32Array(exports.memory.buffer, stateAt, 4).set(state);
+  let spare: number | undefined;
+  for (let at = from; at < out.length; at += BLOCK) {
+    const count = Math.min(BLOCK, out.length - at);
+    const odd = exports.fillNormal(outAt, count, stateAt) === 1;
+    const drawn = new Float64Array(exports.memory.buffer, outAt, count + 1);
+    out.set(drawn.subarray(0, count), at);
+    if (odd) spare = drawn[count];
+  }
+  state.set(new Uint32Array(exports.memory.buffer, stateAt, 4));
+  return spare;
+}
