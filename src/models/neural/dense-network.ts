@@ -72,7 +72,7 @@ const KERNEL_PARAMETERS = 1 << 23;
 const MANY_ROWS = 32;
 
 /** The multiply-adds of a call from which the kernel may run it. */
-const KERNEL_MULTIPLY_ADDS = 1 << 16;
+export const KERNEL_MULTIPLY_ADDS = 1 << 16;
 
 /** Enough multiply-adds for the kernel, and weights small enough to keep a copy of, in column panels (64 MiB). */
 function kernelFits(layer: DenseLayer, rows: number): boolean {
@@ -109,8 +109,7 @@ const runBefore = new WeakSet<DenseLayer>();
  * 19 µs, against 64 and 54.
  */
 function seenBefore(layers: readonly DenseLayer[]): boolean {
-  if (isResident(layers)) return true;
-  if (runBefore.has(layers[0])) return true;
+  if (runBefore.has(layers[0]) || isResident(layers)) return true;
   runBefore.add(layers[0]);
   return false;
 }
@@ -174,7 +173,8 @@ export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = lay
   const used = layers.slice(0, upTo);
   const parameters = used.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
   const multiplyAdds = input.rows * used.reduce((sum, layer) => sum + layer.inputs * layer.outputs, 0);
-  if (used.length > 1 && parameters <= KERNEL_PARAMETERS && multiplyAdds >= KERNEL_MULTIPLY_ADDS && (kernelPays(used[0], input) || seenBefore(used))) {
+  const before = used.length > 0 && seenBefore(used);
+  if (used.length > 0 && parameters <= KERNEL_PARAMETERS && multiplyAdds >= KERNEL_MULTIPLY_ADDS && (before || kernelPays(used[0], input))) {
     // Every layer in the kernel, chunk by chunk: no hidden layer written out (dense-forward.ts);
     // its panels kept for the network's next calls, named by its layer objects.
     const out = createMatrix(input.rows, used[used.length - 1].outputs);
