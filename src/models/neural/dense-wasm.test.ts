@@ -168,3 +168,17 @@ test("networks' panels kept in the kernel's memory answer each network with its 
     }
   }
 });
+
+test('a wide network runs sixteen rows a chunk at least (its panels read once a chunk), the last chunk short, the loop\'s bits', () => {
+  const rng = new Rng(23);
+  const layers: DenseLayer[] = [
+    { inputs: 3000, outputs: 24, weights: Float64Array.from({ length: 3000 * 24 }, () => rng.normal() * 0.05), biases: Float64Array.from({ length: 24 }, () => rng.normal()), activation: 'sigmoid' },
+    { inputs: 24, outputs: 3, weights: Float64Array.from({ length: 72 }, () => rng.normal()), biases: Float64Array.from({ length: 3 }, () => rng.normal()), activation: 'softmax' },
+  ];
+  for (const rows of [1, 16, 17, 37]) {
+    const x = createMatrix(rows, 3000, Float64Array.from({ length: rows * 3000 }, () => (rng.uniform() < 0.7 ? rng.uniform() : 0)));
+    const fast = forward(layers, x);
+    const expected = applyLayer(layers[1], applyLayer(layers[0], x, 'js'), 'js');
+    for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `${rows} rows [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
+  }
+});
