@@ -91,8 +91,8 @@ export class LinearClassifier implements Classifier {
   }
 
   /**
-   * The scores as a dense layer, or undefined. The loop below adds a zero input's product where
-   * a row is more than half non-zero, the layer leaves it out: the same sum (x + ±0 = x) but where
+   * The scores as a dense layer, or undefined. The loop above adds a zero input's product where
+   * a row is at least half non-zero, the layer leaves it out: the same sum (x + ±0 = x) but where
    * the sum so far is −0, which only a bias of −0 starts, or the product is not a zero (a weight
    * of ±Infinity): such a model keeps the loop.
    */
