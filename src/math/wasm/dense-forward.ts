@@ -70,9 +70,13 @@ interface PlacedLayer {
   bias: number;
 }
 
-/** A network whose panels stay in the kernel's memory: its key and where each layer lies. */
+/**
+ * A network whose panels stay in the kernel's memory: its key, held weakly (a model dropped by its
+ * caller — a server's deleted model, an attack's shadow — is not kept alive by its panels, which
+ * the next flush reuses), and where each layer lies.
+ */
 interface Resident {
-  key: readonly object[];
+  key: readonly WeakRef<object>[];
   placed: PlacedLayer[];
   parameters: number;
 }
@@ -83,7 +87,7 @@ let residentEnd = 0;
 
 /** The resident network of `key` (the same objects, in order), if there is one. */
 function residentOf(key: readonly object[]): Resident | undefined {
-  return residents.find((resident) => resident.key.length === key.length && resident.key.every((item, i) => item === key[i]));
+  return residents.find((resident) => resident.key.length === key.length && resident.key.every((item, i) => item.deref() === key[i]));
 }
 
 /** Whether the network keyed `key` has its panels in this thread's kernel memory (a call of it lays out nothing). */
@@ -149,7 +153,7 @@ export function networkForward(layers: readonly KernelLayer[], x: Float64Array, 
     placed = laid.placed;
     from = laid.end;
     if (keep) {
-      resident = { key: [...key], placed, parameters };
+      resident = { key: key.map((item) => new WeakRef(item)), placed, parameters };
       residents.push(resident);
       residentEnd = from;
     }

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
 import { createMatrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
@@ -181,4 +183,24 @@ test('a wide network runs sixteen rows a chunk at least (its panels read once a 
     const expected = applyLayer(layers[1], applyLayer(layers[0], x, 'js'), 'js');
     for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `${rows} rows [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
   }
+});
+
+test("a network's panels kept in the kernel's memory do not keep its layers alive once their caller drops them", async () => {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const rng = new Rng(29);
+  const dropped = (() => {
+    const layers: DenseLayer[] = [
+      { inputs: 400, outputs: 200, weights: Float64Array.from({ length: 400 * 200 }, () => rng.normal() * 0.05), biases: new Float64Array(200), activation: 'relu' },
+      { inputs: 200, outputs: 2, weights: Float64Array.from({ length: 400 }, () => rng.normal()), biases: new Float64Array(2), activation: 'softmax' },
+    ];
+    const x = createMatrix(40, 400, Float64Array.from({ length: 40 * 400 }, () => rng.uniform()));
+    forward(layers, x);
+    forward(layers, x);
+    return new WeakRef(layers[0]);
+  })();
+  // A turn of the event loop first: a WeakRef made in this job keeps its target until the job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  collect();
+  assert.equal(dropped.deref(), undefined, 'the first layer is collected');
 });
