@@ -78,7 +78,9 @@ async function toBoundary(decide: Decide, x: Float64Array, adversarial: Float64A
 /**
  * The directions and probes of gradient estimates, kept from one estimate to the next of a run:
  * two fresh 627-KB matrices an estimate (100 MNIST directions) were fresh pages each time here,
- * ~13% of a Fashion-MNIST HopSkipJump run.
+ * ~13% of a Fashion-MNIST HopSkipJump run. Kept by the run, not in reused-matrices.ts's slots of
+ * the thread: an estimate awaits its queries between writing its probes and reading them back,
+ * and another run in the thread (a server's other job) may go in between.
  */
 interface ProbeRoom {
   directions: Float64Array;

@@ -17,6 +17,11 @@ import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import { LinearRegressionTrainer } from './linear-regression.ts';
 import { LinearClassifierTrainer } from './trainers.ts';
 import { LinearClassifier } from './linear-classifier.ts';
+import { join } from 'node:path';
+import { loadModelFile } from '../registry.ts';
+import { labelledRowsForModel } from '../../cli/labelled-rows.ts';
+import { silentProgress } from '../../progress.ts';
+import { selectRows } from '../../math/matrix.ts';
 import { loadIrisEmbedded } from '../../data/datasets/iris.ts';
 
 test('L-BFGS finds the minimum of the Rosenbrock function', () => {
@@ -234,4 +239,17 @@ test("a wide linear model's scores through the dense layers' kernel are the loop
   infinite.data[5] = Infinity;
   const withInfinity = new LinearClassifier({ ...model, classes: model.classes, weights: infinite, biases: model.biases, params: {} });
   same(withInfinity, rowsOf(30, 0.8), 'an infinite weight, rows mostly lit');
+});
+
+test("a scikit-learn softmax (Adult's race, 108 × 5) on its user's CSV rows scores through the dense layers' kernel with the loop's bits, and predicts the fixture's rows as one row at a time does", () => {
+  const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
+  const model = loadModelFile(join(fixtures, 'adult-race-softmax.json')) as LinearClassifier;
+  const rows = labelledRowsForModel(join(fixtures, 'adult-population.csv'), model, 'race', silentProgress).features;
+  assert.ok(rows.rows * model.weights.cols * model.weights.rows >= 1 << 16, 'enough multiply-adds for the kernel');
+  const got = model.decisionFunction(rows).data;
+  const want = loopScores(model, rows);
+  for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) assert.fail(`score ${k}: ${got[k]} against the loop's ${want[k]}`);
+  // One row at a time stays in the loop: the same labels.
+  const labels = model.predict(rows);
+  for (let i = 0; i < rows.rows; i += 97) assert.equal(model.predict(selectRows(rows, [i]))[0], labels[i], `row ${i}`);
 });
