@@ -12,6 +12,7 @@ import type { DenseLayer } from '../../models/neural/dense-network.ts';
 import { blockOutput } from '../../models/neural/cnn.ts';
 import { activate, throughActivation } from '../../models/neural/native/dense-step-graph.ts';
 import { FLOAT, GraphBuilder } from '../../models/neural/native/onnx-graph.ts';
+import { backThroughBlock, blockTrace, type BlockTrace } from '../../models/neural/native/cnn-block-graph.ts';
 import { ThreatlabError } from '../../errors.ts';
 import { MARGIN_WEIGHT } from './gradient-problem.ts';
 
@@ -88,80 +89,6 @@ function denseBackward(g: GraphBuilder, delta: string, activations: string[], hi
     delta = throughActivation(g, back, activations[l], hidden[l - 1], one, zero);
   }
   return delta;
-}
-
-/** What the way back through a block needs of its way forward, made in the forward's graph. */
-interface BlockTrace {
-  /** Each window's pooled place (rows × 4 × filters·pooled: 1 at the first largest value of the window where it passed the relu, else 0). */
-  passed: string;
-  /** The convolution's output size and the pooling's. */
-  convolved: [number, number];
-  pooled: [number, number];
-  filters: number;
-  /** The block's kernel shifted to each window place, for the stride-2 transposed convolution (4·filters × input channels × (k+1) × (k+1)). */
-  shiftedKernel: string;
-}
-
-/**
- * What the way back through a block needs of its way forward (the relu's output `relu`, rows ×
- * filters × convolved, the pooled values `pooledValues` and the kernel input `kernel`), in `g`:
- * the pooled places and the shifted kernel of `backThroughBlock`.
- *
- * A window's pooled place is its first value equal to the window's largest (the pooled value), in
- * SpaceToDepth's order (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), where that largest passed the
- * relu: place k takes what the earlier places left (`left`, at first 1 where the pooled value is
- * positive) where its value is the largest. Elementwise on the four quarter-size planes: ArgMax
- * across the planes (a reduction over a middle axis), its Equal, Greater and And over the whole
- * relu output took 516 of 1,950 µs of onnxruntime's kernel time in a 50-row MNIST CNN gradient
- * call; with the same places made this way, the call took 1.667 → 1.464 ms (the model's own
- * session, old and new graphs alternating 200 times in one process).
- */
-function blockTrace(g: GraphBuilder, relu: string, pooledValues: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
-  const [height, width] = convolved;
-  const [h, w] = pooled;
-  const plane = filters * h * w;
-  const odd = height !== 2 * h || width !== 2 * w;
-  const even = odd ? g.node('Slice', [relu, g.integers([0, 0]), g.integers([2 * h, 2 * w]), g.integers([2, 3])]) : relu;
-  const windows = g.node('Reshape', [g.node('SpaceToDepth', [even], { blocksize: { int: 2 } }), g.integers([-1, 4, plane])]);
-  const value = g.nodeWithOutputs('Split', [windows, g.integers([1, 1, 1, 1])], 4, { axis: { int: 1 } });
-  const largest = g.node('Reshape', [pooledValues, g.integers([-1, 1, plane])]);
-  let left = g.node('Cast', [g.node('Greater', [largest, g.constant([0])])], { to: { int: FLOAT } });
-  const places: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    const here = g.node('Mul', [g.node('Cast', [g.node('Equal', [value[k], largest])], { to: { int: FLOAT } }), left]);
-    places.push(here);
-    left = g.node('Sub', [left, here]);
-  }
-  places.push(left);
-  const passed = g.node('Concat', places, { axis: { int: 1 } });
-  const shifted = [0, 1, 2, 3].map((p) => {
-    const [dy, dx] = [p >> 1, p & 1];
-    return g.node('Pad', [kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
-  });
-  return { passed, convolved, pooled, filters, shiftedKernel: g.node('Concat', shifted, { axis: { int: 0 } }) };
-}
-
-/**
- * The gradient at a block's input from the gradient at its pooled output, in `g`: back through the
- * 2 × 2 max-pooling (each pooled gradient to its window's first largest value, row by row, as
- * max-pooling's recorded indices send it in PyTorch and onnxruntime; none to the last row or
- * column an odd size leaves out), the relu (none where it was off) and the convolution.
- *
- * SpaceToDepth lays each window's four values in four planes ([rows, 4·filters, h, w]); the
- * first largest is marked in them (`blockTrace`), and the gradient stays in those planes. The
- * transposed convolution of the unpooled gradient U (zero but at one place a window) with kernel
- * K is then one transposed convolution of stride 2 of the four planes, plane (dy, dx) with K
- * shifted by (dy, dx) in a (k+1) × (k+1) kernel: out[2i + dy + ky] += U[2i + dy] · K[ky].
- * onnxruntime's MaxPool with
- * indices, ScatterElements by them, the relu's Where and the stride-1 transposed convolution took
- * 8 of 12.2 ms of a CNN gradient call for 200 MNIST rows.
- */
-function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: string): string {
-  const [height, width] = block.convolved;
-  const [h, w] = block.pooled;
-  const plane = block.filters * h * w;
-  const planes = g.node('Reshape', [g.node('Mul', [block.passed, g.node('Reshape', [delta, g.integers([-1, 1, plane])])]), g.integers([-1, 4 * block.filters, h, w])]);
-  return g.node('ConvTranspose', [planes, block.shiftedKernel], { strides: { ints: [2, 2] }, output_padding: { ints: [height - 2 * h, width - 2 * w] } });
 }
 
 /** A CNN's layout: the image, its blocks (valid convolution, relu, 2 × 2 max-pooling; cnn.ts) and its dense head. */

@@ -16,7 +16,7 @@ import { scoreSecret } from '../../metrics/exfiltration.ts';
 import { LocalOracle } from '../../oracle/local-oracle.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { MlpTrainer } from '../../models/neural/mlp.ts';
-import { nativeEngineFits } from '../../models/neural/native/native-dense.ts';
+import { nativeEngineFits } from '../../models/neural/native/native-stepper.ts';
 import { Rng } from '../../random.ts';
 import { correlationPenalty, leadingValues, weightCorrelation } from './correlated-value.ts';
 import { decodeThroughOracle, decodeWhiteBox } from './decode.ts';

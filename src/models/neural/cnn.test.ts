@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../backend/tf.ts';
+import { initBackend } from '../../backend/setup.ts';
 import { subsetRows } from '../../data/dataset.ts';
 import { loadMnist } from '../../data/datasets/images.ts';
 import { splitIndices } from '../../data/split.ts';
@@ -16,12 +17,13 @@ const split = splitIndices(mnist, { testFraction: 0.2, stratify: true, rng: new 
 const train = subsetRows(mnist, split.train.subarray(0, 2000));
 const test_ = subsetRows(mnist, split.test.subarray(0, 500));
 
-test('a CNN trains on wasm (conv filter and max-pool gradients) and learns MNIST digits', async () => {
+test('a CNN trains (on the native engine) and learns MNIST digits; its float64 forward pass is tfjs\'s', async () => {
   const model = await new CnnTrainer({ epochs: 4, validationFraction: 0 }).fit(train, new Rng(1));
   const accuracy = model.predict(test_.features).filter((p, i) => p === test_.labels[i]).length / test_.features.rows;
   assert.ok(accuracy > 0.85, `test accuracy ${accuracy}`);
 
-  // The float64 forward pass equals tfjs's forward pass on the same weights.
+  // The float64 forward pass equals tfjs's forward pass on the same weights (the native engine trained it: tfjs is started here).
+  await initBackend();
   const rows = subsetRows(test_, [0, 1, 2, 3]);
   const expected = tf.tidy(() => {
     let x = tf.reshape(tf.tensor2d(Float32Array.from(rows.features.data), [4, 784]), [4, 28, 28, 1]) as tf.Tensor4D;
@@ -45,4 +47,27 @@ test('a CNN trains on wasm (conv filter and max-pool gradients) and learns MNIST
 
 test('a CNN refuses data without an image shape', async () => {
   await assert.rejects(new CnnTrainer().fit(loadIrisEmbedded(), new Rng(1)), (e) => hasCode(e, 'validation') && /no image shape/.test(e.message));
+});
+
+test('a CNN trained on the native engine (onnxruntime) has the tfjs engine\'s weights to rounding, the same epochs and best epoch under early stopping; THREATLAB_TRAINING_ENGINE=tfjs picks tfjs', async () => {
+  const rows = subsetRows(mnist, Array.from({ length: 600 }, (_, i) => split.train[i * 13]));
+  const fit = async (engine: 'auto' | 'tfjs') => {
+    process.env.THREATLAB_TRAINING_ENGINE = engine;
+    try {
+      return await new CnnTrainer({ epochs: 3, validationFraction: 0.1, patience: 2 }).fit(rows, new Rng(1));
+    } finally {
+      delete process.env.THREATLAB_TRAINING_ENGINE;
+    }
+  };
+  const [native, tfjs] = [await fit('auto'), await fit('tfjs')];
+  const largestGap = (a: Float64Array, b: Float64Array) => a.reduce((most, value, i) => Math.max(most, Math.abs(value - b[i])), 0);
+  native.convolutions.forEach((block, b) => {
+    assert.ok(largestGap(block.weights, tfjs.convolutions[b].weights) < 1e-4, `kernel ${b}`);
+    assert.ok(largestGap(block.biases, tfjs.convolutions[b].biases) < 1e-4, `kernel bias ${b}`);
+  });
+  native.dense.forEach((layer, l) => assert.ok(largestGap(layer.weights, tfjs.dense[l].weights) < 1e-4, `dense layer ${l}`));
+  assert.ok(largestGap(native.predictProba(test_.features).data, tfjs.predictProba(test_.features).data) < 1e-4);
+  assert.equal(native.params.epochsRun, tfjs.params.epochsRun);
+  assert.equal(native.params.bestEpoch, tfjs.params.bestEpoch);
+  assert.notDeepEqual(Array.from(native.dense[0].weights), Array.from(tfjs.dense[0].weights), 'two engines: equal to rounding, not bit for bit');
 });

@@ -21,12 +21,15 @@ import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
 import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
-import { glorotUniform, trainNetwork, type LoopOptions } from './train-loop.ts';
+import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
+import { defaultEngine } from './train-dense.ts';
+import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
+import { cnnStepGraphs, flatWidth, type CnnGraphSpec } from './native/cnn-step-graph.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
 import { ADVERSARIAL_TRAINING_PARAMS, adversarialTrainingOption } from '../../defenses/adversarial-training.ts';
-import { trainPrivately } from '../../defenses/dp-sgd/private-training.ts';
+import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
 
 /** One convolution block's parameters; weights in tfjs layout [kh, kw, in, out]. */
 export interface ConvBlock {
@@ -147,31 +150,14 @@ export class CnnTrainer implements Trainer<Cnn> {
     if (height < 1 || width < 1) {
       throw new ValidationError('cannot train "cnn"', [{ path: 'filters', message: `${p.filters.length} blocks shrink a ${image.width}×${image.height} image to nothing; use fewer` }]);
     }
-    await initBackend();
     const init = rng.fork();
     const channels = [image.channels, ...p.filters];
-    const kernels = p.filters.map((filters, b) => tf.variable(tf.tensor4d(glorotUniform(init, 9 * channels[b] * filters, 9 * channels[b], 9 * filters), [3, 3, channels[b], filters])));
-    const kernelBiases = p.filters.map((filters) => tf.variable(tf.zeros([filters])));
     const flat = height * width * p.filters[p.filters.length - 1];
     const classes = classification.classes.length;
-    const dense = [tf.variable(tf.tensor2d(glorotUniform(init, flat * p.hidden, flat, p.hidden), [flat, p.hidden])), tf.variable(tf.tensor2d(glorotUniform(init, p.hidden * classes, p.hidden, classes), [p.hidden, classes]))];
-    const denseBiases = [tf.variable(tf.zeros([p.hidden])), tf.variable(tf.zeros([classes]))];
-    type AtOp = (l: number, opInput: tf.Tensor, opOutput: tf.Tensor) => tf.Tensor;
-    const forward = (input: tf.Tensor2D, atOp: AtOp): tf.Tensor2D => {
-      let current = tf.reshape(input, [-1, image.height, image.width, image.channels]) as tf.Tensor4D;
-      kernels.forEach((kernel, b) => {
-        const convolved = atOp(b, current, tf.add(tf.conv2d(current, kernel, 1, 'valid'), kernelBiases[b]));
-        current = tf.maxPool(tf.relu(convolved) as tf.Tensor4D, 2, 2, 'valid');
-      });
-      const flattened = tf.reshape(current, [-1, flat]) as tf.Tensor2D;
-      const hidden = tf.relu(atOp(kernels.length, flattened, tf.add(tf.matMul(flattened, dense[0]), denseBiases[0]))) as tf.Tensor2D;
-      return atOp(kernels.length + 1, hidden, tf.add(tf.matMul(hidden, dense[1]), denseBiases[1])) as tf.Tensor2D;
-    };
-    const scores = (input: tf.Tensor2D): tf.Tensor2D => forward(input, (_l, _input, output) => output);
-    const ops: LinearOp[] = [
-      ...kernels.map((weight, b): LinearOp => ({ kind: 'conv', weight, bias: kernelBiases[b], kernelSize: 3 })),
-      ...dense.map((weight, l): LinearOp => ({ kind: 'dense', weight, bias: denseBiases[l] })),
-    ];
+    const startKernels = p.filters.map((filters, b) => glorotUniform(init, 9 * channels[b] * filters, 9 * channels[b], 9 * filters));
+    const startDense = [glorotUniform(init, flat * p.hidden, flat, p.hidden), glorotUniform(init, p.hidden * classes, p.hidden, classes)];
+    // The tfjs loop's variable order: kernels (3 × 3 × in × filters), their biases, dense weights, their biases.
+    const start = [...startKernels, ...p.filters.map((filters) => new Float32Array(filters)), ...startDense, new Float32Array(p.hidden), new Float32Array(classes)];
     const privacy = dpSgdSettingsOf(this.kind, p, classification.features.rows);
     // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
     const held = holdOutValidation(classification, privacy ? 0 : p.validationFraction, rng.fork());
@@ -183,11 +169,9 @@ export class CnnTrainer implements Trainer<Cnn> {
       ...hooks.initial.dense.map((layer) => Float32Array.from(layer.weights)),
       ...hooks.initial.dense.map((layer) => Float32Array.from(layer.biases)),
     ];
-    const variables = [...kernels, ...kernelBiases, ...dense, ...denseBiases];
-    if (initial && initial.some((values, k) => values.length !== variables[k].size)) {
+    if (initial && initial.some((values, k) => values.length !== start[k].length)) {
       throw new ValidationError('cannot fine-tune "cnn"', [{ path: 'initial', message: 'the starting model\'s layer sizes differ; give filters= and hidden= as the model\'s' }]);
     }
-    const network = { variables, penalized: [...kernels, ...dense], scores, ops, forward };
     const loopOptions = {
       optimizer: 'adam' as const,
       ...loopSettings(p, validation),
@@ -197,21 +181,25 @@ export class CnnTrainer implements Trainer<Cnn> {
       initial,
       adversary: adversarialTrainingOption(p, train.features, rng.fork()),
     } satisfies LoopOptions;
-    const history = privacy
-      ? await trainPrivately(network, train.features, labelObjective(train), loopOptions, privacy)
-      : await trainNetwork(network, train.features, labelObjective(train), loopOptions);
-    const convolutions: ConvBlock[] = kernels.map((kernel, b) => ({
+    const objective = labelObjective(train);
+    const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
+    const trained =
+      !privacy && defaultEngine() !== 'tfjs' && nativeEngineFits(objective, loopOptions)
+        ? await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows }), start, loopOptions)
+        : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
+    const { parameters, ...history } = trained;
+    const blocks = p.filters.length;
+    const convolutions: ConvBlock[] = p.filters.map((filters, b) => ({
       kernelSize: 3,
       inputChannels: channels[b],
-      filters: p.filters[b],
-      weights: Float64Array.from(kernel.dataSync()),
-      biases: Float64Array.from(kernelBiases[b].dataSync()),
+      filters,
+      weights: Float64Array.from(parameters[b]),
+      biases: Float64Array.from(parameters[blocks + b]),
     }));
     const denseLayers: DenseLayer[] = [
-      { inputs: flat, outputs: p.hidden, weights: Float64Array.from(dense[0].dataSync()), biases: Float64Array.from(denseBiases[0].dataSync()), activation: 'relu' },
-      { inputs: p.hidden, outputs: classes, weights: Float64Array.from(dense[1].dataSync()), biases: Float64Array.from(denseBiases[1].dataSync()), activation: 'softmax' },
+      { inputs: flat, outputs: p.hidden, weights: Float64Array.from(parameters[2 * blocks]), biases: Float64Array.from(parameters[2 * blocks + 2]), activation: 'relu' },
+      { inputs: p.hidden, outputs: classes, weights: Float64Array.from(parameters[2 * blocks + 1]), biases: Float64Array.from(parameters[2 * blocks + 3]), activation: 'softmax' },
     ];
-    [...kernels, ...kernelBiases, ...dense, ...denseBiases].forEach((v) => v.dispose());
     return new Cnn({
       classes: classification.classes,
       schema: classification.schema,
@@ -222,3 +210,49 @@ export class CnnTrainer implements Trainer<Cnn> {
     });
   }
 }
+
+/**
+ * The tfjs engine (DP-SGD, adversarial training, a weight penalty without values, or asked for):
+ * the network of `spec` from `start` (the tfjs variable order), trained by the shared loop or
+ * privately; the trained values in the same order, and the history.
+ */
+async function trainCnnOnTfjs(
+  spec: Omit<CnnGraphSpec, 'rows'>,
+  start: Float32Array[],
+  features: Matrix,
+  objective: NetworkObjective,
+  loopOptions: LoopOptions,
+  privacy: DpSgdSettings | undefined,
+): Promise<LoopResult & { parameters: Float32Array[]; privacy?: DpSgdRecord }> {
+  await initBackend();
+  const { image, filters } = spec;
+  const blocks = filters.length;
+  const flat = flatWidth(spec);
+  const kernels = filters.map((count, b) => tf.variable(tf.tensor4d(start[b], [3, 3, b === 0 ? image.channels : filters[b - 1], count])));
+  const kernelBiases = filters.map((_, b) => tf.variable(tf.tensor1d(start[blocks + b])));
+  const dense = [tf.variable(tf.tensor2d(start[2 * blocks], [flat, spec.hidden])), tf.variable(tf.tensor2d(start[2 * blocks + 1], [spec.hidden, spec.classes]))];
+  const denseBiases = [tf.variable(tf.tensor1d(start[2 * blocks + 2])), tf.variable(tf.tensor1d(start[2 * blocks + 3]))];
+  type AtOp = (l: number, opInput: tf.Tensor, opOutput: tf.Tensor) => tf.Tensor;
+  const forward = (input: tf.Tensor2D, atOp: AtOp): tf.Tensor2D => {
+    let current = tf.reshape(input, [-1, image.height, image.width, image.channels]) as tf.Tensor4D;
+    kernels.forEach((kernel, b) => {
+      const convolved = atOp(b, current, tf.add(tf.conv2d(current, kernel, 1, 'valid'), kernelBiases[b]));
+      current = tf.maxPool(tf.relu(convolved) as tf.Tensor4D, 2, 2, 'valid');
+    });
+    const flattened = tf.reshape(current, [-1, flat]) as tf.Tensor2D;
+    const hidden = tf.relu(atOp(kernels.length, flattened, tf.add(tf.matMul(flattened, dense[0]), denseBiases[0]))) as tf.Tensor2D;
+    return atOp(kernels.length + 1, hidden, tf.add(tf.matMul(hidden, dense[1]), denseBiases[1])) as tf.Tensor2D;
+  };
+  const scores = (input: tf.Tensor2D): tf.Tensor2D => forward(input, (_l, _input, output) => output);
+  const ops: LinearOp[] = [
+    ...kernels.map((weight, b): LinearOp => ({ kind: 'conv', weight, bias: kernelBiases[b], kernelSize: 3 })),
+    ...dense.map((weight, l): LinearOp => ({ kind: 'dense', weight, bias: denseBiases[l] })),
+  ];
+  const variables = [...kernels, ...kernelBiases, ...dense, ...denseBiases];
+  const network = { variables, penalized: [...kernels, ...dense], scores, ops, forward };
+  const history = privacy ? await trainPrivately(network, features, objective, loopOptions, privacy) : await trainNetwork(network, features, objective, loopOptions);
+  const parameters = variables.map((v) => v.dataSync() as Float32Array);
+  variables.forEach((v) => v.dispose());
+  return { ...history, parameters };
+}
+

@@ -13,7 +13,8 @@ import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
-import { nativeEngineFits, trainDenseNative } from './native/native-dense.ts';
+import { trainDenseNative } from './native/native-dense.ts';
+import { nativeEngineFits } from './native/native-stepper.ts';
 import { ThreatlabError } from '../../errors.ts';
 import type { ColumnScaler } from '../../data/encoders/scaling.ts';
 

@@ -26,7 +26,7 @@ export interface DenseGraphSpec {
   sizes: number[];
   hidden: Exclude<Activation, 'softmax'>;
   l2: number;
-  /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does (set by NativeDenseStepper.create from its scaling). */
+  /** Rows arrive unscaled with inputs `offset`, `factor` (per column) and `shift`: the network sees (x − offset) × factor + shift, computed in float64 as ColumnScaler.transform does (set by the stepper from its scaling: native-dense.ts). */
   scaledInputs?: boolean;
   /** The data set's element type: float64 (cast in the graph, the default) or float32 rows made beforehand (float32-rows.ts; no scaling in the graph then). */
   rows?: 'double' | 'float';

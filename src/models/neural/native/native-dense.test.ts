@@ -7,7 +7,7 @@ import { Rng } from '../../../random.ts';
 import { trainDense, type DenseTrainingOptions } from '../train-dense.ts';
 import type { NetworkObjective } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
-import { NativeDenseStepper } from './native-dense.ts';
+import { denseStepper } from './native-dense.ts';
 
 interface TraceRun {
   hidden: 'tanh' | 'relu' | 'sigmoid';
@@ -31,7 +31,7 @@ const trace = JSON.parse(readFileSync(new URL('../../../../test/fixtures/torch/a
 
 for (const run of trace.runs) {
   test(`native engine repeats PyTorch's Adam step for step: ${run.hidden}, sizes ${run.sizes.join('-')}${run.l2 > 0 ? `, L2 ${run.l2}` : ''}${run.soft ? ', soft labels' : ''} (fixture made by make_adam_trace.py)`, async () => {
-    const stepper = await NativeDenseStepper.create({ sizes: run.sizes, hidden: run.hidden, l2: run.l2 }, 'adam', run.start.map((p) => Float32Array.from(p)), 0.01);
+    const stepper = await denseStepper({ sizes: run.sizes, hidden: run.hidden, l2: run.l2 }, 'adam', run.start.map((p) => Float32Array.from(p)), 0.01);
     // The fixture's float32 inputs as float64 rows (the engine takes the data set's precision and casts).
     const rowSet = stepper.rowSet(Float64Array.from(trace.x), Float32Array.from(run.soft ? trace.soft : trace.oneHot));
     for (const [k, rows] of trace.batches.entries()) {
@@ -91,7 +91,7 @@ test('native engine: early stopping on the validation loss as the tfjs loop does
 });
 
 test('native engine: a parameter of the wrong size is a validation error naming it', async () => {
-  await assert.rejects(NativeDenseStepper.create({ sizes: [2, 3, 2], hidden: 'relu', l2: 0 }, 'adam', [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
+  await assert.rejects(denseStepper({ sizes: [2, 3, 2], hidden: 'relu', l2: 0 }, 'adam', [new Float32Array(6), new Float32Array(5), new Float32Array(3), new Float32Array(2)], 0.01), (error: Error) => /parameter w1 needs 6 values, got 5/.test(error.message));
 });
 
 test('THREATLAB_TRAINING_ENGINE=tfjs trains on tfjs (the weights of engine tfjs, bit for bit); an unknown name is a usage error naming the variable', async () => {

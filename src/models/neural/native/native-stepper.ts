@@ -1,0 +1,298 @@
+/**
+ * The native training engine's step, for any network whose loss and gradients are written out as
+ * an ONNX graph (dense-step-graph.ts, cnn-step-graph.ts): one onnxruntime call of the gradient
+ * graph a batch, a weight penalty's gradient added where one is given (WeightPenalty.values:
+ * malicious training's loss terms), then Adam in one WebAssembly pass per tensor
+ * (math/wasm/adam-kernel.ts, tfjs's float32 Adam) or SGD. Parameters, moments and gradients live
+ * in the kernel's memory; onnxruntime reads the parameters from it and writes the gradients into
+ * it (pre-allocated outputs). (onnxruntime-node 1.30 still hands back a fresh copy of every output
+ * with each run — about the gradients' size, and the garbage collections that follow; it cannot be
+ * turned off from JS, and the copies are not read.) The batch order, initial weights, loss and
+ * early stopping are the tfjs loop's (train-loop.ts); the float32 sums run in another order, so
+ * the weights agree with the tfjs engine's to rounding, not bit for bit. Same seed, same thread
+ * count, same processor family: same weights (onnxruntime picks its GEMM kernels by instruction
+ * set — AVX-512 here — so another CPU may round differently; the tfjs engine's WebAssembly gives
+ * the same bits everywhere).
+ */
+
+import * as ort from 'onnxruntime-node';
+import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
+import type { Matrix } from '../../../math/matrix.ts';
+import { AdamKernel } from '../../../math/wasm/adam-kernel.ts';
+import { ValidationError } from '../../../errors.ts';
+import { nativeCall } from '../../../parallel/native-guard.ts';
+import { openDirectSession, type DirectSession } from './direct-session.ts';
+import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective, type WeightPenalty } from '../train-loop.ts';
+import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
+import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
+
+/**
+ * A network's training graphs. Both take `data` (rows × `inputWidth`, float64 or — `rows:
+ * 'float'` — float32), `targets` (rows × `outputWidth`, float32), `indices` (int32, the batch's
+ * rows), `scale` (1 / batch rows) and the parameters by name; the gradient graph also `ones`
+ * (batch values, all ones) and, with `scaledInputs`, `offset`, `factor` (per column) and
+ * `shift`. The gradient graph's outputs are `loss` and `grad_<name>` for each parameter; the
+ * loss graph's `loss`.
+ */
+export interface StepGraphs {
+  /** Names the graphs (with the thread count, the key of the sessions made once per process). */
+  key: string;
+  gradient(): Uint8Array;
+  loss(): Uint8Array;
+  /** The parameters in the tfjs loop's variable order, each as tfjs holds it (row-major). */
+  shapes: { name: string; dims: number[] }[];
+  /** The positions in `shapes` of the weights under a weight penalty, in the penalty's order (`TrainableNetwork.penalized`). */
+  penalized: number[];
+  inputWidth: number;
+  outputWidth: number;
+  rows: 'double' | 'float';
+  scaledInputs: boolean;
+}
+
+interface Sessions {
+  gradients: DirectSession;
+  /** The loss graph's session, made on first use (only a run with validation rows needs it; making one takes ~4 ms). */
+  loss: () => Promise<DirectSession>;
+}
+
+// The sessions of each network shape and thread count, made once per process (the loss graph's on first use).
+const sessionCache = new Map<string, Promise<Sessions>>();
+const SESSION_CACHE_LIMIT = 16;
+
+async function sessionsFor(graphs: StepGraphs, threads: number): Promise<Sessions> {
+  const key = JSON.stringify([graphs.key, threads]);
+  let sessions = sessionCache.get(key);
+  if (!sessions) {
+    // No spinning between runs: the thread that gathers the next batch, or a sibling worker, gets the core.
+    const options: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
+    let loss: Promise<DirectSession> | undefined;
+    const lossSession = () => (loss ??= nativeCall(() => openDirectSession(graphs.loss(), options)));
+    sessions = nativeCall(() => openDirectSession(graphs.gradient(), options)).then((gradients) => ({ gradients, loss: lossSession }));
+    // A process that trains many architectures keeps the newest few (a dropped pair is
+    // released by the garbage collector once no run holds it).
+    if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.delete(sessionCache.keys().next().value!);
+    sessionCache.set(key, sessions);
+  }
+  return sessions;
+}
+
+/** A data set's rows and targets as tensors over their memory. */
+export interface RowSet {
+  data: ort.Tensor;
+  targets: ort.Tensor;
+  rows: number;
+}
+
+const scalar = (value: number): ort.Tensor => new ort.Tensor('float32', Float32Array.of(value), []);
+
+/** A network's parameters, the optimiser's state and one native call a batch. */
+export class NativeStepper {
+  private readonly kernel: AdamKernel;
+  /** Input tensors over the parameters in the kernel's memory, by name. */
+  private readonly parameterFeeds: Record<string, ort.Tensor> = {};
+  /** Output tensors over the gradients in the kernel's memory, and the loss. */
+  private readonly fetches: Record<string, ort.Tensor> = {};
+  private readonly scale = scalar(1);
+  private readonly lossOutput = scalar(0);
+  /** A row of ones as long as the longest batch yet (the bias gradients' products). */
+  private ones = new Float32Array(0);
+
+  /** The column scaling's inputs, when the rows arrive unscaled. */
+  private readonly scalingFeeds: Record<string, ort.Tensor> = {};
+  /** The runs' own copies of the outputs (written into `fetches` already), released as they come. */
+  private readonly spent: SpentBuffers;
+  /** A loss term on the weights, added to each batch's loss and gradients after the native call (malicious training). */
+  private penalty?: WeightPenalty;
+
+  private constructor(
+    private readonly graphs: StepGraphs,
+    private readonly optimizer: 'adam' | 'sgd',
+    private readonly sessions: Sessions,
+    parameters: Float32Array[],
+    private readonly learningRate: number,
+    scaling?: ColumnScaler,
+  ) {
+    if (scaling) {
+      const columns = graphs.inputWidth;
+      this.scalingFeeds.offset = new ort.Tensor('float64', scaling.offset, [columns]);
+      this.scalingFeeds.factor = new ort.Tensor('float64', scaling.factor, [columns]);
+      this.scalingFeeds.shift = new ort.Tensor('float64', Float64Array.of(scaling.shift), []);
+    }
+    const shapes = graphs.shapes;
+    // Moments flushed below the smallest normal float32 (see AdamKernel): the values step as tfjs's.
+    this.kernel = new AdamKernel(shapes.map(({ dims }) => dims.reduce((a, b) => a * b, 1)), learningRate, undefined, true);
+    shapes.forEach(({ name, dims }, k) => {
+      this.parameterFeeds[name] = new ort.Tensor('float32', this.kernel.values(k), dims);
+      this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
+    });
+    this.fetches.loss = this.lossOutput;
+    this.spent = new SpentBuffers(new Set(Object.values(this.fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
+    this.setParameters(parameters);
+  }
+
+  /** Sessions for `graphs` (made once per process), starting from `parameters` in `graphs.shapes` order; `scaling` when the graphs scale their rows. */
+  static async create(graphs: StepGraphs, optimizer: 'adam' | 'sgd', parameters: Float32Array[], learningRate: number, threads = 1, scaling?: ColumnScaler): Promise<NativeStepper> {
+    if (graphs.scaledInputs !== (scaling !== undefined)) throw new ValidationError(`the graphs ${graphs.scaledInputs ? 'scale their rows and need' : 'take rows scaled and no'} column scaling`);
+    return new NativeStepper(graphs, optimizer, await sessionsFor(graphs, threads), parameters, learningRate, scaling);
+  }
+
+  /** The current parameters (copies), in `graphs.shapes` order. */
+  parameters(): Float32Array[] {
+    return this.graphs.shapes.map((_, k) => this.kernel.values(k).slice());
+  }
+
+  /** Adds `penalty` (which must give its `values`) to every batch's loss and gradients and to the validation loss. */
+  penalise(penalty: WeightPenalty): void {
+    if (!penalty.values) throw new ValidationError('the native engine needs a weight penalty computed on the values (WeightPenalty.values); train on tfjs for this one');
+    this.penalty = penalty;
+  }
+
+  /** The penalised tensors' values and, for a step, their gradients. */
+  private penaltyValue(withGradients: boolean): number {
+    if (!this.penalty?.values) return 0;
+    const at = this.graphs.penalized;
+    const weights = at.map((k) => this.kernel.values(k));
+    return this.penalty.values(weights, withGradients ? at.map((k) => this.kernel.gradient(k)) : undefined);
+  }
+
+  /** Replaces the parameters (the optimiser's moments stay). */
+  setParameters(values: Float32Array[]): void {
+    this.graphs.shapes.forEach(({ name }, k) => {
+      const target = this.kernel.values(k);
+      if (values[k].length !== target.length) throw new ValidationError(`parameter ${name} needs ${target.length} values, got ${values[k].length}`);
+      target.set(values[k]);
+    });
+  }
+
+  /** A data set as the graphs take it: `inputs` (rows × columns) and `targets` (rows × outputs), fed to every run without copying. */
+  rowSet(inputs: Float64Array | Float32Array, targets: Float32Array): RowSet {
+    const { inputWidth, outputWidth } = this.graphs;
+    const rows = inputs.length / inputWidth;
+    if (!Number.isInteger(rows) || targets.length !== rows * outputWidth) throw new ValidationError(`the rows (${inputs.length} values) and targets (${targets.length} values) do not make whole rows of ${inputWidth} inputs and ${outputWidth} outputs`);
+    const type = inputs instanceof Float32Array ? 'float' : 'double';
+    if (type !== this.graphs.rows) throw new ValidationError(`the graph takes ${this.graphs.rows} rows, got ${type}`);
+    const data = inputs instanceof Float32Array ? new ort.Tensor('float32', inputs, [rows, inputWidth]) : new ort.Tensor('float64', inputs, [rows, inputWidth]);
+    return { data, targets: new ort.Tensor('float32', targets, [rows, outputWidth]), rows };
+  }
+
+  private feeds(set: RowSet, indices: Int32Array): Record<string, ort.Tensor> {
+    (this.scale.data as Float32Array)[0] = 1 / indices.length;
+    return {
+      data: set.data,
+      targets: set.targets,
+      indices: new ort.Tensor('int32', indices, [indices.length]),
+      scale: this.scale,
+      ...this.scalingFeeds,
+      ...this.parameterFeeds,
+    };
+  }
+
+  /** One step on the rows `indices` of `set`; the batch's loss before the step. */
+  async step(set: RowSet, indices: Int32Array): Promise<number> {
+    if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
+    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]) };
+    this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches)));
+    // The term's value as tfjs adds it: a float32 sum.
+    const loss = Math.fround((this.lossOutput.data as Float32Array)[0] + this.penaltyValue(true));
+    if (this.optimizer === 'adam') this.kernel.step();
+    else this.sgdStep();
+    return loss;
+  }
+
+  /**
+   * At the end of a training: releases the output copies not yet released and hands the
+   * parameters' memory to the next training on this thread (take `parameters()` first: neither
+   * the stepper nor its tensors may be used afterwards).
+   */
+  release(): void {
+    this.spent.release();
+    this.kernel.release();
+  }
+
+  /** w ← w − η·g in float32, as tfjs's SGD rounds it. */
+  private sgdStep(): void {
+    const f = Math.fround;
+    const rate = f(this.learningRate);
+    this.graphs.shapes.forEach((_, k) => {
+      const [w, g] = [this.kernel.values(k), this.kernel.gradient(k)];
+      for (let i = 0; i < w.length; i++) w[i] = f(w[i] - f(g[i] * rate));
+    });
+  }
+
+  /** The loss (with the L2 term) on the rows `indices` of `set`. */
+  async loss(set: RowSet, indices: Int32Array): Promise<number> {
+    const feeds = this.feeds(set, indices);
+    const session = await this.sessions.loss();
+    const output = await nativeCall(() => session.run(feeds, ['loss']));
+    return Math.fround((output.loss.data as Float32Array)[0] + this.penaltyValue(false));
+  }
+}
+
+/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values. */
+export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
+  return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined) && !options.adversary;
+}
+
+/**
+ * The rows and indices of each batch: the whole data set and a view of the epoch's order (row
+ * numbers below 2^31 read the same as int32), or — for rows in shared memory, which
+ * onnxruntime-node does not take — the batch's rows copied out and indices 0…size−1.
+ */
+function batchFeeder(stepper: NativeStepper, features: Matrix, targets: Float32Array, batchSize: number, prepared?: Float32Array): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
+  if (prepared || !(features.data.buffer instanceof SharedArrayBuffer)) {
+    const rows = stepper.rowSet(prepared ?? features.data, targets);
+    return (order, start, size) => [rows, new Int32Array(order.buffer, order.byteOffset + 4 * start, size)];
+  }
+  const width = targets.length / Math.max(1, features.rows);
+  const [batchRows, batchTargets] = [new Float64Array(batchSize * features.cols), new Float32Array(batchSize * width)];
+  const identity = Int32Array.from({ length: batchSize }, (_, k) => k);
+  return (order, start, size) => [
+    stepper.rowSet(gatherRows(features.data, features.cols, order, start, size, batchRows), gatherRows(targets, width, order, start, size, batchTargets)),
+    identity.subarray(0, size),
+  ];
+}
+
+/**
+ * Trains from `initial` parameters (in `graphs(rows).shapes` order) through the shared epoch
+ * driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled);
+ * the trained parameters and the history. `graphs` are asked for float32 rows or float64 ones.
+ */
+export async function trainNative(
+  features: Matrix,
+  objective: NetworkObjective,
+  graphs: (rows: 'double' | 'float', scaledInputs: boolean) => StepGraphs,
+  initial: Float32Array[],
+  options: LoopOptions,
+  threads = 1,
+  scaling?: ColumnScaler,
+): Promise<LoopResult & { parameters: Float32Array[] }> {
+  // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
+  const roundOnce = options.epochs >= ROUND_ONCE_FROM_PASSES;
+  const scaledInGraph = !roundOnce && scaling !== undefined;
+  const stepper = await NativeStepper.create(graphs(roundOnce ? 'float' : 'double', scaledInGraph), options.optimizer, options.initial ?? initial, options.learningRate, threads, scaledInGraph ? scaling : undefined);
+  if (options.penalty) stepper.penalise(options.penalty);
+  const training = roundOnce ? float32Rows(features, scaling) : undefined;
+  try {
+    const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
+    const held = options.validation;
+    const validation = held ? batchFeeder(stepper, held.features, targetRows(held.objective), held.features.rows, roundOnce ? float32Rows(held.features, scaling).rows : undefined) : undefined;
+    const everyValidationRow = Uint32Array.from({ length: held?.features.rows ?? 0 }, (_, k) => k);
+    const history = await runEpochs(features.rows, options, {
+      step: (order, start, size) => stepper.step(...batches(order, start, size)),
+      validationLoss: validation ? () => stepper.loss(...validation(everyValidationRow, 0, everyValidationRow.length)) : undefined,
+      snapshot: () => stepper.parameters(),
+      restore: (values) => stepper.setParameters(values),
+    });
+    return { ...history, parameters: stepper.parameters() };
+  } finally {
+    training?.release();
+    stepper.release();
+  }
+}
