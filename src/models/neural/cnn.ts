@@ -1,9 +1,12 @@
 /**
  * A small convolutional classifier for images: blocks of [3×3 valid convolution → relu → 2×2
- * max-pool], then a dense relu layer and a softmax output. Trains on tfjs-wasm (which needs the
- * conv-filter and max-pool gradient fixes of src/backend) and answers with an exact float64
- * forward pass, like every other threatlab model. Used by the image attacks (evasion,
- * membership inference on Fashion-MNIST).
+ * max-pool], then a dense relu layer and a softmax output. Trains on onnxruntime's native kernels
+ * (native/cnn-step-graph.ts: the loss and gradients written out as a graph, repeating PyTorch's
+ * Adam step for step) wherever that engine fits — DP-SGD, adversarial training and a weight
+ * penalty without values train on tfjs-wasm (which needs the conv-filter and max-pool gradient
+ * fixes of src/backend), as does THREATLAB_TRAINING_ENGINE=tfjs — and answers with an exact
+ * float64 forward pass, like every other threatlab model. Used by the image attacks (evasion,
+ * membership inference on Fashion-MNIST, malicious training).
  */
 
 import { tf } from '../../backend/tf.ts';
