@@ -16,6 +16,7 @@ import { defaultSplit } from '../src/data/split.ts';
 import { createTrainer } from '../src/models/registry.ts';
 import type { Classifier } from '../src/models/types.ts';
 import { trainDense } from '../src/models/neural/train-dense.ts';
+import { CnnTrainer } from '../src/models/neural/cnn.ts';
 import { startOnnxRuntime } from '../src/models/neural/native/runtime-start.ts';
 import { Rng } from '../src/random.ts';
 import { accuracy } from '../src/metrics/score.ts';
@@ -135,6 +136,46 @@ async function mlpThroughputRows(): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * CNN training (cnn.ts's CNN 8-16, dense 64: membership inference's and malicious training's image
+ * model) on a Fashion-MNIST subset, beside PyTorch's same network and loop: the first fit in the
+ * process and the median of further fits on both sides (ours from the float64 rows, theirs from
+ * float32 tensors made before the timer).
+ */
+async function cnnTrainingRows(): Promise<Row[]> {
+  const name = 'CNN 8-16 training';
+  if (!wanted(name)) return [];
+  const dataset = isAvailable(findDataset('fashion-mnist')) ? 'fashion-mnist' : 'mnist';
+  const parts = split(dataset);
+  if (!parts) return [];
+  const [rows, epochs, repeats] = quick ? [2000, 5, 2] : [5000, 15, 2];
+  const train = subsetRows(parts.train, Array.from({ length: rows }, (_, i) => i));
+  const test = subsetRows(parts.test, Array.from({ length: 2000 }, (_, i) => i));
+  const params = { epochs, batchSize: 64, validationFraction: 0 };
+  log(`${name} on ${dataset}: ${rows} rows × ${epochs} epochs…`);
+  collectGarbage();
+  const started = performance.now();
+  const fitted = await new CnnTrainer(params).fit(train, new Rng(SEED));
+  const seconds = (performance.now() - started) / 1000;
+  const again: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    await new CnnTrainer(params).fit(train, new Rng(SEED));
+    again.push((performance.now() - t) / 1000);
+  }
+  const image = train.image!;
+  const row: Row = {
+    name: `${name} (${dataset}, ${rows.toLocaleString('en-US')} rows × ${epochs} epochs, Adam, batch 64, 1 thread)`,
+    model: 'cnn',
+    params,
+    ours: { seconds, warmSeconds: median(again), trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, test) },
+  };
+  const peer = fasterTorchPeer(train, test, { filters: [8, 16], hidden: 64, epochs, batchSize: 64, threads: 1, image: [image.height, image.width, image.channels], repeats }, 'cnn-torch');
+  if (typeof peer === 'string') row.peerNote = peer;
+  else row.peer = peer;
+  return [row];
+}
+
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const rows: Row[] = [];
 const add = (row: Row | undefined) => row && rows.push(row);
@@ -148,6 +189,7 @@ add(await modelRow('Tree, steak eaters (Table 5 data, ordinal + missing)', 'stea
 add(await modelRow('Tree, steak complete rows (one-hot)', 'steak', 'tree', { maxDepth: 5 }, 'tree', { maxDepth: 5 }));
 add(await modelRow('Tree, GSS complete rows (one-hot)', 'gss', 'tree', { maxDepth: 8 }, 'tree', { maxDepth: 8 }));
 for (const row of await mlpThroughputRows()) add(row);
+for (const row of await cnnTrainingRows()) add(row);
 
 if (json) {
   process.stdout.write(`${JSON.stringify({ seed: SEED, rows }, null, 2)}\n`);

@@ -73,9 +73,9 @@ export function runPeer(model: string, train: ClassificationDataset, test: Class
   }
 }
 
-/** PyTorch's MLP (`mlp-torch`), the faster of two runs: as it runs by default, and with subnormals flushed (its own switch). */
-export function fasterTorchPeer(train: ClassificationDataset, test: ClassificationDataset, spec: Record<string, unknown>): PeerResult | string {
-  const runs = [false, true].map((flushDenormal) => runPeer('mlp-torch', train, test, { ...spec, flushDenormal }));
+/** PyTorch's MLP (`mlp-torch`) or CNN (`cnn-torch`), the faster of two runs: as it runs by default, and with subnormals flushed (its own switch). */
+export function fasterTorchPeer(train: ClassificationDataset, test: ClassificationDataset, spec: Record<string, unknown>, kind: 'mlp-torch' | 'cnn-torch' = 'mlp-torch'): PeerResult | string {
+  const runs = [false, true].map((flushDenormal) => runPeer(kind, train, test, { ...spec, flushDenormal }));
   const done = runs.filter((run): run is PeerResult => typeof run !== 'string');
   if (done.length === 0) return runs[0] as string;
   const best = done.reduce((a, b) => ((a.examplesPerSecond ?? 0) >= (b.examplesPerSecond ?? 0) ? a : b));

@@ -172,6 +172,51 @@ def main():
         setting = f"{threads} thread{'s' if threads > 1 else ''}{', subnormals flushed' if flush else ''}"
         print(json.dumps({"peer": kind, "fitSeconds": seconds, "examplesPerSecond": spec["epochs"] * len(x) / seconds, "trainAccuracy": train_accuracy, "testAccuracy": test_accuracy, "version": f"PyTorch {torch.__version__} ({setting})", "blas": blas_info()}))
         return
+    elif kind == "cnn-torch":
+        # threatlab's CNN (cnn.ts): blocks of 3x3 valid convolution, relu and 2x2 max-pooling, a
+        # dense relu layer, softmax scores; Adam (lr 0.001), the rows' float32 tensors made
+        # before the timer, then the median of further runs each with a fresh network.
+        import torch
+        threads = spec.get("threads", 1)
+        torch.set_num_threads(threads)
+        flush = bool(spec.get("flushDenormal", False)) and torch.set_flush_denormal(True)
+        torch.manual_seed(0)
+        height, width, channels = spec["image"]
+        x = torch.tensor(xtr.reshape(-1, height, width, channels), dtype=torch.float32).permute(0, 3, 1, 2).contiguous()
+        y = torch.tensor(ytr, dtype=torch.long)
+        xt = torch.tensor(xte.reshape(-1, height, width, channels), dtype=torch.float32).permute(0, 3, 1, 2).contiguous()
+        batch = spec["batchSize"]
+
+        def make():
+            layers, chans, h, w = [], channels, height, width
+            for filters in spec["filters"]:
+                layers += [torch.nn.Conv2d(chans, filters, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+                chans, h, w = filters, (h - 2) // 2, (w - 2) // 2
+            layers += [torch.nn.Flatten(), torch.nn.Linear(chans * h * w, spec["hidden"]), torch.nn.ReLU(), torch.nn.Linear(spec["hidden"], int(ytr.max()) + 1)]
+            return torch.nn.Sequential(*layers)
+
+        def fit():
+            net = make()
+            optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+            loss_fn = torch.nn.CrossEntropyLoss()
+            start = time.perf_counter()
+            for _ in range(spec["epochs"]):
+                order = torch.randperm(len(x))
+                for i in range(0, len(x), batch):
+                    index = order[i:i + batch]
+                    optimizer.zero_grad()
+                    loss_fn(net(x[index]), y[index]).backward()
+                    optimizer.step()
+            return net, time.perf_counter() - start
+
+        net, first = fit()
+        again = [fit()[1] for _ in range(spec.get("repeats", 0))]
+        with torch.no_grad():
+            test_accuracy = float((net(xt).argmax(1).numpy() == yte).mean())
+            train_accuracy = float((net(x).argmax(1).numpy() == ytr).mean())
+        setting = f"{threads} thread{'s' if threads > 1 else ''}{', subnormals flushed' if flush else ''}"
+        print(json.dumps({"peer": kind, "fitSeconds": first, "warmFitSeconds": float(np.median(again)) if again else None, "examplesPerSecond": spec["epochs"] * len(x) / first, "trainAccuracy": train_accuracy, "testAccuracy": test_accuracy, "version": f"PyTorch {torch.__version__} ({setting})", "blas": blas_info()}))
+        return
     else:
         raise SystemExit(f"unknown peer model {kind}")
     result.update(trainAccuracy=accuracy(model, xtr, ytr), testAccuracy=accuracy(model, xte, yte))
