@@ -153,6 +153,8 @@ async function cnnTrainingRows(): Promise<Row[]> {
   const test = subsetRows(parts.test, Array.from({ length: 2000 }, (_, i) => i));
   const params = { epochs, batchSize: 64, validationFraction: 0 };
   log(`${name} on ${dataset}: ${rows} rows × ${epochs} epochs…`);
+  // onnxruntime's one-time start-up before the timer, as the peer imports torch before its own (as the MLP rows do).
+  await startOnnxRuntime();
   collectGarbage();
   const started = performance.now();
   const fitted = await new CnnTrainer(params).fit(train, new Rng(SEED));

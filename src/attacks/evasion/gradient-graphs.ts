@@ -140,10 +140,11 @@ export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout)
       parameter(g, weights, `k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
       parameter(g, weights, `c${b}`, [block.filters]);
       const relu = g.node('Relu', [g.node('Conv', [current, `k${b}`, `c${b}`])]);
-      current = g.node('MaxPool', [relu], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
       const convolved: [number, number] = [h - block.kernelSize + 1, w - block.kernelSize + 1];
       [h, w] = blockOutput(h, w, block.kernelSize);
-      saved.push(blockTrace(g, relu, current, `k${b}`, convolved, [h, w], block.filters));
+      const trace = blockTrace(g, relu, `k${b}`, convolved, [h, w], block.filters);
+      saved.push(trace);
+      current = trace.pooledValues;
     });
     const filters = layout.blocks[layout.blocks.length - 1].filters;
     const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);

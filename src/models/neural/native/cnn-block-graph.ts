@@ -9,8 +9,10 @@ import { FLOAT, type GraphBuilder } from './onnx-graph.ts';
 
 /** What the way back through a block needs of its way forward, made in the forward's graph. */
 export interface BlockTrace {
-  /** Each window's pooled place (rows × 4 × filters·pooled: 1 at the first largest value of the window where it passed the relu, else 0). */
-  passed: string;
+  /** The block's output: the 2 × 2 max-pooling (rows × filters × pooled). */
+  pooledValues: string;
+  /** Each window's pooled place, one mask a place (rows × 1 × filters·pooled each: 1 at the window's first largest value where it passed the relu, else 0). */
+  places: string[];
   /** The convolution's output size and the pooling's. */
   convolved: [number, number];
   pooled: [number, number];
@@ -20,20 +22,24 @@ export interface BlockTrace {
 }
 
 /**
- * What the way back through a block needs of its way forward (the relu's output `relu`, rows ×
- * filters × convolved, the pooled values `pooledValues` and the kernel input `kernel`), in `g`:
- * the pooled places and the shifted kernel of `backThroughBlock`.
+ * A block's 2 × 2 max-pooling of its relu output `relu` (rows × filters × convolved, the kernel
+ * input `kernel`), in `g`, with what the way back needs: the pooled places and the shifted kernel
+ * of `backThroughBlock`.
  *
- * A window's pooled place is its first value equal to the window's largest (the pooled value), in
- * SpaceToDepth's order (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), where that largest passed the
- * relu: place k takes what the earlier places left (`left`, at first 1 where the pooled value is
- * positive) where its value is the largest. Elementwise on the four quarter-size planes: ArgMax
- * across the planes (a reduction over a middle axis), its Equal, Greater and And over the whole
- * relu output took 516 of 1,950 µs of onnxruntime's kernel time in a 50-row MNIST CNN gradient
- * call; with the same places made this way, the call took 1.667 → 1.464 ms (the model's own
- * session, old and new graphs alternating 200 times in one process).
+ * SpaceToDepth lays each window's four values in four planes, in its order (dy, dx) = (0, 0),
+ * (0, 1), (1, 0), (1, 1) (an odd size's last row or column left out, as the pooling leaves it);
+ * the pooled value is their largest (onnxruntime's MaxPool besides took 101 µs of a 64-image
+ * Fashion-MNIST training step's first block; four strided Slices in place of SpaceToDepth and
+ * Split, 130 µs each). A window's pooled place is its first
+ * value equal to that largest, where the largest passed the relu: place k takes what the earlier
+ * places left (`left`, at first 1 where the pooled value is positive) where its value is the
+ * largest. Elementwise on the four quarter-size planes: ArgMax across the planes (a reduction
+ * over a middle axis), its Equal, Greater and And over the whole relu output took 516 of 1,950 µs
+ * of onnxruntime's kernel time in a 50-row MNIST CNN gradient call; with the same places made
+ * this way, the call took 1.667 → 1.464 ms (the model's own session, old and new graphs
+ * alternating 200 times in one process).
  */
-export function blockTrace(g: GraphBuilder, relu: string, pooledValues: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
+export function blockTrace(g: GraphBuilder, relu: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
   const [height, width] = convolved;
   const [h, w] = pooled;
   const plane = filters * h * w;
@@ -41,7 +47,7 @@ export function blockTrace(g: GraphBuilder, relu: string, pooledValues: string, 
   const even = odd ? g.node('Slice', [relu, g.integers([0, 0]), g.integers([2 * h, 2 * w]), g.integers([2, 3])]) : relu;
   const windows = g.node('Reshape', [g.node('SpaceToDepth', [even], { blocksize: { int: 2 } }), g.integers([-1, 4, plane])]);
   const value = g.nodeWithOutputs('Split', [windows, g.integers([1, 1, 1, 1])], 4, { axis: { int: 1 } });
-  const largest = g.node('Reshape', [pooledValues, g.integers([-1, 1, plane])]);
+  const largest = g.node('Max', value);
   let left = g.node('Cast', [g.node('Greater', [largest, g.constant([0])])], { to: { int: FLOAT } });
   const places: string[] = [];
   for (let k = 0; k < 3; k++) {
@@ -50,12 +56,11 @@ export function blockTrace(g: GraphBuilder, relu: string, pooledValues: string, 
     left = g.node('Sub', [left, here]);
   }
   places.push(left);
-  const passed = g.node('Concat', places, { axis: { int: 1 } });
   const shifted = [0, 1, 2, 3].map((p) => {
     const [dy, dx] = [p >> 1, p & 1];
     return g.node('Pad', [kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
   });
-  return { passed, convolved, pooled, filters, shiftedKernel: g.node('Concat', shifted, { axis: { int: 0 } }) };
+  return { pooledValues: g.node('Reshape', [largest, g.integers([-1, filters, h, w])]), places, convolved, pooled, filters, shiftedKernel: g.node('Concat', shifted, { axis: { int: 0 } }) };
 }
 
 /**
@@ -85,7 +90,9 @@ export function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: stri
 export function windowPlanes(g: GraphBuilder, block: BlockTrace, delta: string): string {
   const [h, w] = block.pooled;
   const plane = block.filters * h * w;
-  return g.node('Reshape', [g.node('Mul', [block.passed, g.node('Reshape', [delta, g.integers([-1, 1, plane])])]), g.integers([-1, 4 * block.filters, h, w])]);
+  const spread = g.node('Reshape', [delta, g.integers([-1, 1, plane])]);
+  // Each place's share, then one Concat (the masks concatenated in the forward pass and multiplied here took one more pass over the planes).
+  return g.node('Reshape', [g.node('Concat', block.places.map((place) => g.node('Mul', [place, spread])), { axis: { int: 1 } }), g.integers([-1, 4 * block.filters, h, w])]);
 }
 
 /** The gradient at a block's input from its window planes (`windowPlanes`): one stride-2 transposed convolution with the shifted kernel. */
@@ -111,7 +118,10 @@ export function parameterGradients(g: GraphBuilder, block: BlockTrace, input: st
   const { filters } = block;
   const [h, w] = block.pooled;
   const byRowsAsChannels = { perm: { ints: [1, 0, 2, 3] } };
-  const sums = g.node('Conv', [g.node('Transpose', [input], byRowsAsChannels), g.node('Transpose', [planes], byRowsAsChannels)], { dilations: { ints: [2, 2] } });
+  // An odd size's last row or column of the input meets only the convolution's row or column the pooling left out.
+  const [height, width] = block.convolved;
+  const used = height === 2 * h && width === 2 * w ? input : g.node('Slice', [input, g.integers([0, 0]), g.integers([2 * h + kernelSize - 1, 2 * w + kernelSize - 1]), g.integers([2, 3])]);
+  const sums = g.node('Conv', [g.node('Transpose', [used], byRowsAsChannels), g.node('Transpose', [planes], byRowsAsChannels)], { dilations: { ints: [2, 2] } });
   const places = [0, 1, 2, 3].map((p) => {
     const [dy, dx] = [p >> 1, p & 1];
     return g.node('Slice', [sums, g.integers([p * filters, dy, dx]), g.integers([(p + 1) * filters, dy + kernelSize, dx + kernelSize]), g.integers([1, 2, 3])]);

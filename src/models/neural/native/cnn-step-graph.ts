@@ -108,9 +108,10 @@ function forwardAndLoss(g: GraphBuilder, spec: CnnGraphSpec, lossName: string): 
     const kernel = g.node('Transpose', [`k${b}`], { perm: { ints: [3, 2, 0, 1] } });
     kernels.push(kernel);
     const relu = g.node('Relu', [g.node('Conv', [current, kernel, `c${b}`])]);
-    current = g.node('MaxPool', [relu], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
     const sizes = afterBlock(h, w);
-    traces.push(blockTrace(g, relu, current, kernel, sizes.convolved, sizes.pooled, filters));
+    const trace = blockTrace(g, relu, kernel, sizes.convolved, sizes.pooled, filters);
+    traces.push(trace);
+    current = trace.pooledValues;
     [h, w] = sizes.pooled;
   });
   const filters = spec.filters[spec.filters.length - 1];

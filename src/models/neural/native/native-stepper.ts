@@ -262,7 +262,8 @@ function batchFeeder(stepper: NativeStepper, features: Matrix, targets: Float32A
 /**
  * Trains from `initial` parameters (in `graphs(rows).shapes` order) through the shared epoch
  * driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled);
- * the trained parameters and the history. `graphs` are asked for float32 rows or float64 ones.
+ * the trained parameters and the history. `graphs` are asked for float32 rows — made once, for
+ * runs of `roundOnceFromPasses` epochs or more — or float64 ones cast batch by batch.
  */
 export async function trainNative(
   features: Matrix,
@@ -272,9 +273,10 @@ export async function trainNative(
   options: LoopOptions,
   threads = 1,
   scaling?: ColumnScaler,
+  roundOnceFromPasses = ROUND_ONCE_FROM_PASSES,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
   // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
-  const roundOnce = options.epochs >= ROUND_ONCE_FROM_PASSES;
+  const roundOnce = options.epochs >= roundOnceFromPasses;
   const scaledInGraph = !roundOnce && scaling !== undefined;
   const stepper = await NativeStepper.create(graphs(roundOnce ? 'float' : 'double', scaledInGraph), options.optimizer, options.initial ?? initial, options.learningRate, threads, scaledInGraph ? scaling : undefined);
   if (options.penalty) stepper.penalise(options.penalty);
