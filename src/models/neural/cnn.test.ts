@@ -11,6 +11,9 @@ import { loadIrisEmbedded } from '../../data/datasets/iris.ts';
 import { modelFromJson } from '../registry.ts';
 import type { Cnn} from './cnn.ts';
 import { CnnTrainer } from './cnn.ts';
+import { join } from 'node:path';
+import type { ClassificationDataset } from '../../data/dataset.ts';
+import { loadUserCsv } from '../../data/user-data.ts';
 
 const mnist = loadMnist();
 const split = splitIndices(mnist, { testFraction: 0.2, stratify: true, rng: new Rng(3) });
@@ -70,4 +73,28 @@ test('a CNN trained on the native engine (onnxruntime) has the tfjs engine\'s we
   assert.equal(native.params.epochsRun, tfjs.params.epochsRun);
   assert.equal(native.params.bestEpoch, tfjs.params.bestEpoch);
   assert.notDeepEqual(Array.from(native.dense[0].weights), Array.from(tfjs.dense[0].weights), 'two engines: equal to rounding, not bit for bit');
+});
+
+test("a CNN on a user's CSV of 8 × 8 images (scikit-learn's digits, one block): the native engine's weights are the tfjs engine's to rounding, and it reads the held-out digits", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'sklearn');
+  const read = (file: string) => {
+    const rows = loadUserCsv(join(fixtures, file), { target: 'label', task: 'classification', testFraction: 0, rng: new Rng(1), categorical: 'one-hot' }).train as ClassificationDataset;
+    return { ...rows, image: { width: 8, height: 8, channels: 1 } };
+  };
+  const [members, others] = [read('digits-members.csv'), read('digits-non-members.csv')];
+  const fit = async (engine: 'auto' | 'tfjs') => {
+    process.env.THREATLAB_TRAINING_ENGINE = engine;
+    try {
+      return await new CnnTrainer({ filters: [8], hidden: 32, epochs: 10, validationFraction: 0, learningRate: 0.003 }).fit(members, new Rng(4));
+    } finally {
+      delete process.env.THREATLAB_TRAINING_ENGINE;
+    }
+  };
+  const [native, tfjs] = [await fit('auto'), await fit('tfjs')];
+  const largestGap = (a: Float64Array, b: Float64Array) => a.reduce((most, value, i) => Math.max(most, Math.abs(value - b[i])), 0);
+  assert.ok(largestGap(native.convolutions[0].weights, tfjs.convolutions[0].weights) < 1e-4, 'kernel');
+  native.dense.forEach((layer, l) => assert.ok(largestGap(layer.weights, tfjs.dense[l].weights) < 1e-4, `dense layer ${l}`));
+  assert.notDeepEqual(Array.from(native.convolutions[0].weights), Array.from(tfjs.convolutions[0].weights), 'two engines');
+  const accuracy = native.predict(others.features).filter((p, i) => p === others.labels[i]).length / others.features.rows;
+  assert.ok(accuracy > 0.85, `held-out accuracy ${accuracy}`);
 });
