@@ -260,4 +260,3 @@ async function trainCnnOnTfjs(
   variables.forEach((v) => v.dispose());
   return { ...history, parameters };
 }
-
