@@ -27,7 +27,8 @@ import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import { defaultEngine } from './train-dense.ts';
 import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
-import { cnnStepGraphs, flatWidth, type CnnGraphSpec } from './native/cnn-step-graph.ts';
+import { cnnStepGraphs, type CnnGraphSpec } from './native/cnn-step-graph.ts';
+import { blockOutput, flatWidth } from './cnn-shape.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
@@ -55,10 +56,7 @@ export interface CnnJson {
   params: Record<string, unknown>;
 }
 
-/** Shape after a block: valid convolution then 2×2 pooling. */
-export function blockOutput(height: number, width: number, kernelSize: number): [number, number] {
-  return [Math.floor((height - kernelSize + 1) / 2), Math.floor((width - kernelSize + 1) / 2)];
-}
+export { blockOutput } from './cnn-shape.ts';
 
 /** A fitted CNN classifier. */
 export class Cnn implements Classifier {
@@ -155,7 +153,7 @@ export class CnnTrainer implements Trainer<Cnn> {
     }
     const init = rng.fork();
     const channels = [image.channels, ...p.filters];
-    const flat = height * width * p.filters[p.filters.length - 1];
+    const flat = flatWidth({ image, filters: p.filters });
     const classes = classification.classes.length;
     const startKernels = p.filters.map((filters, b) => glorotUniform(init, 9 * channels[b] * filters, 9 * channels[b], 9 * filters));
     const startDense = [glorotUniform(init, flat * p.hidden, flat, p.hidden), glorotUniform(init, p.hidden * classes, p.hidden, classes)];
@@ -190,7 +188,7 @@ export class CnnTrainer implements Trainer<Cnn> {
       !privacy && defaultEngine() !== 'tfjs' && nativeEngineFits(objective, loopOptions)
         ? // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
           // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-          await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows }), start, loopOptions, 1, undefined, Infinity)
+          await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows }), start, loopOptions, { roundOnceFromPasses: Infinity })
         : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
     const { parameters, ...history } = trained;
     const blocks = p.filters.length;

@@ -25,6 +25,7 @@
 import { FLOAT, GraphBuilder } from './onnx-graph.ts';
 import { blockTrace, parameterGradients, throughConvolution, windowPlanes, type BlockTrace } from './cnn-block-graph.ts';
 import { throughActivation } from './dense-step-graph.ts';
+import { blockOutput, flatWidth } from '../cnn-shape.ts';
 import type { StepGraphs } from './native-stepper.ts';
 
 /** What a CNN training graph is built for. */
@@ -44,15 +45,7 @@ const KERNEL = 3;
 
 /** The size after a block: valid 3 × 3 convolution, then 2 × 2 pooling (floor). */
 function afterBlock(height: number, width: number): { convolved: [number, number]; pooled: [number, number] } {
-  const convolved: [number, number] = [height - KERNEL + 1, width - KERNEL + 1];
-  return { convolved, pooled: [Math.floor(convolved[0] / 2), Math.floor(convolved[1] / 2)] };
-}
-
-/** The flattened width of the last block's output. */
-export function flatWidth(spec: Pick<CnnGraphSpec, 'image' | 'filters'>): number {
-  let [h, w] = [spec.image.height, spec.image.width];
-  for (const _ of spec.filters) [h, w] = afterBlock(h, w).pooled;
-  return h * w * spec.filters[spec.filters.length - 1];
+  return { convolved: [height - KERNEL + 1, width - KERNEL + 1], pooled: blockOutput(height, width, KERNEL) };
 }
 
 /** Parameter names and shapes in the tfjs loop's variable order (cnn.ts): kernels, their biases, dense weights, their biases. */

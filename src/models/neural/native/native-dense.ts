@@ -44,5 +44,5 @@ export function trainDenseNative(
   threads = 1,
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs }), initial, options, threads, scaling);
+  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs }), initial, options, { threads, scaling });
 }

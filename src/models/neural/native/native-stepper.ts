@@ -271,9 +271,7 @@ export async function trainNative(
   graphs: (rows: 'double' | 'float', scaledInputs: boolean) => StepGraphs,
   initial: Float32Array[],
   options: LoopOptions,
-  threads = 1,
-  scaling?: ColumnScaler,
-  roundOnceFromPasses = ROUND_ONCE_FROM_PASSES,
+  { threads = 1, scaling, roundOnceFromPasses = ROUND_ONCE_FROM_PASSES }: { threads?: number; scaling?: ColumnScaler; roundOnceFromPasses?: number } = {},
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
   // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
   const roundOnce = options.epochs >= roundOnceFromPasses;
