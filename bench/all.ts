@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { medianReport } from './median-report.ts';
 import { describePoolScaling, type PoolScaling } from './pool-rounds.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,17 +31,32 @@ interface Line {
 
 const lines: Line[] = [];
 
-function run(name: string, script: string, args: string[], timeoutSeconds: number): unknown {
-  process.stderr.write(`bench ${name}: npx tsx ${script} ${args.join(' ')}\n`);
+function runOnce(name: string, script: string, args: string[], timeoutSeconds: number, label = ''): unknown {
+  process.stderr.write(`bench ${name}${label}: npx tsx ${script} ${args.join(' ')}\n`);
   const started = performance.now();
   const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, script), ...args, '--json'], { cwd: root, encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - started) / 1000;
   if (child.status !== 0) {
-    lines.push({ workload: `${name} (${script})`, ours: `failed after ${seconds.toFixed(0)} s: ${(child.stderr || String(child.error)).trim().split('\n').pop()}`, peer: '', goal: '', met: false });
+    lines.push({ workload: `${name} (${script})${label}`, ours: `failed after ${seconds.toFixed(0)} s: ${(child.stderr || String(child.error)).trim().split('\n').pop()}`, peer: '', goal: '', met: false });
     return undefined;
   }
   return JSON.parse(child.stdout.slice(child.stdout.indexOf('{')));
 }
+
+/**
+ * A benchmark's report; with `processes` > 1, run that many times, each a new process (and a new
+ * peer process), every number the median of the runs' (median-report.ts) — for the rows of a
+ * millisecond or less, which one process a side reads as the two processes' states.
+ */
+function run(name: string, script: string, args: string[], timeoutSeconds: number, processes = 1): unknown {
+  if (processes === 1) return runOnce(name, script, args, timeoutSeconds);
+  const reports = Array.from({ length: processes }, (_, k) => runOnce(name, script, args, timeoutSeconds, ` (process ${k + 1} of ${processes})`)).filter((report) => report !== undefined);
+  return reports.length > 0 ? medianReport(reports) : undefined;
+}
+
+/** Processes a side for the benchmarks of short timings (evasion, inference, malicious training). */
+const SHORT_ROW_PROCESSES = 3;
+const MEDIAN_OF_PROCESSES = `median of ${SHORT_ROW_PROCESSES} processes a side`;
 
 const wanted = (name: string) => !only || only === name;
 const ratioLine = (workload: string, ours: number, peer: number | undefined, unit: string, peerName: string, goal: number, higherIsBetter = false): Line => {
@@ -109,13 +125,13 @@ if (wanted('report')) {
 
 if (wanted('exfiltration')) {
   type Row = { workload: string; seconds: number; overBenign: number; peerSeconds?: number; peerOverBenign?: number; peer: string };
-  const report = run('exfiltration', 'bench/exfiltration.bench.ts', ['--quick'], 900) as { rows: number; epochs: number; table: Row[] } | undefined;
+  const report = run('exfiltration', 'bench/exfiltration.bench.ts', ['--quick'], 900, SHORT_ROW_PROCESSES) as { rows: number; epochs: number; table: Row[] } | undefined;
   for (const row of report?.table ?? []) {
     // Each training beside PyTorch's doing the same (both timed from the float64 rows; PyTorch's in a new process each, ours one after another).
-    if (row.peerSeconds !== undefined) lines.push(ratioLine(`malicious training, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs: ${row.workload}${row.workload === 'benign' ? ' (our first fit in the process)' : ''}`, row.seconds, row.peerSeconds, 's', row.peer, 1));
+    if (row.peerSeconds !== undefined) lines.push(ratioLine(`malicious training, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs (${MEDIAN_OF_PROCESSES}): ${row.workload}${row.workload === 'benign' ? ' (our first fit in the process)' : ''}`, row.seconds, row.peerSeconds, 's', row.peer, 1));
     if (row.workload === 'benign') continue;
     const peer = row.peerOverBenign === undefined ? '—' : `${row.peerOverBenign.toFixed(2)}× its benign (${row.peer})`;
-    lines.push({ workload: `malicious training time over benign, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs: ${row.workload}`, ours: `${row.overBenign.toFixed(2)}× (${row.seconds.toFixed(2)} s)`, peer, goal: '—' });
+    lines.push({ workload: `malicious training time over benign, Fashion-MNIST MLP 256, ${report!.rows} rows × ${report!.epochs} epochs (${MEDIAN_OF_PROCESSES}): ${row.workload}`, ours: `${row.overBenign.toFixed(2)}× (${row.seconds.toFixed(2)} s)`, peer, goal: '—' });
   }
 }
 
@@ -143,9 +159,9 @@ if (wanted('dp-sgd')) {
 
 if (wanted('evasion')) {
   type Row = { model: string; attack: string; rows: number; oursMedianL2?: number; peerMedianL2?: number; oursAttackSecondsPerExample: number; oursSecondsPerExample: number; oursWarmAttackSecondsPerExample?: number; oursWarmSecondsPerExample?: number; oursBackToBackAttackSecondsPerExample?: number; peerSecondsPerExample?: number; peerWarmSecondsPerExample?: number; peerCheckedSecondsPerExample?: number; peer: string };
-  const report = run('evasion', 'bench/evasion.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  const report = run('evasion', 'bench/evasion.bench.ts', ['--quick'], 600, SHORT_ROW_PROCESSES) as { rows: Row[] } | undefined;
   for (const row of report?.rows ?? []) {
-    const workload = `white-box evasion on MNIST ${row.model}, ${row.attack}${row.attack === 'pgd' ? ' (40 steps, L∞ ε 0.3)' : ''}, ${row.rows} rows: ms per example`;
+    const workload = `white-box evasion on MNIST ${row.model}, ${row.attack}${row.attack === 'pgd' ? ' (40 steps, L∞ ε 0.3)' : ''}, ${row.rows} rows (${MEDIAN_OF_PROCESSES}): ms per example`;
     // Ours: the attack's steps (the peer's work), the whole run with its checks in the workload's name.
     const whole = (seconds: number | undefined) => (seconds === undefined ? '' : `; whole run with checks ${(1000 * seconds).toFixed(2)} ms`);
     if ((row.attack === 'cw' || row.attack === 'deepfool') && row.peerSecondsPerExample !== undefined) {
@@ -170,11 +186,11 @@ if (wanted('evasion')) {
 
 if (wanted('inference')) {
   type Row = { model: string; rows: number; oursFirstSeconds: number; oursWarmSeconds: number; peerFirstSeconds?: number; peerWarmSeconds?: number; largestDifference?: number; peer: string };
-  const report = run('inference', 'bench/inference.bench.ts', ['--quick'], 600) as { rows: Row[] } | undefined;
+  const report = run('inference', 'bench/inference.bench.ts', ['--quick'], 600, SHORT_ROW_PROCESSES) as { rows: Row[] } | undefined;
   for (const row of report?.rows ?? []) {
     // Equal work shown by the largest difference between the two sides' probabilities.
     const same = row.largestDifference === undefined ? '' : `; probabilities within ${row.largestDifference.toExponential(1)} of the peer's`;
-    const workload = `float64 inference, MNIST ${row.model}, ${row.rows} rows in one call (class probabilities${same})`;
+    const workload = `float64 inference, MNIST ${row.model}, ${row.rows} rows in one call (class probabilities${same}; ${MEDIAN_OF_PROCESSES})`;
     const peerMs = (seconds: number | undefined) => (seconds === undefined ? undefined : 1000 * seconds);
     lines.push(ratioLine(`${workload}, first call in the process`, 1000 * row.oursFirstSeconds, peerMs(row.peerFirstSeconds), 'ms', row.peer, 1));
     lines.push(ratioLine(`${workload}, further calls (median)`, 1000 * row.oursWarmSeconds, peerMs(row.peerWarmSeconds), 'ms', row.peer, 1));
