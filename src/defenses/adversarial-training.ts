@@ -69,13 +69,30 @@ export function columnRanges(data: { rows: number; cols: number; data: Float64Ar
   return { lower, upper };
 }
 
+/**
+ * Adversarial training's adversary as the training loop takes it: the ball and box, the PGD steps
+ * a batch and the rng of the random starts. The tfjs engine runs it as `pgdAdversary`; the native
+ * engine inside each batch's graph (native/dense-step-graph.ts), its starts drawn from `rng`.
+ */
+export interface TrainingAdversary {
+  box: AdversaryBox;
+  steps: number;
+  rng: Rng;
+}
+
+/** PGD's step per column: 2.5 · radius / steps (Madry et al.'s ratio), rounded as float32 tensors round it (`pgdAdversary`'s `stepSize`). */
+export function adversaryStepSizes(radius: Float64Array, steps: number): Float32Array {
+  const ratio = Math.fround(2.5 / steps);
+  return Float32Array.from(radius, (r) => Math.fround(Math.fround(r) * ratio));
+}
+
 /** The adversary option of the training loop for ε in raw input units; `scale` maps raw to the network's inputs (standardisation). */
 export function adversarialTrainingOption(
   params: { adversarialEpsilon: number; adversarialSteps: number },
   raw: { rows: number; cols: number; data: Float64Array },
   rng: Rng,
   scale?: { offset: Float64Array; factor: Float64Array },
-): ((scores: (input: tf.Tensor2D) => tf.Tensor2D) => BatchAdversary) | undefined {
+): TrainingAdversary | undefined {
   if (params.adversarialEpsilon === 0) return undefined;
   const { lower, upper } = columnRanges(raw);
   const factor = scale?.factor ?? new Float64Array(raw.cols).fill(1);
@@ -85,5 +102,6 @@ export function adversarialTrainingOption(
     lower: Float64Array.from(lower, (v, j) => (v - offset[j]) * factor[j]),
     upper: Float64Array.from(upper, (v, j) => (v - offset[j]) * factor[j]),
   };
-  return (scores) => pgdAdversary(scores, box, params.adversarialSteps, rng);
+  if (box.radius.some((r) => !(r >= 0))) throw new ValidationError('cannot train adversarially', [{ path: 'adversarialEpsilon', message: 'give a radius ≥ 0' }]);
+  return { box, steps: params.adversarialSteps, rng };
 }

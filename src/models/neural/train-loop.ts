@@ -9,6 +9,7 @@ import { initBackend } from '../../backend/setup.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
+import { pgdAdversary, type TrainingAdversary } from '../../defenses/adversarial-training.ts';
 import { FusedAdam } from './fused-adam.ts';
 
 /** What the network learns: class labels (softmax cross-entropy on its scores) or targets in [0, 1] (binary cross-entropy on the sigmoid of its scores). */
@@ -45,8 +46,8 @@ export interface LoopOptions {
   penalty?: WeightPenalty;
   /** Starting values of the network's variables, in `variables` order (fine-tuning a trained model). */
   initial?: Float32Array[];
-  /** Replaces each batch by adversarial inputs against the current weights (adversarial training); made from the network's scores. */
-  adversary?: (scores: (input: tf.Tensor2D) => tf.Tensor2D) => (inputs: tf.Tensor2D, targets: tf.Tensor2D) => tf.Tensor2D;
+  /** Replaces each batch by its PGD examples against the current weights (adversarial training, Madry et al. 2018). */
+  adversary?: TrainingAdversary;
 }
 
 /**
@@ -209,7 +210,7 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
   };
   if (options.initial) network.variables.forEach((v, k) => v.assign(tf.tensor(options.initial![k], v.shape)));
   const adam = sgd ? undefined : new FusedAdam(network.variables, options.learningRate);
-  const adversary = options.adversary?.((input) => network.scores(input));
+  const adversary = options.adversary && pgdAdversary((input) => network.scores(input), options.adversary.box, options.adversary.steps, options.adversary.rng);
   const history = await runEpochs(features.rows, options, {
     step(order, start, size) {
       const [inputs, targets] = source.batch(order, start, size);

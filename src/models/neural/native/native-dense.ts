@@ -17,7 +17,7 @@ export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
   const graph = { ...spec, rows: spec.rows ?? 'double', scaledInputs: spec.scaledInputs ?? false };
   const depth = spec.sizes.length - 1;
   return {
-    key: JSON.stringify(['dense', graph.sizes, graph.hidden, graph.l2, graph.scaledInputs, graph.rows]),
+    key: JSON.stringify(['dense', graph.sizes, graph.hidden, graph.l2, graph.scaledInputs, graph.rows, graph.adversarialSteps ?? 0]),
     gradient: () => gradientGraph(graph),
     loss: () => lossGraph(graph),
     shapes: parameterShapes(spec.sizes),
@@ -26,6 +26,7 @@ export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
     outputWidth: spec.sizes[depth],
     rows: graph.rows,
     scaledInputs: graph.scaledInputs,
+    adversarialSteps: graph.adversarialSteps,
   };
 }
 
@@ -44,5 +45,5 @@ export function trainDenseNative(
   threads = 1,
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs }), initial, options, { threads, scaling });
+  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps }), initial, options, { threads, scaling });
 }

@@ -24,6 +24,8 @@ import { nativeCall } from '../../../parallel/native-guard.ts';
 import { openDirectSession, type DirectSession } from './direct-session.ts';
 import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, type NetworkObjective, type WeightPenalty } from '../train-loop.ts';
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
+import { adversaryStepSizes, type TrainingAdversary } from '../../../defenses/adversarial-training.ts';
+import type { Rng } from '../../../random.ts';
 import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
 
 /**
@@ -31,8 +33,9 @@ import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
  * 'float'` — float32), `targets` (rows × `outputWidth`, float32), `indices` (int32, the batch's
  * rows), `scale` (1 / batch rows) and the parameters by name; the gradient graph also `ones`
  * (batch values, all ones) and, with `scaledInputs`, `offset`, `factor` (per column) and
- * `shift`. The gradient graph's outputs are `loss` and `grad_<name>` for each parameter; the
- * loss graph's `loss`.
+ * `shift`; with `adversarialSteps`, `noise` (batch × inputWidth) and `radius`, `lower`, `upper`
+ * and `step` (inputWidth each: adversarial training's PGD, made in the graph). The gradient
+ * graph's outputs are `loss` and `grad_<name>` for each parameter; the loss graph's `loss`.
  */
 export interface StepGraphs {
   /** Names the graphs (with the thread count, the key of the sessions made once per process). */
@@ -47,6 +50,8 @@ export interface StepGraphs {
   outputWidth: number;
   rows: 'double' | 'float';
   scaledInputs: boolean;
+  /** PGD steps the gradient graph takes on each batch before its loss (adversarial training); absent: none. */
+  adversarialSteps?: number;
 }
 
 interface Sessions {
@@ -110,6 +115,8 @@ export class NativeStepper {
   private readonly spent: SpentBuffers;
   /** A loss term on the weights, added to each batch's loss and gradients after the native call (malicious training). */
   private penalty?: WeightPenalty;
+  /** Adversarial training's ball, box and steps as the gradient graph takes them, the rng of its random starts and their room. */
+  private adversary?: { feeds: Record<string, ort.Tensor>; rng: Rng; noise: Float32Array };
 
   private constructor(
     private readonly graphs: StepGraphs,
@@ -152,6 +159,24 @@ export class NativeStepper {
   penalise(penalty: WeightPenalty): void {
     if (!penalty.values) throw new ValidationError('the native engine needs a weight penalty computed on the values (WeightPenalty.values); train on tfjs for this one');
     this.penalty = penalty;
+  }
+
+  /**
+   * Trains on each batch's PGD examples (the gradient graph's `adversarialSteps`; Madry et al.
+   * 2018): the ball and box per column in the network's input coordinates, the random starts drawn
+   * from `adversary.rng` (uniform in [−1, 1), a batch's rows after one another).
+   */
+  trainAdversarially(adversary: TrainingAdversary): void {
+    const { inputWidth, adversarialSteps } = this.graphs;
+    if (adversarialSteps !== adversary.steps) throw new ValidationError(`the gradient graph takes ${adversarialSteps ?? 0} PGD steps a batch, the adversary ${adversary.steps}`);
+    const { radius, lower, upper } = adversary.box;
+    if (radius.length !== inputWidth || lower.length !== inputWidth || upper.length !== inputWidth) throw new ValidationError(`the adversary's box has ${radius.length} columns; the network takes ${inputWidth}`);
+    const column = (values: ArrayLike<number>) => new ort.Tensor('float32', Float32Array.from(values), [inputWidth]);
+    this.adversary = {
+      feeds: { radius: column(radius), lower: column(lower), upper: column(upper), step: column(adversaryStepSizes(radius, adversary.steps)) },
+      rng: adversary.rng,
+      noise: new Float32Array(0),
+    };
   }
 
   /** The penalised tensors' values and, for a step, their gradients. */
@@ -197,13 +222,24 @@ export class NativeStepper {
   /** One step on the rows `indices` of `set`; the batch's loss before the step. */
   async step(set: RowSet, indices: Int32Array): Promise<number> {
     if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
-    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]) };
+    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]), ...this.adversaryFeeds(indices.length) };
     this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches)));
     // The term's value as tfjs adds it: a float32 sum.
     const loss = Math.fround((this.lossOutput.data as Float32Array)[0] + this.penaltyValue(true));
     if (this.optimizer === 'adam') this.kernel.step();
     else this.sgdStep();
     return loss;
+  }
+
+  /** A batch's random starts and the adversary's box, for `rows` rows (none without an adversary). */
+  private adversaryFeeds(rows: number): Record<string, ort.Tensor> {
+    const adversary = this.adversary;
+    if (!adversary) return {};
+    const width = this.graphs.inputWidth;
+    if (adversary.noise.length < rows * width) adversary.noise = new Float32Array(rows * width);
+    const noise = adversary.noise.subarray(0, rows * width);
+    adversary.rng.fillBetween(noise, -1, 1);
+    return { ...adversary.feeds, noise: new ort.Tensor('float32', noise, [rows, width]) };
   }
 
   /**
@@ -235,9 +271,9 @@ export class NativeStepper {
   }
 }
 
-/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values. */
+/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values; adversarial training where the network's graphs make the PGD examples (dense networks: the CNN trainer keeps its own on tfjs). */
 export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
-  return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined) && !options.adversary;
+  return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined);
 }
 
 /**
@@ -278,6 +314,7 @@ export async function trainNative(
   const scaledInGraph = !roundOnce && scaling !== undefined;
   const stepper = await NativeStepper.create(graphs(roundOnce ? 'float' : 'double', scaledInGraph), options.optimizer, options.initial ?? initial, options.learningRate, threads, scaledInGraph ? scaling : undefined);
   if (options.penalty) stepper.penalise(options.penalty);
+  if (options.adversary) stepper.trainAdversarially(options.adversary);
   const training = roundOnce ? float32Rows(features, scaling) : undefined;
   try {
     const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
