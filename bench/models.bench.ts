@@ -178,6 +178,45 @@ async function cnnTrainingRows(): Promise<Row[]> {
   return [row];
 }
 
+/**
+ * Adversarial training (Madry et al. 2018: each batch replaced by its PGD examples, 7 L∞ steps of
+ * 2.5 ε / 7 from a random start in the ball of ε = 0.1, clipped to the columns' ranges) of an MNIST
+ * MLP 784-128-10, beside PyTorch doing the same loop (its own PGD in autograd): both timed from
+ * the float64 rows in memory, our first fit in the process (onnxruntime started before, as torch is
+ * imported before its loop) and the median of further fits, against the peer's one timed loop.
+ */
+async function adversarialTrainingRows(): Promise<Row[]> {
+  const name = 'MLP 784-128-10 adversarial training (PGD-7, L∞ ε 0.1)';
+  if (!wanted(name)) return [];
+  const parts = split('mnist');
+  if (!parts) return [];
+  const [rows, epochs, repeats] = quick ? [3000, 2, 2] : [8000, 5, 2];
+  const train = subsetRows(parts.train, Array.from({ length: Math.min(rows, parts.train.features.rows) }, (_, i) => i));
+  const params = { hidden: '128', epochs, batchSize: 128, learningRate: 0.001, validationFraction: 0, standardize: false, adversarialEpsilon: 0.1, adversarialSteps: 7 };
+  log(`${name} on mnist: ${train.features.rows} rows × ${epochs} epochs…`);
+  await startOnnxRuntime();
+  collectGarbage();
+  const started = performance.now();
+  const fitted = await createTrainer('mlp', params).fit(train, new Rng(SEED));
+  const seconds = (performance.now() - started) / 1000;
+  const again: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    await createTrainer('mlp', params).fit(train, new Rng(SEED));
+    again.push((performance.now() - t) / 1000);
+  }
+  const row: Row = {
+    name: `${name} (mnist, ${train.features.rows.toLocaleString('en-US')} rows × ${epochs} epochs, Adam, batch 128, 1 thread)`,
+    model: 'mlp',
+    params,
+    ours: { seconds, warmSeconds: median(again), trainAccuracy: accuracy(fitted as Classifier, train), testAccuracy: accuracy(fitted as Classifier, parts.test) },
+  };
+  const peer = fasterTorchPeer(train, parts.test, { hidden: [128], epochs, batchSize: 128, threads: 1, fromRows: true, adversarial: { epsilon: 0.1, steps: 7 } });
+  if (typeof peer === 'string') row.peerNote = peer;
+  else row.peer = peer;
+  return [row];
+}
+
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const rows: Row[] = [];
 const add = (row: Row | undefined) => row && rows.push(row);
@@ -192,6 +231,7 @@ add(await modelRow('Tree, steak complete rows (one-hot)', 'steak', 'tree', { max
 add(await modelRow('Tree, GSS complete rows (one-hot)', 'gss', 'tree', { maxDepth: 8 }, 'tree', { maxDepth: 8 }));
 for (const row of await mlpThroughputRows()) add(row);
 for (const row of await cnnTrainingRows()) add(row);
+for (const row of await adversarialTrainingRows()) add(row);
 
 if (json) {
   process.stdout.write(`${JSON.stringify({ seed: SEED, rows }, null, 2)}\n`);

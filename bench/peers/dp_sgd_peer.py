@@ -12,9 +12,10 @@ import time
 
 import numpy as np
 import torch
+from torch_threads import use_threads
 from functorch import grad, make_functional, vmap
 
-torch.set_num_threads(1)
+use_threads(torch, 1)
 spec = json.loads(sys.argv[1])
 x = torch.from_numpy(np.fromfile(spec['x'], dtype=np.float32).reshape(spec['rows'], spec['cols']))
 y = torch.from_numpy(np.fromfile(spec['y'], dtype=np.int32).astype(np.int64))

@@ -16,13 +16,14 @@ import time
 
 import numpy as np
 import torch
+from torch_threads import use_threads
 import torch.nn.functional as F
 from threatlab_torch import network
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    torch.set_num_threads(1)
+    use_threads(torch, 1)
     torch.manual_seed(0)
     with open(spec["model"]) as f:
         described = json.load(f)

@@ -13,12 +13,13 @@ import time
 
 import numpy as np
 import torch
+from torch_threads import use_threads
 from threatlab_torch import network
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    torch.set_num_threads(1)
+    use_threads(torch, 1)
     with open(spec["model"]) as f:
         forward = network(json.load(f), np.float64, probabilities=True)
     # The rows as the float64 tensor the network reads (made before the timer, as ours are in memory).

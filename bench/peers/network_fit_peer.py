@@ -11,11 +11,12 @@ import time
 
 import numpy as np
 import torch
+from torch_threads import use_threads
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    torch.set_num_threads(1)
+    use_threads(torch, 1)
     folder, n, d, h, c = spec["folder"], spec["rows"], spec["cols"], spec["hidden"], spec["classes"]
     x = torch.from_numpy(np.fromfile(f"{folder}/x.f64").reshape(n, d))
     p = torch.from_numpy(np.fromfile(f"{folder}/p.f64").reshape(n, c))

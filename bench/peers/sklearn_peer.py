@@ -119,8 +119,9 @@ def main():
         result.update(fitSeconds=time.perf_counter() - start, iterations=int(model.n_iter_), version=f"scikit-learn {sklearn.__version__}")
     elif kind == "mlp-torch":
         import torch
+        from torch_threads import use_threads
         threads = spec.get("threads", 1)
-        torch.set_num_threads(threads)
+        use_threads(torch, threads)
         # Subnormal floats (Adam's second moments) slow this CPU's float arithmetic several times;
         # flushing them is PyTorch's own switch, run as a second peer so ours meets PyTorch's best.
         flush = bool(spec.get("flushDenormal", False)) and torch.set_flush_denormal(True)
@@ -155,12 +156,30 @@ def main():
             x = torch.tensor(rows, dtype=torch.float32)
             y = torch.tensor(labels, dtype=torch.long)
             ytr = labels
+        # `adversarial`: Madry et al.'s PGD training as threatlab's adversary makes each batch's
+        # examples (defenses/adversarial-training.ts): the box each column's range over the rows,
+        # low/high the ball of radius eps clipped to it, a uniform start in the ball, `steps` steps
+        # of 2.5 eps / steps along the cross-entropy gradient's sign, each clipped to [low, high].
+        adversarial = spec.get("adversarial")
+        if adversarial:
+            eps, pgd_steps = adversarial["epsilon"], adversarial["steps"]
+            alpha = 2.5 * eps / pgd_steps
+            lower, upper = x.min(0).values, x.max(0).values
         for _ in range(spec["epochs"]):
             order = torch.randperm(len(x))
             for i in range(0, len(x), batch):
                 index = order[i:i + batch]
+                xb = x[index]
+                if adversarial:
+                    low, high = torch.max(xb - eps, lower), torch.min(xb + eps, upper)
+                    xa = torch.min(torch.max(xb + (torch.rand_like(xb) * 2 - 1) * eps, low), high)
+                    for _ in range(pgd_steps):
+                        xa.requires_grad_(True)
+                        gradient, = torch.autograd.grad(loss_fn(net(xa), y[index]), xa)
+                        xa = torch.min(torch.max(xa.detach() + alpha * gradient.sign(), low), high)
+                    xb = xa.detach()
                 optimizer.zero_grad()
-                loss = loss_fn(net(x[index]), y[index])
+                loss = loss_fn(net(xb), y[index])
                 if penalty is not None:
                     loss = loss + penalty()
                 loss.backward()
@@ -177,8 +196,9 @@ def main():
         # dense relu layer, softmax scores; Adam (lr 0.001), the rows' float32 tensors made
         # before the timer, then the median of further runs each with a fresh network.
         import torch
+        from torch_threads import use_threads
         threads = spec.get("threads", 1)
-        torch.set_num_threads(threads)
+        use_threads(torch, threads)
         flush = bool(spec.get("flushDenormal", False)) and torch.set_flush_denormal(True)
         torch.manual_seed(0)
         height, width, channels = spec["image"]
