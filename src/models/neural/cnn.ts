@@ -185,10 +185,10 @@ export class CnnTrainer implements Trainer<Cnn> {
     const objective = labelObjective(train);
     const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
     const trained =
-      !privacy && !loopOptions.adversary && defaultEngine() !== 'tfjs' && nativeEngineFits(objective, loopOptions)
+      !privacy && defaultEngine() !== 'tfjs' && nativeEngineFits(objective, loopOptions)
         ? // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
           // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-          await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows }), start, loopOptions, { roundOnceFromPasses: Infinity })
+          await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity })
         : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
     const { parameters, ...history } = trained;
     const blocks = p.filters.length;

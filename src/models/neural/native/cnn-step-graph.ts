@@ -23,7 +23,8 @@
  */
 
 import { FLOAT, GraphBuilder } from './onnx-graph.ts';
-import { blockTrace, parameterGradients, throughConvolution, windowPlanes, type BlockTrace } from './cnn-block-graph.ts';
+import { adversarialRows } from './adversarial-graph.ts';
+import { backThroughBlock, blockTrace, parameterGradients, throughConvolution, windowPlanes, type BlockTrace } from './cnn-block-graph.ts';
 import { throughActivation } from './dense-step-graph.ts';
 import { blockOutput, flatWidth } from '../cnn-shape.ts';
 import type { StepGraphs } from './native-stepper.ts';
@@ -39,6 +40,8 @@ export interface CnnGraphSpec {
   l2: number;
   /** The data set's element type: float64 (cast in the graph) or float32 rows made beforehand. */
   rows: 'double' | 'float';
+  /** Adversarial training (Madry et al. 2018): each batch replaced in the graph by its PGD examples after this many L∞ steps (adversarial-graph.ts). */
+  adversarialSteps?: number;
 }
 
 const KERNEL = 3;
@@ -81,28 +84,18 @@ interface Forward {
   logits: string;
 }
 
-/** Inputs data, targets, indices, scale (1 / batch rows) and the parameters; the forward pass and the loss, named `lossName`. */
-function forwardAndLoss(g: GraphBuilder, spec: CnnGraphSpec, lossName: string): Forward {
+/** The network from images `x` (batch × height · width · channels, float32, channels last) with the blocks' `kernels` in onnxruntime's layout. */
+function forwardPass(g: GraphBuilder, spec: CnnGraphSpec, x: string, kernels: string[]): Omit<Forward, 'kernels'> {
   const { height, width, channels } = spec.image;
-  const inputWidth = height * width * channels;
-  const indices = g.input('indices', ['batch'], 'int32');
-  const rows = g.node('Gather', [g.input('data', ['rows', inputWidth], spec.rows), indices], { axis: { int: 0 } });
-  const x = spec.rows === 'float' ? rows : g.node('Cast', [rows], { to: { int: FLOAT } });
-  g.node('Gather', [g.input('targets', ['rows', spec.classes]), indices], { axis: { int: 0 } }, 'y');
-  const scale = g.input('scale', []);
-  for (const { name, dims } of cnnParameterShapes(spec)) g.input(name, dims);
   let current = g.node('Transpose', [g.node('Reshape', [x, g.integers([-1, height, width, channels])])], { perm: { ints: [0, 3, 1, 2] } });
   let [h, w] = [height, width];
   const blockInputs: string[] = [];
   const traces: BlockTrace[] = [];
-  const kernels: string[] = [];
   spec.filters.forEach((filters, b) => {
     blockInputs.push(current);
-    const kernel = g.node('Transpose', [`k${b}`], { perm: { ints: [3, 2, 0, 1] } });
-    kernels.push(kernel);
-    const relu = g.node('Relu', [g.node('Conv', [current, kernel, `c${b}`])]);
+    const relu = g.node('Relu', [g.node('Conv', [current, kernels[b], `c${b}`])]);
     const sizes = afterBlock(h, w);
-    const trace = blockTrace(g, relu, kernel, sizes.convolved, sizes.pooled, filters);
+    const trace = blockTrace(g, relu, kernels[b], sizes.convolved, sizes.pooled, filters);
     traces.push(trace);
     current = trace.pooledValues;
     [h, w] = sizes.pooled;
@@ -111,8 +104,42 @@ function forwardAndLoss(g: GraphBuilder, spec: CnnGraphSpec, lossName: string): 
   const flat = g.node('Reshape', [g.node('Transpose', [current], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, h * w * filters])]);
   const hidden = g.node('Relu', [g.node('Gemm', [flat, 'w0', 'b0'])]);
   const logits = g.node('Gemm', [hidden, 'w1', 'b1']);
-  const logProbabilities = g.node('LogSoftmax', [logits], { axis: { int: 1 } });
-  const crossEntropy = g.node('Mul', [g.node('Neg', [g.node('ReduceSum', [g.node('Mul', ['y', logProbabilities])], { keepdims: { int: 0 } })]), scale]);
+  return { blockInputs, traces, last: { height: h, width: w, filters }, flat, hidden, logits };
+}
+
+/** The gradient at the dense head's input (`flat`'s) of `delta` at the logits, as the blocks' last pooled output (rows × filters × pooled). */
+function backThroughHead(g: GraphBuilder, pass: Omit<Forward, 'kernels'>, delta: string, zero: string): { atHidden: string; pooled: string } {
+  const atHidden = throughActivation(g, g.node('Gemm', [delta, 'w1'], { transB: { int: 1 } }), pass.hidden, 'relu', '', zero);
+  const { height, width, filters } = pass.last;
+  const pooled = g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [atHidden, 'w0'], { transB: { int: 1 } }), g.integers([-1, height, width, filters])])], { perm: { ints: [0, 3, 1, 2] } });
+  return { atHidden, pooled };
+}
+
+/** The batch's cross-entropy gradient at the images `x` (up to a positive factor), as rows of height · width · channels: for PGD's sign. */
+function inputGradient(g: GraphBuilder, spec: CnnGraphSpec, x: string, y: string, kernels: string[]): string {
+  const pass = forwardPass(g, spec, x, kernels);
+  const delta = g.node('Sub', [g.node('Softmax', [pass.logits], { axis: { int: 1 } }), y]);
+  let back = backThroughHead(g, pass, delta, g.constant([0])).pooled;
+  for (let b = spec.filters.length - 1; b >= 0; b--) back = backThroughBlock(g, pass.traces[b], back);
+  const { height, width, channels } = spec.image;
+  return g.node('Reshape', [g.node('Transpose', [back], { perm: { ints: [0, 2, 3, 1] } }), g.integers([-1, height * width * channels])]);
+}
+
+/** Inputs data, targets, indices, scale (1 / batch rows) and the parameters (and an adversary's, adversarial-graph.ts); the forward pass and the loss, named `lossName`. */
+function forwardAndLoss(g: GraphBuilder, spec: CnnGraphSpec, lossName: string): Forward {
+  const { height, width, channels } = spec.image;
+  const inputWidth = height * width * channels;
+  const indices = g.input('indices', ['batch'], 'int32');
+  const rows = g.node('Gather', [g.input('data', ['rows', inputWidth], spec.rows), indices], { axis: { int: 0 } });
+  const clean = spec.rows === 'float' ? rows : g.node('Cast', [rows], { to: { int: FLOAT } });
+  const y = g.node('Gather', [g.input('targets', ['rows', spec.classes]), indices], { axis: { int: 0 } }, 'y');
+  const scale = g.input('scale', []);
+  for (const { name, dims } of cnnParameterShapes(spec)) g.input(name, dims);
+  const kernels = spec.filters.map((_, b) => g.node('Transpose', [`k${b}`], { perm: { ints: [3, 2, 0, 1] } }));
+  const x = spec.adversarialSteps ? adversarialRows(g, inputWidth, spec.adversarialSteps, clean, (at) => inputGradient(g, spec, at, y, kernels)) : clean;
+  const pass = forwardPass(g, spec, x, kernels);
+  const logProbabilities = g.node('LogSoftmax', [pass.logits], { axis: { int: 1 } });
+  const crossEntropy = g.node('Mul', [g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, logProbabilities])], { keepdims: { int: 0 } })]), scale]);
   let loss = crossEntropy;
   if (spec.l2 > 0) {
     const weights = [...spec.filters.map((_, b) => `k${b}`), 'w0', 'w1'];
@@ -121,13 +148,30 @@ function forwardAndLoss(g: GraphBuilder, spec: CnnGraphSpec, lossName: string): 
   }
   g.node('Identity', [loss], {}, lossName);
   g.output(lossName, []);
-  return { blockInputs, traces, kernels, last: { height: h, width: w, filters }, flat, hidden, logits };
+  return { ...pass, kernels };
+}
+
+/** The batch's PGD examples alone (output `adversarial`, batch × image values), from the gradient graph's inputs less `ones` and `scale` (float32 rows): what a step trains on, for tests. */
+export function cnnAdversarialRowsGraph(spec: CnnGraphSpec): Uint8Array {
+  if (!spec.adversarialSteps) throw new Error('an adversarial rows graph needs adversarialSteps ≥ 1');
+  const g = new GraphBuilder();
+  const { height, width, channels } = spec.image;
+  const inputWidth = height * width * channels;
+  const indices = g.input('indices', ['batch'], 'int32');
+  const rows = g.node('Gather', [g.input('data', ['rows', inputWidth], 'float'), indices], { axis: { int: 0 } });
+  const y = g.node('Gather', [g.input('targets', ['rows', spec.classes]), indices], { axis: { int: 0 } }, 'y');
+  for (const { name, dims } of cnnParameterShapes(spec)) g.input(name, dims);
+  const kernels = spec.filters.map((_, b) => g.node('Transpose', [`k${b}`], { perm: { ints: [3, 2, 0, 1] } }));
+  g.node('Identity', [adversarialRows(g, inputWidth, spec.adversarialSteps, rows, (at) => inputGradient(g, spec, at, y, kernels))], {}, 'adversarial');
+  g.output('adversarial', ['batch', inputWidth]);
+  return g.serialise('cnn-adversarial-rows');
 }
 
 /** The loss alone, for a validation set. */
 export function cnnLossGraph(spec: CnnGraphSpec): Uint8Array {
   const g = new GraphBuilder();
-  forwardAndLoss(g, spec, 'loss');
+  // Validation rows as they are: no adversary.
+  forwardAndLoss(g, { ...spec, adversarialSteps: undefined }, 'loss');
   return g.serialise('cnn-loss');
 }
 
@@ -146,11 +190,11 @@ function backward(g: GraphBuilder, spec: CnnGraphSpec, forward: Forward): void {
   const delta = g.node('Mul', [g.node('Sub', [probabilities, 'y']), 'scale']);
   withL2(g, spec, g.node('Gemm', [forward.hidden, delta], { transA: { int: 1 } }), 'w1', 'grad_w1');
   g.node('MatMul', [ones, delta], {}, 'grad_b1');
-  const atHidden = throughActivation(g, g.node('Gemm', [delta, 'w1'], { transB: { int: 1 } }), forward.hidden, 'relu', '', zero);
+  const head = backThroughHead(g, forward, delta, zero);
+  const atHidden = head.atHidden;
   withL2(g, spec, g.node('Gemm', [forward.flat, atHidden], { transA: { int: 1 } }), 'w0', 'grad_w0');
   g.node('MatMul', [ones, atHidden], {}, 'grad_b0');
-  const { height, width, filters } = forward.last;
-  let pooled = g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [atHidden, 'w0'], { transB: { int: 1 } }), g.integers([-1, height, width, filters])])], { perm: { ints: [0, 3, 1, 2] } });
+  let pooled = head.pooled;
   for (let b = spec.filters.length - 1; b >= 0; b--) {
     const trace = forward.traces[b];
     const planes = windowPlanes(g, trace, pooled);
@@ -174,7 +218,7 @@ export function cnnGradientGraph(spec: CnnGraphSpec): Uint8Array {
 export function cnnStepGraphs(spec: CnnGraphSpec): StepGraphs {
   const { height, width, channels } = spec.image;
   return {
-    key: JSON.stringify(['cnn', spec.image, spec.filters, spec.hidden, spec.classes, spec.l2, spec.rows]),
+    key: JSON.stringify(['cnn', spec.image, spec.filters, spec.hidden, spec.classes, spec.l2, spec.rows, spec.adversarialSteps ?? 0]),
     gradient: () => cnnGradientGraph(spec),
     loss: () => cnnLossGraph(spec),
     shapes: cnnParameterShapes(spec),
@@ -183,5 +227,6 @@ export function cnnStepGraphs(spec: CnnGraphSpec): StepGraphs {
     outputWidth: spec.classes,
     rows: spec.rows,
     scaledInputs: false,
+    adversarialSteps: spec.adversarialSteps,
   };
 }

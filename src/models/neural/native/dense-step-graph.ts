@@ -15,10 +15,11 @@
  * (ReduceSum over the rows took 44 µs for 128 × 256, the product a few).
  * Names: parameters `w0, w1, …, b0, b1, …` (the tfjs loop's variable order: weights, then biases);
  * the gradient of each is `grad_<name>`. Adversarial training adds `noise`, `radius`, `lower`,
- * `upper` and `step` (`adversarialRows`): the batch's PGD examples are made in the same call.
+ * `upper` and `step` (adversarial-graph.ts): the batch's PGD examples are made in the same call.
  */
 
 import type { Activation } from '../dense-network.ts';
+import { adversarialRows } from './adversarial-graph.ts';
 import { FLOAT, GraphBuilder } from './onnx-graph.ts';
 
 /** What a graph is built for. */
@@ -31,7 +32,7 @@ export interface DenseGraphSpec {
   scaledInputs?: boolean;
   /** The data set's element type: float64 (cast in the graph, the default) or float32 rows made beforehand (float32-rows.ts; no scaling in the graph then). */
   rows?: 'double' | 'float';
-  /** Adversarial training (Madry et al. 2018): each batch replaced in the graph by its PGD examples after this many L∞ steps (`adversarialRows`). */
+  /** Adversarial training (Madry et al. 2018): each batch replaced in the graph by its PGD examples after this many L∞ steps (adversarial-graph.ts). */
   adversarialSteps?: number;
 }
 
@@ -94,7 +95,7 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   const y = g.node('Gather', [g.input('targets', ['rows', sizes[last + 1]]), indices], { axis: { int: 0 } }, 'y');
   const scale = g.input('scale', []);
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);
-  const x = spec.adversarialSteps ? adversarialRows(g, spec, clean, y) : clean;
+  const x = spec.adversarialSteps ? adversarialRows(g, sizes[0], spec.adversarialSteps, clean, (at) => inputGradient(g, spec, at, y)) : clean;
   const activations = [x];
   let logits = x;
   for (let l = 0; l <= last; l++) {
@@ -136,26 +137,6 @@ function inputGradient(g: GraphBuilder, spec: DenseGraphSpec, x: string, y: stri
   return g.node('Gemm', [delta, 'w0'], { transB: { int: 1 } });
 }
 
-/**
- * The batch's PGD examples against the current weights (Madry et al., ICLR 2018), as the tfjs
- * engine's adversary makes them (defenses/adversarial-training.ts): with the per-column inputs
- * `radius`, `lower`, `upper` and `step` (2.5 · radius / steps) and `noise` (batch × inputs,
- * uniform in [−1, 1), drawn by the trainer's rng), low = max(x − r, lower), high = min(x + r,
- * upper), the start clip(x + noise · r) and `adversarialSteps` steps clip(x + step · sign(∇ₓ CE)),
- * each clip to [low, high] — every one in float32, as tfjs's tensors. The loss and the weights'
- * gradients are then taken at these rows.
- */
-function adversarialRows(g: GraphBuilder, spec: DenseGraphSpec, clean: string, y: string): string {
-  const cols = spec.sizes[0];
-  const [noise, radius, lower, upper, step] = [g.input('noise', ['batch', cols]), g.input('radius', [cols]), g.input('lower', [cols]), g.input('upper', [cols]), g.input('step', [cols])];
-  const low = g.node('Max', [g.node('Sub', [clean, radius]), lower]);
-  const high = g.node('Min', [g.node('Add', [clean, radius]), upper]);
-  const clip = (value: string) => g.node('Min', [g.node('Max', [value, low]), high]);
-  let x = clip(g.node('Add', [clean, g.node('Mul', [noise, radius])]));
-  for (let s = 0; s < spec.adversarialSteps!; s++) x = clip(g.node('Add', [x, g.node('Mul', [step, g.node('Sign', [inputGradient(g, spec, x, y)])])]));
-  return x;
-}
-
 /** The batch's PGD examples alone (output `adversarial`, batch × inputs), from the gradient graph's inputs less `ones`: what a step trains on, for tests. */
 export function adversarialRowsGraph(spec: DenseGraphSpec): Uint8Array {
   if (!spec.adversarialSteps) throw new Error('an adversarial rows graph needs adversarialSteps ≥ 1');
@@ -165,7 +146,7 @@ export function adversarialRowsGraph(spec: DenseGraphSpec): Uint8Array {
   const rows = g.node('Gather', [g.input('data', ['rows', sizes[0]], 'float'), indices], { axis: { int: 0 } });
   const y = g.node('Gather', [g.input('targets', ['rows', sizes[sizes.length - 1]]), indices], { axis: { int: 0 } }, 'y');
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);
-  g.node('Identity', [adversarialRows(g, spec, rows, y)], {}, 'adversarial');
+  g.node('Identity', [adversarialRows(g, sizes[0], spec.adversarialSteps, rows, (at) => inputGradient(g, spec, at, y))], {}, 'adversarial');
   g.output('adversarial', ['batch', sizes[0]]);
   return g.serialise('dense-adversarial-rows');
 }

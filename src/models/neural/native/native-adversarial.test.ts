@@ -1,7 +1,8 @@
 /**
  * Adversarial training on the native engine (Madry et al. 2018): the PGD examples each batch's
- * graph makes are the tfjs engine's adversary's from the same random start, and a run trains the
- * same weights on the same seed, other weights than plain training's.
+ * graph makes — a dense network's and a CNN's — are the tfjs engine's adversary's from the same
+ * random start, and a run trains the same weights on the same seed, other weights than plain
+ * training's.
  */
 
 import { test } from 'node:test';
@@ -14,6 +15,7 @@ import { makeBlobs } from '../../../data/datasets/synthetic.ts';
 import { hasCode } from '../../../errors.ts';
 import { Rng } from '../../../random.ts';
 import { trainDense, type DenseTrainingOptions } from '../train-dense.ts';
+import { cnnAdversarialRowsGraph, cnnParameterShapes } from './cnn-step-graph.ts';
 import { adversarialRowsGraph, parameterShapes } from './dense-step-graph.ts';
 import { openDirectSession } from './direct-session.ts';
 import { denseStepper } from './native-dense.ts';
@@ -85,6 +87,65 @@ for (const hidden of ['relu', 'tanh'] as const) {
     assert.ok(native.some((value, k) => value !== data[k]), 'the examples moved');
   });
 }
+
+test('native PGD examples of a CNN (9 × 9 images, one block, odd sizes): the tfjs adversary\'s steps from the same start, every row in its ball and the box', async () => {
+  await initBackend();
+  const rng = new Rng(12);
+  const spec = { image: { height: 9, width: 9, channels: 1 }, filters: [3], hidden: 5, classes, l2: 0, rows: 'float' as const, adversarialSteps: steps };
+  const shapes = cnnParameterShapes(spec);
+  const parameters = shapes.map(({ dims }) => {
+    const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    rng.fillBetween(values, -1, 1);
+    return values;
+  });
+  const [count, width] = [10, 81];
+  const data = new Float32Array(count * width);
+  rng.fillBetween(data, 0, 1);
+  const targets = new Float32Array(count * classes);
+  for (let i = 0; i < count; i++) targets[i * classes + rng.int(classes)] = 1;
+  const radius = new Float64Array(width).fill(0.1);
+  const noise = new Float32Array(count * width);
+  rng.fillBetween(noise, -1, 1);
+  const step = adversaryStepSizes(radius, steps);
+  const session = await openDirectSession(cnnAdversarialRowsGraph(spec));
+  const column = (values: ArrayLike<number>) => new ort.Tensor('float32', Float32Array.from(values), [width]);
+  const feeds: Record<string, ort.Tensor> = {
+    data: new ort.Tensor('float32', data, [count, width]),
+    targets: new ort.Tensor('float32', targets, [count, classes]),
+    indices: new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => i), [count]),
+    noise: new ort.Tensor('float32', noise, [count, width]),
+    radius: column(radius),
+    lower: column(new Float32Array(width)),
+    upper: column(new Float32Array(width).fill(1)),
+    step: column(step),
+  };
+  shapes.forEach(({ name, dims }, k) => (feeds[name] = new ort.Tensor('float32', parameters[k], dims)));
+  const native = (await session.run(feeds)).adversarial.data as Float32Array;
+
+  // The tfjs engine's network (cnn.ts: valid 3 × 3 convolution, relu, 2 × 2 max-pooling; dense relu; scores) and adversary.
+  const reference = tf.tidy(() => {
+    const [kernel, bias, w0, w1, b0, b1] = parameters.map((values, k) => tf.tensor(values, shapes[k].dims));
+    const scores = (x: tf.Tensor) => {
+      const pooled = tf.maxPool(tf.relu(tf.add(tf.conv2d(tf.reshape(x, [-1, 9, 9, 1]) as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid'), bias)) as tf.Tensor4D, 2, 2, 'valid');
+      return tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [-1, 27]) as tf.Tensor2D, w0 as tf.Tensor2D), b0)) as tf.Tensor2D, w1 as tf.Tensor2D), b1) as tf.Tensor2D;
+    };
+    const y = tf.tensor2d(targets, [count, classes]);
+    const gradient = tf.grad((x: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, scores(x)) as tf.Scalar);
+    const x0 = tf.tensor2d(data, [count, width]);
+    const low = tf.maximum(tf.sub(x0, 0.1), 0);
+    const high = tf.minimum(tf.add(x0, 0.1), 1);
+    let x = tf.minimum(tf.maximum(tf.add(x0, tf.mul(tf.tensor2d(noise, [count, width]), Math.fround(0.1))), low), high);
+    for (let s = 0; s < steps; s++) x = tf.minimum(tf.maximum(tf.add(x, tf.mul(tf.tensor1d(step), tf.sign(gradient(x)))), low), high);
+    return x.dataSync() as Float32Array;
+  });
+  let same = 0;
+  for (let k = 0; k < count * width; k++) {
+    if (native[k] === reference[k]) same++;
+    assert.ok(native[k] >= 0 && native[k] <= 1 && Math.abs(native[k] - data[k]) <= Math.fround(0.1) * (1 + 1e-6), `value ${k}: ${native[k]} from ${data[k]}`);
+  }
+  assert.ok(same >= 0.99 * count * width, `${same} of ${count * width} values as tfjs's adversary made them`);
+  assert.ok(native.some((value, k) => value !== data[k]), 'the examples moved');
+});
 
 const blobs = makeBlobs(120, { centers: 3, features: 5, std: 1.6, seed: 3 });
 const objective = { kind: 'classification' as const, labels: blobs.labels, classes: 3 };

@@ -271,7 +271,7 @@ export class NativeStepper {
   }
 }
 
-/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values; adversarial training where the network's graphs make the PGD examples (dense networks: the CNN trainer keeps its own on tfjs). */
+/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values; adversarial training too (the graphs make each batch's PGD examples: adversarial-graph.ts). */
 export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
   return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined);
 }
