@@ -28,6 +28,7 @@ import { inputDomain, logitModel, runWhiteBox, type WhiteBoxAttackName } from '.
 import { fgsm } from '../src/attacks/evasion/fgsm.ts';
 import { pgd } from '../src/attacks/evasion/pgd.ts';
 import { loadMnist } from '../src/data/datasets/images.ts';
+import { subsetRows } from '../src/data/dataset.ts';
 import { trainTestSplit } from '../src/data/split.ts';
 import { selectRows } from '../src/math/matrix.ts';
 import { CnnTrainer } from '../src/models/neural/cnn.ts';
@@ -44,10 +45,11 @@ const rows = quick ? 50 : 200;
 /** Runs of FGSM and PGD after the first, on both sides (the median is the warm figure; three left it to a process's slow early onnxruntime calls and collections). */
 const FURTHER_RUNS = 5;
 const { train, test } = trainTestSplit(loadMnist(), { testFraction: 0.2, rng: new Rng(42), stratify: true });
-const trainRows = quick ? selectRows(train.features, Uint32Array.from({ length: 3000 }, (_, i) => i)) : train.features;
-const trainSet = { ...train, features: trainRows, labels: train.labels.subarray(0, trainRows.rows) };
-const inputs = selectRows(test.features, Uint32Array.from({ length: rows }, (_, i) => i));
-const labels = test.labels.subarray(0, rows);
+// Seeded samples of each part (before 2026-12-05 the first rows: the embedded MNIST's rows are grouped by digit, so the 50 attacked were all zeros and the 3,000 trained on zeros to threes).
+const trainSet = quick ? subsetRows(train, new Rng(7).permutation(train.features.rows).subarray(0, 3000)) : train;
+const attacked = new Rng(8).permutation(test.features.rows).subarray(0, rows);
+const inputs = selectRows(test.features, attacked);
+const labels = Int32Array.from(attacked, (i) => test.labels[i]);
 
 interface PeerEvasion {
   peer: string;

@@ -215,17 +215,34 @@ def main():
             layers += [torch.nn.Flatten(), torch.nn.Linear(chans * h * w, spec["hidden"]), torch.nn.ReLU(), torch.nn.Linear(spec["hidden"], int(ytr.max()) + 1)]
             return torch.nn.Sequential(*layers)
 
+        # `adversarial`: Madry et al.'s PGD training as the MLP peer does it (the box each pixel's
+        # range over the rows; a uniform start in the ball; `steps` sign steps of 2.5 eps / steps).
+        adversarial = spec.get("adversarial")
+
         def fit():
             net = make()
             optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
             loss_fn = torch.nn.CrossEntropyLoss()
             start = time.perf_counter()
+            if adversarial:
+                eps, pgd_steps = adversarial["epsilon"], adversarial["steps"]
+                alpha = 2.5 * eps / pgd_steps
+                lower, upper = x.min(0).values, x.max(0).values
             for _ in range(spec["epochs"]):
                 order = torch.randperm(len(x))
                 for i in range(0, len(x), batch):
                     index = order[i:i + batch]
+                    xb = x[index]
+                    if adversarial:
+                        low, high = torch.max(xb - eps, lower), torch.min(xb + eps, upper)
+                        xa = torch.min(torch.max(xb + (torch.rand_like(xb) * 2 - 1) * eps, low), high)
+                        for _ in range(pgd_steps):
+                            xa.requires_grad_(True)
+                            gradient, = torch.autograd.grad(loss_fn(net(xa), y[index]), xa)
+                            xa = torch.min(torch.max(xa.detach() + alpha * gradient.sign(), low), high)
+                        xb = xa.detach()
                     optimizer.zero_grad()
-                    loss_fn(net(x[index]), y[index]).backward()
+                    loss_fn(net(xb), y[index]).backward()
                     optimizer.step()
             return net, time.perf_counter() - start
 

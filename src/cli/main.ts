@@ -299,7 +299,7 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('reproduce')
     .description("reproduce a paper's results on its data, ours beside the paper's (extraction, inversion, membership, exfiltration, property, evasion, defenses)")
-    .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration, property or evasion')
+    .argument('<name>', 'which reproduction: extraction, inversion, membership, exfiltration, property, evasion or defenses')
     .option('--quick', 'the test-size variant')
     .option('--out <dir>', 'where figures (face grids) are written', '.threatlab/figures')
     .option('--redis <url>', "train shadow and reference models on threatlab worker processes through this Redis (BullMQ), not this machine's threads")

@@ -192,9 +192,11 @@ async function evasionSection(quick: boolean, pool: TrainingService, progress: P
   const data = loadDataset('mnist') as ClassificationDataset;
   const split = splitIndices(data, { testFraction: 0.2, rng: new Rng(REPRODUCTION_SEED), stratify: true });
   const [train, test] = [subsetRows(data, split.train), subsetRows(data, split.test)];
-  const picked = Array.from({ length: sizes(quick).evasionRows }, (_, i) => i);
+  // A seeded sample of the test digits: the embedded MNIST's rows are grouped by digit, so its first 300 were zeros and ones.
+  const picked = new Rng(REPRODUCTION_SEED + 1).permutation(test.features.rows).subarray(0, sizes(quick).evasionRows);
   const [inputs, labels] = [selectRows(test.features, picked), Int32Array.from(picked, (i) => test.labels[i])];
-  const epochs = quick ? 5 : 20;
+  // 40 epochs (20 before 2026-12-05): on a representative 300 digits the PGD-trained MLP of 20 held 79.3% under PGD ε = 0.1 (80.0% on the tfjs engine), of 40 83.7%.
+  const epochs = quick ? 5 : 40;
   const rows: DefenseRow[] = [];
   for (const [defense, extra] of [['none', {}], ['PGD adversarial training ε = 0.1 (7 steps)', { adversarialEpsilon: 0.1 }]] as const) {
     const started = performance.now();
