@@ -137,6 +137,26 @@ async function mlpThroughputRows(): Promise<Row[]> {
 }
 
 /**
+ * A network's first fit in the process — onnxruntime's one-time start-up before the timer, as a
+ * peer imports torch before its own, and the garbage of what ran before collected (settle.ts) — and
+ * the median of `repeats` further fits.
+ */
+async function firstAndFurtherFits<T>(fit: () => Promise<T>, repeats: number): Promise<{ fitted: T; seconds: number; warmSeconds: number }> {
+  await startOnnxRuntime();
+  collectGarbage();
+  const started = performance.now();
+  const fitted = await fit();
+  const seconds = (performance.now() - started) / 1000;
+  const again: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    await fit();
+    again.push((performance.now() - t) / 1000);
+  }
+  return { fitted, seconds, warmSeconds: median(again) };
+}
+
+/**
  * CNN training (cnn.ts's CNN 8-16, dense 64: membership inference's and malicious training's image
  * model) on a Fashion-MNIST subset, beside PyTorch's same network and loop: the first fit in the
  * process and the median of further fits on both sides (ours from the float64 rows, theirs from
@@ -153,24 +173,13 @@ async function cnnTrainingRows(): Promise<Row[]> {
   const test = subsetRows(parts.test, Array.from({ length: 2000 }, (_, i) => i));
   const params = { epochs, batchSize: 64, validationFraction: 0 };
   log(`${name} on ${dataset}: ${rows} rows × ${epochs} epochs…`);
-  // onnxruntime's one-time start-up before the timer, as the peer imports torch before its own (as the MLP rows do).
-  await startOnnxRuntime();
-  collectGarbage();
-  const started = performance.now();
-  const fitted = await new CnnTrainer(params).fit(train, new Rng(SEED));
-  const seconds = (performance.now() - started) / 1000;
-  const again: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t = performance.now();
-    await new CnnTrainer(params).fit(train, new Rng(SEED));
-    again.push((performance.now() - t) / 1000);
-  }
+  const { fitted, seconds, warmSeconds } = await firstAndFurtherFits(() => new CnnTrainer(params).fit(train, new Rng(SEED)), repeats);
   const image = train.image!;
   const row: Row = {
     name: `${name} (${dataset}, ${rows.toLocaleString('en-US')} rows × ${epochs} epochs, Adam, batch 64, 1 thread)`,
     model: 'cnn',
     params,
-    ours: { seconds, warmSeconds: median(again), trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, test) },
+    ours: { seconds, warmSeconds, trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, test) },
   };
   const peer = fasterTorchPeer(train, test, { filters: [8, 16], hidden: 64, epochs, batchSize: 64, threads: 1, image: [image.height, image.width, image.channels], repeats }, 'cnn-torch');
   if (typeof peer === 'string') row.peerNote = peer;
@@ -194,22 +203,12 @@ async function adversarialTrainingRows(): Promise<Row[]> {
   const train = subsetRows(parts.train, new Rng(7).permutation(parts.train.features.rows).subarray(0, rows));
   const params = { hidden: '128', epochs, batchSize: 128, learningRate: 0.001, validationFraction: 0, standardize: false, adversarialEpsilon: 0.1, adversarialSteps: 7 };
   log(`${name} on mnist: ${train.features.rows} rows × ${epochs} epochs…`);
-  await startOnnxRuntime();
-  collectGarbage();
-  const started = performance.now();
-  const fitted = await createTrainer('mlp', params).fit(train, new Rng(SEED));
-  const seconds = (performance.now() - started) / 1000;
-  const again: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t = performance.now();
-    await createTrainer('mlp', params).fit(train, new Rng(SEED));
-    again.push((performance.now() - t) / 1000);
-  }
+  const { fitted, seconds, warmSeconds } = await firstAndFurtherFits(async () => (await createTrainer('mlp', params).fit(train, new Rng(SEED))) as Classifier, repeats);
   const row: Row = {
     name: `${name} (mnist, ${train.features.rows.toLocaleString('en-US')} rows × ${epochs} epochs, Adam, batch 128, 1 thread)`,
     model: 'mlp',
     params,
-    ours: { seconds, warmSeconds: median(again), trainAccuracy: accuracy(fitted as Classifier, train), testAccuracy: accuracy(fitted as Classifier, parts.test) },
+    ours: { seconds, warmSeconds, trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, parts.test) },
   };
   const peer = fasterTorchPeer(train, parts.test, { hidden: [128], epochs, batchSize: 128, threads: 1, fromRows: true, adversarial: { epsilon: 0.1, steps: 7 } });
   if (typeof peer === 'string') row.peerNote = peer;
@@ -225,22 +224,12 @@ async function adversarialCnnRow(parts: { train: ClassificationDataset; test: Cl
   const train = subsetRows(parts.train, new Rng(7).permutation(parts.train.features.rows).subarray(0, rows));
   const params = { epochs, batchSize: 64, validationFraction: 0, adversarialEpsilon: 0.1, adversarialSteps: 7 };
   log(`${name} on mnist: ${train.features.rows} rows × ${epochs} epochs…`);
-  await startOnnxRuntime();
-  collectGarbage();
-  const started = performance.now();
-  const fitted = await new CnnTrainer(params).fit(train, new Rng(SEED));
-  const seconds = (performance.now() - started) / 1000;
-  const again: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t = performance.now();
-    await new CnnTrainer(params).fit(train, new Rng(SEED));
-    again.push((performance.now() - t) / 1000);
-  }
+  const { fitted, seconds, warmSeconds } = await firstAndFurtherFits(() => new CnnTrainer(params).fit(train, new Rng(SEED)), repeats);
   const row: Row = {
     name: `${name} (mnist, ${train.features.rows.toLocaleString('en-US')} rows × ${epochs} epochs, Adam, batch 64, 1 thread)`,
     model: 'cnn',
     params,
-    ours: { seconds, warmSeconds: median(again), trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, parts.test) },
+    ours: { seconds, warmSeconds, trainAccuracy: accuracy(fitted, train), testAccuracy: accuracy(fitted, parts.test) },
   };
   const image = train.image!;
   const peer = fasterTorchPeer(train, parts.test, { filters: [8, 16], hidden: 64, epochs, batchSize: 64, threads: 1, image: [image.height, image.width, image.channels], repeats, adversarial: { epsilon: 0.1, steps: 7 } }, 'cnn-torch');

@@ -70,6 +70,22 @@ def malicious_penalty(spec, net, torch):
     return sign_term if attack == "sign" else correlation_term
 
 
+def pgd_examples(torch, net, loss_fn, xb, yb, adversarial, lower, upper):
+    """Madry et al.'s PGD examples of a batch as threatlab's adversary makes them (its
+    defenses/adversarial-training.ts): the ball of radius eps clipped to the box [lower, upper] (each
+    column's range over the rows), a uniform start in it, `steps` steps of 2.5 eps / steps along the
+    cross-entropy gradient's sign, each clipped to the ball and box."""
+    eps, steps = adversarial["epsilon"], adversarial["steps"]
+    alpha = 2.5 * eps / steps
+    low, high = torch.max(xb - eps, lower), torch.min(xb + eps, upper)
+    xa = torch.min(torch.max(xb + (torch.rand_like(xb) * 2 - 1) * eps, low), high)
+    for _ in range(steps):
+        xa.requires_grad_(True)
+        gradient, = torch.autograd.grad(loss_fn(net(xa), yb), xa)
+        xa = torch.min(torch.max(xa.detach() + alpha * gradient.sign(), low), high)
+    return xa.detach()
+
+
 def timed_fits(make, xtr, ytr, repeats):
     """The first fit's seconds and model, and the median of `repeats` further fits (warm: the
     imports, caches and allocator already used, as in a process that fits many models)."""
@@ -162,22 +178,12 @@ def main():
         # of 2.5 eps / steps along the cross-entropy gradient's sign, each clipped to [low, high].
         adversarial = spec.get("adversarial")
         if adversarial:
-            eps, pgd_steps = adversarial["epsilon"], adversarial["steps"]
-            alpha = 2.5 * eps / pgd_steps
             lower, upper = x.min(0).values, x.max(0).values
         for _ in range(spec["epochs"]):
             order = torch.randperm(len(x))
             for i in range(0, len(x), batch):
                 index = order[i:i + batch]
-                xb = x[index]
-                if adversarial:
-                    low, high = torch.max(xb - eps, lower), torch.min(xb + eps, upper)
-                    xa = torch.min(torch.max(xb + (torch.rand_like(xb) * 2 - 1) * eps, low), high)
-                    for _ in range(pgd_steps):
-                        xa.requires_grad_(True)
-                        gradient, = torch.autograd.grad(loss_fn(net(xa), y[index]), xa)
-                        xa = torch.min(torch.max(xa.detach() + alpha * gradient.sign(), low), high)
-                    xb = xa.detach()
+                xb = pgd_examples(torch, net, loss_fn, x[index], y[index], adversarial, lower, upper) if adversarial else x[index]
                 optimizer.zero_grad()
                 loss = loss_fn(net(xb), y[index])
                 if penalty is not None:
@@ -225,22 +231,12 @@ def main():
             loss_fn = torch.nn.CrossEntropyLoss()
             start = time.perf_counter()
             if adversarial:
-                eps, pgd_steps = adversarial["epsilon"], adversarial["steps"]
-                alpha = 2.5 * eps / pgd_steps
                 lower, upper = x.min(0).values, x.max(0).values
             for _ in range(spec["epochs"]):
                 order = torch.randperm(len(x))
                 for i in range(0, len(x), batch):
                     index = order[i:i + batch]
-                    xb = x[index]
-                    if adversarial:
-                        low, high = torch.max(xb - eps, lower), torch.min(xb + eps, upper)
-                        xa = torch.min(torch.max(xb + (torch.rand_like(xb) * 2 - 1) * eps, low), high)
-                        for _ in range(pgd_steps):
-                            xa.requires_grad_(True)
-                            gradient, = torch.autograd.grad(loss_fn(net(xa), y[index]), xa)
-                            xa = torch.min(torch.max(xa.detach() + alpha * gradient.sign(), low), high)
-                        xb = xa.detach()
+                    xb = pgd_examples(torch, net, loss_fn, x[index], y[index], adversarial, lower, upper) if adversarial else x[index]
                     optimizer.zero_grad()
                     loss_fn(net(xb), y[index]).backward()
                     optimizer.step()

@@ -80,6 +80,19 @@ interface Forward {
   loss: string;
 }
 
+/** The layers from rows `x`: each layer's input (activations[0] is x) and the last layer's scores. */
+function denseForward(g: GraphBuilder, spec: DenseGraphSpec, x: string): { activations: string[]; logits: string } {
+  const last = spec.sizes.length - 2;
+  const activations = [x];
+  let logits = x;
+  for (let l = 0; l <= last; l++) {
+    const z = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
+    if (l === last) logits = z;
+    else activations.push(activate(g, z, spec.hidden));
+  }
+  return { activations, logits };
+}
+
 /** Inputs data, targets, indices, scale (1 / batch rows) and the parameters; the forward pass and the loss. */
 function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string): Forward {
   const { sizes } = spec;
@@ -96,13 +109,7 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   const scale = g.input('scale', []);
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);
   const x = spec.adversarialSteps ? adversarialRows(g, sizes[0], spec.adversarialSteps, clean, (at) => inputGradient(g, spec, at, y)) : clean;
-  const activations = [x];
-  let logits = x;
-  for (let l = 0; l <= last; l++) {
-    const z = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
-    if (l === last) logits = z;
-    else activations.push(activate(g, z, spec.hidden));
-  }
+  const { activations, logits } = denseForward(g, spec, x);
   const logProbabilities = g.node('LogSoftmax', [logits], { axis: { int: 1 } });
   const crossEntropy = g.node('Mul', [g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, logProbabilities])], { keepdims: { int: 0 } })]), scale]);
   let loss = crossEntropy;
@@ -125,13 +132,7 @@ function inputGradient(g: GraphBuilder, spec: DenseGraphSpec, x: string, y: stri
   const last = spec.sizes.length - 2;
   const one = spec.hidden === 'tanh' || spec.hidden === 'sigmoid' ? g.constant([1]) : '';
   const zero = spec.hidden === 'relu' ? g.constant([0]) : '';
-  const activations = [x];
-  let logits = x;
-  for (let l = 0; l <= last; l++) {
-    const z = g.node('Gemm', [activations[l], `w${l}`, `b${l}`]);
-    if (l === last) logits = z;
-    else activations.push(activate(g, z, spec.hidden));
-  }
+  const { activations, logits } = denseForward(g, spec, x);
   let delta = g.node('Sub', [g.node('Softmax', [logits], { axis: { int: 1 } }), y]);
   for (let l = last; l > 0; l--) delta = throughActivation(g, g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }), activations[l], spec.hidden, one, zero);
   return g.node('Gemm', [delta, 'w0'], { transB: { int: 1 } });

@@ -22,6 +22,30 @@ import { denseStepper } from './native-dense.ts';
 
 const [rows, cols, classes, steps] = [24, 6, 3, 4];
 
+/** An adversarial rows graph's feeds: every one of `count` float32 rows, their one-hot targets, the starts, the per-column box and steps, the parameters. */
+function pgdFeeds(
+  values: { data: Float32Array; targets: Float32Array; noise: Float32Array; radius: ArrayLike<number>; lower: ArrayLike<number>; upper: ArrayLike<number>; step: ArrayLike<number> },
+  count: number,
+  classCount: number,
+  shapes: { name: string; dims: number[] }[],
+  parameters: Float32Array[],
+): Record<string, ort.Tensor> {
+  const width = values.data.length / count;
+  const column = (of: ArrayLike<number>) => new ort.Tensor('float32', Float32Array.from(of), [width]);
+  const feeds: Record<string, ort.Tensor> = {
+    data: new ort.Tensor('float32', values.data, [count, width]),
+    targets: new ort.Tensor('float32', values.targets, [count, classCount]),
+    indices: new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => i), [count]),
+    noise: new ort.Tensor('float32', values.noise, [count, width]),
+    radius: column(values.radius),
+    lower: column(values.lower),
+    upper: column(values.upper),
+    step: column(values.step),
+  };
+  shapes.forEach(({ name, dims }, k) => (feeds[name] = new ort.Tensor('float32', parameters[k], dims)));
+  return feeds;
+}
+
 for (const hidden of ['relu', 'tanh'] as const) {
   test(`native PGD examples (${hidden}): the tfjs adversary's steps from the same start, per-column radii, every row in its ball and the box`, async () => {
     await initBackend();
@@ -45,18 +69,7 @@ for (const hidden of ['relu', 'tanh'] as const) {
     const step = adversaryStepSizes(radius, steps);
 
     const session = await openDirectSession(adversarialRowsGraph({ sizes, hidden, l2: 0, rows: 'float', adversarialSteps: steps }));
-    const column = (values: ArrayLike<number>) => new ort.Tensor('float32', Float32Array.from(values), [cols]);
-    const feeds: Record<string, ort.Tensor> = {
-      data: new ort.Tensor('float32', data, [rows, cols]),
-      targets: new ort.Tensor('float32', targets, [rows, classes]),
-      indices: new ort.Tensor('int32', Int32Array.from({ length: rows }, (_, i) => i), [rows]),
-      noise: new ort.Tensor('float32', noise, [rows, cols]),
-      radius: column(radius),
-      lower: column(lower),
-      upper: column(upper),
-      step: column(step),
-    };
-    parameterShapes(sizes).forEach(({ name, dims }, k) => (feeds[name] = new ort.Tensor('float32', parameters[k], dims)));
+    const feeds = pgdFeeds({ data, targets, noise, radius, lower, upper, step }, rows, classes, parameterShapes(sizes), parameters);
     const native = (await session.run(feeds)).adversarial.data as Float32Array;
 
     // The tfjs engine's adversary (defenses/adversarial-training.ts), its start given.
@@ -108,18 +121,7 @@ test('native PGD examples of a CNN (9 × 9 images, one block, odd sizes): the tf
   rng.fillBetween(noise, -1, 1);
   const step = adversaryStepSizes(radius, steps);
   const session = await openDirectSession(cnnAdversarialRowsGraph(spec));
-  const column = (values: ArrayLike<number>) => new ort.Tensor('float32', Float32Array.from(values), [width]);
-  const feeds: Record<string, ort.Tensor> = {
-    data: new ort.Tensor('float32', data, [count, width]),
-    targets: new ort.Tensor('float32', targets, [count, classes]),
-    indices: new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => i), [count]),
-    noise: new ort.Tensor('float32', noise, [count, width]),
-    radius: column(radius),
-    lower: column(new Float32Array(width)),
-    upper: column(new Float32Array(width).fill(1)),
-    step: column(step),
-  };
-  shapes.forEach(({ name, dims }, k) => (feeds[name] = new ort.Tensor('float32', parameters[k], dims)));
+  const feeds = pgdFeeds({ data, targets, noise, radius, lower: new Float32Array(width), upper: new Float32Array(width).fill(1), step }, count, classes, shapes, parameters);
   const native = (await session.run(feeds)).adversarial.data as Float32Array;
 
   // The tfjs engine's network (cnn.ts: valid 3 × 3 convolution, relu, 2 × 2 max-pooling; dense relu; scores) and adversary.
