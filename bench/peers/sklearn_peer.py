@@ -86,6 +86,24 @@ def pgd_examples(torch, net, loss_fn, xb, yb, adversarial, lower, upper):
     return xa.detach()
 
 
+def train_epochs(torch, net, optimizer, loss_fn, x, y, batch, epochs, adversarial=None, penalty=None):
+    """Adam's loop over shuffled batches: each batch replaced by its PGD examples with `adversarial`
+    (the box each column's range over the rows), `penalty()` added to each batch's loss where given."""
+    if adversarial:
+        lower, upper = x.min(0).values, x.max(0).values
+    for _ in range(epochs):
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), batch):
+            index = order[i:i + batch]
+            xb = pgd_examples(torch, net, loss_fn, x[index], y[index], adversarial, lower, upper) if adversarial else x[index]
+            optimizer.zero_grad()
+            loss = loss_fn(net(xb), y[index])
+            if penalty is not None:
+                loss = loss + penalty()
+            loss.backward()
+            optimizer.step()
+
+
 def timed_fits(make, xtr, ytr, repeats):
     """The first fit's seconds and model, and the median of `repeats` further fits (warm: the
     imports, caches and allocator already used, as in a process that fits many models)."""
@@ -172,24 +190,8 @@ def main():
             x = torch.tensor(rows, dtype=torch.float32)
             y = torch.tensor(labels, dtype=torch.long)
             ytr = labels
-        # `adversarial`: Madry et al.'s PGD training as threatlab's adversary makes each batch's
-        # examples (defenses/adversarial-training.ts): the box each column's range over the rows,
-        # low/high the ball of radius eps clipped to it, a uniform start in the ball, `steps` steps
-        # of 2.5 eps / steps along the cross-entropy gradient's sign, each clipped to [low, high].
-        adversarial = spec.get("adversarial")
-        if adversarial:
-            lower, upper = x.min(0).values, x.max(0).values
-        for _ in range(spec["epochs"]):
-            order = torch.randperm(len(x))
-            for i in range(0, len(x), batch):
-                index = order[i:i + batch]
-                xb = pgd_examples(torch, net, loss_fn, x[index], y[index], adversarial, lower, upper) if adversarial else x[index]
-                optimizer.zero_grad()
-                loss = loss_fn(net(xb), y[index])
-                if penalty is not None:
-                    loss = loss + penalty()
-                loss.backward()
-                optimizer.step()
+        # `adversarial`: Madry et al.'s PGD training, each batch's examples as threatlab's adversary makes them (pgd_examples).
+        train_epochs(torch, net, optimizer, loss_fn, x, y, batch, spec["epochs"], spec.get("adversarial"), penalty)
         seconds = time.perf_counter() - start
         with torch.no_grad():
             test_accuracy = float((net(torch.tensor(xte, dtype=torch.float32)).argmax(1).numpy() == yte).mean())
@@ -221,8 +223,7 @@ def main():
             layers += [torch.nn.Flatten(), torch.nn.Linear(chans * h * w, spec["hidden"]), torch.nn.ReLU(), torch.nn.Linear(spec["hidden"], int(ytr.max()) + 1)]
             return torch.nn.Sequential(*layers)
 
-        # `adversarial`: Madry et al.'s PGD training as the MLP peer does it (the box each pixel's
-        # range over the rows; a uniform start in the ball; `steps` sign steps of 2.5 eps / steps).
+        # `adversarial`: Madry et al.'s PGD training, as the MLP peer's (pgd_examples).
         adversarial = spec.get("adversarial")
 
         def fit():
@@ -230,16 +231,7 @@ def main():
             optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
             loss_fn = torch.nn.CrossEntropyLoss()
             start = time.perf_counter()
-            if adversarial:
-                lower, upper = x.min(0).values, x.max(0).values
-            for _ in range(spec["epochs"]):
-                order = torch.randperm(len(x))
-                for i in range(0, len(x), batch):
-                    index = order[i:i + batch]
-                    xb = pgd_examples(torch, net, loss_fn, x[index], y[index], adversarial, lower, upper) if adversarial else x[index]
-                    optimizer.zero_grad()
-                    loss_fn(net(xb), y[index]).backward()
-                    optimizer.step()
+            train_epochs(torch, net, optimizer, loss_fn, x, y, batch, spec["epochs"], adversarial)
             return net, time.perf_counter() - start
 
         net, first = fit()
