@@ -5,7 +5,9 @@
  * steps of 2.5·ε/steps, each projected back into the ball and into the valid input box (the
  * schema's column ranges, as the evasion attacks use) — so the network minimises its worst-case
  * loss in the ball. Robust accuracy against PGD at that ε is what it buys; clean accuracy and
- * (steps + 1)× the training time are what it costs.
+ * (steps + 1)× the training time are what it costs. Both engines take the same adversary: tfjs
+ * through `pgdAdversary`, the native engine inside each batch's onnxruntime graph (the same
+ * examples from the same start; an MNIST MLP 2.03 → 0.25 s, a CNN 15.8 → 1.5 s).
  */
 
 import { tf } from '../backend/tf.ts';
@@ -72,7 +74,8 @@ export function columnRanges(data: { rows: number; cols: number; data: Float64Ar
 /**
  * Adversarial training's adversary as the training loop takes it: the ball and box, the PGD steps
  * a batch and the rng of the random starts. The tfjs engine runs it as `pgdAdversary`; the native
- * engine inside each batch's graph (native/dense-step-graph.ts), its starts drawn from `rng`.
+ * engine inside each batch's step graph (models/neural/native/adversarial-graph.ts), its starts
+ * drawn from `rng`.
  */
 export interface TrainingAdversary {
   box: AdversaryBox;
