@@ -13,7 +13,7 @@ import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
-import { trainDenseNative } from './native/native-dense.ts';
+import { trainDenseNative, trainDensePrivately } from './native/native-dense.ts';
 import { nativeEngineFits } from './native/native-stepper.ts';
 import { ThreatlabError } from '../../errors.ts';
 import type { ColumnScaler } from '../../data/encoders/scaling.ts';
@@ -78,7 +78,16 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const { sizes, rng } = options;
   const initialWeights = sizes.slice(1).map((outputs, l) => glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs));
   const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
-  if (!options.privacy && (options.engine ?? defaultEngine()) !== 'tfjs' && nativeEngineFits(objective, options)) {
+  const native = (options.engine ?? defaultEngine()) !== 'tfjs';
+  if (native && options.privacy && !options.inputScaling && objective.kind === 'classification') {
+    // DP-SGD's clipped sums in one onnxruntime call a step (native-dense.ts); rows scaled by the trainer stay on tfjs.
+    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
+    const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
+    const { parameters, ...history } = await trainDensePrivately(features, objective, spec, [...initialWeights, ...initialBiases], options, options.privacy, options.threads);
+    const depth = sizes.length - 1;
+    return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
+  }
+  if (!options.privacy && native && nativeEngineFits(objective, options)) {
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
     const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
     const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads, options.inputScaling);

@@ -178,6 +178,55 @@ function backward(g: GraphBuilder, spec: DenseGraphSpec, forward: Forward): void
   }
 }
 
+/**
+ * DP-SGD's clipped gradient sums (Abadi et al., CCS 2016, Algorithm 1) for the sampled rows
+ * `indices`, without a per-example gradient: a dense layer's per-example weight gradient is aᵢ ⊗ δᵢ,
+ * of squared norm ‖aᵢ‖²‖δᵢ‖², its bias's δᵢ (Goodfellow 2015; defenses/dp-sgd/clipped-gradients.ts
+ * does the same on tfjs, whose order of operations this follows). Each row's factor
+ * cᵢ = min(1, `clip` / max(‖gᵢ‖, 10⁻¹²)) clips its whole gradient; `grad_w<l>` = Aₗᵀ(c ⊙ Δₗ),
+ * `grad_b<l>` = Σᵢ cᵢδᵢ. Inputs data, targets, indices, clip and the parameters; outputs the sums,
+ * `loss` (the batch's summed cross-entropy) and `clipped` (rows whose factor is below 1). Noise,
+ * the division by the expected batch and the L2 term come after (native-stepper.ts).
+ */
+export function privateGradientGraph(spec: DenseGraphSpec): Uint8Array {
+  const g = new GraphBuilder();
+  const { sizes } = spec;
+  const last = sizes.length - 2;
+  const indices = g.input('indices', ['batch'], 'int32');
+  const rows = g.node('Gather', [g.input('data', ['rows', sizes[0]], spec.rows ?? 'double'), indices], { axis: { int: 0 } });
+  const x = spec.rows === 'float' ? rows : g.node('Cast', [rows], { to: { int: FLOAT } });
+  const y = g.node('Gather', [g.input('targets', ['rows', sizes[last + 1]]), indices], { axis: { int: 0 } });
+  const clip = g.input('clip', []);
+  for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);
+  const { activations, logits } = denseForward(g, spec, x);
+  const logProbabilities = g.node('LogSoftmax', [logits], { axis: { int: 1 } });
+  g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, logProbabilities])], { keepdims: { int: 0 } })], {}, 'loss');
+  g.output('loss', []);
+  const one = spec.hidden === 'tanh' || spec.hidden === 'sigmoid' ? g.constant([1]) : '';
+  const zero = spec.hidden === 'relu' ? g.constant([0]) : '';
+  const rowSquares = (value: string) => g.node('ReduceSum', [g.node('Mul', [value, value]), g.integers([1])], { keepdims: { int: 1 } });
+  const deltas: string[] = [];
+  const norms: string[] = [];
+  let delta = g.node('Sub', [g.node('Exp', [logProbabilities]), y]);
+  for (let l = last; l >= 0; l--) {
+    deltas[l] = delta;
+    const deltaNorms = rowSquares(delta);
+    norms.push(g.node('Add', [g.node('Mul', [rowSquares(activations[l]), deltaNorms]), deltaNorms]));
+    if (l > 0) delta = throughActivation(g, g.node('Gemm', [delta, `w${l}`], { transB: { int: 1 } }), activations[l], spec.hidden, one, zero);
+  }
+  const squared = norms.length === 1 ? norms[0] : g.node('Sum', norms);
+  const factors = g.node('Min', [g.constant([1]), g.node('Div', [clip, g.node('Max', [g.node('Sqrt', [squared]), g.constant([1e-12])])])]);
+  for (let l = 0; l <= last; l++) {
+    const scaled = g.node('Mul', [deltas[l], factors]);
+    g.node('Gemm', [activations[l], scaled], { transA: { int: 1 } }, `grad_w${l}`);
+    g.node('ReduceSum', [scaled, g.integers([0])], { keepdims: { int: 0 } }, `grad_b${l}`);
+  }
+  g.node('ReduceSum', [g.node('Cast', [g.node('Less', [factors, g.constant([1])])], { to: { int: FLOAT } })], { keepdims: { int: 0 } }, 'clipped');
+  g.output('clipped', []);
+  for (const { name, dims } of parameterShapes(sizes)) g.output(`grad_${name}`, dims);
+  return g.serialise('dense-private-gradients');
+}
+
 /** Inputs data, targets, indices, ones, scale (1 / batch rows) and the parameters; outputs `loss` and `grad_<parameter>` for each. */
 export function gradientGraph(spec: DenseGraphSpec): Uint8Array {
   const g = new GraphBuilder();

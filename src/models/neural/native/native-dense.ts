@@ -3,13 +3,15 @@
  * dense-step-graph.ts, stepped by the native engine's stepper (native-stepper.ts: one onnxruntime
  * call a batch, then Adam in WebAssembly). The batch order, initial weights, loss and early
  * stopping are the tfjs loop's (train-loop.ts); the weights agree with the tfjs engine's to
- * rounding, not bit for bit.
+ * rounding, not bit for bit. DP-SGD too (`trainDensePrivately`).
  */
 
 import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
 import type { Matrix } from '../../../math/matrix.ts';
-import type { LoopOptions, LoopResult, NetworkObjective } from '../train-loop.ts';
-import { gradientGraph, lossGraph, parameterShapes, type DenseGraphSpec } from './dense-step-graph.ts';
+import { checkPrivateRun, planDpSgd, runPrivately, type DpSgdRecord, type DpSgdSettings } from '../../../defenses/dp-sgd/private-training.ts';
+import { targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import { gradientGraph, lossGraph, parameterShapes, privateGradientGraph, type DenseGraphSpec } from './dense-step-graph.ts';
+import { float32Rows } from './float32-rows.ts';
 import { NativeStepper, trainNative, type StepGraphs } from './native-stepper.ts';
 
 /** The training graphs of a dense network of `spec`. */
@@ -46,4 +48,41 @@ export function trainDenseNative(
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
   return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps }), initial, options, { threads, scaling });
+}
+
+/**
+ * DP-SGD (Abadi et al., CCS 2016) on the native engine: each step's sampled rows (Poisson, the
+ * shared loop of defenses/dp-sgd/private-training.ts) clipped and summed in one onnxruntime call
+ * (`privateGradientGraph`), the noise and the optimiser's step in the stepper. The rows are
+ * rounded to float32 once (DP-SGD passes over them every epoch). The privacy record is the tfjs
+ * engine's: the same sampling, clipping bound, noise scale and accountant.
+ */
+export async function trainDensePrivately(
+  features: Matrix,
+  objective: NetworkObjective,
+  spec: DenseGraphSpec,
+  initial: Float32Array[],
+  options: LoopOptions,
+  settings: DpSgdSettings,
+  threads = 1,
+): Promise<LoopResult & { privacy: DpSgdRecord; parameters: Float32Array[] }> {
+  checkPrivateRun(objective, options);
+  const rows = features.rows;
+  const plan = planDpSgd(settings, rows, options.batchSize, options.epochs);
+  const graph = { ...spec, rows: 'float' as const, scaledInputs: false };
+  const graphs: StepGraphs = { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph) };
+  const stepper = await NativeStepper.create(graphs, options.optimizer, options.initial ?? initial, options.learningRate, threads);
+  const training = float32Rows(features);
+  try {
+    const set = stepper.rowSet(training.rows, targetRows(objective));
+    const privacy = { clip: settings.clip, noiseStd: plan.noiseMultiplier * settings.clip, expectedBatch: plan.samplingRate * rows, l2: options.l2, rng: options.rng };
+    const history = await runPrivately(rows, options, settings, plan, async (sampled) => {
+      const { loss, clipped } = await stepper.privateStep(set, sampled, privacy);
+      return { loss, clippedShare: sampled.length > 0 ? clipped / sampled.length : 0 };
+    });
+    return { ...history, parameters: stepper.parameters() };
+  } finally {
+    training.release();
+    stepper.release();
+  }
 }

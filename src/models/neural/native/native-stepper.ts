@@ -106,6 +106,10 @@ export class NativeStepper {
   private readonly fetches: Record<string, ort.Tensor> = {};
   private readonly scale = scalar(1);
   private readonly lossOutput = scalar(0);
+  /** A private gradient graph's count of clipped rows (`privateStep`). */
+  private readonly clippedOutput = scalar(0);
+  /** Room for one parameter's noise draws (`privateStep`). */
+  private noise = new Float64Array(0);
   /** A row of ones as long as the longest batch yet (the bias gradients' products). */
   private ones = new Float32Array(0);
 
@@ -140,7 +144,7 @@ export class NativeStepper {
       this.fetches[`grad_${name}`] = new ort.Tensor('float32', this.kernel.gradient(k), dims);
     });
     this.fetches.loss = this.lossOutput;
-    this.spent = new SpentBuffers(new Set(Object.values(this.fetches).map((tensor) => (tensor.data as Float32Array).buffer)));
+    this.spent = new SpentBuffers(new Set([...Object.values(this.fetches), this.clippedOutput].map((tensor) => (tensor.data as Float32Array).buffer)));
     this.setParameters(parameters);
   }
 
@@ -229,6 +233,39 @@ export class NativeStepper {
     if (this.optimizer === 'adam') this.kernel.step();
     else this.sgdStep();
     return loss;
+  }
+
+  /**
+   * DP-SGD's step (Abadi et al., CCS 2016, Algorithm 1) on the sampled rows `indices` of `set`, for
+   * a stepper of a private gradient graph (dense-step-graph.ts, `privateGradientGraph`): the
+   * clipped sums written into the gradients (zeros when no row was sampled), then each coordinate
+   * plus N(0, noiseStd²) drawn from `privacy.rng` and divided by the expected batch — as the tfjs
+   * engine's DP-SGD does, in float32 — plus l2 · w on the penalised weights, then the optimiser's
+   * step. The batch's summed loss and how many of its rows were clipped come back.
+   */
+  async privateStep(set: RowSet, indices: Int32Array, privacy: { clip: number; noiseStd: number; expectedBatch: number; l2: number; rng: Rng }): Promise<{ loss: number; clipped: number }> {
+    let [loss, clipped] = [0, 0];
+    if (indices.length > 0) {
+      const feeds = { data: set.data, targets: set.targets, indices: new ort.Tensor('int32', indices, [indices.length]), clip: scalar(privacy.clip), ...this.parameterFeeds };
+      this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, { ...this.fetches, clipped: this.clippedOutput })));
+      [loss, clipped] = [(this.lossOutput.data as Float32Array)[0], (this.clippedOutput.data as Float32Array)[0]];
+    } else this.graphs.shapes.forEach((_, k) => this.kernel.gradient(k).fill(0));
+    const f = Math.fround;
+    const [std, batch, l2] = [f(privacy.noiseStd), f(privacy.expectedBatch), f(privacy.l2)];
+    this.graphs.shapes.forEach((_, k) => {
+      const [gradient, weights] = [this.kernel.gradient(k), this.kernel.values(k)];
+      if (this.noise.length < gradient.length) this.noise = new Float64Array(gradient.length);
+      const noise = this.noise.subarray(0, gradient.length);
+      privacy.rng.fillNormal(noise);
+      const penalised = l2 > 0 && this.graphs.penalized.includes(k);
+      for (let i = 0; i < gradient.length; i++) {
+        const noisy = f(f(gradient[i] + f(noise[i] * std)) / batch);
+        gradient[i] = penalised ? f(noisy + f(l2 * weights[i])) : noisy;
+      }
+    });
+    if (this.optimizer === 'adam') this.kernel.step();
+    else this.sgdStep();
+    return { loss, clipped };
   }
 
   /** A batch's random starts and the adversary's box, for `rows` rows (none without an adversary). */
