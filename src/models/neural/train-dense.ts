@@ -79,18 +79,14 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const initialWeights = sizes.slice(1).map((outputs, l) => glorotUniform(rng, sizes[l] * outputs, sizes[l], outputs));
   const outputActivation: Activation = objective.kind === 'reconstruction' ? 'sigmoid' : 'softmax';
   const native = (options.engine ?? defaultEngine()) !== 'tfjs';
-  if (native && options.privacy && !options.inputScaling && objective.kind === 'classification') {
-    // DP-SGD's clipped sums in one onnxruntime call a step (native-dense.ts); rows scaled by the trainer stay on tfjs.
+  // DP-SGD's clipped sums in one onnxruntime call a step (native-dense.ts); rows scaled by the trainer stay on tfjs.
+  const privateNative = native && options.privacy && !options.inputScaling && objective.kind === 'classification';
+  if (privateNative || (!options.privacy && native && nativeEngineFits(objective, options))) {
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
-    const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
-    const { parameters, ...history } = await trainDensePrivately(features, objective, spec, [...initialWeights, ...initialBiases], options, options.privacy, options.threads);
-    const depth = sizes.length - 1;
-    return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
-  }
-  if (!options.privacy && native && nativeEngineFits(objective, options)) {
-    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
-    const initialBiases = sizes.slice(1).map((outputs) => new Float32Array(outputs));
-    const { parameters, ...history } = await trainDenseNative(features, objective, spec, [...initialWeights, ...initialBiases], options, options.threads, options.inputScaling);
+    const initial = [...initialWeights, ...sizes.slice(1).map((outputs) => new Float32Array(outputs))];
+    const { parameters, ...history } = privateNative
+      ? await trainDensePrivately(features, objective, spec, initial, options, options.privacy!, options.threads)
+      : await trainDenseNative(features, objective, spec, initial, options, options.threads, options.inputScaling);
     const depth = sizes.length - 1;
     return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
   }
