@@ -1,10 +1,10 @@
 /**
  * DP-SGD's cost: examples per second of DP-SGD (Poisson sampling, per-example clipping, noise)
  * beside plain training of the same model on the same rows in the same run — ours (per-example
- * norms without a loop over examples, against plain training on DP-SGD's engine: the native engine
- * for the MLP, its clipped sums one onnxruntime call a step, with its tfjs-wasm DP-SGD beside it;
- * tfjs-wasm for the CNN) and PyTorch 1-thread (functorch vmap per-example gradients, Opacus'
- * method). Goal (the countermeasures issue): clipping costs at most 3× plain.
+ * norms without a loop over examples, on the native engine: the clipped sums one onnxruntime call a
+ * step, against plain training on the same engine; our tfjs-wasm DP-SGD beside it) and PyTorch
+ * 1-thread (functorch vmap per-example gradients, Opacus' method), for the MLP and the CNN. Goal
+ * (the countermeasures issue): clipping costs at most 3× plain.
  *
  *   npx tsx bench/dp-sgd.bench.ts [--quick] [--json]
  */
@@ -33,13 +33,13 @@ interface PeerDp {
   dpExamplesPerSecond: number;
 }
 
-function peer(): PeerDp | string {
+function peer(model: 'mlp' | 'cnn', epochs: number): PeerDp | string {
   if (!existsSync(PEER_PYTHON)) return `${PEER_PYTHON} not found`;
   const folder = mkdtempSync(join(tmpdir(), 'threatlab-dp-peer-'));
   try {
     writeFileSync(join(folder, 'x.f32'), Buffer.from(Float32Array.from(data.features.data).buffer));
     writeFileSync(join(folder, 'y.i32'), Buffer.from(Int32Array.from(data.labels).buffer));
-    const spec = { x: join(folder, 'x.f32'), y: join(folder, 'y.i32'), rows: data.features.rows, cols: data.features.cols, classes: 10, batch, epochs, noise: 1, clip: 1, lr: 0.002 };
+    const spec = { x: join(folder, 'x.f32'), y: join(folder, 'y.i32'), rows: data.features.rows, cols: data.features.cols, classes: 10, batch, epochs, noise: 1, clip: 1, lr: 0.002, model, image: [28, 28] };
     const output = execFileSync(PEER_PYTHON, [join(import.meta.dirname, 'peers', 'dp_sgd_peer.py'), JSON.stringify(spec)], { encoding: 'utf8', env: peerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(output.trim().split('\n').pop()!) as PeerDp;
   } catch (error) {
@@ -63,29 +63,22 @@ for (const [name, make] of [
   ['CNN 8-16', (extra: Record<string, unknown>) => new CnnTrainer({ ...common, epochs: 1, ...extra })],
 ] as const) {
   const epochsRun = name.startsWith('CNN') ? 1 : epochs;
-  // Clipping's cost is measured on DP-SGD's own engine: the native engine for the MLP (since
-  // 2026-12-05; its DP-SGD on tfjs-wasm reported beside it), tfjs-wasm for the CNN. Plain training
-  // on the native engine is reported for both (what a user's plain training costs).
+  // Clipping's cost on DP-SGD's engine, the native one (the MLP's since 2026-12-05, the CNN's since
+  // 2026-12-06): DP-SGD against plain training there; DP-SGD on tfjs-wasm reported beside it.
   const dpSettings = { dpNoise: 1, dpClip: 1, dpDelta: 1e-5 };
-  const dpNative = name.startsWith('MLP');
   process.env.THREATLAB_TRAINING_ENGINE = 'tfjs';
-  const [plainTfjs, dpTfjs] = await (async () => [
-    await examplesPerSecond(() => make({}).fit(data, new Rng(42)), rows * epochsRun),
-    dpNative ? await examplesPerSecond(() => make(dpSettings).fit(data, new Rng(42)), rows * epochsRun) : undefined,
-  ])().finally(() => delete process.env.THREATLAB_TRAINING_ENGINE);
-  const plainNative = await examplesPerSecond(() => make({}).fit(data, new Rng(42)), rows * epochsRun);
+  const dpTfjs = await examplesPerSecond(() => make(dpSettings).fit(data, new Rng(42)), rows * epochsRun).finally(() => delete process.env.THREATLAB_TRAINING_ENGINE);
+  const plain = await examplesPerSecond(() => make({}).fit(data, new Rng(42)), rows * epochsRun);
   const dp = await examplesPerSecond(() => make(dpSettings).fit(data, new Rng(42)), rows * epochsRun);
-  const plain = dpNative ? plainNative : plainTfjs!;
-  const theirs = name.startsWith('MLP') ? peer() : 'no peer run (MLP only)';
+  const theirs = peer(name.startsWith('MLP') ? 'mlp' : 'cnn', epochsRun);
   results.push({
     model: name,
     rows,
     epochs: epochsRun,
-    dpEngine: dpNative ? 'native' : 'tfjs',
+    dpEngine: 'native',
     oursPlainExamplesPerSecond: plain,
     oursDpExamplesPerSecond: dp,
     oursOverhead: plain / dp,
-    oursPlainNativeExamplesPerSecond: plainNative,
     oursDpTfjsExamplesPerSecond: dpTfjs,
     peerPlainExamplesPerSecond: typeof theirs === 'string' ? undefined : theirs.plainExamplesPerSecond,
     peerDpExamplesPerSecond: typeof theirs === 'string' ? undefined : theirs.dpExamplesPerSecond,

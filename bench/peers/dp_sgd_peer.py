@@ -1,9 +1,10 @@
-"""PyTorch peer of bench/dp-sgd.bench.ts: the same MLP (784-128-10, relu) trained plainly and with
-DP-SGD on the same rows, batch size and epochs, 1 thread. DP-SGD's per-example gradients come from
+"""PyTorch peer of bench/dp-sgd.bench.ts: the same MLP (784-128-10, relu) or CNN (cnn.ts's 8-16: two
+blocks of 3 × 3 valid convolution, relu and 2 × 2 max-pooling, dense relu 64) trained plainly and
+with DP-SGD on the same rows, batch size and epochs, 1 thread. DP-SGD's per-example gradients come from
 functorch's vmap(grad(...)) (the vectorised method Opacus and JAX use), clipped to norm C, summed,
 noised and divided by the expected batch size, with Poisson sampling — the same algorithm as ours.
 
-Argument: a JSON spec {x, y, rows, cols, classes, batch, epochs, noise, clip, lr}.
+Argument: a JSON spec {x, y, rows, cols, classes, batch, epochs, noise, clip, lr, model ('mlp' or 'cnn'), image [h, w]}.
 Prints one JSON line: examples/s plain and DP, and the thread count.
 """
 import json
@@ -24,7 +25,16 @@ torch.manual_seed(42)
 
 
 def network():
-    return torch.nn.Sequential(torch.nn.Linear(spec['cols'], 128), torch.nn.ReLU(), torch.nn.Linear(128, spec['classes']))
+    if spec.get('model', 'mlp') == 'mlp':
+        return torch.nn.Sequential(torch.nn.Linear(spec['cols'], 128), torch.nn.ReLU(), torch.nn.Linear(128, spec['classes']))
+    height, width = spec['image']
+    flat = 16 * (((height - 2) // 2 - 2) // 2) * (((width - 2) // 2 - 2) // 2)
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Unflatten(1, (1, height, width)),
+        nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(flat, 64), nn.ReLU(), nn.Linear(64, spec['classes']))
 
 
 def plain():

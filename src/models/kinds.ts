@@ -12,5 +12,5 @@ export const MODEL_KINDS: Record<TrainerKind, string> = {
   'kernel-logistic': 'RBF-kernel logistic regression (exact, ≤ 2,000 rows)',
   tree: 'CART decision tree (gini/entropy, categorical splits, missing values)',
   mlp: 'multilayer perceptron (onnxruntime native kernels, DP-SGD and adversarial training included; Adam/SGD, early stopping)',
-  cnn: 'small convolutional network for images (onnxruntime native kernels; tfjs-wasm for DP-SGD)',
+  cnn: 'small convolutional network for images (onnxruntime native kernels, DP-SGD and adversarial training included)',
 };

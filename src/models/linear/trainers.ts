@@ -36,7 +36,7 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
   fitSync(data: Dataset): LinearClassifier {
     const classification = requireClassification(this.kind, data);
     if (this.params.dpEpsilon > 0 || this.params.dpNoise > 0) {
-      throw new ValidationError(`cannot train "${this.kind}" synchronously`, [{ path: 'dpEpsilon', message: 'DP-SGD trains on tfjs, asynchronously; call fit() (the CLI and the server do)' }]);
+      throw new ValidationError(`cannot train "${this.kind}" synchronously`, [{ path: 'dpEpsilon', message: 'DP-SGD trains asynchronously; call fit() (the CLI and the server do)' }]);
     }
     // The values are checked where the fit reads them (fit-linear.ts).
     checkTrainingShape(this.kind, classification);

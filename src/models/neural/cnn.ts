@@ -2,9 +2,10 @@
  * A small convolutional classifier for images: blocks of [3×3 valid convolution → relu → 2×2
  * max-pool], then a dense relu layer and a softmax output. Trains on onnxruntime's native kernels
  * (native/cnn-step-graph.ts: the loss and gradients written out as a graph, repeating PyTorch's
- * Adam step for step) wherever that engine fits — DP-SGD, adversarial training and a weight
- * penalty without values train on tfjs-wasm (which needs the conv-filter and max-pool gradient
- * fixes of src/backend), as does THREATLAB_TRAINING_ENGINE=tfjs — and answers with an exact
+ * Adam step for step; adversarial training's PGD examples made in the same graph; DP-SGD's
+ * clipped sums in native/cnn-private-graph.ts) — a weight penalty without values trains on
+ * tfjs-wasm (which needs the conv-filter and max-pool gradient fixes of src/backend), as does
+ * THREATLAB_TRAINING_ENGINE=tfjs — and answers with an exact
  * float64 forward pass, like every other threatlab model. Used by the image attacks (evasion,
  * membership inference on Fashion-MNIST, malicious training).
  */
@@ -26,11 +27,13 @@ import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './de
 import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import { defaultEngine } from './train-dense.ts';
-import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
+import { nativeEngineFits, trainNative, type StepGraphs } from './native/native-stepper.ts';
 import { cnnStepGraphs, type CnnGraphSpec } from './native/cnn-step-graph.ts';
+import { cnnPrivateGradientGraph } from './native/cnn-private-graph.ts';
+import { trainNativePrivately } from './native/native-private.ts';
 import { blockOutput, flatWidth } from './cnn-shape.ts';
 import type { TrainingHooks } from './training-hooks.ts';
-import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
+import type { LinearOp, ProbedNetwork } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
 import { ADVERSARIAL_TRAINING_PARAMS, adversarialTrainingOption } from '../../defenses/adversarial-training.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
@@ -184,12 +187,16 @@ export class CnnTrainer implements Trainer<Cnn> {
     } satisfies LoopOptions;
     const objective = labelObjective(train);
     const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
+    const native = defaultEngine() !== 'tfjs';
     const trained =
-      !privacy && defaultEngine() !== 'tfjs' && nativeEngineFits(objective, loopOptions)
-        ? // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
-          // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-          await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity })
-        : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
+      privacy && native
+        ? // DP-SGD's clipped sums in one onnxruntime call a step (cnn-private-graph.ts).
+          await trainNativePrivately(train.features, objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy)
+        : !privacy && native && nativeEngineFits(objective, loopOptions)
+          ? // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
+            // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
+            await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity })
+          : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
     const { parameters, ...history } = trained;
     const blocks = p.filters.length;
     const convolutions: ConvBlock[] = p.filters.map((filters, b) => ({
@@ -214,10 +221,16 @@ export class CnnTrainer implements Trainer<Cnn> {
   }
 }
 
+/** The native engine's graphs for DP-SGD on a CNN of `spec`: the private gradient graph on float32 rows. */
+function cnnPrivateStepGraphs(spec: Omit<CnnGraphSpec, 'rows'>): StepGraphs {
+  const graph = { ...spec, rows: 'float' as const };
+  return { ...cnnStepGraphs(graph), key: JSON.stringify(['cnn-private', spec.image, spec.filters, spec.hidden, spec.classes]), gradient: () => cnnPrivateGradientGraph(graph) };
+}
+
 /**
- * The tfjs engine (DP-SGD, adversarial training, a weight penalty without values, or asked for):
- * the network of `spec` from `start` (the tfjs variable order), trained by the shared loop or
- * privately; the trained values in the same order, and the history.
+ * The tfjs engine (a weight penalty without values, or asked for): the network of `spec` from
+ * `start` (the tfjs variable order), trained by the shared loop or privately; the trained values in
+ * the same order, and the history.
  */
 async function trainCnnOnTfjs(
   spec: Omit<CnnGraphSpec, 'rows'>,
@@ -228,6 +241,20 @@ async function trainCnnOnTfjs(
   privacy: DpSgdSettings | undefined,
 ): Promise<LoopResult & { parameters: Float32Array[]; privacy?: DpSgdRecord }> {
   await initBackend();
+  const network = tfjsCnnNetwork(spec, start);
+  const { variables } = network;
+  const history = privacy ? await trainPrivately(network, features, objective, loopOptions, privacy) : await trainNetwork(network, features, objective, loopOptions);
+  const parameters = variables.map((v) => v.dataSync() as Float32Array);
+  variables.forEach((v) => v.dispose());
+  return { ...history, parameters };
+}
+
+/**
+ * The network of `spec` on tfjs (the backend started), its variables from `start` in the tfjs
+ * loop's order: what the shared loop and DP-SGD's clipped sums (clipped-gradients.ts) train, and
+ * what the native engine's graphs are tested against. The caller disposes of the variables.
+ */
+export function tfjsCnnNetwork(spec: Omit<CnnGraphSpec, 'rows'>, start: Float32Array[]): ProbedNetwork & { variables: tf.Variable[]; penalized: tf.Variable[]; scores: (input: tf.Tensor2D) => tf.Tensor2D } {
   const { image, filters } = spec;
   const blocks = filters.length;
   const flat = flatWidth(spec);
@@ -251,10 +278,5 @@ async function trainCnnOnTfjs(
     ...kernels.map((weight, b): LinearOp => ({ kind: 'conv', weight, bias: kernelBiases[b], kernelSize: 3 })),
     ...dense.map((weight, l): LinearOp => ({ kind: 'dense', weight, bias: denseBiases[l] })),
   ];
-  const variables = [...kernels, ...kernelBiases, ...dense, ...denseBiases];
-  const network = { variables, penalized: [...kernels, ...dense], scores, ops, forward };
-  const history = privacy ? await trainPrivately(network, features, objective, loopOptions, privacy) : await trainNetwork(network, features, objective, loopOptions);
-  const parameters = variables.map((v) => v.dataSync() as Float32Array);
-  variables.forEach((v) => v.dispose());
-  return { ...history, parameters };
+  return { variables: [...kernels, ...kernelBiases, ...dense, ...denseBiases], penalized: [...kernels, ...dense], scores, ops, forward };
 }

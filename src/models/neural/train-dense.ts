@@ -1,9 +1,10 @@
 /**
  * Trains a stack of dense layers and returns them in float64 for the exact forward pass of
  * dense-network.ts: softmax networks on onnxruntime's native kernels (native/native-dense.ts),
- * weight penalties that give their values included (malicious training's loss terms), the rest
- * (reconstruction, input corruption, adversarial training, DP-SGD) on tfjs (wasm) through the
- * shared loop.
+ * weight penalties that give their values included (malicious training's loss terms), adversarial
+ * training (each batch's PGD examples made in the step's graph) and DP-SGD (one call a step's
+ * clipped sums); the rest (reconstruction, input corruption, DP-SGD on rows the trainer scales) on
+ * tfjs (wasm) through the shared loop.
  */
 
 import { initBackend } from '../../backend/setup.ts';

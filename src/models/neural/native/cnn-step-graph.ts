@@ -44,7 +44,8 @@ export interface CnnGraphSpec {
   adversarialSteps?: number;
 }
 
-const KERNEL = 3;
+/** The blocks' kernel size (3 × 3). */
+export const KERNEL = 3;
 
 /** The size after a block: valid 3 × 3 convolution, then 2 × 2 pooling (floor). */
 function afterBlock(height: number, width: number): { convolved: [number, number]; pooled: [number, number] } {
@@ -71,7 +72,7 @@ export function cnnPenalized(spec: CnnGraphSpec): number[] {
   return [...Array.from({ length: blocks }, (_, b) => b), 2 * blocks, 2 * blocks + 1];
 }
 
-interface Forward {
+export interface Forward {
   /** Each block's input (rows × channels × height × width) and what its way back needs. */
   blockInputs: string[];
   traces: BlockTrace[];
@@ -85,7 +86,7 @@ interface Forward {
 }
 
 /** The network from images `x` (batch × height · width · channels, float32, channels last) with the blocks' `kernels` in onnxruntime's layout. */
-function forwardPass(g: GraphBuilder, spec: CnnGraphSpec, x: string, kernels: string[]): Omit<Forward, 'kernels'> {
+export function forwardPass(g: GraphBuilder, spec: CnnGraphSpec, x: string, kernels: string[]): Omit<Forward, 'kernels'> {
   const { height, width, channels } = spec.image;
   let current = g.node('Transpose', [g.node('Reshape', [x, g.integers([-1, height, width, channels])])], { perm: { ints: [0, 3, 1, 2] } });
   let [h, w] = [height, width];
@@ -108,7 +109,7 @@ function forwardPass(g: GraphBuilder, spec: CnnGraphSpec, x: string, kernels: st
 }
 
 /** The gradient at the dense head's input (`flat`'s) of `delta` at the logits, as the blocks' last pooled output (rows × filters × pooled). */
-function backThroughHead(g: GraphBuilder, pass: Omit<Forward, 'kernels'>, delta: string, zero: string): { atHidden: string; pooled: string } {
+export function backThroughHead(g: GraphBuilder, pass: Omit<Forward, 'kernels'>, delta: string, zero: string): { atHidden: string; pooled: string } {
   const atHidden = throughActivation(g, g.node('Gemm', [delta, 'w1'], { transB: { int: 1 } }), pass.hidden, 'relu', '', zero);
   const { height, width, filters } = pass.last;
   const pooled = g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [atHidden, 'w0'], { transB: { int: 1 } }), g.integers([-1, height, width, filters])])], { perm: { ints: [0, 3, 1, 2] } });

@@ -8,11 +8,11 @@
 
 import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
 import type { Matrix } from '../../../math/matrix.ts';
-import { checkPrivateRun, planDpSgd, runPrivately, type DpSgdRecord, type DpSgdSettings } from '../../../defenses/dp-sgd/private-training.ts';
-import { targetRows, type LoopOptions, type LoopResult, type NetworkObjective } from '../train-loop.ts';
+import type { DpSgdRecord, DpSgdSettings } from '../../../defenses/dp-sgd/private-training.ts';
+import type { LoopOptions, LoopResult, NetworkObjective } from '../train-loop.ts';
 import { gradientGraph, lossGraph, parameterShapes, privateGradientGraph, type DenseGraphSpec } from './dense-step-graph.ts';
-import { float32Rows } from './float32-rows.ts';
 import { NativeStepper, trainNative, type StepGraphs } from './native-stepper.ts';
+import { trainNativePrivately } from './native-private.ts';
 
 /** The training graphs of a dense network of `spec`. */
 export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
@@ -51,13 +51,10 @@ export function trainDenseNative(
 }
 
 /**
- * DP-SGD (Abadi et al., CCS 2016) on the native engine: each step's sampled rows (Poisson, the
- * shared loop of defenses/dp-sgd/private-training.ts) clipped and summed in one onnxruntime call
- * (`privateGradientGraph`), the noise and the optimiser's step in the stepper. The rows are
- * rounded to float32 once (DP-SGD passes over them every epoch). The privacy record is the tfjs
- * engine's: the same sampling, clipping bound, noise scale and accountant.
+ * DP-SGD (Abadi et al., CCS 2016) on the native engine (native-private.ts): each step's sampled
+ * rows clipped and summed in one onnxruntime call (`privateGradientGraph`).
  */
-export async function trainDensePrivately(
+export function trainDensePrivately(
   features: Matrix,
   objective: NetworkObjective,
   spec: DenseGraphSpec,
@@ -66,23 +63,7 @@ export async function trainDensePrivately(
   settings: DpSgdSettings,
   threads = 1,
 ): Promise<LoopResult & { privacy: DpSgdRecord; parameters: Float32Array[] }> {
-  checkPrivateRun(objective, options);
-  const rows = features.rows;
-  const plan = planDpSgd(settings, rows, options.batchSize, options.epochs);
   const graph = { ...spec, rows: 'float' as const, scaledInputs: false };
   const graphs: StepGraphs = { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph) };
-  const stepper = await NativeStepper.create(graphs, options.optimizer, options.initial ?? initial, options.learningRate, threads);
-  const training = float32Rows(features);
-  try {
-    const set = stepper.rowSet(training.rows, targetRows(objective));
-    const privacy = { clip: settings.clip, noiseStd: plan.noiseMultiplier * settings.clip, expectedBatch: plan.samplingRate * rows, l2: options.l2, rng: options.rng };
-    const history = await runPrivately(rows, options, settings, plan, async (sampled) => {
-      const { loss, clipped } = await stepper.privateStep(set, sampled, privacy);
-      return { loss, clippedShare: sampled.length > 0 ? clipped / sampled.length : 0 };
-    });
-    return { ...history, parameters: stepper.parameters() };
-  } finally {
-    training.release();
-    stepper.release();
-  }
+  return trainNativePrivately(features, objective, graphs, initial, options, settings, threads);
 }
