@@ -224,7 +224,7 @@ export class CnnTrainer implements Trainer<Cnn> {
 /** The native engine's graphs for DP-SGD on a CNN of `spec`: the private gradient graph on float32 rows. */
 function cnnPrivateStepGraphs(spec: Omit<CnnGraphSpec, 'rows'>): StepGraphs {
   const graph = { ...spec, rows: 'float' as const };
-  return { ...cnnStepGraphs(graph), key: JSON.stringify(['cnn-private', spec.image, spec.filters, spec.hidden, spec.classes]), gradient: () => cnnPrivateGradientGraph(graph) };
+  return { ...cnnStepGraphs(graph), key: JSON.stringify(['cnn-private', spec.image, spec.filters, spec.hidden, spec.classes]), gradient: () => cnnPrivateGradientGraph(graph), batchesVary: true };
 }
 
 /**

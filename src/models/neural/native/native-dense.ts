@@ -64,6 +64,6 @@ export function trainDensePrivately(
   threads = 1,
 ): Promise<LoopResult & { privacy: DpSgdRecord; parameters: Float32Array[] }> {
   const graph = { ...spec, rows: 'float' as const, scaledInputs: false };
-  const graphs: StepGraphs = { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph) };
+  const graphs: StepGraphs = { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph), batchesVary: true };
   return trainNativePrivately(features, objective, graphs, initial, options, settings, threads);
 }
