@@ -100,7 +100,7 @@ export async function runPrivately(rows: number, options: LoopOptions, settings:
 /** What DP-SGD refuses to combine with, and the classification objective it needs. */
 export function checkPrivateRun(objective: NetworkObjective, options: LoopOptions): asserts objective is Extract<NetworkObjective, { kind: 'classification' }> {
   if (objective.kind !== 'classification') throw new ValidationError('cannot train with DP-SGD', [{ path: 'objective', message: 'DP-SGD is implemented for class labels only' }]);
-  if (options.penalty || options.corrupt || options.adversary) throw new ValidationError('cannot train with DP-SGD', [{ path: 'hooks', message: 'a weight penalty, input corruption or adversarial training cannot be combined with DP-SGD here' }]);
+  if (options.penalty || options.corruption || options.adversary) throw new ValidationError('cannot train with DP-SGD', [{ path: 'hooks', message: 'a weight penalty, input corruption or adversarial training cannot be combined with DP-SGD here' }]);
 }
 
 /** Trains `network` in place with DP-SGD on a classification objective, on tfjs. */

@@ -4,7 +4,6 @@
  * in MI-Face's Process-DAE step, projecting each inverted face onto what faces look like.
  */
 
-import { tf } from '../../backend/tf.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Matrix } from '../../math/matrix.ts';
 import type { Progress } from '../../progress.ts';
@@ -73,11 +72,6 @@ export async function trainDenoisingAutoencoder(features: Matrix, params: Record
     throw new ValidationError('cannot train the autoencoder', [{ path: `features[${Math.floor(outside / features.cols)}]`, message: 'values must lie in [0, 1] (scale the data with a min-max scaler)' }]);
   }
   const sizes = [features.cols, ...p.hidden, ...[...p.hidden].reverse().slice(1), features.cols];
-  const corrupt = (batch: tf.Tensor2D, generator: Rng): tf.Tensor2D => {
-    const seed = generator.nextUint32();
-    if (p.corruption === 'gaussian') return tf.clipByValue(tf.add(batch, tf.randomNormal(batch.shape, 0, p.noise, 'float32', seed)), 0, 1) as tf.Tensor2D;
-    return tf.mul(batch, tf.cast(tf.greaterEqual(tf.randomUniform(batch.shape, 0, 1, 'float32', seed), p.noise), 'float32')) as tf.Tensor2D;
-  };
   const result = await trainDense(features, { kind: 'reconstruction', targets: features }, {
     sizes,
     hiddenActivation: p.activation,
@@ -89,7 +83,7 @@ export async function trainDenoisingAutoencoder(features: Matrix, params: Record
     patience: 0,
     rng,
     progress,
-    corrupt,
+    corruption: { kind: p.corruption, level: p.noise },
   });
   return new DenoisingAutoencoder(result.layers, { ...p, hidden: [...p.hidden] });
 }

@@ -2,9 +2,10 @@
  * Trains a stack of dense layers and returns them in float64 for the exact forward pass of
  * dense-network.ts: softmax networks on onnxruntime's native kernels (native/native-dense.ts),
  * weight penalties that give their values included (malicious training's loss terms), adversarial
- * training (each batch's PGD examples made in the step's graph) and DP-SGD (one call a step's
- * clipped sums); the rest (reconstruction, input corruption, DP-SGD on rows the trainer scales) on
- * tfjs (wasm) through the shared loop.
+ * training (each batch's PGD examples made in the step's graph), DP-SGD (one call a step's clipped
+ * sums) and reconstruction with sigmoid outputs, its inputs corrupted in the graph (a denoising
+ * autoencoder); the rest (a penalty without values, DP-SGD on rows the trainer scales) on tfjs
+ * (wasm) through the shared loop.
  */
 
 import { initBackend } from '../../backend/setup.ts';
@@ -83,7 +84,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   // DP-SGD's clipped sums in one onnxruntime call a step (native-dense.ts); rows scaled by the trainer stay on tfjs.
   const privateNative = native && options.privacy && !options.inputScaling && objective.kind === 'classification';
   if (privateNative || (!options.privacy && native && nativeEngineFits(objective, options))) {
-    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2 };
+    const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, output: outputActivation === 'sigmoid' ? ('sigmoid' as const) : ('softmax' as const) };
     const initial = [...initialWeights, ...sizes.slice(1).map((outputs) => new Float32Array(outputs))];
     const { parameters, ...history } = privateNative
       ? await trainDensePrivately(features, objective, spec, initial, options, options.privacy!, options.threads)

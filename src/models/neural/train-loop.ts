@@ -11,6 +11,7 @@ import { silentProgress, type Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { pgdAdversary, type TrainingAdversary } from '../../defenses/adversarial-training.ts';
 import { FusedAdam } from './fused-adam.ts';
+import { corruptOnTfjs, type InputCorruption } from './input-corruption.ts';
 
 /** What the network learns: class labels (softmax cross-entropy on its scores) or targets in [0, 1] (binary cross-entropy on the sigmoid of its scores). */
 export type NetworkObjective =
@@ -40,8 +41,8 @@ export interface LoopOptions {
   rng: Rng;
   validation?: { features: Matrix; objective: NetworkObjective };
   progress?: Progress;
-  /** Applied to each batch's inputs before the step (noise for a denoising autoencoder). */
-  corrupt?: (batch: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
+  /** Each batch's inputs corrupted before the step, drawn from `rng` (a denoising autoencoder; input-corruption.ts). */
+  corruption?: InputCorruption;
   /** An extra term added to every batch's loss, computed from the penalised weights (malicious training, Song et al. 2017). */
   penalty?: WeightPenalty;
   /** Starting values of the network's variables, in `variables` order (fine-tuning a trained model). */
@@ -217,7 +218,7 @@ export async function trainNetwork(network: TrainableNetwork, features: Matrix, 
       const batchX = tf.tensor2d(inputs, [size, features.cols]);
       const batchY = tf.tensor2d(targets, [size, source.targetWidth]);
       const adversarial = adversary?.(batchX, batchY);
-      const loss = () => lossOf(options.corrupt ? options.corrupt(batchX, rng) : (adversarial ?? batchX), batchY);
+      const loss = () => lossOf(options.corruption ? corruptOnTfjs(options.corruption, batchX, rng) : (adversarial ?? batchX), batchY);
       let batchLoss: tf.Scalar;
       if (adam) {
         const { value, grads } = tf.variableGrads(loss, network.variables);

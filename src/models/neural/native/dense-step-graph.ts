@@ -21,6 +21,7 @@
 import type { Activation } from '../dense-network.ts';
 import { adversarialRows } from './adversarial-graph.ts';
 import { FLOAT, GraphBuilder } from './onnx-graph.ts';
+import type { InputCorruption } from '../input-corruption.ts';
 
 /** What a graph is built for. */
 export interface DenseGraphSpec {
@@ -34,6 +35,10 @@ export interface DenseGraphSpec {
   rows?: 'double' | 'float';
   /** Adversarial training (Madry et al. 2018): each batch replaced in the graph by its PGD examples after this many L∞ steps (adversarial-graph.ts). */
   adversarialSteps?: number;
+  /** The output and its loss: `softmax` (cross-entropy against target rows that sum to 1; the default) or `sigmoid` (reconstruction: each output's binary cross-entropy, averaged over the batch's outputs as tfjs's sigmoidCrossEntropy). */
+  output?: 'softmax' | 'sigmoid';
+  /** A denoising autoencoder's corruption of each batch's inputs (input-corruption.ts), from inputs `corruption` (batch × inputs: standard normals, or uniforms in [0, 1) for masking) and `corruptionLevel`. */
+  corruption?: InputCorruption['kind'];
 }
 
 /** Parameter names in the tfjs loop's variable order, with their shapes. */
@@ -108,10 +113,9 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   const y = g.node('Gather', [g.input('targets', ['rows', sizes[last + 1]]), indices], { axis: { int: 0 } }, 'y');
   const scale = g.input('scale', []);
   for (const { name, dims } of parameterShapes(sizes)) g.input(name, dims);
-  const x = spec.adversarialSteps ? adversarialRows(g, sizes[0], spec.adversarialSteps, clean, (at) => inputGradient(g, spec, at, y)) : clean;
+  const x = spec.adversarialSteps ? adversarialRows(g, sizes[0], spec.adversarialSteps, clean, (at) => inputGradient(g, spec, at, y)) : spec.corruption ? corrupted(g, spec.corruption, clean, sizes[0]) : clean;
   const { activations, logits } = denseForward(g, spec, x);
-  const logProbabilities = g.node('LogSoftmax', [logits], { axis: { int: 1 } });
-  const crossEntropy = g.node('Mul', [g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, logProbabilities])], { keepdims: { int: 0 } })]), scale]);
+  const crossEntropy = spec.output === 'sigmoid' ? binaryCrossEntropy(g, logits, y, scale, sizes[last + 1]) : g.node('Mul', [g.node('Neg', [g.node('ReduceSum', [g.node('Mul', [y, g.node('LogSoftmax', [logits], { axis: { int: 1 } })])], { keepdims: { int: 0 } })]), scale]);
   let loss = crossEntropy;
   if (spec.l2 > 0) {
     const squares = Array.from({ length: last + 1 }, (_, l) => g.node('ReduceSumSquare', [`w${l}`], { keepdims: { int: 0 } }));
@@ -121,6 +125,22 @@ function forwardAndLoss(g: GraphBuilder, spec: DenseGraphSpec, lossName: string)
   g.node('Identity', [loss], {}, lossName);
   g.output(lossName, []);
   return { activations, logits, loss: lossName };
+}
+
+/** The rows `clean` corrupted (input-corruption.ts): clip(x + level · n, 0, 1) for normals n, or x · 1[u ≥ level] for uniforms u — the draws fed as `corruption`. */
+function corrupted(g: GraphBuilder, kind: InputCorruption['kind'], clean: string, width: number): string {
+  const [draws, level] = [g.input('corruption', ['batch', width]), g.input('corruptionLevel', [])];
+  if (kind === 'gaussian') return g.node('Clip', [g.node('Add', [clean, g.node('Mul', [draws, level])]), g.constant([0]), g.constant([1])]);
+  return g.node('Mul', [clean, g.node('Cast', [g.node('GreaterOrEqual', [draws, level])], { to: { int: FLOAT } })]);
+}
+
+/**
+ * The batch's binary cross-entropy of sigmoid outputs, averaged over its rows (`scale`: 1 / rows)
+ * and the `width` outputs a row, as tfjs's sigmoidCrossEntropy writes it: relu(z) − z·y + log(1 + e^−|z|).
+ */
+function binaryCrossEntropy(g: GraphBuilder, logits: string, y: string, scale: string, width: number): string {
+  const terms = g.node('Add', [g.node('Sub', [g.node('Relu', [logits]), g.node('Mul', [logits, y])]), g.node('Neg', [g.node('Log', [g.node('Sigmoid', [g.node('Abs', [logits])])])])]);
+  return g.node('Mul', [g.node('ReduceSum', [terms], { keepdims: { int: 0 } }), g.node('Mul', [scale, g.constant([1 / width])])]);
 }
 
 /**
@@ -155,8 +175,8 @@ export function adversarialRowsGraph(spec: DenseGraphSpec): Uint8Array {
 /** The loss alone, for a validation set. */
 export function lossGraph(spec: DenseGraphSpec): Uint8Array {
   const g = new GraphBuilder();
-  // Validation rows as they are: no adversary.
-  forwardAndLoss(g, { ...spec, adversarialSteps: undefined }, 'loss');
+  // Validation rows as they are: no adversary, no corruption.
+  forwardAndLoss(g, { ...spec, adversarialSteps: undefined, corruption: undefined }, 'loss');
   return g.serialise('dense-loss');
 }
 
@@ -166,9 +186,10 @@ function backward(g: GraphBuilder, spec: DenseGraphSpec, forward: Forward): void
   const one = spec.hidden === 'tanh' || spec.hidden === 'sigmoid' ? g.constant([1]) : '';
   const zero = spec.hidden === 'relu' ? g.constant([0]) : '';
   const ones = g.input('ones', ['batch']);
-  const probabilities = g.node('Exp', [g.node('LogSoftmax', [forward.logits], { axis: { int: 1 } })]);
-  // ∂loss/∂logits = (softmax − y) / rows, for target rows that sum to 1 (labels, distributions).
-  let delta = g.node('Mul', [g.node('Sub', [probabilities, 'y']), 'scale']);
+  // ∂loss/∂logits = (softmax − y) / rows, for target rows that sum to 1 (labels, distributions); (sigmoid − y) / (rows · outputs) for reconstruction.
+  const sigmoid = spec.output === 'sigmoid';
+  const probabilities = sigmoid ? g.node('Sigmoid', [forward.logits]) : g.node('Exp', [g.node('LogSoftmax', [forward.logits], { axis: { int: 1 } })]);
+  let delta = g.node('Mul', [g.node('Sub', [probabilities, 'y']), sigmoid ? g.node('Mul', ['scale', g.constant([1 / spec.sizes[spec.sizes.length - 1]])]) : 'scale']);
   for (let l = last; l >= 0; l--) {
     const name = `grad_w${l}`;
     const product = g.node('Gemm', [forward.activations[l], delta], { transA: { int: 1 } }, spec.l2 > 0 ? undefined : name);

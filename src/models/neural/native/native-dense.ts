@@ -19,7 +19,7 @@ export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
   const graph = { ...spec, rows: spec.rows ?? 'double', scaledInputs: spec.scaledInputs ?? false };
   const depth = spec.sizes.length - 1;
   return {
-    key: JSON.stringify(['dense', graph.sizes, graph.hidden, graph.l2, graph.scaledInputs, graph.rows, graph.adversarialSteps ?? 0]),
+    key: JSON.stringify(['dense', graph.sizes, graph.hidden, graph.l2, graph.scaledInputs, graph.rows, graph.adversarialSteps ?? 0, graph.output ?? 'softmax', graph.corruption ?? 'none']),
     gradient: () => gradientGraph(graph),
     loss: () => lossGraph(graph),
     shapes: parameterShapes(spec.sizes),
@@ -29,6 +29,7 @@ export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
     rows: graph.rows,
     scaledInputs: graph.scaledInputs,
     adversarialSteps: graph.adversarialSteps,
+    corruption: graph.corruption,
   };
 }
 
@@ -47,7 +48,7 @@ export function trainDenseNative(
   threads = 1,
   scaling?: ColumnScaler,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps }), initial, options, { threads, scaling });
+  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps, corruption: options.corruption?.kind }), initial, options, { threads, scaling });
 }
 
 /**

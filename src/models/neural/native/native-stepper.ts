@@ -26,6 +26,7 @@ import { gatherRows, runEpochs, targetRows, type LoopOptions, type LoopResult, t
 import { float32Rows, ROUND_ONCE_FROM_PASSES } from './float32-rows.ts';
 import { adversaryStepSizes, type TrainingAdversary } from '../../../defenses/adversarial-training.ts';
 import type { Rng } from '../../../random.ts';
+import type { InputCorruption } from '../input-corruption.ts';
 import { SpentBuffers } from '../../../parallel/spent-buffers.ts';
 
 /**
@@ -60,6 +61,8 @@ export interface StepGraphs {
   scaledInputs: boolean;
   /** PGD steps the gradient graph takes on each batch before its loss (adversarial training); absent: none. */
   adversarialSteps?: number;
+  /** The corruption the gradient graph applies to each batch's inputs (a denoising autoencoder), from draws fed each step; absent: none. */
+  corruption?: InputCorruption['kind'];
 }
 
 interface Sessions {
@@ -130,6 +133,8 @@ export class NativeStepper {
   private penalty?: WeightPenalty;
   /** Adversarial training's ball, box and steps as the gradient graph takes them, the rng of its random starts and their room. */
   private adversary?: { feeds: Record<string, ort.Tensor>; rng: Rng; noise: Float32Array };
+  /** A denoising autoencoder's corruption: its level as the graph takes it, the rng of its draws and their room. */
+  private corruption?: { kind: InputCorruption['kind']; level: ort.Tensor; rng: Rng; draws: Float32Array; normals: Float64Array };
 
   private constructor(
     private readonly graphs: StepGraphs,
@@ -192,6 +197,16 @@ export class NativeStepper {
     };
   }
 
+  /**
+   * Corrupts each batch's inputs before the step (the gradient graph's `corruption`; Vincent et al.
+   * 2008): a batch's draws from `rng` — standard normals (`Rng.fillNormal`, rounded to float32) or
+   * uniforms in [0, 1) — its rows after one another.
+   */
+  corruptInputs(corruption: InputCorruption, rng: Rng): void {
+    if (this.graphs.corruption !== corruption.kind) throw new ValidationError(`the gradient graph corrupts its inputs by ${this.graphs.corruption ?? 'nothing'}, the training by ${corruption.kind}`);
+    this.corruption = { kind: corruption.kind, level: scalar(corruption.level), rng, draws: new Float32Array(0), normals: new Float64Array(0) };
+  }
+
   /** The penalised tensors' values and, for a step, their gradients. */
   private penaltyValue(withGradients: boolean): number {
     if (!this.penalty?.values) return 0;
@@ -235,7 +250,7 @@ export class NativeStepper {
   /** One step on the rows `indices` of `set`; the batch's loss before the step. */
   async step(set: RowSet, indices: Int32Array): Promise<number> {
     if (this.ones.length < indices.length) this.ones = new Float32Array(indices.length).fill(1);
-    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]), ...this.adversaryFeeds(indices.length) };
+    const feeds = { ...this.feeds(set, indices), ones: new ort.Tensor('float32', this.ones.subarray(0, indices.length), [indices.length]), ...this.adversaryFeeds(indices.length), ...this.corruptionFeeds(indices.length) };
     this.spent.add(await nativeCall(() => this.sessions.gradients.run(feeds, this.fetches)));
     // The term's value as tfjs adds it: a float32 sum.
     const loss = Math.fround((this.lossOutput.data as Float32Array)[0] + this.penaltyValue(true));
@@ -288,6 +303,22 @@ export class NativeStepper {
     return { ...adversary.feeds, noise: new ort.Tensor('float32', noise, [rows, width]) };
   }
 
+  /** A batch's corruption draws and level, for `rows` rows (none without a corruption). */
+  private corruptionFeeds(rows: number): Record<string, ort.Tensor> {
+    const corruption = this.corruption;
+    if (!corruption) return {};
+    const count = rows * this.graphs.inputWidth;
+    if (corruption.draws.length < count) corruption.draws = new Float32Array(count);
+    const draws = corruption.draws.subarray(0, count);
+    if (corruption.kind === 'gaussian') {
+      if (corruption.normals.length < count) corruption.normals = new Float64Array(count);
+      const normals = corruption.normals.subarray(0, count);
+      corruption.rng.fillNormal(normals);
+      draws.set(normals);
+    } else corruption.rng.fillBetween(draws, 0, 1);
+    return { corruption: new ort.Tensor('float32', draws, [rows, this.graphs.inputWidth]), corruptionLevel: corruption.level };
+  }
+
   /**
    * At the end of a training: releases the output copies not yet released and hands the
    * parameters' memory to the next training on this thread (take `parameters()` first: neither
@@ -317,9 +348,16 @@ export class NativeStepper {
   }
 }
 
-/** The runs the native engine trains: softmax objectives, no per-batch hook of the tfjs loop but a weight penalty computed on the values; adversarial training too (the graphs make each batch's PGD examples: adversarial-graph.ts). */
+/**
+ * The runs the native engine trains: class labels (or distributions) with a softmax, and
+ * reconstruction with sigmoid outputs, its inputs corrupted or not (a denoising autoencoder); a
+ * weight penalty only where computed on the values; adversarial training too (the graphs make each
+ * batch's PGD examples: adversarial-graph.ts), for class labels.
+ */
 export function nativeEngineFits(objective: NetworkObjective, options: LoopOptions): boolean {
-  return objective.kind !== 'reconstruction' && !options.corrupt && (!options.penalty || options.penalty.values !== undefined);
+  if (options.penalty && options.penalty.values === undefined) return false;
+  if (objective.kind === 'reconstruction') return !options.adversary;
+  return !options.corruption;
 }
 
 /**
@@ -361,6 +399,7 @@ export async function trainNative(
   const stepper = await NativeStepper.create(graphs(roundOnce ? 'float' : 'double', scaledInGraph), options.optimizer, options.initial ?? initial, options.learningRate, threads, scaledInGraph ? scaling : undefined);
   if (options.penalty) stepper.penalise(options.penalty);
   if (options.adversary) stepper.trainAdversarially(options.adversary);
+  if (options.corruption) stepper.corruptInputs(options.corruption, options.rng);
   const training = roundOnce ? float32Rows(features, scaling) : undefined;
   try {
     const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
