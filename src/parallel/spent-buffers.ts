@@ -22,11 +22,13 @@ const GROUP_BYTES = 1 << 20;
 const GROUP_COUNT = 32;
 
 /**
- * This thread's port whose partner is closed. A message posted there is dropped as soon as it is
- * made, and its transferred buffers with it: freed at once (a loop of 627-KB buffers reused the
- * memory, 1.7 page faults an iteration against 58 left to the collector), for ~1 µs a post — a
- * new channel for each release, closed after it, cost 30–70 µs. (`structuredClone` with a transfer
- * list detaches too, but its copies live until a collection: 109 faults an iteration.)
+ * This thread's port whose partner is closed. A message posted there is dropped when the event
+ * loop next turns, and its transferred buffers with it: freed then, not at a collection (a loop of
+ * 627-KB buffers reused the memory, 1.7 page faults an iteration against 58 left to the collector),
+ * for ~1 µs a post — a new channel for each release, closed after it, cost 30–70 µs. (A loop that
+ * never yields frees nothing until it does: strace shows the blocks unmapped only then. Every
+ * native step here awaits its call. `structuredClone` with a transfer list detaches too, but its
+ * copies live until a collection: 109 faults an iteration.)
  */
 let dropPort: MessagePort | undefined;
 
@@ -59,7 +61,8 @@ let thresholdsRaised = false;
 
 /**
  * Raises the C allocator's thresholds once for this process's threads: allocates a 31-MB block
- * (mapped, never touched) and frees it at once. glibc serves a block over its mmap threshold
+ * (mapped, never touched) and releases it, freed when the event loop next turns (a session's
+ * opening turns it before its first run, as does the tfjs backend's start). glibc serves a block over its mmap threshold
  * (128 KB at first) with a fresh mapping and returns it to the system when freed, and it trims
  * the heap's top once more than twice that threshold lies free there — but freeing a mapped
  * block raises the threshold to that block's size. Every output of an onnxruntime run comes back
@@ -67,8 +70,9 @@ let thresholdsRaised = false;
  * two 10.5-MB gradients a step, and whether their memory went back to the system and came back as
  * fresh pages (~10 µs each here) depended on where they lay: 8 epochs took 5.7–6.3 s and 410,000
  * page faults in three processes of four, 1.9–2.0 s and 40,000 in the fourth; after this call
- * 2.1 s and 47,000 in every process. Blocks under 31 MB then come from the heap and are reused,
- * and up to 62 MB may stay free at its top. Elsewhere (no glibc) the block is mapped and freed,
+ * 2.1 s and 47,000 in every process (two 10.5-MB buffers written and freed together each step,
+ * alone: 5,120 page faults a step, and after this call none). Blocks under 31 MB then come from the
+ * heap and are reused, and up to 62 MB may stay free at its top. Elsewhere (no glibc) the block is mapped and freed,
  * nothing else.
  */
 export function raiseAllocatorThresholds(): void {
