@@ -15,10 +15,9 @@ import { tf } from '../../../backend/tf.ts';
 import type { ClassificationDataset } from '../../../data/dataset.ts';
 import { loadUserCsv } from '../../../data/user-data.ts';
 import { clippedGradientSums } from '../../../defenses/dp-sgd/clipped-gradients.ts';
-import type { DpSgdRecord } from '../../../defenses/dp-sgd/private-training.ts';
-import { accuracy } from '../../../metrics/score.ts';
 import { Rng } from '../../../random.ts';
 import { CnnTrainer, tfjsCnnNetwork } from '../cnn.ts';
+import { checkNativeDpSgd } from '../../../testing/dp-engines.ts';
 import { cnnPrivateGradientGraph } from './cnn-private-graph.ts';
 import { cnnParameterShapes } from './cnn-step-graph.ts';
 import { openDirectSession } from './direct-session.ts';
@@ -84,20 +83,5 @@ const load = (file: string) => ({ ...(loadUserCsv(join(fixtures, file), { target
 test('DP-SGD CNN on the native engine: the tfjs engine\'s privacy record, the same model on the same seed, and a user\'s digits learned as well', async () => {
   const [members, others] = [load('digits-members.csv'), load('digits-non-members.csv')];
   const params = { filters: [8], hidden: 32, epochs: 15, batchSize: 32, learningRate: 0.01, dpEpsilon: 4, dpDelta: 1e-4 };
-  const fit = async (engine: 'auto' | 'tfjs') => {
-    process.env.THREATLAB_TRAINING_ENGINE = engine;
-    try {
-      return await new CnnTrainer(params).fit(members, new Rng(42));
-    } finally {
-      delete process.env.THREATLAB_TRAINING_ENGINE;
-    }
-  };
-  const [native, again, tfjs] = [await fit('auto'), await fit('auto'), await fit('tfjs')];
-  const [nativePrivacy, tfjsPrivacy] = [native.params.privacy as DpSgdRecord, tfjs.params.privacy as DpSgdRecord];
-  for (const key of ['epsilon', 'delta', 'noiseMultiplier', 'clip', 'samplingRate', 'steps'] as const) assert.equal(nativePrivacy[key], tfjsPrivacy[key], key);
-  assert.ok(nativePrivacy.clippedShare > 0, 'rows were clipped');
-  assert.deepEqual(again.toJSON(), native.toJSON(), 'same seed, same model');
-  assert.notDeepEqual(native.toJSON(), tfjs.toJSON(), 'two engines, two noise streams');
-  const [nativeAccuracy, tfjsAccuracy] = [accuracy(native, others), accuracy(tfjs, others)];
-  assert.ok(nativeAccuracy > 0.6 && Math.abs(nativeAccuracy - tfjsAccuracy) < 0.1, `native ${nativeAccuracy} vs tfjs ${tfjsAccuracy}`);
+  await checkNativeDpSgd(() => new CnnTrainer(params).fit(members, new Rng(42)), others);
 });

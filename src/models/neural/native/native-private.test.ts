@@ -14,10 +14,9 @@ import { initBackend } from '../../../backend/setup.ts';
 import type { ClassificationDataset } from '../../../data/dataset.ts';
 import { loadUserCsv } from '../../../data/user-data.ts';
 import { clippedGradientSums } from '../../../defenses/dp-sgd/clipped-gradients.ts';
-import type { DpSgdRecord } from '../../../defenses/dp-sgd/private-training.ts';
-import { accuracy } from '../../../metrics/score.ts';
 import { Rng } from '../../../random.ts';
 import { MlpTrainer } from '../mlp.ts';
+import { checkNativeDpSgd } from '../../../testing/dp-engines.ts';
 import { parameterShapes, privateGradientGraph } from './dense-step-graph.ts';
 import { openDirectSession } from './direct-session.ts';
 
@@ -84,20 +83,5 @@ const load = (file: string) => loadUserCsv(join(fixtures, file), { target: 'labe
 test('DP-SGD on the native engine: the tfjs engine\'s privacy record, the same model on the same seed, and the digits learned as well', async () => {
   const [members, others] = [load('digits-members.csv'), load('digits-non-members.csv')];
   const params = { hidden: [32], epochs: 20, batchSize: 32, learningRate: 0.01, standardize: false, dpEpsilon: 4, dpDelta: 1e-4 };
-  const fit = async (engine: 'auto' | 'tfjs') => {
-    process.env.THREATLAB_TRAINING_ENGINE = engine;
-    try {
-      return await new MlpTrainer(params).fit(members, new Rng(42));
-    } finally {
-      delete process.env.THREATLAB_TRAINING_ENGINE;
-    }
-  };
-  const [native, again, tfjs] = [await fit('auto'), await fit('auto'), await fit('tfjs')];
-  const [nativePrivacy, tfjsPrivacy] = [native.params.privacy as DpSgdRecord, tfjs.params.privacy as DpSgdRecord];
-  for (const key of ['epsilon', 'delta', 'noiseMultiplier', 'clip', 'samplingRate', 'steps'] as const) assert.equal(nativePrivacy[key], tfjsPrivacy[key], key);
-  assert.ok(nativePrivacy.clippedShare > 0, 'rows were clipped');
-  assert.deepEqual(again.layers[0].weights, native.layers[0].weights, 'same seed, same weights');
-  assert.notDeepEqual(Array.from(native.layers[0].weights), Array.from(tfjs.layers[0].weights), 'two engines, two noise streams');
-  const [nativeAccuracy, tfjsAccuracy] = [accuracy(native, others), accuracy(tfjs, others)];
-  assert.ok(nativeAccuracy > 0.6 && Math.abs(nativeAccuracy - tfjsAccuracy) < 0.1, `native ${nativeAccuracy} vs tfjs ${tfjsAccuracy}`);
+  await checkNativeDpSgd(() => new MlpTrainer(params).fit(members, new Rng(42)), others);
 });
