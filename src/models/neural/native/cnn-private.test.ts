@@ -7,17 +7,14 @@
  */
 
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../../../backend/setup.ts';
-import { tf } from '../../../backend/tf.ts';
 import type { ClassificationDataset } from '../../../data/dataset.ts';
 import { loadUserCsv } from '../../../data/user-data.ts';
-import { clippedGradientSums } from '../../../defenses/dp-sgd/clipped-gradients.ts';
 import { Rng } from '../../../random.ts';
 import { CnnTrainer, tfjsCnnNetwork } from '../cnn.ts';
-import { checkNativeDpSgd } from '../../../testing/dp-engines.ts';
+import { checkClippedSums, checkNativeDpSgd } from '../../../testing/dp-engines.ts';
 import { cnnPrivateGradientGraph } from './cnn-private-graph.ts';
 import { cnnParameterShapes } from './cnn-step-graph.ts';
 import { openDirectSession } from './direct-session.ts';
@@ -57,21 +54,7 @@ test('CNN private gradient graph: the clipped sums, loss and clipped rows of the
 
   const network = tfjsCnnNetwork(spec, parameters);
   try {
-    const [x, y] = [tf.tensor2d(data, [rows, width]), tf.tensor2d(targets, [rows, spec.classes])];
-    const reference = clippedGradientSums(network, x, y, clip);
-    [x, y].forEach((t) => t.dispose());
-    assert.ok(reference.clippedShare > 0 && reference.clippedShare < 1, `the batch has clipped and unclipped rows (${reference.clippedShare})`);
-    assert.equal((native.clipped.data as Float32Array)[0], Math.round(reference.clippedShare * rows), 'clipped rows');
-    assert.ok(Math.abs((native.loss.data as Float32Array)[0] - reference.loss) < 1e-4 * Math.max(1, reference.loss), `loss ${(native.loss.data as Float32Array)[0]} vs ${reference.loss}`);
-    shapes.forEach(({ name }, k) => {
-      const expected = reference.sums.get(network.variables[k].name)!.dataSync();
-      const got = native[`grad_${name}`].data as Float32Array;
-      assert.equal(got.length, expected.length, name);
-      const scale = Math.max(1, ...Array.from(expected, Math.abs));
-      for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-5 * scale, `${name}[${i}]: ${got[i]} vs tfjs ${expected[i]}`);
-      assert.ok(expected.some((value) => value !== 0), `${name} has a gradient`);
-    });
-    reference.sums.forEach((t) => t.dispose());
+    checkClippedSums(native, network, network.variables, shapes.map(({ name }) => name), { data, targets, rows }, clip);
   } finally {
     network.variables.forEach((v) => v.dispose());
   }

@@ -6,17 +6,15 @@
  */
 
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { tf } from '../../../backend/tf.ts';
 import { initBackend } from '../../../backend/setup.ts';
 import type { ClassificationDataset } from '../../../data/dataset.ts';
 import { loadUserCsv } from '../../../data/user-data.ts';
-import { clippedGradientSums } from '../../../defenses/dp-sgd/clipped-gradients.ts';
 import { Rng } from '../../../random.ts';
 import { MlpTrainer } from '../mlp.ts';
-import { checkNativeDpSgd } from '../../../testing/dp-engines.ts';
+import { checkClippedSums, checkNativeDpSgd } from '../../../testing/dp-engines.ts';
 import { parameterShapes, privateGradientGraph } from './dense-step-graph.ts';
 import { openDirectSession } from './direct-session.ts';
 
@@ -58,19 +56,7 @@ for (const hidden of ['relu', 'tanh'] as const) {
           return atOp(1, h, tf.add(tf.matMul(h, w1 as tf.Tensor2D), b1)) as tf.Tensor2D;
         },
       };
-      const [x, y] = [tf.tensor2d(data, [rows, sizes[0]]), tf.tensor2d(targets, [rows, classes])];
-      const reference = clippedGradientSums(network, x, y, clip);
-      [x, y].forEach((t) => t.dispose());
-      assert.ok(reference.clippedShare > 0 && reference.clippedShare < 1, `the batch has clipped and unclipped rows (${reference.clippedShare})`);
-      assert.equal((native.clipped.data as Float32Array)[0], Math.round(reference.clippedShare * rows), 'clipped rows');
-      assert.ok(Math.abs((native.loss.data as Float32Array)[0] - reference.loss) < 1e-4 * Math.max(1, reference.loss), `loss ${(native.loss.data as Float32Array)[0]} vs ${reference.loss}`);
-      shapes.forEach(({ name }, k) => {
-        const expected = reference.sums.get(variables[k].name)!.dataSync();
-        const got = native[`grad_${name}`].data as Float32Array;
-        assert.equal(got.length, expected.length, name);
-        for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-5, `${name}[${i}]: ${got[i]} vs tfjs ${expected[i]}`);
-      });
-      reference.sums.forEach((t) => t.dispose());
+      checkClippedSums(native, network, variables, shapes.map(({ name }) => name), { data, targets, rows }, clip);
     } finally {
       variables.forEach((v) => v.dispose());
     }
