@@ -27,9 +27,9 @@ import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './de
 import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import { defaultEngine } from './train-dense.ts';
-import { nativeEngineFits, trainNative, type StepGraphs } from './native/native-stepper.ts';
+import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
 import { cnnStepGraphs, type CnnGraphSpec } from './native/cnn-step-graph.ts';
-import { cnnPrivateGradientGraph } from './native/cnn-private-graph.ts';
+import { cnnPrivateStepGraphs } from './native/cnn-private-graph.ts';
 import { trainNativePrivately } from './native/native-private.ts';
 import { blockOutput, flatWidth } from './cnn-shape.ts';
 import type { TrainingHooks } from './training-hooks.ts';
@@ -219,12 +219,6 @@ export class CnnTrainer implements Trainer<Cnn> {
       params: { ...p, filters: [...p.filters], epochsRun: history.epochsRun, bestEpoch: history.bestEpoch, ...('privacy' in history && { privacy: history.privacy }) },
     });
   }
-}
-
-/** The native engine's graphs for DP-SGD on a CNN of `spec`: the private gradient graph on float32 rows. */
-function cnnPrivateStepGraphs(spec: Omit<CnnGraphSpec, 'rows'>): StepGraphs {
-  const graph = { ...spec, rows: 'float' as const };
-  return { ...cnnStepGraphs(graph), key: JSON.stringify(['cnn-private', spec.image, spec.filters, spec.hidden, spec.classes]), gradient: () => cnnPrivateGradientGraph(graph), batchesVary: true };
 }
 
 /**

@@ -15,7 +15,8 @@ import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
 import { trainPrivately, type DpSgdRecord, type DpSgdSettings } from '../../defenses/dp-sgd/private-training.ts';
-import { trainDenseNative, trainDensePrivately } from './native/native-dense.ts';
+import { densePrivateStepGraphs, trainDenseNative } from './native/native-dense.ts';
+import { trainNativePrivately } from './native/native-private.ts';
 import { nativeEngineFits } from './native/native-stepper.ts';
 import { ThreatlabError } from '../../errors.ts';
 import type { ColumnScaler } from '../../data/encoders/scaling.ts';
@@ -87,7 +88,7 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, output: outputActivation === 'sigmoid' ? ('sigmoid' as const) : ('softmax' as const) };
     const initial = [...initialWeights, ...sizes.slice(1).map((outputs) => new Float32Array(outputs))];
     const { parameters, ...history } = privateNative
-      ? await trainDensePrivately(features, objective, spec, initial, options, options.privacy!, options.threads)
+      ? await trainNativePrivately(features, objective, densePrivateStepGraphs(spec), initial, options, options.privacy!, options.threads)
       : await trainDenseNative(features, objective, spec, initial, options, options.threads, options.inputScaling);
     const depth = sizes.length - 1;
     return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };

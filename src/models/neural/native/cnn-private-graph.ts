@@ -22,7 +22,8 @@
 
 import { FLOAT, GraphBuilder } from './onnx-graph.ts';
 import { windowPlanes, throughConvolution } from './cnn-block-graph.ts';
-import { backThroughHead, cnnParameterShapes, forwardPass, KERNEL, type CnnGraphSpec } from './cnn-step-graph.ts';
+import { backThroughHead, cnnParameterShapes, cnnStepGraphs, forwardPass, KERNEL, type CnnGraphSpec } from './cnn-step-graph.ts';
+import type { StepGraphs } from './native-stepper.ts';
 
 /** The 3 × 3 patches of `input` (rows × channels × H × W) at the first `height` × `width` output places, as rows × 9·channels × (height·width), patch entry (ky·3 + kx)·channels + c. */
 function patches(g: GraphBuilder, input: string, channels: number, height: number, width: number): string {
@@ -99,4 +100,10 @@ export function cnnPrivateGradientGraph(spec: CnnGraphSpec): Uint8Array {
   g.output('clipped', []);
   for (const { name, dims } of cnnParameterShapes(spec)) g.output(`grad_${name}`, dims);
   return g.serialise('cnn-private-gradients');
+}
+
+/** The native engine's graphs for DP-SGD on a CNN of `spec` (native-private.ts trains with them): the private gradient graph on float32 rows. */
+export function cnnPrivateStepGraphs(spec: Omit<CnnGraphSpec, 'rows'>): StepGraphs {
+  const graph = { ...spec, rows: 'float' as const };
+  return { ...cnnStepGraphs(graph), key: JSON.stringify(['cnn-private', spec.image, spec.filters, spec.hidden, spec.classes]), gradient: () => cnnPrivateGradientGraph(graph), batchesVary: true };
 }

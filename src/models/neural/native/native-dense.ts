@@ -3,16 +3,14 @@
  * dense-step-graph.ts, stepped by the native engine's stepper (native-stepper.ts: one onnxruntime
  * call a batch, then Adam in WebAssembly). The batch order, initial weights, loss and early
  * stopping are the tfjs loop's (train-loop.ts); the weights agree with the tfjs engine's to
- * rounding, not bit for bit. DP-SGD too (`trainDensePrivately`).
+ * rounding, not bit for bit. DP-SGD's graphs too (`densePrivateStepGraphs`).
  */
 
 import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
 import type { Matrix } from '../../../math/matrix.ts';
-import type { DpSgdRecord, DpSgdSettings } from '../../../defenses/dp-sgd/private-training.ts';
 import type { LoopOptions, LoopResult, NetworkObjective } from '../train-loop.ts';
 import { gradientGraph, lossGraph, parameterShapes, privateGradientGraph, type DenseGraphSpec } from './dense-step-graph.ts';
 import { NativeStepper, trainNative, type StepGraphs } from './native-stepper.ts';
-import { trainNativePrivately } from './native-private.ts';
 
 /** The training graphs of a dense network of `spec`. */
 export function denseStepGraphs(spec: DenseGraphSpec): StepGraphs {
@@ -52,19 +50,11 @@ export function trainDenseNative(
 }
 
 /**
- * DP-SGD (Abadi et al., CCS 2016) on the native engine (native-private.ts): each step's sampled
- * rows clipped and summed in one onnxruntime call (`privateGradientGraph`).
+ * The graphs of DP-SGD (Abadi et al., CCS 2016) on the native engine for a dense network of `spec`
+ * (native-private.ts trains with them): each step's sampled rows clipped and summed in one
+ * onnxruntime call (`privateGradientGraph`), on float32 rows.
  */
-export function trainDensePrivately(
-  features: Matrix,
-  objective: NetworkObjective,
-  spec: DenseGraphSpec,
-  initial: Float32Array[],
-  options: LoopOptions,
-  settings: DpSgdSettings,
-  threads = 1,
-): Promise<LoopResult & { privacy: DpSgdRecord; parameters: Float32Array[] }> {
+export function densePrivateStepGraphs(spec: DenseGraphSpec): StepGraphs {
   const graph = { ...spec, rows: 'float' as const, scaledInputs: false };
-  const graphs: StepGraphs = { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph), batchesVary: true };
-  return trainNativePrivately(features, objective, graphs, initial, options, settings, threads);
+  return { ...denseStepGraphs(graph), key: JSON.stringify(['dense-private', graph.sizes, graph.hidden]), gradient: () => privateGradientGraph(graph), batchesVary: true };
 }
