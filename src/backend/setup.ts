@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ThreatlabError } from '../errors.ts';
-import { raiseAllocatorThresholds } from '../parallel/spent-buffers.ts';
 import { tf } from './tf.ts';
 import { applyWasmFixes } from './wasm-fixes.ts';
 
@@ -85,8 +84,6 @@ export function initBackend(preferred: BackendName = (process.env.THREATLAB_BACK
   }
   if (!started || startedWith !== preferred) {
     startedWith = preferred;
-    // tfjs's tensors read back and the batches made for it are fresh buffers too: their memory reused (the AT&T faces autoencoder on tfjs, 4 epochs: 6.1–6.3 → 4.4–4.6 s, 250,000 → 93,000 page faults).
-    raiseAllocatorThresholds();
     started = start(preferred);
   }
   return started;

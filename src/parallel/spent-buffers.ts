@@ -59,21 +59,25 @@ const THRESHOLD_BLOCK_BYTES = 31 << 20;
 
 let thresholdsRaised = false;
 
+/** Outputs from this size on raise the allocator's thresholds when first released (`raiseAllocatorThresholds`). */
+const LARGE_OUTPUT_BYTES = 2 << 20;
+
 /**
  * Raises the C allocator's thresholds once for this process's threads: allocates a 31-MB block
- * (mapped, never touched) and releases it, freed when the event loop next turns (a session's
- * opening turns it before its first run, as does the tfjs backend's start). glibc serves a block over its mmap threshold
- * (128 KB at first) with a fresh mapping and returns it to the system when freed, and it trims
- * the heap's top once more than twice that threshold lies free there — but freeing a mapped
- * block raises the threshold to that block's size. Every output of an onnxruntime run comes back
- * in a fresh buffer (above); an autoencoder for the AT&T faces (10,304 → 256 → 10,304) returns
- * two 10.5-MB gradients a step, and whether their memory went back to the system and came back as
- * fresh pages (~10 µs each here) depended on where they lay: 8 epochs took 5.7–6.3 s and 410,000
- * page faults in three processes of four, 1.9–2.0 s and 40,000 in the fourth; after this call
- * 2.1 s and 47,000 in every process (two 10.5-MB buffers written and freed together each step,
- * alone: 5,120 page faults a step, and after this call none). Blocks under 31 MB then come from the
- * heap and are reused, and up to 62 MB may stay free at its top. Elsewhere (no glibc) the block is mapped and freed,
- * nothing else.
+ * (mapped, never touched) and releases it, freed when the event loop next turns. glibc serves a
+ * block over its mmap threshold (128 KB at first) with a fresh mapping and returns it to the system
+ * when freed, and it trims the heap's top once more than twice that threshold lies free there —
+ * but freeing a mapped block raises the threshold to that block's size. Every output of an
+ * onnxruntime run comes back in a fresh buffer (above); an autoencoder for the AT&T faces (10,304 →
+ * 256 → 10,304) returns two 10.5-MB gradients a step, and whether their memory went back to the
+ * system and came back as fresh pages (~10 µs each here) depended on where they lay: 8 epochs took
+ * 5.7–6.3 s and 410,000 page faults in three processes of four, 1.9–2.0 s and 40,000 in the fourth;
+ * after this call 2.1 s and 47,000 in every process (two 10.5-MB buffers written and freed
+ * together each step, alone: 5,120 page faults a step, and after this call none). Blocks under
+ * 31 MB then come from the heap and are reused, and up to 62 MB may stay free at its top.
+ * Elsewhere (no glibc) the block is mapped and freed, nothing else. Called when a spent output of
+ * 2 MB or more is first released (an autoencoder's or the AT&T faces MLP's gradients); a process
+ * whose outputs stay under that (the MNIST networks', the attacks') keeps glibc's own thresholds.
  */
 export function raiseAllocatorThresholds(): void {
   if (thresholdsRaised) return;
@@ -104,6 +108,7 @@ export class SpentBuffers {
       // Only a buffer the output has to itself: a view of part of one (Node's pool of small Buffers) is someone else's too.
       if (!(buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || data.byteLength !== buffer.byteLength) continue;
       if (this.keep.has(buffer) || buffer.byteLength === 0 || this.pending.includes(buffer)) continue;
+      if (buffer.byteLength >= LARGE_OUTPUT_BYTES) raiseAllocatorThresholds();
       this.pending.push(buffer);
       this.pendingBytes += buffer.byteLength;
     }

@@ -16,7 +16,6 @@
 import * as ort from 'onnxruntime-node';
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
 import { ThreatlabError } from '../../../errors.ts';
-import { raiseAllocatorThresholds } from '../../../parallel/spent-buffers.ts';
 
 /** The longest stretch of calls without a turn of the event loop, ms. */
 const TURN_MS = 20;
@@ -86,8 +85,6 @@ export async function openDirectSession(model: Uint8Array | string, options: ort
 /** A session of the model at `model` (its bytes, or a file path) with `options` — as `InferenceSession.create` makes it, synchronously. */
 export function createDirectSession(model: Uint8Array | string, options: ort.InferenceSession.SessionOptions = {}): DirectSession {
   initOrt();
-  // Its runs' outputs come back in fresh buffers: freed, the allocator keeps their memory for the next (spent-buffers.ts).
-  raiseAllocatorThresholds();
   made++;
   const native = new binding.InferenceSession();
   if (typeof model === 'string') native.loadModel(model, options);
