@@ -187,16 +187,17 @@ export class CnnTrainer implements Trainer<Cnn> {
     } satisfies LoopOptions;
     const objective = labelObjective(train);
     const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
-    const native = defaultEngine() !== 'tfjs';
-    const trained =
-      privacy && native
-        ? // DP-SGD's clipped sums in one onnxruntime call a step (cnn-private-graph.ts).
-          await trainNativePrivately(train.features, objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy)
-        : !privacy && native && nativeEngineFits(objective, loopOptions)
-          ? // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
-            // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-            await trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity })
-          : await trainCnnOnTfjs(spec, start, train.features, objective, loopOptions, privacy);
+    const fit = async () => {
+      const { features } = train;
+      if (defaultEngine() === 'tfjs') return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
+      // DP-SGD's clipped sums in one onnxruntime call a step (cnn-private-graph.ts).
+      if (privacy) return trainNativePrivately(features, objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy);
+      if (!nativeEngineFits(objective, loopOptions)) return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
+      // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
+      // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
+      return trainNative(features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity });
+    };
+    const trained = await fit();
     const { parameters, ...history } = trained;
     const blocks = p.filters.length;
     const convolutions: ConvBlock[] = p.filters.map((filters, b) => ({
