@@ -16,7 +16,7 @@ import type { TrainerSpec, TrainingService } from '../parallel/training-service.
 import { datasetParts, isRowSelection, trainingDataset, trainingShape, type TrainingData } from '../parallel/training-set.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
-import { decodeMatrix, encodeRows, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { ANSWERS_TTL_S, encodeRows, unpackMatrices, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 export type { ClusterStats } from './job-client.ts';
 
@@ -60,12 +60,15 @@ export class ClusterTrainingService implements TrainingService {
 
   async trainAndPredict(spec: TrainerSpec, data: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
     const predict = await Promise.all(on.map((rows) => this.partsOf(rows)));
-    const { predictions, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client, predict });
-    const decoded = predictions?.map(decodeMatrix) ?? [];
-    if (decoded.length !== on.length || decoded.some((matrix, i) => matrix?.rows !== on[i].features.rows)) {
-      throw new ThreatlabError('internal', `worker ${worker} sent ${decoded.length} answer set(s) for ${on.length}, or of the wrong size; update it to this client's version`);
+    const { answers, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client, predict });
+    if (!answers) throw new ThreatlabError('internal', `worker ${worker} sent no answers where this client looks for them; update it to this client's version`);
+    const bytes = await this.jobs.take(answers.key);
+    if (!bytes) throw new ThreatlabError('unavailable', `the answers of worker ${worker} at ${answers.key} are gone from Redis (kept ${ANSWERS_TTL_S / 3600} h, or lost by a Redis without an append-only file); run again`);
+    const decoded = unpackMatrices(bytes, answers.shapes);
+    if (!decoded || decoded.length !== on.length || decoded.some((matrix, i) => matrix.rows !== on[i].features.rows)) {
+      throw new ThreatlabError('internal', `worker ${worker} sent ${answers.shapes.length} answer set(s) for ${on.length}, or of the wrong size; update it to this client's version`);
     }
-    return decoded as Matrix[];
+    return decoded;
   }
 
   private async run(job: TrainJob): Promise<TrainResult> {

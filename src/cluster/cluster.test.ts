@@ -218,6 +218,19 @@ throw new Error('failed before stop');`;
       // Candidates and population are rows of one 1,200-row data set: it went to Redis once (16
       // shadows of 150 rows would have been 16 × 150 rows); each job named its rows.
       assert.ok(stats.uploadedBytes <= 1200 * (20 * 8 + 4) + 4096, `${stats.uploadedBytes} bytes uploaded`);
+      // The answers went as bytes under keys of their own, each taken (and deleted) by the client,
+      // not as JSON in the jobs' records and the queue's event stream.
+      const check = await connectRedis(redis.url);
+      try {
+        assert.deepEqual(await check.keys('threatlab:answers:*'), [], 'every job\'s answers deleted once read');
+        const jobKeys = (await check.keys('threatlab:training:*')).filter((key) => /^threatlab:training:[0-9a-f-]+-\d+$/.test(key));
+        const recorded = await Promise.all(jobKeys.map((key) => check.hget(key, 'returnvalue')));
+        const returned = recorded.filter((value): value is string => value !== null);
+        assert.equal(returned.length, 16, 'the 16 jobs\' records are kept');
+        for (const value of returned) assert.ok(value.length < 500 && /"answers":\{"key":"threatlab:answers:/.test(value), `a job's return value names its answers: ${value.slice(0, 120)}`);
+      } finally {
+        check.disconnect();
+      }
     } finally {
       await cluster.close();
     }

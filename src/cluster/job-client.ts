@@ -127,6 +127,14 @@ export class JobClient<J, R extends { worker: string }> {
     return result;
   }
 
+  /** The bytes at `key` (a job's answers), deleted as they are read; null when none are there. */
+  async take(key: string): Promise<Buffer | null> {
+    const replies = await this.redis.multi().getBuffer(key).del(key).exec();
+    const [error, bytes] = replies?.[0] ?? [new Error('the transaction was discarded'), null];
+    if (error) throw new ThreatlabError('unavailable', `Redis did not give ${key}: ${error.message}; run again`);
+    return (bytes as Buffer | null) ?? null;
+  }
+
   /** What this client's jobs cost and where they ran so far. */
   statistics(): ClusterStats {
     return { ...this.stats, workers: { ...this.stats.workers }, uploadedBytes: this.blobs.uploadedBytes };

@@ -3,6 +3,7 @@
 import { createMatrix, type Matrix } from '../math/matrix.ts';
 import type { ModelJson } from '../models/json.ts';
 import type { TrainerSpec } from '../parallel/training-service.ts';
+import { KEY_PREFIX } from './redis.ts';
 
 /** Rows of one data set sent to Redis. */
 export interface RowsOf {
@@ -25,11 +26,11 @@ export interface TrainJob {
   client: string;
 }
 
-/** The fitted model and where it was made. */
+/** The fitted model, or where its answers wait, and where it was made. */
 export interface TrainResult {
   model?: ModelJson;
-  /** `predictProba` on each of the job's `predict` row sets. */
-  predictions?: EncodedMatrix[];
+  /** Where the answers on the job's `predict` row sets wait (`predictAnswers`): a key to take, and each set's shape. */
+  answers?: { key: string; shapes: { rows: number; cols: number }[] };
   /** The tfjs backend the worker trained on (always wasm; checked by the client). */
   backend: string;
   /** Host name and pid of the worker process. */
@@ -38,27 +39,41 @@ export interface TrainResult {
   ms: number;
 }
 
-/** A float64 matrix as job text (values bit for bit). */
-export interface EncodedMatrix {
-  rows: number;
-  cols: number;
-  /** Little-endian float64, row-major, in base64. */
-  data: string;
+/**
+ * The Redis key where job `jobId`'s answers wait for its client, as bytes: the matrices' float64
+ * values, little-endian, one after another. Not in the job's return value: BullMQ writes that into
+ * the job's hash and again into the queue's event stream (kept for its last 10,000 events), as
+ * JSON text — a 64-shadow LiRA run on Fashion-MNIST answers 10,000 rows × 10 classes a shadow,
+ * 1.07 MB of base64 a job, so 137 MB in Redis and its append-only file a run, each job parsed twice
+ * by the client. Here the bytes are written once, read once, and deleted by the client that reads
+ * them (or expire after `ANSWERS_TTL_S`, as the job's record does, when no client does).
+ */
+export function answersKey(jobId: string): string {
+  return `${KEY_PREFIX}:answers:${jobId}`;
 }
 
-/** A matrix as job text. */
-export function encodeMatrix(matrix: Matrix): EncodedMatrix {
-  const values = matrix.data.subarray(0, matrix.rows * matrix.cols);
-  return { rows: matrix.rows, cols: matrix.cols, data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+/** How long answers wait for their client, seconds (the job's own record is kept as long). */
+export const ANSWERS_TTL_S = 3600;
+
+/** Matrices as the bytes of `answersKey`. */
+export function packMatrices(matrices: readonly Matrix[]): Buffer {
+  return Buffer.concat(matrices.map((matrix) => {
+    const values = matrix.data.subarray(0, matrix.rows * matrix.cols);
+    return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  }));
 }
 
-/** And back; null when the bytes do not fill the shape. */
-export function decodeMatrix(encoded: EncodedMatrix): Matrix | null {
-  const bytes = Buffer.from(encoded.data, 'base64');
-  if (!Number.isInteger(encoded.rows) || !Number.isInteger(encoded.cols) || bytes.length !== encoded.rows * encoded.cols * 8) return null;
-  const data = new Float64Array(encoded.rows * encoded.cols);
-  new Uint8Array(data.buffer).set(bytes);
-  return createMatrix(encoded.rows, encoded.cols, data);
+/** And back, in `shapes`; null when the bytes do not fill them exactly. */
+export function unpackMatrices(bytes: Uint8Array, shapes: readonly { rows: number; cols: number }[]): Matrix[] | null {
+  if (!shapes.every(({ rows, cols }) => Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 0)) return null;
+  if (shapes.reduce((sum, { rows, cols }) => sum + rows * cols * 8, 0) !== bytes.length) return null;
+  let offset = 0;
+  return shapes.map(({ rows, cols }) => {
+    const data = new Float64Array(rows * cols);
+    new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + data.byteLength));
+    offset += data.byteLength;
+    return createMatrix(rows, cols, data);
+  });
 }
 
 /** Row indices as job text. */
