@@ -2,7 +2,7 @@
  * Model-zoo benchmark: ours beside scikit-learn 1.2 / PyTorch (Debian) on the same split, in
  * one run. Prints a markdown table (paste into BENCHMARKS.md) and, with --json, one JSON document.
  *
- *   npx tsx bench/models.bench.ts [--json] [--quick] [--only=TEXT]   (TEXT: part of a row name)
+ *   npx tsx bench/models.bench.ts [--json] [--quick] [--only=TEXT] [--skip=TEXT]   (TEXT: part of a row name)
  *
  * Rows: the quality bars of the model issue (test accuracy on the papers' splits) and the speed
  * goals (LR fit on AT&T faces within 2× of scikit-learn; MLP 784-256-10 throughput at least half
@@ -241,7 +241,8 @@ async function adversarialCnnRow(parts: { train: ClassificationDataset; test: Cl
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const rows: Row[] = [];
 const add = (row: Row | undefined) => row && rows.push(row);
-const wanted = (name: string) => !only || name.toLowerCase().includes(only.toLowerCase());
+const skip = process.argv.find((arg) => arg.startsWith('--skip='))?.slice('--skip='.length);
+const wanted = (name: string) => (!only || name.toLowerCase().includes(only.toLowerCase())) && (!skip || !name.toLowerCase().includes(skip.toLowerCase()));
 add(await modelRow('Softmax LR, AT&T faces (280 train / 120 test, 10,304 features, 40 classes)', 'att-faces', 'softmax', { standardize: false }, 'softmax', { maxIter: quick ? 300 : 1000 }, 0.9));
 add(await modelRow('MLP (256 sigmoid), AT&T faces', 'att-faces', 'mlp', { hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, learningRate: 0.001, validationFraction: 0 }, 'mlp-sklearn', { hidden: [256], activation: 'logistic', epochs: 120, batchSize: 32, learningRate: 0.001 }, 0.9));
 add(await modelRow('Binary LR, Adult income (108 features)', 'adult-income', 'logistic', {}, 'logistic', {}, 0.84));
