@@ -70,7 +70,7 @@ export class JobClient<J, R extends { worker: string }> {
       const pending = this.pending.get(jobId);
       if (pending && typeof data === 'number') pending.onProgress?.(data);
     });
-    events.on('completed', ({ jobId }) => void this.settle(jobId));
+    events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue as unknown));
     events.on('failed', ({ jobId }) => void this.settle(jobId));
     this.poller = setInterval(() => void this.pollAll(), 5000);
     this.poller.unref();
@@ -186,6 +186,26 @@ export class JobClient<J, R extends { worker: string }> {
     pending.onActive?.();
   }
 
+  /**
+   * A job's end as its completed event tells it: the result is the event's, and of the job's record
+   * only its count of starts is read — not the whole job again (its data: a LiRA shadow's 40 KB of
+   * row lists, parsed once more for every job). An event without a result goes the long way.
+   */
+  private async completed(id: string, result: unknown): Promise<void> {
+    if (!this.pending.has(id)) return;
+    if (result === null || typeof result !== 'object') return this.settle(id);
+    const starts = Number((await this.redis.hget(this.queue.toKey(id), 'ats').catch(() => null)) ?? 1);
+    const pending = this.finish(id);
+    if (pending) this.succeed(pending, result as R, starts);
+  }
+
+  private succeed(pending: Pending<R>, result: R, starts: number): void {
+    if (starts > 1) this.stats.restarted++;
+    this.stats.completed++;
+    this.stats.workers[result.worker] = (this.stats.workers[result.worker] ?? 0) + 1;
+    pending.resolve(result);
+  }
+
   private async pollAll(): Promise<void> {
     for (const id of [...this.pending.keys()]) await this.settle(id);
   }
@@ -202,13 +222,9 @@ export class JobClient<J, R extends { worker: string }> {
     if (state !== 'completed' && state !== 'failed') return; // waiting, running, or a retry on its way
     const pending = this.finish(id);
     if (!pending) return;
-    if ((job.attemptsStarted ?? 1) > 1) this.stats.restarted++;
-    if (state === 'completed') {
-      this.stats.completed++;
-      const worker = job.returnvalue.worker;
-      this.stats.workers[worker] = (this.stats.workers[worker] ?? 0) + 1;
-      pending.resolve(job.returnvalue);
-    } else {
+    if (state === 'completed') this.succeed(pending, job.returnvalue, job.attemptsStarted ?? 1);
+    else {
+      if ((job.attemptsStarted ?? 1) > 1) this.stats.restarted++;
       this.stats.failed++;
       pending.reject(jobError(id, job.failedReason, job.attemptsMade));
     }
