@@ -181,7 +181,7 @@ function selectParts(parts: WeakSource[], indices: ArrayLike<number>): WeakSourc
 
 /** A new data set holding the given rows (its fixed split is dropped). */
 export function subsetRows<T extends Dataset>(dataset: T, indices: ArrayLike<number>): T {
-  const features = selectRows(dataset.features, indices);
+  const features = rowRange(dataset.features, indices) ?? selectRows(dataset.features, indices);
   const base = { ...dataset, features, split: undefined };
   let subset: T;
   if (dataset.task === 'classification') {
@@ -220,6 +220,21 @@ export function rowsWithRoom<T extends ClassificationDataset>(data: T, extraRows
   const copy = { ...data, features: createMatrix(rows, cols, buffer.subarray(0, rows * cols)) };
   ORIGINS.set(copy, partsOf(data));
   return { copy, room: buffer.subarray(rows * cols) };
+}
+
+/**
+ * Rows `indices` of `matrix` as a view of its values, without a copy, when they are one run of
+ * consecutive rows in order (a fixed split's training or test part; a data set's rows are never
+ * written after it is made, see `adjacentRows`); otherwise undefined. Fashion-MNIST's fixed split
+ * copied 439 MB into fresh pages — 1.4 s of `threatlab train`'s 7.6 on a machine where a fresh
+ * page costs ~10 µs. The view keeps the whole of `matrix`'s buffer alive as long as it lives.
+ */
+function rowRange(matrix: Matrix, indices: ArrayLike<number>): Matrix | undefined {
+  const count = indices.length;
+  const first = indices[0];
+  if (count === 0 || !(Number.isInteger(first) && first >= 0 && first + count <= matrix.rows)) return undefined;
+  for (let k = 1; k < count; k++) if (indices[k] !== first + k) return undefined;
+  return createMatrix(count, matrix.cols, matrix.data.subarray(first * matrix.cols, (first + count) * matrix.cols));
 }
 
 /**

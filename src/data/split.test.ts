@@ -39,6 +39,23 @@ test('subsets keep features and labels together', () => {
   assert.deepEqual(Array.from(part.labels), [1, 0]);
 });
 
+test('a run of consecutive rows in order is a view of the data set (a fixed split\'s parts: no copy); any other choice of rows a copy', () => {
+  const data = toy([3, 3, 4]);
+  const middle = subsetRows(data, [2, 3, 4, 5, 6]);
+  assert.equal(middle.features.data.buffer, data.features.data.buffer, 'shares the rows');
+  assert.deepEqual(Array.from(middle.features.data), [2, 3, 4, 5, 6]);
+  assert.deepEqual(Array.from(middle.labels), [0, 1, 1, 1, 2]);
+  assert.equal(middle.features.rows, 5);
+  // The last row included, and a subset of a subset.
+  const tail = subsetRows(middle, [3, 4]);
+  assert.deepEqual(Array.from(tail.features.data), [5, 6]);
+  assert.equal(tail.features.data.buffer, data.features.data.buffer);
+  for (const rows of [[2, 4, 5], [3, 2], [8, 9, 10], [1.5, 2.5]]) {
+    if (rows.some((row) => !Number.isInteger(row) || row >= 10)) assert.throws(() => subsetRows(data, rows), (error: unknown) => hasCode(error, 'validation'), `rows ${rows}: no such row`);
+    else assert.notEqual(subsetRows(data, rows).features.data.buffer, data.features.data.buffer, `rows ${rows}: copied`);
+  }
+});
+
 test('bad fractions, empty parts and stratifying a regression are validation errors', () => {
   const data = toy([5, 5]);
   assert.throws(() => splitIndices(data, { testFraction: 1.5, rng: new Rng(1) }), (e) => hasCode(e, 'validation'));
