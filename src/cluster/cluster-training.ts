@@ -16,7 +16,7 @@ import type { TrainerSpec, TrainingService } from '../parallel/training-service.
 import { datasetParts, isRowSelection, trainingDataset, trainingShape, type TrainingData } from '../parallel/training-set.ts';
 import { JobClient, type ClusterStats } from './job-client.ts';
 import { TRAINING_QUEUE } from './redis.ts';
-import { ANSWERS_TTL_S, encodeRows, unpackMatrices, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { encodeRows, RESULT_TTL_S, unpackMatrices, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 export type { ClusterStats } from './job-client.ts';
 
@@ -53,22 +53,34 @@ export class ClusterTrainingService implements TrainingService {
   }
 
   async train(spec: TrainerSpec, data: TrainingData, seed: number): Promise<Classifier> {
-    const { model, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client });
-    if (!model) throw new ThreatlabError('internal', `worker ${worker} sent no model; update it to this client's version`);
-    return modelFromJson(model, `model from worker ${worker}`) as Classifier;
+    const { modelKey, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client });
+    if (!modelKey) throw new ThreatlabError('internal', `worker ${worker} sent no model where this client looks for it; update it to this client's version`);
+    const text = (await this.result(modelKey, 'model', worker)).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ThreatlabError('internal', `worker ${worker} sent a model that is not JSON (${(error as Error).message}); update it to this client's version`);
+    }
+    return modelFromJson(json, `model from worker ${worker}`) as Classifier;
   }
 
   async trainAndPredict(spec: TrainerSpec, data: TrainingData, seed: number, on: readonly ClassificationDataset[]): Promise<Matrix[]> {
     const predict = await Promise.all(on.map((rows) => this.partsOf(rows)));
     const { answers, worker } = await this.run({ spec, seed, parts: await this.partsOf(data), count: trainingShape(data).rows, client: this.jobs.client, predict });
     if (!answers) throw new ThreatlabError('internal', `worker ${worker} sent no answers where this client looks for them; update it to this client's version`);
-    const bytes = await this.jobs.take(answers.key);
-    if (!bytes) throw new ThreatlabError('unavailable', `the answers of worker ${worker} at ${answers.key} are gone from Redis (kept ${ANSWERS_TTL_S / 3600} h, or lost by a Redis without an append-only file); run again`);
-    const decoded = unpackMatrices(bytes, answers.shapes);
+    const decoded = unpackMatrices(await this.result(answers.key, 'answers', worker), answers.shapes);
     if (!decoded || decoded.length !== on.length || decoded.some((matrix, i) => matrix.rows !== on[i].features.rows)) {
       throw new ThreatlabError('internal', `worker ${worker} sent ${answers.shapes.length} answer set(s) for ${on.length}, or of the wrong size; update it to this client's version`);
     }
     return decoded;
+  }
+
+  /** The bytes of a job's result at `key`, taken (deleted) from Redis. */
+  private async result(key: string, what: string, worker: string): Promise<Buffer> {
+    const bytes = await this.jobs.take(key);
+    if (!bytes) throw new ThreatlabError('unavailable', `nothing is left at ${key} of worker ${worker}'s ${what} (kept ${RESULT_TTL_S / 3600} h, or lost by a Redis without an append-only file); run again`);
+    return bytes;
   }
 
   private async run(job: TrainJob): Promise<TrainResult> {

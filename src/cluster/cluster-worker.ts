@@ -23,7 +23,7 @@ import { unpackTask, type TaskJob } from './task-jobs.ts';
 import { BlobReader } from './blob-store.ts';
 import type { CodedDataset } from './dataset-blob.ts';
 import { CANCEL_CHANNEL, cancelKey, connectionOptions, connectRedis, KEY_PREFIX, redacted, TASK_QUEUE, TRAINING_QUEUE } from './redis.ts';
-import { ANSWERS_TTL_S, answersKey, decodeRows, packMatrices, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
+import { decodeRows, packMatrices, RESULT_TTL_S, resultKey, type RowsOf, type TrainJob, type TrainResult } from './training-jobs.ts';
 
 /** Settings of a worker process. */
 export interface ClusterWorkerOptions {
@@ -101,13 +101,14 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
         const on = job.data.predict === undefined ? undefined : await Promise.all(job.data.predict.map((parts) => answerRowsOfJob(parts, blobs, answerRows)));
         const fetched = performance.now();
         const { model, predictions, backend } = await pool.fit(job.data.spec, data, job.data.seed, on, signal);
-        // Answers wait as bytes under a key of the job's own, not in its return value (answersKey).
-        const answers = predictions && { key: answersKey(job.id!), shapes: predictions.map(({ rows, cols }) => ({ rows, cols })) };
-        if (answers) await redis.set(answers.key, packMatrices(predictions!), 'EX', ANSWERS_TTL_S);
+        // The result waits as bytes under a key of the job's own, not in its return value (resultKey).
+        const key = resultKey(job.id!);
+        const answers = predictions && { key, shapes: predictions.map(({ rows, cols }) => ({ rows, cols })) };
+        await redis.set(key, predictions ? packMatrices(predictions) : JSON.stringify(model), 'EX', RESULT_TTL_S);
         const ms = performance.now() - started;
         finished++;
         log(`job ${job.id} done in ${(ms / 1000).toFixed(2)} s (rows ready in ${((fetched - started) / 1000).toFixed(2)} s)`);
-        return { model, answers, backend, worker: name, ms };
+        return { modelKey: predictions ? undefined : key, answers, backend, worker: name, ms };
       });
     } catch (error) {
       throw failure(job.id, error, log);

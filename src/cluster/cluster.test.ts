@@ -219,15 +219,15 @@ throw new Error('failed before stop');`;
       // shadows of 150 rows would have been 16 × 150 rows); each job named its rows.
       assert.ok(stats.uploadedBytes <= 1200 * (20 * 8 + 4) + 4096, `${stats.uploadedBytes} bytes uploaded`);
       // The answers went as bytes under keys of their own, each taken (and deleted) by the client,
-      // not as JSON in the jobs' records and the queue's event stream.
+      // not as JSON in the jobs' records and the queue's event stream (a model goes the same way).
       const check = await connectRedis(redis.url);
       try {
-        assert.deepEqual(await check.keys('threatlab:answers:*'), [], 'every job\'s answers deleted once read');
+        assert.deepEqual(await check.keys('threatlab:result:*'), [], 'every job\'s answers deleted once read');
         const jobKeys = (await check.keys('threatlab:training:*')).filter((key) => /^threatlab:training:[0-9a-f-]+-\d+$/.test(key));
         const recorded = await Promise.all(jobKeys.map((key) => check.hget(key, 'returnvalue')));
         const returned = recorded.filter((value): value is string => value !== null);
         assert.equal(returned.length, 16, 'the 16 jobs\' records are kept');
-        for (const value of returned) assert.ok(value.length < 500 && /"answers":\{"key":"threatlab:answers:/.test(value), `a job's return value names its answers: ${value.slice(0, 120)}`);
+        for (const value of returned) assert.ok(value.length < 500 && /"answers":\{"key":"threatlab:result:/.test(value), `a job's return value names its answers: ${value.slice(0, 120)}`);
       } finally {
         check.disconnect();
       }
@@ -316,6 +316,18 @@ throw new Error('failed before stop');`;
       for (let i = 0; i < sets.length; i++) {
         const reference = await local.train(slow, sets[i], 50 + i);
         assert.deepEqual(probabilities(models[i], sets[i]), probabilities(reference, sets[i]), `model ${i}`);
+      }
+      // Each model came as JSON text under a key of its own, taken (and deleted) by the client.
+      const check = await connectRedis(redis.url);
+      try {
+        assert.deepEqual(await check.keys('threatlab:result:*'), [], 'every model deleted once read');
+        const jobKeys = (await check.keys('threatlab:training:*')).filter((key) => /^threatlab:training:[0-9a-f-]+-\d+$/.test(key));
+        const returned = (await Promise.all(jobKeys.map((key) => check.hget(key, 'returnvalue')))).filter((value): value is string => value !== null);
+        const models = returned.filter((value) => value.includes('"modelKey"'));
+        assert.equal(models.length, 4, `the four jobs' records name their models' keys: ${returned.map((value) => value.slice(0, 80)).join(' | ')}`);
+        for (const value of models) assert.ok(value.length < 500 && /"modelKey":"threatlab:result:/.test(value), `a job's return value names its model's key: ${value.slice(0, 120)}`);
+      } finally {
+        check.disconnect();
       }
     } finally {
       await cluster.close();

@@ -127,7 +127,7 @@ export class JobClient<J, R extends { worker: string }> {
     return result;
   }
 
-  /** The bytes at `key` (a job's answers), deleted as they are read; null when none are there. */
+  /** The bytes at `key` (a job's result), deleted as they are read; null when none are there. */
   async take(key: string): Promise<Buffer | null> {
     const replies = await this.redis.multi().getBuffer(key).del(key).exec();
     const [error, bytes] = replies?.[0] ?? [new Error('the transaction was discarded'), null];

@@ -1,7 +1,6 @@
 /** What travels through the training queue: a job names its data set by hash and its rows by index. */
 
 import { createMatrix, type Matrix } from '../math/matrix.ts';
-import type { ModelJson } from '../models/json.ts';
 import type { TrainerSpec } from '../parallel/training-service.ts';
 import { KEY_PREFIX } from './redis.ts';
 
@@ -26,10 +25,11 @@ export interface TrainJob {
   client: string;
 }
 
-/** The fitted model, or where its answers wait, and where it was made. */
+/** Where the job's result waits (its model, or its answers), and where it was made. */
 export interface TrainResult {
-  model?: ModelJson;
-  /** Where the answers on the job's `predict` row sets wait (`predictAnswers`): a key to take, and each set's shape. */
+  /** The key of the fitted model's JSON text (`resultKey`), when the job asked for the model. */
+  modelKey?: string;
+  /** Where the answers on the job's `predict` row sets wait (`resultKey`), and each set's shape. */
   answers?: { key: string; shapes: { rows: number; cols: number }[] };
   /** The tfjs backend the worker trained on (always wasm; checked by the client). */
   backend: string;
@@ -40,22 +40,23 @@ export interface TrainResult {
 }
 
 /**
- * The Redis key where job `jobId`'s answers wait for its client, as bytes: the matrices' float64
- * values, little-endian, one after another. Not in the job's return value: BullMQ writes that into
- * the job's hash and again into the queue's event stream (kept for its last 10,000 events), as
- * JSON text — a 64-shadow LiRA run on Fashion-MNIST answers 10,000 rows × 10 classes a shadow,
- * 1.07 MB of base64 a job, so 137 MB in Redis and its append-only file a run, each job parsed twice
- * by the client. Here the bytes are written once, read once, and deleted by the client that reads
- * them (or expire after `ANSWERS_TTL_S`, as the job's record does, when no client does).
+ * The Redis key where job `jobId`'s result waits for its client: the fitted model's JSON text, or
+ * its answers as the matrices' float64 values, little-endian, one after another. Not in the job's
+ * return value: BullMQ writes that into the job's hash and again into the queue's event stream
+ * (kept for its last 10,000 events) — a 64-shadow LiRA run on Fashion-MNIST answers 10,000 rows ×
+ * 10 classes a shadow, 1.07 MB of base64 JSON a job, so 137 MB in Redis and its append-only file a
+ * run; a Fashion-MNIST MLP is 2 MB of JSON. Here the bytes are written once, read once, and deleted
+ * by the client that reads them (or expire after `RESULT_TTL_S`, as the job's record does, when no
+ * client does).
  */
-export function answersKey(jobId: string): string {
-  return `${KEY_PREFIX}:answers:${jobId}`;
+export function resultKey(jobId: string): string {
+  return `${KEY_PREFIX}:result:${jobId}`;
 }
 
-/** How long answers wait for their client, seconds (the job's own record is kept as long). */
-export const ANSWERS_TTL_S = 3600;
+/** How long a result waits for its client, seconds (the job's own record is kept as long). */
+export const RESULT_TTL_S = 3600;
 
-/** Matrices as the bytes of `answersKey`. */
+/** Matrices as the bytes of `resultKey`. */
 export function packMatrices(matrices: readonly Matrix[]): Buffer {
   return Buffer.concat(matrices.map((matrix) => {
     const values = matrix.data.subarray(0, matrix.rows * matrix.cols);
