@@ -139,10 +139,9 @@ export function cnnNetwork(weights: GraphWeights | undefined, layout: CnnLayout)
     layout.blocks.forEach((block, b) => {
       parameter(g, weights, `k${b}`, [block.filters, block.inputChannels, block.kernelSize, block.kernelSize]);
       parameter(g, weights, `c${b}`, [block.filters]);
-      const relu = g.node('Relu', [g.node('Conv', [current, `k${b}`, `c${b}`])]);
       const convolved: [number, number] = [h - block.kernelSize + 1, w - block.kernelSize + 1];
       [h, w] = blockOutput(h, w, block.kernelSize);
-      const trace = blockTrace(g, relu, `k${b}`, convolved, [h, w], block.filters);
+      const trace = blockTrace(g, current, `k${b}`, `c${b}`, convolved, [h, w], block.filters);
       saved.push(trace);
       current = trace.pooledValues;
     });

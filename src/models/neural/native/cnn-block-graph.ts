@@ -11,8 +11,8 @@ import { FLOAT, type GraphBuilder } from './onnx-graph.ts';
 export interface BlockTrace {
   /** The block's output: the 2 × 2 max-pooling (rows × filters × pooled). */
   pooledValues: string;
-  /** Each window's pooled place, one mask a place (rows × 1 × filters·pooled each: 1 at the window's first largest value where it passed the relu, else 0). */
-  places: string[];
+  /** Each window's pooled place as masks (rows × 4 × filters·pooled: 1 at the window's first largest value where it passed the relu, else 0). */
+  placeMasks: string;
   /** The convolution's output size and the pooling's. */
   convolved: [number, number];
   pooled: [number, number];
@@ -22,45 +22,50 @@ export interface BlockTrace {
 }
 
 /**
- * A block's 2 × 2 max-pooling of its relu output `relu` (rows × filters × convolved, the kernel
- * input `kernel`), in `g`, with what the way back needs: the pooled places and the shifted kernel
- * of `backThroughBlock`.
+ * A block's convolution of `input` (rows × in × H × W) by `kernel` (filters × in × k × k, bias
+ * `bias`), relu and 2 × 2 max-pooling, in `g`, with what the way back needs: the pooled places and
+ * the shifted kernel of `backThroughBlock`.
  *
- * SpaceToDepth lays each window's four values in four planes, in its order (dy, dx) = (0, 0),
- * (0, 1), (1, 0), (1, 1) (an odd size's last row or column left out, as the pooling leaves it);
- * the pooled value is their largest (onnxruntime's MaxPool besides took 101 µs of a 64-image
- * Fashion-MNIST training step's first block; four strided Slices in place of SpaceToDepth and
- * Split, 130 µs each). A window's pooled place is its first
+ * The convolution comes out in the pooling's four planes, window place (dy, dx) = (0, 0), (0, 1),
+ * (1, 0), (1, 1) after one another (rows × 4·filters × pooled): one stride-2 convolution with the
+ * kernel shifted to each place in a (k+1) × (k+1) kernel, out[p·filters + f, i, j] = conv[f, 2i +
+ * dy, 2j + dx] — the outputs a floor pooling leaves out (an odd size's last row or column) never
+ * computed. Its largest is a reduction over the planes' axis; a window's pooled place is its first
  * value equal to that largest, where the largest passed the relu: place k takes what the earlier
- * places left (`left`, at first 1 where the pooled value is positive) where its value is the
- * largest. Elementwise on the four quarter-size planes: ArgMax across the planes (a reduction
- * over a middle axis), its Equal, Greater and And over the whole relu output took 516 of 1,950 µs
- * of onnxruntime's kernel time in a 50-row MNIST CNN gradient call; with the same places made
- * this way, the call took 1.667 → 1.464 ms (the model's own session, old and new graphs
- * alternating 200 times in one process).
+ * places left (`left`, at first where the largest is positive) where its value is the largest, as
+ * booleans, and the four masks go out as one float tensor for `windowPlanes`' one product. The
+ * full-size convolution, SpaceToDepth into the planes (282 µs), a Split of the float planes and
+ * Max (209 µs) and float masks (Equal, Cast, Mul, Sub: 304 µs) were 3.39–3.55 ms a step of a
+ * 64-image Fashion-MNIST training of CNN 8-16; this graph 2.88–2.98 ms (the two graphs' steps in
+ * alternating processes, 250 steps each; the first block's convolution 255 → 292 µs, the second's
+ * 469 → 437 µs). (MaxPool with its indices, and the places from them by Mod and Gather on int64,
+ * took 1.6 ms.)
  */
-export function blockTrace(g: GraphBuilder, relu: string, kernel: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
-  const [height, width] = convolved;
+export function blockTrace(g: GraphBuilder, input: string, kernel: string, bias: string, convolved: [number, number], pooled: [number, number], filters: number): BlockTrace {
   const [h, w] = pooled;
   const plane = filters * h * w;
-  const odd = height !== 2 * h || width !== 2 * w;
-  const even = odd ? g.node('Slice', [relu, g.integers([0, 0]), g.integers([2 * h, 2 * w]), g.integers([2, 3])]) : relu;
-  const windows = g.node('Reshape', [g.node('SpaceToDepth', [even], { blocksize: { int: 2 } }), g.integers([-1, 4, plane])]);
-  const value = g.nodeWithOutputs('Split', [windows, g.integers([1, 1, 1, 1])], 4, { axis: { int: 1 } });
-  const largest = g.node('Max', value);
-  let left = g.node('Cast', [g.node('Greater', [largest, g.constant([0])])], { to: { int: FLOAT } });
+  const shiftedKernel = g.node(
+    'Concat',
+    [0, 1, 2, 3].map((p) => {
+      const [dy, dx] = [p >> 1, p & 1];
+      return g.node('Pad', [kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
+    }),
+    { axis: { int: 0 } },
+  );
+  const planes = g.node('Relu', [g.node('Conv', [input, shiftedKernel, g.node('Concat', [bias, bias, bias, bias], { axis: { int: 0 } })], { strides: { ints: [2, 2] } })]);
+  const windows = g.node('Reshape', [planes, g.integers([-1, 4, plane])]);
+  const largest = g.node('ReduceMax', [windows], { axes: { ints: [1] }, keepdims: { int: 1 } });
+  const equal = g.nodeWithOutputs('Split', [g.node('Equal', [windows, largest]), g.integers([1, 1, 1, 1])], 4, { axis: { int: 1 } });
+  let left = g.node('Greater', [largest, g.constant([0])]);
   const places: string[] = [];
   for (let k = 0; k < 3; k++) {
-    const here = g.node('Mul', [g.node('Cast', [g.node('Equal', [value[k], largest])], { to: { int: FLOAT } }), left]);
+    const here = g.node('And', [equal[k], left]);
     places.push(here);
-    left = g.node('Sub', [left, here]);
+    left = g.node('Xor', [left, here]);
   }
   places.push(left);
-  const shifted = [0, 1, 2, 3].map((p) => {
-    const [dy, dx] = [p >> 1, p & 1];
-    return g.node('Pad', [kernel, g.integers([0, 0, dy, dx, 0, 0, 1 - dy, 1 - dx])]);
-  });
-  return { pooledValues: g.node('Reshape', [largest, g.integers([-1, filters, h, w])]), places, convolved, pooled, filters, shiftedKernel: g.node('Concat', shifted, { axis: { int: 0 } }) };
+  const placeMasks = g.node('Cast', [g.node('Concat', places, { axis: { int: 1 } })], { to: { int: FLOAT } });
+  return { pooledValues: g.node('Reshape', [largest, g.integers([-1, filters, h, w])]), placeMasks, convolved, pooled, filters, shiftedKernel };
 }
 
 /**
@@ -69,7 +74,7 @@ export function blockTrace(g: GraphBuilder, relu: string, kernel: string, convol
  * max-pooling's recorded indices send it in PyTorch and onnxruntime; none to the last row or
  * column an odd size leaves out), the relu (none where it was off) and the convolution.
  *
- * SpaceToDepth lays each window's four values in four planes ([rows, 4·filters, h, w]); the
+ * The forward pass lays each window's four values in four planes ([rows, 4·filters, h, w]); the
  * first largest is marked in them (`blockTrace`), and the gradient stays in those planes. The
  * transposed convolution of the unpooled gradient U (zero but at one place a window) with kernel
  * K is then one transposed convolution of stride 2 of the four planes, plane (dy, dx) with K
@@ -84,15 +89,15 @@ export function backThroughBlock(g: GraphBuilder, block: BlockTrace, delta: stri
 
 /**
  * The gradient at a block's pooled output (`delta`, rows × filters × pooled) sent to each
- * window's pooled place: rows × 4·filters × pooled, in SpaceToDepth's layout (plane (dy, dx) of
- * filter f at channel (2·dy + dx)·filters + f), zero where the relu was off.
+ * window's pooled place: rows × 4·filters × pooled, in the planes' layout (plane (dy, dx) of
+ * filter f at channel (2·dy + dx)·filters + f), zero where the relu was off: one product with the
+ * place masks.
  */
 export function windowPlanes(g: GraphBuilder, block: BlockTrace, delta: string): string {
   const [h, w] = block.pooled;
   const plane = block.filters * h * w;
   const spread = g.node('Reshape', [delta, g.integers([-1, 1, plane])]);
-  // Each place's share, then one Concat (the masks concatenated in the forward pass and multiplied here took one more pass over the planes).
-  return g.node('Reshape', [g.node('Concat', block.places.map((place) => g.node('Mul', [place, spread])), { axis: { int: 1 } }), g.integers([-1, 4 * block.filters, h, w])]);
+  return g.node('Reshape', [g.node('Mul', [block.placeMasks, spread]), g.integers([-1, 4 * block.filters, h, w])]);
 }
 
 /** The gradient at a block's input from its window planes (`windowPlanes`): one stride-2 transposed convolution with the shifted kernel. */

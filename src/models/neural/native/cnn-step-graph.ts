@@ -94,9 +94,8 @@ export function forwardPass(g: GraphBuilder, spec: CnnGraphSpec, x: string, kern
   const traces: BlockTrace[] = [];
   spec.filters.forEach((filters, b) => {
     blockInputs.push(current);
-    const relu = g.node('Relu', [g.node('Conv', [current, kernels[b], `c${b}`])]);
     const sizes = afterBlock(h, w);
-    const trace = blockTrace(g, relu, kernels[b], sizes.convolved, sizes.pooled, filters);
+    const trace = blockTrace(g, current, kernels[b], `c${b}`, sizes.convolved, sizes.pooled, filters);
     traces.push(trace);
     current = trace.pooledValues;
     [h, w] = sizes.pooled;
