@@ -82,13 +82,17 @@ function cnnLogits(model: Cnn): { logits: (input: tf.Tensor2D) => tf.Tensor2D; t
 }
 
 /**
- * Row-gradients a run must take before a CNN's own session pays for itself within the run. On the
- * MNIST CNN it saves 5–8 µs a row-gradient (2.67 → 2.27 ms a 50-row call, 14.0 → 12.8 ms a 256-row
- * one), and making it costs 25–80 ms (the session, then the blocked buffers on its first batch, more
- * for a larger batch): a 200-row run of 40 PGD steps (8,000) lost 37 ms by it, and each run after
- * saved ~43 ms; 1,000 rows (40,000) gained 5% on the first run, 12% on the next. So 400 rows of 40.
+ * Row-gradients a run must take before a CNN's own session pays for itself within the run. Its
+ * blocks' convolutions, made straight into the pooling's planes with shifted kernels
+ * (cnn-block-graph.ts), are held weights onnxruntime lays out once: on the MNIST CNN 8-16 a 50-row
+ * gradient call took 1.42 ms on the own session against 1.66–1.74 fed (200 rows: 5.75–6.0 against
+ * 6.9–7.1), and the own session cost 7.5–10 ms to make and 1–2 ms more on its first call — about
+ * 1,700 row-gradients' saving (the full-size convolutions before cost 25–80 ms to set up, for
+ * 5–8 µs a row-gradient: 16,000 then). So 2,000: a 50-row PGD run of 40 steps takes it (evasion
+ * bench, 50 rows: 1.38–1.39 → 1.21 ms an example on the first run, 1.36–1.38 → 1.12–1.13 on
+ * further runs), a 50-row FGSM run does not.
  */
-export const CNN_OWN_SESSION_ROW_STEPS = 16000;
+export const CNN_OWN_SESSION_ROW_STEPS = 2000;
 
 /**
  * The same for an MLP or a linear model. The MNIST MLP 784-128-10's gradient on 50 rows: 150 µs a
