@@ -28,14 +28,17 @@ export class ColumnScaler {
     return out;
   }
 
-  /** Scales `matrix` into `out` (row-major, its size): each value computed in float64, then stored (a Float32Array rounds it once). */
-  transformInto(matrix: Matrix, out: Float64Array | Float32Array): void {
+  /**
+   * Scales `matrix` — its rows `only`, in that order, where given — into `out` (row-major, as many
+   * rows): each value computed in float64, then stored (a Float32Array rounds it once).
+   */
+  transformInto(matrix: Matrix, out: Float64Array | Float32Array, only?: Uint32Array): void {
     this.checkColumns(matrix);
-    for (let i = 0; i < matrix.rows; i++) {
-      for (let j = 0; j < matrix.cols; j++) {
-        const k = i * matrix.cols + j;
-        out[k] = (matrix.data[k] - this.offset[j]) * this.factor[j] + this.shift;
-      }
+    const { cols, data } = matrix;
+    const rows = only?.length ?? matrix.rows;
+    for (let i = 0; i < rows; i++) {
+      const from = (only ? only[i] : i) * cols;
+      for (let j = 0; j < cols; j++) out[i * cols + j] = (data[from + j] - this.offset[j]) * this.factor[j] + this.shift;
     }
   }
 
@@ -67,15 +70,21 @@ function requireRows(matrix: Matrix, what: string): void {
   }
 }
 
-/** Fits zero-mean, unit-variance scaling (population standard deviation, as scikit-learn). */
-export function fitStandardScaler(matrix: Matrix): ColumnScaler {
-  requireRows(matrix, 'standard');
-  const { rows, cols, data } = matrix;
+/**
+ * Fits zero-mean, unit-variance scaling (population standard deviation, as scikit-learn); on the
+ * rows `only` of `matrix` where given (in that order: the bits a copy of them would give).
+ */
+export function fitStandardScaler(matrix: Matrix, only?: Uint32Array): ColumnScaler {
+  requireRows({ ...matrix, rows: only?.length ?? matrix.rows }, 'standard');
+  const { cols, data } = matrix;
+  const rows = only?.length ?? matrix.rows;
+  const at = (i: number) => (only ? only[i] : i) * cols;
   const mean = new Float64Array(cols);
   const count = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
+    const row = at(i);
     for (let j = 0; j < cols; j++) {
-      const value = data[i * cols + j];
+      const value = data[row + j];
       if (!Number.isNaN(value)) {
         mean[j] += value;
         count[j]++;
@@ -85,8 +94,9 @@ export function fitStandardScaler(matrix: Matrix): ColumnScaler {
   for (let j = 0; j < cols; j++) mean[j] = count[j] > 0 ? mean[j] / count[j] : 0;
   const variance = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
+    const row = at(i);
     for (let j = 0; j < cols; j++) {
-      const value = data[i * cols + j];
+      const value = data[row + j];
       if (!Number.isNaN(value)) variance[j] += (value - mean[j]) ** 2;
     }
   }

@@ -8,9 +8,20 @@ import type { LoopOptions, NetworkObjective } from './train-loop.ts';
 
 /** Training rows and, when `fraction` > 0 and there are enough rows, validation rows. */
 export function holdOutValidation(data: ClassificationDataset, fraction: number, rng: Rng): { train: ClassificationDataset; validation?: ClassificationDataset } {
-  if (!(fraction > 0) || data.features.rows < 10) return { train: data };
+  const held = holdOutRows(data, fraction, rng);
+  return { train: held.only ? subsetRows(data, held.only) : data, validation: held.validation };
+}
+
+/**
+ * `holdOutValidation`'s split with the training rows left where they are: their row numbers in
+ * `data` (`only`, in the order a copy would hold them; absent when none are held out) and their
+ * labels, for a trainer that reads them in place (the native engine: a Fashion-MNIST MLP's copy of
+ * 63,000 rows took 0.8 s and 395 MB); the validation rows, a few, copied out.
+ */
+export function holdOutRows(data: ClassificationDataset, fraction: number, rng: Rng): { only?: Uint32Array; labels: Int32Array; validation?: ClassificationDataset } {
+  if (!(fraction > 0) || data.features.rows < 10) return { labels: data.labels };
   const split = splitIndices(data, { testFraction: fraction, rng, stratify: true });
-  return { train: subsetRows(data, split.train), validation: subsetRows(data, split.test) };
+  return { only: split.train, labels: Int32Array.from(split.train, (row) => data.labels[row]), validation: subsetRows(data, split.test) };
 }
 
 /** The classification objective of a data set's labels. */

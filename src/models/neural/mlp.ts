@@ -16,7 +16,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInputShape, checkInputValues, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
+import { holdOutRows, holdOutValidation, loopSettings } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
@@ -118,10 +118,17 @@ export class MlpTrainer implements Trainer<Mlp> {
       throw new ValidationError('cannot train "mlp" with DP-SGD', [{ path: 'standardize', message: 'standardize=true scales by the training rows\' means and spreads, which DP-SGD does not protect; give standardize=false (inputs on a fixed scale, e.g. pixels in [0, 1])' }]);
     }
     // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
-    const held = holdOutValidation(classification, privacy ? 0 : p.validationFraction, rng.fork());
-    const { validation } = held;
-    const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
-    const scaler = p.standardize ? fitStandardScaler(train.features) : undefined;
+    const fraction = privacy ? 0 : p.validationFraction;
+    // The training rows stay where they lie (their numbers `only`; trainDense copies them out where
+    // its engine needs a copy) unless rows join them (malicious training's) or adversarial training
+    // reads their ranges.
+    const inPlace = !hooks.extraRows && p.adversarialEpsilon === 0;
+    const held = inPlace ? holdOutRows(classification, fraction, rng.fork()) : undefined;
+    const copied = held ? undefined : holdOutValidation(classification, fraction, rng.fork());
+    const validation = held ? held.validation : copied!.validation;
+    const train = held ? { features: classification.features, labels: held.labels } : hooks.extraRows ? concatRows(copied!.train, hooks.extraRows) : copied!.train;
+    const only = held?.only;
+    const scaler = p.standardize ? fitStandardScaler(train.features, only) : undefined;
     if (scaler && (hooks.penalty || hooks.initial)) {
       throw new ValidationError('cannot train "mlp"', [{ path: 'standardize', message: 'a weight penalty or starting weights need standardize=false (folding the scaling into the first layer would change the weights)' }]);
     }
@@ -130,7 +137,8 @@ export class MlpTrainer implements Trainer<Mlp> {
       throw new ValidationError('cannot fine-tune "mlp"', [{ path: 'initial', message: `the starting model's layer sizes differ from ${sizes.join('-')}; give hidden= as the model's` }]);
     }
     // Rows go in unscaled with the scaling beside them (the native engine scales each batch).
-    const result = await trainDense(train.features, labelObjective(train), {
+    const result = await trainDense(train.features, { kind: 'classification', labels: train.labels, classes: classification.classes.length }, {
+      only,
       sizes,
       hiddenActivation: p.activation,
       optimizer: p.optimizer,

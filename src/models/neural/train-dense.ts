@@ -10,7 +10,7 @@
 
 import { initBackend } from '../../backend/setup.ts';
 import { tf } from '../../backend/tf.ts';
-import type { Matrix } from '../../math/matrix.ts';
+import { selectRows, type Matrix } from '../../math/matrix.ts';
 import type { Activation, DenseLayer } from './dense-network.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import type { LinearOp } from '../../defenses/dp-sgd/clipped-gradients.ts';
@@ -34,6 +34,11 @@ export interface DenseTrainingOptions extends LoopOptions {
   threads?: number;
   /** The rows (training and validation) arrive unscaled: the network trains on `inputScaling.transform` of them (applied batch by batch by the native engine, so no scaled copy of the data set is made). */
   inputScaling?: ColumnScaler;
+  /**
+   * The training rows of `features`, in order (the objective's rows are theirs); absent: all. The
+   * native engine reads them where they lie; the other paths copy them out first.
+   */
+  only?: Uint32Array;
 }
 
 /** Trained layers and the history. */
@@ -84,12 +89,14 @@ export async function trainDense(features: Matrix, objective: NetworkObjective, 
   const native = (options.engine ?? defaultEngine()) !== 'tfjs';
   // DP-SGD's clipped sums in one onnxruntime call a step (native-dense.ts); rows scaled by the trainer stay on tfjs.
   const privateNative = native && options.privacy && !options.inputScaling && objective.kind === 'classification';
-  if (privateNative || (!options.privacy && native && nativeEngineFits(objective, options))) {
+  const inPlace = !privateNative && !options.privacy && native && nativeEngineFits(objective, options);
+  if (options.only && !inPlace) features = selectRows(features, options.only);
+  if (privateNative || inPlace) {
     const spec = { sizes, hidden: options.hiddenActivation, l2: options.l2, output: outputActivation === 'sigmoid' ? ('sigmoid' as const) : ('softmax' as const) };
     const initial = [...initialWeights, ...sizes.slice(1).map((outputs) => new Float32Array(outputs))];
     const { parameters, ...history } = privateNative
       ? await trainNativePrivately(features, objective, densePrivateStepGraphs(spec), initial, options, options.privacy!, options.threads)
-      : await trainDenseNative(features, objective, spec, initial, options, options.threads, options.inputScaling);
+      : await trainDenseNative(features, objective, spec, initial, options, options.threads, options.inputScaling, options.only);
     const depth = sizes.length - 1;
     return { ...history, layers: denseLayers(sizes, parameters.slice(0, depth), parameters.slice(depth), options.hiddenActivation, outputActivation) };
   }

@@ -36,13 +36,15 @@ export interface Float32Rows {
   release(): void;
 }
 
-/** `features` scaled by `scaling` (where given) and rounded to float32. */
-export function float32Rows(features: Matrix, scaling?: ColumnScaler): Float32Rows {
-  const { rows, cols, data } = features;
+/** `features` — its rows `only`, in that order, where given — scaled by `scaling` (where given) and rounded to float32. */
+export function float32Rows(features: Matrix, scaling?: ColumnScaler, only?: Uint32Array): Float32Rows {
+  const { cols, data } = features;
+  const rows = only?.length ?? features.rows;
   const buffer = takeBuffer(rows * cols);
   const out = buffer.subarray(0, rows * cols);
-  if (scaling) scaling.transformInto(features, out);
-  else out.set(data);
+  if (scaling) scaling.transformInto(features, out, only);
+  else if (!only) out.set(data);
+  else only.forEach((row, i) => out.set(data.subarray(row * cols, (row + 1) * cols), i * cols));
   return {
     rows: out,
     release: () => {

@@ -36,7 +36,7 @@ export function denseStepper(spec: DenseGraphSpec, optimizer: 'adam' | 'sgd', pa
   return NativeStepper.create(denseStepGraphs({ ...spec, scaledInputs: scaling !== undefined }), optimizer, parameters, learningRate, threads, scaling);
 }
 
-/** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled); the trained parameters and the history. */
+/** Trains from `initial` parameters (w0…, b0…) through the shared epoch driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled) — the rows `only` of `features` where given — ; the trained parameters and the history. */
 export function trainDenseNative(
   features: Matrix,
   objective: NetworkObjective,
@@ -45,8 +45,9 @@ export function trainDenseNative(
   options: LoopOptions,
   threads = 1,
   scaling?: ColumnScaler,
+  only?: Uint32Array,
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
-  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps, corruption: options.corruption?.kind }), initial, options, { threads, scaling });
+  return trainNative(features, objective, (rows, scaledInputs) => denseStepGraphs({ ...spec, rows, scaledInputs, adversarialSteps: options.adversary?.steps, corruption: options.corruption?.kind }), initial, options, { threads, scaling, only });
 }
 
 /**

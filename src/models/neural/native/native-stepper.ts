@@ -363,27 +363,47 @@ export function nativeEngineFits(objective: NetworkObjective, options: LoopOptio
 /**
  * The rows and indices of each batch: the whole data set and a view of the epoch's order (row
  * numbers below 2^31 read the same as int32), or — for rows in shared memory, which
- * onnxruntime-node does not take — the batch's rows copied out and indices 0…size−1.
+ * onnxruntime-node does not take — the batch's rows copied out and indices 0…size−1. With `only`
+ * (the training rows of `features`, in order: the order's numbers index it, as do the targets'
+ * rows), the data set stays whole: the targets are placed at their rows' own places and each
+ * batch's indices mapped through `only` (or, in shared memory, the rows copied out through it).
  */
-function batchFeeder(stepper: NativeStepper, features: Matrix, targets: Float32Array, batchSize: number, prepared?: Float32Array): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
-  if (prepared || !(features.data.buffer instanceof SharedArrayBuffer)) {
+function batchFeeder(stepper: NativeStepper, features: Matrix, targets: Float32Array, batchSize: number, prepared?: Float32Array, only?: Uint32Array): (order: Uint32Array, start: number, size: number) => [RowSet, Int32Array] {
+  const shared = features.data.buffer instanceof SharedArrayBuffer;
+  if (prepared || (!only && !shared)) {
     const rows = stepper.rowSet(prepared ?? features.data, targets);
     return (order, start, size) => [rows, new Int32Array(order.buffer, order.byteOffset + 4 * start, size)];
   }
-  const width = targets.length / Math.max(1, features.rows);
+  const width = targets.length / Math.max(1, only?.length ?? features.rows);
+  if (only && !shared) {
+    const placed = new Float32Array(features.rows * width);
+    only.forEach((row, i) => placed.set(targets.subarray(i * width, (i + 1) * width), row * width));
+    const rows = stepper.rowSet(features.data, placed);
+    const indices = new Int32Array(batchSize);
+    return (order, start, size) => {
+      for (let k = 0; k < size; k++) indices[k] = only[order[start + k]];
+      return [rows, indices.subarray(0, size)];
+    };
+  }
   const [batchRows, batchTargets] = [new Float64Array(batchSize * features.cols), new Float32Array(batchSize * width)];
   const identity = Int32Array.from({ length: batchSize }, (_, k) => k);
-  return (order, start, size) => [
-    stepper.rowSet(gatherRows(features.data, features.cols, order, start, size, batchRows), gatherRows(targets, width, order, start, size, batchTargets)),
-    identity.subarray(0, size),
-  ];
+  const mapped = only && new Uint32Array(batchSize);
+  return (order, start, size) => {
+    if (mapped) for (let k = 0; k < size; k++) mapped[k] = only![order[start + k]];
+    return [
+      stepper.rowSet(gatherRows(features.data, features.cols, mapped ?? order, mapped ? 0 : start, size, batchRows), gatherRows(targets, width, order, start, size, batchTargets)),
+      identity.subarray(0, size),
+    ];
+  };
 }
 
 /**
  * Trains from `initial` parameters (in `graphs(rows).shapes` order) through the shared epoch
  * driver, on rows scaled by `scaling` where given (training and validation rows arrive unscaled);
  * the trained parameters and the history. `graphs` are asked for float32 rows — made once, for
- * runs of `roundOnceFromPasses` epochs or more — or float64 ones cast batch by batch.
+ * runs of `roundOnceFromPasses` epochs or more — or float64 ones cast batch by batch. With `only`,
+ * the rows trained on are those of `features` (in that order; the objective's rows are theirs),
+ * read where they lie: no copy of them in float64.
  */
 export async function trainNative(
   features: Matrix,
@@ -391,7 +411,7 @@ export async function trainNative(
   graphs: (rows: 'double' | 'float', scaledInputs: boolean) => StepGraphs,
   initial: Float32Array[],
   options: LoopOptions,
-  { threads = 1, scaling, roundOnceFromPasses = ROUND_ONCE_FROM_PASSES }: { threads?: number; scaling?: ColumnScaler; roundOnceFromPasses?: number } = {},
+  { threads = 1, scaling, roundOnceFromPasses = ROUND_ONCE_FROM_PASSES, only }: { threads?: number; scaling?: ColumnScaler; roundOnceFromPasses?: number; only?: Uint32Array } = {},
 ): Promise<LoopResult & { parameters: Float32Array[] }> {
   // A run of many passes rounds (and scales) its rows to float32 once; a short one lets the graph do it each batch.
   const roundOnce = options.epochs >= roundOnceFromPasses;
@@ -400,13 +420,13 @@ export async function trainNative(
   if (options.penalty) stepper.penalise(options.penalty);
   if (options.adversary) stepper.trainAdversarially(options.adversary);
   if (options.corruption) stepper.corruptInputs(options.corruption, options.rng);
-  const training = roundOnce ? float32Rows(features, scaling) : undefined;
+  const training = roundOnce ? float32Rows(features, scaling, only) : undefined;
   try {
-    const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows);
+    const batches = batchFeeder(stepper, features, targetRows(objective), options.batchSize, training?.rows, only);
     const held = options.validation;
     const validation = held ? batchFeeder(stepper, held.features, targetRows(held.objective), held.features.rows, roundOnce ? float32Rows(held.features, scaling).rows : undefined) : undefined;
     const everyValidationRow = Uint32Array.from({ length: held?.features.rows ?? 0 }, (_, k) => k);
-    const history = await runEpochs(features.rows, options, {
+    const history = await runEpochs(only?.length ?? features.rows, options, {
       step: (order, start, size) => stepper.step(...batches(order, start, size)),
       validationLoss: validation ? () => stepper.loss(...validation(everyValidationRow, 0, everyValidationRow.length)) : undefined,
       snapshot: () => stepper.parameters(),
