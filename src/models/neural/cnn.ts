@@ -15,7 +15,7 @@ import { initBackend } from '../../backend/setup.ts';
 import { concatRows, type Dataset, type ImageShape } from '../../data/dataset.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
-import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
 import { CNN_FEATURES, reusedMatrix } from '../../math/reused-matrices.ts';
 import { convolveImages } from '../../math/wasm/cnn-block-kernel.ts';
 import type { Progress } from '../../progress.ts';
@@ -24,7 +24,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutValidation, labelObjective, loopSettings } from './hold-out.ts';
+import { holdOutRows, holdOutValidation, loopSettings } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import { defaultEngine } from './train-dense.ts';
 import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
@@ -164,9 +164,15 @@ export class CnnTrainer implements Trainer<Cnn> {
     const start = [...startKernels, ...p.filters.map((filters) => new Float32Array(filters)), ...startDense, new Float32Array(p.hidden), new Float32Array(classes)];
     const privacy = dpSgdSettingsOf(this.kind, p, classification.features.rows);
     // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
-    const held = holdOutValidation(classification, privacy ? 0 : p.validationFraction, rng.fork());
-    const { validation } = held;
-    const train = hooks.extraRows ? concatRows(held.train, hooks.extraRows) : held.train;
+    const fraction = privacy ? 0 : p.validationFraction;
+    // The training rows stay where they lie (their numbers `only`) unless rows join them or
+    // adversarial training reads their ranges; an engine other than the native one gets them copied.
+    const inPlace = !hooks.extraRows && p.adversarialEpsilon === 0;
+    const held = inPlace ? holdOutRows(classification, fraction, rng.fork()) : undefined;
+    const copied = held ? undefined : holdOutValidation(classification, fraction, rng.fork());
+    const validation = held ? held.validation : copied!.validation;
+    const train = held ? { features: classification.features, labels: held.labels } : hooks.extraRows ? concatRows(copied!.train, hooks.extraRows) : copied!.train;
+    const only = held?.only;
     const initial = hooks.initial && [
       ...hooks.initial.convolutions.map((block) => Float32Array.from(block.weights)),
       ...hooks.initial.convolutions.map((block) => Float32Array.from(block.biases)),
@@ -185,17 +191,18 @@ export class CnnTrainer implements Trainer<Cnn> {
       initial,
       adversary: adversarialTrainingOption(p, train.features, rng.fork()),
     } satisfies LoopOptions;
-    const objective = labelObjective(train);
+    const objective: NetworkObjective = { kind: 'classification', labels: train.labels, classes };
     const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
     const fit = async () => {
-      const { features } = train;
+      const native = defaultEngine() !== 'tfjs' && !privacy && nativeEngineFits(objective, loopOptions);
+      const features = only && !native ? selectRows(train.features, only) : train.features;
       if (defaultEngine() === 'tfjs') return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
       // DP-SGD's clipped sums in one onnxruntime call a step (cnn-private-graph.ts).
       if (privacy) return trainNativePrivately(features, objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy);
       if (!nativeEngineFits(objective, loopOptions)) return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
       // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
       // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-      return trainNative(features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity });
+      return trainNative(features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity, only });
     };
     const trained = await fit();
     const { parameters, ...history } = trained;

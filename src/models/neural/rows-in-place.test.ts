@@ -7,6 +7,8 @@ import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
 import { Rng } from '../../random.ts';
 import { holdOutRows, holdOutValidation } from './hold-out.ts';
 import { MlpTrainer } from './mlp.ts';
+import { CnnTrainer } from './cnn.ts';
+import { loadMnist } from '../../data/datasets/images.ts';
 import { trainDense, type DenseTrainingOptions } from './train-dense.ts';
 import { ROUND_ONCE_FROM_PASSES } from './native/float32-rows.ts';
 
@@ -43,7 +45,7 @@ for (const epochs of [ROUND_ONCE_FROM_PASSES - 1, ROUND_ONCE_FROM_PASSES]) {
       const copied = await trainDense(selectRows(features, only), objective, options(epochs, { inputScaling: scaling }));
       const inPlace = await trainDense(features, objective, options(epochs, { inputScaling: scaling, only }));
       assert.deepEqual(inPlace.layers, copied.layers);
-      assert.deepEqual(inPlace.losses, copied.losses);
+      assert.deepEqual(inPlace.trainingLoss, copied.trainingLoss);
     });
   }
 }
@@ -69,4 +71,13 @@ test('the MLP trainer holds its validation rows out and trains with its training
     assert.deepEqual(inPlace.layers, viaCopy.layers, `${epochs} epochs`);
     assert.deepEqual(inPlace.params, viaCopy.params);
   }
+});
+
+test('the CNN trainer trains with its training rows in place: the model of the copied path (MNIST, held-out rows, early stopping)', async () => {
+  const mnist = loadMnist();
+  const images = subsetRows(mnist, new Rng(6).permutation(mnist.features.rows).subarray(0, 300));
+  const params = { filters: [4, 8], hidden: 16, epochs: 3, batchSize: 32, validationFraction: 0.2, patience: 2 };
+  const inPlace = await new CnnTrainer(params).fit(images, new Rng(22));
+  const viaCopy = await new CnnTrainer(params).fit(images, new Rng(22), { extraRows: subsetRows(images, new Uint32Array(0)) });
+  assert.deepEqual(inPlace.toJSON(), viaCopy.toJSON());
 });
