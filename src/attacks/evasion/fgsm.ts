@@ -19,7 +19,7 @@ export async function fgsm(problem: GradientProblem, options: FgsmOptions, sink:
   const { aim, targeted } = aimOf(problem);
   const kernel = pgdStepKernel(rows, cols);
   try {
-    kernel.input.set(problem.inputs.data);
+    kernel.setInput(problem.inputs.data);
     // The box in float32 (each bound rounded as a Float32Array stores it), written straight into
     // the kernel: no arrays made a run. With two 3-KB arrays a run, freed only at a collection, one
     // 50-row MNIST gradient call in 18 found the C heap grown by 160 KB (strace: a brk in that call)

@@ -68,7 +68,7 @@ export async function pgd(problem: GradientProblem, options: PgdOptions, rng: Rn
   const kernel = pgdStepKernel(rows, cols);
   try {
     const { input } = kernel;
-    input.set(problem.inputs.data);
+    kernel.setInput(problem.inputs.data);
     // The box in float32 (each bound rounded as a Float32Array stores it), written straight into the kernel.
     kernel.lower.set(problem.domain.lower);
     kernel.upper.set(problem.domain.upper);

@@ -97,3 +97,24 @@ test("PGD's L∞ random start in the kernel: the values rng.uniform() and addInB
   for (let k = 0; k < 5; k++) assert.equal(drawing.uniform(), reference.uniform(), 'the stream goes on where JavaScript leaves it');
   kernel.release();
 });
+
+test('setInput rounds float64 rows to float32 as a Float32Array stores them (ties, subnormals, overflow, ±0), any length', () => {
+  const rng = new Rng(12);
+  for (const [rows, cols] of [[1, 1], [1, 3], [2, 5], [7, 784]]) {
+    const values = Float64Array.from({ length: rows * cols }, (_, k) => {
+      const specials = [0, -0, 1 + 2 ** -24, 1 + 3 * 2 ** -24, 2 ** -140, -(2 ** -149) * 0.75, 3.5e38, -1e39, Math.PI];
+      return k < specials.length ? specials[k] : (rng.uniform() - 0.5) * 10 ** Math.floor(rng.uniform() * 12 - 6);
+    });
+    const kernel = pgdStepKernel(rows, cols);
+    try {
+      kernel.setInput(values);
+      const expected = Float32Array.from(values);
+      assert.deepEqual(new Uint32Array(kernel.input.buffer, kernel.input.byteOffset, kernel.input.length), new Uint32Array(expected.buffer));
+    } finally {
+      kernel.release();
+    }
+  }
+  const kernel = pgdStepKernel(2, 2);
+  assert.throws(() => kernel.setInput(new Float64Array(3)), /3 values/);
+  kernel.release();
+});
