@@ -184,30 +184,4 @@
             (br $cols_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
-
-  ;; Float64 values at byte $src rounded to float32 at byte $dst (each to nearest, ties to even, as
-  ;; a Float32Array stores a number), four at a time: two f32x4.demote_f64x2_zero joined by a
-  ;; shuffle. Rows come in as float64 (a data set's); TypedArray.set took ~1 ns a value converting
-  ;; them (40 µs for 50 MNIST rows, an eighth of an FGSM run), the copy into this memory and this
-  ;; loop ~4 ns a row of 784.
-  (func (export "demote") (param $src i32) (param $dst i32) (param $count i32)
-    (local $k i32) (local $fours i32) (local $from i32)
-    (local.set $fours (i32.and (local.get $count) (i32.const -4)))
-    (block $fours_done
-      (loop $fours_loop
-        (br_if $fours_done (i32.ge_u (local.get $k) (local.get $fours)))
-        (local.set $from (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 3))))
-        (v128.store align=4 (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (v128.load align=8 (local.get $from)))
-            (f32x4.demote_f64x2_zero (v128.load offset=16 align=8 (local.get $from)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 4)))
-        (br $fours_loop)))
-    (block $rest_done
-      (loop $rest_loop
-        (br_if $rest_done (i32.ge_u (local.get $k) (local.get $count)))
-        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
-          (f32.demote_f64 (f64.load (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 3))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $rest_loop))))
 )

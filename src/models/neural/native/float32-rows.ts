@@ -13,6 +13,7 @@
 
 import type { ColumnScaler } from '../../../data/encoders/scaling.ts';
 import type { Matrix } from '../../../math/matrix.ts';
+import { toFloat32Rows } from '../../../math/wasm/float32-kernel.ts';
 
 /** From this many passes over the rows on, rounding them once costs less than scaling and casting each batch. */
 export const ROUND_ONCE_FROM_PASSES = 4;
@@ -42,9 +43,7 @@ export function float32Rows(features: Matrix, scaling?: ColumnScaler, only?: Uin
   const rows = only?.length ?? features.rows;
   const buffer = takeBuffer(rows * cols);
   const out = buffer.subarray(0, rows * cols);
-  if (scaling) scaling.transformInto(features, out, only);
-  else if (!only) out.set(data);
-  else only.forEach((row, i) => out.set(data.subarray(row * cols, (row + 1) * cols), i * cols));
+  toFloat32Rows(data, cols, out, scaling, only);
   return {
     rows: out,
     release: () => {
