@@ -12,7 +12,7 @@
 
 import { tf } from '../../backend/tf.ts';
 import { initBackend } from '../../backend/setup.ts';
-import { concatRows, type Dataset, type ImageShape } from '../../data/dataset.ts';
+import type { Dataset, ImageShape } from '../../data/dataset.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
@@ -24,7 +24,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInput, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutRows, holdOutValidation, loopSettings } from './hold-out.ts';
+import { loopSettings, networkTrainingRows } from './hold-out.ts';
 import { glorotUniform, trainNetwork, type LoopOptions, type LoopResult, type NetworkObjective } from './train-loop.ts';
 import { defaultEngine } from './train-dense.ts';
 import { nativeEngineFits, trainNative } from './native/native-stepper.ts';
@@ -165,14 +165,7 @@ export class CnnTrainer implements Trainer<Cnn> {
     const privacy = dpSgdSettingsOf(this.kind, p, classification.features.rows);
     // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
     const fraction = privacy ? 0 : p.validationFraction;
-    // The training rows stay where they lie (their numbers `only`) unless rows join them or
-    // adversarial training reads their ranges; an engine other than the native one gets them copied.
-    const inPlace = !hooks.extraRows && p.adversarialEpsilon === 0;
-    const held = inPlace ? holdOutRows(classification, fraction, rng.fork()) : undefined;
-    const copied = held ? undefined : holdOutValidation(classification, fraction, rng.fork());
-    const validation = held ? held.validation : copied!.validation;
-    const train = held ? { features: classification.features, labels: held.labels } : hooks.extraRows ? concatRows(copied!.train, hooks.extraRows) : copied!.train;
-    const only = held?.only;
+    const { train, only, validation } = networkTrainingRows(classification, fraction, rng.fork(), { extraRows: hooks.extraRows, copy: p.adversarialEpsilon !== 0 });
     const initial = hooks.initial && [
       ...hooks.initial.convolutions.map((block) => Float32Array.from(block.weights)),
       ...hooks.initial.convolutions.map((block) => Float32Array.from(block.biases)),

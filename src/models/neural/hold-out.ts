@@ -1,6 +1,6 @@
 /** The validation rows a network holds out for early stopping (seeded, stratified). */
 
-import { subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
+import { concatRows, subsetRows, type ClassificationDataset } from '../../data/dataset.ts';
 import { splitIndices } from '../../data/split.ts';
 import type { Rng } from '../../random.ts';
 import type { Matrix } from '../../math/matrix.ts';
@@ -22,6 +22,26 @@ export function holdOutRows(data: ClassificationDataset, fraction: number, rng: 
   if (!(fraction > 0) || data.features.rows < 10) return { labels: data.labels };
   const split = splitIndices(data, { testFraction: fraction, rng, stratify: true });
   return { only: split.train, labels: Int32Array.from(split.train, (row) => data.labels[row]), validation: subsetRows(data, split.test) };
+}
+
+/**
+ * A network trainer's training and validation rows. The training rows stay where they lie in
+ * `data` (their numbers `only`, and their labels; the native engine reads them there, another
+ * engine gets them copied) unless rows join them (`extraRows`: malicious training's) or `copy` is
+ * asked (adversarial training reads their columns' ranges): then they are a data set of their own.
+ */
+export function networkTrainingRows(
+  data: ClassificationDataset,
+  fraction: number,
+  rng: Rng,
+  { extraRows, copy = false }: { extraRows?: ClassificationDataset; copy?: boolean } = {},
+): { train: { features: Matrix; labels: Int32Array }; only?: Uint32Array; validation?: ClassificationDataset } {
+  if (!extraRows && !copy) {
+    const held = holdOutRows(data, fraction, rng);
+    return { train: { features: data.features, labels: held.labels }, only: held.only, validation: held.validation };
+  }
+  const held = holdOutValidation(data, fraction, rng);
+  return { train: extraRows ? concatRows(held.train, extraRows) : held.train, validation: held.validation };
 }
 
 /** The classification objective of a data set's labels. */

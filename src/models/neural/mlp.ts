@@ -5,7 +5,7 @@
  * et al. (2015) invert a 3,000-unit sigmoid network trained on faces.
  */
 
-import { concatRows, type Dataset } from '../../data/dataset.ts';
+import type { Dataset } from '../../data/dataset.ts';
 import { ValidationError } from '../../errors.ts';
 import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import type { FeatureSchema } from '../../data/schema.ts';
@@ -16,7 +16,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInputShape, checkInputValues, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
-import { holdOutRows, holdOutValidation, loopSettings } from './hold-out.ts';
+import { loopSettings, networkTrainingRows } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
 import { DP_SGD_PARAMS, dpSgdSettingsOf } from '../../defenses/dp-sgd/params.ts';
@@ -119,15 +119,7 @@ export class MlpTrainer implements Trainer<Mlp> {
     }
     // DP-SGD runs every epoch on every row: early stopping on held-out rows would spend privacy the accountant does not count.
     const fraction = privacy ? 0 : p.validationFraction;
-    // The training rows stay where they lie (their numbers `only`; trainDense copies them out where
-    // its engine needs a copy) unless rows join them (malicious training's) or adversarial training
-    // reads their ranges.
-    const inPlace = !hooks.extraRows && p.adversarialEpsilon === 0;
-    const held = inPlace ? holdOutRows(classification, fraction, rng.fork()) : undefined;
-    const copied = held ? undefined : holdOutValidation(classification, fraction, rng.fork());
-    const validation = held ? held.validation : copied!.validation;
-    const train = held ? { features: classification.features, labels: held.labels } : hooks.extraRows ? concatRows(copied!.train, hooks.extraRows) : copied!.train;
-    const only = held?.only;
+    const { train, only, validation } = networkTrainingRows(classification, fraction, rng.fork(), { extraRows: hooks.extraRows, copy: p.adversarialEpsilon !== 0 });
     const scaler = p.standardize ? fitStandardScaler(train.features, only) : undefined;
     if (scaler && (hooks.penalty || hooks.initial)) {
       throw new ValidationError('cannot train "mlp"', [{ path: 'standardize', message: 'a weight penalty or starting weights need standardize=false (folding the scaling into the first layer would change the weights)' }]);
