@@ -28,17 +28,14 @@ export class ColumnScaler {
     return out;
   }
 
-  /**
-   * Scales `matrix` — its rows `only`, in that order, where given — into `out` (row-major, as many
-   * rows): each value computed in float64, then stored (a Float32Array rounds it once).
-   */
-  transformInto(matrix: Matrix, out: Float64Array | Float32Array, only?: Uint32Array): void {
+  /** Scales `matrix` into `out` (row-major, its size): each value computed in float64, then stored (a Float32Array rounds it once). */
+  transformInto(matrix: Matrix, out: Float64Array | Float32Array): void {
     this.checkColumns(matrix);
-    const { cols, data } = matrix;
-    const rows = only?.length ?? matrix.rows;
-    for (let i = 0; i < rows; i++) {
-      const from = (only ? only[i] : i) * cols;
-      for (let j = 0; j < cols; j++) out[i * cols + j] = (data[from + j] - this.offset[j]) * this.factor[j] + this.shift;
+    for (let i = 0; i < matrix.rows; i++) {
+      for (let j = 0; j < matrix.cols; j++) {
+        const k = i * matrix.cols + j;
+        out[k] = (matrix.data[k] - this.offset[j]) * this.factor[j] + this.shift;
+      }
     }
   }
 
@@ -64,8 +61,8 @@ export class ColumnScaler {
   }
 }
 
-function requireRows(matrix: Matrix, what: string): void {
-  if (matrix.rows === 0) {
+function requireRows(rows: number, what: string): void {
+  if (rows === 0) {
     throw new ValidationError(`cannot fit a ${what} scaler`, [{ path: 'rows', message: 'the training matrix is empty' }]);
   }
 }
@@ -75,9 +72,9 @@ function requireRows(matrix: Matrix, what: string): void {
  * rows `only` of `matrix` where given (in that order: the bits a copy of them would give).
  */
 export function fitStandardScaler(matrix: Matrix, only?: Uint32Array): ColumnScaler {
-  requireRows({ ...matrix, rows: only?.length ?? matrix.rows }, 'standard');
-  const { cols, data } = matrix;
   const rows = only?.length ?? matrix.rows;
+  requireRows(rows, 'standard');
+  const { cols, data } = matrix;
   const at = (i: number) => (only ? only[i] : i) * cols;
   const mean = new Float64Array(cols);
   const count = new Float64Array(cols);
@@ -110,7 +107,7 @@ export function fitStandardScaler(matrix: Matrix, only?: Uint32Array): ColumnSca
 
 /** Fits scaling of each column's training [min, max] onto `range` ([0, 1] by default). */
 export function fitMinMaxScaler(matrix: Matrix, range: [number, number] = [0, 1]): ColumnScaler {
-  requireRows(matrix, 'min-max');
+  requireRows(matrix.rows, 'min-max');
   if (!(range[1] > range[0])) {
     throw new ValidationError('cannot fit a min-max scaler', [
       { path: 'range', message: `[${range.join(', ')}] must be increasing, e.g. [0, 1] or [-1, 1]` },

@@ -187,15 +187,15 @@ export class CnnTrainer implements Trainer<Cnn> {
     const objective: NetworkObjective = { kind: 'classification', labels: train.labels, classes };
     const spec = { image, filters: [...p.filters], hidden: p.hidden, classes, l2: p.l2 };
     const fit = async () => {
-      const native = defaultEngine() !== 'tfjs' && !privacy && nativeEngineFits(objective, loopOptions);
-      const features = only && !native ? selectRows(train.features, only) : train.features;
-      if (defaultEngine() === 'tfjs') return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
+      // Only the plain native engine reads the training rows in place; the others get them copied out.
+      const copied = () => (only ? selectRows(train.features, only) : train.features);
+      if (defaultEngine() === 'tfjs') return trainCnnOnTfjs(spec, start, copied(), objective, loopOptions, privacy);
       // DP-SGD's clipped sums in one onnxruntime call a step (cnn-private-graph.ts).
-      if (privacy) return trainNativePrivately(features, objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy);
-      if (!nativeEngineFits(objective, loopOptions)) return trainCnnOnTfjs(spec, start, features, objective, loopOptions, privacy);
+      if (privacy) return trainNativePrivately(copied(), objective, cnnPrivateStepGraphs(spec), start, loopOptions, privacy);
+      if (!nativeEngineFits(objective, loopOptions)) return trainCnnOnTfjs(spec, start, copied(), objective, loopOptions, privacy);
       // The rows stay float64, cast a batch at a time (~1% of a step): a float32 copy made once cost
       // the first fit 1,500 fresh pages for 2,000 Fashion-MNIST images (457–462 against 475–552 ms over 5 epochs).
-      return trainNative(features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity, only });
+      return trainNative(train.features, objective, (rows) => cnnStepGraphs({ ...spec, rows, adversarialSteps: loopOptions.adversary?.steps }), start, loopOptions, { roundOnceFromPasses: Infinity, only });
     };
     const trained = await fit();
     const { parameters, ...history } = trained;
