@@ -8,7 +8,9 @@
 
 import { WASM_BASE64 } from './adam.wasm.ts';
 import { ThreatlabError } from '../../errors.ts';
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
+
+compileSoon(WASM_BASE64);
 
 interface AdamExports {
   memory: WebAssembly.Memory;

@@ -7,7 +7,9 @@
  */
 
 import { WASM_BASE64 } from './box-clip.wasm.ts';
-import { ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, ensureBytes, instantiate } from './memory.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -8,7 +8,9 @@
  */
 
 import { WASM_BASE64 } from './cart.wasm.ts';
-import { ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, ensureBytes, instantiate } from './memory.ts';
+
+compileSoon(WASM_BASE64);
 
 /** The kernel's functions; every array argument is a byte offset in its memory (see cart.wat). */
 export interface CartExports {

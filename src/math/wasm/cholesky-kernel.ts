@@ -5,8 +5,10 @@
  * logistic regression on Adult: 0.20 ms in the loop), linear regression its normal equations.
  */
 
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './cholesky.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -11,8 +11,10 @@
  * memory costs ~12 µs a page to touch on this machine, more than the arithmetic of a small batch.
  */
 
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './cnn-block.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

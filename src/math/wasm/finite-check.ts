@@ -6,8 +6,10 @@
  * its first call, and copying a block into its memory costs about as much as the loop saves.
  */
 
-import { instantiate } from './memory.ts';
+import { compileSoon, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './finite.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -6,9 +6,11 @@
  * 2.8–4.6 ns over a data set (a Fashion-MNIST shadow's float32 rows, 27 million values, 125–130 ms).
  */
 
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './float32.wasm.ts';
 import { ThreatlabError } from '../../errors.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

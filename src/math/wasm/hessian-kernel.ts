@@ -10,8 +10,10 @@
  */
 
 import { ThreatlabError } from '../../errors.ts';
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './hessian.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -5,8 +5,10 @@
  * calls were most of it. random.ts's `fillNormal` hands it long runs.
  */
 
-import { ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './normal.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -11,9 +11,11 @@
 
 import { ThreatlabError } from '../../errors.ts';
 import type { Rng } from '../../random.ts';
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './pgd-step.wasm.ts';
 import { toFloat32Rows } from './float32-kernel.ts';
+
+compileSoon(WASM_BASE64);
 
 interface Exports {
   memory: WebAssembly.Memory;

@@ -6,8 +6,10 @@
  */
 
 import type { SparseRows } from '../sparse-rows.ts';
-import { byteLayout, ensureBytes, instantiate } from './memory.ts';
+import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './sparse-layer.wasm.ts';
+
+compileSoon(WASM_BASE64);
 
 /** The module's exports. */
 export interface Exports {

@@ -16,4 +16,5 @@ declare namespace WebAssembly {
     value: number;
   }
   type Imports = Record<string, Record<string, unknown>>;
+  function compile(bytes: Uint8Array): Promise<Module>;
 }
