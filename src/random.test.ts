@@ -104,6 +104,16 @@ test('fillBetween gives the values and leaves the stream where a loop of between
     }),
     { numRuns: 80, seed: 11 },
   );
+  // Past the kernel's block of 65,536 values (drawn a block at a time): the same values and stream.
+  for (const Type of [Float64Array, Float32Array]) {
+    const [bulk, looped] = [new Rng(77), new Rng(77)];
+    const out = new Type(2 * 65536 + 17);
+    bulk.fillBetween(out, -0.3, 0.7);
+    const want = new Type(out.length);
+    for (let i = 0; i < out.length; i++) want[i] = looped.between(-0.3, 0.7);
+    assert.deepEqual(out, want);
+    assert.equal(bulk.nextUint32(), looped.nextUint32());
+  }
 });
 
 test('fillNormal gives the values and leaves the stream and the kept spare where a loop of normal() draws does', () => {

@@ -14,6 +14,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   log(x: number): number;
   fillNormal(out: number, count: number, state: number): number;
+  fillBetween(out: number, count: number, state: number, low: number, span: number, single: number): void;
 }
 
 /** Normals drawn into the kernel's memory at a time (512 KiB). */
@@ -52,4 +53,23 @@ export function fillNormalFromState(out: Float64Array, from: number, state: Uint
   }
   state.set(new Uint32Array(exports.memory.buffer, stateAt, 4));
   return spare;
+}
+
+/**
+ * `out` filled with uniforms on [low, low + span) from the xoshiro128** state `state` (four words,
+ * updated in place): `Rng.fillBetween`'s values and stream, a block at a time.
+ */
+export function fillBetweenFromState(out: Float32Array | Float64Array, low: number, span: number, state: Uint32Array): void {
+  const exports = ready();
+  const stateAt = 0;
+  const outAt = 16;
+  const single = out instanceof Float32Array;
+  ensureBytes(exports.memory, outAt + out.BYTES_PER_ELEMENT * Math.min(BLOCK, out.length));
+  new Uint32Array(exports.memory.buffer, stateAt, 4).set(state);
+  for (let at = 0; at < out.length; at += BLOCK) {
+    const count = Math.min(BLOCK, out.length - at);
+    exports.fillBetween(outAt, count, stateAt, low, span, single ? 1 : 0);
+    out.set(single ? new Float32Array(exports.memory.buffer, outAt, count) : new Float64Array(exports.memory.buffer, outAt, count), at);
+  }
+  state.set(new Uint32Array(exports.memory.buffer, stateAt, 4));
 }
