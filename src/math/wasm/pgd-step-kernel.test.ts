@@ -105,13 +105,21 @@ test('setInput rounds float64 rows to float32 as a Float32Array stores them (tie
       const specials = [0, -0, 1 + 2 ** -24, 1 + 3 * 2 ** -24, 2 ** -140, -(2 ** -149) * 0.75, 3.5e38, -1e39, Math.PI];
       return k < specials.length ? specials[k] : (rng.uniform() - 0.5) * 10 ** Math.floor(rng.uniform() * 12 - 6);
     });
-    const kernel = pgdStepKernel(rows, cols);
-    try {
-      kernel.setInput(values);
-      const expected = Float32Array.from(values);
-      assert.deepEqual(new Uint32Array(kernel.input.buffer, kernel.input.byteOffset, kernel.input.length), new Uint32Array(expected.buffer));
-    } finally {
-      kernel.release();
+    for (const swaps of [0, 1]) {
+      // The rows are staged in the iterates' and the gradient's rooms: after a swap too, the box
+      // (set before, as the attacks set it after) and the memory past the gradient stay as they were.
+      const kernel = pgdStepKernel(rows, cols);
+      try {
+        for (let k = 0; k < swaps; k++) kernel.swap();
+        kernel.lower.fill(-7);
+        kernel.upper.fill(9);
+        kernel.setInput(values);
+        const expected = Float32Array.from(values);
+        assert.deepEqual(new Uint32Array(kernel.input.buffer, kernel.input.byteOffset, kernel.input.length), new Uint32Array(expected.buffer));
+        assert.ok(kernel.lower.every((v) => v === -7) && kernel.upper.every((v) => v === 9), `${rows} × ${cols}, ${swaps} swap(s): the box untouched`);
+      } finally {
+        kernel.release();
+      }
     }
   }
   const kernel = pgdStepKernel(2, 2);
