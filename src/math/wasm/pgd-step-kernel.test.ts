@@ -106,8 +106,8 @@ test('setInput rounds float64 rows to float32 as a Float32Array stores them (tie
       return k < specials.length ? specials[k] : (rng.uniform() - 0.5) * 10 ** Math.floor(rng.uniform() * 12 - 6);
     });
     for (const swaps of [0, 1]) {
-      // The rows are staged in the iterates' and the gradient's rooms: after a swap too, the box
-      // (set before, as the attacks set it after) and the memory past the gradient stay as they were.
+      // After a swap too (a kernel back from the shelf after an odd number of steps), the rows
+      // land in their own room and the box, set before them, stays as it was.
       const kernel = pgdStepKernel(rows, cols);
       try {
         for (let k = 0; k < swaps; k++) kernel.swap();
