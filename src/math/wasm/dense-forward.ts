@@ -62,6 +62,8 @@ export interface KernelLayer {
    * applied as the next layer's inputs are compressed (`compress`'s ReLU mode), not in a pass of its own.
    */
   relu?: boolean;
+  /** The activation is the softmax of each row (`activate`'s): the kernel applies it in its memory (`softmax_rows`, the same bits). */
+  softmax?: boolean;
 }
 
 /** Where a layer's panels and biases lie in the kernel's memory. */
@@ -180,7 +182,8 @@ export function networkForward(layers: readonly KernelLayer[], x: Float64Array, 
       const nonFinite = kernel!.compress(at, count, layer.inputs, starts, columns, values, relu ? 1 : 0);
       if (l === 0 && nonFinite) finite = false;
       kernel!.panel_forward(count, layer.outputs, layer.inputs, starts, columns, values, placed![l].panels, placed![l].bias, outputs[l]);
-      if (!layer.relu || l === layers.length - 1) layer.activate(views[l].subarray(0, count * layer.outputs), count);
+      if (layer.softmax) kernel!.softmax_rows(outputs[l], count, layer.outputs);
+      else if (!layer.relu || l === layers.length - 1) layer.activate(views[l].subarray(0, count * layer.outputs), count);
       at = outputs[l];
     });
     out.set(views[views.length - 1].subarray(0, count * last), first * last);

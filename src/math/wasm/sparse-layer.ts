@@ -28,6 +28,10 @@ export interface Exports {
   tanh_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number): void;
   /** tanh in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair). */
   tanh(at: number, count: number): void;
+  /** Math.exp's value (V8's fdlibm-derived exp, bit for bit): for the tests. */
+  exp(x: number): number;
+  /** The softmax of `rows` rows of `width` doubles at byte `at`, in place: dense-network.ts's `softmaxRows`, bit for bit. */
+  softmax_rows(at: number, rows: number, width: number): void;
 }
 
 /** A fresh instance of the kernels (one memory page; grow it to need). */

@@ -140,6 +140,7 @@ function kernelLayer(layer: DenseLayer): KernelLayer {
     inputs,
     outputs,
     relu: activation === 'relu',
+    softmax: activation === 'softmax',
     activate: (values, rows) => (activation === 'softmax' ? softmaxRows(values, rows, outputs) : activate(values, activation)),
   };
 }
