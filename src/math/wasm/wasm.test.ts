@@ -13,8 +13,9 @@ import { WASM_BASE64 as CHOLESKY } from './cholesky.wasm.ts';
 import { WASM_BASE64 as FINITE } from './finite.wasm.ts';
 import { WASM_BASE64 as BOX_CLIP } from './box-clip.wasm.ts';
 import { WASM_BASE64 as NORMAL } from './normal.wasm.ts';
+import { WASM_BASE64 as FLOAT32 } from './float32.wasm.ts';
 
-for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL]] as const) {
+for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL], ['float32', FLOAT32]] as const) {
   test(`the committed ${name} module is the assembly of ${name}.wat (run \`npx tsx tools/build-wasm.ts\` after editing it)`, async () => {
     const source = readFileSync(new URL(`./${name}.wat`, import.meta.url), 'utf8');
     assert.equal(Buffer.from(await assembleWat(source, `${name}.wat`)).toString('base64'), committed);

@@ -59,9 +59,10 @@ export function activate(values: Float64Array, activation: Activation): void {
 
 /**
  * The softmax of each of `rows` rows of `width` values, in place: a row's largest value taken off,
- * exponentials, their sum, each divided by it. One loop over the rows, no view of each: the
- * kernel's 1,000-row MNIST call made a view and a call a row, 50 chunks of 20 rows, whose first 33
- * ran before the code was optimised (0.14 ms a chunk against 0.10 after).
+ * exponentials, their sum, each divided by it. One loop over the rows, no view of each. The
+ * WebAssembly kernel runs the same operations in its memory (sparse-layer.wat `softmax_rows`, with
+ * Math.exp's bits): this loop is the reference it is tested against, and the softmax of a call that
+ * stays in JavaScript.
  */
 export function softmaxRows(values: Float64Array, rows: number, width: number): void {
   for (let start = 0; start < rows * width; start += width) {
@@ -131,7 +132,7 @@ function wasmWorthIt(layer: DenseLayer, input: Matrix): boolean {
   return kernelFits(layer, input.rows) && kernelPays(layer, input);
 }
 
-/** The layer as the WebAssembly kernel takes it: softmax row by row, the other activations on all values at once. */
+/** The layer as the WebAssembly kernel takes it: a softmax applied in the kernel's memory (`softmax`), the other activations by `activate` on all values at once. */
 function kernelLayer(layer: DenseLayer): KernelLayer {
   const { weights, biases, inputs, outputs, activation } = layer;
   return {
