@@ -5,6 +5,7 @@ import { assembleWat } from './assemble.ts';
 import { compileSoon, instantiate, isCompiled } from './memory.ts';
 import { WASM_BASE64 as ADAM } from './adam.wasm.ts';
 import { WASM_BASE64 as SPARSE_LAYER } from './sparse-layer.wasm.ts';
+import { instantiateSparseLayer, warmUpForward, type Exports as SparseLayerExports } from './sparse-layer.ts';
 import { WASM_BASE64 as HESSIAN } from './hessian.wasm.ts';
 import { WASM_BASE64 as PGD_STEP } from './pgd-step.wasm.ts';
 import { WASM_BASE64 as CART } from './cart.wasm.ts';
@@ -53,4 +54,67 @@ test('bytes that are no module: the background compile stays quiet and the first
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(isCompiled(base64), false);
   assert.throws(() => instantiate(base64), /WebAssembly|magic|expected/i);
+});
+
+/** A module of its own with a memory: `poke` writes 1 at byte 0, `peek` reads it. */
+async function pokeModule(tag: number): Promise<string> {
+  const source = `(module (memory (export "memory") 1) (func (export "poke") (i32.store8 (i32.const 0) (i32.const 1))) (func (export "peek") (result i32) (i32.load8_u (i32.const 0))) (func (export "tag") (result i32) (i32.const ${tag})))`;
+  return Buffer.from(await assembleWat(source, 'poke.wat')).toString('base64');
+}
+
+interface Poke {
+  poke(): void;
+  peek(): number;
+}
+
+test("compileSoon's warm-up runs once the module is compiled, on an instance of its own (a call's instance starts clean)", async () => {
+  const base64 = await pokeModule(11);
+  let warmed = 0;
+  compileSoon<Poke>(base64, (exports) => {
+    warmed++;
+    exports.poke();
+    assert.equal(exports.peek(), 1);
+  });
+  for (let turns = 0; turns < 200 && !isCompiled(base64); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(warmed, 1);
+  assert.equal(instantiate<Poke>(base64).peek(), 0, "the warm-up's writes are not in a call's memory");
+  compileSoon<Poke>(base64, () => warmed++);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(warmed, 1, 'a module compiled once is warmed once');
+});
+
+test('a warm-up is passed over where a call compiled the module first, and one that throws breaks nothing', async () => {
+  const first = await pokeModule(12);
+  let warmed = 0;
+  compileSoon<Poke>(first, () => warmed++);
+  assert.equal(instantiate<Poke>(first).peek(), 0); // the call comes before the background compile ends
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(warmed, 0);
+  const throwing = await pokeModule(13);
+  compileSoon<Poke>(throwing, () => {
+    throw new Error('a broken warm-up');
+  });
+  for (let turns = 0; turns < 200 && !isCompiled(throwing); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(isCompiled(throwing));
+  assert.equal(instantiate<Poke>(throwing).peek(), 0);
+});
+
+test("the sparse-layer warm-up makes the forward pass's calls, each many times, in bounds of a fresh instance", () => {
+  const exports = instantiateSparseLayer();
+  const calls = new Map<string, number>();
+  // The exports (a frozen object) with each function counted.
+  const counted = Object.fromEntries(
+    Object.entries(exports).map(([name, value]) => [
+      name,
+      typeof value === 'function'
+        ? (...args: number[]) => {
+            calls.set(name, (calls.get(name) ?? 0) + 1);
+            return (value as (...args: number[]) => unknown)(...args);
+          }
+        : value,
+    ]),
+  ) as unknown as SparseLayerExports;
+  warmUpForward(counted);
+  for (const name of ['compress', 'pack_panels', 'panel_forward', 'softmax_rows']) assert.ok((calls.get(name) ?? 0) >= 16, `${name} called ${calls.get(name) ?? 0} times`);
+  assert.deepEqual([...calls.keys()].sort(), ['compress', 'pack_panels', 'panel_forward', 'softmax_rows']);
 });
