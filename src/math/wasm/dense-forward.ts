@@ -49,7 +49,7 @@ export function networkForwardCalls(): number {
   return calls;
 }
 
-/** A layer as the kernel runs it: out = activate(biases + x · weights), weights inputs × outputs row-major. */
+/** A layer as the kernel runs it: out = activate(biases + x · weights), weights inputs × outputs row-major (fewer than 2^26 inputs: `compress` writes each column × 64 as an i32). */
 export interface KernelLayer {
   weights: Float64Array;
   biases: Float64Array;

@@ -15,14 +15,14 @@ compileSoon(WASM_BASE64, warmUpForward);
 export interface Exports {
   memory: WebAssembly.Memory;
   /**
-   * Dense rows (x, rows × inputs) as compressed rows for `panel_forward`: each row's non-zero values, their columns, each row's start; 1 if a value was not finite, else 0.
+   * Dense rows (x, rows × inputs) as compressed rows for `panel_forward`: each row's non-zero values, their columns × 64 (the byte offset of a column's weights in an eight-column panel; inputs < 2^26), each row's start; 1 if a value was not finite, else 0.
    * `relu` 1: x are a ReLU layer's pre-activations, compressed as its activations (the values not ≤ 0 kept; the finite flag then covers none of them reliably).
    */
   compress(x: number, rows: number, inputs: number, starts: number, columns: number, values: number, relu: number): number;
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
   pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;
-  /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column (as `compress` writes them). */
+  /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column × 64 (as `compress` writes them). */
   panel_forward(rows: number, width: number, inputs: number, starts: number, columns: number, values: number, panels: number, biases: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
   tanh_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number): void;
