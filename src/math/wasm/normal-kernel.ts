@@ -32,27 +32,40 @@ export function kernelLog(x: number): number {
   return ready().log(x);
 }
 
+/** Where the xoshiro128** state lies in the kernel's memory, and where the draws go. */
+const STATE_AT = 0;
+const OUT_AT = 16;
+
+/**
+ * Runs `draw` with the kernel holding the xoshiro128** state `state` (four words, updated in place
+ * when it returns) and room for `bytes` of draws at `OUT_AT`.
+ */
+function withState<T>(state: Uint32Array, bytes: number, draw: (exports: Exports) => T): T {
+  const exports = ready();
+  ensureBytes(exports.memory, OUT_AT + bytes);
+  new Uint32Array(exports.memory.buffer, STATE_AT, 4).set(state);
+  const result = draw(exports);
+  state.set(new Uint32Array(exports.memory.buffer, STATE_AT, 4));
+  return result;
+}
+
 /**
  * `out[from …]` filled with normals from the xoshiro128** state `state` (four words, updated in
  * place), a pair at a time; when the count is odd, the last pair's second value is returned (the
  * caller's spare), else undefined.
  */
 export function fillNormalFromState(out: Float64Array, from: number, state: Uint32Array): number | undefined {
-  const exports = ready();
-  const stateAt = 0;
-  const outAt = 16;
-  ensureBytes(exports.memory, outAt + 8 * (Math.min(BLOCK, out.length - from) + 1));
-  new Uint32Array(exports.memory.buffer, stateAt, 4).set(state);
-  let spare: number | undefined;
-  for (let at = from; at < out.length; at += BLOCK) {
-    const count = Math.min(BLOCK, out.length - at);
-    const odd = exports.fillNormal(outAt, count, stateAt) === 1;
-    const drawn = new Float64Array(exports.memory.buffer, outAt, count + 1);
-    out.set(drawn.subarray(0, count), at);
-    if (odd) spare = drawn[count];
-  }
-  state.set(new Uint32Array(exports.memory.buffer, stateAt, 4));
-  return spare;
+  return withState(state, 8 * (Math.min(BLOCK, out.length - from) + 1), (exports) => {
+    let spare: number | undefined;
+    for (let at = from; at < out.length; at += BLOCK) {
+      const count = Math.min(BLOCK, out.length - at);
+      const odd = exports.fillNormal(OUT_AT, count, STATE_AT) === 1;
+      const drawn = new Float64Array(exports.memory.buffer, OUT_AT, count + 1);
+      out.set(drawn.subarray(0, count), at);
+      if (odd) spare = drawn[count];
+    }
+    return spare;
+  });
 }
 
 /**
@@ -60,16 +73,12 @@ export function fillNormalFromState(out: Float64Array, from: number, state: Uint
  * updated in place): `Rng.fillBetween`'s values and stream, a block at a time.
  */
 export function fillBetweenFromState(out: Float32Array | Float64Array, low: number, span: number, state: Uint32Array): void {
-  const exports = ready();
-  const stateAt = 0;
-  const outAt = 16;
   const single = out instanceof Float32Array;
-  ensureBytes(exports.memory, outAt + out.BYTES_PER_ELEMENT * Math.min(BLOCK, out.length));
-  new Uint32Array(exports.memory.buffer, stateAt, 4).set(state);
-  for (let at = 0; at < out.length; at += BLOCK) {
-    const count = Math.min(BLOCK, out.length - at);
-    exports.fillBetween(outAt, count, stateAt, low, span, single ? 1 : 0);
-    out.set(single ? new Float32Array(exports.memory.buffer, outAt, count) : new Float64Array(exports.memory.buffer, outAt, count), at);
-  }
-  state.set(new Uint32Array(exports.memory.buffer, stateAt, 4));
+  withState(state, out.BYTES_PER_ELEMENT * Math.min(BLOCK, out.length), (exports) => {
+    for (let at = 0; at < out.length; at += BLOCK) {
+      const count = Math.min(BLOCK, out.length - at);
+      exports.fillBetween(OUT_AT, count, STATE_AT, low, span, single ? 1 : 0);
+      out.set(single ? new Float32Array(exports.memory.buffer, OUT_AT, count) : new Float64Array(exports.memory.buffer, OUT_AT, count), at);
+    }
+  });
 }
