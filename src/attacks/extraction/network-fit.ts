@@ -243,6 +243,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
   const activations = sizes.map((size, l) => (l === 0 ? x.data : l === 1 && kernel ? kernel.out : l === 2 && kernel?.next ? kernel.next.out : new Float64Array(n * size)));
   const deltas = sizes.map((size, l) => (l === 1 && kernel ? kernel.delta : l === 2 && kernel?.next ? kernel.next.delta : new Float64Array(n * size)));
   const tanh = options.hiddenActivation === 'tanh';
+  const relu = options.hiddenActivation === 'relu';
   return (theta: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
     // Indices into flat arrays, no per-row views (L-BFGS evaluates this thousands of times).
@@ -254,6 +255,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
         kernel.theta.set(theta);
         kernel.forward();
         if (l < layers && tanh) kernel.tanhOut();
+        else if (l < layers && relu) kernel.reluOut();
         else if (l < layers) activateInPlace(out, options.hiddenActivation);
         continue;
       }
@@ -338,7 +340,7 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
         else denseLayerBackward(input, n, inputs, outputs, w, delta, gradient);
       }
       if (!below) continue;
-      if (l === 2 && kernel?.next && tanh) kernel.next.tanhDeltasBelow();
+      if (l === 2 && kernel?.next && (tanh || relu)) kernel.next.deltasBelow(tanh ? 'tanh' : 'relu');
       else deltasBelow(input, n, inputs, outputs, theta, w, delta, below, options.hiddenActivation);
     }
     return loss;

@@ -25,7 +25,10 @@ export interface Exports {
   /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column × 64 (as `compress` writes them). */
   panel_forward(rows: number, width: number, inputs: number, starts: number, columns: number, values: number, panels: number, biases: number, out: number): void;
   backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
-  tanh_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number): void;
+  /** The deltas of a tanh (`relu` 0) or ReLU (`relu` 1) layer below a dense one, from its values `out`. */
+  activation_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number, relu: number): void;
+  /** max(0, x) in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair), as Math.max(0, x). */
+  relu(at: number, count: number): void;
   /** tanh in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair). */
   tanh(at: number, count: number): void;
   /** Math.exp's value (V8's fdlibm-derived exp, bit for bit): for the tests. */
@@ -88,6 +91,8 @@ export interface SparseLayerKernel {
   backward(): void;
   /** out = tanh(out), the same bits as `tanh` of math/tanh.ts. */
   tanhOut(): void;
+  /** out = max(0, out), the same bits as `Math.max(0, out)`. */
+  reluOut(): void;
   /** The layer above, fed by this one's `out` (after its activation), when asked for. */
   next?: DenseLayerKernel;
 }
@@ -109,11 +114,11 @@ export interface DenseLayerKernel {
   /** weightGradient += inputsᵀ · delta. */
   backward(): void;
   /**
-   * The deltas of the layer below (its `delta`), a tanh layer whose `out` holds its values:
-   * (weights · this layer's delta) · (1 − out²), each sum from 0 in output order — the scalar
-   * loop's operations.
+   * The deltas of the layer below (its `delta`), a tanh or ReLU layer whose `out` holds its
+   * values: (weights · this layer's delta) · (1 − out²) for tanh, · (out > 0 ? 1 : 0) for ReLU,
+   * each sum from 0 in output order — the scalar loop's operations.
    */
-  tanhDeltasBelow(): void;
+  deltasBelow(activation: 'tanh' | 'relu'): void;
 }
 
 /**
@@ -173,9 +178,9 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
       weightGradient: new Float64Array(buffer, above.gradient, width * next.width),
       forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out),
       backward: () => exports.backward(rows, next.width, above.starts, above.offsets, out, above.delta, above.gradient, 0),
-      tanhDeltasBelow: () => {
+      deltasBelow: (activation) => {
         for (let k = 0; k < width; k++) for (let j = 0; j < next.width; j++) transposed[j * width + k] = thetaView[next.w + k * next.width + j];
-        exports.tanh_deltas(rows, width, next.width, above.transposed, above.delta, out, delta);
+        exports.activation_deltas(rows, width, next.width, above.transposed, above.delta, out, delta, activation === 'relu' ? 1 : 0);
       },
     };
   }
@@ -187,6 +192,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
     forward: () => exports.forward(rows, width, starts, offsets, values, theta, w, b, out),
     backward: () => exports.backward(rows, width, backStarts, backOffsets, backValues, delta, gradient, 0),
     tanhOut: () => exports.tanh(out, rows * width),
+    reluOut: () => exports.relu(out, rows * width),
     next: nextKernel,
   };
 }

@@ -399,14 +399,16 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
-  ;; The deltas of a tanh layer from those of the layer above it (`above` outputs a row):
-  ;; below[i][k] = (Σ_j theta[k][j] · delta[i][j]) · (1 − out[i][k]²), where out holds the layer's
-  ;; tanh values and `transposed` its successor's weights as above × width (transposed[j][k] =
-  ;; theta[k][j], so two k's are side by side). Each sum starts at 0 and adds its products in j
-  ;; order, then one multiply — the same operations as the scalar loop, two k's at a time.
-  (func (export "tanh_deltas")
+  ;; The deltas of a tanh or ReLU layer from those of the layer above it (`above` outputs a row):
+  ;; below[i][k] = (Σ_j theta[k][j] · delta[i][j]) · f(out[i][k]), where out holds the layer's
+  ;; values (after its activation) and `transposed` its successor's weights as above × width
+  ;; (transposed[j][k] = theta[k][j], so two k's are side by side); f(a) = 1 − a² for tanh
+  ;; ($relu = 0), (a > 0 ? 1 : 0) for ReLU ($relu = 1). Each sum starts at 0 and adds its
+  ;; products in j order, then one multiply — the same operations as the scalar loop, two k's at
+  ;; a time.
+  (func (export "activation_deltas")
     (param $rows i32) (param $width i32) (param $above i32) (param $transposed i32)
-    (param $delta i32) (param $out i32) (param $below i32)
+    (param $delta i32) (param $out i32) (param $below i32) (param $relu i32)
     (local $i i32) (local $k i32) (local $j i32) (local $drow i32) (local $at i32)
     (local $sum v128) (local $a v128) (local $scalar f64) (local $value f64)
     (block $rows_done
@@ -430,7 +432,10 @@
                 (br $sum_loop)))
             (local.set $a (v128.load align=8 (i32.add (local.get $out) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))))
             (v128.store align=8 (i32.add (local.get $below) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))
-              (f64x2.mul (local.get $sum) (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $a) (local.get $a)))))
+              (f64x2.mul (local.get $sum) (if (result v128) (local.get $relu)
+                ;; 1.0 where a > 0 (all ones anded with 1.0's bits), else +0.
+                (then (v128.and (f64x2.gt (local.get $a) (v128.const f64x2 0 0)) (v128.const f64x2 1 1)))
+                (else (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $a) (local.get $a)))))))
             (local.set $k (i32.add (local.get $k) (i32.const 2)))
             (br $pairs_loop)))
         ;; An odd width: the last k alone.
@@ -448,9 +453,24 @@
                 (br $sum_loop)))
             (local.set $value (f64.load (i32.add (local.get $out) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))))
             (f64.store (i32.add (local.get $below) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))
-              (f64.mul (local.get $scalar) (f64.sub (f64.const 1) (f64.mul (local.get $value) (local.get $value)))))))
+              (f64.mul (local.get $scalar) (if (result f64) (local.get $relu)
+                (then (select (f64.const 1) (f64.const 0) (f64.gt (local.get $value) (f64.const 0))))
+                (else (f64.sub (f64.const 1) (f64.mul (local.get $value) (local.get $value)))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; ReLU in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
+  ;; pair, as byteLayout's are), two at a time: max(0, x) as Math.max(0, x) has it (+0 for −0, NaN
+  ;; kept).
+  (func (export "relu") (param $at i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (i32.add (local.get $count) (i32.const 1)) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (v128.store align=8 (local.get $at) (f64x2.max (v128.const f64x2 0 0) (v128.load align=8 (local.get $at))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $next))))
 
   ;; tanh in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
   ;; pair, as byteLayout's are), two at a time and without branches: tanh|x| = −E/(2 + E) with
