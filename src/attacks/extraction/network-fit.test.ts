@@ -92,3 +92,26 @@ test('the WebAssembly first two layers give the same bits as the scalar loops (l
     }
   }
 });
+
+test("the first layer's backward pass over several blocks of rows (its deltas read a block at a time) gives the scalar loops' bits", () => {
+  // 64 outputs a row: blocks of 512 rows (sparse-layer.ts, BACKWARD_BLOCK_VALUES); 1,300 rows make three, the last short.
+  const rng = new Rng(8);
+  const rows = 1300;
+  const cols = 2 + 3 * 5;
+  const x = createMatrix(rows, cols);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < 2; k++) x.data[i * cols + k] = rng.normal();
+    for (let g = 0; g < 3; g++) x.data[i * cols + 2 + g * 5 + rng.int(5)] = 1;
+  }
+  const sizes = [cols, 64, 2];
+  const observed = forward(randomNetwork(sizes, 'tanh', rng), x);
+  for (const hiddenActivation of ['relu', 'tanh'] as const) {
+    const options = { sizes, hiddenActivation, loss: 'logit' as const, l2: 0.01 };
+    const wasm = fitObjective(x, observed, options, 'wasm');
+    const js = fitObjective(x, observed, options, 'js');
+    const theta = Float64Array.from({ length: wasm.parameters }, () => rng.normal() * 0.5);
+    const [gWasm, gJs] = [new Float64Array(wasm.parameters), new Float64Array(js.parameters)];
+    assert.ok(Object.is(wasm.objective(theta, gWasm), js.objective(theta, gJs)), hiddenActivation);
+    for (let k = 0; k < gJs.length; k++) assert.ok(Object.is(gWasm[k], gJs[k]), `${hiddenActivation} θ${k}: ${gWasm[k]} vs ${gJs[k]}`);
+  }
+});

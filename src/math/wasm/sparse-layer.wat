@@ -399,6 +399,101 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
+;; gradient[c][j] += Σ_e values[e] · delta[row(e)][j] for every column c < $columns, e over column
+  ;; c's entries, rows in order, the rows in blocks: `starts` (u32 × (segments + 1)) cuts the
+  ;; entries into segments, block after block and in each block column after column (segment s is
+  ;; column s mod $columns of block s div $columns), `rows` holds each entry's row as the byte
+  ;; offset of its deltas (row × width × 8), `values` its value. Each gradient entry adds the same
+  ;; products in the same order as `backward` over the rows (which adds a row's products to every
+  ;; column it holds, rows in order), so the same bits; but a gradient row's eight sums stay in
+  ;; four f64x2 registers while a segment's entries go by, instead of a load and a store of the
+  ;; gradient every product (then two, then one, for the rest of the width), and a block's deltas
+  ;; stay in the cache while its columns read them.
+  (func (export "backward_columns")
+    (param $segments i32) (param $columns i32) (param $width i32) (param $starts i32) (param $rows i32) (param $values i32)
+    (param $delta i32) (param $gradient i32)
+    (local $s i32) (local $c i32) (local $j i32) (local $first i32) (local $last i32) (local $row i32) (local $at i32)
+    (local $vp i32) (local $vend i32) (local $rp i32) (local $base i32)
+    (local $value v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $scalar f64)
+    (block $columns_done
+      (loop $columns_loop
+        (br_if $columns_done (i32.ge_u (local.get $s) (local.get $segments)))
+        (local.set $row (i32.add (local.get $gradient) (i32.shl (i32.mul (local.get $c) (local.get $width)) (i32.const 3))))
+        (local.set $first (i32.load (i32.add (local.get $starts) (i32.shl (local.get $s) (i32.const 2)))))
+        (local.set $last (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $s) (i32.const 2)))))
+        (local.set $vend (i32.add (local.get $values) (i32.shl (local.get $last) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        ;; Eight at a time.
+        (block $eights_done
+          (loop $eights_loop
+            (br_if $eights_done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $width)))
+            (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $a0 (v128.load align=8 (local.get $at)))
+            (local.set $a1 (v128.load offset=16 align=8 (local.get $at)))
+            (local.set $a2 (v128.load offset=32 align=8 (local.get $at)))
+            (local.set $a3 (v128.load offset=48 align=8 (local.get $at)))
+            (local.set $base (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $vp (i32.add (local.get $values) (i32.shl (local.get $first) (i32.const 3))))
+            (local.set $rp (i32.add (local.get $rows) (i32.shl (local.get $first) (i32.const 2))))
+            (block $entries_done
+              (loop $entries_loop
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $value (v128.load64_splat (local.get $vp)))
+                (local.set $at (i32.add (local.get $base) (i32.load (local.get $rp))))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $value) (v128.load offset=0 align=8 (local.get $at)))))
+                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $value) (v128.load offset=16 align=8 (local.get $at)))))
+                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $value) (v128.load offset=32 align=8 (local.get $at)))))
+                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $value) (v128.load offset=48 align=8 (local.get $at)))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $rp (i32.add (local.get $rp) (i32.const 4)))
+                (br $entries_loop)))
+            (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+            (v128.store align=8 (local.get $at) (local.get $a0))
+            (v128.store offset=16 align=8 (local.get $at) (local.get $a1))
+            (v128.store offset=32 align=8 (local.get $at) (local.get $a2))
+            (v128.store offset=48 align=8 (local.get $at) (local.get $a3))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $eights_loop)))
+        ;; Two at a time.
+        (block $pairs_done
+          (loop $pairs_loop
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $width)))
+            (local.set $a0 (v128.load align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))))
+            (local.set $base (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $vp (i32.add (local.get $values) (i32.shl (local.get $first) (i32.const 3))))
+            (local.set $rp (i32.add (local.get $rows) (i32.shl (local.get $first) (i32.const 2))))
+            (block $entries_done
+              (loop $entries_loop
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load64_splat (local.get $vp))
+                  (v128.load align=8 (i32.add (local.get $base) (i32.load (local.get $rp)))))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $rp (i32.add (local.get $rp) (i32.const 4)))
+                (br $entries_loop)))
+            (v128.store align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $a0))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $pairs_loop)))
+        ;; An odd width: the last one alone.
+        (if (i32.lt_u (local.get $j) (local.get $width))
+          (then
+            (local.set $scalar (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))))
+            (local.set $base (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $vp (i32.add (local.get $values) (i32.shl (local.get $first) (i32.const 3))))
+            (local.set $rp (i32.add (local.get $rows) (i32.shl (local.get $first) (i32.const 2))))
+            (block $entries_done
+              (loop $entries_loop
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $scalar (f64.add (local.get $scalar) (f64.mul (f64.load (local.get $vp))
+                  (f64.load (i32.add (local.get $base) (i32.load (local.get $rp)))))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $rp (i32.add (local.get $rp) (i32.const 4)))
+                (br $entries_loop)))
+            (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $scalar))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (if (i32.eq (local.get $c) (local.get $columns)) (then (local.set $c (i32.const 0))))
+        (br $columns_loop))))
+
   ;; The deltas of a tanh or ReLU layer from those of the layer above it (`above` outputs a row):
   ;; below[i][k] = (Σ_j theta[k][j] · delta[i][j]) · f(out[i][k]), where out holds the layer's
   ;; values (after its activation) and `transposed` its successor's weights as above × width
