@@ -26,13 +26,15 @@ export interface Exports {
    * `relu` 1: x are a ReLU layer's pre-activations, compressed as its activations (the values not ≤ 0 kept; the finite flag then covers none of them reliably).
    */
   compress(x: number, rows: number, inputs: number, starts: number, columns: number, values: number, relu: number): number;
+  /** out = theta[b…] + Σ values · theta[w + offset / 8…] over each row's entries, `offsets` in bytes (column × width × 8). */
   forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
   /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
   pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;
   /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column × 64 (as `compress` writes them). */
   panel_forward(rows: number, width: number, inputs: number, starts: number, columns: number, values: number, panels: number, biases: number, out: number): void;
-  backward(rows: number, width: number, starts: number, offsets: number, values: number, delta: number, gradient: number, w: number): void;
-  /** gradient[c][·] += Σ values · delta[row][·] over each column's entries, the rows in blocks (`starts` cuts the entries block by block, column by column; each entry's row as the byte offset row × width × 8), rows in order: `backward`'s bits. */
+  /** gradient[c][·] += Σ values · delta[row][·] over each column's entries, the rows in blocks (`starts` cuts the entries block by block, column by column; each entry's row as the byte offset row × width × 8), rows in order: the scalar loop's bits (a row's products to every column it holds, rows in order). */
+  /** gradient[k][j] += Σ_i x[i][k] · delta[i][j], rows in order: the scalar loop's bits. */
+  dense_backward(rows: number, inputs: number, width: number, x: number, delta: number, gradient: number): void;
   backward_columns(segments: number, columns: number, width: number, starts: number, rows: number, values: number, delta: number, gradient: number): void;
   /** The deltas of a tanh (`relu` 0) or ReLU (`relu` 1) layer below a dense one, from its values `out`. */
   activation_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number, relu: number): void;
@@ -163,7 +165,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
   const buffer = exports.memory.buffer;
   new Uint32Array(buffer, starts, rows + 1).set(sparse.start);
   const entryOffsets = new Int32Array(buffer, offsets, entries);
-  for (let e = 0; e < entries; e++) entryOffsets[e] = sparse.columns[e] * width;
+  for (let e = 0; e < entries; e++) entryOffsets[e] = 8 * sparse.columns[e] * width;
   new Float64Array(buffer, values, entries).set(sparse.values);
   const backStartView = new Uint32Array(buffer, backStarts, segments + 1);
   const backRowView = new Int32Array(buffer, backRows, entries + rows);
@@ -196,13 +198,13 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
     for (let i = 0; i <= rows; i++) aboveStarts[i] = i * width;
     const aboveOffsets = new Int32Array(buffer, above.offsets, rows * width);
     const transposed = new Float64Array(buffer, above.transposed, width * next.width);
-    for (let i = 0; i < rows; i++) for (let k = 0; k < width; k++) aboveOffsets[i * width + k] = k * next.width;
+    for (let i = 0; i < rows; i++) for (let k = 0; k < width; k++) aboveOffsets[i * width + k] = 8 * k * next.width;
     nextKernel = {
       out: new Float64Array(buffer, above.out, rows * next.width),
       delta: new Float64Array(buffer, above.delta, rows * next.width),
       weightGradient: new Float64Array(buffer, above.gradient, width * next.width),
       forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out),
-      backward: () => exports.backward(rows, next.width, above.starts, above.offsets, out, above.delta, above.gradient, 0),
+      backward: () => exports.dense_backward(rows, width, next.width, out, above.delta, above.gradient),
       deltasBelow: (activation) => {
         for (let k = 0; k < width; k++) for (let j = 0; j < next.width; j++) transposed[j * width + k] = thetaView[next.w + k * next.width + j];
         exports.activation_deltas(rows, width, next.width, above.transposed, above.delta, out, delta, activation === 'relu' ? 1 : 0);

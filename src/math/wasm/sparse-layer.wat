@@ -100,18 +100,21 @@
     (i32.store (i32.add (local.get $starts) (i32.shl (local.get $rows) (i32.const 2))) (local.get $e))
     (i32.or (local.get $nonFinite) (v128.any_true (local.get $bad))))
 
-;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e] + j], e over row i's entries.
-  ;; starts: u32 × (rows + 1); offsets: i32 per entry (column × width); values: f64 per entry;
-  ;; theta: f64 array; w, b: element indices into theta; out: f64 rows × width.
+;; out[i][j] = theta[b + j] + Σ_e values[e] · theta[w + offsets[e]/8 + j], e over row i's entries.
+  ;; starts: u32 × (rows + 1); offsets: i32 per entry, in bytes (column × width × 8); values: f64
+  ;; per entry; theta: f64 array; w, b: element indices into theta; out: f64 rows × width.
   ;; Each row's outputs eight at a time (then two, then one), their sums held in registers while
   ;; the row's entries go by in order and stored once: every output starts from its bias and adds
   ;; its products in entry order, a multiply then an add, as the scalar loop does. (Entries outer
   ;; and outputs inner, the sums read and written in memory at every entry, took 1.5–2× as long.)
+  ;; The entries are walked by pointer, the value a splat load and the offset added as it lies
+  ;; (as `panel_forward`'s eights).
   (func (export "forward")
     (param $rows i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
     (param $theta i32) (param $w i32) (param $b i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $e i32) (local $first i32) (local $last i32) (local $row i32)
-    (local $value v128) (local $weights i32) (local $biases i32)
+    (local $i i32) (local $j i32) (local $first i32) (local $last i32) (local $row i32)
+    (local $value v128) (local $base i32) (local $at i32) (local $biases i32)
+    (local $vp i32) (local $vstart i32) (local $vend i32) (local $op i32) (local $ostart i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $scalar f64)
     (local.set $biases (i32.add (local.get $theta) (i32.shl (local.get $b) (i32.const 3))))
     (block $rows_done
@@ -119,36 +122,40 @@
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
         (local.set $row (i32.add (local.get $out) (i32.shl (i32.mul (local.get $i) (local.get $width)) (i32.const 3))))
         (local.set $first (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $last (i32.load (i32.add (local.get $starts) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))))
+        (local.set $last (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $vstart (i32.add (local.get $values) (i32.shl (local.get $first) (i32.const 3))))
+        (local.set $vend (i32.add (local.get $values) (i32.shl (local.get $last) (i32.const 3))))
+        (local.set $ostart (i32.add (local.get $offsets) (i32.shl (local.get $first) (i32.const 2))))
         (local.set $j (i32.const 0))
         ;; Eight outputs at a time.
         (block $eights_done
           (loop $eights_loop
             (br_if $eights_done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $width)))
-            (local.set $weights (i32.add (local.get $biases) (i32.shl (local.get $j) (i32.const 3))))
-            (local.set $a0 (v128.load align=8 (local.get $weights)))
-            (local.set $a1 (v128.load offset=16 align=8 (local.get $weights)))
-            (local.set $a2 (v128.load offset=32 align=8 (local.get $weights)))
-            (local.set $a3 (v128.load offset=48 align=8 (local.get $weights)))
-            (local.set $e (local.get $first))
+            (local.set $at (i32.add (local.get $biases) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $a0 (v128.load align=8 (local.get $at)))
+            (local.set $a1 (v128.load offset=16 align=8 (local.get $at)))
+            (local.set $a2 (v128.load offset=32 align=8 (local.get $at)))
+            (local.set $a3 (v128.load offset=48 align=8 (local.get $at)))
+            (local.set $base (i32.add (local.get $theta) (i32.shl (i32.add (local.get $w) (local.get $j)) (i32.const 3))))
+            (local.set $vp (local.get $vstart))
+            (local.set $op (local.get $ostart))
             (block $entries_done
               (loop $entries_loop
-                (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
-                (local.set $value (f64x2.splat (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))))))
-                (local.set $weights (i32.add (local.get $theta) (i32.shl
-                  (i32.add (i32.add (local.get $w) (local.get $j)) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2)))))
-                  (i32.const 3))))
-                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $value) (v128.load align=8 (local.get $weights)))))
-                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $value) (v128.load offset=16 align=8 (local.get $weights)))))
-                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $value) (v128.load offset=32 align=8 (local.get $weights)))))
-                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $value) (v128.load offset=48 align=8 (local.get $weights)))))
-                (local.set $e (i32.add (local.get $e) (i32.const 1)))
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $value (v128.load64_splat (local.get $vp)))
+                (local.set $at (i32.add (local.get $base) (i32.load (local.get $op))))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $value) (v128.load offset=0 align=8 (local.get $at)))))
+                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $value) (v128.load offset=16 align=8 (local.get $at)))))
+                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $value) (v128.load offset=32 align=8 (local.get $at)))))
+                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $value) (v128.load offset=48 align=8 (local.get $at)))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
-            (local.set $weights (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
-            (v128.store align=8 (local.get $weights) (local.get $a0))
-            (v128.store offset=16 align=8 (local.get $weights) (local.get $a1))
-            (v128.store offset=32 align=8 (local.get $weights) (local.get $a2))
-            (v128.store offset=48 align=8 (local.get $weights) (local.get $a3))
+            (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+            (v128.store align=8 (local.get $at) (local.get $a0))
+            (v128.store offset=16 align=8 (local.get $at) (local.get $a1))
+            (v128.store offset=32 align=8 (local.get $at) (local.get $a2))
+            (v128.store offset=48 align=8 (local.get $at) (local.get $a3))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $eights_loop)))
         ;; Two at a time.
@@ -156,16 +163,16 @@
           (loop $pairs_loop
             (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $width)))
             (local.set $a0 (v128.load align=8 (i32.add (local.get $biases) (i32.shl (local.get $j) (i32.const 3)))))
-            (local.set $e (local.get $first))
+            (local.set $base (i32.add (local.get $theta) (i32.shl (i32.add (local.get $w) (local.get $j)) (i32.const 3))))
+            (local.set $vp (local.get $vstart))
+            (local.set $op (local.get $ostart))
             (block $entries_done
               (loop $entries_loop
-                (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
-                (local.set $value (f64x2.splat (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))))))
-                (local.set $weights (i32.add (local.get $theta) (i32.shl
-                  (i32.add (i32.add (local.get $w) (local.get $j)) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2)))))
-                  (i32.const 3))))
-                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $value) (v128.load align=8 (local.get $weights)))))
-                (local.set $e (i32.add (local.get $e) (i32.const 1)))
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load64_splat (local.get $vp))
+                  (v128.load align=8 (i32.add (local.get $base) (i32.load (local.get $op)))))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
             (v128.store align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $a0))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
@@ -174,16 +181,16 @@
         (if (i32.lt_u (local.get $j) (local.get $width))
           (then
             (local.set $scalar (f64.load (i32.add (local.get $biases) (i32.shl (local.get $j) (i32.const 3)))))
-            (local.set $e (local.get $first))
+            (local.set $base (i32.add (local.get $theta) (i32.shl (i32.add (local.get $w) (local.get $j)) (i32.const 3))))
+            (local.set $vp (local.get $vstart))
+            (local.set $op (local.get $ostart))
             (block $entries_done
               (loop $entries_loop
-                (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
-                (local.set $scalar (f64.add (local.get $scalar) (f64.mul
-                  (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))))
-                  (f64.load (i32.add (local.get $theta) (i32.shl
-                    (i32.add (i32.add (local.get $w) (local.get $j)) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2)))))
-                    (i32.const 3)))))))
-                (local.set $e (i32.add (local.get $e) (i32.const 1)))
+                (br_if $entries_done (i32.ge_u (local.get $vp) (local.get $vend)))
+                (local.set $scalar (f64.add (local.get $scalar) (f64.mul (f64.load (local.get $vp))
+                  (f64.load (i32.add (local.get $base) (i32.load (local.get $op)))))))
+                (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+                (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
             (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $scalar))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -360,51 +367,118 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $rows_loop))))))
 
-    ;; gradient[w + offsets[e] + j] += values[e] · delta[i][j], rows in order, each row's entries in order.
-  (func (export "backward")
-    (param $rows i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
-    (param $delta i32) (param $gradient i32) (param $w i32)
-    (local $i i32) (local $j i32) (local $e i32) (local $last i32) (local $row i32) (local $pairs i32)
-    (local $value v128) (local $target i32) (local $at i32)
-    (local.set $pairs (i32.and (local.get $width) (i32.const -2)))
-    (block $rows_done
-      (loop $rows_loop
-        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
-        (local.set $row (i32.add (local.get $delta) (i32.shl (i32.mul (local.get $i) (local.get $width)) (i32.const 3))))
-        (local.set $e (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $last (i32.load (i32.add (local.get $starts) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))))
-        (block $entries_done
-          (loop $entries_loop
-            (br_if $entries_done (i32.ge_u (local.get $e) (local.get $last)))
-            (local.set $value (f64x2.splat (f64.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 3))))))
-            (local.set $target (i32.add (local.get $gradient) (i32.shl
-              (i32.add (local.get $w) (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $e) (i32.const 2)))))
-              (i32.const 3))))
-            (local.set $j (i32.const 0))
-            (block $pairs_done
-              (loop $pairs_loop
-                (br_if $pairs_done (i32.ge_u (local.get $j) (local.get $pairs)))
-                (local.set $at (i32.add (local.get $target) (i32.shl (local.get $j) (i32.const 3))))
-                (v128.store align=8 (local.get $at) (f64x2.add (v128.load align=8 (local.get $at))
-                  (f64x2.mul (local.get $value) (v128.load align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))))))
-                (local.set $j (i32.add (local.get $j) (i32.const 2)))
-                (br $pairs_loop)))
-            (if (i32.lt_u (local.get $j) (local.get $width))
-              (then
-                (local.set $at (i32.add (local.get $target) (i32.shl (local.get $j) (i32.const 3))))
-                (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
-                  (f64.mul (f64x2.extract_lane 0 (local.get $value)) (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))))))))
-            (local.set $e (i32.add (local.get $e) (i32.const 1)))
-            (br $entries_loop)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rows_loop))))
+  ;; A dense layer's weight gradient: gradient[k][j] += Σ_i x[i][k] · delta[i][j] (x: rows × inputs,
+  ;; delta: rows × width, gradient: inputs × width), rows in order — the same products added in the
+  ;; same order as the scalar loop (each row's products added, rows in order), so the same bits; but eight
+  ;; inputs' sums for a pair of outputs stay in registers while the rows go by (then one input at
+  ;; a time; an odd width's last output alone), instead of a load and a store of the gradient
+  ;; every product.
+  (func (export "dense_backward")
+    (param $rows i32) (param $inputs i32) (param $width i32) (param $x i32) (param $delta i32) (param $gradient i32)
+    (local $j i32) (local $k i32) (local $i i32) (local $xp i32) (local $dp i32) (local $g i32)
+    (local $grow i32) (local $xrow i32) (local $drow i32) (local $d v128) (local $scalar f64)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    ;; A gradient row, a row of x and a row of delta, in bytes.
+    (local.set $grow (i32.shl (local.get $width) (i32.const 3)))
+    (local.set $xrow (i32.shl (local.get $inputs) (i32.const 3)))
+    (local.set $drow (i32.shl (local.get $width) (i32.const 3)))
+    (block $pairs_done
+      (loop $pairs_loop
+        (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $width)))
+        (local.set $k (i32.const 0))
+        (block $eights_done
+          (loop $eights_loop
+            (br_if $eights_done (i32.gt_u (i32.add (local.get $k) (i32.const 8)) (local.get $inputs)))
+            (local.set $g (i32.add (local.get $gradient) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $width)) (local.get $j)) (i32.const 3))))
+            (local.set $a0 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 0) (local.get $grow)))))
+            (local.set $a1 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 1) (local.get $grow)))))
+            (local.set $a2 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 2) (local.get $grow)))))
+            (local.set $a3 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 3) (local.get $grow)))))
+            (local.set $a4 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 4) (local.get $grow)))))
+            (local.set $a5 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 5) (local.get $grow)))))
+            (local.set $a6 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 6) (local.get $grow)))))
+            (local.set $a7 (v128.load align=8 (i32.add (local.get $g) (i32.mul (i32.const 7) (local.get $grow)))))
+            (local.set $xp (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $dp (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $i (i32.const 0))
+            (block $rows_done
+              (loop $rows_loop
+                (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+                (local.set $d (v128.load align=8 (local.get $dp)))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load64_splat offset=0 (local.get $xp)) (local.get $d))))
+                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (v128.load64_splat offset=8 (local.get $xp)) (local.get $d))))
+                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (v128.load64_splat offset=16 (local.get $xp)) (local.get $d))))
+                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (v128.load64_splat offset=24 (local.get $xp)) (local.get $d))))
+                (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (v128.load64_splat offset=32 (local.get $xp)) (local.get $d))))
+                (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (v128.load64_splat offset=40 (local.get $xp)) (local.get $d))))
+                (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (v128.load64_splat offset=48 (local.get $xp)) (local.get $d))))
+                (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (v128.load64_splat offset=56 (local.get $xp)) (local.get $d))))
+                (local.set $xp (i32.add (local.get $xp) (local.get $xrow)))
+                (local.set $dp (i32.add (local.get $dp) (local.get $drow)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $rows_loop)))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 0) (local.get $grow))) (local.get $a0))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 1) (local.get $grow))) (local.get $a1))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 2) (local.get $grow))) (local.get $a2))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 3) (local.get $grow))) (local.get $a3))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 4) (local.get $grow))) (local.get $a4))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 5) (local.get $grow))) (local.get $a5))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 6) (local.get $grow))) (local.get $a6))
+            (v128.store align=8 (i32.add (local.get $g) (i32.mul (i32.const 7) (local.get $grow))) (local.get $a7))
+            (local.set $k (i32.add (local.get $k) (i32.const 8)))
+            (br $eights_loop)))
+        ;; The other inputs one at a time.
+        (block $ones_done
+          (loop $ones_loop
+            (br_if $ones_done (i32.ge_u (local.get $k) (local.get $inputs)))
+            (local.set $g (i32.add (local.get $gradient) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $width)) (local.get $j)) (i32.const 3))))
+            (local.set $a0 (v128.load align=8 (local.get $g)))
+            (local.set $xp (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $dp (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $i (i32.const 0))
+            (block $rows_done
+              (loop $rows_loop
+                (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load64_splat (local.get $xp)) (v128.load align=8 (local.get $dp)))))
+                (local.set $xp (i32.add (local.get $xp) (local.get $xrow)))
+                (local.set $dp (i32.add (local.get $dp) (local.get $drow)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $rows_loop)))
+            (v128.store align=8 (local.get $g) (local.get $a0))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $ones_loop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $pairs_loop)))
+    ;; An odd width: its last output alone, one input at a time.
+    (if (i32.lt_u (local.get $j) (local.get $width))
+      (then
+        (local.set $k (i32.const 0))
+        (block $ones_done
+          (loop $ones_loop
+            (br_if $ones_done (i32.ge_u (local.get $k) (local.get $inputs)))
+            (local.set $g (i32.add (local.get $gradient) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $width)) (local.get $j)) (i32.const 3))))
+            (local.set $scalar (f64.load (local.get $g)))
+            (local.set $xp (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $dp (i32.add (local.get $delta) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $i (i32.const 0))
+            (block $rows_done
+              (loop $rows_loop
+                (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+                (local.set $scalar (f64.add (local.get $scalar) (f64.mul (f64.load (local.get $xp)) (f64.load (local.get $dp)))))
+                (local.set $xp (i32.add (local.get $xp) (local.get $xrow)))
+                (local.set $dp (i32.add (local.get $dp) (local.get $drow)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $rows_loop)))
+            (f64.store (local.get $g) (local.get $scalar))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $ones_loop))))))
 
-;; gradient[c][j] += Σ_e values[e] · delta[row(e)][j] for every column c < $columns, e over column
+  ;; gradient[c][j] += Σ_e values[e] · delta[row(e)][j] for every column c < $columns, e over column
   ;; c's entries, rows in order, the rows in blocks: `starts` (u32 × (segments + 1)) cuts the
   ;; entries into segments, block after block and in each block column after column (segment s is
   ;; column s mod $columns of block s div $columns), `rows` holds each entry's row as the byte
   ;; offset of its deltas (row × width × 8), `values` its value. Each gradient entry adds the same
-  ;; products in the same order as `backward` over the rows (which adds a row's products to every
+  ;; products in the same order as the scalar loop over the rows (which adds a row's products to every
   ;; column it holds, rows in order), so the same bits; but a gradient row's eight sums stay in
   ;; four f64x2 registers while a segment's entries go by, instead of a load and a store of the
   ;; gradient every product (then two, then one, for the rest of the width), and a block's deltas
@@ -505,26 +579,40 @@
     (param $rows i32) (param $width i32) (param $above i32) (param $transposed i32)
     (param $delta i32) (param $out i32) (param $below i32) (param $relu i32)
     (local $i i32) (local $k i32) (local $j i32) (local $drow i32) (local $at i32)
+    (local $tp i32) (local $dp i32) (local $dend i32) (local $stride i32) (local $d0 v128) (local $d1 v128)
     (local $sum v128) (local $a v128) (local $scalar f64) (local $value f64)
+    ;; A row of the transposed weights, in bytes.
+    (local.set $stride (i32.shl (local.get $width) (i32.const 3)))
     (block $rows_done
       (loop $rows_loop
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
         (local.set $drow (i32.add (local.get $delta) (i32.shl (i32.mul (local.get $i) (local.get $above)) (i32.const 3))))
         (local.set $at (i32.shl (i32.mul (local.get $i) (local.get $width)) (i32.const 3)))
         (local.set $k (i32.const 0))
+        ;; Two outputs above (a binary model's): their deltas splatted once a row.
+        (if (i32.eq (local.get $above) (i32.const 2))
+          (then
+            (local.set $d0 (v128.load64_splat (local.get $drow)))
+            (local.set $d1 (v128.load64_splat offset=8 (local.get $drow)))))
         (block $pairs_done
           (loop $pairs_loop
             (br_if $pairs_done (i32.gt_u (i32.add (local.get $k) (i32.const 2)) (local.get $width)))
-            (local.set $sum (v128.const f64x2 0 0))
-            (local.set $j (i32.const 0))
-            (block $sum_done
-              (loop $sum_loop
-                (br_if $sum_done (i32.ge_u (local.get $j) (local.get $above)))
-                (local.set $sum (f64x2.add (local.get $sum) (f64x2.mul
-                  (v128.load align=8 (i32.add (local.get $transposed) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $width)) (local.get $k)) (i32.const 3))))
-                  (f64x2.splat (f64.load (i32.add (local.get $drow) (i32.shl (local.get $j) (i32.const 3))))))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $sum_loop)))
+            (local.set $tp (i32.add (local.get $transposed) (i32.shl (local.get $k) (i32.const 3))))
+            (if (i32.eq (local.get $above) (i32.const 2))
+              (then
+                (local.set $sum (f64x2.add (f64x2.add (v128.const f64x2 0 0) (f64x2.mul (v128.load align=8 (local.get $tp)) (local.get $d0)))
+                  (f64x2.mul (v128.load align=8 (i32.add (local.get $tp) (local.get $stride))) (local.get $d1)))))
+              (else
+                (local.set $sum (v128.const f64x2 0 0))
+                (local.set $dp (local.get $drow))
+                (local.set $dend (i32.add (local.get $drow) (i32.shl (local.get $above) (i32.const 3))))
+                (block $sum_done
+                  (loop $sum_loop
+                    (br_if $sum_done (i32.ge_u (local.get $dp) (local.get $dend)))
+                    (local.set $sum (f64x2.add (local.get $sum) (f64x2.mul (v128.load align=8 (local.get $tp)) (v128.load64_splat (local.get $dp)))))
+                    (local.set $tp (i32.add (local.get $tp) (local.get $stride)))
+                    (local.set $dp (i32.add (local.get $dp) (i32.const 8)))
+                    (br $sum_loop)))))
             (local.set $a (v128.load align=8 (i32.add (local.get $out) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))))
             (v128.store align=8 (i32.add (local.get $below) (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))))
               (f64x2.mul (local.get $sum) (if (result v128) (local.get $relu)
