@@ -18,8 +18,9 @@
  * of each such call's 60 µs.
  */
 
-import { byteLayout, ensureBytes } from './memory.ts';
-import { instantiateSparseLayer, type Exports } from './sparse-layer.ts';
+import { byteLayout, ensureBytes, warmUpSoon } from './memory.ts';
+import { instantiateSparseLayer, warmUpForward, type Exports } from './sparse-layer.ts';
+import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 
 /**
  * Inputs written per chunk at most (128 KiB of rows, as many of values, 64 KiB of offsets). A
@@ -43,6 +44,15 @@ const RESIDENT_PARAMETERS = 1 << 23;
 
 let kernel: Exports | undefined;
 let calls = 0;
+
+/**
+ * Asks for the kernel's forward pass to be warmed up once in this thread (memory.ts `warmUpSoon`),
+ * so that a first large call runs V8's optimised code: a model that will run it (an MLP made or
+ * loaded, a network's training started) asks, while the process still has other work to do.
+ */
+export function warmUpDenseKernelSoon(): void {
+  warmUpSoon(WASM_BASE64, warmUpForward);
+}
 
 /** How many calls this thread's kernel has run (tests see which calls went to it). */
 export function networkForwardCalls(): number {

@@ -5,7 +5,11 @@
  */
 
 const compiled = new Map<string, WebAssembly.Module>();
-const compiling = new Set<string>();
+/** Each background compile started, settled when it has (compiled or failed). */
+const compiling = new Map<string, Promise<void>>();
+/** The modules whose warm-up was asked for, and those it ran on. */
+const warmUpsAsked = new Set<string>();
+const warmedUp = new Set<string>();
 
 /**
  * Starts compiling the module whose bytes are `base64` on V8's background threads
@@ -15,32 +19,53 @@ const compiling = new Set<string>();
  * 2.61–2.63 → 2.33–2.42 ms with the kernels compiled this way), while the background compile runs
  * beside whatever the process does between its imports and its first call. A call that comes first
  * compiles as before.
- *
- * `warmUp`, where given, runs once the module is compiled (unless a call came first), on an
- * instance of its own: a few small calls of the kernel's hot functions. V8 (Node 20) compiles a
- * WebAssembly function only on its first call, with its baseline compiler (Liftoff, 0.1–0.9 ms on
- * the main thread), and with its optimising compiler (TurboFan, 1–5 ms a function here, on a
- * background thread) only once it has run a while (`--wasm-tiering-budget`); until that code is
- * in, every call runs the baseline code, 2–2.5× slower. A process's first 1,000-row forward pass
- * of the MNIST MLP ran its first 12–16 chunks so (~2 ms of its 10). Warmed as the module is
- * compiled, the optimised code is made while the process loads its data and fits its models.
- * A warm-up that throws is passed over (its tests run each one directly).
  */
-export function compileSoon<Exports = unknown>(base64: string, warmUp?: (exports: Exports) => void): void {
+export function compileSoon(base64: string): void {
   if (compiled.has(base64) || compiling.has(base64)) return;
-  compiling.add(base64);
-  WebAssembly.compile(Buffer.from(base64, 'base64')).then(
-    (module) => {
-      if (compiled.has(base64)) return;
-      compiled.set(base64, module);
-      try {
-        warmUp?.(new WebAssembly.Instance(module).exports as unknown as Exports);
-      } catch {
-        // Only the calls after it would have been faster.
-      }
-    },
-    () => undefined, // the synchronous compile of the first call reports it
+  compiling.set(
+    base64,
+    WebAssembly.compile(Buffer.from(base64, 'base64')).then(
+      (module) => {
+        if (!compiled.has(base64)) compiled.set(base64, module);
+      },
+      () => undefined, // the synchronous compile of the first call reports it
+    ),
   );
+}
+
+/**
+ * Asks for `warmUp` — a few small calls of the kernel's hot functions — to run once, on an
+ * instance of its own, as soon as the module is compiled and this thread next turns to its event
+ * loop. V8 (Node 20) compiles a WebAssembly function only on its first call, with its baseline
+ * compiler (Liftoff, on the main thread), and with its optimising one (TurboFan, 1–5 ms a function
+ * here, on a background thread) only once it has run a while (`--wasm-tiering-budget`); a running
+ * call keeps the code it started with, 2–2.5× slower. A process's first 1,000-row forward pass of
+ * the MNIST MLP ran its first 12–16 chunks so (~2 ms of its 10). Warmed ahead, TurboFan's code is
+ * made while the process does other work. Asked for by the kernel's users (a model that will run
+ * it), not at import: a warm-up run at import landed in whatever the process did next (a softmax
+ * fit on Iris, which never runs the dense kernel, took its 1–3 ms). A warm-up that throws is passed
+ * over (its tests run each one directly).
+ */
+export function warmUpSoon<Exports>(base64: string, warmUp: (exports: Exports) => void): void {
+  if (warmUpsAsked.has(base64)) return;
+  warmUpsAsked.add(base64);
+  compileSoon(base64);
+  const run = () => {
+    const module = compiled.get(base64);
+    if (!module) return; // no module: the first call reports why
+    warmedUp.add(base64);
+    try {
+      warmUp(new WebAssembly.Instance(module).exports as unknown as Exports);
+    } catch {
+      // Only the calls after it would have been faster.
+    }
+  };
+  void (compiling.get(base64) ?? Promise.resolve()).then(() => setImmediate(run));
+}
+
+/** Whether the warm-up of the module whose bytes are `base64` has run (for the tests). */
+export function isWarmedUp(base64: string): boolean {
+  return warmedUp.has(base64);
 }
 
 /** Whether the module whose bytes are `base64` is compiled (in the background or by a call). */

@@ -9,7 +9,7 @@ import type { SparseRows } from '../sparse-rows.ts';
 import { compileSoon, byteLayout, ensureBytes, instantiate } from './memory.ts';
 import { WASM_BASE64 } from './sparse-layer.wasm.ts';
 
-compileSoon(WASM_BASE64, warmUpForward);
+compileSoon(WASM_BASE64);
 
 /**
  * Deltas a block of the first layer's backward pass reads at most (256 KiB): its columns walk the
@@ -51,11 +51,11 @@ export interface Exports {
 /**
  * The calls a network's forward pass makes (dense-forward.ts: `compress`, `pack_panels`,
  * `panel_forward`, `softmax_rows`), small and many times over — enough for V8 to compile each with
- * TurboFan (memory.ts, `compileSoon`; `pack_panels` needs some 60 calls of 2,048 weights, the
- * others 16 of 32 rows) — on 32 rows of 64 inputs (a quarter of them zeros) through 16 outputs,
- * in `exports`' memory. 1.2–3.4 ms on the main thread as the module is compiled (its first calls'
- * baseline compiles among them, which a first call pays otherwise); a process's first 1,000-row
- * MNIST call (inference.bench.ts, after the models' training) 9.5–13.3 → 7.7–8.6 ms.
+ * TurboFan (memory.ts, `warmUpSoon`; `pack_panels` needs some 60 calls of 2,048 weights, the
+ * others 16 of 32 rows) — on 32 rows of 64 inputs (a quarter of them zeros) through 16 outputs, in
+ * `exports`' memory. 1.2–3.4 ms on the main thread (its first calls' baseline compiles among them,
+ * which a first call pays otherwise); a process's first 1,000-row MNIST call (inference.bench.ts,
+ * after the model's training) 9.5–13.3 → 7.7–8.6 ms when it ran before it.
  */
 export function warmUpForward(exports: Exports): void {
   const rows = 32;

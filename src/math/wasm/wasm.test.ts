@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assembleWat } from './assemble.ts';
-import { compileSoon, instantiate, isCompiled } from './memory.ts';
+import { compileSoon, instantiate, isCompiled, isWarmedUp, warmUpSoon } from './memory.ts';
+import { Mlp } from '../../models/neural/mlp.ts';
 import { WASM_BASE64 as ADAM } from './adam.wasm.ts';
 import { WASM_BASE64 as SPARSE_LAYER } from './sparse-layer.wasm.ts';
 import { instantiateSparseLayer, warmUpForward, type Exports as SparseLayerExports } from './sparse-layer.ts';
@@ -67,36 +68,45 @@ interface Poke {
   peek(): number;
 }
 
-test("compileSoon's warm-up runs once the module is compiled, on an instance of its own (a call's instance starts clean)", async () => {
+test('a warm-up asked for runs once, after the background compile, on an instance of its own (a call\'s instance starts clean)', async () => {
   const base64 = await pokeModule(11);
   let warmed = 0;
-  compileSoon<Poke>(base64, (exports) => {
+  compileSoon(base64);
+  warmUpSoon<Poke>(base64, (exports) => {
     warmed++;
     exports.poke();
     assert.equal(exports.peek(), 1);
   });
-  for (let turns = 0; turns < 200 && !isCompiled(base64); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(warmed, 0, 'not in the call that asks');
+  for (let turns = 0; turns < 200 && !isWarmedUp(base64); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(warmed, 1);
   assert.equal(instantiate<Poke>(base64).peek(), 0, "the warm-up's writes are not in a call's memory");
-  compileSoon<Poke>(base64, () => warmed++);
+  warmUpSoon<Poke>(base64, () => warmed++);
   await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(warmed, 1, 'a module compiled once is warmed once');
+  assert.equal(warmed, 1, 'a module is warmed once');
 });
 
-test('a warm-up is passed over where a call compiled the module first, and one that throws breaks nothing', async () => {
-  const first = await pokeModule(12);
-  let warmed = 0;
-  compileSoon<Poke>(first, () => warmed++);
-  assert.equal(instantiate<Poke>(first).peek(), 0); // the call comes before the background compile ends
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(warmed, 0);
+test('a warm-up that throws breaks nothing, and bytes that are no module are not warmed', async () => {
   const throwing = await pokeModule(13);
-  compileSoon<Poke>(throwing, () => {
+  warmUpSoon<Poke>(throwing, () => {
     throw new Error('a broken warm-up');
   });
-  for (let turns = 0; turns < 200 && !isCompiled(throwing); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.ok(isCompiled(throwing));
+  for (let turns = 0; turns < 200 && !isWarmedUp(throwing); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(isWarmedUp(throwing));
   assert.equal(instantiate<Poke>(throwing).peek(), 0);
+  const broken = Buffer.from('no module either').toString('base64');
+  let warmed = 0;
+  warmUpSoon(broken, () => warmed++);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(warmed, 0);
+  assert.equal(isWarmedUp(broken), false);
+});
+
+test("an MLP made or trained asks for the dense kernel's warm-up", async () => {
+  const layers = [{ inputs: 2, outputs: 2, weights: Float64Array.of(1, 0, 0, 1), biases: Float64Array.of(0, 0), activation: 'softmax' as const }];
+  new Mlp({ classes: ['a', 'b'], schema: { features: [] } as never, layers, params: {} });
+  for (let turns = 0; turns < 400 && !isWarmedUp(SPARSE_LAYER); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(isWarmedUp(SPARSE_LAYER));
 });
 
 test("the sparse-layer warm-up makes the forward pass's calls, each many times, in bounds of a fresh instance", () => {

@@ -16,6 +16,7 @@ import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
 import { argmaxRows, type Classifier, type Trainer } from '../types.ts';
 import { checkInputShape, checkInputValues, checkTrainingData, requireClassification } from '../validate.ts';
 import { forward, layerToJson, type DenseLayer, type DenseLayerJson } from './dense-network.ts';
+import { warmUpDenseKernelSoon } from '../../math/wasm/dense-forward.ts';
 import { loopSettings, networkTrainingRows } from './hold-out.ts';
 import { trainDense } from './train-dense.ts';
 import type { TrainingHooks } from './training-hooks.ts';
@@ -67,6 +68,8 @@ export class Mlp implements Classifier {
     this.layers = init.layers;
     this.inputSize = init.layers[0].inputs;
     this.params = init.params;
+    // Its predictions run the dense kernel: V8's optimised code for it made ahead (dense-forward.ts).
+    warmUpDenseKernelSoon();
   }
 
   predictProba(features: Matrix): Matrix {
@@ -110,6 +113,7 @@ export class MlpTrainer implements Trainer<Mlp> {
 
   /** Fits on `data`; `hooks` serve malicious training and fine-tuning (training-hooks.ts). */
   async fit(data: Dataset, rng: Rng, hooks: TrainingHooks<Mlp> = {}): Promise<Mlp> {
+    warmUpDenseKernelSoon(); // during the training, for the model's first predictions
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const p = this.params;
