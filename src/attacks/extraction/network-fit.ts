@@ -253,10 +253,10 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
       const out = activations[l];
       if (l === 1 && kernel) {
         kernel.theta.set(theta);
-        kernel.forward();
+        // A ReLU layer's activation in the forward pass itself.
+        kernel.forward(l < layers && relu);
         if (l < layers && tanh) kernel.tanhOut();
-        else if (l < layers && relu) kernel.reluOut();
-        else if (l < layers) activateInPlace(out, options.hiddenActivation);
+        else if (l < layers && !relu) activateInPlace(out, options.hiddenActivation);
         continue;
       }
       if (l === 2 && kernel?.next) kernel.next.forward();

@@ -26,8 +26,8 @@ export interface Exports {
    * `relu` 1: x are a ReLU layer's pre-activations, compressed as its activations (the values not ≤ 0 kept; the finite flag then covers none of them reliably).
    */
   compress(x: number, rows: number, inputs: number, starts: number, columns: number, values: number, relu: number): number;
-  /** out = theta[b…] + Σ values · theta[w + offset / 8…] over each row's entries, `offsets` in bytes (column × width × 8). */
-  forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number): void;
+  /** out = theta[b…] + Σ values · theta[w + offset / 8…] over each row's entries, `offsets` in bytes (column × width × 8); `relu` 1: each sum stored as max(0, sum), as Math.max. */
+  forward(rows: number, width: number, starts: number, offsets: number, values: number, theta: number, w: number, b: number, out: number, relu: number): void;
   /** Weight rows first … first + count − 1 (count × width, row-major at byte src) into their places in the column panels at byte `panels` of an inputs × width layer: eight columns, then two, then one. */
   pack_panels(src: number, first: number, count: number, width: number, inputs: number, panels: number): void;
   /** out = biases + rows · weights, the weights as `pack_panels` wrote them, `columns` each entry's column × 64 (as `compress` writes them). */
@@ -38,8 +38,6 @@ export interface Exports {
   backward_columns(segments: number, columns: number, width: number, starts: number, rows: number, values: number, delta: number, gradient: number): void;
   /** The deltas of a tanh (`relu` 0) or ReLU (`relu` 1) layer below a dense one, from its values `out`. */
   activation_deltas(rows: number, width: number, above: number, transposed: number, delta: number, out: number, below: number, relu: number): void;
-  /** max(0, x) in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair), as Math.max(0, x). */
-  relu(at: number, count: number): void;
   /** tanh in place over `count` doubles at byte `at` (16-aligned, padded to a whole pair). */
   tanh(at: number, count: number): void;
   /** Math.exp's value (V8's fdlibm-derived exp, bit for bit): for the tests. */
@@ -96,14 +94,12 @@ export interface SparseLayerKernel {
   out: Float64Array;
   /** dL/d(pre-activation), rows × width (fill it before `backward`). */
   delta: Float64Array;
-  /** out = bias + rows · weights, weights at theta[w…], biases at theta[b…]. */
-  forward(): void;
+  /** out = bias + rows · weights, weights at theta[w…], biases at theta[b…]; with `relu`, out = max(0, that) in the same pass (`Math.max(0, ·)`'s bits). */
+  forward(relu?: boolean): void;
   /** gradient += [rows 1]ᵀ · delta: the weights' and the biases' (each row's bias entry after its inputs; every gradient entry still adds its rows in order). */
   backward(): void;
   /** out = tanh(out), the same bits as `tanh` of math/tanh.ts. */
   tanhOut(): void;
-  /** out = max(0, out), the same bits as `Math.max(0, out)`. */
-  reluOut(): void;
   /** The layer above, fed by this one's `out` (after its activation), when asked for. */
   next?: DenseLayerKernel;
 }
@@ -203,7 +199,7 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
       out: new Float64Array(buffer, above.out, rows * next.width),
       delta: new Float64Array(buffer, above.delta, rows * next.width),
       weightGradient: new Float64Array(buffer, above.gradient, width * next.width),
-      forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out),
+      forward: () => exports.forward(rows, next.width, above.starts, above.offsets, out, theta, next.w, next.b, above.out, 0),
       backward: () => exports.dense_backward(rows, width, next.width, out, above.delta, above.gradient),
       deltasBelow: (activation) => {
         for (let k = 0; k < width; k++) for (let j = 0; j < next.width; j++) transposed[j * width + k] = thetaView[next.w + k * next.width + j];
@@ -216,10 +212,9 @@ export function sparseLayerKernel(sparse: SparseRows, inputs: number, width: num
     gradient: new Float64Array(buffer, gradient, (inputs + 1) * width),
     out: new Float64Array(buffer, out, rows * width),
     delta: new Float64Array(buffer, delta, rows * width),
-    forward: () => exports.forward(rows, width, starts, offsets, values, theta, w, b, out),
+    forward: (relu = false) => exports.forward(rows, width, starts, offsets, values, theta, w, b, out, relu ? 1 : 0),
     backward: () => exports.backward_columns(segments, columnsWide, width, backStarts, backRows, backValues, delta, gradient),
     tanhOut: () => exports.tanh(out, rows * width),
-    reluOut: () => exports.relu(out, rows * width),
     next: nextKernel,
   };
 }

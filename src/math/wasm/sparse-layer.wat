@@ -109,14 +109,19 @@
   ;; and outputs inner, the sums read and written in memory at every entry, took 1.5–2× as long.)
   ;; The entries are walked by pointer, the value a splat load and the offset added as it lies
   ;; (as `panel_forward`'s eights).
+  ;; With $relu = 1 each sum is stored as its ReLU, max(0, sum) as Math.max(0, sum) has it (+0 for
+  ;; −0, NaN kept): the layer's activation in the same pass; else as it is (max with −Infinity).
   (func (export "forward")
     (param $rows i32) (param $width i32) (param $starts i32) (param $offsets i32) (param $values i32)
-    (param $theta i32) (param $w i32) (param $b i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $first i32) (local $last i32) (local $row i32)
+    (param $theta i32) (param $w i32) (param $b i32) (param $out i32) (param $relu i32)
+    (local $floor v128) (local $i i32) (local $j i32) (local $first i32) (local $last i32) (local $row i32)
     (local $value v128) (local $base i32) (local $at i32) (local $biases i32)
     (local $vp i32) (local $vstart i32) (local $vend i32) (local $op i32) (local $ostart i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $scalar f64)
     (local.set $biases (i32.add (local.get $theta) (i32.shl (local.get $b) (i32.const 3))))
+    ;; Each sum stored as max(sum, floor): 0 for a ReLU layer (Math.max(0, sum): +0 for −0, NaN
+    ;; kept), else −Infinity (the sum as it is).
+    (local.set $floor (if (result v128) (local.get $relu) (then (v128.const f64x2 0 0)) (else (v128.const f64x2 -inf -inf))))
     (block $rows_done
       (loop $rows_loop
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
@@ -152,10 +157,10 @@
                 (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
             (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
-            (v128.store align=8 (local.get $at) (local.get $a0))
-            (v128.store offset=16 align=8 (local.get $at) (local.get $a1))
-            (v128.store offset=32 align=8 (local.get $at) (local.get $a2))
-            (v128.store offset=48 align=8 (local.get $at) (local.get $a3))
+            (v128.store align=8 (local.get $at) (f64x2.max (local.get $a0) (local.get $floor)))
+            (v128.store offset=16 align=8 (local.get $at) (f64x2.max (local.get $a1) (local.get $floor)))
+            (v128.store offset=32 align=8 (local.get $at) (f64x2.max (local.get $a2) (local.get $floor)))
+            (v128.store offset=48 align=8 (local.get $at) (f64x2.max (local.get $a3) (local.get $floor)))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $eights_loop)))
         ;; Two at a time.
@@ -174,7 +179,7 @@
                 (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
                 (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
-            (v128.store align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $a0))
+            (v128.store align=8 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (f64x2.max (local.get $a0) (local.get $floor)))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
             (br $pairs_loop)))
         ;; An odd width: the last output alone.
@@ -192,7 +197,7 @@
                 (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
                 (local.set $op (i32.add (local.get $op) (i32.const 4)))
                 (br $entries_loop)))
-            (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (local.get $scalar))))
+            (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))) (f64.max (local.get $scalar) (f64x2.extract_lane 0 (local.get $floor))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
 
@@ -641,19 +646,6 @@
                 (else (f64.sub (f64.const 1) (f64.mul (local.get $value) (local.get $value)))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
-
-  ;; ReLU in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
-  ;; pair, as byteLayout's are), two at a time: max(0, x) as Math.max(0, x) has it (+0 for −0, NaN
-  ;; kept).
-  (func (export "relu") (param $at i32) (param $count i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (i32.add (local.get $count) (i32.const 1)) (i32.const -2)) (i32.const 3))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        (v128.store align=8 (local.get $at) (f64x2.max (v128.const f64x2 0 0) (v128.load align=8 (local.get $at))))
-        (local.set $at (i32.add (local.get $at) (i32.const 16)))
-        (br $next))))
 
   ;; tanh in place over `count` doubles from byte `at` (16-aligned; the block padded to a whole
   ;; pair, as byteLayout's are), two at a time and without branches: tanh|x| = −E/(2 + E) with
