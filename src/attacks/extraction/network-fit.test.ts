@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMatrix } from '../../math/matrix.ts';
+import { createMatrix, type Matrix } from '../../math/matrix.ts';
 import { forward, type DenseLayer } from '../../models/neural/dense-network.ts';
 import { Rng } from '../../random.ts';
 import { fitNetworkToProbabilities, fitObjective } from './network-fit.ts';
@@ -62,16 +62,22 @@ test('fitting a network to twice its unknowns in answers recovers its function',
   assert.ok(gap < 1e-5, `max |Δp| on fresh rows ${gap}`);
 });
 
-test('the WebAssembly first two layers give the same bits as the scalar loops (loss and every gradient entry; odd and even widths, every loss and activation)', () => {
-  const rng = new Rng(5);
-  // One-hot-like rows: a few numeric columns, then one level of each of four 6-level groups.
-  const rows = 150;
-  const cols = 3 + 4 * 6;
+/** One-hot-like rows: `numeric` normal columns (zeros in every `zeroEvery`-th row, drawing nothing there), then one level set in each of `groups` groups of `levels`. */
+function oneHotRows(rng: Rng, rows: number, numeric: number, groups: number, levels: number, zeroEvery = 0): Matrix {
+  const cols = numeric + groups * levels;
   const x = createMatrix(rows, cols);
   for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < 3; k++) x.data[i * cols + k] = i % 7 === 0 ? 0 : rng.normal();
-    for (let g = 0; g < 4; g++) x.data[i * cols + 3 + g * 6 + rng.int(6)] = 1;
+    for (let k = 0; k < numeric; k++) x.data[i * cols + k] = zeroEvery > 0 && i % zeroEvery === 0 ? 0 : rng.normal();
+    for (let g = 0; g < groups; g++) x.data[i * cols + numeric + g * levels + rng.int(levels)] = 1;
   }
+  return x;
+}
+
+test('the WebAssembly first two layers give the same bits as the scalar loops (loss and every gradient entry; odd and even widths, every loss and activation)', () => {
+  const rng = new Rng(5);
+  // Three numeric columns (zeros in every seventh row), then four 6-level groups.
+  const x = oneHotRows(rng, 150, 3, 4, 6, 7);
+  const cols = x.cols;
   for (const sizes of [[cols, 20, 3], [cols, 7, 4, 2]]) {
     for (const hiddenActivation of ['tanh', 'sigmoid', 'relu'] as const) {
       for (const loss of ['logit', 'interval', 'cross-entropy'] as const) {
@@ -96,13 +102,8 @@ test('the WebAssembly first two layers give the same bits as the scalar loops (l
 test("the first layer's backward pass over several blocks of rows (its deltas read a block at a time) gives the scalar loops' bits", () => {
   // 64 outputs a row: blocks of 512 rows (sparse-layer.ts, BACKWARD_BLOCK_VALUES); 1,300 rows make three, the last short.
   const rng = new Rng(8);
-  const rows = 1300;
-  const cols = 2 + 3 * 5;
-  const x = createMatrix(rows, cols);
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < 2; k++) x.data[i * cols + k] = rng.normal();
-    for (let g = 0; g < 3; g++) x.data[i * cols + 2 + g * 5 + rng.int(5)] = 1;
-  }
+  const x = oneHotRows(rng, 1300, 2, 3, 5);
+  const cols = x.cols;
   const sizes = [cols, 64, 2];
   const observed = forward(randomNetwork(sizes, 'tanh', rng), x);
   for (const hiddenActivation of ['relu', 'tanh'] as const) {
