@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { convolveImages, type ConvolutionBlock, type ImageSize } from './cnn-block-kernel.ts';
+import { convolveImages, warmUpBlocks, type ConvolutionBlock, type ImageSize } from './cnn-block-kernel.ts';
+import { instantiate, isWarmedUp } from './memory.ts';
+import { WASM_BASE64 as CNN_BLOCK } from './cnn-block.wasm.ts';
+import { WASM_BASE64 as SPARSE_LAYER } from './sparse-layer.wasm.ts';
+import { Cnn } from '../../models/neural/cnn.ts';
+import { uniformNumericSchema } from '../../data/schema.ts';
 
 /**
  * The JavaScript loop the kernel replaced (models/neural/cnn.ts before it), the reference: one block
@@ -117,4 +122,16 @@ test('CNN blocks in WebAssembly: a batch larger than one chunk gives each image 
   const alone = new Float64Array(400);
   convolveImages(image, blocks, images.subarray(299 * 784), 1, alone);
   assertSameBits(alone, out.subarray(299 * 400), 'the last image alone');
+});
+
+test("the CNN kernel's warm-up runs its calls in bounds of a fresh instance, and a CNN made asks for it and for the dense kernel's", async () => {
+  const exports = instantiate<{ memory: WebAssembly.Memory; block: (...args: number[]) => void }>(CNN_BLOCK);
+  let calls = 0;
+  warmUpBlocks({ memory: exports.memory, block: (...args: number[]) => (calls++, exports.block(...args)) } as never);
+  assert.ok(calls >= 2, `block called ${calls} times`);
+  const values = (n: number) => Float64Array.from({ length: n }, (_, i) => ((i % 5) - 2) / 10);
+  new Cnn({ classes: ['a', 'b'], schema: uniformNumericSchema(8 * 8, 'p', 0, 1), image: { height: 8, width: 8, channels: 1 }, convolutions: [{ kernelSize: 3, inputChannels: 1, filters: 2, weights: values(18), biases: values(2) }], dense: [{ inputs: 18, outputs: 2, weights: values(36), biases: values(2), activation: 'softmax' }], params: {} });
+  for (let turns = 0; turns < 400 && !(isWarmedUp(CNN_BLOCK) && isWarmedUp(SPARSE_LAYER)); turns++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(isWarmedUp(CNN_BLOCK));
+  assert.ok(isWarmedUp(SPARSE_LAYER));
 });

@@ -17,7 +17,8 @@ import type { FeatureSchema } from '../../data/schema.ts';
 import { ValidationError } from '../../errors.ts';
 import { createMatrix, selectRows, type Matrix } from '../../math/matrix.ts';
 import { CNN_FEATURES, reusedMatrix } from '../../math/reused-matrices.ts';
-import { convolveImages } from '../../math/wasm/cnn-block-kernel.ts';
+import { convolveImages, warmUpCnnKernelSoon } from '../../math/wasm/cnn-block-kernel.ts';
+import { warmUpDenseKernelSoon } from '../../math/wasm/dense-forward.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { resolveParams, type ParamSpecs, type ParamValues } from '../params.ts';
@@ -81,6 +82,9 @@ export class Cnn implements Classifier {
     this.dense = init.dense;
     this.inputSize = init.image.width * init.image.height * init.image.channels;
     this.params = init.params;
+    // Its predictions run the convolution and dense kernels: V8's optimised code for them made ahead.
+    warmUpCnnKernelSoon();
+    warmUpDenseKernelSoon();
   }
 
   /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts), written to `into` where given. */
@@ -142,6 +146,8 @@ export class CnnTrainer implements Trainer<Cnn> {
 
   /** Fits on `data`; `hooks` serve malicious training and fine-tuning (training-hooks.ts). */
   async fit(data: Dataset, rng: Rng, hooks: TrainingHooks<Cnn> = {}): Promise<Cnn> {
+    warmUpCnnKernelSoon(); // during the training, for the model's first predictions
+    warmUpDenseKernelSoon();
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const image = classification.image;
