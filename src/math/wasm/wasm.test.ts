@@ -6,7 +6,8 @@ import { compileSoon, instantiate, isCompiled, isWarmedUp, warmUpSoon } from './
 import { Mlp } from '../../models/neural/mlp.ts';
 import { WASM_BASE64 as ADAM } from './adam.wasm.ts';
 import { WASM_BASE64 as SPARSE_LAYER } from './sparse-layer.wasm.ts';
-import { instantiateSparseLayer, warmUpForward, type Exports as SparseLayerExports } from './sparse-layer.ts';
+import { instantiateSparseLayer, type Exports as SparseLayerExports } from './sparse-layer.ts';
+import { warmUpForward } from './dense-forward.ts';
 import { WASM_BASE64 as HESSIAN } from './hessian.wasm.ts';
 import { WASM_BASE64 as PGD_STEP } from './pgd-step.wasm.ts';
 import { WASM_BASE64 as CART } from './cart.wasm.ts';

@@ -63,6 +63,12 @@ export interface CnnJson {
 export { blockOutput } from './cnn-shape.ts';
 
 /** A fitted CNN classifier. */
+/** A CNN's predictions run the convolution and dense kernels: V8's optimised code for them made ahead (memory.ts `warmUpSoon`). */
+function warmUpPredictionKernels(): void {
+  warmUpCnnKernelSoon();
+  warmUpDenseKernelSoon();
+}
+
 export class Cnn implements Classifier {
   readonly task = 'classification' as const;
   readonly kind = 'cnn' as const;
@@ -82,9 +88,7 @@ export class Cnn implements Classifier {
     this.dense = init.dense;
     this.inputSize = init.image.width * init.image.height * init.image.channels;
     this.params = init.params;
-    // Its predictions run the convolution and dense kernels: V8's optimised code for them made ahead.
-    warmUpCnnKernelSoon();
-    warmUpDenseKernelSoon();
+    warmUpPredictionKernels();
   }
 
   /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts), written to `into` where given. */
@@ -146,8 +150,7 @@ export class CnnTrainer implements Trainer<Cnn> {
 
   /** Fits on `data`; `hooks` serve malicious training and fine-tuning (training-hooks.ts). */
   async fit(data: Dataset, rng: Rng, hooks: TrainingHooks<Cnn> = {}): Promise<Cnn> {
-    warmUpCnnKernelSoon(); // during the training, for the model's first predictions
-    warmUpDenseKernelSoon();
+    warmUpPredictionKernels(); // during the training, for the model's first predictions
     const classification = requireClassification(this.kind, data);
     checkTrainingData(this.kind, classification);
     const image = classification.image;
