@@ -30,6 +30,8 @@ export interface AttackContext {
   pool?: Matrix;
   /** Receives the best surrogate so far during a long fit, so a stopped run leaves it behind. */
   checkpoint?: (surrogate: Model) => void;
+  /** Run long fits on a worker thread of their own (mlp-retraining's), leaving this thread free for other work. */
+  offThread?: boolean;
 }
 
 /** An attack: its declaration and its run. */

@@ -18,7 +18,7 @@ import type { Classifier, Model } from '../models/types.ts';
 import { CountingOracle } from '../oracle/decorators.ts';
 import { formatPolicy } from '../oracle/policy.ts';
 import type { Oracle, OracleInfo } from '../oracle/types.ts';
-import type { Progress } from '../progress.ts';
+import { silentProgress, type Progress } from '../progress.ts';
 import { EXTRACTION_THRESHOLDS, type ExtractionResult } from './verdicts.ts';
 
 /** One extraction attack to try, with its parameters. */
@@ -76,20 +76,32 @@ export interface ExtractionAuditOptions {
   progress: Progress;
   /** Called after each attack run (the audit's overall progress). */
   stageDone?: () => void;
+  /**
+   * The policies' attacks side by side, each long fit on a worker thread of its own (mlp-retraining's
+   * L-BFGS): the copies of two policies fit at once on two cores. The same runs, records and order;
+   * the bar shows the first policy's attacks only (the others' would draw over it).
+   */
+  offThread?: boolean;
 }
 
 /** Runs the applicable attacks under each policy; the cheapest ≥ 99% copy (or the best) per policy. */
 export async function auditExtraction(options: ExtractionAuditOptions): Promise<{ runs: ExtractionRun[]; results: ExtractionResult[] }> {
   const runs: ExtractionRun[] = [];
   const results: ExtractionResult[] = [];
-  for (const target of options.targets) {
+  const runsOf = async (target: Oracle, index: number): Promise<ExtractionRun[]> => {
     const policy = formatPolicy(target.info.policy);
+    const progress = options.offThread && index > 0 ? silentProgress : options.progress;
     const mine: ExtractionRun[] = [];
     for (const plan of extractionPlans(target.info, options.quick)) {
-      const run = await runPlan(plan, target, policy, options);
-      mine.push(run);
+      mine.push(await runPlan(plan, target, policy, { ...options, progress }));
       options.stageDone?.();
     }
+    return mine;
+  };
+  const perTarget = options.offThread ? await Promise.all(options.targets.map(runsOf)) : [];
+  for (const [index, target] of options.targets.entries()) {
+    const policy = formatPolicy(target.info.policy);
+    const mine = perTarget[index] ?? (await runsOf(target, index));
     runs.push(...mine);
     const judged = mine.filter((run) => run.agreement);
     if (judged.length === 0) continue;
@@ -104,7 +116,7 @@ async function runPlan(plan: ExtractionPlan, target: Oracle, policy: string, opt
   const attack = EXTRACTION_ATTACKS[plan.attack];
   let record: AttackRecord<unknown>;
   try {
-    record = await runAttack(attack, target, { params: plan.params, seed: options.seed, progress: options.progress, pool: plan.attack === 'mlp-retraining' ? options.pool : undefined });
+    record = await runAttack(attack, target, { params: plan.params, seed: options.seed, progress: options.progress, pool: plan.attack === 'mlp-retraining' ? options.pool : undefined, offThread: options.offThread });
   } catch (error) {
     // An attack that does not fit this target (a capability or parameter refusal) is recorded, not fatal.
     if (!hasCode(error, 'capability') && !hasCode(error, 'validation')) throw error;

@@ -7,6 +7,7 @@
  * reshaped to — is listed with the reason, never silently dropped.
  */
 
+import { availableParallelism } from 'node:os';
 import type { MembershipProblem } from '../attacks/membership/types.ts';
 import type { ClassificationDataset } from '../data/dataset.ts';
 import { PolicyOracle } from '../defenses/output-policy.ts';
@@ -167,7 +168,7 @@ export async function runAudit(input: AuditInput): Promise<AuditResult> {
       // The attacker's own rows (the membership population) are its query pool, as a real thief would use them.
       const pool = input.membership?.problem.population.features;
       const judge = completeRows(input.judge);
-      const extraction = await auditExtraction({ targets, model: input.model, rows: judge.rows, pool: pool && completeRows({ rows: pool, name: '' }).rows, quick: input.quick, seed: input.seed, progress, stageDone });
+      const extraction = await auditExtraction({ targets, model: input.model, rows: judge.rows, pool: pool && completeRows({ rows: pool, name: '' }).rows, quick: input.quick, seed: input.seed, progress, stageDone, offThread: input.trainingThreads !== 0 && availableParallelism() > 1 });
       result.extraction = { rowsJudged: judge.name, ...extraction };
       result.queries.extraction = extraction.runs.reduce((sum, run) => sum + (run.record?.queries ?? 0) + run.checkQueries, 0);
       if (extraction.results.length > 0) verdicts.push(extractionVerdict(extraction.results, judge.name));

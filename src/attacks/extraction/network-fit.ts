@@ -20,6 +20,7 @@
  * sigmoid or relu, and the output layer is a softmax.
  */
 
+import { ValidationError } from '../../errors.ts';
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { tanhInPlace } from '../../math/tanh.ts';
 import type { Matrix } from '../../math/matrix.ts';
@@ -349,8 +350,21 @@ function networkObjective(x: Matrix, targets: Float64Array, shape: Shape, option
 
 /** The loss and gradient that the fit minimises, over parameters laid out layer by layer (exported for gradient checks). */
 export function fitObjective(x: Matrix, observed: Matrix, options: Pick<NetworkFitOptions, 'sizes' | 'hiddenActivation' | 'loss' | 'l2' | 'step'>, firstLayer: FirstLayerKernel = 'wasm') {
+  checkFitShapes(x, observed, options.sizes);
   const shape = shapeOf(options.sizes);
   return { objective: networkObjective(x, lossTargets(observed, options.loss, options.step), shape, options, firstLayer), parameters: shape.offsets[shape.offsets.length - 1] };
+}
+
+/** Rows and answers that the network's sizes fit (a mismatch would read past the rows, or fit the wrong classes, silently). */
+function checkFitShapes(x: Matrix, observed: Matrix, sizes: number[]): void {
+  const issues = [];
+  if (sizes.length < 2 || sizes.some((size) => !Number.isInteger(size) || size < 1)) issues.push({ path: 'sizes', message: `layer sizes must be positive integers, inputs first and classes last; got [${sizes.join(', ')}]` });
+  else {
+    if (x.cols !== sizes[0]) issues.push({ path: 'x', message: `the rows have ${x.cols} columns; the network takes ${sizes[0]} inputs` });
+    if (observed.cols !== sizes[sizes.length - 1]) issues.push({ path: 'observed', message: `the answers have ${observed.cols} columns; the network has ${sizes[sizes.length - 1]} classes` });
+  }
+  if (observed.rows !== x.rows) issues.push({ path: 'observed', message: `${observed.rows} answers for ${x.rows} rows: one answer a row` });
+  if (issues.length > 0) throw new ValidationError('the network fit cannot use these rows', issues);
 }
 
 /** Glorot-uniform weights, zero biases, laid out as the fit's parameters. */
