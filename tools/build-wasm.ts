@@ -1,20 +1,22 @@
 /**
  * Assembles the WebAssembly kernels (`src/math/wasm/*.wat`) with wabt and writes each as a
- * TypeScript module of its bytes (base64) beside it, so the package ships no build step:
+ * TypeScript module of its bytes (base64) beside it, so the package ships no build step (a line
+ * `;; #include NAME` takes in a shared part, wat-source.ts):
  *
  *   npx tsx tools/build-wasm.ts
  *
  * The generated modules are committed; a test checks they are the assembly of their source.
  */
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleWat } from '../src/math/wasm/assemble.ts';
+import { watSource } from '../src/math/wasm/wat-source.ts';
 
 const folder = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'math', 'wasm');
 for (const name of readdirSync(folder).filter((file) => file.endsWith('.wat'))) {
-  const bytes = await assembleWat(readFileSync(join(folder, name), 'utf8'), name);
+  const bytes = await assembleWat(watSource(join(folder, name)), name);
   const target = join(folder, name.replace(/\.wat$/, '.wasm.ts'));
   writeFileSync(
     target,

@@ -9,6 +9,7 @@
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { representerObjectiveKernel } from '../../math/wasm/rbf-representers-kernel.ts';
 
 /** A kernel surrogate's parameters. */
 export interface KernelParameters {
@@ -33,10 +34,12 @@ function centredLogProbabilities(observed: Matrix): { rows: number[]; targets: F
   return { rows, targets: Float64Array.from(targets) };
 }
 
+/** Which implementation evaluates the refinement's loss and gradient (the same bits): WebAssembly, or the JavaScript loop it follows. */
+export type RepresenterKernel = 'wasm' | 'js';
+
 /** Refines centres, coefficients and biases together; returns the refined parameters and the final loss. */
-export function refineRepresenters(points: Matrix, observed: Matrix, gamma: number, start: KernelParameters, iterations: number): KernelParameters & { loss: number } {
+export function refineRepresenters(points: Matrix, observed: Matrix, gamma: number, start: KernelParameters, iterations: number, kernelKind: RepresenterKernel = 'wasm'): KernelParameters & { loss: number } {
   const { rows, targets } = centredLogProbabilities(observed);
-  const m = rows.length;
   const d = points.cols;
   const k = start.centres.rows;
   const classes = observed.cols;
@@ -46,6 +49,20 @@ export function refineRepresenters(points: Matrix, observed: Matrix, gamma: numb
   theta0.set(start.centres.data, 0);
   theta0.set(start.coefficients.data, k * d);
   theta0.set(start.biases, k * d + classes * k);
+  const shape = { m: rows.length, d, k, classes, gamma };
+  const objective = kernelKind === 'wasm' ? representerObjectiveKernel(x, targets, shape) : representerObjective(x, targets, shape);
+  const result = minimizeLbfgs(objective, theta0, { maxIterations: iterations, gradientTolerance: 1e-12, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe' });
+  return {
+    centres: createMatrix(k, d, result.x.slice(0, k * d)),
+    coefficients: createMatrix(classes, k, result.x.slice(k * d, k * d + classes * k)),
+    biases: result.x.slice(k * d + classes * k),
+    loss: result.value,
+  };
+}
+
+/** The refinement's loss and gradient in JavaScript: the squared error of the centred scores against the targets, over m, and its gradient in θ. */
+export function representerObjective(x: Float64Array, targets: Float64Array, shape: { m: number; d: number; k: number; classes: number; gamma: number }): (theta: Float64Array, gradient: Float64Array) => number {
+  const { m, d, k, classes, gamma } = shape;
   const kernel = new Float64Array(m * k);
   const residual = new Float64Array(m * classes);
   const weight = new Float64Array(k);
@@ -98,11 +115,5 @@ export function refineRepresenters(points: Matrix, observed: Matrix, gamma: numb
     }
     return loss;
   };
-  const result = minimizeLbfgs(objective, theta0, { maxIterations: iterations, gradientTolerance: 1e-12, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe' });
-  return {
-    centres: createMatrix(k, d, result.x.slice(0, k * d)),
-    coefficients: createMatrix(classes, k, result.x.slice(k * d, k * d + classes * k)),
-    biases: result.x.slice(k * d + classes * k),
-    loss: result.value,
-  };
+  return objective;
 }

@@ -692,71 +692,7 @@
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $next))))
 
-  ;; Math.exp's value for x: V8's ieee754::exp (FreeBSD msun's e_exp.c, from fdlibm — Sun
-  ;; Microsystems 1993: "Permission to use, copy, modify, and distribute this software is freely
-  ;; granted, provided that this notice is preserved"), step by step in float64: x = k·ln 2 + r
-  ;; with |r| ≤ ln 2 / 2 (ln 2 in a high part exact in products with k and a low part), e^r from a
-  ;; degree-5 rational fit, times 2^k; with V8's own case that exp(1) is E rounded. Constants by
-  ;; their bits.
-  (func $exp (param $x f64) (result f64)
-    (local $hx i32) (local $xsb i32) (local $k i32) (local $hi f64) (local $lo f64) (local $t f64) (local $c f64) (local $y f64) (local $twopk f64)
-    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
-    (local.set $xsb (i32.shr_u (local.get $hx) (i32.const 31)))
-    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff)))
-    ;; |x| ≥ 709.78…: NaN, ±Infinity, overflow or underflow.
-    (if (i32.ge_u (local.get $hx) (i32.const 0x40862E42))
-      (then
-        (if (i32.ge_u (local.get $hx) (i32.const 0x7ff00000))
-          (then
-            (if (i32.or (i32.and (local.get $hx) (i32.const 0xfffff)) (i32.wrap_i64 (i64.reinterpret_f64 (local.get $x))))
-              (then (return (f64.add (local.get $x) (local.get $x)))))
-            (return (select (local.get $x) (f64.const 0) (i32.eqz (local.get $xsb))))))
-        (if (f64.gt (local.get $x) (f64.reinterpret_i64 (i64.const 0x40862E42FEFA39EF))) (then (return (f64.const inf))))
-        (if (f64.lt (local.get $x) (f64.reinterpret_i64 (i64.const 0xC0874910D52D3051))) (then (return (f64.const 0))))))
-    (if (i32.gt_u (local.get $hx) (i32.const 0x3fd62e42))
-      (then
-        (if (i32.lt_u (local.get $hx) (i32.const 0x3FF0A2B2))
-          (then
-            (if (f64.eq (local.get $x) (f64.const 1)) (then (return (f64.reinterpret_i64 (i64.const 0x4005BF0A8B145769)))))
-            (if (local.get $xsb)
-              (then
-                (local.set $hi (f64.add (local.get $x) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000))))
-                (local.set $lo (f64.reinterpret_i64 (i64.const 0xBDEA39EF35793C76)))
-                (local.set $k (i32.const -1)))
-              (else
-                (local.set $hi (f64.sub (local.get $x) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000))))
-                (local.set $lo (f64.reinterpret_i64 (i64.const 0x3DEA39EF35793C76)))
-                (local.set $k (i32.const 1)))))
-          (else
-            (local.set $k (i32.trunc_f64_s (f64.add (f64.mul (f64.reinterpret_i64 (i64.const 0x3FF71547652B82FE)) (local.get $x))
-              (select (f64.const -0.5) (f64.const 0.5) (local.get $xsb)))))
-            (local.set $t (f64.convert_i32_s (local.get $k)))
-            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000)))))
-            (local.set $lo (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3DEA39EF35793C76))))))
-        (local.set $x (f64.sub (local.get $hi) (local.get $lo))))
-      (else
-        ;; |x| < 2^-28: 1 + x.
-        (if (i32.lt_u (local.get $hx) (i32.const 0x3e300000))
-          (then (return (f64.add (f64.const 1) (local.get $x)))))))
-    (local.set $t (f64.mul (local.get $x) (local.get $x)))
-    (local.set $twopk (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u
-      (i32.add (i32.const 0x3ff00000) (i32.shl (select (local.get $k) (i32.add (local.get $k) (i32.const 1000)) (i32.ge_s (local.get $k) (i32.const -1021))) (i32.const 20))))
-      (i64.const 32))))
-    ;; c = x − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5)))).
-    (local.set $c (f64.sub (local.get $x) (f64.mul (local.get $t)
-      (f64.add (f64.reinterpret_i64 (i64.const 0x3FC555555555553E)) (f64.mul (local.get $t)
-        (f64.add (f64.reinterpret_i64 (i64.const 0xBF66C16C16BEBD93)) (f64.mul (local.get $t)
-          (f64.add (f64.reinterpret_i64 (i64.const 0x3F11566AAF25DE2C)) (f64.mul (local.get $t)
-            (f64.add (f64.reinterpret_i64 (i64.const 0xBEBBBD41C5D26BF1)) (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3E66376972BEA4D0)))))))))))))
-    (if (i32.eqz (local.get $k))
-      (then (return (f64.sub (f64.const 1) (f64.sub (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (local.get $c) (f64.const 2))) (local.get $x))))))
-    (local.set $y (f64.sub (f64.const 1) (f64.sub (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (f64.const 2) (local.get $c)))) (local.get $hi))))
-    (if (i32.ge_s (local.get $k) (i32.const -1021))
-      (then
-        (if (i32.eq (local.get $k) (i32.const 1024))
-          (then (return (f64.mul (f64.mul (local.get $y) (f64.const 2)) (f64.reinterpret_i64 (i64.const 0x7FE0000000000000))))))
-        (return (f64.mul (local.get $y) (local.get $twopk)))))
-    (f64.mul (f64.mul (local.get $y) (local.get $twopk)) (f64.reinterpret_i64 (i64.const 0x0170000000000000))))
+  ;; #include exp.wati
 
   ;; Math.exp's value for x, for the tests.
   (func (export "exp") (param $x f64) (result f64)

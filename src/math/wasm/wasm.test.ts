@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { assembleWat } from './assemble.ts';
+import { watSource } from './wat-source.ts';
 import { compileSoon, instantiate, isCompiled, isWarmedUp, warmUpSoon } from './memory.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
 import { WASM_BASE64 as ADAM } from './adam.wasm.ts';
@@ -17,10 +18,11 @@ import { WASM_BASE64 as FINITE } from './finite.wasm.ts';
 import { WASM_BASE64 as BOX_CLIP } from './box-clip.wasm.ts';
 import { WASM_BASE64 as NORMAL } from './normal.wasm.ts';
 import { WASM_BASE64 as FLOAT32 } from './float32.wasm.ts';
+import { WASM_BASE64 as RBF_REPRESENTERS } from './rbf-representers.wasm.ts';
 
-for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL], ['float32', FLOAT32]] as const) {
+for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL], ['float32', FLOAT32], ['rbf-representers', RBF_REPRESENTERS]] as const) {
   test(`the committed ${name} module is the assembly of ${name}.wat (run \`npx tsx tools/build-wasm.ts\` after editing it)`, async () => {
-    const source = readFileSync(new URL(`./${name}.wat`, import.meta.url), 'utf8');
+    const source = watSource(fileURLToPath(new URL(`./${name}.wat`, import.meta.url)));
     assert.equal(Buffer.from(await assembleWat(source, `${name}.wat`)).toString('base64'), committed);
   });
 }
