@@ -12,6 +12,7 @@
 import { ThreatlabError } from '../../errors.ts';
 import { pseudoInverseSolve } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
+import { NORMAL_KERNEL_BYTES, normalMatrixKernel } from '../../math/wasm/normal-equations-kernel.ts';
 import { LinearClassifier, type LinearLink } from '../../models/linear/linear-classifier.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { OracleInfo } from '../../oracle/types.ts';
@@ -50,12 +51,97 @@ export function unknownsOf(link: LinearLink, classes: number, d: number): number
   return (link === 'logistic' ? 1 : classes) * (d + 1);
 }
 
+/** One class's log-ratio system: its normal equations, right-hand side and equations (rows answered). */
+export interface LogRatioSystem {
+  normal: Matrix;
+  right: Float64Array;
+  equations: number;
+}
+
+/** Rows of the normal matrix accumulated together, over every row of the design in turn (~512 KiB of it, which stays in the cache). */
+const NORMAL_BLOCK_VALUES = 1 << 16;
+
 /**
  * The normal equations of log(p_c / p₀)(x_i) = θ·design_i + bias over the answered rows (a
- * saturated probability gives no equation): (d + 1) × (d + 1) for a design of d columns, the
- * bias last. Shared by linear and kernel equation solving.
+ * saturated probability gives no equation), for each class c ≥ 1 (index c of the result; 0 is
+ * empty): (d + 1) × (d + 1) for a design of d columns, the bias last. Shared by linear and kernel
+ * equation solving. The loop's sums (`logRatioNormalEquationsLoop`) — each entry its rows' products in
+ * turn, skipped where the row's value is 0 — the same bits, tested; but a block of the matrix's
+ * rows at a time over all the design's rows, so the block stays in the cache, in WebAssembly for
+ * 64 columns and more (`normalMatrixKernel`: the 1,001-square system of the 5-class kernel
+ * reproduction took 9.8 s a class in the row-at-a-time loop), and once for every class
+ * that answered on the same rows (each its own copy: callers change theirs).
  */
-export function logRatioNormalEquations(design: Matrix, observed: Matrix, c: number): { normal: Matrix; right: Float64Array; equations: number } {
+export function logRatioSystems(design: Matrix, observed: Matrix): LogRatioSystem[] {
+  const { rows: n, cols: d } = design;
+  const classes = observed.cols;
+  const systems: LogRatioSystem[] = [];
+  let shared: { answered: Uint8Array; normal: Float64Array } | undefined;
+  for (let c = 1; c < classes; c++) {
+    const targets = new Float64Array(n);
+    const answered = new Uint8Array(n);
+    let equations = 0;
+    for (let i = 0; i < n; i++) {
+      targets[i] = Math.log(observed.data[i * classes + c]) - Math.log(observed.data[i * classes]);
+      if (Number.isFinite(targets[i])) {
+        answered[i] = 1;
+        equations += 1;
+      }
+    }
+    if (!shared || !shared.answered.every((value, i) => value === answered[i])) shared = { answered, normal: normalMatrix(design, answered) };
+    systems[c] = { normal: createMatrix(d + 1, d + 1, shared.normal.slice()), right: rightHandSide(design, answered, targets), equations };
+  }
+  return systems;
+}
+
+/** Σ_i row_i row_iᵀ over the answered rows (row_i: the design's row, then 1): in WebAssembly from 64 columns (up to `NORMAL_KERNEL_BYTES`), else in the loop. */
+function normalMatrix(design: Matrix, answered: Uint8Array): Float64Array {
+  const { rows: n, cols: d } = design;
+  if (d + 1 >= 64 && 8 * (n * d + (d + 1) * (d + 1)) <= NORMAL_KERNEL_BYTES) return normalMatrixKernel(design.data, n, d, answered);
+  return normalMatrixLoop(design, answered);
+}
+
+/** `normalMatrix` in JavaScript, a block of entries' rows at a time (exported for the kernel's tests). */
+export function normalMatrixLoop(design: Matrix, answered: Uint8Array): Float64Array {
+  const { rows: n, cols: d } = design;
+  const x = design.data;
+  const width = d + 1;
+  const normal = new Float64Array(width * width);
+  const block = Math.max(1, Math.floor(NORMAL_BLOCK_VALUES / width));
+  for (let first = 0; first < width; first += block) {
+    const last = Math.min(width, first + block);
+    for (let i = 0; i < n; i++) {
+      if (!answered[i]) continue;
+      const base = i * d;
+      for (let a = first; a < last; a++) {
+        const value = a < d ? x[base + a] : 1;
+        if (value === 0) continue;
+        const out = a * width;
+        for (let b = 0; b < d; b++) normal[out + b] += value * x[base + b];
+        normal[out + d] += value * 1;
+      }
+    }
+  }
+  return normal;
+}
+
+/** Σ_i row_i · target_i over the answered rows (skipped where the row's value is 0, as the normal matrix's products are). */
+function rightHandSide(design: Matrix, answered: Uint8Array, targets: Float64Array): Float64Array {
+  const { rows: n, cols: d } = design;
+  const right = new Float64Array(d + 1);
+  for (let i = 0; i < n; i++) {
+    if (!answered[i]) continue;
+    for (let a = 0; a < d; a++) {
+      const value = design.data[i * d + a];
+      if (value !== 0) right[a] += value * targets[i];
+    }
+    right[d] += 1 * targets[i];
+  }
+  return right;
+}
+
+/** One class's system, a row of the design at a time: what `logRatioSystems` is tested against. */
+export function logRatioNormalEquationsLoop(design: Matrix, observed: Matrix, c: number): LogRatioSystem {
   const { rows: n, cols: d } = design;
   const classes = observed.cols;
   const normal = createMatrix(d + 1, d + 1);
@@ -85,8 +171,9 @@ export function solveLogRatios(link: 'logistic' | 'softmax', x: Matrix, observed
   const weights = createMatrix(scores, d);
   const biases = new Float64Array(scores);
   let fewest = x.rows;
+  const systems = logRatioSystems(x, observed);
   for (let c = 1; c < classes; c++) {
-    const { normal, right, equations } = logRatioNormalEquations(x, observed, c);
+    const { normal, right, equations } = systems[c];
     fewest = Math.min(fewest, equations);
     // Equilibrate the columns (a feature in the millions next to one-hot levels would otherwise
     // push the one-hot directions under the pseudo-inverse's cutoff), solve, and scale back.

@@ -19,7 +19,7 @@ import type { ParamSpecs } from '../../models/params.ts';
 import { ThreatlabError, ValidationError } from '../../errors.ts';
 import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
-import { logRatioNormalEquations } from './equation-solving.ts';
+import { logRatioSystems } from './equation-solving.ts';
 import { refineRepresenters } from './kernel-representers.ts';
 
 /** Parameters of kernel equation solving. */
@@ -60,8 +60,9 @@ export const kernelEquationSolving: Attack<typeof KERNEL_EQUATION_SOLVING_PARAMS
     const coefficients = createMatrix(classes, k);
     const biases = new Float64Array(classes);
     let equations = 0;
+    const systems = logRatioSystems(kernel, observed);
     for (let c = 1; c < classes; c++) {
-      const { normal, right, equations: count } = logRatioNormalEquations(kernel, observed, c);
+      const { normal, right, equations: count } = systems[c];
       equations = count;
       let trace = 0;
       for (let a = 0; a <= k; a++) trace += normal.data[a * (k + 2)];

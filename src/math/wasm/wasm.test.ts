@@ -19,8 +19,9 @@ import { WASM_BASE64 as BOX_CLIP } from './box-clip.wasm.ts';
 import { WASM_BASE64 as NORMAL } from './normal.wasm.ts';
 import { WASM_BASE64 as FLOAT32 } from './float32.wasm.ts';
 import { WASM_BASE64 as RBF_REPRESENTERS } from './rbf-representers.wasm.ts';
+import { WASM_BASE64 as NORMAL_EQUATIONS } from './normal-equations.wasm.ts';
 
-for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL], ['float32', FLOAT32], ['rbf-representers', RBF_REPRESENTERS]] as const) {
+for (const [name, committed] of [['sparse-layer', SPARSE_LAYER], ['adam', ADAM], ['hessian', HESSIAN], ['pgd-step', PGD_STEP], ['cart', CART], ['cnn-block', CNN_BLOCK], ['cholesky', CHOLESKY], ['finite', FINITE], ['box-clip', BOX_CLIP], ['normal', NORMAL], ['float32', FLOAT32], ['rbf-representers', RBF_REPRESENTERS], ['normal-equations', NORMAL_EQUATIONS]] as const) {
   test(`the committed ${name} module is the assembly of ${name}.wat (run \`npx tsx tools/build-wasm.ts\` after editing it)`, async () => {
     const source = watSource(fileURLToPath(new URL(`./${name}.wat`, import.meta.url)));
     assert.equal(Buffer.from(await assembleWat(source, `${name}.wat`)).toString('base64'), committed);
