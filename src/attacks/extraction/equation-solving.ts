@@ -58,17 +58,14 @@ export interface LogRatioSystem {
   equations: number;
 }
 
-/** Rows of the normal matrix accumulated together, over every row of the design in turn (~512 KiB of it, which stays in the cache). */
-const NORMAL_BLOCK_VALUES = 1 << 16;
-
 /**
  * The normal equations of log(p_c / p₀)(x_i) = θ·design_i + bias over the answered rows (a
  * saturated probability gives no equation), for each class c ≥ 1 (index c of the result; 0 is
  * empty): (d + 1) × (d + 1) for a design of d columns, the bias last. Shared by linear and kernel
  * equation solving. The loop's sums (`logRatioNormalEquationsLoop`) — each entry its rows' products in
- * turn, skipped where the row's value is 0 — the same bits, tested; but a block of the matrix's
- * rows at a time over all the design's rows, so the block stays in the cache, in WebAssembly for
- * 64 columns and more (`normalMatrixKernel`: the 1,001-square system of the 5-class kernel
+ * turn, skipped where the row's value is 0 — the same bits, tested; but from 64 columns in
+ * WebAssembly, a block of the matrix's rows at a time over all the design's rows so that the block
+ * stays in the cache (`normalMatrixKernel`: the 1,001-square system of the 5-class kernel
  * reproduction took 9.8 s a class in the row-at-a-time loop), and once for every class
  * that answered on the same rows (each its own copy: callers change theirs).
  */
@@ -101,25 +98,21 @@ function normalMatrix(design: Matrix, answered: Uint8Array): Float64Array {
   return normalMatrixLoop(design, answered);
 }
 
-/** `normalMatrix` in JavaScript, a block of entries' rows at a time (exported for the kernel's tests). */
-export function normalMatrixLoop(design: Matrix, answered: Uint8Array): Float64Array {
+/** `normalMatrix` in JavaScript, for designs of fewer than 63 columns (the whole matrix in the cache). */
+function normalMatrixLoop(design: Matrix, answered: Uint8Array): Float64Array {
   const { rows: n, cols: d } = design;
   const x = design.data;
   const width = d + 1;
   const normal = new Float64Array(width * width);
-  const block = Math.max(1, Math.floor(NORMAL_BLOCK_VALUES / width));
-  for (let first = 0; first < width; first += block) {
-    const last = Math.min(width, first + block);
-    for (let i = 0; i < n; i++) {
-      if (!answered[i]) continue;
-      const base = i * d;
-      for (let a = first; a < last; a++) {
-        const value = a < d ? x[base + a] : 1;
-        if (value === 0) continue;
-        const out = a * width;
-        for (let b = 0; b < d; b++) normal[out + b] += value * x[base + b];
-        normal[out + d] += value * 1;
-      }
+  for (let i = 0; i < n; i++) {
+    if (!answered[i]) continue;
+    const base = i * d;
+    for (let a = 0; a < width; a++) {
+      const value = a < d ? x[base + a] : 1;
+      if (value === 0) continue;
+      const out = a * width;
+      for (let b = 0; b < d; b++) normal[out + b] += value * x[base + b];
+      normal[out + d] += value * 1;
     }
   }
   return normal;
