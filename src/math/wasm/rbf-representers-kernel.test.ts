@@ -11,6 +11,8 @@ import { refineRepresenters, representerObjective } from '../../attacks/extracti
 import { createMatrix } from '../matrix.ts';
 import { Rng } from '../../random.ts';
 import { representerObjectiveKernel } from './rbf-representers-kernel.ts';
+import { instantiate } from './memory.ts';
+import { WASM_BASE64 } from './rbf-representers.wasm.ts';
 
 function problem(rng: Rng, m: number, d: number, k: number, classes: number) {
   const x = Float64Array.from({ length: m * d }, () => 2 * rng.uniform() - 1);
@@ -34,6 +36,25 @@ test('the WebAssembly objective gives the JavaScript loop\'s loss and gradient b
     }),
     { numRuns: 60, seed: 42 },
   );
+});
+
+test("two exps side by side (exp-pair.wati) are Math.exp's, bit for bit: at its range's edges, past them, and anywhere", () => {
+  const kernel = instantiate<{ memory: WebAssembly.Memory; exp_two(at: number): void }>(WASM_BASE64);
+  const pair = new Float64Array(kernel.memory.buffer, 0, 2);
+  const check = (a: number, b: number) => {
+    pair[0] = a;
+    pair[1] = b;
+    kernel.exp_two(0);
+    assert.ok(Object.is(pair[0], Math.exp(a)) && Object.is(pair[1], Math.exp(b)), `exp(${a}) = ${Math.exp(a)}, exp(${b}) = ${Math.exp(b)}: got ${pair[0]}, ${pair[1]}`);
+  };
+  const low = new Float64Array(new BigUint64Array([0x3ff0a2b200000000n]).buffer)[0];
+  const edges = [low, -low, low * (1 - 2 ** -52), -low * (1 + 2 ** -52), 707, -707, 706.9999999999999, -706.9999999999999, 745.2, -745.2, 709.8, 1, -1, 0.5, 0, -0, 1e-300, NaN, Infinity, -Infinity];
+  for (const a of edges) for (const b of edges) check(a, b);
+  fc.assert(
+    fc.property(fc.double({ min: -800, max: 800, noNaN: true }), fc.double({ min: -800, max: 800, noNaN: true }), (a, b) => check(a, b)),
+    { numRuns: 5000, seed: 42 },
+  );
+  fc.assert(fc.property(fc.double({ min: -3, max: 3 }), fc.double({ min: -3, max: 3 }), (a, b) => check(a, b)), { numRuns: 2000, seed: 7 });
 });
 
 test('refinement in WebAssembly reaches the JavaScript loop\'s surrogate, the same bits after 40 L-BFGS iterations', () => {

@@ -4,7 +4,7 @@
 ;; biases b together. The JavaScript objective's operations in its order, so the same bits: each sum
 ;; runs over the same terms in the same order, only the rows' passes are merged into one (every
 ;; entry of the gradient still sums its rows in turn) and two centres (or two classes) go side by
-;; side in f64x2 lanes. Math.exp's bits come from exp.wati.
+;; side in f64x2 lanes. Math.exp's bits come from exp.wati, two at a time from exp-pair.wati.
 ;;
 ;; θ at $theta (and the gradient at $gradient, the same layout): the centres (k × d, row-major), the
 ;; coefficients (classes × k), the biases (classes). Rows at $x (m × d), targets at $targets
@@ -90,8 +90,12 @@
                 (local.set $j (i32.add (local.get $j) (i32.const 1)))
                 (br $k_dims)))
             (local.set $at (i32.add (local.get $krow) (i32.shl (local.get $r) (i32.const 3))))
-            (f64.store (local.get $at) (call $exp (f64.mul (local.get $negGamma) (f64x2.extract_lane 0 (local.get $acc)))))
-            (f64.store offset=8 (local.get $at) (call $exp (f64.mul (local.get $negGamma) (f64x2.extract_lane 1 (local.get $acc)))))
+            (local.set $acc (f64x2.mul (f64x2.splat (local.get $negGamma)) (local.get $acc)))
+            (if (call $exp_pair_fits (local.get $acc))
+              (then (v128.store (local.get $at) (call $exp_pair (local.get $acc))))
+              (else
+                (f64.store (local.get $at) (call $exp (f64x2.extract_lane 0 (local.get $acc))))
+                (f64.store offset=8 (local.get $at) (call $exp (f64x2.extract_lane 1 (local.get $acc))))))
             (local.set $r (i32.add (local.get $r) (i32.const 2)))
             (br $k_pairs)))
         (if (i32.lt_u (local.get $r) (local.get $k))
@@ -255,4 +259,16 @@
     (local.get $loss))
 
   ;; #include exp.wati
+
+  ;; #include exp-pair.wati
+
+  ;; Math.exp's values of two doubles, for the tests: exp_pair where both fit it, else exp each.
+  (func (export "exp_two") (param $at i32)
+    (local $x v128)
+    (local.set $x (v128.load (local.get $at)))
+    (if (call $exp_pair_fits (local.get $x))
+      (then (v128.store (local.get $at) (call $exp_pair (local.get $x))))
+      (else
+        (f64.store (local.get $at) (call $exp (f64x2.extract_lane 0 (local.get $x))))
+        (f64.store offset=8 (local.get $at) (call $exp (f64x2.extract_lane 1 (local.get $x)))))))
 )
