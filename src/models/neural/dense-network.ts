@@ -87,6 +87,16 @@ const MANY_ROWS = 32;
 /** The multiply-adds of a call from which the kernel may run it. */
 export const KERNEL_MULTIPLY_ADDS = 1 << 16;
 
+/**
+ * The multiply-adds of a call of a network that ran before (its panels laid out: nothing to lay out
+ * again) from which the kernel runs it. Below `KERNEL_MULTIPLY_ADDS` the loop ran every call before
+ * 2026-12-06: one row through a CNN 8-16's dense head (784-64-10, 50,816 multiply-adds) 92–97 µs of
+ * the call's total, against 45–48 with the head in the kernel — HopSkipJump's binary searches ask
+ * one row at a time; four rows of an Adult MLP 108-64-2 (28,000) 17.5–19.1 µs against 4.5–5.4.
+ * Under ~4,000 (one row of an Adult 108-20-2: 2,200) the two take the same ~3–4 µs.
+ */
+const RESIDENT_MULTIPLY_ADDS = 1 << 12;
+
 /** Enough multiply-adds for the kernel, and weights small enough to keep a copy of, in column panels (64 MiB). */
 function kernelFits(layer: DenseLayer, rows: number): boolean {
   return rows * layer.inputs * layer.outputs >= KERNEL_MULTIPLY_ADDS && (layer.inputs + 1) * layer.outputs <= KERNEL_PARAMETERS;
@@ -116,7 +126,7 @@ const runBefore = new WeakSet<DenseLayer>();
 
 /**
  * Whether `layers` ran through `forward` before: from its second call a network goes to the
- * kernel whatever its rows, its panels laid out once and kept (dense-forward.ts) — the calls of
+ * kernel whatever its rows (from `RESIDENT_MULTIPLY_ADDS` a call), its panels laid out once and kept (dense-forward.ts) — the calls of
  * one row of an attack that asks thousands, a prediction API's. One dense row of an MNIST MLP
  * 784-128-10 then took 34 µs, against 201 in the loop and 60 laid out anew; a row a quarter lit
  * 19 µs, against 64 and 54.
@@ -185,7 +195,7 @@ export function forward(layers: readonly DenseLayer[], input: Matrix, upTo = lay
   const parameters = used.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.outputs, 0);
   const multiplyAdds = input.rows * used.reduce((sum, layer) => sum + layer.inputs * layer.outputs, 0);
   const before = used.length > 0 && seenBefore(used);
-  if (used.length > 0 && parameters <= KERNEL_PARAMETERS && multiplyAdds >= KERNEL_MULTIPLY_ADDS && (before || kernelPays(used[0], input))) {
+  if (used.length > 0 && parameters <= KERNEL_PARAMETERS && (before ? multiplyAdds >= RESIDENT_MULTIPLY_ADDS : multiplyAdds >= KERNEL_MULTIPLY_ADDS && kernelPays(used[0], input))) {
     // Every layer in the kernel, chunk by chunk: no hidden layer written out (dense-forward.ts);
     // its panels kept for the network's next calls, named by its layer objects.
     const out = createMatrix(input.rows, used[used.length - 1].outputs);

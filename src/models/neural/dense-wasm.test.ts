@@ -148,6 +148,22 @@ test('a call of a few rows goes to WebAssembly when enough of its inputs are non
   }
 });
 
+test('a network that ran before goes to WebAssembly from 4,096 multiply-adds a call (one row through 108-64-2), the loop\'s bits; a first call of it, and one row of a smaller network, stay in the loop', () => {
+  const rng = new Rng(12);
+  const layer = (inputs: number, outputs: number, activation: DenseLayer['activation']): DenseLayer => ({ inputs, outputs, weights: Float64Array.from({ length: inputs * outputs }, () => rng.normal() * 0.2), biases: Float64Array.from({ length: outputs }, () => rng.normal()), activation });
+  const adult = [layer(108, 64, 'relu'), layer(64, 2, 'softmax')];
+  const tiny = [layer(108, 20, 'tanh'), layer(20, 2, 'softmax')];
+  const row = () => createMatrix(1, 108, Float64Array.from({ length: 108 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)));
+  for (const [network, kernel, what] of [[adult, false, 'a first call'], [adult, true, 'a second call'], [adult, true, 'a third call'], [tiny, false, 'a first call of 108-20-2'], [tiny, false, 'one row of 108-20-2 (2,200 multiply-adds)']] as const) {
+    const x = row();
+    const before = networkForwardCalls();
+    const fast = forward(network, x);
+    assert.equal(networkForwardCalls() - before, kernel ? 1 : 0, `${what}: ${kernel ? 'the kernel' : 'the loop'}`);
+    const expected = network.reduce((current, l) => applyLayer(l, current, 'js'), x);
+    for (let k = 0; k < expected.data.length; k++) assert.ok(Object.is(fast.data[k], expected.data[k]), `${what} [${k}]: ${fast.data[k]} vs ${expected.data[k]}`);
+  }
+});
+
 test("networks' panels kept in the kernel's memory answer each network with its own weights: networks of one shape in turn, more of them than are kept, a network that runs only part of its layers, and a call of many rows between, each the loop's bits", () => {
   const rng = new Rng(21);
   const network = (): DenseLayer[] => [
