@@ -16,6 +16,10 @@ import { loadModelFile } from '../models/registry.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { runAudit } from './run-audit.ts';
+import { auditExtraction } from './extraction.ts';
+import { loadCsv } from '../data/loaders/csv.ts';
+import { encodeForModel } from '../data/model-rows.ts';
+import { silentProgress } from '../progress.ts';
 import { loadMnist } from '../data/datasets/images.ts';
 import { subsetRows } from '../data/dataset.ts';
 import { MlpTrainer } from '../models/neural/mlp.ts';
@@ -107,4 +111,20 @@ test('the malicious-training check reads a network\'s weights: high for a sign-e
   assert.equal(clean.exfiltration!.flagged, false);
   assert.match((await audit(malicious, false)).skipped[0].reason, /give the model file/);
   assert.match((await audit(irisSoftmax())).skipped[0].reason, /weights check reads networks/);
+});
+
+test("the policies' extraction attacks side by side (mlp-retraining's fits on worker threads) give the in-thread audit's runs: scikit-learn's Adult MLP, the user's non-members and population", async () => {
+  const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn');
+  const model = loadModelFile(join(fixtures, 'adult-mlp.json')) as Classifier;
+  const rowsOf = (file: string) => encodeForModel(loadCsv(join(fixtures, file), { missing: [''] }), { schema: model.schema, classes: model.classes }, 'income').features;
+  const judge = { rows: rowsOf('adult-non-members.csv'), name: 'your non-member rows' };
+  const pool = rowsOf('adult-population.csv');
+  const audit = (offThread: boolean) =>
+    auditExtraction({ targets: ([{ kind: 'full' }, { kind: 'rounded', decimals: 2 }] as const).map((policy) => new PolicyOracle(new LocalOracle(model, { kind: 'full' }), policy)), model, rows: judge.rows, pool, quick: true, seed: 42, progress: silentProgress, offThread });
+  const [here, sideBySide] = [await audit(false), await audit(true)];
+  const summary = (runs: typeof here.runs) => runs.map((run) => [run.policy, run.attack, run.record?.queries, run.agreement?.agreement]);
+  assert.deepEqual(summary(sideBySide.runs), summary(here.runs));
+  assert.deepEqual(sideBySide.results, here.results);
+  assert.deepEqual(summary(here.runs).map(([policy, attack]) => `${policy} ${attack}`), ['full mlp-retraining', 'full retraining', 'rounded:2 mlp-retraining', 'rounded:2 retraining']);
+  assert.ok(here.results[0].agreement > 0.9, `a copy from the user's rows agrees on ${here.results[0].agreement}`);
 });
