@@ -20,8 +20,9 @@ export interface RunOptions {
   /** The attacker's own unlabelled rows (attacks that use a pool). */
   pool?: Matrix;
   checkpoint?: (surrogate: Model) => void;
-  /** Long fits on a worker thread of their own (`AttackContext.offThread`). */
+  /** Long fits on a worker thread of their own (`AttackContext.offThread`), stopped by `signal`. */
   offThread?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Runs `attack` against `target`. */
@@ -35,7 +36,7 @@ export async function runAttack<S extends ParamSpecs, O>(attack: Attack<S, O>, t
   let status: AttackRecord<O>['status'] = 'completed';
   let stopped: string | undefined;
   try {
-    outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress, pool: options.pool, checkpoint: options.checkpoint, offThread: options.offThread }, params);
+    outcome = await attack.run({ oracle, rng: new Rng(options.seed), progress: options.progress ?? silentProgress, pool: options.pool, checkpoint: options.checkpoint, offThread: options.offThread, signal: options.signal }, params);
   } catch (error) {
     // A local BudgetOracle and a server's 429 both carry the code; a server refusing the key (its extraction monitor) answers 403.
     if (hasCode(error, 'budget-exceeded')) status = 'budget-exhausted';

@@ -32,6 +32,8 @@ export interface AttackContext {
   checkpoint?: (surrogate: Model) => void;
   /** Run long fits on a worker thread of their own (mlp-retraining's), leaving this thread free for other work. */
   offThread?: boolean;
+  /** Stops such a fit: its thread is terminated and the run fails with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 /** An attack: its declaration and its run. */

@@ -88,17 +88,24 @@ export interface ExtractionAuditOptions {
 export async function auditExtraction(options: ExtractionAuditOptions): Promise<{ runs: ExtractionRun[]; results: ExtractionResult[] }> {
   const runs: ExtractionRun[] = [];
   const results: ExtractionResult[] = [];
-  const runsOf = async (target: Oracle, index: number): Promise<ExtractionRun[]> => {
+  const runsOf = async (target: Oracle, index: number, signal?: AbortSignal): Promise<ExtractionRun[]> => {
     const policy = formatPolicy(target.info.policy);
     const progress = options.offThread && index > 0 ? silentProgress : options.progress;
     const mine: ExtractionRun[] = [];
     for (const plan of extractionPlans(target.info, options.quick)) {
-      mine.push(await runPlan(plan, target, policy, { ...options, progress }));
+      mine.push(await runPlan(plan, target, policy, { ...options, progress }, signal));
       options.stageDone?.();
     }
     return mine;
   };
-  const perTarget = options.offThread ? await Promise.all(options.targets.map(runsOf)) : [];
+  // Side by side, the first failure stops the other policies' fits (their threads terminated).
+  const stop = new AbortController();
+  const perTarget = options.offThread
+    ? await Promise.all(options.targets.map((target, index) => runsOf(target, index, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      })))
+    : [];
   for (const [index, target] of options.targets.entries()) {
     const policy = formatPolicy(target.info.policy);
     const mine = perTarget[index] ?? (await runsOf(target, index));
@@ -112,11 +119,11 @@ export async function auditExtraction(options: ExtractionAuditOptions): Promise<
   return { runs, results };
 }
 
-async function runPlan(plan: ExtractionPlan, target: Oracle, policy: string, options: ExtractionAuditOptions): Promise<ExtractionRun> {
+async function runPlan(plan: ExtractionPlan, target: Oracle, policy: string, options: ExtractionAuditOptions, signal?: AbortSignal): Promise<ExtractionRun> {
   const attack = EXTRACTION_ATTACKS[plan.attack];
   let record: AttackRecord<unknown>;
   try {
-    record = await runAttack(attack, target, { params: plan.params, seed: options.seed, progress: options.progress, pool: plan.attack === 'mlp-retraining' ? options.pool : undefined, offThread: options.offThread });
+    record = await runAttack(attack, target, { params: plan.params, seed: options.seed, progress: options.progress, pool: plan.attack === 'mlp-retraining' ? options.pool : undefined, offThread: options.offThread, signal });
   } catch (error) {
     // An attack that does not fit this target (a capability or parameter refusal) is recorded, not fatal.
     if (!hasCode(error, 'capability') && !hasCode(error, 'validation')) throw error;

@@ -66,6 +66,16 @@ test('a callback that throws, or a fit refused on its thread, fails the caller w
   await assert.rejects(fitNetworkOffThread(narrow, observed, options(new Rng(1))), (error) => hasCode(error, 'validation') && /the rows have 5 columns; the network takes 6 inputs/.test(error.message));
 });
 
+test('a fit stopped by its signal fails with cancelled at once, its thread terminated; a signal already stopped starts none', async () => {
+  const { x, observed } = problem();
+  const stop = new AbortController();
+  // 500 starts: seconds of work, were it not stopped.
+  const fit = fitNetworkOffThread(x, observed, { ...options(new Rng(1)), restarts: 500 }, stop.signal);
+  setTimeout(() => stop.abort(), 50);
+  await assert.rejects(fit, (error) => hasCode(error, 'cancelled') && /the network fit was stopped/.test(error.message));
+  await assert.rejects(fitNetworkOffThread(x, observed, options(new Rng(1)), stop.signal), (error) => hasCode(error, 'cancelled'));
+});
+
 test("mlp-retraining off the thread steals scikit-learn's Adult MLP exactly as it does here: the same queries, the same copy", async () => {
   const target = loadModelFile(join(fixtures, 'adult-mlp.json')) as Classifier;
   const steal = (offThread: boolean) => runAttack(mlpRetraining, new LocalOracle(target), { seed: 4, params: { iterations: 40 }, offThread });

@@ -35,9 +35,12 @@ const ENTRY = new URL('./network-fit-worker.mjs', import.meta.url);
 /**
  * `fitNetworkToProbabilities` on a new worker thread (its start: ~0.2 s). `onIteration` is called
  * on every iteration, which a thread would have to post: a caller that passes it fits here.
+ * `signal` stops the fit: its thread is terminated and the call fails with `cancelled`.
  */
-export async function fitNetworkOffThread(x: Matrix, observed: Matrix, options: NetworkFitOptions): Promise<NetworkFitResult> {
+export async function fitNetworkOffThread(x: Matrix, observed: Matrix, options: NetworkFitOptions, signal?: AbortSignal): Promise<NetworkFitResult> {
   if (options.onIteration) return fitNetworkToProbabilities(x, observed, options);
+  const cancelled = () => new ThreatlabError('cancelled', 'the network fit was stopped (another part of the run failed, or its caller stopped it)');
+  if (signal?.aborted) throw cancelled();
   const { rng, onStart, onCheckpoint, onIteration: _onIteration, ...plain } = options;
   const request: NetworkFitRequest = {
     // Copies: the caller keeps its rows.
@@ -64,6 +67,7 @@ export async function fitNetworkOffThread(x: Matrix, observed: Matrix, options: 
           reject(error);
         }
       });
+      signal?.addEventListener('abort', () => reject(cancelled()), { once: true });
       worker.once('error', (error) => reject(new ThreatlabError('internal', `the network fit's worker thread failed: ${error.message}`)));
       worker.once('exit', (code) => reject(new ThreatlabError('internal', `the network fit's worker thread stopped (exit code ${code}) before it answered`)));
       worker.postMessage(request, [request.x.data.buffer as ArrayBuffer, request.observed.data.buffer as ArrayBuffer]);

@@ -19,7 +19,7 @@ import { LinearClassifier } from '../../models/linear/linear-classifier.ts';
 import { foldInputScaling, Mlp } from '../../models/neural/mlp.ts';
 import type { DenseLayer } from '../../models/neural/dense-network.ts';
 import { columnLayout } from '../../data/schema.ts';
-import { fitNetworkToProbabilities } from './network-fit.ts';
+import { fitNetworkToProbabilities, type NetworkFitOptions } from './network-fit.ts';
 import { fitNetworkOffThread } from './network-fit-thread.ts';
 import type { ParamSpecs } from '../../models/params.ts';
 import type { Oracle, OracleInfo } from '../../oracle/types.ts';
@@ -113,7 +113,7 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
   needs: ['scores'],
   reference: 'Tramèr et al. 2016, §4.1.3 (multilayer perceptrons)',
   params: MLP_RETRAINING_PARAMS,
-  async run({ oracle, rng, progress, pool, checkpoint, offThread }, params) {
+  async run({ oracle, rng, progress, pool, checkpoint, offThread, signal }, params) {
     const info = oracle.info;
     const hidden = params.hidden.length > 0 ? [...params.hidden] : (info.architecture?.hidden ?? [20]);
     const revealed = info.architecture?.activation;
@@ -137,7 +137,7 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     // fold the scaling into the first layer, so the surrogate answers raw inputs.
     const scaler = domainScaling(info);
     progress.start('MLP fit (L-BFGS starts)', params.restarts);
-    const fit = await (offThread ? fitNetworkOffThread : fitNetworkToProbabilities)(scaler.apply(x), observed, {
+    const fitOptions: NetworkFitOptions = {
       sizes,
       hiddenActivation: activation,
       loss,
@@ -148,7 +148,8 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
       rng: rng.fork(),
       onStart: () => progress.tick(),
       onCheckpoint: checkpoint && ((layers) => checkpoint(surrogateOf(layers))),
-    });
+    };
+    const fit = offThread ? await fitNetworkOffThread(scaler.apply(x), observed, fitOptions, signal) : fitNetworkToProbabilities(scaler.apply(x), observed, fitOptions);
     progress.done();
     const surrogate = surrogateOf(fit.layers);
     return { surrogate, unknowns, loss: fit.loss, hidden, activation, poolRows: Math.min(pool?.rows ?? 0, count) };
