@@ -41,7 +41,11 @@ test('a fit on its own thread is the fit of this thread: the same layers and los
   const { x, observed } = problem();
   const [here, there] = [new Rng(5), new Rng(5)];
   const events = { here: [] as string[], there: [] as string[] };
-  const record = (log: string[]) => ({ onStart: (start: number, loss: number) => log.push(`start ${start} ${loss}`), onCheckpoint: (layers: { weights: Float64Array }[], loss: number) => log.push(`checkpoint ${loss} ${layers[0].weights[0]}`) });
+  const record = (log: string[]) => ({
+    onStart: (start: number, loss: number) => log.push(`start ${start} ${loss}`),
+    onCheckpoint: (layers: { weights: Float64Array }[], loss: number) => log.push(`checkpoint ${loss} ${layers[0].weights[0]}`),
+    onProgress: (iterations: number) => log.push(`progress ${iterations}`),
+  });
   const a = fitNetworkToProbabilities(x, observed, { ...options(here), ...record(events.here) });
   const xBefore = x.data.slice();
   const b = await fitNetworkOffThread(x, observed, { ...options(there), ...record(events.there) });
@@ -50,6 +54,7 @@ test('a fit on its own thread is the fit of this thread: the same layers and los
   assert.deepEqual(b.layers, a.layers);
   assert.deepEqual(events.there, events.here);
   assert.ok(events.here.some((line) => line.startsWith('checkpoint')) && events.here.filter((line) => line.startsWith('start')).length === 2, events.here.join('; '));
+  assert.ok(events.here.includes('progress 50'), `progress every 50 iterations: ${events.here.join('; ')}`);
   assert.equal(there.uniform(), here.uniform(), 'the generator continues where the fit left it');
   assert.deepEqual(x.data, xBefore, "the caller's rows are kept");
 });

@@ -17,15 +17,16 @@ import { fitNetworkToProbabilities, type NetworkFitOptions, type NetworkFitResul
 export interface NetworkFitRequest {
   x: { rows: number; cols: number; data: Float64Array };
   observed: { rows: number; cols: number; data: Float64Array };
-  options: Omit<NetworkFitOptions, 'rng' | 'onStart' | 'onCheckpoint' | 'onIteration'>;
+  options: Omit<NetworkFitOptions, 'rng' | 'onStart' | 'onCheckpoint' | 'onIteration' | 'onProgress'>;
   rngState: Uint32Array;
   /** Which events the caller listens for. */
-  events: { starts: boolean; checkpoints: boolean };
+  events: { starts: boolean; checkpoints: boolean; progress: boolean };
 }
 
-/** What the worker posts back: each start's end and checkpoint as asked, then the result (or the error). */
+/** What the worker posts back: each start's end, progress and checkpoint as asked, then the result (or the error). */
 export type NetworkFitMessage =
   | { type: 'start'; start: number; loss: number }
+  | { type: 'progress'; iterations: number }
   | { type: 'checkpoint'; layers: DenseLayer[]; loss: number }
   | { type: 'done'; result: NetworkFitResult; rngState: Uint32Array }
   | { type: 'error'; code: string; message: string };
@@ -41,14 +42,14 @@ export async function fitNetworkOffThread(x: Matrix, observed: Matrix, options: 
   if (options.onIteration) return fitNetworkToProbabilities(x, observed, options);
   const cancelled = () => new ThreatlabError('cancelled', 'the network fit was stopped (another part of the run failed, or its caller stopped it)');
   if (signal?.aborted) throw cancelled();
-  const { rng, onStart, onCheckpoint, onIteration: _onIteration, ...plain } = options;
+  const { rng, onStart, onCheckpoint, onProgress, onIteration: _onIteration, ...plain } = options;
   const request: NetworkFitRequest = {
     // Copies: the caller keeps its rows.
     x: { rows: x.rows, cols: x.cols, data: x.data.slice() },
     observed: { rows: observed.rows, cols: observed.cols, data: observed.data.slice() },
     options: plain,
     rngState: rng.state(),
-    events: { starts: Boolean(onStart), checkpoints: Boolean(onCheckpoint) },
+    events: { starts: Boolean(onStart), checkpoints: Boolean(onCheckpoint), progress: Boolean(onProgress) },
   };
   const worker = startWorker(ENTRY);
   try {
@@ -56,6 +57,7 @@ export async function fitNetworkOffThread(x: Matrix, observed: Matrix, options: 
       worker.on('message', (message: NetworkFitMessage) => {
         try {
           if (message.type === 'start') onStart?.(message.start, message.loss);
+          else if (message.type === 'progress') onProgress?.(message.iterations);
           else if (message.type === 'checkpoint') onCheckpoint?.(message.layers, message.loss);
           else if (message.type === 'error') reject(new ThreatlabError(isErrorCode(message.code) ? message.code : 'internal', message.message));
           else {

@@ -19,6 +19,7 @@ port.once('message', (request: NetworkFitRequest) => {
       rng,
       onStart: request.events.starts ? (start, loss) => post({ type: 'start', start, loss }) : undefined,
       onCheckpoint: request.events.checkpoints ? (layers, loss) => post({ type: 'checkpoint', layers, loss }) : undefined,
+      onProgress: request.events.progress ? (iterations) => post({ type: 'progress', iterations }) : undefined,
     });
     port.postMessage({ type: 'done', result, rngState: rng.state() } satisfies NetworkFitMessage, [...new Set(result.layers.flatMap((layer) => [layer.weights.buffer as ArrayBuffer, layer.biases.buffer as ArrayBuffer]))]);
   } catch (error) {

@@ -54,7 +54,12 @@ export interface NetworkFitOptions {
   checkpointEvery?: number;
   /** Called after every iteration with its loss (cheap: no layers built). */
   onIteration?: (loss: number, iteration: number) => void;
+  /** Called every `PROGRESS_EVERY` iterations, and at each start's end, with the iterations run since the call before (a progress bar's ticks; a fit on its own thread posts them). */
+  onProgress?: (iterations: number) => void;
 }
+
+/** Iterations between two `onProgress` calls. */
+export const PROGRESS_EVERY = 50;
 
 /** The fitted layers and the loss they reach (mean over rows). */
 export interface NetworkFitResult {
@@ -402,9 +407,14 @@ export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: 
   const { objective } = fitObjective(x, observed, options);
   let best: { theta: Float64Array; loss: number; iterations: number } | undefined;
   const every = options.checkpointEvery ?? 100;
-  const onIteration = options.onCheckpoint || options.onIteration
+  let unreported = 0;
+  const onIteration = options.onCheckpoint || options.onIteration || options.onProgress
     ? (theta: Float64Array, value: number, iteration: number) => {
         options.onIteration?.(value, iteration);
+        if (options.onProgress && ++unreported === PROGRESS_EVERY) {
+          options.onProgress(unreported);
+          unreported = 0;
+        }
         if (!options.onCheckpoint || iteration % every !== 0) return;
         if (best && best.loss <= value) options.onCheckpoint!(networkLayers(best.theta, options.sizes, options.hiddenActivation), best.loss);
         else options.onCheckpoint!(networkLayers(theta, options.sizes, options.hiddenActivation), value);
@@ -412,6 +422,8 @@ export function fitNetworkToProbabilities(x: Matrix, observed: Matrix, options: 
     : undefined;
   for (let start = 0; start < options.restarts; start++) {
     const result = minimizeLbfgs(objective, start === 0 && options.start ? options.start : initialNetworkParameters(options.sizes, options.rng), { maxIterations: options.maxIterations, gradientTolerance: 1e-10, valueTolerance: 1e-16, memory: 20, lineSearch: 'strong-wolfe', onIteration });
+    if (options.onProgress && unreported > 0) options.onProgress(unreported);
+    unreported = 0;
     options.onStart?.(start, result.value);
     if (!best || result.value < best.loss) best = { theta: result.x, loss: result.value, iterations: result.iterations };
   }

@@ -136,7 +136,8 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
     // The attacker knows the feature domain: fit on inputs scaled to [−1, 1] by its ranges and
     // fold the scaling into the first layer, so the surrogate answers raw inputs.
     const scaler = domainScaling(info);
-    progress.start('MLP fit (L-BFGS starts)', params.restarts);
+    // The bar counts iterations (a start that converges early leaves its rest uncounted until the end).
+    progress.start('MLP fit (L-BFGS iterations)', params.restarts * params.iterations);
     const fitOptions: NetworkFitOptions = {
       sizes,
       hiddenActivation: activation,
@@ -146,7 +147,7 @@ export const mlpRetraining: Attack<typeof MLP_RETRAINING_PARAMS, MlpRetrainingOu
       maxIterations: params.iterations,
       restarts: params.restarts,
       rng: rng.fork(),
-      onStart: () => progress.tick(),
+      onProgress: (iterations) => progress.tick(iterations),
       onCheckpoint: checkpoint && ((layers) => checkpoint(surrogateOf(layers))),
     };
     const fit = offThread ? await fitNetworkOffThread(scaler.apply(x), observed, fitOptions, signal) : fitNetworkToProbabilities(scaler.apply(x), observed, fitOptions);
