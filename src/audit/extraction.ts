@@ -98,17 +98,19 @@ export async function auditExtraction(options: ExtractionAuditOptions): Promise<
     }
     return mine;
   };
-  // Side by side, the first failure stops the other policies' fits (their threads terminated).
-  const stop = new AbortController();
-  const perTarget = options.offThread
-    ? await Promise.all(options.targets.map((target, index) => runsOf(target, index, stop.signal).catch((error: unknown) => {
-        stop.abort();
-        throw error;
-      })))
-    : [];
+  const perTarget: ExtractionRun[][] = [];
+  if (options.offThread) {
+    // Side by side, the first failure stops the other policies' fits (their threads terminated).
+    const stop = new AbortController();
+    const stopOthers = (error: unknown) => {
+      stop.abort();
+      throw error;
+    };
+    perTarget.push(...(await Promise.all(options.targets.map((target, index) => runsOf(target, index, stop.signal).catch(stopOthers)))));
+  } else for (const [index, target] of options.targets.entries()) perTarget.push(await runsOf(target, index));
   for (const [index, target] of options.targets.entries()) {
     const policy = formatPolicy(target.info.policy);
-    const mine = perTarget[index] ?? (await runsOf(target, index));
+    const mine = perTarget[index];
     runs.push(...mine);
     const judged = mine.filter((run) => run.agreement);
     if (judged.length === 0) continue;

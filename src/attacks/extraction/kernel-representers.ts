@@ -9,7 +9,7 @@
 
 import { minimizeLbfgs } from '../../math/lbfgs.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
-import { representerObjectiveKernel } from '../../math/wasm/rbf-representers-kernel.ts';
+import { representerObjectiveKernel, type RepresenterShape } from '../../math/wasm/rbf-representers-kernel.ts';
 
 /** A kernel surrogate's parameters. */
 export interface KernelParameters {
@@ -61,7 +61,7 @@ export function refineRepresenters(points: Matrix, observed: Matrix, gamma: numb
 }
 
 /** The refinement's loss and gradient in JavaScript: the squared error of the centred scores against the targets, over m, and its gradient in θ. */
-export function representerObjective(x: Float64Array, targets: Float64Array, shape: { m: number; d: number; k: number; classes: number; gamma: number }): (theta: Float64Array, gradient: Float64Array) => number {
+export function representerObjective(x: Float64Array, targets: Float64Array, shape: RepresenterShape): (theta: Float64Array, gradient: Float64Array) => number {
   const { m, d, k, classes, gamma } = shape;
   const kernel = new Float64Array(m * k);
   const residual = new Float64Array(m * classes);
