@@ -149,6 +149,25 @@ test('an unknown category in a record names the feature and the levels', async (
   await api.close();
 });
 
+test('a training job on an uploaded CSV with a blank number: a tree trains; a model that needs every value fails naming the line and column, and no model is stored', async () => {
+  const api = testApi();
+  const key = await api.owner('gaps');
+  const csv = ['size,weight,label', ...Array.from({ length: 40 }, (_, i) => `${i === 9 ? '' : i},${(i * 7) % 13},${i % 2 ? 'b' : 'a'}`)].join('\n');
+  const dataset = await api.call('POST', '/v1/datasets?name=gaps.csv', { key, raw: csv, contentType: 'text/csv' });
+  assert.equal(dataset.status, 201);
+  const tree = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'tree' } });
+  assert.equal((await api.waitForJob(key, tree.body.id)).status, 'succeeded');
+  const modelsBefore = (await api.call('GET', '/v1/models', { key })).body.models.length;
+  const logistic = await api.call('POST', '/v1/models/train', { key, body: { datasetId: dataset.body.id, target: 'label', model: 'logistic' } });
+  assert.equal(logistic.status, 202);
+  const job = await api.waitForJob(key, logistic.body.id);
+  assert.equal(job.status, 'failed', JSON.stringify(job));
+  assert.equal(job.error.code, 'missing-value');
+  assert.equal(job.error.message, 'gaps.csv:11: feature "size" is missing; model "logistic" needs every value: fill it in or drop incomplete rows, or train a tree (trees take missing values)');
+  assert.equal((await api.call('GET', '/v1/models', { key })).body.models.length, modelsBefore, 'no model stored');
+  await api.close();
+});
+
 test('rate limits answer 429 with Retry-After; bad publications are refused', async () => {
   const clock = { now: 0 };
   const api = testApi({ limiter: new RateLimiter(() => clock.now) });

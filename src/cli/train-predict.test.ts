@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
@@ -42,6 +42,25 @@ test('train a tree on a user CSV with missing values; predict a partial row', as
   const predicted = await run('predict', '--model', out, '--input', rows, '--json');
   assert.equal(predicted.status, 0, predicted.stdout);
   assert.equal(JSON.parse(predicted.stdout).rows[0].label, 'high');
+});
+
+test("a model that needs every value, trained on a user CSV with a blank number, names the file's line and column and writes no file; a tree trains on it", async () => {
+  const csv = join(folder, 'blank-age.csv');
+  const lines = ['age,smoker,income,risk'];
+  for (let i = 0; i < 60; i++) lines.push(`${i === 17 ? '' : 20 + (i % 50)},${i % 3 === 0 ? 'yes' : 'no'},${1000 + i},${i % 3 === 0 ? 'high' : 'low'}`);
+  writeFileSync(csv, lines.join('\n'));
+  for (const model of ['logistic', 'mlp', 'naive-bayes']) {
+    const out = join(folder, `blank-${model}.json`);
+    const trained = await run('train', '--dataset', csv, '--target', 'risk', '--model', model, '--out', out, '--json');
+    assert.equal(trained.status, 1, trained.stdout);
+    const { code, message } = JSON.parse(trained.stdout).error;
+    assert.equal(code, 'missing-value');
+    assert.equal(message, `${csv}:19: feature "age" is missing; model "${model}" needs every value: fill it in or drop incomplete rows, or train a tree (trees take missing values)`);
+    assert.equal(existsSync(out), false, `${model}: no model file`);
+  }
+  const tree = await run('train', '--dataset', csv, '--target', 'risk', '--model', 'tree', '--out', join(folder, 'blank-tree.json'), '--json');
+  assert.equal(tree.status, 0, tree.stdout);
+  assert.equal(JSON.parse(tree.stdout).rows.train + JSON.parse(tree.stdout).rows.test, 60);
 });
 
 test('bad input: unknown kind, bad parameter, CSV without --target, wrong predict columns', async () => {

@@ -22,6 +22,8 @@ export interface UserCsvOptions {
   columns?: Record<string, ColumnEncoding>;
   /** Reports parsing of a large file. */
   progress?: Progress;
+  /** Missing numeric values are an error naming their line and column, this text saying why (the encoder's `refuseMissing`); else NaN. */
+  refuseMissing?: string;
 }
 
 /** Train and test data sets from a CSV file. */
@@ -66,6 +68,7 @@ export function splitUserTable(table: Table, name: string, options: UserCsvOptio
     categorical: options.categorical,
     unknown: 'other',
     columns: options.columns,
+    refuseMissing: options.refuseMissing,
   });
   return { train: encoder.transform(train, name), test: encoder.transform(part(split.test), `${name}-test`) };
 }

@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset.ts';
 import { parseCsv } from '../data/loaders/csv.ts';
 import { splitUserTable } from '../data/user-data.ts';
+import { missingValuesRefusal } from '../models/registry.ts';
 import type { Rng } from '../random.ts';
 import type { TrainSpec } from './messages.ts';
 
@@ -18,5 +19,6 @@ export function splitServerDataset(csv: Uint8Array, datasetName: string, spec: T
     testFraction: spec.testFraction,
     rng: rng.fork(),
     categorical: spec.model === 'tree' ? 'ordinal' : 'one-hot',
+    refuseMissing: missingValuesRefusal(spec.model),
   });
 }

@@ -28,6 +28,16 @@ import { provenanceOf, type TrainingProvenance } from './provenance.ts';
 
 export { MODEL_KINDS } from './kinds.ts';
 
+/**
+ * Why a data set's missing values are refused for a model `kind`, as the CSV loaders name it
+ * (`refuseMissing`): every kind but the tree needs every value (a tree's
+ * row with a missing value stops at the node that splits on it and answers from there,
+ * decision-tree.ts); undefined for a tree.
+ */
+export function missingValuesRefusal(kind: string): string | undefined {
+  return kind === 'tree' ? undefined : `model "${kind}" needs every value`;
+}
+
 /** A trainer for `kind` with validated parameters. */
 export function createTrainer(kind: string, params: Record<string, unknown> = {}, progress?: Progress): Trainer {
   switch (kind as TrainerKind) {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ValidationError } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { selectedRowsMatrix } from '../math/selected-rows.ts';
+import type { FeatureSchema } from '../data/schema.ts';
 import { checkInput, checkTrainingFeatures } from './validate.ts';
 
 /** The place checkInput names, or undefined when it accepts the rows. */
@@ -54,4 +55,21 @@ test('training rows of other matrices: the first value not allowed is named as i
   assert.equal(check([0, 5, 3, 7], false), 'features[2][2]: is NaN');
   assert.equal(check([0, 5, 3, 7], true), 'features[3][1]: is -Infinity');
   assert.equal(check([9, 1, 0], false), 'accepted');
+});
+
+test('given the rows’ schema, a value not allowed is named by its feature (a one-hot level as column=level) and its row counted from 1; a schema of another width names nothing', () => {
+  const schema: FeatureSchema = { features: [{ kind: 'numeric', name: 'age', min: 0, max: 99 }, { kind: 'categorical', name: 'colour', levels: ['red', 'blue'], encoding: 'one-hot' }, { kind: 'numeric', name: 'income', min: 0, max: 1 }] };
+  const rows = createMatrix(3, 4, Float64Array.of(30, 1, 0, 0.5, 40, 0, 1, 0.2, 50, 0, Infinity, 0.1));
+  const message = (run: () => void) => {
+    try {
+      run();
+      return 'accepted';
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      return `${error.issues[0].path}: ${error.issues[0].message}`;
+    }
+  };
+  assert.equal(message(() => checkInput('m', 4, rows, { schema })), 'features[2][2]: is Infinity (feature "colour=blue", row 3); give finite values');
+  assert.equal(message(() => checkTrainingFeatures('m', rows, { schema, allowMissing: true })), 'features[2][2]: is Infinity (feature "colour=blue", training row 3); only NaN may mark a missing value');
+  assert.equal(message(() => checkInput('m', 4, rows, { schema: { features: schema.features.slice(0, 2) } })), 'features[2][2]: is Infinity; give finite values');
 });

@@ -3,18 +3,27 @@
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import type { ClassificationDataset, Dataset } from '../data/dataset.ts';
 import type { Matrix } from '../math/matrix.ts';
+import { columnCount, columnNames, type FeatureSchema } from '../data/schema.ts';
 import { firstNotFinite } from '../math/wasm/finite-check.ts';
 
 /** Options of the checks. */
 export interface InputRules {
   /** NaN (missing) features are allowed (trees). */
   allowMissing?: boolean;
+  /** The rows' schema: a value not allowed is named by its feature (a CSV column, or column=level) and its row counted from 1. */
+  schema?: FeatureSchema;
+}
+
+/** ` (feature "name", <noun> k)` for the value at `at` of `features`, when `schema` lays out its columns; else nothing. */
+function placeOf(features: Matrix, at: number, schema: FeatureSchema | undefined, noun: string): string {
+  if (!schema || columnCount(schema) !== features.cols) return '';
+  return ` (feature "${columnNames(schema)[at % features.cols]}", ${noun} ${Math.floor(at / features.cols) + 1})`;
 }
 
 /** Rejects an empty set, label/row mismatches, non-finite features, and (classification) a single class. */
 export function checkTrainingData(kind: string, data: Dataset, rules: InputRules = {}): void {
   checkTrainingShape(kind, data);
-  checkTrainingFeatures(kind, data.features, rules);
+  checkTrainingFeatures(kind, data.features, { schema: data.schema, ...rules });
 }
 
 /**
@@ -31,7 +40,7 @@ export function checkTrainingShape(kind: string, data: Dataset): void {
   if (data.task === 'classification') checkClasses(kind, data);
 }
 
-/** Rejects non-finite training features (NaN allowed with `allowMissing`), naming the first. */
+/** Rejects non-finite training features (NaN allowed with `allowMissing`), naming the first (by its feature too, given the schema). */
 export function checkTrainingFeatures(kind: string, features: Matrix, rules: InputRules = {}): void {
   // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in WebAssembly (math/wasm/finite-check.ts).
   const bad = firstNotFinite(features.data, rules.allowMissing ?? false);
@@ -39,7 +48,7 @@ export function checkTrainingFeatures(kind: string, features: Matrix, rules: Inp
     const row = Math.floor(bad / features.cols);
     const col = bad % features.cols;
     throw new ValidationError(`cannot train "${kind}"`, [
-      { path: `features[${row}][${col}]`, message: `is ${features.data[bad]}; ${rules.allowMissing ? 'only NaN may mark a missing value' : 'this model needs finite features: impute or drop missing values, or train a tree'}` },
+      { path: `features[${row}][${col}]`, message: `is ${features.data[bad]}${placeOf(features, bad, rules.schema, 'training row')}; ${rules.allowMissing ? 'only NaN may mark a missing value' : 'this model needs finite features: impute or drop missing values, or train a tree'}` },
     ]);
   }
 }
@@ -70,13 +79,13 @@ export function checkInputShape(kind: string, inputSize: number, features: Matri
   }
 }
 
-/** Rejects non-finite prediction inputs (NaN allowed with `allowMissing`), naming the first. */
+/** Rejects non-finite prediction inputs (NaN allowed with `allowMissing`), naming the first (by its feature too, given the schema). */
 export function checkInputValues(kind: string, features: Matrix, rules: InputRules = {}): void {
   // The first value not allowed (±Infinity; NaN unless missing values are allowed), scanned in WebAssembly (math/wasm/finite-check.ts).
   const bad = firstNotFinite(features.data, rules.allowMissing ?? false);
   if (bad >= 0) {
     throw new ValidationError(`wrong input for model "${kind}"`, [
-      { path: `features[${Math.floor(bad / features.cols)}][${bad % features.cols}]`, message: `is ${features.data[bad]}; give finite values${rules.allowMissing ? ' (NaN for missing)' : ''}` },
+      { path: `features[${Math.floor(bad / features.cols)}][${bad % features.cols}]`, message: `is ${features.data[bad]}${placeOf(features, bad, rules.schema, 'row')}; give finite values${rules.allowMissing ? ' (NaN for missing)' : ''}` },
     ]);
   }
 }

@@ -11,7 +11,7 @@ import { saveLayersModel } from '../../models/neural/layers-format.ts';
 import { privacyLine, privacyOf } from '../../defenses/dp-sgd/params.ts';
 import type { DpSgdRecord } from '../../defenses/dp-sgd/private-training.ts';
 import { Mlp } from '../../models/neural/mlp.ts';
-import { createTrainer, saveModelFile } from '../../models/registry.ts';
+import { createTrainer, missingValuesRefusal, saveModelFile } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { fileSha256, trainingSplitRngs } from '../../models/provenance.ts';
@@ -81,7 +81,7 @@ function loadRegistryDataset(name: string, target: string | undefined): { name: 
 function trainTestData(options: TrainOptions, task: 'classification' | 'regression', categorical: 'one-hot' | 'ordinal', rng: Rng, progress: Progress): { name: string; train: Dataset; test: Dataset; sha256?: string } {
   if (isUserCsv(options.dataset)) {
     if (!options.target) throw new ThreatlabError('usage', `training on ${options.dataset} needs --target COLUMN`);
-    const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical, progress });
+    const parts = loadUserCsv(options.dataset, { target: options.target, task, testFraction: options.testFraction, rng, categorical, progress, refuseMissing: missingValuesRefusal(options.model) });
     return { name: options.dataset, ...parts, sha256: fileSha256(options.dataset) };
   }
   const { name, dataset } = loadRegistryDataset(options.dataset, options.target);
@@ -110,6 +110,8 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
   const model = hidden ? hidden.model : await trainer.fit(train, rngs.fit);
   const seconds = (performance.now() - started) / 1000;
   const target = model.task === 'classification' ? train.targetName : model.targetName;
+  // Scored before anything is written: a command that fails leaves no model file behind.
+  const scores = { train: score(model, train), test: test.features.rows > 0 ? score(model, test) : NaN };
   saveModelFile(model, options.out, { tool: 'threatlab train', dataset: name, sha256, target, seed: options.seed, testFraction: options.testFraction, rows: { train: train.features.rows, test: test.features.rows } });
   if (options.tfjsOut && model instanceof Mlp) await saveLayersModel(model, options.tfjsOut);
   const report: TrainReport = {
@@ -119,8 +121,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
     seed: options.seed,
     rows: { train: train.features.rows, test: test.features.rows },
     metric: model.task === 'classification' ? 'accuracy' : 'rmse',
-    train: score(model, train),
-    test: test.features.rows > 0 ? score(model, test) : NaN,
+    ...scores,
     seconds,
     out: options.out,
     warnings: [],

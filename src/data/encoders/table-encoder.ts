@@ -33,6 +33,11 @@ export interface TableEncoderSpec {
   unknown?: UnknownPolicy;
   /** Class names in this order (default: sorted). */
   classOrder?: string[];
+  /**
+   * A missing numeric value is NaN by default (trees take it); given, it is an error naming the
+   * file, line and column, this text saying what needs every value (`model "logistic" needs every value`).
+   */
+  refuseMissing?: string;
 }
 
 interface ColumnPlan {
@@ -77,7 +82,7 @@ export function fitTableEncoder(train: Table, spec: TableEncoderSpec): TableEnco
     task,
     classes,
     target: spec.target,
-    transform: (table, name) => encodeTable(table, name, plans, schema, targetIndexIn(table, spec.target), task, classes),
+    transform: (table, name) => encodeTable(table, name, plans, schema, targetIndexIn(table, spec.target), task, classes, spec.refuseMissing),
   };
 }
 
@@ -93,6 +98,7 @@ function encodeTable(
   targetIndex: number,
   task: 'classification' | 'regression',
   classes: string[],
+  refuseMissing: string | undefined,
 ): Dataset {
   const cols = columnCount(schema);
   const features = createMatrix(table.rows.length, cols);
@@ -106,6 +112,9 @@ function encodeTable(
       const value = row[plan.index];
       const feature = plan.feature;
       if (feature.kind === 'numeric') {
+        if (value === undefined && refuseMissing !== undefined) {
+          throw new ThreatlabError('missing-value', `${where}feature "${feature.name}" is missing; ${refuseMissing}: fill it in or drop incomplete rows, or train a tree (trees take missing values)`);
+        }
         features.data[offset++] = parseNumber(value, table, i, feature.name);
       } else if (feature.encoding === 'one-hot') {
         plan.levels!.encodeInto(value, features.data, offset, where);

@@ -86,7 +86,7 @@ export class KernelLogistic implements Classifier {
   }
 
   predictProba(features: Matrix): Matrix {
-    checkInput(this.kind, this.inputSize, features);
+    checkInput(this.kind, this.inputSize, features, { schema: this.schema });
     const kernel = rbfKernel(features, this.centres, this.gamma);
     const classes = this.coefficients.rows;
     const n = this.centres.rows;

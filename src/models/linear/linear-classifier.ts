@@ -64,9 +64,9 @@ export class LinearClassifier implements Classifier {
     const layer = features.rows * d * scores >= KERNEL_MULTIPLY_ADDS ? this.asLayer() : undefined;
     if (layer) {
       checkInputShape(this.kind, this.inputSize, features);
-      return forward([layer], features, 1, (input) => checkInputValues(this.kind, input));
+      return forward([layer], features, 1, (input) => checkInputValues(this.kind, input, { schema: this.schema }));
     }
-    checkInput(this.kind, this.inputSize, features);
+    checkInput(this.kind, this.inputSize, features, { schema: this.schema });
     const out = createMatrix(features.rows, scores);
     const nonZero = new Uint32Array(d);
     const weights = this.weights.data;

@@ -57,7 +57,7 @@ export class LinearRegression implements Regressor {
   }
 
   predictValues(features: Matrix): Float64Array {
-    checkInput(this.kind, this.inputSize, features);
+    checkInput(this.kind, this.inputSize, features, { schema: this.schema });
     const d = this.inputSize;
     const out = new Float64Array(features.rows);
     for (let i = 0; i < features.rows; i++) {

@@ -180,16 +180,16 @@ test('a value that is not finite stops a linear fit with the error every trainer
     values[at] = value;
     return classificationDataset({ ...dataset, features: createMatrix(dataset.features.rows, dataset.features.cols, values) });
   };
-  assert.equal(failure(spoiled(data, 4 * 5 + 1, NaN)), 'cannot train "logistic": features[4][1]: is NaN; this model needs finite features: impute or drop missing values, or train a tree');
-  assert.equal(failure(spoiled(data, 59 * 5 + 4, -Infinity)), 'cannot train "logistic": features[59][4]: is -Infinity; this model needs finite features: impute or drop missing values, or train a tree');
-  assert.equal(failure(spoiled(wide, 2 * 9 + 8, Infinity)), 'cannot train "logistic": features[2][8]: is Infinity; this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(spoiled(data, 4 * 5 + 1, NaN)), 'cannot train "logistic": features[4][1]: is NaN (feature "x1", training row 5); this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(spoiled(data, 59 * 5 + 4, -Infinity)), 'cannot train "logistic": features[59][4]: is -Infinity (feature "x4", training row 60); this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(spoiled(wide, 2 * 9 + 8, Infinity)), 'cannot train "logistic": features[2][8]: is Infinity (feature "x8", training row 3); this model needs finite features: impute or drop missing values, or train a tree');
   const source = spoiled(data, 10 * 5 + 3, NaN);
   const rows = Int32Array.of(0, 1, 2, 10, 3, 4, 5, 6, 7, 8, 9);
   const selection = (picked: Int32Array) => {
     const features = selectedRowsMatrix({ cols: 5, parts: [{ source: source.features.data, rows: picked }] }, new Float64Array(5 * picked.length));
     return { dataset: classificationDataset({ ...source, features, labels: Int32Array.from(picked, (r) => source.labels[r]) }), features };
   };
-  assert.equal(failure(selection(rows).dataset), 'cannot train "logistic": features[3][3]: is NaN; this model needs finite features: impute or drop missing values, or train a tree');
+  assert.equal(failure(selection(rows).dataset), 'cannot train "logistic": features[3][3]: is NaN (feature "x3", training row 4); this model needs finite features: impute or drop missing values, or train a tree');
   const clean = selection(Int32Array.from({ length: 50 }, (_, k) => k + (k >= 10 ? 1 : 0)));
   const fitted = new LinearClassifierTrainer('logistic').fitSync(clean.dataset);
   assert.ok(Object.getOwnPropertyDescriptor(clean.features, 'data')?.get, 'fitted without gathering the rows');

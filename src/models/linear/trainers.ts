@@ -48,7 +48,7 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
     // One L-BFGS run (softmax, logistic) or one per class (one-vs-rest); most stop before their cap.
     const runs = this.kind === 'ovr' ? classification.classes.length : 1;
     this.progress.start(`fitting ${this.kind} (solver iterations, at most)`, runs * this.params.maxIterations);
-    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params, (x) => checkTrainingFeatures(this.kind, x), () => this.progress.tick());
+    const fit = fitLinearScores(this.kind, classification.features, classification.labels, classification.classes.length, this.params, (x) => checkTrainingFeatures(this.kind, x, { schema: classification.schema }), () => this.progress.tick());
     this.progress.done();
     return new LinearClassifier({
       kind: this.kind,

@@ -93,7 +93,7 @@ export class Cnn implements Classifier {
 
   /** Flattened output of the convolution blocks (in WebAssembly: cnn-block-kernel.ts), written to `into` where given. */
   features(input: Matrix, into?: Matrix): Matrix {
-    checkInput(this.kind, this.inputSize, input);
+    checkInput(this.kind, this.inputSize, input, { schema: this.schema });
     const out = into ?? createMatrix(input.rows, this.dense[0].inputs);
     convolveImages(this.image, this.convolutions, input.data, input.rows, out.data);
     return out;

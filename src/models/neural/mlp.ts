@@ -74,7 +74,7 @@ export class Mlp implements Classifier {
 
   predictProba(features: Matrix): Matrix {
     checkInputShape(this.kind, this.inputSize, features);
-    return forward(this.layers, features, this.layers.length, (input) => checkInputValues(this.kind, input));
+    return forward(this.layers, features, this.layers.length, (input) => checkInputValues(this.kind, input, { schema: this.schema }));
   }
 
   predict(features: Matrix): Int32Array {

@@ -59,7 +59,7 @@ export function buildColumns(data: ClassificationDataset, kind: string, { byteRa
   const entries = selection && keptSelectionEntries(selection);
   const x = entries ? undefined : data.features.data;
   const { low, high, more, infinite } = entries ? twoValuesOfEntries(entries, rows, cols) : firstTwoValues(x!, rows, cols);
-  if (infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true });
+  if (infinite) checkTrainingFeatures(kind, data.features, { allowMissing: true, schema: data.schema });
   const columns = new Array<Column>(cols);
   const byteColumns: number[] = [];
   for (let j = 0; j < cols; j++) if (levels[j] < 0 && more[j] === 0 && low[j] === low[j]) byteColumns.push(j);

@@ -105,7 +105,7 @@ export class DecisionTree implements Classifier {
 
   /** The BigML-style answer for each row. */
   explain(features: Matrix): TreeAnswer[] {
-    checkInput(this.kind, this.inputSize, features, { allowMissing: true });
+    checkInput(this.kind, this.inputSize, features, { allowMissing: true, schema: this.schema });
     const answers: TreeAnswer[] = [];
     for (let i = 0; i < features.rows; i++) {
       const node = this.nodes[this.nodeOf(features.data.subarray(i * features.cols, (i + 1) * features.cols))];
@@ -115,7 +115,7 @@ export class DecisionTree implements Classifier {
   }
 
   predictProba(features: Matrix): Matrix {
-    checkInput(this.kind, this.inputSize, features, { allowMissing: true });
+    checkInput(this.kind, this.inputSize, features, { allowMissing: true, schema: this.schema });
     const classes = this.classes.length;
     const out = createMatrix(features.rows, classes);
     for (let i = 0; i < features.rows; i++) {
