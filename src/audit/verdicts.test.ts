@@ -78,3 +78,18 @@ test('image inversion: half or more recognised is high, over twice chance medium
   assert.equal(verdict.sentence, 'MI-Face drew one image per class from the model: 7 of 10 look most like one of your 600 member images of their own class (chance is 10.0%).');
   assert.match(verdict.thresholds, /^images: high when half or more/);
 });
+
+test('a figure beside a threshold prints on the side of it that decided the level: AUC 0.598 is not "0.60" under a medium verdict, 98.96% agreement not "99.0%"', () => {
+  const membership = (auc: number, tprAt1: number) => membershipVerdict([{ policy: 'full', attack: 'threshold', auc, tprAt1, tprAt01: 0, members: 100, nonMembers: 100, queries: 200 }]);
+  const below = membership(0.598, 0.0199);
+  assert.equal(below.level, 'medium');
+  assert.match(below.sentence, /AUC 0\.598 \(0\.5 is guessing\), and it names 1\.99% of the members/);
+  const above = membership(0.6004, 0.0);
+  assert.equal(above.level, 'high');
+  assert.match(above.sentence, /AUC 0\.60 /, 'two decimals where they read on the right side');
+  assert.match(membership(0.5496, 0).sentence, /AUC 0\.5496 /);
+  const copy = extractionVerdict([{ policy: 'full', attack: 'retraining', agreement: 0.9896, queries: 100, cost: 0.01 }], 'rows');
+  assert.equal(copy.level, 'medium');
+  assert.match(copy.sentence, /a copy agreeing on 98\.96% of rows/);
+  assert.match(extractionVerdict([{ policy: 'full', attack: 'retraining', agreement: 0.8996, queries: 100, cost: 0.01 }], 'rows').sentence, /agrees with your model on only 89\.96% of rows/);
+});

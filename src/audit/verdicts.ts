@@ -9,6 +9,8 @@
  * well below (Song et al. 2017 leave detection open; see defenses/encoding-detector.ts).
  */
 
+import { fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
+
 /** How exposed a model is to one threat. */
 export type Level = 'low' | 'medium' | 'high';
 
@@ -52,6 +54,9 @@ export function extractionLevel(agreement: number): Level {
 }
 
 const pct = (value: number, digits = 1) => `${(100 * value).toFixed(digits)}%`;
+const EXTRACTION_LINES = [EXTRACTION_THRESHOLDS.medium, EXTRACTION_THRESHOLDS.high];
+/** A copy's agreement, on the side of each extraction threshold it lies on (99.0% is never a copy that agrees on 98.95%). */
+const agreementText = (agreement: number) => percentAgainst(agreement, EXTRACTION_LINES);
 const count = (value: number) => value.toLocaleString('en-US');
 const money = (value: number) => (value === 0 ? 'nothing at a price of 0' : `${value < 1 ? value.toFixed(4) : value.toFixed(2)}`);
 
@@ -61,8 +66,8 @@ export function extractionVerdict(results: ExtractionResult[], rowsJudged: strin
   const level = extractionLevel(published.agreement);
   const sentence =
     level === 'low'
-      ? `Under ${published.policy}, the best copy an attacker made (${published.attack}, ${count(published.queries)} queries) agrees with your model on only ${pct(published.agreement)} of ${rowsJudged}.`
-      : `Under ${published.policy}, a copy agreeing on ${pct(published.agreement)} of ${rowsJudged} costs ${count(published.queries)} queries (${money(published.cost)}) with ${published.attack}.`;
+      ? `Under ${published.policy}, the best copy an attacker made (${published.attack}, ${count(published.queries)} queries) agrees with your model on only ${agreementText(published.agreement)} of ${rowsJudged}.`
+      : `Under ${published.policy}, a copy agreeing on ${agreementText(published.agreement)} of ${rowsJudged} costs ${count(published.queries)} queries (${money(published.cost)}) with ${published.attack}.`;
   return {
     threat: 'extraction',
     level,
@@ -72,7 +77,7 @@ export function extractionVerdict(results: ExtractionResult[], rowsJudged: strin
       published,
       others,
       (result) => extractionLevel(result.agreement),
-      (result) => `${result.policy}: ${pct(result.agreement)} agreement for ${count(result.queries)} queries`,
+      (result) => `${result.policy}: ${agreementText(result.agreement)} agreement for ${count(result.queries)} queries`,
       (a, b) => b.queries > 1.5 * a.queries && b.agreement >= a.agreement - 0.01,
     ),
   };
@@ -92,6 +97,10 @@ export interface MembershipResult {
 
 export const MEMBERSHIP_THRESHOLDS = { highAuc: 0.6, highTprAt1: 0.05, mediumAuc: 0.55, mediumTprAt1: 0.02 };
 
+/** An attack's AUC and TPR at 1% FPR, each on the side of its thresholds it lies on. */
+const aucText = (auc: number) => fixedAgainst(auc, [MEMBERSHIP_THRESHOLDS.mediumAuc, MEMBERSHIP_THRESHOLDS.highAuc], 2);
+const tprText = (tprAt1: number) => percentAgainst(tprAt1, [MEMBERSHIP_THRESHOLDS.mediumTprAt1, MEMBERSHIP_THRESHOLDS.highTprAt1]);
+
 /** Membership level from AUC and TPR at 1% FPR. */
 export function membershipLevel(auc: number, tprAt1: number): Level {
   const t = MEMBERSHIP_THRESHOLDS;
@@ -109,14 +118,14 @@ export function membershipVerdict(results: MembershipResult[]): Verdict {
   return {
     threat: 'membership',
     level,
-    sentence: `Under ${published.policy}, an attacker (${published.attack}) ${what} your training rows from others: AUC ${published.auc.toFixed(2)} (0.5 is guessing), and it names ${pct(published.tprAt1)} of the members while wrongly accusing 1% of the others (${pct(published.tprAt01)} at 0.1%).`,
+    sentence: `Under ${published.policy}, an attacker (${published.attack}) ${what} your training rows from others: AUC ${aucText(published.auc)} (0.5 is guessing), and it names ${tprText(published.tprAt1)} of the members while wrongly accusing 1% of the others (${pct(published.tprAt01)} at 0.1%).`,
     thresholds: `high: AUC ≥ ${t.highAuc} or TPR ≥ ${pct(t.highTprAt1, 0)} at 1% FPR; medium: AUC ≥ ${t.mediumAuc} or TPR ≥ ${pct(t.mediumTprAt1, 0)} at 1% FPR; low: below`,
     helps:
       policyHelps(
         published,
         others,
         (result) => membershipLevel(result.auc, result.tprAt1),
-        (result) => `${result.policy}: AUC ${result.auc.toFixed(2)}, TPR ${pct(result.tprAt1)} at 1% FPR (${result.attack})`,
+        (result) => `${result.policy}: AUC ${aucText(result.auc)}, TPR ${tprText(result.tprAt1)} at 1% FPR (${result.attack})`,
         () => false,
       ) +
       (level === 'low'

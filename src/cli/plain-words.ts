@@ -4,17 +4,19 @@
  * "max |Δp|" knows whether the number is bad.
  */
 
-/** Membership: AUC 0.5 is guessing; the verdict's thresholds are stated. */
+import { fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
+
+/** Membership: AUC 0.5 is guessing; the verdict's thresholds are stated (and each figure printed on its side of them). */
 export function membershipInWords(auc: number, tprAt1: number): string {
   const verdict = auc >= 0.6 || tprAt1 >= 0.05 ? 'it leaks' : auc >= 0.55 ? 'it leaks a little' : 'little leakage measured';
-  return `in plain words: ${verdict} — the attack tells members from non-members with AUC ${auc.toFixed(2)} (0.5 is guessing; we call 0.55 a little and 0.6 a leak) and finds ${(100 * tprAt1).toFixed(1)}% of the members while accusing 1% of the others (at 5% or more a member can be named with confidence)`;
+  return `in plain words: ${verdict} — the attack tells members from non-members with AUC ${fixedAgainst(auc, [0.55, 0.6], 2)} (0.5 is guessing; we call 0.55 a little and 0.6 a leak) and finds ${percentAgainst(tprAt1, [0.05])} of the members while accusing 1% of the others (at 5% or more a member can be named with confidence)`;
 }
 
 /** Extraction: agreement is the share of inputs on which the copy answers like the target. */
 export function extractionInWords(agreement: number, maxGap: number, where: string): string {
   const exact = maxGap < 1e-6;
   const verdict = exact ? 'the copy is exact' : agreement >= 0.99 ? 'the copy is as good as the model' : agreement >= 0.9 ? 'the copy is close' : 'the copy is rough';
-  return `in plain words: ${verdict} — it gives the target's answer on ${(100 * agreement).toFixed(2)}% of ${where}, and its probabilities differ by at most ${maxGap.toExponential(1)} (below 1e-6 we call it exact; 99% agreement or more, as good as the model)`;
+  return `in plain words: ${verdict} — it gives the target's answer on ${percentAgainst(agreement, [0.9, 0.99], 2)} of ${where}, and its probabilities differ by at most ${maxGap.toExponential(1)} (below 1e-6 we call it exact; 99% agreement or more, as good as the model)`;
 }
 
 /** Attribute inversion: guesses beside the best guess without the model. */
