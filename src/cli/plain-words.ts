@@ -4,7 +4,7 @@
  * "max |Δp|" knows whether the number is bad.
  */
 
-import { fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
+import { exponentialAgainst, fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
 
 /** Membership: AUC 0.5 is guessing; the verdict's thresholds are stated (and each figure printed on its side of them). */
 export function membershipInWords(auc: number, tprAt1: number): string {
@@ -16,7 +16,7 @@ export function membershipInWords(auc: number, tprAt1: number): string {
 export function extractionInWords(agreement: number, maxGap: number, where: string): string {
   const exact = maxGap < 1e-6;
   const verdict = exact ? 'the copy is exact' : agreement >= 0.99 ? 'the copy is as good as the model' : agreement >= 0.9 ? 'the copy is close' : 'the copy is rough';
-  return `in plain words: ${verdict} — it gives the target's answer on ${percentAgainst(agreement, [0.9, 0.99], 2)} of ${where}, and its probabilities differ by at most ${maxGap.toExponential(1)} (below 1e-6 we call it exact; 99% agreement or more, as good as the model)`;
+  return `in plain words: ${verdict} — it gives the target's answer on ${percentAgainst(agreement, [0.9, 0.99], 2)} of ${where}, and its probabilities differ by at most ${exponentialAgainst(maxGap, [1e-6], 1)} (below 1e-6 we call it exact; 99% agreement or more, as good as the model)`;
 }
 
 /** Attribute inversion: guesses beside the best guess without the model. */

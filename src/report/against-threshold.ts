@@ -12,12 +12,21 @@ const MOST_DIGITS = 6;
  * side of one of `thresholds` (compared unscaled, as the verdict compares them: ≥ is the upper side).
  */
 export function fixedAgainst(value: number, thresholds: readonly number[], digits: number, scale = 1): string {
+  return against(value, thresholds, digits, scale, (scaled, shown) => scaled.toFixed(shown));
+}
+
+/** `value.toExponential(digits)`, or with more digits where fewer would print it on the other side of one of `thresholds`. */
+export function exponentialAgainst(value: number, thresholds: readonly number[], digits: number): string {
+  return against(value, thresholds, digits, 1, (scaled, shown) => scaled.toExponential(shown));
+}
+
+function against(value: number, thresholds: readonly number[], digits: number, scale: number, write: (scaled: number, digits: number) => string): string {
   const sameSides = (printed: number) => thresholds.every((threshold) => value >= threshold === printed / scale >= threshold);
   for (let shown = digits; shown < digits + MOST_DIGITS; shown++) {
-    const text = (scale * value).toFixed(shown);
+    const text = write(scale * value, shown);
     if (sameSides(Number(text))) return text;
   }
-  return (scale * value).toFixed(digits + MOST_DIGITS);
+  return write(scale * value, digits + MOST_DIGITS);
 }
 
 /** A share (0–1) as a percentage with `digits` decimals, or more where fewer would cross one of `thresholds` (shares too). */
