@@ -109,6 +109,10 @@ test('bad requests get a JSON error with code and status, and write nothing to t
   // The rows are checked in one loop: the error still names the value's place.
   const stringy = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, body: { rows: [row, [1, '2', 3, 4]] } });
   assert.deepEqual(stringy.body.error.issues, [{ path: 'rows.1.1', message: 'expected a finite number or null, got "2"' }]);
+  // A record's value that is no member of the record union (Infinity once parsed) is named at its place, not as the body's "Invalid input".
+  const infinite = await api.call('POST', `/v1/models/${model}/predict`, { key: bob, raw: '{"records": [{"colour": 1e999}]}' });
+  assert.equal(infinite.status, 400);
+  assert.deepEqual(infinite.body.error.issues, [{ path: 'records.0.colour', message: 'expected string, number or null, received Infinity' }]);
   const unknown = await api.call('POST', '/v1/models/m_nope/predict', { key: bob, body: { rows: [row] } });
   assert.equal(unknown.status, 404);
   assert.deepEqual(api.store.ledgerIds(), [], 'no rejected request reached the ledger');

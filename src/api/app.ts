@@ -35,6 +35,7 @@ import type { TaskRunner } from '../jobs/task-runner.ts';
 import { PredictionService } from './service.ts';
 import type { KeyRecord, Store } from './store.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT } from '../web/dashboard.ts';
+import { plainIssues } from '../zod-issues.ts';
 
 /** Settings of the app. */
 export interface AppOptions {
@@ -63,7 +64,7 @@ async function jsonBody<T extends z.ZodTypeAny>(c: Context, schema: T, limit: nu
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError('invalid request', parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })));
+    throw new ValidationError('invalid request', plainIssues(parsed.error, '(body)'));
   }
   return parsed.data;
 }

@@ -16,6 +16,7 @@ import { ThreatlabError } from '../errors.ts';
 import type { Answer } from '../oracle/types.ts';
 import type { PredictionService } from './service.ts';
 import type { KeyRecord } from './store.ts';
+import { plainIssues } from '../zod-issues.ts';
 
 const tensor = z.object({
   name: z.string(),
@@ -83,7 +84,7 @@ export function addOpenInferenceRoutes(app: Hono, service: PredictionService, au
     const key = auth(c.req.header('authorization'));
     const parsed = inferRequest.safeParse(await readJson(c.req.raw));
     if (!parsed.success) {
-      throw new ThreatlabError('validation', `not an Open Inference Protocol request: ${parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ')}`);
+      throw new ThreatlabError('validation', `not an Open Inference Protocol request: ${plainIssues(parsed.error, '(body)', 3).map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
     }
     const input = parsed.data.inputs[0];
     const data = input.data.flat();

@@ -25,6 +25,7 @@ import { DecisionTreeTrainer } from './tree/cart.ts';
 import type { Model, TrainerKind, Trainer } from './types.ts';
 import { NaiveBayesTrainer } from './linear/naive-bayes.ts';
 import { provenanceOf, type TrainingProvenance } from './provenance.ts';
+import { plainIssues } from '../zod-issues.ts';
 
 export { MODEL_KINDS } from './kinds.ts';
 
@@ -76,7 +77,7 @@ export function modelFromJson(value: unknown, source = 'model'): Model {
   if (!parsed.success) {
     throw new ValidationError(
       `${source} is not a threatlab model file (or is corrupted)`,
-      parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+      plainIssues(parsed.error, '(root)'),
     );
   }
   const json = parsed.data as ModelJson;

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ThreatlabError, ValidationError } from '../errors.ts';
 import { featureSchemaJson } from '../models/json-schema.ts';
 import type { EndpointOptions } from './endpoint-oracle.ts';
+import { plainIssues } from '../zod-issues.ts';
 
 /** A model description. */
 export const modelDescription = z.object({
@@ -40,7 +41,7 @@ export function readModelDescription(path: string): ModelDescription & Pick<Endp
   }
   const parsed = modelDescription.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(`${path} is not a model description`, parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })));
+    throw new ValidationError(`${path} is not a model description`, plainIssues(parsed.error, '(root)'));
   }
   return parsed.data;
 }

@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
+import { plainIssues } from '../../zod-issues.ts';
 
 /** The four attacks of Song et al. */
 export const EXFILTRATION_ATTACKS = ['lsb', 'correlation', 'sign', 'capacity'] as const;
@@ -67,7 +68,7 @@ export function parseExfiltrationKey(value: unknown, source: string): Exfiltrati
   if (!parsed.success) {
     throw new ValidationError(
       `${source} is not a threatlab exfiltration key (write one with threatlab train --malicious … --secret-out FILE)`,
-      parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+      plainIssues(parsed.error, '(root)'),
     );
   }
   return parsed.data;
