@@ -71,3 +71,26 @@ test('extract against a served model: fidelity checks are off by default, and wh
     await server.close();
   }
 });
+
+test('without --attack the target chooses: equation-solving for scikit-learn softmax scores, path-finding for a tree answering leaves, label-only retraining under label-only answers; the user\'s parameters still apply', async () => {
+  const run = async (...args: string[]) => {
+    const result = await runCli('extract', ...args, '--evaluate', '500', '--json');
+    assert.equal(result.status, 0, result.stdout);
+    return JSON.parse(result.stdout);
+  };
+  const softmax = await run('--model', join(fixtures, 'iris-softmax.json'));
+  assert.deepEqual([softmax.attack, softmax.chosen, softmax.status, softmax.queries], ['equation-solving', true, 'completed', 5]);
+  assert.equal(softmax.fidelityUniform.agreement, 1);
+  const tree = await run('--model', join(fixtures, 'iris-tree.json'));
+  assert.deepEqual([tree.attack, tree.chosen, tree.status], ['path-finding', true, 'completed']);
+  const labels = await run('--model', join(fixtures, 'iris-softmax.json'), '--policy', 'label-only', '--param', 'queries=60');
+  assert.deepEqual([labels.attack, labels.chosen, labels.queries], ['retraining', true, 60]);
+  const named = await run('--model', join(fixtures, 'iris-softmax.json'), '--attack', 'retraining', '--param', 'queries=40');
+  assert.deepEqual([named.attack, named.chosen, named.queries], ['retraining', false, 40]);
+  const badParam = await runCli('extract', '--model', join(fixtures, 'iris-softmax.json'), '--param', 'foo=1', '--json');
+  assert.equal(badParam.status, 2);
+  assert.match(JSON.parse(badParam.stdout).error.message, /invalid parameters for attack "equation-solving"/);
+  const text = await runCli('extract', '--model', join(fixtures, 'iris-mlp.json'), '--evaluate', '200');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^mlp-retraining against an mlp model answering scores \(completed\) — chosen for such a target \(--attack NAME runs another: /);
+});

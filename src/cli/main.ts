@@ -166,7 +166,7 @@ export function buildProgram(io: CliIo): Command {
 
   withTarget(program.command('extract'))
     .description('extract (steal) a model through its answers: a model file, or a model served by threatlab serve')
-    .requiredOption('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding, lowd-meek or kernel-equation-solving')
+    .option('--attack <name>', 'equation-solving, chosen-queries, mlp-retraining, retraining, path-finding, lowd-meek, kernel-equation-solving, or auto: the one threatlab audit tries first for what the target is and answers', 'auto')
     .option('--param <k=v>', 'attack parameter, repeatable (e.g. --param strategy=adaptive)', collect, [])
     .option('--budget <rows>', 'rows the attack may query at most', parseCount)
     .option('--policy <policy>', 'output policy of a local target: full, rounded:K, label-only, top-k:K')

@@ -26,7 +26,8 @@ import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget } from '../target.ts';
-import { extractionInWords } from '../plain-words.ts';
+import { extractionInWords, withArticle } from '../plain-words.ts';
+import { extractionPlans } from '../../audit/extraction.ts';
 
 /** Options of `threatlab extract`. */
 export interface ExtractOptions extends CommonOptions {
@@ -67,16 +68,31 @@ async function fidelity(oracle: Oracle, model: Model | undefined, surrogate: Cla
   return model && model.task === 'classification' ? agreementOn(model, surrogate, rows) : oracleAgreement(oracle, surrogate, rows);
 }
 
+/** The `--attack` that lets the target choose. */
+const AUTOMATIC = 'auto';
+
+/** The attack's parameters and the pool, checked before anything is queried. */
+function checkAttackOptions(name: string, params: Record<string, unknown>, pool: string | undefined): void {
+  if (pool && name !== 'mlp-retraining') throw new ValidationError('--pool is not used by this attack', [{ path: 'pool', message: `"${name}" chooses its own queries; the pool feeds mlp-retraining` }]);
+  const attack = EXTRACTION_ATTACKS[name];
+  asUsage(() => resolveParams(attack.name, attack.params, params, 'attack'));
+}
+
 /** Runs the command. */
 export async function runExtract(io: CliIo, options: ExtractOptions, progress: Progress): Promise<void> {
-  const attack = EXTRACTION_ATTACKS[options.attack];
-  if (!attack) {
-    throw new ThreatlabError('usage', `unknown extraction attack: "${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}`);
+  const automatic = options.attack === AUTOMATIC;
+  if (!automatic && !EXTRACTION_ATTACKS[options.attack]) {
+    throw new ThreatlabError('usage', `unknown extraction attack: "${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}, or ${AUTOMATIC}`);
   }
-  if (options.pool && options.attack !== 'mlp-retraining') throw new ValidationError('--pool is not used by this attack', [{ path: 'pool', message: `"${options.attack}" chooses its own queries; the pool feeds mlp-retraining` }]);
-  const params = parseParamPairs(options.param);
-  asUsage(() => resolveParams(attack.name, attack.params, params, 'attack'));
+  const given = parseParamPairs(options.param);
+  if (!automatic) checkAttackOptions(options.attack, given, options.pool);
   const { oracle, model } = await loadTarget(options);
+  // --attack auto: the attack threatlab audit tries first for what the target is and answers, its parameters under the user's.
+  const plan = automatic ? extractionPlans(oracle.info, false)[0] : undefined;
+  if (automatic && !plan) throw new ThreatlabError('capability', `no extraction attack here applies to a ${oracle.info.task} target; the attacks copy classifiers`);
+  const attack = EXTRACTION_ATTACKS[plan ? plan.attack : options.attack];
+  const params = plan ? { ...plan.params, ...given } : given;
+  if (plan) checkAttackOptions(attack.name, params, options.pool);
   const pool = options.pool ? featureRows(options.pool, oracle.info.schema, oracle.info.partialRows, progress) : undefined;
   const holdout = options.holdout ? featureRows(options.holdout, oracle.info.schema, oracle.info.partialRows, progress) : undefined;
   const checkpoint = options.out ? (surrogate: Model) => writeAtomically(surrogate, options.out!) : undefined;
@@ -100,6 +116,7 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   const spent = { queries: evaluation.queries, requests: evaluation.requests, cost: evaluation.cost };
   const report = {
     ...rest,
+    chosen: plan !== undefined,
     surrogate: surrogate ? { kind: surrogate.kind, saved: options.out ?? null } : null,
     outcome: outcome ? { ...outcome, surrogate: undefined } : undefined,
     pool: pool ? { file: options.pool, rows: pool.rows } : null,
@@ -112,7 +129,7 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   const pct = (value: number) => `${(100 * value).toFixed(2)}%`;
   printResult(io, options, report, () =>
     [
-      `${record.attack} against a ${oracle.info.kind} model answering ${oracle.info.reveals} (${record.status})`,
+      `${record.attack} against ${withArticle(oracle.info.kind)} model answering ${oracle.info.reveals} (${record.status})${plan ? ` — chosen for such a target (--attack NAME runs another: ${Object.keys(EXTRACTION_ATTACKS).join(', ')})` : ''}`,
       `attack paid: ${plural(record.queries, 'query', 'queries')} in ${plural(record.requests, 'request')}, cost ${record.cost.toFixed(4)}; ${record.seconds.toFixed(2)} s${pool ? ` (${pool.rows} pool rows available)` : ''}`,
       spent.queries > 0 ? `fidelity checks paid: ${plural(spent.queries, 'query', 'queries')}, cost ${spent.cost.toFixed(4)} (total ${report.total.queries} queries, cost ${report.total.cost.toFixed(4)})` : '',
       uniform ? `fidelity on ${uniform.rows} uniform points: agreement ${pct(uniform.agreement)}, max |Δp| ${uniform.maxProbabilityGap.toExponential(2)}` : '',

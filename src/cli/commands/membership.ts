@@ -15,7 +15,7 @@ import { trainerKindOf, trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
-import { membershipInWords } from '../plain-words.ts';
+import { membershipInWords, withArticle } from '../plain-words.ts';
 import { loadTarget } from '../target.ts';
 
 /** Options of `threatlab membership`. */
@@ -84,7 +84,7 @@ export async function runMembershipCommand(io: CliIo, options: MembershipOptions
   const members = data.members.filter(Boolean).length;
   printResult(io, options, result, () =>
     [
-      `${record.attack} against a ${kind} model (${record.status}): ${members} members and ${data.members.length - members} non-members`,
+      `${record.attack} against ${withArticle(kind)} model (${record.status}): ${members} members and ${data.members.length - members} non-members`,
       data.assumption,
       `paid ${plural(record.queries, 'query', 'queries')}; trained ${plural(record.outcome?.models ?? 0, 'shadow or reference model')}; ${record.seconds.toFixed(1)} s`,
       cluster ?? '',
