@@ -22,6 +22,8 @@ test('inversion levels: the gain over the commonest-value guess', () => {
   assert.equal(inversionLevel(0.72, 0.69), 'medium');
   assert.equal(inversionLevel(0.79, 0.69), 'high');
   assert.equal(inversionLevel(0.6, 0.69), 'low', 'worse than the baseline reveals nothing');
+  assert.equal(inversionLevel(0.62, 0.52), 'high', '10 points, though 0.62 − 0.52 is 0.09999999999999998');
+  assert.equal(inversionLevel(0.54, 0.52), 'low', 'exactly 2 points is not over 2');
   assert.equal(worse('low', 'medium'), 'medium');
   assert.equal(worse('high', 'medium'), 'high');
 });

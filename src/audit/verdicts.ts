@@ -147,9 +147,12 @@ export interface InversionResult {
 
 export const INVERSION_THRESHOLDS = { high: 0.1, medium: 0.02 };
 
-/** Inversion level from the gain over the baseline. */
+/**
+ * Inversion level from the gain over the baseline. Both are shares of people, so their difference
+ * is taken to 9 decimals: 0.62 − 0.52 is 0.09999999999999998 in floating point, and 10 points.
+ */
 export function inversionLevel(accuracy: number, baseline: number): Level {
-  const gain = accuracy - baseline;
+  const gain = Math.round((accuracy - baseline) * 1e9) / 1e9;
   return gain >= INVERSION_THRESHOLDS.high ? 'high' : gain > INVERSION_THRESHOLDS.medium ? 'medium' : 'low';
 }
 

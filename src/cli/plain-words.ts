@@ -5,6 +5,7 @@
  */
 
 import { exponentialAgainst, fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
+import { INVERSION_THRESHOLDS, inversionLevel } from '../audit/verdicts.ts';
 
 /** Membership: AUC 0.5 is guessing; the verdict's thresholds are stated (and each figure printed on its side of them). */
 export function membershipInWords(auc: number, tprAt1: number): string {
@@ -19,11 +20,16 @@ export function extractionInWords(agreement: number, maxGap: number, where: stri
   return `in plain words: ${verdict} — it gives the target's answer on ${percentAgainst(agreement, [0.9, 0.99], 2)} of ${where}, and its probabilities differ by at most ${exponentialAgainst(maxGap, [1e-6], 1)} (below 1e-6 we call it exact; 99% agreement or more, as good as the model)`;
 }
 
-/** Attribute inversion: guesses beside the best guess without the model. */
+/**
+ * Attribute inversion: guesses beside the best guess without the model, judged as the audit judges
+ * them (verdicts.ts, `inversionLevel`): 10 points or more reveals it, over 2 a little; a gain of a
+ * point or two is what chance gives a few hundred people, not a leak.
+ */
 export function inversionInWords(accuracy: number, baseline: number, feature: string): string {
-  const gain = accuracy - baseline;
-  const verdict = gain > 0.02 ? 'the model reveals it' : gain > 0 ? 'the model reveals a little' : 'the model adds nothing';
-  return `in plain words: ${verdict} — with the model's answers "${feature}" is guessed right for ${(100 * accuracy).toFixed(1)}% of the people, against ${(100 * baseline).toFixed(1)}% by always guessing the commonest answer (we call a gain over 2 points revealing)`;
+  const level = inversionLevel(accuracy, baseline);
+  const verdict = level === 'high' ? 'the model reveals it' : level === 'medium' ? 'the model reveals a little' : accuracy > baseline ? 'the model adds next to nothing' : 'the model adds nothing';
+  const t = INVERSION_THRESHOLDS;
+  return `in plain words: ${verdict} — with the model's answers "${feature}" is guessed right for ${(100 * accuracy).toFixed(1)}% of the people, against ${(100 * baseline).toFixed(1)}% by always guessing the commonest answer (we call a gain over ${100 * t.medium} points a little, ${100 * t.high} or more revealing)`;
 }
 
 /**
