@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractionInWords, inversionInWords, membershipInWords, withArticle } from './plain-words.ts';
+import { withArticle } from '../models/kind-article.ts';
+import { extractionInWords, inversionInWords, membershipInWords } from './plain-words.ts';
 
 test("inversion in plain words judges the gain as the audit does: half a point on 400 people is next to nothing, not 'reveals a little'", () => {
   assert.match(inversionInWords(0.517, 0.512, 'sex'), /^in plain words: the model adds next to nothing — .*"sex" is guessed right for 51\.7% of the people, against 51\.2% .*\(we call a gain over 2 points a little, 10 or more revealing\)$/);

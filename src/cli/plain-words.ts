@@ -46,8 +46,3 @@ export function faceInversionInWords(images: number, classes: number, identifica
   const verdict = share >= 0.5 ? 'the model gives away what its classes look like' : share > 2 * chance ? 'some images resemble their class' : 'the images do not resemble their class, however sure the model is of them';
   return `in plain words: ${verdict} — ${identification.recognised} of ${images} images look most like a real image of their own class among ${identification.references} real images (${identification.dataset}; chance is ${(100 * chance).toFixed(1)}%; we call half or more a leak, over twice chance a partial one)`;
 }
-
-/** A model kind with its article as read aloud: "an mlp", "an ovr", "a tree", "a softmax". */
-export function withArticle(kind: string): string {
-  return `${/^(mlp|ovr|[aeiou])/i.test(kind) ? 'an' : 'a'} ${kind}`;
-}

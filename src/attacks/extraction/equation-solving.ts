@@ -21,6 +21,7 @@ import { columnNames } from '../../data/schema.ts';
 import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
 import { fitToProbabilities } from './soft-fit.ts';
+import { withArticle } from '../../models/kind-article.ts';
 
 /** Parameters of equation solving. */
 export const EQUATION_SOLVING_PARAMS = {
@@ -43,7 +44,7 @@ export interface ExtractionOutcome {
 /** The linear link of an oracle's model, or an error naming the attacks that fit other models. */
 export function linearLinkOf(info: OracleInfo): LinearLink {
   if (info.kind === 'logistic' || info.kind === 'softmax' || info.kind === 'ovr') return info.kind;
-  throw new ThreatlabError('capability', `equation solving extracts logistic models; this oracle serves a ${info.kind} model (use mlp-retraining, path-finding or a retraining attack)`);
+  throw new ThreatlabError('capability', `equation solving extracts logistic models; this oracle serves ${withArticle(info.kind)} model (use mlp-retraining, path-finding or a retraining attack)`);
 }
 
 /** Unknowns of a linear model over d features. */

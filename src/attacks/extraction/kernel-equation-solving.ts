@@ -21,6 +21,7 @@ import type { Attack } from '../types.ts';
 import { probabilities, queryAll } from './answers.ts';
 import { logRatioSystems } from './equation-solving.ts';
 import { refineRepresenters } from './kernel-representers.ts';
+import { withArticle } from '../../models/kind-article.ts';
 
 /** Parameters of kernel equation solving. */
 export const KERNEL_EQUATION_SOLVING_PARAMS = {
@@ -47,7 +48,7 @@ export const kernelEquationSolving: Attack<typeof KERNEL_EQUATION_SOLVING_PARAMS
   params: KERNEL_EQUATION_SOLVING_PARAMS,
   async run({ oracle, rng }, params) {
     if (oracle.info.kind !== 'kernel-logistic') {
-      throw new ThreatlabError('capability', `kernel-equation-solving extracts RBF-kernel logistic models; this oracle serves a ${oracle.info.kind} model (use equation-solving or mlp-retraining)`);
+      throw new ThreatlabError('capability', `kernel-equation-solving extracts RBF-kernel logistic models; this oracle serves ${withArticle(oracle.info.kind)} model (use equation-solving or mlp-retraining)`);
     }
     if (!(params.gamma > 0)) throw new ValidationError('invalid parameters for kernel-equation-solving', [{ path: 'gamma', message: "give the target's kernel width, e.g. --param gamma=0.5" }]);
     if (params.queries < params.centres) throw new ValidationError('invalid parameters for kernel-equation-solving', [{ path: 'queries', message: `${params.queries} queries for ${params.centres} centres; query at least as many points as centres` }]);

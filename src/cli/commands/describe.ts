@@ -19,6 +19,7 @@ import { readModelDescription } from '../../oracle/model-description.ts';
 import { printResult, textTable, type CliIo, type CommonOptions } from '../io.ts';
 import { isUserCsv } from './train.ts';
 import { privacyLine, privacyOf } from '../../defenses/dp-sgd/params.ts';
+import { withArticle } from '../../models/kind-article.ts';
 
 /** Options of `threatlab describe`. */
 export interface DescribeOptions extends CommonOptions {
@@ -84,7 +85,7 @@ export async function runDescribe(io: CliIo, options: DescribeOptions): Promise<
   const result = { model: options.model, privacy: privacy ?? null, kind: model.kind, task: model.task, inputColumns: model.inputSize, multiplyAddsPerRow: summary.costPerRow, architecture: summary.architecture ?? null, classes: summary.classes, training: training ?? null, features: model.schema.features.map(featureRow), reveals };
   printResult(io, options, result, () =>
     [
-      `${options.model}: a ${model.kind} ${model.task === 'classification' ? `classifier of ${summary.classes.length} classes (${summary.classes.join(', ')})` : 'regressor'}, ${model.inputSize} input columns, ${summary.costPerRow} multiply-adds (or tree steps) per row${summary.architecture ? `, hidden layers ${summary.architecture.hidden.join('-')} ${summary.architecture.activation}` : ''}`,
+      `${options.model}: ${withArticle(model.kind)} ${model.task === 'classification' ? `classifier of ${summary.classes.length} classes (${summary.classes.join(', ')})` : 'regressor'}, ${model.inputSize} input columns, ${summary.costPerRow} multiply-adds (or tree steps) per row${summary.architecture ? `, hidden layers ${summary.architecture.hidden.join('-')} ${summary.architecture.activation}` : ''}`,
       ...(privacy ? [privacyLine(privacy)] : []),
       training ? `trained by threatlab train on ${training.dataset} (target ${training.target}, seed ${training.seed}, test fraction ${training.testFraction}, ${training.rows.train} training rows): membership --dataset ${training.dataset} rebuilds its members` : 'no training provenance: membership audits need --members, --non-members and --population',
       featuresText(model.schema),

@@ -26,8 +26,9 @@ import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget } from '../target.ts';
-import { extractionInWords, withArticle } from '../plain-words.ts';
+import { extractionInWords } from '../plain-words.ts';
 import { extractionPlans } from '../../audit/extraction.ts';
+import { withArticle } from '../../models/kind-article.ts';
 
 /** Options of `threatlab extract`. */
 export interface ExtractOptions extends CommonOptions {

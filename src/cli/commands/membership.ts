@@ -15,8 +15,9 @@ import { trainerKindOf, trainerParamsOf } from '../../models/registry.ts';
 import type { Progress } from '../../progress.ts';
 import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
 import { membershipData, type MembershipDataOptions } from '../membership-problem.ts';
-import { membershipInWords, withArticle } from '../plain-words.ts';
+import { membershipInWords } from '../plain-words.ts';
 import { loadTarget } from '../target.ts';
+import { withArticle } from '../../models/kind-article.ts';
 
 /** Options of `threatlab membership`. */
 export interface MembershipOptions extends CommonOptions, MembershipDataOptions {
