@@ -73,3 +73,23 @@ test('a non-dense tfjs model and a corrupted model.json are refused with codes',
   writeFileSync(join(folder, 'broken.json'), '{"modelTopology": ');
   await assert.rejects(loadLayersModel(join(folder, 'broken.json')), (e) => hasCode(e, 'parse-error'));
 });
+
+test('standardize (the default) leaves inputs that all lie in [0, 1] as they are, as standardize=false trains them, and records it; other inputs are standardised', async () => {
+  const blobs = makeBlobs(300, { centers: 3, features: 6, seed: 3 });
+  // The blobs squeezed into [0, 1], one column nearly constant (a pixel lit in a few images).
+  const values = blobs.features.data;
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  const unit = Float64Array.from(values, (value) => (value - low) / (high - low));
+  for (let i = 0; i < 300; i++) unit[i * 6] = i % 97 === 0 ? 1 : 0;
+  const unitRows = { ...blobs, features: createMatrix(300, 6, unit) };
+  const settings = { hidden: '8', epochs: 5, validationFraction: 0 };
+  const byDefault = await new MlpTrainer(settings).fit(unitRows, new Rng(4));
+  const raw = await new MlpTrainer({ ...settings, standardize: false }).fit(unitRows, new Rng(4));
+  assert.equal(byDefault.params.standardize, false, 'the model file says the inputs went in unscaled');
+  assert.deepEqual(byDefault.layers[0].weights, raw.layers[0].weights);
+  assert.deepEqual(byDefault.predictProba(unitRows.features).data, raw.predictProba(unitRows.features).data);
+  const wide = await new MlpTrainer(settings).fit(blobs, new Rng(4));
+  assert.equal(wide.params.standardize, true);
+  const wideRaw = await new MlpTrainer({ ...settings, standardize: false }).fit(blobs, new Rng(4));
+  assert.notDeepEqual(wide.layers[0].weights, wideRaw.layers[0].weights);
+});
