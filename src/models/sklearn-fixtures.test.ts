@@ -66,5 +66,5 @@ test("scikit-learn's digits MLP on its 600 member images from CSV runs whole in 
   const accuracy = labels.filter((label, i) => model.classes[predicted[i]] === label).length / 600;
   assert.ok(accuracy > 0.95, `member accuracy ${accuracy}`);
   rows.data[321 * 64 + 40] = Infinity;
-  assert.throws(() => model.predictProba(rows), /features\[321\]\[40\]: is Infinity; give finite values/);
+  assert.throws(() => model.predictProba(rows), /features\[321\]\[40\]: is Infinity \(feature "p40", row 322\); give finite values/);
 });

@@ -39,6 +39,7 @@ export const MLP_PARAMS = {
     default: true,
     doc: 'standardise inputs on the training rows (folded into the first layer) unless every input already lies in [0, 1] (pixels, one-hot levels), which goes in as it is; false feeds raw features always; the model file records which was done',
   },
+  standardizeUnitInputs: { type: 'boolean', default: false, doc: 'with standardize, scale inputs that all lie in [0, 1] too (as every MLP was trained before 2026-12-06; shadow models of a file that says standardize=true are trained so)' },
   ...DP_SGD_PARAMS,
   ...ADVERSARIAL_TRAINING_PARAMS,
 } satisfies ParamSpecs;
@@ -129,7 +130,7 @@ export class MlpTrainer implements Trainer<Mlp> {
     const fraction = privacy ? 0 : p.validationFraction;
     const { train, only, validation } = networkTrainingRows(classification, fraction, rng.fork(), { extraRows: hooks.extraRows, copy: p.adversarialEpsilon !== 0 });
     // Inputs already on the unit scale are fed as they are (see MLP_PARAMS.standardize); the model records what was done.
-    const scaler = p.standardize && !onUnitScale(train.features, only) ? fitStandardScaler(train.features, only) : undefined;
+    const scaler = p.standardize && (p.standardizeUnitInputs || !onUnitScale(train.features, only)) ? fitStandardScaler(train.features, only) : undefined;
     if (scaler && (hooks.penalty || hooks.initial)) {
       throw new ValidationError('cannot train "mlp"', [{ path: 'standardize', message: 'a weight penalty or starting weights need standardize=false (folding the scaling into the first layer would change the weights)' }]);
     }

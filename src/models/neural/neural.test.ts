@@ -9,7 +9,8 @@ import { makeBlobs, makeMoons } from '../../data/datasets/synthetic.ts';
 import { hasCode } from '../../errors.ts';
 import { Rng } from '../../random.ts';
 import { loadLayersModel, saveLayersModel } from './layers-format.ts';
-import { foldInputScaling, MlpTrainer } from './mlp.ts';
+import { foldInputScaling, Mlp, MlpTrainer } from './mlp.ts';
+import { trainerParamsOf } from '../registry.ts';
 import { forward, type DenseLayer } from './dense-network.ts';
 import { createMatrix } from '../../math/matrix.ts';
 
@@ -92,4 +93,12 @@ test('standardize (the default) leaves inputs that all lie in [0, 1] as they are
   assert.equal(wide.params.standardize, true);
   const wideRaw = await new MlpTrainer({ ...settings, standardize: false }).fit(blobs, new Rng(4));
   assert.notDeepEqual(wide.layers[0].weights, wideRaw.layers[0].weights);
+  // A file that says standardize=true was scaled (a file made before 2026-12-06 on pixels, too): its shadows' recipe scales whatever their rows.
+  const older = new Mlp({ ...byDefault, layers: [...byDefault.layers], params: { ...byDefault.params, standardize: true } });
+  const recipe = trainerParamsOf(older);
+  assert.equal(recipe.standardizeUnitInputs, true);
+  const shadow = await new MlpTrainer({ ...recipe, epochs: 5, validationFraction: 0 }).fit(unitRows, new Rng(4));
+  assert.equal(shadow.params.standardize, true, 'scaled as the target was');
+  assert.notDeepEqual(shadow.layers[0].weights, raw.layers[0].weights);
+  assert.deepEqual([trainerParamsOf(byDefault).standardize, trainerParamsOf(byDefault).standardizeUnitInputs], [false, false], 'a file that says false trains its shadows unscaled');
 });
