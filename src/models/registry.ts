@@ -152,9 +152,9 @@ export function trainerParamsOf(model: Model): Record<string, unknown> {
     params.hidden = model.layers.slice(0, -1).map((layer) => layer.outputs).join(',');
     const activation = model.layers[0].activation;
     if (model.layers.length > 1 && (activation === 'relu' || activation === 'tanh' || activation === 'sigmoid')) params.activation = activation;
-    // A file saying standardize=true was scaled (since 2026-12-06 the file records what was done; before, every MLP so made was, inputs in [0, 1] too): its shadows are scaled whatever their rows.
-    if (params.standardize === true) params.standardizeUnitInputs = true;
   }
+  // A file saying standardize=true was scaled (since 2026-12-06 an MLP's or a linear model's file records what was done; before, every one so made was, inputs in [0, 1] too): its shadows are scaled whatever their rows.
+  if (params.standardize === true && declared.includes('standardizeUnitInputs')) params.standardizeUnitInputs = true;
   if (Array.isArray(params.hidden)) params.hidden = params.hidden.join(',');
   if (Array.isArray(params.filters)) params.filters = params.filters.join(',');
   return params;

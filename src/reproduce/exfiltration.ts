@@ -129,7 +129,8 @@ export const FULL_SETUPS: ExfiltrationSetup[] = [
     ],
   },
   {
-    dataset: 'att-faces', model: 'softmax', kind: 'softmax', params: {},
+    // Its pixels standardised, as when the table was made (since 2026-12-06 the default leaves inputs in [0, 1] unscaled).
+    dataset: 'att-faces', model: 'softmax', kind: 'softmax', params: { standardizeUnitInputs: true },
     attacks: [
       { attack: 'lsb', options: { bits: 16 }, setting: 'b=16, deflate' },
       { attack: 'capacity', options: { items: 2, downscale: 4 }, setting: '4-bit, 23×28' },

@@ -88,7 +88,7 @@ async function daeNetwork(train: ClassificationDataset, seed: number, progress: 
   const encoder = autoencoder.layers.slice(0, half) as DenseLayer[];
   const decoder = autoencoder.layers.slice(half) as DenseLayer[];
   const codes = autoencoder.encode(train.features);
-  const head = await new LinearClassifierTrainer('softmax', {}).fit({ ...train, features: codes, schema: { features: [] }, image: undefined }, new Rng(seed));
+  const head = await new LinearClassifierTrainer('softmax', { standardizeUnitInputs: true }).fit({ ...train, features: codes, schema: { features: [] }, image: undefined }, new Rng(seed));
   const { rows: scores, cols: width } = head.weights;
   const headLayer: DenseLayer = { inputs: width, outputs: scores, weights: transpose(head.weights).data, biases: Float64Array.from(head.biases), activation: 'softmax' };
   const model = new Mlp({ classes: train.classes, schema: train.schema, layers: [...encoder, headLayer], params: { network: 'denoising autoencoder encoder + softmax' } });
@@ -161,11 +161,11 @@ export async function faceInversionRows(options: { quick: boolean; seed: number;
   const data = loadDataset('att-faces') as ClassificationDataset;
   const train = subsetRows(data, data.split!.train);
   const heldOut = subsetRows(data, data.split!.test);
-  const evaluator = await new LinearClassifierTrainer('softmax', {}).fit(heldOut, new Rng(seed + 1));
+  const evaluator = await new LinearClassifierTrainer('softmax', { standardizeUnitInputs: true }).fit(heldOut, new Rng(seed + 1));
   const faces: Faces = { train, heldOut, evaluator };
   const labels = Array.from({ length: quick ? 8 : data.classes.length }, (_, i) => i);
   const files: string[] = [];
-  const softmax = await new LinearClassifierTrainer('softmax', {}).fit(train, new Rng(seed));
+  const softmax = await new LinearClassifierTrainer('softmax', { standardizeUnitInputs: true }).fit(train, new Rng(seed));
   const rows = [await whiteBoxRow('softmax', 1.4, softmax, faces, labels, outDir, files)];
   if (!quick) {
     const mlp = await new MlpTrainer({ hidden: '256', activation: 'sigmoid', epochs: 120, batchSize: 32, validationFraction: 0, standardize: false }).fit(train, new Rng(seed));

@@ -186,7 +186,7 @@ function fitSurrogate(info: OracleInfo, x: Matrix, labels: Int32Array, l2: numbe
     return new LinearClassifier({ kind: 'softmax', classes: info.classes, schema: info.schema, weights: createMatrix(info.classes.length, x.cols), biases, params: {} });
   }
   const data = classificationDataset({ name: 'queried', features: x, schema: info.schema, labels, classes: info.classes, targetName: 'label' });
-  return new LinearClassifierTrainer('softmax', { l2, standardize: true }).fitSync(data);
+  return new LinearClassifierTrainer('softmax', { l2, standardize: true, standardizeUnitInputs: true }).fitSync(data);
 }
 
 /** Points on the boundary between differently labelled uniform points, by binary search. */

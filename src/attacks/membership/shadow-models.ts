@@ -45,7 +45,7 @@ async function fitAttackModel(rows: number[][], inside: boolean[], seed: number,
     targetName: 'member',
   });
   if (kind === 'forest') return fitForest(data, new Rng(seed));
-  return new LinearClassifierTrainer('logistic', { l2: 1e-3 }).fit(data, new Rng(seed));
+  return new LinearClassifierTrainer('logistic', { l2: 1e-3, standardizeUnitInputs: true }).fit(data, new Rng(seed));
 }
 
 /** The shadow-model attack. */

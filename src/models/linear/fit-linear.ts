@@ -21,7 +21,12 @@ export const LINEAR_PARAMS = {
   l2: { type: 'number', default: 1, min: 0, doc: 'L2 penalty on the weights (1 / C in scikit-learn)' },
   maxIterations: { type: 'number', default: 1000, min: 1, integer: true, doc: 'L-BFGS iterations at most' },
   tolerance: { type: 'number', default: 1e-6, above: 0, doc: 'stop when the largest entry of the gradient per training row is below this' },
-  standardize: { type: 'boolean', default: true, doc: 'fit on standardised non-binary features, then fold the scaling into the weights' },
+  standardize: {
+    type: 'boolean',
+    default: true,
+    doc: 'fit on standardised non-binary features, then fold the scaling into the weights — unless every feature already lies in [0, 1] (pixels, one-hot levels), which are fitted as they are; the model file records which was done',
+  },
+  standardizeUnitInputs: { type: 'boolean', default: false, doc: 'with standardize, scale features that all lie in [0, 1] too (as every linear model was fitted before 2026-12-06; shadow models of a file that says standardize=true are fitted so)' },
   solver: { type: 'choice', values: ['auto', 'newton', 'lbfgs'] as const, default: 'auto', doc: "Newton (exact Hessian, for up to 800 unknowns), L-BFGS, or auto: Newton where it suits" },
   ...DP_SGD_PARAMS,
   dpEpochs: { type: 'number', default: 30, min: 1, integer: true, doc: 'with DP-SGD: passes over the data' },
@@ -36,12 +41,27 @@ export type LinearParams = ParamValues<typeof LINEAR_PARAMS>;
 /** Largest row count for which the row-space reduction (an n × n eigendecomposition) is used. */
 export const ROW_SPACE_MAX_ROWS = 2000;
 
-/** Weights (scores × features) and biases, plus how the optimiser ended. */
+/** Weights (scores × features) and biases, plus how the optimiser ended and whether the features were standardised. */
 export interface LinearFit {
   weights: Matrix;
   biases: Float64Array;
   iterations: number;
   converged: boolean;
+  standardized: boolean;
+}
+
+/**
+ * Whether `params` standardise features whose values are `values` (every value, or every non-zero
+ * one): not when all lie in [0, 1] unless `standardizeUnitInputs` says so. Standardising pixels
+ * gives one lit in a handful of images a weight hundreds of times the others' once the scaling is
+ * folded back: a softmax on MNIST fitted so read train / test accuracy 1.000 / 0.881 and DeepFool
+ * turned its rows with a median L2 change of 0.070, against 0.979 / 0.900 and 0.372 unscaled.
+ */
+function scales(params: LinearParams, values: Float64Array): boolean {
+  if (!params.standardize) return false;
+  if (params.standardizeUnitInputs) return true;
+  for (let k = 0; k < values.length; k++) if (!(values[k] >= 0 && values[k] <= 1)) return true;
+  return false;
 }
 
 /**
@@ -76,9 +96,10 @@ function fitOnEntries(link: LinearLink, x: Matrix, labels: Int32Array, classes: 
       checkValues(x);
       throw new ValidationError('cannot fit a linear model', [{ path: 'features', message: 'a value is not finite (NaN or ±Infinity); impute or drop missing values' }]);
     }
-    const factor = params.standardize ? read.factor : new Float64Array(x.cols).fill(1);
+    const standardized = scales(params, read.entries.values);
+    const factor = standardized ? read.factor : new Float64Array(x.cols).fill(1);
     const solution = solveLogistic(link, x, labels, classes, { ...params, onIteration, sparse: scaleEntries(read.entries, x.rows, factor) });
-    return foldScaling(solution, solution.coefficients, factor, new Float64Array(x.cols));
+    return foldScaling(solution, solution.coefficients, factor, new Float64Array(x.cols), standardized);
   } finally {
     read.release();
   }
@@ -88,14 +109,15 @@ function fitOnEntries(link: LinearLink, x: Matrix, labels: Int32Array, classes: 
 function fitInRowSpace(link: LinearLink, x: Matrix, labels: Int32Array, classes: number, params: LinearParams, onIteration?: () => void): LinearFit {
   const standard = fitStandardScaler(x);
   const binary = binaryColumns(x);
-  const scaler = new ColumnScaler('standard', standard.offset, Float64Array.from(standard.factor, (f, j) => (params.standardize && !binary[j] ? f : 1)), 0);
+  const standardized = scales(params, x.data);
+  const scaler = new ColumnScaler('standard', standard.offset, Float64Array.from(standard.factor, (f, j) => (standardized && !binary[j] ? f : 1)), 0);
   const scaled = scaler.transform(x);
   const solution = solveLogisticInRowSpace(link, rowSpaceOf(gram(scaled)), labels, classes, { ...params, onIteration });
-  return foldScaling(solution, rowWeightsToFeatureWeights(solution.coefficients, scaled), scaler.factor, scaler.offset);
+  return foldScaling(solution, rowWeightsToFeatureWeights(solution.coefficients, scaled), scaler.factor, scaler.offset, standardized);
 }
 
 /** The weights and biases on x's own columns: the scaling (x ↦ (x − offset) · factor) folded back in, exactly. */
-function foldScaling(solution: LogisticSolution, weights: Matrix, factor: Float64Array, offset: Float64Array): LinearFit {
+function foldScaling(solution: LogisticSolution, weights: Matrix, factor: Float64Array, offset: Float64Array, standardized: boolean): LinearFit {
   const d = weights.cols;
   const scores = solution.coefficients.rows;
   const biases = Float64Array.from(solution.biases);
@@ -105,7 +127,7 @@ function foldScaling(solution: LogisticSolution, weights: Matrix, factor: Float6
       biases[c] -= weights.data[c * d + j] * offset[j];
     }
   }
-  return { weights, biases, iterations: solution.iterations, converged: solution.converged };
+  return { weights, biases, iterations: solution.iterations, converged: solution.converged, standardized };
 }
 
 /** w_c = Xᵀ α_c for each score row. */

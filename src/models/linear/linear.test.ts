@@ -17,6 +17,7 @@ import { fitStandardScaler } from '../../data/encoders/scaling.ts';
 import { LinearRegressionTrainer } from './linear-regression.ts';
 import { LinearClassifierTrainer } from './trainers.ts';
 import { LinearClassifier } from './linear-classifier.ts';
+import { trainerParamsOf } from '../registry.ts';
 import { join } from 'node:path';
 import { loadModelFile } from '../registry.ts';
 import { labelledRowsForModel } from '../../cli/labelled-rows.ts';
@@ -252,4 +253,29 @@ test("a scikit-learn softmax (Adult's race, 108 × 5) on its user's CSV rows sco
   // One row at a time stays in the loop: the same labels.
   const labels = model.predict(rows);
   for (let i = 0; i < rows.rows; i += 97) assert.equal(model.predict(selectRows(rows, [i]))[0], labels[i], `row ${i}`);
+});
+
+test('standardize (the default) leaves features that all lie in [0, 1] unscaled, as standardize=false fits them, and records it — on entries and in the row space; scikit-learn-like wide data is still scaled; a file that says standardize=true has its shadows scaled', () => {
+  const blobs = makeBlobs(240, { centers: 3, features: 5, seed: 6 });
+  const values = blobs.features.data;
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  const unitValues = Float64Array.from(values, (value) => (value - low) / (high - low));
+  for (let i = 0; i < 240; i++) unitValues[i * 5] = i % 61 === 0 ? 0.9 : 0; // a pixel lit in four images
+  const unit = classificationDataset({ ...blobs, features: createMatrix(240, 5, unitValues) });
+  // More columns than rows: the row-space fit.
+  const wideUnit = classificationDataset({ ...unit, features: createMatrix(4, 60, Float64Array.from({ length: 240 }, (_, k) => unitValues[k])), labels: Int32Array.of(0, 1, 2, 0), schema: uniformNumericSchema(60, 'p', 0, 1) });
+  for (const data of [unit, wideUnit]) {
+    const byDefault = new LinearClassifierTrainer('softmax').fitSync(data);
+    const raw = new LinearClassifierTrainer('softmax', { standardize: false }).fitSync(data);
+    assert.equal(byDefault.params.standardize, false, `${data.features.cols} columns: recorded as unscaled`);
+    assert.deepEqual(byDefault.weights.data, raw.weights.data);
+    const forced = new LinearClassifierTrainer('softmax', { standardizeUnitInputs: true }).fitSync(data);
+    assert.equal(forced.params.standardize, true);
+    assert.notDeepEqual(forced.weights.data, raw.weights.data);
+    const recipe = trainerParamsOf(forced);
+    assert.equal(recipe.standardizeUnitInputs, true, "a file saying standardize=true: its shadows are scaled as it was");
+    assert.deepEqual(new LinearClassifierTrainer('softmax', recipe).fitSync(data).weights.data, forced.weights.data);
+  }
+  const scaled = new LinearClassifierTrainer('softmax').fitSync(blobs);
+  assert.equal(scaled.params.standardize, true, 'features outside [0, 1] are standardised as before');
 });

@@ -56,7 +56,7 @@ export class LinearClassifierTrainer implements Trainer<LinearClassifier> {
       schema: classification.schema,
       weights: fit.weights,
       biases: fit.biases,
-      params: { ...this.params },
+      params: { ...this.params, standardize: fit.standardized },
     });
   }
 
