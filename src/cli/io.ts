@@ -4,6 +4,8 @@
  * `{"error":{"code","message"}}` under `--json`); exit 0 ok, 1 failure, 2 usage error.
  */
 
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ThreatlabError } from '../errors.ts';
 
 /** Output streams of a CLI run (replaceable in tests). */
@@ -35,6 +37,20 @@ export interface CommonOptions {
 export function printResult(io: CliIo, options: CommonOptions, data: unknown, text: () => string): void {
   if (options.json) io.stdout(`${JSON.stringify(data, null, 2)}\n`);
   else io.stdout(text().replace(/\n?$/, '\n'));
+}
+
+/**
+ * Refuses an `--out` that is one of the command's input files (named by their flags): writing
+ * there would replace what was read — a scrubbed model over its original, a stolen copy over its
+ * target, a converted file over the tfjs model.json it came from.
+ */
+export function refuseOutOverInput(out: string | undefined, inputs: Record<string, string | undefined>): void {
+  if (!out) return;
+  const where = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const target = where(out);
+  for (const [flag, path] of Object.entries(inputs)) {
+    if (path && where(path) === target) throw new ThreatlabError('usage', `--out ${out} is the ${flag} file itself: writing there would replace it; give another path (nothing was written)`);
+  }
 }
 
 /** Runs a check of the command line's own words: its validation errors are usage errors (exit 2). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli.ts';
@@ -115,4 +115,26 @@ test('a raw table is refused for training with the feature data set to use inste
   const result = await runCli('train', '--dataset', 'warfarin-raw', '--model', 'linear', '--out', join(mkdtempSync(join(tmpdir(), 'threatlab-raw-')), 'm.json'), '--json');
   assert.equal(result.status, 1);
   assert.match(JSON.parse(result.stdout).error.message, /"warfarin-raw" is a raw table .*; use "warfarin"/);
+});
+
+test('an --out that is one of the command\'s own inputs is refused, naming it, and the input is left as it was: train over its CSV, scrub and extract over their model, convert over its source (a symlink to it too)', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'threatlab-out-'));
+  const csv = join(folder, 'rows.csv');
+  writeFileSync(csv, ['a,b,label', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${i % 2 ? 'x' : 'y'}`)].join('\n'));
+  const csvBytes = readFileSync(csv);
+  const train = await run('train', '--dataset', csv, '--target', 'label', '--model', 'tree', '--out', csv, '--json');
+  assert.equal(train.status, 2);
+  assert.equal(JSON.parse(train.stdout).error.message, `--out ${csv} is the --dataset file itself: writing there would replace it; give another path (nothing was written)`);
+  assert.deepEqual(readFileSync(csv), csvBytes);
+  const model = join(folder, 'tree.json');
+  assert.equal((await run('train', '--dataset', csv, '--target', 'label', '--model', 'tree', '--out', model)).status, 0);
+  const modelBytes = readFileSync(model);
+  const alias = join(folder, 'alias.json');
+  symlinkSync(model, alias);
+  for (const args of [['scrub', '--model', model, '--out', join(folder, '.', 'tree.json')], ['extract', '--model', model, '--out', alias], ['convert', model, '--out', model]]) {
+    const refused = await run(...args, '--json');
+    assert.equal(refused.status, 2, args.join(' '));
+    assert.match(JSON.parse(refused.stdout).error.message, /is the (--model|model) file itself: writing there would replace it/, args.join(' '));
+  }
+  assert.deepEqual(readFileSync(model), modelBytes, 'the model file is untouched');
 });

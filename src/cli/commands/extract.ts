@@ -24,7 +24,7 @@ import { CountingOracle } from '../../oracle/decorators.ts';
 import type { Oracle } from '../../oracle/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { asUsage, plural, printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, plural, printResult, refuseOutOverInput, type CliIo, type CommonOptions } from '../io.ts';
 import { loadTarget } from '../target.ts';
 import { extractionInWords } from '../plain-words.ts';
 import { extractionPlans } from '../../audit/extraction.ts';
@@ -85,6 +85,7 @@ export async function runExtract(io: CliIo, options: ExtractOptions, progress: P
   if (!automatic && !EXTRACTION_ATTACKS[options.attack]) {
     throw new ThreatlabError('usage', `unknown extraction attack: "${options.attack}"; known: ${Object.keys(EXTRACTION_ATTACKS).join(', ')}, or ${AUTOMATIC}`);
   }
+  refuseOutOverInput(options.out, { '--model': options.model, '--pool': options.pool, '--holdout': options.holdout });
   const given = parseParamPairs(options.param);
   if (!automatic) checkAttackOptions(options.attack, given, options.pool);
   const { oracle, model } = await loadTarget(options);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { loadUserModel } from '../../models/load-model.ts';
 import { modelJson } from '../../models/json-schema.ts';
 import { modelDescription, readModelDescription } from '../../oracle/model-description.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { printResult, refuseOutOverInput, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `threatlab schema`. */
 export interface SchemaOptions extends CommonOptions {
@@ -38,6 +38,7 @@ export interface ConvertOptions extends CommonOptions {
 
 /** Converts a model file to threatlab's format. */
 export async function runConvert(io: CliIo, path: string, options: ConvertOptions): Promise<void> {
+  refuseOutOverInput(options.out, { model: path, '--schema': options.schema });
   const description = options.schema ? readModelDescription(options.schema) : undefined;
   const { model } = await loadUserModel(path, description);
   writeFileSync(options.out, JSON.stringify(model.toJSON()));

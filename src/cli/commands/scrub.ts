@@ -17,7 +17,7 @@ import { loadModelFile, saveModelFile } from '../../models/registry.ts';
 import type { Classifier } from '../../models/types.ts';
 import type { Progress } from '../../progress.ts';
 import { Rng } from '../../random.ts';
-import { printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { printResult, refuseOutOverInput, type CliIo, type CommonOptions } from '../io.ts';
 
 /** Options of `threatlab scrub`. */
 export interface ScrubOptions extends CommonOptions {
@@ -46,6 +46,7 @@ export interface ScrubReport {
 /** Runs the command. */
 export async function runScrub(io: CliIo, options: ScrubOptions, progress: Progress): Promise<ScrubReport> {
   if (!existsSync(dirname(resolve(options.out)))) throw new ThreatlabError('usage', `the folder of --out ${options.out} does not exist; create it first`);
+  refuseOutOverInput(options.out, { '--model': options.model });
   const model = loadModelFile(options.model);
   if (model.task !== 'classification') throw new ThreatlabError('capability', 'scrub checks a classifier\'s labels; this model is a regressor');
   const rng = new Rng(options.seed);

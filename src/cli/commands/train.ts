@@ -16,7 +16,7 @@ import type { Progress } from '../../progress.ts';
 import type { Rng } from '../../random.ts';
 import { fileSha256, trainingSplitRngs } from '../../models/provenance.ts';
 import { score } from '../../metrics/score.ts';
-import { asUsage, printResult, type CliIo, type CommonOptions } from '../io.ts';
+import { asUsage, printResult, refuseOutOverInput, type CliIo, type CommonOptions } from '../io.ts';
 import { dirname, resolve } from 'node:path';
 import { checkMaliciousOptions, maliciousLine, trainMaliciously, type MaliciousReport } from './train-malicious.ts';
 
@@ -100,6 +100,7 @@ export async function runTrain(io: CliIo, options: TrainOptions, progress: Progr
   const trainer = asUsage(() => createTrainer(options.model, parseParamPairs(options.param), progress));
   checkMaliciousOptions(options);
   if (!existsSync(dirname(resolve(options.out)))) throw new ThreatlabError('usage', `the folder of --out ${options.out} does not exist; create it first (nothing was trained)`);
+  if (isUserCsv(options.dataset)) refuseOutOverInput(options.out, { '--dataset': options.dataset });
   if (options.tfjsOut && options.model !== 'mlp') {
     throw new ThreatlabError('usage', `--tfjs-out saves MLPs only; "${options.model}" has no tfjs LayersModel form`);
   }
