@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { runCli } from '../testing/cli.ts';
 import { footnotes, textTable } from './io.ts';
 
@@ -137,4 +138,15 @@ test('an --out that is one of the command\'s own inputs is refused, naming it, a
     assert.match(JSON.parse(refused.stdout).error.message, /is the (--model|model) file itself: writing there would replace it/, args.join(' '));
   }
   assert.deepEqual(readFileSync(model), modelBytes, 'the model file is untouched');
+});
+
+test('a reader that closes the pipe before the output comes (threatlab … | head) ends the command quietly with status 0, not with an unhandled EPIPE', async () => {
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'threatlab.js');
+  const child = spawn(process.execPath, [bin, 'datasets'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // the reader is gone before the first line is written
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  assert.equal(status, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
 });
