@@ -162,6 +162,9 @@ test("Newton's method reaches L-BFGS's optimum (tight tolerance) on one-hot Adul
   assert.ok(newton.largest < 1e-8 && newton.largest <= lbfgs.largest, `largest gradient entry: Newton ${newton.largest}, L-BFGS ${lbfgs.largest}`);
   assert.equal(newtonSuits(sample.features, 1), true, '109 unknowns');
   assert.equal(newtonSuits(createMatrix(10, 784), 10), false, "MNIST softmax's 7,850 unknowns stay with L-BFGS");
+  const digits = createMatrix(640, 64, Float64Array.from({ length: 640 * 64 }, (_, k) => ((k * 7919) % 17) / 16));
+  assert.equal(newtonSuits(digits, 10), false, '650 unknowns of dense 8 × 8 digits in 10 classes: the Hessian and its factoring cost ~20× what L-BFGS does');
+  assert.equal(newtonSuits(createMatrix(150, 4, Float64Array.from({ length: 600 }, (_, k) => 1 + (k % 5))), 3), true, "iris's 15 unknowns");
 });
 
 test('a value that is not finite stops a linear fit with the error every trainer gives, named where it lies — in the fit on entries (which checks the values as it reads them), in the row space, and in rows of another matrix, which the fit never gathers', () => {
