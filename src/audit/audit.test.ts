@@ -13,6 +13,8 @@ import { PolicyOracle } from '../defenses/output-policy.ts';
 import { hasCode } from '../errors.ts';
 import { createMatrix } from '../math/matrix.ts';
 import { loadModelFile } from '../models/registry.ts';
+import { loadUserModel } from '../models/load-model.ts';
+import { readModelDescription } from '../oracle/model-description.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { runAudit } from './run-audit.ts';
@@ -127,4 +129,16 @@ test("the policies' extraction attacks side by side (mlp-retraining's fits on wo
   assert.deepEqual(sideBySide.results, here.results);
   assert.deepEqual(summary(here.runs).map(([policy, attack]) => `${policy} ${attack}`), ['full mlp-retraining', 'full retraining', 'rounded:2 mlp-retraining', 'rounded:2 retraining']);
   assert.ok(here.results[0].agreement > 0.9, `a copy from the user's rows agrees on ${here.results[0].agreement}`);
+});
+
+test("without a sensitive column, the audit says why MI-Face drew nothing: PyTorch's digits CNN (an image model, not differentiated by MI-Face), the same model served (no file), a model without images", async () => {
+  const onnx = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'onnx');
+  const { model } = await loadUserModel(join(onnx, 'digits-cnn.onnx'), readModelDescription(join(onnx, 'digits-cnn.description.json')));
+  const reason = async (inHand: Classifier | undefined, target: Classifier) =>
+    (await runAudit({ target: new LocalOracle(target), model: inHand, policies: [{ kind: 'full' }], price: 0, threats: ['inversion'], quick: true, seed: 42, sensitive: [], judge: { rows: createMatrix(1, target.inputSize), name: 'rows' } })).skipped.map((skip) => `${skip.threat}: ${skip.reason}`);
+  const cnn = model as Classifier;
+  assert.deepEqual(await reason(cnn, cnn), ['inversion: no sensitive column named (--sensitive COLUMN), and MI-Face differentiates linear models and MLPs, not a cnn model (invert a copy stolen from it: threatlab extract, then threatlab invert --attack mi-face)']);
+  assert.deepEqual(await reason(undefined, cnn), ['inversion: no sensitive column named (--sensitive COLUMN), and MI-Face needs the model file (a served model hides its gradients)']);
+  const iris = loadModelFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'iris-softmax.json')) as Classifier;
+  assert.deepEqual(await reason(iris, iris), ['inversion: no sensitive column named (--sensitive COLUMN), and the model does not take grey-scale images, which MI-Face draws']);
 });

@@ -25,6 +25,7 @@ import { auditInversion, type InversionRun } from './inversion.ts';
 import { auditMembership, membershipPlans, type ExposedRecord, type MembershipRun } from './membership.ts';
 import { extractionVerdict, exfiltrationVerdict, inversionVerdict, membershipVerdict, type ExfiltrationCheck, type ExtractionResult, type MembershipResult, type Threat, type Verdict } from './verdicts.ts';
 import { detectEncoding } from '../defenses/encoding-detector.ts';
+import { withArticle } from '../models/kind-article.ts';
 
 /** The threats an audit can measure today, in report order. */
 export const AUDIT_THREATS: readonly Threat[] = ['extraction', 'inversion', 'membership', 'exfiltration'];
@@ -90,6 +91,14 @@ function targetsFor(input: AuditInput, skipped: AuditResult['skipped']): Oracle[
   return targets;
 }
 
+/** Why MI-Face drew no images: no model file, a model that does not take images, or one it cannot differentiate. */
+function whyNoFaces(model: AuditInput['model'], shape: { width: number; height: number } | undefined): string {
+  if (!model) return 'MI-Face needs the model file (a served model hides its gradients)';
+  if (!shape) return 'the model does not take grey-scale images, which MI-Face draws';
+  if (model.task !== 'classification') return 'MI-Face draws an image per class of a classifier';
+  return `MI-Face differentiates linear models and MLPs, not ${withArticle(model.kind)} model (invert a copy stolen from it: threatlab extract, then threatlab invert --attack mi-face)`;
+}
+
 /**
  * Attribute inversion of each sensitive column (MAP, any oracle) and, for an image model in hand,
  * MI-Face; the verdict needs the user's people (members) to judge either against.
@@ -101,7 +110,7 @@ async function invert(input: AuditInput, target: Oracle, skipped: AuditResult['s
   let runs: InversionRun[] = [];
   if (input.sensitive.length > 0 && input.people) runs = await auditInversion(target, input.people.data, input.sensitive, progress, stageDone);
   else if (input.sensitive.length > 0) skipped.push({ threat: 'inversion', reason: 'no labelled people to invert (give the training rows: --members FILE or --dataset)' });
-  else if (!faces) skipped.push({ threat: 'inversion', reason: 'no sensitive column named (--sensitive COLUMN), and the model is not an image model in hand for MI-Face' });
+  else if (!faces) skipped.push({ threat: 'inversion', reason: `no sensitive column named (--sensitive COLUMN), and ${whyNoFaces(input.model, shape)}` });
   if (!faces && runs.length === 0) return undefined;
   if (faces && faces.recognised === undefined) skipped.push({ threat: 'inversion', reason: 'MI-Face images drawn but not judged: give member images (--members FILE) to recognise them by' });
   const judgedFaces = faces && faces.recognised !== undefined ? { images: faces.images.length, classes: input.target.info.classes.length, recognised: faces.recognised, references: faces.references! } : undefined;
