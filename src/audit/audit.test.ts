@@ -18,13 +18,14 @@ import { readModelDescription } from '../oracle/model-description.ts';
 import type { Classifier } from '../models/types.ts';
 import { LocalOracle } from '../oracle/local-oracle.ts';
 import { runAudit } from './run-audit.ts';
-import { auditExtraction } from './extraction.ts';
+import { auditExtraction, extractionPlans } from './extraction.ts';
+import { uniformNumericSchema } from '../data/schema.ts';
 import { loadCsv } from '../data/loaders/csv.ts';
 import { encodeForModel } from '../data/model-rows.ts';
 import { silentProgress } from '../progress.ts';
 import { loadMnist } from '../data/datasets/images.ts';
 import { subsetRows } from '../data/dataset.ts';
-import { MlpTrainer } from '../models/neural/mlp.ts';
+import { Mlp, MlpTrainer } from '../models/neural/mlp.ts';
 import { trainMalicious } from '../attacks/exfiltration/malicious-training.ts';
 import { Rng } from '../random.ts';
 
@@ -141,4 +142,25 @@ test("without a sensitive column, the audit says why MI-Face drew nothing: PyTor
   assert.deepEqual(await reason(undefined, cnn), ['inversion: no sensitive column named (--sensitive COLUMN), and MI-Face needs the model file (a served model hides its gradients)']);
   const iris = loadModelFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sklearn', 'iris-softmax.json')) as Classifier;
   assert.deepEqual(await reason(iris, iris), ['inversion: no sensitive column named (--sensitive COLUMN), and the model does not take grey-scale images, which MI-Face draws']);
+});
+
+test('a quick audit caps the MLP fit where one query per unknown would pass its work bound, and refits a wide label-only surrogate in 5 rounds; small models keep the full plan', () => {
+  const rng = new Rng(3);
+  const network = (sizes: number[]) =>
+    new Mlp({
+      classes: Array.from({ length: sizes[sizes.length - 1] }, (_, c) => `c${c}`),
+      schema: uniformNumericSchema(sizes[0], 'p', 0, 1),
+      layers: sizes.slice(1).map((outputs, l) => ({ inputs: sizes[l], outputs, activation: l === sizes.length - 2 ? 'softmax' : 'relu', weights: Float64Array.from({ length: sizes[l] * outputs }, () => rng.normal() * 0.1), biases: new Float64Array(outputs) })),
+      params: {},
+    });
+  const plans = (sizes: number[], quick: boolean) => Object.fromEntries(extractionPlans(new LocalOracle(network(sizes)).info, quick).map((plan) => [plan.attack, plan.params]));
+  const mnist = plans([784, 128, 10], true);
+  // 101,770 unknowns: 1e11 / (101,770² × 200) of a query per unknown — 4,913 queries.
+  assert.equal(Math.round(mnist['mlp-retraining'].budget as number * 101770), 4913);
+  assert.equal(mnist['mlp-retraining'].iterations, 200);
+  assert.deepEqual(mnist.retraining, { strategy: 'adaptive', queries: 2000, rounds: 5 });
+  const adultSized = plans([108, 64, 2], true);
+  assert.deepEqual(adultSized['mlp-retraining'], { budget: 1, iterations: 200 });
+  assert.deepEqual(adultSized.retraining, { strategy: 'adaptive', queries: 1090 });
+  assert.deepEqual(plans([784, 128, 10], false)['mlp-retraining'], { budget: 1 }, 'the full audit keeps one query per unknown');
 });
