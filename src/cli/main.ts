@@ -217,7 +217,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--target <column>', 'the label column of --input')
     .option('--rows <n>', 'rows to attack (a seeded sample when there are more)', parseCount, 20)
     .option('--target-label <class>', 'targeted: the class every row should get (default: any wrong class)')
-    .option('--eps <e>', 'perturbation budget of fgsm and pgd (e.g. 0.3 for L∞ on pixels in [0, 1])', parsePositive)
+    .option('--eps <e>', 'perturbation budget of fgsm and pgd, in the features\' own units (e.g. 0.3 for L∞ on pixels in [0, 1]; on tabular rows an age moves by at most eps years)', parsePositive)
     .option('--norm <n>', 'pgd and hop-skip-jump: 2 or inf', parseNorm)
     .option('--steps <n>', 'pgd steps (default 40)', parseCount)
     .option('--max-queries <n>', 'hop-skip-jump and boundary: queries per row at most (default 5000)', parseCount)
