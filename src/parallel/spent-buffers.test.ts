@@ -58,6 +58,7 @@ test('after the allocator\'s thresholds are raised, two 10.5-MB outputs freed to
   const before = faults();
   for (let k = 0; k < 10; k++) await step();
   const perStep = (faults() - before) / 10;
-  // Given back to the system and touched again, 5,120 pages a step (so before the thresholds were raised); reused, a few.
-  assert.ok(perStep < 100, `${perStep} page faults a step`);
+  // Given back to the system and touched again, 5,120 pages a step (so before the thresholds were raised); reused, a few
+  // (once in seven clean-clone runs, 122.5: the process's own other work, V8's and the runner's, in those ten steps).
+  assert.ok(perStep < 1000, `${perStep} page faults a step`);
 });
