@@ -91,11 +91,10 @@ function targetsFor(input: AuditInput, skipped: AuditResult['skipped']): Oracle[
   return targets;
 }
 
-/** Why MI-Face drew no images: no model file, a model that does not take images, or one it cannot differentiate. */
+/** Why MI-Face drew no images: no model file, a model that does not take images, or one it cannot differentiate (a regressor never gets here: the audit skips it whole). */
 function whyNoFaces(model: AuditInput['model'], shape: { width: number; height: number } | undefined): string {
   if (!model) return 'MI-Face needs the model file (a served model hides its gradients)';
   if (!shape) return 'the model does not take grey-scale images, which MI-Face draws';
-  if (model.task !== 'classification') return 'MI-Face draws an image per class of a classifier';
   return `MI-Face differentiates linear models and MLPs, not ${withArticle(model.kind)} model (invert a copy stolen from it: threatlab extract, then threatlab invert --attack mi-face)`;
 }
 

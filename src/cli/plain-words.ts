@@ -5,12 +5,13 @@
  */
 
 import { exponentialAgainst, fixedAgainst, percentAgainst } from '../report/against-threshold.ts';
-import { INVERSION_THRESHOLDS, inversionLevel } from '../audit/verdicts.ts';
+import { INVERSION_THRESHOLDS, MEMBERSHIP_THRESHOLDS, inversionLevel } from '../audit/verdicts.ts';
 
 /** Membership: AUC 0.5 is guessing; the verdict's thresholds are stated (and each figure printed on its side of them). */
 export function membershipInWords(auc: number, tprAt1: number): string {
-  const verdict = auc >= 0.6 || tprAt1 >= 0.05 ? 'it leaks' : auc >= 0.55 ? 'it leaks a little' : 'little leakage measured';
-  return `in plain words: ${verdict} — the attack tells members from non-members with AUC ${fixedAgainst(auc, [0.55, 0.6], 2)} (0.5 is guessing; we call 0.55 a little and 0.6 a leak) and finds ${percentAgainst(tprAt1, [0.05])} of the members while accusing 1% of the others (at 5% or more a member can be named with confidence)`;
+  const t = MEMBERSHIP_THRESHOLDS;
+  const verdict = auc >= t.highAuc || tprAt1 >= t.highTprAt1 ? 'it leaks' : auc >= t.mediumAuc ? 'it leaks a little' : 'little leakage measured';
+  return `in plain words: ${verdict} — the attack tells members from non-members with AUC ${fixedAgainst(auc, [t.mediumAuc, t.highAuc], 2)} (0.5 is guessing; we call ${t.mediumAuc} a little and ${t.highAuc} a leak) and finds ${percentAgainst(tprAt1, [t.highTprAt1])} of the members while accusing 1% of the others (at ${100 * t.highTprAt1}% or more a member can be named with confidence)`;
 }
 
 /** Extraction: agreement is the share of inputs on which the copy answers like the target. */

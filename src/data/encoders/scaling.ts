@@ -68,6 +68,17 @@ function requireRows(rows: number, what: string): void {
 }
 
 /**
+ * Whether every value of `values[from, to)` lies in [0, 1] (NaN does not): features on a fixed unit
+ * scale already — pixels, one-hot levels — which the models' default standardisation leaves as they
+ * are (a pixel lit in a handful of images has a spread near 0, and its scaling folded into the
+ * weights would give it one hundreds of times the others').
+ */
+export function withinUnitInterval(values: ArrayLike<number>, from = 0, to = values.length): boolean {
+  for (let k = from; k < to; k++) if (!(values[k] >= 0 && values[k] <= 1)) return false;
+  return true;
+}
+
+/**
  * Fits zero-mean, unit-variance scaling (population standard deviation, as scikit-learn); on the
  * rows `only` of `matrix` where given (in that order: the bits a copy of them would give).
  */

@@ -5,7 +5,7 @@
  * as the extraction attacks assume.
  */
 
-import { ColumnScaler, fitStandardScaler } from '../../data/encoders/scaling.ts';
+import { ColumnScaler, fitStandardScaler, withinUnitInterval } from '../../data/encoders/scaling.ts';
 import { ValidationError } from '../../errors.ts';
 import { gram } from '../../math/linalg.ts';
 import { createMatrix, type Matrix } from '../../math/matrix.ts';
@@ -59,9 +59,7 @@ export interface LinearFit {
  */
 function scales(params: LinearParams, values: Float64Array): boolean {
   if (!params.standardize) return false;
-  if (params.standardizeUnitInputs) return true;
-  for (let k = 0; k < values.length; k++) if (!(values[k] >= 0 && values[k] <= 1)) return true;
-  return false;
+  return params.standardizeUnitInputs || !withinUnitInterval(values);
 }
 
 /**
